@@ -1,0 +1,27 @@
+"""Names shared by every layer: task queues, workflow id prefixes, search attributes."""
+
+from temporalio.common import SearchAttributeKey
+
+TASK_QUEUE = "paperclip"
+"""Workflows and light activities (store writes)."""
+LLM_TASK_QUEUE = "paperclip-llm"
+"""Model calls; its slots are the provider concurrency."""
+CLI_TASK_QUEUE = "paperclip-cli"
+"""Subprocess agents; few slots."""
+
+MAX_OPEN_CHILDREN = 500
+"""Temporal fails a workflow task past 2,000 pending children; stay well below."""
+
+SA_COMPANY = SearchAttributeKey.for_keyword("PaperclipCompany")
+SA_AGENT = SearchAttributeKey.for_keyword("PaperclipAgent")
+SA_STATUS = SearchAttributeKey.for_keyword("PaperclipStatus")
+SEARCH_ATTRIBUTES = (SA_COMPANY, SA_AGENT, SA_STATUS)
+"""Custom search attributes; stored unencrypted, so never any content in them."""
+
+
+def company_workflow_id(company_id: str) -> str:
+    return f"company:{company_id}"
+
+
+def task_workflow_id(company_id: str, identifier: str) -> str:
+    return f"task:{company_id}:{identifier}"

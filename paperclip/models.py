@@ -1,0 +1,424 @@
+"""The one vocabulary of the API, the workflows and the activities.
+
+Everything here is a pure pydantic model: it passes through the workflow sandbox and is
+serialised by `pydantic_data_converter`. Every Temporal entry point takes one `…Input` and
+returns one `…Result`, so a field can be added later without breaking running workflows.
+"""
+
+import re
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, field_validator
+
+SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+PREFIX = re.compile(r"^[A-Z][A-Z0-9]{0,9}$")
+
+
+def _slug(value: str, what: str) -> str:
+    if not SLUG.match(value):
+        raise ValueError(
+            f"{what} must be 1-63 lowercase letters, digits, '-' or '_', starting with a letter or digit"
+        )
+    return value
+
+
+# --------------------------------------------------------------------------- enums
+
+
+class Provider(StrEnum):
+    OPENAI = "openai"
+    """OpenAI, or any OpenAI-compatible endpoint by `base_url` (Ollama, vLLM, LiteLLM, OpenRouter)."""
+    ANTHROPIC = "anthropic"
+    SIMULATED = "simulated"
+    """Offline and deterministic, for demos and tests without keys; labelled wherever it shows."""
+
+
+class Priority(StrEnum):
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+    @property
+    def rank(self) -> int:
+        return _PRIORITY_RANK[self]
+
+
+_PRIORITY_RANK = {Priority.CRITICAL: 0, Priority.HIGH: 1, Priority.MEDIUM: 2, Priority.LOW: 3}
+
+
+class TaskStatus(StrEnum):
+    """The task lifecycle (see docs/architecture.md).
+
+    queued → running → (blocked ⇄ running) → done | failed; cancelled from any open status.
+    """
+
+    QUEUED = "queued"
+    """Created, waiting for the company to dispatch it (agent concurrency, company cap)."""
+    RUNNING = "running"
+    """The agent is taking turns on it."""
+    BLOCKED = "blocked"
+    """Waiting for the subtasks it delegated; wakes when they finish."""
+    DONE = "done"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+    @property
+    def is_terminal(self) -> bool:
+        return self in TERMINAL_STATUSES
+
+
+TERMINAL_STATUSES = frozenset({TaskStatus.DONE, TaskStatus.FAILED, TaskStatus.CANCELLED})
+
+TASK_TRANSITIONS: dict[TaskStatus, frozenset[TaskStatus]] = {
+    TaskStatus.QUEUED: frozenset({TaskStatus.RUNNING, TaskStatus.CANCELLED}),
+    TaskStatus.RUNNING: frozenset(
+        {TaskStatus.BLOCKED, TaskStatus.DONE, TaskStatus.FAILED, TaskStatus.CANCELLED}
+    ),
+    TaskStatus.BLOCKED: frozenset({TaskStatus.RUNNING, TaskStatus.FAILED, TaskStatus.CANCELLED}),
+    TaskStatus.DONE: frozenset(),
+    TaskStatus.FAILED: frozenset(),
+    TaskStatus.CANCELLED: frozenset(),
+}
+
+
+class InvalidTransition(ValueError):
+    """A task status change the lifecycle does not allow."""
+
+
+def check_transition(old: TaskStatus, new: TaskStatus) -> None:
+    """Raise `InvalidTransition` unless `old → new` is allowed (a no-op change is allowed)."""
+    if old != new and new not in TASK_TRANSITIONS[old]:
+        raise InvalidTransition(f"task status cannot go from {old} to {new}")
+
+
+class AgentStatus(StrEnum):
+    ACTIVE = "active"
+    PAUSED = "paused"
+    TERMINATED = "terminated"
+
+
+# --------------------------------------------------------------------------- specs
+
+
+class ModelConfig(BaseModel):
+    """Which model an agent talks to. Holds no secret: `credential` names one."""
+
+    provider: Provider = Provider.SIMULATED
+    model: str = "simulated"
+    base_url: str | None = None
+    credential: str | None = None
+    """Name of the credential (an environment variable for now); default per provider."""
+    max_tokens: int = Field(default=1024, ge=1, le=200_000)
+    temperature: float | None = Field(default=None, ge=0, le=2)
+    heartbeat_timeout_seconds: float = Field(default=30, gt=0)
+    """How soon a silent model call (a dead worker) is noticed and retried."""
+    turn_timeout_seconds: float = Field(default=600, gt=0)
+
+    @property
+    def is_simulated(self) -> bool:
+        return self.provider is Provider.SIMULATED
+
+
+class AgentSpec(BaseModel):
+    """An agent as hired: who it is, what it runs on, whom it reports to."""
+
+    name: str
+    role: str = "general"
+    title: str = ""
+    capabilities: str = ""
+    system_prompt: str = ""
+    model: ModelConfig = Field(default_factory=ModelConfig)
+    reports_to: str | None = None
+    max_turns: int = Field(default=20, ge=1, le=10_000)
+    max_concurrent_runs: int = Field(default=4, ge=1, le=500)
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        return _slug(v, "agent name")
+
+
+class AgentBrief(BaseModel):
+    """What a delegator sees of a report: enough to choose whom to give work to."""
+
+    name: str
+    role: str
+    title: str
+    capabilities: str
+
+
+class CompanySpec(BaseModel):
+    id: str
+    name: str = Field(min_length=1, max_length=200)
+    mission: str = ""
+    prefix: str
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, v: str) -> str:
+        return _slug(v, "company id")
+
+    @field_validator("prefix")
+    @classmethod
+    def _prefix(cls, v: str) -> str:
+        if not PREFIX.match(v):
+            raise ValueError("prefix must be 1-10 uppercase letters or digits, starting with a letter")
+        return v
+
+
+# --------------------------------------------------------------------------- messages
+
+
+class ToolCall(BaseModel):
+    id: str
+    name: str
+    arguments: dict[str, Any] = Field(default_factory=dict)
+
+
+class Message(BaseModel):
+    """One message of a conversation, provider-neutral."""
+
+    role: Literal["system", "user", "assistant", "tool"]
+    content: str = ""
+    tool_calls: list[ToolCall] = Field(default_factory=list)
+    tool_call_id: str | None = None
+    """For role `tool`: the call this answers."""
+    author: str | None = None
+    """Who said it, for traces: an agent name, `board`, or a task identifier."""
+
+
+class Usage(BaseModel):
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cached_input_tokens: int = 0
+
+    def __add__(self, other: "Usage") -> "Usage":
+        return Usage(
+            input_tokens=self.input_tokens + other.input_tokens,
+            output_tokens=self.output_tokens + other.output_tokens,
+            cached_input_tokens=self.cached_input_tokens + other.cached_input_tokens,
+        )
+
+
+class ToolSpec(BaseModel):
+    name: str
+    description: str
+    parameters: dict[str, Any]
+    """JSON schema of the arguments."""
+
+
+class SessionRef(BaseModel):
+    """Where a conversation's earlier messages live in the store."""
+
+    company_id: str
+    task: str
+    """The task identifier, e.g. `ACME-12.3`."""
+    agent: str
+
+
+# --------------------------------------------------------------------------- activities
+
+
+class ModelTurnInput(BaseModel):
+    """One model call: only the *new* messages travel; earlier ones are loaded from the store."""
+
+    session: SessionRef
+    seq: int = Field(ge=1)
+    """Turn number in the session; messages are upserted by (session, seq), so a retry is idempotent."""
+    model: ModelConfig
+    system_prompt: str
+    tools: list[ToolSpec]
+    new_messages: list[Message]
+
+
+class ModelTurnResult(BaseModel):
+    reply: Message
+    usage: Usage
+    cost_usd: float | None
+    """None when the model's price is unknown (token-only accounting)."""
+    provider: Provider
+    model: str
+    simulated: bool = False
+    stop_reason: str | None = None
+
+
+class ActivityEntry(BaseModel):
+    """One line of the company's activity log."""
+
+    company_id: str
+    at: datetime
+    kind: str
+    """e.g. `company.created`, `agent.hired`, `task.created`, `task.status`, `task.finished`."""
+    actor: str
+    """`board`, an agent name, or `system`."""
+    task: str | None = None
+    agent: str | None = None
+    summary: str = ""
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
+class TaskRecord(BaseModel):
+    """A task as the store keeps it (kept after the company forgets it)."""
+
+    company_id: str
+    identifier: str
+    title: str
+    brief: str = ""
+    assignee: str
+    parent: str | None = None
+    priority: Priority = Priority.MEDIUM
+    status: TaskStatus = TaskStatus.QUEUED
+    result: str | None = None
+    turns: int = 0
+    usage: Usage = Field(default_factory=Usage)
+    cost_usd: float = 0.0
+    created_at: datetime
+    updated_at: datetime
+
+
+class RecordInput(BaseModel):
+    """A batch of store writes from the company workflow (one activity per batch)."""
+
+    activity: list[ActivityEntry] = Field(default_factory=list)
+    tasks: list[TaskRecord] = Field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- company workflow
+
+
+class AgentState(BaseModel):
+    spec: AgentSpec
+    status: AgentStatus = AgentStatus.ACTIVE
+    running: int = 0
+    """Top-level tasks dispatched to it and not finished."""
+    usage: Usage = Field(default_factory=Usage)
+    cost_usd: float = 0.0
+
+
+class CompanyState(BaseModel):
+    """Everything the company carries across continue-as-new."""
+
+    spec: CompanySpec
+    agents: dict[str, AgentState] = Field(default_factory=dict)
+    tasks: dict[str, TaskRecord] = Field(default_factory=dict)
+    queue: list[str] = Field(default_factory=list)
+    """Identifiers waiting for dispatch, in arrival order (dispatch sorts by priority)."""
+    counter: int = 0
+    recent: list[ActivityEntry] = Field(default_factory=list)
+    seen_events: dict[str, int] = Field(default_factory=dict)
+    """Highest event sequence handled per task: task signals are at-least-once."""
+    usage: Usage = Field(default_factory=Usage)
+    cost_usd: float = 0.0
+    archived: bool = False
+    generation: int = 0
+    """How many times the company has continued-as-new."""
+
+
+class CompanyInput(BaseModel):
+    spec: CompanySpec | None = None
+    agents: list[AgentSpec] = Field(default_factory=list)
+    state: CompanyState | None = None
+    """Set when continuing-as-new."""
+    continue_as_new_after_events: int | None = None
+    """Continue-as-new after this many handled messages (tests); Temporal's suggestion always applies."""
+
+
+class CompanyResult(BaseModel):
+    company_id: str
+    archived: bool
+
+
+class HireAgentInput(BaseModel):
+    agent: AgentSpec
+
+
+class CreateTaskInput(BaseModel):
+    title: str
+    brief: str = ""
+    assignee: str
+    priority: Priority = Priority.MEDIUM
+
+
+class CompanySnapshot(BaseModel):
+    """What the API and the dashboard read (a query, answered from memory)."""
+
+    spec: CompanySpec
+    agents: list[AgentState]
+    tasks: list[TaskRecord]
+    queue: list[str]
+    recent: list[ActivityEntry]
+    usage: Usage
+    cost_usd: float
+    archived: bool
+    generation: int
+    simulated_agents: list[str]
+    """Agents on the offline `simulated` model: shown as such wherever they appear."""
+
+
+class TaskEvent(BaseModel):
+    """Signal from a task to its company: a status change, a turn's usage, or its end."""
+
+    identifier: str
+    seq: int
+    """Per-task increasing sequence: the company ignores a repeat."""
+    kind: Literal["started", "status", "turn", "finished"]
+    status: TaskStatus | None = None
+    record: TaskRecord | None = None
+    """Sent with `started` (a delegated task introduces itself) and `finished`."""
+    usage: Usage | None = None
+    cost_usd: float | None = None
+    summary: str = ""
+
+
+# --------------------------------------------------------------------------- task workflow
+
+
+class TaskCarry(BaseModel):
+    """What a task carries across continue-as-new."""
+
+    turn: int = 0
+    event_seq: int = 0
+    status: TaskStatus = TaskStatus.RUNNING
+    pending: list[Message] = Field(default_factory=list)
+    open_children: dict[str, str] = Field(default_factory=dict)
+    """Identifier → assignee of the subtasks still running."""
+    child_counter: int = 0
+    usage: Usage = Field(default_factory=Usage)
+    cost_usd: float = 0.0
+
+
+class TaskInput(BaseModel):
+    company_id: str
+    identifier: str
+    title: str
+    brief: str = ""
+    priority: Priority = Priority.MEDIUM
+    agent: AgentSpec
+    team: list[AgentSpec] = Field(default_factory=list)
+    """The agent's subtree below it in the org chart: whom it may delegate to."""
+    parent: str | None = None
+    depth: int = 0
+    carry: TaskCarry | None = None
+    continue_as_new_after_turns: int | None = None
+    """Continue-as-new after this many turns in one run (tests); Temporal's suggestion always applies."""
+
+
+class TaskResult(BaseModel):
+    identifier: str
+    status: TaskStatus
+    result: str | None
+    turns: int
+    usage: Usage
+    cost_usd: float
+
+
+class ChildFinished(BaseModel):
+    """Signal from a subtask to the task that delegated it."""
+
+    identifier: str
+    assignee: str
+    status: TaskStatus
+    result: str | None

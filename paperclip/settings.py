@@ -1,0 +1,59 @@
+"""One settings class for every process, read from `PAPERCLIP_*` environment variables."""
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Where things are and how they are reached.
+
+    Every field can be set by an environment variable named `PAPERCLIP_<FIELD>`;
+    `temporal_address` is also read from the conventional `TEMPORAL_ADDRESS`.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="PAPERCLIP_", extra="ignore")
+
+    home: Path = Field(default=Path("~/.paperclip"))
+    database_url: str | None = None
+    temporal_address: str | None = Field(
+        default=None, validation_alias="TEMPORAL_ADDRESS"
+    )
+    temporal_namespace: str = "default"
+    host: str = "127.0.0.1"
+    temporal_port: int = 7233
+    temporal_ui_port: int = 8233
+    api_port: int = 8000
+    ui_port: int = 8501
+    api_url: str | None = None
+
+    @property
+    def home_dir(self) -> Path:
+        return self.home.expanduser()
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The store URL: `PAPERCLIP_DATABASE_URL`, else SQLite under the home folder."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.home_dir / 'paperclip.db'}"
+
+    @property
+    def resolved_temporal_address(self) -> str:
+        return self.temporal_address or f"{self.host}:{self.temporal_port}"
+
+    @property
+    def resolved_api_url(self) -> str:
+        return self.api_url or f"http://{self.host}:{self.api_port}"
+
+    @property
+    def temporal_ui_url(self) -> str:
+        return f"http://{self.host}:{self.temporal_ui_port}"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()
