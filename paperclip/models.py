@@ -248,6 +248,8 @@ class ModelTurnResult(BaseModel):
 class ActivityEntry(BaseModel):
     """One line of the company's activity log."""
 
+    id: str
+    """Unique and deterministic (made with `workflow.uuid4()`): a retried write is not doubled."""
     company_id: str
     at: datetime
     kind: str
@@ -277,6 +279,22 @@ class TaskRecord(BaseModel):
     cost_usd: float = 0.0
     created_at: datetime
     updated_at: datetime
+
+
+class CostEvent(BaseModel):
+    """One model call's usage and price, as the ledger keeps it (one per session + seq)."""
+
+    company_id: str
+    agent: str
+    task: str
+    seq: int
+    provider: Provider
+    model: str
+    usage: Usage
+    cost_usd: float | None
+    """None when the model's price is unknown: token-only accounting, never a silent zero."""
+    simulated: bool = False
+    at: datetime
 
 
 class RecordInput(BaseModel):
