@@ -354,8 +354,8 @@ class HireAgentInput(BaseModel):
 
 
 class CreateTaskInput(BaseModel):
-    title: str
-    brief: str = ""
+    title: str = Field(max_length=500)
+    brief: str = Field(default="", max_length=100_000)
     assignee: str
     priority: Priority = Priority.MEDIUM
 
@@ -410,6 +410,8 @@ class TaskCarry(BaseModel):
 
 class TaskInput(BaseModel):
     company_id: str
+    company_name: str = ""
+    mission: str = ""
     identifier: str
     title: str
     brief: str = ""
