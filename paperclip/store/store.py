@@ -1,0 +1,436 @@
+"""The store: what Temporal should not keep (transcripts, costs, the activity log, task records).
+
+One synchronous `Store` over SQLAlchemy Core, for SQLite (the embedded default) and PostgreSQL
+(psycopg 3). Async callers (activities, the API) run its methods in a thread. Every write is
+one transaction and every write that a retry may repeat is an idempotent upsert.
+"""
+
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from types import EllipsisType
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, Engine, make_url
+
+from paperclip.models import (
+    ActivityEntry,
+    CompanySpec,
+    CostEvent,
+    Message,
+    RecordInput,
+    SessionRef,
+    TaskRecord,
+    TaskStatus,
+    Usage,
+)
+from paperclip.settings import Settings
+from paperclip.store.tables import activity_log, companies, cost_events, messages, tasks
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+SQLITE_BUSY_TIMEOUT_SECONDS = 15.0
+"""How long a SQLite writer waits for another process (worker, API) to finish its write."""
+_MIGRATION_LOCK = 7_263_117_001
+"""PostgreSQL advisory lock id held while migrating, so concurrent starts migrate once."""
+_WRITE = "paperclip_write"
+
+
+class UnsupportedDatabase(ValueError):
+    """The URL names a database the store does not support (only SQLite and PostgreSQL)."""
+
+
+def normalise_url(url: str) -> str:
+    """`url` with PostgreSQL pointed at psycopg 3 (`postgresql://` would mean psycopg2)."""
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed.render_as_string(hide_password=False)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Store:
+    """Reads and writes the store. Thread-safe; builds its engine on first use.
+
+    Args:
+        url: a SQLAlchemy URL: `sqlite:///path/to/file.db` or `postgresql://user:pw@host/db`.
+    """
+
+    def __init__(self, url: str) -> None:
+        self.url = normalise_url(url)
+        backend = make_url(self.url).get_backend_name()
+        if backend not in ("sqlite", "postgresql"):
+            raise UnsupportedDatabase(f"the store runs on SQLite or PostgreSQL, not {backend!r}")
+        self.dialect = backend
+        self._engine: Engine | None = None
+        self._engine_lock = threading.Lock()
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "Store":
+        """The store `settings` name; creates the folder of a SQLite file if missing."""
+        url = make_url(settings.resolved_database_url)
+        if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+            Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        return cls(settings.resolved_database_url)
+
+    def __repr__(self) -> str:
+        return f"Store({make_url(self.url)!r})"
+
+    # ------------------------------------------------------------------ engine
+
+    @property
+    def engine(self) -> Engine:
+        """The engine, built on first use (never at import)."""
+        if self._engine is None:
+            with self._engine_lock:
+                if self._engine is None:
+                    self._engine = self._create_engine()
+        return self._engine
+
+    def _create_engine(self) -> Engine:
+        if self.dialect == "postgresql":
+            return sa.create_engine(self.url, pool_pre_ping=True)
+        engine = sa.create_engine(self.url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS})
+        sa.event.listen(engine, "connect", _sqlite_on_connect)
+        sa.event.listen(engine, "begin", _sqlite_on_begin)
+        return engine
+
+    def dispose(self) -> None:
+        """Close the pooled connections (the store stays usable and reconnects on demand)."""
+        if self._engine is not None:
+            self._engine.dispose()
+
+    def _write(self) -> Any:
+        """A write transaction; on SQLite it takes the write lock up front (`BEGIN IMMEDIATE`)."""
+        return self.engine.execution_options(**{_WRITE: True}).begin()
+
+    def _insert(self, table: sa.Table) -> Any:
+        if self.dialect == "postgresql":
+            return postgresql.insert(table)
+        return sqlite.insert(table)
+
+    def _upsert(
+        self,
+        conn: Connection,
+        table: sa.Table,
+        rows: Sequence[dict[str, Any]],
+        *,
+        keys: Sequence[str],
+        keep: Iterable[str] = (),
+        where: Callable[[Any], sa.ColumnElement[bool]] | None = None,
+    ) -> None:
+        """Insert `rows`, or update the row with the same `keys` (except the columns in `keep`).
+
+        `where`, given the proposed row (`excluded`), says when the update applies.
+        """
+        if not rows:
+            return
+        stmt = self._insert(table)
+        fixed = set(keys) | set(keep)
+        update = {c.name: stmt.excluded[c.name] for c in table.columns if c.name not in fixed}
+        statement = stmt.on_conflict_do_update(
+            index_elements=list(keys), set_=update, where=None if where is None else where(stmt.excluded)
+        )
+        conn.execute(statement, rows)
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def migrate(self) -> None:
+        """Bring the schema to the newest revision (Alembic `upgrade head`).
+
+        Safe on every start and from several processes at once: the upgrade runs in one
+        transaction holding a lock (SQLite's write lock, a PostgreSQL advisory lock).
+        """
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS).replace("%", "%%"))
+        with self._write() as conn:
+            if self.dialect == "postgresql":
+                conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_MIGRATION_LOCK)))
+            config.attributes["connection"] = conn
+            command.upgrade(config, "head")
+
+    def ping(self) -> None:
+        """Raise (a SQLAlchemy `OperationalError`) unless the database answers."""
+        with self.engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+
+    # ------------------------------------------------------------------ conversations
+
+    def load_messages(self, session: SessionRef, *, before_seq: int) -> list[Message]:
+        """The session's messages of turns before `before_seq`, in conversation order."""
+        query = (
+            sa.select(messages)
+            .where(
+                messages.c.company_id == session.company_id,
+                messages.c.task == session.task,
+                messages.c.seq < before_seq,
+            )
+            .order_by(messages.c.seq, messages.c.idx)
+        )
+        with self.engine.connect() as conn:
+            return [_message(row) for row in conn.execute(query).mappings()]
+
+    def save_turn(
+        self,
+        session: SessionRef,
+        *,
+        seq: int,
+        new_messages: list[Message],
+        reply: Message,
+        cost: CostEvent | None,
+    ) -> None:
+        """Keep turn `seq`: its new messages then the reply (idx 0..n), and its cost event.
+
+        Idempotent: a retried turn replaces what an earlier attempt wrote for the same seq.
+        """
+        if cost is not None and (cost.company_id, cost.task, cost.seq) != (session.company_id, session.task, seq):
+            raise ValueError("the cost event belongs to another session or turn")
+        now = _now()
+        turn = [*new_messages, reply]
+        rows = [_message_row(session, seq, idx, message, now) for idx, message in enumerate(turn)]
+        with self._write() as conn:
+            self._upsert(conn, messages, rows, keys=("company_id", "task", "seq", "idx"), keep=("created_at",))
+            conn.execute(
+                sa.delete(messages).where(
+                    messages.c.company_id == session.company_id,
+                    messages.c.task == session.task,
+                    messages.c.seq == seq,
+                    messages.c.idx >= len(turn),
+                )
+            )
+            if cost is not None:
+                self._upsert(conn, cost_events, [_cost_row(cost)], keys=("company_id", "task", "seq"))
+
+    def list_messages(self, company_id: str, task: str) -> list[Message]:
+        """Every message of a task's conversation, in order."""
+        query = (
+            sa.select(messages)
+            .where(messages.c.company_id == company_id, messages.c.task == task)
+            .order_by(messages.c.seq, messages.c.idx)
+        )
+        with self.engine.connect() as conn:
+            return [_message(row) for row in conn.execute(query).mappings()]
+
+    def list_cost_events(self, company_id: str, *, task: str | None = None) -> list[CostEvent]:
+        """The company's cost events (of one task if given), oldest first."""
+        query = sa.select(cost_events).where(cost_events.c.company_id == company_id)
+        if task is not None:
+            query = query.where(cost_events.c.task == task)
+        query = query.order_by(cost_events.c.at, cost_events.c.task, cost_events.c.seq)
+        with self.engine.connect() as conn:
+            return [_cost_event(row) for row in conn.execute(query).mappings()]
+
+    # ------------------------------------------------------------------ company records
+
+    def record(self, batch: RecordInput) -> None:
+        """Append activity entries (a repeated id is ignored) and upsert task records.
+
+        A task record older (`updated_at`) than the one kept is ignored, so a late retry of an
+        earlier batch cannot roll a task back. Idempotent.
+        """
+        entries = list({entry.id: entry for entry in batch.activity}.values())
+        records = list({(t.company_id, t.identifier): t for t in batch.tasks}.values())
+        with self._write() as conn:
+            if entries:
+                stmt = self._insert(activity_log).on_conflict_do_nothing(index_elements=["id"])
+                conn.execute(stmt, [_activity_row(entry) for entry in entries])
+            self._upsert(
+                conn,
+                tasks,
+                [_task_row(record) for record in records],
+                keys=("company_id", "identifier"),
+                keep=("created_at",),
+                where=lambda proposed: tasks.c.updated_at <= proposed.updated_at,
+            )
+
+    def list_activity(self, company_id: str, *, after: int = 0, limit: int = 100) -> list[tuple[int, ActivityEntry]]:
+        """Activity entries with a cursor greater than `after`, oldest first, as (cursor, entry)."""
+        query = (
+            sa.select(activity_log)
+            .where(activity_log.c.company_id == company_id, activity_log.c.seq > after)
+            .order_by(activity_log.c.seq)
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            return [(row["seq"], _activity(row)) for row in conn.execute(query).mappings()]
+
+    def upsert_company(self, spec: CompanySpec) -> None:
+        """Create the company or update its spec (its `created_at` stays)."""
+        row = {
+            "id": spec.id,
+            "name": spec.name,
+            "mission": spec.mission,
+            "prefix": spec.prefix,
+            "created_at": _now(),
+            "spec": spec.model_dump(mode="json"),
+        }
+        with self._write() as conn:
+            self._upsert(conn, companies, [row], keys=("id",), keep=("created_at",))
+
+    def list_companies(self) -> list[CompanySpec]:
+        """Every company, oldest first."""
+        query = sa.select(companies.c.spec).order_by(companies.c.created_at, companies.c.id)
+        with self.engine.connect() as conn:
+            return [CompanySpec.model_validate(spec) for spec in conn.execute(query).scalars()]
+
+    def get_company(self, company_id: str) -> CompanySpec | None:
+        query = sa.select(companies.c.spec).where(companies.c.id == company_id)
+        with self.engine.connect() as conn:
+            spec = conn.execute(query).scalar_one_or_none()
+        return None if spec is None else CompanySpec.model_validate(spec)
+
+    def list_tasks(
+        self,
+        company_id: str,
+        *,
+        status: TaskStatus | None = None,
+        assignee: str | None = None,
+        parent: str | None | EllipsisType = ...,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[TaskRecord]:
+        """The company's tasks, oldest first.
+
+        Args:
+            status: only tasks with this status.
+            assignee: only tasks of this agent.
+            parent: `...` (default) any task; `None` only top-level tasks; an identifier only
+                that task's subtasks.
+        """
+        query = sa.select(tasks).where(tasks.c.company_id == company_id)
+        if status is not None:
+            query = query.where(tasks.c.status == TaskStatus(status).value)
+        if assignee is not None:
+            query = query.where(tasks.c.assignee == assignee)
+        if parent is None:
+            query = query.where(tasks.c.parent.is_(None))
+        elif not isinstance(parent, EllipsisType):
+            query = query.where(tasks.c.parent == parent)
+        query = query.order_by(tasks.c.created_at, tasks.c.identifier).limit(limit).offset(offset)
+        with self.engine.connect() as conn:
+            return [_task(row) for row in conn.execute(query).mappings()]
+
+    def get_task(self, company_id: str, identifier: str) -> TaskRecord | None:
+        query = sa.select(tasks).where(tasks.c.company_id == company_id, tasks.c.identifier == identifier)
+        with self.engine.connect() as conn:
+            row = conn.execute(query).mappings().one_or_none()
+        return None if row is None else _task(row)
+
+
+# ---------------------------------------------------------------------- SQLite connection setup
+
+
+def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy's `begin` event issue BEGIN (pysqlite's own would be deferred, and late).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout = {int(SQLITE_BUSY_TIMEOUT_SECONDS * 1000)}")
+    cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.execute("PRAGMA synchronous = NORMAL")
+    cursor.close()
+
+
+def _sqlite_on_begin(conn: Connection) -> None:
+    # A writer takes the lock at BEGIN, where the busy timeout applies; a deferred transaction
+    # that upgrades to a write later may fail at once with SQLITE_BUSY instead of waiting.
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(_WRITE) else "BEGIN")
+
+
+# ---------------------------------------------------------------------- rows ⇄ models
+
+
+def _message_row(session: SessionRef, seq: int, idx: int, message: Message, now: datetime) -> dict[str, Any]:
+    return {
+        "company_id": session.company_id,
+        "task": session.task,
+        "seq": seq,
+        "idx": idx,
+        "agent": session.agent,
+        "role": message.role,
+        "content": message.content,
+        "tool_calls": [call.model_dump(mode="json") for call in message.tool_calls],
+        "tool_call_id": message.tool_call_id,
+        "author": message.author,
+        "created_at": now,
+    }
+
+
+def _message(row: Any) -> Message:
+    return Message(
+        role=row["role"],
+        content=row["content"],
+        tool_calls=row["tool_calls"],
+        tool_call_id=row["tool_call_id"],
+        author=row["author"],
+    )
+
+
+def _cost_row(cost: CostEvent) -> dict[str, Any]:
+    return {
+        "company_id": cost.company_id,
+        "task": cost.task,
+        "seq": cost.seq,
+        "agent": cost.agent,
+        "provider": cost.provider.value,
+        "model": cost.model,
+        **_usage_columns(cost.usage),
+        "cost_usd": cost.cost_usd,
+        "simulated": cost.simulated,
+        "at": cost.at,
+    }
+
+
+def _cost_event(row: Any) -> CostEvent:
+    return CostEvent(
+        company_id=row["company_id"],
+        agent=row["agent"],
+        task=row["task"],
+        seq=row["seq"],
+        provider=row["provider"],
+        model=row["model"],
+        usage=_usage(row),
+        cost_usd=row["cost_usd"],
+        simulated=row["simulated"],
+        at=row["at"],
+    )
+
+
+def _activity_row(entry: ActivityEntry) -> dict[str, Any]:
+    return entry.model_dump(mode="python") | {"data": entry.model_dump(mode="json")["data"]}
+
+
+def _activity(row: Any) -> ActivityEntry:
+    return ActivityEntry.model_validate({key: row[key] for key in ActivityEntry.model_fields})
+
+
+def _task_row(record: TaskRecord) -> dict[str, Any]:
+    row = record.model_dump(mode="python", exclude={"usage"})
+    return row | {"priority": record.priority.value, "status": record.status.value, **_usage_columns(record.usage)}
+
+
+def _task(row: Any) -> TaskRecord:
+    fields = {key: row[key] for key in TaskRecord.model_fields if key != "usage"}
+    return TaskRecord.model_validate(fields | {"usage": _usage(row)})
+
+
+def _usage_columns(usage: Usage) -> dict[str, int]:
+    return {
+        "input_tokens": usage.input_tokens,
+        "output_tokens": usage.output_tokens,
+        "cached_input_tokens": usage.cached_input_tokens,
+    }
+
+
+def _usage(row: Any) -> Usage:
+    return Usage(
+        input_tokens=row["input_tokens"],
+        output_tokens=row["output_tokens"],
+        cached_input_tokens=row["cached_input_tokens"],
+    )

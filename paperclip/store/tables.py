@@ -1,0 +1,143 @@
+"""The store's tables (SQLAlchemy Core), one per concern.
+
+The initial migration (`migrations/versions/0001_initial.py`) creates exactly these; a change
+here needs a new migration. Times are stored in UTC and always read back timezone-aware.
+"""
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.engine import Dialect
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+class UTCDateTime(sa.TypeDecorator[datetime]):
+    """A timezone-aware datetime stored in UTC.
+
+    PostgreSQL keeps `timestamptz`; SQLite keeps no zone, so values are converted to UTC on the
+    way in and marked UTC on the way out. A naive value is taken to be UTC already.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+JSONDoc: sa.types.TypeEngine[Any] = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
+"""JSON on SQLite, JSONB on PostgreSQL."""
+
+BigIntegerPK: sa.types.TypeEngine[int] = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+"""SQLite only autoincrements an `INTEGER PRIMARY KEY` (the rowid)."""
+
+companies = sa.Table(
+    "companies",
+    metadata,
+    sa.Column("id", sa.String(63), primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("mission", sa.Text, nullable=False, default=""),
+    sa.Column("prefix", sa.String(10), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("spec", JSONDoc, nullable=False),
+)
+
+tasks = sa.Table(
+    "tasks",
+    metadata,
+    sa.Column("company_id", sa.String(63), primary_key=True),
+    sa.Column("identifier", sa.String(200), primary_key=True),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("brief", sa.Text, nullable=False, default=""),
+    sa.Column("assignee", sa.String(63), nullable=False),
+    sa.Column("parent", sa.String(200), nullable=True),
+    sa.Column("priority", sa.String(16), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("result", sa.Text, nullable=True),
+    sa.Column("turns", sa.Integer, nullable=False, default=0),
+    sa.Column("input_tokens", sa.BigInteger, nullable=False, default=0),
+    sa.Column("output_tokens", sa.BigInteger, nullable=False, default=0),
+    sa.Column("cached_input_tokens", sa.BigInteger, nullable=False, default=0),
+    sa.Column("cost_usd", sa.Float, nullable=False, default=0.0),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Index(None, "company_id", "status"),
+    sa.Index(None, "company_id", "assignee"),
+    sa.Index(None, "company_id", "parent"),
+    sa.Index(None, "company_id", "created_at"),
+)
+
+messages = sa.Table(
+    "messages",
+    metadata,
+    sa.Column("company_id", sa.String(63), primary_key=True),
+    sa.Column("task", sa.String(200), primary_key=True),
+    sa.Column("seq", sa.Integer, primary_key=True),
+    sa.Column("idx", sa.Integer, primary_key=True),
+    sa.Column("agent", sa.String(63), nullable=False),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("content", sa.Text, nullable=False, default=""),
+    sa.Column("tool_calls", JSONDoc, nullable=False),
+    sa.Column("tool_call_id", sa.String(200), nullable=True),
+    sa.Column("author", sa.String(200), nullable=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+
+cost_events = sa.Table(
+    "cost_events",
+    metadata,
+    sa.Column("company_id", sa.String(63), primary_key=True),
+    sa.Column("task", sa.String(200), primary_key=True),
+    sa.Column("seq", sa.Integer, primary_key=True),
+    sa.Column("agent", sa.String(63), nullable=False),
+    sa.Column("provider", sa.String(32), nullable=False),
+    sa.Column("model", sa.String(200), nullable=False),
+    sa.Column("input_tokens", sa.BigInteger, nullable=False, default=0),
+    sa.Column("output_tokens", sa.BigInteger, nullable=False, default=0),
+    sa.Column("cached_input_tokens", sa.BigInteger, nullable=False, default=0),
+    sa.Column("cost_usd", sa.Float, nullable=True, comment="NULL when the price is unknown"),
+    sa.Column("simulated", sa.Boolean, nullable=False, default=False),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Index(None, "company_id", "at"),
+    sa.Index(None, "company_id", "agent"),
+)
+
+activity_log = sa.Table(
+    "activity_log",
+    metadata,
+    sa.Column("seq", BigIntegerPK, primary_key=True, autoincrement=True),
+    sa.Column("id", sa.String(200), nullable=False, unique=True),
+    sa.Column("company_id", sa.String(63), nullable=False),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Column("kind", sa.String(64), nullable=False),
+    sa.Column("actor", sa.String(200), nullable=False),
+    sa.Column("task", sa.String(200), nullable=True),
+    sa.Column("agent", sa.String(63), nullable=True),
+    sa.Column("summary", sa.Text, nullable=False, default=""),
+    sa.Column("data", JSONDoc, nullable=False),
+    sa.Index(None, "company_id", "seq"),
+    sqlite_autoincrement=True,
+)
+"""`seq` is the cursor of live event streams; `sqlite_autoincrement` so it is never reused."""
