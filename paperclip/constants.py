@@ -4,9 +4,24 @@ from temporalio.common import SearchAttributeKey
 
 TASK_QUEUE = "paperclip"
 """Workflows and light activities (store writes)."""
-LLM_TASK_QUEUE = "paperclip-llm"
+
+
+def llm_queue(base: str = TASK_QUEUE) -> str:
+    """The model-call queue that goes with a workflow queue (`paperclip` → `paperclip-llm`).
+
+    Workflows derive it from their own queue, so a test's uuid queue gets its own model queue.
+    """
+    return f"{base}-llm"
+
+
+def cli_queue(base: str = TASK_QUEUE) -> str:
+    """The CLI-agent queue that goes with a workflow queue (`paperclip` → `paperclip-cli`)."""
+    return f"{base}-cli"
+
+
+LLM_TASK_QUEUE = llm_queue()
 """Model calls; its slots are the provider concurrency."""
-CLI_TASK_QUEUE = "paperclip-cli"
+CLI_TASK_QUEUE = cli_queue()
 """Subprocess agents; few slots."""
 
 MAX_OPEN_CHILDREN = 500

@@ -1,0 +1,358 @@
+"""`CompanyWorkflow`: the long-lived entity that owns a company's agents, tasks and dispatch.
+
+Updates (validated before they enter history) change the company; tasks report to it by
+signal; the API reads it by query. Top-level tasks are dispatched as child workflows by
+priority, within each agent's concurrency and the company's cap on open children. Store
+writes (activity log, task records) are batched into one activity per loop.
+"""
+
+import asyncio
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.exceptions import ApplicationError
+from temporalio.workflow import ParentClosePolicy
+
+with workflow.unsafe.imports_passed_through():
+    from paperclip.constants import MAX_OPEN_CHILDREN, SA_COMPANY, task_workflow_id
+    from paperclip.models import (
+        ActivityEntry,
+        AgentSpec,
+        AgentState,
+        AgentStatus,
+        CompanyInput,
+        CompanyResult,
+        CompanySnapshot,
+        CompanyState,
+        CreateTaskInput,
+        HireAgentInput,
+        InvalidTransition,
+        RecordInput,
+        TaskEvent,
+        TaskInput,
+        TaskRecord,
+        TaskStatus,
+        check_transition,
+    )
+    from paperclip.org import OrgError, check_hire, subtree
+    from workflows.task import TaskWorkflow, task_search_attributes
+
+RECENT_ACTIVITY = 50
+"""Activity entries the snapshot keeps in memory; the store keeps them all."""
+FINISHED_TASKS_CARRIED = 200
+"""Finished tasks carried across continue-as-new for the snapshot; older ones are in the store."""
+
+
+def _reject(message: str, kind: str = "InvalidInput") -> ApplicationError:
+    return ApplicationError(message, type=kind, non_retryable=True)
+
+
+@workflow.defn
+class CompanyWorkflow:
+    @workflow.init
+    def __init__(self, input: CompanyInput) -> None:
+        if input.state is not None:
+            self.state = input.state
+        elif input.spec is not None:
+            self.state = CompanyState(spec=input.spec)
+        else:
+            raise ApplicationError("CompanyInput needs a spec or a state", non_retryable=True)
+        self._continue_after = input.continue_as_new_after_events
+        self._handled = 0
+        self._unrecorded: list[ActivityEntry] = []
+        self._dirty: set[str] = set()
+        self._has_search_attributes = workflow.info().typed_search_attributes.get(SA_COMPANY) is not None
+
+    # ------------------------------------------------------------------ updates
+
+    @workflow.update
+    def hire_agent(self, input: HireAgentInput) -> AgentState:
+        """Add an agent to the org chart."""
+        self._handled += 1
+        agent = AgentState(spec=input.agent)
+        self.state.agents[input.agent.name] = agent
+        self._log("agent.hired", actor="board", agent=input.agent.name, summary=self._hire_summary(input.agent))
+        return agent
+
+    @hire_agent.validator
+    def _validate_hire(self, input: HireAgentInput) -> None:
+        self._check_open()
+        try:
+            check_hire(self.state.agents, input.agent)
+        except OrgError as err:
+            raise _reject(str(err), err.kind) from None
+
+    @workflow.update
+    def update_agent(self, input: HireAgentInput) -> AgentState:
+        """Replace an agent's spec (model, prompt, manager, …); its running tasks keep theirs."""
+        self._handled += 1
+        agent = self.state.agents[input.agent.name]
+        agent.spec = input.agent
+        self._log("agent.updated", actor="board", agent=input.agent.name, summary=f"{input.agent.name} updated")
+        return agent
+
+    @update_agent.validator
+    def _validate_update_agent(self, input: HireAgentInput) -> None:
+        self._check_open()
+        try:
+            check_hire(self.state.agents, input.agent, replacing=True)
+        except OrgError as err:
+            raise _reject(str(err), err.kind) from None
+
+    @workflow.update
+    def create_task(self, input: CreateTaskInput) -> TaskRecord:
+        """Queue a top-level task for an agent; it is dispatched by priority."""
+        self._handled += 1
+        self.state.counter += 1
+        now = workflow.now()
+        record = TaskRecord(
+            company_id=self.state.spec.id,
+            identifier=f"{self.state.spec.prefix}-{self.state.counter}",
+            title=input.title.strip(),
+            brief=input.brief,
+            assignee=input.assignee,
+            priority=input.priority,
+            created_at=now,
+            updated_at=now,
+        )
+        self.state.tasks[record.identifier] = record
+        self.state.queue.append(record.identifier)
+        self._dirty.add(record.identifier)
+        self._log(
+            "task.created", actor="board", task=record.identifier, agent=record.assignee,
+            summary=f"{record.identifier} '{record.title}' assigned to {record.assignee} ({record.priority})",
+        )
+        return record
+
+    @create_task.validator
+    def _validate_create_task(self, input: CreateTaskInput) -> None:
+        self._check_open()
+        if not input.title.strip():
+            raise _reject("a task needs a title")
+        agent = self.state.agents.get(input.assignee)
+        if agent is None:
+            raise _reject(f"unknown agent '{input.assignee}'")
+        if agent.status is AgentStatus.TERMINATED:
+            raise _reject(f"agent '{input.assignee}' is terminated")
+
+    def _check_open(self) -> None:
+        if self.state.archived:
+            raise _reject(f"company '{self.state.spec.id}' is archived", "Conflict")
+
+    # ------------------------------------------------------------------ signals and queries
+
+    @workflow.signal
+    def task_event(self, event: TaskEvent) -> None:
+        """A task reports a status change, a turn's usage, or its end (at-least-once: repeats dropped)."""
+        if event.seq <= self.state.seen_events.get(event.identifier, 0):
+            return
+        self.state.seen_events[event.identifier] = event.seq
+        self._handled += 1
+        record = self.state.tasks.get(event.identifier)
+        if record is None:
+            if event.record is None:
+                return  # a task this company no longer carries
+            record = self.state.tasks[event.identifier] = event.record.model_copy()
+            self._log(
+                "task.created", actor=record.parent or "board", task=record.identifier, agent=record.assignee,
+                summary=f"{record.parent} delegated {record.identifier} '{record.title}' to {record.assignee}",
+            )
+        record.updated_at = workflow.now()
+        self._dirty.add(record.identifier)
+        if event.kind == "turn" and event.usage is not None:
+            self._count_usage(record, event)
+        elif event.status is not None and event.status != record.status:
+            try:
+                check_transition(record.status, event.status)
+            except InvalidTransition as err:
+                workflow.logger.warning("ignored task event %s: %s", event.identifier, err)
+                return
+            record.status = event.status
+            if event.kind == "finished":
+                self._task_finished(record, event)
+            else:
+                self._log("task.status", actor=record.assignee, task=record.identifier, agent=record.assignee,
+                          summary=f"{record.identifier} is {record.status}")
+
+    def _count_usage(self, record: TaskRecord, event: TaskEvent) -> None:
+        assert event.usage is not None
+        cost = event.cost_usd or 0.0
+        record.turns += 1
+        record.usage = record.usage + event.usage
+        record.cost_usd += cost
+        self.state.usage = self.state.usage + event.usage
+        self.state.cost_usd += cost
+        agent = self.state.agents.get(record.assignee)
+        if agent is not None:
+            agent.usage = agent.usage + event.usage
+            agent.cost_usd += cost
+
+    def _task_finished(self, record: TaskRecord, event: TaskEvent) -> None:
+        record.result = event.summary or None
+        if record.parent is None:
+            agent = self.state.agents.get(record.assignee)
+            if agent is not None and agent.running > 0:
+                agent.running -= 1
+        self._log(
+            "task.finished", actor=record.assignee, task=record.identifier, agent=record.assignee,
+            summary=f"{record.identifier} {record.status}: {(event.summary or '')[:200]}",
+        )
+
+    @workflow.query
+    def snapshot(self) -> CompanySnapshot:
+        s = self.state
+        return CompanySnapshot(
+            spec=s.spec,
+            agents=list(s.agents.values()),
+            tasks=list(s.tasks.values()),
+            queue=list(s.queue),
+            recent=list(s.recent),
+            usage=s.usage,
+            cost_usd=s.cost_usd,
+            archived=s.archived,
+            generation=s.generation,
+            simulated_agents=[a.spec.name for a in s.agents.values() if a.spec.model.is_simulated],
+        )
+
+    # ------------------------------------------------------------------ main loop
+
+    @workflow.run
+    async def run(self, input: CompanyInput) -> CompanyResult:
+        if input.state is None:
+            self._log("company.created", actor="board", summary=f"{self.state.spec.name} founded")
+            for spec in input.agents:
+                self._hire_initial(spec)
+        while True:
+            await workflow.wait_condition(
+                lambda: bool(self._dispatchable() or self._unrecorded or self._dirty)
+                or self._should_continue_as_new()
+            )
+            await self._dispatch()
+            await self._record()
+            if self._should_continue_as_new():
+                await workflow.wait_condition(workflow.all_handlers_finished)
+                await self._record()
+                workflow.continue_as_new(CompanyInput(state=self._carried_state(),
+                                                      continue_as_new_after_events=self._continue_after))
+
+    def _should_continue_as_new(self) -> bool:
+        if self._continue_after is not None and self._handled >= self._continue_after:
+            return True
+        return workflow.info().is_continue_as_new_suggested()
+
+    def _carried_state(self) -> CompanyState:
+        """The state for the next run: finished tasks beyond the last few leave (they are in the store)."""
+        s = self.state.model_copy()
+        finished = [t for t in s.tasks.values() if t.status.is_terminal]
+        finished.sort(key=lambda t: t.updated_at)
+        dropped = {t.identifier for t in finished[: max(0, len(finished) - FINISHED_TASKS_CARRIED)]}
+        s.tasks = {k: v for k, v in s.tasks.items() if k not in dropped}
+        s.seen_events = {k: v for k, v in s.seen_events.items() if k in s.tasks}
+        s.generation += 1
+        return s
+
+    def _hire_initial(self, spec: AgentSpec) -> None:
+        try:
+            check_hire(self.state.agents, spec)
+        except OrgError as err:
+            self._log("agent.rejected", actor="system", agent=spec.name, summary=str(err))
+            return
+        self.state.agents[spec.name] = AgentState(spec=spec)
+        self._log("agent.hired", actor="board", agent=spec.name, summary=self._hire_summary(spec))
+
+    @staticmethod
+    def _hire_summary(spec: AgentSpec) -> str:
+        model = f"{spec.model.provider}/{spec.model.model}"
+        if spec.model.is_simulated:
+            model += " (simulated, offline)"
+        manager = f", reports to {spec.reports_to}" if spec.reports_to else ""
+        return f"{spec.name} hired as {spec.role}{manager}, model {model}"
+
+    # ------------------------------------------------------------------ dispatch
+
+    def _dispatchable(self) -> list[TaskRecord]:
+        """Queued tasks that may start now: by priority then arrival, within agent and company caps."""
+        if not self.state.queue:
+            return []
+        open_children = sum(
+            1 for t in self.state.tasks.values() if t.parent is None and not t.status.is_terminal
+            and t.status is not TaskStatus.QUEUED
+        )
+        room = MAX_OPEN_CHILDREN - open_children
+        order = {ident: i for i, ident in enumerate(self.state.queue)}
+        queued = sorted(
+            (self.state.tasks[i] for i in self.state.queue),
+            key=lambda t: (t.priority.rank, order[t.identifier]),
+        )
+        running = {name: a.running for name, a in self.state.agents.items()}
+        picked: list[TaskRecord] = []
+        for task in queued:
+            if len(picked) >= room:
+                break
+            agent = self.state.agents[task.assignee]
+            if agent.status is AgentStatus.ACTIVE and running[task.assignee] < agent.spec.max_concurrent_runs:
+                running[task.assignee] += 1
+                picked.append(task)
+        return picked
+
+    async def _dispatch(self) -> None:
+        picked = self._dispatchable()
+        if not picked:
+            return
+        for task in picked:
+            self.state.queue.remove(task.identifier)
+            self.state.agents[task.assignee].running += 1
+            check_transition(task.status, TaskStatus.RUNNING)
+            task.status = TaskStatus.RUNNING
+            task.updated_at = workflow.now()
+            self._dirty.add(task.identifier)
+        await asyncio.gather(*(self._start(task) for task in picked))
+
+    async def _start(self, task: TaskRecord) -> None:
+        specs = [a.spec for a in self.state.agents.values() if a.status is not AgentStatus.TERMINATED]
+        agent = self.state.agents[task.assignee].spec
+        await workflow.start_child_workflow(
+            TaskWorkflow.run,
+            TaskInput(
+                company_id=self.state.spec.id,
+                company_name=self.state.spec.name,
+                mission=self.state.spec.mission,
+                identifier=task.identifier,
+                title=task.title,
+                brief=task.brief,
+                priority=task.priority,
+                agent=agent,
+                team=subtree(specs, agent.name),
+            ),
+            id=task_workflow_id(self.state.spec.id, task.identifier),
+            parent_close_policy=ParentClosePolicy.ABANDON,
+            search_attributes=(
+                task_search_attributes(self.state.spec.id, agent.name, TaskStatus.RUNNING)
+                if self._has_search_attributes
+                else None
+            ),
+        )
+
+    # ------------------------------------------------------------------ activity log and store
+
+    def _log(self, kind: str, *, actor: str, summary: str, task: str | None = None, agent: str | None = None) -> None:
+        entry = ActivityEntry(
+            id=str(workflow.uuid4()), company_id=self.state.spec.id, at=workflow.now(), kind=kind,
+            actor=actor, task=task, agent=agent, summary=summary,
+        )
+        self.state.recent.append(entry)
+        del self.state.recent[:-RECENT_ACTIVITY]
+        self._unrecorded.append(entry)
+
+    async def _record(self) -> None:
+        """Write what changed since the last call to the store, in one activity."""
+        if not (self._unrecorded or self._dirty):
+            return
+        batch = RecordInput(
+            activity=self._unrecorded,
+            tasks=[self.state.tasks[i] for i in sorted(self._dirty) if i in self.state.tasks],
+        )
+        self._unrecorded, self._dirty = [], set()
+        await workflow.execute_activity(
+            "record", batch, start_to_close_timeout=timedelta(seconds=30)
+        )

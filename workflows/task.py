@@ -1,0 +1,332 @@
+"""`TaskWorkflow`: one agent working one task, one model turn at a time.
+
+Each turn sends only the *new* messages to the model activity (earlier ones live in the
+store), so history grows linearly with the conversation. Delegation starts subtasks as child
+workflows (`ACME-12.3`) that report back by signal, so a parent that continues-as-new neither
+kills nor loses them.
+"""
+
+import asyncio
+from datetime import timedelta
+from typing import Any
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy, TypedSearchAttributes
+from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.workflow import ParentClosePolicy
+
+with workflow.unsafe.imports_passed_through():
+    from paperclip.constants import (
+        llm_queue,
+        SA_AGENT,
+        SA_COMPANY,
+        SA_STATUS,
+        company_workflow_id,
+        task_workflow_id,
+    )
+    from paperclip.models import (
+        AgentSpec,
+        ChildFinished,
+        Message,
+        ModelTurnInput,
+        ModelTurnResult,
+        SessionRef,
+        TaskCarry,
+        TaskEvent,
+        TaskInput,
+        TaskRecord,
+        TaskResult,
+        TaskStatus,
+        ToolCall,
+        check_transition,
+    )
+    from paperclip.org import direct_reports, subtree
+    from paperclip.tools import COMPLETE_TASK, DELEGATE_TASK, tools_for
+
+MODEL_TURN_ATTEMPTS = 10
+"""Attempts of one model call (retryable errors only: 429, 5xx, timeouts, a lost worker)."""
+
+MAX_DELEGATION_DEPTH = 5
+"""A subtask of a subtask … at most this deep: delegation loops end."""
+
+
+def task_search_attributes(company_id: str, agent: str, status: TaskStatus) -> TypedSearchAttributes:
+    """Search attributes of a task workflow: ids and status only, never content."""
+    return TypedSearchAttributes(
+        [SA_COMPANY.value_set(company_id), SA_AGENT.value_set(agent), SA_STATUS.value_set(status.value)]
+    )
+
+
+def system_prompt(input: TaskInput) -> str:
+    """The agent's standing instructions for this task: constant across turns."""
+    agent = input.agent
+    who = f"You are {agent.name}" + (f", {agent.title}" if agent.title else "") + f" (role: {agent.role})"
+    company = f" at {input.company_name}" if input.company_name else ""
+    lines = [who + company + "."]
+    if input.mission:
+        lines.append(f"Company mission: {input.mission}")
+    if agent.system_prompt:
+        lines.append(agent.system_prompt)
+    lines.append(
+        "Work on the task you are given. Delegate parts of it to your team with delegate_task when "
+        "that helps; their results come back to you. When the task is finished, call complete_task "
+        "with the result."
+    )
+    return "\n\n".join(lines)
+
+
+@workflow.defn
+class TaskWorkflow:
+    @workflow.init
+    def __init__(self, input: TaskInput) -> None:
+        self.input = input
+        self.carry = input.carry or TaskCarry()
+        self._turns_this_run = 0
+        self._last_signal: asyncio.Task[None] | None = None
+        self._result: str | None = None
+        self._has_search_attributes = workflow.info().typed_search_attributes.get(SA_COMPANY) is not None
+
+    # ------------------------------------------------------------------ messages
+
+    @workflow.signal
+    def child_finished(self, msg: ChildFinished) -> None:
+        """A subtask ended: its result (a summary, not a transcript) is the next turn's input."""
+        if self.carry.open_children.pop(msg.identifier, None) is None:
+            return  # a repeat, or not ours: signals are at-least-once
+        outcome = f"Result: {msg.result}" if msg.result else "No result was given."
+        self.carry.pending.append(
+            Message(
+                role="user",
+                author=msg.identifier,
+                content=f"Subtask {msg.identifier} ({msg.assignee}) finished: {msg.status}. {outcome}",
+            )
+        )
+
+    @workflow.query
+    def status(self) -> TaskStatus:
+        return self.carry.status
+
+    # ------------------------------------------------------------------ main loop
+
+    @workflow.run
+    async def run(self, input: TaskInput) -> TaskResult:
+        if input.carry is None:
+            if input.parent is not None:  # the company dispatched top-level tasks itself
+                await self._emit("started", status=TaskStatus.RUNNING, record=self._record())
+            self.carry.pending.append(
+                Message(role="user", author=input.parent or "board", content=self._assignment())
+            )
+        while True:
+            if self.carry.status is TaskStatus.BLOCKED:
+                await workflow.wait_condition(lambda: not self.carry.open_children)
+                await self._set_status(TaskStatus.RUNNING)
+            if self.carry.turn >= input.agent.max_turns:
+                return await self._finish(
+                    TaskStatus.FAILED, f"stopped after {input.agent.max_turns} turns without completing"
+                )
+            if self._should_continue_as_new():
+                await workflow.wait_condition(workflow.all_handlers_finished)
+                await self._drain_signal()
+                workflow.continue_as_new(input.model_copy(update={"carry": self.carry}))
+            try:
+                reply = await self._turn()
+            except ActivityError as err:
+                cause = err.cause
+                message = str(cause) if cause is not None else str(err)
+                return await self._finish(TaskStatus.FAILED, f"model call failed: {message}")
+            if self._result is not None:
+                return await self._finish(TaskStatus.DONE, self._result)
+            if self.carry.open_children:
+                await self._set_status(TaskStatus.BLOCKED)
+            elif not reply.tool_calls:
+                return await self._finish(TaskStatus.DONE, reply.content)
+
+    def _should_continue_as_new(self) -> bool:
+        limit = self.input.continue_as_new_after_turns
+        if limit is not None and self._turns_this_run >= limit:
+            return True
+        return workflow.info().is_continue_as_new_suggested()
+
+    async def _turn(self) -> Message:
+        """One model call, then act on its tool calls; the tool results become the next input."""
+        agent = self.input.agent
+        self.carry.turn += 1
+        self._turns_this_run += 1
+        sent, self.carry.pending = self.carry.pending, []
+        result: ModelTurnResult = await workflow.execute_activity(
+            "model_turn",
+            ModelTurnInput(
+                session=SessionRef(company_id=self.input.company_id, task=self.input.identifier, agent=agent.name),
+                seq=self.carry.turn,
+                model=agent.model,
+                system_prompt=system_prompt(self.input),
+                tools=tools_for(direct_reports(self.input.team, agent.name)),
+                new_messages=sent,
+            ),
+            result_type=ModelTurnResult,
+            task_queue=llm_queue(workflow.info().task_queue),
+            start_to_close_timeout=timedelta(seconds=agent.model.turn_timeout_seconds),
+            heartbeat_timeout=timedelta(seconds=agent.model.heartbeat_timeout_seconds),
+            # A provider that keeps failing should fail the turn, not retry for ever.
+            retry_policy=RetryPolicy(maximum_attempts=MODEL_TURN_ATTEMPTS, maximum_interval=timedelta(minutes=1)),
+        )
+        self.carry.usage = self.carry.usage + result.usage
+        self.carry.cost_usd += result.cost_usd or 0.0
+        self._emit_nowait("turn", usage=result.usage, cost_usd=result.cost_usd)
+        tool_results = [await self._act(call) for call in result.reply.tool_calls]
+        # Tool results answer the reply, so they come before anything that arrived meanwhile.
+        self.carry.pending = [r for r in tool_results if r is not None] + self.carry.pending
+        return result.reply
+
+    async def _act(self, call: ToolCall) -> Message:
+        if call.name == COMPLETE_TASK:
+            self._result = str(call.arguments.get("result", "")).strip() or "(no result given)"
+            return self._tool_reply(call, "Task marked complete.")
+        if call.name == DELEGATE_TASK:
+            return self._tool_reply(call, await self._delegate(call.arguments))
+        return self._tool_reply(call, f"Error: unknown tool '{call.name}'.")
+
+    def _tool_reply(self, call: ToolCall, content: str) -> Message:
+        return Message(role="tool", tool_call_id=call.id, content=content, author=call.name)
+
+    async def _delegate(self, args: dict[str, Any]) -> str:
+        """Start a subtask for someone in the team; its result arrives later by signal."""
+        name = str(args.get("agent", ""))
+        title = str(args.get("title", "")).strip()
+        brief = str(args.get("brief", "")).strip()
+        team = {s.name: s for s in subtree(self.input.team, self.input.agent.name)}
+        if name not in team:
+            return f"Error: cannot delegate to '{name}': not in your team ({', '.join(team) or 'nobody'})."
+        if not title:
+            return "Error: delegate_task needs a title."
+        if self.input.depth + 1 > MAX_DELEGATION_DEPTH:
+            return f"Error: delegation is limited to {MAX_DELEGATION_DEPTH} levels; do this yourself."
+        self.carry.child_counter += 1
+        child = f"{self.input.identifier}.{self.carry.child_counter}"
+        spec: AgentSpec = team[name]
+        self.carry.open_children[child] = name
+        await workflow.start_child_workflow(
+            TaskWorkflow.run,
+            TaskInput(
+                company_id=self.input.company_id,
+                company_name=self.input.company_name,
+                mission=self.input.mission,
+                identifier=child,
+                title=title,
+                brief=brief,
+                priority=self.input.priority,
+                agent=spec,
+                team=subtree(self.input.team, name),
+                parent=self.input.identifier,
+                depth=self.input.depth + 1,
+                continue_as_new_after_turns=self.input.continue_as_new_after_turns,
+            ),
+            id=task_workflow_id(self.input.company_id, child),
+            parent_close_policy=ParentClosePolicy.ABANDON,
+            search_attributes=(
+                task_search_attributes(self.input.company_id, name, TaskStatus.RUNNING)
+                if self._has_search_attributes
+                else None
+            ),
+        )
+        return f"Delegated {child} to {name}: {title}"
+
+    def _assignment(self) -> str:
+        lines = [f"Task {self.input.identifier}: {self.input.title}"]
+        if self.input.brief:
+            lines.append(self.input.brief)
+        reports = direct_reports(self.input.team, self.input.agent.name)
+        if reports:
+            lines.append("Your team:")
+            lines.extend(
+                f"- {r.name} ({r.role}{', ' + r.title if r.title else ''})"
+                + (f": {r.capabilities}" if r.capabilities else "")
+                for r in reports
+            )
+        return "\n".join(lines)
+
+    # ------------------------------------------------------------------ reporting
+
+    def _record(self) -> TaskRecord:
+        now = workflow.now()
+        return TaskRecord(
+            company_id=self.input.company_id,
+            identifier=self.input.identifier,
+            title=self.input.title,
+            brief=self.input.brief,
+            assignee=self.input.agent.name,
+            parent=self.input.parent,
+            priority=self.input.priority,
+            status=self.carry.status,
+            result=self._result,
+            turns=self.carry.turn,
+            usage=self.carry.usage,
+            cost_usd=self.carry.cost_usd,
+            created_at=now,
+            updated_at=now,
+        )
+
+    async def _set_status(self, status: TaskStatus) -> None:
+        check_transition(self.carry.status, status)
+        self.carry.status = status
+        if self._has_search_attributes:
+            workflow.upsert_search_attributes([SA_STATUS.value_set(status.value)])
+        await self._emit("status", status=status)
+
+    async def _finish(self, status: TaskStatus, result: str | None) -> TaskResult:
+        check_transition(self.carry.status, status)
+        self.carry.status = status
+        if self._has_search_attributes:
+            workflow.upsert_search_attributes([SA_STATUS.value_set(status.value)])
+        self._result = result
+        await self._emit("finished", status=status, record=self._record(), summary=result or "")
+        if self.input.parent is not None:
+            await workflow.get_external_workflow_handle(
+                task_workflow_id(self.input.company_id, self.input.parent)
+            ).signal(
+                TaskWorkflow.child_finished,
+                ChildFinished(
+                    identifier=self.input.identifier, assignee=self.input.agent.name, status=status, result=result
+                ),
+            )
+        return TaskResult(
+            identifier=self.input.identifier,
+            status=status,
+            result=result,
+            turns=self.carry.turn,
+            usage=self.carry.usage,
+            cost_usd=self.carry.cost_usd,
+        )
+
+    def _event(self, kind: str, **fields: Any) -> TaskEvent:
+        self.carry.event_seq += 1
+        return TaskEvent(identifier=self.input.identifier, seq=self.carry.event_seq, kind=kind, **fields)
+
+    async def _send(self, event: TaskEvent) -> None:
+        await workflow.get_external_workflow_handle(company_workflow_id(self.input.company_id)).signal(
+            "task_event", event
+        )
+
+    async def _drain_signal(self) -> None:
+        if self._last_signal is not None:
+            await self._last_signal
+            self._last_signal = None
+
+    def _emit_nowait(self, kind: str, **fields: Any) -> None:
+        """Send an event to the company without waiting for it, but after the one before it.
+
+        The company drops an event whose sequence it has passed, so order matters.
+        """
+        event = self._event(kind, **fields)
+        previous = self._last_signal
+
+        async def send() -> None:
+            if previous is not None:
+                await previous
+            await self._send(event)
+
+        self._last_signal = asyncio.ensure_future(send())
+
+    async def _emit(self, kind: str, **fields: Any) -> None:
+        self._emit_nowait(kind, **fields)
+        await self._drain_signal()
