@@ -62,6 +62,11 @@ class CompanyWorkflow:
         self._unrecorded: list[ActivityEntry] = []
         self._dirty: set[str] = set()
         self._has_search_attributes = workflow.info().typed_search_attributes.get(SA_COMPANY) is not None
+        if input.state is None:
+            # Here, not in run(): an update may be handled before run() starts.
+            self._log("company.created", actor="board", summary=f"{self.state.spec.name} founded")
+            for spec in input.agents:
+                self._hire_initial(spec)
 
     # ------------------------------------------------------------------ updates
 
@@ -218,10 +223,6 @@ class CompanyWorkflow:
 
     @workflow.run
     async def run(self, input: CompanyInput) -> CompanyResult:
-        if input.state is None:
-            self._log("company.created", actor="board", summary=f"{self.state.spec.name} founded")
-            for spec in input.agents:
-                self._hire_initial(spec)
         while True:
             await workflow.wait_condition(
                 lambda: bool(self._dispatchable() or self._unrecorded or self._dirty)

@@ -117,17 +117,21 @@ class TaskWorkflow:
                 Message(role="user", author=input.parent or "board", content=self._assignment())
             )
         while True:
+            if self._should_continue_as_new():
+                await workflow.wait_condition(workflow.all_handlers_finished)
+                await self._drain_signal()
+                workflow.continue_as_new(input.model_copy(update={"carry": self.carry}))
             if self.carry.status is TaskStatus.BLOCKED:
-                await workflow.wait_condition(lambda: not self.carry.open_children)
+                await workflow.wait_condition(
+                    lambda: not self.carry.open_children or self._should_continue_as_new()
+                )
+                if self.carry.open_children:
+                    continue  # history is long: continue-as-new while the children work
                 await self._set_status(TaskStatus.RUNNING)
             if self.carry.turn >= input.agent.max_turns:
                 return await self._finish(
                     TaskStatus.FAILED, f"stopped after {input.agent.max_turns} turns without completing"
                 )
-            if self._should_continue_as_new():
-                await workflow.wait_condition(workflow.all_handlers_finished)
-                await self._drain_signal()
-                workflow.continue_as_new(input.model_copy(update={"carry": self.carry}))
             try:
                 reply = await self._turn()
             except ActivityError as err:

@@ -1,0 +1,47 @@
+"""Small helpers shared by the workflow tests."""
+
+import asyncio
+import uuid
+from collections.abc import Callable
+
+from temporalio.client import Client, WorkflowHandle
+
+from paperclip.constants import company_workflow_id
+from paperclip.models import AgentSpec, CompanyInput, CompanySnapshot, CompanySpec
+from workflows.company import CompanyWorkflow
+
+
+def org(*, reports: int = 2) -> list[AgentSpec]:
+    """A CEO with `reports` direct reports."""
+    return [AgentSpec(name="ceo", role="ceo", title="Chief Executive")] + [
+        AgentSpec(name=f"r{i}", role="engineer", reports_to="ceo") for i in range(1, reports + 1)
+    ]
+
+
+async def start_company(
+    client: Client, queue: str, agents: list[AgentSpec], **input_fields: object
+) -> WorkflowHandle[CompanyWorkflow, object]:
+    company_id = f"co-{uuid.uuid4().hex[:10]}"
+    return await client.start_workflow(
+        CompanyWorkflow.run,
+        CompanyInput(spec=CompanySpec(id=company_id, name="Acme", prefix="ACME"), agents=agents, **input_fields),
+        id=company_workflow_id(company_id),
+        task_queue=queue,
+    )
+
+
+async def wait_for(
+    handle: WorkflowHandle[CompanyWorkflow, object],
+    done: Callable[[CompanySnapshot], bool],
+    *,
+    timeout: float = 20,
+) -> CompanySnapshot:
+    """Poll the snapshot until `done` holds; fail with the last snapshot's tasks if it never does."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        snap = await handle.query(CompanyWorkflow.snapshot)
+        if done(snap):
+            return snap
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"condition not met; tasks: {[(t.identifier, t.status) for t in snap.tasks]}")
+        await asyncio.sleep(0.05)

@@ -1,0 +1,86 @@
+"""Stand-in activities registered under the real names, for workflow-level tests.
+
+The real model and store activities are tested on their own (tests/activities, tests/store)
+and end to end (tests/test_end_to_end.py); here the workflows' logic is what is under test.
+"""
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+from temporalio import activity
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from paperclip.constants import llm_queue
+from paperclip.models import Message, ModelTurnInput, ModelTurnResult, Provider, RecordInput, ToolCall, Usage
+from paperclip.tools import COMPLETE_TASK, DELEGATE_TASK
+from workflows.company import CompanyWorkflow
+from workflows.task import TaskWorkflow
+
+
+@dataclass
+class ScriptedModel:
+    """Delegates to every report on its first turn, then completes; a leaf completes at once.
+
+    `gate`: when set, each agent named in `gated` waits for it before answering, so a test can
+    hold tasks open. `extra_turns`: turns that answer with text only before completing.
+    """
+
+    gate: asyncio.Event = field(default_factory=asyncio.Event)
+    gated: set[str] = field(default_factory=set)
+    calls: list[ModelTurnInput] = field(default_factory=list)
+    failures: dict[str, list[Exception]] = field(default_factory=dict)
+
+    @activity.defn(name="model_turn")
+    async def model_turn(self, input: ModelTurnInput) -> ModelTurnResult:
+        self.calls.append(input)
+        pending = self.failures.get(input.session.agent)
+        if pending:
+            raise pending.pop(0)
+        if input.session.agent in self.gated:
+            while not self.gate.is_set():
+                activity.heartbeat()
+                await asyncio.sleep(0.05)
+        delegate = next((t for t in input.tools if t.name == DELEGATE_TASK), None)
+        if delegate is not None and input.seq == 1:
+            names = delegate.parameters["properties"]["agent"]["enum"]
+            calls = [
+                ToolCall(id=f"call-{n}", name=DELEGATE_TASK, arguments={"agent": n, "title": f"{n}'s part", "brief": "go"})
+                for n in names
+            ]
+        else:
+            calls = [ToolCall(id="call-done", name=COMPLETE_TASK, arguments={"result": f"{input.session.agent} finished"})]
+        return ModelTurnResult(
+            reply=Message(role="assistant", tool_calls=calls, author=input.session.agent),
+            usage=Usage(input_tokens=100, output_tokens=10),
+            cost_usd=0.001,
+            provider=Provider.SIMULATED,
+            model="scripted",
+            simulated=True,
+        )
+
+
+@dataclass
+class RecordingStore:
+    batches: list[RecordInput] = field(default_factory=list)
+
+    @activity.defn(name="record")
+    async def record(self, input: RecordInput) -> None:
+        self.batches.append(input)
+
+
+@asynccontextmanager
+async def stand_in_workers(
+    client: Client, model: ScriptedModel, store: RecordingStore | None = None
+) -> AsyncIterator[str]:
+    """Run the real workflows with stand-in activities on a fresh queue; yields the queue name."""
+    queue = f"test-{uuid.uuid4().hex}"
+    store = store or RecordingStore()
+    async with (
+        Worker(client, task_queue=queue, workflows=[CompanyWorkflow, TaskWorkflow], activities=[store.record]),
+        Worker(client, task_queue=llm_queue(queue), activities=[model.model_turn]),
+    ):
+        yield queue
