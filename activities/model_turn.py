@@ -1,0 +1,171 @@
+"""The model-turn activity: one LLM call with tools, on the `paperclip-llm` queue.
+
+Only the new messages travel in the input; the earlier ones come from the store, and the reply
+goes back to it (idempotent by session + seq), so history grows linearly.
+"""
+
+import asyncio
+import hashlib
+import os
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Protocol
+
+from temporalio import activity
+
+from activities.providers import AnthropicMessages, ModelProvider, OpenAIChat, ProviderRequest, Simulated
+from activities.providers.errors import missing_credential
+from paperclip import pricing
+from paperclip.models import (
+    CostEvent,
+    Message,
+    ModelConfig,
+    ModelTurnInput,
+    ModelTurnResult,
+    Provider,
+    SessionRef,
+)
+
+CredentialResolver = Callable[[str], str | None]
+"""Name of a credential → its secret, or None when there is none."""
+
+DEFAULT_CREDENTIALS = {Provider.OPENAI: "OPENAI_API_KEY", Provider.ANTHROPIC: "ANTHROPIC_API_KEY"}
+HEARTBEAT_EVERY_SECONDS = 1.0
+
+
+class TurnStore(Protocol):
+    """The part of `paperclip.store.Store` a model turn uses (both calls are blocking)."""
+
+    def load_messages(self, session: SessionRef, *, before_seq: int) -> list[Message]: ...
+
+    def save_turn(
+        self,
+        session: SessionRef,
+        *,
+        seq: int,
+        new_messages: list[Message],
+        reply: Message,
+        cost: CostEvent,
+    ) -> None: ...
+
+
+def environment_credentials(name: str) -> str | None:
+    return os.environ.get(name) or None
+
+
+class _Heartbeat:
+    """Progress of a streamed reply, heartbeated at stream start and then at most once a second."""
+
+    def __init__(self) -> None:
+        self.chunks = 0
+        self.chars = 0
+        self._last = 0.0
+
+    def beat(self) -> None:
+        self._last = time.monotonic()
+        activity.heartbeat({"chunks": self.chunks, "chars": self.chars})
+
+    def __call__(self, piece: str) -> None:
+        self.chunks += 1
+        self.chars += len(piece)
+        if time.monotonic() - self._last >= HEARTBEAT_EVERY_SECONDS:
+            self.beat()
+
+
+class ModelActivities:
+    """Model turns, with provider clients reused across turns of one worker.
+
+    Args:
+        store: where conversations and cost events are kept (`paperclip.store.Store`).
+        credentials: resolves a credential name to its secret; by default, environment variables.
+    """
+
+    def __init__(self, store: TurnStore, *, credentials: CredentialResolver | None = None) -> None:
+        self.store = store
+        self._credentials = credentials or environment_credentials
+        self._clients: dict[tuple[Provider, str | None, str], ModelProvider] = {}
+
+    def _provider(self, cfg: ModelConfig) -> ModelProvider:
+        if cfg.provider is Provider.SIMULATED:
+            return Simulated()
+        name = cfg.credential or DEFAULT_CREDENTIALS[cfg.provider]
+        secret = self._credentials(name)
+        if not secret:
+            raise missing_credential(cfg.provider.value, name)
+        # Keyed by a digest, so a rotated key gets a fresh client and no secret sits in a key.
+        key = (cfg.provider, cfg.base_url, hashlib.sha256(secret.encode()).hexdigest())
+        client = self._clients.get(key)
+        if client is None:
+            cls = OpenAIChat if cfg.provider is Provider.OPENAI else AnthropicMessages
+            client = self._clients[key] = cls(api_key=secret, base_url=cfg.base_url)
+        return client
+
+    async def aclose(self) -> None:
+        """Close the provider clients (at worker shutdown)."""
+        clients, self._clients = list(self._clients.values()), {}
+        for client in clients:
+            await client.aclose()
+
+    @activity.defn(name="model_turn")
+    async def model_turn(self, input: ModelTurnInput) -> ModelTurnResult:
+        """Run one model call for `input.session` at turn `input.seq` and record it.
+
+        Raises:
+            ApplicationError: `ProviderRateLimited` / `ProviderUnavailable` (retryable, with the
+                provider's `retry-after` as `next_retry_delay`), `ProviderRejected` or
+                `MissingCredential` (non-retryable).
+        """
+        cfg = input.model
+        provider = self._provider(cfg)
+        earlier = await asyncio.to_thread(
+            self.store.load_messages, input.session, before_seq=input.seq
+        )
+        heartbeat = _Heartbeat()
+        heartbeat.beat()
+        reply = await provider.complete(
+            ProviderRequest(
+                model=cfg,
+                system_prompt=input.system_prompt,
+                tools=input.tools,
+                messages=[*earlier, *input.new_messages],
+                seq=input.seq,
+            ),
+            heartbeat,
+        )
+        cost = pricing.cost_usd(cfg.provider, cfg.model, reply.usage)
+        message = Message(
+            role="assistant",
+            content=reply.content,
+            tool_calls=reply.tool_calls,
+            author=input.session.agent,
+        )
+        event = CostEvent(
+            company_id=input.session.company_id,
+            agent=input.session.agent,
+            task=input.session.task,
+            seq=input.seq,
+            provider=cfg.provider,
+            model=cfg.model,
+            usage=reply.usage,
+            cost_usd=cost,
+            simulated=cfg.is_simulated,
+            at=datetime.now(UTC),
+        )
+        await asyncio.to_thread(
+            self.store.save_turn,
+            input.session,
+            seq=input.seq,
+            new_messages=input.new_messages,
+            reply=message,
+            cost=event,
+        )
+        return ModelTurnResult(
+            reply=message,
+            usage=reply.usage,
+            cost_usd=cost,
+            provider=cfg.provider,
+            model=cfg.model,
+            simulated=cfg.is_simulated,
+            stop_reason=reply.stop_reason,
+        )

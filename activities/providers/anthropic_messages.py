@@ -1,0 +1,152 @@
+"""Anthropic Messages API, streamed."""
+
+from typing import Any
+
+import anthropic
+
+from activities.providers.base import OnChunk, ProviderReply, ProviderRequest, parse_arguments
+from activities.providers.errors import body_message, connection_error, status_error
+from paperclip.models import Message, Provider, ToolCall, ToolSpec, Usage
+
+NAME = "anthropic"
+
+
+def _blocks(m: Message) -> list[dict[str, Any]]:
+    if m.role == "tool":
+        return [{"type": "tool_result", "tool_use_id": m.tool_call_id or "", "content": m.content}]
+    blocks: list[dict[str, Any]] = []
+    if m.content:  # the API refuses empty text blocks
+        blocks.append({"type": "text", "text": m.content})
+    if m.role == "assistant":
+        blocks += [
+            {"type": "tool_use", "id": c.id, "name": c.name, "input": c.arguments}
+            for c in m.tool_calls
+        ]
+    return blocks
+
+
+def to_wire(system_prompt: str, messages: list[Message]) -> tuple[str, list[dict[str, Any]]]:
+    """The top-level `system` and the alternating user/assistant messages.
+
+    Tool results travel as `tool_result` blocks of a user message; consecutive messages of one
+    role (several tool results, then a user's text) merge into one, tool results first, because
+    the API wants roles to alternate.
+    """
+    system = [system_prompt] if system_prompt else []
+    wire: list[dict[str, Any]] = []
+    for m in messages:
+        if m.role == "system":
+            if m.content:
+                system.append(m.content)
+            continue
+        role = "assistant" if m.role == "assistant" else "user"
+        blocks = _blocks(m)
+        if not blocks:
+            continue
+        if wire and wire[-1]["role"] == role:
+            wire[-1]["content"].extend(blocks)
+        else:
+            wire.append({"role": role, "content": blocks})
+    for msg in wire:
+        if msg["role"] == "user":
+            msg["content"].sort(key=lambda b: b["type"] != "tool_result")  # stable
+    return "\n\n".join(system), wire
+
+
+def to_wire_tools(tools: list[ToolSpec]) -> list[dict[str, Any]]:
+    return [{"name": t.name, "description": t.description, "input_schema": t.parameters} for t in tools]
+
+
+class AnthropicMessages:
+    """A reusable async client for one endpoint and key; the SDK's retries are off."""
+
+    name = Provider.ANTHROPIC
+
+    def __init__(self, *, api_key: str, base_url: str | None = None) -> None:
+        self._secret = api_key
+        self._client = anthropic.AsyncAnthropic(api_key=api_key, base_url=base_url, max_retries=0)
+
+    async def aclose(self) -> None:
+        await self._client.close()
+
+    async def complete(self, request: ProviderRequest, on_chunk: OnChunk) -> ProviderReply:
+        cfg = request.model
+        system, messages = to_wire(request.system_prompt, request.messages)
+        params: dict[str, Any] = {
+            "model": cfg.model,
+            "max_tokens": cfg.max_tokens,
+            "messages": messages,
+            "stream": True,
+            "timeout": cfg.turn_timeout_seconds,
+        }
+        if system:
+            params["system"] = system
+        if cfg.temperature is not None:
+            params["temperature"] = min(cfg.temperature, 1.0)  # Anthropic's range is 0..1
+        if request.tools:
+            params["tools"] = to_wire_tools(request.tools)
+        try:
+            return await self._stream(params, on_chunk)
+        except anthropic.APIStatusError as e:
+            # An `error` event mid-stream arrives with the stream's 200: treat as unavailable.
+            status = e.status_code if e.status_code >= 400 else 502
+            detail = body_message(e.body, e.message)
+            raise status_error(
+                NAME, status, detail, headers=e.response.headers, secret=self._secret
+            ) from None
+        except anthropic.APIConnectionError as e:
+            raise connection_error(NAME, e.message, secret=self._secret) from None
+        except anthropic.APIError as e:
+            raise status_error(NAME, 502, body_message(e.body, e.message), secret=self._secret) from None
+
+    async def _stream(self, params: dict[str, Any], on_chunk: OnChunk) -> ProviderReply:
+        text: list[str] = []
+        blocks: dict[int, dict[str, Any]] = {}
+        counts = {"input": 0, "output": 0, "cache_read": 0, "cache_write": 0}
+        stop_reason: str | None = None
+
+        def take_usage(u: Any) -> None:
+            for key, attr in (
+                ("input", "input_tokens"),
+                ("output", "output_tokens"),
+                ("cache_read", "cache_read_input_tokens"),
+                ("cache_write", "cache_creation_input_tokens"),
+            ):
+                value = getattr(u, attr, None)
+                if value is not None:  # message_delta counts are cumulative
+                    counts[key] = value
+
+        stream = await self._client.messages.create(**params)
+        async with stream:
+            async for event in stream:
+                if event.type == "message_start":
+                    take_usage(event.message.usage)
+                elif event.type == "content_block_start":
+                    block = event.content_block
+                    if block.type == "tool_use":
+                        blocks[event.index] = {"id": block.id, "name": block.name, "json": ""}
+                    elif block.type == "text" and block.text:
+                        text.append(block.text)
+                elif event.type == "content_block_delta":
+                    delta = event.delta
+                    if delta.type == "text_delta":
+                        text.append(delta.text)
+                        on_chunk(delta.text)
+                    elif delta.type == "input_json_delta" and event.index in blocks:
+                        blocks[event.index]["json"] += delta.partial_json
+                        on_chunk(delta.partial_json)
+                elif event.type == "message_delta":
+                    stop_reason = event.delta.stop_reason or stop_reason
+                    take_usage(event.usage)
+        usage = Usage(
+            input_tokens=counts["input"] + counts["cache_read"] + counts["cache_write"],
+            output_tokens=counts["output"],
+            cached_input_tokens=counts["cache_read"],
+        )
+        tool_calls = [
+            ToolCall(id=b["id"], name=b["name"], arguments=parse_arguments(b["json"]))
+            for _, b in sorted(blocks.items())
+        ]
+        return ProviderReply(
+            content="".join(text), tool_calls=tool_calls, usage=usage, stop_reason=stop_reason
+        )

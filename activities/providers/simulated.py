@@ -1,0 +1,145 @@
+"""The offline provider: deterministic, no network, every reply labelled `[simulated]`.
+
+Its `decide` is the "brain" shared with the fake provider server in the tests, so a whole
+company runs the same way with no keys and against real wire formats:
+
+* a manager (offered `delegate_task`) that has not delegated yet gives one subtask to each
+  member of its team (the tool's `agent` enum);
+* after delegating, it is called again only once its subtasks have finished, so it completes
+  with a summary naming their results;
+* a leaf (no `delegate_task`) completes at once.
+"""
+
+import json
+import re
+from dataclasses import dataclass
+
+from activities.providers.base import OnChunk, ProviderReply, ProviderRequest
+from paperclip.models import Message, Provider, ToolCall, ToolSpec, Usage
+from paperclip.tools import COMPLETE_TASK, DELEGATE_TASK
+
+LABEL = "[simulated]"
+_FINISHED = re.compile(r"Subtask\s+(\S+)[^\n]*?\bfinished\b[ \t:.,-]*([^\n]*)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Decision:
+    content: str
+    tool_calls: list[ToolCall]
+
+
+def _first_user_line(messages: list[Message]) -> str:
+    for m in messages:
+        if m.role == "user" and m.content.strip():
+            return m.content.strip().splitlines()[0].strip()[:120]
+    return "the task"
+
+
+def _team(tools: list[ToolSpec]) -> list[str]:
+    for t in tools:
+        if t.name == DELEGATE_TASK:
+            agent = t.parameters.get("properties", {}).get("agent", {})
+            return [str(name) for name in agent.get("enum", [])]
+    return []
+
+
+def _finished_reports(messages: list[Message], after: int) -> list[str]:
+    """One line per subtask a later user message reports finished: `<ID>: <first words>`."""
+    reports: list[str] = []
+    for m in messages[after + 1 :]:
+        if m.role != "user":
+            continue
+        for match in _FINISHED.finditer(m.content):
+            ident = match.group(1).rstrip(":,.")
+            rest = " ".join(match.group(2).split())[:80] or "done"
+            reports.append(f"{ident}: {rest}")
+    return reports
+
+
+def decide(
+    tools: list[ToolSpec], messages: list[Message], *, id_prefix: str, label: str = LABEL
+) -> Decision:
+    """The deterministic next move for this conversation (see the module docstring).
+
+    Tool-call ids are `{id_prefix}-{i}`; every text starts with `label`.
+    """
+    names = {t.name for t in tools}
+    task = _first_user_line(messages)
+    team = _team(tools)
+    delegated_at = next(
+        (
+            i
+            for i, m in enumerate(messages)
+            if m.role == "assistant" and any(c.name == DELEGATE_TASK for c in m.tool_calls)
+        ),
+        None,
+    )
+    if team and delegated_at is None:
+        calls = [
+            ToolCall(
+                id=f"{id_prefix}-{i}",
+                name=DELEGATE_TASK,
+                arguments={
+                    "agent": name,
+                    "title": f"{name} part of: {task}"[:200],
+                    "brief": f"Do the {name} part of this task and report the result: {task}",
+                },
+            )
+            for i, name in enumerate(team)
+        ]
+        return Decision(f"{label} Delegating {task!r} to {', '.join(team)}.", calls)
+    if delegated_at is not None:
+        reports = _finished_reports(messages, delegated_at)
+        result = f"{label} Done: {task}. Subtask results: " + ("; ".join(reports) or "none reported")
+    else:
+        result = f"{label} Done: {task}."
+    if COMPLETE_TASK not in names:
+        return Decision(result, [])
+    return Decision(
+        f"{label} Completing the task.",
+        [ToolCall(id=f"{id_prefix}-0", name=COMPLETE_TASK, arguments={"result": result})],
+    )
+
+
+def estimate_tokens(text: str) -> int:
+    """About four characters a token: good enough for a deterministic, labelled estimate."""
+    return max(1, (len(text) + 3) // 4)
+
+
+def conversation_text(system_prompt: str, tools: list[ToolSpec], messages: list[Message]) -> str:
+    parts = [system_prompt, json.dumps([t.model_dump() for t in tools], sort_keys=True)]
+    for m in messages:
+        parts.append(m.content)
+        parts += [json.dumps(c.arguments, sort_keys=True) for c in m.tool_calls]
+    return "\n".join(parts)
+
+
+def reply_text(decision: Decision) -> str:
+    return "\n".join(
+        [decision.content] + [json.dumps(c.arguments, sort_keys=True) for c in decision.tool_calls]
+    )
+
+
+class Simulated:
+    """The offline provider; needs no credential and costs nothing."""
+
+    name = Provider.SIMULATED
+
+    async def aclose(self) -> None:
+        return None
+
+    async def complete(self, request: ProviderRequest, on_chunk: OnChunk) -> ProviderReply:
+        decision = decide(request.tools, request.messages, id_prefix=f"sim-{request.seq}")
+        on_chunk(decision.content)
+        usage = Usage(
+            input_tokens=estimate_tokens(
+                conversation_text(request.system_prompt, request.tools, request.messages)
+            ),
+            output_tokens=estimate_tokens(reply_text(decision)),
+        )
+        return ProviderReply(
+            content=decision.content,
+            tool_calls=decision.tool_calls,
+            usage=usage,
+            stop_reason="tool_use" if decision.tool_calls else "end_turn",
+        )

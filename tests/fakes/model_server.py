@@ -1,0 +1,501 @@
+"""A fake OpenAI + Anthropic HTTP server for tests, speaking the real wire formats.
+
+It runs in-process (uvicorn in a background thread on 127.0.0.1, a free port) and answers with
+the same deterministic brain as the `simulated` provider (delegate once to every member of the
+`delegate_task` enum, then complete; a leaf completes at once), so a whole company can run
+against it through the real SDKs. Tests steer it at runtime::
+
+    with FakeModelServer() as server:
+        cfg = ModelConfig(provider="openai", model="gpt-4o-mini", base_url=server.base_url_openai)
+        server.latency = 0.2                         # seconds before each answer
+        server.fail_next(2, status=429, retry_after=1)
+        server.hang_next(1)                          # answer nothing until released or stopped
+        ...
+        server.calls, server.calls_for("ACME-1"), server.requests, server.usages
+
+The API keys it accepts are `server.openai_key` and `server.anthropic_key` (both `test-key`).
+"""
+
+import asyncio
+import itertools
+import json
+import socket
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import uvicorn
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+
+from activities.providers.simulated import conversation_text, decide, estimate_tokens, reply_text
+from paperclip.models import Message, ToolCall, ToolSpec, Usage
+
+LABEL = "[fake]"
+_PIECE = 7
+"""Characters per streamed piece: small, so tool-call arguments arrive split across chunks."""
+
+_OPENAI_ERROR_TYPES = {400: "invalid_request_error", 401: "invalid_request_error",
+                       403: "permission_error", 404: "invalid_request_error",
+                       429: "rate_limit_exceeded"}
+_ANTHROPIC_ERROR_TYPES = {400: "invalid_request_error", 401: "authentication_error",
+                          403: "permission_error", 404: "not_found_error", 408: "timeout_error",
+                          413: "request_too_large", 429: "rate_limit_error", 529: "overloaded_error"}
+
+
+@dataclass(frozen=True)
+class Failure:
+    status: int
+    retry_after: float | str | None = None
+    retry_after_ms: int | None = None
+    message: str | None = None
+
+
+def _pieces(text: str) -> list[str]:
+    return [text[i : i + _PIECE] for i in range(0, len(text), _PIECE)]
+
+
+def _sse(data: Any, event: str | None = None) -> bytes:
+    head = f"event: {event}\n" if event else ""
+    body = data if isinstance(data, str) else json.dumps(data)
+    return f"{head}data: {body}\n\n".encode()
+
+
+def _text(content: Any) -> str:
+    """Text of an OpenAI or Anthropic content field (a string or a list of parts/blocks)."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "\n".join(_text(part.get("text", part.get("content", ""))) for part in content
+                         if isinstance(part, dict))
+    return ""
+
+
+class _BadRequest(Exception):
+    pass
+
+
+# --------------------------------------------------------------------------- wire → neutral
+
+
+def _openai_conversation(body: dict[str, Any]) -> tuple[str, list[ToolSpec], list[Message]]:
+    system: list[str] = []
+    messages: list[Message] = []
+    open_calls: set[str] = set()
+    for m in body.get("messages", []):
+        role = m.get("role")
+        if role in ("system", "developer"):
+            system.append(_text(m.get("content")))
+        elif role == "assistant":
+            calls = [ToolCall(id=c["id"], name=c["function"]["name"],
+                              arguments=json.loads(c["function"]["arguments"] or "{}"))
+                     for c in m.get("tool_calls") or []]
+            open_calls = {c.id for c in calls}
+            messages.append(Message(role="assistant", content=_text(m.get("content")), tool_calls=calls))
+        elif role == "tool":
+            if m.get("tool_call_id") not in open_calls:
+                raise _BadRequest("Invalid parameter: messages with role 'tool' must be a response "
+                                  "to a preceeding message with 'tool_calls'.")
+            messages.append(Message(role="tool", content=_text(m.get("content")),
+                                    tool_call_id=m["tool_call_id"]))
+        elif role == "user":
+            messages.append(Message(role="user", content=_text(m.get("content"))))
+        else:
+            raise _BadRequest(f"Invalid value for 'role': {role!r}.")
+    tools = [ToolSpec(name=t["function"]["name"], description=t["function"].get("description", ""),
+                      parameters=t["function"].get("parameters", {}))
+             for t in body.get("tools") or []]
+    return "\n".join(system), tools, messages
+
+
+def _anthropic_conversation(body: dict[str, Any]) -> tuple[str, list[ToolSpec], list[Message]]:
+    if "max_tokens" not in body:
+        raise _BadRequest("max_tokens: Field required")
+    messages: list[Message] = []
+    last_role = None
+    tool_uses: set[str] = set()
+    for i, m in enumerate(body.get("messages", [])):
+        role = m.get("role")
+        if role not in ("user", "assistant"):
+            raise _BadRequest(f"messages.{i}.role: Input should be 'user' or 'assistant'")
+        if role == last_role:
+            raise _BadRequest("messages: roles must alternate between \"user\" and \"assistant\"")
+        last_role = role
+        content = m.get("content")
+        blocks = [{"type": "text", "text": content}] if isinstance(content, str) else content
+        texts, calls = [], []
+        for block in blocks:
+            kind = block.get("type")
+            if kind == "text":
+                if not block.get("text"):
+                    raise _BadRequest(f"messages.{i}: text content blocks must be non-empty")
+                texts.append(block["text"])
+            elif kind == "tool_use":
+                calls.append(ToolCall(id=block["id"], name=block["name"], arguments=block.get("input", {})))
+            elif kind == "tool_result":
+                if block.get("tool_use_id") not in tool_uses:
+                    raise _BadRequest(f"messages.{i}: unexpected `tool_use_id` found in `tool_result` blocks")
+                messages.append(Message(role="tool", content=_text(block.get("content", "")),
+                                        tool_call_id=block["tool_use_id"]))
+        tool_uses = {c.id for c in calls}
+        if role == "assistant":
+            messages.append(Message(role="assistant", content="\n".join(texts), tool_calls=calls))
+        elif texts:
+            messages.append(Message(role="user", content="\n".join(texts)))
+    tools = [ToolSpec(name=t["name"], description=t.get("description", ""),
+                      parameters=t.get("input_schema", {}))
+             for t in body.get("tools") or []]
+    return _text(body.get("system", "")), tools, messages
+
+
+# --------------------------------------------------------------------------- the server
+
+
+class FakeModelServer:
+    """OpenAI `/v1/chat/completions` + `/v1/models` and Anthropic `/v1/messages`, in-process.
+
+    Attributes tests may set at any time: `latency` (seconds before answering), `chunk_delay`
+    (seconds between streamed chunks), `cached_input_tokens` (reported as cached, capped at the
+    input), `openai_key` / `anthropic_key` (the accepted keys).
+    """
+
+    def __init__(self, *, latency: float = 0.0) -> None:
+        self.latency = latency
+        self.chunk_delay = 0.0
+        self.cached_input_tokens = 0
+        self.openai_key = "test-key"
+        self.anthropic_key = "test-key"
+        self.requests: list[dict[str, Any]] = []
+        """Every request body received (failed, hung and rejected ones too), in order."""
+        self.usages: list[Usage] = []
+        """The usage reported for each answered request (neutral: input includes cached)."""
+        self._lock = threading.Lock()
+        self._failures: list[Failure] = []
+        self._hangs = 0
+        self._released = 0
+        self._closing = False
+        self._counter = itertools.count(1)
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self.port = 0
+        self.app = self._build_app()
+
+    # ---------------------------------------------------------------- lifecycle
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def base_url_openai(self) -> str:
+        return f"{self.base_url}/v1"
+
+    @property
+    def base_url_anthropic(self) -> str:
+        return self.base_url
+
+    def start(self) -> "FakeModelServer":
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", 0))
+        self.port = sock.getsockname()[1]
+        config = uvicorn.Config(self.app, log_level="warning", lifespan="off",
+                                timeout_graceful_shutdown=2)
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]},
+                                        name=f"fake-model-server-{self.port}", daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + 10
+        while not self._server.started:
+            if time.monotonic() > deadline or not self._thread.is_alive():
+                raise RuntimeError("the fake model server did not start")
+            time.sleep(0.01)
+        return self
+
+    def stop(self) -> None:
+        self._closing = True
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+
+    def __enter__(self) -> "FakeModelServer":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # ---------------------------------------------------------------- controls
+
+    def fail_next(self, n: int = 1, *, status: int = 429, retry_after: float | str | None = None,
+                  retry_after_ms: int | None = None, message: str | None = None) -> None:
+        """Answer the next `n` model requests with `status` (and `retry-after` headers if given)."""
+        with self._lock:
+            self._failures += [Failure(status, retry_after, retry_after_ms, message)] * n
+
+    def hang_next(self, n: int = 1) -> None:
+        """Let the next `n` model requests wait without an answer until released, the client
+        goes away, or the server stops."""
+        with self._lock:
+            self._hangs += n
+
+    def release_hangs(self) -> None:
+        """Let every hung request go on to answer normally."""
+        with self._lock:
+            self._released += 1
+
+    def reset(self) -> None:
+        with self._lock:
+            self._failures.clear()
+            self._hangs = 0
+            self.requests.clear()
+            self.usages.clear()
+        self.latency = 0.0
+        self.chunk_delay = 0.0
+
+    @property
+    def calls(self) -> int:
+        """Model requests received (chat completions and messages), failed ones included."""
+        return len(self.requests)
+
+    def calls_for(self, keyword: str) -> int:
+        """Model requests whose messages mention `keyword` (e.g. a task identifier)."""
+        with self._lock:
+            bodies = list(self.requests)
+        return sum(keyword in json.dumps(b.get("messages", [])) for b in bodies)
+
+    # ---------------------------------------------------------------- handling
+
+    def _build_app(self) -> FastAPI:
+        app = FastAPI()
+
+        @app.get("/v1/models")
+        async def models(request: Request) -> Response:
+            if not self._openai_authorised(request):
+                return self._openai_error(401, "Incorrect API key provided.", code="invalid_api_key")
+            return JSONResponse({"object": "list", "data": [
+                {"id": name, "object": "model", "created": 1700000000, "owned_by": "fake"}
+                for name in ("gpt-4o-mini", "gpt-4.1-mini", "gpt-5-mini")
+            ]})
+
+        @app.post("/v1/chat/completions")
+        async def chat_completions(request: Request) -> Response:
+            return await self._handle(request, "openai")
+
+        @app.post("/v1/messages")
+        async def messages(request: Request) -> Response:
+            return await self._handle(request, "anthropic")
+
+        return app
+
+    def _openai_authorised(self, request: Request) -> bool:
+        return request.headers.get("authorization") == f"Bearer {self.openai_key}"
+
+    def _anthropic_authorised(self, request: Request) -> bool:
+        # The API takes `x-api-key`; recent SDKs send the key as a bearer token instead.
+        return (request.headers.get("x-api-key") == self.anthropic_key
+                or request.headers.get("authorization") == f"Bearer {self.anthropic_key}")
+
+    def _take(self) -> tuple[Failure | None, bool]:
+        with self._lock:
+            if self._failures:
+                return self._failures.pop(0), False
+            if self._hangs:
+                self._hangs -= 1
+                return None, True
+            return None, False
+
+    async def _hang(self, request: Request) -> None:
+        released = self._released
+        while not self._closing and self._released == released:
+            if await request.is_disconnected():
+                return
+            await asyncio.sleep(0.05)
+
+    async def _handle(self, request: Request, api: str) -> Response:
+        body = await request.json()
+        with self._lock:
+            self.requests.append(body)
+            n = next(self._counter)
+        if api == "openai" and not self._openai_authorised(request):
+            return self._openai_error(401, "Incorrect API key provided.", code="invalid_api_key")
+        if api == "anthropic" and not self._anthropic_authorised(request):
+            return self._anthropic_error(401, "invalid x-api-key")
+        failure, hang = self._take()
+        if hang:
+            await self._hang(request)
+            if self._closing:
+                return Response(status_code=503)
+        if self.latency:
+            await asyncio.sleep(self.latency)
+        if failure is not None:
+            return self._failure(api, failure)
+        try:
+            parse = _openai_conversation if api == "openai" else _anthropic_conversation
+            system, tools, conversation = parse(body)
+        except (_BadRequest, KeyError, TypeError, ValueError) as e:
+            message = str(e) if isinstance(e, _BadRequest) else f"malformed request: {e!r}"
+            return (self._openai_error(400, message) if api == "openai"
+                    else self._anthropic_error(400, message))
+        prefix = f"call_{n}" if api == "openai" else f"toolu_{n}"
+        decision = decide(tools, conversation, id_prefix=prefix, label=LABEL)
+        total_in = estimate_tokens(conversation_text(system, tools, conversation))
+        usage = Usage(input_tokens=total_in, output_tokens=estimate_tokens(reply_text(decision)),
+                      cached_input_tokens=min(self.cached_input_tokens, total_in))
+        with self._lock:
+            self.usages.append(usage)
+        model = body.get("model", "fake")
+        if api == "openai":
+            if body.get("stream"):
+                include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+                return self._stream(self._openai_chunks(n, model, decision, usage, include_usage))
+            return JSONResponse(self._openai_completion(n, model, decision, usage))
+        if body.get("stream"):
+            return self._stream(self._anthropic_events(n, model, decision, usage))
+        return JSONResponse(self._anthropic_message(n, model, decision, usage))
+
+    def _stream(self, chunks: Iterator[bytes]) -> StreamingResponse:
+        async def paced() -> AsyncIterator[bytes]:
+            for chunk in chunks:
+                if self.chunk_delay:
+                    await asyncio.sleep(self.chunk_delay)
+                yield chunk
+        return StreamingResponse(paced(), media_type="text/event-stream",
+                                 headers={"cache-control": "no-cache"})
+
+    # ---------------------------------------------------------------- errors
+
+    def _failure(self, api: str, f: Failure) -> Response:
+        headers = {}
+        if f.retry_after is not None:
+            headers["retry-after"] = str(f.retry_after)
+        if f.retry_after_ms is not None:
+            headers["retry-after-ms"] = str(f.retry_after_ms)
+        message = f.message or ("Rate limit reached, please try again later." if f.status == 429
+                                else f"Scripted failure {f.status}.")
+        if api == "openai":
+            return self._openai_error(f.status, message, headers=headers)
+        return self._anthropic_error(f.status, message, headers=headers)
+
+    @staticmethod
+    def _openai_error(status: int, message: str, *, code: str | None = None,
+                      headers: dict[str, str] | None = None) -> JSONResponse:
+        kind = _OPENAI_ERROR_TYPES.get(status, "server_error")
+        return JSONResponse({"error": {"message": message, "type": kind, "param": None, "code": code}},
+                            status_code=status, headers=headers)
+
+    @staticmethod
+    def _anthropic_error(status: int, message: str, *,
+                         headers: dict[str, str] | None = None) -> JSONResponse:
+        kind = _ANTHROPIC_ERROR_TYPES.get(status, "api_error")
+        return JSONResponse({"type": "error", "error": {"type": kind, "message": message},
+                             "request_id": "req_fake"}, status_code=status, headers=headers)
+
+    # ---------------------------------------------------------------- OpenAI shapes
+
+    @staticmethod
+    def _openai_usage(usage: Usage) -> dict[str, Any]:
+        return {
+            "prompt_tokens": usage.input_tokens,
+            "completion_tokens": usage.output_tokens,
+            "total_tokens": usage.input_tokens + usage.output_tokens,
+            "prompt_tokens_details": {"cached_tokens": usage.cached_input_tokens, "audio_tokens": 0},
+            "completion_tokens_details": {"reasoning_tokens": 0, "audio_tokens": 0,
+                                          "accepted_prediction_tokens": 0,
+                                          "rejected_prediction_tokens": 0},
+        }
+
+    def _openai_completion(self, n: int, model: str, d: Any, usage: Usage) -> dict[str, Any]:
+        message: dict[str, Any] = {"role": "assistant", "content": d.content, "refusal": None}
+        if d.tool_calls:
+            message["tool_calls"] = [
+                {"id": c.id, "type": "function",
+                 "function": {"name": c.name, "arguments": json.dumps(c.arguments)}}
+                for c in d.tool_calls
+            ]
+        return {
+            "id": f"chatcmpl-fake{n}", "object": "chat.completion", "created": int(time.time()),
+            "model": model, "system_fingerprint": "fp_fake",
+            "choices": [{"index": 0, "message": message, "logprobs": None,
+                         "finish_reason": "tool_calls" if d.tool_calls else "stop"}],
+            "usage": self._openai_usage(usage),
+        }
+
+    def _openai_chunks(self, n: int, model: str, d: Any, usage: Usage,
+                       include_usage: bool) -> Iterator[bytes]:
+        created = int(time.time())
+
+        def chunk(delta: dict[str, Any], finish: str | None = None) -> bytes:
+            data: dict[str, Any] = {
+                "id": f"chatcmpl-fake{n}", "object": "chat.completion.chunk", "created": created,
+                "model": model, "system_fingerprint": "fp_fake",
+                "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}],
+            }
+            if include_usage:
+                data["usage"] = None
+            return _sse(data)
+
+        yield chunk({"role": "assistant", "content": "", "refusal": None})
+        for piece in _pieces(d.content):
+            yield chunk({"content": piece})
+        for i, c in enumerate(d.tool_calls):
+            yield chunk({"tool_calls": [{"index": i, "id": c.id, "type": "function",
+                                         "function": {"name": c.name, "arguments": ""}}]})
+            for piece in _pieces(json.dumps(c.arguments)):
+                yield chunk({"tool_calls": [{"index": i, "function": {"arguments": piece}}]})
+        yield chunk({}, "tool_calls" if d.tool_calls else "stop")
+        if include_usage:
+            yield _sse({"id": f"chatcmpl-fake{n}", "object": "chat.completion.chunk",
+                        "created": created, "model": model, "system_fingerprint": "fp_fake",
+                        "choices": [], "usage": self._openai_usage(usage)})
+        yield _sse("[DONE]")
+
+    # ---------------------------------------------------------------- Anthropic shapes
+
+    @staticmethod
+    def _anthropic_usage(usage: Usage, output_tokens: int) -> dict[str, Any]:
+        return {"input_tokens": usage.input_tokens - usage.cached_input_tokens,
+                "cache_creation_input_tokens": 0,
+                "cache_read_input_tokens": usage.cached_input_tokens,
+                "output_tokens": output_tokens}
+
+    def _anthropic_message(self, n: int, model: str, d: Any, usage: Usage) -> dict[str, Any]:
+        content: list[dict[str, Any]] = [{"type": "text", "text": d.content}] if d.content else []
+        content += [{"type": "tool_use", "id": c.id, "name": c.name, "input": c.arguments}
+                    for c in d.tool_calls]
+        return {"id": f"msg_fake{n}", "type": "message", "role": "assistant", "model": model,
+                "content": content, "stop_reason": "tool_use" if d.tool_calls else "end_turn",
+                "stop_sequence": None, "usage": self._anthropic_usage(usage, usage.output_tokens)}
+
+    def _anthropic_events(self, n: int, model: str, d: Any, usage: Usage) -> Iterator[bytes]:
+        def event(kind: str, **data: Any) -> bytes:
+            return _sse({"type": kind, **data}, event=kind)
+
+        start = {"id": f"msg_fake{n}", "type": "message", "role": "assistant", "model": model,
+                 "content": [], "stop_reason": None, "stop_sequence": None,
+                 "usage": self._anthropic_usage(usage, 1)}
+        yield event("message_start", message=start)
+        yield event("ping")
+        index = 0
+        if d.content:
+            yield event("content_block_start", index=index, content_block={"type": "text", "text": ""})
+            for piece in _pieces(d.content):
+                yield event("content_block_delta", index=index,
+                            delta={"type": "text_delta", "text": piece})
+            yield event("content_block_stop", index=index)
+            index += 1
+        for c in d.tool_calls:
+            yield event("content_block_start", index=index,
+                        content_block={"type": "tool_use", "id": c.id, "name": c.name, "input": {}})
+            for piece in _pieces(json.dumps(c.arguments)):
+                yield event("content_block_delta", index=index,
+                            delta={"type": "input_json_delta", "partial_json": piece})
+            yield event("content_block_stop", index=index)
+            index += 1
+        yield event("message_delta",
+                    delta={"stop_reason": "tool_use" if d.tool_calls else "end_turn",
+                           "stop_sequence": None},
+                    usage={"output_tokens": usage.output_tokens})
+        yield event("message_stop")
