@@ -87,22 +87,37 @@ def _throwaway_cluster(bindir: Path, runner: list[str]) -> Iterator[str]:
     if runner:
         owner = pwd.getpwnam("postgres")
         os.chown(root, owner.pw_uid, owner.pw_gid)
-    options = (
-        f"-k {root} -c listen_addresses='' -p 5432"
-        " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-    )
+    options = f"-k {root} -c listen_addresses='' -p 5432 -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
     started = False
     try:
-        _run([*runner, str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust",
-              "-E", "UTF8", "--no-locale", "--no-sync"])
-        _run([*runner, str(bindir / "pg_ctl"), "-D", str(data), "-l", str(log), "-o", options,
-              "-w", "-t", "30", "start"])
+        _run(
+            [
+                *runner,
+                str(bindir / "initdb"),
+                "-D",
+                str(data),
+                "-U",
+                "postgres",
+                "-A",
+                "trust",
+                "-E",
+                "UTF8",
+                "--no-locale",
+                "--no-sync",
+            ]
+        )
+        _run(
+            [*runner, str(bindir / "pg_ctl"), "-D", str(data), "-l", str(log), "-o", options, "-w", "-t", "30", "start"]
+        )
         started = True
         yield f"postgresql+psycopg://postgres@/postgres?host={root}&port=5432"
     finally:
         if started:
-            subprocess.run([*runner, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"],
-                           capture_output=True, check=False)
+            subprocess.run(
+                [*runner, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"],
+                capture_output=True,
+                check=False,
+            )
         shutil.rmtree(root, ignore_errors=True)
 
 

@@ -1,0 +1,44 @@
+"""A migrated store on each backend: SQLite (a temporary file) and PostgreSQL (a fresh database).
+
+PostgreSQL is skipped when none is available here, except in CI (`CI` set), where that fails.
+"""
+
+import os
+from collections.abc import Iterator
+
+import pytest
+
+from paperclip.store import Store
+from tests.pg import ENV_URL, fresh_database, postgresql_url
+
+
+@pytest.fixture(scope="session")
+def postgresql_server() -> Iterator[str | None]:
+    """A PostgreSQL server URL for the whole session, or None."""
+    with postgresql_url() as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A URL of an empty database of each backend."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('store') / 'paperclip.db'}"
+        return
+    server = request.getfixturevalue("postgresql_server")
+    if server is None:
+        reason = f"no PostgreSQL: set {ENV_URL} or install Debian's postgresql package"
+        if os.environ.get("CI"):
+            pytest.fail(f"{reason} (required in CI)")
+        pytest.skip(reason)
+    with fresh_database(server) as url:
+        yield url
+
+
+@pytest.fixture
+def store(database_url: str) -> Iterator[Store]:
+    """A migrated store on an empty database."""
+    store = Store(database_url)
+    store.migrate()
+    yield store
+    store.dispose()

@@ -1,0 +1,5 @@
+import paperclip.store
+
+
+def test_store_exports() -> None:
+    assert sorted(paperclip.store.__all__) == ["Store", "UnsupportedDatabase"]
