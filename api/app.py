@@ -1,0 +1,80 @@
+"""The FastAPI application: `uvicorn --factory api.app:create_app`.
+
+Nothing is built at import: the Temporal client and the store are made in the lifespan (or
+given, by tests and the embedded launcher) and shared through `api.deps`.
+"""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from temporalio.client import Client
+
+from api.deps import AppContext, TemporalConnection
+from api.errors import BodySizeLimit, install_error_handlers
+from api.routes import companies, events, health, tasks
+from api.schemas import ErrorResponse
+from paperclip.constants import TASK_QUEUE
+from paperclip.settings import Settings, get_settings
+from paperclip.store import Store
+
+API_PREFIX = "/api"
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    client: Client | None = None,
+    store: Store | None = None,
+    task_queue: str = TASK_QUEUE,
+) -> FastAPI:
+    """Build the API.
+
+    Args:
+        settings: Where Temporal and the store are; the process settings by default.
+        client: A connected Temporal client to use instead of connecting at startup.
+        store: A migrated store to use instead of opening (and migrating) the configured one.
+        task_queue: The queue new company workflows run on (tests give each run its own).
+    """
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        temporal = TemporalConnection(settings, client=client)
+        if client is None:
+            try:
+                await temporal.get()
+            except Exception:  # noqa: BLE001 — start anyway; /api/health reports it, requests retry
+                pass
+        own_store = store is None
+        the_store = store if store is not None else Store.from_settings(settings)
+        if own_store:
+            the_store.migrate()
+        app.state.context = AppContext(settings=settings, temporal=temporal, store=the_store, task_queue=task_queue)
+        try:
+            yield
+        finally:
+            if own_store:
+                the_store.dispose()
+
+    app = FastAPI(
+        title="Paperclip on Temporal",
+        summary="Run companies of AI agents on durable execution.",
+        version="0.1.0",
+        lifespan=lifespan,
+        docs_url="/docs",
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        responses={
+            400: {"model": ErrorResponse},
+            404: {"model": ErrorResponse},
+            409: {"model": ErrorResponse},
+            413: {"model": ErrorResponse},
+            422: {"model": ErrorResponse},
+            503: {"model": ErrorResponse},
+        },
+    )
+    install_error_handlers(app)
+    app.add_middleware(BodySizeLimit)
+    for module in (health, companies, tasks, events):
+        app.include_router(module.router, prefix=API_PREFIX)
+    return app

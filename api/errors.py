@@ -1,0 +1,228 @@
+"""One error shape for every 4xx and 5xx: `{"error": {"code", "message", "details"}}`.
+
+Temporal's errors are mapped to HTTP here and only here: an update a validator rejected
+(`ApplicationError` of type InvalidInput / NotFound / Conflict), a workflow that does not
+exist, an id already taken, a server that cannot be reached.
+"""
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request, status
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from temporalio.client import (
+    RPCTimeoutOrCancelledError,
+    WorkflowQueryFailedError,
+    WorkflowQueryRejectedError,
+    WorkflowUpdateFailedError,
+)
+from temporalio.exceptions import ApplicationError, TemporalError, WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
+
+from paperclip.traces import TraceNotFound
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 1024 * 1024
+"""Largest request body accepted (1 MiB); a task brief is at most 100 kB."""
+
+
+class ApiError(Exception):
+    """An error the API answers with its own status and code."""
+
+    def __init__(self, status_code: int, code: str, message: str, details: Any = None) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.code = code
+        self.message = message
+        self.details = details
+
+
+class TemporalUnavailable(ApiError):
+    def __init__(self, address: str, reason: str) -> None:
+        super().__init__(
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+            "temporal_unavailable",
+            f"the Temporal server at {address} cannot be reached: {reason}",
+            {"address": address},
+        )
+
+
+_UPDATE_REJECTIONS = {
+    "InvalidInput": (status.HTTP_400_BAD_REQUEST, "invalid_input"),
+    "NotFound": (status.HTTP_404_NOT_FOUND, "not_found"),
+    "Conflict": (status.HTTP_409_CONFLICT, "conflict"),
+}
+
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "invalid_input",
+    429: "rate_limited",
+    503: "unavailable",
+}
+
+
+def error_response(status_code: int, code: str, message: str, details: Any = None) -> JSONResponse:
+    return JSONResponse(
+        {"error": {"code": code, "message": message, "details": details}}, status_code=status_code
+    )
+
+
+def _missing_resource(request: Request) -> str:
+    """Name what a NOT_FOUND from Temporal means for this route: the task, else the company."""
+    params = request.path_params
+    if "identifier" in params:
+        return f"task '{params['identifier']}' not found"
+    if "company" in params:
+        return f"company '{params['company']}' not found"
+    return "not found"
+
+
+def temporal_error_to_api(request: Request, exc: TemporalError) -> ApiError:
+    """The one mapping of Temporal errors to HTTP."""
+    if isinstance(exc, WorkflowUpdateFailedError):
+        cause = exc.cause
+        while not isinstance(cause, ApplicationError) and cause.__cause__ is not None:
+            cause = cause.__cause__
+        if isinstance(cause, ApplicationError):
+            status_code, code = _UPDATE_REJECTIONS.get(
+                cause.type or "", (status.HTTP_500_INTERNAL_SERVER_ERROR, "workflow_error")
+            )
+            details = jsonable_encoder(cause.details[0]) if cause.details else None
+            return ApiError(status_code, code, cause.message, details)
+        return ApiError(500, "workflow_error", str(cause))
+    if isinstance(exc, WorkflowAlreadyStartedError):
+        return ApiError(409, "conflict", f"workflow '{exc.workflow_id}' already exists")
+    if isinstance(exc, WorkflowQueryRejectedError):
+        return ApiError(409, "conflict", f"the workflow is {exc.status} and cannot be queried")
+    if isinstance(exc, WorkflowQueryFailedError):
+        return ApiError(500, "workflow_error", f"query failed: {exc.message}")
+    if isinstance(exc, RPCTimeoutOrCancelledError):
+        return ApiError(504, "timeout", "Temporal did not answer in time")
+    if isinstance(exc, RPCError):
+        if exc.status == RPCStatusCode.NOT_FOUND:
+            return ApiError(404, "not_found", _missing_resource(request))
+        if exc.status == RPCStatusCode.ALREADY_EXISTS:
+            return ApiError(409, "conflict", exc.message)
+        if exc.status in (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED):
+            return ApiError(503, "temporal_unavailable", f"Temporal is unavailable: {exc.message}")
+        if exc.status == RPCStatusCode.INVALID_ARGUMENT:
+            return ApiError(400, "invalid_input", exc.message)
+        return ApiError(502, "temporal_error", f"Temporal error ({exc.status.name}): {exc.message}")
+    return ApiError(500, "temporal_error", str(exc))
+
+
+def _field(loc: tuple[Any, ...] | list[Any]) -> str:
+    parts = [str(p) for p in loc]
+    if parts and parts[0] == "body":
+        parts = parts[1:]
+    return ".".join(parts) or "body"
+
+
+def _validation_message(errors: list[dict[str, Any]]) -> str:
+    return "; ".join(
+        f"{_field(e.get('loc', ()))}: {str(e.get('msg', 'invalid')).removeprefix('Value error, ')}"
+        for e in errors
+    )
+
+
+async def _api_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ApiError)
+    return error_response(exc.status_code, exc.code, exc.message, exc.details)
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    code = _HTTP_CODES.get(exc.status_code, "error" if exc.status_code < 500 else "internal")
+    message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
+    details = None if isinstance(exc.detail, str) else exc.detail
+    response = error_response(exc.status_code, code, message, details)
+    if exc.headers:
+        response.headers.update(exc.headers)
+    return response
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = list(exc.errors())
+    details = [{"field": _field(e.get("loc", ())), "message": e.get("msg"), "type": e.get("type")} for e in errors]
+    if any(e.get("type") == "json_invalid" for e in errors):
+        reason = next((e.get("ctx", {}).get("error") for e in errors if e.get("type") == "json_invalid"), None)
+        message = "the request body is not valid JSON" + (f": {reason}" if reason else "")
+        return error_response(status.HTTP_400_BAD_REQUEST, "malformed_json", message, details)
+    return error_response(422, "invalid_input", _validation_message(errors), details)
+
+
+async def _temporal_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, TemporalError)
+    error = temporal_error_to_api(request, exc)
+    if error.status_code >= 500:
+        log.warning("Temporal error on %s %s: %r", request.method, request.url.path, exc)
+    return error_response(error.status_code, error.code, error.message, error.details)
+
+
+async def _trace_not_found(request: Request, exc: Exception) -> JSONResponse:
+    return error_response(404, "not_found", str(exc))
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return error_response(500, "internal", "internal server error")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Answer every error in the one shape."""
+    app.add_exception_handler(ApiError, _api_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(TemporalError, _temporal_error)
+    app.add_exception_handler(TraceNotFound, _trace_not_found)
+    app.add_exception_handler(Exception, _unexpected)
+
+
+class _BodyTooLarge(StarletteHTTPException):
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"the request body is larger than {limit} bytes")
+
+
+class BodySizeLimit:
+    """Refuse request bodies over `max_bytes` with 413, by Content-Length or while reading."""
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int = MAX_BODY_BYTES) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = dict(scope.get("headers", [])).get(b"content-length")
+        if length is not None and length.isdigit() and int(length) > self.max_bytes:
+            response = error_response(
+                413, "payload_too_large", f"the request body is larger than {self.max_bytes} bytes"
+            )
+            await response(scope, receive, send)
+            return
+        received = 0
+
+        async def limited() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise _BodyTooLarge(self.max_bytes)
+            return message
+
+        await self.app(scope, limited, send)

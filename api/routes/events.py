@@ -1,0 +1,60 @@
+"""`GET /api/companies/{company}/events`: the activity log as Server-Sent Events."""
+
+import time
+from collections.abc import AsyncIterator
+
+from fastapi import APIRouter, Header, Query
+from fastapi.responses import StreamingResponse
+
+from api import services
+from api.deps import StoreDep
+from api.errors import ApiError
+from paperclip.models import ActivityEntry
+
+router = APIRouter(prefix="/companies/{company}", tags=["events"])
+
+POLL_SECONDS = 0.5
+KEEP_ALIVE_SECONDS = 15.0
+"""A comment line this often keeps proxies from closing an idle stream."""
+
+
+@router.get(
+    "/events",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {}}, "description": "`id: <seq>`, `event: activity`, `data: <ActivityEntry>`"}},
+)
+async def stream_events(
+    company: str,
+    store: StoreDep,
+    after: int = Query(default=0, ge=0, description="Send entries after this sequence number."),
+    follow: bool = Query(default=True, description="Keep the stream open and send new entries as they come."),
+    last_event_id: str | None = Header(default=None, description="Resume after this id (set by EventSource)."),
+) -> StreamingResponse:
+    """Activity entries in order, each with its sequence number as the event id."""
+    if last_event_id is not None:
+        if not last_event_id.strip().isdigit():
+            raise ApiError(400, "invalid_input", "Last-Event-ID must be a sequence number")
+        after = max(after, int(last_event_id))
+    await services.require_company(store=store, company_id=company)
+    entries = services.activity_events(
+        store=store, company_id=company, after=after, follow=follow, poll_seconds=POLL_SECONDS
+    )
+    return StreamingResponse(
+        _sse(entries),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
+
+
+async def _sse(entries: AsyncIterator[tuple[int, ActivityEntry] | None]) -> AsyncIterator[str]:
+    yield "retry: 2000\n\n"
+    quiet_since = time.monotonic()
+    async for item in entries:
+        if item is None:
+            if time.monotonic() - quiet_since >= KEEP_ALIVE_SECONDS:
+                quiet_since = time.monotonic()
+                yield ": keep-alive\n\n"
+            continue
+        seq, entry = item
+        quiet_since = time.monotonic()
+        yield f"id: {seq}\nevent: activity\ndata: {entry.model_dump_json()}\n\n"

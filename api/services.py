@@ -1,0 +1,227 @@
+"""What the routes do, as functions with keyword-only arguments.
+
+Running state is read from the company workflow (updates and queries); what outlives it (the
+company list, finished tasks, the activity log) from the store. Store calls are synchronous, so
+they run in a thread.
+"""
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+from temporalio.client import Client, WorkflowHandle
+from temporalio.common import TypedSearchAttributes
+
+from api.deps import TemporalConnection
+from api.errors import ApiError
+from api.schemas import (
+    CompanyCreate,
+    CompanyCreated,
+    CompanyPublic,
+    Health,
+    StoreHealth,
+    TaskDetail,
+    TemporalHealth,
+    prefix_from_name,
+    slug_from_name,
+)
+from paperclip.constants import SA_COMPANY, company_workflow_id
+from paperclip.models import (
+    AgentSpec,
+    AgentState,
+    ActivityEntry,
+    CompanyInput,
+    CompanySnapshot,
+    CompanySpec,
+    CreateTaskInput,
+    HireAgentInput,
+    TaskRecord,
+    TaskStatus,
+)
+from paperclip.org import OrgError, check_hire
+from paperclip.store import Store
+from paperclip.traces import Trace, build_trace
+from workflows.company import CompanyWorkflow
+
+HEALTH_TIMEOUT_SECONDS = 2.0
+STORE_SCAN_LIMIT = 10_000
+"""Most store rows one task listing merges (pagination over merged rows is done here)."""
+
+
+# ---------------------------------------------------------------------- health
+
+
+async def check_health(*, temporal: TemporalConnection, store: Store) -> Health:
+    """Both dependencies, each checked within a bounded time."""
+    temporal_health = TemporalHealth(ok=False, address=temporal.address)
+    try:
+        client = await temporal.get(timeout=HEALTH_TIMEOUT_SECONDS)
+        serving = await client.service_client.check_health(timeout=timedelta(seconds=HEALTH_TIMEOUT_SECONDS))
+        temporal_health.ok = serving
+        temporal_health.error = None if serving else "the workflow service is not serving"
+    except ApiError as err:
+        temporal_health.error = err.message
+    except Exception as err:  # any failure to answer is "not ok", with its reason
+        temporal_health.error = str(err) or type(err).__name__
+    store_health = StoreHealth(ok=False)
+    try:
+        await asyncio.wait_for(asyncio.to_thread(store.ping), HEALTH_TIMEOUT_SECONDS)
+        store_health.ok = True
+    except TimeoutError:
+        store_health.error = f"no answer within {HEALTH_TIMEOUT_SECONDS:g} s"
+    except Exception as err:
+        store_health.error = str(err) or type(err).__name__
+    ok = temporal_health.ok and store_health.ok
+    return Health(status="ok" if ok else "degraded", temporal=temporal_health, store=store_health)
+
+
+# ---------------------------------------------------------------------- companies
+
+
+def _company_handle(client: Client, company_id: str) -> WorkflowHandle[CompanyWorkflow, object]:
+    return client.get_workflow_handle_for(CompanyWorkflow.run, company_workflow_id(company_id))
+
+
+def check_initial_agents(agents: list[AgentSpec]) -> None:
+    """Apply the org-chart rules to a founding team, in order (managers before their reports).
+
+    Raises:
+        ApiError: 400 naming the first agent that cannot join.
+    """
+    chart: dict[str, AgentState] = {}
+    for index, spec in enumerate(agents):
+        try:
+            check_hire(chart, spec)
+        except OrgError as err:
+            raise ApiError(400, "invalid_input", f"agents[{index}]: {err}", {"agent": spec.name}) from None
+        chart[spec.name] = AgentState(spec=spec)
+
+
+async def create_company(
+    *, client: Client, store: Store, task_queue: str, body: CompanyCreate
+) -> CompanyCreated:
+    """Found a company: validate its team, start its workflow, record it in the store."""
+    company_id = body.id or slug_from_name(body.name)
+    if not company_id:
+        raise ApiError(422, "invalid_input", "name: cannot derive an id from this name; give an id")
+    spec = CompanySpec(
+        id=company_id, name=body.name, mission=body.mission, prefix=body.prefix or prefix_from_name(body.name)
+    )
+    check_initial_agents(body.agents)
+    if await asyncio.to_thread(store.get_company, spec.id) is not None:
+        raise ApiError(409, "conflict", f"company '{spec.id}' already exists")
+    await client.start_workflow(
+        CompanyWorkflow.run,
+        CompanyInput(spec=spec, agents=body.agents),
+        id=company_workflow_id(spec.id),
+        task_queue=task_queue,
+        search_attributes=TypedSearchAttributes([SA_COMPANY.value_set(spec.id)]),
+    )
+    await asyncio.to_thread(store.upsert_company, spec)
+    return CompanyCreated(**spec.model_dump(), workflow_id=company_workflow_id(spec.id), agents=body.agents)
+
+
+async def list_companies(*, store: Store) -> list[CompanyPublic]:
+    specs = await asyncio.to_thread(store.list_companies)
+    return [CompanyPublic(**s.model_dump(), workflow_id=company_workflow_id(s.id)) for s in specs]
+
+
+async def get_snapshot(*, client: Client, company_id: str) -> CompanySnapshot:
+    return await _company_handle(client, company_id).query(CompanyWorkflow.snapshot)
+
+
+async def hire_agent(*, client: Client, company_id: str, agent: AgentSpec) -> AgentState:
+    return await _company_handle(client, company_id).execute_update(
+        CompanyWorkflow.hire_agent, HireAgentInput(agent=agent)
+    )
+
+
+async def create_task(*, client: Client, company_id: str, task: CreateTaskInput) -> TaskRecord:
+    return await _company_handle(client, company_id).execute_update(CompanyWorkflow.create_task, task)
+
+
+# ---------------------------------------------------------------------- tasks
+
+
+async def _merged_tasks(*, client: Client, store: Store, company_id: str, assignee: str | None) -> list[TaskRecord]:
+    """Live records from the company override store rows; store rows fill in forgotten tasks."""
+    snapshot = await get_snapshot(client=client, company_id=company_id)
+    rows = await asyncio.to_thread(
+        store.list_tasks, company_id, assignee=assignee, limit=STORE_SCAN_LIMIT
+    )
+    merged = {r.identifier: r for r in rows}
+    for live in snapshot.tasks:
+        if assignee is None or live.assignee == assignee:
+            merged[live.identifier] = live
+    return sorted(merged.values(), key=lambda t: (t.created_at, _identifier_key(t.identifier)))
+
+
+def _identifier_key(identifier: str) -> tuple[int | str, ...]:
+    """`ACME-12.3` sorts after `ACME-2` and `ACME-12.2`: numbers compare as numbers."""
+    head, _, tail = identifier.rpartition("-")
+    return (head, *(int(p) if p.isdigit() else p for p in tail.split(".")))  # type: ignore[return-value]
+
+
+async def list_tasks(
+    *,
+    client: Client,
+    store: Store,
+    company_id: str,
+    status: TaskStatus | None = None,
+    assignee: str | None = None,
+    parent: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> tuple[list[TaskRecord], int]:
+    """The company's tasks, oldest first, filtered; returns (page, total matching)."""
+    tasks = await _merged_tasks(client=client, store=store, company_id=company_id, assignee=assignee)
+    if status is not None:
+        tasks = [t for t in tasks if t.status == status]
+    if parent is not None:
+        tasks = [t for t in tasks if t.parent == parent]
+    return tasks[offset : offset + limit], len(tasks)
+
+
+async def get_task(*, client: Client, store: Store, company_id: str, identifier: str) -> TaskDetail:
+    tasks = await _merged_tasks(client=client, store=store, company_id=company_id, assignee=None)
+    record = next((t for t in tasks if t.identifier == identifier), None)
+    if record is None:
+        raise ApiError(404, "not_found", f"task '{identifier}' not found in company '{company_id}'")
+    subtasks = [t for t in tasks if t.parent == identifier]
+    return TaskDetail(**record.model_dump(), subtasks=subtasks)
+
+
+async def get_trace(*, client: Client, company_id: str, identifier: str, include_children: bool) -> Trace:
+    return await build_trace(client, company_id, identifier, include_children=include_children)
+
+
+# ---------------------------------------------------------------------- events
+
+
+async def require_company(*, store: Store, company_id: str) -> CompanySpec:
+    spec = await asyncio.to_thread(store.get_company, company_id)
+    if spec is None:
+        raise ApiError(404, "not_found", f"company '{company_id}' not found")
+    return spec
+
+
+async def activity_events(
+    *, store: Store, company_id: str, after: int, follow: bool, poll_seconds: float, batch: int = 100
+) -> AsyncIterator[tuple[int, ActivityEntry] | None]:
+    """Activity entries after cursor `after`, in order; with `follow`, forever.
+
+    Yields None when a poll found nothing (the caller may send a keep-alive).
+    """
+    cursor = after
+    while True:
+        rows = await asyncio.to_thread(store.list_activity, company_id, after=cursor, limit=batch)
+        for row in rows:
+            cursor = row[0]
+            yield row
+        if len(rows) == batch:
+            continue
+        if not follow:
+            return
+        if not rows:
+            yield None
+        await asyncio.sleep(poll_seconds)

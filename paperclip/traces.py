@@ -1,0 +1,530 @@
+"""A task's conversation trace, rebuilt from Temporal history alone.
+
+Every message of a task is in its workflow history exactly once (the turn activity receives
+only the new messages and returns the reply), so decoding the history in order gives the whole
+conversation: who said what to whom, each model reply with its usage and cost, the tools called,
+the subtasks delegated and their results. The message store is never read here.
+"""
+
+import asyncio
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from google.protobuf.timestamp_pb2 import Timestamp
+from pydantic import BaseModel, Field
+from temporalio.api.common.v1 import Payloads
+from temporalio.api.failure.v1 import Failure
+from temporalio.api.history.v1 import HistoryEvent
+from temporalio.client import Client
+from temporalio.service import RPCError, RPCStatusCode
+
+from paperclip.constants import task_workflow_id
+from paperclip.models import (
+    ChildFinished,
+    Message,
+    ModelTurnInput,
+    ModelTurnResult,
+    TaskEvent,
+    TaskInput,
+    TaskResult,
+    TaskStatus,
+    Usage,
+)
+from paperclip.tools import DELEGATE_TASK
+
+MODEL_TURN = "model_turn"
+"""The activity type of one agent turn."""
+
+TraceKind = Literal[
+    "task_started",
+    "message",
+    "model_reply",
+    "tool_call",
+    "delegation",
+    "child_result",
+    "status",
+    "task_finished",
+    "error",
+]
+
+
+class TraceEvent(BaseModel):
+    """One step of a task's conversation, in history order."""
+
+    at: datetime
+    task: str
+    """The identifier of the task whose history holds this event."""
+    kind: TraceKind
+    actor: str | None = None
+    """Who acted: an agent, `board`, a task identifier, a tool name or `system`."""
+    target: str | None = None
+    """To whom: the agent receiving a message, the agent a subtask is delegated to."""
+    content: str = ""
+    tool: str | None = None
+    arguments: dict[str, Any] | None = None
+    usage: Usage | None = None
+    cost_usd: float | None = None
+    model: str | None = None
+    simulated: bool | None = None
+    attempt: int | None = None
+    turn: int | None = None
+    """The agent turn (model call sequence number) this event belongs to."""
+    child: str | None = None
+    """For `delegation` and `child_result`: the subtask's identifier."""
+    status: TaskStatus | None = None
+
+
+class Trace(BaseModel):
+    """A task's trace, with the traces of the subtasks it delegated nested in `children`."""
+
+    company_id: str
+    identifier: str
+    workflow_id: str
+    run_ids: list[str] = Field(default_factory=list)
+    """Every run of the continue-as-new chain, first to last."""
+    title: str = ""
+    brief: str = ""
+    assignee: str | None = None
+    parent: str | None = None
+    status: TaskStatus | None = None
+    """The final status, or None while the task runs."""
+    result: str | None = None
+    turns: int = 0
+    usage: Usage = Field(default_factory=Usage)
+    cost_usd: float = 0.0
+    simulated: bool = False
+    """True when any turn ran on the offline `simulated` model."""
+    events: list[TraceEvent] = Field(default_factory=list)
+    children: list["Trace"] = Field(default_factory=list)
+
+
+class TraceNotFound(LookupError):
+    """No workflow history exists for the task."""
+
+    def __init__(self, company_id: str, identifier: str) -> None:
+        super().__init__(f"task '{identifier}' not found in company '{company_id}'")
+        self.company_id = company_id
+        self.identifier = identifier
+
+
+async def build_trace(
+    client: Client, company_id: str, identifier: str, *, include_children: bool = True
+) -> Trace:
+    """Rebuild the trace of one task from the history of its workflow (all runs, in order).
+
+    Args:
+        client: A client whose data converter decodes the project's payloads.
+        company_id: The company the task belongs to.
+        identifier: The task identifier, e.g. `ACME-12` or `ACME-12.3`.
+        include_children: Also rebuild every delegated subtask, recursively, into `children`.
+
+    Raises:
+        TraceNotFound: The task has no workflow.
+    """
+    workflow_id = task_workflow_id(company_id, identifier)
+    runs = await _fetch_runs(client, workflow_id)
+    if runs is None:
+        raise TraceNotFound(company_id, identifier)
+    trace = Trace(company_id=company_id, identifier=identifier, workflow_id=workflow_id)
+    builder = _Builder(client, trace)
+    for run_id, events in runs:
+        trace.run_ids.append(run_id)
+        for event in events:
+            await builder.add(event)
+    if include_children and builder.child_ids:
+        children = await asyncio.gather(
+            *(_child_trace(client, company_id, child) for child in builder.child_ids)
+        )
+        trace.children = [c for c in children if c is not None]
+    return trace
+
+
+async def _child_trace(client: Client, company_id: str, identifier: str) -> Trace | None:
+    try:
+        return await build_trace(client, company_id, identifier, include_children=True)
+    except TraceNotFound:
+        return None  # initiated but never started: the parent's trace says so
+
+
+async def _fetch_runs(client: Client, workflow_id: str) -> list[tuple[str, list[HistoryEvent]]] | None:
+    """The histories of every run of a workflow's continue-as-new chain, oldest first."""
+    try:
+        latest = [e async for e in client.get_workflow_handle(workflow_id).fetch_history_events()]
+    except RPCError as err:
+        if err.status == RPCStatusCode.NOT_FOUND:
+            return None
+        raise
+    if not latest:
+        return None
+    started = latest[0].workflow_execution_started_event_attributes
+    run_id = started.first_execution_run_id or started.original_execution_run_id
+    runs: list[tuple[str, list[HistoryEvent]]] = []
+    seen: set[str] = set()
+    while run_id and run_id not in seen:
+        seen.add(run_id)
+        handle = client.get_workflow_handle(workflow_id, run_id=run_id)
+        events = [e async for e in handle.fetch_history_events()]
+        runs.append((run_id, events))
+        last = events[-1] if events else None
+        run_id = (
+            last.workflow_execution_continued_as_new_event_attributes.new_execution_run_id
+            if last is not None and last.HasField("workflow_execution_continued_as_new_event_attributes")
+            else ""
+        )
+    return runs
+
+
+def _time(ts: Timestamp) -> datetime:
+    return ts.ToDatetime(tzinfo=UTC)
+
+
+def _failure_text(failure: Failure) -> str:
+    text = failure.message or "failed"
+    cause = failure.cause if failure.HasField("cause") else None
+    while cause is not None:
+        if cause.message:
+            text += f": {cause.message}"
+        cause = cause.cause if cause.HasField("cause") else None
+    return text
+
+
+class _Builder:
+    """Turns one task's history events, in order, into trace events."""
+
+    def __init__(self, client: Client, trace: Trace) -> None:
+        self.converter = client.data_converter
+        self.trace = trace
+        self.child_ids: list[str] = []
+        self._turns: dict[int, ModelTurnInput] = {}
+        """Scheduled model-turn inputs by scheduled event id."""
+        self._attempts: dict[int, int] = {}
+        """Attempt of the last started event by scheduled event id."""
+        self._open_delegations: list[TraceEvent] = []
+        self._child_results: set[str] = set()
+
+    async def _decode(self, payloads: Payloads, type_hint: type) -> Any:
+        if not payloads.payloads:
+            return None
+        values = await self.converter.decode(payloads.payloads, [type_hint])
+        return values[0] if values else None
+
+    def _emit(self, at: datetime, kind: TraceKind, **fields: Any) -> TraceEvent:
+        event = TraceEvent(at=at, task=self.trace.identifier, kind=kind, **fields)
+        self.trace.events.append(event)
+        return event
+
+    async def add(self, event: HistoryEvent) -> None:
+        which = event.WhichOneof("attributes")
+        handler = getattr(self, f"_on_{which.removesuffix('_event_attributes')}", None) if which else None
+        if handler is not None:
+            await handler(event, _time(event.event_time))
+
+    # ------------------------------------------------------------------ workflow start and end
+
+    async def _on_workflow_execution_started(self, event: HistoryEvent, at: datetime) -> None:
+        attrs = event.workflow_execution_started_event_attributes
+        task: TaskInput | None = await self._decode(attrs.input, TaskInput)
+        if task is None or task.carry is not None:
+            return  # a continued run: the first run already introduced the task
+        self.trace.title, self.trace.brief = task.title, task.brief
+        self.trace.assignee, self.trace.parent = task.agent.name, task.parent
+        self._emit(
+            at,
+            "task_started",
+            actor=task.parent or "board",
+            target=task.agent.name,
+            content=task.title + (f"\n\n{task.brief}" if task.brief else ""),
+            model=task.agent.model.model,
+            simulated=task.agent.model.is_simulated,
+        )
+
+    async def _on_workflow_execution_completed(self, event: HistoryEvent, at: datetime) -> None:
+        result: TaskResult | None = await self._decode(
+            event.workflow_execution_completed_event_attributes.result, TaskResult
+        )
+        if result is None:
+            return
+        self.trace.status, self.trace.result = result.status, result.result
+        self.trace.turns, self.trace.usage, self.trace.cost_usd = result.turns, result.usage, result.cost_usd
+        self._emit(
+            at,
+            "task_finished",
+            actor=self.trace.assignee,
+            target=self.trace.parent or "board",
+            content=result.result or "",
+            status=result.status,
+            usage=result.usage,
+            cost_usd=result.cost_usd,
+        )
+
+    async def _on_workflow_execution_failed(self, event: HistoryEvent, at: datetime) -> None:
+        message = _failure_text(event.workflow_execution_failed_event_attributes.failure)
+        self._end(at, TaskStatus.FAILED, f"workflow failed: {message}")
+
+    async def _on_workflow_execution_terminated(self, event: HistoryEvent, at: datetime) -> None:
+        reason = event.workflow_execution_terminated_event_attributes.reason
+        self._end(at, TaskStatus.FAILED, f"workflow terminated{': ' + reason if reason else ''}")
+
+    async def _on_workflow_execution_timed_out(self, event: HistoryEvent, at: datetime) -> None:
+        self._end(at, TaskStatus.FAILED, "workflow timed out")
+
+    async def _on_workflow_execution_canceled(self, event: HistoryEvent, at: datetime) -> None:
+        self.trace.status = TaskStatus.CANCELLED
+        self._emit(at, "task_finished", actor="system", status=TaskStatus.CANCELLED, content="cancelled")
+
+    def _end(self, at: datetime, status: TaskStatus, message: str) -> None:
+        self.trace.status = status
+        self._emit(at, "error", actor="system", content=message)
+        self._emit(at, "task_finished", actor="system", status=status, content=message)
+
+    # ------------------------------------------------------------------ model turns
+
+    async def _on_activity_task_scheduled(self, event: HistoryEvent, at: datetime) -> None:
+        attrs = event.activity_task_scheduled_event_attributes
+        if attrs.activity_type.name != MODEL_TURN:
+            return
+        turn: ModelTurnInput | None = await self._decode(attrs.input, ModelTurnInput)
+        if turn is None:
+            return
+        self._turns[event.event_id] = turn
+        agent = turn.session.agent
+        for message in turn.new_messages:
+            if message.author in self._child_results and message.role == "user":
+                continue  # the subtask's result is already in the trace, from its signal
+            self._emit(at, "message", **_message_fields(message, agent), turn=turn.seq)
+
+    async def _on_activity_task_started(self, event: HistoryEvent, at: datetime) -> None:
+        attrs = event.activity_task_started_event_attributes
+        turn = self._turns.get(attrs.scheduled_event_id)
+        if turn is None:
+            return
+        self._attempts[attrs.scheduled_event_id] = attrs.attempt
+        if attrs.attempt > 1 and attrs.HasField("last_failure"):
+            self._emit(
+                at,
+                "error",
+                actor=turn.session.agent,
+                content=f"attempt {attrs.attempt - 1} failed: {_failure_text(attrs.last_failure)}",
+                attempt=attrs.attempt - 1,
+                turn=turn.seq,
+                model=turn.model.model,
+                simulated=turn.model.is_simulated,
+            )
+
+    async def _on_activity_task_completed(self, event: HistoryEvent, at: datetime) -> None:
+        attrs = event.activity_task_completed_event_attributes
+        turn = self._turns.get(attrs.scheduled_event_id)
+        if turn is None:
+            return
+        result: ModelTurnResult | None = await self._decode(attrs.result, ModelTurnResult)
+        if result is None:
+            return
+        agent = turn.session.agent
+        if result.simulated:
+            self.trace.simulated = True
+        self._emit(
+            at,
+            "model_reply",
+            actor=agent,
+            content=result.reply.content,
+            usage=result.usage,
+            cost_usd=result.cost_usd,
+            model=result.model,
+            simulated=result.simulated,
+            attempt=self._attempts.get(attrs.scheduled_event_id),
+            turn=turn.seq,
+        )
+        for call in result.reply.tool_calls:
+            if call.name == DELEGATE_TASK:
+                delegation = self._emit(
+                    at,
+                    "delegation",
+                    actor=agent,
+                    target=str(call.arguments.get("agent", "")) or None,
+                    content=str(call.arguments.get("title", "")),
+                    tool=call.name,
+                    arguments=call.arguments,
+                    turn=turn.seq,
+                )
+                self._open_delegations.append(delegation)
+            else:
+                self._emit(at, "tool_call", actor=agent, tool=call.name, arguments=call.arguments, turn=turn.seq)
+
+    async def _on_activity_task_failed(self, event: HistoryEvent, at: datetime) -> None:
+        attrs = event.activity_task_failed_event_attributes
+        self._turn_error(at, attrs.scheduled_event_id, _failure_text(attrs.failure))
+
+    async def _on_activity_task_timed_out(self, event: HistoryEvent, at: datetime) -> None:
+        attrs = event.activity_task_timed_out_event_attributes
+        self._turn_error(at, attrs.scheduled_event_id, f"timed out: {_failure_text(attrs.failure)}")
+
+    def _turn_error(self, at: datetime, scheduled_event_id: int, message: str) -> None:
+        turn = self._turns.get(scheduled_event_id)
+        if turn is None:
+            return
+        self._emit(
+            at,
+            "error",
+            actor=turn.session.agent,
+            content=f"model call failed: {message}",
+            attempt=self._attempts.get(scheduled_event_id),
+            turn=turn.seq,
+            model=turn.model.model,
+            simulated=turn.model.is_simulated,
+        )
+
+    # ------------------------------------------------------------------ subtasks
+
+    async def _on_start_child_workflow_execution_initiated(self, event: HistoryEvent, at: datetime) -> None:
+        attrs = event.start_child_workflow_execution_initiated_event_attributes
+        child: TaskInput | None = await self._decode(attrs.input, TaskInput)
+        if child is None:
+            return
+        self.child_ids.append(child.identifier)
+        match = next((d for d in self._open_delegations if d.target == child.agent.name), None)
+        if match is not None:
+            self._open_delegations.remove(match)
+            match.child = child.identifier
+            return
+        self._emit(
+            at,
+            "delegation",
+            actor=self.trace.assignee,
+            target=child.agent.name,
+            content=child.title,
+            child=child.identifier,
+        )
+
+    async def _on_start_child_workflow_execution_failed(self, event: HistoryEvent, at: datetime) -> None:
+        attrs = event.start_child_workflow_execution_failed_event_attributes
+        self._emit(at, "error", actor="system", content=f"could not start subtask {attrs.workflow_id}")
+
+    async def _on_workflow_execution_signaled(self, event: HistoryEvent, at: datetime) -> None:
+        attrs = event.workflow_execution_signaled_event_attributes
+        if attrs.signal_name != "child_finished":
+            return
+        msg: ChildFinished | None = await self._decode(attrs.input, ChildFinished)
+        if msg is None or msg.identifier in self._child_results:
+            return  # signals are at-least-once
+        self._child_results.add(msg.identifier)
+        self._emit(
+            at,
+            "child_result",
+            actor=msg.assignee,
+            target=self.trace.assignee,
+            content=msg.result or "",
+            child=msg.identifier,
+            status=msg.status,
+        )
+
+    async def _on_signal_external_workflow_execution_initiated(
+        self, event: HistoryEvent, at: datetime
+    ) -> None:
+        attrs = event.signal_external_workflow_execution_initiated_event_attributes
+        if attrs.signal_name != "task_event":
+            return
+        update: TaskEvent | None = await self._decode(attrs.input, TaskEvent)
+        if update is None or update.kind != "status" or update.status is None:
+            return
+        if update.status.is_terminal:
+            return  # the end of the task is told by `task_finished`
+        self._emit(at, "status", actor=self.trace.assignee, status=update.status, content=str(update.status))
+
+
+def _message_fields(message: Message, agent: str) -> dict[str, Any]:
+    if message.role == "tool":
+        return {"actor": message.author or "tool", "target": agent, "content": message.content, "tool": message.author}
+    if message.role == "assistant":
+        return {"actor": message.author or agent, "content": message.content}
+    return {"actor": message.author or "board", "target": agent, "content": message.content}
+
+
+# ---------------------------------------------------------------------- markdown
+
+
+def trace_to_markdown(trace: Trace) -> str:
+    """A readable transcript: one heading per task, who → whom, tokens and cost per turn.
+
+    Turns on the offline model are labelled "(simulated)"; the delegation tree comes first.
+    """
+    lines = [f"# Trace of {trace.identifier}: {trace.title}", ""]
+    lines += ["## Delegation tree", "", *_tree_lines(trace, 0), ""]
+    _task_section(trace, lines, level=2)
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _summary(trace: Trace) -> str:
+    status = trace.status.value if trace.status else "running"
+    cost = f", ${trace.cost_usd:.4f}" if trace.cost_usd else ""
+    simulated = " (simulated)" if trace.simulated else ""
+    return f"**{trace.identifier}** {trace.title} — {trace.assignee or '?'}, {status}, {trace.turns} turns{cost}{simulated}"
+
+
+def _tree_lines(trace: Trace, depth: int) -> list[str]:
+    lines = ["  " * depth + f"- {_summary(trace)}"]
+    for child in trace.children:
+        lines += _tree_lines(child, depth + 1)
+    return lines
+
+
+def _task_section(trace: Trace, lines: list[str], *, level: int) -> None:
+    heading = "#" * min(level, 6)
+    lines += [f"{heading} {trace.identifier}: {trace.title}", ""]
+    status = trace.status.value if trace.status else "running"
+    lines += [
+        f"Assignee: {trace.assignee or '?'}"
+        + (f" · parent: {trace.parent}" if trace.parent else "")
+        + f" · status: {status} · turns: {trace.turns}"
+        + f" · tokens: {_tokens(trace.usage)}"
+        + (f" · cost: ${trace.cost_usd:.4f}" if trace.cost_usd else ""),
+        "",
+    ]
+    for event in trace.events:
+        lines += [_event_line(event), ""]
+    for child in trace.children:
+        _task_section(child, lines, level=level + 1)
+
+
+def _tokens(usage: Usage | None) -> str:
+    if usage is None:
+        return "0 in / 0 out"
+    return f"{usage.input_tokens} in / {usage.output_tokens} out"
+
+
+def _quote(text: str) -> str:
+    return "\n".join("> " + line if line else ">" for line in text.strip().splitlines())
+
+
+def _event_line(event: TraceEvent) -> str:
+    when = event.at.strftime("%H:%M:%S")
+    who = f"{event.actor or '?'} → {event.target}" if event.target else (event.actor or "?")
+    turn = f" (turn {event.turn})" if event.turn is not None else ""
+    if event.kind == "task_started":
+        return f"**{when} task started** {who}\n\n{_quote(event.content)}"
+    if event.kind == "message":
+        label = f"tool result ({event.tool})" if event.tool else "message"
+        return f"**{when} {label}** {who}{turn}\n\n{_quote(event.content)}"
+    if event.kind == "model_reply":
+        simulated = " (simulated)" if event.simulated else ""
+        cost = f", ${event.cost_usd:.4f}" if event.cost_usd is not None else ", cost unknown"
+        meta = f"{event.model or '?'}{simulated}, {_tokens(event.usage)} tokens{cost}"
+        body = f"\n\n{_quote(event.content)}" if event.content.strip() else ""
+        return f"**{when} reply** {who}{turn} — {meta}{body}"
+    if event.kind == "tool_call":
+        return f"**{when} tool call** {who}{turn}: `{event.tool}` {event.arguments or {}}"
+    if event.kind == "delegation":
+        child = f" as {event.child}" if event.child else ""
+        brief = (event.arguments or {}).get("brief", "")
+        body = f"\n\n{_quote(str(brief))}" if brief else ""
+        return f"**{when} delegation** {who}{child}{turn}: {event.content}{body}"
+    if event.kind == "child_result":
+        status = event.status.value if event.status else "?"
+        return f"**{when} subtask result** {event.child} ({who}): {status}\n\n{_quote(event.content or '(no result)')}"
+    if event.kind == "status":
+        return f"**{when} status** {event.status.value if event.status else event.content}"
+    if event.kind == "task_finished":
+        status = event.status.value if event.status else "?"
+        body = f"\n\n{_quote(event.content)}" if event.content.strip() else ""
+        return f"**{when} task finished** {who}: {status}{body}"
+    attempt = f" (attempt {event.attempt})" if event.attempt else ""
+    return f"**{when} error** {who}{turn}{attempt}: {event.content}"

@@ -1,0 +1,101 @@
+"""The API served by uvicorn on a free loopback port, over real HTTP, against the dev server.
+
+Each test gets its own store (a SQLite file), its own task queue with workers on it, and an
+`httpx.AsyncClient` pointed at the running app.
+"""
+
+import asyncio
+import socket
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+from fastapi import FastAPI
+from temporalio.testing import WorkflowEnvironment
+
+from api.app import create_app
+from paperclip.settings import Settings
+from paperclip.store import Store
+from workers.main import build_workers
+
+
+class _Server(uvicorn.Server):
+    """uvicorn without its signal handlers: the test runner owns Ctrl-C."""
+
+    @contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+@asynccontextmanager
+async def serve(app: FastAPI) -> AsyncIterator[str]:
+    """Serve `app` on 127.0.0.1 on a free port for the block; yields its base URL."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = _Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    task = asyncio.ensure_future(server.serve(sockets=[sock]))
+    try:
+        while not server.started:
+            if task.done():
+                task.result()  # startup failed: raise its error here
+            await asyncio.sleep(0.01)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await asyncio.wait_for(task, 10)
+        sock.close()
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    s = Store(f"sqlite:///{tmp_path / 'paperclip.db'}")
+    s.migrate()
+    yield s
+    s.dispose()
+
+
+@pytest.fixture
+def task_queue() -> str:
+    return f"api-test-{uuid.uuid4()}"
+
+
+@pytest.fixture
+async def workers(dev_env: WorkflowEnvironment, store: Store, task_queue: str) -> AsyncIterator[None]:
+    async with AsyncExitStack() as stack:
+        for worker in build_workers(dev_env.client, store, task_queue=task_queue):
+            await stack.enter_async_context(worker)
+        yield
+
+
+@pytest.fixture
+def settings(tmp_path: Path, dev_env: WorkflowEnvironment) -> Settings:
+    return Settings(home=tmp_path, temporal_address=dev_env.client.service_client.config.target_host)
+
+
+@pytest.fixture
+async def api(
+    dev_env: WorkflowEnvironment, store: Store, task_queue: str, workers: None, settings: Settings
+) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client of the running API, with workers polling its task queue."""
+    app = create_app(settings, client=dev_env.client, store=store, task_queue=task_queue)
+    async with serve(app) as base_url, httpx.AsyncClient(base_url=base_url, timeout=30) as http:
+        yield http
+
+
+def assert_error(response: httpx.Response, status: int, code: str | None = None) -> dict[str, object]:
+    """The response is an error in the one shape; returns its `error` object."""
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert set(body) == {"error"}, body
+    error = body["error"]
+    assert set(error) == {"code", "message", "details"}, error
+    assert isinstance(error["message"], str) and error["message"]
+    if code is not None:
+        assert error["code"] == code, error
+    return error
