@@ -1,0 +1,29 @@
+"""The `paperclip` command line (typer + rich).
+
+Process commands (`up`, `worker`, `api`, `ui`) run the stack; resource commands are
+clients of the API over HTTP, like the dashboard.
+"""
+
+import typer
+
+from paperclip.cli.monitor import monitor
+from paperclip.cli.resources import agent_app, company_app, history, task_app
+from paperclip.cli.up import api, ui, up, worker
+
+app = typer.Typer(
+    name="paperclip",
+    help="Paperclip on Temporal: run companies of AI agents on durable execution.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.command()(up)
+app.command()(worker)
+app.command()(api)
+app.command()(ui)
+app.add_typer(company_app, name="company")
+app.add_typer(agent_app, name="agent")
+app.add_typer(task_app, name="task")
+app.command()(history)
+app.command()(monitor)
+
+__all__ = ["app"]

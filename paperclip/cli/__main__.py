@@ -1,0 +1,3 @@
+from paperclip.cli import app
+
+app(prog_name="paperclip")

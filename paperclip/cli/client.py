@@ -1,0 +1,160 @@
+"""The CLI's one HTTP client of the API, and its one error class."""
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+
+
+class ApiError(Exception):
+    """The API refused a request or could not be reached; `str()` is one readable line."""
+
+    def __init__(self, message: str, *, status: int | None = None, code: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+
+
+class SseEvent:
+    """One Server-Sent Event: its id, event name and data (JSON-decoded when it parses)."""
+
+    __slots__ = ("id", "event", "data")
+
+    def __init__(self, id: str | None, event: str, data: Any) -> None:
+        self.id = id
+        self.event = event
+        self.data = data
+
+
+class ApiClient:
+    """A thin synchronous wrapper of the Paperclip API.
+
+    Every method returns decoded JSON or raises `ApiError`.
+    """
+
+    def __init__(self, base_url: str, *, timeout: float = 30.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._http = httpx.Client(base_url=self.base_url, timeout=timeout)
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> "ApiClient":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ----------------------------------------------------------------- verbs
+
+    def get(self, path: str, **params: Any) -> Any:
+        return self._decode(self._send("GET", path, params=_clean(params)))
+
+    def post(self, path: str, body: dict[str, Any]) -> Any:
+        return self._decode(self._send("POST", path, json=body))
+
+    def get_text(self, path: str, **params: Any) -> str:
+        return self._send("GET", path, params=_clean(params)).text
+
+    def events(self, path: str, **params: Any) -> Iterator[SseEvent]:
+        """Stream Server-Sent Events from `path` until the server ends the stream."""
+        try:
+            with self._http.stream(
+                "GET", path, params=_clean(params), timeout=httpx.Timeout(10.0, read=None)
+            ) as response:
+                if response.status_code >= 400:
+                    response.read()
+                    raise _error_from(response)
+                yield from _parse_sse(response.iter_lines())
+        except httpx.HTTPError as error:
+            raise self._unreachable(error) from error
+
+    # ----------------------------------------------------------------- internals
+
+    def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        try:
+            response = self._http.request(method, path, **kwargs)
+        except httpx.HTTPError as error:
+            raise self._unreachable(error) from error
+        if response.status_code >= 400:
+            raise _error_from(response)
+        return response
+
+    def _decode(self, response: httpx.Response) -> Any:
+        try:
+            return response.json()
+        except ValueError as error:
+            raise ApiError(
+                f"the API at {self.base_url} answered {response.status_code} with something other than JSON",
+                status=response.status_code,
+            ) from error
+
+    def _unreachable(self, error: httpx.HTTPError) -> ApiError:
+        if isinstance(error, httpx.TimeoutException):
+            return ApiError(f"the API at {self.base_url} did not answer in time")
+        return ApiError(
+            f"cannot reach the API at {self.base_url} ({type(error).__name__}): "
+            "is `paperclip up` running? (set PAPERCLIP_API_URL or --api-url)"
+        )
+
+
+def _clean(params: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in params.items() if value is not None}
+
+
+def _error_from(response: httpx.Response) -> ApiError:
+    """Read the API's `{"error": {"code", "message", "details"}}`, or FastAPI's `{"detail": …}`."""
+    status = response.status_code
+    try:
+        body = response.json()
+    except ValueError:
+        text = response.text.strip().splitlines()
+        return ApiError(f"API error {status}: {text[0] if text else response.reason_phrase}", status=status)
+    if isinstance(body, dict) and isinstance(body.get("error"), dict):
+        error = body["error"]
+        message = str(error.get("message") or error.get("code") or "error")
+        code = error.get("code")
+        details = error.get("details")
+        if isinstance(details, list) and details:
+            message += ": " + "; ".join(_detail_line(item) for item in details)
+        return ApiError(f"{message} ({status}{' ' + code if code else ''})", status=status, code=code)
+    if isinstance(body, dict) and "detail" in body:
+        detail = body["detail"]
+        message = "; ".join(_detail_line(d) for d in detail) if isinstance(detail, list) else str(detail)
+        return ApiError(f"{message} ({status})", status=status)
+    return ApiError(f"API error {status}: {json.dumps(body)[:200]}", status=status)
+
+
+def _detail_line(item: Any) -> str:
+    if isinstance(item, dict) and "msg" in item:
+        where = ".".join(str(part) for part in item.get("loc", []) if part != "body")
+        return f"{where}: {item['msg']}" if where else str(item["msg"])
+    return str(item)
+
+
+def _parse_sse(lines: Iterator[str]) -> Iterator[SseEvent]:
+    event_id: str | None = None
+    event = "message"
+    data: list[str] = []
+    for line in lines:
+        if not line:
+            if data:
+                text = "\n".join(data)
+                try:
+                    payload: Any = json.loads(text)
+                except ValueError:
+                    payload = text
+                yield SseEvent(event_id, event, payload)
+            event, data = "message", []
+            continue
+        if line.startswith(":"):
+            continue  # a comment (keep-alive)
+        name, _, value = line.partition(":")
+        value = value.removeprefix(" ")
+        if name == "id":
+            event_id = value
+        elif name == "event":
+            event = value
+        elif name == "data":
+            data.append(value)

@@ -1,0 +1,47 @@
+"""`paperclip monitor`: the company's activity, one line per event, from the API's SSE stream."""
+
+from datetime import datetime
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+
+from paperclip.cli.common import ApiUrl, Company, api, console
+
+
+def format_entry(entry: dict[str, Any]) -> str:
+    """One activity entry as one line: time, kind, actor, task, summary (rich markup)."""
+    at = entry.get("at", "")
+    try:
+        at = datetime.fromisoformat(at).astimezone().strftime("%H:%M:%S")
+    except (TypeError, ValueError):
+        pass
+    task = entry.get("task") or ""
+    parts = [
+        f"[dim]{escape(str(at))}[/dim]",
+        f"[cyan]{escape(str(entry.get('kind', '?'))):<16}[/cyan]",
+        f"{escape(str(entry.get('actor', ''))):<10}",
+        f"[bold]{escape(task)}[/bold]" if task else "",
+        escape(str(entry.get("summary", ""))),
+    ]
+    return " ".join(part for part in parts if part)
+
+
+def monitor(
+    company: Company,
+    follow: Annotated[bool, typer.Option("--follow", "-f", help="Keep printing new events until Ctrl-C.")] = False,
+    after: Annotated[int | None, typer.Option(help="Only events after this sequence number.")] = None,
+    api_url: ApiUrl = None,
+) -> None:
+    """Print the company's activity log; with --follow, keep printing as it happens."""
+    with api(api_url) as client:
+        try:
+            for event in client.events(
+                f"/api/companies/{company}/events", follow=str(follow).lower(), after=after
+            ):
+                if isinstance(event.data, dict):
+                    console.print(format_entry(event.data), highlight=False, soft_wrap=True)
+                else:
+                    console.print(f"{escape(event.event)}: {escape(str(event.data))}", highlight=False)
+        except KeyboardInterrupt:
+            pass

@@ -1,0 +1,222 @@
+"""Resource commands: clients of the API over HTTP (`company`, `agent`, `task`, `history`)."""
+
+import json
+from enum import StrEnum
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from paperclip.cli.common import ApiUrl, Company, api, console
+from paperclip.models import Priority, Provider
+
+company_app = typer.Typer(help="Create, list and show companies.", no_args_is_help=True)
+agent_app = typer.Typer(help="Hire agents.", no_args_is_help=True)
+task_app = typer.Typer(help="Assign and list tasks.", no_args_is_help=True)
+
+STATUS_STYLE = {
+    "queued": "cyan",
+    "running": "yellow",
+    "blocked": "magenta",
+    "done": "green",
+    "failed": "red",
+    "cancelled": "dim",
+}
+
+
+class TraceFormat(StrEnum):
+    JSON = "json"
+    MD = "md"
+
+
+def _status(status: str) -> str:
+    return f"[{STATUS_STYLE.get(status, 'white')}]{status}[/]"
+
+
+def _cost(value: float | None) -> str:
+    return "-" if value is None else f"${value:.4f}"
+
+
+def _model(agent_spec: dict[str, Any]) -> str:
+    model = agent_spec.get("model") or {}
+    provider = model.get("provider", "simulated")
+    if provider == Provider.SIMULATED:
+        return "[yellow]simulated[/yellow]"
+    return f"{provider}:{model.get('model', '?')}"
+
+
+def _task_table(tasks: list[dict[str, Any]]) -> Table:
+    table = Table("Task", "Title", "Assignee", "Status", "Priority", "Turns", "Cost")
+    for task in tasks:
+        table.add_row(
+            escape(task["identifier"]),
+            escape(task["title"]),
+            escape(task["assignee"]),
+            _status(task["status"]),
+            task.get("priority", ""),
+            str(task.get("turns", 0)),
+            _cost(task.get("cost_usd")),
+        )
+    return table
+
+
+# --------------------------------------------------------------------------- company
+
+
+@company_app.command("create")
+def company_create(
+    name: Annotated[str, typer.Argument(help="Display name, e.g. 'Acme Robotics'.")],
+    id: Annotated[str | None, typer.Option("--id", help="Company id (slug); derived from the name if omitted.")] = None,
+    prefix: Annotated[str | None, typer.Option(help="Task identifier prefix, e.g. ACME.")] = None,
+    mission: Annotated[str | None, typer.Option(help="What the company is for.")] = None,
+    api_url: ApiUrl = None,
+) -> None:
+    """Create a company."""
+    body = {"name": name, "id": id, "prefix": prefix, "mission": mission}
+    with api(api_url) as client:
+        company = client.post("/api/companies", {k: v for k, v in body.items() if v is not None})
+    console.print(
+        f"Created company [bold]{company.get('id')}[/bold] ({escape(str(company.get('name')))}, "
+        f"prefix {company.get('prefix')})"
+    )
+
+
+@company_app.command("list")
+def company_list(api_url: ApiUrl = None) -> None:
+    """List companies."""
+    with api(api_url) as client:
+        companies = client.get("/api/companies").get("data", [])
+    if not companies:
+        console.print("No companies yet: `paperclip company create NAME` or `paperclip up --demo`.")
+        return
+    table = Table("Id", "Name", "Prefix", "Mission")
+    for company in companies:
+        table.add_row(*(escape(company.get(key) or "") for key in ("id", "name", "prefix", "mission")))
+    console.print(table)
+
+
+@company_app.command("show")
+def company_show(
+    company: Annotated[str, typer.Argument(envvar="PAPERCLIP_COMPANY", help="Company id.")],
+    api_url: ApiUrl = None,
+) -> None:
+    """Show a company: its agents, tasks and spend."""
+    with api(api_url) as client:
+        snapshot = client.get(f"/api/companies/{company}")
+    spec = snapshot["spec"]
+    archived = " [dim]archived[/dim]" if snapshot.get("archived") else ""
+    console.print(f"[bold]{escape(spec['name'])}[/bold] ({spec['id']}, prefix {spec['prefix']}){archived}")
+    if spec.get("mission"):
+        console.print(spec["mission"], style="italic", highlight=False)
+    usage = snapshot.get("usage") or {}
+    console.print(
+        f"Spend {_cost(snapshot.get('cost_usd'))}, tokens in {usage.get('input_tokens', 0)} / out {usage.get('output_tokens', 0)}",
+        highlight=False,
+    )
+    agents = Table("Agent", "Title", "Role", "Reports to", "Model", "Status", "Running", "Cost", title="Agents")
+    for agent in snapshot.get("agents", []):
+        agent_spec = agent["spec"]
+        agents.add_row(
+            escape(agent_spec["name"]),
+            escape(agent_spec.get("title", "")),
+            escape(agent_spec.get("role", "")),
+            escape(agent_spec.get("reports_to") or "-"),
+            _model(agent_spec),
+            agent.get("status", ""),
+            str(agent.get("running", 0)),
+            _cost(agent.get("cost_usd")),
+        )
+    console.print(agents)
+    tasks = snapshot.get("tasks", [])
+    if tasks:
+        table = _task_table(tasks)
+        table.title = "Open tasks"
+        console.print(table)
+
+
+# --------------------------------------------------------------------------- agent
+
+
+@agent_app.command("hire")
+def agent_hire(
+    name: Annotated[str, typer.Argument(help="Agent name (slug), e.g. 'cto'.")],
+    company: Company,
+    role: Annotated[str | None, typer.Option(help="Role, e.g. engineer.")] = None,
+    title: Annotated[str | None, typer.Option(help="Job title.")] = None,
+    reports_to: Annotated[str | None, typer.Option("--reports-to", help="Manager's agent name.")] = None,
+    provider: Annotated[Provider | None, typer.Option(help="Model provider.")] = None,
+    model: Annotated[str | None, typer.Option(help="Model name, e.g. gpt-4o-mini.")] = None,
+    base_url: Annotated[str | None, typer.Option("--base-url", help="OpenAI-compatible endpoint.")] = None,
+    capabilities: Annotated[str | None, typer.Option(help="What this agent is good at (shown to delegators).")] = None,
+    system_prompt: Annotated[str | None, typer.Option("--system-prompt", help="System prompt.")] = None,
+    api_url: ApiUrl = None,
+) -> None:
+    """Hire an agent into a company."""
+    spec: dict[str, Any] = {
+        "name": name,
+        "role": role,
+        "title": title,
+        "reports_to": reports_to,
+        "capabilities": capabilities,
+        "system_prompt": system_prompt,
+    }
+    model_config = {"provider": provider.value if provider else None, "model": model, "base_url": base_url}
+    model_config = {k: v for k, v in model_config.items() if v is not None}
+    if model_config:
+        spec["model"] = model_config
+    with api(api_url) as client:
+        agent = client.post(f"/api/companies/{company}/agents", {k: v for k, v in spec.items() if v is not None})
+    hired = agent.get("spec", {})
+    console.print(f"Hired [bold]{hired.get('name', name)}[/bold] into {company} on {_model(hired)}")
+
+
+# --------------------------------------------------------------------------- task
+
+
+@task_app.command("assign")
+def task_assign(
+    agent: Annotated[str, typer.Argument(help="Assignee agent name.")],
+    title: Annotated[str, typer.Argument(help="What to do.")],
+    company: Company,
+    brief: Annotated[str | None, typer.Option(help="Details for the agent.")] = None,
+    priority: Annotated[Priority, typer.Option(help="Dispatch priority.")] = Priority.MEDIUM,
+    api_url: ApiUrl = None,
+) -> None:
+    """Assign a task to an agent; prints its identifier."""
+    body = {"title": title, "assignee": agent, "priority": priority.value, "brief": brief}
+    with api(api_url) as client:
+        record = client.post(f"/api/companies/{company}/tasks", {k: v for k, v in body.items() if v is not None})
+    console.print(
+        f"Assigned [bold]{record['identifier']}[/bold] to {record['assignee']}: {escape(record['title'])}",
+        highlight=False,
+    )
+
+
+@task_app.command("list")
+def task_list(company: Company, api_url: ApiUrl = None) -> None:
+    """List a company's tasks."""
+    with api(api_url) as client:
+        tasks = client.get(f"/api/companies/{company}/tasks").get("data", [])
+    if not tasks:
+        console.print(f"No tasks in {company} yet: `paperclip task assign --company {company} AGENT TITLE`.")
+        return
+    console.print(_task_table(tasks))
+
+
+# --------------------------------------------------------------------------- history
+
+
+def history(
+    identifier: Annotated[str, typer.Argument(help="Task identifier, e.g. ACME-1.")],
+    company: Company,
+    format: Annotated[TraceFormat, typer.Option("--format", "-f", help="json or md.")] = TraceFormat.MD,
+    api_url: ApiUrl = None,
+) -> None:
+    """Print a task's full trace (from its workflow history) as Markdown or JSON."""
+    path = f"/api/companies/{company}/tasks/{identifier}/trace"
+    with api(api_url) as client:
+        if format is TraceFormat.JSON:
+            typer.echo(json.dumps(client.get(path, format="json"), indent=2))
+        else:
+            typer.echo(client.get_text(path, format="md"))

@@ -1,0 +1,94 @@
+"""The demo company behind `paperclip up --demo`: Acme Robotics, a CEO and two reports.
+
+The model follows the keys in the environment: OpenAI when `OPENAI_API_KEY` is set, else
+Anthropic when `ANTHROPIC_API_KEY` is set, else the offline `simulated` provider.
+"""
+
+import os
+from collections.abc import Mapping
+
+from pydantic import BaseModel
+
+from paperclip.models import AgentSpec, CompanySpec, CreateTaskInput, ModelConfig, Priority, Provider
+
+OPENAI_MODEL = "gpt-4o-mini"
+ANTHROPIC_MODEL = "claude-haiku-4-5"
+
+
+class DemoCompany(BaseModel):
+    spec: CompanySpec
+    agents: list[AgentSpec]
+    first_task: CreateTaskInput
+
+    @property
+    def simulated(self) -> bool:
+        return any(agent.model.is_simulated for agent in self.agents)
+
+    def create_body(self) -> dict[str, object]:
+        """The body of `POST /api/companies` that creates the company with its agents."""
+        return {
+            **self.spec.model_dump(mode="json"),
+            "agents": [agent.model_dump(mode="json", exclude_none=True) for agent in self.agents],
+        }
+
+
+def demo_model(environ: Mapping[str, str] | None = None) -> ModelConfig:
+    """The model the demo agents use, chosen by which provider key is set."""
+    environ = os.environ if environ is None else environ
+    if environ.get("OPENAI_API_KEY"):
+        return ModelConfig(provider=Provider.OPENAI, model=OPENAI_MODEL)
+    if environ.get("ANTHROPIC_API_KEY"):
+        return ModelConfig(provider=Provider.ANTHROPIC, model=ANTHROPIC_MODEL)
+    return ModelConfig(provider=Provider.SIMULATED, model="simulated")
+
+
+def demo_company(environ: Mapping[str, str] | None = None) -> DemoCompany:
+    model = demo_model(environ)
+    return DemoCompany(
+        spec=CompanySpec(
+            id="acme",
+            name="Acme Robotics",
+            prefix="ACME",
+            mission="Build friendly warehouse robots that small businesses can afford, and tell the world about them.",
+        ),
+        agents=[
+            AgentSpec(
+                name="ceo",
+                role="ceo",
+                title="Chief Executive Officer",
+                capabilities="Sets strategy, breaks goals into tasks and delegates them to the right report.",
+                system_prompt=(
+                    "You are the CEO of Acme Robotics. Break work into clear tasks, delegate "
+                    "engineering to the CTO and marketing to the CMO, and report results concisely."
+                ),
+                model=model,
+            ),
+            AgentSpec(
+                name="cto",
+                role="engineer",
+                title="Chief Technology Officer",
+                capabilities="Robot software and hardware design, technical plans, estimates and risks.",
+                system_prompt="You are the CTO of Acme Robotics. Produce concrete, realistic technical plans.",
+                model=model,
+                reports_to="ceo",
+            ),
+            AgentSpec(
+                name="cmo",
+                role="marketer",
+                title="Chief Marketing Officer",
+                capabilities="Positioning, launch plans, copywriting and customer research.",
+                system_prompt="You are the CMO of Acme Robotics. Write crisp, honest marketing material.",
+                model=model,
+                reports_to="ceo",
+            ),
+        ],
+        first_task=CreateTaskInput(
+            title="Plan the launch of our first warehouse robot",
+            brief=(
+                "Draft a one-page launch plan for the Acme Picker: a technical readiness summary "
+                "from engineering and a launch message from marketing. Delegate as you see fit."
+            ),
+            assignee="ceo",
+            priority=Priority.HIGH,
+        ),
+    )

@@ -1,0 +1,64 @@
+"""The embedded Temporal dev server: its command line and a wait until it answers."""
+
+import asyncio
+import time
+
+from paperclip.binaries import temporal_cli
+from paperclip.constants import SEARCH_ATTRIBUTES
+from paperclip.settings import Settings
+from paperclip.temporal import connect
+
+
+def dev_server_command(settings: Settings) -> list[str]:
+    """The `temporal server start-dev` command line for the embedded stack.
+
+    State persists in `$PAPERCLIP_HOME/temporal.db`; everything binds to `settings.host`;
+    the custom search attributes are registered; the Web UI fetches no news from outside.
+    """
+    command = [
+        temporal_cli(),
+        "server",
+        "start-dev",
+        "--db-filename",
+        str(settings.home_dir / "temporal.db"),
+        "--ip",
+        settings.host,
+        "--port",
+        str(settings.temporal_port),
+        "--ui-port",
+        str(settings.temporal_ui_port),
+        "--namespace",
+        settings.temporal_namespace,
+        "--ui-disable-news-fetch",
+        "--log-level",
+        "warn",
+    ]
+    for key in SEARCH_ATTRIBUTES:
+        command += ["--search-attribute", f"{key.name}=Keyword"]
+    return command
+
+
+async def wait_until_ready(settings: Settings, *, timeout: float = 30.0) -> None:
+    """Return once the configured Temporal server answers a client; `TimeoutError` after `timeout` s."""
+    deadline = time.monotonic() + timeout
+    last_error: Exception | None = None
+    while time.monotonic() < deadline:
+        try:
+            client = await asyncio.wait_for(connect(settings), timeout=5)
+            await client.service_client.check_health()
+            return
+        except Exception as error:  # noqa: BLE001 - any failure means "not yet"
+            last_error = error
+            await asyncio.sleep(0.2)
+    raise TimeoutError(
+        f"Temporal at {settings.resolved_temporal_address} did not answer within {timeout:.0f}s: {last_error}"
+    )
+
+
+def temporal_answers(settings: Settings, *, timeout: float = 5.0) -> bool:
+    """One bounded attempt: does the configured Temporal server answer a client now?"""
+    try:
+        asyncio.run(wait_until_ready(settings, timeout=timeout))
+    except TimeoutError:
+        return False
+    return True

@@ -1,0 +1,135 @@
+"""Resource commands against a real HTTP server that answers like the API."""
+
+from typer.testing import CliRunner
+
+from paperclip.cli import app
+from tests.cli.fake_api import FakeApi, company_json, free_port, serve, snapshot_json, agent_json, task_json
+
+runner = CliRunner()
+
+
+def test_a_missing_company_is_a_usage_error() -> None:
+    result = runner.invoke(app, ["task", "list"])
+    assert result.exit_code == 2
+    assert "--company" in result.output
+
+
+def test_an_unknown_priority_is_a_usage_error() -> None:
+    result = runner.invoke(app, ["task", "assign", "-c", "acme", "ceo", "Do it", "--priority", "urgent"])
+    assert result.exit_code == 2
+
+
+def test_an_unreachable_api_is_one_red_line_and_exit_1() -> None:
+    url = f"http://127.0.0.1:{free_port()}"
+    result = runner.invoke(app, ["company", "list", "--api-url", url])
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1, result.output
+    assert lines[0].startswith("error: cannot reach the API at " + url)
+    assert "Traceback" not in result.output
+
+
+def test_the_api_url_comes_from_the_environment(monkeypatch) -> None:
+    url = f"http://127.0.0.1:{free_port()}"
+    monkeypatch.setenv("PAPERCLIP_API_URL", url)
+    from paperclip.settings import get_settings
+
+    get_settings.cache_clear()
+    result = runner.invoke(app, ["company", "list"])
+    assert result.exit_code == 1
+    assert url in result.output
+
+
+def test_an_api_error_shows_its_message_and_exits_1() -> None:
+    error = {"error": {"code": "unknown_agent", "message": "no agent 'bob' in acme", "details": None}}
+    with serve(FakeApi(routes={"POST /api/companies/acme/tasks": (422, error)})) as api:
+        result = runner.invoke(app, ["task", "assign", "-c", "acme", "bob", "Do it", "--api-url", api.url])
+    assert result.exit_code == 1
+    assert result.output.strip() == "error: no agent 'bob' in acme (422 unknown_agent)"
+
+
+def test_a_fastapi_validation_error_is_one_line() -> None:
+    detail = {"detail": [{"loc": ["body", "name"], "msg": "Field required", "type": "missing"}]}
+    with serve(FakeApi(routes={"POST /api/companies": (422, detail)})) as api:
+        result = runner.invoke(app, ["company", "create", "X", "--api-url", api.url])
+    assert result.exit_code == 1
+    assert result.output.strip() == "error: name: Field required (422)"
+
+
+def test_task_assign_sends_the_task_and_prints_its_identifier() -> None:
+    fake = FakeApi(routes={"POST /api/companies/acme/tasks": (201, task_json("ACME-7", "queued"))})
+    with serve(fake) as api:
+        result = runner.invoke(
+            app,
+            ["task", "assign", "ceo", "Plan the launch", "--brief", "one page", "--priority", "high", "--api-url", api.url],
+            env={"PAPERCLIP_COMPANY": "acme"},
+        )
+    assert result.exit_code == 0, result.output
+    assert "ACME-7" in result.output
+    assert fake.received[-1][2] == {"title": "Plan the launch", "assignee": "ceo", "priority": "high", "brief": "one page"}
+
+
+def test_agent_hire_sends_the_model_only_when_given() -> None:
+    fake = FakeApi(routes={"POST /api/companies/acme/agents": (201, agent_json("cto", "openai", "ceo"))})
+    with serve(fake) as api:
+        result = runner.invoke(
+            app,
+            ["agent", "hire", "cto", "-c", "acme", "--reports-to", "ceo", "--provider", "openai",
+             "--model", "gpt-4o-mini", "--api-url", api.url],
+        )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert fake.received[-1][2] == {
+        "name": "cto",
+        "reports_to": "ceo",
+        "model": {"provider": "openai", "model": "gpt-4o-mini"},
+    }
+
+
+def test_task_list_prints_a_table() -> None:
+    fake = FakeApi(routes={"GET /api/companies/acme/tasks": (200, {"data": [task_json()], "count": 1})})
+    with serve(fake) as api:
+        result = runner.invoke(app, ["task", "list", "-c", "acme", "--api-url", api.url])
+    assert result.exit_code == 0, result.output
+    assert "ACME-1" in result.output and "done" in result.output and "$0.0125" in result.output
+
+
+def test_company_list_and_show() -> None:
+    fake = FakeApi(
+        routes={
+            "GET /api/companies": (200, {"data": [company_json()], "count": 1}),
+            "GET /api/companies/acme": (200, snapshot_json([agent_json("ceo")], [task_json(status="running")])),
+        }
+    )
+    with serve(fake) as api:
+        listed = runner.invoke(app, ["company", "list", "--api-url", api.url])
+        shown = runner.invoke(app, ["company", "show", "acme", "--api-url", api.url])
+    assert listed.exit_code == 0 and "Acme Robotics" in listed.output
+    assert shown.exit_code == 0, shown.output
+    assert "simulated" in shown.output and "ACME-1" in shown.output
+
+
+def test_history_prints_the_markdown_trace() -> None:
+    fake = FakeApi(routes={"GET /api/companies/acme/tasks/ACME-1/trace": (200, "# ACME-1\n\nceo: done")})
+    with serve(fake) as api:
+        result = runner.invoke(app, ["history", "ACME-1", "-c", "acme", "--api-url", api.url])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("# ACME-1")
+    assert fake.received[-1][1].endswith("?format=md")
+
+
+def test_monitor_prints_one_line_per_event_and_exits() -> None:
+    entries = [
+        {"id": "1", "company_id": "acme", "at": "2026-01-01T12:00:00Z", "kind": "task.created",
+         "actor": "board", "task": "ACME-1", "summary": "Plan the launch"},
+        {"id": "2", "company_id": "acme", "at": "2026-01-01T12:00:05Z", "kind": "task.finished",
+         "actor": "ceo", "task": "ACME-1", "summary": "done [really]"},
+    ]  # fmt: skip
+    fake = FakeApi(sse={"/api/companies/acme/events": entries})
+    with serve(fake) as api:
+        result = runner.invoke(app, ["monitor", "-c", "acme", "--api-url", api.url])
+    assert result.exit_code == 0, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 2
+    assert "task.created" in lines[0] and "ACME-1" in lines[0]
+    assert lines[1].endswith("done [really]")
+    assert "follow=false" in fake.received[-1][1]
