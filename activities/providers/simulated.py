@@ -28,18 +28,27 @@ class Decision:
     tool_calls: list[ToolCall]
 
 
-def _first_user_line(messages: list[Message]) -> str:
+_TASK_HEADER = re.compile(r"^Task\s+\S+:\s*")
+
+
+def _task_line(messages: list[Message]) -> str:
+    """The first line of the first user message, without its `Task <ID>:` header."""
     for m in messages:
         if m.role == "user" and m.content.strip():
-            return m.content.strip().splitlines()[0].strip()[:120]
+            return _TASK_HEADER.sub("", m.content.strip().splitlines()[0].strip())[:120] or "the task"
     return "the task"
 
 
-def _team(tools: list[ToolSpec]) -> list[str]:
+def _team(tools: list[ToolSpec]) -> list[tuple[str, str]]:
+    """(name, role) of each member of the `delegate_task` enum; the role read from its description."""
     for t in tools:
         if t.name == DELEGATE_TASK:
             agent = t.parameters.get("properties", {}).get("agent", {})
-            return [str(name) for name in agent.get("enum", [])]
+            team = []
+            for name in map(str, agent.get("enum", [])):
+                role = re.search(rf"\b{re.escape(name)} \(([^,)]+)", t.description)
+                team.append((name, role.group(1).strip() if role else name))
+            return team
     return []
 
 
@@ -64,7 +73,7 @@ def decide(
     Tool-call ids are `{id_prefix}-{i}`; every text starts with `label`.
     """
     names = {t.name for t in tools}
-    task = _first_user_line(messages)
+    task = _task_line(messages)
     team = _team(tools)
     delegated_at = next(
         (
@@ -75,19 +84,23 @@ def decide(
         None,
     )
     if team and delegated_at is None:
+        roles = [role for _, role in team]
+        # Name each part by role, or by member when two share a role.
+        team = [(name, role if roles.count(role) == 1 else name) for name, role in team]
         calls = [
             ToolCall(
                 id=f"{id_prefix}-{i}",
                 name=DELEGATE_TASK,
                 arguments={
                     "agent": name,
-                    "title": f"{name} part of: {task}"[:200],
-                    "brief": f"Do the {name} part of this task and report the result: {task}",
+                    "title": f"{role} part of: {task}"[:200],
+                    "brief": f"Do the {role} part of this task and report the result: {task}",
                 },
             )
-            for i, name in enumerate(team)
+            for i, (name, role) in enumerate(team)
         ]
-        return Decision(f"{label} Delegating {task!r} to {', '.join(team)}.", calls)
+        names_ = ", ".join(name for name, _ in team)
+        return Decision(f"{label} Delegating {task!r} to {names_}.", calls)
     if delegated_at is not None:
         reports = _finished_reports(messages, delegated_at)
         result = f"{label} Done: {task}. Subtask results: " + ("; ".join(reports) or "none reported")

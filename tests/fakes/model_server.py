@@ -307,12 +307,14 @@ class FakeModelServer:
                 return None, True
             return None, False
 
-    async def _hang(self, request: Request) -> None:
+    async def _hang(self, request: Request) -> bool:
+        """Wait; True when released to answer, False when the client left or the server stops."""
         released = self._released
-        while not self._closing and self._released == released:
-            if await request.is_disconnected():
-                return
+        while self._released == released:
+            if self._closing or await request.is_disconnected():
+                return False
             await asyncio.sleep(0.05)
+        return True
 
     async def _handle(self, request: Request, api: str) -> Response:
         body = await request.json()
@@ -324,10 +326,8 @@ class FakeModelServer:
         if api == "anthropic" and not self._anthropic_authorised(request):
             return self._anthropic_error(401, "invalid x-api-key")
         failure, hang = self._take()
-        if hang:
-            await self._hang(request)
-            if self._closing:
-                return Response(status_code=503)
+        if hang and not await self._hang(request):
+            return Response(status_code=503)
         if self.latency:
             await asyncio.sleep(self.latency)
         if failure is not None:

@@ -1,0 +1,55 @@
+"""Fixtures for activity tests: the fake provider server and an in-memory turn store."""
+
+from collections.abc import Iterator
+
+import pytest
+
+from paperclip.models import CostEvent, Message, SessionRef
+from tests.fakes import FakeModelServer
+
+
+class FakeStore:
+    """The two store calls a model turn makes, in memory, idempotent by session + seq."""
+
+    def __init__(self) -> None:
+        self.turns: dict[tuple[str, str, str], dict[int, list[Message]]] = {}
+        self.costs: dict[tuple[str, str, str, int], CostEvent] = {}
+
+    @staticmethod
+    def _key(session: SessionRef) -> tuple[str, str, str]:
+        return (session.company_id, session.task, session.agent)
+
+    def load_messages(self, session: SessionRef, *, before_seq: int) -> list[Message]:
+        turns = self.turns.get(self._key(session), {})
+        return [m for seq in sorted(turns) if seq < before_seq for m in turns[seq]]
+
+    def save_turn(
+        self,
+        session: SessionRef,
+        *,
+        seq: int,
+        new_messages: list[Message],
+        reply: Message,
+        cost: CostEvent,
+    ) -> None:
+        self.turns.setdefault(self._key(session), {})[seq] = [*new_messages, reply]
+        self.costs[(*self._key(session), seq)] = cost
+
+
+@pytest.fixture(scope="module")
+def model_server() -> Iterator[FakeModelServer]:
+    with FakeModelServer() as server:
+        yield server
+
+
+@pytest.fixture
+def server(model_server: FakeModelServer) -> FakeModelServer:
+    """The module's fake server, reset for this test."""
+    model_server.reset()
+    model_server.cached_input_tokens = 0
+    return model_server
+
+
+@pytest.fixture
+def store() -> FakeStore:
+    return FakeStore()

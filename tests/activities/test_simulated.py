@@ -1,0 +1,56 @@
+"""The offline provider: deterministic, labelled, free; delegates once, then completes."""
+
+from activities.model_turn import ModelActivities
+from paperclip.models import Message, ModelConfig
+from tests.activities.helpers import ASSIGNMENT, run_turn, turn_input
+
+SIMULATED = ModelConfig()
+
+
+def no_credentials(name: str) -> str | None:
+    raise AssertionError("the simulated provider needs no credential")
+
+
+async def test_a_manager_delegates_to_each_member_of_its_team_once(store) -> None:
+    result = await run_turn(ModelActivities(store, credentials=no_credentials), turn_input(SIMULATED))
+
+    assert result.simulated and result.provider == "simulated" and result.cost_usd == 0.0
+    assert result.reply.content.startswith("[simulated]")
+    assert [(c.id, c.name, c.arguments["agent"]) for c in result.reply.tool_calls] == [
+        ("sim-1-0", "delegate_task", "eng"),
+        ("sim-1-1", "delegate_task", "qa"),
+    ]
+    assert result.reply.tool_calls[0].arguments["title"] == "engineer part of: Build a landing page"
+    assert result.usage.input_tokens > 0 and result.usage.output_tokens > 0
+    assert store.costs[("acme", "ACME-1", "ceo", 1)].simulated
+
+
+async def test_after_its_subtasks_report_the_manager_completes_naming_their_results(store) -> None:
+    acts = ModelActivities(store)
+    first = await run_turn(acts, turn_input(SIMULATED))
+    new = [Message(role="tool", tool_call_id=c.id, content="started") for c in first.reply.tool_calls] + [
+        Message(role="user", content="Subtask ACME-1.1 (eng) finished: done. Result: page built"),
+        Message(role="user", content="Subtask ACME-1.2 (qa) finished: done. Result: all green"),
+    ]
+
+    second = await run_turn(acts, turn_input(SIMULATED, seq=2, new=new))
+
+    [call] = second.reply.tool_calls
+    assert (call.id, call.name) == ("sim-2-0", "complete_task")
+    assert call.arguments["result"].startswith("[simulated] Done: Build a landing page.")
+    assert "ACME-1.1: done. Result: page built" in call.arguments["result"]
+    assert "ACME-1.2: done. Result: all green" in call.arguments["result"]
+
+
+async def test_a_leaf_completes_at_once(store) -> None:
+    result = await run_turn(ModelActivities(store), turn_input(SIMULATED, team=[]))
+    [call] = result.reply.tool_calls
+    assert call.name == "complete_task"
+    assert call.arguments == {"result": "[simulated] Done: Build a landing page."}
+
+
+async def test_the_same_conversation_gets_the_same_reply(store) -> None:
+    a = await run_turn(ModelActivities(store), turn_input(SIMULATED))
+    b = await run_turn(ModelActivities(store), turn_input(SIMULATED))
+    assert a == b and a.reply.content == "[simulated] Delegating 'Build a landing page' to eng, qa."
+    assert ASSIGNMENT in store.turns[("acme", "ACME-1", "ceo")][1]
