@@ -162,3 +162,20 @@ async def test_an_unknown_model_has_no_cost_but_keeps_its_tokens(server, store) 
     assert result.cost_usd is None
     assert result.usage.input_tokens > 0 and result.usage.output_tokens > 0
     assert store.costs[("acme", "ACME-1", "ceo", 1)].cost_usd is None
+
+
+async def test_turns_round_trip_through_the_real_store(server, tmp_path) -> None:
+    from paperclip.store import Store
+
+    real = Store(f"sqlite:///{tmp_path / 'paperclip.db'}")
+    real.migrate()
+    acts = ModelActivities(real, credentials=keys)
+    first = await run_turn(acts, turn_input(openai_model(server)))
+    new = [Message(role="tool", tool_call_id=c.id, content="started") for c in first.reply.tool_calls]
+    new.append(Message(role="user", content="Subtask ACME-1.1 (eng) finished: done. Result: ok"))
+
+    second = await run_turn(acts, turn_input(openai_model(server), seq=2, new=new))
+
+    assert [m["role"] for m in server.requests[-1]["messages"]] == ["system", "user", "assistant", "tool", "tool", "user"]
+    assert second.reply.tool_calls[0].name == "complete_task"
+    assert real.load_messages(turn_input(openai_model(server)).session, before_seq=3)[-1] == second.reply
