@@ -17,12 +17,15 @@ def format_entry(entry: dict[str, Any]) -> str:
     except (TypeError, ValueError):
         pass
     task = entry.get("task") or ""
+    summary = str(entry.get("summary", ""))
+    if summary.startswith(task):
+        task = ""  # the summary names it already
     parts = [
         f"[dim]{escape(str(at))}[/dim]",
         f"[cyan]{escape(str(entry.get('kind', '?'))):<16}[/cyan]",
         f"{escape(str(entry.get('actor', ''))):<10}",
         f"[bold]{escape(task)}[/bold]" if task else "",
-        escape(str(entry.get("summary", ""))),
+        escape(summary),
     ]
     return " ".join(part for part in parts if part)
 

@@ -115,6 +115,7 @@ def company_show(
         highlight=False,
     )
     agents = Table("Agent", "Title", "Role", "Reports to", "Model", "Status", "Running", "Cost", title="Agents")
+    agents.columns[4].min_width = len("simulated")
     for agent in snapshot.get("agents", []):
         agent_spec = agent["spec"]
         agents.add_row(

@@ -107,6 +107,11 @@ def worker() -> None:
         asyncio.run(run_worker(get_settings()))
     except KeyboardInterrupt:
         pass
+    # The workers have shut down cleanly. Skip interpreter teardown: the SDK's Rust runtime
+    # threads can abort it ("PyGILState_Release … finalizing", temporalio/sdk-python#300).
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 def api() -> None:
