@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 
 from temporalio.client import Client, WorkflowHandle
-from temporalio.common import TypedSearchAttributes
+from temporalio.common import SearchAttributePair, TypedSearchAttributes
 
 from api.deps import TemporalConnection
 from api.errors import ApiError
@@ -115,7 +115,7 @@ async def create_company(
         CompanyInput(spec=spec, agents=body.agents),
         id=company_workflow_id(spec.id),
         task_queue=task_queue,
-        search_attributes=TypedSearchAttributes([SA_COMPANY.value_set(spec.id)]),
+        search_attributes=TypedSearchAttributes([SearchAttributePair(SA_COMPANY, spec.id)]),
     )
     await asyncio.to_thread(store.upsert_company, spec)
     return CompanyCreated(**spec.model_dump(), workflow_id=company_workflow_id(spec.id), agents=body.agents)

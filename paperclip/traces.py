@@ -7,6 +7,7 @@ the subtasks delegated and their results. The message store is never read here.
 """
 
 import asyncio
+import json
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -242,19 +243,27 @@ class _Builder:
         result: TaskResult | None = await self._decode(
             event.workflow_execution_completed_event_attributes.result, TaskResult
         )
-        if result is None:
+        if result is not None:
+            self._finished(at, result.status, result.result, result.turns, result.usage, result.cost_usd)
+
+    def _finished(
+        self, at: datetime, status: TaskStatus, result: str | None, turns: int, usage: Usage, cost_usd: float
+    ) -> None:
+        """The task's end, told once: by its `finished` event to the company, else by its result."""
+        trace = self.trace
+        already = trace.status is not None
+        trace.status, trace.result, trace.turns, trace.usage, trace.cost_usd = status, result, turns, usage, cost_usd
+        if already:
             return
-        self.trace.status, self.trace.result = result.status, result.result
-        self.trace.turns, self.trace.usage, self.trace.cost_usd = result.turns, result.usage, result.cost_usd
         self._emit(
             at,
             "task_finished",
-            actor=self.trace.assignee,
-            target=self.trace.parent or "board",
-            content=result.result or "",
-            status=result.status,
-            usage=result.usage,
-            cost_usd=result.cost_usd,
+            actor=trace.assignee,
+            target=trace.parent or "board",
+            content=result or "",
+            status=status,
+            usage=usage,
+            cost_usd=cost_usd,
         )
 
     async def _on_workflow_execution_failed(self, event: HistoryEvent, at: datetime) -> None:
@@ -424,7 +433,13 @@ class _Builder:
         if attrs.signal_name != "task_event":
             return
         update: TaskEvent | None = await self._decode(attrs.input, TaskEvent)
-        if update is None or update.kind != "status" or update.status is None:
+        if update is None:
+            return
+        if update.kind == "finished" and update.record is not None and update.status is not None:
+            record = update.record
+            self._finished(at, update.status, record.result, record.turns, record.usage, record.cost_usd)
+            return
+        if update.kind != "status" or update.status is None:
             return
         if update.status.is_terminal:
             return  # the end of the task is told by `task_finished`
@@ -471,12 +486,14 @@ def _task_section(trace: Trace, lines: list[str], *, level: int) -> None:
     heading = "#" * min(level, 6)
     lines += [f"{heading} {trace.identifier}: {trace.title}", ""]
     status = trace.status.value if trace.status else "running"
+    started = f" · started {trace.events[0].at:%Y-%m-%d %H:%M:%S} UTC" if trace.events else ""
     lines += [
         f"Assignee: {trace.assignee or '?'}"
         + (f" · parent: {trace.parent}" if trace.parent else "")
         + f" · status: {status} · turns: {trace.turns}"
         + f" · tokens: {_tokens(trace.usage)}"
-        + (f" · cost: ${trace.cost_usd:.4f}" if trace.cost_usd else ""),
+        + (f" · cost: ${trace.cost_usd:.4f}" if trace.cost_usd else "")
+        + started,
         "",
     ]
     for event in trace.events:
@@ -491,6 +508,11 @@ def _tokens(usage: Usage | None) -> str:
     return f"{usage.input_tokens} in / {usage.output_tokens} out"
 
 
+def _arguments(arguments: dict[str, Any] | None, limit: int = 300) -> str:
+    text = json.dumps(arguments or {}, ensure_ascii=False)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _quote(text: str) -> str:
     return "\n".join("> " + line if line else ">" for line in text.strip().splitlines())
 
@@ -502,16 +524,18 @@ def _event_line(event: TraceEvent) -> str:
     if event.kind == "task_started":
         return f"**{when} task started** {who}\n\n{_quote(event.content)}"
     if event.kind == "message":
-        label = f"tool result ({event.tool})" if event.tool else "message"
+        label = "tool result" if event.tool else "message"
         return f"**{when} {label}** {who}{turn}\n\n{_quote(event.content)}"
     if event.kind == "model_reply":
-        simulated = " (simulated)" if event.simulated else ""
+        model = event.model or "?"
+        if event.simulated:
+            model = "(simulated)" if "simulated" in model else f"{model} (simulated)"
         cost = f", ${event.cost_usd:.4f}" if event.cost_usd is not None else ", cost unknown"
-        meta = f"{event.model or '?'}{simulated}, {_tokens(event.usage)} tokens{cost}"
+        meta = f"{model}, {_tokens(event.usage)} tokens{cost}"
         body = f"\n\n{_quote(event.content)}" if event.content.strip() else ""
         return f"**{when} reply** {who}{turn} — {meta}{body}"
     if event.kind == "tool_call":
-        return f"**{when} tool call** {who}{turn}: `{event.tool}` {event.arguments or {}}"
+        return f"**{when} tool call** {who}{turn}: `{event.tool}` {_arguments(event.arguments)}"
     if event.kind == "delegation":
         child = f" as {event.child}" if event.child else ""
         brief = (event.arguments or {}).get("brief", "")

@@ -1,0 +1,87 @@
+import asyncio
+import json
+from typing import Any
+
+import httpx
+
+from tests.api.conftest import assert_error
+from tests.api.helpers import create_company
+
+
+def parse_sse(text: str) -> list[dict[str, Any]]:
+    """The events of an SSE body, each as {id, event, data}; comments and `retry` skipped."""
+    events = []
+    for block in text.split("\n\n"):
+        fields: dict[str, Any] = {}
+        for line in block.splitlines():
+            name, _, value = line.partition(": ")
+            if name in ("id", "event", "data"):
+                fields[name] = value
+        if "data" in fields:
+            fields["data"] = json.loads(fields["data"])
+            events.append(fields)
+    return events
+
+
+async def read_events(api: httpx.AsyncClient, company: str, *, want: int, **kwargs: Any) -> list[dict[str, Any]]:
+    """Poll the non-following stream until it holds `want` events (the store is written async)."""
+    for _ in range(100):
+        response = await api.get(f"/api/companies/{company}/events", **kwargs)
+        assert response.status_code == 200, response.text
+        assert response.headers["content-type"].startswith("text/event-stream")
+        events = parse_sse(response.text)
+        if len(events) >= want:
+            return events
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"only {len(events)} events: {events}")
+
+
+async def test_events_replay_the_activity_log_and_resume_after_last_event_id(api: httpx.AsyncClient) -> None:
+    company = (await create_company(api))["id"]
+    events = await read_events(api, company, want=4, params={"follow": "false"})
+    assert [e["event"] for e in events] == ["activity"] * len(events)
+    assert [e["data"]["kind"] for e in events[:4]] == ["company.created", "agent.hired", "agent.hired", "agent.hired"]
+    assert all(e["data"]["company_id"] == company for e in events)
+    ids = [int(e["id"]) for e in events]
+    assert ids == sorted(ids) and len(set(ids)) == len(ids)
+
+    rest = parse_sse(
+        (await api.get(f"/api/companies/{company}/events", params={"follow": "false"},
+                       headers={"Last-Event-ID": str(ids[1])})).text
+    )
+    assert [e["id"] for e in rest] == [str(i) for i in ids[2:]]
+    after = parse_sse(
+        (await api.get(f"/api/companies/{company}/events", params={"follow": "false", "after": ids[2]})).text
+    )
+    assert [e["id"] for e in after] == [str(i) for i in ids[3:]]
+
+
+async def test_a_followed_stream_delivers_new_entries(api: httpx.AsyncClient) -> None:
+    company = (await create_company(api))["id"]
+    events = await read_events(api, company, want=4, params={"follow": "false"})
+    last = events[-1]["id"]
+    received: list[dict[str, Any]] = []
+
+    async def follow() -> None:
+        async with api.stream("GET", f"/api/companies/{company}/events", headers={"Last-Event-ID": last}) as response:
+            buffer = ""
+            async for chunk in response.aiter_text():
+                buffer += chunk
+                received.extend(parse_sse(buffer.rpartition("\n\n")[0]))
+                buffer = buffer.rpartition("\n\n")[2]
+                if any(e["data"]["kind"] == "agent.hired" for e in received):
+                    return
+
+    listener = asyncio.ensure_future(follow())
+    await asyncio.sleep(0.2)
+    response = await api.post(f"/api/companies/{company}/agents", json={"name": "newbie", "reports_to": "ceo"})
+    assert response.status_code == 201
+    await asyncio.wait_for(listener, 15)
+    assert received[0]["data"]["agent"] == "newbie"
+    assert int(received[0]["id"]) > int(last)
+
+
+async def test_a_bad_last_event_id_is_rejected(api: httpx.AsyncClient) -> None:
+    company = (await create_company(api))["id"]
+    response = await api.get(f"/api/companies/{company}/events", headers={"Last-Event-ID": "abc"})
+    assert_error(response, 400, "invalid_input")
