@@ -3,7 +3,7 @@
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from paperclip.models import Message, ModelConfig, Provider, ToolCall, ToolSpec, Usage
 
@@ -44,7 +44,7 @@ class ModelProvider(Protocol):
     async def aclose(self) -> None: ...
 
 
-def parse_arguments(raw: str) -> dict:
+def parse_arguments(raw: str) -> dict[str, Any]:
     """Tool-call arguments from their JSON text; kept raw under `_raw` when not a JSON object
     (a reply cut off by `max_tokens`), so the caller can tell the model instead of crashing."""
     if not raw.strip():

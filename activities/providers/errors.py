@@ -4,9 +4,9 @@
 other 4xx are final and say why in one line. No secret ever goes into a message.
 """
 
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
-from collections.abc import Mapping
 
 from temporalio.exceptions import ApplicationError
 
