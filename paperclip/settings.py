@@ -6,6 +6,8 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from paperclip.constants import TASK_QUEUE
+
 
 class Settings(BaseSettings):
     """Where things are and how they are reached.
@@ -22,6 +24,8 @@ class Settings(BaseSettings):
         default=None, validation_alias="TEMPORAL_ADDRESS"
     )
     temporal_namespace: str = "default"
+    task_queue: str = TASK_QUEUE
+    """The workflow queue; model calls go to `<task_queue>-llm`."""
     host: str = "127.0.0.1"
     temporal_port: int = 7233
     temporal_ui_port: int = 8233

@@ -67,13 +67,16 @@ async def run_worker(settings: Settings) -> None:
     client = await connect(settings)
     store = Store.from_settings(settings)
     store.migrate()
-    workers = build_workers(client, store)
+    workers = build_workers(client, store, task_queue=settings.task_queue)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     running = asyncio.ensure_future(run_workers(workers))
-    log.info("worker polling %s and %s at %s", TASK_QUEUE, llm_queue(), settings.resolved_temporal_address)
+    log.info(
+        "worker polling %s and %s at %s",
+        settings.task_queue, llm_queue(settings.task_queue), settings.resolved_temporal_address,
+    )
     await asyncio.wait([running, asyncio.ensure_future(stop.wait())], return_when=asyncio.FIRST_COMPLETED)
     await asyncio.gather(*(w.shutdown() for w in workers), return_exceptions=True)
     if running.done() and running.exception():
