@@ -103,8 +103,16 @@ def worker() -> None:
     """Run a worker polling every Paperclip task queue (until Ctrl-C / SIGTERM)."""
     from workers.main import run_worker  # the layer above the kernel, loaded only here
 
+    settings = get_settings()
     try:
-        asyncio.run(run_worker(get_settings()))
+        asyncio.run(wait_until_ready(settings, timeout=10))
+    except TimeoutError:
+        fail(
+            f"Temporal at {settings.resolved_temporal_address} does not answer: "
+            "start it (`paperclip up`) or set TEMPORAL_ADDRESS"
+        )
+    try:
+        asyncio.run(run_worker(settings))
     except KeyboardInterrupt:
         pass
     # The workers have shut down cleanly. Skip interpreter teardown: the SDK's Rust runtime
