@@ -132,7 +132,7 @@ def company_show(
     tasks = snapshot.get("tasks", [])
     if tasks:
         table = _task_table(tasks)
-        table.title = "Open tasks"
+        table.title = "Tasks"
         console.print(table)
 
 
