@@ -4,6 +4,7 @@ Nothing is built at import: the Temporal client and the store are made in the li
 given, by tests and the embedded launcher) and shared through `api.deps`.
 """
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -11,12 +12,14 @@ from fastapi import FastAPI
 from temporalio.client import Client
 
 from api.deps import AppContext, TemporalConnection
-from api.errors import BodySizeLimit, install_error_handlers
+from api.errors import BodySizeLimit, TemporalUnavailable, install_error_handlers
 from api.routes import companies, events, health, tasks
 from api.schemas import ErrorResponse
 from paperclip.constants import TASK_QUEUE
 from paperclip.settings import Settings, get_settings
 from paperclip.store import Store
+
+log = logging.getLogger("paperclip.api")
 
 API_PREFIX = "/api"
 
@@ -44,8 +47,9 @@ def create_app(
         if client is None:
             try:
                 await temporal.get()
-            except Exception:  # noqa: BLE001 — start anyway; /api/health reports it, requests retry
-                pass
+            except TemporalUnavailable as err:
+                # Start anyway: /api/health reports it and each request tries to connect again.
+                log.warning("%s", err.message)
         own_store = store is None
         the_store = store if store is not None else Store.from_settings(settings)
         if own_store:

@@ -27,9 +27,9 @@ from api.schemas import (
 )
 from paperclip.constants import SA_COMPANY, company_workflow_id
 from paperclip.models import (
+    ActivityEntry,
     AgentSpec,
     AgentState,
-    ActivityEntry,
     CompanyInput,
     CompanySnapshot,
     CompanySpec,
@@ -44,6 +44,8 @@ from paperclip.traces import Trace, build_trace
 from workflows.company import CompanyWorkflow
 
 HEALTH_TIMEOUT_SECONDS = 2.0
+QUERY_TIMEOUT = timedelta(seconds=10)
+"""A snapshot is answered from memory; past this, no worker is serving the company."""
 STORE_SCAN_LIMIT = 10_000
 """Most store rows one task listing merges (pagination over merged rows is done here)."""
 
@@ -61,7 +63,7 @@ async def check_health(*, temporal: TemporalConnection, store: Store) -> Health:
         temporal_health.error = None if serving else "the workflow service is not serving"
     except ApiError as err:
         temporal_health.error = err.message
-    except Exception as err:  # any failure to answer is "not ok", with its reason
+    except Exception as err:  # noqa: BLE001 — any failure to answer is "not ok", with its reason
         temporal_health.error = str(err) or type(err).__name__
     store_health = StoreHealth(ok=False)
     try:
@@ -69,7 +71,7 @@ async def check_health(*, temporal: TemporalConnection, store: Store) -> Health:
         store_health.ok = True
     except TimeoutError:
         store_health.error = f"no answer within {HEALTH_TIMEOUT_SECONDS:g} s"
-    except Exception as err:
+    except Exception as err:  # noqa: BLE001 — idem
         store_health.error = str(err) or type(err).__name__
     ok = temporal_health.ok and store_health.ok
     return Health(status="ok" if ok else "degraded", temporal=temporal_health, store=store_health)
@@ -127,7 +129,7 @@ async def list_companies(*, store: Store) -> list[CompanyPublic]:
 
 
 async def get_snapshot(*, client: Client, company_id: str) -> CompanySnapshot:
-    return await _company_handle(client, company_id).query(CompanyWorkflow.snapshot)
+    return await _company_handle(client, company_id).query(CompanyWorkflow.snapshot, rpc_timeout=QUERY_TIMEOUT)
 
 
 async def hire_agent(*, client: Client, company_id: str, agent: AgentSpec) -> AgentState:

@@ -64,7 +64,7 @@ async def test_a_delegated_task_trace_has_the_delegations_and_child_results_in_o
     delegations = [e for e in trace.events if e.kind == "delegation"]
     assert [(d.actor, d.target, d.child) for d in delegations] == [("ceo", "r1", "ACME-1.1"), ("ceo", "r2", "ACME-1.2")]
     results = [e for e in trace.events if e.kind == "child_result"]
-    assert sorted(r.child for r in results) == ["ACME-1.1", "ACME-1.2"]
+    assert sorted(str(r.child) for r in results) == ["ACME-1.1", "ACME-1.2"]
     assert all(r.target == "ceo" and r.status is TaskStatus.DONE and r.content for r in results)
     positions = {e.kind: i for i, e in reversed(list(enumerate(trace.events)))}
     assert positions["delegation"] < positions["child_result"] < positions["task_finished"]

@@ -10,6 +10,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -88,7 +89,7 @@ async def api(
         yield http
 
 
-def assert_error(response: httpx.Response, status: int, code: str | None = None) -> dict[str, object]:
+def assert_error(response: httpx.Response, status: int, code: str | None = None) -> dict[str, Any]:
     """The response is an error in the one shape; returns its `error` object."""
     assert response.status_code == status, response.text
     body = response.json()
