@@ -1,0 +1,173 @@
+"""A company runs end to end on the real workers: real store, real model activity, real SDKs
+against the fake provider server, and a worker process that is SIGKILLed mid-turn."""
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import pytest
+from temporalio.client import Client
+from temporalio.testing import WorkflowEnvironment
+
+from paperclip.constants import company_workflow_id
+from paperclip.models import AgentSpec, CompanyInput, CompanySpec, CreateTaskInput, ModelConfig, Provider, TaskStatus
+from paperclip.store import Store
+from tests.fakes import FakeModelServer
+from tests.workflows.helpers import wait_for
+from workers.main import build_workers
+from workflows.company import CompanyWorkflow
+
+MODELS = {Provider.OPENAI: "gpt-4o-mini", Provider.ANTHROPIC: "claude-haiku-4-5"}
+
+
+@pytest.fixture
+def model_server() -> Iterator[FakeModelServer]:
+    with FakeModelServer() as server:
+        yield server
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    store = Store(f"sqlite:///{tmp_path / 'paperclip.db'}")
+    store.migrate()
+    return store
+
+
+def company_of(server: FakeModelServer, provider: Provider, *, heartbeat: float = 30) -> list[AgentSpec]:
+    base_url = server.base_url_openai if provider is Provider.OPENAI else server.base_url_anthropic
+    model = ModelConfig(provider=provider, model=MODELS[provider], base_url=base_url, credential="PAPERCLIP_TEST_KEY",
+                        heartbeat_timeout_seconds=heartbeat)
+    return [
+        AgentSpec(name="ceo", role="ceo", title="Chief Executive", model=model),
+        AgentSpec(name="cto", role="cto", title="Chief Technology Officer", reports_to="ceo", model=model,
+                  capabilities="software, infrastructure"),
+        AgentSpec(name="cmo", role="cmo", title="Chief Marketing Officer", reports_to="ceo", model=model,
+                  capabilities="launches, copy"),
+    ]
+
+
+async def start_company(client: Client, queue: str, agents: list[AgentSpec]):
+    company_id = f"e2e-{uuid.uuid4().hex[:8]}"
+    return company_id, await client.start_workflow(
+        CompanyWorkflow.run,
+        CompanyInput(spec=CompanySpec(id=company_id, name="Acme Robotics", prefix="ACME",
+                                      mission="Build helpful robots"), agents=agents),
+        id=company_workflow_id(company_id),
+        task_queue=queue,
+    )
+
+
+@asynccontextmanager
+async def in_process_workers(client: Client, store: Store) -> AsyncIterator[str]:
+    queue = f"e2e-{uuid.uuid4().hex}"
+    workers = build_workers(client, store, task_queue=queue)
+    runs = [asyncio.ensure_future(w.run()) for w in workers]
+    try:
+        yield queue
+    finally:
+        await asyncio.gather(*(w.shutdown() for w in workers))
+        await asyncio.gather(*runs, return_exceptions=True)
+
+
+def all_done(count: int):
+    return lambda s: len(s.tasks) == count and all(t.status.is_terminal for t in s.tasks)
+
+
+@pytest.mark.parametrize("provider", [Provider.OPENAI, Provider.ANTHROPIC])
+async def test_company_delegates_down_the_chart_and_finishes(
+    dev_env: WorkflowEnvironment, model_server: FakeModelServer, store: Store, provider: Provider,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PAPERCLIP_TEST_KEY", model_server.openai_key)
+    async with in_process_workers(dev_env.client, store) as queue:
+        company_id, company = await start_company(dev_env.client, queue, company_of(model_server, provider))
+        await company.execute_update(
+            CompanyWorkflow.create_task, CreateTaskInput(title="Launch the robot arm", assignee="ceo")
+        )
+        snap = await wait_for(company, all_done(3))
+        await asyncio.sleep(0.3)  # the last store batch
+
+    tasks = {t.identifier: t for t in snap.tasks}
+    assert {t.status for t in tasks.values()} == {TaskStatus.DONE}
+    assert {tasks["ACME-1.1"].assignee, tasks["ACME-1.2"].assignee} == {"cto", "cmo"}
+    assert "ACME-1.1" in (tasks["ACME-1"].result or "") and "ACME-1.2" in (tasks["ACME-1"].result or "")
+    assert model_server.calls == 4  # CEO twice (delegate, then complete), each report once
+    # The ledger holds exactly what the provider reported, one event per call.
+    events = store.list_cost_events(company_id)
+    assert len(events) == 4
+    assert sum(e.usage.input_tokens for e in events) == sum(u.input_tokens for u in model_server.usages)
+    assert sum(e.usage.output_tokens for e in events) == sum(u.output_tokens for u in model_server.usages)
+    assert all(e.cost_usd is not None and e.cost_usd > 0 for e in events)
+    assert snap.cost_usd == pytest.approx(sum(e.cost_usd or 0 for e in events))
+    # The CEO's conversation is in the store in order: brief, delegations, tool results, child results, reply.
+    ceo = store.list_messages(company_id, "ACME-1")
+    assert [m.role for m in ceo][:2] == ["user", "assistant"]
+    assert [c.name for c in ceo[1].tool_calls] == ["delegate_task", "delegate_task"]
+    assert ceo[-1].tool_calls[0].name == "complete_task"
+    # The second CEO request carried the whole conversation, rebuilt from the store.
+    second = [r for r in model_server.requests if "finished: done" in str(r.get("messages"))][-1]
+    assert "Launch the robot arm" in str(second["messages"])
+    # The store keeps the tasks and the activity log.
+    assert {t.identifier: t.status for t in store.list_tasks(company_id)} == {k: TaskStatus.DONE for k in tasks}
+    kinds = [e.kind for _, e in store.list_activity(company_id)]
+    assert kinds.count("task.finished") == 3
+
+
+def worker_process(dev_env: WorkflowEnvironment, db: Path, queue: str, log: Path) -> subprocess.Popen[bytes]:
+    """`paperclip worker` as its own process, as `paperclip up` and a deployment run it."""
+    env = {
+        **os.environ,
+        "TEMPORAL_ADDRESS": dev_env.client.service_client.config.target_host,
+        "PAPERCLIP_DATABASE_URL": f"sqlite:///{db}",
+        "PAPERCLIP_TASK_QUEUE": queue,
+        "PAPERCLIP_TEST_KEY": "test-key",
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "paperclip.cli", "worker"], env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+
+
+async def test_a_worker_killed_mid_turn_is_replaced_and_only_the_call_in_flight_repeats(
+    dev_env: WorkflowEnvironment, model_server: FakeModelServer, tmp_path: Path
+) -> None:
+    db = tmp_path / "paperclip.db"
+    Store(f"sqlite:///{db}").migrate()
+    queue = f"kill-{uuid.uuid4().hex}"
+    model_server.latency = 1.0
+    first = worker_process(dev_env, db, queue, tmp_path / "worker.log")
+    second = None
+    try:
+        company_id, company = await start_company(
+            dev_env.client, queue, company_of(model_server, Provider.OPENAI, heartbeat=2)
+        )
+        await company.execute_update(CompanyWorkflow.create_task, CreateTaskInput(title="Build it", assignee="ceo"))
+        # The CEO's first call has been answered and both reports' calls are in flight: kill.
+        for _ in range(400):
+            if model_server.calls >= 3:
+                break
+            await asyncio.sleep(0.025)
+        assert model_server.calls == 3
+        os.killpg(first.pid, signal.SIGKILL)
+        first.wait()
+        second = worker_process(dev_env, db, queue, tmp_path / "worker.log")
+        snap = await wait_for(company, all_done(3), timeout=60)
+    finally:
+        for proc in (first, second):
+            if proc is not None and proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+                proc.wait(timeout=30)
+
+    assert {t.status for t in snap.tasks} == {TaskStatus.DONE}
+    # 4 calls make the company's work; of those only the two in flight at the kill ran twice.
+    assert model_server.calls == 6
+    assert model_server.calls_for("Task ACME-1:") == 2
+    assert model_server.calls_for("Task ACME-1.1:") == 2 and model_server.calls_for("Task ACME-1.2:") == 2
+    store = Store(f"sqlite:///{db}")
+    assert len(store.list_cost_events(company_id)) == 4  # nothing paid for twice in the ledger
