@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from temporalio.client import Client, WorkflowHandle
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
+from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from api.deps import TemporalConnection
 from api.errors import ApiError
@@ -112,13 +113,16 @@ async def create_company(
     check_initial_agents(body.agents)
     if await asyncio.to_thread(store.get_company, spec.id) is not None:
         raise ApiError(409, "conflict", f"company '{spec.id}' already exists")
-    await client.start_workflow(
-        CompanyWorkflow.run,
-        CompanyInput(spec=spec, agents=body.agents),
-        id=company_workflow_id(spec.id),
-        task_queue=task_queue,
-        search_attributes=TypedSearchAttributes([SearchAttributePair(SA_COMPANY, spec.id)]),
-    )
+    try:
+        await client.start_workflow(
+            CompanyWorkflow.run,
+            CompanyInput(spec=spec, agents=body.agents),
+            id=company_workflow_id(spec.id),
+            task_queue=task_queue,
+            search_attributes=TypedSearchAttributes([SearchAttributePair(SA_COMPANY, spec.id)]),
+        )
+    except WorkflowAlreadyStartedError:
+        raise ApiError(409, "conflict", f"company '{spec.id}' already exists") from None
     await asyncio.to_thread(store.upsert_company, spec)
     return CompanyCreated(**spec.model_dump(), workflow_id=company_workflow_id(spec.id), agents=body.agents)
 
@@ -145,17 +149,17 @@ async def create_task(*, client: Client, company_id: str, task: CreateTaskInput)
 # ---------------------------------------------------------------------- tasks
 
 
-async def _merged_tasks(*, client: Client, store: Store, company_id: str, assignee: str | None) -> list[TaskRecord]:
-    """Live records from the company override store rows; store rows fill in forgotten tasks."""
-    snapshot = await get_snapshot(client=client, company_id=company_id)
-    rows = await asyncio.to_thread(
-        store.list_tasks, company_id, assignee=assignee, limit=STORE_SCAN_LIMIT
-    )
-    merged = {r.identifier: r for r in rows}
-    for live in snapshot.tasks:
-        if assignee is None or live.assignee == assignee:
-            merged[live.identifier] = live
+def _merge(stored: list[TaskRecord], live: list[TaskRecord]) -> list[TaskRecord]:
+    """Live records (the company's) override store rows; store rows fill in forgotten tasks."""
+    merged = {r.identifier: r for r in stored}
+    merged.update((r.identifier, r) for r in live)
     return sorted(merged.values(), key=lambda t: (t.created_at, _identifier_key(t.identifier)))
+
+
+async def _merged_tasks(*, client: Client, store: Store, company_id: str, assignee: str | None) -> list[TaskRecord]:
+    snapshot = await get_snapshot(client=client, company_id=company_id)
+    rows = await asyncio.to_thread(store.list_tasks, company_id, assignee=assignee, limit=STORE_SCAN_LIMIT)
+    return _merge(rows, [t for t in snapshot.tasks if assignee is None or t.assignee == assignee])
 
 
 def _identifier_key(identifier: str) -> tuple[int | str, ...]:
@@ -185,11 +189,14 @@ async def list_tasks(
 
 
 async def get_task(*, client: Client, store: Store, company_id: str, identifier: str) -> TaskDetail:
-    tasks = await _merged_tasks(client=client, store=store, company_id=company_id, assignee=None)
-    record = next((t for t in tasks if t.identifier == identifier), None)
+    """One task, as the company sees it if it still carries it, else as the store kept it."""
+    snapshot = await get_snapshot(client=client, company_id=company_id)
+    live = {t.identifier: t for t in snapshot.tasks}
+    record = live.get(identifier) or await asyncio.to_thread(store.get_task, company_id, identifier)
     if record is None:
         raise ApiError(404, "not_found", f"task '{identifier}' not found in company '{company_id}'")
-    subtasks = [t for t in tasks if t.parent == identifier]
+    stored = await asyncio.to_thread(store.list_tasks, company_id, parent=identifier, limit=STORE_SCAN_LIMIT)
+    subtasks = _merge(stored, [t for t in live.values() if t.parent == identifier])
     return TaskDetail(**record.model_dump(), subtasks=subtasks)
 
 

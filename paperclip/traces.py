@@ -35,6 +35,8 @@ from paperclip.tools import DELEGATE_TASK
 
 MODEL_TURN = "model_turn"
 """The activity type of one agent turn."""
+MAX_FETCHES = 8
+"""Histories fetched at once while rebuilding a delegation tree."""
 
 TraceKind = Literal[
     "task_started",
@@ -122,8 +124,15 @@ async def build_trace(
     Raises:
         TraceNotFound: The task has no workflow.
     """
+    return await _build(client, company_id, identifier, include_children, asyncio.Semaphore(MAX_FETCHES))
+
+
+async def _build(
+    client: Client, company_id: str, identifier: str, include_children: bool, fetches: asyncio.Semaphore
+) -> Trace:
     workflow_id = task_workflow_id(company_id, identifier)
-    runs = await _fetch_runs(client, workflow_id)
+    async with fetches:
+        runs = await _fetch_runs(client, workflow_id)
     if runs is None:
         raise TraceNotFound(company_id, identifier)
     trace = Trace(company_id=company_id, identifier=identifier, workflow_id=workflow_id)
@@ -134,15 +143,17 @@ async def build_trace(
             await builder.add(event)
     if include_children and builder.child_ids:
         children = await asyncio.gather(
-            *(_child_trace(client, company_id, child) for child in builder.child_ids)
+            *(_child_trace(client, company_id, child, fetches) for child in builder.child_ids)
         )
         trace.children = [c for c in children if c is not None]
     return trace
 
 
-async def _child_trace(client: Client, company_id: str, identifier: str) -> Trace | None:
+async def _child_trace(
+    client: Client, company_id: str, identifier: str, fetches: asyncio.Semaphore
+) -> Trace | None:
     try:
-        return await build_trace(client, company_id, identifier, include_children=True)
+        return await _build(client, company_id, identifier, True, fetches)
     except TraceNotFound:
         return None  # initiated but never started: the parent's trace says so
 

@@ -1,5 +1,9 @@
+from datetime import UTC, datetime
+
 import httpx
 
+from paperclip.models import RecordInput, TaskRecord, TaskStatus
+from paperclip.store import Store
 from tests.api.conftest import assert_error
 from tests.api.helpers import create_company, wait_for_task
 
@@ -118,3 +122,27 @@ async def test_the_trace_of_a_delegated_task_over_http(api: httpx.AsyncClient) -
         await api.get(f"/api/companies/{company}/tasks/ACME-1/trace", params={"format": "pdf"}), 422, "invalid_input"
     )
     assert "format" in error["message"]
+
+
+async def test_finished_tasks_the_company_forgot_are_listed_from_the_store(
+    api: httpx.AsyncClient, store: Store
+) -> None:
+    company = (await create_company(api))["id"]
+    created = (await api.post(f"/api/companies/{company}/tasks", json={"title": "Now", "assignee": "cto"})).json()
+    old = datetime(2020, 1, 1, tzinfo=UTC)
+    forgotten = TaskRecord(
+        company_id=company, identifier="ACME-0", title="Long ago", assignee="cmo", status=TaskStatus.DONE,
+        result="shipped", created_at=old, updated_at=old,
+    )
+    # The store also holds a stale copy of the live task: the company's record wins.
+    stale = TaskRecord.model_validate({**created, "title": "stale copy", "status": "queued"})
+    store.record(RecordInput(tasks=[forgotten, stale]))
+
+    listed = (await api.get(f"/api/companies/{company}/tasks")).json()
+    assert [t["identifier"] for t in listed["data"]] == ["ACME-0", "ACME-1"]
+    assert listed["data"][1]["title"] == "Now"
+    assert (await api.get(f"/api/companies/{company}/tasks", params={"assignee": "cmo"})).json()["count"] == 1
+    detail = (await api.get(f"/api/companies/{company}/tasks/ACME-0")).json()
+    assert detail["result"] == "shipped" and detail["subtasks"] == []
+    page = (await api.get(f"/api/companies/{company}/tasks", params={"limit": 1, "offset": 1})).json()
+    assert page["count"] == 2 and [t["identifier"] for t in page["data"]] == ["ACME-1"]
