@@ -33,6 +33,8 @@ class ScriptedModel:
     gated: set[str] = field(default_factory=set)
     calls: list[ModelTurnInput] = field(default_factory=list)
     failures: dict[str, list[Exception]] = field(default_factory=dict)
+    talk_turns: int = 0
+    """Turns before completing, each a progress report and a (unknown) `write_notes` call."""
 
     @activity.defn(name="model_turn")
     async def model_turn(self, input: ModelTurnInput) -> ModelTurnResult:
@@ -45,7 +47,11 @@ class ScriptedModel:
                 activity.heartbeat()
                 await asyncio.sleep(0.05)
         delegate = next((t for t in input.tools if t.name == DELEGATE_TASK), None)
-        if delegate is not None and input.seq == 1:
+        content = ""
+        if input.seq < self.talk_turns:
+            content = f"Turn {input.seq}: progress report. " + "y" * 400
+            calls = [ToolCall(id=f"call-{input.seq}", name="write_notes", arguments={"text": "x" * 300})]
+        elif delegate is not None and input.seq == 1:
             names = delegate.parameters["properties"]["agent"]["enum"]
             calls = [
                 ToolCall(id=f"call-{n}", name=DELEGATE_TASK, arguments={"agent": n, "title": f"{n}'s part", "brief": "go"})
@@ -54,7 +60,7 @@ class ScriptedModel:
         else:
             calls = [ToolCall(id="call-done", name=COMPLETE_TASK, arguments={"result": f"{input.session.agent} finished"})]
         return ModelTurnResult(
-            reply=Message(role="assistant", tool_calls=calls, author=input.session.agent),
+            reply=Message(role="assistant", content=content, tool_calls=calls, author=input.session.agent),
             usage=Usage(input_tokens=100, output_tokens=10),
             cost_usd=0.001,
             provider=Provider.SIMULATED,
