@@ -161,10 +161,13 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = list(exc.errors())
     details = [{"field": _field(e.get("loc", ())), "message": e.get("msg"), "type": e.get("type")} for e in errors]
-    if any(e.get("type") == "json_invalid" for e in errors):
-        reason = next((e.get("ctx", {}).get("error") for e in errors if e.get("type") == "json_invalid"), None)
+    bad_json = next((e for e in errors if e.get("type") == "json_invalid"), None)
+    if bad_json is not None:
+        reason = (bad_json.get("ctx") or {}).get("error")
+        position = bad_json.get("loc", ("body", None))[-1]
         message = "the request body is not valid JSON" + (f": {reason}" if reason else "")
-        return error_response(status.HTTP_400_BAD_REQUEST, "malformed_json", message, details)
+        message += f" (at character {position})" if isinstance(position, int) else ""
+        return error_response(status.HTTP_400_BAD_REQUEST, "malformed_json", message, {"position": position})
     return error_response(422, "invalid_input", _validation_message(errors), details)
 
 
