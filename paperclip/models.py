@@ -202,6 +202,13 @@ class Usage(BaseModel):
             cached_input_tokens=self.cached_input_tokens + other.cached_input_tokens,
         )
 
+    def __sub__(self, other: "Usage") -> "Usage":
+        return Usage(
+            input_tokens=self.input_tokens - other.input_tokens,
+            output_tokens=self.output_tokens - other.output_tokens,
+            cached_input_tokens=self.cached_input_tokens - other.cached_input_tokens,
+        )
+
 
 class ToolSpec(BaseModel):
     name: str
@@ -360,6 +367,12 @@ class CreateTaskInput(BaseModel):
     priority: Priority = Priority.MEDIUM
 
 
+class CreateTasksInput(BaseModel):
+    """Several tasks in one update (an import, a fan-out): one round trip, one workflow task."""
+
+    tasks: list[CreateTaskInput] = Field(min_length=1, max_length=500)
+
+
 class CompanySnapshot(BaseModel):
     """What the API and the dashboard read (a query, answered from memory)."""
 
@@ -387,7 +400,11 @@ class TaskEvent(BaseModel):
     record: TaskRecord | None = None
     """Sent with `started` (a delegated task introduces itself) and `finished`."""
     usage: Usage | None = None
+    """The task's usage so far (cumulative, so a dropped or repeated event loses nothing)."""
     cost_usd: float | None = None
+    """The task's cost so far (cumulative)."""
+    turns: int | None = None
+    """Turns taken so far."""
     summary: str = ""
 
 

@@ -25,6 +25,7 @@ with workflow.unsafe.imports_passed_through():
         CompanySnapshot,
         CompanyState,
         CreateTaskInput,
+        CreateTasksInput,
         HireAgentInput,
         InvalidTransition,
         RecordInput,
@@ -108,6 +109,38 @@ class CompanyWorkflow:
     def create_task(self, input: CreateTaskInput) -> TaskRecord:
         """Queue a top-level task for an agent; it is dispatched by priority."""
         self._handled += 1
+        return self._queue_task(input)
+
+    @create_task.validator
+    def _validate_create_task(self, input: CreateTaskInput) -> None:
+        self._check_open()
+        self._check_task(input)
+
+    @workflow.update
+    def create_tasks(self, input: CreateTasksInput) -> list[TaskRecord]:
+        """Queue several tasks at once; all or none (the validator checks each)."""
+        self._handled += 1
+        return [self._queue_task(task) for task in input.tasks]
+
+    @create_tasks.validator
+    def _validate_create_tasks(self, input: CreateTasksInput) -> None:
+        self._check_open()
+        for i, task in enumerate(input.tasks):
+            try:
+                self._check_task(task)
+            except ApplicationError as err:
+                raise _reject(f"tasks[{i}]: {err.message}") from None
+
+    def _check_task(self, input: CreateTaskInput) -> None:
+        if not input.title.strip():
+            raise _reject("a task needs a title")
+        agent = self.state.agents.get(input.assignee)
+        if agent is None:
+            raise _reject(f"unknown agent '{input.assignee}'")
+        if agent.status is AgentStatus.TERMINATED:
+            raise _reject(f"agent '{input.assignee}' is terminated")
+
+    def _queue_task(self, input: CreateTaskInput) -> TaskRecord:
         self.state.counter += 1
         now = workflow.now()
         record = TaskRecord(
@@ -128,17 +161,6 @@ class CompanyWorkflow:
             summary=f"{record.identifier} '{record.title}' assigned to {record.assignee} ({record.priority})",
         )
         return record
-
-    @create_task.validator
-    def _validate_create_task(self, input: CreateTaskInput) -> None:
-        self._check_open()
-        if not input.title.strip():
-            raise _reject("a task needs a title")
-        agent = self.state.agents.get(input.assignee)
-        if agent is None:
-            raise _reject(f"unknown agent '{input.assignee}'")
-        if agent.status is AgentStatus.TERMINATED:
-            raise _reject(f"agent '{input.assignee}' is terminated")
 
     def _check_open(self) -> None:
         if self.state.archived:
@@ -164,9 +186,9 @@ class CompanyWorkflow:
             )
         record.updated_at = workflow.now()
         self._dirty.add(record.identifier)
-        if event.kind == "turn" and event.usage is not None:
+        if event.usage is not None:
             self._count_usage(record, event)
-        elif event.status is not None and event.status != record.status:
+        if event.status is not None and event.status != record.status:
             try:
                 check_transition(record.status, event.status)
             except InvalidTransition as err:
@@ -180,16 +202,17 @@ class CompanyWorkflow:
                           summary=f"{record.identifier} is {record.status}")
 
     def _count_usage(self, record: TaskRecord, event: TaskEvent) -> None:
+        """Take the task's cumulative usage; what is new since the last report goes to the totals."""
         assert event.usage is not None
-        cost = event.cost_usd or 0.0
-        record.turns += 1
-        record.usage = record.usage + event.usage
-        record.cost_usd += cost
-        self.state.usage = self.state.usage + event.usage
+        usage = event.usage - record.usage
+        cost = (event.cost_usd or 0.0) - record.cost_usd
+        record.usage, record.cost_usd = event.usage, event.cost_usd or 0.0
+        record.turns = max(record.turns, event.turns or 0)
+        self.state.usage = self.state.usage + usage
         self.state.cost_usd += cost
         agent = self.state.agents.get(record.assignee)
         if agent is not None:
-            agent.usage = agent.usage + event.usage
+            agent.usage = agent.usage + usage
             agent.cost_usd += cost
 
     def _task_finished(self, record: TaskRecord, event: TaskEvent) -> None:

@@ -46,6 +46,10 @@ with workflow.unsafe.imports_passed_through():
 MODEL_TURN_ATTEMPTS = 10
 """Attempts of one model call (retryable errors only: 429, 5xx, timeouts, a lost worker)."""
 
+USAGE_REPORT_INTERVAL = timedelta(seconds=2)
+"""How often a working task tells the company its usage between status changes: a signal per
+turn would cost a workflow task per turn on both sides."""
+
 MAX_DELEGATION_DEPTH = 5
 """A subtask of a subtask … at most this deep: delegation loops end."""
 
@@ -84,6 +88,7 @@ class TaskWorkflow:
         self._turns_this_run = 0
         self._last_signal: asyncio.Task[None] | None = None
         self._result: str | None = None
+        self._last_report = workflow.now()
         self._has_search_attributes = workflow.info().typed_search_attributes.get(SA_COMPANY) is not None
 
     # ------------------------------------------------------------------ messages
@@ -176,7 +181,8 @@ class TaskWorkflow:
         )
         self.carry.usage = self.carry.usage + result.usage
         self.carry.cost_usd += result.cost_usd or 0.0
-        self._emit_nowait("turn", usage=result.usage, cost_usd=result.cost_usd)
+        if workflow.now() - self._last_report >= USAGE_REPORT_INTERVAL:
+            self._emit_nowait("turn")
         tool_results = [await self._act(call) for call in result.reply.tool_calls]
         # Tool results answer the reply, so they come before anything that arrived meanwhile.
         self.carry.pending = [r for r in tool_results if r is not None] + self.carry.pending
@@ -303,8 +309,13 @@ class TaskWorkflow:
         )
 
     def _event(self, kind: str, **fields: Any) -> TaskEvent:
+        """The next event to the company; every event carries the task's usage so far."""
         self.carry.event_seq += 1
-        return TaskEvent(identifier=self.input.identifier, seq=self.carry.event_seq, kind=kind, **fields)
+        self._last_report = workflow.now()
+        return TaskEvent(
+            identifier=self.input.identifier, seq=self.carry.event_seq, kind=kind,
+            usage=self.carry.usage, cost_usd=self.carry.cost_usd, turns=self.carry.turn, **fields,
+        )
 
     async def _send(self, event: TaskEvent) -> None:
         await workflow.get_external_workflow_handle(company_workflow_id(self.input.company_id)).signal(

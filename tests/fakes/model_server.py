@@ -30,7 +30,7 @@ import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
-from activities.providers.simulated import conversation_text, decide, estimate_tokens, reply_text
+from activities.providers.simulated import Decision, conversation_text, decide, estimate_tokens, reply_text
 from paperclip.models import Message, ToolCall, ToolSpec, Usage
 
 LABEL = "[fake]"
@@ -165,6 +165,10 @@ class FakeModelServer:
         self.latency = latency
         self.chunk_delay = 0.0
         self.cached_input_tokens = 0
+        self.work_turns = 1
+        """Turns a conversation takes before the brain's move: the earlier ones each answer with a
+        progress note and a `write_notes` call (a tool the workflow does not offer), so a task runs
+        that many turns (benchmarks of per-turn overhead)."""
         self.openai_key = "test-key"
         self.anthropic_key = "test-key"
         self.requests: list[dict[str, Any]] = []
@@ -254,6 +258,7 @@ class FakeModelServer:
             self.usages.clear()
         self.latency = 0.0
         self.chunk_delay = 0.0
+        self.work_turns = 1
 
     @property
     def calls(self) -> int:
@@ -341,6 +346,10 @@ class FakeModelServer:
                     else self._anthropic_error(400, message))
         prefix = f"call_{n}" if api == "openai" else f"toolu_{n}"
         decision = decide(tools, conversation, id_prefix=prefix, label=LABEL)
+        done_turns = sum(m.role == "assistant" for m in conversation)
+        if done_turns < self.work_turns - 1:
+            decision = Decision(f"{LABEL} Working (turn {done_turns + 1}).",
+                                [ToolCall(id=f"{prefix}-0", name="write_notes", arguments={"text": "progress"})])
         total_in = estimate_tokens(conversation_text(system, tools, conversation))
         usage = Usage(input_tokens=total_in, output_tokens=estimate_tokens(reply_text(decision)),
                       cached_input_tokens=min(self.cached_input_tokens, total_in))
