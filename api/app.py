@@ -15,7 +15,6 @@ from api.deps import AppContext, TemporalConnection
 from api.errors import BodySizeLimit, TemporalUnavailable, install_error_handlers
 from api.routes import companies, events, health, tasks
 from api.schemas import ErrorResponse
-from paperclip.constants import TASK_QUEUE
 from paperclip.settings import Settings, get_settings
 from paperclip.store import Store
 
@@ -29,7 +28,7 @@ def create_app(
     *,
     client: Client | None = None,
     store: Store | None = None,
-    task_queue: str = TASK_QUEUE,
+    task_queue: str | None = None,
 ) -> FastAPI:
     """Build the API.
 
@@ -37,9 +36,11 @@ def create_app(
         settings: Where Temporal and the store are; the process settings by default.
         client: A connected Temporal client to use instead of connecting at startup.
         store: A migrated store to use instead of opening (and migrating) the configured one.
-        task_queue: The queue new company workflows run on (tests give each run its own).
+        task_queue: The queue new company workflows run on; `settings.task_queue` by default
+            (tests give each run its own).
     """
     settings = settings or get_settings()
+    task_queue = task_queue or settings.task_queue
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
