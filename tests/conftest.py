@@ -11,6 +11,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from paperclip.binaries import temporal_cli, temporal_test_server
 from paperclip.constants import SEARCH_ATTRIBUTES
+from paperclip.devserver import dynamic_config_args
 
 
 @pytest.fixture(scope="session")
@@ -20,7 +21,7 @@ async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
         dev_server_existing_path=temporal_cli(),
         data_converter=pydantic_data_converter,
         search_attributes=SEARCH_ATTRIBUTES,
-        dev_server_extra_args=["--dynamic-config-value", "frontend.enableUpdateWorkflowExecution=true"],
+        dev_server_extra_args=dynamic_config_args(),
     )
     yield env
     await env.shutdown()

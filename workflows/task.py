@@ -289,6 +289,8 @@ class TaskWorkflow:
         if self._has_search_attributes:
             workflow.upsert_search_attributes([SA_STATUS.value_set(status.value)])
         self._result = result
+        # Signals are awaited before the task closes: the server drops a signal whose sender has
+        # already completed.
         await self._emit("finished", status=status, record=self._record(), summary=result or "")
         if self.input.parent is not None:
             await workflow.get_external_workflow_handle(

@@ -203,6 +203,9 @@ class FakeModelServer:
     def start(self) -> "FakeModelServer":
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        # Accepted connections inherit this: without it the response's second segment waits for
+        # the client's delayed ACK (~40 ms a request on loopback), which no real provider adds.
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         sock.bind(("127.0.0.1", 0))
         self.port = sock.getsockname()[1]
         config = uvicorn.Config(self.app, log_level="warning", lifespan="off",
@@ -284,6 +287,21 @@ class FakeModelServer:
                 {"id": name, "object": "model", "created": 1700000000, "owned_by": "fake"}
                 for name in ("gpt-4o-mini", "gpt-4.1-mini", "gpt-5-mini")
             ]})
+
+        @app.post("/_fake/control")
+        async def control(request: Request) -> Response:
+            """Set `latency`, `chunk_delay`, `work_turns` or `cached_input_tokens` from another process."""
+            settings = await request.json()
+            for name in ("latency", "chunk_delay", "work_turns", "cached_input_tokens"):
+                if name in settings:
+                    setattr(self, name, settings[name])
+            return JSONResponse({"ok": True})
+
+        @app.get("/_fake/requests")
+        async def requests(start: int = 0) -> Response:
+            """The request bodies received, from index `start` on."""
+            with self._lock:
+                return JSONResponse(self.requests[start:])
 
         @app.post("/v1/chat/completions")
         async def chat_completions(request: Request) -> Response:
@@ -508,3 +526,17 @@ class FakeModelServer:
                            "stop_sequence": None},
                     usage={"output_tokens": usage.output_tokens})
         yield event("message_stop")
+
+
+def main() -> None:
+    """Serve in a process of its own (benchmarks): prints the port, serves until terminated."""
+    server = FakeModelServer().start()
+    print(server.port, flush=True)
+    try:
+        threading.Event().wait()
+    finally:
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -16,6 +16,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from paperclip.binaries import temporal_cli
 from paperclip.constants import company_workflow_id, task_workflow_id
+from paperclip.devserver import dynamic_config_args
 from paperclip.models import AgentSpec, CompanyInput, CompanySpec, CreateTaskInput
 from paperclip.store import Store
 from workers.main import build_workers
@@ -26,7 +27,8 @@ HERE = Path(__file__).parent
 
 async def record(version: str = "v1") -> None:
     env = await WorkflowEnvironment.start_local(
-        dev_server_existing_path=temporal_cli(), data_converter=pydantic_data_converter
+        dev_server_existing_path=temporal_cli(), data_converter=pydantic_data_converter,
+        dev_server_extra_args=dynamic_config_args(),
     )
     with tempfile.TemporaryDirectory() as folder:
         store = Store(f"sqlite:///{folder}/paperclip.db")

@@ -5,6 +5,7 @@ import uuid
 from collections.abc import Callable
 
 from temporalio.client import Client, WorkflowHandle
+from temporalio.service import RPCError
 
 from paperclip.constants import company_workflow_id
 from paperclip.models import AgentSpec, CompanyInput, CompanySnapshot, CompanySpec
@@ -38,10 +39,19 @@ async def wait_for(
 ) -> CompanySnapshot:
     """Poll the snapshot until `done` holds; fail with the last snapshot's tasks if it never does."""
     deadline = asyncio.get_running_loop().time() + timeout
+    snap: CompanySnapshot | None = None
     while True:
-        snap = await handle.query(CompanyWorkflow.snapshot)
-        if done(snap):
-            return snap
+        try:
+            snap = await handle.query(CompanyWorkflow.snapshot)
+        except RPCError:
+            # A query during a worker's failover can fail (it went to the dead worker's sticky
+            # queue); the next one reaches the replacement.
+            if snap is None and asyncio.get_running_loop().time() > deadline:
+                raise
+        else:
+            if done(snap):
+                return snap
         if asyncio.get_running_loop().time() > deadline:
+            assert snap is not None
             raise AssertionError(f"condition not met; tasks: {[(t.identifier, t.status) for t in snap.tasks]}")
         await asyncio.sleep(0.05)
