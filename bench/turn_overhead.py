@@ -31,6 +31,7 @@ from temporalio.api.enums.v1 import EventType  # noqa: E402
 from temporalio.contrib.pydantic import pydantic_data_converter  # noqa: E402
 from temporalio.service import RPCError, RPCStatusCode  # noqa: E402
 from temporalio.testing import WorkflowEnvironment  # noqa: E402
+from temporalio.worker import Worker  # noqa: E402
 
 from paperclip.binaries import temporal_cli  # noqa: E402
 from paperclip.constants import company_workflow_id, task_workflow_id  # noqa: E402
@@ -46,6 +47,7 @@ from paperclip.models import (  # noqa: E402
     TaskInput,
 )
 from paperclip.store import Store  # noqa: E402
+from bench.baseline_workflows import BareChild, BareParent, wait  # noqa: E402
 from tests.fakes.process import FakeModelServerProcess as FakeModelServer  # noqa: E402
 from workers.main import build_workers  # noqa: E402
 from workflows.company import CompanyWorkflow  # noqa: E402
@@ -134,6 +136,18 @@ async def fanout(env: WorkflowEnvironment, queue: str, server: FakeModelServer, 
     return elapsed
 
 
+async def bare_fanout(env: WorkflowEnvironment, n: int, latency: float) -> float:
+    """The same fan-out with bare child workflows (one activity each): the platform's floor."""
+    queue = f"bare-{uuid.uuid4().hex}"
+    async with (
+        Worker(env.client, task_queue=queue, workflows=[BareParent, BareChild]),
+        Worker(env.client, task_queue=queue + "-llm", activities=[wait], max_concurrent_activities=n),
+    ):
+        start = time.perf_counter()
+        await env.client.execute_workflow(BareParent.run, args=[n, latency], id=queue, task_queue=queue)
+        return time.perf_counter() - start
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--turns", type=int, default=100)
@@ -167,6 +181,8 @@ async def main() -> None:
             print(f"fan-out: {args.fanout} one-turn tasks, {args.latency:.1f} s per model call: "
                   f"{wall:.2f} s wall ({wall - args.latency:.2f} s over the {args.latency:.1f} s critical path)")
             print(f"mean overhead per turn {statistics.mean(overhead) * 1000:.1f} ms")
+            bare = await bare_fanout(env, args.fanout, args.latency)
+            print(f"floor: {args.fanout} bare child workflows of one {args.latency:.1f} s activity: {bare:.2f} s wall")
         finally:
             await asyncio.gather(*(w.shutdown() for w in workers))
             await asyncio.gather(*runs, return_exceptions=True)
