@@ -118,9 +118,7 @@ class ModelActivities:
         """
         cfg = input.model
         provider = self._provider(cfg)
-        earlier = await asyncio.to_thread(
-            self.store.load_messages, input.session, before_seq=input.seq
-        )
+        earlier = await asyncio.to_thread(self.store.load_messages, input.session, before_seq=input.seq)
         heartbeat = _Heartbeat()
         heartbeat.beat()
         reply = await provider.complete(

@@ -78,9 +78,7 @@ _HTTP_CODES = {
 
 
 def error_response(status_code: int, code: str, message: str, details: Any = None) -> JSONResponse:
-    return JSONResponse(
-        {"error": {"code": code, "message": message, "details": details}}, status_code=status_code
-    )
+    return JSONResponse({"error": {"code": code, "message": message, "details": details}}, status_code=status_code)
 
 
 def _missing_resource(request: Request) -> str:
@@ -136,8 +134,7 @@ def _field(loc: tuple[Any, ...] | list[Any]) -> str:
 
 def _validation_message(errors: list[dict[str, Any]]) -> str:
     return "; ".join(
-        f"{_field(e.get('loc', ()))}: {str(e.get('msg', 'invalid')).removeprefix('Value error, ')}"
-        for e in errors
+        f"{_field(e.get('loc', ()))}: {str(e.get('msg', 'invalid')).removeprefix('Value error, ')}" for e in errors
     )
 
 

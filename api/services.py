@@ -100,9 +100,7 @@ def check_initial_agents(agents: list[AgentSpec]) -> None:
         chart[spec.name] = AgentState(spec=spec)
 
 
-async def create_company(
-    *, client: Client, store: Store, task_queue: str, body: CompanyCreate
-) -> CompanyCreated:
+async def create_company(*, client: Client, store: Store, task_queue: str, body: CompanyCreate) -> CompanyCreated:
     """Found a company: validate its team, start its workflow, record it in the store."""
     company_id = body.id or slug_from_name(body.name)
     if not company_id:

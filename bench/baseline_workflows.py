@@ -26,11 +26,15 @@ class BareChild:
 class BareParent:
     @workflow.run
     async def run(self, count: int, seconds: float) -> None:
-        children = await asyncio.gather(*(
-            workflow.start_child_workflow(
-                BareChild.run, seconds, id=f"{workflow.info().workflow_id}-{i}",
-                parent_close_policy=ParentClosePolicy.ABANDON,
+        children = await asyncio.gather(
+            *(
+                workflow.start_child_workflow(
+                    BareChild.run,
+                    seconds,
+                    id=f"{workflow.info().workflow_id}-{i}",
+                    parent_close_policy=ParentClosePolicy.ABANDON,
+                )
+                for i in range(count)
             )
-            for i in range(count)
-        ))
+        )
         await asyncio.gather(*children)

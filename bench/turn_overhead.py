@@ -33,6 +33,7 @@ from temporalio.service import RPCError, RPCStatusCode  # noqa: E402
 from temporalio.testing import WorkflowEnvironment  # noqa: E402
 from temporalio.worker import Worker  # noqa: E402
 
+from bench.baseline_workflows import BareChild, BareParent, wait  # noqa: E402
 from paperclip.binaries import temporal_cli  # noqa: E402
 from paperclip.constants import company_workflow_id, task_workflow_id  # noqa: E402
 from paperclip.devserver import dynamic_config_args  # noqa: E402
@@ -47,7 +48,6 @@ from paperclip.models import (  # noqa: E402
     TaskInput,
 )
 from paperclip.store import Store  # noqa: E402
-from bench.baseline_workflows import BareChild, BareParent, wait  # noqa: E402
 from tests.fakes.process import FakeModelServerProcess as FakeModelServer  # noqa: E402
 from workers.main import build_workers  # noqa: E402
 from workflows.company import CompanyWorkflow  # noqa: E402
@@ -78,27 +78,35 @@ async def turn_cycles(
 ) -> tuple[list[float], list[dict]]:
     """Seconds between consecutive model-turn schedules of one long task, and the request each
     of those turns sent to the provider."""
-    model = ModelConfig(provider=Provider.OPENAI, model="gpt-4o-mini", base_url=server.base_url_openai,
-                        credential="BENCH_KEY")
+    model = ModelConfig(
+        provider=Provider.OPENAI, model="gpt-4o-mini", base_url=server.base_url_openai, credential="BENCH_KEY"
+    )
     writer = AgentSpec(name="writer", max_turns=turns + 5, model=model)
     company_id = f"bench-{uuid.uuid4().hex[:6]}"
     await env.client.start_workflow(
-        CompanyWorkflow.run, CompanyInput(spec=CompanySpec(id=company_id, name="Bench", prefix="B"), agents=[writer]),
-        id=company_workflow_id(company_id), task_queue=queue,
+        CompanyWorkflow.run,
+        CompanyInput(spec=CompanySpec(id=company_id, name="Bench", prefix="B"), agents=[writer]),
+        id=company_workflow_id(company_id),
+        task_queue=queue,
     )
     server.set(work_turns=turns)
     first_request = len(server.requests())
     handle = await env.client.start_workflow(
-        TaskWorkflow.run, TaskInput(company_id=company_id, identifier="B-1", title="Write", agent=writer),
-        id=task_workflow_id(company_id, "B-1"), task_queue=queue,
+        TaskWorkflow.run,
+        TaskInput(company_id=company_id, identifier="B-1", title="Write", agent=writer),
+        id=task_workflow_id(company_id, "B-1"),
+        task_queue=queue,
     )
     result = await handle.result()
     server.set(work_turns=1)
     assert result.turns == turns, result
     history = await handle.fetch_history()
-    scheduled = [e.event_time.ToDatetime() for e in history.events
-                 if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED]
-    cycles = [(b - a).total_seconds() for a, b in zip(scheduled, scheduled[1:])]
+    scheduled = [
+        e.event_time.ToDatetime()
+        for e in history.events
+        if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
+    ]
+    cycles = [(b - a).total_seconds() for a, b in zip(scheduled, scheduled[1:], strict=False)]
     return cycles, server.requests(first_request)[: len(cycles)]
 
 
@@ -116,13 +124,16 @@ async def finished(env: WorkflowEnvironment, workflow_id: str) -> None:
 
 async def fanout(env: WorkflowEnvironment, queue: str, server: FakeModelServer, n: int, latency: float) -> float:
     """Seconds from creating `n` tasks at once to the last one finished, each call `latency` s."""
-    model = ModelConfig(provider=Provider.OPENAI, model="gpt-4o-mini", base_url=server.base_url_openai,
-                        credential="BENCH_KEY")
+    model = ModelConfig(
+        provider=Provider.OPENAI, model="gpt-4o-mini", base_url=server.base_url_openai, credential="BENCH_KEY"
+    )
     agent = AgentSpec(name="worker", max_concurrent_runs=n, model=model)
     company_id = f"fan-{uuid.uuid4().hex[:6]}"
     company = await env.client.start_workflow(
-        CompanyWorkflow.run, CompanyInput(spec=CompanySpec(id=company_id, name="Fan", prefix="F"), agents=[agent]),
-        id=company_workflow_id(company_id), task_queue=queue,
+        CompanyWorkflow.run,
+        CompanyInput(spec=CompanySpec(id=company_id, name="Fan", prefix="F"), agents=[agent]),
+        id=company_workflow_id(company_id),
+        task_queue=queue,
     )
     server.set(latency=latency)
     start = time.perf_counter()
@@ -156,9 +167,11 @@ async def main() -> None:
     args = parser.parse_args()
 
     import os
+
     os.environ["BENCH_KEY"] = "test-key"
     env = await WorkflowEnvironment.start_local(
-        dev_server_existing_path=temporal_cli(), data_converter=pydantic_data_converter,
+        dev_server_existing_path=temporal_cli(),
+        data_converter=pydantic_data_converter,
         dev_server_extra_args=dynamic_config_args(),
     )
     with tempfile.TemporaryDirectory() as folder, FakeModelServer() as server:
@@ -171,15 +184,19 @@ async def main() -> None:
             await turn_cycles(env, queue, server, 10)  # warm-up
             cycles, bodies = await turn_cycles(env, queue, server, args.turns)
             direct = await direct_calls(server, bodies)
-            overhead = [c - d for c, d in zip(cycles, direct)]
+            overhead = [c - d for c, d in zip(cycles, direct, strict=True)]
             ms = lambda values, q: pct(values, q) * 1000  # noqa: E731
-            print(f"agent turn (full cycle)   p50 {ms(cycles, .5):6.1f} ms   p95 {ms(cycles, .95):6.1f} ms"
-                  f"   ({len(cycles)} turns)")
-            print(f"same call made directly   p50 {ms(direct, .5):6.1f} ms   p95 {ms(direct, .95):6.1f} ms")
-            print(f"overhead per turn         p50 {ms(overhead, .5):6.1f} ms   p95 {ms(overhead, .95):6.1f} ms")
+            print(
+                f"agent turn (full cycle)   p50 {ms(cycles, 0.5):6.1f} ms   p95 {ms(cycles, 0.95):6.1f} ms"
+                f"   ({len(cycles)} turns)"
+            )
+            print(f"same call made directly   p50 {ms(direct, 0.5):6.1f} ms   p95 {ms(direct, 0.95):6.1f} ms")
+            print(f"overhead per turn         p50 {ms(overhead, 0.5):6.1f} ms   p95 {ms(overhead, 0.95):6.1f} ms")
             wall = await fanout(env, queue, server, args.fanout, args.latency)
-            print(f"fan-out: {args.fanout} one-turn tasks, {args.latency:.1f} s per model call: "
-                  f"{wall:.2f} s wall ({wall - args.latency:.2f} s over the {args.latency:.1f} s critical path)")
+            print(
+                f"fan-out: {args.fanout} one-turn tasks, {args.latency:.1f} s per model call: "
+                f"{wall:.2f} s wall ({wall - args.latency:.2f} s over the {args.latency:.1f} s critical path)"
+            )
             print(f"mean overhead per turn {statistics.mean(overhead) * 1000:.1f} ms")
             bare = await bare_fanout(env, args.fanout, args.latency)
             print(f"floor: {args.fanout} bare child workflows of one {args.latency:.1f} s activity: {bare:.2f} s wall")

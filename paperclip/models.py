@@ -18,9 +18,7 @@ PREFIX = re.compile(r"^[A-Z][A-Z0-9]{0,9}$")
 
 def _slug(value: str, what: str) -> str:
     if not SLUG.match(value):
-        raise ValueError(
-            f"{what} must be 1-63 lowercase letters, digits, '-' or '_', starting with a letter or digit"
-        )
+        raise ValueError(f"{what} must be 1-63 lowercase letters, digits, '-' or '_', starting with a letter or digit")
     return value
 
 
@@ -74,9 +72,7 @@ TERMINAL_STATUSES = frozenset({TaskStatus.DONE, TaskStatus.FAILED, TaskStatus.CA
 
 TASK_TRANSITIONS: dict[TaskStatus, frozenset[TaskStatus]] = {
     TaskStatus.QUEUED: frozenset({TaskStatus.RUNNING, TaskStatus.CANCELLED}),
-    TaskStatus.RUNNING: frozenset(
-        {TaskStatus.BLOCKED, TaskStatus.DONE, TaskStatus.FAILED, TaskStatus.CANCELLED}
-    ),
+    TaskStatus.RUNNING: frozenset({TaskStatus.BLOCKED, TaskStatus.DONE, TaskStatus.FAILED, TaskStatus.CANCELLED}),
     TaskStatus.BLOCKED: frozenset({TaskStatus.RUNNING, TaskStatus.FAILED, TaskStatus.CANCELLED}),
     TaskStatus.DONE: frozenset(),
     TaskStatus.FAILED: frozenset(),

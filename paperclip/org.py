@@ -5,7 +5,7 @@ Pure and deterministic, so the company workflow's validators and the API share t
 
 from collections.abc import Mapping
 
-from paperclip.models import AgentSpec, AgentStatus, AgentState
+from paperclip.models import AgentSpec, AgentState, AgentStatus
 
 
 class OrgError(ValueError):

@@ -93,9 +93,5 @@ def cost_usd(provider: Provider | str, model: str, usage: Usage) -> float | None
     if p is None:
         return None
     cached = min(usage.cached_input_tokens, usage.input_tokens)
-    total = (
-        (usage.input_tokens - cached) * p.input
-        + cached * p.cached_input
-        + usage.output_tokens * p.output
-    )
+    total = (usage.input_tokens - cached) * p.input + cached * p.cached_input + usage.output_tokens * p.output
     return round(total / 1_000_000, 10)

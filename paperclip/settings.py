@@ -20,12 +20,12 @@ class Settings(BaseSettings):
 
     home: Path = Field(default=Path("~/.paperclip"))
     database_url: str | None = None
-    temporal_address: str | None = Field(
-        default=None, validation_alias="TEMPORAL_ADDRESS"
-    )
+    temporal_address: str | None = Field(default=None, validation_alias="TEMPORAL_ADDRESS")
     temporal_namespace: str = "default"
     task_queue: str = TASK_QUEUE
     """The workflow queue; model calls go to `<task_queue>-llm`."""
+    model_concurrency: int = Field(default=100, ge=1)
+    """Model calls one worker runs at once (they mostly wait on the network)."""
     host: str = "127.0.0.1"
     temporal_port: int = 7233
     temporal_ui_port: int = 8233

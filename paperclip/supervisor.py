@@ -131,9 +131,7 @@ class Supervisor:
 
         Returns the exit code: 0 after SIGINT / SIGTERM, 1 when a child failed to start or died.
         """
-        previous = {
-            sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGINT, signal.SIGTERM)
-        }
+        previous = {sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
         try:
             try:
                 for spec in self.children:

@@ -110,9 +110,7 @@ class TraceNotFound(LookupError):
         self.identifier = identifier
 
 
-async def build_trace(
-    client: Client, company_id: str, identifier: str, *, include_children: bool = True
-) -> Trace:
+async def build_trace(client: Client, company_id: str, identifier: str, *, include_children: bool = True) -> Trace:
     """Rebuild the trace of one task from the history of its workflow (all runs, in order).
 
     Args:
@@ -149,9 +147,7 @@ async def _build(
     return trace
 
 
-async def _child_trace(
-    client: Client, company_id: str, identifier: str, fetches: asyncio.Semaphore
-) -> Trace | None:
+async def _child_trace(client: Client, company_id: str, identifier: str, fetches: asyncio.Semaphore) -> Trace | None:
     try:
         return await _build(client, company_id, identifier, True, fetches)
     except TraceNotFound:
@@ -437,9 +433,7 @@ class _Builder:
             status=msg.status,
         )
 
-    async def _on_signal_external_workflow_execution_initiated(
-        self, event: HistoryEvent, at: datetime
-    ) -> None:
+    async def _on_signal_external_workflow_execution_initiated(self, event: HistoryEvent, at: datetime) -> None:
         attrs = event.signal_external_workflow_execution_initiated_event_attributes
         if attrs.signal_name != "task_event":
             return
@@ -483,7 +477,8 @@ def _summary(trace: Trace) -> str:
     status = trace.status.value if trace.status else "running"
     cost = f", ${trace.cost_usd:.4f}" if trace.cost_usd else ""
     simulated = " (simulated)" if trace.simulated else ""
-    return f"**{trace.identifier}** {trace.title} — {trace.assignee or '?'}, {status}, {trace.turns} turns{cost}{simulated}"
+    who = trace.assignee or "?"
+    return f"**{trace.identifier}** {trace.title} — {who}, {status}, {trace.turns} turns{cost}{simulated}"
 
 
 def _tree_lines(trace: Trace, depth: int) -> list[str]:

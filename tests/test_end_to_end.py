@@ -41,14 +41,31 @@ def store(tmp_path: Path) -> Store:
 
 def company_of(server: FakeModelServer, provider: Provider, *, heartbeat: float = 30) -> list[AgentSpec]:
     base_url = server.base_url_openai if provider is Provider.OPENAI else server.base_url_anthropic
-    model = ModelConfig(provider=provider, model=MODELS[provider], base_url=base_url, credential="PAPERCLIP_TEST_KEY",
-                        heartbeat_timeout_seconds=heartbeat)
+    model = ModelConfig(
+        provider=provider,
+        model=MODELS[provider],
+        base_url=base_url,
+        credential="PAPERCLIP_TEST_KEY",
+        heartbeat_timeout_seconds=heartbeat,
+    )
     return [
         AgentSpec(name="ceo", role="ceo", title="Chief Executive", model=model),
-        AgentSpec(name="cto", role="cto", title="Chief Technology Officer", reports_to="ceo", model=model,
-                  capabilities="software, infrastructure"),
-        AgentSpec(name="cmo", role="cmo", title="Chief Marketing Officer", reports_to="ceo", model=model,
-                  capabilities="launches, copy"),
+        AgentSpec(
+            name="cto",
+            role="cto",
+            title="Chief Technology Officer",
+            reports_to="ceo",
+            model=model,
+            capabilities="software, infrastructure",
+        ),
+        AgentSpec(
+            name="cmo",
+            role="cmo",
+            title="Chief Marketing Officer",
+            reports_to="ceo",
+            model=model,
+            capabilities="launches, copy",
+        ),
     ]
 
 
@@ -56,8 +73,10 @@ async def start_company(client: Client, queue: str, agents: list[AgentSpec]):
     company_id = f"e2e-{uuid.uuid4().hex[:8]}"
     return company_id, await client.start_workflow(
         CompanyWorkflow.run,
-        CompanyInput(spec=CompanySpec(id=company_id, name="Acme Robotics", prefix="ACME",
-                                      mission="Build helpful robots"), agents=agents),
+        CompanyInput(
+            spec=CompanySpec(id=company_id, name="Acme Robotics", prefix="ACME", mission="Build helpful robots"),
+            agents=agents,
+        ),
         id=company_workflow_id(company_id),
         task_queue=queue,
     )
@@ -81,7 +100,10 @@ def all_done(count: int):
 
 @pytest.mark.parametrize("provider", [Provider.OPENAI, Provider.ANTHROPIC])
 async def test_company_delegates_down_the_chart_and_finishes(
-    dev_env: WorkflowEnvironment, model_server: FakeModelServer, store: Store, provider: Provider,
+    dev_env: WorkflowEnvironment,
+    model_server: FakeModelServer,
+    store: Store,
+    provider: Provider,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("PAPERCLIP_TEST_KEY", model_server.openai_key)
@@ -129,7 +151,10 @@ def worker_process(dev_env: WorkflowEnvironment, db: Path, queue: str, log: Path
         "PAPERCLIP_TEST_KEY": "test-key",
     }
     return subprocess.Popen(
-        [sys.executable, "-m", "paperclip.cli", "worker"], env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT,
+        [sys.executable, "-m", "paperclip.cli", "worker"],
+        env=env,
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
         start_new_session=True,
     )
 

@@ -102,8 +102,14 @@ async def test_a_trace_follows_the_continue_as_new_chain(dev_env: WorkflowEnviro
         agents = org(reports=1)
         handle = await client.start_workflow(
             TaskWorkflow.run,
-            TaskInput(company_id=company_id, identifier="ACME-50", title="Plan", agent=agents[0],
-                      team=agents[1:], continue_as_new_after_turns=1),
+            TaskInput(
+                company_id=company_id,
+                identifier="ACME-50",
+                title="Plan",
+                agent=agents[0],
+                team=agents[1:],
+                continue_as_new_after_turns=1,
+            ),
             id=task_workflow_id(company_id, "ACME-50"),
             task_queue=queue,
         )

@@ -10,7 +10,5 @@ import streamlit as st
 PAGES = Path(__file__).parent / "app_pages"
 
 st.set_page_config(page_title="Paperclip", page_icon="📎", layout="wide")
-navigation = st.navigation(
-    [st.Page(PAGES / "companies.py", title="Companies", icon="🏢", default=True)]
-)
+navigation = st.navigation([st.Page(PAGES / "companies.py", title="Companies", icon="🏢", default=True)])
 navigation.run()

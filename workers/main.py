@@ -32,14 +32,16 @@ def build_workers(
     *,
     task_queue: str = TASK_QUEUE,
     max_concurrent_model_calls: int = 100,
+    model: ModelActivities | None = None,
 ) -> list[Worker]:
     """The workers of one process: workflows + store writes, and model calls.
 
     Args:
         task_queue: the workflow queue; the model queue is derived from it (`…-llm`).
         max_concurrent_model_calls: slots for model calls (they mostly wait on the network).
+        model: the model activities, when the caller closes their provider clients itself.
     """
-    model = ModelActivities(store)
+    model = model or ModelActivities(store)
     record = StoreActivities(store)
     return [
         Worker(
@@ -67,7 +69,14 @@ async def run_worker(settings: Settings) -> None:
     client = await connect(settings)
     store = Store.from_settings(settings)
     store.migrate()
-    workers = build_workers(client, store, task_queue=settings.task_queue)
+    model = ModelActivities(store)
+    workers = build_workers(
+        client,
+        store,
+        task_queue=settings.task_queue,
+        max_concurrent_model_calls=settings.model_concurrency,
+        model=model,
+    )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -75,9 +84,12 @@ async def run_worker(settings: Settings) -> None:
     running = asyncio.ensure_future(run_workers(workers))
     log.info(
         "worker polling %s and %s at %s",
-        settings.task_queue, llm_queue(settings.task_queue), settings.resolved_temporal_address,
+        settings.task_queue,
+        llm_queue(settings.task_queue),
+        settings.resolved_temporal_address,
     )
     await asyncio.wait([running, asyncio.ensure_future(stop.wait())], return_when=asyncio.FIRST_COMPLETED)
     await asyncio.gather(*(w.shutdown() for w in workers), return_exceptions=True)
+    await model.aclose()
     if running.done() and running.exception():
         raise running.exception()  # type: ignore[misc]

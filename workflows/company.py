@@ -157,7 +157,10 @@ class CompanyWorkflow:
         self.state.queue.append(record.identifier)
         self._dirty.add(record.identifier)
         self._log(
-            "task.created", actor="board", task=record.identifier, agent=record.assignee,
+            "task.created",
+            actor="board",
+            task=record.identifier,
+            agent=record.assignee,
             summary=f"{record.identifier} '{record.title}' assigned to {record.assignee} ({record.priority})",
         )
         return record
@@ -181,7 +184,10 @@ class CompanyWorkflow:
                 return  # a task this company no longer carries
             record = self.state.tasks[event.identifier] = event.record.model_copy()
             self._log(
-                "task.created", actor=record.parent or "board", task=record.identifier, agent=record.assignee,
+                "task.created",
+                actor=record.parent or "board",
+                task=record.identifier,
+                agent=record.assignee,
                 summary=f"{record.parent} delegated {record.identifier} '{record.title}' to {record.assignee}",
             )
         record.updated_at = workflow.now()
@@ -198,8 +204,13 @@ class CompanyWorkflow:
             if event.kind == "finished":
                 self._task_finished(record, event)
             else:
-                self._log("task.status", actor=record.assignee, task=record.identifier, agent=record.assignee,
-                          summary=f"{record.identifier} is {record.status}")
+                self._log(
+                    "task.status",
+                    actor=record.assignee,
+                    task=record.identifier,
+                    agent=record.assignee,
+                    summary=f"{record.identifier} is {record.status}",
+                )
 
     def _count_usage(self, record: TaskRecord, event: TaskEvent) -> None:
         """Take the task's cumulative usage; what is new since the last report goes to the totals."""
@@ -222,7 +233,10 @@ class CompanyWorkflow:
             if agent is not None and agent.running > 0:
                 agent.running -= 1
         self._log(
-            "task.finished", actor=record.assignee, task=record.identifier, agent=record.assignee,
+            "task.finished",
+            actor=record.assignee,
+            task=record.identifier,
+            agent=record.assignee,
             summary=f"{record.identifier} {record.status}: {(event.summary or '')[:200]}",
         )
 
@@ -248,16 +262,16 @@ class CompanyWorkflow:
     async def run(self, input: CompanyInput) -> CompanyResult:
         while True:
             await workflow.wait_condition(
-                lambda: bool(self._dispatchable() or self._unrecorded or self._dirty)
-                or self._should_continue_as_new()
+                lambda: bool(self._dispatchable() or self._unrecorded or self._dirty) or self._should_continue_as_new()
             )
             await self._dispatch()
             await self._record()
             if self._should_continue_as_new():
                 await workflow.wait_condition(workflow.all_handlers_finished)
                 await self._record()
-                workflow.continue_as_new(CompanyInput(state=self._carried_state(),
-                                                      continue_as_new_after_events=self._continue_after))
+                workflow.continue_as_new(
+                    CompanyInput(state=self._carried_state(), continue_as_new_after_events=self._continue_after)
+                )
 
     def _should_continue_as_new(self) -> bool:
         if self._continue_after is not None and self._handled >= self._continue_after:
@@ -299,8 +313,9 @@ class CompanyWorkflow:
         if not self.state.queue:
             return []
         open_children = sum(
-            1 for t in self.state.tasks.values() if t.parent is None and not t.status.is_terminal
-            and t.status is not TaskStatus.QUEUED
+            1
+            for t in self.state.tasks.values()
+            if t.parent is None and not t.status.is_terminal and t.status is not TaskStatus.QUEUED
         )
         room = MAX_OPEN_CHILDREN - open_children
         order = {ident: i for i, ident in enumerate(self.state.queue)}
@@ -361,8 +376,14 @@ class CompanyWorkflow:
 
     def _log(self, kind: str, *, actor: str, summary: str, task: str | None = None, agent: str | None = None) -> None:
         entry = ActivityEntry(
-            id=str(workflow.uuid4()), company_id=self.state.spec.id, at=workflow.now(), kind=kind,
-            actor=actor, task=task, agent=agent, summary=summary,
+            id=str(workflow.uuid4()),
+            company_id=self.state.spec.id,
+            at=workflow.now(),
+            kind=kind,
+            actor=actor,
+            task=task,
+            agent=agent,
+            summary=summary,
         )
         self.state.recent.append(entry)
         del self.state.recent[:-RECENT_ACTIVITY]

@@ -11,17 +11,17 @@ from datetime import timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy, TypedSearchAttributes
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.common import RetryPolicy, SearchAttributePair, TypedSearchAttributes
+from temporalio.exceptions import ActivityError
 from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
     from paperclip.constants import (
-        llm_queue,
         SA_AGENT,
         SA_COMPANY,
         SA_STATUS,
         company_workflow_id,
+        llm_queue,
         task_workflow_id,
     )
     from paperclip.models import (
@@ -57,7 +57,11 @@ MAX_DELEGATION_DEPTH = 5
 def task_search_attributes(company_id: str, agent: str, status: TaskStatus) -> TypedSearchAttributes:
     """Search attributes of a task workflow: ids and status only, never content."""
     return TypedSearchAttributes(
-        [SA_COMPANY.value_set(company_id), SA_AGENT.value_set(agent), SA_STATUS.value_set(status.value)]
+        [
+            SearchAttributePair(SA_COMPANY, company_id),
+            SearchAttributePair(SA_AGENT, agent),
+            SearchAttributePair(SA_STATUS, status.value),
+        ]
     )
 
 
@@ -118,18 +122,14 @@ class TaskWorkflow:
         if input.carry is None:
             if input.parent is not None:  # the company dispatched top-level tasks itself
                 await self._emit("started", status=TaskStatus.RUNNING, record=self._record())
-            self.carry.pending.append(
-                Message(role="user", author=input.parent or "board", content=self._assignment())
-            )
+            self.carry.pending.append(Message(role="user", author=input.parent or "board", content=self._assignment()))
         while True:
             if self._should_continue_as_new():
                 await workflow.wait_condition(workflow.all_handlers_finished)
                 await self._drain_signal()
                 workflow.continue_as_new(input.model_copy(update={"carry": self.carry}))
             if self.carry.status is TaskStatus.BLOCKED:
-                await workflow.wait_condition(
-                    lambda: not self.carry.open_children or self._should_continue_as_new()
-                )
+                await workflow.wait_condition(lambda: not self.carry.open_children or self._should_continue_as_new())
                 if self.carry.open_children:
                     continue  # history is long: continue-as-new while the children work
                 await self._set_status(TaskStatus.RUNNING)
@@ -315,8 +315,13 @@ class TaskWorkflow:
         self.carry.event_seq += 1
         self._last_report = workflow.now()
         return TaskEvent(
-            identifier=self.input.identifier, seq=self.carry.event_seq, kind=kind,
-            usage=self.carry.usage, cost_usd=self.carry.cost_usd, turns=self.carry.turn, **fields,
+            identifier=self.input.identifier,
+            seq=self.carry.event_seq,
+            kind=kind,
+            usage=self.carry.usage,
+            cost_usd=self.carry.cost_usd,
+            turns=self.carry.turn,
+            **fields,
         )
 
     async def _send(self, event: TaskEvent) -> None:

@@ -18,10 +18,7 @@ def _blocks(m: Message) -> list[dict[str, Any]]:
     if m.content:  # the API refuses empty text blocks
         blocks.append({"type": "text", "text": m.content})
     if m.role == "assistant":
-        blocks += [
-            {"type": "tool_use", "id": c.id, "name": c.name, "input": c.arguments}
-            for c in m.tool_calls
-        ]
+        blocks += [{"type": "tool_use", "id": c.id, "name": c.name, "input": c.arguments} for c in m.tool_calls]
     return blocks
 
 
@@ -91,9 +88,7 @@ class AnthropicMessages:
             # An `error` event mid-stream arrives with the stream's 200: treat as unavailable.
             status = e.status_code if e.status_code >= 400 else 502
             detail = body_message(e.body, e.message)
-            raise status_error(
-                NAME, status, detail, headers=e.response.headers, secret=self._secret
-            ) from None
+            raise status_error(NAME, status, detail, headers=e.response.headers, secret=self._secret) from None
         except anthropic.APIConnectionError as e:
             raise connection_error(NAME, e.message, secret=self._secret) from None
         except anthropic.APIError as e:
@@ -147,6 +142,4 @@ class AnthropicMessages:
             ToolCall(id=b["id"], name=b["name"], arguments=parse_arguments(b["json"]))
             for _, b in sorted(blocks.items())
         ]
-        return ProviderReply(
-            content="".join(text), tool_calls=tool_calls, usage=usage, stop_reason=stop_reason
-        )
+        return ProviderReply(content="".join(text), tool_calls=tool_calls, usage=usage, stop_reason=stop_reason)

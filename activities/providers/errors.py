@@ -76,16 +76,12 @@ def status_error(
             type=UNAVAILABLE,
             next_retry_delay=retry_delay(headers),
         )
-    return ApplicationError(
-        f"{provider} rejected the request ({status}): {detail}", type=REJECTED, non_retryable=True
-    )
+    return ApplicationError(f"{provider} rejected the request ({status}): {detail}", type=REJECTED, non_retryable=True)
 
 
 def connection_error(provider: str, detail: str, *, secret: str | None = None) -> ApplicationError:
     """A connection failure or timeout: retryable."""
-    return ApplicationError(
-        f"{provider} could not be reached: {_clean(detail, secret)}", type=UNAVAILABLE
-    )
+    return ApplicationError(f"{provider} could not be reached: {_clean(detail, secret)}", type=UNAVAILABLE)
 
 
 def missing_credential(provider: str, name: str) -> ApplicationError:

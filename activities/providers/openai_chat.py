@@ -84,15 +84,11 @@ class OpenAIChat:
             return await self._stream(params, on_chunk)
         except openai.APIStatusError as e:
             detail = body_message(e.body, e.message)
-            raise status_error(
-                NAME, e.status_code, detail, headers=e.response.headers, secret=self._secret
-            ) from None
+            raise status_error(NAME, e.status_code, detail, headers=e.response.headers, secret=self._secret) from None
         except openai.APIConnectionError as e:
             raise connection_error(NAME, e.message, secret=self._secret) from None
         except openai.APIError as e:  # an error event in the middle of the stream
-            raise status_error(
-                NAME, 502, body_message(e.body, e.message), secret=self._secret
-            ) from None
+            raise status_error(NAME, 502, body_message(e.body, e.message), secret=self._secret) from None
 
     async def _stream(self, params: dict[str, Any], on_chunk: OnChunk) -> ProviderReply:
         text: list[str] = []
@@ -134,6 +130,4 @@ class OpenAIChat:
             )
             for index, slot in sorted(calls.items())
         ]
-        return ProviderReply(
-            content="".join(text), tool_calls=tool_calls, usage=usage, stop_reason=stop_reason
-        )
+        return ProviderReply(content="".join(text), tool_calls=tool_calls, usage=usage, stop_reason=stop_reason)

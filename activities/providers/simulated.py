@@ -65,9 +65,7 @@ def _finished_reports(messages: list[Message], after: int) -> list[str]:
     return reports
 
 
-def decide(
-    tools: list[ToolSpec], messages: list[Message], *, id_prefix: str, label: str = LABEL
-) -> Decision:
+def decide(tools: list[ToolSpec], messages: list[Message], *, id_prefix: str, label: str = LABEL) -> Decision:
     """The deterministic next move for this conversation (see the module docstring).
 
     Tool-call ids are `{id_prefix}-{i}`; every text starts with `label`.
@@ -128,9 +126,7 @@ def conversation_text(system_prompt: str, tools: list[ToolSpec], messages: list[
 
 
 def reply_text(decision: Decision) -> str:
-    return "\n".join(
-        [decision.content] + [json.dumps(c.arguments, sort_keys=True) for c in decision.tool_calls]
-    )
+    return "\n".join([decision.content] + [json.dumps(c.arguments, sort_keys=True) for c in decision.tool_calls])
 
 
 class Simulated:
@@ -145,9 +141,7 @@ class Simulated:
         decision = decide(request.tools, request.messages, id_prefix=f"sim-{request.seq}")
         on_chunk(decision.content)
         usage = Usage(
-            input_tokens=estimate_tokens(
-                conversation_text(request.system_prompt, request.tools, request.messages)
-            ),
+            input_tokens=estimate_tokens(conversation_text(request.system_prompt, request.tools, request.messages)),
             output_tokens=estimate_tokens(reply_text(decision)),
         )
         return ProviderReply(

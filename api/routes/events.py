@@ -21,7 +21,12 @@ KEEP_ALIVE_SECONDS = 15.0
 @router.get(
     "/events",
     response_class=StreamingResponse,
-    responses={200: {"content": {"text/event-stream": {}}, "description": "`id: <seq>`, `event: activity`, `data: <ActivityEntry>`"}},
+    responses={
+        200: {
+            "content": {"text/event-stream": {}},
+            "description": "`id: <seq>`, `event: activity`, `data: <ActivityEntry>`",
+        }
+    },
 )
 async def stream_events(
     company: str,

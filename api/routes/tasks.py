@@ -33,8 +33,14 @@ async def list_tasks(
 ) -> TaskList:
     """Running tasks as the company sees them now, finished ones from the store, oldest first."""
     tasks, count = await services.list_tasks(
-        client=client, store=store, company_id=company, status=status, assignee=assignee,
-        parent=parent, limit=limit, offset=offset,
+        client=client,
+        store=store,
+        company_id=company,
+        status=status,
+        assignee=assignee,
+        parent=parent,
+        limit=limit,
+        offset=offset,
     )
     return TaskList(data=tasks, count=count)
 

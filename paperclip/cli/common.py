@@ -39,4 +39,3 @@ def api(api_url: str | None) -> Iterator[ApiClient]:
         fail(str(error))
     finally:
         client.close()
-

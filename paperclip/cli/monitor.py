@@ -39,9 +39,7 @@ def monitor(
     """Print the company's activity log; with --follow, keep printing as it happens."""
     with api(api_url) as client:
         try:
-            for event in client.events(
-                f"/api/companies/{company}/events", follow=str(follow).lower(), after=after
-            ):
+            for event in client.events(f"/api/companies/{company}/events", follow=str(follow).lower(), after=after):
                 if isinstance(event.data, dict):
                     console.print(format_entry(event.data), highlight=False, soft_wrap=True)
                 else:

@@ -111,7 +111,8 @@ def company_show(
         console.print(spec["mission"], style="italic", highlight=False)
     usage = snapshot.get("usage") or {}
     console.print(
-        f"Spend {_cost(snapshot.get('cost_usd'))}, tokens in {usage.get('input_tokens', 0)} / out {usage.get('output_tokens', 0)}",
+        f"Spend {_cost(snapshot.get('cost_usd'))}, "
+        f"tokens in {usage.get('input_tokens', 0)} / out {usage.get('output_tokens', 0)}",
         highlight=False,
     )
     agents = Table("Agent", "Title", "Role", "Reports to", "Model", "Status", "Running", "Cost", title="Agents")

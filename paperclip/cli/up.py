@@ -82,9 +82,7 @@ def _start_demo(settings: Settings) -> None:
             if tasks:
                 identifier = tasks[0]["identifier"]
             else:
-                record = client.post(
-                    f"/api/companies/{company}/tasks", demo.first_task.model_dump(mode="json")
-                )
+                record = client.post(f"/api/companies/{company}/tasks", demo.first_task.model_dump(mode="json"))
                 identifier = record["identifier"]
                 console.print(f"Assigned [bold]{identifier}[/bold] to ceo: {demo.first_task.title}")
     except ApiError as error:

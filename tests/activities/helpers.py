@@ -32,9 +32,7 @@ def keys(name: str) -> str | None:
     return {"OPENAI_API_KEY": "test-key", "ANTHROPIC_API_KEY": "test-key"}.get(name)
 
 
-async def run_turn(
-    activities: ModelActivities, input: ModelTurnInput, beats: list | None = None
-) -> ModelTurnResult:
+async def run_turn(activities: ModelActivities, input: ModelTurnInput, beats: list | None = None) -> ModelTurnResult:
     env = ActivityEnvironment()
     if beats is not None:
         env.on_heartbeat = lambda *details: beats.append(details[0] if details else None)

@@ -8,8 +8,16 @@ import openai
 
 from tests.fakes import FakeModelServer
 
-TOOLS_OPENAI = [{"type": "function", "function": {
-    "name": "complete_task", "description": "finish", "parameters": {"type": "object", "properties": {}}}}]
+TOOLS_OPENAI = [
+    {
+        "type": "function",
+        "function": {
+            "name": "complete_task",
+            "description": "finish",
+            "parameters": {"type": "object", "properties": {}},
+        },
+    }
+]
 
 
 async def test_openai_lists_models_and_answers_without_streaming(server: FakeModelServer) -> None:

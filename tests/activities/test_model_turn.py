@@ -49,10 +49,16 @@ async def test_streamed_tool_calls_usage_and_cost_are_what_the_server_sent(serve
 
     assert [c.name for c in result.reply.tool_calls] == ["delegate_task", "delegate_task"]
     assert [c.arguments for c in result.reply.tool_calls] == [
-        {"agent": "eng", "title": "engineer part of: Build a landing page",
-         "brief": "Do the engineer part of this task and report the result: Build a landing page"},
-        {"agent": "qa", "title": "tester part of: Build a landing page",
-         "brief": "Do the tester part of this task and report the result: Build a landing page"},
+        {
+            "agent": "eng",
+            "title": "engineer part of: Build a landing page",
+            "brief": "Do the engineer part of this task and report the result: Build a landing page",
+        },
+        {
+            "agent": "qa",
+            "title": "tester part of: Build a landing page",
+            "brief": "Do the tester part of this task and report the result: Build a landing page",
+        },
     ]
     assert len({c.id for c in result.reply.tool_calls}) == 2
     assert result.usage == server.usages[-1]
@@ -85,10 +91,15 @@ async def test_heartbeats_are_throttled_to_about_one_a_second(server, store) -> 
 
 def _seed_first_turn(store: FakeStore) -> list[Message]:
     """Turn 1 as the store has it: the assignment and a reply delegating twice."""
-    reply = Message(role="assistant", content="Delegating.", author="ceo", tool_calls=[
-        ToolCall(id="call_a", name="delegate_task", arguments={"agent": "eng", "title": "t", "brief": "b"}),
-        ToolCall(id="call_b", name="delegate_task", arguments={"agent": "qa", "title": "t", "brief": "b"}),
-    ])
+    reply = Message(
+        role="assistant",
+        content="Delegating.",
+        author="ceo",
+        tool_calls=[
+            ToolCall(id="call_a", name="delegate_task", arguments={"agent": "eng", "title": "t", "brief": "b"}),
+            ToolCall(id="call_b", name="delegate_task", arguments={"agent": "qa", "title": "t", "brief": "b"}),
+        ],
+    )
     store.turns[("acme", "ACME-1", "ceo")] = {1: [ASSIGNMENT, reply]}
     return [ASSIGNMENT, reply]
 
@@ -111,7 +122,8 @@ async def test_openai_receives_the_stored_messages_then_the_new_ones(server, sto
     assert sent["messages"][0] == {"role": "system", "content": "You are the CEO of Acme."}
     assert [m["role"] for m in sent["messages"][1:]] == ["user", "assistant", "tool", "tool", "user", "user"]
     assert sent["messages"][2]["tool_calls"][1] == {
-        "id": "call_b", "type": "function",
+        "id": "call_b",
+        "type": "function",
         "function": {"name": "delegate_task", "arguments": json.dumps(earlier[1].tool_calls[1].arguments)},
     }
     assert sent["messages"][3] == {"role": "tool", "tool_call_id": "call_a", "content": "Started ACME-1.1"}
@@ -133,7 +145,11 @@ async def test_anthropic_gets_tool_results_and_reports_in_one_user_message(serve
     assert [m["role"] for m in sent["messages"]] == ["user", "assistant", "user"]
     assert [b["type"] for b in sent["messages"][1]["content"]] == ["text", "tool_use", "tool_use"]
     assert [b["type"] for b in sent["messages"][2]["content"]] == ["tool_result", "tool_result", "text", "text"]
-    assert sent["messages"][2]["content"][0] == {"type": "tool_result", "tool_use_id": "call_a", "content": "Started ACME-1.1"}
+    assert sent["messages"][2]["content"][0] == {
+        "type": "tool_result",
+        "tool_use_id": "call_a",
+        "content": "Started ACME-1.1",
+    }
     assert sent["tools"][0]["name"] == "delegate_task" and "input_schema" in sent["tools"][0]
     assert [c.name for c in result.reply.tool_calls] == ["complete_task"]
     assert result.stop_reason == "tool_use"
@@ -176,6 +192,13 @@ async def test_turns_round_trip_through_the_real_store(server, tmp_path) -> None
 
     second = await run_turn(acts, turn_input(openai_model(server), seq=2, new=new))
 
-    assert [m["role"] for m in server.requests[-1]["messages"]] == ["system", "user", "assistant", "tool", "tool", "user"]
+    assert [m["role"] for m in server.requests[-1]["messages"]] == [
+        "system",
+        "user",
+        "assistant",
+        "tool",
+        "tool",
+        "user",
+    ]
     assert second.reply.tool_calls[0].name == "complete_task"
     assert real.load_messages(turn_input(openai_model(server)).session, before_seq=3)[-1] == second.reply

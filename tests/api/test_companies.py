@@ -15,7 +15,12 @@ async def test_create_company_then_list_and_snapshot(api: httpx.AsyncClient) -> 
     assert company in [c["id"] for c in listed["data"]]
 
     snapshot = (await api.get(f"/api/companies/{company}")).json()
-    assert snapshot["spec"] == {"id": company, "name": "Acme Rockets", "mission": "Reach orbit cheaply", "prefix": "ACME"}
+    assert snapshot["spec"] == {
+        "id": company,
+        "name": "Acme Rockets",
+        "mission": "Reach orbit cheaply",
+        "prefix": "ACME",
+    }
     assert sorted(a["spec"]["name"] for a in snapshot["agents"]) == ["ceo", "cmo", "cto"]
     assert sorted(snapshot["simulated_agents"]) == ["ceo", "cmo", "cto"]
 
@@ -69,9 +74,7 @@ async def test_an_org_chart_cycle_is_rejected(api: httpx.AsyncClient) -> None:
     error = assert_error(response, 400, "invalid_input")
     assert "cycle" in error["message"]
     # A founding team whose managers form a loop never starts.
-    body = company_body(
-        agents=[{"name": "a", "reports_to": "b"}, {"name": "b", "reports_to": "a"}]
-    )
+    body = company_body(agents=[{"name": "a", "reports_to": "b"}, {"name": "b", "reports_to": "a"}])
     response = await api.post("/api/companies", json=body)
     error = assert_error(response, 400, "invalid_input")
     assert "agents[0]" in error["message"] and "'b'" in error["message"]
@@ -91,9 +94,7 @@ async def test_unknown_company_is_404(api: httpx.AsyncClient) -> None:
 
 async def test_unknown_provider_is_rejected_with_the_field_named(api: httpx.AsyncClient) -> None:
     company = (await create_company(api))["id"]
-    response = await api.post(
-        f"/api/companies/{company}/agents", json={"name": "x", "model": {"provider": "skynet"}}
-    )
+    response = await api.post(f"/api/companies/{company}/agents", json={"name": "x", "model": {"provider": "skynet"}})
     error = assert_error(response, 422, "invalid_input")
     assert "model.provider" in error["message"]
 

@@ -46,8 +46,11 @@ async def test_events_replay_the_activity_log_and_resume_after_last_event_id(api
     assert ids == sorted(ids) and len(set(ids)) == len(ids)
 
     rest = parse_sse(
-        (await api.get(f"/api/companies/{company}/events", params={"follow": "false"},
-                       headers={"Last-Event-ID": str(ids[1])})).text
+        (
+            await api.get(
+                f"/api/companies/{company}/events", params={"follow": "false"}, headers={"Last-Event-ID": str(ids[1])}
+            )
+        ).text
     )
     assert [e["id"] for e in rest] == [str(i) for i in ids[2:]]
     after = parse_sse(

@@ -131,8 +131,14 @@ async def test_finished_tasks_the_company_forgot_are_listed_from_the_store(
     created = (await api.post(f"/api/companies/{company}/tasks", json={"title": "Now", "assignee": "cto"})).json()
     old = datetime(2020, 1, 1, tzinfo=UTC)
     forgotten = TaskRecord(
-        company_id=company, identifier="ACME-0", title="Long ago", assignee="cmo", status=TaskStatus.DONE,
-        result="shipped", created_at=old, updated_at=old,
+        company_id=company,
+        identifier="ACME-0",
+        title="Long ago",
+        assignee="cmo",
+        status=TaskStatus.DONE,
+        result="shipped",
+        created_at=old,
+        updated_at=old,
     )
     # The store also holds a stale copy of the live task: the company's record wins.
     stale = TaskRecord.model_validate({**created, "title": "stale copy", "status": "queued"})

@@ -11,7 +11,9 @@ from paperclip.supervisor import ChildSpec, Supervisor
 
 SLEEP = "import time; time.sleep(600)"
 DIE = "import time; print('about to fail'); time.sleep(1); raise SystemExit(3)"
-STUBBORN = "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); print('ready', flush=True); time.sleep(600)"
+STUBBORN = (
+    "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); print('ready', flush=True); time.sleep(600)"
+)
 
 
 def main() -> int:

@@ -3,7 +3,7 @@
 from typer.testing import CliRunner
 
 from paperclip.cli import app
-from tests.cli.fake_api import FakeApi, company_json, free_port, serve, snapshot_json, agent_json, task_json
+from tests.cli.fake_api import FakeApi, agent_json, company_json, free_port, serve, snapshot_json, task_json
 
 runner = CliRunner()
 
@@ -61,12 +61,28 @@ def test_task_assign_sends_the_task_and_prints_its_identifier() -> None:
     with serve(fake) as api:
         result = runner.invoke(
             app,
-            ["task", "assign", "ceo", "Plan the launch", "--brief", "one page", "--priority", "high", "--api-url", api.url],
+            [
+                "task",
+                "assign",
+                "ceo",
+                "Plan the launch",
+                "--brief",
+                "one page",
+                "--priority",
+                "high",
+                "--api-url",
+                api.url,
+            ],
             env={"PAPERCLIP_COMPANY": "acme"},
         )
     assert result.exit_code == 0, result.output
     assert "ACME-7" in result.output
-    assert fake.received[-1][2] == {"title": "Plan the launch", "assignee": "ceo", "priority": "high", "brief": "one page"}
+    assert fake.received[-1][2] == {
+        "title": "Plan the launch",
+        "assignee": "ceo",
+        "priority": "high",
+        "brief": "one page",
+    }
 
 
 def test_agent_hire_sends_the_model_only_when_given() -> None:

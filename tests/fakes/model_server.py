@@ -37,12 +37,23 @@ LABEL = "[fake]"
 _PIECE = 7
 """Characters per streamed piece: small, so tool-call arguments arrive split across chunks."""
 
-_OPENAI_ERROR_TYPES = {400: "invalid_request_error", 401: "invalid_request_error",
-                       403: "permission_error", 404: "invalid_request_error",
-                       429: "rate_limit_exceeded"}
-_ANTHROPIC_ERROR_TYPES = {400: "invalid_request_error", 401: "authentication_error",
-                          403: "permission_error", 404: "not_found_error", 408: "timeout_error",
-                          413: "request_too_large", 429: "rate_limit_error", 529: "overloaded_error"}
+_OPENAI_ERROR_TYPES = {
+    400: "invalid_request_error",
+    401: "invalid_request_error",
+    403: "permission_error",
+    404: "invalid_request_error",
+    429: "rate_limit_exceeded",
+}
+_ANTHROPIC_ERROR_TYPES = {
+    400: "invalid_request_error",
+    401: "authentication_error",
+    403: "permission_error",
+    404: "not_found_error",
+    408: "timeout_error",
+    413: "request_too_large",
+    429: "rate_limit_error",
+    529: "overloaded_error",
+}
 
 
 @dataclass(frozen=True)
@@ -68,8 +79,7 @@ def _text(content: Any) -> str:
     if isinstance(content, str):
         return content
     if isinstance(content, list):
-        return "\n".join(_text(part.get("text", part.get("content", ""))) for part in content
-                         if isinstance(part, dict))
+        return "\n".join(_text(part.get("text", part.get("content", ""))) for part in content if isinstance(part, dict))
     return ""
 
 
@@ -89,24 +99,33 @@ def _openai_conversation(body: dict[str, Any]) -> tuple[str, list[ToolSpec], lis
         if role in ("system", "developer"):
             system.append(_text(m.get("content")))
         elif role == "assistant":
-            calls = [ToolCall(id=c["id"], name=c["function"]["name"],
-                              arguments=json.loads(c["function"]["arguments"] or "{}"))
-                     for c in m.get("tool_calls") or []]
+            calls = [
+                ToolCall(
+                    id=c["id"], name=c["function"]["name"], arguments=json.loads(c["function"]["arguments"] or "{}")
+                )
+                for c in m.get("tool_calls") or []
+            ]
             open_calls = {c.id for c in calls}
             messages.append(Message(role="assistant", content=_text(m.get("content")), tool_calls=calls))
         elif role == "tool":
             if m.get("tool_call_id") not in open_calls:
-                raise _BadRequest("Invalid parameter: messages with role 'tool' must be a response "
-                                  "to a preceeding message with 'tool_calls'.")
-            messages.append(Message(role="tool", content=_text(m.get("content")),
-                                    tool_call_id=m["tool_call_id"]))
+                raise _BadRequest(
+                    "Invalid parameter: messages with role 'tool' must be a response "
+                    "to a preceeding message with 'tool_calls'."
+                )
+            messages.append(Message(role="tool", content=_text(m.get("content")), tool_call_id=m["tool_call_id"]))
         elif role == "user":
             messages.append(Message(role="user", content=_text(m.get("content"))))
         else:
             raise _BadRequest(f"Invalid value for 'role': {role!r}.")
-    tools = [ToolSpec(name=t["function"]["name"], description=t["function"].get("description", ""),
-                      parameters=t["function"].get("parameters", {}))
-             for t in body.get("tools") or []]
+    tools = [
+        ToolSpec(
+            name=t["function"]["name"],
+            description=t["function"].get("description", ""),
+            parameters=t["function"].get("parameters", {}),
+        )
+        for t in body.get("tools") or []
+    ]
     return "\n".join(system), tools, messages
 
 
@@ -121,7 +140,7 @@ def _anthropic_conversation(body: dict[str, Any]) -> tuple[str, list[ToolSpec], 
         if role not in ("user", "assistant"):
             raise _BadRequest(f"messages.{i}.role: Input should be 'user' or 'assistant'")
         if role == last_role:
-            raise _BadRequest("messages: roles must alternate between \"user\" and \"assistant\"")
+            raise _BadRequest('messages: roles must alternate between "user" and "assistant"')
         last_role = role
         content = m.get("content")
         blocks = [{"type": "text", "text": content}] if isinstance(content, str) else content
@@ -137,16 +156,18 @@ def _anthropic_conversation(body: dict[str, Any]) -> tuple[str, list[ToolSpec], 
             elif kind == "tool_result":
                 if block.get("tool_use_id") not in tool_uses:
                     raise _BadRequest(f"messages.{i}: unexpected `tool_use_id` found in `tool_result` blocks")
-                messages.append(Message(role="tool", content=_text(block.get("content", "")),
-                                        tool_call_id=block["tool_use_id"]))
+                messages.append(
+                    Message(role="tool", content=_text(block.get("content", "")), tool_call_id=block["tool_use_id"])
+                )
         tool_uses = {c.id for c in calls}
         if role == "assistant":
             messages.append(Message(role="assistant", content="\n".join(texts), tool_calls=calls))
         elif texts:
             messages.append(Message(role="user", content="\n".join(texts)))
-    tools = [ToolSpec(name=t["name"], description=t.get("description", ""),
-                      parameters=t.get("input_schema", {}))
-             for t in body.get("tools") or []]
+    tools = [
+        ToolSpec(name=t["name"], description=t.get("description", ""), parameters=t.get("input_schema", {}))
+        for t in body.get("tools") or []
+    ]
     return _text(body.get("system", "")), tools, messages
 
 
@@ -208,11 +229,11 @@ class FakeModelServer:
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         sock.bind(("127.0.0.1", 0))
         self.port = sock.getsockname()[1]
-        config = uvicorn.Config(self.app, log_level="warning", lifespan="off",
-                                timeout_graceful_shutdown=2)
+        config = uvicorn.Config(self.app, log_level="warning", lifespan="off", timeout_graceful_shutdown=2)
         self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]},
-                                        name=f"fake-model-server-{self.port}", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [sock]}, name=f"fake-model-server-{self.port}", daemon=True
+        )
         self._thread.start()
         deadline = time.monotonic() + 10
         while not self._server.started:
@@ -236,8 +257,15 @@ class FakeModelServer:
 
     # ---------------------------------------------------------------- controls
 
-    def fail_next(self, n: int = 1, *, status: int = 429, retry_after: float | str | None = None,
-                  retry_after_ms: int | None = None, message: str | None = None) -> None:
+    def fail_next(
+        self,
+        n: int = 1,
+        *,
+        status: int = 429,
+        retry_after: float | str | None = None,
+        retry_after_ms: int | None = None,
+        message: str | None = None,
+    ) -> None:
         """Answer the next `n` model requests with `status` (and `retry-after` headers if given)."""
         with self._lock:
             self._failures += [Failure(status, retry_after, retry_after_ms, message)] * n
@@ -283,10 +311,15 @@ class FakeModelServer:
         async def models(request: Request) -> Response:
             if not self._openai_authorised(request):
                 return self._openai_error(401, "Incorrect API key provided.", code="invalid_api_key")
-            return JSONResponse({"object": "list", "data": [
-                {"id": name, "object": "model", "created": 1700000000, "owned_by": "fake"}
-                for name in ("gpt-4o-mini", "gpt-4.1-mini", "gpt-5-mini")
-            ]})
+            return JSONResponse(
+                {
+                    "object": "list",
+                    "data": [
+                        {"id": name, "object": "model", "created": 1700000000, "owned_by": "fake"}
+                        for name in ("gpt-4o-mini", "gpt-4.1-mini", "gpt-5-mini")
+                    ],
+                }
+            )
 
         @app.post("/_fake/control")
         async def control(request: Request) -> Response:
@@ -318,8 +351,10 @@ class FakeModelServer:
 
     def _anthropic_authorised(self, request: Request) -> bool:
         # The API takes `x-api-key`; recent SDKs send the key as a bearer token instead.
-        return (request.headers.get("x-api-key") == self.anthropic_key
-                or request.headers.get("authorization") == f"Bearer {self.anthropic_key}")
+        return (
+            request.headers.get("x-api-key") == self.anthropic_key
+            or request.headers.get("authorization") == f"Bearer {self.anthropic_key}"
+        )
 
     def _take(self) -> tuple[Failure | None, bool]:
         with self._lock:
@@ -360,17 +395,21 @@ class FakeModelServer:
             system, tools, conversation = parse(body)
         except (_BadRequest, KeyError, TypeError, ValueError) as e:
             message = str(e) if isinstance(e, _BadRequest) else f"malformed request: {e!r}"
-            return (self._openai_error(400, message) if api == "openai"
-                    else self._anthropic_error(400, message))
+            return self._openai_error(400, message) if api == "openai" else self._anthropic_error(400, message)
         prefix = f"call_{n}" if api == "openai" else f"toolu_{n}"
         decision = decide(tools, conversation, id_prefix=prefix, label=LABEL)
         done_turns = sum(m.role == "assistant" for m in conversation)
         if done_turns < self.work_turns - 1:
-            decision = Decision(f"{LABEL} Working (turn {done_turns + 1}).",
-                                [ToolCall(id=f"{prefix}-0", name="write_notes", arguments={"text": "progress"})])
+            decision = Decision(
+                f"{LABEL} Working (turn {done_turns + 1}).",
+                [ToolCall(id=f"{prefix}-0", name="write_notes", arguments={"text": "progress"})],
+            )
         total_in = estimate_tokens(conversation_text(system, tools, conversation))
-        usage = Usage(input_tokens=total_in, output_tokens=estimate_tokens(reply_text(decision)),
-                      cached_input_tokens=min(self.cached_input_tokens, total_in))
+        usage = Usage(
+            input_tokens=total_in,
+            output_tokens=estimate_tokens(reply_text(decision)),
+            cached_input_tokens=min(self.cached_input_tokens, total_in),
+        )
         with self._lock:
             self.usages.append(usage)
         model = body.get("model", "fake")
@@ -389,8 +428,8 @@ class FakeModelServer:
                 if self.chunk_delay:
                     await asyncio.sleep(self.chunk_delay)
                 yield chunk
-        return StreamingResponse(paced(), media_type="text/event-stream",
-                                 headers={"cache-control": "no-cache"})
+
+        return StreamingResponse(paced(), media_type="text/event-stream", headers={"cache-control": "no-cache"})
 
     # ---------------------------------------------------------------- errors
 
@@ -400,25 +439,32 @@ class FakeModelServer:
             headers["retry-after"] = str(f.retry_after)
         if f.retry_after_ms is not None:
             headers["retry-after-ms"] = str(f.retry_after_ms)
-        message = f.message or ("Rate limit reached, please try again later." if f.status == 429
-                                else f"Scripted failure {f.status}.")
+        message = f.message or (
+            "Rate limit reached, please try again later." if f.status == 429 else f"Scripted failure {f.status}."
+        )
         if api == "openai":
             return self._openai_error(f.status, message, headers=headers)
         return self._anthropic_error(f.status, message, headers=headers)
 
     @staticmethod
-    def _openai_error(status: int, message: str, *, code: str | None = None,
-                      headers: dict[str, str] | None = None) -> JSONResponse:
+    def _openai_error(
+        status: int, message: str, *, code: str | None = None, headers: dict[str, str] | None = None
+    ) -> JSONResponse:
         kind = _OPENAI_ERROR_TYPES.get(status, "server_error")
-        return JSONResponse({"error": {"message": message, "type": kind, "param": None, "code": code}},
-                            status_code=status, headers=headers)
+        return JSONResponse(
+            {"error": {"message": message, "type": kind, "param": None, "code": code}},
+            status_code=status,
+            headers=headers,
+        )
 
     @staticmethod
-    def _anthropic_error(status: int, message: str, *,
-                         headers: dict[str, str] | None = None) -> JSONResponse:
+    def _anthropic_error(status: int, message: str, *, headers: dict[str, str] | None = None) -> JSONResponse:
         kind = _ANTHROPIC_ERROR_TYPES.get(status, "api_error")
-        return JSONResponse({"type": "error", "error": {"type": kind, "message": message},
-                             "request_id": "req_fake"}, status_code=status, headers=headers)
+        return JSONResponse(
+            {"type": "error", "error": {"type": kind, "message": message}, "request_id": "req_fake"},
+            status_code=status,
+            headers=headers,
+        )
 
     # ---------------------------------------------------------------- OpenAI shapes
 
@@ -429,35 +475,48 @@ class FakeModelServer:
             "completion_tokens": usage.output_tokens,
             "total_tokens": usage.input_tokens + usage.output_tokens,
             "prompt_tokens_details": {"cached_tokens": usage.cached_input_tokens, "audio_tokens": 0},
-            "completion_tokens_details": {"reasoning_tokens": 0, "audio_tokens": 0,
-                                          "accepted_prediction_tokens": 0,
-                                          "rejected_prediction_tokens": 0},
+            "completion_tokens_details": {
+                "reasoning_tokens": 0,
+                "audio_tokens": 0,
+                "accepted_prediction_tokens": 0,
+                "rejected_prediction_tokens": 0,
+            },
         }
 
     def _openai_completion(self, n: int, model: str, d: Any, usage: Usage) -> dict[str, Any]:
         message: dict[str, Any] = {"role": "assistant", "content": d.content, "refusal": None}
         if d.tool_calls:
             message["tool_calls"] = [
-                {"id": c.id, "type": "function",
-                 "function": {"name": c.name, "arguments": json.dumps(c.arguments)}}
+                {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": json.dumps(c.arguments)}}
                 for c in d.tool_calls
             ]
         return {
-            "id": f"chatcmpl-fake{n}", "object": "chat.completion", "created": int(time.time()),
-            "model": model, "system_fingerprint": "fp_fake",
-            "choices": [{"index": 0, "message": message, "logprobs": None,
-                         "finish_reason": "tool_calls" if d.tool_calls else "stop"}],
+            "id": f"chatcmpl-fake{n}",
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": model,
+            "system_fingerprint": "fp_fake",
+            "choices": [
+                {
+                    "index": 0,
+                    "message": message,
+                    "logprobs": None,
+                    "finish_reason": "tool_calls" if d.tool_calls else "stop",
+                }
+            ],
             "usage": self._openai_usage(usage),
         }
 
-    def _openai_chunks(self, n: int, model: str, d: Any, usage: Usage,
-                       include_usage: bool) -> Iterator[bytes]:
+    def _openai_chunks(self, n: int, model: str, d: Any, usage: Usage, include_usage: bool) -> Iterator[bytes]:
         created = int(time.time())
 
         def chunk(delta: dict[str, Any], finish: str | None = None) -> bytes:
             data: dict[str, Any] = {
-                "id": f"chatcmpl-fake{n}", "object": "chat.completion.chunk", "created": created,
-                "model": model, "system_fingerprint": "fp_fake",
+                "id": f"chatcmpl-fake{n}",
+                "object": "chat.completion.chunk",
+                "created": created,
+                "model": model,
+                "system_fingerprint": "fp_fake",
                 "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}],
             }
             if include_usage:
@@ -468,63 +527,95 @@ class FakeModelServer:
         for piece in _pieces(d.content):
             yield chunk({"content": piece})
         for i, c in enumerate(d.tool_calls):
-            yield chunk({"tool_calls": [{"index": i, "id": c.id, "type": "function",
-                                         "function": {"name": c.name, "arguments": ""}}]})
+            yield chunk(
+                {
+                    "tool_calls": [
+                        {"index": i, "id": c.id, "type": "function", "function": {"name": c.name, "arguments": ""}}
+                    ]
+                }
+            )
             for piece in _pieces(json.dumps(c.arguments)):
                 yield chunk({"tool_calls": [{"index": i, "function": {"arguments": piece}}]})
         yield chunk({}, "tool_calls" if d.tool_calls else "stop")
         if include_usage:
-            yield _sse({"id": f"chatcmpl-fake{n}", "object": "chat.completion.chunk",
-                        "created": created, "model": model, "system_fingerprint": "fp_fake",
-                        "choices": [], "usage": self._openai_usage(usage)})
+            yield _sse(
+                {
+                    "id": f"chatcmpl-fake{n}",
+                    "object": "chat.completion.chunk",
+                    "created": created,
+                    "model": model,
+                    "system_fingerprint": "fp_fake",
+                    "choices": [],
+                    "usage": self._openai_usage(usage),
+                }
+            )
         yield _sse("[DONE]")
 
     # ---------------------------------------------------------------- Anthropic shapes
 
     @staticmethod
     def _anthropic_usage(usage: Usage, output_tokens: int) -> dict[str, Any]:
-        return {"input_tokens": usage.input_tokens - usage.cached_input_tokens,
-                "cache_creation_input_tokens": 0,
-                "cache_read_input_tokens": usage.cached_input_tokens,
-                "output_tokens": output_tokens}
+        return {
+            "input_tokens": usage.input_tokens - usage.cached_input_tokens,
+            "cache_creation_input_tokens": 0,
+            "cache_read_input_tokens": usage.cached_input_tokens,
+            "output_tokens": output_tokens,
+        }
 
     def _anthropic_message(self, n: int, model: str, d: Any, usage: Usage) -> dict[str, Any]:
         content: list[dict[str, Any]] = [{"type": "text", "text": d.content}] if d.content else []
-        content += [{"type": "tool_use", "id": c.id, "name": c.name, "input": c.arguments}
-                    for c in d.tool_calls]
-        return {"id": f"msg_fake{n}", "type": "message", "role": "assistant", "model": model,
-                "content": content, "stop_reason": "tool_use" if d.tool_calls else "end_turn",
-                "stop_sequence": None, "usage": self._anthropic_usage(usage, usage.output_tokens)}
+        content += [{"type": "tool_use", "id": c.id, "name": c.name, "input": c.arguments} for c in d.tool_calls]
+        return {
+            "id": f"msg_fake{n}",
+            "type": "message",
+            "role": "assistant",
+            "model": model,
+            "content": content,
+            "stop_reason": "tool_use" if d.tool_calls else "end_turn",
+            "stop_sequence": None,
+            "usage": self._anthropic_usage(usage, usage.output_tokens),
+        }
 
     def _anthropic_events(self, n: int, model: str, d: Any, usage: Usage) -> Iterator[bytes]:
         def event(kind: str, **data: Any) -> bytes:
             return _sse({"type": kind, **data}, event=kind)
 
-        start = {"id": f"msg_fake{n}", "type": "message", "role": "assistant", "model": model,
-                 "content": [], "stop_reason": None, "stop_sequence": None,
-                 "usage": self._anthropic_usage(usage, 1)}
+        start = {
+            "id": f"msg_fake{n}",
+            "type": "message",
+            "role": "assistant",
+            "model": model,
+            "content": [],
+            "stop_reason": None,
+            "stop_sequence": None,
+            "usage": self._anthropic_usage(usage, 1),
+        }
         yield event("message_start", message=start)
         yield event("ping")
         index = 0
         if d.content:
             yield event("content_block_start", index=index, content_block={"type": "text", "text": ""})
             for piece in _pieces(d.content):
-                yield event("content_block_delta", index=index,
-                            delta={"type": "text_delta", "text": piece})
+                yield event("content_block_delta", index=index, delta={"type": "text_delta", "text": piece})
             yield event("content_block_stop", index=index)
             index += 1
         for c in d.tool_calls:
-            yield event("content_block_start", index=index,
-                        content_block={"type": "tool_use", "id": c.id, "name": c.name, "input": {}})
+            yield event(
+                "content_block_start",
+                index=index,
+                content_block={"type": "tool_use", "id": c.id, "name": c.name, "input": {}},
+            )
             for piece in _pieces(json.dumps(c.arguments)):
-                yield event("content_block_delta", index=index,
-                            delta={"type": "input_json_delta", "partial_json": piece})
+                yield event(
+                    "content_block_delta", index=index, delta={"type": "input_json_delta", "partial_json": piece}
+                )
             yield event("content_block_stop", index=index)
             index += 1
-        yield event("message_delta",
-                    delta={"stop_reason": "tool_use" if d.tool_calls else "end_turn",
-                           "stop_sequence": None},
-                    usage={"output_tokens": usage.output_tokens})
+        yield event(
+            "message_delta",
+            delta={"stop_reason": "tool_use" if d.tool_calls else "end_turn", "stop_sequence": None},
+            usage={"output_tokens": usage.output_tokens},
+        )
         yield event("message_stop")
 
 

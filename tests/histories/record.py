@@ -27,7 +27,8 @@ HERE = Path(__file__).parent
 
 async def record(version: str = "v1") -> None:
     env = await WorkflowEnvironment.start_local(
-        dev_server_existing_path=temporal_cli(), data_converter=pydantic_data_converter,
+        dev_server_existing_path=temporal_cli(),
+        data_converter=pydantic_data_converter,
         dev_server_extra_args=dynamic_config_args(),
     )
     with tempfile.TemporaryDirectory() as folder:

@@ -54,11 +54,15 @@ class ScriptedModel:
         elif delegate is not None and input.seq == 1:
             names = delegate.parameters["properties"]["agent"]["enum"]
             calls = [
-                ToolCall(id=f"call-{n}", name=DELEGATE_TASK, arguments={"agent": n, "title": f"{n}'s part", "brief": "go"})
+                ToolCall(
+                    id=f"call-{n}", name=DELEGATE_TASK, arguments={"agent": n, "title": f"{n}'s part", "brief": "go"}
+                )
                 for n in names
             ]
         else:
-            calls = [ToolCall(id="call-done", name=COMPLETE_TASK, arguments={"result": f"{input.session.agent} finished"})]
+            calls = [
+                ToolCall(id="call-done", name=COMPLETE_TASK, arguments={"result": f"{input.session.agent} finished"})
+            ]
         return ModelTurnResult(
             reply=Message(role="assistant", content=content, tool_calls=calls, author=input.session.agent),
             usage=Usage(input_tokens=100, output_tokens=10),

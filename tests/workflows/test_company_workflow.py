@@ -18,7 +18,9 @@ async def test_ceo_delegates_to_each_report_and_results_flow_back(dev_env: Workf
     model, store = ScriptedModel(), RecordingStore()
     async with stand_in_workers(dev_env.client, model, store) as queue:
         company = await start_company(dev_env.client, queue, org(reports=2))
-        task = await company.execute_update(CompanyWorkflow.create_task, CreateTaskInput(title="Ship v1", assignee="ceo"))
+        task = await company.execute_update(
+            CompanyWorkflow.create_task, CreateTaskInput(title="Ship v1", assignee="ceo")
+        )
         assert task.identifier == "ACME-1" and task.status is TaskStatus.QUEUED
         snap = await wait_for(company, all_done(3))
 
@@ -47,8 +49,13 @@ async def test_dispatch_by_priority_within_agent_concurrency(dev_env: WorkflowEn
     model = ScriptedModel(gated={"solo"})
     async with stand_in_workers(dev_env.client, model) as queue:
         company = await start_company(dev_env.client, queue, [AgentSpec(name="solo", max_concurrent_runs=1)])
-        for title, priority in [("first", Priority.LOW), ("low", Priority.LOW), ("high", Priority.HIGH),
-                                ("critical", Priority.CRITICAL), ("medium", Priority.MEDIUM)]:
+        for title, priority in [
+            ("first", Priority.LOW),
+            ("low", Priority.LOW),
+            ("high", Priority.HIGH),
+            ("critical", Priority.CRITICAL),
+            ("medium", Priority.MEDIUM),
+        ]:
             await company.execute_update(
                 CompanyWorkflow.create_task, CreateTaskInput(title=title, assignee="solo", priority=priority)
             )
@@ -66,13 +73,19 @@ async def test_dispatch_by_priority_within_agent_concurrency(dev_env: WorkflowEn
     [
         (CompanyWorkflow.create_task, CreateTaskInput(title="x", assignee="nobody"), "unknown agent 'nobody'"),
         (CompanyWorkflow.create_task, CreateTaskInput(title="   ", assignee="ceo"), "a task needs a title"),
-        (CompanyWorkflow.hire_agent, HireAgentInput(agent=AgentSpec(name="x", reports_to="ghost")),
-         "reports_to 'ghost' is not an agent"),
+        (
+            CompanyWorkflow.hire_agent,
+            HireAgentInput(agent=AgentSpec(name="x", reports_to="ghost")),
+            "reports_to 'ghost' is not an agent",
+        ),
         (CompanyWorkflow.hire_agent, HireAgentInput(agent=AgentSpec(name="x", reports_to="x")), "cycle"),
         (CompanyWorkflow.hire_agent, HireAgentInput(agent=AgentSpec(name="r1")), "already exists"),
         (CompanyWorkflow.hire_agent, HireAgentInput(agent=AgentSpec(name="boss", role="ceo")), "already has a CEO"),
-        (CompanyWorkflow.update_agent, HireAgentInput(agent=AgentSpec(name="ceo", role="ceo", reports_to="r1")),
-         "cycle"),
+        (
+            CompanyWorkflow.update_agent,
+            HireAgentInput(agent=AgentSpec(name="ceo", role="ceo", reports_to="r1")),
+            "cycle",
+        ),
     ],
 )
 async def test_validators_reject_bad_input_before_history(

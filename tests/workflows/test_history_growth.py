@@ -18,8 +18,13 @@ async def history_bytes(client: Client, turns: int) -> tuple[int, int]:
         company_id = company.id.split(":", 1)[1]
         handle = await client.start_workflow(
             TaskWorkflow.run,
-            TaskInput(company_id=company_id, identifier="ACME-1", title="Write the book",
-                      brief="A long piece of work. " * 20, agent=writer),
+            TaskInput(
+                company_id=company_id,
+                identifier="ACME-1",
+                title="Write the book",
+                brief="A long piece of work. " * 20,
+                agent=writer,
+            ),
             id=task_workflow_id(company_id, "ACME-1"),
             task_queue=queue,
         )

@@ -22,8 +22,14 @@ async def test_children_survive_their_parent_task_continuing_as_new(dev_env: Wor
         company_id = company.id.split(":", 1)[1]
         parent = await client.start_workflow(
             TaskWorkflow.run,
-            TaskInput(company_id=company_id, identifier="ACME-900", title="Plan", agent=agents[0],
-                      team=agents[1:], continue_as_new_after_turns=1),
+            TaskInput(
+                company_id=company_id,
+                identifier="ACME-900",
+                title="Plan",
+                agent=agents[0],
+                team=agents[1:],
+                continue_as_new_after_turns=1,
+            ),
             id=task_workflow_id(company_id, "ACME-900"),
             task_queue=queue,
         )
@@ -66,8 +72,9 @@ async def test_a_rate_limited_turn_waits_out_retry_after_durably(skipping_env: W
 
 
 async def test_a_rejected_model_call_fails_the_task_with_its_message(dev_env: WorkflowEnvironment) -> None:
-    rejected = ApplicationError("openai rejected the request (401): bad key", type="ProviderRejected",
-                                non_retryable=True)
+    rejected = ApplicationError(
+        "openai rejected the request (401): bad key", type="ProviderRejected", non_retryable=True
+    )
     model = ScriptedModel(failures={"ceo": [rejected]})
     async with stand_in_workers(dev_env.client, model) as queue:
         company = await start_company(dev_env.client, queue, org(reports=0))
