@@ -11,14 +11,13 @@ from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
 from paperclip.constants import task_workflow_id
-from paperclip.models import AgentSpec, CreateTaskInput, TaskInput, TaskStatus
+from paperclip.models import AgentSpec, CreateTaskInput, TaskStatus
 from paperclip.store import Store
 from paperclip.traces import Trace, TraceNotFound, build_trace, trace_to_markdown
-from tests.workflows.helpers import org, start_company
+from tests.workflows.helpers import company_id_of, org, start_company, start_task
 from tests.workflows.stand_ins import ScriptedModel, stand_in_workers
 from workers.main import build_workers
 from workflows.company import CompanyWorkflow
-from workflows.task import TaskWorkflow
 
 
 async def finished(client: Client, company_id: str, identifier: str) -> None:
@@ -98,20 +97,16 @@ async def test_a_trace_follows_the_continue_as_new_chain(dev_env: WorkflowEnviro
     client = dev_env.client
     async with stand_in_workers(client, ScriptedModel()) as queue:
         company = await start_company(client, queue, org(reports=1))
-        company_id = company.id.split(":", 1)[1]
+        company_id = company_id_of(company)
         agents = org(reports=1)
-        handle = await client.start_workflow(
-            TaskWorkflow.run,
-            TaskInput(
-                company_id=company_id,
-                identifier="ACME-50",
-                title="Plan",
-                agent=agents[0],
-                team=agents[1:],
-                continue_as_new_after_turns=1,
-            ),
-            id=task_workflow_id(company_id, "ACME-50"),
-            task_queue=queue,
+        handle = await start_task(
+            client,
+            queue,
+            company,
+            identifier="ACME-50",
+            agent=agents[0],
+            team=agents[1:],
+            continue_as_new_after_turns=1,
         )
         await client.get_workflow_handle(handle.id).result()
         trace = await build_trace(client, company_id, "ACME-50")

@@ -7,9 +7,10 @@ from collections.abc import Callable
 from temporalio.client import Client, WorkflowHandle
 from temporalio.service import RPCError
 
-from paperclip.constants import company_workflow_id
-from paperclip.models import AgentSpec, CompanyInput, CompanySnapshot, CompanySpec
+from paperclip.constants import company_workflow_id, task_workflow_id
+from paperclip.models import AgentSpec, CompanyInput, CompanySnapshot, CompanySpec, TaskInput, TaskResult
 from workflows.company import CompanyWorkflow
+from workflows.task import TaskWorkflow
 
 
 def org(*, reports: int = 2) -> list[AgentSpec]:
@@ -27,6 +28,30 @@ async def start_company(
         CompanyWorkflow.run,
         CompanyInput(spec=CompanySpec(id=company_id, name="Acme", prefix="ACME"), agents=agents, **input_fields),
         id=company_workflow_id(company_id),
+        task_queue=queue,
+    )
+
+
+def company_id_of(handle: WorkflowHandle[CompanyWorkflow, object]) -> str:
+    return handle.id.split(":", 1)[1]
+
+
+async def start_task(
+    client: Client,
+    queue: str,
+    company: WorkflowHandle[CompanyWorkflow, object],
+    *,
+    identifier: str,
+    agent: AgentSpec,
+    title: str = "Plan",
+    **input_fields: object,
+) -> WorkflowHandle[TaskWorkflow, TaskResult]:
+    """Start a task workflow directly (not dispatched by the company), reporting to `company`."""
+    company_id = company_id_of(company)
+    return await client.start_workflow(
+        TaskWorkflow.run,
+        TaskInput(company_id=company_id, identifier=identifier, title=title, agent=agent, **input_fields),
+        id=task_workflow_id(company_id, identifier),
         task_queue=queue,
     )
 

@@ -3,11 +3,9 @@
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
-from paperclip.constants import task_workflow_id
-from paperclip.models import AgentSpec, TaskInput, TaskStatus
-from tests.workflows.helpers import start_company
+from paperclip.models import AgentSpec, TaskStatus
+from tests.workflows.helpers import start_company, start_task
 from tests.workflows.stand_ins import ScriptedModel, stand_in_workers
-from workflows.task import TaskWorkflow
 
 
 async def history_bytes(client: Client, turns: int) -> tuple[int, int]:
@@ -15,18 +13,14 @@ async def history_bytes(client: Client, turns: int) -> tuple[int, int]:
     writer = AgentSpec(name="writer", max_turns=1000)
     async with stand_in_workers(client, ScriptedModel(talk_turns=turns)) as queue:
         company = await start_company(client, queue, [writer])
-        company_id = company.id.split(":", 1)[1]
-        handle = await client.start_workflow(
-            TaskWorkflow.run,
-            TaskInput(
-                company_id=company_id,
-                identifier="ACME-1",
-                title="Write the book",
-                brief="A long piece of work. " * 20,
-                agent=writer,
-            ),
-            id=task_workflow_id(company_id, "ACME-1"),
-            task_queue=queue,
+        handle = await start_task(
+            client,
+            queue,
+            company,
+            identifier="ACME-1",
+            title="Write the book",
+            agent=writer,
+            brief="A long piece of work. " * 20,
         )
         result = await handle.result()
     assert result.status is TaskStatus.DONE and result.turns == turns

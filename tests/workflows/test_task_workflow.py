@@ -7,7 +7,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from paperclip.constants import task_workflow_id
 from paperclip.models import CreateTaskInput, TaskInput, TaskStatus
-from tests.workflows.helpers import org, start_company, wait_for
+from tests.workflows.helpers import org, start_company, start_task, wait_for
 from tests.workflows.stand_ins import ScriptedModel, stand_in_workers
 from workflows.company import CompanyWorkflow
 from workflows.task import TaskWorkflow
@@ -19,19 +19,14 @@ async def test_children_survive_their_parent_task_continuing_as_new(dev_env: Wor
     async with stand_in_workers(client, model) as queue:
         company = await start_company(client, queue, org(reports=2))
         agents = org(reports=2)
-        company_id = company.id.split(":", 1)[1]
-        parent = await client.start_workflow(
-            TaskWorkflow.run,
-            TaskInput(
-                company_id=company_id,
-                identifier="ACME-900",
-                title="Plan",
-                agent=agents[0],
-                team=agents[1:],
-                continue_as_new_after_turns=1,
-            ),
-            id=task_workflow_id(company_id, "ACME-900"),
-            task_queue=queue,
+        parent = await start_task(
+            client,
+            queue,
+            company,
+            identifier="ACME-900",
+            agent=agents[0],
+            team=agents[1:],
+            continue_as_new_after_turns=1,
         )
         first_run = (await parent.describe()).run_id
         # Both children are running (held by the gate) while the parent continues-as-new.
