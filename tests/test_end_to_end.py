@@ -15,7 +15,7 @@ import pytest
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
-from paperclip.constants import company_workflow_id
+from paperclip.constants import company_workflow_id, task_workflow_id
 from paperclip.models import AgentSpec, CompanyInput, CompanySpec, CreateTaskInput, ModelConfig, Provider, TaskStatus
 from paperclip.store import Store
 from tests.fakes import FakeModelServer
@@ -106,7 +106,9 @@ async def test_company_delegates_down_the_chart_and_finishes(
     provider: Provider,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setenv("PAPERCLIP_TEST_KEY", model_server.openai_key)
+    secret = f"sk-secret-{uuid.uuid4().hex}"
+    model_server.openai_key = model_server.anthropic_key = secret
+    monkeypatch.setenv("PAPERCLIP_TEST_KEY", secret)
     async with in_process_workers(dev_env.client, store) as queue:
         company_id, company = await start_company(dev_env.client, queue, company_of(model_server, provider))
         await company.execute_update(
@@ -115,6 +117,11 @@ async def test_company_delegates_down_the_chart_and_finishes(
         snap = await wait_for(company, all_done(3))
         await asyncio.sleep(0.3)  # the last store batch
 
+    # The credential was used (the server accepts only it) and is nowhere in Temporal history.
+    for workflow_id in [company.id] + [task_workflow_id(company_id, t.identifier) for t in snap.tasks]:
+        history = await dev_env.client.get_workflow_handle(workflow_id).fetch_history()
+        raw = b"".join(event.SerializeToString() for event in history.events)  # payloads undecoded
+        assert b"ACME-1" in raw and secret.encode() not in raw
     tasks = {t.identifier: t for t in snap.tasks}
     assert {t.status for t in tasks.values()} == {TaskStatus.DONE}
     assert {tasks["ACME-1.1"].assignee, tasks["ACME-1.2"].assignee} == {"cto", "cmo"}
