@@ -46,6 +46,7 @@ def ui_command(settings: Settings) -> list[str]:
         "--browser.gatherUsageStats", "false",
         "--server.port", str(settings.ui_port),
         "--server.address", settings.host,
+        "--client.toolbarMode", "viewer",
     ]  # fmt: skip
 
 
