@@ -65,7 +65,7 @@ def demo_company(environ: Mapping[str, str] | None = None) -> DemoCompany:
             ),
             AgentSpec(
                 name="cto",
-                role="engineer",
+                role="cto",
                 title="Chief Technology Officer",
                 capabilities="Robot software and hardware design, technical plans, estimates and risks.",
                 system_prompt="You are the CTO of Acme Robotics. Produce concrete, realistic technical plans.",
@@ -74,7 +74,7 @@ def demo_company(environ: Mapping[str, str] | None = None) -> DemoCompany:
             ),
             AgentSpec(
                 name="cmo",
-                role="marketer",
+                role="cmo",
                 title="Chief Marketing Officer",
                 capabilities="Positioning, launch plans, copywriting and customer research.",
                 system_prompt="You are the CMO of Acme Robotics. Write crisp, honest marketing material.",

@@ -90,10 +90,63 @@ def check_transition(old: TaskStatus, new: TaskStatus) -> None:
         raise InvalidTransition(f"task status cannot go from {old} to {new}")
 
 
+class Role(StrEnum):
+    """What an agent is for; other agents read it (with `capabilities`) when delegating."""
+
+    CEO = "ceo"
+    CTO = "cto"
+    CMO = "cmo"
+    CFO = "cfo"
+    ENGINEER = "engineer"
+    DESIGNER = "designer"
+    PM = "pm"
+    QA = "qa"
+    DEVOPS = "devops"
+    RESEARCHER = "researcher"
+    REVIEWER = "reviewer"
+    GENERAL = "general"
+
+
 class AgentStatus(StrEnum):
+    """An agent's lifecycle: `idle` and `running` follow its tasks; the rest are set by people,
+    the board's decisions or failures."""
+
+    PENDING_APPROVAL = "pending_approval"
+    """Hired by an agent in a company that requires the board's approval; does no work yet."""
     ACTIVE = "active"
+    """Hired (or resumed) and available."""
+    IDLE = "idle"
+    """Available, with no task running."""
+    RUNNING = "running"
+    """At least one of its tasks is running."""
     PAUSED = "paused"
+    """Holds before its next turn until resumed."""
+    ERROR = "error"
+    """Its last task failed for good; available again once resumed."""
     TERMINATED = "terminated"
+
+    @property
+    def is_available(self) -> bool:
+        """Takes new work (dispatch starts its queued tasks)."""
+        return self in (AgentStatus.ACTIVE, AgentStatus.IDLE, AgentStatus.RUNNING)
+
+
+_WORKING = frozenset({AgentStatus.ACTIVE, AgentStatus.IDLE, AgentStatus.RUNNING})
+AGENT_TRANSITIONS: dict[AgentStatus, frozenset[AgentStatus]] = {
+    AgentStatus.PENDING_APPROVAL: frozenset({AgentStatus.ACTIVE, AgentStatus.TERMINATED}),
+    AgentStatus.ACTIVE: _WORKING | {AgentStatus.PAUSED, AgentStatus.ERROR, AgentStatus.TERMINATED},
+    AgentStatus.IDLE: _WORKING | {AgentStatus.PAUSED, AgentStatus.ERROR, AgentStatus.TERMINATED},
+    AgentStatus.RUNNING: _WORKING | {AgentStatus.PAUSED, AgentStatus.ERROR, AgentStatus.TERMINATED},
+    AgentStatus.PAUSED: frozenset({AgentStatus.ACTIVE, AgentStatus.TERMINATED}),
+    AgentStatus.ERROR: frozenset({AgentStatus.ACTIVE, AgentStatus.PAUSED, AgentStatus.TERMINATED}),
+    AgentStatus.TERMINATED: frozenset(),
+}
+
+
+def check_agent_transition(old: AgentStatus, new: AgentStatus) -> None:
+    """Raise `InvalidTransition` unless `old → new` is allowed (a no-op change is allowed)."""
+    if old != new and new not in AGENT_TRANSITIONS[old]:
+        raise InvalidTransition(f"agent status cannot go from {old} to {new}")
 
 
 # --------------------------------------------------------------------------- specs
@@ -118,18 +171,48 @@ class ModelConfig(BaseModel):
         return self.provider is Provider.SIMULATED
 
 
+class HeartbeatPolicy(BaseModel):
+    """When an agent wakes on its own. A wake first checks, without any model call, whether
+    there is work; with none it spends nothing."""
+
+    interval_seconds: int | None = Field(default=None, ge=60)
+    """Periodic wake; None: no periodic wake."""
+    wake_on_assignment: bool = True
+    wake_on_comment: bool = True
+
+
+class Budget(BaseModel):
+    """A monthly cap (UTC calendar month) in USD or tokens; None: no cap of that kind."""
+
+    monthly_usd: float | None = Field(default=None, ge=0)
+    monthly_tokens: int | None = Field(default=None, ge=0)
+
+
+class Permissions(BaseModel):
+    can_hire: bool = False
+    """May call `hire_agent` (from a template)."""
+
+
 class AgentSpec(BaseModel):
     """An agent as hired: who it is, what it runs on, whom it reports to."""
 
     name: str
-    role: str = "general"
+    role: Role = Role.GENERAL
     title: str = ""
     capabilities: str = ""
+    """Free text other agents read when choosing whom to delegate to."""
     system_prompt: str = ""
     model: ModelConfig = Field(default_factory=ModelConfig)
     reports_to: str | None = None
     max_turns: int = Field(default=20, ge=1, le=10_000)
     max_concurrent_runs: int = Field(default=4, ge=1, le=500)
+    tools: list[str] | None = None
+    """Tools it may use beyond the standard ones; None: the standard set."""
+    heartbeat: HeartbeatPolicy = Field(default_factory=HeartbeatPolicy)
+    budget: Budget = Field(default_factory=Budget)
+    permissions: Permissions = Field(default_factory=Permissions)
+    template: str | None = None
+    """The template it was hired from, if any."""
 
     @field_validator("name")
     @classmethod
@@ -141,7 +224,7 @@ class AgentBrief(BaseModel):
     """What a delegator sees of a report: enough to choose whom to give work to."""
 
     name: str
-    role: str
+    role: Role
     title: str
     capabilities: str
 

@@ -329,7 +329,7 @@ class CompanyWorkflow:
             if len(picked) >= room:
                 break
             agent = self.state.agents[task.assignee]
-            if agent.status is AgentStatus.ACTIVE and running[task.assignee] < agent.spec.max_concurrent_runs:
+            if agent.status.is_available and running[task.assignee] < agent.spec.max_concurrent_runs:
                 running[task.assignee] += 1
                 picked.append(task)
         return picked

@@ -8,7 +8,7 @@ from paperclip.tools import tools_for
 
 TEAM = [
     AgentSpec(name="eng", role="engineer", reports_to="ceo"),
-    AgentSpec(name="qa", role="tester", reports_to="ceo"),
+    AgentSpec(name="qa", role="qa", reports_to="ceo"),
 ]
 SESSION = SessionRef(company_id="acme", task="ACME-1", agent="ceo")
 ASSIGNMENT = Message(role="user", author="board", content="Task ACME-1: Build a landing page\nMake it fast.")

@@ -56,8 +56,8 @@ async def test_streamed_tool_calls_usage_and_cost_are_what_the_server_sent(serve
         },
         {
             "agent": "qa",
-            "title": "tester part of: Build a landing page",
-            "brief": "Do the tester part of this task and report the result: Build a landing page",
+            "title": "qa part of: Build a landing page",
+            "brief": "Do the qa part of this task and report the result: Build a landing page",
         },
     ]
     assert len({c.id for c in result.reply.tool_calls}) == 2

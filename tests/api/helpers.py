@@ -16,8 +16,8 @@ def company_body(**fields: Any) -> dict[str, Any]:
         "prefix": "ACME",
         "agents": [
             {"name": "ceo", "role": "ceo", "title": "Chief Executive"},
-            {"name": "cto", "role": "engineering", "reports_to": "ceo"},
-            {"name": "cmo", "role": "marketing", "reports_to": "ceo"},
+            {"name": "cto", "role": "cto", "reports_to": "ceo"},
+            {"name": "cmo", "role": "cmo", "reports_to": "ceo"},
         ],
     }
     body.update(fields)
