@@ -365,6 +365,8 @@ class TaskRecord(BaseModel):
     cost_usd: float = 0.0
     created_at: datetime
     updated_at: datetime
+    routine: str | None = None
+    """The routine that created it, if any."""
 
 
 class CostEvent(BaseModel):
@@ -417,6 +419,8 @@ class CompanyState(BaseModel):
     usage: Usage = Field(default_factory=Usage)
     cost_usd: float = 0.0
     archived: bool = False
+    routine_fires: dict[str, str] = Field(default_factory=dict)
+    """The last scheduled run seen per routine (signals are at-least-once)."""
     generation: int = 0
     """How many times the company has continued-as-new."""
 
@@ -450,6 +454,17 @@ class CreateTasksInput(BaseModel):
     """Several tasks in one update (an import, a fan-out): one round trip, one workflow task."""
 
     tasks: list[CreateTaskInput] = Field(min_length=1, max_length=500)
+
+
+class RoutineFire(BaseModel):
+    """Signal from a routine's scheduled run to its company: create the routine's task now."""
+
+    fire_id: str
+    """The scheduled run's workflow id: a repeat of the same run is dropped."""
+    routine: str
+    task: CreateTaskInput
+    skip_if_open: bool = True
+    """Overlap policy: no new task while the routine's last one is still open."""
 
 
 class CompanySnapshot(BaseModel):

@@ -29,6 +29,7 @@ with workflow.unsafe.imports_passed_through():
         HireAgentInput,
         InvalidTransition,
         RecordInput,
+        RoutineFire,
         TaskEvent,
         TaskInput,
         TaskRecord,
@@ -140,7 +141,7 @@ class CompanyWorkflow:
         if agent.status is AgentStatus.TERMINATED:
             raise _reject(f"agent '{input.assignee}' is terminated")
 
-    def _queue_task(self, input: CreateTaskInput) -> TaskRecord:
+    def _queue_task(self, input: CreateTaskInput, *, actor: str = "board") -> TaskRecord:
         self.state.counter += 1
         now = workflow.now()
         record = TaskRecord(
@@ -158,7 +159,7 @@ class CompanyWorkflow:
         self._dirty.add(record.identifier)
         self._log(
             "task.created",
-            actor="board",
+            actor=actor,
             task=record.identifier,
             agent=record.assignee,
             summary=f"{record.identifier} '{record.title}' assigned to {record.assignee} ({record.priority})",
@@ -239,6 +240,33 @@ class CompanyWorkflow:
             agent=record.assignee,
             summary=f"{record.identifier} {record.status}: {(event.summary or '')[:200]}",
         )
+
+    @workflow.signal
+    def routine_fired(self, fire: RoutineFire) -> None:
+        """A routine's schedule fired: queue its task, unless its last one is still open."""
+        if self.state.routine_fires.get(fire.routine) == fire.fire_id:
+            return  # a repeat
+        self.state.routine_fires[fire.routine] = fire.fire_id
+        self._handled += 1
+        still_open = next(
+            (t for t in self.state.tasks.values() if t.routine == fire.routine and not t.status.is_terminal), None
+        )
+        if fire.skip_if_open and still_open is not None:
+            self._log(
+                "routine.skipped",
+                actor="system",
+                task=still_open.identifier,
+                summary=f"routine {fire.routine}: {still_open.identifier} is still {still_open.status}; skipped",
+            )
+            return
+        try:
+            self._check_open()
+            self._check_task(fire.task)
+        except ApplicationError as err:
+            self._log("routine.failed", actor="system", summary=f"routine {fire.routine}: {err.message}")
+            return
+        record = self._queue_task(fire.task, actor=f"routine:{fire.routine}")
+        record.routine = fire.routine
 
     @workflow.query
     def snapshot(self) -> CompanySnapshot:
