@@ -252,14 +252,39 @@ class Store:
                 where=lambda proposed: tasks.c.updated_at <= proposed.updated_at,
             )
 
-    def list_activity(self, company_id: str, *, after: int = 0, limit: int = 100) -> list[tuple[int, ActivityEntry]]:
-        """Activity entries with a cursor greater than `after`, oldest first, as (cursor, entry)."""
-        query = (
-            sa.select(activity_log)
-            .where(activity_log.c.company_id == company_id, activity_log.c.seq > after)
-            .order_by(activity_log.c.seq)
-            .limit(limit)
-        )
+    def list_activity(
+        self,
+        company_id: str,
+        *,
+        after: int = 0,
+        before: int | None = None,
+        limit: int = 100,
+        kind: str | None = None,
+        actor: str | None = None,
+        agent: str | None = None,
+        task: str | None = None,
+        newest_first: bool = False,
+    ) -> list[tuple[int, ActivityEntry]]:
+        """Activity entries with a cursor greater than `after` (and less than `before`), as
+        (cursor, entry), oldest first (newest first with `newest_first`).
+
+        Args:
+            kind: only this kind (`task.created`), or a family with a trailing `.*` (`task.*`).
+            actor: only entries by this actor (`board`, `system`, an agent, `routine:<name>`).
+            agent: only entries about this agent.
+            task: only entries about this task.
+        """
+        c = activity_log.c
+        query = sa.select(activity_log).where(c.company_id == company_id, c.seq > after)
+        if before is not None:
+            query = query.where(c.seq < before)
+        if kind is not None:
+            family = kind.endswith(".*")
+            query = query.where(c.kind.startswith(kind[:-1], autoescape=True) if family else c.kind == kind)
+        for column, value in ((c.actor, actor), (c.agent, agent), (c.task, task)):
+            if value is not None:
+                query = query.where(column == value)
+        query = query.order_by(c.seq.desc() if newest_first else c.seq).limit(limit)
         with self.engine.connect() as conn:
             return [(row["seq"], _activity(row)) for row in conn.execute(query).mappings()]
 

@@ -83,10 +83,12 @@ tasks = sa.Table(
     sa.Column("cost_usd", sa.Float, nullable=False, default=0.0),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Column("routine", sa.String(63), nullable=True),
     sa.Index(None, "company_id", "status"),
     sa.Index(None, "company_id", "assignee"),
     sa.Index(None, "company_id", "parent"),
     sa.Index(None, "company_id", "created_at"),
+    sa.Index(None, "company_id", "routine"),
 )
 
 messages = sa.Table(
