@@ -419,6 +419,8 @@ class CompanyState(BaseModel):
     usage: Usage = Field(default_factory=Usage)
     cost_usd: float = 0.0
     archived: bool = False
+    paused: bool = False
+    """Paused by the board: nothing is dispatched and every task holds before its next turn."""
     routine_fires: dict[str, str] = Field(default_factory=dict)
     """The last scheduled run seen per routine (signals are at-least-once)."""
     generation: int = 0
@@ -517,6 +519,13 @@ class TaskCarry(BaseModel):
     child_counter: int = 0
     usage: Usage = Field(default_factory=Usage)
     cost_usd: float = 0.0
+    held: bool = False
+    """Holding before the next turn (its agent or the company is paused)."""
+    cancel: "CancelTask | None" = None
+    """Set when a cancellation arrived: the task stops and cancels its subtree."""
+    comments_waiting: int = 0
+    """Comments not yet given to the agent: they wake a blocked task."""
+    seen_comments: list[str] = Field(default_factory=list)
 
 
 class TaskInput(BaseModel):
@@ -553,3 +562,77 @@ class ChildFinished(BaseModel):
     assignee: str
     status: TaskStatus
     result: str | None
+
+
+# --------------------------------------------------------------------------- governance and chat
+
+
+class AgentActionInput(BaseModel):
+    """Pause, resume or terminate an agent."""
+
+    agent: str
+    reason: str = Field(default="", max_length=2_000)
+    actor: str = "board"
+
+
+class TaskActionInput(BaseModel):
+    """Cancel a task (with its subtree)."""
+
+    identifier: str
+    reason: str = Field(default="", max_length=2_000)
+    actor: str = "board"
+
+
+class ReassignTaskInput(BaseModel):
+    """Hand a task to another agent: it carries on from the conversation so far."""
+
+    identifier: str
+    assignee: str
+    actor: str = "board"
+
+
+class CompanyActionInput(BaseModel):
+    """Pause, resume or archive the company."""
+
+    reason: str = Field(default="", max_length=2_000)
+    actor: str = "board"
+
+
+class CommentInput(BaseModel):
+    """A comment on a task, from a person or an agent; `@name` mentions wake that agent."""
+
+    identifier: str
+    body: str = Field(min_length=1, max_length=20_000)
+    author: str = "board"
+
+
+class Comment(BaseModel):
+    """Signal to a task: a comment for the agent's next turn."""
+
+    id: str
+    author: str
+    body: str
+
+
+class Hold(BaseModel):
+    """Signal to a task: hold before the next turn (agent or company paused), or go on."""
+
+    held: bool
+    reason: str = ""
+
+
+class CancelTask(BaseModel):
+    """Signal to a task: stop, and cancel the subtasks it delegated."""
+
+    reason: str = ""
+    actor: str = "board"
+
+
+class Reassign(BaseModel):
+    """Signal to a task: from the next turn on, this agent (with its team) works on it."""
+
+    agent: AgentSpec
+    team: list[AgentSpec] = Field(default_factory=list)
+
+
+TaskCarry.model_rebuild()

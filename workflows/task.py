@@ -12,7 +12,7 @@ from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy, SearchAttributePair, TypedSearchAttributes
-from temporalio.exceptions import ActivityError
+from temporalio.exceptions import ActivityError, FailureError
 from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
@@ -26,10 +26,14 @@ with workflow.unsafe.imports_passed_through():
     )
     from paperclip.models import (
         AgentSpec,
+        CancelTask,
         ChildFinished,
+        Comment,
+        Hold,
         Message,
         ModelTurnInput,
         ModelTurnResult,
+        Reassign,
         SessionRef,
         TaskCarry,
         TaskEvent,
@@ -49,6 +53,11 @@ MODEL_TURN_ATTEMPTS = 10
 USAGE_REPORT_INTERVAL = timedelta(seconds=2)
 """How often a working task tells the company its usage between status changes: a signal per
 turn would cost a workflow task per turn on both sides."""
+
+SUBTREE_CANCEL_WAIT = timedelta(minutes=10)
+"""How long a cancelled task waits for its subtasks to confirm before it ends anyway."""
+SEEN_COMMENTS = 100
+"""Comment ids remembered to drop repeats (signals are at-least-once)."""
 
 MAX_DELEGATION_DEPTH = 5
 """A subtask of a subtask … at most this deep: delegation loops end."""
@@ -111,6 +120,43 @@ class TaskWorkflow:
             )
         )
 
+    @workflow.signal
+    def comment(self, comment: Comment) -> None:
+        """A person or an agent commented: the comment is the next turn's input, and wakes a
+        blocked task."""
+        if comment.id in self.carry.seen_comments:
+            return
+        self.carry.seen_comments = [*self.carry.seen_comments[-(SEEN_COMMENTS - 1) :], comment.id]
+        self.carry.pending.append(
+            Message(role="user", author=comment.author, content=f"Comment from {comment.author}: {comment.body}")
+        )
+        self.carry.comments_waiting += 1
+
+    @workflow.signal
+    def hold(self, hold: Hold) -> None:
+        """Hold before the next turn (the agent or the company is paused), or go on."""
+        self.carry.held = hold.held
+
+    @workflow.signal
+    def cancel(self, cancel: CancelTask) -> None:
+        """Stop: an in-flight model call is cancelled, and so are the subtasks."""
+        if self.carry.cancel is None:
+            self.carry.cancel = cancel
+
+    @workflow.signal
+    def reassign(self, reassign: Reassign) -> None:
+        """From the next turn on another agent works on this task, with the conversation so far."""
+        previous = self.input.agent.name
+        self.input = self.input.model_copy(update={"agent": reassign.agent, "team": reassign.team})
+        self.carry.pending.append(
+            Message(
+                role="user",
+                author="board",
+                content=f"Task {self.input.identifier} was reassigned from {previous} to you, "
+                f"{reassign.agent.name}. Carry on from the conversation so far.\n\n{self._assignment()}",
+            )
+        )
+
     @workflow.query
     def status(self) -> TaskStatus:
         return self.carry.status
@@ -127,22 +173,41 @@ class TaskWorkflow:
             if self._should_continue_as_new():
                 await workflow.wait_condition(workflow.all_handlers_finished)
                 await self._drain_signal()
-                workflow.continue_as_new(input.model_copy(update={"carry": self.carry}))
+                workflow.continue_as_new(self.input.model_copy(update={"carry": self.carry}))
+            if self.carry.cancel is not None:
+                return await self._cancelled(self.carry.cancel)
+            if self.carry.held:
+                await workflow.wait_condition(lambda: not self.carry.held or self.carry.cancel is not None)
+                continue
             if self.carry.status is TaskStatus.BLOCKED:
-                await workflow.wait_condition(lambda: not self.carry.open_children or self._should_continue_as_new())
-                if self.carry.open_children:
-                    continue  # history is long: continue-as-new while the children work
+                await workflow.wait_condition(
+                    lambda: (
+                        not self.carry.open_children
+                        or self.carry.comments_waiting > 0
+                        or self.carry.cancel is not None
+                        or self.carry.held
+                        or self._should_continue_as_new()
+                    )
+                )
+                if self.carry.open_children and not self.carry.comments_waiting:
+                    continue  # cancelled, held, or history is long: continue-as-new while the children work
+                if self.carry.cancel is not None or self.carry.held:
+                    continue
                 await self._set_status(TaskStatus.RUNNING)
-            if self.carry.turn >= input.agent.max_turns:
+            if self.carry.turn >= self.input.agent.max_turns:
                 return await self._finish(
-                    TaskStatus.FAILED, f"stopped after {input.agent.max_turns} turns without completing"
+                    TaskStatus.FAILED, f"stopped after {self.input.agent.max_turns} turns without completing"
                 )
             try:
                 reply = await self._turn()
             except ActivityError as err:
+                if self.carry.cancel is not None:
+                    continue
                 cause = err.cause
                 message = str(cause) if cause is not None else str(err)
                 return await self._finish(TaskStatus.FAILED, f"model call failed: {message}")
+            if reply is None:
+                continue  # cancelled during the call
             if self._result is not None:
                 return await self._finish(TaskStatus.DONE, self._result)
             if self.carry.open_children:
@@ -150,19 +215,39 @@ class TaskWorkflow:
             elif not reply.tool_calls:
                 return await self._finish(TaskStatus.DONE, reply.content)
 
+    async def _cancelled(self, cancel: CancelTask) -> TaskResult:
+        """Cancel the subtasks, wait (bounded) for them to report, then end as cancelled."""
+        handles = [
+            workflow.get_external_workflow_handle(task_workflow_id(self.input.company_id, child))
+            for child in self.carry.open_children
+        ]
+        await asyncio.gather(
+            *(h.signal(TaskWorkflow.cancel, CancelTask(reason=cancel.reason, actor=cancel.actor)) for h in handles)
+        )
+        try:
+            await workflow.wait_condition(lambda: not self.carry.open_children, timeout=SUBTREE_CANCEL_WAIT)
+        except TimeoutError:
+            workflow.logger.warning("subtasks %s did not confirm cancellation", list(self.carry.open_children))
+        reason = f": {cancel.reason}" if cancel.reason else ""
+        return await self._finish(TaskStatus.CANCELLED, f"cancelled by {cancel.actor}{reason}")
+
     def _should_continue_as_new(self) -> bool:
         limit = self.input.continue_as_new_after_turns
         if limit is not None and self._turns_this_run >= limit:
             return True
         return workflow.info().is_continue_as_new_suggested()
 
-    async def _turn(self) -> Message:
-        """One model call, then act on its tool calls; the tool results become the next input."""
+    async def _turn(self) -> Message | None:
+        """One model call, then act on its tool calls; the tool results become the next input.
+
+        Returns None when a cancellation arrived during the call (the call is cancelled too).
+        """
         agent = self.input.agent
         self.carry.turn += 1
         self._turns_this_run += 1
         sent, self.carry.pending = self.carry.pending, []
-        result: ModelTurnResult = await workflow.execute_activity(
+        self.carry.comments_waiting = 0
+        call = workflow.start_activity(
             "model_turn",
             ModelTurnInput(
                 session=SessionRef(company_id=self.input.company_id, task=self.input.identifier, agent=agent.name),
@@ -179,6 +264,15 @@ class TaskWorkflow:
             # A provider that keeps failing should fail the turn, not retry for ever.
             retry_policy=RetryPolicy(maximum_attempts=MODEL_TURN_ATTEMPTS, maximum_interval=timedelta(minutes=1)),
         )
+        await workflow.wait_condition(lambda: call.done() or self.carry.cancel is not None)
+        if not call.done():
+            call.cancel()
+            try:
+                await call
+            except (ActivityError, asyncio.CancelledError):
+                pass
+            return None
+        result: ModelTurnResult = call.result()
         self.carry.usage = self.carry.usage + result.usage
         self.carry.cost_usd += result.cost_usd or 0.0
         if workflow.now() - self._last_report >= USAGE_REPORT_INTERVAL:
@@ -293,14 +387,19 @@ class TaskWorkflow:
         # already completed.
         await self._emit("finished", status=status, record=self._record(), summary=result or "")
         if self.input.parent is not None:
-            await workflow.get_external_workflow_handle(
-                task_workflow_id(self.input.company_id, self.input.parent)
-            ).signal(
-                TaskWorkflow.child_finished,
-                ChildFinished(
-                    identifier=self.input.identifier, assignee=self.input.agent.name, status=status, result=result
-                ),
-            )
+            try:
+                await workflow.get_external_workflow_handle(
+                    task_workflow_id(self.input.company_id, self.input.parent)
+                ).signal(
+                    TaskWorkflow.child_finished,
+                    ChildFinished(
+                        identifier=self.input.identifier, assignee=self.input.agent.name, status=status, result=result
+                    ),
+                )
+            except FailureError as err:  # the parent ended without waiting (a bounded cancel wait)
+                workflow.logger.warning(
+                    "could not tell %s that %s ended: %s", self.input.parent, self.input.identifier, err
+                )
         return TaskResult(
             identifier=self.input.identifier,
             status=status,
