@@ -40,3 +40,7 @@ def company_workflow_id(company_id: str) -> str:
 
 def task_workflow_id(company_id: str, identifier: str) -> str:
     return f"task:{company_id}:{identifier}"
+
+
+def routine_schedule_id(company_id: str, name: str) -> str:
+    return f"routine:{company_id}:{name}"

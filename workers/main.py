@@ -19,11 +19,12 @@ from paperclip.settings import Settings
 from paperclip.store import Store
 from paperclip.temporal import connect
 from workflows.company import CompanyWorkflow
+from workflows.routine import RoutineWorkflow
 from workflows.task import TaskWorkflow
 
 log = logging.getLogger("paperclip.worker")
 
-WORKFLOWS: Sequence[type] = (CompanyWorkflow, TaskWorkflow)
+WORKFLOWS: Sequence[type] = (CompanyWorkflow, TaskWorkflow, RoutineWorkflow)
 
 
 def build_workers(

@@ -1,0 +1,69 @@
+"""`GET /api/companies/{company}/org`: the org chart as a tree, from the live snapshot."""
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
+from api import services
+from api.deps import ClientDep
+from paperclip.models import AgentState, AgentStatus, Role
+
+router = APIRouter(prefix="/companies/{company}", tags=["org"])
+
+
+class OrgNode(BaseModel):
+    """An agent and, nested, the agents who report to it (in hiring order)."""
+
+    name: str
+    role: Role
+    title: str
+    status: AgentStatus
+    capabilities: str
+    model: str
+    """`provider/model`."""
+    simulated: bool
+    running: int
+    cost_usd: float
+    reports: list["OrgNode"] = Field(default_factory=list)
+
+
+class OrgChart(BaseModel):
+    company_id: str
+    data: list[OrgNode]
+    """The roots: the CEO first, then any agent who reports to nobody."""
+    count: int
+    """Agents in the chart."""
+
+
+def org_tree(agents: list[AgentState]) -> list[OrgNode]:
+    """The chart's roots with their reports nested. An agent whose manager is missing is a root."""
+    names = {a.spec.name for a in agents}
+    reports: dict[str | None, list[AgentState]] = {}
+    for agent in agents:
+        manager = agent.spec.reports_to if agent.spec.reports_to in names else None
+        reports.setdefault(manager, []).append(agent)
+
+    def node(agent: AgentState, seen: frozenset[str]) -> OrgNode:
+        model = agent.spec.model
+        below = [a for a in reports.get(agent.spec.name, []) if a.spec.name not in seen]
+        return OrgNode(
+            name=agent.spec.name,
+            role=agent.spec.role,
+            title=agent.spec.title,
+            status=agent.status,
+            capabilities=agent.spec.capabilities,
+            model=f"{model.provider}/{model.model}",
+            simulated=model.is_simulated,
+            running=agent.running,
+            cost_usd=agent.cost_usd,
+            reports=[node(a, seen | {a.spec.name}) for a in below],
+        )
+
+    roots = sorted(reports.get(None, []), key=lambda a: a.spec.role is not Role.CEO)  # stable: hiring order
+    return [node(a, frozenset({a.spec.name})) for a in roots]
+
+
+@router.get("/org", response_model=OrgChart)
+async def get_org(company: str, client: ClientDep) -> OrgChart:
+    """Who reports to whom, with each agent's status, model and spend."""
+    snapshot = await services.get_snapshot(client=client, company_id=company)
+    return OrgChart(company_id=snapshot.spec.id, data=org_tree(snapshot.agents), count=len(snapshot.agents))

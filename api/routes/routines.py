@@ -1,0 +1,90 @@
+"""Routines: recurring work as Temporal Schedules that give an agent a task."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from fastapi import APIRouter, Response, status
+from pydantic import BaseModel
+
+from api import services
+from api.deps import ClientDep, ContextDep, StoreDep
+from api.errors import ApiError
+from paperclip import routines
+from paperclip.models import AgentStatus
+from paperclip.routines import RoutineError, RoutineInfo, RoutineSpec
+
+router = APIRouter(prefix="/companies/{company}/routines", tags=["routines"])
+
+_STATUS = {"invalid": (400, "invalid_input"), "not_found": (404, "not_found"), "conflict": (409, "conflict")}
+
+
+class RoutineList(BaseModel):
+    data: list[RoutineInfo]
+    count: int
+
+
+@contextmanager
+def _answering_routine_errors() -> Iterator[None]:
+    try:
+        yield
+    except RoutineError as err:
+        code, name = _STATUS[err.kind]
+        raise ApiError(code, name, str(err)) from None
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=RoutineInfo)
+async def create_routine(
+    company: str, body: RoutineSpec, client: ClientDep, store: StoreDep, context: ContextDep
+) -> RoutineInfo:
+    """Create a routine; 400 for an unknown agent or a timing Temporal refuses, 409 for a taken name."""
+    await services.require_company(store=store, company_id=company)
+    snapshot = await services.get_snapshot(client=client, company_id=company)
+    agent = next((a for a in snapshot.agents if a.spec.name == body.agent), None)
+    if agent is None:
+        raise ApiError(400, "invalid_input", f"unknown agent '{body.agent}' in company '{company}'")
+    if agent.status is AgentStatus.TERMINATED:
+        raise ApiError(400, "invalid_input", f"agent '{body.agent}' is terminated")
+    with _answering_routine_errors():
+        return await routines.create_routine(client, company_id=company, spec=body, task_queue=context.task_queue)
+
+
+@router.get("", response_model=RoutineList)
+async def list_routines(company: str, client: ClientDep, store: StoreDep) -> RoutineList:
+    """The company's routines with their next runs and latest actions (eventually consistent)."""
+    await services.require_company(store=store, company_id=company)
+    found = await routines.list_routines(client, company_id=company)
+    return RoutineList(data=found, count=len(found))
+
+
+@router.get("/{name}", response_model=RoutineInfo)
+async def get_routine(company: str, name: str, client: ClientDep) -> RoutineInfo:
+    with _answering_routine_errors():
+        return await routines.get_routine(client, company_id=company, name=name)
+
+
+@router.post("/{name}/pause", response_model=RoutineInfo)
+async def pause_routine(company: str, name: str, client: ClientDep) -> RoutineInfo:
+    """Stop firing until resumed (a trigger still runs it)."""
+    with _answering_routine_errors():
+        return await routines.pause_routine(client, company_id=company, name=name)
+
+
+@router.post("/{name}/resume", response_model=RoutineInfo)
+async def resume_routine(company: str, name: str, client: ClientDep) -> RoutineInfo:
+    with _answering_routine_errors():
+        return await routines.resume_routine(client, company_id=company, name=name)
+
+
+@router.post("/{name}/trigger", status_code=status.HTTP_202_ACCEPTED, response_model=RoutineInfo)
+async def trigger_routine(company: str, name: str, client: ClientDep) -> RoutineInfo:
+    """Fire now; the company still skips it while the routine's last task is open."""
+    with _answering_routine_errors():
+        return await routines.trigger_routine(client, company_id=company, name=name)
+
+
+@router.delete("/{name}", status_code=status.HTTP_204_NO_CONTENT, response_class=Response)
+async def delete_routine(company: str, name: str, client: ClientDep) -> Response:
+    """Delete the routine; the tasks it created stay."""
+    with _answering_routine_errors():
+        await routines.delete_routine(client, company_id=company, name=name)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

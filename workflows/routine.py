@@ -1,0 +1,28 @@
+"""`RoutineWorkflow`: one scheduled run of a routine.
+
+A routine's Temporal Schedule starts this workflow at each fire time; it tells the company by
+signal and completes. The company decides (queue the task, or skip while the routine's last task
+is open), so a run holds no state and costs one workflow task.
+"""
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from paperclip.constants import company_workflow_id
+    from paperclip.models import RoutineFire
+    from paperclip.routines import ROUTINE_WORKFLOW, RoutineInput, RoutineRunResult
+    from workflows.company import CompanyWorkflow
+
+
+@workflow.defn(name=ROUTINE_WORKFLOW)
+class RoutineWorkflow:
+    @workflow.run
+    async def run(self, input: RoutineInput) -> RoutineRunResult:
+        # The schedule appends the scheduled time to the workflow id, so it names this fire.
+        fire_id = workflow.info().workflow_id
+        company = workflow.get_external_workflow_handle_for(CompanyWorkflow.run, company_workflow_id(input.company_id))
+        await company.signal(
+            CompanyWorkflow.routine_fired,
+            RoutineFire(fire_id=fire_id, routine=input.routine, task=input.task, skip_if_open=input.skip_if_open),
+        )
+        return RoutineRunResult(fire_id=fire_id)
