@@ -32,6 +32,8 @@ class CompanyCreate(BaseModel):
     mission: str = Field(default="", max_length=10_000)
     prefix: str | None = None
     agents: list[AgentSpec] = Field(default_factory=list, max_length=500)
+    template: str | None = None
+    """A company template to found it from: its mission, prefix and agents, unless given here."""
 
     @field_validator("id")
     @classmethod
@@ -63,6 +65,8 @@ class CompanyCreated(CompanyPublic):
     """The answer to founding a company: the spec and the agents it starts with."""
 
     agents: list[AgentSpec]
+    notes: list[str] = Field(default_factory=list)
+    """What the API changed from a template (e.g. a model without a credential here, run simulated)."""
 
 
 class CompanyList(BaseModel):

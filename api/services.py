@@ -6,6 +6,7 @@ they run in a thread.
 """
 
 import asyncio
+import os
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
@@ -13,6 +14,7 @@ from temporalio.client import Client, WorkflowHandle
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
+from activities.model_turn import DEFAULT_CREDENTIALS
 from api.deps import TemporalConnection
 from api.errors import ApiError
 from api.schemas import (
@@ -27,20 +29,32 @@ from api.schemas import (
     slug_from_name,
 )
 from paperclip.constants import SA_COMPANY, company_workflow_id
+from paperclip.demo import demo_model
 from paperclip.models import (
     ActivityEntry,
     AgentSpec,
     AgentState,
+    AgentStatus,
     CompanyInput,
     CompanySnapshot,
     CompanySpec,
     CreateTaskInput,
     HireAgentInput,
+    ModelConfig,
     TaskRecord,
     TaskStatus,
 )
 from paperclip.org import OrgError, check_hire
 from paperclip.store import Store
+from paperclip.templates import (
+    TemplateError,
+    TemplateInvalid,
+    TemplateNotFound,
+    TemplateRegistry,
+    hire_from_template,
+    load_registry,
+    runnable,
+)
 from paperclip.traces import Trace, build_trace
 from workflows.company import CompanyWorkflow
 
@@ -105,6 +119,9 @@ async def create_company(*, client: Client, store: Store, task_queue: str, body:
     company_id = body.id or slug_from_name(body.name)
     if not company_id:
         raise ApiError(422, "invalid_input", "name: cannot derive an id from this name; give an id")
+    notes: list[str] = []
+    if body.template is not None:
+        body, notes = await _company_from_template(body)
     spec = CompanySpec(
         id=company_id, name=body.name, mission=body.mission, prefix=body.prefix or prefix_from_name(body.name)
     )
@@ -122,7 +139,9 @@ async def create_company(*, client: Client, store: Store, task_queue: str, body:
     except WorkflowAlreadyStartedError:
         raise ApiError(409, "conflict", f"company '{spec.id}' already exists") from None
     await asyncio.to_thread(store.upsert_company, spec)
-    return CompanyCreated(**spec.model_dump(), workflow_id=company_workflow_id(spec.id), agents=body.agents)
+    return CompanyCreated(
+        **spec.model_dump(), workflow_id=company_workflow_id(spec.id), agents=body.agents, notes=notes
+    )
 
 
 async def list_companies(*, store: Store) -> list[CompanyPublic]:
@@ -135,6 +154,9 @@ async def get_snapshot(*, client: Client, company_id: str) -> CompanySnapshot:
 
 
 async def hire_agent(*, client: Client, company_id: str, agent: AgentSpec) -> AgentState:
+    """Hire `agent`; with `template` set, the template's fields fill in what the body leaves out."""
+    if agent.template is not None:
+        agent = await _agent_from_template(client=client, company_id=company_id, request=agent)
     return await _company_handle(client, company_id).execute_update(
         CompanyWorkflow.hire_agent, HireAgentInput(agent=agent)
     )
@@ -232,3 +254,94 @@ async def activity_events(
         if not rows:
             yield None
         await asyncio.sleep(poll_seconds)
+
+
+# ---------------------------------------------------------------------- templates
+
+
+def template_error(error: TemplateError) -> ApiError:
+    """404 for an unknown template; 400 naming each problem for an invalid one."""
+    if isinstance(error, TemplateNotFound):
+        return ApiError(404, "not_found", str(error), {"kind": error.kind.value, "name": error.name})
+    problems = error.problems if isinstance(error, TemplateInvalid) else [str(error)]
+    return ApiError(400, "invalid_template", "invalid template", problems)
+
+
+async def load_templates() -> TemplateRegistry:
+    """Built-in and custom (`PAPERCLIP_TEMPLATES`) templates, custom files read afresh."""
+    try:
+        return await asyncio.to_thread(load_registry)
+    except TemplateError as error:
+        raise template_error(error) from None
+
+
+def _missing_credential(model: ModelConfig) -> str | None:
+    """The environment variable a model's credential would come from, when it is not set here."""
+    if model.is_simulated or model.base_url is not None:
+        return None
+    name = model.credential or DEFAULT_CREDENTIALS[model.provider]
+    return None if os.environ.get(name) else name
+
+
+def _runnable(spec: AgentSpec) -> tuple[AgentSpec, str | None]:
+    return runnable(spec, missing_credential=_missing_credential, fallback=demo_model())
+
+
+async def _company_from_template(body: CompanyCreate) -> tuple[CompanyCreate, list[str]]:
+    """`body` with the template's mission, prefix and team filling in the fields it leaves out."""
+    assert body.template is not None
+    registry = await load_templates()
+    given = body.model_fields_set
+    notes: list[str] = []
+    try:
+        template = registry.company(body.template)
+        agents = body.agents if "agents" in given else registry.company_agents(template)
+    except TemplateError as error:
+        raise template_error(error) from None
+    if "agents" not in given:
+        runnable_agents = []
+        for spec in agents:
+            spec, note = _runnable(spec)
+            runnable_agents.append(spec)
+            notes.extend([note] if note else [])
+        agents = runnable_agents
+    update = {
+        "mission": body.mission if "mission" in given else template.mission,
+        "prefix": body.prefix or template.prefix,
+        "agents": agents,
+    }
+    return body.model_copy(update=update), notes
+
+
+async def _agent_from_template(*, client: Client, company_id: str, request: AgentSpec) -> AgentSpec:
+    """The agent a hire by template asks for; its manager defaults to the company's agent with
+    the role the template reports to."""
+    assert request.template is not None
+    registry = await load_templates()
+    try:
+        template = registry.agent(request.template)
+    except TemplateError as error:
+        raise template_error(error) from None
+    manager = request.reports_to
+    if "reports_to" not in request.model_fields_set and template.reports_to is not None:
+        snapshot = await get_snapshot(client=client, company_id=company_id)
+        role = template.reports_to
+        manager = next(
+            (a.spec.name for a in snapshot.agents if a.spec.role == role and a.status is not AgentStatus.TERMINATED),
+            None,
+        )
+        if manager is None:
+            raise ApiError(
+                400,
+                "invalid_input",
+                f"template '{template.name}' reports to a {role.value} by default and company '{company_id}'"
+                " has none: give reports_to",
+                {"field": "reports_to"},
+            )
+    try:
+        spec = hire_from_template(template, request, manager=manager)
+    except TemplateError as error:
+        raise template_error(error) from None
+    if "model" not in request.model_fields_set:
+        spec, _ = _runnable(spec)
+    return spec

@@ -8,6 +8,7 @@ import typer
 
 from paperclip.cli.monitor import monitor
 from paperclip.cli.resources import agent_app, company_app, history, task_app
+from paperclip.cli.templates import template_app
 from paperclip.cli.up import api, ui, up, worker
 
 app = typer.Typer(
@@ -23,6 +24,7 @@ app.command()(ui)
 app.add_typer(company_app, name="company")
 app.add_typer(agent_app, name="agent")
 app.add_typer(task_app, name="task")
+app.add_typer(template_app, name="template")
 app.command()(history)
 app.command()(monitor)
 

@@ -70,16 +70,22 @@ def company_create(
     id: Annotated[str | None, typer.Option("--id", help="Company id (slug); derived from the name if omitted.")] = None,
     prefix: Annotated[str | None, typer.Option(help="Task identifier prefix, e.g. ACME.")] = None,
     mission: Annotated[str | None, typer.Option(help="What the company is for.")] = None,
+    template: Annotated[
+        str | None, typer.Option(help="Company template (`paperclip template list`), e.g. software-studio.")
+    ] = None,
     api_url: ApiUrl = None,
 ) -> None:
-    """Create a company."""
-    body = {"name": name, "id": id, "prefix": prefix, "mission": mission}
+    """Create a company, empty or from a company template."""
+    body = {"name": name, "id": id, "prefix": prefix, "mission": mission, "template": template}
     with api(api_url) as client:
         company = client.post("/api/companies", {k: v for k, v in body.items() if v is not None})
     console.print(
         f"Created company [bold]{company.get('id')}[/bold] ({escape(str(company.get('name')))}, "
         f"prefix {company.get('prefix')})"
+        + (f" from template {escape(template)} with {len(company.get('agents', []))} agents" if template else "")
     )
+    for note in company.get("notes", []):
+        console.print(f"[yellow]note:[/yellow] {escape(note)}", highlight=False)
 
 
 @company_app.command("list")
@@ -152,11 +158,15 @@ def agent_hire(
     base_url: Annotated[str | None, typer.Option("--base-url", help="OpenAI-compatible endpoint.")] = None,
     capabilities: Annotated[str | None, typer.Option(help="What this agent is good at (shown to delegators).")] = None,
     system_prompt: Annotated[str | None, typer.Option("--system-prompt", help="System prompt.")] = None,
+    template: Annotated[
+        str | None, typer.Option(help="Agent template, e.g. coder; the options above override its fields.")
+    ] = None,
     api_url: ApiUrl = None,
 ) -> None:
-    """Hire an agent into a company."""
+    """Hire an agent into a company, from scratch or from an agent template."""
     spec: dict[str, Any] = {
         "name": name,
+        "template": template,
         "role": role,
         "title": title,
         "reports_to": reports_to,
@@ -170,7 +180,9 @@ def agent_hire(
     with api(api_url) as client:
         agent = client.post(f"/api/companies/{company}/agents", {k: v for k, v in spec.items() if v is not None})
     hired = agent.get("spec", {})
-    console.print(f"Hired [bold]{hired.get('name', name)}[/bold] into {company} on {_model(hired)}")
+    manager = f", reporting to {escape(hired['reports_to'])}" if hired.get("reports_to") else ""
+    origin = f" from template {escape(template)}" if template else ""
+    console.print(f"Hired [bold]{hired.get('name', name)}[/bold] into {company}{origin} on {_model(hired)}{manager}")
 
 
 # --------------------------------------------------------------------------- task
