@@ -107,6 +107,14 @@ class RoutineSpec(BaseModel):
     catchup_seconds: int = Field(default=DEFAULT_CATCHUP_SECONDS, ge=0, le=366 * 86_400)
     """How late a run missed while Temporal was down may still happen (0: the server's minimum, 10 s)."""
 
+    @model_validator(mode="before")
+    @classmethod
+    def _name_from_title(cls, data: Any) -> Any:
+        """No name: the title's words, lowercased and joined by '-' (`Daily stand-up` → `daily-stand-up`)."""
+        if isinstance(data, dict) and not data.get("name") and isinstance(data.get("title"), str):
+            return data | {"name": re.sub(r"[^a-z0-9]+", "-", data["title"].lower()).strip("-")[:63].rstrip("-")}
+        return data
+
     @field_validator("name")
     @classmethod
     def _name(cls, v: str) -> str:

@@ -8,8 +8,10 @@ import typer
 
 from paperclip.cli.monitor import monitor
 from paperclip.cli.resources import agent_app, company_app, history, task_app
+from paperclip.cli.routines import routine_app
 from paperclip.cli.templates import template_app
 from paperclip.cli.up import api, ui, up, worker
+from paperclip.cli.views import activity, org
 
 app = typer.Typer(
     name="paperclip",
@@ -24,8 +26,11 @@ app.command()(ui)
 app.add_typer(company_app, name="company")
 app.add_typer(agent_app, name="agent")
 app.add_typer(task_app, name="task")
+app.add_typer(routine_app, name="routine")
 app.add_typer(template_app, name="template")
 app.command()(history)
 app.command()(monitor)
+app.command()(activity)
+app.command()(org)
 
 __all__ = ["app"]

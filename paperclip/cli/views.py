@@ -1,0 +1,70 @@
+"""`paperclip activity` and `paperclip org`: read-only views of a company, over the API."""
+
+from datetime import datetime
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+from rich.tree import Tree
+
+from paperclip.cli.common import ApiUrl, Company, api, console
+
+STATUS_STYLE = {"active": "green", "idle": "green", "running": "yellow", "paused": "magenta", "error": "red"}
+
+
+def activity(
+    company: Company,
+    kind: Annotated[str | None, typer.Option(help="A kind (task.created) or a family (task.*).")] = None,
+    agent: Annotated[str | None, typer.Option(help="Only entries about this agent.")] = None,
+    task: Annotated[str | None, typer.Option(help="Only entries about this task.")] = None,
+    actor: Annotated[str | None, typer.Option(help="Only entries by board, system, an agent or routine:NAME.")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=1000, help="How many of the latest entries.")] = 50,
+    api_url: ApiUrl = None,
+) -> None:
+    """Show the company's activity log (the latest entries, oldest first)."""
+    params = {"kind": kind, "agent": agent, "task": task, "actor": actor, "limit": limit, "order": "desc"}
+    with api(api_url) as client:
+        entries = list(reversed(client.get(f"/api/companies/{company}/activity", **params).get("data", [])))
+    if not entries:
+        console.print(f"No activity in {company} matches.")
+        return
+    table = Table("#", "At", "Kind", "Actor", "Task", "Agent", "Summary")
+    for entry in entries:
+        table.add_row(
+            str(entry["seq"]),
+            datetime.fromisoformat(entry["at"]).strftime("%Y-%m-%d %H:%M:%S"),
+            escape(entry["kind"]),
+            escape(entry["actor"]),
+            escape(entry.get("task") or ""),
+            escape(entry.get("agent") or ""),
+            escape(entry.get("summary") or ""),
+        )
+    console.print(table)
+
+
+def _label(node: dict[str, Any]) -> str:
+    status = node["status"]
+    model = "[yellow]simulated[/yellow]" if node.get("simulated") else escape(node["model"])
+    title = f" — {escape(node['title'])}" if node.get("title") else ""
+    running = f", {node['running']} running" if node.get("running") else ""
+    return (
+        f"[bold]{escape(node['name'])}[/bold]{title} [dim]({node['role']})[/dim] · {model} · "
+        f"[{STATUS_STYLE.get(status, 'dim')}]{status}[/]{running} · ${node.get('cost_usd', 0.0):.4f}"
+    )
+
+
+def _grow(tree: Tree, node: dict[str, Any]) -> None:
+    branch = tree.add(_label(node))
+    for report in node.get("reports", []):
+        _grow(branch, report)
+
+
+def org(company: Company, api_url: ApiUrl = None) -> None:
+    """Show the org chart: who reports to whom, with status, model and spend."""
+    with api(api_url) as client:
+        chart = client.get(f"/api/companies/{company}/org")
+    tree = Tree(f"[bold]{escape(chart['company_id'])}[/bold] ({chart['count']} agents)")
+    for root in chart.get("data", []):
+        _grow(tree, root)
+    console.print(tree)

@@ -1,0 +1,59 @@
+"""The routine vocabulary and the schedule built from it (no server needed)."""
+
+from datetime import timedelta
+
+import pytest
+from pydantic import ValidationError
+from temporalio.client import ScheduleActionStartWorkflow, ScheduleOverlapPolicy
+
+from paperclip.routines import ROUTINE_WORKFLOW, RoutineInput, RoutineSpec, build_schedule, parse_duration
+from workflows.routine import RoutineWorkflow
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"), [("90s", 90), ("15m", 900), ("1h", 3600), ("1h30m", 5400), ("2d", 172_800), ("3600", 3600)]
+)
+def test_durations(text: str, seconds: int) -> None:
+    assert parse_duration(text) == seconds
+
+
+@pytest.mark.parametrize("text", ["", "soon", "1x", "h1", "-5m"])
+def test_bad_durations(text: str) -> None:
+    with pytest.raises(ValueError, match="is not a duration"):
+        parse_duration(text)
+
+
+def test_a_routine_is_named_after_its_title_and_takes_duration_texts() -> None:
+    spec = RoutineSpec.model_validate(
+        {"title": "Daily stand-up!", "agent": "pm", "every": "1h", "catchup_seconds": "5m"}
+    )
+    assert (spec.name, spec.every, spec.catchup_seconds) == ("daily-stand-up", 3600, 300)
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [{}, {"cron": "0 9 * * *", "every": 3600}, {"every": 30}, {"cron": " "}, {"cron": "0 9 * * *", "title": "  "}],
+)
+def test_a_routine_needs_exactly_one_valid_timing_and_a_title(fields: dict[str, object]) -> None:
+    with pytest.raises(ValidationError):
+        RoutineSpec.model_validate({"name": "r", "agent": "pm", "title": "t"} | fields)
+
+
+def test_the_schedule_starts_the_routine_workflow_with_the_task_and_the_policies() -> None:
+    spec = RoutineSpec(name="standup", cron="0 9 * * 1-5", agent="pm", title="Stand-up", catchup_seconds=0)
+    schedule = build_schedule("acme", spec, task_queue="q")
+    action = schedule.action
+    assert isinstance(action, ScheduleActionStartWorkflow)
+    assert action.workflow == ROUTINE_WORKFLOW == RoutineWorkflow.__temporal_workflow_definition.name  # type: ignore[attr-defined]
+    assert (action.id, action.task_queue) == ("routine-run:acme:standup", "q")
+    (run,) = action.args
+    assert run == RoutineInput(company_id="acme", routine="standup", task=spec.task(), skip_if_open=True)
+    assert schedule.spec.cron_expressions == ["0 9 * * 1-5"] and not schedule.spec.intervals
+    assert schedule.policy.overlap is ScheduleOverlapPolicy.SKIP
+    assert schedule.policy.catchup_window == timedelta(seconds=10)  # the server's floor
+
+    every = RoutineSpec(name="r", every=3600, agent="pm", title="t", skip_if_open=False, catchup_seconds=7200)
+    schedule = build_schedule("acme", every, task_queue="q")
+    assert [i.every for i in schedule.spec.intervals] == [timedelta(hours=1)]
+    assert schedule.policy.overlap is ScheduleOverlapPolicy.ALLOW_ALL
+    assert schedule.policy.catchup_window == timedelta(hours=2)
