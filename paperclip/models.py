@@ -480,6 +480,7 @@ class CompanySnapshot(BaseModel):
     usage: Usage
     cost_usd: float
     archived: bool
+    paused: bool = False
     generation: int
     simulated_agents: list[str]
     """Agents on the offline `simulated` model: shown as such wherever they appear."""

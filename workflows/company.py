@@ -37,6 +37,7 @@ with workflow.unsafe.imports_passed_through():
         check_transition,
     )
     from paperclip.org import OrgError, check_hire, subtree
+    from workflows.company_governance import GovernanceMixin, reject
     from workflows.task import TaskWorkflow, task_search_attributes
 
 RECENT_ACTIVITY = 50
@@ -45,12 +46,8 @@ FINISHED_TASKS_CARRIED = 200
 """Finished tasks carried across continue-as-new for the snapshot; older ones are in the store."""
 
 
-def _reject(message: str, kind: str = "InvalidInput") -> ApplicationError:
-    return ApplicationError(message, type=kind, non_retryable=True)
-
-
 @workflow.defn
-class CompanyWorkflow:
+class CompanyWorkflow(GovernanceMixin):
     @workflow.init
     def __init__(self, input: CompanyInput) -> None:
         if input.state is not None:
@@ -87,7 +84,7 @@ class CompanyWorkflow:
         try:
             check_hire(self.state.agents, input.agent)
         except OrgError as err:
-            raise _reject(str(err), err.kind) from None
+            raise reject(str(err), err.kind) from None
 
     @workflow.update
     def update_agent(self, input: HireAgentInput) -> AgentState:
@@ -104,7 +101,7 @@ class CompanyWorkflow:
         try:
             check_hire(self.state.agents, input.agent, replacing=True)
         except OrgError as err:
-            raise _reject(str(err), err.kind) from None
+            raise reject(str(err), err.kind) from None
 
     @workflow.update
     def create_task(self, input: CreateTaskInput) -> TaskRecord:
@@ -130,16 +127,16 @@ class CompanyWorkflow:
             try:
                 self._check_task(task)
             except ApplicationError as err:
-                raise _reject(f"tasks[{i}]: {err.message}") from None
+                raise reject(f"tasks[{i}]: {err.message}") from None
 
     def _check_task(self, input: CreateTaskInput) -> None:
         if not input.title.strip():
-            raise _reject("a task needs a title")
+            raise reject("a task needs a title")
         agent = self.state.agents.get(input.assignee)
         if agent is None:
-            raise _reject(f"unknown agent '{input.assignee}'")
+            raise reject(f"unknown agent '{input.assignee}'")
         if agent.status is AgentStatus.TERMINATED:
-            raise _reject(f"agent '{input.assignee}' is terminated")
+            raise reject(f"agent '{input.assignee}' is terminated")
 
     def _queue_task(self, input: CreateTaskInput, *, actor: str = "board") -> TaskRecord:
         self.state.counter += 1
@@ -168,7 +165,7 @@ class CompanyWorkflow:
 
     def _check_open(self) -> None:
         if self.state.archived:
-            raise _reject(f"company '{self.state.spec.id}' is archived", "Conflict")
+            raise reject(f"company '{self.state.spec.id}' is archived", "Conflict")
 
     # ------------------------------------------------------------------ signals and queries
 
@@ -191,6 +188,7 @@ class CompanyWorkflow:
                 agent=record.assignee,
                 summary=f"{record.parent} delegated {record.identifier} '{record.title}' to {record.assignee}",
             )
+            self._refresh_agent(record.assignee)
         record.updated_at = workflow.now()
         self._dirty.add(record.identifier)
         if event.usage is not None:
@@ -229,10 +227,9 @@ class CompanyWorkflow:
 
     def _task_finished(self, record: TaskRecord, event: TaskEvent) -> None:
         record.result = event.summary or None
-        if record.parent is None:
-            agent = self.state.agents.get(record.assignee)
-            if agent is not None and agent.running > 0:
-                agent.running -= 1
+        agent = self.state.agents.get(record.assignee)
+        if record.parent is None and agent is not None and agent.running > 0:
+            agent.running -= 1
         self._log(
             "task.finished",
             actor=record.assignee,
@@ -240,6 +237,28 @@ class CompanyWorkflow:
             agent=record.assignee,
             summary=f"{record.identifier} {record.status}: {(event.summary or '')[:200]}",
         )
+        if record.status is TaskStatus.FAILED and agent is not None and agent.status.is_available:
+            # A task that failed for good needs a person: no new work until the agent is resumed.
+            agent.status = AgentStatus.ERROR
+            self._log(
+                "agent.error",
+                actor="system",
+                agent=agent.spec.name,
+                task=record.identifier,
+                summary=f"{agent.spec.name} stopped taking work: {record.identifier} failed",
+            )
+        self._refresh_agent(record.assignee)
+
+    def _refresh_agent(self, name: str) -> None:
+        """An available agent is `running` while a task of its runs or waits, else `idle`."""
+        agent = self.state.agents.get(name)
+        if agent is None or not agent.status.is_available:
+            return
+        busy = any(
+            t.assignee == name and t.status in (TaskStatus.RUNNING, TaskStatus.BLOCKED)
+            for t in self.state.tasks.values()
+        )
+        agent.status = AgentStatus.RUNNING if busy else AgentStatus.IDLE
 
     @workflow.signal
     def routine_fired(self, fire: RoutineFire) -> None:
@@ -280,6 +299,7 @@ class CompanyWorkflow:
             usage=s.usage,
             cost_usd=s.cost_usd,
             archived=s.archived,
+            paused=s.paused,
             generation=s.generation,
             simulated_agents=[a.spec.name for a in s.agents.values() if a.spec.model.is_simulated],
         )
@@ -290,10 +310,18 @@ class CompanyWorkflow:
     async def run(self, input: CompanyInput) -> CompanyResult:
         while True:
             await workflow.wait_condition(
-                lambda: bool(self._dispatchable() or self._unrecorded or self._dirty) or self._should_continue_as_new()
+                lambda: (
+                    bool(self._dispatchable() or self._unrecorded or self._dirty)
+                    or self._should_continue_as_new()
+                    or self.state.archived
+                )
             )
             await self._dispatch()
             await self._record()
+            if self.state.archived:
+                await workflow.wait_condition(workflow.all_handlers_finished)
+                await self._record()
+                return CompanyResult(company_id=self.state.spec.id, archived=True)
             if self._should_continue_as_new():
                 await workflow.wait_condition(workflow.all_handlers_finished)
                 await self._record()
@@ -338,7 +366,7 @@ class CompanyWorkflow:
 
     def _dispatchable(self) -> list[TaskRecord]:
         """Queued tasks that may start now: by priority then arrival, within agent and company caps."""
-        if not self.state.queue:
+        if not self.state.queue or self.state.paused:
             return []
         open_children = sum(
             1
@@ -373,6 +401,7 @@ class CompanyWorkflow:
             task.status = TaskStatus.RUNNING
             task.updated_at = workflow.now()
             self._dirty.add(task.identifier)
+            self._refresh_agent(task.assignee)
         await asyncio.gather(*(self._start(task) for task in picked))
 
     async def _start(self, task: TaskRecord) -> None:

@@ -284,6 +284,11 @@ class TaskWorkflow:
 
     async def _act(self, call: ToolCall) -> Message:
         if call.name == COMPLETE_TASK:
+            if self.carry.open_children:
+                waiting = ", ".join(self.carry.open_children)
+                return self._tool_reply(
+                    call, f"Error: subtasks {waiting} are still open; you will be woken when they finish."
+                )
             self._result = str(call.arguments.get("result", "")).strip() or "(no result given)"
             return self._tool_reply(call, "Task marked complete.")
         if call.name == DELEGATE_TASK:

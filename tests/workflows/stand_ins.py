@@ -33,6 +33,8 @@ class ScriptedModel:
     gated: set[str] = field(default_factory=set)
     calls: list[ModelTurnInput] = field(default_factory=list)
     failures: dict[str, list[Exception]] = field(default_factory=dict)
+    cancelled: list[str] = field(default_factory=list)
+    """Tasks whose held call learnt it was cancelled."""
     talk_turns: int = 0
     """Turns before completing, each a progress report and a (unknown) `write_notes` call."""
 
@@ -43,9 +45,13 @@ class ScriptedModel:
         if pending:
             raise pending.pop(0)
         if input.session.agent in self.gated:
-            while not self.gate.is_set():
-                activity.heartbeat()
-                await asyncio.sleep(0.05)
+            try:
+                while not self.gate.is_set():
+                    activity.heartbeat()
+                    await asyncio.sleep(0.05)
+            except asyncio.CancelledError:
+                self.cancelled.append(input.session.task)
+                raise
         delegate = next((t for t in input.tools if t.name == DELEGATE_TASK), None)
         content = ""
         if input.seq < self.talk_turns:

@@ -1,0 +1,357 @@
+"""The board's levers on a company, as validated updates of `CompanyWorkflow`: pause, resume and
+terminate agents; pause, resume and archive the company; cancel and reassign tasks; comment.
+
+Each validator rejects bad input before anything enters history; each handler writes an
+activity-log entry and tells the affected task workflows by signal.
+"""
+
+import asyncio
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from temporalio import workflow
+from temporalio.exceptions import ApplicationError, FailureError
+
+with workflow.unsafe.imports_passed_through():
+    from paperclip.constants import task_workflow_id
+    from paperclip.models import (
+        AgentActionInput,
+        AgentState,
+        AgentStatus,
+        CancelTask,
+        Comment,
+        CommentInput,
+        CompanyActionInput,
+        CompanyState,
+        CreateTaskInput,
+        Hold,
+        InvalidTransition,
+        Reassign,
+        ReassignTaskInput,
+        TaskActionInput,
+        TaskRecord,
+        TaskStatus,
+        check_agent_transition,
+    )
+    from paperclip.org import subtree
+    from workflows.task import TaskWorkflow
+
+MENTION = re.compile(r"(?<![\w@])@([a-z0-9][a-z0-9_-]{0,62})")
+
+
+def reject(message: str, kind: str = "InvalidInput") -> ApplicationError:
+    """A validator's answer: the update is refused with this message, and nothing is recorded."""
+    return ApplicationError(message, type=kind, non_retryable=True)
+
+
+class GovernanceMixin:
+    """Updates of `CompanyWorkflow` that steer agents and tasks (see the module docstring)."""
+
+    state: CompanyState
+    _dirty: set[str]
+    _handled: int
+
+    # Provided by CompanyWorkflow.
+    def _log(self, kind: str, *, actor: str, summary: str, task: str | None = None, agent: str | None = None) -> None:
+        raise NotImplementedError
+
+    def _check_open(self) -> None:
+        raise NotImplementedError
+
+    def _queue_task(self, input: CreateTaskInput, *, actor: str = "board") -> TaskRecord:
+        raise NotImplementedError
+
+    def _refresh_agent(self, name: str) -> None:
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ agents
+
+    @workflow.update
+    async def pause_agent(self, input: AgentActionInput) -> AgentState:
+        """The agent's tasks hold before their next turn; nothing new is dispatched to it."""
+        agent = self._set_agent_status(input, AgentStatus.PAUSED, "agent.paused")
+        await self._signal_tasks(self._open_tasks(agent=input.agent), TaskWorkflow.hold, Hold(held=True))
+        return agent
+
+    @pause_agent.validator
+    def _validate_pause_agent(self, input: AgentActionInput) -> None:
+        self._check_agent_move(input.agent, AgentStatus.PAUSED)
+
+    @workflow.update
+    async def resume_agent(self, input: AgentActionInput) -> AgentState:
+        """The agent takes turns and new work again (also how an agent in `error` is cleared)."""
+        agent = self._set_agent_status(input, AgentStatus.ACTIVE, "agent.resumed")
+        self._refresh_agent(input.agent)
+        if not self.state.paused:
+            await self._signal_tasks(self._open_tasks(agent=input.agent), TaskWorkflow.hold, Hold(held=False))
+        return agent
+
+    @resume_agent.validator
+    def _validate_resume_agent(self, input: AgentActionInput) -> None:
+        self._check_agent_move(input.agent, AgentStatus.ACTIVE)
+
+    @workflow.update
+    async def terminate_agent(self, input: AgentActionInput) -> AgentState:
+        """The agent leaves: its queued tasks are cancelled, its running ones cancelled with their
+        subtrees, and its reports now report to its manager."""
+        agent = self._set_agent_status(input, AgentStatus.TERMINATED, "agent.terminated")
+        for report in self.state.agents.values():
+            if report.spec.reports_to == input.agent:
+                report.spec = report.spec.model_copy(update={"reports_to": agent.spec.reports_to})
+        running = self._cancel_queued_or_list_running(self._open_tasks(agent=input.agent), input.actor, input.reason)
+        await self._signal_tasks(running, TaskWorkflow.cancel, CancelTask(reason=input.reason, actor=input.actor))
+        return agent
+
+    @terminate_agent.validator
+    def _validate_terminate_agent(self, input: AgentActionInput) -> None:
+        agent = self._check_agent_move(input.agent, AgentStatus.TERMINATED)
+        if agent.spec.reports_to is None and any(
+            a.spec.reports_to == input.agent and a.status is not AgentStatus.TERMINATED
+            for a in self.state.agents.values()
+        ):
+            raise reject(f"'{input.agent}' heads the org chart and has reports: terminate or move them first")
+
+    def _check_agent_move(self, name: str, status: AgentStatus) -> AgentState:
+        self._check_open()
+        agent = self.state.agents.get(name)
+        if agent is None:
+            raise reject(f"agent '{name}' not found", "NotFound")
+        current = agent.status
+        if status is AgentStatus.ACTIVE and current.is_available:
+            raise reject(f"agent '{name}' is {current}, not paused", "Conflict")
+        try:
+            check_agent_transition(current, status)
+        except InvalidTransition as err:
+            raise reject(f"agent '{name}': {err}", "Conflict") from None
+        return agent
+
+    def _set_agent_status(self, input: AgentActionInput, status: AgentStatus, kind: str) -> AgentState:
+        self._handled += 1
+        agent = self.state.agents[input.agent]
+        agent.status = status
+        reason = f": {input.reason}" if input.reason else ""
+        self._log(kind, actor=input.actor, agent=input.agent, summary=f"{input.agent} {status}{reason}")
+        return agent
+
+    # ------------------------------------------------------------------ the company
+
+    @workflow.update
+    async def pause_company(self, input: CompanyActionInput) -> None:
+        """Nothing is dispatched and every task holds before its next turn."""
+        self._handled += 1
+        self.state.paused = True
+        self._log("company.paused", actor=input.actor, summary=f"company paused{self._why(input.reason)}")
+        await self._signal_tasks(self._open_tasks(), TaskWorkflow.hold, Hold(held=True))
+
+    @pause_company.validator
+    def _validate_pause_company(self, input: CompanyActionInput) -> None:
+        self._check_open()
+        if self.state.paused:
+            raise reject("the company is already paused", "Conflict")
+
+    @workflow.update
+    async def resume_company(self, input: CompanyActionInput) -> None:
+        self._handled += 1
+        self.state.paused = False
+        self._log("company.resumed", actor=input.actor, summary=f"company resumed{self._why(input.reason)}")
+        working = [t for t in self._open_tasks() if self.state.agents[t.assignee].status is not AgentStatus.PAUSED]
+        await self._signal_tasks(working, TaskWorkflow.hold, Hold(held=False))
+
+    @resume_company.validator
+    def _validate_resume_company(self, input: CompanyActionInput) -> None:
+        self._check_open()
+        if not self.state.paused:
+            raise reject("the company is not paused", "Conflict")
+
+    @workflow.update
+    def archive_company(self, input: CompanyActionInput) -> None:
+        """The company ends: its workflow completes (its records stay in the store)."""
+        self._handled += 1
+        self.state.archived = True
+        self._log("company.archived", actor=input.actor, summary=f"company archived{self._why(input.reason)}")
+
+    @archive_company.validator
+    def _validate_archive_company(self, input: CompanyActionInput) -> None:
+        self._check_open()
+        still_open = [t.identifier for t in self.state.tasks.values() if not t.status.is_terminal]
+        if still_open:
+            raise reject(
+                f"{len(still_open)} task(s) still open ({', '.join(still_open[:5])}): cancel them first", "Conflict"
+            )
+
+    # ------------------------------------------------------------------ tasks
+
+    @workflow.update
+    async def cancel_task(self, input: TaskActionInput) -> TaskRecord:
+        """Cancel a task and the subtasks it delegated."""
+        self._handled += 1
+        record = self.state.tasks[input.identifier]
+        running = self._cancel_queued_or_list_running([record], input.actor, input.reason)
+        self._log(
+            "task.cancel_requested",
+            actor=input.actor,
+            task=input.identifier,
+            agent=record.assignee,
+            summary=f"cancel {input.identifier}{self._why(input.reason)}",
+        )
+        await self._signal_tasks(running, TaskWorkflow.cancel, CancelTask(reason=input.reason, actor=input.actor))
+        return record
+
+    @cancel_task.validator
+    def _validate_cancel_task(self, input: TaskActionInput) -> None:
+        self._open_task(input.identifier)
+
+    @workflow.update
+    async def reassign_task(self, input: ReassignTaskInput) -> TaskRecord:
+        """Give a task to another agent; a running task carries on with the conversation so far."""
+        self._handled += 1
+        record = self.state.tasks[input.identifier]
+        previous = record.assignee
+        record.assignee = input.assignee
+        record.updated_at = workflow.now()
+        self._dirty.add(record.identifier)
+        self._log(
+            "task.reassigned",
+            actor=input.actor,
+            task=record.identifier,
+            agent=input.assignee,
+            summary=f"{record.identifier} reassigned from {previous} to {input.assignee}",
+        )
+        if record.status is TaskStatus.QUEUED:
+            return record
+        if record.parent is None:
+            self.state.agents[previous].running = max(0, self.state.agents[previous].running - 1)
+            self.state.agents[input.assignee].running += 1
+        self._refresh_agent(previous)
+        self._refresh_agent(input.assignee)
+        specs = [a.spec for a in self.state.agents.values() if a.status is not AgentStatus.TERMINATED]
+        spec = self.state.agents[input.assignee].spec
+        await self._signal_tasks([record], TaskWorkflow.reassign, Reassign(agent=spec, team=subtree(specs, spec.name)))
+        return record
+
+    @reassign_task.validator
+    def _validate_reassign_task(self, input: ReassignTaskInput) -> None:
+        record = self._open_task(input.identifier)
+        agent = self.state.agents.get(input.assignee)
+        if agent is None:
+            raise reject(f"unknown agent '{input.assignee}'")
+        if agent.status in (AgentStatus.TERMINATED, AgentStatus.PENDING_APPROVAL):
+            raise reject(f"agent '{input.assignee}' is {agent.status}")
+        if record.assignee == input.assignee:
+            raise reject(f"{input.identifier} is already assigned to {input.assignee}", "Conflict")
+
+    # ------------------------------------------------------------------ comments
+
+    @workflow.update
+    async def post_comment(self, input: CommentInput) -> list[str]:
+        """Comment on a task: its agent reads it on its next turn (a waiting task wakes for it).
+        `@name` also wakes that agent on this task's tree — or, with nothing open there, gives
+        it a task to answer. Returns the tasks the comment reached."""
+        self._handled += 1
+        record = self.state.tasks[input.identifier]
+        comment = Comment(id=str(workflow.uuid4()), author=input.author, body=input.body)
+        reached = [record]
+        root = input.identifier.split(".", 1)[0]
+        for name in self._mentions(input.body):
+            if name == record.assignee or name == input.author:
+                continue
+            theirs = [
+                t
+                for t in self._open_tasks(agent=name)
+                if t.identifier.split(".", 1)[0] == root and t.status is not TaskStatus.QUEUED
+            ]
+            if theirs:
+                reached += theirs
+            else:
+                self._queue_task(
+                    CreateTaskInput(
+                        title=f"Answer {input.author} on {input.identifier}",
+                        brief=f"{input.author} mentioned you on {input.identifier} ({record.title}):\n\n{input.body}",
+                        assignee=name,
+                        priority=record.priority,
+                    ),
+                    actor=input.author,
+                )
+        self._log(
+            "comment.posted",
+            actor=input.author,
+            task=input.identifier,
+            agent=record.assignee,
+            summary=f"{input.author} on {input.identifier}: {input.body[:200]}",
+        )
+        await self._signal_tasks(
+            [t for t in reached if t.status is not TaskStatus.QUEUED], TaskWorkflow.comment, comment
+        )
+        return [t.identifier for t in reached]
+
+    @post_comment.validator
+    def _validate_post_comment(self, input: CommentInput) -> None:
+        self._open_task(input.identifier)
+
+    def _mentions(self, body: str) -> list[str]:
+        """Agents named with `@name` (unknown names are ordinary text), each once."""
+        names = dict.fromkeys(m.group(1) for m in MENTION.finditer(body))
+        return [
+            n for n in names if n in self.state.agents and self.state.agents[n].status is not AgentStatus.TERMINATED
+        ]
+
+    # ------------------------------------------------------------------ helpers
+
+    def _open_task(self, identifier: str) -> TaskRecord:
+        self._check_open()
+        record = self.state.tasks.get(identifier)
+        if record is None:
+            raise reject(f"task '{identifier}' not found", "NotFound")
+        if record.status.is_terminal:
+            raise reject(f"task {identifier} is {record.status}", "Conflict")
+        return record
+
+    def _open_tasks(self, *, agent: str | None = None) -> list[TaskRecord]:
+        return [
+            t for t in self.state.tasks.values() if not t.status.is_terminal and (agent is None or t.assignee == agent)
+        ]
+
+    def _cancel_queued_or_list_running(
+        self, records: Iterable[TaskRecord], actor: str, reason: str
+    ) -> list[TaskRecord]:
+        """Cancel the queued ones here (they have no workflow yet); return the running ones."""
+        running = []
+        for record in records:
+            if record.status is not TaskStatus.QUEUED:
+                running.append(record)
+                continue
+            self.state.queue.remove(record.identifier)
+            record.status = TaskStatus.CANCELLED
+            record.result = f"cancelled by {actor}{self._why(reason)}"
+            record.updated_at = workflow.now()
+            self._dirty.add(record.identifier)
+            self._log(
+                "task.finished",
+                actor=actor,
+                task=record.identifier,
+                agent=record.assignee,
+                summary=f"{record.identifier} cancelled before it started",
+            )
+        return running
+
+    async def _signal_tasks(self, records: Iterable[TaskRecord], signal: Any, arg: Any) -> None:
+        """Signal each task's workflow; one that has just ended (its news not here yet) is skipped."""
+        company = self.state.spec.id
+        identifiers = [r.identifier for r in records]
+        outcomes = await asyncio.gather(
+            *(
+                workflow.get_external_workflow_handle(task_workflow_id(company, identifier)).signal(signal, arg)
+                for identifier in identifiers
+            ),
+            return_exceptions=True,
+        )
+        for identifier, outcome in zip(identifiers, outcomes, strict=True):
+            if isinstance(outcome, FailureError):
+                workflow.logger.warning("could not signal %s: %s", identifier, outcome)
+            elif isinstance(outcome, BaseException):
+                raise outcome
+
+    @staticmethod
+    def _why(reason: str) -> str:
+        return f": {reason}" if reason else ""
