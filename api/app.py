@@ -13,7 +13,7 @@ from temporalio.client import Client
 
 from api.deps import AppContext, TemporalConnection
 from api.errors import BodySizeLimit, TemporalUnavailable, install_error_handlers
-from api.routes import activity, companies, events, health, org, routines, tasks, templates
+from api.routes import activity, companies, events, governance, health, org, routines, tasks, templates
 from api.schemas import ErrorResponse
 from paperclip.settings import Settings, get_settings
 from paperclip.store import Store
@@ -80,6 +80,6 @@ def create_app(
     )
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit)
-    for module in (health, companies, tasks, events, templates, routines, activity, org):
+    for module in (health, companies, tasks, events, templates, routines, activity, org, governance):
         app.include_router(module.router, prefix=API_PREFIX)
     return app
