@@ -6,6 +6,7 @@ clients of the API over HTTP, like the dashboard.
 
 import typer
 
+from paperclip.cli import governance
 from paperclip.cli.monitor import monitor
 from paperclip.cli.resources import agent_app, company_app, history, task_app
 from paperclip.cli.routines import routine_app
@@ -23,6 +24,18 @@ app.command()(up)
 app.command()(worker)
 app.command()(api)
 app.command()(ui)
+for group, name, command in (
+    (agent_app, "pause", governance.agent_pause),
+    (agent_app, "resume", governance.agent_resume),
+    (agent_app, "terminate", governance.agent_terminate),
+    (company_app, "pause", governance.company_pause),
+    (company_app, "resume", governance.company_resume),
+    (company_app, "archive", governance.company_archive),
+    (task_app, "cancel", governance.task_cancel),
+    (task_app, "reassign", governance.task_reassign),
+    (task_app, "comment", governance.task_comment),
+):
+    group.command(name)(command)
 app.add_typer(company_app, name="company")
 app.add_typer(agent_app, name="agent")
 app.add_typer(task_app, name="task")
