@@ -4,8 +4,9 @@ The time-skipping test server does not implement Schedules (CreateSchedule answe
 UNIMPLEMENTED), so these tests play the schedule: one run per simulated hour, with the workflow
 id the schedule would give it (`routine-run:{company}:{name}-<time>`). The schedule wiring itself
 is tested on the dev server through the API (tests/api/test_routines.py). The server does not
-skip time while an activity is pending, so the tests that hold a task open (no model worker)
-fire without sleeping between runs.
+skip time while an activity is pending, so the tests that hold a task open fire without sleeping
+between runs, and end with every task finished: a call left pending on the shared server would
+stop it skipping time for the tests after.
 """
 
 import uuid
@@ -107,7 +108,7 @@ async def test_while_the_last_task_is_open_each_fire_is_skipped_and_logged(skipp
         async with Worker(client, task_queue=llm_queue(queue), activities=[model.model_turn]):
             await wait_for(company, lambda s: s.tasks[0].status is TaskStatus.DONE)
             await fire(client, queue, company, 6, skip_if_open=True)
-            snap = await wait_for(company, lambda s: len(s.tasks) == 2)
+            snap = await wait_for(company, lambda s: len(s.tasks) == 2 and all(t.status.is_terminal for t in s.tasks))
     assert snap.tasks[1].routine == "standup"
     skipped_in_store = [e for b in store.batches for e in b.activity if e.kind == "routine.skipped"]
     assert len(skipped_in_store) == 5
@@ -115,21 +116,25 @@ async def test_while_the_last_task_is_open_each_fire_is_skipped_and_logged(skipp
 
 async def test_with_overlap_allowed_every_fire_creates_a_task(skipping_env: WorkflowEnvironment) -> None:
     client, store = skipping_env.client, RecordingStore()
-    async with routine_workers(client, store, model=None) as queue:
+    model = ScriptedModel(gated={"pm"})  # tasks stay open until the gate opens
+    async with routine_workers(client, store, model) as queue:
         company = await start_company(client, queue, [AgentSpec(name="pm", role="pm")])
         for hour in range(3):
             await fire(client, queue, company, hour, skip_if_open=False)
         snap = await wait_for(company, lambda s: len(s.tasks) == 3)
+        assert sum(not t.status.is_terminal for t in snap.tasks) == 3
+        model.gate.set()  # leave nothing pending on the shared server: it would stop skipping time
+        await wait_for(company, lambda s: all(t.status.is_terminal for t in s.tasks))
     assert all(t.routine == "standup" for t in snap.tasks)
     assert not [e for e in snap.recent if e.kind == "routine.skipped"]
 
 
 async def test_a_repeated_run_of_the_same_fire_is_dropped(skipping_env: WorkflowEnvironment) -> None:
     client, store = skipping_env.client, RecordingStore()
-    async with routine_workers(client, store, model=None) as queue:
+    async with routine_workers(client, store, ScriptedModel()) as queue:
         company = await start_company(client, queue, [AgentSpec(name="pm", role="pm")])
         await fire(client, queue, company, 9, skip_if_open=False)
         await fire(client, queue, company, 9, skip_if_open=False)  # the same scheduled time again
         await fire(client, queue, company, 10, skip_if_open=False)
-        snap = await wait_for(company, lambda s: len(s.tasks) == 2)
+        snap = await wait_for(company, lambda s: len(s.tasks) == 2 and all(t.status.is_terminal for t in s.tasks))
     assert [t.identifier for t in snap.tasks] == ["ACME-1", "ACME-2"]
