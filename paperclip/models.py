@@ -522,6 +522,8 @@ class TaskCarry(BaseModel):
     cost_usd: float = 0.0
     held: bool = False
     """Holding before the next turn (its agent or the company is paused)."""
+    admitted: bool = False
+    """A delegated task waits for the company's first `hold` signal before its first turn."""
     cancel: "CancelTask | None" = None
     """Set when a cancellation arrived: the task stops and cancels its subtree."""
     comments_waiting: int = 0

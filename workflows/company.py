@@ -20,6 +20,7 @@ with workflow.unsafe.imports_passed_through():
         AgentSpec,
         AgentState,
         AgentStatus,
+        CancelTask,
         CompanyInput,
         CompanyResult,
         CompanySnapshot,
@@ -27,6 +28,7 @@ with workflow.unsafe.imports_passed_through():
         CreateTaskInput,
         CreateTasksInput,
         HireAgentInput,
+        Hold,
         InvalidTransition,
         RecordInput,
         RoutineFire,
@@ -38,7 +40,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from paperclip.org import OrgError, check_hire, subtree
     from workflows.company_governance import GovernanceMixin, reject
-    from workflows.task import TaskWorkflow, task_search_attributes
+    from workflows.task import ADMISSION, TaskWorkflow, task_search_attributes
 
 RECENT_ACTIVITY = 50
 """Activity entries the snapshot keeps in memory; the store keeps them all."""
@@ -60,6 +62,8 @@ class CompanyWorkflow(GovernanceMixin):
         self._handled = 0
         self._unrecorded: list[ActivityEntry] = []
         self._dirty: set[str] = set()
+        self._to_admit: list[str] = []
+        """Delegated tasks that introduced themselves and wait for their admission."""
         self._has_search_attributes = workflow.info().typed_search_attributes.get(SA_COMPANY) is not None
         if input.state is None:
             # Here, not in run(): an update may be handled before run() starts.
@@ -189,6 +193,7 @@ class CompanyWorkflow(GovernanceMixin):
                 summary=f"{record.parent} delegated {record.identifier} '{record.title}' to {record.assignee}",
             )
             self._refresh_agent(record.assignee)
+            self._to_admit.append(record.identifier)
         record.updated_at = workflow.now()
         self._dirty.add(record.identifier)
         if event.usage is not None:
@@ -311,12 +316,13 @@ class CompanyWorkflow(GovernanceMixin):
         while True:
             await workflow.wait_condition(
                 lambda: (
-                    bool(self._dispatchable() or self._unrecorded or self._dirty)
+                    bool(self._dispatchable() or self._unrecorded or self._dirty or self._to_admit)
                     or self._should_continue_as_new()
                     or self.state.archived
                 )
             )
             await self._dispatch()
+            await self._admit()
             await self._record()
             if self.state.archived:
                 await workflow.wait_condition(workflow.all_handlers_finished)
@@ -324,6 +330,7 @@ class CompanyWorkflow(GovernanceMixin):
                 return CompanyResult(company_id=self.state.spec.id, archived=True)
             if self._should_continue_as_new():
                 await workflow.wait_condition(workflow.all_handlers_finished)
+                await self._admit()
                 await self._record()
                 workflow.continue_as_new(
                     CompanyInput(state=self._carried_state(), continue_as_new_after_events=self._continue_after)
@@ -427,6 +434,31 @@ class CompanyWorkflow(GovernanceMixin):
                 if self._has_search_attributes
                 else None
             ),
+        )
+
+    async def _admit(self) -> None:
+        """Answer delegated tasks that introduced themselves: go on, hold (the company or their
+        agent is paused), or stop (their agent has left)."""
+        if not self._to_admit or not workflow.patched(ADMISSION):
+            self._to_admit = []
+            return
+        admitted, self._to_admit = self._to_admit, []
+        go, held, stop = [], [], []
+        for identifier in admitted:
+            record = self.state.tasks.get(identifier)
+            if record is None or record.status.is_terminal:
+                continue
+            agent = self.state.agents.get(record.assignee)
+            if agent is None or agent.status is AgentStatus.TERMINATED:
+                stop.append(record)
+            elif self.state.paused or agent.status in (AgentStatus.PAUSED, AgentStatus.PENDING_APPROVAL):
+                held.append(record)
+            else:
+                go.append(record)
+        await asyncio.gather(
+            self._signal_tasks(go, TaskWorkflow.hold, Hold(held=False)),
+            self._signal_tasks(held, TaskWorkflow.hold, Hold(held=True)),
+            self._signal_tasks(stop, TaskWorkflow.cancel, CancelTask(reason="its agent has left", actor="system")),
         )
 
     # ------------------------------------------------------------------ activity log and store

@@ -54,6 +54,8 @@ USAGE_REPORT_INTERVAL = timedelta(seconds=2)
 """How often a working task tells the company its usage between status changes: a signal per
 turn would cost a workflow task per turn on both sides."""
 
+ADMISSION = "delegated-task-admission"
+"""Patch id: delegated tasks wait for the company's admission (histories before it do not)."""
 SUBTREE_CANCEL_WAIT = timedelta(minutes=10)
 """How long a cancelled task waits for its subtasks to confirm before it ends anyway."""
 SEEN_COMMENTS = 100
@@ -134,8 +136,10 @@ class TaskWorkflow:
 
     @workflow.signal
     def hold(self, hold: Hold) -> None:
-        """Hold before the next turn (the agent or the company is paused), or go on."""
+        """Hold before the next turn (the agent or the company is paused), or go on; the first one
+        a delegated task gets is its admission."""
         self.carry.held = hold.held
+        self.carry.admitted = True
 
     @workflow.signal
     def cancel(self, cancel: CancelTask) -> None:
@@ -168,6 +172,9 @@ class TaskWorkflow:
         if input.carry is None:
             if input.parent is not None:  # the company dispatched top-level tasks itself
                 await self._emit("started", status=TaskStatus.RUNNING, record=self._record())
+                if workflow.patched(ADMISSION):
+                    # The company answers with `hold`: held if the company or the agent is paused.
+                    await workflow.wait_condition(lambda: self.carry.admitted or self.carry.cancel is not None)
             self.carry.pending.append(Message(role="user", author=input.parent or "board", content=self._assignment()))
         while True:
             if self._should_continue_as_new():

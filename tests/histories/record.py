@@ -1,4 +1,4 @@
-"""Record the histories the replay test runs over: `python -m tests.histories.record`.
+"""Record the histories the replay test runs over: `python -m tests.histories.record v3`.
 
 Runs the demo-shaped company (a CEO and two reports, simulated model, real activities and a
 real store) on a dev server, and writes the company's and each task's history as JSON here.
@@ -7,6 +7,7 @@ files too, so running companies stay replayable.
 """
 
 import asyncio
+import sys
 import tempfile
 import uuid
 from pathlib import Path
@@ -63,4 +64,4 @@ async def record(version: str = "v1") -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(record())
+    asyncio.run(record(*sys.argv[1:2]))

@@ -201,3 +201,18 @@ async def test_a_failed_task_puts_its_agent_in_error_until_resumed(dev_env: Work
         await company.execute_update(CompanyWorkflow.resume_agent, AgentActionInput(agent="solo"))
         snap = await wait_for(company, status_of("ACME-2", TaskStatus.DONE))
     assert agent_status(snap, "solo") is AgentStatus.IDLE
+
+
+async def test_work_delegated_to_a_paused_agent_waits_for_its_resume(dev_env: WorkflowEnvironment) -> None:
+    model = ScriptedModel()
+    async with stand_in_workers(dev_env.client, model) as queue:
+        company = await start_company(dev_env.client, queue, org(reports=1))
+        await company.execute_update(CompanyWorkflow.pause_agent, AgentActionInput(agent="r1"))
+        await company.execute_update(CompanyWorkflow.create_task, CreateTaskInput(title="Ship", assignee="ceo"))
+        await wait_for(company, status_of("ACME-1.1", TaskStatus.RUNNING))
+        await asyncio.sleep(1.0)
+        assert [c.session.task for c in model.calls] == ["ACME-1"]  # the subtask took no turn
+        await company.execute_update(CompanyWorkflow.resume_agent, AgentActionInput(agent="r1"))
+        snap = await wait_for(company, status_of("ACME-1", TaskStatus.DONE))
+    assert [c.session.task for c in model.calls] == ["ACME-1", "ACME-1.1", "ACME-1"]
+    assert all(t.status is TaskStatus.DONE for t in snap.tasks)
