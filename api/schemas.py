@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
 
-from paperclip.models import PREFIX, AgentSpec, CompanySpec, TaskRecord, _slug
+from paperclip.models import AgentSpec, CompanySpec, TaskRecord, check_prefix, check_slug
 
 MAX_PREFIX_FROM_NAME = 6
 
@@ -38,14 +38,12 @@ class CompanyCreate(BaseModel):
     @field_validator("id")
     @classmethod
     def _id(cls, v: str | None) -> str | None:
-        return None if v is None else _slug(v, "company id")
+        return None if v is None else check_slug(v, "company id")
 
     @field_validator("prefix")
     @classmethod
     def _prefix(cls, v: str | None) -> str | None:
-        if v is not None and not PREFIX.match(v):
-            raise ValueError("prefix must be 1-10 uppercase letters or digits, starting with a letter")
-        return v
+        return None if v is None else check_prefix(v)
 
     @field_validator("name")
     @classmethod

@@ -16,9 +16,17 @@ SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 PREFIX = re.compile(r"^[A-Z][A-Z0-9]{0,9}$")
 
 
-def _slug(value: str, what: str) -> str:
+def check_slug(value: str, what: str) -> str:
+    """`value` if it is a valid identifier (agent, company, template, routine names), else ValueError."""
     if not SLUG.match(value):
         raise ValueError(f"{what} must be 1-63 lowercase letters, digits, '-' or '_', starting with a letter or digit")
+    return value
+
+
+def check_prefix(value: str) -> str:
+    """`value` if it is a valid task-identifier prefix (`ACME`), else ValueError."""
+    if not PREFIX.match(value):
+        raise ValueError("prefix must be 1-10 uppercase letters or digits, starting with a letter")
     return value
 
 
@@ -217,7 +225,7 @@ class AgentSpec(BaseModel):
     @field_validator("name")
     @classmethod
     def _name(cls, v: str) -> str:
-        return _slug(v, "agent name")
+        return check_slug(v, "agent name")
 
 
 class AgentBrief(BaseModel):
@@ -238,14 +246,12 @@ class CompanySpec(BaseModel):
     @field_validator("id")
     @classmethod
     def _id(cls, v: str) -> str:
-        return _slug(v, "company id")
+        return check_slug(v, "company id")
 
     @field_validator("prefix")
     @classmethod
     def _prefix(cls, v: str) -> str:
-        if not PREFIX.match(v):
-            raise ValueError("prefix must be 1-10 uppercase letters or digits, starting with a letter")
-        return v
+        return check_prefix(v)
 
 
 # --------------------------------------------------------------------------- messages

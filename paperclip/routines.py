@@ -34,7 +34,7 @@ from temporalio.common import SearchAttributePair, TypedSearchAttributes
 from temporalio.service import RPCError, RPCStatusCode
 
 from paperclip.constants import SA_COMPANY, routine_schedule_id
-from paperclip.models import SLUG, CreateTaskInput, Priority, _slug
+from paperclip.models import SLUG, CreateTaskInput, Priority, check_slug
 
 ROUTINE_WORKFLOW = "RoutineWorkflow"
 """The workflow type a routine's schedule starts (`workflows.routine.RoutineWorkflow`)."""
@@ -118,7 +118,7 @@ class RoutineSpec(BaseModel):
     @field_validator("name")
     @classmethod
     def _name(cls, v: str) -> str:
-        return _slug(v, "routine name")
+        return check_slug(v, "routine name")
 
     @field_validator("every", "catchup_seconds", mode="before")
     @classmethod

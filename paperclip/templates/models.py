@@ -10,7 +10,16 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from paperclip.models import PREFIX, AgentSpec, Budget, HeartbeatPolicy, ModelConfig, Permissions, Role, _slug
+from paperclip.models import (
+    AgentSpec,
+    Budget,
+    HeartbeatPolicy,
+    ModelConfig,
+    Permissions,
+    Role,
+    check_prefix,
+    check_slug,
+)
 
 TOOL_NAME = re.compile(r"^[a-z][a-z0-9_.-]{0,63}$")
 RESERVED_OVERRIDES = frozenset({"name", "reports_to", "template"})
@@ -79,7 +88,7 @@ class AgentTemplate(_Strict):
     @field_validator("name")
     @classmethod
     def _name(cls, v: str) -> str:
-        return _slug(v, "template name")
+        return check_slug(v, "template name")
 
     @field_validator("tools")
     @classmethod
@@ -138,7 +147,7 @@ class CompanyMember(_Strict):
     @field_validator("name")
     @classmethod
     def _name(cls, v: str) -> str:
-        return _slug(v, "agent name")
+        return check_slug(v, "agent name")
 
     @field_validator("overrides")
     @classmethod
@@ -167,14 +176,12 @@ class CompanyTemplate(_Strict):
     @field_validator("name")
     @classmethod
     def _name(cls, v: str) -> str:
-        return _slug(v, "template name")
+        return check_slug(v, "template name")
 
     @field_validator("prefix")
     @classmethod
     def _prefix(cls, v: str) -> str:
-        if not PREFIX.match(v):
-            raise ValueError("prefix must be 1-10 uppercase letters or digits, starting with a letter")
-        return v
+        return check_prefix(v)
 
     @field_validator("goals")
     @classmethod
