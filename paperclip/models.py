@@ -532,6 +532,8 @@ class TaskCarry(BaseModel):
     """A delegated task waits for the company's first `hold` signal before its first turn."""
     cancel: "CancelTask | None" = None
     """Set when a cancellation arrived: the task stops and cancels its subtree."""
+    handing_over: bool = False
+    """Escalated: no turn until the company hands the task to the manager."""
     comments_waiting: int = 0
     """Comments not yet given to the agent: they wake a blocked task."""
     seen_comments: list[str] = Field(default_factory=list)
@@ -621,6 +623,14 @@ class Comment(BaseModel):
     id: str
     author: str
     body: str
+
+
+class Escalation(BaseModel):
+    """Signal from a task to its company: its agent hands it to its manager."""
+
+    identifier: str
+    agent: str
+    reason: str
 
 
 class Hold(BaseModel):

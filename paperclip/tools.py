@@ -8,6 +8,7 @@ from paperclip.models import AgentSpec, ToolSpec
 
 DELEGATE_TASK = "delegate_task"
 COMPLETE_TASK = "complete_task"
+ESCALATE = "escalate"
 
 
 def delegate_task_tool(team: list[AgentSpec]) -> ToolSpec:
@@ -44,6 +45,27 @@ def complete_task_tool() -> ToolSpec:
     )
 
 
-def tools_for(team: list[AgentSpec]) -> list[ToolSpec]:
-    """The tools of one turn: delegation only when there is somebody to delegate to."""
-    return ([delegate_task_tool(team)] if team else []) + [complete_task_tool()]
+def escalate_tool(manager: str) -> ToolSpec:
+    """`escalate(reason)`: hand the task to one's manager."""
+    return ToolSpec(
+        name=ESCALATE,
+        description=(
+            f"Hand this task to your manager, {manager}, when you cannot or should not finish it yourself. "
+            "Say why: your manager carries on from this conversation."
+        ),
+        parameters={
+            "type": "object",
+            "properties": {"reason": {"type": "string", "description": "Why the task goes up."}},
+            "required": ["reason"],
+        },
+    )
+
+
+def tools_for(team: list[AgentSpec], *, manager: str | None = None) -> list[ToolSpec]:
+    """The tools of one turn: delegation only when there is somebody to delegate to, escalation
+    only when there is somebody above."""
+    return (
+        ([delegate_task_tool(team)] if team else [])
+        + [complete_task_tool()]
+        + ([escalate_tool(manager)] if manager else [])
+    )

@@ -25,6 +25,7 @@ with workflow.unsafe.imports_passed_through():
         CompanyActionInput,
         CompanyState,
         CreateTaskInput,
+        Escalation,
         Hold,
         InvalidTransition,
         Reassign,
@@ -207,28 +208,47 @@ class GovernanceMixin:
         """Give a task to another agent; a running task carries on with the conversation so far."""
         self._handled += 1
         record = self.state.tasks[input.identifier]
+        summary = f"{record.identifier} reassigned from {record.assignee} to {input.assignee}"
+        self._log("task.reassigned", actor=input.actor, task=record.identifier, agent=input.assignee, summary=summary)
+        await self._hand_over(record, input.assignee)
+        return record
+
+    @workflow.signal
+    async def task_escalated(self, escalation: Escalation) -> None:
+        """A task's agent escalated it: its manager takes it over (with no manager left, it goes
+        back to the agent, which is told so)."""
+        record = self.state.tasks.get(escalation.identifier)
+        if record is None or record.status.is_terminal or record.assignee != escalation.agent:
+            return  # a repeat, or the task moved on
+        self._handled += 1
+        agent = self.state.agents[escalation.agent]
+        manager = self.state.agents.get(agent.spec.reports_to or "")
+        to = escalation.agent if manager is None or manager.status is AgentStatus.TERMINATED else manager.spec.name
+        self._log(
+            "task.escalated",
+            actor=escalation.agent,
+            task=record.identifier,
+            agent=to,
+            summary=f"{escalation.agent} escalated {record.identifier} to {to}: {escalation.reason}",
+        )
+        await self._hand_over(record, to)
+
+    async def _hand_over(self, record: TaskRecord, assignee: str) -> None:
+        """Make `assignee` the task's agent; a running task is told by signal."""
         previous = record.assignee
-        record.assignee = input.assignee
+        record.assignee = assignee
         record.updated_at = workflow.now()
         self._dirty.add(record.identifier)
-        self._log(
-            "task.reassigned",
-            actor=input.actor,
-            task=record.identifier,
-            agent=input.assignee,
-            summary=f"{record.identifier} reassigned from {previous} to {input.assignee}",
-        )
         if record.status is TaskStatus.QUEUED:
-            return record
-        if record.parent is None:
+            return
+        if record.parent is None and previous != assignee:
             self.state.agents[previous].running = max(0, self.state.agents[previous].running - 1)
-            self.state.agents[input.assignee].running += 1
+            self.state.agents[assignee].running += 1
         self._refresh_agent(previous)
-        self._refresh_agent(input.assignee)
+        self._refresh_agent(assignee)
         specs = [a.spec for a in self.state.agents.values() if a.status is not AgentStatus.TERMINATED]
-        spec = self.state.agents[input.assignee].spec
+        spec = self.state.agents[assignee].spec
         await self._signal_tasks([record], TaskWorkflow.reassign, Reassign(agent=spec, team=subtree(specs, spec.name)))
-        return record
 
     @reassign_task.validator
     def _validate_reassign_task(self, input: ReassignTaskInput) -> None:

@@ -29,6 +29,7 @@ with workflow.unsafe.imports_passed_through():
         CancelTask,
         ChildFinished,
         Comment,
+        Escalation,
         Hold,
         Message,
         ModelTurnInput,
@@ -45,7 +46,7 @@ with workflow.unsafe.imports_passed_through():
         check_transition,
     )
     from paperclip.org import direct_reports, subtree
-    from paperclip.tools import COMPLETE_TASK, DELEGATE_TASK, tools_for
+    from paperclip.tools import COMPLETE_TASK, DELEGATE_TASK, ESCALATE, tools_for
 
 MODEL_TURN_ATTEMPTS = 10
 """Attempts of one model call (retryable errors only: 429, 5xx, timeouts, a lost worker)."""
@@ -152,6 +153,7 @@ class TaskWorkflow:
         """From the next turn on another agent works on this task, with the conversation so far."""
         previous = self.input.agent.name
         self.input = self.input.model_copy(update={"agent": reassign.agent, "team": reassign.team})
+        self.carry.handing_over = False
         self.carry.pending.append(
             Message(
                 role="user",
@@ -183,8 +185,10 @@ class TaskWorkflow:
                 workflow.continue_as_new(self.input.model_copy(update={"carry": self.carry}))
             if self.carry.cancel is not None:
                 return await self._cancelled(self.carry.cancel)
-            if self.carry.held:
-                await workflow.wait_condition(lambda: not self.carry.held or self.carry.cancel is not None)
+            if self.carry.held or self.carry.handing_over:
+                await workflow.wait_condition(
+                    lambda: not (self.carry.held or self.carry.handing_over) or self.carry.cancel is not None
+                )
                 continue
             if self.carry.status is TaskStatus.BLOCKED:
                 await workflow.wait_condition(
@@ -261,7 +265,7 @@ class TaskWorkflow:
                 seq=self.carry.turn,
                 model=agent.model,
                 system_prompt=system_prompt(self.input),
-                tools=tools_for(direct_reports(self.input.team, agent.name)),
+                tools=tools_for(direct_reports(self.input.team, agent.name), manager=agent.reports_to),
                 new_messages=sent,
             ),
             result_type=ModelTurnResult,
@@ -300,7 +304,23 @@ class TaskWorkflow:
             return self._tool_reply(call, "Task marked complete.")
         if call.name == DELEGATE_TASK:
             return self._tool_reply(call, await self._delegate(call.arguments))
+        if call.name == ESCALATE:
+            return self._tool_reply(call, await self._escalate(call.arguments))
         return self._tool_reply(call, f"Error: unknown tool '{call.name}'.")
+
+    async def _escalate(self, args: dict[str, Any]) -> str:
+        """Ask the company to hand this task to the agent's manager; no turn until it has."""
+        manager = self.input.agent.reports_to
+        if manager is None:
+            return "Error: you have no manager to escalate to."
+        if self.carry.handing_over:
+            return f"Already escalated to {manager}."
+        reason = str(args.get("reason", "")).strip() or "(no reason given)"
+        self.carry.handing_over = True
+        await workflow.get_external_workflow_handle(company_workflow_id(self.input.company_id)).signal(
+            "task_escalated", Escalation(identifier=self.input.identifier, agent=self.input.agent.name, reason=reason)
+        )
+        return f"Escalated to {manager}: {reason}"
 
     def _tool_reply(self, call: ToolCall, content: str) -> Message:
         return Message(role="tool", tool_call_id=call.id, content=content, author=call.name)

@@ -35,6 +35,8 @@ class ScriptedModel:
     failures: dict[str, list[Exception]] = field(default_factory=dict)
     cancelled: list[str] = field(default_factory=list)
     """Tasks whose held call learnt it was cancelled."""
+    escalating: set[str] = field(default_factory=set)
+    """Agents that escalate whatever they are given."""
     talk_turns: int = 0
     """Turns before completing, each a progress report and a (unknown) `write_notes` call."""
 
@@ -54,7 +56,9 @@ class ScriptedModel:
                 raise
         delegate = next((t for t in input.tools if t.name == DELEGATE_TASK), None)
         content = ""
-        if input.seq < self.talk_turns:
+        if input.session.agent in self.escalating and any(t.name == "escalate" for t in input.tools):
+            calls = [ToolCall(id=f"call-up-{input.seq}", name="escalate", arguments={"reason": "needs a decision"})]
+        elif input.seq < self.talk_turns:
             content = f"Turn {input.seq}: progress report. " + "y" * 400
             calls = [ToolCall(id=f"call-{input.seq}", name="write_notes", arguments={"text": "x" * 300})]
         elif delegate is not None and input.seq == 1:

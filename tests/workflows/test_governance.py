@@ -216,3 +216,23 @@ async def test_work_delegated_to_a_paused_agent_waits_for_its_resume(dev_env: Wo
         snap = await wait_for(company, status_of("ACME-1", TaskStatus.DONE))
     assert [c.session.task for c in model.calls] == ["ACME-1", "ACME-1.1", "ACME-1"]
     assert all(t.status is TaskStatus.DONE for t in snap.tasks)
+
+
+async def test_an_escalated_task_goes_to_the_manager_who_carries_on(dev_env: WorkflowEnvironment) -> None:
+    model = ScriptedModel(escalating={"dev"})
+    agents = [AgentSpec(name="lead", role="ceo"), AgentSpec(name="dev", role="engineer", reports_to="lead")]
+    async with stand_in_workers(dev_env.client, model) as queue:
+        company = await start_company(dev_env.client, queue, agents)
+        await company.execute_update(CompanyWorkflow.create_task, CreateTaskInput(title="Decide", assignee="dev"))
+        snap = await wait_for(company, status_of("ACME-1", TaskStatus.DONE))
+    assert [(c.session.agent, c.seq) for c in model.calls] == [("dev", 1), ("lead", 2)]
+    assert "escalate" in [t.name for t in model.calls[0].tools]
+    assert "escalate" not in [t.name for t in model.calls[1].tools]  # nobody above the lead
+    handover = [m.content for m in model.calls[1].new_messages]
+    assert handover[0] == "Escalated to lead: needs a decision"
+    assert "reassigned from dev to you, lead" in handover[1]
+    task = snap.tasks[0]
+    assert (task.assignee, task.result) == ("lead", "lead finished")
+    escalated = [e for e in snap.recent if e.kind == "task.escalated"]
+    assert escalated and escalated[0].summary == "dev escalated ACME-1 to lead: needs a decision"
+    assert {a.spec.name: a.running for a in snap.agents} == {"lead": 0, "dev": 0}
