@@ -7,7 +7,7 @@ than Temporal's bare NOT_FOUND.
 """
 
 from collections.abc import Awaitable
-from typing import Annotated, TypeVar
+from typing import Annotated, Literal, TypeVar
 
 from pydantic import BaseModel, Field, StringConstraints
 from temporalio.client import Client, WorkflowExecutionStatus
@@ -79,46 +79,36 @@ async def _update(client: Client, company_id: str, call: Awaitable[T]) -> T:
 # ---------------------------------------------------------------------- agents
 
 
-async def pause_agent(*, client: Client, company_id: str, agent: str, reason: str) -> AgentState:
-    """The agent's tasks hold before their next turn; nothing new is dispatched to it."""
-    handle = _company_handle(client, company_id)
+AgentAction = Literal["pause", "resume", "terminate"]
+CompanyAction = Literal["pause", "resume", "archive"]
+
+_AGENT_UPDATES = {
+    "pause": CompanyWorkflow.pause_agent,
+    "resume": CompanyWorkflow.resume_agent,
+    "terminate": CompanyWorkflow.terminate_agent,
+}
+_COMPANY_UPDATES = {
+    "pause": CompanyWorkflow.pause_company,
+    "resume": CompanyWorkflow.resume_company,
+    "archive": CompanyWorkflow.archive_company,
+}
+
+
+async def agent_action(*, client: Client, company_id: str, action: AgentAction, agent: str, reason: str) -> AgentState:
+    """Pause, resume or terminate an agent (see `CompanyWorkflow` for what each does)."""
     update = AgentActionInput(agent=agent, reason=reason, actor=BOARD)
-    return await _update(client, company_id, handle.execute_update(CompanyWorkflow.pause_agent, update))
-
-
-async def resume_agent(*, client: Client, company_id: str, agent: str, reason: str) -> AgentState:
     handle = _company_handle(client, company_id)
-    update = AgentActionInput(agent=agent, reason=reason, actor=BOARD)
-    return await _update(client, company_id, handle.execute_update(CompanyWorkflow.resume_agent, update))
-
-
-async def terminate_agent(*, client: Client, company_id: str, agent: str, reason: str) -> AgentState:
-    """The agent leaves: its tasks are cancelled and its reports move to its manager."""
-    handle = _company_handle(client, company_id)
-    update = AgentActionInput(agent=agent, reason=reason, actor=BOARD)
-    return await _update(client, company_id, handle.execute_update(CompanyWorkflow.terminate_agent, update))
+    return await _update(client, company_id, handle.execute_update(_AGENT_UPDATES[action], update))
 
 
 # ---------------------------------------------------------------------- the company
 
 
-async def pause_company(*, client: Client, company_id: str, reason: str) -> None:
-    handle = _company_handle(client, company_id)
+async def company_action(*, client: Client, company_id: str, action: CompanyAction, reason: str) -> None:
+    """Pause, resume or archive the company (archive is refused while tasks are open)."""
     update = CompanyActionInput(reason=reason, actor=BOARD)
-    await _update(client, company_id, handle.execute_update(CompanyWorkflow.pause_company, update))
-
-
-async def resume_company(*, client: Client, company_id: str, reason: str) -> None:
     handle = _company_handle(client, company_id)
-    update = CompanyActionInput(reason=reason, actor=BOARD)
-    await _update(client, company_id, handle.execute_update(CompanyWorkflow.resume_company, update))
-
-
-async def archive_company(*, client: Client, company_id: str, reason: str) -> None:
-    """End the company's workflow (refused while tasks are open); its records stay readable."""
-    handle = _company_handle(client, company_id)
-    update = CompanyActionInput(reason=reason, actor=BOARD)
-    await _update(client, company_id, handle.execute_update(CompanyWorkflow.archive_company, update))
+    await _update(client, company_id, handle.execute_update(_COMPANY_UPDATES[action], update))
 
 
 # ---------------------------------------------------------------------- tasks

@@ -15,33 +15,39 @@ router = APIRouter(prefix="/companies/{company}", tags=["governance"])
 async def pause_agent(company: str, agent: str, client: ClientDep, body: ActionBody | None = None) -> AgentState:
     """Hold the agent's tasks before their next turn; 404 unknown agent, 409 not pausable."""
     reason = body.reason if body else ""
-    return await governance.pause_agent(client=client, company_id=company, agent=agent, reason=reason)
+    return await governance.agent_action(client=client, company_id=company, action="pause", agent=agent, reason=reason)
 
 
 @router.post("/agents/{agent}/resume", response_model=AgentState)
 async def resume_agent(company: str, agent: str, client: ClientDep, body: ActionBody | None = None) -> AgentState:
     """Let a paused (or failed) agent work again; 409 when it is not paused."""
     reason = body.reason if body else ""
-    return await governance.resume_agent(client=client, company_id=company, agent=agent, reason=reason)
+    return await governance.agent_action(client=client, company_id=company, action="resume", agent=agent, reason=reason)
 
 
 @router.post("/agents/{agent}/terminate", response_model=AgentState)
 async def terminate_agent(company: str, agent: str, client: ClientDep, body: ActionBody | None = None) -> AgentState:
     """Cancel the agent's tasks and move its reports to its manager; 400 for a CEO with reports."""
     reason = body.reason if body else ""
-    return await governance.terminate_agent(client=client, company_id=company, agent=agent, reason=reason)
+    return await governance.agent_action(
+        client=client, company_id=company, action="terminate", agent=agent, reason=reason
+    )
 
 
 @router.post("/pause", response_model=Ok)
 async def pause_company(company: str, client: ClientDep, body: ActionBody | None = None) -> Ok:
     """Dispatch nothing and hold every task before its next turn; 409 when already paused."""
-    await governance.pause_company(client=client, company_id=company, reason=body.reason if body else "")
+    await governance.company_action(
+        client=client, company_id=company, action="pause", reason=body.reason if body else ""
+    )
     return Ok()
 
 
 @router.post("/resume", response_model=Ok)
 async def resume_company(company: str, client: ClientDep, body: ActionBody | None = None) -> Ok:
-    await governance.resume_company(client=client, company_id=company, reason=body.reason if body else "")
+    await governance.company_action(
+        client=client, company_id=company, action="resume", reason=body.reason if body else ""
+    )
     return Ok()
 
 
@@ -49,7 +55,9 @@ async def resume_company(company: str, client: ClientDep, body: ActionBody | Non
 async def archive_company(company: str, client: ClientDep, body: ActionBody | None = None) -> Ok:
     """End the company (its workflow completes; GET still shows it, `archived: true`); 409 while
     tasks are open or when already archived."""
-    await governance.archive_company(client=client, company_id=company, reason=body.reason if body else "")
+    await governance.company_action(
+        client=client, company_id=company, action="archive", reason=body.reason if body else ""
+    )
     return Ok()
 
 
