@@ -157,6 +157,61 @@ def check_agent_transition(old: AgentStatus, new: AgentStatus) -> None:
         raise InvalidTransition(f"agent status cannot go from {old} to {new}")
 
 
+class GoalLevel(StrEnum):
+    """Where a goal sits in the tree: a goal's parent is on a higher level."""
+
+    COMPANY = "company"
+    TEAM = "team"
+    AGENT = "agent"
+    TASK = "task"
+
+    @property
+    def rank(self) -> int:
+        return list(GoalLevel).index(self)
+
+
+class GoalStatus(StrEnum):
+    PLANNED = "planned"
+    ACTIVE = "active"
+    ACHIEVED = "achieved"
+    CANCELLED = "cancelled"
+
+    @property
+    def is_open(self) -> bool:
+        return self in (GoalStatus.PLANNED, GoalStatus.ACTIVE)
+
+
+GOAL_TRANSITIONS: dict[GoalStatus, frozenset[GoalStatus]] = {
+    GoalStatus.PLANNED: frozenset({GoalStatus.ACTIVE, GoalStatus.ACHIEVED, GoalStatus.CANCELLED}),
+    GoalStatus.ACTIVE: frozenset({GoalStatus.PLANNED, GoalStatus.ACHIEVED, GoalStatus.CANCELLED}),
+    GoalStatus.ACHIEVED: frozenset({GoalStatus.ACTIVE}),
+    GoalStatus.CANCELLED: frozenset(),
+}
+
+
+def check_goal_transition(old: GoalStatus, new: GoalStatus) -> None:
+    """Raise `InvalidTransition` unless `old → new` is allowed (a no-op change is allowed)."""
+    if old != new and new not in GOAL_TRANSITIONS[old]:
+        raise InvalidTransition(f"goal status cannot go from {old} to {new}")
+
+
+class ApprovalKind(StrEnum):
+    HIRE_AGENT = "hire_agent"
+    """An agent hired another one in a company that requires the board's approval for hires."""
+    STRATEGY = "strategy"
+    """The CEO's plan for a task, before any work is delegated (when the company requires it)."""
+    BOARD = "board"
+    """Any agent asks a person."""
+
+
+class ApprovalStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    REVISION_REQUESTED = "revision_requested"
+    """Not yet: the agent revises and asks again."""
+
+
 # --------------------------------------------------------------------------- specs
 
 
@@ -242,6 +297,12 @@ class CompanySpec(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     mission: str = ""
     prefix: str
+    require_hire_approval: bool = False
+    """Agents hired by agents wait (`pending_approval`) until the board approves."""
+    require_strategy_approval: bool = False
+    """The CEO's plan for each of its tasks needs the board's approval before it delegates."""
+    approval_timeout_seconds: int | None = Field(default=None, ge=60)
+    """An approval undecided this long is escalated (flagged for the board, in the activity log)."""
 
     @field_validator("id")
     @classmethod
@@ -373,6 +434,8 @@ class TaskRecord(BaseModel):
     updated_at: datetime
     routine: str | None = None
     """The routine that created it, if any."""
+    goal: str | None = None
+    """The goal it serves; a subtask serves its parent's."""
 
 
 class CostEvent(BaseModel):
@@ -401,6 +464,113 @@ class RecordInput(BaseModel):
 # --------------------------------------------------------------------------- company workflow
 
 
+class GoalInput(BaseModel):
+    """A goal to add to the company's goal tree."""
+
+    title: str = Field(min_length=1, max_length=300)
+    description: str = Field(default="", max_length=5_000)
+    level: GoalLevel = GoalLevel.COMPANY
+    parent: str | None = None
+    """The goal this one serves (on a higher level); none for a company goal."""
+    owner: str | None = None
+    """The agent answerable for it; required below the company level."""
+    status: GoalStatus = GoalStatus.ACTIVE
+    actor: str = "board"
+
+    @field_validator("title")
+    @classmethod
+    def _title(cls, v: str) -> str:
+        if not v.strip():
+            raise ValueError("a goal needs a title")
+        return v.strip()
+
+
+class Goal(BaseModel):
+    id: str
+    """`G1`, `G2`, … in the company."""
+    title: str
+    description: str = ""
+    level: GoalLevel
+    parent: str | None = None
+    owner: str | None = None
+    status: GoalStatus
+    created_at: datetime
+    updated_at: datetime
+
+
+class GoalUpdateInput(BaseModel):
+    """Change a goal's status or wording."""
+
+    id: str
+    status: GoalStatus | None = None
+    title: str | None = Field(default=None, min_length=1, max_length=300)
+    description: str | None = Field(default=None, max_length=5_000)
+    note: str = Field(default="", max_length=2_000)
+    actor: str = "board"
+
+
+class Approval(BaseModel):
+    """A question for the board, and its answer."""
+
+    id: str
+    """`AP-1`, `AP-2`, … in the company."""
+    request_id: str
+    """The asking task's own id for it: a repeated request is not doubled."""
+    kind: ApprovalKind
+    title: str
+    details: str = ""
+    requested_by: str
+    """The agent that asked."""
+    task: str | None = None
+    """The task that asked, which the decision wakes."""
+    agent: AgentSpec | None = None
+    """For `hire_agent`: the agent to hire."""
+    status: ApprovalStatus = ApprovalStatus.PENDING
+    note: str = ""
+    """The decision's note: why, or what to revise."""
+    decided_by: str | None = None
+    created_at: datetime
+    decided_at: datetime | None = None
+    escalated: bool = False
+    """Undecided past the company's approval timeout."""
+
+
+class ApprovalRequest(BaseModel):
+    """Signal from a task to its company: ask the board (or hire, which may need the board)."""
+
+    request_id: str
+    kind: ApprovalKind
+    title: str
+    details: str = ""
+    requested_by: str
+    task: str
+    agent: AgentSpec | None = None
+
+
+class DecideApprovalInput(BaseModel):
+    id: str
+    decision: Literal[ApprovalStatus.APPROVED, ApprovalStatus.REJECTED, ApprovalStatus.REVISION_REQUESTED]
+    note: str = Field(default="", max_length=5_000)
+    actor: str = "board"
+
+
+class ApprovalAnswer(BaseModel):
+    """Signal from the company to the asking task: the request's outcome so far, or the decision."""
+
+    request_id: str
+    ok: bool = True
+    """False: the request was refused outright (`message` says why)."""
+    message: str = ""
+    approval: Approval | None = None
+    """None when no approval was needed (a hire in a company that does not require one)."""
+
+
+class ApprovalTimedOut(BaseModel):
+    """Signal from a waiting task to its company: the approval passed the company's timeout."""
+
+    request_id: str
+
+
 class AgentState(BaseModel):
     spec: AgentSpec
     status: AgentStatus = AgentStatus.ACTIVE
@@ -408,6 +578,15 @@ class AgentState(BaseModel):
     """Top-level tasks dispatched to it and not finished."""
     usage: Usage = Field(default_factory=Usage)
     cost_usd: float = 0.0
+    wakes: int = 0
+    """Heartbeat wakes that found work."""
+    skipped_wakes: int = 0
+    """Heartbeat wakes that found none and spent nothing."""
+    last_wake: datetime | None = None
+    awake: bool = False
+    """Woken with tasks waiting for it (`wake_on_assignment` off): dispatch may start them."""
+    unanswered: list[str] = Field(default_factory=list)
+    """Its tasks with comments it has not been woken for (`wake_on_comment` off)."""
 
 
 class CompanyState(BaseModel):
@@ -431,6 +610,11 @@ class CompanyState(BaseModel):
     """The last scheduled run seen per routine (signals are at-least-once)."""
     generation: int = 0
     """How many times the company has continued-as-new."""
+    goals: dict[str, Goal] = Field(default_factory=dict)
+    goal_counter: int = 0
+    approvals: dict[str, Approval] = Field(default_factory=dict)
+    """Pending ones, and the last decided ones (older ones are in the activity log)."""
+    approval_counter: int = 0
 
 
 class CompanyInput(BaseModel):
@@ -438,6 +622,8 @@ class CompanyInput(BaseModel):
     agents: list[AgentSpec] = Field(default_factory=list)
     state: CompanyState | None = None
     """Set when continuing-as-new."""
+    goals: list[GoalInput] = Field(default_factory=list)
+    """The founding goals (the API requires at least one company goal)."""
     continue_as_new_after_events: int | None = None
     """Continue-as-new after this many handled messages (tests); Temporal's suggestion always applies."""
 
@@ -456,6 +642,8 @@ class CreateTaskInput(BaseModel):
     brief: str = Field(default="", max_length=100_000)
     assignee: str
     priority: Priority = Priority.MEDIUM
+    goal: str | None = None
+    """The goal it serves (`G3`)."""
 
 
 class CreateTasksInput(BaseModel):
@@ -488,6 +676,8 @@ class CompanySnapshot(BaseModel):
     archived: bool
     paused: bool = False
     generation: int
+    goals: list[Goal] = Field(default_factory=list)
+    approvals: list[Approval] = Field(default_factory=list)
     simulated_agents: list[str]
     """Agents on the offline `simulated` model: shown as such wherever they appear."""
 
@@ -536,7 +726,20 @@ class TaskCarry(BaseModel):
     """Escalated: no turn until the company hands the task to the manager."""
     comments_waiting: int = 0
     """Comments not yet given to the agent: they wake a blocked task."""
+    quiet_comments: int = 0
+    """Comments that wake the task only with its agent's next heartbeat (`wake_on_comment` off)."""
     seen_comments: list[str] = Field(default_factory=list)
+    request_counter: int = 0
+    answers: dict[str, "ApprovalAnswer"] = Field(default_factory=dict)
+    """The company's latest answer per request this task made."""
+    waiting_for: str | None = None
+    """The request whose decision the task waits for (no turns meanwhile)."""
+    waiting_since: datetime | None = None
+    wait_escalated: bool = False
+    announced: list[str] = Field(default_factory=list)
+    """Requests whose decision the agent has been told."""
+    strategy_approved: bool = False
+    """The board approved the plan (companies that require it: no delegation before)."""
 
 
 class TaskInput(BaseModel):
@@ -552,6 +755,11 @@ class TaskInput(BaseModel):
     """The agent's subtree below it in the org chart: whom it may delegate to."""
     parent: str | None = None
     depth: int = 0
+    goal: str | None = None
+    goals: list[Goal] = Field(default_factory=list)
+    """The goals the agent sees: for the CEO every open goal, else its task's goal and those above it."""
+    require_strategy_approval: bool = False
+    approval_timeout_seconds: int | None = None
     carry: TaskCarry | None = None
     continue_as_new_after_turns: int | None = None
     """Continue-as-new after this many turns in one run (tests); Temporal's suggestion always applies."""

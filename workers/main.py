@@ -14,6 +14,7 @@ from temporalio.worker import Worker
 
 from activities.model_turn import ModelActivities
 from activities.store import StoreActivities
+from activities.templates import agent_from_template
 from paperclip.constants import TASK_QUEUE, llm_queue
 from paperclip.settings import Settings
 from paperclip.store import Store
@@ -49,7 +50,7 @@ def build_workers(
             client,
             task_queue=task_queue,
             workflows=list(WORKFLOWS),
-            activities=[record.record],
+            activities=[record.record, agent_from_template],
         ),
         Worker(
             client,

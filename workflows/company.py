@@ -27,6 +27,7 @@ with workflow.unsafe.imports_passed_through():
         CompanyState,
         CreateTaskInput,
         CreateTasksInput,
+        GoalInput,
         HireAgentInput,
         Hold,
         InvalidTransition,
@@ -39,17 +40,22 @@ with workflow.unsafe.imports_passed_through():
         check_transition,
     )
     from paperclip.org import OrgError, check_hire, subtree
+    from workflows.company_approvals import ApprovalsMixin
+    from workflows.company_goals import GoalsMixin
     from workflows.company_governance import GovernanceMixin, reject
+    from workflows.company_heartbeats import HeartbeatsMixin
     from workflows.task import ADMISSION, TaskWorkflow, task_search_attributes
 
 RECENT_ACTIVITY = 50
 """Activity entries the snapshot keeps in memory; the store keeps them all."""
 FINISHED_TASKS_CARRIED = 200
 """Finished tasks carried across continue-as-new for the snapshot; older ones are in the store."""
+RECORDS_AS_ACTIVITY = "records-as-activity"
+"""Patch: runs record to the store through a regular activity and settle before they end."""
 
 
 @workflow.defn
-class CompanyWorkflow(GovernanceMixin):
+class CompanyWorkflow(GovernanceMixin, GoalsMixin, ApprovalsMixin, HeartbeatsMixin):
     @workflow.init
     def __init__(self, input: CompanyInput) -> None:
         if input.state is not None:
@@ -70,6 +76,8 @@ class CompanyWorkflow(GovernanceMixin):
             self._log("company.created", actor="board", summary=f"{self.state.spec.name} founded")
             for spec in input.agents:
                 self._hire_initial(spec)
+            for goal in input.goals:
+                self._found_goal(goal)
 
     # ------------------------------------------------------------------ updates
 
@@ -141,6 +149,12 @@ class CompanyWorkflow(GovernanceMixin):
             raise reject(f"unknown agent '{input.assignee}'")
         if agent.status is AgentStatus.TERMINATED:
             raise reject(f"agent '{input.assignee}' is terminated")
+        if input.goal is not None:
+            goal = self.state.goals.get(input.goal)
+            if goal is None:
+                raise reject(f"goal '{input.goal}' not found")
+            if not goal.status.is_open:
+                raise reject(f"goal '{input.goal}' is {goal.status}")
 
     def _queue_task(self, input: CreateTaskInput, *, actor: str = "board") -> TaskRecord:
         self.state.counter += 1
@@ -152,6 +166,7 @@ class CompanyWorkflow(GovernanceMixin):
             brief=input.brief,
             assignee=input.assignee,
             priority=input.priority,
+            goal=input.goal,
             created_at=now,
             updated_at=now,
         )
@@ -306,6 +321,8 @@ class CompanyWorkflow(GovernanceMixin):
             archived=s.archived,
             paused=s.paused,
             generation=s.generation,
+            goals=list(s.goals.values()),
+            approvals=list(s.approvals.values()),
             simulated_agents=[a.spec.name for a in s.agents.values() if a.spec.model.is_simulated],
         )
 
@@ -314,27 +331,55 @@ class CompanyWorkflow(GovernanceMixin):
     @workflow.run
     async def run(self, input: CompanyInput) -> CompanyResult:
         while True:
-            await workflow.wait_condition(
-                lambda: (
+
+            def work() -> bool:
+                return (
                     bool(self._dispatchable() or self._unrecorded or self._dirty or self._to_admit)
                     or self._should_continue_as_new()
                     or self.state.archived
                 )
-            )
+
+            next_wake = self._until_next_wake()
+            if next_wake is None:
+                await workflow.wait_condition(work)
+            else:
+                if next_wake > timedelta(0):
+                    try:
+                        await workflow.wait_condition(work, timeout=next_wake)
+                    except TimeoutError:
+                        pass
+                await self._wake_due_agents()
             await self._dispatch()
             await self._admit()
             await self._record()
             if self.state.archived:
-                await workflow.wait_condition(workflow.all_handlers_finished)
-                await self._record()
+                await self._settle()
                 return CompanyResult(company_id=self.state.spec.id, archived=True)
             if self._should_continue_as_new():
-                await workflow.wait_condition(workflow.all_handlers_finished)
-                await self._admit()
-                await self._record()
+                await self._settle()
                 workflow.continue_as_new(
                     CompanyInput(state=self._carried_state(), continue_as_new_after_events=self._continue_after)
                 )
+
+    async def _settle(self) -> None:
+        """Take in every signal and finish the work handlers left, so that the run ends losing nothing.
+
+        Handlers run as tasks: one that came in with the last result has not run when the await
+        returns, so the run ends only straight after a wait that saw every handler finish, with
+        nothing left to admit or record.
+        """
+        if not workflow.patched(RECORDS_AS_ACTIVITY):  # how runs ended before
+            await workflow.wait_condition(workflow.all_handlers_finished)
+            if not self.state.archived:
+                await self._admit()
+            await self._record()
+            return
+        while True:
+            await workflow.wait_condition(workflow.all_handlers_finished)
+            if not (self._to_admit or self._dirty or self._unrecorded):
+                return
+            await self._admit()
+            await self._record()
 
     def _should_continue_as_new(self) -> bool:
         if self._continue_after is not None and self._handled >= self._continue_after:
@@ -349,8 +394,17 @@ class CompanyWorkflow(GovernanceMixin):
         dropped = {t.identifier for t in finished[: max(0, len(finished) - FINISHED_TASKS_CARRIED)]}
         s.tasks = {k: v for k, v in s.tasks.items() if k not in dropped}
         s.seen_events = {k: v for k, v in s.seen_events.items() if k in s.tasks}
+        s.approvals = self._carried_approvals()
         s.generation += 1
         return s
+
+    def _found_goal(self, goal: GoalInput) -> None:
+        try:
+            self._check_goal(goal)
+        except ApplicationError as err:
+            self._log("goal.rejected", actor="system", summary=f"'{goal.title}': {err.message}")
+            return
+        self._add_goal(goal)
 
     def _hire_initial(self, spec: AgentSpec) -> None:
         try:
@@ -392,6 +446,8 @@ class CompanyWorkflow(GovernanceMixin):
             if len(picked) >= room:
                 break
             agent = self.state.agents[task.assignee]
+            if self._waits_for_wake(task):
+                continue
             if agent.status.is_available and running[task.assignee] < agent.spec.max_concurrent_runs:
                 running[task.assignee] += 1
                 picked.append(task)
@@ -409,6 +465,9 @@ class CompanyWorkflow(GovernanceMixin):
             task.updated_at = workflow.now()
             self._dirty.add(task.identifier)
             self._refresh_agent(task.assignee)
+        for agent in self.state.agents.values():
+            if agent.awake and not any(self.state.tasks[i].assignee == agent.spec.name for i in self.state.queue):
+                agent.awake = False  # its waiting work has started
         await asyncio.gather(*(self._start(task) for task in picked))
 
     async def _start(self, task: TaskRecord) -> None:
@@ -426,6 +485,10 @@ class CompanyWorkflow(GovernanceMixin):
                 priority=task.priority,
                 agent=agent,
                 team=subtree(specs, agent.name),
+                goal=task.goal,
+                goals=self._goals_for(agent.name, task.goal),
+                require_strategy_approval=self.state.spec.require_strategy_approval and agent.reports_to is None,
+                approval_timeout_seconds=self.state.spec.approval_timeout_seconds,
             ),
             id=task_workflow_id(self.state.spec.id, task.identifier),
             parent_close_policy=ParentClosePolicy.ABANDON,
@@ -487,6 +550,10 @@ class CompanyWorkflow(GovernanceMixin):
             tasks=[self.state.tasks[i] for i in sorted(self._dirty) if i in self.state.tasks],
         )
         self._unrecorded, self._dirty = [], set()
-        # A local activity: a store write takes milliseconds, and this spares the server a task
-        # dispatch per batch.
-        await workflow.execute_local_activity("record", batch, start_to_close_timeout=timedelta(seconds=30))
+        if not workflow.patched(RECORDS_AS_ACTIVITY):  # how runs recorded before
+            await workflow.execute_local_activity("record", batch, start_to_close_timeout=timedelta(seconds=30))
+            return
+        # A regular activity, not a local one: a local activity's result replays at another point
+        # than it arrived, so a decision taken after it (ending a run, a patch) could replay
+        # differently, and a signal that came in meanwhile could be lost to a continue-as-new.
+        await workflow.execute_activity("record", batch, start_to_close_timeout=timedelta(seconds=30))

@@ -300,6 +300,10 @@ class GovernanceMixin:
             agent=record.assignee,
             summary=f"{input.author} on {input.identifier}: {input.body[:200]}",
         )
+        for task in reached:
+            agent = self.state.agents.get(task.assignee)
+            if agent is not None and not agent.spec.heartbeat.wake_on_comment and task.status is not TaskStatus.QUEUED:
+                agent.unanswered = [*dict.fromkeys([*agent.unanswered, task.identifier])]
         await self._signal_tasks(
             [t for t in reached if t.status is not TaskStatus.QUEUED], TaskWorkflow.comment, comment
         )

@@ -16,6 +16,7 @@ from temporalio.exceptions import ActivityError, FailureError
 from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
+    from activities.templates import AgentFromTemplateInput
     from paperclip.constants import (
         SA_AGENT,
         SA_COMPANY,
@@ -26,10 +27,16 @@ with workflow.unsafe.imports_passed_through():
     )
     from paperclip.models import (
         AgentSpec,
+        ApprovalAnswer,
+        ApprovalKind,
+        ApprovalRequest,
+        ApprovalStatus,
+        ApprovalTimedOut,
         CancelTask,
         ChildFinished,
         Comment,
         Escalation,
+        Goal,
         Hold,
         Message,
         ModelTurnInput,
@@ -46,7 +53,7 @@ with workflow.unsafe.imports_passed_through():
         check_transition,
     )
     from paperclip.org import direct_reports, subtree
-    from paperclip.tools import COMPLETE_TASK, DELEGATE_TASK, ESCALATE, tools_for
+    from paperclip.tools import COMPLETE_TASK, DELEGATE_TASK, ESCALATE, HIRE_AGENT, REQUEST_APPROVAL, tools_for
 
 MODEL_TURN_ATTEMPTS = 10
 """Attempts of one model call (retryable errors only: 429, 5xx, timeouts, a lost worker)."""
@@ -75,6 +82,30 @@ def task_search_attributes(company_id: str, agent: str, status: TaskStatus) -> T
             SearchAttributePair(SA_STATUS, status.value),
         ]
     )
+
+
+def goal_chain(goals: list[Goal], goal_id: str | None) -> list[Goal]:
+    """`goal_id` and the goals above it, top first."""
+    by_id = {g.id: g for g in goals}
+    chain: list[Goal] = []
+    while goal_id is not None and goal_id in by_id and by_id[goal_id] not in chain:
+        chain.append(by_id[goal_id])
+        goal_id = by_id[goal_id].parent
+    return chain[::-1]
+
+
+def describe_answer(answer: ApprovalAnswer) -> str:
+    """The board's decision, as the agent reads it."""
+    approval = answer.approval
+    if not answer.ok or approval is None:
+        return f"Your request could not be made: {answer.message}"
+    what = f"{approval.id} ({approval.kind}: {approval.title})"
+    note = f" Their note: {approval.note}" if approval.note else ""
+    if approval.status is ApprovalStatus.APPROVED:
+        return f"The board approved {what}.{note}"
+    if approval.status is ApprovalStatus.REJECTED:
+        return f"The board rejected {what}.{note} Do not go ahead with it."
+    return f"The board asks you to revise {what}.{note} Revise it and ask again with request_approval."
 
 
 def system_prompt(input: TaskInput) -> str:
@@ -133,7 +164,29 @@ class TaskWorkflow:
         self.carry.pending.append(
             Message(role="user", author=comment.author, content=f"Comment from {comment.author}: {comment.body}")
         )
-        self.carry.comments_waiting += 1
+        if self.input.agent.heartbeat.wake_on_comment:
+            self.carry.comments_waiting += 1
+        else:
+            self.carry.quiet_comments += 1
+
+    @workflow.signal
+    def wake(self, reason: str) -> None:
+        """The agent's heartbeat: comments that did not wake the task do now."""
+        self.carry.comments_waiting += self.carry.quiet_comments
+        self.carry.quiet_comments = 0
+
+    @workflow.signal
+    def approval_answer(self, answer: ApprovalAnswer) -> None:
+        """The company's answer to a request of this task: its approval's id, or the decision."""
+        self.carry.answers[answer.request_id] = answer
+        decided = answer.approval is not None and answer.approval.status is not ApprovalStatus.PENDING
+        if decided and answer.request_id != self.carry.waiting_for and answer.request_id in self.carry.announced:
+            return
+        if decided and answer.request_id != self.carry.waiting_for:
+            # A decision the task did not stop for (a hire): it is the next turn's input.
+            self.carry.announced.append(answer.request_id)
+            self.carry.pending.append(Message(role="user", author="board", content=describe_answer(answer)))
+            self.carry.comments_waiting += 1
 
     @workflow.signal
     def hold(self, hold: Hold) -> None:
@@ -180,8 +233,10 @@ class TaskWorkflow:
             self.carry.pending.append(Message(role="user", author=input.parent or "board", content=self._assignment()))
         while True:
             if self._should_continue_as_new():
-                await workflow.wait_condition(workflow.all_handlers_finished)
                 await self._drain_signal()
+                # Last, with no await after it: a signal that came in during the drain has its
+                # handler run before this run ends.
+                await workflow.wait_condition(workflow.all_handlers_finished)
                 workflow.continue_as_new(self.input.model_copy(update={"carry": self.carry}))
             if self.carry.cancel is not None:
                 return await self._cancelled(self.carry.cancel)
@@ -189,6 +244,9 @@ class TaskWorkflow:
                 await workflow.wait_condition(
                     lambda: not (self.carry.held or self.carry.handing_over) or self.carry.cancel is not None
                 )
+                continue
+            if self.carry.waiting_for is not None:
+                await self._await_decision()
                 continue
             if self.carry.status is TaskStatus.BLOCKED:
                 await workflow.wait_condition(
@@ -265,7 +323,12 @@ class TaskWorkflow:
                 seq=self.carry.turn,
                 model=agent.model,
                 system_prompt=system_prompt(self.input),
-                tools=tools_for(direct_reports(self.input.team, agent.name), manager=agent.reports_to),
+                tools=tools_for(
+                    direct_reports(self.input.team, agent.name),
+                    manager=agent.reports_to,
+                    can_hire=agent.permissions.can_hire,
+                    strategy=self.input.require_strategy_approval,
+                ),
                 new_messages=sent,
             ),
             result_type=ModelTurnResult,
@@ -306,6 +369,10 @@ class TaskWorkflow:
             return self._tool_reply(call, await self._delegate(call.arguments))
         if call.name == ESCALATE:
             return self._tool_reply(call, await self._escalate(call.arguments))
+        if call.name == REQUEST_APPROVAL:
+            return self._tool_reply(call, await self._request_approval(call.arguments))
+        if call.name == HIRE_AGENT and self.input.agent.permissions.can_hire:
+            return self._tool_reply(call, await self._hire(call.arguments))
         return self._tool_reply(call, f"Error: unknown tool '{call.name}'.")
 
     async def _escalate(self, args: dict[str, Any]) -> str:
@@ -322,6 +389,136 @@ class TaskWorkflow:
         )
         return f"Escalated to {manager}: {reason}"
 
+    # ------------------------------------------------------------------ approvals and hiring
+
+    def _next_request(self) -> str:
+        self.carry.request_counter += 1
+        return f"{self.input.identifier}#{self.carry.request_counter}"
+
+    async def _ask(self, request: ApprovalRequest) -> None:
+        await workflow.get_external_workflow_handle(company_workflow_id(self.input.company_id)).signal(
+            "approval_requested", request
+        )
+
+    async def _request_approval(self, args: dict[str, Any]) -> str:
+        """Ask the board; no turn until the decision comes (see `_await_decision`)."""
+        kind = str(args.get("kind", "board"))
+        if kind not in (ApprovalKind.BOARD, ApprovalKind.STRATEGY):
+            return "Error: kind is 'board' or 'strategy'."
+        title = str(args.get("title", "")).strip()
+        if not title:
+            return "Error: request_approval needs a title."
+        if self.carry.waiting_for is not None:
+            return "Error: you already wait for a decision."
+        request_id = self._next_request()
+        await self._ask(
+            ApprovalRequest(
+                request_id=request_id,
+                kind=ApprovalKind(kind),
+                title=title[:300],
+                details=str(args.get("details", "")),
+                requested_by=self.input.agent.name,
+                task=self.input.identifier,
+            )
+        )
+        self.carry.waiting_for = request_id
+        self.carry.waiting_since = workflow.now()
+        self.carry.wait_escalated = False
+        return "Sent to the board. You will get their decision before your next turn."
+
+    async def _await_decision(self) -> None:
+        """Hold, at no cost, until the board decides (escalating once past the company's timeout);
+        the decision is the next turn's input."""
+        request_id = self.carry.waiting_for
+        assert request_id is not None and self.carry.waiting_since is not None
+        if self.carry.status is not TaskStatus.BLOCKED:
+            await self._set_status(TaskStatus.BLOCKED)
+
+        def woken() -> bool:
+            return self._decided(request_id) or self.carry.cancel is not None or self._should_continue_as_new()
+
+        limit = self.input.approval_timeout_seconds
+        if limit is not None and not self.carry.wait_escalated:
+            left = self.carry.waiting_since + timedelta(seconds=limit) - workflow.now()
+            try:
+                await workflow.wait_condition(woken, timeout=max(left, timedelta(seconds=1)))
+            except TimeoutError:
+                self.carry.wait_escalated = True
+                await workflow.get_external_workflow_handle(company_workflow_id(self.input.company_id)).signal(
+                    "approval_timed_out", ApprovalTimedOut(request_id=request_id)
+                )
+                return
+        else:
+            await workflow.wait_condition(woken)
+        if not self._decided(request_id):
+            return  # cancelled, or continue-as-new first
+        answer = self.carry.answers[request_id]
+        self.carry.waiting_for = self.carry.waiting_since = None
+        self.carry.announced.append(request_id)
+        approval = answer.approval
+        if (
+            approval is not None
+            and approval.kind is ApprovalKind.STRATEGY
+            and approval.status is ApprovalStatus.APPROVED
+        ):
+            self.carry.strategy_approved = True
+        self.carry.pending.append(Message(role="user", author="board", content=describe_answer(answer)))
+        await self._set_status(TaskStatus.RUNNING)
+
+    def _decided(self, request_id: str) -> bool:
+        answer = self.carry.answers.get(request_id)
+        if answer is None:
+            return False
+        return not answer.ok or (answer.approval is not None and answer.approval.status is not ApprovalStatus.PENDING)
+
+    async def _hire(self, args: dict[str, Any]) -> str:
+        """Hire from a template into this agent's team; the company may hold the hire for the board."""
+        me = self.input.agent.name
+        reports_to = str(args.get("reports_to") or me)
+        team = {s.name for s in subtree(self.input.team, me)}
+        if reports_to != me and reports_to not in team:
+            return f"Error: '{reports_to}' is not you or in your team; the new agent must report to one of you."
+        try:
+            spec: AgentSpec = await workflow.execute_activity(
+                "agent_from_template",
+                AgentFromTemplateInput(
+                    template=str(args.get("template", "")),
+                    name=str(args.get("name", "")),
+                    title=str(args.get("title", "")),
+                    reports_to=reports_to,
+                    fallback=self.input.agent.model,
+                ),
+                result_type=AgentSpec,
+                start_to_close_timeout=timedelta(seconds=30),
+            )
+        except ActivityError as err:
+            return f"Error: {err.cause.message if isinstance(err.cause, FailureError) else err}"
+        request_id = self._next_request()
+        await self._ask(
+            ApprovalRequest(
+                request_id=request_id,
+                kind=ApprovalKind.HIRE_AGENT,
+                title=f"hire {spec.name} ({spec.template}) reporting to {reports_to}",
+                details=str(args.get("reason", "")),
+                requested_by=me,
+                task=self.input.identifier,
+                agent=spec,
+            )
+        )
+        await workflow.wait_condition(lambda: request_id in self.carry.answers or self.carry.cancel is not None)
+        answer = self.carry.answers.get(request_id)
+        if answer is None:
+            return "Cancelled before the company answered."
+        if not answer.ok:
+            return f"Error: {answer.message}"
+        self.input = self.input.model_copy(update={"team": [*self.input.team, spec]})
+        if answer.approval is None:
+            return f"Hired {spec.name} ({spec.role}); you can delegate to it now."
+        return (
+            f"Hired {spec.name} ({spec.role}), pending the board's approval ({answer.approval.id}): work you "
+            "delegate to it waits until the board approves. You will hear the decision."
+        )
+
     def _tool_reply(self, call: ToolCall, content: str) -> Message:
         return Message(role="tool", tool_call_id=call.id, content=content, author=call.name)
 
@@ -337,6 +534,11 @@ class TaskWorkflow:
             return "Error: delegate_task needs a title."
         if self.input.depth + 1 > MAX_DELEGATION_DEPTH:
             return f"Error: delegation is limited to {MAX_DELEGATION_DEPTH} levels; do this yourself."
+        if self.input.require_strategy_approval and not self.carry.strategy_approved:
+            return (
+                "Error: the board approves your plan for this task before any work is delegated: "
+                "call request_approval with kind 'strategy' and your plan."
+            )
         self.carry.child_counter += 1
         child = f"{self.input.identifier}.{self.carry.child_counter}"
         spec: AgentSpec = team[name]
@@ -355,6 +557,9 @@ class TaskWorkflow:
                 team=subtree(self.input.team, name),
                 parent=self.input.identifier,
                 depth=self.input.depth + 1,
+                goal=self.input.goal,
+                goals=goal_chain(self.input.goals, self.input.goal),
+                approval_timeout_seconds=self.input.approval_timeout_seconds,
                 continue_as_new_after_turns=self.input.continue_as_new_after_turns,
             ),
             id=task_workflow_id(self.input.company_id, child),
@@ -371,6 +576,13 @@ class TaskWorkflow:
         lines = [f"Task {self.input.identifier}: {self.input.title}"]
         if self.input.brief:
             lines.append(self.input.brief)
+        if self.input.goals:
+            lines.append("Goals:")
+            lines.extend(
+                f"- {g.id} [{g.level}, {g.status}]{' (this task serves it)' if g.id == self.input.goal else ''}: "
+                f"{g.title}" + (f" — {g.description}" if g.description else "")
+                for g in self.input.goals
+            )
         reports = direct_reports(self.input.team, self.input.agent.name)
         if reports:
             lines.append("Your team:")
@@ -393,6 +605,7 @@ class TaskWorkflow:
             assignee=self.input.agent.name,
             parent=self.input.parent,
             priority=self.input.priority,
+            goal=self.input.goal,
             status=self.carry.status,
             result=self._result,
             turns=self.carry.turn,

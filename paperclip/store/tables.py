@@ -84,6 +84,7 @@ tasks = sa.Table(
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("updated_at", UTCDateTime, nullable=False),
     sa.Column("routine", sa.String(63), nullable=True),
+    sa.Column("goal", sa.String(20), nullable=True),
     sa.Index(None, "company_id", "status"),
     sa.Index(None, "company_id", "assignee"),
     sa.Index(None, "company_id", "parent"),

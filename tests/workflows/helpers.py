@@ -21,12 +21,14 @@ def org(*, reports: int = 2) -> list[AgentSpec]:
 
 
 async def start_company(
-    client: Client, queue: str, agents: list[AgentSpec], **input_fields: object
+    client: Client, queue: str, agents: list[AgentSpec], *, spec: CompanySpec | None = None, **input_fields: object
 ) -> WorkflowHandle[CompanyWorkflow, object]:
+    """Start a company (`spec`'s policies, under a fresh id) on `queue`."""
     company_id = f"co-{uuid.uuid4().hex[:10]}"
+    spec = (spec or CompanySpec(id=company_id, name="Acme", prefix="ACME")).model_copy(update={"id": company_id})
     return await client.start_workflow(
         CompanyWorkflow.run,
-        CompanyInput(spec=CompanySpec(id=company_id, name="Acme", prefix="ACME"), agents=agents, **input_fields),
+        CompanyInput(spec=spec, agents=agents, **input_fields),
         id=company_workflow_id(company_id),
         task_queue=queue,
     )

@@ -14,6 +14,7 @@ from temporalio import activity
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from activities.templates import agent_from_template
 from paperclip.constants import llm_queue
 from paperclip.models import Message, ModelTurnInput, ModelTurnResult, Provider, RecordInput, ToolCall, Usage
 from paperclip.tools import COMPLETE_TASK, DELEGATE_TASK
@@ -39,6 +40,8 @@ class ScriptedModel:
     """Agents that escalate whatever they are given."""
     talk_turns: int = 0
     """Turns before completing, each a progress report and a (unknown) `write_notes` call."""
+    plans: dict[str, list[list[ToolCall]]] = field(default_factory=dict)
+    """Per agent, the tool calls of its next turns (one list per turn), before the usual script."""
 
     @activity.defn(name="model_turn")
     async def model_turn(self, input: ModelTurnInput) -> ModelTurnResult:
@@ -56,7 +59,10 @@ class ScriptedModel:
                 raise
         delegate = next((t for t in input.tools if t.name == DELEGATE_TASK), None)
         content = ""
-        if input.session.agent in self.escalating and any(t.name == "escalate" for t in input.tools):
+        plan = self.plans.get(input.session.agent)
+        if plan:
+            calls = plan.pop(0)
+        elif input.session.agent in self.escalating and any(t.name == "escalate" for t in input.tools):
             calls = [ToolCall(id=f"call-up-{input.seq}", name="escalate", arguments={"reason": "needs a decision"})]
         elif input.seq < self.talk_turns:
             content = f"Turn {input.seq}: progress report. " + "y" * 400
@@ -100,7 +106,12 @@ async def stand_in_workers(
     queue = f"test-{uuid.uuid4().hex}"
     store = store or RecordingStore()
     async with (
-        Worker(client, task_queue=queue, workflows=[CompanyWorkflow, TaskWorkflow], activities=[store.record]),
+        Worker(
+            client,
+            task_queue=queue,
+            workflows=[CompanyWorkflow, TaskWorkflow],
+            activities=[store.record, agent_from_template],
+        ),
         Worker(client, task_queue=llm_queue(queue), activities=[model.model_turn]),
     ):
         yield queue

@@ -1,0 +1,232 @@
+"""Approvals and hiring by agents, as signals and validated updates of `CompanyWorkflow`.
+
+A task asks (`approval_requested`): a question for the board, the CEO's plan, or a hire. The
+company answers the task at once (the approval's id, or why the request was refused) and, when
+a person decides (`decide_approval`), again with the decision, which wakes the task. A hire in
+a company that requires approval adds the agent as `pending_approval`: its tasks hold until the
+board approves, and a rejection terminates it.
+"""
+
+from collections.abc import Iterable
+from typing import Any
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from paperclip.models import (
+        AgentSpec,
+        AgentState,
+        AgentStatus,
+        Approval,
+        ApprovalAnswer,
+        ApprovalKind,
+        ApprovalRequest,
+        ApprovalStatus,
+        ApprovalTimedOut,
+        CancelTask,
+        CompanyState,
+        DecideApprovalInput,
+        Hold,
+        TaskRecord,
+    )
+    from paperclip.org import OrgError, check_hire, subtree
+    from workflows.company_governance import reject
+    from workflows.task import TaskWorkflow
+
+DECIDED_APPROVALS_CARRIED = 100
+"""Decided approvals carried across continue-as-new; all of them are in the activity log."""
+
+
+class ApprovalsMixin:
+    """Signals and updates of `CompanyWorkflow` for approvals (see the module docstring)."""
+
+    state: CompanyState
+    _handled: int
+
+    # Provided by CompanyWorkflow and GovernanceMixin.
+    def _log(self, kind: str, *, actor: str, summary: str, task: str | None = None, agent: str | None = None) -> None:
+        raise NotImplementedError
+
+    def _check_open(self) -> None:
+        raise NotImplementedError
+
+    def _refresh_agent(self, name: str) -> None:
+        raise NotImplementedError
+
+    def _open_tasks(self, *, agent: str | None = None) -> list[TaskRecord]:
+        raise NotImplementedError
+
+    async def _signal_tasks(self, records: Iterable[TaskRecord], signal: Any, arg: Any) -> None:
+        raise NotImplementedError
+
+    @staticmethod
+    def _hire_summary(spec: AgentSpec) -> str:
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ requests from tasks
+
+    @workflow.signal
+    async def approval_requested(self, request: ApprovalRequest) -> None:
+        """A task asks the board, or hires; it is answered by signal (signals are at-least-once:
+        a repeated request gets the same answer again)."""
+        known = next((a for a in self.state.approvals.values() if a.request_id == request.request_id), None)
+        if known is not None:
+            await self._answer(request.task, ApprovalAnswer(request_id=request.request_id, approval=known))
+            return
+        self._handled += 1
+        if request.kind is ApprovalKind.HIRE_AGENT:
+            answer = self._hire_by_agent(request)
+        elif self.state.archived:
+            answer = ApprovalAnswer(request_id=request.request_id, ok=False, message="the company is archived")
+        else:
+            answer = ApprovalAnswer(request_id=request.request_id, approval=self._open_approval(request))
+        await self._answer(request.task, answer)
+
+    def _hire_by_agent(self, request: ApprovalRequest) -> ApprovalAnswer:
+        def refused(message: str) -> ApprovalAnswer:
+            self._log(
+                "agent.hire_refused",
+                actor=request.requested_by,
+                task=request.task,
+                summary=f"{request.requested_by} could not hire: {message}",
+            )
+            return ApprovalAnswer(request_id=request.request_id, ok=False, message=message)
+
+        spec = request.agent
+        hirer = self.state.agents.get(request.requested_by)
+        if spec is None:
+            return refused("no agent given")
+        if self.state.archived:
+            return refused("the company is archived")
+        if hirer is None or not hirer.spec.permissions.can_hire:
+            return refused(f"{request.requested_by} may not hire")
+        team = {a.name for a in subtree([a.spec for a in self.state.agents.values()], hirer.spec.name)}
+        if spec.reports_to != hirer.spec.name and spec.reports_to not in team:
+            return refused(f"'{spec.name}' must report to {hirer.spec.name} or someone in its team")
+        try:
+            check_hire(self.state.agents, spec)
+        except OrgError as err:
+            return refused(str(err))
+        pending = self.state.spec.require_hire_approval
+        self.state.agents[spec.name] = AgentState(
+            spec=spec, status=AgentStatus.PENDING_APPROVAL if pending else AgentStatus.ACTIVE
+        )
+        self._log(
+            "agent.hired",
+            actor=request.requested_by,
+            agent=spec.name,
+            task=request.task,
+            summary=self._hire_summary(spec) + (" (pending the board's approval)" if pending else ""),
+        )
+        if not pending:
+            return ApprovalAnswer(request_id=request.request_id, message=f"{spec.name} is hired")
+        return ApprovalAnswer(request_id=request.request_id, approval=self._open_approval(request))
+
+    def _open_approval(self, request: ApprovalRequest) -> Approval:
+        self.state.approval_counter += 1
+        approval = Approval(
+            id=f"AP-{self.state.approval_counter}",
+            request_id=request.request_id,
+            kind=request.kind,
+            title=request.title,
+            details=request.details,
+            requested_by=request.requested_by,
+            task=request.task,
+            agent=request.agent,
+            created_at=workflow.now(),
+        )
+        self.state.approvals[approval.id] = approval
+        self._log(
+            "approval.requested",
+            actor=request.requested_by,
+            task=request.task,
+            agent=request.agent.name if request.agent else None,
+            summary=f"{approval.id} ({approval.kind}) asked by {approval.requested_by}: {approval.title}",
+        )
+        return approval
+
+    @workflow.signal
+    def approval_timed_out(self, message: ApprovalTimedOut) -> None:
+        """A waiting task passed the company's approval timeout: the approval is escalated."""
+        approval = next((a for a in self.state.approvals.values() if a.request_id == message.request_id), None)
+        if approval is None or approval.status is not ApprovalStatus.PENDING or approval.escalated:
+            return
+        self._handled += 1
+        approval.escalated = True
+        self._log(
+            "approval.escalated",
+            actor="system",
+            task=approval.task,
+            summary=f"{approval.id} ({approval.kind}) still undecided after "
+            f"{self.state.spec.approval_timeout_seconds} s: {approval.title}",
+        )
+
+    # ------------------------------------------------------------------ the board decides
+
+    @workflow.update
+    async def decide_approval(self, input: DecideApprovalInput) -> Approval:
+        """Approve, reject or ask for a revision; the asking task wakes with the decision."""
+        self._handled += 1
+        approval = self.state.approvals[input.id]
+        approval.status = input.decision
+        approval.note = input.note
+        approval.decided_by = input.actor
+        approval.decided_at = workflow.now()
+        note = f": {input.note}" if input.note else ""
+        self._log(
+            "approval.decided",
+            actor=input.actor,
+            task=approval.task,
+            agent=approval.agent.name if approval.agent else None,
+            summary=f"{approval.id} ({approval.kind}) {approval.status}{note}",
+        )
+        if approval.kind is ApprovalKind.HIRE_AGENT and approval.agent is not None:
+            await self._settle_hire(approval, input.actor)
+        if approval.task is not None:
+            await self._answer(approval.task, ApprovalAnswer(request_id=approval.request_id, approval=approval))
+        return approval
+
+    @decide_approval.validator
+    def _validate_decide_approval(self, input: DecideApprovalInput) -> None:
+        self._check_open()
+        approval = self.state.approvals.get(input.id)
+        if approval is None:
+            raise reject(f"approval '{input.id}' not found", "NotFound")
+        if approval.status is not ApprovalStatus.PENDING:
+            raise reject(f"approval '{input.id}' is already {approval.status}", "Conflict")
+        if approval.kind is ApprovalKind.HIRE_AGENT and input.decision is ApprovalStatus.REVISION_REQUESTED:
+            raise reject("a hire is approved or rejected; reject it and say what to change")
+
+    async def _settle_hire(self, approval: Approval, actor: str) -> None:
+        assert approval.agent is not None
+        name = approval.agent.name
+        agent = self.state.agents.get(name)
+        if agent is None or agent.status is not AgentStatus.PENDING_APPROVAL:
+            return
+        if approval.status is ApprovalStatus.APPROVED:
+            agent.status = AgentStatus.ACTIVE
+            self._log("agent.approved", actor=actor, agent=name, summary=f"{name} may start work")
+            self._refresh_agent(name)
+            if not self.state.paused:
+                await self._signal_tasks(self._open_tasks(agent=name), TaskWorkflow.hold, Hold(held=False))
+        else:
+            agent.status = AgentStatus.TERMINATED
+            self._log("agent.terminated", actor=actor, agent=name, summary=f"{name} not hired: {approval.note}")
+            # Tasks delegated to it while it waited stop.
+            await self._signal_tasks(
+                self._open_tasks(agent=name),
+                TaskWorkflow.cancel,
+                CancelTask(reason=f"{name} was not hired", actor=actor),
+            )
+
+    async def _answer(self, task: str, answer: ApprovalAnswer) -> None:
+        record = self.state.tasks.get(task)
+        if record is not None and not record.status.is_terminal:
+            await self._signal_tasks([record], TaskWorkflow.approval_answer, answer)
+
+    def _carried_approvals(self) -> dict[str, Approval]:
+        """Pending approvals and the last decided ones, for the next run."""
+        decided = [a for a in self.state.approvals.values() if a.status is not ApprovalStatus.PENDING]
+        decided.sort(key=lambda a: a.decided_at or a.created_at)
+        dropped = {a.id for a in decided[: max(0, len(decided) - DECIDED_APPROVALS_CARRIED)]}
+        return {k: v for k, v in self.state.approvals.items() if k not in dropped}
