@@ -69,6 +69,8 @@ class CompanyWorkflow(GovernanceMixin, GoalsMixin, ApprovalsMixin, HeartbeatsMix
         self._unrecorded: list[ActivityEntry] = []
         self._dirty: set[str] = set()
         self._to_admit: list[str] = []
+        self._recording: workflow.ActivityHandle[None] | None = None
+        """The store write in flight, if any."""
         """Delegated tasks that introduced themselves and wait for their admission."""
         self._has_search_attributes = workflow.info().typed_search_attributes.get(SA_COMPANY) is not None
         if input.state is None:
@@ -334,7 +336,8 @@ class CompanyWorkflow(GovernanceMixin, GoalsMixin, ApprovalsMixin, HeartbeatsMix
 
             def work() -> bool:
                 return (
-                    bool(self._dispatchable() or self._unrecorded or self._dirty or self._to_admit)
+                    bool(self._dispatchable() or self._to_admit)
+                    or self._record_due()
                     or self._should_continue_as_new()
                     or self.state.archived
                 )
@@ -376,6 +379,9 @@ class CompanyWorkflow(GovernanceMixin, GoalsMixin, ApprovalsMixin, HeartbeatsMix
             return
         while True:
             await workflow.wait_condition(workflow.all_handlers_finished)
+            if self._recording is not None and not self._recording.done():
+                await self._recording
+                continue
             if not (self._to_admit or self._dirty or self._unrecorded):
                 return
             await self._admit()
@@ -541,9 +547,14 @@ class CompanyWorkflow(GovernanceMixin, GoalsMixin, ApprovalsMixin, HeartbeatsMix
         del self.state.recent[:-RECENT_ACTIVITY]
         self._unrecorded.append(entry)
 
+    def _record_due(self) -> bool:
+        """Something to write, and no write in flight."""
+        return bool(self._unrecorded or self._dirty) and (self._recording is None or self._recording.done())
+
     async def _record(self) -> None:
-        """Write what changed since the last call to the store, in one activity."""
-        if not (self._unrecorded or self._dirty):
+        """Write what changed since the last write to the store, in one activity; one write is in
+        flight at a time (so they land in order) and the loop does not wait for it."""
+        if not self._record_due():
             return
         batch = RecordInput(
             activity=self._unrecorded,
@@ -556,4 +567,4 @@ class CompanyWorkflow(GovernanceMixin, GoalsMixin, ApprovalsMixin, HeartbeatsMix
         # A regular activity, not a local one: a local activity's result replays at another point
         # than it arrived, so a decision taken after it (ending a run, a patch) could replay
         # differently, and a signal that came in meanwhile could be lost to a continue-as-new.
-        await workflow.execute_activity("record", batch, start_to_close_timeout=timedelta(seconds=30))
+        self._recording = workflow.start_activity("record", batch, start_to_close_timeout=timedelta(seconds=30))

@@ -18,7 +18,7 @@ from temporalio.testing import WorkflowEnvironment
 from paperclip.binaries import temporal_cli
 from paperclip.constants import company_workflow_id, task_workflow_id
 from paperclip.devserver import dynamic_config_args
-from paperclip.models import AgentSpec, CompanyInput, CompanySpec, CreateTaskInput
+from paperclip.models import AgentSpec, CompanyInput, CompanySpec, CreateTaskInput, GoalInput
 from paperclip.store import Store
 from workers.main import build_workers
 from workflows.company import CompanyWorkflow
@@ -45,11 +45,17 @@ async def record(version: str = "v1") -> None:
         ]
         company = await env.client.start_workflow(
             CompanyWorkflow.run,
-            CompanyInput(spec=CompanySpec(id="acme", name="Acme Robotics", prefix="ACME"), agents=agents),
+            CompanyInput(
+                spec=CompanySpec(id="acme", name="Acme Robotics", prefix="ACME"),
+                agents=agents,
+                goals=[GoalInput(title="Ship the first robot")],
+            ),
             id=company_workflow_id("acme"),
             task_queue=queue,
         )
-        await company.execute_update(CompanyWorkflow.create_task, CreateTaskInput(title="Launch", assignee="ceo"))
+        await company.execute_update(
+            CompanyWorkflow.create_task, CreateTaskInput(title="Launch", assignee="ceo", goal="G1")
+        )
         await env.client.get_workflow_handle(task_workflow_id("acme", "ACME-1")).result()
         await asyncio.sleep(1)  # the company's last store write
         ids = {"company": company.id} | {
