@@ -13,7 +13,19 @@ from temporalio.client import Client
 
 from api.deps import AppContext, TemporalConnection
 from api.errors import BodySizeLimit, TemporalUnavailable, install_error_handlers
-from api.routes import activity, companies, events, governance, health, org, routines, tasks, templates
+from api.routes import (
+    activity,
+    approvals,
+    companies,
+    events,
+    goals,
+    governance,
+    health,
+    org,
+    routines,
+    tasks,
+    templates,
+)
 from api.schemas import ErrorResponse
 from paperclip.settings import Settings, get_settings
 from paperclip.store import Store
@@ -80,6 +92,6 @@ def create_app(
     )
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit)
-    for module in (health, companies, tasks, events, templates, routines, activity, org, governance):
+    for module in (health, companies, tasks, events, templates, routines, activity, org, governance, goals, approvals):
         app.include_router(module.router, prefix=API_PREFIX)
     return app

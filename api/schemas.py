@@ -2,13 +2,25 @@
 
 import re
 import unicodedata
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, StringConstraints, field_validator, model_validator
 
-from paperclip.models import AgentSpec, CompanySpec, TaskRecord, check_prefix, check_slug
+from paperclip.models import (
+    AgentSpec,
+    Approval,
+    ApprovalStatus,
+    CompanySpec,
+    Goal,
+    GoalStatus,
+    TaskRecord,
+    check_prefix,
+    check_slug,
+)
 
 MAX_PREFIX_FROM_NAME = 6
+
+GoalTitle = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
 
 
 def slug_from_name(name: str) -> str:
@@ -31,9 +43,17 @@ class CompanyCreate(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     mission: str = Field(default="", max_length=10_000)
     prefix: str | None = None
+    goals: list[GoalTitle] = Field(default_factory=list, max_length=50)
+    """Titles of its company goals (`G1`, `G2`, … in this order); at least one, here or from the template."""
     agents: list[AgentSpec] = Field(default_factory=list, max_length=500)
     template: str | None = None
-    """A company template to found it from: its mission, prefix and agents, unless given here."""
+    """A company template to found it from: its mission, prefix, goals and agents, unless given here."""
+    require_hire_approval: bool = False
+    """Agents hired by agents wait until the board approves."""
+    require_strategy_approval: bool = False
+    """The CEO's plan for each of its tasks needs the board's approval before it delegates."""
+    approval_timeout_seconds: int | None = Field(default=None, ge=60)
+    """An approval undecided this long is escalated."""
 
     @field_validator("id")
     @classmethod
@@ -63,6 +83,8 @@ class CompanyCreated(CompanyPublic):
     """The answer to founding a company: the spec and the agents it starts with."""
 
     agents: list[AgentSpec]
+    goals: list[str]
+    """The titles of its founding company goals."""
     notes: list[str] = Field(default_factory=list)
     """What the API changed from a template (e.g. a model without a credential here, run simulated)."""
 
@@ -81,6 +103,42 @@ class TaskDetail(TaskRecord):
     """A task with the subtasks it delegated (direct children, oldest first)."""
 
     subtasks: list[TaskRecord] = Field(default_factory=list)
+
+
+class GoalList(BaseModel):
+    """The goal tree as a flat list: each goal before the goals under it (`parent` links them)."""
+
+    data: list[Goal]
+    count: int
+
+
+class GoalPatch(BaseModel):
+    """What to change in a goal; `note` says why (shown in the activity log)."""
+
+    status: GoalStatus | None = None
+    title: GoalTitle | None = None
+    description: str | None = Field(default=None, max_length=5_000)
+    note: str = Field(default="", max_length=2_000)
+
+    @model_validator(mode="after")
+    def _something(self) -> "GoalPatch":
+        if self.status is None and self.title is None and self.description is None:
+            raise ValueError("nothing to change: give status, title or description")
+        return self
+
+
+class ApprovalList(BaseModel):
+    """Pending approvals first (escalated ones first, then oldest first), then decided ones, latest first."""
+
+    data: list[Approval]
+    count: int
+
+
+class Decision(BaseModel):
+    """The board's answer to an approval; `note` says why, or what to revise."""
+
+    decision: Literal[ApprovalStatus.APPROVED, ApprovalStatus.REJECTED, ApprovalStatus.REVISION_REQUESTED]
+    note: str = Field(default="", max_length=5_000)
 
 
 class TemporalHealth(BaseModel):

@@ -39,6 +39,7 @@ from paperclip.models import (
     CompanySnapshot,
     CompanySpec,
     CreateTaskInput,
+    GoalInput,
     HireAgentInput,
     ModelConfig,
     TaskRecord,
@@ -122,8 +123,18 @@ async def create_company(*, client: Client, store: Store, task_queue: str, body:
     notes: list[str] = []
     if body.template is not None:
         body, notes = await _company_from_template(body)
+    if not body.goals:
+        raise ApiError(
+            400, "invalid_input", "a company needs at least one goal: give goals or a template", {"field": "goals"}
+        )
     spec = CompanySpec(
-        id=company_id, name=body.name, mission=body.mission, prefix=body.prefix or prefix_from_name(body.name)
+        id=company_id,
+        name=body.name,
+        mission=body.mission,
+        prefix=body.prefix or prefix_from_name(body.name),
+        require_hire_approval=body.require_hire_approval,
+        require_strategy_approval=body.require_strategy_approval,
+        approval_timeout_seconds=body.approval_timeout_seconds,
     )
     check_initial_agents(body.agents)
     if await asyncio.to_thread(store.get_company, spec.id) is not None:
@@ -131,7 +142,7 @@ async def create_company(*, client: Client, store: Store, task_queue: str, body:
     try:
         await client.start_workflow(
             CompanyWorkflow.run,
-            CompanyInput(spec=spec, agents=body.agents),
+            CompanyInput(spec=spec, agents=body.agents, goals=[GoalInput(title=title) for title in body.goals]),
             id=company_workflow_id(spec.id),
             task_queue=task_queue,
             search_attributes=TypedSearchAttributes([SearchAttributePair(SA_COMPANY, spec.id)]),
@@ -140,7 +151,7 @@ async def create_company(*, client: Client, store: Store, task_queue: str, body:
         raise ApiError(409, "conflict", f"company '{spec.id}' already exists") from None
     await asyncio.to_thread(store.upsert_company, spec)
     return CompanyCreated(
-        **spec.model_dump(), workflow_id=company_workflow_id(spec.id), agents=body.agents, notes=notes
+        **spec.model_dump(), workflow_id=company_workflow_id(spec.id), agents=body.agents, goals=body.goals, notes=notes
     )
 
 
@@ -288,7 +299,7 @@ def _runnable(spec: AgentSpec) -> tuple[AgentSpec, str | None]:
 
 
 async def _company_from_template(body: CompanyCreate) -> tuple[CompanyCreate, list[str]]:
-    """`body` with the template's mission, prefix and team filling in the fields it leaves out."""
+    """`body` with the template's mission, prefix, goals and team filling in the fields it leaves out."""
     assert body.template is not None
     registry = await load_templates()
     given = body.model_fields_set
@@ -308,6 +319,7 @@ async def _company_from_template(body: CompanyCreate) -> tuple[CompanyCreate, li
     update = {
         "mission": body.mission if "mission" in given else template.mission,
         "prefix": body.prefix or template.prefix,
+        "goals": body.goals or template.goals,
         "agents": agents,
     }
     return body.model_copy(update=update), notes

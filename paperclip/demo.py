@@ -17,6 +17,8 @@ ANTHROPIC_MODEL = "claude-haiku-4-5"
 
 class DemoCompany(BaseModel):
     spec: CompanySpec
+    goals: list[str]
+    """Its company goals: the first is `G1`, which the first task serves."""
     agents: list[AgentSpec]
     first_task: CreateTaskInput
 
@@ -25,9 +27,10 @@ class DemoCompany(BaseModel):
         return any(agent.model.is_simulated for agent in self.agents)
 
     def create_body(self) -> dict[str, object]:
-        """The body of `POST /api/companies` that creates the company with its agents."""
+        """The body of `POST /api/companies` that creates the company with its goals and agents."""
         return {
             **self.spec.model_dump(mode="json"),
+            "goals": self.goals,
             "agents": [agent.model_dump(mode="json", exclude_none=True) for agent in self.agents],
         }
 
@@ -51,6 +54,7 @@ def demo_company(environ: Mapping[str, str] | None = None) -> DemoCompany:
             prefix="ACME",
             mission="Build friendly warehouse robots that small businesses can afford, and tell the world about them.",
         ),
+        goals=["Launch the Acme Picker, our first warehouse robot, to small businesses."],
         agents=[
             AgentSpec(
                 name="ceo",
@@ -90,5 +94,6 @@ def demo_company(environ: Mapping[str, str] | None = None) -> DemoCompany:
             ),
             assignee="ceo",
             priority=Priority.HIGH,
+            goal="G1",
         ),
     )

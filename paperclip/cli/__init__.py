@@ -7,6 +7,8 @@ clients of the API over HTTP, like the dashboard.
 import typer
 
 from paperclip.cli import governance
+from paperclip.cli.approvals import approval_app
+from paperclip.cli.goals import goal_app
 from paperclip.cli.monitor import monitor
 from paperclip.cli.resources import agent_app, company_app, history, task_app
 from paperclip.cli.routines import routine_app
@@ -39,6 +41,8 @@ for group, name, command in (
 app.add_typer(company_app, name="company")
 app.add_typer(agent_app, name="agent")
 app.add_typer(task_app, name="task")
+app.add_typer(goal_app, name="goal")
+app.add_typer(approval_app, name="approval")
 app.add_typer(routine_app, name="routine")
 app.add_typer(template_app, name="template")
 app.command()(history)

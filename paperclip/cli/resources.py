@@ -47,7 +47,7 @@ def _model(agent_spec: dict[str, Any]) -> str:
 
 
 def _task_table(tasks: list[dict[str, Any]]) -> Table:
-    table = Table("Task", "Title", "Assignee", "Status", "Priority", "Turns", "Cost")
+    table = Table("Task", "Title", "Assignee", "Status", "Priority", "Goal", "Turns", "Cost")
     for task in tasks:
         table.add_row(
             escape(task["identifier"]),
@@ -55,6 +55,7 @@ def _task_table(tasks: list[dict[str, Any]]) -> Table:
             escape(task["assignee"]),
             _status(task["status"]),
             task.get("priority", ""),
+            escape(task.get("goal") or "-"),
             str(task.get("turns", 0)),
             _cost(task.get("cost_usd")),
         )
@@ -70,19 +71,52 @@ def company_create(
     id: Annotated[str | None, typer.Option("--id", help="Company id (slug); derived from the name if omitted.")] = None,
     prefix: Annotated[str | None, typer.Option(help="Task identifier prefix, e.g. ACME.")] = None,
     mission: Annotated[str | None, typer.Option(help="What the company is for.")] = None,
+    goal: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--goal", "-g", help="A company goal (repeat for more); at least one, unless the template has them."
+        ),
+    ] = None,
     template: Annotated[
         str | None, typer.Option(help="Company template (`paperclip template list`), e.g. software-studio.")
     ] = None,
+    require_hire_approval: Annotated[
+        bool, typer.Option("--require-hire-approval", help="Agents hired by agents wait for the board's approval.")
+    ] = False,
+    require_strategy_approval: Annotated[
+        bool,
+        typer.Option(
+            "--require-strategy-approval", help="The CEO's plan needs the board's approval before it delegates."
+        ),
+    ] = False,
+    approval_timeout: Annotated[
+        int | None,
+        typer.Option(
+            "--approval-timeout", metavar="SECONDS", min=60, help="Escalate approvals undecided this long (seconds)."
+        ),
+    ] = None,
     api_url: ApiUrl = None,
 ) -> None:
-    """Create a company, empty or from a company template."""
-    body = {"name": name, "id": id, "prefix": prefix, "mission": mission, "template": template}
+    """Create a company with its goals, empty or from a company template."""
+    body: dict[str, Any] = {
+        "name": name,
+        "id": id,
+        "prefix": prefix,
+        "mission": mission,
+        "goals": goal,
+        "template": template,
+        "require_hire_approval": require_hire_approval or None,
+        "require_strategy_approval": require_strategy_approval or None,
+        "approval_timeout_seconds": approval_timeout,
+    }
     with api(api_url) as client:
         company = client.post("/api/companies", {k: v for k, v in body.items() if v is not None})
+    goals = company.get("goals", [])
     console.print(
         f"Created company [bold]{company.get('id')}[/bold] ({escape(str(company.get('name')))}, "
         f"prefix {company.get('prefix')})"
         + (f" from template {escape(template)} with {len(company.get('agents', []))} agents" if template else "")
+        + f", {len(goals)} goal{'s' if len(goals) != 1 else ''}"
     )
     for note in company.get("notes", []):
         console.print(f"[yellow]note:[/yellow] {escape(note)}", highlight=False)
@@ -195,14 +229,16 @@ def task_assign(
     company: Company,
     brief: Annotated[str | None, typer.Option(help="Details for the agent.")] = None,
     priority: Annotated[Priority, typer.Option(help="Dispatch priority.")] = Priority.MEDIUM,
+    goal: Annotated[str | None, typer.Option(help="The goal it serves, e.g. G3 (`paperclip goal list`).")] = None,
     api_url: ApiUrl = None,
 ) -> None:
     """Assign a task to an agent; prints its identifier."""
-    body = {"title": title, "assignee": agent, "priority": priority.value, "brief": brief}
+    body = {"title": title, "assignee": agent, "priority": priority.value, "brief": brief, "goal": goal}
     with api(api_url) as client:
         record = client.post(f"/api/companies/{company}/tasks", {k: v for k, v in body.items() if v is not None})
+    serves = f" (serves {record['goal']})" if record.get("goal") else ""
     console.print(
-        f"Assigned [bold]{record['identifier']}[/bold] to {record['assignee']}: {escape(record['title'])}",
+        f"Assigned [bold]{record['identifier']}[/bold] to {record['assignee']}{serves}: {escape(record['title'])}",
         highlight=False,
     )
 

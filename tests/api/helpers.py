@@ -8,12 +8,13 @@ import httpx
 
 
 def company_body(**fields: Any) -> dict[str, Any]:
-    """A company with a simulated CEO and two reports, unique per call."""
+    """A company with a goal, a simulated CEO and two reports, unique per call."""
     body: dict[str, Any] = {
         "id": f"co-{uuid.uuid4().hex[:10]}",
         "name": "Acme Rockets",
         "mission": "Reach orbit cheaply",
         "prefix": "ACME",
+        "goals": ["Reach orbit by next year"],
         "agents": [
             {"name": "ceo", "role": "ceo", "title": "Chief Executive"},
             {"name": "cto", "role": "cto", "reports_to": "ceo"},

@@ -20,6 +20,9 @@ async def test_create_company_then_list_and_snapshot(api: httpx.AsyncClient) -> 
         "name": "Acme Rockets",
         "mission": "Reach orbit cheaply",
         "prefix": "ACME",
+        "require_hire_approval": False,
+        "require_strategy_approval": False,
+        "approval_timeout_seconds": None,
     }
     assert sorted(a["spec"]["name"] for a in snapshot["agents"]) == ["ceo", "cmo", "cto"]
     assert sorted(snapshot["simulated_agents"]) == ["ceo", "cmo", "cto"]

@@ -1,0 +1,29 @@
+"""The board's approvals: what agents asked, and the board's decisions."""
+
+from fastapi import APIRouter
+
+from api import approvals
+from api.deps import ClientDep
+from api.schemas import ApprovalList, Decision
+from paperclip.models import Approval, ApprovalStatus
+
+router = APIRouter(prefix="/companies/{company}/approvals", tags=["approvals"])
+
+
+@router.get("", response_model=ApprovalList)
+async def list_approvals(company: str, client: ClientDep, status: ApprovalStatus | None = None) -> ApprovalList:
+    """Pending approvals first (escalated ones first), then decided ones; `?status=pending` filters."""
+    found = await approvals.list_approvals(client=client, company_id=company, status=status)
+    return ApprovalList(data=found, count=len(found))
+
+
+@router.get("/{approval_id}", response_model=Approval)
+async def get_approval(company: str, approval_id: str, client: ClientDep) -> Approval:
+    return await approvals.get_approval(client=client, company_id=company, approval_id=approval_id)
+
+
+@router.post("/{approval_id}/decision", response_model=Approval)
+async def decide_approval(company: str, approval_id: str, body: Decision, client: ClientDep) -> Approval:
+    """Approve, reject or ask for a revision; the asking task wakes with it. 404 unknown approval,
+    409 already decided, 400 a revision asked of a hire."""
+    return await approvals.decide(client=client, company_id=company, approval_id=approval_id, decision=body)
