@@ -6,7 +6,6 @@ they run in a thread.
 """
 
 import asyncio
-import os
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
@@ -14,7 +13,7 @@ from temporalio.client import Client, WorkflowHandle
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
-from activities.model_turn import DEFAULT_CREDENTIALS
+from activities.templates import missing_credential
 from api.deps import TemporalConnection
 from api.errors import ApiError
 from api.schemas import (
@@ -41,7 +40,6 @@ from paperclip.models import (
     CreateTaskInput,
     GoalInput,
     HireAgentInput,
-    ModelConfig,
     TaskRecord,
     TaskStatus,
 )
@@ -286,16 +284,8 @@ async def load_templates() -> TemplateRegistry:
         raise template_error(error) from None
 
 
-def _missing_credential(model: ModelConfig) -> str | None:
-    """The environment variable a model's credential would come from, when it is not set here."""
-    if model.is_simulated or model.base_url is not None:
-        return None
-    name = model.credential or DEFAULT_CREDENTIALS[model.provider]
-    return None if os.environ.get(name) else name
-
-
 def _runnable(spec: AgentSpec) -> tuple[AgentSpec, str | None]:
-    return runnable(spec, missing_credential=_missing_credential, fallback=demo_model())
+    return runnable(spec, missing_credential=missing_credential, fallback=demo_model())
 
 
 async def _company_from_template(body: CompanyCreate) -> tuple[CompanyCreate, list[str]]:
