@@ -23,6 +23,12 @@ class OrgNode(BaseModel):
     simulated: bool
     running: int
     cost_usd: float
+    heartbeat_seconds: int | None = None
+    """How often it wakes on its own; None: only when work reaches it."""
+    wakes: int = 0
+    """Heartbeat wakes that found work."""
+    skipped_wakes: int = 0
+    """Heartbeat wakes that found none (and spent nothing)."""
     reports: list["OrgNode"] = Field(default_factory=list)
 
 
@@ -55,6 +61,9 @@ def org_tree(agents: list[AgentState]) -> list[OrgNode]:
             simulated=model.is_simulated,
             running=agent.running,
             cost_usd=agent.cost_usd,
+            heartbeat_seconds=agent.spec.heartbeat.interval_seconds,
+            wakes=agent.wakes,
+            skipped_wakes=agent.skipped_wakes,
             reports=[node(a, seen | {a.spec.name}) for a in below],
         )
 

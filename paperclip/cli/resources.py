@@ -195,6 +195,25 @@ def agent_hire(
     template: Annotated[
         str | None, typer.Option(help="Agent template, e.g. coder; the options above override its fields.")
     ] = None,
+    heartbeat: Annotated[
+        int | None, typer.Option("--heartbeat", help="Wake every this many seconds (at least 60) to look for work.")
+    ] = None,
+    wake_on_assignment: Annotated[
+        bool | None,
+        typer.Option(
+            "--wake-on-assignment/--no-wake-on-assignment", help="Start new tasks at once, or at its next wake."
+        ),
+    ] = None,
+    wake_on_comment: Annotated[
+        bool | None,
+        typer.Option("--wake-on-comment/--no-wake-on-comment", help="Wake for a comment at once, or at its next wake."),
+    ] = None,
+    max_concurrent_runs: Annotated[
+        int | None, typer.Option("--max-concurrent-runs", help="Tasks it works on at once.")
+    ] = None,
+    can_hire: Annotated[
+        bool | None, typer.Option("--can-hire/--cannot-hire", help="May hire agents into its team (hire_agent).")
+    ] = None,
     api_url: ApiUrl = None,
 ) -> None:
     """Hire an agent into a company, from scratch or from an agent template."""
@@ -211,6 +230,18 @@ def agent_hire(
     model_config = {k: v for k, v in model_config.items() if v is not None}
     if model_config:
         spec["model"] = model_config
+    policy = {
+        "interval_seconds": heartbeat,
+        "wake_on_assignment": wake_on_assignment,
+        "wake_on_comment": wake_on_comment,
+    }
+    policy = {k: v for k, v in policy.items() if v is not None}
+    if policy:
+        spec["heartbeat"] = policy
+    if max_concurrent_runs is not None:
+        spec["max_concurrent_runs"] = max_concurrent_runs
+    if can_hire is not None:
+        spec["permissions"] = {"can_hire": can_hire}
     with api(api_url) as client:
         agent = client.post(f"/api/companies/{company}/agents", {k: v for k, v in spec.items() if v is not None})
     hired = agent.get("spec", {})

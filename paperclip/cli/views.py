@@ -48,9 +48,15 @@ def _label(node: dict[str, Any]) -> str:
     model = "[yellow]simulated[/yellow]" if node.get("simulated") else escape(node["model"])
     title = f" — {escape(node['title'])}" if node.get("title") else ""
     running = f", {node['running']} running" if node.get("running") else ""
+    wakes = ""
+    if node.get("heartbeat_seconds"):
+        wakes = (
+            f" · wakes every {node['heartbeat_seconds']} s"
+            f" ({node.get('wakes', 0)} with work, {node.get('skipped_wakes', 0)} skipped)"
+        )
     return (
         f"[bold]{escape(node['name'])}[/bold]{title} [dim]({node['role']})[/dim] · {model} · "
-        f"[{STATUS_STYLE.get(status, 'dim')}]{status}[/]{running} · ${node.get('cost_usd', 0.0):.4f}"
+        f"[{STATUS_STYLE.get(status, 'dim')}]{status}[/]{running} · ${node.get('cost_usd', 0.0):.4f}{wakes}"
     )
 
 

@@ -16,7 +16,7 @@ async def test_the_chart_nests_reports_under_their_manager_ceo_first(api: httpx.
     company = (await create_company(api))["id"]
     hires = [
         {"name": "eng", "role": "engineer", "reports_to": "cto", "capabilities": "Python"},
-        {"name": "advisor", "role": "general", "title": "Advisor"},
+        {"name": "advisor", "role": "general", "title": "Advisor", "heartbeat": {"interval_seconds": 7200}},
         {
             "name": "writer",
             "role": "general",
@@ -43,6 +43,9 @@ async def test_the_chart_nests_reports_under_their_manager_ceo_first(api: httpx.
     writer = cmo["reports"][0]
     assert (writer["name"], writer["model"], writer["simulated"]) == ("writer", "openai/gpt-4o-mini", False)
     assert writer["reports"] == [] and roots[1]["reports"] == []
+    advisor = roots[1]
+    assert (advisor["heartbeat_seconds"], advisor["wakes"], advisor["skipped_wakes"]) == (7200, 0, 0)
+    assert ceo["heartbeat_seconds"] is None
 
 
 async def test_an_unknown_company_has_no_chart(api: httpx.AsyncClient) -> None:

@@ -101,6 +101,24 @@ def test_agent_hire_sends_the_model_only_when_given() -> None:
     }
 
 
+def test_agent_hire_sends_its_heartbeat_policy_and_hiring_permission() -> None:
+    fake = FakeApi(routes={"POST /api/companies/acme/agents": (201, agent_json("pm", "openai", "ceo"))})
+    with serve(fake) as api:
+        result = runner.invoke(
+            app,
+            ["agent", "hire", "pm", "-c", "acme", "--reports-to", "ceo", "--heartbeat", "3600",
+             "--no-wake-on-assignment", "--max-concurrent-runs", "2", "--can-hire", "--api-url", api.url],
+        )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert fake.received[-1][2] == {
+        "name": "pm",
+        "reports_to": "ceo",
+        "heartbeat": {"interval_seconds": 3600, "wake_on_assignment": False},
+        "max_concurrent_runs": 2,
+        "permissions": {"can_hire": True},
+    }
+
+
 def test_task_list_prints_a_table() -> None:
     fake = FakeApi(routes={"GET /api/companies/acme/tasks": (200, {"data": [task_json()], "count": 1})})
     with serve(fake) as api:
