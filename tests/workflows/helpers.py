@@ -9,6 +9,7 @@ from temporalio.service import RPCError
 
 from paperclip.constants import company_workflow_id, task_workflow_id
 from paperclip.models import AgentSpec, CompanyInput, CompanySnapshot, CompanySpec, TaskInput, TaskResult
+from tests.workflows.stand_ins import STARTED
 from workflows.company import CompanyWorkflow
 from workflows.task import TaskWorkflow
 
@@ -26,12 +27,14 @@ async def start_company(
     """Start a company (`spec`'s policies, under a fresh id) on `queue`."""
     company_id = f"co-{uuid.uuid4().hex[:10]}"
     spec = (spec or CompanySpec(id=company_id, name="Acme", prefix="ACME")).model_copy(update={"id": company_id})
-    return await client.start_workflow(
+    handle = await client.start_workflow(
         CompanyWorkflow.run,
         CompanyInput(spec=spec, agents=agents, **input_fields),
         id=company_workflow_id(company_id),
         task_queue=queue,
     )
+    STARTED.setdefault(queue, []).append(handle)
+    return handle
 
 
 def company_id_of(handle: WorkflowHandle[CompanyWorkflow, object]) -> str:

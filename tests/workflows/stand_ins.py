@@ -9,9 +9,11 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 from temporalio import activity
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowHandle
+from temporalio.service import RPCError
 from temporalio.worker import Worker
 
 from activities.templates import agent_from_template
@@ -98,6 +100,10 @@ class RecordingStore:
         self.batches.append(input)
 
 
+STARTED: dict[str, list[WorkflowHandle[Any, Any]]] = {}
+"""Companies started per stand-in queue (by `tests.workflows.helpers.start_company`)."""
+
+
 @asynccontextmanager
 async def stand_in_workers(
     client: Client, model: ScriptedModel, store: RecordingStore | None = None
@@ -114,4 +120,13 @@ async def stand_in_workers(
         ),
         Worker(client, task_queue=llm_queue(queue), activities=[model.model_turn]),
     ):
-        yield queue
+        try:
+            yield queue
+        finally:
+            # A company outlives its test: its timers, or a store write in flight, would hold the
+            # shared time-skipping server (no time skips while one waits for a worker).
+            for company in STARTED.pop(queue, []):
+                try:
+                    await company.terminate("the test is over")
+                except RPCError:
+                    pass  # it had ended
