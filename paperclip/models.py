@@ -215,6 +215,15 @@ class ApprovalStatus(StrEnum):
 # --------------------------------------------------------------------------- specs
 
 
+class ModelPrice(BaseModel):
+    """USD per million tokens; overrides the built-in table for one model."""
+
+    input: float = Field(ge=0)
+    output: float = Field(ge=0)
+    cached_input: float | None = Field(default=None, ge=0)
+    """None: the input price."""
+
+
 class ModelConfig(BaseModel):
     """Which model an agent talks to. Holds no secret: `credential` names one."""
 
@@ -228,6 +237,8 @@ class ModelConfig(BaseModel):
     heartbeat_timeout_seconds: float = Field(default=30, gt=0)
     """How soon a silent model call (a dead worker) is noticed and retried."""
     turn_timeout_seconds: float = Field(default=600, gt=0)
+    price: ModelPrice | None = None
+    """Its price, when not the built-in table's (a negotiated rate, a model the table lacks)."""
 
     @property
     def is_simulated(self) -> bool:
@@ -370,6 +381,8 @@ class SessionRef(BaseModel):
     task: str
     """The task identifier, e.g. `ACME-12.3`."""
     agent: str
+    goal: str | None = None
+    """The goal the task serves, for the cost ledger."""
 
 
 # --------------------------------------------------------------------------- activities
@@ -444,6 +457,7 @@ class CostEvent(BaseModel):
     company_id: str
     agent: str
     task: str
+    goal: str | None = None
     seq: int
     provider: Provider
     model: str

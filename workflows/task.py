@@ -319,7 +319,9 @@ class TaskWorkflow:
         call = workflow.start_activity(
             "model_turn",
             ModelTurnInput(
-                session=SessionRef(company_id=self.input.company_id, task=self.input.identifier, agent=agent.name),
+                session=SessionRef(
+                    company_id=self.input.company_id, task=self.input.identifier, agent=agent.name, goal=self.input.goal
+                ),
                 seq=self.carry.turn,
                 model=agent.model,
                 system_prompt=system_prompt(self.input),
