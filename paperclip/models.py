@@ -202,6 +202,8 @@ class ApprovalKind(StrEnum):
     """The CEO's plan for a task, before any work is delegated (when the company requires it)."""
     BOARD = "board"
     """Any agent asks a person."""
+    BUDGET_OVERRIDE = "budget_override"
+    """A budget ran out: the board raises it (the scope resumes) or keeps the scope paused."""
 
 
 class ApprovalStatus(StrEnum):
@@ -261,6 +263,34 @@ class Budget(BaseModel):
     monthly_usd: float | None = Field(default=None, ge=0)
     monthly_tokens: int | None = Field(default=None, ge=0)
 
+    @property
+    def is_capped(self) -> bool:
+        return self.monthly_usd is not None or self.monthly_tokens is not None
+
+
+class Spend(BaseModel):
+    """Spend in one month, and what running calls have reserved of it."""
+
+    usd: float = 0.0
+    tokens: int = 0
+    reserved_usd: float = 0.0
+    reserved_tokens: int = 0
+
+    def room(self, budget: Budget, usd: float, tokens: int) -> bool:
+        """Whether a call costing at most `usd` / `tokens` fits under `budget` with what is spent and reserved."""
+        if budget.monthly_usd is not None and self.usd + self.reserved_usd + usd > budget.monthly_usd + 1e-12:
+            return False
+        return budget.monthly_tokens is None or self.tokens + self.reserved_tokens + tokens <= budget.monthly_tokens
+
+    def share(self, budget: Budget) -> float:
+        """The larger of the spent shares of the caps (0 with no cap)."""
+        shares = [0.0]
+        if budget.monthly_usd:
+            shares.append(self.usd / budget.monthly_usd)
+        if budget.monthly_tokens:
+            shares.append(self.tokens / budget.monthly_tokens)
+        return max(shares)
+
 
 class Permissions(BaseModel):
     can_hire: bool = False
@@ -314,6 +344,10 @@ class CompanySpec(BaseModel):
     """The CEO's plan for each of its tasks needs the board's approval before it delegates."""
     approval_timeout_seconds: int | None = Field(default=None, ge=60)
     """An approval undecided this long is escalated (flagged for the board, in the activity log)."""
+    budget: Budget = Field(default_factory=Budget)
+    """The company's monthly cap, over every agent."""
+    soft_limit: float = Field(default=0.8, gt=0, le=1)
+    """The share of a budget at which the board is warned."""
 
     @field_validator("id")
     @classmethod
@@ -598,6 +632,10 @@ class AgentState(BaseModel):
     """Heartbeat wakes that found none and spent nothing."""
     last_wake: datetime | None = None
     awake: bool = False
+    spend: Spend = Field(default_factory=Spend)
+    """This month's spend (see `CompanyState.month`)."""
+    pause_reason: str | None = None
+    """`budget` when its budget stopped it (a new month resumes it)."""
     """Woken with tasks waiting for it (`wake_on_assignment` off): dispatch may start them."""
     unanswered: list[str] = Field(default_factory=list)
     """Its tasks with comments it has not been woken for (`wake_on_comment` off)."""
@@ -629,6 +667,53 @@ class CompanyState(BaseModel):
     approvals: dict[str, Approval] = Field(default_factory=dict)
     """Pending ones, and the last decided ones (older ones are in the activity log)."""
     approval_counter: int = 0
+    month: str | None = None
+    """The UTC month spend is counted in (`2026-11`)."""
+    spend: Spend = Field(default_factory=Spend)
+    reservations: dict[str, "Reservation"] = Field(default_factory=dict)
+    """Per task: what its model call in flight may cost at most."""
+    pause_reason: str | None = None
+    warned: list[str] = Field(default_factory=list)
+    """Scopes (`company`, agent names) warned this month for passing the soft limit."""
+
+
+class Reservation(BaseModel):
+    agent: str
+    seq: int
+    usd: float
+    tokens: int
+
+
+class BudgetRequest(BaseModel):
+    """Signal from a task to its company before a model call: may it spend this much at most?"""
+
+    identifier: str
+    seq: int
+    """The turn it is for: the answer names it."""
+    agent: str
+    usd: float
+    tokens: int
+    used: Usage
+    """The task's usage so far (cumulative), which also settles its previous call."""
+    used_usd: float
+
+
+class BudgetDecision(BaseModel):
+    """Signal from the company to a task: the model call may go ahead, or its budget is spent."""
+
+    seq: int
+    granted: bool
+    reason: str = ""
+
+
+class SetBudgetInput(BaseModel):
+    """Set the company's or an agent's monthly budget (None: no cap of that kind)."""
+
+    scope: str = "company"
+    """`company` or an agent's name."""
+    monthly_usd: float | None = Field(default=None, ge=0)
+    monthly_tokens: int | None = Field(default=None, ge=0)
+    actor: str = "board"
 
 
 class CompanyInput(BaseModel):
@@ -692,6 +777,10 @@ class CompanySnapshot(BaseModel):
     generation: int
     goals: list[Goal] = Field(default_factory=list)
     approvals: list[Approval] = Field(default_factory=list)
+    month: str | None = None
+    spend: Spend = Field(default_factory=Spend)
+    budget_warnings: list[str] = Field(default_factory=list)
+    """Scopes past their soft limit or stopped by their budget this month, as sentences."""
     simulated_agents: list[str]
     """Agents on the offline `simulated` model: shown as such wherever they appear."""
 
@@ -752,6 +841,10 @@ class TaskCarry(BaseModel):
     wait_escalated: bool = False
     announced: list[str] = Field(default_factory=list)
     """Requests whose decision the agent has been told."""
+    prompt_tokens: int = 0
+    """The last call's prompt plus its reply, in tokens: the next prompt's size before new messages."""
+    budget_decision: "BudgetDecision | None" = None
+    """The company's answer to this task's latest budget request."""
     strategy_approved: bool = False
     """The board approved the plan (companies that require it: no delegation before)."""
 
@@ -877,3 +970,5 @@ class Reassign(BaseModel):
 
 
 TaskCarry.model_rebuild()
+
+CompanyState.model_rebuild()

@@ -37,10 +37,12 @@ with workflow.unsafe.imports_passed_through():
         TaskInput,
         TaskRecord,
         TaskStatus,
+        Usage,
         check_transition,
     )
     from paperclip.org import OrgError, check_hire, subtree
     from workflows.company_approvals import ApprovalsMixin
+    from workflows.company_budgets import BudgetsMixin
     from workflows.company_goals import GoalsMixin
     from workflows.company_governance import GovernanceMixin, reject
     from workflows.company_heartbeats import HeartbeatsMixin
@@ -55,7 +57,7 @@ RECORDS_AS_ACTIVITY = "records-as-activity"
 
 
 @workflow.defn
-class CompanyWorkflow(GovernanceMixin, GoalsMixin, ApprovalsMixin, HeartbeatsMixin):
+class CompanyWorkflow(GovernanceMixin, GoalsMixin, ApprovalsMixin, HeartbeatsMixin, BudgetsMixin):
     @workflow.init
     def __init__(self, input: CompanyInput) -> None:
         if input.state is not None:
@@ -214,7 +216,7 @@ class CompanyWorkflow(GovernanceMixin, GoalsMixin, ApprovalsMixin, HeartbeatsMix
         record.updated_at = workflow.now()
         self._dirty.add(record.identifier)
         if event.usage is not None:
-            self._count_usage(record, event)
+            self._take_usage(record, event.usage, event.cost_usd or 0.0, event.turns or 0)
         if event.status is not None and event.status != record.status:
             try:
                 check_transition(record.status, event.status)
@@ -233,22 +235,24 @@ class CompanyWorkflow(GovernanceMixin, GoalsMixin, ApprovalsMixin, HeartbeatsMix
                     summary=f"{record.identifier} is {record.status}",
                 )
 
-    def _count_usage(self, record: TaskRecord, event: TaskEvent) -> None:
-        """Take the task's cumulative usage; what is new since the last report goes to the totals."""
-        assert event.usage is not None
-        usage = event.usage - record.usage
-        cost = (event.cost_usd or 0.0) - record.cost_usd
-        record.usage, record.cost_usd = event.usage, event.cost_usd or 0.0
-        record.turns = max(record.turns, event.turns or 0)
-        self.state.usage = self.state.usage + usage
-        self.state.cost_usd += cost
-        agent = self.state.agents.get(record.assignee)
-        if agent is not None:
-            agent.usage = agent.usage + usage
-            agent.cost_usd += cost
+    def _take_usage(self, record: TaskRecord, usage: Usage, cost_usd: float, turns: int) -> None:
+        """Take a task's cumulative usage (after `turns` turns); what is new since the last report
+        goes to the totals and this month's spend, and settles the reservation of a finished call."""
+        if turns >= record.turns and usage.input_tokens >= record.usage.input_tokens and cost_usd >= record.cost_usd:
+            new, cost = usage - record.usage, cost_usd - record.cost_usd
+            record.usage, record.cost_usd, record.turns = usage, cost_usd, turns
+            self.state.usage = self.state.usage + new
+            self.state.cost_usd += cost
+            agent = self.state.agents.get(record.assignee)
+            if agent is not None:
+                agent.usage = agent.usage + new
+                agent.cost_usd += cost
+            self._spend_usage(agent, new, cost)
+        self._release(record.identifier, upto_turn=turns)
 
     def _task_finished(self, record: TaskRecord, event: TaskEvent) -> None:
         record.result = event.summary or None
+        self._release(record.identifier)
         agent = self.state.agents.get(record.assignee)
         if record.parent is None and agent is not None and agent.running > 0:
             agent.running -= 1
@@ -325,6 +329,9 @@ class CompanyWorkflow(GovernanceMixin, GoalsMixin, ApprovalsMixin, HeartbeatsMix
             generation=s.generation,
             goals=list(s.goals.values()),
             approvals=list(s.approvals.values()),
+            month=s.month,
+            spend=s.spend,
+            budget_warnings=self._budget_warnings(),
             simulated_agents=[a.spec.name for a in s.agents.values() if a.spec.model.is_simulated],
         )
 
@@ -342,7 +349,9 @@ class CompanyWorkflow(GovernanceMixin, GoalsMixin, ApprovalsMixin, HeartbeatsMix
                     or self.state.archived
                 )
 
-            next_wake = self._until_next_wake()
+            next_wake = min(
+                (t for t in (self._until_next_wake(), self._until_month_end()) if t is not None), default=None
+            )
             if next_wake is None:
                 await workflow.wait_condition(work)
             else:
@@ -352,6 +361,7 @@ class CompanyWorkflow(GovernanceMixin, GoalsMixin, ApprovalsMixin, HeartbeatsMix
                     except TimeoutError:
                         pass
                 await self._wake_due_agents()
+                await self._budget_month()
             await self._dispatch()
             await self._admit()
             await self._record()

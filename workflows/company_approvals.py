@@ -196,6 +196,8 @@ class ApprovalsMixin:
             raise reject(f"approval '{input.id}' is already {approval.status}", "Conflict")
         if approval.kind is ApprovalKind.HIRE_AGENT and input.decision is ApprovalStatus.REVISION_REQUESTED:
             raise reject("a hire is approved or rejected; reject it and say what to change")
+        if approval.kind is ApprovalKind.BUDGET_OVERRIDE and input.decision is not ApprovalStatus.REJECTED:
+            raise reject("raise the budget (set_budget) to resume, or reject to keep it paused")
 
     async def _settle_hire(self, approval: Approval, actor: str) -> None:
         assert approval.agent is not None

@@ -7,6 +7,7 @@ kills nor loses them.
 """
 
 import asyncio
+import json
 from datetime import timedelta
 from typing import Any
 
@@ -32,6 +33,8 @@ with workflow.unsafe.imports_passed_through():
         ApprovalRequest,
         ApprovalStatus,
         ApprovalTimedOut,
+        BudgetDecision,
+        BudgetRequest,
         CancelTask,
         ChildFinished,
         Comment,
@@ -39,6 +42,7 @@ with workflow.unsafe.imports_passed_through():
         Goal,
         Hold,
         Message,
+        ModelConfig,
         ModelTurnInput,
         ModelTurnResult,
         Reassign,
@@ -53,6 +57,7 @@ with workflow.unsafe.imports_passed_through():
         check_transition,
     )
     from paperclip.org import direct_reports, subtree
+    from paperclip.pricing import price as list_price
     from paperclip.tools import COMPLETE_TASK, DELEGATE_TASK, ESCALATE, HIRE_AGENT, REQUEST_APPROVAL, tools_for
 
 MODEL_TURN_ATTEMPTS = 10
@@ -62,6 +67,10 @@ USAGE_REPORT_INTERVAL = timedelta(seconds=2)
 """How often a working task tells the company its usage between status changes: a signal per
 turn would cost a workflow task per turn on both sides."""
 
+BUDGET_RESERVATION = "budget-reservation"
+"""Patch id: each model call is reserved from the company's budgets first."""
+MESSAGE_FRAMING_TOKENS = 16
+"""A bound on the tokens a provider adds around one message (role, separators)."""
 ADMISSION = "delegated-task-admission"
 """Patch id: delegated tasks wait for the company's admission (histories before it do not)."""
 SUBTREE_CANCEL_WAIT = timedelta(minutes=10)
@@ -92,6 +101,28 @@ def goal_chain(goals: list[Goal], goal_id: str | None) -> list[Goal]:
         chain.append(by_id[goal_id])
         goal_id = by_id[goal_id].parent
     return chain[::-1]
+
+
+def worst_case(model: ModelConfig, prompt_tokens: int) -> tuple[float, int]:
+    """The most a call can cost (USD, tokens): a prompt of at most `prompt_tokens` at the input
+    price and a full `max_tokens` reply. A model with no price costs 0 USD here (token-only)."""
+    tokens = prompt_tokens + model.max_tokens
+    if model.is_simulated:
+        return 0.0, tokens
+    if model.price is not None:
+        input_price, output_price = model.price.input, model.price.output
+    else:
+        listed = list_price(model.provider, model.model)
+        if listed is None:
+            return 0.0, tokens
+        input_price, output_price = listed.input, listed.output
+    return (prompt_tokens * input_price + model.max_tokens * output_price) / 1_000_000, tokens
+
+
+def bytes_of(message: Message) -> int:
+    """A bound on a message's tokens: a token is at least one UTF-8 byte."""
+    calls = sum(len(c.name) + len(json.dumps(c.arguments)) for c in message.tool_calls)
+    return len(message.content.encode()) + calls + MESSAGE_FRAMING_TOKENS
 
 
 def describe_answer(answer: ApprovalAnswer) -> str:
@@ -189,6 +220,11 @@ class TaskWorkflow:
             self.carry.comments_waiting += 1
 
     @workflow.signal
+    def budget_decision(self, decision: BudgetDecision) -> None:
+        """The company's answer to a budget request: go ahead, or hold (the budget is spent)."""
+        self.carry.budget_decision = decision
+
+    @workflow.signal
     def hold(self, hold: Hold) -> None:
         """Hold before the next turn (the agent or the company is paused), or go on; the first one
         a delegated task gets is its admission."""
@@ -267,6 +303,8 @@ class TaskWorkflow:
                 return await self._finish(
                     TaskStatus.FAILED, f"stopped after {self.input.agent.max_turns} turns without completing"
                 )
+            if not await self._reserve():
+                continue  # held for budget (or cancelled): the loop waits
             try:
                 reply = await self._turn()
             except ActivityError as err:
@@ -283,6 +321,50 @@ class TaskWorkflow:
                 await self._set_status(TaskStatus.BLOCKED)
             elif not reply.tool_calls:
                 return await self._finish(TaskStatus.DONE, reply.content)
+
+    async def _reserve(self) -> bool:
+        """Ask the company for the next call's worst case; False when it is refused (the task then
+        holds until its scope resumes) or the task was cancelled meanwhile."""
+        if not workflow.patched(BUDGET_RESERVATION):
+            return True
+        seq = self.carry.turn + 1
+        prompt = self.carry.prompt_tokens + sum(bytes_of(m) for m in self.carry.pending)
+        if self.carry.turn == 0:
+            tools = tools_for(
+                direct_reports(self.input.team, self.input.agent.name),
+                manager=self.input.agent.reports_to,
+                can_hire=self.input.agent.permissions.can_hire,
+                strategy=self.input.require_strategy_approval,
+            )
+            prompt += len(system_prompt(self.input).encode()) + len(json.dumps([t.model_dump() for t in tools]))
+        usd, tokens = worst_case(self.input.agent.model, prompt)
+        self.carry.budget_decision = None
+        await self._drain_signal()  # usage reports first: the request's usage must not go backwards
+        await workflow.get_external_workflow_handle(company_workflow_id(self.input.company_id)).signal(
+            "request_budget",
+            BudgetRequest(
+                identifier=self.input.identifier,
+                seq=seq,
+                agent=self.input.agent.name,
+                usd=usd,
+                tokens=tokens,
+                used=self.carry.usage,
+                used_usd=self.carry.cost_usd,
+            ),
+        )
+        await workflow.wait_condition(
+            lambda: (
+                (self.carry.budget_decision is not None and self.carry.budget_decision.seq == seq)
+                or self.carry.cancel is not None
+            )
+        )
+        decision = self.carry.budget_decision
+        if decision is None or self.carry.cancel is not None:
+            return False
+        if not decision.granted:
+            self.carry.held = True  # the company's hold(False) lets it go on
+            return False
+        return True
 
     async def _cancelled(self, cancel: CancelTask) -> TaskResult:
         """Cancel the subtasks, wait (bounded) for them to report, then end as cancelled."""
@@ -349,6 +431,7 @@ class TaskWorkflow:
                 pass
             return None
         result: ModelTurnResult = call.result()
+        self.carry.prompt_tokens = result.usage.input_tokens + result.usage.output_tokens
         self.carry.usage = self.carry.usage + result.usage
         self.carry.cost_usd += result.cost_usd or 0.0
         if workflow.now() - self._last_report >= USAGE_REPORT_INTERVAL:

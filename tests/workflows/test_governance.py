@@ -61,6 +61,10 @@ async def test_cancelling_a_task_cancels_its_subtree_and_the_calls_in_flight(dev
         company = await start_company(dev_env.client, queue, agents)
         await company.execute_update(CompanyWorkflow.create_task, CreateTaskInput(title="Ship", assignee="ceo"))
         await wait_for(company, lambda s: sum(t.status is TaskStatus.RUNNING for t in s.tasks) == 2)
+        for _ in range(200):  # both subtasks' calls are in flight (each reserved its budget first)
+            if {c.session.task for c in model.calls} >= {"ACME-1.1", "ACME-1.2"}:
+                break
+            await asyncio.sleep(0.05)
         await company.execute_update(
             CompanyWorkflow.cancel_task, TaskActionInput(identifier="ACME-1", reason="wrong plan")
         )

@@ -1,0 +1,119 @@
+"""Budgets hold before money is spent: every model call reserves its worst case first, a call
+that does not fit pauses its scope and opens a budget_override approval, raising the budget
+resumes it, and a new month (time-skipping) resumes scopes paused only for budget."""
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from temporalio.client import WorkflowUpdateFailedError
+from temporalio.testing import WorkflowEnvironment
+
+from paperclip.models import (
+    AgentSpec,
+    AgentStatus,
+    ApprovalKind,
+    ApprovalStatus,
+    Budget,
+    CompanySpec,
+    CreateTaskInput,
+    DecideApprovalInput,
+    ModelConfig,
+    SetBudgetInput,
+    TaskStatus,
+)
+from tests.workflows.helpers import start_company, wait_for
+from tests.workflows.stand_ins import ScriptedModel, stand_in_workers
+from workflows.company import CompanyWorkflow
+from workflows.company_budgets import next_month
+
+SMALL = ModelConfig(max_tokens=50)
+"""Each scripted call reports 110 tokens; its worst case is its prompt bound plus 50."""
+
+
+def looper(name: str, **fields: object) -> AgentSpec:
+    return AgentSpec(name=name, model=SMALL, max_turns=10_000, **fields)
+
+
+def tokens_spent(snap) -> int:
+    return sum(t.usage.input_tokens + t.usage.output_tokens for t in snap.tasks)
+
+
+async def test_looping_agents_stop_at_the_company_budget_without_passing_it(dev_env: WorkflowEnvironment) -> None:
+    cap = 10_000
+    model = ScriptedModel(talk_turns=10_000)
+    spec = CompanySpec(id="x", name="Acme", prefix="ACME", budget=Budget(monthly_tokens=cap))
+    agents = [looper(f"a{i}") for i in range(8)]
+    async with stand_in_workers(dev_env.client, model) as queue:
+        company = await start_company(dev_env.client, queue, agents, spec=spec)
+        for agent in agents:
+            await company.execute_update(
+                CompanyWorkflow.create_task, CreateTaskInput(title="Loop", assignee=agent.name)
+            )
+        snap = await wait_for(company, lambda s: s.paused and not s.spend.reserved_tokens, timeout=60)
+        calls = len(model.calls)
+        await asyncio.sleep(1)
+        snap = await company.query(CompanyWorkflow.snapshot)
+        assert len(model.calls) == calls  # every task holds: no call after the stop
+        override = [a for a in snap.approvals if a.kind is ApprovalKind.BUDGET_OVERRIDE]
+        assert len(override) == 1 and override[0].status is ApprovalStatus.PENDING
+        with pytest.raises(WorkflowUpdateFailedError) as wrong:
+            await company.execute_update(
+                CompanyWorkflow.decide_approval,
+                DecideApprovalInput(id=override[0].id, decision=ApprovalStatus.APPROVED),
+            )
+        assert "raise the budget" in str(wrong.value.cause)
+    assert snap.spend.tokens == tokens_spent(snap) == 110 * calls
+    assert snap.spend.tokens <= cap
+    assert snap.spend.tokens > cap / 2  # it stopped near the cap, not at the start
+    assert all(t.status is TaskStatus.RUNNING for t in snap.tasks)
+    assert any("budget" in w for w in snap.budget_warnings)
+    kinds = [e.kind for e in snap.recent]
+    assert "budget.warning" in kinds and "budget.exhausted" in kinds
+
+
+async def test_an_agent_budget_pauses_that_agent_only_and_raising_it_resumes_it(dev_env: WorkflowEnvironment) -> None:
+    model = ScriptedModel(talk_turns=40)  # 4,400 tokens each
+    agents = [looper("capped", budget=Budget(monthly_tokens=3_000)), looper("free")]
+    async with stand_in_workers(dev_env.client, model) as queue:
+        company = await start_company(dev_env.client, queue, agents)
+        for agent in agents:
+            await company.execute_update(
+                CompanyWorkflow.create_task, CreateTaskInput(title="Loop", assignee=agent.name)
+            )
+        snap = await wait_for(
+            company,
+            lambda s: (
+                any(a.spec.name == "capped" and a.pause_reason == "budget" for a in s.agents)
+                and any(t.assignee == "free" and t.status is TaskStatus.DONE for t in s.tasks)
+            ),
+            timeout=60,
+        )
+        capped = next(a for a in snap.agents if a.spec.name == "capped")
+        assert capped.status is AgentStatus.PAUSED and capped.spend.tokens <= 3_000
+        assert not snap.paused
+        await company.execute_update(CompanyWorkflow.set_budget, SetBudgetInput(scope="capped", monthly_tokens=100_000))
+        snap = await wait_for(company, lambda s: all(t.status is TaskStatus.DONE for t in s.tasks), timeout=60)
+    capped = next(a for a in snap.agents if a.spec.name == "capped")
+    assert capped.pause_reason is None and capped.status is AgentStatus.IDLE
+    assert [a.status for a in snap.approvals if a.kind is ApprovalKind.BUDGET_OVERRIDE] == [ApprovalStatus.APPROVED]
+    assert capped.spend.tokens == 110 * 40 and snap.spend.tokens == 2 * 110 * 40
+
+
+async def test_a_new_month_resumes_a_company_its_budget_stopped(skipping_env: WorkflowEnvironment) -> None:
+    env = skipping_env
+    model = ScriptedModel(talk_turns=150)  # 16,500 tokens: more than a month's budget
+    spec = CompanySpec(id="x", name="Acme", prefix="ACME", budget=Budget(monthly_tokens=10_000))
+    async with stand_in_workers(env.client, model) as queue:
+        company = await start_company(env.client, queue, [looper("solo")], spec=spec)
+        await company.execute_update(CompanyWorkflow.create_task, CreateTaskInput(title="Loop", assignee="solo"))
+        snap = await wait_for(company, lambda s: s.paused, timeout=60)
+        first_month, spent = snap.month, snap.spend.tokens
+        assert spent <= 10_000
+        now = await env.get_current_time()
+        await env.sleep(next_month(now.astimezone(UTC)) - now + timedelta(minutes=1))
+        snap = await wait_for(company, lambda s: s.month != first_month and not s.paused, timeout=30)
+        snap = await wait_for(company, lambda s: s.tasks[0].status is TaskStatus.DONE or s.paused, timeout=60)
+    assert "budget.month" in [e.kind for e in snap.recent]
+    assert snap.tasks[0].usage.input_tokens + snap.tasks[0].usage.output_tokens >= spent
+    assert datetime.strptime(snap.month, "%Y-%m") > datetime.strptime(first_month, "%Y-%m")
