@@ -310,6 +310,8 @@ class AgentSpec(BaseModel):
     reports_to: str | None = None
     max_turns: int = Field(default=20, ge=1, le=10_000)
     max_concurrent_runs: int = Field(default=4, ge=1, le=500)
+    fallback_models: list[ModelConfig] = Field(default_factory=list, max_length=5)
+    """Tried in order when a call on the model before fails for good (retries spent, or refused)."""
     tools: list[str] | None = None
     """Tools it may use beyond the standard ones; None: the standard set."""
     heartbeat: HeartbeatPolicy = Field(default_factory=HeartbeatPolicy)
@@ -841,6 +843,8 @@ class TaskCarry(BaseModel):
     wait_escalated: bool = False
     announced: list[str] = Field(default_factory=list)
     """Requests whose decision the agent has been told."""
+    fallback: int = 0
+    """Which model the task runs on: 0 the agent's own, n its n-th fallback."""
     prompt_tokens: int = 0
     """The last call's prompt plus its reply, in tokens: the next prompt's size before new messages."""
     budget_decision: "BudgetDecision | None" = None

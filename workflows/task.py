@@ -312,6 +312,19 @@ class TaskWorkflow:
                     continue
                 cause = err.cause
                 message = str(cause) if cause is not None else str(err)
+                if self.carry.fallback < len(self.input.agent.fallback_models):
+                    failed = self._model()
+                    self.carry.fallback += 1
+                    workflow.logger.warning(
+                        "%s: %s/%s failed (%s); the turn runs again on %s/%s",
+                        self.input.identifier,
+                        failed.provider,
+                        failed.model,
+                        message,
+                        self._model().provider,
+                        self._model().model,
+                    )
+                    continue  # the same turn, on the next model (reserved again at its price)
                 return await self._finish(TaskStatus.FAILED, f"model call failed: {message}")
             if reply is None:
                 continue  # cancelled during the call
@@ -321,6 +334,12 @@ class TaskWorkflow:
                 await self._set_status(TaskStatus.BLOCKED)
             elif not reply.tool_calls:
                 return await self._finish(TaskStatus.DONE, reply.content)
+
+    def _model(self) -> ModelConfig:
+        """The model the task runs on now: the agent's own, or a fallback after it failed."""
+        if self.carry.fallback == 0:
+            return self.input.agent.model
+        return self.input.agent.fallback_models[self.carry.fallback - 1]
 
     async def _reserve(self) -> bool:
         """Ask the company for the next call's worst case; False when it is refused (the task then
@@ -337,7 +356,7 @@ class TaskWorkflow:
                 strategy=self.input.require_strategy_approval,
             )
             prompt += len(system_prompt(self.input).encode()) + len(json.dumps([t.model_dump() for t in tools]))
-        usd, tokens = worst_case(self.input.agent.model, prompt)
+        usd, tokens = worst_case(self._model(), prompt)
         self.carry.budget_decision = None
         await self._drain_signal()  # usage reports first: the request's usage must not go backwards
         await workflow.get_external_workflow_handle(company_workflow_id(self.input.company_id)).signal(
@@ -405,7 +424,7 @@ class TaskWorkflow:
                     company_id=self.input.company_id, task=self.input.identifier, agent=agent.name, goal=self.input.goal
                 ),
                 seq=self.carry.turn,
-                model=agent.model,
+                model=self._model(),
                 system_prompt=system_prompt(self.input),
                 tools=tools_for(
                     direct_reports(self.input.team, agent.name),
@@ -417,8 +436,8 @@ class TaskWorkflow:
             ),
             result_type=ModelTurnResult,
             task_queue=llm_queue(workflow.info().task_queue),
-            start_to_close_timeout=timedelta(seconds=agent.model.turn_timeout_seconds),
-            heartbeat_timeout=timedelta(seconds=agent.model.heartbeat_timeout_seconds),
+            start_to_close_timeout=timedelta(seconds=self._model().turn_timeout_seconds),
+            heartbeat_timeout=timedelta(seconds=self._model().heartbeat_timeout_seconds),
             # A provider that keeps failing should fail the turn, not retry for ever.
             retry_policy=RetryPolicy(maximum_attempts=MODEL_TURN_ATTEMPTS, maximum_interval=timedelta(minutes=1)),
         )
@@ -430,7 +449,14 @@ class TaskWorkflow:
             except (ActivityError, asyncio.CancelledError):
                 pass
             return None
-        result: ModelTurnResult = call.result()
+        try:
+            result: ModelTurnResult = call.result()
+        except ActivityError:
+            # Nothing of a failed call is kept: its messages wait for the next attempt, same turn.
+            self.carry.pending = sent + self.carry.pending
+            self.carry.turn -= 1
+            self._turns_this_run -= 1
+            raise
         self.carry.prompt_tokens = result.usage.input_tokens + result.usage.output_tokens
         self.carry.usage = self.carry.usage + result.usage
         self.carry.cost_usd += result.cost_usd or 0.0

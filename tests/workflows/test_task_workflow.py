@@ -6,8 +6,9 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
 from paperclip.constants import task_workflow_id
-from paperclip.models import CreateTaskInput, TaskInput, TaskStatus
-from tests.workflows.helpers import org, start_company, start_task, wait_for
+from paperclip.models import AgentSpec, CreateTaskInput, ModelConfig, TaskInput, TaskStatus
+from paperclip.traces import build_trace
+from tests.workflows.helpers import company_id_of, org, start_company, start_task, wait_for
 from tests.workflows.stand_ins import ScriptedModel, stand_in_workers
 from workflows.company import CompanyWorkflow
 from workflows.task import TaskWorkflow
@@ -79,3 +80,25 @@ async def test_a_rejected_model_call_fails_the_task_with_its_message(dev_env: Wo
     assert task.status is TaskStatus.FAILED
     assert task.result is not None and "rejected the request (401): bad key" in task.result
     assert len(model.calls) == 1  # non-retryable: not tried again
+
+
+async def test_a_model_that_fails_for_good_hands_the_turn_to_the_agents_fallback(dev_env: WorkflowEnvironment) -> None:
+    rejected = ApplicationError("openai rejected the request (503): outage", type="ProviderDown", non_retryable=True)
+    model = ScriptedModel(failures={"solo": [rejected, rejected]})
+    solo = AgentSpec(
+        name="solo",
+        model=ModelConfig(model="primary"),
+        fallback_models=[ModelConfig(model="second"), ModelConfig(model="third")],
+    )
+    async with stand_in_workers(dev_env.client, model) as queue:
+        company = await start_company(dev_env.client, queue, [solo])
+        await company.execute_update(CompanyWorkflow.create_task, CreateTaskInput(title="Try", assignee="solo"))
+        snap = await wait_for(company, lambda s: s.tasks and s.tasks[0].status.is_terminal)
+        trace = await build_trace(dev_env.client, company_id_of(company), "ACME-1")
+    assert snap.tasks[0].status is TaskStatus.DONE
+    # The same turn, with the same messages, on each model in turn.
+    assert [(c.model.model, c.seq) for c in model.calls] == [("primary", 1), ("second", 1), ("third", 1)]
+    assert model.calls[0].new_messages == model.calls[2].new_messages
+    # The trace shows each model that failed the turn, then the reply.
+    assert [(e.model, e.turn) for e in trace.events if e.kind == "error"] == [("primary", 1), ("second", 1)]
+    assert [e.turn for e in trace.events if e.kind == "model_reply"] == [1]
