@@ -131,7 +131,10 @@ class ModelActivities:
             ),
             heartbeat,
         )
-        cost = pricing.cost_usd(cfg.provider, cfg.model, reply.usage)
+        cost = pricing.cost_usd(cfg, reply.usage)
+        if cost is None:
+            # Said on every call, not once: each is a call the spend caps could not count in USD.
+            activity.logger.warning(pricing.no_price_warning(cfg.provider, cfg.model))
         message = Message(
             role="assistant",
             content=reply.content,
@@ -142,6 +145,7 @@ class ModelActivities:
             company_id=input.session.company_id,
             agent=input.session.agent,
             task=input.session.task,
+            goal=input.session.goal,
             seq=input.seq,
             provider=cfg.provider,
             model=cfg.model,

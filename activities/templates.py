@@ -9,6 +9,8 @@ from temporalio.exceptions import ApplicationError
 
 from activities.model_turn import DEFAULT_CREDENTIALS
 from paperclip.models import AgentSpec, ModelConfig
+from paperclip.pricing import priced
+from paperclip.settings import get_settings
 from paperclip.templates.expand import hire_from_template, runnable
 from paperclip.templates.registry import TemplateError, load_registry
 
@@ -32,7 +34,8 @@ def missing_credential(model: ModelConfig) -> str | None:
 
 @activity.defn(name="agent_from_template")
 async def agent_from_template(input: AgentFromTemplateInput) -> AgentSpec:
-    """The agent a hire asks for; a bad template or name fails for good with a readable message."""
+    """The agent a hire asks for, priced by `PAPERCLIP_PRICES` where its model has no price of its
+    own; a bad template or name fails for good with a readable message."""
     try:
         registry = await asyncio.to_thread(load_registry)
         request = {"name": input.name} | ({"title": input.title} if input.title else {})
@@ -44,4 +47,4 @@ async def agent_from_template(input: AgentFromTemplateInput) -> AgentSpec:
     except ValueError as error:  # the name or title is not valid
         raise ApplicationError(str(error), type="InvalidInput", non_retryable=True) from None
     spec, _ = runnable(spec, missing_credential=missing_credential, fallback=input.fallback)
-    return spec
+    return priced(spec, get_settings().prices)

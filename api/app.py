@@ -17,6 +17,7 @@ from api.routes import (
     activity,
     approvals,
     companies,
+    costs,
     events,
     goals,
     governance,
@@ -92,6 +93,19 @@ def create_app(
     )
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit)
-    for module in (health, companies, tasks, events, templates, routines, activity, org, governance, goals, approvals):
+    for module in (
+        health,
+        companies,
+        tasks,
+        events,
+        templates,
+        routines,
+        activity,
+        org,
+        governance,
+        goals,
+        approvals,
+        costs,
+    ):
         app.include_router(module.router, prefix=API_PREFIX)
     return app

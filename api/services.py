@@ -6,7 +6,7 @@ they run in a thread.
 """
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from datetime import timedelta
 
 from temporalio.client import Client, WorkflowHandle
@@ -40,10 +40,12 @@ from paperclip.models import (
     CreateTaskInput,
     GoalInput,
     HireAgentInput,
+    ModelPrice,
     TaskRecord,
     TaskStatus,
 )
 from paperclip.org import OrgError, check_hire
+from paperclip.pricing import priced
 from paperclip.store import Store
 from paperclip.templates import (
     TemplateError,
@@ -113,14 +115,20 @@ def check_initial_agents(agents: list[AgentSpec]) -> None:
         chart[spec.name] = AgentState(spec=spec)
 
 
-async def create_company(*, client: Client, store: Store, task_queue: str, body: CompanyCreate) -> CompanyCreated:
-    """Found a company: validate its team, start its workflow, record it in the store."""
+async def create_company(
+    *, client: Client, store: Store, task_queue: str, body: CompanyCreate, prices: Mapping[str, ModelPrice]
+) -> CompanyCreated:
+    """Found a company: validate its team, start its workflow, record it in the store.
+
+    Each agent whose model sets no price of its own gets its price from `prices` (the settings').
+    """
     company_id = body.id or slug_from_name(body.name)
     if not company_id:
         raise ApiError(422, "invalid_input", "name: cannot derive an id from this name; give an id")
     notes: list[str] = []
     if body.template is not None:
         body, notes = await _company_from_template(body)
+    body = body.model_copy(update={"agents": [priced(agent, prices) for agent in body.agents]})
     if not body.goals:
         raise ApiError(
             400, "invalid_input", "a company needs at least one goal: give goals or a template", {"field": "goals"}
@@ -162,12 +170,15 @@ async def get_snapshot(*, client: Client, company_id: str) -> CompanySnapshot:
     return await _company_handle(client, company_id).query(CompanyWorkflow.snapshot, rpc_timeout=QUERY_TIMEOUT)
 
 
-async def hire_agent(*, client: Client, company_id: str, agent: AgentSpec) -> AgentState:
-    """Hire `agent`; with `template` set, the template's fields fill in what the body leaves out."""
+async def hire_agent(
+    *, client: Client, company_id: str, agent: AgentSpec, prices: Mapping[str, ModelPrice]
+) -> AgentState:
+    """Hire `agent`; with `template` set, the template's fields fill in what the body leaves out.
+    Its model, unless it sets a price of its own, gets its price from `prices` (the settings')."""
     if agent.template is not None:
         agent = await _agent_from_template(client=client, company_id=company_id, request=agent)
     return await _company_handle(client, company_id).execute_update(
-        CompanyWorkflow.hire_agent, HireAgentInput(agent=agent)
+        CompanyWorkflow.hire_agent, HireAgentInput(agent=priced(agent, prices))
     )
 
 

@@ -276,11 +276,13 @@ class Spend(BaseModel):
     reserved_usd: float = 0.0
     reserved_tokens: int = 0
 
-    def room(self, budget: Budget, usd: float, tokens: int) -> bool:
-        """Whether a call costing at most `usd` / `tokens` fits under `budget` with what is spent and reserved."""
-        if budget.monthly_usd is not None and self.usd + self.reserved_usd + usd > budget.monthly_usd + 1e-12:
+    def room(self, budget: Budget, usd: float, tokens: int, *, counting_reserved: bool = True) -> bool:
+        """Whether a call costing at most `usd` / `tokens` fits under `budget` with what is spent
+        (and, counting them, what calls in flight have reserved)."""
+        reserved_usd, reserved_tokens = (self.reserved_usd, self.reserved_tokens) if counting_reserved else (0.0, 0)
+        if budget.monthly_usd is not None and self.usd + reserved_usd + usd > budget.monthly_usd + 1e-12:
             return False
-        return budget.monthly_tokens is None or self.tokens + self.reserved_tokens + tokens <= budget.monthly_tokens
+        return budget.monthly_tokens is None or self.tokens + reserved_tokens + tokens <= budget.monthly_tokens
 
     def share(self, budget: Budget) -> float:
         """The larger of the spent shares of the caps (0 with no cap)."""
@@ -674,6 +676,8 @@ class CompanyState(BaseModel):
     spend: Spend = Field(default_factory=Spend)
     reservations: dict[str, "Reservation"] = Field(default_factory=dict)
     """Per task: what its model call in flight may cost at most."""
+    deferred: list["BudgetRequest"] = Field(default_factory=list)
+    """Requests that fit the budgets but not beside the calls in flight: granted as those settle."""
     pause_reason: str | None = None
     warned: list[str] = Field(default_factory=list)
     """Scopes (`company`, agent names) warned this month for passing the soft limit."""

@@ -8,11 +8,18 @@ prompt caching, so they do not occur.
 
 Prices checked November 2026 against the providers' pricing pages. A model missing from the table
 has no price (`None`): token-only accounting, never a silent zero.
+
+An agent's own `ModelConfig.price` beats the table (`price_for`); settings-level overrides
+(`PAPERCLIP_PRICES`) are written into that field when the agent is hired (`with_price`), because a
+workflow must not read the environment. Everything here is pure and deterministic: workflows import
+it to estimate what a call may cost before making it.
 """
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import overload
 
-from paperclip.models import Provider, Usage
+from paperclip.models import AgentSpec, ModelConfig, ModelPrice, Provider, Usage
 
 
 @dataclass(frozen=True)
@@ -63,7 +70,21 @@ _TABLES: dict[Provider, dict[str, Price]] = {
     Provider.ANTHROPIC: _ANTHROPIC,
 }
 
+FREE = Price(0.0, 0.0, 0.0)
+"""What a simulated call costs."""
+
 _SEPARATORS = "-.:@"
+
+
+def _family(keys: Iterable[str], model: str) -> str | None:
+    """The key naming `model`: its own name, else the longest family prefix of it, else None."""
+    name = model.lower().rsplit("/", 1)[-1]
+    best: str | None = None
+    for key in keys:
+        if name == key or (name.startswith(key) and name[len(key)] in _SEPARATORS):
+            if best is None or len(key) > len(best):
+                best = key
+    return best
 
 
 def price(provider: Provider | str, model: str) -> Price | None:
@@ -73,25 +94,77 @@ def price(provider: Provider | str, model: str) -> Price | None:
     (`gpt-4o-mini-2024-07-18` → `gpt-4o-mini`, `claude-sonnet-4-5-20250929` → `claude-sonnet-4`).
     A router's vendor prefix is ignored (`openai/gpt-4o` → `gpt-4o`).
     """
-    table = _TABLES.get(Provider(provider))
-    if not table:
-        return None
-    name = model.lower().rsplit("/", 1)[-1]
-    best: str | None = None
-    for key in table:
-        if name == key or (name.startswith(key) and name[len(key)] in _SEPARATORS):
-            if best is None or len(key) > len(best):
-                best = key
-    return table[best] if best else None
+    table = _TABLES.get(Provider(provider), {})
+    key = _family(table, model)
+    return None if key is None else table[key]
 
 
-def cost_usd(provider: Provider | str, model: str, usage: Usage) -> float | None:
-    """What `usage` on `model` costs in USD: 0.0 when simulated, None when the price is unknown."""
-    if Provider(provider) is Provider.SIMULATED:
-        return 0.0
-    p = price(provider, model)
-    if p is None:
-        return None
+def price_for(config: ModelConfig) -> Price | None:
+    """What `config`'s calls cost: its own `price` if set, else free when simulated, else the table's
+    list price; None when none of these knows (token-only accounting)."""
+    if config.price is not None:
+        own = config.price
+        return Price(own.input, own.output, own.input if own.cached_input is None else own.cached_input)
+    if config.is_simulated:
+        return FREE
+    return price(config.provider, config.model)
+
+
+def no_price_warning(provider: Provider | str, model: str) -> str:
+    """What is said about calls of a model without a price (`openai:my-model has no price: …`)."""
+    return f"{Provider(provider).value}:{model} has no price: token-only accounting"
+
+
+def with_price(config: ModelConfig, overrides: Mapping[str, ModelPrice]) -> ModelConfig:
+    """`config` carrying its price from `overrides` (`PAPERCLIP_PRICES`: `provider:model` → price);
+    unchanged when it sets its own price or no override names it.
+
+    An override names its model's dated versions too, as the table does, but not a family of its
+    own in the table: `openai:gpt-4o` prices `gpt-4o-2024-08-06`, not `gpt-4o-mini`.
+    """
+    if config.price is not None or not overrides:
+        return config
+    prefix = f"{config.provider.value}:"
+    mine = {key.lower().removeprefix(prefix): p for key, p in overrides.items() if key.lower().startswith(prefix)}
+    key = _family(mine, config.model)
+    listed = _family(_TABLES.get(config.provider, {}), config.model)
+    if key is None or (listed is not None and len(listed) > len(key)):
+        return config
+    return config.model_copy(update={"price": mine[key]})
+
+
+def priced(spec: AgentSpec, overrides: Mapping[str, ModelPrice]) -> AgentSpec:
+    """`spec` with `with_price` applied to its model."""
+    model = with_price(spec.model, overrides)
+    return spec if model is spec.model else spec.model_copy(update={"model": model})
+
+
+def call_cost(p: Price, usage: Usage) -> float:
+    """What `usage` costs in USD at price `p`."""
     cached = min(usage.cached_input_tokens, usage.input_tokens)
     total = (usage.input_tokens - cached) * p.input + cached * p.cached_input + usage.output_tokens * p.output
     return round(total / 1_000_000, 10)
+
+
+@overload
+def cost_usd(config: ModelConfig, usage: Usage, /) -> float | None: ...
+
+
+@overload
+def cost_usd(provider: Provider | str, model: str, usage: Usage, /) -> float | None: ...
+
+
+def cost_usd(*args: ModelConfig | Provider | str | Usage) -> float | None:
+    """What `usage` costs in USD, or None when the price is unknown; 0.0 when simulated.
+
+    Called as `cost_usd(config, usage)` (the agent's own price first, see `price_for`) or as
+    `cost_usd(provider, model, usage)` (the table only).
+    """
+    match args:
+        case (ModelConfig() as config, Usage() as usage):
+            p = price_for(config)
+        case (str() as provider, str() as model, Usage() as usage):
+            p = FREE if Provider(provider) is Provider.SIMULATED else price(provider, model)
+        case _:
+            raise TypeError("cost_usd(config, usage) or cost_usd(provider, model, usage)")
+    return None if p is None else call_cost(p, usage)

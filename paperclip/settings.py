@@ -3,10 +3,11 @@
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from paperclip.constants import TASK_QUEUE
+from paperclip.models import ModelPrice, Provider
 
 
 class Settings(BaseSettings):
@@ -14,6 +15,12 @@ class Settings(BaseSettings):
 
     Every field can be set by an environment variable named `PAPERCLIP_<FIELD>`;
     `temporal_address` is also read from the conventional `TEMPORAL_ADDRESS`.
+
+    `PAPERCLIP_PRICES` is a JSON object of `provider:model` → USD per million tokens, e.g.
+    `{"openai:gpt-4o": {"input": 2.5, "output": 10, "cached_input": 1.25}, "openai:my-model":
+    {"input": 0.2, "output": 0.8}}` (`cached_input` defaults to `input`; a family name also prices
+    its dated versions). It beats the built-in table and is written into an agent's model when the
+    agent is hired, unless its spec sets `model.price` itself.
     """
 
     model_config = SettingsConfigDict(env_prefix="PAPERCLIP_", extra="ignore")
@@ -32,6 +39,19 @@ class Settings(BaseSettings):
     api_port: int = 8000
     ui_port: int = 8501
     api_url: str | None = None
+    prices: dict[str, ModelPrice] = Field(default_factory=dict)
+    """Price overrides by `provider:model` (see above), keys lowercased."""
+
+    @field_validator("prices")
+    @classmethod
+    def _price_keys(cls, prices: dict[str, ModelPrice]) -> dict[str, ModelPrice]:
+        checked: dict[str, ModelPrice] = {}
+        for key, price in prices.items():
+            provider, _, model = key.strip().lower().partition(":")
+            if provider not in (Provider.OPENAI, Provider.ANTHROPIC) or not model:
+                raise ValueError(f"{key!r}: name a price `openai:<model>` or `anthropic:<model>`")
+            checked[f"{provider}:{model}"] = price
+        return checked
 
     @property
     def home_dir(self) -> Path:

@@ -71,6 +71,7 @@ class CompanyWorkflow(GovernanceMixin, GoalsMixin, ApprovalsMixin, HeartbeatsMix
         self._unrecorded: list[ActivityEntry] = []
         self._dirty: set[str] = set()
         self._to_admit: list[str] = []
+        self._budget_settled = bool(self.state.deferred)  # decide them again in a new run
         self._recording: workflow.ActivityHandle[None] | None = None
         """The store write in flight, if any."""
         """Delegated tasks that introduced themselves and wait for their admission."""
@@ -344,6 +345,7 @@ class CompanyWorkflow(GovernanceMixin, GoalsMixin, ApprovalsMixin, HeartbeatsMix
             def work() -> bool:
                 return (
                     bool(self._dispatchable() or self._to_admit)
+                    or bool(self._budget_settled and self.state.deferred)
                     or self._record_due()
                     or self._should_continue_as_new()
                     or self.state.archived
@@ -362,6 +364,7 @@ class CompanyWorkflow(GovernanceMixin, GoalsMixin, ApprovalsMixin, HeartbeatsMix
                         pass
                 await self._wake_due_agents()
                 await self._budget_month()
+            await self._grant_deferred()
             await self._dispatch()
             await self._admit()
             await self._record()

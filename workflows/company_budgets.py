@@ -61,6 +61,8 @@ class BudgetsMixin:
 
     state: CompanyState
     _handled: int
+    _budget_settled: bool
+    """A reservation was released (or a scope stopped) since deferred requests were last decided."""
 
     # Provided by CompanyWorkflow and GovernanceMixin.
     def _log(self, kind: str, *, actor: str, summary: str, task: str | None = None, agent: str | None = None) -> None:
@@ -120,8 +122,9 @@ class BudgetsMixin:
         if held is None or (upto_turn is not None and held.seq > upto_turn):
             return
         del self.state.reservations[identifier]
+        self._budget_settled = True
         for _, _, spend in self._scopes(self.state.agents.get(held.agent)):
-            spend.reserved_usd = max(0.0, spend.reserved_usd - held.usd)
+            spend.reserved_usd = max(0.0, round(spend.reserved_usd - held.usd, 10))  # no float dust
             spend.reserved_tokens = max(0, spend.reserved_tokens - held.tokens)
 
     # ------------------------------------------------------------------ requests
@@ -136,7 +139,30 @@ class BudgetsMixin:
         if record is not None:  # a task started outside the company (a test's) reports nothing else
             self._take_usage(record, request.used, request.used_usd, request.seq - 1)
         self._release(request.identifier)
+        self.state.deferred = [r for r in self.state.deferred if r.identifier != request.identifier]
         decision = self._decide_budget(request)
+        if decision is None:
+            self.state.deferred.append(request)
+            return
+        await self._answer_budget(request, decision)
+
+    async def _grant_deferred(self) -> None:
+        """Decide again, in order, the requests that waited for calls in flight to settle."""
+        if not self._budget_settled or not self.state.deferred:
+            return
+        self._budget_settled = False
+        waiting, self.state.deferred = self.state.deferred, []
+        for request in waiting:
+            record = self.state.tasks.get(request.identifier)
+            if record is not None and record.status.is_terminal:
+                continue
+            decision = self._decide_budget(request)
+            if decision is None:
+                self.state.deferred.append(request)
+            else:
+                await self._answer_budget(request, decision)
+
+    async def _answer_budget(self, request: BudgetRequest, decision: BudgetDecision) -> None:
         try:
             await workflow.get_external_workflow_handle(
                 task_workflow_id(self.state.spec.id, request.identifier)
@@ -147,15 +173,19 @@ class BudgetsMixin:
         if not decision.granted:
             await self._stop_for_budget(request, decision.reason)
 
-    def _decide_budget(self, request: BudgetRequest) -> BudgetDecision:
+    def _decide_budget(self, request: BudgetRequest) -> BudgetDecision | None:
+        """Grant (and reserve), refuse (the scope's budget cannot cover the call even with nothing
+        in flight), or None: it fits once calls in flight settle."""
         agent = self.state.agents.get(request.agent)
         if self.state.pause_reason == BUDGET:
             return BudgetDecision(seq=request.seq, granted=False, reason="company")
         if agent is not None and agent.pause_reason == BUDGET:
             return BudgetDecision(seq=request.seq, granted=False, reason=agent.spec.name)
         for name, budget, spend in self._scopes(agent):
-            if not spend.room(budget, request.usd, request.tokens):
+            if not spend.room(budget, request.usd, request.tokens, counting_reserved=False):
                 return BudgetDecision(seq=request.seq, granted=False, reason=name)
+        if not all(spend.room(budget, request.usd, request.tokens) for _, budget, spend in self._scopes(agent)):
+            return None
         for _, _, spend in self._scopes(agent):
             spend.reserved_usd += request.usd
             spend.reserved_tokens += request.tokens
@@ -197,6 +227,7 @@ class BudgetsMixin:
         )
         self.state.approvals[approval.id] = approval
         self._log("approval.requested", actor="system", summary=f"{approval.id} (budget_override): {approval.title}")
+        self._budget_settled = True  # requests waiting in this scope are refused now
         await self._signal_tasks(tasks, TaskWorkflow.hold, Hold(held=True, reason=BUDGET))
 
     # ------------------------------------------------------------------ the board sets budgets

@@ -3,7 +3,7 @@
 from fastapi import APIRouter, status
 
 from api import services
-from api.deps import ClientDep, ContextDep, StoreDep
+from api.deps import ClientDep, ContextDep, SettingsDep, StoreDep
 from api.schemas import CompanyCreate, CompanyCreated, CompanyList
 from paperclip.models import AgentSpec, AgentState, CompanySnapshot
 
@@ -15,7 +15,9 @@ async def create_company(
     body: CompanyCreate, client: ClientDep, store: StoreDep, context: ContextDep
 ) -> CompanyCreated:
     """Found a company and start its workflow; 409 when the id is taken."""
-    return await services.create_company(client=client, store=store, task_queue=context.task_queue, body=body)
+    return await services.create_company(
+        client=client, store=store, task_queue=context.task_queue, body=body, prices=context.settings.prices
+    )
 
 
 @router.get("", response_model=CompanyList)
@@ -31,6 +33,6 @@ async def get_company(company: str, client: ClientDep) -> CompanySnapshot:
 
 
 @router.post("/{company}/agents", status_code=status.HTTP_201_CREATED, response_model=AgentState)
-async def hire_agent(company: str, agent: AgentSpec, client: ClientDep) -> AgentState:
+async def hire_agent(company: str, agent: AgentSpec, client: ClientDep, settings: SettingsDep) -> AgentState:
     """Hire an agent; 400 when the org chart would break (unknown manager, cycle, second CEO)."""
-    return await services.hire_agent(client=client, company_id=company, agent=agent)
+    return await services.hire_agent(client=client, company_id=company, agent=agent, prices=settings.prices)

@@ -6,7 +6,7 @@ clients of the API over HTTP, like the dashboard.
 
 import typer
 
-from paperclip.cli import governance
+from paperclip.cli import costs, governance
 from paperclip.cli.approvals import approval_app
 from paperclip.cli.goals import goal_app
 from paperclip.cli.monitor import monitor
@@ -49,5 +49,6 @@ app.command()(history)
 app.command()(monitor)
 app.command()(activity)
 app.command()(org)
+app.command()(costs.costs)
 
 __all__ = ["app"]

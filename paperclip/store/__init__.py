@@ -1,5 +1,6 @@
 """The store (SQLAlchemy 2): transcripts, cost events, the activity log and task records."""
 
+from paperclip.store.costs import CostGroup, CostLine, CostSummary
 from paperclip.store.store import Store, UnsupportedDatabase
 
-__all__ = ["Store", "UnsupportedDatabase"]
+__all__ = ["CostGroup", "CostLine", "CostSummary", "Store", "UnsupportedDatabase"]

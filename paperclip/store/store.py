@@ -32,6 +32,7 @@ from paperclip.models import (
     Usage,
 )
 from paperclip.settings import Settings
+from paperclip.store.costs import CostGroup, CostSummary, cost_summary
 from paperclip.store.tables import activity_log, companies, cost_events, messages, tasks
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -229,6 +230,19 @@ class Store:
         with self.engine.connect() as conn:
             return [_cost_event(row) for row in conn.execute(query).mappings()]
 
+    def cost_summary(
+        self,
+        company_id: str,
+        *,
+        group_by: CostGroup,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> CostSummary:
+        """The company's calls made in [`since`, `until`) (all if not given), summed by agent,
+        model, task, goal or UTC day: calls, tokens, USD of the priced ones, and unpriced calls."""
+        with self.engine.connect() as conn:
+            return cost_summary(conn, self.dialect, company_id, group_by=group_by, since=since, until=until)
+
     # ------------------------------------------------------------------ company records
 
     def record(self, batch: RecordInput) -> None:
@@ -420,6 +434,7 @@ def _cost_row(cost: CostEvent) -> dict[str, Any]:
         "task": cost.task,
         "seq": cost.seq,
         "agent": cost.agent,
+        "goal": cost.goal,
         "provider": cost.provider.value,
         "model": cost.model,
         **_usage_columns(cost.usage),
@@ -434,6 +449,7 @@ def _cost_event(row: Any) -> CostEvent:
         company_id=row["company_id"],
         agent=row["agent"],
         task=row["task"],
+        goal=row["goal"],
         seq=row["seq"],
         provider=row["provider"],
         model=row["model"],

@@ -123,6 +123,7 @@ cost_events = sa.Table(
     sa.Column("cost_usd", sa.Float, nullable=True, comment="NULL when the price is unknown"),
     sa.Column("simulated", sa.Boolean, nullable=False, default=False),
     sa.Column("at", UTCDateTime, nullable=False),
+    sa.Column("goal", sa.String(20), nullable=True),
     sa.Index(None, "company_id", "at"),
     sa.Index(None, "company_id", "agent"),
 )

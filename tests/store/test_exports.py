@@ -2,4 +2,4 @@ import paperclip.store
 
 
 def test_store_exports() -> None:
-    assert sorted(paperclip.store.__all__) == ["Store", "UnsupportedDatabase"]
+    assert sorted(paperclip.store.__all__) == ["CostGroup", "CostLine", "CostSummary", "Store", "UnsupportedDatabase"]

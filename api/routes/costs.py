@@ -1,0 +1,58 @@
+"""`GET /api/companies/{company}/costs`: spend from the cost ledger, summed by agent, model, task,
+goal or UTC day."""
+
+import asyncio
+from datetime import UTC, datetime
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel
+
+from api import services
+from api.deps import StoreDep
+from api.errors import ApiError
+from paperclip.pricing import no_price_warning
+from paperclip.store import CostGroup, CostLine
+
+router = APIRouter(prefix="/companies/{company}", tags=["costs"])
+
+
+class CostReport(BaseModel):
+    group_by: CostGroup
+    data: list[CostLine]
+    """One line per agent, model (`provider:model`), task, goal (`key` null: no goal) or day
+    (`YYYY-MM-DD`, UTC); days in order, the others most expensive first."""
+    total: CostLine
+    """Every call counted (`key` null)."""
+    warnings: list[str]
+    """One per model without a price: its calls count in tokens only, their USD is unknown."""
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    """A time without a zone is UTC."""
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+
+
+@router.get("/costs", response_model=CostReport)
+async def cost_report(
+    company: str,
+    store: StoreDep,
+    group_by: CostGroup = Query(default=CostGroup.AGENT, description="agent, model, task, goal or day."),
+    since: datetime | None = Query(default=None, description="Only calls at or after this time (UTC if no zone)."),
+    until: datetime | None = Query(default=None, description="Only calls before this time (UTC if no zone)."),
+) -> CostReport:
+    """What the company's model calls cost: calls, tokens and USD per group, and a total.
+
+    Calls of a model without a price count in tokens and in `unpriced_calls`, never as $0, and
+    each such model is named in `warnings`.
+    """
+    since, until = _utc(since), _utc(until)
+    if since is not None and until is not None and since >= until:
+        raise ApiError(422, "invalid_input", "until: must be later than since", {"field": "until"})
+    await services.require_company(store=store, company_id=company)
+    summary = await asyncio.to_thread(store.cost_summary, company, group_by=group_by, since=since, until=until)
+    return CostReport(
+        group_by=summary.group_by,
+        data=summary.data,
+        total=summary.total,
+        warnings=[no_price_warning(provider, model) for provider, model in summary.unpriced_models],
+    )

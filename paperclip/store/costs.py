@@ -1,0 +1,138 @@
+"""Spend summed from the cost ledger: by agent, model, task, goal or UTC day, in SQL.
+
+One GROUP BY that reads the same on SQLite and PostgreSQL; only the UTC day differs (SQLite keeps
+UTC text, PostgreSQL a `timestamptz` whose date depends on the session's zone unless converted).
+"""
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from pydantic import BaseModel, Field
+from sqlalchemy.engine import Connection
+
+from paperclip.models import Provider, Usage
+from paperclip.store.tables import cost_events
+
+USD_DIGITS = 10
+"""Sums are rounded like one call's cost (`pricing.call_cost`), so the backends agree."""
+
+
+class CostGroup(StrEnum):
+    """What a cost summary adds up by."""
+
+    AGENT = "agent"
+    MODEL = "model"
+    """`provider:model`, e.g. `openai:gpt-4o`."""
+    TASK = "task"
+    DAY = "day"
+    """The UTC date of the call, `YYYY-MM-DD`."""
+    GOAL = "goal"
+    """The goal the task served; None for tasks that serve none."""
+
+
+class CostLine(BaseModel):
+    """The calls of one group (or of all of them)."""
+
+    key: str | None
+    calls: int = 0
+    usage: Usage = Field(default_factory=Usage)
+    cost_usd: float = 0.0
+    """USD of the priced calls; unpriced ones count in tokens only."""
+    unpriced_calls: int = 0
+    """Calls of a model without a price: their cost is unknown, not zero."""
+
+
+class CostSummary(BaseModel):
+    group_by: CostGroup
+    data: list[CostLine]
+    """Days in order; other groups by cost, then tokens, most first."""
+    total: CostLine
+    unpriced_models: list[tuple[Provider, str]]
+    """(provider, model) of every call without a price, each once."""
+
+
+def _day(dialect: str) -> sa.ColumnElement[str]:
+    if dialect == "postgresql":
+        return sa.func.to_char(sa.func.timezone("UTC", cost_events.c.at), "YYYY-MM-DD", type_=sa.String)
+    return sa.func.substr(cost_events.c.at, 1, 10, type_=sa.String)
+
+
+def _keys(group: CostGroup, dialect: str) -> list[sa.ColumnElement[Any]]:
+    c = cost_events.c
+    match group:
+        case CostGroup.MODEL:
+            return [c.provider, c.model]
+        case CostGroup.DAY:
+            return [_day(dialect).label("day")]
+        case _:
+            return [c[group.value]]
+
+
+def cost_summary(
+    conn: Connection,
+    dialect: str,
+    company_id: str,
+    *,
+    group_by: CostGroup,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> CostSummary:
+    """The company's calls in [`since`, `until`) summed by `group_by`."""
+    c = cost_events.c
+    where = [c.company_id == company_id]
+    if since is not None:
+        where.append(c.at >= since)
+    if until is not None:
+        where.append(c.at < until)
+    keys = _keys(CostGroup(group_by), dialect)
+    sums = (
+        sa.func.count().label("calls"),
+        sa.func.coalesce(sa.func.sum(c.input_tokens), 0).label("input_tokens"),
+        sa.func.coalesce(sa.func.sum(c.output_tokens), 0).label("output_tokens"),
+        sa.func.coalesce(sa.func.sum(c.cached_input_tokens), 0).label("cached_input_tokens"),
+        sa.func.coalesce(sa.func.sum(c.cost_usd), 0.0).label("cost_usd"),
+        (sa.func.count() - sa.func.count(c.cost_usd)).label("unpriced_calls"),
+    )
+    grouped = sa.select(*keys, *sums).where(*where).group_by(*keys)
+    unpriced = sa.select(c.provider, c.model).where(*where, c.cost_usd.is_(None)).distinct()
+    rows = conn.execute(grouped).all()
+    models = sorted((Provider(provider), model) for provider, model in conn.execute(unpriced).all())
+    data = [
+        _line(":".join(row[: len(keys)]) if group_by is CostGroup.MODEL else row[0], row[len(keys) :]) for row in rows
+    ]
+    if group_by is CostGroup.DAY:
+        data.sort(key=lambda line: line.key or "")
+    else:
+        data.sort(
+            key=lambda line: (-line.cost_usd, -(line.usage.input_tokens + line.usage.output_tokens), line.key or "")
+        )
+    return CostSummary(group_by=group_by, data=data, total=_total(data), unpriced_models=models)
+
+
+def _line(key: str | None, sums: Any) -> CostLine:
+    calls, input_tokens, output_tokens, cached_input_tokens, cost_usd, unpriced_calls = sums
+    return CostLine(
+        key=key,
+        calls=calls,
+        # PostgreSQL sums a bigint as a numeric: back to int.
+        usage=Usage(
+            input_tokens=int(input_tokens),
+            output_tokens=int(output_tokens),
+            cached_input_tokens=int(cached_input_tokens),
+        ),
+        cost_usd=round(float(cost_usd), USD_DIGITS),
+        unpriced_calls=unpriced_calls,
+    )
+
+
+def _total(lines: list[CostLine]) -> CostLine:
+    total = CostLine(key=None)
+    for line in lines:
+        total.calls += line.calls
+        total.usage += line.usage
+        total.cost_usd += line.cost_usd
+        total.unpriced_calls += line.unpriced_calls
+    total.cost_usd = round(total.cost_usd, USD_DIGITS)
+    return total
