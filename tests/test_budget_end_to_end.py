@@ -22,6 +22,7 @@ from paperclip.models import (
     ModelConfig,
     ModelPrice,
     Provider,
+    TaskStatus,
 )
 from paperclip.store import Store
 from tests.fakes import FakeModelServer
@@ -122,3 +123,19 @@ async def test_each_agents_own_cap_pauses_it_for_budget(
     assert all(a.spend.usd > 0 for a in snap.agents)
     assert round(sum(a.spend.usd for a in snap.agents), 6) == round(provider_usd(model_server), 6)
     assert sum(a.kind is ApprovalKind.BUDGET_OVERRIDE for a in snap.approvals) == len(agents)
+
+
+async def test_every_task_finishes_when_a_third_of_requests_are_rate_limited(
+    dev_env: WorkflowEnvironment, model_server: FakeModelServer, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PAPERCLIP_TEST_KEY", model_server.openai_key)
+    model_server.work_turns = 3
+    model_server.fail_every = 3  # 429 with retry-after: 1 s
+    agents = loopers(model_server)[:20]
+    async with in_process_workers(dev_env.client, store) as queue:
+        _, company = await start(dev_env.client, queue, agents, Budget(monthly_usd=100.0))
+        snap = await wait_for(company, lambda s: all(t.status.is_terminal for t in s.tasks), timeout=120)
+    assert {t.status for t in snap.tasks} == {TaskStatus.DONE}
+    answered = len(model_server.usages)
+    assert answered == len(agents) * 3  # three turns each, every one answered in the end
+    assert model_server.calls - answered == model_server.calls // 3  # every third request got a 429

@@ -196,6 +196,9 @@ class FakeModelServer:
         """Every request body received (failed, hung and rejected ones too), in order."""
         self.usages: list[Usage] = []
         """The usage reported for each answered request (neutral: input includes cached)."""
+        self.fail_every: int | None = None
+        """Answer every n-th model request with 429 and `retry-after: 1` (a shared key's rate limit)."""
+        self._served = 0
         self._lock = threading.Lock()
         self._failures: list[Failure] = []
         self._hangs = 0
@@ -360,6 +363,9 @@ class FakeModelServer:
         with self._lock:
             if self._failures:
                 return self._failures.pop(0), False
+            self._served += 1
+            if self.fail_every and self._served % self.fail_every == 0:
+                return Failure(429, 1, None, None), False
             if self._hangs:
                 self._hangs -= 1
                 return None, True
