@@ -849,6 +849,8 @@ class TaskCarry(BaseModel):
     """Requests whose decision the agent has been told."""
     fallback: int = 0
     """Which model the task runs on: 0 the agent's own, n its n-th fallback."""
+    budgeted: bool | None = None
+    """Set when the company announced a cap after the task started (see `TaskInput.company_budgeted`)."""
     prompt_tokens: int = 0
     """The last call's prompt plus its reply, in tokens: the next prompt's size before new messages."""
     budget_decision: "BudgetDecision | None" = None
@@ -875,6 +877,10 @@ class TaskInput(BaseModel):
     """The goals the agent sees: for the CEO every open goal, else its task's goal and those above it."""
     require_strategy_approval: bool = False
     approval_timeout_seconds: int | None = None
+    company_budgeted: bool = True
+    """The company had a cap when the task started: each call is reserved first (so is every call of
+    an agent with a cap of its own). Without any, calls go ahead unreserved, and spend is counted as
+    the task reports it; setting a cap later tells the running tasks."""
     carry: TaskCarry | None = None
     continue_as_new_after_turns: int | None = None
     """Continue-as-new after this many turns in one run (tests); Temporal's suggestion always applies."""

@@ -507,6 +507,7 @@ class CompanyWorkflow(GovernanceMixin, GoalsMixin, ApprovalsMixin, HeartbeatsMix
                 goal=task.goal,
                 goals=self._goals_for(agent.name, task.goal),
                 require_strategy_approval=self.state.spec.require_strategy_approval and agent.reports_to is None,
+                company_budgeted=self.state.spec.budget.is_capped,
                 approval_timeout_seconds=self.state.spec.approval_timeout_seconds,
             ),
             id=task_workflow_id(self.state.spec.id, task.identifier),

@@ -34,6 +34,7 @@ with workflow.unsafe.imports_passed_through():
         SetBudgetInput,
         Spend,
         TaskRecord,
+        TaskStatus,
         Usage,
     )
     from workflows.company_governance import reject
@@ -251,6 +252,11 @@ class BudgetsMixin:
             agent=None if input.scope == "company" else input.scope,
             summary=f"{input.scope}'s monthly budget: {self._of(spend, budget) or 'no cap'}",
         )
+        if budget.is_capped:  # running tasks reserve their calls from now on
+            scope_tasks = self._open_tasks() if input.scope == "company" else self._open_tasks(agent=input.scope)
+            await self._signal_tasks(
+                [t for t in scope_tasks if t.status is not TaskStatus.QUEUED], TaskWorkflow.budgeted, True
+            )
         if input.scope in self.state.warned and spend.share(budget) < self.state.spec.soft_limit:
             self.state.warned.remove(input.scope)
         if stopped and spend.share(budget) < 1:

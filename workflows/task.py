@@ -220,6 +220,11 @@ class TaskWorkflow:
             self.carry.comments_waiting += 1
 
     @workflow.signal
+    def budgeted(self, budgeted: bool) -> None:
+        """A cap now covers this task (or no longer does): reserve each call from the next one on."""
+        self.carry.budgeted = budgeted
+
+    @workflow.signal
     def budget_decision(self, decision: BudgetDecision) -> None:
         """The company's answer to a budget request: go ahead, or hold (the budget is spent)."""
         self.carry.budget_decision = decision
@@ -335,6 +340,12 @@ class TaskWorkflow:
             elif not reply.tool_calls:
                 return await self._finish(TaskStatus.DONE, reply.content)
 
+    def _budgeted(self) -> bool:
+        """Whether a cap covers this task's calls (then each is reserved first)."""
+        if self.carry.budgeted is not None:
+            return self.carry.budgeted
+        return self.input.company_budgeted or self.input.agent.budget.is_capped
+
     def _model(self) -> ModelConfig:
         """The model the task runs on now: the agent's own, or a fallback after it failed."""
         if self.carry.fallback == 0:
@@ -344,7 +355,7 @@ class TaskWorkflow:
     async def _reserve(self) -> bool:
         """Ask the company for the next call's worst case; False when it is refused (the task then
         holds until its scope resumes) or the task was cancelled meanwhile."""
-        if not workflow.patched(BUDGET_RESERVATION):
+        if not self._budgeted() or not workflow.patched(BUDGET_RESERVATION):
             return True
         seq = self.carry.turn + 1
         prompt = self.carry.prompt_tokens + sum(bytes_of(m) for m in self.carry.pending)
@@ -670,6 +681,7 @@ class TaskWorkflow:
                 depth=self.input.depth + 1,
                 goal=self.input.goal,
                 goals=goal_chain(self.input.goals, self.input.goal),
+                company_budgeted=self.input.company_budgeted or self.carry.budgeted is True,
                 approval_timeout_seconds=self.input.approval_timeout_seconds,
                 continue_as_new_after_turns=self.input.continue_as_new_after_turns,
             ),

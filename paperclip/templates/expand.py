@@ -60,7 +60,14 @@ def runnable(
     if missing is None:
         return spec, None
     model = spec.model.model_copy(
-        update={"provider": fallback.provider, "model": fallback.model, "base_url": None, "credential": None}
+        # The template's price was for its own model; the fallback's (if any) comes with it.
+        update={
+            "provider": fallback.provider,
+            "model": fallback.model,
+            "base_url": fallback.base_url,
+            "credential": fallback.credential,
+            "price": fallback.price,
+        }
     )
     note = (
         f"{spec.name}: {model_label(spec.model)} needs {missing}, which is not set where the API runs;"
