@@ -74,7 +74,7 @@ async def direct_calls(server: FakeModelServer, bodies: list[dict]) -> list[floa
 
 
 async def turn_cycles(
-    env: WorkflowEnvironment, queue: str, server: FakeModelServer, turns: int
+    env: WorkflowEnvironment, queue: str, server: FakeModelServer, turns: int, *, budgeted: bool = False
 ) -> tuple[list[float], list[dict]]:
     """Seconds between consecutive model-turn schedules of one long task, and the request each
     of those turns sent to the provider."""
@@ -93,7 +93,7 @@ async def turn_cycles(
     first_request = len(server.requests())
     handle = await env.client.start_workflow(
         TaskWorkflow.run,
-        TaskInput(company_id=company_id, identifier="B-1", title="Write", agent=writer),
+        TaskInput(company_id=company_id, identifier="B-1", title="Write", agent=writer, company_budgeted=budgeted),
         id=task_workflow_id(company_id, "B-1"),
         task_queue=queue,
     )
@@ -164,6 +164,9 @@ async def main() -> None:
     parser.add_argument("--turns", type=int, default=100)
     parser.add_argument("--fanout", type=int, default=500)
     parser.add_argument("--latency", type=float, default=1.0)
+    parser.add_argument(
+        "--budgeted", action="store_true", help="the long task's calls are reserved from a budget first"
+    )
     args = parser.parse_args()
 
     import os
@@ -182,7 +185,7 @@ async def main() -> None:
         runs = [asyncio.ensure_future(w.run()) for w in workers]
         try:
             await turn_cycles(env, queue, server, 10)  # warm-up
-            cycles, bodies = await turn_cycles(env, queue, server, args.turns)
+            cycles, bodies = await turn_cycles(env, queue, server, args.turns, budgeted=args.budgeted)
             direct = await direct_calls(server, bodies)
             overhead = [c - d for c, d in zip(cycles, direct, strict=True)]
             ms = lambda values, q: pct(values, q) * 1000  # noqa: E731
