@@ -312,6 +312,8 @@ class AgentSpec(BaseModel):
     reports_to: str | None = None
     max_turns: int = Field(default=20, ge=1, le=10_000)
     max_concurrent_runs: int = Field(default=4, ge=1, le=500)
+    wake_model: ModelConfig | None = None
+    """A cheaper model for the work its heartbeat finds for it (planning an unattended goal)."""
     fallback_models: list[ModelConfig] = Field(default_factory=list, max_length=5)
     """Tried in order when a call on the model before fails for good (retries spent, or refused)."""
     tools: list[str] | None = None
@@ -676,6 +678,8 @@ class CompanyState(BaseModel):
     spend: Spend = Field(default_factory=Spend)
     reservations: dict[str, "Reservation"] = Field(default_factory=dict)
     """Per task: what its model call in flight may cost at most."""
+    woken: list[str] = Field(default_factory=list)
+    """Queued tasks its agent's heartbeat created: they run on the agent's `wake_model`, if any."""
     deferred: list["BudgetRequest"] = Field(default_factory=list)
     """Requests that fit the budgets but not beside the calls in flight: granted as those settle."""
     pause_reason: str | None = None

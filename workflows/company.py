@@ -492,6 +492,10 @@ class CompanyWorkflow(GovernanceMixin, GoalsMixin, ApprovalsMixin, HeartbeatsMix
     async def _start(self, task: TaskRecord) -> None:
         specs = [a.spec for a in self.state.agents.values() if a.status is not AgentStatus.TERMINATED]
         agent = self.state.agents[task.assignee].spec
+        if task.identifier in self.state.woken:
+            self.state.woken.remove(task.identifier)
+            if agent.wake_model is not None:
+                agent = agent.model_copy(update={"model": agent.wake_model})
         await workflow.start_child_workflow(
             TaskWorkflow.run,
             TaskInput(

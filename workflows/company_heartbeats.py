@@ -118,6 +118,7 @@ class HeartbeatsMixin:
                     ),
                     actor="system",
                 )
+                self.state.woken.append(record.identifier)
                 agent.awake = True
                 found.append(f"{goal.id} has no open task ({record.identifier} created)")
         return "; ".join(found)

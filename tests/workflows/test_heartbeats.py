@@ -15,6 +15,7 @@ from paperclip.models import (
     GoalStatus,
     GoalUpdateInput,
     HeartbeatPolicy,
+    ModelConfig,
     TaskStatus,
     ToolCall,
 )
@@ -29,7 +30,8 @@ HOURLY = HeartbeatPolicy(interval_seconds=HOUR, wake_on_assignment=False)
 
 def team() -> list[AgentSpec]:
     """A lead and nine reports, all waking hourly and taking new work only when they wake."""
-    return [AgentSpec(name="lead", role="ceo", heartbeat=HOURLY)] + [
+    cheap = ModelConfig(model="cheap")
+    return [AgentSpec(name="lead", role="ceo", heartbeat=HOURLY, wake_model=cheap)] + [
         AgentSpec(name=f"a{i}", role="engineer", reports_to="lead", heartbeat=HOURLY) for i in range(1, 10)
     ]
 
@@ -93,6 +95,8 @@ async def test_ten_agents_over_24_hours_call_the_model_only_when_there_is_work(
         await company.terminate()
     assert len(model.calls) == 4
     assert {c.session.agent for c in model.calls} == {"a3", "a5", "a6", "lead"}
+    # The work its heartbeat found ran on the lead's cheaper wake model.
+    assert [c.model.model for c in model.calls if c.session.agent == "lead"] == ["cheap"]
     wakes = {a.spec.name: (a.wakes, a.skipped_wakes) for a in snap.agents}
     assert wakes == {
         name: ((1, 23) if name in ("a3", "a5", "a6", "lead") else (0, 24))
