@@ -16,6 +16,7 @@ from api.errors import BodySizeLimit, TemporalUnavailable, install_error_handler
 from api.routes import (
     activity,
     approvals,
+    budgets,
     companies,
     costs,
     events,
@@ -106,6 +107,7 @@ def create_app(
         goals,
         approvals,
         costs,
+        budgets,
     ):
         app.include_router(module.router, prefix=API_PREFIX)
     return app

@@ -54,6 +54,10 @@ class CompanyCreate(BaseModel):
     """The CEO's plan for each of its tasks needs the board's approval before it delegates."""
     approval_timeout_seconds: int | None = Field(default=None, ge=60)
     """An approval undecided this long is escalated."""
+    budget_usd: float | None = Field(default=None, ge=0, allow_inf_nan=False)
+    """Its monthly cap in USD, over every agent; None: no cap."""
+    budget_tokens: int | None = Field(default=None, ge=0)
+    """Its monthly cap in tokens, over every agent; None: no cap."""
 
     @field_validator("id")
     @classmethod

@@ -34,6 +34,7 @@ from paperclip.models import (
     AgentSpec,
     AgentState,
     AgentStatus,
+    Budget,
     CompanyInput,
     CompanySnapshot,
     CompanySpec,
@@ -141,6 +142,7 @@ async def create_company(
         require_hire_approval=body.require_hire_approval,
         require_strategy_approval=body.require_strategy_approval,
         approval_timeout_seconds=body.approval_timeout_seconds,
+        budget=Budget(monthly_usd=body.budget_usd, monthly_tokens=body.budget_tokens),
     )
     check_initial_agents(body.agents)
     if await asyncio.to_thread(store.get_company, spec.id) is not None:

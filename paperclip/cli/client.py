@@ -57,6 +57,9 @@ class ApiClient:
     def patch(self, path: str, body: dict[str, Any]) -> Any:
         return self._decode(self._send("PATCH", path, json=body))
 
+    def put(self, path: str, body: dict[str, Any]) -> Any:
+        return self._decode(self._send("PUT", path, json=body))
+
     def delete(self, path: str) -> None:
         self._send("DELETE", path)
 

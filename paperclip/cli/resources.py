@@ -8,6 +8,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from paperclip.cli.budgets import cap_text
 from paperclip.cli.common import ApiUrl, Company, api, console
 from paperclip.models import Priority, Provider
 
@@ -95,6 +96,12 @@ def company_create(
             "--approval-timeout", metavar="SECONDS", min=60, help="Escalate approvals undecided this long (seconds)."
         ),
     ] = None,
+    budget_usd: Annotated[
+        float | None, typer.Option("--budget-usd", min=0, help="Monthly cap in USD over every agent.")
+    ] = None,
+    budget_tokens: Annotated[
+        int | None, typer.Option("--budget-tokens", min=0, help="Monthly cap in tokens over every agent.")
+    ] = None,
     api_url: ApiUrl = None,
 ) -> None:
     """Create a company with its goals, empty or from a company template."""
@@ -108,6 +115,8 @@ def company_create(
         "require_hire_approval": require_hire_approval or None,
         "require_strategy_approval": require_strategy_approval or None,
         "approval_timeout_seconds": approval_timeout,
+        "budget_usd": budget_usd,
+        "budget_tokens": budget_tokens,
     }
     with api(api_url) as client:
         company = client.post("/api/companies", {k: v for k, v in body.items() if v is not None})
@@ -117,6 +126,11 @@ def company_create(
         f"prefix {company.get('prefix')})"
         + (f" from template {escape(template)} with {len(company.get('agents', []))} agents" if template else "")
         + f", {len(goals)} goal{'s' if len(goals) != 1 else ''}"
+        + (
+            f", budget {cap_text(budget_usd, budget_tokens)} a month"
+            if budget_usd is not None or budget_tokens is not None
+            else ""
+        )
     )
     for note in company.get("notes", []):
         console.print(f"[yellow]note:[/yellow] {escape(note)}", highlight=False)

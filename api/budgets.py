@@ -1,0 +1,149 @@
+"""Monthly budgets, as service functions: read from the snapshot, set by the company workflow's
+validated `set_budget` update (`workflows/company_budgets.py`).
+
+A rejected update reaches `api.errors` as 404 (unknown agent) or 409 (terminated agent); an
+archived company answers 409, an unknown one 404.
+"""
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+from temporalio.client import Client
+
+from api.governance import BOARD, _update
+from api.services import _company_handle, get_snapshot
+from paperclip.models import (
+    AgentStatus,
+    ApprovalKind,
+    ApprovalStatus,
+    Budget,
+    CompanySnapshot,
+    SetBudgetInput,
+    Spend,
+)
+from workflows.company import CompanyWorkflow
+from workflows.company_budgets import BUDGET
+
+COMPANY = "company"
+"""The scope of the company's own budget, over every agent; any other scope is an agent's name."""
+
+BudgetStatus = Literal["ok", "warning", "paused"]
+
+
+class BudgetBody(BaseModel):
+    """A scope's whole monthly budget: both caps are stated, null for no cap of that kind."""
+
+    monthly_usd: float | None = Field(ge=0, allow_inf_nan=False)
+    monthly_tokens: int | None = Field(ge=0)
+
+
+class BudgetLine(BaseModel):
+    """One scope's budget and what it has spent of it this month."""
+
+    scope: str
+    """`company` or an agent's name."""
+    monthly_usd: float | None
+    monthly_tokens: int | None
+    month: str | None
+    """The UTC month spend is counted in (`2026-11`); null before the company's first spend."""
+    spent_usd: float
+    spent_tokens: int
+    reserved_usd: float
+    """What model calls running now may still cost at most."""
+    reserved_tokens: int
+    share: float | None
+    """The larger spent share of its caps (above 1 only if a cap was lowered below what is
+    already spent); null with no cap."""
+    status: BudgetStatus
+    """`paused` when its budget stopped it, `warning` past the company's soft limit, else `ok`."""
+
+
+class BudgetReport(BaseModel):
+    """The company's budget first, then each agent's (terminated agents left out)."""
+
+    data: list[BudgetLine]
+    count: int
+    soft_limit: float
+    """The share of a budget at which the board is warned."""
+    warnings: list[str]
+    """Scopes past their soft limit or stopped by their budget this month, as sentences."""
+
+
+def _company_stopped(snapshot: CompanySnapshot) -> bool:
+    """Whether the company is paused by its budget: paused, with this month's budget_override
+    still open (or rejected: kept paused). The snapshot names no company pause reason."""
+    request_id = f"budget:{COMPANY}:{snapshot.month}"
+    return snapshot.paused and any(
+        a.kind is ApprovalKind.BUDGET_OVERRIDE
+        and a.request_id == request_id
+        and a.status in (ApprovalStatus.PENDING, ApprovalStatus.REJECTED)
+        for a in snapshot.approvals
+    )
+
+
+def _line(
+    scope: str, budget: Budget, spend: Spend, *, month: str | None, stopped: bool, soft_limit: float
+) -> BudgetLine:
+    share = spend.share(budget) if budget.is_capped else None
+    status: BudgetStatus = "paused" if stopped else "warning" if share is not None and share >= soft_limit else "ok"
+    return BudgetLine(
+        scope=scope,
+        monthly_usd=budget.monthly_usd,
+        monthly_tokens=budget.monthly_tokens,
+        month=month,
+        spent_usd=spend.usd,
+        spent_tokens=spend.tokens,
+        reserved_usd=spend.reserved_usd,
+        reserved_tokens=spend.reserved_tokens,
+        share=share,
+        status=status,
+    )
+
+
+def budget_lines(snapshot: CompanySnapshot) -> list[BudgetLine]:
+    """The company's line, then one per agent that is not terminated, in hiring order."""
+    soft_limit, month = snapshot.spec.soft_limit, snapshot.month
+    lines = [
+        _line(
+            COMPANY,
+            snapshot.spec.budget,
+            snapshot.spend,
+            month=month,
+            stopped=_company_stopped(snapshot),
+            soft_limit=soft_limit,
+        )
+    ]
+    lines += [
+        _line(
+            agent.spec.name,
+            agent.spec.budget,
+            agent.spend,
+            month=month,
+            stopped=agent.pause_reason == BUDGET,
+            soft_limit=soft_limit,
+        )
+        for agent in snapshot.agents
+        if agent.status is not AgentStatus.TERMINATED
+    ]
+    return lines
+
+
+async def get_budgets(*, client: Client, company_id: str) -> BudgetReport:
+    """Every budget of the company with this month's spend, and the snapshot's warnings."""
+    snapshot = await get_snapshot(client=client, company_id=company_id)
+    lines = budget_lines(snapshot)
+    return BudgetReport(
+        data=lines, count=len(lines), soft_limit=snapshot.spec.soft_limit, warnings=snapshot.budget_warnings
+    )
+
+
+async def set_budget(
+    *, client: Client, company_id: str, scope: str, monthly_usd: float | None, monthly_tokens: int | None
+) -> BudgetLine:
+    """Replace a scope's monthly budget, as the board; a scope its budget stopped resumes once
+    the new one leaves room. Returns the scope's line as it is after the change."""
+    update = SetBudgetInput(scope=scope, monthly_usd=monthly_usd, monthly_tokens=monthly_tokens, actor=BOARD)
+    handle = _company_handle(client, company_id)
+    await _update(client, company_id, handle.execute_update(CompanyWorkflow.set_budget, update))
+    snapshot = await get_snapshot(client=client, company_id=company_id)
+    return next(line for line in budget_lines(snapshot) if line.scope == scope)
