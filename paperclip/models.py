@@ -784,6 +784,8 @@ class CompanySnapshot(BaseModel):
     cost_usd: float
     archived: bool
     paused: bool = False
+    pause_reason: str | None = None
+    """`budget` when the company's budget stopped it."""
     generation: int
     goals: list[Goal] = Field(default_factory=list)
     approvals: list[Approval] = Field(default_factory=list)

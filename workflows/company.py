@@ -327,6 +327,7 @@ class CompanyWorkflow(GovernanceMixin, GoalsMixin, ApprovalsMixin, HeartbeatsMix
             cost_usd=s.cost_usd,
             archived=s.archived,
             paused=s.paused,
+            pause_reason=s.pause_reason,
             generation=s.generation,
             goals=list(s.goals.values()),
             approvals=list(s.approvals.values()),

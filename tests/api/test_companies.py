@@ -23,7 +23,10 @@ async def test_create_company_then_list_and_snapshot(api: httpx.AsyncClient) -> 
         "require_hire_approval": False,
         "require_strategy_approval": False,
         "approval_timeout_seconds": None,
+        "budget": {"monthly_usd": None, "monthly_tokens": None},
+        "soft_limit": 0.8,
     }
+    assert (snapshot["paused"], snapshot["pause_reason"], snapshot["budget_warnings"]) == (False, None, [])
     assert sorted(a["spec"]["name"] for a in snapshot["agents"]) == ["ceo", "cmo", "cto"]
     assert sorted(snapshot["simulated_agents"]) == ["ceo", "cmo", "cto"]
 

@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from temporalio import activity
-from temporalio.client import Client, WorkflowHandle
+from temporalio.client import Client, WorkflowHandle, WorkflowQueryFailedError
 from temporalio.service import RPCError
 from temporalio.worker import Worker
 
 from activities.templates import agent_from_template
-from paperclip.constants import llm_queue
+from paperclip.constants import llm_queue, task_workflow_id
 from paperclip.models import Message, ModelTurnInput, ModelTurnResult, Provider, RecordInput, ToolCall, Usage
 from paperclip.tools import COMPLETE_TASK, DELEGATE_TASK
 from workflows.company import CompanyWorkflow
@@ -123,10 +123,28 @@ async def stand_in_workers(
         try:
             yield queue
         finally:
-            # A company outlives its test: its timers, or a store write in flight, would hold the
-            # shared time-skipping server (no time skips while one waits for a worker).
-            for company in STARTED.pop(queue, []):
-                try:
-                    await company.terminate("the test is over")
-                except RPCError:
-                    pass  # it had ended
+            await end_companies(client, queue)
+
+
+async def end_companies(client: Client, queue: str) -> None:
+    """End the companies started on `queue` and their open tasks, while the workers still run.
+
+    Left behind, their timers, store writes or model calls would wait for workers that are gone,
+    and the shared time-skipping server skips no time while anything waits.
+    """
+    for company in STARTED.pop(queue, []):
+        try:
+            snap = await company.query("snapshot")
+            open_tasks = [t["identifier"] for t in snap["tasks"] if t["status"] not in ("done", "failed", "cancelled")]
+        except (RPCError, WorkflowQueryFailedError):
+            open_tasks = []
+        company_id = company.id.split(":", 1)[1]
+        for identifier in open_tasks:
+            try:
+                await client.get_workflow_handle(task_workflow_id(company_id, identifier)).terminate("the test is over")
+            except RPCError:
+                pass  # it had ended
+        try:
+            await company.terminate("the test is over")
+        except RPCError:
+            pass  # it had ended

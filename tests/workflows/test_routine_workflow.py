@@ -22,7 +22,7 @@ from paperclip.constants import llm_queue
 from paperclip.models import AgentSpec, CreateTaskInput, TaskStatus
 from paperclip.routines import RoutineInput, RoutineRunResult
 from tests.workflows.helpers import company_id_of, start_company, wait_for
-from tests.workflows.stand_ins import RecordingStore, ScriptedModel
+from tests.workflows.stand_ins import RecordingStore, ScriptedModel, end_companies
 from workflows.company import CompanyWorkflow
 from workflows.routine import RoutineWorkflow
 from workflows.task import TaskWorkflow
@@ -46,7 +46,10 @@ async def routine_workers(client: Client, store: RecordingStore, model: Scripted
         )
         if model is not None:
             await stack.enter_async_context(Worker(client, task_queue=llm_queue(queue), activities=[model.model_turn]))
-        yield queue
+        try:
+            yield queue
+        finally:
+            await end_companies(client, queue)
 
 
 async def fire(
