@@ -4,7 +4,11 @@ Process commands (`up`, `worker`, `api`, `ui`) run the stack; resource commands 
 clients of the API over HTTP, like the dashboard.
 """
 
+import sys
+
 import typer
+from pydantic import ValidationError
+from pydantic_settings import SettingsError
 
 from paperclip.cli import costs, governance
 from paperclip.cli.approvals import approval_app
@@ -53,4 +57,24 @@ app.command()(activity)
 app.command()(org)
 app.command()(costs.costs)
 
-__all__ = ["app"]
+
+def main() -> None:
+    """The `paperclip` command: a bad `PAPERCLIP_*` setting ends it with one readable line."""
+    try:
+        app(prog_name="paperclip")
+    except ValidationError as error:
+        if error.title != "Settings":
+            raise
+        for problem in error.errors():
+            field = ".".join(str(part) for part in problem["loc"])
+            name = f"PAPERCLIP_{field.split('.')[0].upper()}"
+            message = problem["msg"].removeprefix("Value error, ")
+            print(f"paperclip: invalid setting {name} ({field}): {message}", file=sys.stderr)
+        sys.exit(2)
+    except SettingsError as error:  # e.g. a JSON setting that is not JSON
+        cause = f": {error.__cause__}" if error.__cause__ else ""
+        print(f"paperclip: invalid setting: {error}{cause}", file=sys.stderr)
+        sys.exit(2)
+
+
+__all__ = ["app", "main"]

@@ -1,3 +1,3 @@
-from paperclip.cli import app
+from paperclip.cli import main
 
-app(prog_name="paperclip")
+main()
