@@ -13,9 +13,12 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from temporalio import activity
+from temporalio.exceptions import ApplicationError
 
+from activities.limits import CredentialLimits
 from activities.providers import AnthropicMessages, ModelProvider, OpenAIChat, ProviderRequest, Simulated
-from activities.providers.errors import missing_credential
+from activities.providers.errors import RATE_LIMITED, missing_credential
+from activities.providers.simulated import conversation_text, estimate_tokens
 from paperclip import pricing
 from paperclip.models import (
     CostEvent,
@@ -30,7 +33,6 @@ from paperclip.models import (
 CredentialResolver = Callable[[str], str | None]
 """Name of a credential → its secret, or None when there is none."""
 
-DEFAULT_CREDENTIALS = {Provider.OPENAI: "OPENAI_API_KEY", Provider.ANTHROPIC: "ANTHROPIC_API_KEY"}
 HEARTBEAT_EVERY_SECONDS = 1.0
 
 
@@ -79,17 +81,25 @@ class ModelActivities:
     Args:
         store: where conversations and cost events are kept (`paperclip.store.Store`).
         credentials: resolves a credential name to its secret; by default, environment variables.
+        limits: the credentials' shared limits (`activities.limits`); None: none are kept.
     """
 
-    def __init__(self, store: TurnStore, *, credentials: CredentialResolver | None = None) -> None:
+    def __init__(
+        self,
+        store: TurnStore,
+        *,
+        credentials: CredentialResolver | None = None,
+        limits: CredentialLimits | None = None,
+    ) -> None:
         self.store = store
         self._credentials = credentials or environment_credentials
+        self._limits = limits
         self._clients: dict[tuple[Provider, str | None, str], ModelProvider] = {}
 
     def _provider(self, cfg: ModelConfig) -> ModelProvider:
         if cfg.provider is Provider.SIMULATED:
             return Simulated()
-        name = cfg.credential or DEFAULT_CREDENTIALS[cfg.provider]
+        name = cfg.credential_name or ""
         secret = self._credentials(name)
         if not secret:
             raise missing_credential(cfg.provider.value, name)
@@ -119,18 +129,35 @@ class ModelActivities:
         cfg = input.model
         provider = self._provider(cfg)
         earlier = await asyncio.to_thread(self.store.load_messages, input.session, before_seq=input.seq)
-        heartbeat = _Heartbeat()
-        heartbeat.beat()
-        reply = await provider.complete(
-            ProviderRequest(
-                model=cfg,
-                system_prompt=input.system_prompt,
-                tools=input.tools,
-                messages=[*earlier, *input.new_messages],
-                seq=input.seq,
-            ),
-            heartbeat,
+        request = ProviderRequest(
+            model=cfg,
+            system_prompt=input.system_prompt,
+            tools=input.tools,
+            messages=[*earlier, *input.new_messages],
+            seq=input.seq,
         )
+        credential = cfg.credential_name
+        limits = self._limits if credential is not None else None
+        took = used = 0
+        if limits is not None and credential is not None:
+            if limits.tokens_per_minute(credential) is not None:
+                # The worst case, as the providers count it: the prompt (~4 characters a token)
+                # and all of `max_tokens`.
+                prompt = conversation_text(request.system_prompt, request.tools, request.messages)
+                took = estimate_tokens(prompt) + cfg.max_tokens
+            await limits.admit(credential, took)
+        try:
+            heartbeat = _Heartbeat()
+            heartbeat.beat()
+            reply = await provider.complete(request, heartbeat)
+            used = reply.usage.input_tokens + reply.usage.output_tokens
+        except ApplicationError as err:
+            if limits is not None and credential is not None and err.type == RATE_LIMITED and err.next_retry_delay:
+                await limits.cool_down(credential, err.next_retry_delay)
+            raise
+        finally:
+            if limits is not None and credential is not None:
+                await limits.settle(credential, took, used)
         cost = pricing.cost_usd(cfg, reply.usage)
         if cost is None:
             # Said on every call, not once: each is a call the spend caps could not count in USD.

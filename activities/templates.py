@@ -7,7 +7,6 @@ from pydantic import BaseModel
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.model_turn import DEFAULT_CREDENTIALS
 from paperclip.models import AgentSpec, ModelConfig
 from paperclip.pricing import priced
 from paperclip.settings import get_settings
@@ -28,8 +27,8 @@ def missing_credential(model: ModelConfig) -> str | None:
     """The environment variable a model's credential would come from, when it is not set here."""
     if model.is_simulated or model.base_url is not None:
         return None
-    name = model.credential or DEFAULT_CREDENTIALS[model.provider]
-    return None if os.environ.get(name) else name
+    name = model.credential_name
+    return None if name is None or os.environ.get(name) else name
 
 
 @activity.defn(name="agent_from_template")

@@ -6,12 +6,13 @@ TASK_QUEUE = "paperclip"
 """Workflows and light activities (store writes)."""
 
 
-def llm_queue(base: str = TASK_QUEUE) -> str:
-    """The model-call queue that goes with a workflow queue (`paperclip` → `paperclip-llm`).
+def llm_queue(base: str = TASK_QUEUE, credential: str | None = None) -> str:
+    """The model-call queue that goes with a workflow queue (`paperclip` → `paperclip-llm`), or
+    the one of a rate-limited credential (`paperclip-llm@OPENAI_API_KEY`).
 
     Workflows derive it from their own queue, so a test's uuid queue gets its own model queue.
     """
-    return f"{base}-llm"
+    return f"{base}-llm" if credential is None else f"{base}-llm@{credential}"
 
 
 def cli_queue(base: str = TASK_QUEUE) -> str:

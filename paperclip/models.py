@@ -246,6 +246,26 @@ class ModelConfig(BaseModel):
     def is_simulated(self) -> bool:
         return self.provider is Provider.SIMULATED
 
+    @property
+    def credential_name(self) -> str | None:
+        """The credential its calls use (`credential`, else the provider's); None when simulated."""
+        if self.provider is Provider.SIMULATED:
+            return None
+        return self.credential or DEFAULT_CREDENTIALS[self.provider]
+
+
+DEFAULT_CREDENTIALS = {Provider.OPENAI: "OPENAI_API_KEY", Provider.ANTHROPIC: "ANTHROPIC_API_KEY"}
+"""The credential a model uses when its config names none."""
+
+
+class RateLimit(BaseModel):
+    """What a provider allows one credential, shared by every agent and worker that uses it."""
+
+    requests_per_minute: float | None = Field(default=None, gt=0)
+    """Calls a minute: Temporal's rate limit on the credential's own model queue."""
+    tokens_per_minute: int | None = Field(default=None, gt=0)
+    """Tokens a minute (input + output): a token bucket in the store, reserved before each call."""
+
 
 class HeartbeatPolicy(BaseModel):
     """When an agent wakes on its own. A wake first checks, without any model call, whether

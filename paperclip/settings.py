@@ -7,7 +7,7 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from paperclip.constants import TASK_QUEUE
-from paperclip.models import ModelPrice, Provider
+from paperclip.models import ModelPrice, Provider, RateLimit
 
 
 class Settings(BaseSettings):
@@ -21,6 +21,12 @@ class Settings(BaseSettings):
     {"input": 0.2, "output": 0.8}}` (`cached_input` defaults to `input`; a family name also prices
     its dated versions). It beats the built-in table and is written into an agent's model when the
     agent is hired, unless its spec sets `model.price` itself.
+
+    `PAPERCLIP_RATE_LIMITS` is a JSON object of credential name → what the provider allows it,
+    e.g. `{"OPENAI_API_KEY": {"requests_per_minute": 500, "tokens_per_minute": 200000}}`.
+    Requests a minute become Temporal's rate limit on that credential's own model queue
+    (`<task_queue>-llm@<credential>`), tokens a minute a token bucket in the store: both are
+    shared by every agent and every worker using the credential.
     """
 
     model_config = SettingsConfigDict(env_prefix="PAPERCLIP_", extra="ignore")
@@ -41,6 +47,19 @@ class Settings(BaseSettings):
     api_url: str | None = None
     prices: dict[str, ModelPrice] = Field(default_factory=dict)
     """Price overrides by `provider:model` (see above), keys lowercased."""
+
+    rate_limits: dict[str, RateLimit] = Field(default_factory=dict)
+    """Limits by credential name (see above); every worker of a deployment must have the same."""
+
+    @field_validator("rate_limits")
+    @classmethod
+    def _rate_limit_keys(cls, limits: dict[str, RateLimit]) -> dict[str, RateLimit]:
+        for name, limit in limits.items():
+            if not name.strip() or name != name.strip():
+                raise ValueError(f"{name!r}: a rate limit is keyed by a credential's name, e.g. OPENAI_API_KEY")
+            if limit.requests_per_minute is None and limit.tokens_per_minute is None:
+                raise ValueError(f"{name}: set requests_per_minute, tokens_per_minute or both")
+        return limits
 
     @field_validator("prices")
     @classmethod

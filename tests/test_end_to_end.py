@@ -16,7 +16,16 @@ from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
 from paperclip.constants import company_workflow_id, task_workflow_id
-from paperclip.models import AgentSpec, CompanyInput, CompanySpec, CreateTaskInput, ModelConfig, Provider, TaskStatus
+from paperclip.models import (
+    AgentSpec,
+    CompanyInput,
+    CompanySpec,
+    CreateTaskInput,
+    ModelConfig,
+    Provider,
+    RateLimit,
+    TaskStatus,
+)
 from paperclip.store import Store
 from tests.fakes import FakeModelServer
 from tests.workflows.helpers import wait_for
@@ -83,9 +92,21 @@ async def start_company(client: Client, queue: str, agents: list[AgentSpec]):
 
 
 @asynccontextmanager
-async def in_process_workers(client: Client, store: Store) -> AsyncIterator[str]:
+async def in_process_workers(
+    client: Client, store: Store, *, rate_limits: dict[str, RateLimit] | None = None, processes: int = 1
+) -> AsyncIterator[str]:
+    """The workers of `processes` worker processes (in this one, each with its own connection),
+    on a fresh queue."""
     queue = f"e2e-{uuid.uuid4().hex}"
-    workers = build_workers(client, store, task_queue=queue)
+    clients = [client] + [
+        await Client.connect(
+            client.service_client.config.target_host,
+            namespace=client.namespace,
+            data_converter=client.data_converter,
+        )
+        for _ in range(processes - 1)
+    ]
+    workers = [w for c in clients for w in build_workers(c, store, task_queue=queue, rate_limits=rate_limits)]
     runs = [asyncio.ensure_future(w.run()) for w in workers]
     try:
         yield queue

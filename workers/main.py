@@ -1,21 +1,25 @@
 """Worker processes: which task queue runs which workflows and activities.
 
 One `paperclip worker` polls all queues: workflows and store writes on `paperclip`, model calls
-on `paperclip-llm` (its slots are the provider concurrency).
+on `paperclip-llm` (its slots are the provider concurrency), and the calls of each credential
+with a requests-a-minute limit on `paperclip-llm@<credential>`, which Temporal dispatches at
+that rate to all the workers polling it together.
 """
 
 import asyncio
 import logging
 import signal
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from activities.limits import CredentialLimits, has_own_queue
 from activities.model_turn import ModelActivities
 from activities.store import StoreActivities
 from activities.templates import agent_from_template
 from paperclip.constants import TASK_QUEUE, llm_queue
+from paperclip.models import RateLimit
 from paperclip.settings import Settings
 from paperclip.store import Store
 from paperclip.temporal import connect
@@ -35,28 +39,46 @@ def build_workers(
     task_queue: str = TASK_QUEUE,
     max_concurrent_model_calls: int = 100,
     model: ModelActivities | None = None,
+    rate_limits: Mapping[str, RateLimit] | None = None,
 ) -> list[Worker]:
     """The workers of one process: workflows + store writes, and model calls.
 
     Args:
-        task_queue: the workflow queue; the model queue is derived from it (`…-llm`).
-        max_concurrent_model_calls: slots for model calls (they mostly wait on the network).
-        model: the model activities, when the caller closes their provider clients itself.
+        task_queue: the workflow queue; the model queues are derived from it (`…-llm`,
+            `…-llm@<credential>`).
+        max_concurrent_model_calls: slots for model calls (they mostly wait on the network), per
+            model queue.
+        model: the model activities, when the caller closes their provider clients itself (it
+            should then share `rate_limits`' limits, `ModelActivities(limits=...)`).
+        rate_limits: the credentials' limits (`Settings.rate_limits`); every worker of a
+            deployment must be given the same.
     """
-    model = model or ModelActivities(store)
+    limits = CredentialLimits(store, rate_limits)
+    model = model or ModelActivities(store, limits=limits)
     record = StoreActivities(store)
+    # Each model queue with the rate Temporal dispatches its calls at (None: as fast as slots free).
+    model_queues: list[tuple[str, float | None]] = [(llm_queue(task_queue), None)]
+    model_queues += [
+        (llm_queue(task_queue, name), limit.requests_per_minute / 60)
+        for name, limit in limits.limits.items()
+        if has_own_queue(limit) and limit.requests_per_minute is not None
+    ]
     return [
         Worker(
             client,
             task_queue=task_queue,
             workflows=list(WORKFLOWS),
-            activities=[record.record, agent_from_template],
+            activities=[record.record, agent_from_template, limits.credential_queue],
         ),
-        Worker(
-            client,
-            task_queue=llm_queue(task_queue),
-            activities=[model.model_turn],
-            max_concurrent_activities=max_concurrent_model_calls,
+        *(
+            Worker(
+                client,
+                task_queue=queue,
+                activities=[model.model_turn],
+                max_concurrent_activities=max_concurrent_model_calls,
+                max_task_queue_activities_per_second=per_second,
+            )
+            for queue, per_second in model_queues
         ),
     ]
 
@@ -71,13 +93,14 @@ async def run_worker(settings: Settings) -> None:
     client = await connect(settings)
     store = Store.from_settings(settings)
     store.migrate()
-    model = ModelActivities(store)
+    model = ModelActivities(store, limits=CredentialLimits(store, settings.rate_limits))
     workers = build_workers(
         client,
         store,
         task_queue=settings.task_queue,
         max_concurrent_model_calls=settings.model_concurrency,
         model=model,
+        rate_limits=settings.rate_limits,
     )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -85,9 +108,8 @@ async def run_worker(settings: Settings) -> None:
         loop.add_signal_handler(sig, stop.set)
     running = asyncio.ensure_future(run_workers(workers))
     log.info(
-        "worker polling %s and %s at %s",
-        settings.task_queue,
-        llm_queue(settings.task_queue),
+        "worker polling %s at %s",
+        ", ".join(w.task_queue for w in workers),
         settings.resolved_temporal_address,
     )
     await asyncio.wait([running, asyncio.ensure_future(stop.wait())], return_when=asyncio.FIRST_COMPLETED)

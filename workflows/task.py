@@ -71,6 +71,8 @@ BUDGET_RESERVATION = "budget-reservation"
 """Patch id: each model call is reserved from the company's budgets first."""
 MESSAGE_FRAMING_TOKENS = 16
 """A bound on the tokens a provider adds around one message (role, separators)."""
+CREDENTIAL_QUEUES = "credential-queues"
+"""Patch id: calls on a rate-limited credential go to its own model queue (`activities.limits`)."""
 ADMISSION = "delegated-task-admission"
 """Patch id: delegated tasks wait for the company's admission (histories before it do not)."""
 SUBTREE_CANCEL_WAIT = timedelta(minutes=10)
@@ -168,6 +170,9 @@ class TaskWorkflow:
         self._result: str | None = None
         self._last_report = workflow.now()
         self._has_search_attributes = workflow.info().typed_search_attributes.get(SA_COMPANY) is not None
+        self._own_queues: dict[str, bool] = {}
+        """Credential → whether its calls have a queue of their own, asked once a run (so a
+        changed limit reaches a long task at its next continue-as-new)."""
 
     # ------------------------------------------------------------------ messages
 
@@ -424,6 +429,7 @@ class TaskWorkflow:
         Returns None when a cancellation arrived during the call (the call is cancelled too).
         """
         agent = self.input.agent
+        queue = await self._model_queue(self._model())
         self.carry.turn += 1
         self._turns_this_run += 1
         sent, self.carry.pending = self.carry.pending, []
@@ -446,7 +452,7 @@ class TaskWorkflow:
                 new_messages=sent,
             ),
             result_type=ModelTurnResult,
-            task_queue=llm_queue(workflow.info().task_queue),
+            task_queue=queue,
             start_to_close_timeout=timedelta(seconds=self._model().turn_timeout_seconds),
             heartbeat_timeout=timedelta(seconds=self._model().heartbeat_timeout_seconds),
             # A provider that keeps failing should fail the turn, not retry for ever.
@@ -477,6 +483,18 @@ class TaskWorkflow:
         # Tool results answer the reply, so they come before anything that arrived meanwhile.
         self.carry.pending = [r for r in tool_results if r is not None] + self.carry.pending
         return result.reply
+
+    async def _model_queue(self, model: ModelConfig) -> str:
+        """The queue a call on `model` goes to: its credential's own when that is rate-limited."""
+        base = workflow.info().task_queue
+        credential = model.credential_name
+        if credential is None or not workflow.patched(CREDENTIAL_QUEUES):
+            return llm_queue(base)
+        if credential not in self._own_queues:
+            self._own_queues[credential] = await workflow.execute_local_activity(
+                "credential_queue", credential, result_type=bool, start_to_close_timeout=timedelta(seconds=10)
+            )
+        return llm_queue(base, credential if self._own_queues[credential] else None)
 
     async def _act(self, call: ToolCall) -> Message:
         if call.name == COMPLETE_TASK:

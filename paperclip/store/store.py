@@ -33,7 +33,7 @@ from paperclip.models import (
 )
 from paperclip.settings import Settings
 from paperclip.store.costs import CostGroup, CostSummary, cost_summary
-from paperclip.store.tables import activity_log, companies, cost_events, messages, tasks
+from paperclip.store.tables import activity_log, companies, cost_events, credential_limits, messages, tasks
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_SECONDS = 15.0
@@ -163,6 +163,73 @@ class Store:
         """Raise (a SQLAlchemy `OperationalError`) unless the database answers."""
         with self.engine.connect() as conn:
             conn.execute(sa.text("SELECT 1"))
+
+    # ------------------------------------------------------------------ credential limits
+
+    def take_tokens(self, credential: str, tokens: int, *, per_minute: int | None, now: float | None = None) -> float:
+        """Take `tokens` from the credential's token bucket (it holds `per_minute` and refills
+        at `per_minute` / 60 a second); with no `per_minute`, take nothing but respect a cool-down.
+
+        Returns 0.0 when taken, else the seconds to wait before asking again (for the bucket to
+        hold enough, or for the provider's cool-down to end); nothing is taken then. A call larger
+        than the whole bucket waits for a full one and leaves it owing the rest.
+        """
+        now = time.time() if now is None else now
+        if per_minute is None:
+            with self.engine.connect() as conn:
+                until = conn.execute(
+                    sa.select(credential_limits.c.cooldown_until).where(credential_limits.c.credential == credential)
+                ).scalar_one_or_none()
+            return max(0.0, (until or 0.0) - now)
+        with self._write() as conn:
+            tokens_now, until = self._bucket(conn, credential, per_minute, now)
+            if until is not None and until > now:
+                return until - now
+            short = min(tokens, per_minute) - tokens_now
+            if short > 0:
+                return short * 60 / per_minute
+            self._set_bucket(conn, credential, tokens=tokens_now - tokens, now=now)
+            return 0.0
+
+    def return_tokens(self, credential: str, tokens: int, *, per_minute: int, now: float | None = None) -> None:
+        """Put `tokens` back in the bucket (a call used less than it took); negative: it used more."""
+        now = time.time() if now is None else now
+        with self._write() as conn:
+            tokens_now, _ = self._bucket(conn, credential, per_minute, now)
+            self._set_bucket(conn, credential, tokens=min(float(per_minute), tokens_now + tokens), now=now)
+
+    def cool_down(self, credential: str, until: float) -> None:
+        """Hold every call on the credential until `until` (Unix time), as its provider asked."""
+        with self._write() as conn:
+            # A new row's bucket counts as full: refilled since 1970.
+            self._ensure_bucket(conn, credential, 0.0)
+            c = credential_limits.c
+            held = conn.execute(
+                sa.select(c.cooldown_until).where(c.credential == credential).with_for_update()
+            ).scalar_one()
+            if held is None or held < until:
+                conn.execute(credential_limits.update().where(c.credential == credential).values(cooldown_until=until))
+
+    def _ensure_bucket(self, conn: Connection, credential: str, now: float, tokens: float = 0.0) -> None:
+        stmt = self._insert(credential_limits).on_conflict_do_nothing(index_elements=["credential"])
+        conn.execute(stmt, [{"credential": credential, "tokens": tokens, "refilled_at": now}])
+
+    def _bucket(self, conn: Connection, credential: str, per_minute: int, now: float) -> tuple[float, float | None]:
+        """The bucket's tokens now (refilled since last time) and its cool-down, the row locked."""
+        self._ensure_bucket(conn, credential, now, tokens=float(per_minute))
+        row = conn.execute(
+            sa.select(credential_limits).where(credential_limits.c.credential == credential).with_for_update()
+        ).one()
+        refilled = row.tokens + max(0.0, now - row.refilled_at) * per_minute / 60
+        return min(float(per_minute), refilled), row.cooldown_until
+
+    @staticmethod
+    def _set_bucket(conn: Connection, credential: str, *, tokens: float, now: float) -> None:
+        conn.execute(
+            credential_limits.update()
+            .where(credential_limits.c.credential == credential)
+            .values(tokens=tokens, refilled_at=now)
+        )
 
     # ------------------------------------------------------------------ conversations
 

@@ -145,3 +145,13 @@ activity_log = sa.Table(
     sqlite_autoincrement=True,
 )
 """`seq` is the cursor of live event streams; `sqlite_autoincrement` so it is never reused."""
+
+credential_limits = sa.Table(
+    "credential_limits",
+    metadata,
+    sa.Column("credential", sa.String(200), primary_key=True),
+    sa.Column("tokens", sa.Float, nullable=False, comment="left in the token bucket at refilled_at"),
+    sa.Column("refilled_at", sa.Float, nullable=False, comment="Unix time"),
+    sa.Column("cooldown_until", sa.Float, nullable=True, comment="Unix time the provider said to wait until"),
+)
+"""One row per provider credential that has a tokens-a-minute limit or was told to wait."""

@@ -10,6 +10,7 @@ against it through the real SDKs. Tests steer it at runtime::
         server.latency = 0.2                         # seconds before each answer
         server.fail_next(2, status=429, retry_after=1)
         server.hang_next(1)                          # answer nothing until released or stopped
+        server.limit(requests_per_second=5, tokens_per_minute=30_000)  # a key's rate limits
         ...
         server.calls, server.calls_for("ACME-1"), server.requests, server.usages
 
@@ -22,6 +23,7 @@ import json
 import socket
 import threading
 import time
+from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -62,6 +64,31 @@ class Failure:
     retry_after: float | str | None = None
     retry_after_ms: int | None = None
     message: str | None = None
+
+
+@dataclass
+class _Bucket:
+    """A provider's rate limit: holds `capacity`, refills at `per_second`."""
+
+    capacity: float
+    per_second: float
+    level: float = -1.0
+    at: float = 0.0
+
+    def take(self, n: float) -> float:
+        """0 when taken, else the seconds until it could be."""
+        now = time.monotonic()
+        self.level = (
+            self.capacity if self.level < 0 else min(self.capacity, self.level + (now - self.at) * self.per_second)
+        )
+        self.at = now
+        if self.level >= n:
+            self.level -= n
+            return 0.0
+        return (n - self.level) / self.per_second
+
+    def give(self, n: float) -> None:
+        self.level = min(self.capacity, self.level + n)
 
 
 def _pieces(text: str) -> list[str]:
@@ -198,6 +225,10 @@ class FakeModelServer:
         """The usage reported for each answered request (neutral: input includes cached)."""
         self.fail_every: int | None = None
         """Answer every n-th model request with 429 and `retry-after: 1` (a shared key's rate limit)."""
+        self.refused: Counter[str] = Counter()
+        """Model requests refused by the rate limits `limit` set, by limit (`requests`, `tokens`)."""
+        self._requests_bucket: _Bucket | None = None
+        self._tokens_bucket: _Bucket | None = None
         self._served = 0
         self._lock = threading.Lock()
         self._failures: list[Failure] = []
@@ -273,6 +304,43 @@ class FakeModelServer:
         with self._lock:
             self._failures += [Failure(status, retry_after, retry_after_ms, message)] * n
 
+    def limit(self, *, requests_per_second: float | None = None, tokens_per_minute: int | None = None) -> None:
+        """Enforce a key's rate limits as the providers do, answering 429 with `retry-after` beyond them.
+
+        Requests: a bucket of one second's worth (OpenAI enforces a minute's limit in slices of a
+        second). Tokens: a bucket of a minute's worth; a request takes its prompt (estimated as the
+        usage reports it) plus `max_tokens` when it arrives, and gives back the output it did not use.
+        """
+        with self._lock:
+            self._requests_bucket = (
+                None if requests_per_second is None else _Bucket(requests_per_second, requests_per_second)
+            )
+            self._tokens_bucket = (
+                None if tokens_per_minute is None else _Bucket(tokens_per_minute, tokens_per_minute / 60)
+            )
+
+    def _over_limit(self, api: str, tokens: int) -> Response | None:
+        with self._lock:
+            wait = 0.0
+            if self._requests_bucket is not None:
+                wait = self._requests_bucket.take(1)
+                what = "requests"
+            if not wait and self._tokens_bucket is not None:
+                wait = self._tokens_bucket.take(tokens)
+                what = "tokens"
+                if wait and self._requests_bucket is not None:
+                    self._requests_bucket.give(1)
+            if not wait:
+                return None
+            self.refused[what] += 1
+        failure = Failure(429, max(1, round(wait + 0.5)), message=f"Rate limit reached for {what}.")
+        return self._failure(api, failure)
+
+    def _give_back_tokens(self, tokens: int) -> None:
+        with self._lock:
+            if self._tokens_bucket is not None:
+                self._tokens_bucket.give(tokens)
+
     def hang_next(self, n: int = 1) -> None:
         """Let the next `n` model requests wait without an answer until released, the client
         goes away, or the server stops."""
@@ -290,6 +358,8 @@ class FakeModelServer:
             self._hangs = 0
             self.requests.clear()
             self.usages.clear()
+            self._requests_bucket = self._tokens_bucket = None
+            self.refused.clear()
         self.latency = 0.0
         self.chunk_delay = 0.0
         self.work_turns = 1
@@ -402,6 +472,11 @@ class FakeModelServer:
         except (_BadRequest, KeyError, TypeError, ValueError) as e:
             message = str(e) if isinstance(e, _BadRequest) else f"malformed request: {e!r}"
             return self._openai_error(400, message) if api == "openai" else self._anthropic_error(400, message)
+        total_in = estimate_tokens(conversation_text(system, tools, conversation))
+        max_tokens = int(body.get("max_completion_tokens") or body.get("max_tokens") or 4096)
+        refused = self._over_limit(api, total_in + max_tokens)
+        if refused is not None:
+            return refused
         prefix = f"call_{n}" if api == "openai" else f"toolu_{n}"
         decision = decide(tools, conversation, id_prefix=prefix, label=LABEL)
         done_turns = sum(m.role == "assistant" for m in conversation)
@@ -410,7 +485,6 @@ class FakeModelServer:
                 f"{LABEL} Working (turn {done_turns + 1}).",
                 [ToolCall(id=f"{prefix}-0", name="write_notes", arguments={"text": "progress"})],
             )
-        total_in = estimate_tokens(conversation_text(system, tools, conversation))
         usage = Usage(
             input_tokens=total_in,
             output_tokens=estimate_tokens(reply_text(decision)),
@@ -418,6 +492,7 @@ class FakeModelServer:
         )
         with self._lock:
             self.usages.append(usage)
+        self._give_back_tokens(max(0, max_tokens - usage.output_tokens))
         model = body.get("model", "fake")
         if api == "openai":
             if body.get("stream"):
@@ -586,7 +661,7 @@ class FakeModelServer:
         def event(kind: str, **data: Any) -> bytes:
             return _sse({"type": kind, **data}, event=kind)
 
-        start = {
+        start: dict[str, Any] = {
             "id": f"msg_fake{n}",
             "type": "message",
             "role": "assistant",

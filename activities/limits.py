@@ -1,0 +1,89 @@
+"""Shared limits of a provider credential, as model calls meet them.
+
+- **Requests a minute**: a credential with `requests_per_minute` has a model queue of its own
+  (`<queue>-llm@<credential>`), and its workers ask Temporal to dispatch at most that many calls
+  a minute from it; the server enforces it for every worker polling the queue. A task asks its
+  worker which queue a credential's calls go to (`credential_queue`, a local activity, so the
+  answer is kept in the task's history).
+- **Tokens a minute**: before a call, its worst case (the estimated prompt plus `max_tokens`, as
+  the providers count) is taken from the credential's token bucket in the store, shared by every
+  worker; the call waits, heartbeating, until the bucket holds it. What the call did not use goes
+  back afterwards.
+- **Retry-after**: a provider's 429 with a delay holds every call on the credential until it
+  ends, not just the one that was refused.
+"""
+
+import asyncio
+import random
+import time
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Protocol
+
+from temporalio import activity
+
+from paperclip.models import RateLimit
+
+POLL_SECONDS = 1.0
+"""The longest a waiting call sleeps before asking the bucket again (and heartbeating)."""
+
+
+def has_own_queue(limit: RateLimit | None) -> bool:
+    """Whether a credential's calls run on a model queue of their own (rate-limited by Temporal)."""
+    return limit is not None and limit.requests_per_minute is not None
+
+
+class LimitStore(Protocol):
+    """The part of `paperclip.store.Store` the limits use (blocking calls)."""
+
+    def take_tokens(self, credential: str, tokens: int, *, per_minute: int | None) -> float: ...
+
+    def return_tokens(self, credential: str, tokens: int, *, per_minute: int) -> None: ...
+
+    def cool_down(self, credential: str, until: float) -> None: ...
+
+
+class CredentialLimits:
+    """The limits of every credential (`Settings.rate_limits`), kept in a shared store.
+
+    Args:
+        store: where the token buckets and cool-downs live (`paperclip.store.Store`).
+        limits: credential name → its limits; a credential without any still shares cool-downs.
+    """
+
+    def __init__(self, store: LimitStore, limits: Mapping[str, RateLimit] | None = None) -> None:
+        self.store = store
+        self.limits = dict(limits or {})
+
+    def tokens_per_minute(self, credential: str) -> int | None:
+        limit = self.limits.get(credential)
+        return None if limit is None else limit.tokens_per_minute
+
+    @activity.defn(name="credential_queue")
+    async def credential_queue(self, credential: str) -> bool:
+        """Whether `credential`'s calls go to its own model queue (it has a requests-a-minute limit)."""
+        return has_own_queue(self.limits.get(credential))
+
+    async def admit(self, credential: str, tokens: int) -> None:
+        """Wait, heartbeating, until the credential's bucket gives `tokens` and no cool-down holds it.
+
+        `tokens` is 0 for a credential with no tokens-a-minute limit (only a cool-down holds it).
+        """
+        per_minute = self.tokens_per_minute(credential)
+        while True:
+            wait = await asyncio.to_thread(self.store.take_tokens, credential, tokens, per_minute=per_minute)
+            if wait <= 0:
+                return
+            activity.heartbeat({"waiting_for": f"{credential} rate limit", "seconds": round(wait, 3)})
+            # A little jitter, so callers waiting for the same refill do not all ask at once.
+            await asyncio.sleep(min(wait, POLL_SECONDS) + random.uniform(0, 0.05))
+
+    async def settle(self, credential: str, took: int, used: int) -> None:
+        """Give back what a call took beyond what it used (or owe what it used beyond)."""
+        per_minute = self.tokens_per_minute(credential)
+        if per_minute is not None and took != used:
+            await asyncio.to_thread(self.store.return_tokens, credential, took - used, per_minute=per_minute)
+
+    async def cool_down(self, credential: str, delay: timedelta) -> None:
+        """Hold every call on the credential for `delay`, as its provider asked."""
+        await asyncio.to_thread(self.store.cool_down, credential, time.time() + delay.total_seconds())

@@ -1,0 +1,115 @@
+"""A model turn under its credential's shared limits: a provider's retry-after holds every call on
+the key, a call waits for the key's token bucket, and what it did not use goes back."""
+
+import asyncio
+import time
+from pathlib import Path
+
+import pytest
+from temporalio.exceptions import ApplicationError
+
+from activities.limits import CredentialLimits
+from activities.model_turn import ModelActivities
+from activities.providers.simulated import conversation_text, estimate_tokens
+from paperclip.models import ModelConfig, Provider, RateLimit, SessionRef
+from paperclip.store import Store
+from tests.activities.helpers import SESSION, keys, run_turn, turn_input
+from tests.fakes import FakeModelServer
+
+KEY = "OPENAI_API_KEY"
+
+
+class CountingStore(Store):
+    """The real store, remembering what each call took from the bucket and gave back."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(url)
+        self.taken: list[int] = []
+        self.returned: list[int] = []
+
+    def take_tokens(self, credential: str, tokens: int, *, per_minute: int | None, now: float | None = None) -> float:
+        wait = super().take_tokens(credential, tokens, per_minute=per_minute, now=now)
+        if not wait:
+            self.taken.append(tokens)
+        return wait
+
+    def return_tokens(self, credential: str, tokens: int, *, per_minute: int, now: float | None = None) -> None:
+        self.returned.append(tokens)
+        super().return_tokens(credential, tokens, per_minute=per_minute, now=now)
+
+
+@pytest.fixture
+def limit_store(tmp_path: Path) -> CountingStore:
+    store = CountingStore(f"sqlite:///{tmp_path / 'paperclip.db'}")
+    store.migrate()
+    return store
+
+
+def openai(server: FakeModelServer, **fields) -> ModelConfig:
+    return ModelConfig(provider=Provider.OPENAI, model="gpt-4.1-mini", base_url=server.base_url_openai, **fields)
+
+
+async def test_a_providers_retry_after_holds_every_call_on_the_key(server, store, limit_store) -> None:
+    turns = ModelActivities(store, credentials=lambda name: server.openai_key, limits=CredentialLimits(limit_store))
+    server.fail_next(1, status=429, retry_after=2)
+    with pytest.raises(ApplicationError) as refused:
+        await run_turn(turns, turn_input(openai(server)))
+    assert refused.value.type == "ProviderRateLimited"
+
+    # Another agent's call on the same key waits out the delay before it reaches the provider.
+    other = turn_input(openai(server)).model_copy(
+        update={"session": SessionRef(company_id="acme", task="ACME-2", agent="cto")}
+    )
+    beats: list = []
+    started = time.monotonic()
+    await run_turn(turns, other, beats)
+    assert time.monotonic() - started >= 1.5
+    assert server.calls == 2
+    assert any(isinstance(b, dict) and b.get("waiting_for") == f"{KEY} rate limit" for b in beats)
+
+    # A call on another key is not held.
+    limit_store.cool_down(KEY, time.time() + 60)
+    started = time.monotonic()
+    await run_turn(turns, turn_input(openai(server, credential="OTHER_KEY")).model_copy(update={"session": SESSION}))
+    assert time.monotonic() - started < 1.5
+
+
+async def test_a_call_takes_its_worst_case_and_gives_back_what_it_did_not_use(server, store, limit_store) -> None:
+    limits = CredentialLimits(limit_store, {KEY: RateLimit(tokens_per_minute=100_000)})
+    turns = ModelActivities(store, credentials=keys, limits=limits)
+    cfg = openai(server, max_tokens=500)
+    inp = turn_input(cfg)
+
+    await run_turn(turns, inp)
+
+    prompt = estimate_tokens(conversation_text(inp.system_prompt, inp.tools, inp.new_messages))
+    used = server.usages[-1].input_tokens + server.usages[-1].output_tokens
+    assert limit_store.taken == [prompt + 500]
+    assert limit_store.returned == [prompt + 500 - used]
+    assert server.usages[-1].input_tokens <= prompt  # the estimate covers what the provider counts
+
+
+async def test_a_call_waits_until_the_keys_bucket_holds_its_worst_case(server, store, limit_store) -> None:
+    limits = CredentialLimits(limit_store, {KEY: RateLimit(tokens_per_minute=60_000)})  # 1,000 a second
+    turns = ModelActivities(store, credentials=keys, limits=limits)
+    # Other workers have taken all but 200 tokens; this call's worst case is ~1,300.
+    assert limit_store.take_tokens(KEY, 59_800, per_minute=60_000) == 0.0
+    beats: list = []
+    started = time.monotonic()
+    await run_turn(turns, turn_input(openai(server, max_tokens=1000)), beats)
+    assert 0.8 <= time.monotonic() - started < 5
+    assert any(isinstance(b, dict) and "waiting_for" in b for b in beats)
+    assert len(limit_store.taken) == 2
+
+
+async def test_a_cancelled_call_gives_back_all_it_took(server, store, limit_store) -> None:
+    limits = CredentialLimits(limit_store, {KEY: RateLimit(tokens_per_minute=100_000)})
+    turns = ModelActivities(store, credentials=keys, limits=limits)
+    server.hang_next(1)
+    call = asyncio.ensure_future(run_turn(turns, turn_input(openai(server))))
+    while not server.calls:
+        await asyncio.sleep(0.02)
+    call.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await call
+    assert limit_store.returned == limit_store.taken
