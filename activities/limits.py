@@ -26,6 +26,10 @@ from paperclip.models import RateLimit
 
 POLL_SECONDS = 1.0
 """The longest a waiting call sleeps before asking the bucket again (and heartbeating)."""
+REACH_SECONDS = 1.0
+"""A bound on the time from taking a call's tokens to the call reaching the provider. The
+provider's bucket, full meanwhile, refills nothing in that time while ours would: so ours holds
+a minute's worth less this many seconds' (refilling at the same rate), and never runs ahead."""
 
 
 def has_own_queue(limit: RateLimit | None) -> bool:
@@ -36,9 +40,9 @@ def has_own_queue(limit: RateLimit | None) -> bool:
 class LimitStore(Protocol):
     """The part of `paperclip.store.Store` the limits use (blocking calls)."""
 
-    def take_tokens(self, credential: str, tokens: int, *, per_minute: int | None) -> float: ...
+    def take_tokens(self, credential: str, tokens: int, *, per_minute: int | None, capacity: float | None) -> float: ...
 
-    def return_tokens(self, credential: str, tokens: int, *, per_minute: int) -> None: ...
+    def return_tokens(self, credential: str, tokens: int, *, per_minute: int, capacity: float | None) -> None: ...
 
     def cool_down(self, credential: str, until: float) -> None: ...
 
@@ -71,7 +75,9 @@ class CredentialLimits:
         """
         per_minute = self.tokens_per_minute(credential)
         while True:
-            wait = await asyncio.to_thread(self.store.take_tokens, credential, tokens, per_minute=per_minute)
+            wait = await asyncio.to_thread(
+                self.store.take_tokens, credential, tokens, per_minute=per_minute, capacity=_capacity(per_minute)
+            )
             if wait <= 0:
                 return
             activity.heartbeat({"waiting_for": f"{credential} rate limit", "seconds": round(wait, 3)})
@@ -82,8 +88,14 @@ class CredentialLimits:
         """Give back what a call took beyond what it used (or owe what it used beyond)."""
         per_minute = self.tokens_per_minute(credential)
         if per_minute is not None and took != used:
-            await asyncio.to_thread(self.store.return_tokens, credential, took - used, per_minute=per_minute)
+            await asyncio.to_thread(
+                self.store.return_tokens, credential, took - used, per_minute=per_minute, capacity=_capacity(per_minute)
+            )
 
     async def cool_down(self, credential: str, delay: timedelta) -> None:
         """Hold every call on the credential for `delay`, as its provider asked."""
         await asyncio.to_thread(self.store.cool_down, credential, time.time() + delay.total_seconds())
+
+
+def _capacity(per_minute: int | None) -> float | None:
+    return None if per_minute is None else per_minute * (60 - REACH_SECONDS) / 60

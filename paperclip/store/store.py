@@ -166,37 +166,54 @@ class Store:
 
     # ------------------------------------------------------------------ credential limits
 
-    def take_tokens(self, credential: str, tokens: int, *, per_minute: int | None, now: float | None = None) -> float:
-        """Take `tokens` from the credential's token bucket (it holds `per_minute` and refills
-        at `per_minute` / 60 a second); with no `per_minute`, take nothing but respect a cool-down.
+    def take_tokens(
+        self,
+        credential: str,
+        tokens: int,
+        *,
+        per_minute: int | None,
+        capacity: float | None = None,
+        now: float | None = None,
+    ) -> float:
+        """Take `tokens` from the credential's token bucket (it holds `capacity`, by default
+        `per_minute`, and refills at `per_minute` / 60 a second); with no `per_minute`, take
+        nothing but respect a cool-down.
 
         Returns 0.0 when taken, else the seconds to wait before asking again (for the bucket to
         hold enough, or for the provider's cool-down to end); nothing is taken then. A call larger
         than the whole bucket waits for a full one and leaves it owing the rest.
         """
-        now = time.time() if now is None else now
         if per_minute is None:
             with self.engine.connect() as conn:
                 until = conn.execute(
                     sa.select(credential_limits.c.cooldown_until).where(credential_limits.c.credential == credential)
                 ).scalar_one_or_none()
-            return max(0.0, (until or 0.0) - now)
+            return max(0.0, (until or 0.0) - (time.time() if now is None else now))
         with self._write() as conn:
-            tokens_now, until = self._bucket(conn, credential, per_minute, now)
-            if until is not None and until > now:
-                return until - now
-            short = min(tokens, per_minute) - tokens_now
+            full = float(per_minute if capacity is None else capacity)
+            tokens_now, until, at = self._bucket(conn, credential, per_minute, full, now)
+            if until is not None and until > at:
+                return until - at
+            short = min(tokens, full) - tokens_now
             if short > 0:
                 return short * 60 / per_minute
-            self._set_bucket(conn, credential, tokens=tokens_now - tokens, now=now)
+            self._set_bucket(conn, credential, tokens=tokens_now - tokens, at=at)
             return 0.0
 
-    def return_tokens(self, credential: str, tokens: int, *, per_minute: int, now: float | None = None) -> None:
+    def return_tokens(
+        self,
+        credential: str,
+        tokens: int,
+        *,
+        per_minute: int,
+        capacity: float | None = None,
+        now: float | None = None,
+    ) -> None:
         """Put `tokens` back in the bucket (a call used less than it took); negative: it used more."""
-        now = time.time() if now is None else now
         with self._write() as conn:
-            tokens_now, _ = self._bucket(conn, credential, per_minute, now)
-            self._set_bucket(conn, credential, tokens=min(float(per_minute), tokens_now + tokens), now=now)
+            full = float(per_minute if capacity is None else capacity)
+            tokens_now, _, at = self._bucket(conn, credential, per_minute, full, now)
+            self._set_bucket(conn, credential, tokens=min(full, tokens_now + tokens), at=at)
 
     def cool_down(self, credential: str, until: float) -> None:
         """Hold every call on the credential until `until` (Unix time), as its provider asked."""
@@ -214,21 +231,26 @@ class Store:
         stmt = self._insert(credential_limits).on_conflict_do_nothing(index_elements=["credential"])
         conn.execute(stmt, [{"credential": credential, "tokens": tokens, "refilled_at": now}])
 
-    def _bucket(self, conn: Connection, credential: str, per_minute: int, now: float) -> tuple[float, float | None]:
-        """The bucket's tokens now (refilled since last time) and its cool-down, the row locked."""
-        self._ensure_bucket(conn, credential, now, tokens=float(per_minute))
+    def _bucket(
+        self, conn: Connection, credential: str, per_minute: int, full: float, now: float | None
+    ) -> tuple[float, float | None, float]:
+        """The bucket's tokens (refilled since last time), its cool-down and the time they are
+        for, with the row locked. The time is read once the lock is held and never goes back
+        (a writer that waited for the lock must not count again a refill another already did)."""
+        self._ensure_bucket(conn, credential, time.time() if now is None else now, tokens=full)
         row = conn.execute(
             sa.select(credential_limits).where(credential_limits.c.credential == credential).with_for_update()
         ).one()
-        refilled = row.tokens + max(0.0, now - row.refilled_at) * per_minute / 60
-        return min(float(per_minute), refilled), row.cooldown_until
+        at = max(time.time() if now is None else now, row.refilled_at)
+        refilled = row.tokens + (at - row.refilled_at) * per_minute / 60
+        return min(full, refilled), row.cooldown_until, at
 
     @staticmethod
-    def _set_bucket(conn: Connection, credential: str, *, tokens: float, now: float) -> None:
+    def _set_bucket(conn: Connection, credential: str, *, tokens: float, at: float) -> None:
         conn.execute(
             credential_limits.update()
             .where(credential_limits.c.credential == credential)
-            .values(tokens=tokens, refilled_at=now)
+            .values(tokens=tokens, refilled_at=at)
         )
 
     # ------------------------------------------------------------------ conversations

@@ -27,15 +27,15 @@ class CountingStore(Store):
         self.taken: list[int] = []
         self.returned: list[int] = []
 
-    def take_tokens(self, credential: str, tokens: int, *, per_minute: int | None, now: float | None = None) -> float:
-        wait = super().take_tokens(credential, tokens, per_minute=per_minute, now=now)
+    def take_tokens(self, credential: str, tokens: int, *, per_minute: int | None, **kwargs) -> float:
+        wait = super().take_tokens(credential, tokens, per_minute=per_minute, **kwargs)
         if not wait:
             self.taken.append(tokens)
         return wait
 
-    def return_tokens(self, credential: str, tokens: int, *, per_minute: int, now: float | None = None) -> None:
+    def return_tokens(self, credential: str, tokens: int, *, per_minute: int, **kwargs) -> None:
         self.returned.append(tokens)
-        super().return_tokens(credential, tokens, per_minute=per_minute, now=now)
+        super().return_tokens(credential, tokens, per_minute=per_minute, **kwargs)
 
 
 @pytest.fixture
@@ -92,8 +92,9 @@ async def test_a_call_takes_its_worst_case_and_gives_back_what_it_did_not_use(se
 async def test_a_call_waits_until_the_keys_bucket_holds_its_worst_case(server, store, limit_store) -> None:
     limits = CredentialLimits(limit_store, {KEY: RateLimit(tokens_per_minute=60_000)})  # 1,000 a second
     turns = ModelActivities(store, credentials=keys, limits=limits)
-    # Other workers have taken all but 200 tokens; this call's worst case is ~1,300.
-    assert limit_store.take_tokens(KEY, 59_800, per_minute=60_000) == 0.0
+    # Other workers have taken all but 200 tokens (the bucket holds 59 s' worth); this call's worst
+    # case is ~1,300.
+    assert limit_store.take_tokens(KEY, 58_800, per_minute=60_000, capacity=59_000) == 0.0
     beats: list = []
     started = time.monotonic()
     await run_turn(turns, turn_input(openai(server, max_tokens=1000)), beats)

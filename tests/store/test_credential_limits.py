@@ -57,3 +57,21 @@ def test_concurrent_takers_never_take_more_than_the_bucket_holds(store: Store) -
     with ThreadPoolExecutor(8) as pool:
         taken = list(pool.map(take, range(40)))
     assert sum(taken) == 10
+
+
+def test_a_writer_late_for_the_lock_does_not_count_a_refill_twice(store: Store) -> None:
+    assert store.take_tokens(KEY, 1000, per_minute=1000, now=T0) == 0.0
+    assert store.take_tokens(KEY, 100, per_minute=1000, now=T0 + 6) == 0.0  # 6 s refilled 100
+    # A writer that read the clock at T0 + 3 but got the lock after the one above.
+    assert store.take_tokens(KEY, 1, per_minute=1000, now=T0 + 3) == pytest.approx(0.06)
+    store.return_tokens(KEY, 0, per_minute=1000, now=T0 + 3)
+    # Nothing more has been refilled by T0 + 6.
+    assert store.take_tokens(KEY, 50, per_minute=1000, now=T0 + 6) == pytest.approx(3.0)
+
+
+def test_a_bucket_may_hold_less_than_a_minute_and_still_refill_at_the_minutes_rate(store: Store) -> None:
+    assert store.take_tokens(KEY, 900, per_minute=1000, capacity=950, now=T0) == 0.0
+    assert store.take_tokens(KEY, 100, per_minute=1000, capacity=950, now=T0 + 3) == 0.0  # 50 + 3 s at 1000/min
+    store.return_tokens(KEY, 5000, per_minute=1000, capacity=950, now=T0 + 3)
+    assert store.take_tokens(KEY, 951, per_minute=1000, capacity=950, now=T0 + 3) == 0.0  # full; owes 1
+    assert store.take_tokens(KEY, 1, per_minute=1000, capacity=950, now=T0 + 3) == pytest.approx(0.12)
