@@ -10,7 +10,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 PREFIX = re.compile(r"^[A-Z][A-Z0-9]{0,9}$")
@@ -319,6 +319,55 @@ class Permissions(BaseModel):
     """May call `hire_agent` (from a template)."""
 
 
+class Adapter(StrEnum):
+    """What runs an agent's turns."""
+
+    MODEL = "model"
+    """A model call with tools (`AgentSpec.model`), the default."""
+    CLAUDE_LOCAL = "claude_local"
+    """Claude Code: `claude -p … --output-format stream-json`."""
+    CODEX_LOCAL = "codex_local"
+    """Codex CLI: `codex exec --json …`."""
+    OPENCODE_LOCAL = "opencode_local"
+    """OpenCode: `opencode run --format json …`."""
+    PROCESS = "process"
+    """Any command: the prompt on stdin or as an argument, stdout is the result, exit code 0 is success."""
+
+
+class CliConfig(BaseModel):
+    """How a CLI agent's turns run (adapters other than `model`). Holds no secret."""
+
+    command: list[str] = Field(default_factory=list)
+    """The executable and its fixed arguments; empty: the adapter's own (`claude`, `codex`,
+    `opencode`); required for `process`."""
+    args: list[str] = Field(default_factory=list)
+    """Extra arguments, after the adapter's."""
+    model: str | None = None
+    """Passed as the tool's model (`--model`); for OpenCode `provider/model`."""
+    prompt_on_stdin: bool = True
+    """`process` only: the prompt on stdin (else as the last argument)."""
+    env: dict[str, str] = Field(default_factory=dict)
+    """Extra environment variables (no secrets: they would travel in history)."""
+    workspace: str | None = None
+    """The working directory; None: a folder of the agent's under `PAPERCLIP_HOME/workspaces`."""
+    turn_timeout_seconds: float = Field(default=1800, gt=0)
+    """A turn running longer is stopped: SIGTERM to its process group, SIGKILL after `grace_seconds`."""
+    grace_seconds: float = Field(default=10, ge=0)
+    heartbeat_timeout_seconds: float = Field(default=30, gt=0)
+    """How soon a lost worker is noticed (the turn heartbeats every few seconds while it runs)."""
+    max_output_chars: int = Field(default=32_000, ge=1_000, le=1_000_000)
+    """A result longer than this travels in history cut short, with a reference to the whole
+    text in the store (Temporal's payloads stay small)."""
+
+    @field_validator("env")
+    @classmethod
+    def _env(cls, env: dict[str, str]) -> dict[str, str]:
+        for name in env:
+            if not name or "=" in name or name.startswith("PAPERCLIP_"):
+                raise ValueError(f"{name!r}: an environment variable name, not a PAPERCLIP_ one")
+        return env
+
+
 class AgentSpec(BaseModel):
     """An agent as hired: who it is, what it runs on, whom it reports to."""
 
@@ -343,11 +392,20 @@ class AgentSpec(BaseModel):
     permissions: Permissions = Field(default_factory=Permissions)
     template: str | None = None
     """The template it was hired from, if any."""
+    adapter: Adapter = Adapter.MODEL
+    cli: CliConfig = Field(default_factory=CliConfig)
+    """How its turns run when `adapter` is not `model`."""
 
     @field_validator("name")
     @classmethod
     def _name(cls, v: str) -> str:
         return check_slug(v, "agent name")
+
+    @model_validator(mode="after")
+    def _process_needs_a_command(self) -> "AgentSpec":
+        if self.adapter is Adapter.PROCESS and not self.cli.command:
+            raise ValueError("a `process` agent needs `cli.command`")
+        return self
 
 
 class AgentBrief(BaseModel):
@@ -471,6 +529,33 @@ class ModelTurnResult(BaseModel):
     stop_reason: str | None = None
 
 
+class CliTurnInput(BaseModel):
+    """One turn of a CLI agent: the prompt of this turn, and the tool's session to resume."""
+
+    session: SessionRef
+    seq: int = Field(ge=1)
+    adapter: Adapter
+    cli: CliConfig
+    prompt: str
+    resume: str | None = None
+    """The tool's session id from the task's last turn; None: a new session."""
+
+
+class CliTurnResult(BaseModel):
+    reply: Message
+    """The tool's final answer (cut short past `max_output_chars`, the whole of it in the store)."""
+    usage: Usage
+    cost_usd: float | None
+    """What the tool reported; None when it reports tokens only (a subscription)."""
+    tool: str
+    """`claude-code`, `codex`, `opencode` or `process`."""
+    model: str
+    session_id: str | None = None
+    """To resume on the task's next turn."""
+    events: int = 0
+    """Stream events the tool emitted."""
+
+
 class ActivityEntry(BaseModel):
     """One line of the company's activity log."""
 
@@ -519,7 +604,8 @@ class CostEvent(BaseModel):
     task: str
     goal: str | None = None
     seq: int
-    provider: Provider
+    provider: str
+    """A `Provider`, or the CLI tool that made the call (`claude-code`, `codex`, `opencode`, `process`)."""
     model: str
     usage: Usage
     cost_usd: float | None
@@ -875,6 +961,8 @@ class TaskCarry(BaseModel):
     """Requests whose decision the agent has been told."""
     fallback: int = 0
     """Which model the task runs on: 0 the agent's own, n its n-th fallback."""
+    cli_session: str | None = None
+    """A CLI agent's session on this task (its tool's session id), resumed by its next turn."""
     budgeted: bool | None = None
     """Set when the company announced a cap after the task started (see `TaskInput.company_budgeted`)."""
     prompt_tokens: int = 0

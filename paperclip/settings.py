@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     """The workflow queue; model calls go to `<task_queue>-llm`."""
     model_concurrency: int = Field(default=100, ge=1)
     """Model calls one worker runs at once (they mostly wait on the network)."""
+    cli_concurrency: int = Field(default=4, ge=1)
+    """CLI-agent turns one worker runs at once (each a process tree on this machine)."""
     host: str = "127.0.0.1"
     temporal_port: int = 7233
     temporal_ui_port: int = 8233

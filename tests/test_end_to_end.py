@@ -15,6 +15,7 @@ import pytest
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
+from activities.cli.activity import CliActivities
 from paperclip.constants import company_workflow_id, task_workflow_id
 from paperclip.models import (
     AgentSpec,
@@ -93,7 +94,12 @@ async def start_company(client: Client, queue: str, agents: list[AgentSpec]):
 
 @asynccontextmanager
 async def in_process_workers(
-    client: Client, store: Store, *, rate_limits: dict[str, RateLimit] | None = None, processes: int = 1
+    client: Client,
+    store: Store,
+    *,
+    rate_limits: dict[str, RateLimit] | None = None,
+    processes: int = 1,
+    cli: CliActivities | None = None,
 ) -> AsyncIterator[str]:
     """The workers of `processes` worker processes (in this one, each with its own connection),
     on a fresh queue."""
@@ -106,7 +112,7 @@ async def in_process_workers(
         )
         for _ in range(processes - 1)
     ]
-    workers = [w for c in clients for w in build_workers(c, store, task_queue=queue, rate_limits=rate_limits)]
+    workers = [w for c in clients for w in build_workers(c, store, task_queue=queue, rate_limits=rate_limits, cli=cli)]
     runs = [asyncio.ensure_future(w.run()) for w in workers]
     try:
         yield queue

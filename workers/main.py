@@ -14,13 +14,14 @@ from collections.abc import Mapping, Sequence
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from activities.cli.activity import CliActivities
 from activities.limits import CredentialLimits, has_own_queue
 from activities.model_turn import ModelActivities
 from activities.store import StoreActivities
 from activities.templates import agent_from_template
-from paperclip.constants import TASK_QUEUE, llm_queue
+from paperclip.constants import TASK_QUEUE, cli_queue, llm_queue
 from paperclip.models import RateLimit
-from paperclip.settings import Settings
+from paperclip.settings import Settings, get_settings
 from paperclip.store import Store
 from paperclip.temporal import connect
 from workflows.company import CompanyWorkflow
@@ -40,6 +41,8 @@ def build_workers(
     max_concurrent_model_calls: int = 100,
     model: ModelActivities | None = None,
     rate_limits: Mapping[str, RateLimit] | None = None,
+    cli: CliActivities | None = None,
+    max_concurrent_cli_turns: int = 4,
 ) -> list[Worker]:
     """The workers of one process: workflows + store writes, and model calls.
 
@@ -52,7 +55,12 @@ def build_workers(
             should then share `rate_limits`' limits, `ModelActivities(limits=...)`).
         rate_limits: the credentials' limits (`Settings.rate_limits`); every worker of a
             deployment must be given the same.
+        cli: the CLI-agent activities; by default with the settings' home and API URL.
+        max_concurrent_cli_turns: CLI agents this process runs at once (each is a process tree).
     """
+    if cli is None:
+        settings = get_settings()
+        cli = CliActivities(store, home=settings.home_dir, api_url=settings.resolved_api_url)
     limits = CredentialLimits(store, rate_limits)
     model = model or ModelActivities(store, limits=limits)
     record = StoreActivities(store)
@@ -80,6 +88,12 @@ def build_workers(
             )
             for queue, per_second in model_queues
         ),
+        Worker(
+            client,
+            task_queue=cli_queue(task_queue),
+            activities=[cli.cli_turn],
+            max_concurrent_activities=max_concurrent_cli_turns,
+        ),
     ]
 
 
@@ -101,6 +115,7 @@ async def run_worker(settings: Settings) -> None:
         max_concurrent_model_calls=settings.model_concurrency,
         model=model,
         rate_limits=settings.rate_limits,
+        max_concurrent_cli_turns=settings.cli_concurrency,
     )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -22,11 +22,13 @@ with workflow.unsafe.imports_passed_through():
         SA_AGENT,
         SA_COMPANY,
         SA_STATUS,
+        cli_queue,
         company_workflow_id,
         llm_queue,
         task_workflow_id,
     )
     from paperclip.models import (
+        Adapter,
         AgentSpec,
         ApprovalAnswer,
         ApprovalKind,
@@ -37,6 +39,8 @@ with workflow.unsafe.imports_passed_through():
         BudgetRequest,
         CancelTask,
         ChildFinished,
+        CliTurnInput,
+        CliTurnResult,
         Comment,
         Escalation,
         Goal,
@@ -62,6 +66,8 @@ with workflow.unsafe.imports_passed_through():
 
 MODEL_TURN_ATTEMPTS = 10
 """Attempts of one model call (retryable errors only: 429, 5xx, timeouts, a lost worker)."""
+CLI_TURN_ATTEMPTS = 3
+"""Attempts of one CLI-agent turn (a failed run, a lost worker): each may cost a whole run."""
 
 USAGE_REPORT_INTERVAL = timedelta(seconds=2)
 """How often a working task tells the company its usage between status changes: a signal per
@@ -151,12 +157,23 @@ def system_prompt(input: TaskInput) -> str:
         lines.append(f"Company mission: {input.mission}")
     if agent.system_prompt:
         lines.append(agent.system_prompt)
-    lines.append(
-        "Work on the task you are given. Delegate parts of it to your team with delegate_task when "
-        "that helps; their results come back to you. When the task is finished, call complete_task "
-        "with the result."
-    )
+    if agent.adapter is not Adapter.MODEL:
+        lines.append("Work on the task below in the current directory. Your final message is the task's result.")
+    else:
+        lines.append(
+            "Work on the task you are given. Delegate parts of it to your team with delegate_task when "
+            "that helps; their results come back to you. When the task is finished, call complete_task "
+            "with the result."
+        )
     return "\n\n".join(lines)
+
+
+def cli_prompt(input: TaskInput, messages: list[Message], *, resuming: bool) -> str:
+    """A CLI agent's prompt for a turn: what is new, after its standing instructions when its
+    tool starts a new session (a resumed one has them already)."""
+    parts = [] if resuming else [system_prompt(input)]
+    parts += [m.content for m in messages if m.content]
+    return "\n\n".join(parts)
 
 
 @workflow.defn
@@ -429,6 +446,8 @@ class TaskWorkflow:
         Returns None when a cancellation arrived during the call (the call is cancelled too).
         """
         agent = self.input.agent
+        if agent.adapter is not Adapter.MODEL:
+            return await self._cli_turn()
         queue = await self._model_queue(self._model())
         self.carry.turn += 1
         self._turns_this_run += 1
@@ -482,6 +501,65 @@ class TaskWorkflow:
         tool_results = [await self._act(call) for call in result.reply.tool_calls]
         # Tool results answer the reply, so they come before anything that arrived meanwhile.
         self.carry.pending = [r for r in tool_results if r is not None] + self.carry.pending
+        return result.reply
+
+    async def _cli_turn(self) -> Message | None:
+        """One turn of a CLI agent: its tool runs the task in its workspace, resuming the task's
+        session; its final message is the turn's reply (and, with no subtasks open, the result)."""
+        cli = self.input.agent.cli
+        self.carry.turn += 1
+        self._turns_this_run += 1
+        sent, self.carry.pending = self.carry.pending, []
+        self.carry.comments_waiting = 0
+        session = self.carry.cli_session
+        call = workflow.start_activity(
+            "cli_turn",
+            CliTurnInput(
+                session=SessionRef(
+                    company_id=self.input.company_id,
+                    task=self.input.identifier,
+                    agent=self.input.agent.name,
+                    goal=self.input.goal,
+                ),
+                seq=self.carry.turn,
+                adapter=self.input.agent.adapter,
+                cli=cli,
+                prompt=cli_prompt(self.input, sent, resuming=session is not None),
+                resume=session,
+            ),
+            result_type=CliTurnResult,
+            task_queue=cli_queue(workflow.info().task_queue),
+            # The activity stops the tool at its own timeout; this one covers a lost worker.
+            start_to_close_timeout=timedelta(seconds=cli.turn_timeout_seconds + cli.grace_seconds + 60),
+            heartbeat_timeout=timedelta(seconds=cli.heartbeat_timeout_seconds),
+            retry_policy=RetryPolicy(maximum_attempts=CLI_TURN_ATTEMPTS, maximum_interval=timedelta(minutes=1)),
+        )
+        # A pause stops the tool too (a CLI turn can run for an hour): the turn runs again on
+        # resume, resuming the session of the task's earlier turns.
+        await workflow.wait_condition(lambda: call.done() or self.carry.cancel is not None or self.carry.held)
+        if not call.done():
+            call.cancel()  # the activity kills the tool's whole process group
+            try:
+                await call
+            except (ActivityError, asyncio.CancelledError):
+                pass
+            if self.carry.cancel is None:  # held: the same turn, later
+                self.carry.pending = sent + self.carry.pending
+                self.carry.turn -= 1
+                self._turns_this_run -= 1
+            return None
+        try:
+            result: CliTurnResult = call.result()
+        except ActivityError:
+            self.carry.pending = sent + self.carry.pending
+            self.carry.turn -= 1
+            self._turns_this_run -= 1
+            raise
+        self.carry.cli_session = result.session_id or session
+        self.carry.usage = self.carry.usage + result.usage
+        self.carry.cost_usd += result.cost_usd or 0.0
+        if workflow.now() - self._last_report >= USAGE_REPORT_INTERVAL:
+            self._emit_nowait("turn")
         return result.reply
 
     async def _model_queue(self, model: ModelConfig) -> str:

@@ -524,7 +524,7 @@ def _cost_row(cost: CostEvent) -> dict[str, Any]:
         "seq": cost.seq,
         "agent": cost.agent,
         "goal": cost.goal,
-        "provider": cost.provider.value,
+        "provider": str(cost.provider),
         "model": cost.model,
         **_usage_columns(cost.usage),
         "cost_usd": cost.cost_usd,

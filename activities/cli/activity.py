@@ -1,0 +1,148 @@
+"""The CLI-agent turn activity, on the `paperclip-cli` queue.
+
+One turn runs the agent's tool once in its workspace with the turn's prompt, resuming the
+task's session. Progress is heartbeated (session id, bytes, events, the last event), so a
+turn retried after its worker died resumes the session the dead one had started. The prompt
+and the whole answer go to the store with the cost event; history gets the answer cut short
+past `max_output_chars`, with a reference to the stored text.
+"""
+
+import asyncio
+import os
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from activities.cli import ADAPTERS
+from activities.cli.base import Stream
+from activities.cli.runner import TurnTimedOut, run
+from activities.model_turn import TurnStore
+from paperclip.models import CliTurnInput, CliTurnResult, CostEvent, Message
+
+CLI_FAILED = "CliAgentFailed"
+"""The tool failed or said the turn failed (retryable: a tool may fail for a passing reason)."""
+CLI_MISSING = "CliAgentMissing"
+"""The tool is not installed where the worker runs (final)."""
+CLI_TIMEOUT = "CliTurnTimeout"
+"""The turn ran past its timeout and was stopped (final: it would again)."""
+
+
+def _folder(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]", "_", name)
+
+
+class CliActivities:
+    """CLI-agent turns.
+
+    Args:
+        store: where the turn's prompt, answer and cost event go (`paperclip.store.Store`).
+        home: `PAPERCLIP_HOME`; agents without a `cli.workspace` work under `home/workspaces`.
+        api_url: the API the agent may call back (`PAPERCLIP_API_URL` in its environment).
+    """
+
+    def __init__(self, store: TurnStore, *, home: Path, api_url: str | None = None) -> None:
+        self.store = store
+        self.home = home
+        self.api_url = api_url
+
+    def workspace(self, input: CliTurnInput) -> Path:
+        if input.cli.workspace:
+            return Path(input.cli.workspace).expanduser()
+        return self.home / "workspaces" / _folder(input.session.company_id) / _folder(input.session.agent)
+
+    @activity.defn(name="cli_turn")
+    async def cli_turn(self, input: CliTurnInput) -> CliTurnResult:
+        """Run one turn of a CLI agent and record it.
+
+        Raises:
+            ApplicationError: `CliAgentFailed` (retryable), `CliAgentMissing` or `CliTurnTimeout` (final).
+        """
+        adapter = ADAPTERS[input.adapter]
+        resume = input.resume
+        details = activity.info().heartbeat_details
+        if details and isinstance(details[0], dict) and details[0].get("session_id"):
+            resume = str(details[0]["session_id"])  # a retry: the session the last attempt started
+        argv, stdin = adapter.argv(input.cli, input.prompt, resume)
+        cwd = self.workspace(input)
+        await asyncio.to_thread(cwd.mkdir, parents=True, exist_ok=True)
+        env = os.environ | input.cli.env
+        env |= {
+            "PAPERCLIP_COMPANY_ID": input.session.company_id,
+            "PAPERCLIP_AGENT_ID": input.session.agent,
+            "PAPERCLIP_TASK_ID": input.session.task,
+        }
+        if self.api_url:
+            env["PAPERCLIP_API_URL"] = self.api_url
+        stream = Stream(session_id=resume)
+
+        def beat(progress: dict[str, Any]) -> None:
+            activity.heartbeat(progress)
+
+        try:
+            finished = await run(
+                adapter,
+                argv,
+                stdin,
+                cwd=cwd,
+                env=env,
+                stream=stream,
+                timeout=input.cli.turn_timeout_seconds,
+                grace=input.cli.grace_seconds,
+                beat=beat,
+            )
+        except FileNotFoundError:
+            raise ApplicationError(
+                f"{adapter.tool}: `{argv[0]}` is not installed on this worker (not on its PATH)",
+                type=CLI_MISSING,
+                non_retryable=True,
+            ) from None
+        except TurnTimedOut as timed_out:
+            raise ApplicationError(f"{adapter.tool}: {timed_out}", type=CLI_TIMEOUT, non_retryable=True) from None
+        if finished.exit_code != 0 or stream.error:
+            last_error_line = (finished.stderr_tail.splitlines() or [""])[-1]
+            reason = stream.error or last_error_line or stream.answer()[-300:] or "no output"
+            raise ApplicationError(
+                f"{adapter.tool} failed (exit code {finished.exit_code}): {reason}",
+                {"session_id": stream.session_id},
+                type=CLI_FAILED,
+            )
+        answer = stream.answer() or "(no answer)"
+        model = stream.model or input.cli.model or "default"
+        reply = Message(role="assistant", content=answer, author=input.session.agent)
+        event = CostEvent(
+            company_id=input.session.company_id,
+            agent=input.session.agent,
+            task=input.session.task,
+            goal=input.session.goal,
+            seq=input.seq,
+            provider=adapter.tool,
+            model=model,
+            usage=stream.usage,
+            cost_usd=stream.cost_usd,
+            at=datetime.now(UTC),
+        )
+        prompt = Message(role="user", content=input.prompt, author="paperclip")
+        await asyncio.to_thread(
+            self.store.save_turn, input.session, seq=input.seq, new_messages=[prompt], reply=reply, cost=event
+        )
+        if len(answer) > input.cli.max_output_chars:
+            kept = answer[: input.cli.max_output_chars]
+            reply = reply.model_copy(
+                update={
+                    "content": f"{kept}\n\n[… cut at {len(kept):,} of {len(answer):,} characters; the whole answer "
+                    f"is in the store: task {input.session.task}, turn {input.seq}]"
+                }
+            )
+        return CliTurnResult(
+            reply=reply,
+            usage=stream.usage,
+            cost_usd=stream.cost_usd,
+            tool=adapter.tool,
+            model=model,
+            session_id=stream.session_id,
+            events=stream.events,
+        )

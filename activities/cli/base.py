@@ -1,0 +1,77 @@
+"""The interface every CLI adapter has, and what it reads from its tool's output."""
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from paperclip.models import CliConfig, Usage
+
+
+@dataclass
+class Stream:
+    """What a tool's output has said so far in one turn."""
+
+    session_id: str | None = None
+    model: str | None = None
+    texts: list[str] = field(default_factory=list)
+    """Answer text as it came (assistant messages); the last one is the answer unless `result` is set."""
+    result: str | None = None
+    """The final answer, when the tool states one."""
+    usage: Usage = field(default_factory=Usage)
+    cost_usd: float | None = None
+    error: str | None = None
+    """Why the tool says the turn failed."""
+    events: int = 0
+    last_event: str = ""
+    raw: list[str] = field(default_factory=list)
+    """Lines that were not events (a `process` agent's plain output)."""
+
+    def answer(self) -> str:
+        if self.result is not None:
+            return self.result
+        if self.texts:
+            return self.texts[-1]
+        return "\n".join(self.raw).strip()
+
+    def add_usage(self, input_tokens: int, output_tokens: int, cached: int = 0) -> None:
+        self.usage = self.usage + Usage(
+            input_tokens=input_tokens, output_tokens=output_tokens, cached_input_tokens=cached
+        )
+
+    def add_cost(self, usd: float | None) -> None:
+        if usd is not None:
+            self.cost_usd = (self.cost_usd or 0.0) + usd
+
+
+class CliAdapter(Protocol):
+    tool: str
+    """The name the ledger and the trace give it (`claude-code`, `codex`, `opencode`, `process`)."""
+    default_command: list[str]
+
+    def argv(self, cli: CliConfig, prompt: str, resume: str | None) -> tuple[list[str], str | None]:
+        """The command line of a turn, and what goes on its stdin (None: nothing)."""
+        ...
+
+    def feed(self, line: str, stream: Stream) -> None:
+        """Read one line of the tool's stdout into `stream`."""
+        ...
+
+
+def json_event(line: str) -> dict[str, Any] | None:
+    """The JSON object on a line, or None for anything else (a banner, a blank line)."""
+    line = line.strip()
+    if not line.startswith("{"):
+        return None
+    try:
+        event = json.loads(line)
+    except ValueError:
+        return None
+    return event if isinstance(event, dict) else None
+
+
+def command(cli: CliConfig, default: list[str]) -> list[str]:
+    return list(cli.command or default)
+
+
+def number(value: Any) -> int:
+    return int(value) if isinstance(value, int | float) else 0

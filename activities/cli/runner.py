@@ -1,0 +1,168 @@
+"""Running one CLI turn: its own process group, both pipes drained at once, a heartbeat with
+progress, a turn timeout with grace, and the whole group killed on cancel or when it ends."""
+
+import asyncio
+import os
+import signal
+from collections import deque
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from activities.cli.base import CliAdapter, Stream
+
+HEARTBEAT_SECONDS = 2.0
+"""How often a running turn heartbeats its progress."""
+CANCEL_GRACE_SECONDS = 2.0
+"""How long a cancelled turn's processes get between SIGTERM and SIGKILL."""
+STDERR_TAIL_LINES = 20
+LINE_LIMIT = 16 * 1024 * 1024
+"""The longest stdout line read whole (a tool's final event can carry a long answer)."""
+
+
+class TurnTimedOut(Exception):
+    pass
+
+
+@dataclass
+class Finished:
+    exit_code: int
+    stderr_tail: str
+    bytes_out: int
+
+
+def kill_group(pgid: int, sig: signal.Signals) -> bool:
+    """Send `sig` to a process group; False when it is gone already."""
+    try:
+        os.killpg(pgid, sig)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def group_alive(pgid: int) -> bool:
+    """Whether a process of the group still runs (a zombie, dead but not yet reaped, does not)."""
+    proc = Path("/proc")
+    if proc.is_dir():
+        for entry in proc.iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            # "pid (comm) state ppid pgrp …": comm may hold spaces, so split after its ")".
+            fields = stat[stat.rfind(")") + 2 :].split()
+            if len(fields) > 2 and int(fields[2]) == pgid and fields[0] != "Z":
+                return True
+        return False
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+async def stop_group(pgid: int, grace: float) -> None:
+    """SIGTERM to the group, then SIGKILL to whatever is left after `grace` seconds."""
+    if not kill_group(pgid, signal.SIGTERM):
+        return
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + grace
+    while group_alive(pgid) and loop.time() < deadline:
+        await asyncio.sleep(0.05)
+    kill_group(pgid, signal.SIGKILL)
+
+
+async def run(
+    adapter: CliAdapter,
+    argv: list[str],
+    stdin: str | None,
+    *,
+    cwd: Path,
+    env: Mapping[str, str],
+    stream: Stream,
+    timeout: float,
+    grace: float,
+    beat: Callable[[dict[str, Any]], None],
+) -> Finished:
+    """Run the turn's process to its end; raises `TurnTimedOut` past `timeout` seconds (after
+    stopping it) and `FileNotFoundError` when the executable is missing. Cancelling the caller
+    kills the whole process group."""
+    process = await asyncio.create_subprocess_exec(
+        *argv,
+        cwd=cwd,
+        env=dict(env),
+        stdin=asyncio.subprocess.PIPE if stdin is not None else asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        start_new_session=True,  # its own process group, led by it: pgid == pid
+        limit=LINE_LIMIT,
+    )
+    pgid = process.pid
+    assert process.stdout is not None and process.stderr is not None
+    stdout, stderr = process.stdout, process.stderr
+    tail: deque[str] = deque(maxlen=STDERR_TAIL_LINES)
+    counted = {"bytes": 0}
+
+    async def feed_stdin() -> None:
+        if process.stdin is None:
+            return
+        try:
+            process.stdin.write((stdin or "").encode())
+            await process.stdin.drain()
+            process.stdin.close()
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # it did not read its input: its exit code says what happened
+
+    async def read_stdout() -> None:
+        async for raw in stdout:
+            counted["bytes"] += len(raw)
+            adapter.feed(raw.decode(errors="replace").rstrip("\r\n"), stream)
+
+    async def read_stderr() -> None:
+        async for raw in stderr:
+            counted["bytes"] += len(raw)
+            tail.append(raw.decode(errors="replace").rstrip())
+
+    async def heartbeat() -> None:
+        while True:
+            beat(
+                {
+                    "session_id": stream.session_id,
+                    "bytes": counted["bytes"],
+                    "events": stream.events,
+                    "last_event": stream.last_event,
+                    "pid": process.pid,
+                }
+            )
+            await asyncio.sleep(HEARTBEAT_SECONDS)
+
+    beating = asyncio.ensure_future(heartbeat())
+    work = asyncio.gather(feed_stdin(), read_stdout(), read_stderr())
+    try:
+        try:
+            code = await asyncio.wait_for(process.wait(), timeout)
+        except TimeoutError:
+            await stop_group(pgid, grace)
+            raise TurnTimedOut(f"the turn ran past its {timeout:g} s timeout") from None
+        # It has ended: what it left running in its group goes too, so the pipes close, and
+        # what it wrote before it ended is read to the end.
+        kill_group(pgid, signal.SIGKILL)
+        await work
+    except asyncio.CancelledError:
+        await stop_group(pgid, min(grace, CANCEL_GRACE_SECONDS))
+        raise
+    finally:
+        beating.cancel()
+        # Whatever it left behind (a background child) goes with it.
+        kill_group(pgid, signal.SIGKILL)
+        if process.returncode is None:
+            await process.wait()
+        if not work.done():
+            work.cancel()
+        await asyncio.gather(work, return_exceptions=True)
+    return Finished(exit_code=code, stderr_tail="\n".join(tail), bytes_out=counted["bytes"])

@@ -1,0 +1,187 @@
+"""The CLI-agent turn against fake `claude`, `codex` and `opencode` executables that speak the
+real stream formats: answers, sessions resumed, usage and cost, failures, cancel and timeout."""
+
+import asyncio
+import json
+import os
+import time
+from pathlib import Path
+
+import pytest
+from temporalio.exceptions import ApplicationError
+from temporalio.testing import ActivityEnvironment
+
+from activities.cli.activity import CliActivities
+from activities.cli.runner import group_alive
+from paperclip.models import Adapter, CliConfig, CliTurnInput, SessionRef, Usage
+from tests.activities.conftest import FakeStore
+
+BIN = Path(__file__).resolve().parents[1] / "fakes" / "bin"
+SESSION = SessionRef(company_id="acme", task="ACME-7", agent="dev", goal="G1")
+TOOLS = {Adapter.CLAUDE_LOCAL: "claude", Adapter.CODEX_LOCAL: "codex", Adapter.OPENCODE_LOCAL: "opencode"}
+EACH = pytest.mark.parametrize("adapter", list(TOOLS), ids=list(TOOLS.values()))
+
+
+@pytest.fixture
+def fake_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The fakes first on PATH; returns the log each run appends to."""
+    monkeypatch.setenv("PATH", f"{BIN}{os.pathsep}{os.environ['PATH']}")
+    log = tmp_path / "runs.jsonl"
+    monkeypatch.setenv("FAKE_CLI_LOG", str(log))
+    monkeypatch.setenv("FAKE_CLI_SCRIPT", str(tmp_path / "script"))
+    return log
+
+
+def script(log: Path, *modes: str) -> None:
+    (log.parent / "script").write_text("\n".join(modes))
+
+
+def runs(log: Path) -> list[dict]:
+    return [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
+
+
+def turn(adapter: Adapter, *, seq: int = 1, resume: str | None = None, **cli) -> CliTurnInput:
+    return CliTurnInput(
+        session=SESSION,
+        seq=seq,
+        adapter=adapter,
+        cli=CliConfig(**cli),
+        prompt="Write the release notes\nfor version 2.",
+        resume=resume,
+    )
+
+
+@pytest.fixture
+def turns(tmp_path: Path) -> tuple[CliActivities, FakeStore]:
+    store = FakeStore()
+    return CliActivities(store, home=tmp_path / "home", api_url="http://127.0.0.1:8000"), store
+
+
+EXPECTED = {
+    Adapter.CLAUDE_LOCAL: (Usage(input_tokens=1200, output_tokens=80, cached_input_tokens=200), 0.0123),
+    Adapter.CODEX_LOCAL: (Usage(input_tokens=1200, output_tokens=80, cached_input_tokens=200), None),
+    Adapter.OPENCODE_LOCAL: (Usage(input_tokens=1200, output_tokens=80, cached_input_tokens=200), 0.004),
+}
+
+
+@EACH
+async def test_a_turn_answers_and_the_next_resumes_its_session(adapter, fake_cli, turns) -> None:
+    acts, store = turns
+    env = ActivityEnvironment()
+    first = await env.run(acts.cli_turn, turn(adapter, model="m-1"))
+    assert first.reply.content == f"[fake {TOOLS[adapter]}] done: Write the release notes"
+    assert first.session_id and first.session_id.startswith(TOOLS[adapter])
+    usage, cost = EXPECTED[adapter]
+    assert (first.usage, first.cost_usd) == (usage, pytest.approx(cost) if cost else None)
+
+    second = await env.run(acts.cli_turn, turn(adapter, seq=2, resume=first.session_id))
+    assert second.session_id == first.session_id
+    assert second.reply.content.endswith(f"(resumed {first.session_id})")
+
+    one, two = runs(fake_cli)
+    assert "m-1" in one["argv"] and first.session_id not in one["argv"]
+    assert first.session_id in two["argv"]
+    assert one["prompt"] == "Write the release notes\nfor version 2."
+    # Its own process group, in the agent's workspace, told where to call back.
+    assert one["pgid"] == one["pid"]
+    assert one["cwd"] == str(acts.home / "workspaces" / "acme" / "dev")
+    assert one["env"] == {
+        "PAPERCLIP_API_URL": "http://127.0.0.1:8000",
+        "PAPERCLIP_COMPANY_ID": "acme",
+        "PAPERCLIP_AGENT_ID": "dev",
+        "PAPERCLIP_TASK_ID": "ACME-7",
+    }
+    # The store has the prompt, the answer and the cost event of each turn.
+    assert [m.role for m in store.turns[("acme", "ACME-7", "dev")][1]] == ["user", "assistant"]
+    cost_event = store.costs[("acme", "ACME-7", "dev", 2)]
+    assert (cost_event.provider, cost_event.usage, cost_event.goal) == (first.tool, usage, "G1")
+
+
+async def test_a_process_agent_answers_with_its_stdout(fake_cli, turns, tmp_path) -> None:
+    acts, store = turns
+    program = "import sys; print('echo: ' + sys.stdin.read().upper())"
+    result = await ActivityEnvironment().run(
+        acts.cli_turn, turn(Adapter.PROCESS, command=["python3", "-c", program], workspace=str(tmp_path / "ws"))
+    )
+    assert result.reply.content == "echo: WRITE THE RELEASE NOTES\nFOR VERSION 2."
+    assert (result.tool, result.session_id, result.cost_usd) == ("process", None, None)
+    assert (tmp_path / "ws").is_dir()
+
+
+@EACH
+async def test_a_failed_turn_says_why_and_may_be_retried(adapter, fake_cli, turns) -> None:
+    acts, _ = turns
+    script(fake_cli, "fail")
+    with pytest.raises(ApplicationError) as failed:
+        await ActivityEnvironment().run(acts.cli_turn, turn(adapter))
+    assert failed.value.type == "CliAgentFailed" and not failed.value.non_retryable
+    assert "the model refused" in failed.value.message
+
+
+async def test_a_crash_reports_the_last_line_of_stderr(fake_cli, turns) -> None:
+    acts, _ = turns
+    script(fake_cli, "crash")
+    with pytest.raises(ApplicationError) as failed:
+        await ActivityEnvironment().run(acts.cli_turn, turn(Adapter.CLAUDE_LOCAL))
+    assert failed.value.message == "claude-code failed (exit code 3): fake: the connection to the model broke"
+
+
+async def test_a_missing_tool_fails_for_good_in_one_line(turns) -> None:
+    acts, _ = turns
+    with pytest.raises(ApplicationError) as failed:
+        await ActivityEnvironment().run(acts.cli_turn, turn(Adapter.CLAUDE_LOCAL, command=["no-such-claude"]))
+    assert failed.value.non_retryable and failed.value.type == "CliAgentMissing"
+    assert failed.value.message == "claude-code: `no-such-claude` is not installed on this worker (not on its PATH)"
+
+
+async def test_a_retry_resumes_the_session_the_lost_attempt_heartbeated(fake_cli, turns) -> None:
+    acts, _ = turns
+    env = ActivityEnvironment()
+    env.info = env.info.__class__(
+        **{**env.info.__dict__, "attempt": 2, "heartbeat_details": [{"session_id": "claude-lost-1"}]}
+    )
+    result = await env.run(acts.cli_turn, turn(Adapter.CLAUDE_LOCAL))
+    assert result.session_id == "claude-lost-1"
+    assert runs(fake_cli)[0]["argv"][-2:] == ["--resume", "claude-lost-1"]
+
+
+@EACH
+async def test_a_long_answer_travels_cut_short_and_whole_in_the_store(adapter, fake_cli, turns) -> None:
+    acts, store = turns
+    script(fake_cli, "big")
+    result = await ActivityEnvironment().run(acts.cli_turn, turn(adapter, max_output_chars=10_000))
+    assert len(result.reply.content) < 10_200
+    assert "cut at 10,000 of 200,000 characters" in result.reply.content
+    assert len(store.turns[("acme", "ACME-7", "dev")][1][1].content) == 200_000
+
+
+async def test_cancelling_a_turn_kills_its_whole_process_group(fake_cli, turns) -> None:
+    acts, _ = turns
+    script(fake_cli, "hang")
+    env = ActivityEnvironment()
+    beats: list = []
+    env.on_heartbeat = lambda *d: beats.append(d[0])
+    running = asyncio.ensure_future(env.run(acts.cli_turn, turn(Adapter.CODEX_LOCAL)))
+    while not beats or not beats[-1].get("session_id"):
+        await asyncio.sleep(0.05)
+    pgid = runs(fake_cli)[0]["pgid"]
+    assert group_alive(pgid)
+    assert beats[-1]["last_event"] == "thread.started" and beats[-1]["events"] == 1
+    started = time.monotonic()
+    env.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await running
+    gone = time.monotonic() - started
+    assert not group_alive(pgid)  # the tool and the child it started
+    assert gone < 5
+
+
+async def test_a_turn_past_its_timeout_is_stopped_and_fails_for_good(fake_cli, turns) -> None:
+    acts, _ = turns
+    script(fake_cli, "hang")
+    with pytest.raises(ApplicationError) as failed:
+        await ActivityEnvironment().run(
+            acts.cli_turn, turn(Adapter.OPENCODE_LOCAL, turn_timeout_seconds=1, grace_seconds=0.5)
+        )
+    assert failed.value.type == "CliTurnTimeout" and failed.value.non_retryable
+    assert not group_alive(runs(fake_cli)[0]["pgid"])

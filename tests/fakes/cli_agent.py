@@ -1,0 +1,189 @@
+"""Fake `claude`, `codex` and `opencode` executables (`tests/fakes/bin/`), speaking each tool's
+real stream format: a session id, the answer, usage and (Claude Code, OpenCode) cost.
+
+Steered by environment variables:
+- `FAKE_CLI_LOG`: a file each run appends one JSON line to (tool, argv, stdin, pid, pgid, cwd,
+  the `PAPERCLIP_*` variables), so tests can see how it was called.
+- `FAKE_CLI_SCRIPT`: a file of modes, one line a run, each run taking the first; with none left
+  (or no file) a run is `ok`. Modes: `ok`; `slow` (events 0.3 s apart); `hang` (starts a child
+  process and waits for ever, after its first event); `crash` (exits 3 after its first event);
+  `fail` (the tool reports a failed turn); `big` (an answer of 200,000 characters).
+Only the standard library: it runs under any `python3`.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import time
+import uuid
+
+USAGE = {"input": 1200, "cached": 200, "output": 80}
+
+
+def _mode() -> str:
+    path = os.environ.get("FAKE_CLI_SCRIPT")
+    if not path or not os.path.exists(path):
+        return "ok"
+    with open(path) as f:
+        lines = f.read().splitlines()
+    if not lines:
+        return "ok"
+    with open(path, "w") as f:
+        f.write("\n".join(lines[1:]))
+    return lines[0].strip() or "ok"
+
+
+def _emit(event: dict, delay: float) -> None:
+    print(json.dumps(event), flush=True)
+    if delay:
+        time.sleep(delay)
+
+
+def _resume(tool: str, argv: list[str]) -> str | None:
+    flag = {"claude": "--resume", "opencode": "--session", "codex": "resume"}[tool]
+    return argv[argv.index(flag) + 1] if flag in argv else None
+
+
+def _hang() -> None:
+    subprocess.Popen(["sleep", "1000"])  # a child in the same process group
+    while True:
+        time.sleep(1)
+
+
+def main(tool: str) -> None:
+    argv = sys.argv[1:]
+    prompt = sys.stdin.read() if tool in ("claude", "codex") else argv[-1]
+    mode = _mode()
+    log = os.environ.get("FAKE_CLI_LOG")
+    if log:
+        with open(log, "a") as f:
+            record = {
+                "tool": tool,
+                "argv": argv,
+                "prompt": prompt,
+                "pid": os.getpid(),
+                "pgid": os.getpgid(0),
+                "cwd": os.getcwd(),
+                "mode": mode,
+                "env": {k: v for k, v in os.environ.items() if k.startswith("PAPERCLIP_")},
+            }
+            f.write(json.dumps(record) + "\n")
+    resumed = _resume(tool, argv)
+    session = resumed or f"{tool}-{uuid.uuid4()}"
+    delay = 0.3 if mode == "slow" else 0.0
+    first_line = prompt.strip().splitlines()[0] if prompt.strip() else ""
+    answer = f"[fake {tool}] done: {first_line}" + (f" (resumed {session})" if resumed else "")
+    if mode == "big":
+        answer = "x" * 200_000
+    {"claude": claude, "codex": codex, "opencode": opencode}[tool](session, answer, mode, delay)
+
+
+def _stop_early(mode: str) -> None:
+    if mode == "hang":
+        _hang()
+    if mode == "crash":
+        print("fake: the connection to the model broke", file=sys.stderr, flush=True)
+        sys.exit(3)
+
+
+def claude(session: str, answer: str, mode: str, delay: float) -> None:
+    model = "claude-sonnet-4-5"
+    _emit(
+        {
+            "type": "system",
+            "subtype": "init",
+            "session_id": session,
+            "model": model,
+            "tools": ["Bash"],
+            "cwd": os.getcwd(),
+        },
+        delay,
+    )
+    _stop_early(mode)
+    message = {
+        "id": "msg_1",
+        "type": "message",
+        "role": "assistant",
+        "model": model,
+        "content": [{"type": "text", "text": answer}],
+    }
+    _emit({"type": "assistant", "message": message, "session_id": session, "parent_tool_use_id": None}, delay)
+    failed = mode == "fail"
+    _emit(
+        {
+            "type": "result",
+            "subtype": "error_during_execution" if failed else "success",
+            "is_error": failed,
+            "duration_ms": 1234,
+            "num_turns": 1,
+            "result": "the model refused" if failed else answer,
+            "session_id": session,
+            "total_cost_usd": 0.0123,
+            "usage": {
+                "input_tokens": USAGE["input"] - USAGE["cached"],
+                "cache_creation_input_tokens": 0,
+                "cache_read_input_tokens": USAGE["cached"],
+                "output_tokens": USAGE["output"],
+            },
+        },
+        0,
+    )
+
+
+def codex(session: str, answer: str, mode: str, delay: float) -> None:
+    _emit({"type": "thread.started", "thread_id": session}, delay)
+    _stop_early(mode)
+    _emit({"type": "turn.started"}, delay)
+    _emit({"type": "item.completed", "item": {"id": "item_0", "type": "reasoning", "text": "thinking"}}, delay)
+    if mode == "fail":
+        _emit({"type": "turn.failed", "error": {"message": "the model refused"}}, 0)
+        sys.exit(1)
+    _emit({"type": "item.completed", "item": {"id": "item_1", "type": "agent_message", "text": answer}}, delay)
+    usage = {"input_tokens": USAGE["input"], "cached_input_tokens": USAGE["cached"], "output_tokens": USAGE["output"]}
+    _emit({"type": "turn.completed", "usage": usage}, 0)
+
+
+def opencode(session: str, answer: str, mode: str, delay: float) -> None:
+    now = int(time.time() * 1000)
+    _emit(
+        {
+            "type": "step_start",
+            "timestamp": now,
+            "sessionID": session,
+            "part": {"type": "step-start", "sessionID": session},
+        },
+        delay,
+    )
+    _stop_early(mode)
+    if mode == "fail":
+        _emit(
+            {
+                "type": "error",
+                "timestamp": now,
+                "sessionID": session,
+                "error": {"name": "APIError", "data": {"message": "the model refused"}},
+            },
+            0,
+        )
+        sys.exit(1)
+    tokens = {"input": 500, "output": 30, "reasoning": 10, "cache": {"read": 100, "write": 0}}
+    _emit(
+        {
+            "type": "step_finish",
+            "timestamp": now,
+            "sessionID": session,
+            "part": {"type": "step-finish", "reason": "tool-calls", "tokens": tokens, "cost": 0.002},
+        },
+        delay,
+    )
+    _emit({"type": "text", "timestamp": now, "sessionID": session, "part": {"type": "text", "text": answer}}, delay)
+    _emit(
+        {
+            "type": "step_finish",
+            "timestamp": now,
+            "sessionID": session,
+            "part": {"type": "step-finish", "reason": "stop", "tokens": tokens, "cost": 0.002},
+        },
+        0,
+    )

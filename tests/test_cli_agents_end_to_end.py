@@ -1,0 +1,154 @@
+"""CLI agents in a running company (dev server, real workers, fake `claude` / `codex` executables):
+a task runs to done on the tool's answer and its cost reaches the ledger; cancelling the task or
+pausing the agent kills the tool's whole process group at once; a paused turn runs again on resume."""
+
+import asyncio
+import json
+import os
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from temporalio.testing import WorkflowEnvironment
+
+from activities.cli.activity import CliActivities
+from activities.cli.runner import group_alive
+from paperclip.constants import company_workflow_id
+from paperclip.models import (
+    Adapter,
+    AgentActionInput,
+    AgentSpec,
+    CliConfig,
+    CompanyInput,
+    CompanySpec,
+    CreateTaskInput,
+    CreateTasksInput,
+    TaskActionInput,
+    TaskStatus,
+)
+from paperclip.store import Store
+from tests.test_end_to_end import in_process_workers
+from tests.workflows.helpers import wait_for
+from workflows.company import CompanyWorkflow
+
+BIN = Path(__file__).resolve().parent / "fakes" / "bin"
+HEARTBEAT_TIMEOUT = 5.0
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    store = Store(f"sqlite:///{tmp_path / 'paperclip.db'}")
+    store.migrate()
+    return store
+
+
+@pytest.fixture
+def fake_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("PATH", f"{BIN}{os.pathsep}{os.environ['PATH']}")
+    log = tmp_path / "runs.jsonl"
+    monkeypatch.setenv("FAKE_CLI_LOG", str(log))
+    monkeypatch.setenv("FAKE_CLI_SCRIPT", str(tmp_path / "script"))
+    return log
+
+
+def runs(log: Path) -> list[dict]:
+    return [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
+
+
+async def company_with(client, queue: str, adapter: Adapter):
+    agent = AgentSpec(
+        name="dev",
+        role="engineer",
+        adapter=adapter,
+        cli=CliConfig(heartbeat_timeout_seconds=HEARTBEAT_TIMEOUT, model="fake-model"),
+    )
+    company_id = f"cli-{uuid.uuid4().hex[:8]}"
+    company = await client.start_workflow(
+        CompanyWorkflow.run,
+        CompanyInput(spec=CompanySpec(id=company_id, name="Acme", prefix="ACME"), agents=[agent]),
+        id=company_workflow_id(company_id),
+        task_queue=queue,
+    )
+    await company.execute_update(
+        CompanyWorkflow.create_tasks,
+        CreateTasksInput(
+            tasks=[CreateTaskInput(title="Fix the login bug", brief="Users cannot sign in.", assignee="dev")]
+        ),
+    )
+    return company_id, company
+
+
+async def until_running(log: Path, n: int = 1) -> dict:
+    deadline = time.monotonic() + 30
+    while len(runs(log)) < n or not group_alive(runs(log)[n - 1]["pgid"]):
+        assert time.monotonic() < deadline, "the tool never started"
+        await asyncio.sleep(0.05)
+    return runs(log)[n - 1]
+
+
+async def until_gone(pgid: int) -> float:
+    started = time.monotonic()
+    while group_alive(pgid):
+        assert time.monotonic() - started < 30, "the tool's processes are still running"
+        await asyncio.sleep(0.02)
+    return time.monotonic() - started
+
+
+@pytest.mark.parametrize("adapter", [Adapter.CLAUDE_LOCAL, Adapter.CODEX_LOCAL])
+async def test_a_cli_agent_finishes_its_task_and_its_cost_reaches_the_ledger(
+    dev_env: WorkflowEnvironment, store: Store, fake_cli: Path, tmp_path: Path, adapter: Adapter
+) -> None:
+    cli = CliActivities(store, home=tmp_path / "home")
+    async with in_process_workers(dev_env.client, store, cli=cli) as queue:
+        company_id, company = await company_with(dev_env.client, queue, adapter)
+        snap = await wait_for(company, lambda s: s.tasks[0].status.is_terminal, timeout=60)
+    task = snap.tasks[0]
+    tool = "claude" if adapter is Adapter.CLAUDE_LOCAL else "codex"
+    assert task.status is TaskStatus.DONE
+    assert task.result == f"[fake {tool}] done: You are dev (role: engineer) at Acme."
+    (run,) = runs(fake_cli)
+    assert "Task ACME-1: Fix the login bug" in run["prompt"] and "Users cannot sign in." in run["prompt"]
+    assert run["env"]["PAPERCLIP_TASK_ID"] == "ACME-1" and run["env"]["PAPERCLIP_COMPANY_ID"] == company_id
+    (event,) = store.list_cost_events(company_id)
+    assert (event.provider, event.usage.input_tokens, event.usage.output_tokens) == (
+        "claude-code" if tool == "claude" else "codex",
+        1200,
+        80,
+    )
+    assert event.cost_usd == (pytest.approx(0.0123) if tool == "claude" else None)
+    assert task.usage.input_tokens == 1200
+    assert [m.role for m in store.list_messages(company_id, "ACME-1")] == ["user", "assistant"]
+
+
+async def test_cancelling_the_task_kills_the_tools_process_group_at_once(
+    dev_env: WorkflowEnvironment, store: Store, fake_cli: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "script").write_text("hang")
+    async with in_process_workers(dev_env.client, store, cli=CliActivities(store, home=tmp_path / "home")) as queue:
+        _, company = await company_with(dev_env.client, queue, Adapter.CLAUDE_LOCAL)
+        run = await until_running(fake_cli)
+        await company.execute_update(CompanyWorkflow.cancel_task, TaskActionInput(identifier="ACME-1"))
+        gone = await until_gone(run["pgid"])
+        snap = await wait_for(company, lambda s: s.tasks[0].status.is_terminal, timeout=30)
+    assert gone < HEARTBEAT_TIMEOUT
+    assert snap.tasks[0].status is TaskStatus.CANCELLED
+
+
+async def test_pausing_the_agent_stops_its_tool_and_resuming_runs_the_turn_again(
+    dev_env: WorkflowEnvironment, store: Store, fake_cli: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "script").write_text("hang")
+    async with in_process_workers(dev_env.client, store, cli=CliActivities(store, home=tmp_path / "home")) as queue:
+        _, company = await company_with(dev_env.client, queue, Adapter.CODEX_LOCAL)
+        run = await until_running(fake_cli)
+        await company.execute_update(CompanyWorkflow.pause_agent, AgentActionInput(agent="dev"))
+        gone = await until_gone(run["pgid"])
+        await asyncio.sleep(1)
+        assert len(runs(fake_cli)) == 1  # nothing runs while it is paused
+        await company.execute_update(CompanyWorkflow.resume_agent, AgentActionInput(agent="dev"))
+        snap = await wait_for(company, lambda s: s.tasks[0].status.is_terminal, timeout=60)
+    assert gone < HEARTBEAT_TIMEOUT
+    assert snap.tasks[0].status is TaskStatus.DONE
+    first, second = runs(fake_cli)
+    assert second["prompt"] == first["prompt"]  # the same turn, again
