@@ -10,6 +10,7 @@ import asyncio
 import logging
 import signal
 from collections.abc import Mapping, Sequence
+from datetime import timedelta
 
 from temporalio.client import Client
 from temporalio.worker import Worker
@@ -31,6 +32,8 @@ from workflows.task import TaskWorkflow
 log = logging.getLogger("paperclip.worker")
 
 WORKFLOWS: Sequence[type] = (CompanyWorkflow, TaskWorkflow, RoutineWorkflow)
+CLI_HEARTBEAT_THROTTLE = timedelta(seconds=1)
+"""How often a CLI turn's heartbeat reaches the server, and so how soon it learns it is cancelled."""
 
 
 def build_workers(
@@ -93,6 +96,11 @@ def build_workers(
             task_queue=cli_queue(task_queue),
             activities=[cli.cli_turn],
             max_concurrent_activities=max_concurrent_cli_turns,
+            # A cancellation reaches an activity only in the answer to a heartbeat, which the SDK
+            # otherwise sends at 80 % of the heartbeat timeout (24 s of 30): a paused agent's
+            # tool would run on that long. One a second is cheap for a handful of turns.
+            max_heartbeat_throttle_interval=CLI_HEARTBEAT_THROTTLE,
+            default_heartbeat_throttle_interval=CLI_HEARTBEAT_THROTTLE,
         ),
     ]
 

@@ -12,8 +12,9 @@ from typing import Any
 
 from activities.cli.base import CliAdapter, Stream
 
-HEARTBEAT_SECONDS = 2.0
-"""How often a running turn heartbeats its progress."""
+HEARTBEAT_SECONDS = 0.5
+"""How often a running turn heartbeats its progress. The SDK sends at most one a second to the
+server (the CLI worker's throttle), but a cancellation is learnt only at a heartbeat call."""
 CANCEL_GRACE_SECONDS = 2.0
 """How long a cancelled turn's processes get between SIGTERM and SIGKILL."""
 STDERR_TAIL_LINES = 20
