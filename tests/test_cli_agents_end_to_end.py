@@ -5,6 +5,7 @@ pausing the agent kills the tool's whole process group at once; a paused turn ru
 import asyncio
 import json
 import os
+import signal
 import time
 import uuid
 from pathlib import Path
@@ -28,7 +29,7 @@ from paperclip.models import (
     TaskStatus,
 )
 from paperclip.store import Store
-from tests.test_end_to_end import in_process_workers
+from tests.test_end_to_end import in_process_workers, worker_process
 from tests.workflows.helpers import wait_for
 from workflows.company import CompanyWorkflow
 
@@ -56,12 +57,12 @@ def runs(log: Path) -> list[dict]:
     return [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
 
 
-async def company_with(client, queue: str, adapter: Adapter):
+async def company_with(client, queue: str, adapter: Adapter, *, heartbeat_timeout: float = HEARTBEAT_TIMEOUT):
     agent = AgentSpec(
         name="dev",
         role="engineer",
         adapter=adapter,
-        cli=CliConfig(heartbeat_timeout_seconds=HEARTBEAT_TIMEOUT, model="fake-model"),
+        cli=CliConfig(heartbeat_timeout_seconds=heartbeat_timeout, model="fake-model"),
     )
     company_id = f"cli-{uuid.uuid4().hex[:8]}"
     company = await client.start_workflow(
@@ -152,3 +153,35 @@ async def test_pausing_the_agent_stops_its_tool_and_resuming_runs_the_turn_again
     assert snap.tasks[0].status is TaskStatus.DONE
     first, second = runs(fake_cli)
     assert second["prompt"] == first["prompt"]  # the same turn, again
+
+
+async def test_a_worker_killed_mid_turn_leaves_no_tool_running_and_the_retry_resumes_its_session(
+    dev_env: WorkflowEnvironment, fake_cli: Path, tmp_path: Path
+) -> None:
+    db = tmp_path / "paperclip.db"
+    Store(f"sqlite:///{db}").migrate()
+    queue = f"cli-kill-{uuid.uuid4().hex}"
+    (tmp_path / "script").write_text("hang\nok")
+    env = {"PAPERCLIP_HOME": str(tmp_path / "home")}  # with PATH and FAKE_CLI_* from the fixture
+    first = worker_process(dev_env, db, queue, tmp_path / "worker.log", env)
+    second = None
+    try:
+        _, company = await company_with(dev_env.client, queue, Adapter.CLAUDE_LOCAL, heartbeat_timeout=3)
+        run = await until_running(fake_cli)
+        await asyncio.sleep(2.5)  # its session id has reached the server with a heartbeat
+        os.killpg(first.pid, signal.SIGKILL)
+        first.wait()
+        second = worker_process(dev_env, db, queue, tmp_path / "worker.log", env)
+        snap = await wait_for(company, lambda s: s.tasks[0].status.is_terminal, timeout=60)
+        # The tool died with its worker, and the retry killed what it had started.
+        assert not group_alive(run["pgid"])
+    finally:
+        for proc in (first, second):
+            if proc is not None and proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+                proc.wait(timeout=30)
+    lost, retried = runs(fake_cli)
+    assert snap.tasks[0].status is TaskStatus.DONE
+    assert "--resume" not in lost["argv"]
+    assert retried["argv"][retried["argv"].index("--resume") + 1] == lost["session"]
+    assert snap.tasks[0].result.endswith(f"(resumed {lost['session']})")

@@ -175,7 +175,9 @@ async def test_company_delegates_down_the_chart_and_finishes(
     assert kinds.count("task.finished") == 3
 
 
-def worker_process(dev_env: WorkflowEnvironment, db: Path, queue: str, log: Path) -> subprocess.Popen[bytes]:
+def worker_process(
+    dev_env: WorkflowEnvironment, db: Path, queue: str, log: Path, extra: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
     """`paperclip worker` as its own process, as `paperclip up` and a deployment run it."""
     env = {
         **os.environ,
@@ -183,6 +185,7 @@ def worker_process(dev_env: WorkflowEnvironment, db: Path, queue: str, log: Path
         "PAPERCLIP_DATABASE_URL": f"sqlite:///{db}",
         "PAPERCLIP_TASK_QUEUE": queue,
         "PAPERCLIP_TEST_KEY": "test-key",
+        **(extra or {}),
     }
     return subprocess.Popen(
         [sys.executable, "-m", "paperclip.cli", "worker"],

@@ -10,6 +10,7 @@ past `max_output_chars`, with a reference to the stored text.
 import asyncio
 import os
 import re
+import socket
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from temporalio.exceptions import ApplicationError
 
 from activities.cli import ADAPTERS
 from activities.cli.base import Stream
-from activities.cli.runner import TurnTimedOut, run
+from activities.cli.runner import TurnTimedOut, kill_marked_group, run
 from activities.model_turn import TurnStore
 from paperclip.models import CliTurnInput, CliTurnResult, CostEvent, Message
 
@@ -63,14 +64,21 @@ class CliActivities:
         """
         adapter = ADAPTERS[input.adapter]
         resume = input.resume
-        details = activity.info().heartbeat_details
-        if details and isinstance(details[0], dict) and details[0].get("session_id"):
-            resume = str(details[0]["session_id"])  # a retry: the session the last attempt started
+        info = activity.info()
+        marker = f"PAPERCLIP_TURN={info.workflow_id}/{info.activity_id}"
+        details = info.heartbeat_details
+        last = details[0] if details and isinstance(details[0], dict) else {}
+        if last.get("session_id"):
+            resume = str(last["session_id"])  # a retry: the session the last attempt started
+        if last.get("pid") and last.get("host") == socket.gethostname():
+            # The lost attempt's worker died; what its tool started may still run here.
+            await asyncio.to_thread(kill_marked_group, int(last["pid"]), marker)
         argv, stdin = adapter.argv(input.cli, input.prompt, resume)
         cwd = self.workspace(input)
         await asyncio.to_thread(cwd.mkdir, parents=True, exist_ok=True)
         env = os.environ | input.cli.env
         env |= {
+            marker.split("=", 1)[0]: marker.split("=", 1)[1],
             "PAPERCLIP_COMPANY_ID": input.session.company_id,
             "PAPERCLIP_AGENT_ID": input.session.agent,
             "PAPERCLIP_TASK_ID": input.session.task,
@@ -80,7 +88,7 @@ class CliActivities:
         stream = Stream(session_id=resume)
 
         def beat(progress: dict[str, Any]) -> None:
-            activity.heartbeat(progress)
+            activity.heartbeat(progress | {"host": socket.gethostname()})
 
         try:
             finished = await run(

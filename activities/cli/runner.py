@@ -2,8 +2,10 @@
 progress, a turn timeout with grace, and the whole group killed on cancel or when it ends."""
 
 import asyncio
+import ctypes
 import os
 import signal
+import sys
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -18,12 +20,23 @@ server (the CLI worker's throttle), but a cancellation is learnt only at a heart
 CANCEL_GRACE_SECONDS = 2.0
 """How long a cancelled turn's processes get between SIGTERM and SIGKILL."""
 STDERR_TAIL_LINES = 20
+PR_SET_PDEATHSIG = 1
 LINE_LIMIT = 16 * 1024 * 1024
 """The longest stdout line read whole (a tool's final event can carry a long answer)."""
 
 
 class TurnTimedOut(Exception):
     pass
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec (Linux): SIGKILL when the worker that started it dies, so a
+    killed worker leaves no tool running on with nobody to read it (its retry starts another)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass
 
 
 @dataclass
@@ -67,6 +80,27 @@ def group_alive(pgid: int) -> bool:
     return True
 
 
+def kill_marked_group(pgid: int, marker: str) -> bool:
+    """SIGKILL to the group `pgid` if one of its processes has `marker` in its environment (the
+    turn that started it), so a reused pid is never hit; False when there was none (Linux)."""
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return False
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            fields = stat[stat.rfind(")") + 2 :].split()
+            if len(fields) < 3 or int(fields[2]) != pgid:
+                continue
+            if marker.encode() in (entry / "environ").read_bytes().split(b"\0"):
+                return kill_group(pgid, signal.SIGKILL)
+        except (OSError, ValueError):
+            continue
+    return False
+
+
 async def stop_group(pgid: int, grace: float) -> None:
     """SIGTERM to the group, then SIGKILL to whatever is left after `grace` seconds."""
     if not kill_group(pgid, signal.SIGTERM):
@@ -101,6 +135,7 @@ async def run(
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
         start_new_session=True,  # its own process group, led by it: pgid == pid
+        preexec_fn=_die_with_parent if sys.platform == "linux" else None,
         limit=LINE_LIMIT,
     )
     pgid = process.pid

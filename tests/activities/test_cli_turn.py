@@ -90,6 +90,7 @@ async def test_a_turn_answers_and_the_next_resumes_its_session(adapter, fake_cli
         "PAPERCLIP_COMPANY_ID": "acme",
         "PAPERCLIP_AGENT_ID": "dev",
         "PAPERCLIP_TASK_ID": "ACME-7",
+        "PAPERCLIP_TURN": "test/test",  # the workflow and activity ids: marks the turn's processes
     }
     # The store has the prompt, the answer and the cost event of each turn.
     assert [m.role for m in store.turns[("acme", "ACME-7", "dev")][1]] == ["user", "assistant"]

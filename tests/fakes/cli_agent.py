@@ -55,6 +55,8 @@ def main(tool: str) -> None:
     argv = sys.argv[1:]
     prompt = sys.stdin.read() if tool in ("claude", "codex") else argv[-1]
     mode = _mode()
+    resumed = _resume(tool, argv)
+    session = resumed or f"{tool}-{uuid.uuid4()}"
     log = os.environ.get("FAKE_CLI_LOG")
     if log:
         with open(log, "a") as f:
@@ -66,11 +68,10 @@ def main(tool: str) -> None:
                 "pgid": os.getpgid(0),
                 "cwd": os.getcwd(),
                 "mode": mode,
+                "session": session,
                 "env": {k: v for k, v in os.environ.items() if k.startswith("PAPERCLIP_")},
             }
             f.write(json.dumps(record) + "\n")
-    resumed = _resume(tool, argv)
-    session = resumed or f"{tool}-{uuid.uuid4()}"
     delay = 0.3 if mode == "slow" else 0.0
     first_line = prompt.strip().splitlines()[0] if prompt.strip() else ""
     answer = f"[fake {tool}] done: {first_line}" + (f" (resumed {session})" if resumed else "")
