@@ -350,6 +350,11 @@ class CliConfig(BaseModel):
     """Extra environment variables (no secrets: they would travel in history)."""
     workspace: str | None = None
     """The working directory; None: a folder of the agent's under `PAPERCLIP_HOME/workspaces`."""
+    worktrees: bool = True
+    """When the workspace is a git repository, each task works in a git worktree of its own
+    (`PAPERCLIP_HOME/worktrees/<company>/<task>`, branch `paperclip/<company>/<task>`)."""
+    keep_worktree_on_failure: bool = True
+    """A failed or cancelled task's worktree stays for inspection (a done task's always goes)."""
     turn_timeout_seconds: float = Field(default=1800, gt=0)
     """A turn running longer is stopped: SIGTERM to its process group, SIGKILL after `grace_seconds`."""
     grace_seconds: float = Field(default=10, ge=0)
@@ -539,6 +544,16 @@ class CliTurnInput(BaseModel):
     prompt: str
     resume: str | None = None
     """The tool's session id from the task's last turn; None: a new session."""
+
+
+class WorkspaceRelease(BaseModel):
+    """A CLI task has ended: its worktree may go."""
+
+    company_id: str
+    task: str
+    agent: str
+    cli: CliConfig
+    succeeded: bool
 
 
 class CliTurnResult(BaseModel):

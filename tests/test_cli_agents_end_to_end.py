@@ -6,6 +6,7 @@ import asyncio
 import json
 import os
 import signal
+import subprocess
 import time
 import uuid
 from pathlib import Path
@@ -185,3 +186,71 @@ async def test_a_worker_killed_mid_turn_leaves_no_tool_running_and_the_retry_res
     assert "--resume" not in lost["argv"]
     assert retried["argv"][retried["argv"].index("--resume") + 1] == lost["session"]
     assert snap.tasks[0].result.endswith(f"(resumed {lost['session']})")
+
+
+def git(repo: Path, *args: str) -> str:
+    return subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True, check=True).stdout.strip()
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    (repo / "README.md").write_text("shop\n")
+    git(repo, "add", "README.md")
+    git(repo, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m", "start")
+    return repo
+
+
+async def start_on_repo(client, queue: str, repo: Path, agents: list[str]):
+    specs = [
+        AgentSpec(name=a, adapter=Adapter.CODEX_LOCAL, cli=CliConfig(workspace=str(repo), heartbeat_timeout_seconds=5))
+        for a in agents
+    ]
+    company_id = f"cli-{uuid.uuid4().hex[:8]}"
+    company = await client.start_workflow(
+        CompanyWorkflow.run,
+        CompanyInput(spec=CompanySpec(id=company_id, name="Acme", prefix="ACME"), agents=specs),
+        id=company_workflow_id(company_id),
+        task_queue=queue,
+    )
+    await company.execute_update(
+        CompanyWorkflow.create_tasks,
+        CreateTasksInput(tasks=[CreateTaskInput(title=f"Change {a}", assignee=a) for a in agents]),
+    )
+    return company_id, company
+
+
+async def test_agents_on_one_repository_each_work_in_a_worktree_of_their_task(
+    dev_env: WorkflowEnvironment, store: Store, fake_cli: Path, tmp_path: Path, repo: Path
+) -> None:
+    home = tmp_path / "home"
+    async with in_process_workers(dev_env.client, store, cli=CliActivities(store, home=home)) as queue:
+        company_id, company = await start_on_repo(dev_env.client, queue, repo, ["dev1", "dev2"])
+        snap = await wait_for(company, lambda s: all(t.status.is_terminal for t in s.tasks), timeout=60)
+    assert {t.status for t in snap.tasks} == {TaskStatus.DONE}
+    cwds = {r["cwd"] for r in runs(fake_cli)}
+    expected = {str(home / "worktrees" / company_id / task) for task in ("ACME-1", "ACME-2")}
+    assert cwds == expected  # apart, and never the repository itself
+    # Done: the worktrees are gone, their branches stay; the repository's own tree is untouched.
+    assert git(repo, "worktree", "list").count("\n") == 0
+    assert git(repo, "branch", "--list", "paperclip/*").split() == [
+        f"paperclip/{company_id}/ACME-1",
+        f"paperclip/{company_id}/ACME-2",
+    ]
+    assert not list(repo.glob("work-*.txt"))
+
+
+async def test_a_failed_tasks_worktree_is_kept_for_inspection(
+    dev_env: WorkflowEnvironment, store: Store, fake_cli: Path, tmp_path: Path, repo: Path
+) -> None:
+    (tmp_path / "script").write_text("fail\nfail\nfail")
+    home = tmp_path / "home"
+    async with in_process_workers(dev_env.client, store, cli=CliActivities(store, home=home)) as queue:
+        company_id, company = await start_on_repo(dev_env.client, queue, repo, ["dev1"])
+        snap = await wait_for(company, lambda s: s.tasks[0].status.is_terminal, timeout=60)
+    assert snap.tasks[0].status is TaskStatus.FAILED
+    kept = home / "worktrees" / company_id / "ACME-1"
+    assert git(kept, "branch", "--show-current") == f"paperclip/{company_id}/ACME-1"
+    assert len(list(kept.glob("work-*.txt"))) == 3  # what each attempt left

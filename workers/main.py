@@ -94,7 +94,7 @@ def build_workers(
         Worker(
             client,
             task_queue=cli_queue(task_queue),
-            activities=[cli.cli_turn],
+            activities=[cli.cli_turn, cli.release_workspace],
             max_concurrent_activities=max_concurrent_cli_turns,
             # A cancellation reaches an activity only in the answer to a heartbeat, which the SDK
             # otherwise sends at 80 % of the heartbeat timeout (24 s of 30): a paused agent's

@@ -58,6 +58,7 @@ with workflow.unsafe.imports_passed_through():
         TaskResult,
         TaskStatus,
         ToolCall,
+        WorkspaceRelease,
         check_transition,
     )
     from paperclip.org import direct_reports, subtree
@@ -562,6 +563,26 @@ class TaskWorkflow:
             self._emit_nowait("turn")
         return result.reply
 
+    async def _release_workspace(self, succeeded: bool) -> None:
+        """A CLI agent's task has ended: its git worktree may go (a failure never holds the end up)."""
+        try:
+            await workflow.execute_activity(
+                "cli_release_workspace",
+                WorkspaceRelease(
+                    company_id=self.input.company_id,
+                    task=self.input.identifier,
+                    agent=self.input.agent.name,
+                    cli=self.input.agent.cli,
+                    succeeded=succeeded,
+                ),
+                result_type=bool,
+                task_queue=cli_queue(workflow.info().task_queue),
+                start_to_close_timeout=timedelta(minutes=2),
+                retry_policy=RetryPolicy(maximum_attempts=3),
+            )
+        except ActivityError as err:
+            workflow.logger.warning("%s: its worktree stays: %s", self.input.identifier, err.cause or err)
+
     async def _model_queue(self, model: ModelConfig) -> str:
         """The queue a call on `model` goes to: its credential's own when that is rate-limited."""
         base = workflow.info().task_queue
@@ -847,6 +868,8 @@ class TaskWorkflow:
         if self._has_search_attributes:
             workflow.upsert_search_attributes([SA_STATUS.value_set(status.value)])
         self._result = result
+        if self.input.agent.adapter is not Adapter.MODEL and self.carry.turn > 0:
+            await self._release_workspace(status is TaskStatus.DONE)
         # Signals are awaited before the task closes: the server drops a signal whose sender has
         # already completed.
         await self._emit("finished", status=status, record=self._record(), summary=result or "")

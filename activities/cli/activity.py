@@ -18,11 +18,11 @@ from typing import Any
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.cli import ADAPTERS
+from activities.cli import ADAPTERS, workspace
 from activities.cli.base import Stream
 from activities.cli.runner import TurnTimedOut, kill_marked_group, run
 from activities.model_turn import TurnStore
-from paperclip.models import CliTurnInput, CliTurnResult, CostEvent, Message
+from paperclip.models import CliConfig, CliTurnInput, CliTurnResult, CostEvent, Message, WorkspaceRelease
 
 CLI_FAILED = "CliAgentFailed"
 """The tool failed or said the turn failed (retryable: a tool may fail for a passing reason)."""
@@ -50,10 +50,21 @@ class CliActivities:
         self.home = home
         self.api_url = api_url
 
-    def workspace(self, input: CliTurnInput) -> Path:
-        if input.cli.workspace:
-            return Path(input.cli.workspace).expanduser()
-        return self.home / "workspaces" / _folder(input.session.company_id) / _folder(input.session.agent)
+    def workspace(self, company_id: str, agent: str, cli: CliConfig) -> Path:
+        if cli.workspace:
+            return Path(cli.workspace).expanduser()
+        return self.home / "workspaces" / _folder(company_id) / _folder(agent)
+
+    @activity.defn(name="cli_release_workspace")
+    async def release_workspace(self, input: WorkspaceRelease) -> bool:
+        """The task has ended: remove its git worktree (kept after a failure when configured)."""
+        return await workspace.release(
+            self.workspace(input.company_id, input.agent, input.cli),
+            self.home,
+            input.company_id,
+            input.task,
+            keep=not input.succeeded and input.cli.keep_worktree_on_failure,
+        )
 
     @activity.defn(name="cli_turn")
     async def cli_turn(self, input: CliTurnInput) -> CliTurnResult:
@@ -74,8 +85,13 @@ class CliActivities:
             # The lost attempt's worker died; what its tool started may still run here.
             await asyncio.to_thread(kill_marked_group, int(last["pid"]), marker)
         argv, stdin = adapter.argv(input.cli, input.prompt, resume)
-        cwd = self.workspace(input)
-        await asyncio.to_thread(cwd.mkdir, parents=True, exist_ok=True)
+        cwd = await workspace.task_directory(
+            self.workspace(input.session.company_id, input.session.agent, input.cli),
+            self.home,
+            input.session.company_id,
+            input.session.task,
+            worktrees=input.cli.worktrees,
+        )
         env = os.environ | input.cli.env
         env |= {
             marker.split("=", 1)[0]: marker.split("=", 1)[1],

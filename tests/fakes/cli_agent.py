@@ -72,6 +72,8 @@ def main(tool: str) -> None:
                 "env": {k: v for k, v in os.environ.items() if k.startswith("PAPERCLIP_")},
             }
             f.write(json.dumps(record) + "\n")
+    with open(f"work-{session}.txt", "w") as f:  # its work, in the directory it was given
+        f.write(prompt)
     delay = 0.3 if mode == "slow" else 0.0
     first_line = prompt.strip().splitlines()[0] if prompt.strip() else ""
     answer = f"[fake {tool}] done: {first_line}" + (f" (resumed {session})" if resumed else "")
