@@ -19,6 +19,7 @@ from api.routes import (
     budgets,
     companies,
     costs,
+    endpoints,
     events,
     goals,
     governance,
@@ -108,6 +109,7 @@ def create_app(
         approvals,
         costs,
         budgets,
+        endpoints,
     ):
         app.include_router(module.router, prefix=API_PREFIX)
     return app

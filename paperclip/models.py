@@ -319,6 +319,40 @@ class Permissions(BaseModel):
     """May call `hire_agent` (from a template)."""
 
 
+class EndpointKind(StrEnum):
+    OPENAI_COMPATIBLE = "openai-compatible"
+    """An OpenAI-compatible API (Ollama, vLLM, LiteLLM, OpenRouter, OpenAI itself)."""
+    ANTHROPIC = "anthropic"
+
+
+class Endpoint(BaseModel):
+    """A model server registered by name; its key, if any, is a stored credential of the same name."""
+
+    name: str
+    kind: EndpointKind = Field(alias="type")
+    url: str = Field(pattern=r"^https?://", max_length=2_000)
+    model: str | None = None
+    """The model agents on it use by default."""
+    has_key: bool = False
+
+    model_config = {"populate_by_name": True, "serialize_by_alias": True}
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        return check_slug(v, "endpoint name")
+
+    def model_config_for(self, model: str | None = None) -> "ModelConfig":
+        """The `ModelConfig` of an agent on this endpoint."""
+        provider = Provider.ANTHROPIC if self.kind is EndpointKind.ANTHROPIC else Provider.OPENAI
+        return ModelConfig(
+            provider=provider,
+            model=model or self.model or "default",
+            base_url=self.url,
+            credential=self.name if self.has_key else None,
+        )
+
+
 class Adapter(StrEnum):
     """What runs an agent's turns."""
 

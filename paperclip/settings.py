@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     api_port: int = 8000
     ui_port: int = 8501
     api_url: str | None = None
+    secret_key: str | None = None
+    """32 bytes, base64, that encrypt stored credentials; None: the key file in the home folder."""
     prices: dict[str, ModelPrice] = Field(default_factory=dict)
     """Price overrides by `provider:model` (see above), keys lowercased."""
 

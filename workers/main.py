@@ -21,7 +21,9 @@ from activities.model_turn import ModelActivities
 from activities.store import StoreActivities
 from activities.templates import agent_from_template
 from paperclip.constants import TASK_QUEUE, cli_queue, llm_queue
+from paperclip.endpoints import StoredCredentials
 from paperclip.models import RateLimit
+from paperclip.secrets import SecretBox, load_key
 from paperclip.settings import Settings, get_settings
 from paperclip.store import Store
 from paperclip.temporal import connect
@@ -61,11 +63,12 @@ def build_workers(
         cli: the CLI-agent activities; by default with the settings' home and API URL.
         max_concurrent_cli_turns: CLI agents this process runs at once (each is a process tree).
     """
+    settings = get_settings()
     if cli is None:
-        settings = get_settings()
         cli = CliActivities(store, home=settings.home_dir, api_url=settings.resolved_api_url)
     limits = CredentialLimits(store, rate_limits)
-    model = model or ModelActivities(store, limits=limits)
+    credentials = StoredCredentials(store, lambda: SecretBox(load_key(settings.home_dir, settings.secret_key)))
+    model = model or ModelActivities(store, credentials=credentials, limits=limits)
     record = StoreActivities(store)
     # Each model queue with the rate Temporal dispatches its calls at (None: as fast as slots free).
     model_queues: list[tuple[str, float | None]] = [(llm_queue(task_queue), None)]
@@ -115,7 +118,8 @@ async def run_worker(settings: Settings) -> None:
     client = await connect(settings)
     store = Store.from_settings(settings)
     store.migrate()
-    model = ModelActivities(store, limits=CredentialLimits(store, settings.rate_limits))
+    credentials = StoredCredentials(store, lambda: SecretBox(load_key(settings.home_dir, settings.secret_key)))
+    model = ModelActivities(store, credentials=credentials, limits=CredentialLimits(store, settings.rate_limits))
     workers = build_workers(
         client,
         store,

@@ -10,7 +10,7 @@ import typer
 from pydantic import ValidationError
 from pydantic_settings import SettingsError
 
-from paperclip.cli import costs, governance
+from paperclip.cli import costs, endpoints, governance
 from paperclip.cli.approvals import approval_app
 from paperclip.cli.budgets import budget_app
 from paperclip.cli.goals import goal_app
@@ -32,6 +32,8 @@ app.command()(worker)
 app.command()(api)
 app.command()(ui)
 for group, name, command in (
+    (agent_app, "register", endpoints.agent_register),
+    (agent_app, "test", endpoints.agent_test),
     (agent_app, "pause", governance.agent_pause),
     (agent_app, "resume", governance.agent_resume),
     (agent_app, "terminate", governance.agent_terminate),

@@ -1,6 +1,7 @@
 """Resource commands: clients of the API over HTTP (`company`, `agent`, `task`, `history`)."""
 
 import json
+import shlex
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -10,7 +11,7 @@ from rich.table import Table
 
 from paperclip.cli.budgets import cap_text
 from paperclip.cli.common import ApiUrl, Company, api, console
-from paperclip.models import Priority, Provider
+from paperclip.models import Adapter, Endpoint, Priority, Provider
 
 company_app = typer.Typer(help="Create, list and show companies.", no_args_is_help=True)
 agent_app = typer.Typer(help="Hire agents.", no_args_is_help=True)
@@ -228,6 +229,16 @@ def agent_hire(
     can_hire: Annotated[
         bool | None, typer.Option("--can-hire/--cannot-hire", help="May hire agents into its team (hire_agent).")
     ] = None,
+    endpoint: Annotated[
+        str | None, typer.Option(help="A registered endpoint (`agent register`) its model calls go to.")
+    ] = None,
+    adapter: Annotated[
+        Adapter | None, typer.Option(help="What runs its turns: a model, or a CLI agent (claude_local, …).")
+    ] = None,
+    workspace: Annotated[str | None, typer.Option(help="A CLI agent's working directory.")] = None,
+    command: Annotated[
+        str | None, typer.Option(help="A CLI agent's command (words split like a shell's), e.g. for `process`.")
+    ] = None,
     api_url: ApiUrl = None,
 ) -> None:
     """Hire an agent into a company, from scratch or from an agent template."""
@@ -256,7 +267,15 @@ def agent_hire(
         spec["max_concurrent_runs"] = max_concurrent_runs
     if can_hire is not None:
         spec["permissions"] = {"can_hire": can_hire}
+    if adapter is not None:
+        spec["adapter"] = adapter.value
+    cli = {"workspace": workspace, "command": shlex.split(command) if command else None}
+    if any(v is not None for v in cli.values()):
+        spec["cli"] = {k: v for k, v in cli.items() if v is not None}
     with api(api_url) as client:
+        if endpoint is not None:
+            found = Endpoint.model_validate(client.get(f"/api/endpoints/{endpoint}"))
+            spec["model"] = found.model_config_for(model).model_dump(mode="json", exclude_none=True) | model_config
         agent = client.post(f"/api/companies/{company}/agents", {k: v for k, v in spec.items() if v is not None})
     hired = agent.get("spec", {})
     manager = f", reporting to {escape(hired['reports_to'])}" if hired.get("reports_to") else ""

@@ -24,6 +24,8 @@ from paperclip.models import (
     ActivityEntry,
     CompanySpec,
     CostEvent,
+    Endpoint,
+    EndpointKind,
     Message,
     RecordInput,
     SessionRef,
@@ -33,7 +35,16 @@ from paperclip.models import (
 )
 from paperclip.settings import Settings
 from paperclip.store.costs import CostGroup, CostSummary, cost_summary
-from paperclip.store.tables import activity_log, companies, cost_events, credential_limits, messages, tasks
+from paperclip.store.tables import (
+    activity_log,
+    companies,
+    cost_events,
+    credential_limits,
+    credentials,
+    endpoints,
+    messages,
+    tasks,
+)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_SECONDS = 15.0
@@ -252,6 +263,50 @@ class Store:
             .where(credential_limits.c.credential == credential)
             .values(tokens=tokens, refilled_at=at)
         )
+
+    # ------------------------------------------------------------------ credentials and endpoints
+
+    def put_credential(self, name: str, sealed: bytes) -> None:
+        """Keep an encrypted credential (`paperclip.secrets.SecretBox.seal`) under `name`."""
+        with self._write() as conn:
+            self._upsert(conn, credentials, [{"name": name, "sealed": sealed, "updated_at": _now()}], keys=("name",))
+
+    def get_credential(self, name: str) -> bytes | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(credentials.c.sealed).where(credentials.c.name == name)).first()
+        return None if row is None else bytes(row.sealed)
+
+    def put_endpoint(self, endpoint: Endpoint, sealed_key: bytes | None) -> None:
+        """Register (or replace) an endpoint, with its encrypted key or none, in one transaction."""
+        row = {
+            "name": endpoint.name,
+            "kind": endpoint.kind.value,
+            "url": endpoint.url,
+            "model": endpoint.model,
+            "has_key": sealed_key is not None,
+            "created_at": _now(),
+        }
+        with self._write() as conn:
+            self._upsert(conn, endpoints, [row], keys=("name",), keep=("created_at",))
+            conn.execute(credentials.delete().where(credentials.c.name == endpoint.name))
+            if sealed_key is not None:
+                conn.execute(credentials.insert().values(name=endpoint.name, sealed=sealed_key, updated_at=_now()))
+
+    def get_endpoint(self, name: str) -> Endpoint | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(endpoints).where(endpoints.c.name == name)).mappings().first()
+        return None if row is None else _endpoint(row)
+
+    def list_endpoints(self) -> list[Endpoint]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(endpoints).order_by(endpoints.c.name)).mappings().all()
+        return [_endpoint(r) for r in rows]
+
+    def delete_endpoint(self, name: str) -> bool:
+        with self._write() as conn:
+            gone = conn.execute(endpoints.delete().where(endpoints.c.name == name)).rowcount
+            conn.execute(credentials.delete().where(credentials.c.name == name))
+        return bool(gone)
 
     # ------------------------------------------------------------------ conversations
 
@@ -489,6 +544,12 @@ def _sqlite_on_begin(conn: Connection) -> None:
 
 
 # ---------------------------------------------------------------------- rows ⇄ models
+
+
+def _endpoint(row: Any) -> Endpoint:
+    return Endpoint(
+        name=row["name"], kind=EndpointKind(row["kind"]), url=row["url"], model=row["model"], has_key=row["has_key"]
+    )
 
 
 def _message_row(session: SessionRef, seq: int, idx: int, message: Message, now: datetime) -> dict[str, Any]:

@@ -155,3 +155,24 @@ credential_limits = sa.Table(
     sa.Column("cooldown_until", sa.Float, nullable=True, comment="Unix time the provider said to wait until"),
 )
 """One row per provider credential that has a tokens-a-minute limit or was told to wait."""
+
+credentials = sa.Table(
+    "credentials",
+    metadata,
+    sa.Column("name", sa.String(200), primary_key=True),
+    sa.Column("sealed", sa.LargeBinary, nullable=False, comment="AES-256-GCM: nonce + ciphertext"),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+)
+"""Provider keys by name, encrypted (`paperclip.secrets`); never returned by the API."""
+
+endpoints = sa.Table(
+    "endpoints",
+    metadata,
+    sa.Column("name", sa.String(63), primary_key=True),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("url", sa.String(2000), nullable=False),
+    sa.Column("model", sa.String(200), nullable=True),
+    sa.Column("has_key", sa.Boolean, nullable=False, default=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+"""Model servers registered by name (`paperclip agent register`); the key is in `credentials`."""

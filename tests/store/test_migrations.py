@@ -6,7 +6,16 @@ import sqlalchemy as sa
 from paperclip.settings import Settings
 from paperclip.store import Store
 
-TABLES = {"companies", "tasks", "messages", "cost_events", "activity_log", "credential_limits"}
+TABLES = {
+    "companies",
+    "tasks",
+    "messages",
+    "cost_events",
+    "activity_log",
+    "credential_limits",
+    "credentials",
+    "endpoints",
+}
 
 
 def table_names(store: Store) -> set[str]:
@@ -16,7 +25,7 @@ def table_names(store: Store) -> set[str]:
 def test_migrate_creates_the_tables_at_head(store: Store) -> None:
     assert TABLES <= table_names(store)
     with store.engine.connect() as conn:
-        assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar_one() == "0005"
+        assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar_one() == "0006"
 
 
 def test_migrate_again_changes_nothing(store: Store) -> None:

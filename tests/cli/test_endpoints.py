@@ -1,0 +1,94 @@
+"""`paperclip agent register` / `agent test` / `agent hire --endpoint` against the real API."""
+
+import asyncio
+import base64
+import socket
+
+import httpx
+import pytest
+from typer.testing import CliRunner, Result
+
+from paperclip.cli import app
+from paperclip.settings import get_settings
+from tests.api.conftest import api, settings, store, task_queue, workers  # noqa: F401 — the real-API fixtures
+from tests.api.helpers import create_company
+from tests.fakes import FakeModelServer
+
+runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def shared_secret_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The API and the workers read stored keys with one key, as a deployment's processes do."""
+    monkeypatch.setenv("PAPERCLIP_SECRET_KEY", base64.b64encode(b"k" * 32).decode())
+    get_settings.cache_clear()
+
+
+async def cli(http: httpx.AsyncClient, *args: str) -> Result:
+    argv = [*args, "--api-url", str(http.base_url)]
+    return await asyncio.to_thread(runner.invoke, app, argv, env={"COLUMNS": "200"})
+
+
+@pytest.fixture
+def server():
+    with FakeModelServer() as fake:
+        fake.openai_key = "sk-local-1"
+        yield fake
+
+
+async def test_register_then_test_says_ok_with_latency_and_model(api, server) -> None:  # noqa: F811
+    register = ["agent", "register", "--name", "my-llm", "--type", "openai-compatible"]
+    done = await cli(api, *register, "--endpoint", server.base_url_openai, "--api-key", "sk-local-1")
+    assert done.exit_code == 0, done.output
+    assert (
+        done.output.strip()
+        == f"registered my-llm (openai-compatible, {server.base_url_openai}, its key kept encrypted)"
+    )
+    assert "sk-local-1" not in done.output
+    tested = await cli(api, "agent", "test", "my-llm")
+    assert tested.exit_code == 0, tested.output
+    assert tested.output.startswith("OK (latency: ") and tested.output.strip().endswith("ms, model: gpt-4o-mini)")
+
+
+async def test_a_dead_endpoint_gives_one_clear_line_and_exit_1(api) -> None:  # noqa: F811
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/v1"
+    await cli(api, "agent", "register", "--name", "gone", "--type", "openai-compatible", "--endpoint", url)
+    tested = await cli(api, "agent", "test", "gone")
+    assert tested.exit_code == 1
+    lines = tested.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: gone: cannot connect to {url}/models")
+    unknown = await cli(api, "agent", "test", "nobody")
+    assert unknown.exit_code == 1 and "endpoint 'nobody' not found" in unknown.output
+
+
+async def test_an_agent_hired_on_an_endpoint_calls_it_with_the_stored_key(api, server) -> None:  # noqa: F811
+    company = (await create_company(api))["id"]
+    register = ["agent", "register", "--name", "my-llm", "--type", "openai-compatible", "--model", "gpt-5-mini"]
+    await cli(api, *register, "--endpoint", server.base_url_openai, "--api-key", "sk-local-1")
+    hired = await cli(api, "agent", "hire", "writer", "--company", company, "--endpoint", "my-llm")
+    assert hired.exit_code == 0, hired.output
+    agent = next(
+        a for a in (await api.get(f"/api/companies/{company}")).json()["agents"] if a["spec"]["name"] == "writer"
+    )
+    await api.post(f"/api/companies/{company}/tasks", json={"title": "Write the launch post", "assignee": "writer"})
+    for _ in range(200):
+        tasks = (await api.get(f"/api/companies/{company}/tasks")).json()["data"]
+        if tasks and tasks[0]["status"] in ("done", "failed"):
+            break
+        await asyncio.sleep(0.1)
+    assert tasks[0]["status"] == "done", tasks[0]
+    assert server.calls >= 1  # with the stored key: the fake refuses any other
+    assert agent["spec"]["model"] == {
+        "provider": "openai",
+        "model": "gpt-5-mini",
+        "base_url": server.base_url_openai,
+        "credential": "my-llm",
+        "max_tokens": 1024,
+        "temperature": None,
+        "heartbeat_timeout_seconds": 30.0,
+        "turn_timeout_seconds": 600.0,
+        "price": agent["spec"]["model"]["price"],
+    }
