@@ -251,6 +251,7 @@ async def test_a_failed_tasks_worktree_is_kept_for_inspection(
         company_id, company = await start_on_repo(dev_env.client, queue, repo, ["dev1"])
         snap = await wait_for(company, lambda s: s.tasks[0].status.is_terminal, timeout=60)
     assert snap.tasks[0].status is TaskStatus.FAILED
+    assert snap.tasks[0].result == "CLI turn failed: CliAgentFailed: codex failed (exit code 1): the model refused"
     kept = home / "worktrees" / company_id / "ACME-1"
     assert git(kept, "branch", "--show-current") == f"paperclip/{company_id}/ACME-1"
     assert len(list(kept.glob("work-*.txt"))) == 3  # what each attempt left

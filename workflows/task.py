@@ -340,7 +340,8 @@ class TaskWorkflow:
                     continue
                 cause = err.cause
                 message = str(cause) if cause is not None else str(err)
-                if self.carry.fallback < len(self.input.agent.fallback_models):
+                model_agent = self.input.agent.adapter is Adapter.MODEL  # a CLI tool has no fallback model
+                if model_agent and self.carry.fallback < len(self.input.agent.fallback_models):
                     failed = self._model()
                     self.carry.fallback += 1
                     workflow.logger.warning(
@@ -353,7 +354,8 @@ class TaskWorkflow:
                         self._model().model,
                     )
                     continue  # the same turn, on the next model (reserved again at its price)
-                return await self._finish(TaskStatus.FAILED, f"model call failed: {message}")
+                what = "model call" if model_agent else "CLI turn"
+                return await self._finish(TaskStatus.FAILED, f"{what} failed: {message}")
             if reply is None:
                 continue  # cancelled during the call
             if self._result is not None:

@@ -29,14 +29,24 @@ class TurnTimedOut(Exception):
     pass
 
 
+def _find_prctl() -> Any:
+    """libc's `prctl`, looked up once here: the child, between fork and exec, only calls it (no
+    loading a library there, where another thread of the worker may have held a lock at the fork)."""
+    if sys.platform != "linux":
+        return None
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+
+
+_PRCTL = _find_prctl()
+
+
 def _die_with_parent() -> None:
     """In the child, before exec (Linux): SIGKILL when the worker that started it dies, so a
     killed worker leaves no tool running on with nobody to read it (its retry starts another)."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    except (OSError, AttributeError):
-        pass
+    _PRCTL(PR_SET_PDEATHSIG, int(signal.SIGKILL))
 
 
 @dataclass
@@ -135,7 +145,7 @@ async def run(
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
         start_new_session=True,  # its own process group, led by it: pgid == pid
-        preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+        preexec_fn=_die_with_parent if _PRCTL is not None else None,
         limit=LINE_LIMIT,
     )
     pgid = process.pid
