@@ -85,13 +85,14 @@ async def test_a_turn_answers_and_the_next_resumes_its_session(adapter, fake_cli
     # Its own process group, in the agent's workspace, told where to call back.
     assert one["pgid"] == one["pid"]
     assert one["cwd"] == str(acts.home / "workspaces" / "acme" / "dev")
-    assert one["env"] == {
+    told = {
         "PAPERCLIP_API_URL": "http://127.0.0.1:8000",
         "PAPERCLIP_COMPANY_ID": "acme",
         "PAPERCLIP_AGENT_ID": "dev",
         "PAPERCLIP_TASK_ID": "ACME-7",
         "PAPERCLIP_TURN": "test/test",  # the workflow and activity ids: marks the turn's processes
     }
+    assert {name: one["env"].get(name) for name in told} == told
     # The store has the prompt, the answer and the cost event of each turn.
     assert [m.role for m in store.turns[("acme", "ACME-7", "dev")][1]] == ["user", "assistant"]
     cost_event = store.costs[("acme", "ACME-7", "dev", 2)]
