@@ -16,7 +16,7 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities.cli.activity import CliActivities
-from activities.limits import CredentialLimits, has_own_queue
+from activities.limits import CredentialLimits
 from activities.model_turn import ModelActivities
 from activities.store import StoreActivities
 from activities.templates import agent_from_template
@@ -36,6 +36,12 @@ log = logging.getLogger("paperclip.worker")
 WORKFLOWS: Sequence[type] = (CompanyWorkflow, TaskWorkflow, RoutineWorkflow)
 CLI_HEARTBEAT_THROTTLE = timedelta(seconds=1)
 """How often a CLI turn's heartbeat reaches the server, and so how soon it learns it is cancelled."""
+
+
+def model_activities(store: Store, settings: Settings, limits: CredentialLimits) -> ModelActivities:
+    """Model turns with the stored credentials (their key read on first need) and the limits."""
+    credentials = StoredCredentials(store, lambda: SecretBox(load_key(settings.home_dir, settings.secret_key)))
+    return ModelActivities(store, credentials=credentials, limits=limits)
 
 
 def build_workers(
@@ -67,15 +73,14 @@ def build_workers(
     if cli is None:
         cli = CliActivities(store, home=settings.home_dir, api_url=settings.resolved_api_url)
     limits = CredentialLimits(store, rate_limits)
-    credentials = StoredCredentials(store, lambda: SecretBox(load_key(settings.home_dir, settings.secret_key)))
-    model = model or ModelActivities(store, credentials=credentials, limits=limits)
+    model = model or model_activities(store, settings, limits)
     record = StoreActivities(store)
     # Each model queue with the rate Temporal dispatches its calls at (None: as fast as slots free).
     model_queues: list[tuple[str, float | None]] = [(llm_queue(task_queue), None)]
     model_queues += [
         (llm_queue(task_queue, name), limit.requests_per_minute / 60)
         for name, limit in limits.limits.items()
-        if has_own_queue(limit) and limit.requests_per_minute is not None
+        if limit.requests_per_minute is not None  # `has_own_queue`, so routed here
     ]
     return [
         Worker(
@@ -118,8 +123,7 @@ async def run_worker(settings: Settings) -> None:
     client = await connect(settings)
     store = Store.from_settings(settings)
     store.migrate()
-    credentials = StoredCredentials(store, lambda: SecretBox(load_key(settings.home_dir, settings.secret_key)))
-    model = ModelActivities(store, credentials=credentials, limits=CredentialLimits(store, settings.rate_limits))
+    model = model_activities(store, settings, CredentialLimits(store, settings.rate_limits))
     workers = build_workers(
         client,
         store,

@@ -9,7 +9,6 @@ past `max_output_chars`, with a reference to the stored text.
 
 import asyncio
 import os
-import re
 import socket
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,16 +23,14 @@ from activities.cli.runner import TurnTimedOut, kill_marked_group, run
 from activities.model_turn import TurnStore
 from paperclip.models import CliConfig, CliTurnInput, CliTurnResult, CostEvent, Message, WorkspaceRelease
 
+TURN_MARK = "PAPERCLIP_TURN"
+"""Set in every process of a turn (`<workflow>/<activity>`): a retry kills only what it marks."""
 CLI_FAILED = "CliAgentFailed"
 """The tool failed or said the turn failed (retryable: a tool may fail for a passing reason)."""
 CLI_MISSING = "CliAgentMissing"
 """The tool is not installed where the worker runs (final)."""
 CLI_TIMEOUT = "CliTurnTimeout"
 """The turn ran past its timeout and was stopped (final: it would again)."""
-
-
-def _folder(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]", "_", name)
 
 
 class CliActivities:
@@ -53,7 +50,7 @@ class CliActivities:
     def workspace(self, company_id: str, agent: str, cli: CliConfig) -> Path:
         if cli.workspace:
             return Path(cli.workspace).expanduser()
-        return self.home / "workspaces" / _folder(company_id) / _folder(agent)
+        return self.home / "workspaces" / workspace.slug(company_id) / workspace.slug(agent)
 
     @activity.defn(name="cli_release_workspace")
     async def release_workspace(self, input: WorkspaceRelease) -> bool:
@@ -76,7 +73,8 @@ class CliActivities:
         adapter = ADAPTERS[input.adapter]
         resume = input.resume
         info = activity.info()
-        marker = f"PAPERCLIP_TURN={info.workflow_id}/{info.activity_id}"
+        turn_id = f"{info.workflow_id}/{info.activity_id}"
+        marker = f"{TURN_MARK}={turn_id}"
         details = info.heartbeat_details
         last = details[0] if details and isinstance(details[0], dict) else {}
         if last.get("session_id"):
@@ -94,7 +92,7 @@ class CliActivities:
         )
         env = os.environ | input.cli.env
         env |= {
-            marker.split("=", 1)[0]: marker.split("=", 1)[1],
+            TURN_MARK: turn_id,
             "PAPERCLIP_COMPANY_ID": input.session.company_id,
             "PAPERCLIP_AGENT_ID": input.session.agent,
             "PAPERCLIP_TASK_ID": input.session.task,

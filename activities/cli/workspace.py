@@ -15,16 +15,17 @@ WORKSPACE_FAILED = "WorkspaceFailed"
 _locks: dict[Path, asyncio.Lock] = {}
 
 
-def _slug(text: str) -> str:
+def slug(text: str) -> str:
+    """`text` as one safe path component."""
     return re.sub(r"[^A-Za-z0-9._-]", "_", text)
 
 
 def branch_name(company_id: str, task: str) -> str:
-    return f"paperclip/{_slug(company_id)}/{_slug(task)}"
+    return f"paperclip/{slug(company_id)}/{slug(task)}"
 
 
 def worktree_path(home: Path, company_id: str, task: str) -> Path:
-    return home / "worktrees" / _slug(company_id) / _slug(task)
+    return home / "worktrees" / slug(company_id) / slug(task)
 
 
 def _git(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
