@@ -8,9 +8,10 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from temporalio.client import Client
 
+from api.auth import authorize
 from api.deps import AppContext, TemporalConnection
 from api.errors import BodySizeLimit, TemporalUnavailable, install_error_handlers
 from api.routes import (
@@ -78,6 +79,7 @@ def create_app(
                 the_store.dispose()
 
     app = FastAPI(
+        dependencies=[Depends(authorize)],
         title="Paperclip on Temporal",
         summary="Run companies of AI agents on durable execution.",
         version="0.1.0",
@@ -86,6 +88,8 @@ def create_app(
         openapi_url=f"{API_PREFIX}/openapi.json",
         responses={
             400: {"model": ErrorResponse},
+            401: {"model": ErrorResponse},
+            403: {"model": ErrorResponse},
             404: {"model": ErrorResponse},
             409: {"model": ErrorResponse},
             413: {"model": ErrorResponse},

@@ -12,6 +12,7 @@ from datetime import timedelta
 from temporalio.client import Client, WorkflowHandle
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
 from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
 
 from activities.templates import missing_credential
 from api.deps import TemporalConnection
@@ -27,10 +28,12 @@ from api.schemas import (
     prefix_from_name,
     slug_from_name,
 )
-from paperclip.constants import SA_COMPANY, company_workflow_id
+from paperclip.constants import SA_COMPANY, company_workflow_id, task_workflow_id
 from paperclip.demo import demo_model
 from paperclip.models import (
     ActivityEntry,
+    AgentCall,
+    AgentCallAnswer,
     AgentSpec,
     AgentState,
     AgentStatus,
@@ -59,6 +62,7 @@ from paperclip.templates import (
 )
 from paperclip.traces import Trace, build_trace
 from workflows.company import CompanyWorkflow
+from workflows.task import TaskWorkflow
 
 HEALTH_TIMEOUT_SECONDS = 2.0
 QUERY_TIMEOUT = timedelta(seconds=10)
@@ -240,6 +244,22 @@ async def get_task(*, client: Client, store: Store, company_id: str, identifier:
     stored = await asyncio.to_thread(store.list_tasks, company_id, parent=identifier, limit=STORE_SCAN_LIMIT)
     subtasks = _merge(stored, [t for t in live.values() if t.parent == identifier])
     return TaskDetail(**record.model_dump(), subtasks=subtasks)
+
+
+async def agent_call(*, client: Client, company_id: str, identifier: str, call: AgentCall) -> AgentCallAnswer:
+    """A tool call on an open task, by its agent (task token) or the board; 409 once it has finished."""
+    handle = client.get_workflow_handle_for(TaskWorkflow.run, task_workflow_id(company_id, identifier))
+    try:
+        return await handle.execute_update(TaskWorkflow.agent_call, call)
+    except RPCError as err:
+        if err.status != RPCStatusCode.NOT_FOUND:
+            raise
+        try:
+            described = await handle.describe()
+        except RPCError:
+            raise ApiError(404, "not_found", f"task '{identifier}' not found in company '{company_id}'") from None
+        state = described.status.name.lower() if described.status else "closed"
+        raise ApiError(409, "conflict", f"task {identifier} has finished ({state}): it takes no more calls") from None
 
 
 async def get_trace(*, client: Client, company_id: str, identifier: str, include_children: bool) -> Trace:

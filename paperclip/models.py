@@ -6,6 +6,7 @@ returns one `…Result`, so a field can be added later without breaking running 
 """
 
 import re
+import string
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal
@@ -366,6 +367,9 @@ class Adapter(StrEnum):
     """OpenCode: `opencode run --format json …`."""
     PROCESS = "process"
     """Any command: the prompt on stdin or as an argument, stdout is the result, exit code 0 is success."""
+    HTTP = "http"
+    """An agent behind a URL (`AgentSpec.http`): each turn POSTs the task to it, a 2xx is "accepted",
+    and the agent answers later by calling the API back with its task token."""
 
 
 class CliConfig(BaseModel):
@@ -407,6 +411,58 @@ class CliConfig(BaseModel):
         return env
 
 
+HTTP_PLACEHOLDERS = frozenset(
+    {"prompt", "task_id", "title", "company_id", "agent", "turn", "api_url", "task_url", "token", "expires_at"}
+)
+"""What an `HttpConfig.template` may use, as `$name` (or `${name}`)."""
+
+
+class HttpConfig(BaseModel):
+    """How an `http` agent gets its turns. Holds no secret: a key is named by `credential`."""
+
+    url: str = Field(pattern=r"^https?://", max_length=2_000)
+    headers: dict[str, str] = Field(default_factory=dict)
+    """Sent with every turn (no secrets: they would travel in history; see `credential`)."""
+    credential: str | None = None
+    """A stored credential or endpoint name (`paperclip agent register`), else an environment
+    variable of the worker: sent as `Authorization: Bearer <key>`."""
+    template: str | None = None
+    """The request body with `$placeholders` (`HTTP_PLACEHOLDERS`), each replaced by its value
+    JSON-escaped, so it goes inside quotes: `{"text": "$prompt", "reply_to": "$task_url"}`.
+    None: a JSON document with the task, the prompt and the callback (see the README)."""
+    content_type: str = "application/json"
+    timeout_seconds: float = Field(default=30, gt=0, le=600)
+    """For the POST to be answered; a 5xx, a 429 or no answer is retried, any other 4xx is final."""
+    reply_timeout_seconds: float = Field(default=3600, gt=0, le=7 * 24 * 3600)
+    """How long the task waits for the agent's answer after a 2xx; then it fails. The agent's
+    token expires five minutes after."""
+
+    @field_validator("headers")
+    @classmethod
+    def _headers(cls, headers: dict[str, str]) -> dict[str, str]:
+        for name in headers:
+            if not name or not all(c.isalnum() or c in "-_" for c in name):
+                raise ValueError(f"{name!r}: not a header name")
+            if name.lower() == "authorization":
+                raise ValueError("the Authorization header comes from `credential` (a secret would travel in history)")
+        return headers
+
+    @field_validator("template")
+    @classmethod
+    def _template(cls, template: str | None) -> str | None:
+        if template is None:
+            return None
+        try:
+            names = set(string.Template(template).get_identifiers())
+        except ValueError as err:
+            raise ValueError(f"the template: {err}") from None
+        unknown = names - HTTP_PLACEHOLDERS
+        if unknown or not string.Template(template).is_valid():
+            known = ", ".join(f"${n}" for n in sorted(HTTP_PLACEHOLDERS))
+            raise ValueError(f"the template uses {', '.join(sorted(unknown)) or 'a bad $'}; it may use {known}")
+        return template
+
+
 class AgentSpec(BaseModel):
     """An agent as hired: who it is, what it runs on, whom it reports to."""
 
@@ -433,7 +489,9 @@ class AgentSpec(BaseModel):
     """The template it was hired from, if any."""
     adapter: Adapter = Adapter.MODEL
     cli: CliConfig = Field(default_factory=CliConfig)
-    """How its turns run when `adapter` is not `model`."""
+    """How its turns run when `adapter` is a CLI tool or `process`."""
+    http: HttpConfig | None = None
+    """Where its turns go when `adapter` is `http`."""
 
     @field_validator("name")
     @classmethod
@@ -444,6 +502,8 @@ class AgentSpec(BaseModel):
     def _process_needs_a_command(self) -> "AgentSpec":
         if self.adapter is Adapter.PROCESS and not self.cli.command:
             raise ValueError("a `process` agent needs `cli.command`")
+        if self.adapter is Adapter.HTTP and self.http is None:
+            raise ValueError("an `http` agent needs `http.url`")
         return self
 
 
@@ -578,6 +638,40 @@ class CliTurnInput(BaseModel):
     prompt: str
     resume: str | None = None
     """The tool's session id from the task's last turn; None: a new session."""
+
+
+class HttpTurnInput(BaseModel):
+    """One turn of an `http` agent: the task, posted to its URL."""
+
+    session: SessionRef
+    seq: int = Field(ge=1)
+    title: str
+    http: HttpConfig
+    prompt: str
+
+
+class HttpTurnResult(BaseModel):
+    status_code: int
+    """The agent's 2xx."""
+    answer: str = ""
+    """The start of its response body (it answers the task later, through the API)."""
+
+
+class AgentCall(BaseModel):
+    """A call an agent working outside the workers (a CLI tool, an HTTP agent) makes through the
+    API on its own task, as a tool call: the task handles it as it would the model's."""
+
+    agent: str | None
+    """Who calls (from its task token), refused once the task is another agent's; None: the board."""
+    tool: Literal["complete_task", "delegate_task", "request_approval", "escalate"]
+    arguments: dict[str, Any] = Field(default_factory=dict)
+
+
+class AgentCallAnswer(BaseModel):
+    answer: str
+    """What the tool says, as the model would read it."""
+    subtask: str | None = None
+    """The subtask `delegate_task` started."""
 
 
 class WorkspaceRelease(BaseModel):

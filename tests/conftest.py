@@ -3,7 +3,8 @@
 Each test gets its own task queues and workflow ids (uuid), so tests do not see each other.
 """
 
-from collections.abc import AsyncIterator
+import os
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 from temporalio.contrib.pydantic import pydantic_data_converter
@@ -12,6 +13,21 @@ from temporalio.testing import WorkflowEnvironment
 from paperclip.binaries import temporal_cli, temporal_test_server
 from paperclip.constants import SEARCH_ATTRIBUTES
 from paperclip.devserver import dynamic_config_args
+from paperclip.settings import get_settings
+
+
+@pytest.fixture(scope="session", autouse=True)
+def paperclip_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Nothing a test runs writes to the real `~/.paperclip` (a secret key, workspaces): the
+    session's home is a temporary folder, unless the run was given one."""
+    if "PAPERCLIP_HOME" in os.environ:
+        yield
+        return
+    os.environ["PAPERCLIP_HOME"] = str(tmp_path_factory.mktemp("paperclip-home"))
+    get_settings.cache_clear()
+    yield
+    del os.environ["PAPERCLIP_HOME"]
+    get_settings.cache_clear()
 
 
 @pytest.fixture(scope="session")

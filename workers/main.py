@@ -11,11 +11,13 @@ import logging
 import signal
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
+from functools import partial
 
 from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities.cli.activity import CliActivities
+from activities.http_agent import HttpAgentActivities
 from activities.limits import CredentialLimits
 from activities.model_turn import ModelActivities
 from activities.store import StoreActivities
@@ -27,6 +29,7 @@ from paperclip.secrets import SecretBox, load_key
 from paperclip.settings import Settings, get_settings
 from paperclip.store import Store
 from paperclip.temporal import connect
+from paperclip.tokens import task_tokens
 from workflows.company import CompanyWorkflow
 from workflows.routine import RoutineWorkflow
 from workflows.task import TaskWorkflow
@@ -40,8 +43,12 @@ CLI_HEARTBEAT_THROTTLE = timedelta(seconds=1)
 
 def model_activities(store: Store, settings: Settings, limits: CredentialLimits) -> ModelActivities:
     """Model turns with the stored credentials (their key read on first need) and the limits."""
-    credentials = StoredCredentials(store, lambda: SecretBox(load_key(settings.home_dir, settings.secret_key)))
-    return ModelActivities(store, credentials=credentials, limits=limits)
+    return ModelActivities(store, credentials=stored_credentials(store, settings), limits=limits)
+
+
+def stored_credentials(store: Store, settings: Settings) -> StoredCredentials:
+    """Credentials by name, their key read on first need."""
+    return StoredCredentials(store, lambda: SecretBox(load_key(settings.home_dir, settings.secret_key)))
 
 
 def build_workers(
@@ -54,6 +61,7 @@ def build_workers(
     rate_limits: Mapping[str, RateLimit] | None = None,
     cli: CliActivities | None = None,
     max_concurrent_cli_turns: int = 4,
+    settings: Settings | None = None,
 ) -> list[Worker]:
     """The workers of one process: workflows + store writes, and model calls.
 
@@ -68,12 +76,18 @@ def build_workers(
             deployment must be given the same.
         cli: the CLI-agent activities; by default with the settings' home and API URL.
         max_concurrent_cli_turns: CLI agents this process runs at once (each is a process tree).
+        settings: where the secret key is (task tokens, stored credentials) and the API agents
+            call back; the process settings by default.
     """
-    settings = get_settings()
+    settings = settings or get_settings()
+    tokens = partial(task_tokens, settings.home_dir, settings.secret_key)
     if cli is None:
-        cli = CliActivities(store, home=settings.home_dir, api_url=settings.resolved_api_url)
+        cli = CliActivities(store, home=settings.home_dir, api_url=settings.resolved_api_url, tokens=tokens)
     limits = CredentialLimits(store, rate_limits)
     model = model or model_activities(store, settings, limits)
+    http = HttpAgentActivities(
+        store, credentials=stored_credentials(store, settings), tokens=tokens, api_url=settings.resolved_api_url
+    )
     record = StoreActivities(store)
     # Each model queue with the rate Temporal dispatches its calls at (None: as fast as slots free).
     model_queues: list[tuple[str, float | None]] = [(llm_queue(task_queue), None)]
@@ -102,7 +116,7 @@ def build_workers(
         Worker(
             client,
             task_queue=cli_queue(task_queue),
-            activities=[cli.cli_turn, cli.release_workspace],
+            activities=[cli.cli_turn, cli.release_workspace, http.http_turn],
             max_concurrent_activities=max_concurrent_cli_turns,
             # A cancellation reaches an activity only in the answer to a heartbeat, which the SDK
             # otherwise sends at 80 % of the heartbeat timeout (24 s of 30): a paused agent's
@@ -132,6 +146,7 @@ async def run_worker(settings: Settings) -> None:
         model=model,
         rate_limits=settings.rate_limits,
         max_concurrent_cli_turns=settings.cli_concurrency,
+        settings=settings,
     )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

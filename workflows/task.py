@@ -13,7 +13,7 @@ from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy, SearchAttributePair, TypedSearchAttributes
-from temporalio.exceptions import ActivityError, FailureError
+from temporalio.exceptions import ActivityError, ApplicationError, FailureError
 from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
@@ -29,6 +29,8 @@ with workflow.unsafe.imports_passed_through():
     )
     from paperclip.models import (
         Adapter,
+        AgentCall,
+        AgentCallAnswer,
         AgentSpec,
         ApprovalAnswer,
         ApprovalKind,
@@ -45,6 +47,8 @@ with workflow.unsafe.imports_passed_through():
         Escalation,
         Goal,
         Hold,
+        HttpTurnInput,
+        HttpTurnResult,
         Message,
         ModelConfig,
         ModelTurnInput,
@@ -69,6 +73,8 @@ MODEL_TURN_ATTEMPTS = 10
 """Attempts of one model call (retryable errors only: 429, 5xx, timeouts, a lost worker)."""
 CLI_TURN_ATTEMPTS = 3
 """Attempts of one CLI-agent turn (a failed run, a lost worker): each may cost a whole run."""
+TURN_NAMES = {Adapter.MODEL: "model call", Adapter.HTTP: "HTTP turn"}
+"""What a failed turn is called in the task's result; any other adapter's is a "CLI turn"."""
 
 USAGE_REPORT_INTERVAL = timedelta(seconds=2)
 """How often a working task tells the company its usage between status changes: a signal per
@@ -82,6 +88,9 @@ CREDENTIAL_QUEUES = "credential-queues"
 """Patch id: calls on a rate-limited credential go to its own model queue (`activities.limits`)."""
 ADMISSION = "delegated-task-admission"
 """Patch id: delegated tasks wait for the company's admission (histories before it do not)."""
+OWN_COMMENTS = "own-comments-are-not-input"
+"""Patch id: an agent's comment on its own task (a CLI or HTTP agent, through the API) neither
+wakes it nor is its next input."""
 SUBTREE_CANCEL_WAIT = timedelta(minutes=10)
 """How long a cancelled task waits for its subtasks to confirm before it ends anyway."""
 SEEN_COMMENTS = 100
@@ -158,8 +167,19 @@ def system_prompt(input: TaskInput) -> str:
         lines.append(f"Company mission: {input.mission}")
     if agent.system_prompt:
         lines.append(agent.system_prompt)
-    if agent.adapter is not Adapter.MODEL:
-        lines.append("Work on the task below in the current directory. Your final message is the task's result.")
+    if agent.adapter is Adapter.HTTP:
+        lines.append(
+            "Work on the task below, then answer through the Paperclip API with the task token you were "
+            "given (Authorization: Bearer <token>): POST the result to the task's /complete; you may also "
+            "POST to its /comments, /subtasks and /approval-requests."
+        )
+    elif agent.adapter is not Adapter.MODEL:
+        lines.append(
+            "Work on the task below in the current directory. Your final message is the task's result. "
+            "You may call the Paperclip API at $PAPERCLIP_API_URL with the bearer token in "
+            "$PAPERCLIP_TASK_TOKEN, on /api/companies/$PAPERCLIP_COMPANY_ID/tasks/$PAPERCLIP_TASK_ID: "
+            "/comments, /subtasks, /approval-requests and /complete."
+        )
     else:
         lines.append(
             "Work on the task you are given. Delegate parts of it to your team with delegate_task when "
@@ -186,6 +206,9 @@ class TaskWorkflow:
         self._turns_this_run = 0
         self._last_signal: asyncio.Task[None] | None = None
         self._result: str | None = None
+        self._failure: str | None = None
+        """Set when the turn failed the task without an activity error (an HTTP agent that
+        never answered)."""
         self._last_report = workflow.now()
         self._has_search_attributes = workflow.info().typed_search_attributes.get(SA_COMPANY) is not None
         self._own_queues: dict[str, bool] = {}
@@ -214,6 +237,8 @@ class TaskWorkflow:
         blocked task."""
         if comment.id in self.carry.seen_comments:
             return
+        if comment.author == self.input.agent.name and workflow.patched(OWN_COMMENTS):
+            return  # the agent's own note, through the API: on record, but not its next input
         self.carry.seen_comments = [*self.carry.seen_comments[-(SEEN_COMMENTS - 1) :], comment.id]
         self.carry.pending.append(
             Message(role="user", author=comment.author, content=f"Comment from {comment.author}: {comment.body}")
@@ -280,6 +305,36 @@ class TaskWorkflow:
             )
         )
 
+    @workflow.update
+    async def agent_call(self, call: AgentCall) -> AgentCallAnswer:
+        """The agent, working outside the workers (a CLI tool, an HTTP agent), calls a tool
+        through the API: handled as the model's tool call would be; answers what the tool says."""
+        children = self.carry.child_counter
+        reply = await self._act(ToolCall(id=f"api-{workflow.uuid4()}", name=call.tool, arguments=call.arguments))
+        if reply.content.startswith("Error: "):
+            raise ApplicationError(reply.content.removeprefix("Error: "), type="InvalidInput", non_retryable=True)
+        started = self.carry.child_counter > children
+        return AgentCallAnswer(
+            answer=reply.content, subtask=f"{self.input.identifier}.{self.carry.child_counter}" if started else None
+        )
+
+    @agent_call.validator
+    def _check_agent_call(self, call: AgentCall) -> None:
+        if self.carry.status.is_terminal or self._result is not None or self._failure is not None:
+            raise ApplicationError(f"task {self.input.identifier} is finished", type="Conflict", non_retryable=True)
+        if self.carry.waiting_for is not None:
+            raise ApplicationError(
+                f"task {self.input.identifier} waits for the board's decision; it goes on once that is made",
+                type="Conflict",
+                non_retryable=True,
+            )
+        if call.agent is not None and call.agent != self.input.agent.name:
+            raise ApplicationError(
+                f"task {self.input.identifier} is {self.input.agent.name}'s now, not {call.agent}'s",
+                type="Conflict",
+                non_retryable=True,
+            )
+
     @workflow.query
     def status(self) -> TaskStatus:
         return self.carry.status
@@ -304,9 +359,15 @@ class TaskWorkflow:
                 workflow.continue_as_new(self.input.model_copy(update={"carry": self.carry}))
             if self.carry.cancel is not None:
                 return await self._cancelled(self.carry.cancel)
+            if self._result is not None:  # completed through the API (`agent_call`) while held
+                return await self._finish(TaskStatus.DONE, self._result)
             if self.carry.held or self.carry.handing_over:
                 await workflow.wait_condition(
-                    lambda: not (self.carry.held or self.carry.handing_over) or self.carry.cancel is not None
+                    lambda: (
+                        not (self.carry.held or self.carry.handing_over)
+                        or self.carry.cancel is not None
+                        or self._result is not None
+                    )
                 )
                 continue
             if self.carry.waiting_for is not None:
@@ -354,14 +415,18 @@ class TaskWorkflow:
                         self._model().model,
                     )
                     continue  # the same turn, on the next model (reserved again at its price)
-                what = "model call" if model_agent else "CLI turn"
+                what = TURN_NAMES.get(self.input.agent.adapter, "CLI turn")
                 return await self._finish(TaskStatus.FAILED, f"{what} failed: {message}")
             if reply is None:
                 continue  # cancelled during the call
+            if self._failure is not None:
+                return await self._finish(TaskStatus.FAILED, self._failure)
             if self._result is not None:
                 return await self._finish(TaskStatus.DONE, self._result)
             if self.carry.open_children:
                 await self._set_status(TaskStatus.BLOCKED)
+            elif self.carry.waiting_for is not None or self.carry.handing_over:
+                continue  # asked the board, or escalated (through the API): the loop waits
             elif not reply.tool_calls:
                 return await self._finish(TaskStatus.DONE, reply.content)
 
@@ -449,6 +514,8 @@ class TaskWorkflow:
         Returns None when a cancellation arrived during the call (the call is cancelled too).
         """
         agent = self.input.agent
+        if agent.adapter is Adapter.HTTP:
+            return await self._http_turn()
         if agent.adapter is not Adapter.MODEL:
             return await self._cli_turn()
         queue = await self._model_queue(self._model())
@@ -564,6 +631,69 @@ class TaskWorkflow:
         if workflow.now() - self._last_report >= USAGE_REPORT_INTERVAL:
             self._emit_nowait("turn")
         return result.reply
+
+    async def _http_turn(self) -> Message | None:
+        """One turn of an HTTP agent: the task is posted to it; once it took it (2xx), the task
+        waits for its answer through the API (`agent_call`): complete, delegate, ask for
+        approval or escalate. Fails when none comes within `reply_timeout_seconds`."""
+        http = self.input.agent.http
+        assert http is not None  # AgentSpec checks it
+        self.carry.turn += 1
+        self._turns_this_run += 1
+        sent, self.carry.pending = self.carry.pending, []
+        self.carry.comments_waiting = 0
+        call = workflow.start_activity(
+            "http_turn",
+            HttpTurnInput(
+                session=SessionRef(
+                    company_id=self.input.company_id,
+                    task=self.input.identifier,
+                    agent=self.input.agent.name,
+                    goal=self.input.goal,
+                ),
+                seq=self.carry.turn,
+                title=self.input.title,
+                http=http,
+                prompt=cli_prompt(self.input, sent, resuming=self.carry.turn > 1),
+            ),
+            result_type=HttpTurnResult,
+            task_queue=cli_queue(workflow.info().task_queue),
+            start_to_close_timeout=timedelta(seconds=http.timeout_seconds + 30),
+            retry_policy=RetryPolicy(maximum_attempts=CLI_TURN_ATTEMPTS, maximum_interval=timedelta(minutes=1)),
+        )
+        await workflow.wait_condition(lambda: call.done() or self.carry.cancel is not None)
+        if not call.done():
+            call.cancel()
+            try:
+                await call
+            except (ActivityError, asyncio.CancelledError):
+                pass
+            return None
+        try:
+            result: HttpTurnResult = call.result()
+        except ActivityError:
+            self.carry.pending = sent + self.carry.pending
+            self.carry.turn -= 1
+            self._turns_this_run -= 1
+            raise
+
+        def answered() -> bool:
+            return (
+                self._result is not None
+                or bool(self.carry.open_children)
+                or self.carry.waiting_for is not None
+                or self.carry.handing_over
+                or self.carry.cancel is not None
+            )
+
+        try:
+            await workflow.wait_condition(answered, timeout=timedelta(seconds=http.reply_timeout_seconds))
+        except TimeoutError:
+            waited = f"{http.reply_timeout_seconds:g}s"
+            self._failure = f"the agent at {http.url} took the task but did not answer within {waited}"
+        if self.carry.cancel is not None:
+            return None
+        return Message(role="assistant", content=result.answer, author=self.input.agent.name)
 
     async def _release_workspace(self, succeeded: bool) -> None:
         """A CLI agent's task has ended: its git worktree may go (a failure never holds the end up)."""
@@ -870,7 +1000,7 @@ class TaskWorkflow:
         if self._has_search_attributes:
             workflow.upsert_search_attributes([SA_STATUS.value_set(status.value)])
         self._result = result
-        if self.input.agent.adapter is not Adapter.MODEL and self.carry.turn > 0:
+        if self.input.agent.adapter not in (Adapter.MODEL, Adapter.HTTP) and self.carry.turn > 0:
             await self._release_workspace(status is TaskStatus.DONE)
         # Signals are awaited before the task closes: the server drops a signal whose sender has
         # already completed.

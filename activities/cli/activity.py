@@ -10,7 +10,8 @@ past `max_output_chars`, with a reference to the stored text.
 import asyncio
 import os
 import socket
-from datetime import UTC, datetime
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +21,10 @@ from temporalio.exceptions import ApplicationError
 from activities.cli import ADAPTERS, workspace
 from activities.cli.base import Stream
 from activities.cli.runner import TurnTimedOut, kill_marked_group, run
+from activities.http_agent import TOKEN_SLACK
 from activities.model_turn import TurnStore
 from paperclip.models import CliConfig, CliTurnInput, CliTurnResult, CostEvent, Message, WorkspaceRelease
+from paperclip.tokens import TaskTokens
 
 TURN_MARK = "PAPERCLIP_TURN"
 """Set in every process of a turn (`<workflow>/<activity>`): a retry kills only what it marks."""
@@ -40,12 +43,22 @@ class CliActivities:
         store: where the turn's prompt, answer and cost event go (`paperclip.store.Store`).
         home: `PAPERCLIP_HOME`; agents without a `cli.workspace` work under `home/workspaces`.
         api_url: the API the agent may call back (`PAPERCLIP_API_URL` in its environment).
+        tokens: the task-token signer (made on first use): the tool gets a token of its task in
+            `PAPERCLIP_TASK_TOKEN`, valid for the turn and five minutes more.
     """
 
-    def __init__(self, store: TurnStore, *, home: Path, api_url: str | None = None) -> None:
+    def __init__(
+        self,
+        store: TurnStore,
+        *,
+        home: Path,
+        api_url: str | None = None,
+        tokens: Callable[[], TaskTokens] | None = None,
+    ) -> None:
         self.store = store
         self.home = home
         self.api_url = api_url
+        self.tokens = tokens
 
     def workspace(self, company_id: str, agent: str, cli: CliConfig) -> Path:
         if cli.workspace:
@@ -99,6 +112,11 @@ class CliActivities:
         }
         if self.api_url:
             env["PAPERCLIP_API_URL"] = self.api_url
+        if self.tokens is not None:
+            ttl = timedelta(seconds=input.cli.turn_timeout_seconds + input.cli.grace_seconds) + TOKEN_SLACK
+            env["PAPERCLIP_TASK_TOKEN"] = self.tokens().mint(
+                company_id=input.session.company_id, task=input.session.task, agent=input.session.agent, ttl=ttl
+            )
         stream = Stream(session_id=resume)
 
         def beat(progress: dict[str, Any]) -> None:

@@ -4,6 +4,7 @@ company; cancel and reassign tasks; comment on them."""
 from fastapi import APIRouter, status
 
 from api import governance
+from api.auth import CallerDep
 from api.deps import ClientDep
 from api.governance import ActionBody, CommentBody, CommentPosted, Ok, ReassignBody
 from paperclip.models import AgentState, TaskRecord
@@ -77,9 +78,13 @@ async def reassign_task(company: str, identifier: str, body: ReassignBody, clien
 
 
 @router.post("/tasks/{identifier}/comments", status_code=status.HTTP_201_CREATED, response_model=CommentPosted)
-async def post_comment(company: str, identifier: str, body: CommentBody, client: ClientDep) -> CommentPosted:
-    """Comment on an open task; `@name` wakes that agent too. Returns the tasks it reached."""
+async def post_comment(
+    company: str, identifier: str, body: CommentBody, client: ClientDep, caller: CallerDep
+) -> CommentPosted:
+    """Comment on an open task; `@name` wakes that agent too. Returns the tasks it reached. With
+    a task token the author is the token's agent."""
+    author = caller.scope.agent if caller.scope is not None else body.author
     reached = await governance.post_comment(
-        client=client, company_id=company, identifier=identifier, body=body.body, author=body.author
+        client=client, company_id=company, identifier=identifier, body=body.body, author=author
     )
     return CommentPosted(reached=reached)

@@ -1,14 +1,18 @@
-"""Tasks: create, list, read, and the conversation trace rebuilt from Temporal history."""
+"""Tasks: create, list, read, the conversation trace rebuilt from Temporal history, and the
+calls an agent working outside the workers makes on its task (with its task token, or the board
+for it): complete, subtasks, approval requests, escalate."""
 
-from typing import Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, status
 from fastapi.responses import PlainTextResponse
+from pydantic import BaseModel, StringConstraints
 
 from api import services
+from api.auth import CallerDep
 from api.deps import ClientDep, StoreDep
 from api.schemas import TaskDetail, TaskList
-from paperclip.models import CreateTaskInput, TaskRecord, TaskStatus
+from paperclip.models import AgentCall, AgentCallAnswer, CreateTaskInput, TaskRecord, TaskStatus
 from paperclip.traces import Trace, trace_to_markdown
 
 router = APIRouter(prefix="/companies/{company}/tasks", tags=["tasks"])
@@ -69,3 +73,70 @@ async def get_trace(
     if format == "md":
         return PlainTextResponse(trace_to_markdown(trace), media_type="text/markdown; charset=utf-8")
     return trace
+
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100_000)]
+
+
+class CompleteBody(BaseModel):
+    result: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100_000)]
+
+
+class SubtaskBody(BaseModel):
+    agent: Text
+    """Someone in the caller's team (or the caller)."""
+    title: Text
+    brief: LongText = ""
+
+
+class ApprovalRequestBody(BaseModel):
+    title: Text
+    details: LongText = ""
+    kind: Literal["board", "strategy"] = "board"
+
+
+class EscalateBody(BaseModel):
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2_000)]
+
+
+async def _call(
+    client: ClientDep, caller: CallerDep, company: str, identifier: str, tool: str, arguments: dict[str, Any]
+) -> AgentCallAnswer:
+    agent = caller.scope.agent if caller.scope is not None else None
+    call = AgentCall.model_validate({"agent": agent, "tool": tool, "arguments": arguments})
+    return await services.agent_call(client=client, company_id=company, identifier=identifier, call=call)
+
+
+@router.post("/{identifier}/complete", response_model=AgentCallAnswer)
+async def complete_task(
+    company: str, identifier: str, body: CompleteBody, client: ClientDep, caller: CallerDep
+) -> AgentCallAnswer:
+    """Finish the task with this result; 400 while its subtasks are open, 409 once it has finished."""
+    return await _call(client, caller, company, identifier, "complete_task", {"result": body.result})
+
+
+@router.post("/{identifier}/subtasks", status_code=status.HTTP_201_CREATED, response_model=AgentCallAnswer)
+async def create_subtask(
+    company: str, identifier: str, body: SubtaskBody, client: ClientDep, caller: CallerDep
+) -> AgentCallAnswer:
+    """Delegate part of the task to someone in the agent's team; its result comes back to the task."""
+    arguments = {"agent": body.agent, "title": body.title, "brief": body.brief}
+    return await _call(client, caller, company, identifier, "delegate_task", arguments)
+
+
+@router.post("/{identifier}/approval-requests", status_code=status.HTTP_201_CREATED, response_model=AgentCallAnswer)
+async def request_approval(
+    company: str, identifier: str, body: ApprovalRequestBody, client: ClientDep, caller: CallerDep
+) -> AgentCallAnswer:
+    """Ask the board; the task waits for the decision, which is its next turn's input."""
+    arguments = {"title": body.title, "details": body.details, "kind": body.kind}
+    return await _call(client, caller, company, identifier, "request_approval", arguments)
+
+
+@router.post("/{identifier}/escalate", response_model=AgentCallAnswer)
+async def escalate(
+    company: str, identifier: str, body: EscalateBody, client: ClientDep, caller: CallerDep
+) -> AgentCallAnswer:
+    """Hand the task to the agent's manager, with the reason."""
+    return await _call(client, caller, company, identifier, "escalate", {"reason": body.reason})

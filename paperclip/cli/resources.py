@@ -41,6 +41,11 @@ def _cost(value: float | None) -> str:
 
 
 def _model(agent_spec: dict[str, Any]) -> str:
+    adapter = agent_spec.get("adapter", Adapter.MODEL)
+    if adapter == Adapter.HTTP:
+        return f"http:{escape((agent_spec.get('http') or {}).get('url', '?'))}"
+    if adapter != Adapter.MODEL:
+        return str(adapter)
     model = agent_spec.get("model") or {}
     provider = model.get("provider", "simulated")
     if provider == Provider.SIMULATED:
@@ -239,6 +244,11 @@ def agent_hire(
     command: Annotated[
         str | None, typer.Option(help="A CLI agent's command (words split like a shell's), e.g. for `process`.")
     ] = None,
+    url: Annotated[str | None, typer.Option(help="An `http` agent's URL: each turn is POSTed there.")] = None,
+    credential: Annotated[
+        str | None,
+        typer.Option(help="An `http` agent's key: a stored credential or endpoint name, or an environment variable."),
+    ] = None,
     api_url: ApiUrl = None,
 ) -> None:
     """Hire an agent into a company, from scratch or from an agent template."""
@@ -272,6 +282,8 @@ def agent_hire(
     cli = {"workspace": workspace, "command": shlex.split(command) if command else None}
     if any(v is not None for v in cli.values()):
         spec["cli"] = {k: v for k, v in cli.items() if v is not None}
+    if url is not None or credential is not None:
+        spec["http"] = {k: v for k, v in {"url": url, "credential": credential}.items() if v is not None}
     with api(api_url) as client:
         if endpoint is not None:
             found = Endpoint.model_validate(client.get(f"/api/endpoints/{endpoint}"))

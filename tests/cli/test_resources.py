@@ -119,6 +119,26 @@ def test_agent_hire_sends_its_heartbeat_policy_and_hiring_permission() -> None:
     }
 
 
+def test_agent_hire_an_http_agent_sends_its_url_and_credential() -> None:
+    hired = agent_json("ext", "simulated", "ceo")
+    hired["spec"] |= {"adapter": "http", "http": {"url": "https://agents.example/run", "credential": "EXT_KEY"}}
+    fake = FakeApi(routes={"POST /api/companies/acme/agents": (201, hired)})
+    with serve(fake) as api:
+        result = runner.invoke(
+            app,
+            ["agent", "hire", "ext", "-c", "acme", "--reports-to", "ceo", "--adapter", "http",
+             "--url", "https://agents.example/run", "--credential", "EXT_KEY", "--api-url", api.url],
+        )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert fake.received[-1][2] == {
+        "name": "ext",
+        "reports_to": "ceo",
+        "adapter": "http",
+        "http": {"url": "https://agents.example/run", "credential": "EXT_KEY"},
+    }
+    assert "http:https://agents.example/run" in result.output
+
+
 def test_task_list_prints_a_table() -> None:
     fake = FakeApi(routes={"GET /api/companies/acme/tasks": (200, {"data": [task_json()], "count": 1})})
     with serve(fake) as api:

@@ -7,7 +7,9 @@ Steered by environment variables:
 - `FAKE_CLI_SCRIPT`: a file of modes, one line a run, each run taking the first; with none left
   (or no file) a run is `ok`. Modes: `ok`; `slow` (events 0.3 s apart); `hang` (starts a child
   process and waits for ever, after its first event); `crash` (exits 3 after its first event);
-  `fail` (the tool reports a failed turn); `big` (an answer of 200,000 characters).
+  `fail` (the tool reports a failed turn); `big` (an answer of 200,000 characters); `callback`
+  (calls the API back with its task token: a comment, then completes its task, and tries to
+  complete another task and to read the company list; the answers go to `FAKE_CLI_LOG.callbacks`).
 Only the standard library: it runs under any `python3`.
 """
 
@@ -16,6 +18,8 @@ import os
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 import uuid
 
 USAGE = {"input": 1200, "cached": 200, "output": 80}
@@ -74,12 +78,42 @@ def main(tool: str) -> None:
             f.write(json.dumps(record) + "\n")
     with open(f"work-{session}.txt", "w") as f:  # its work, in the directory it was given
         f.write(prompt)
+    if mode == "callback":
+        _call_back()
     delay = 0.3 if mode == "slow" else 0.0
     first_line = prompt.strip().splitlines()[0] if prompt.strip() else ""
     answer = f"[fake {tool}] done: {first_line}" + (f" (resumed {session})" if resumed else "")
     if mode == "big":
         answer = "x" * 200_000
     {"claude": claude, "codex": codex, "opencode": opencode}[tool](session, answer, mode, delay)
+
+
+def _request(method: str, path: str, body: dict | None = None) -> dict:
+    """One call to the API with the task token; its status and answer."""
+    request = urllib.request.Request(
+        os.environ["PAPERCLIP_API_URL"] + path,
+        data=json.dumps(body).encode() if body is not None else None,
+        method=method,
+        headers={"Authorization": f"Bearer {os.environ['PAPERCLIP_TASK_TOKEN']}", "Content-Type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return {"status": response.status, "body": json.loads(response.read())}
+    except urllib.error.HTTPError as err:
+        return {"status": err.code, "body": json.loads(err.read())}
+
+
+def _call_back() -> None:
+    task = f"/api/companies/{os.environ['PAPERCLIP_COMPANY_ID']}/tasks/{os.environ['PAPERCLIP_TASK_ID']}"
+    other = task.rsplit("/", 1)[0] + "/ACME-999"
+    answers = {
+        "comment": _request("POST", f"{task}/comments", {"body": "on it", "author": "someone-else"}),
+        "other_task": _request("POST", f"{other}/complete", {"result": "not mine"}),
+        "companies": _request("GET", "/api/companies"),
+        "complete": _request("POST", f"{task}/complete", {"result": "done through the API"}),
+    }
+    with open(os.environ["FAKE_CLI_LOG"] + ".callbacks", "a") as f:
+        f.write(json.dumps(answers) + "\n")
 
 
 def _stop_early(mode: str) -> None:

@@ -1,0 +1,189 @@
+"""The `http` agent's turn activity, on the `paperclip-cli` queue.
+
+A turn POSTs the task to the agent's URL with a task token; a 2xx means the agent took it,
+and it answers later by calling the API back (complete, delegate, ask for approval, comment),
+which reaches the task as an update. The token is minted here, so it is never in history.
+"""
+
+import asyncio
+import json
+import string
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
+
+import httpx
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from activities.model_turn import TurnStore
+from paperclip.models import CostEvent, HttpConfig, HttpTurnInput, HttpTurnResult, Message, Usage
+from paperclip.tokens import TaskTokens
+
+HTTP_REFUSED = "HttpAgentRefused"
+"""The agent answered 4xx (not 429): the same request would be refused again (final)."""
+HTTP_UNAVAILABLE = "HttpAgentUnavailable"
+"""No answer, a 5xx or a 429 (retried)."""
+TOKEN_SLACK = timedelta(minutes=5)
+"""A task token outlives the wait for the agent's answer by this much."""
+ANSWER_CHARS = 2_000
+
+
+def task_url(api_url: str, company_id: str, task: str) -> str:
+    return f"{api_url.rstrip('/')}/api/companies/{company_id}/tasks/{task}"
+
+
+def render(http: HttpConfig, values: dict[str, str]) -> bytes:
+    """The request body: the template with each placeholder's value JSON-escaped, or the
+    default JSON document."""
+    if http.template is not None:
+        escaped = {name: json.dumps(value)[1:-1] for name, value in values.items()}
+        return string.Template(http.template).substitute(escaped).encode()
+    document = {
+        "company_id": values["company_id"],
+        "agent": values["agent"],
+        "turn": int(values["turn"]),
+        "task": {"id": values["task_id"], "title": values["title"], "url": values["task_url"]},
+        "prompt": values["prompt"],
+        "callback": {
+            "api_url": values["api_url"],
+            "token": values["token"],
+            "expires_at": values["expires_at"],
+            "complete": values["task_url"] + "/complete",
+            "comments": values["task_url"] + "/comments",
+            "subtasks": values["task_url"] + "/subtasks",
+            "approval_requests": values["task_url"] + "/approval-requests",
+        },
+    }
+    return json.dumps(document).encode()
+
+
+def _retry_after(response: httpx.Response) -> timedelta | None:
+    value = response.headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return timedelta(seconds=max(0.0, float(value)))
+    except ValueError:
+        try:
+            return max(timedelta(0), parsedate_to_datetime(value) - datetime.now(UTC))
+        except (TypeError, ValueError):
+            return None
+
+
+class HttpAgentActivities:
+    """`http` agent turns.
+
+    Args:
+        store: where the turn's prompt goes (the agent's answer comes later, through the API).
+        credentials: a credential name → its key (`paperclip.endpoints.StoredCredentials`).
+        tokens: the task-token signer, made on first use.
+        api_url: the API the agent calls back.
+    """
+
+    def __init__(
+        self,
+        store: TurnStore,
+        *,
+        credentials: Callable[[str], str | None],
+        tokens: Callable[[], TaskTokens],
+        api_url: str,
+        client: httpx.AsyncClient | None = None,
+    ) -> None:
+        self.store = store
+        self.credentials = credentials
+        self.tokens = tokens
+        self.api_url = api_url
+        self._client = client
+
+    @property
+    def client(self) -> httpx.AsyncClient:
+        """One connection pool for the worker's life, made on the first turn."""
+        if self._client is None:
+            self._client = httpx.AsyncClient()
+        return self._client
+
+    @activity.defn(name="http_turn")
+    async def http_turn(self, input: HttpTurnInput) -> HttpTurnResult:
+        """POST the turn to the agent.
+
+        Raises:
+            ApplicationError: `HttpAgentUnavailable` (retried) or `HttpAgentRefused` (final).
+        """
+        http, session = input.http, input.session
+        ttl = timedelta(seconds=http.reply_timeout_seconds) + TOKEN_SLACK
+        expires = datetime.now(UTC) + ttl
+        token = self.tokens().mint(company_id=session.company_id, task=session.task, agent=session.agent, ttl=ttl)
+        url = task_url(self.api_url, session.company_id, session.task)
+        values = {
+            "prompt": input.prompt,
+            "task_id": session.task,
+            "title": input.title,
+            "company_id": session.company_id,
+            "agent": session.agent,
+            "turn": str(input.seq),
+            "api_url": self.api_url,
+            "task_url": url,
+            "token": token,
+            "expires_at": expires.isoformat(),
+        }
+        info = activity.info()
+        headers = {
+            "content-type": http.content_type,
+            "user-agent": "paperclip",
+            # The same on every attempt of this turn: an agent can tell a retry from a new turn.
+            "idempotency-key": f"{info.workflow_id}/{info.activity_id}",
+            "x-paperclip-task": session.task,
+        } | http.headers
+        if http.credential:
+            key = await asyncio.to_thread(self.credentials, http.credential)
+            if key is None:
+                raise ApplicationError(
+                    f"credential '{http.credential}' is not stored or set on this worker",
+                    type=HTTP_REFUSED,
+                    non_retryable=True,
+                )
+            headers["authorization"] = f"Bearer {key}"
+        try:
+            response = await self.client.post(
+                http.url, content=render(http, values), headers=headers, timeout=http.timeout_seconds
+            )
+        except httpx.HTTPError as err:
+            raise ApplicationError(
+                f"{http.url}: {type(err).__name__}: {err}".rstrip(": "), type=HTTP_UNAVAILABLE
+            ) from None
+        answer = response.text[:ANSWER_CHARS]
+        if response.status_code == 429 or response.status_code >= 500:
+            raise ApplicationError(
+                f"{http.url} answered {response.status_code}: {answer[:300]}",
+                type=HTTP_UNAVAILABLE,
+                next_retry_delay=_retry_after(response),
+            )
+        if not response.is_success:
+            raise ApplicationError(
+                f"{http.url} refused the task ({response.status_code}): {answer[:300]}",
+                type=HTTP_REFUSED,
+                non_retryable=True,
+            )
+        prompt = Message(role="user", content=input.prompt, author="paperclip")
+        accepted = Message(
+            role="assistant",
+            content=f"(accepted by {http.url}, HTTP {response.status_code}; the answer comes through the API)",
+            author=session.agent,
+        )
+        cost = CostEvent(
+            company_id=session.company_id,
+            agent=session.agent,
+            task=session.task,
+            goal=session.goal,
+            seq=input.seq,
+            provider="http",
+            model=http.url,
+            usage=Usage(),
+            cost_usd=None,
+            at=datetime.now(UTC),
+        )
+        await asyncio.to_thread(
+            self.store.save_turn, session, seq=input.seq, new_messages=[prompt], reply=accepted, cost=cost
+        )
+        return HttpTurnResult(status_code=response.status_code, answer=answer)
