@@ -21,6 +21,7 @@ from typing import Any
 
 import httpx
 import pytest
+from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
 from api.app import create_app
@@ -30,6 +31,7 @@ from paperclip.tokens import TaskTokens, task_tokens
 from tests.api.conftest import assert_error, serve
 from tests.api.helpers import wait_for_task
 from tests.fakes.http_agent import FakeHttpAgent
+from tests.workflows.helpers import histories_of
 from workers.main import build_workers
 
 BIN = Path(__file__).resolve().parent / "fakes" / "bin"
@@ -41,6 +43,7 @@ class Stack:
     agent: FakeHttpAgent
     agent_url: str
     tokens: TaskTokens
+    client: Client
 
 
 @pytest.fixture
@@ -59,7 +62,7 @@ async def stack(dev_env: WorkflowEnvironment, tmp_path: Path) -> AsyncIterator[S
         for worker in build_workers(dev_env.client, store, task_queue=queue, settings=workers_settings):
             await stack.enter_async_context(worker)
         api = await stack.enter_async_context(httpx.AsyncClient(base_url=api_url, timeout=30))
-        yield Stack(api, agent, agent_url, task_tokens(settings.home_dir, settings.secret_key))
+        yield Stack(api, agent, agent_url, task_tokens(settings.home_dir, settings.secret_key), dev_env.client)
     store.dispose()
 
 
@@ -134,6 +137,11 @@ async def test_an_http_agent_takes_its_task_delegates_and_completes_it_through_t
     assert "finished" in assert_error(again, 409, "conflict")["message"]
     log = (await stack.api.get(f"/api/companies/{company_id}/activity", params={"kind": "comment.posted"})).json()
     assert [(e["actor"], e["task"]) for e in log["data"]] == [("ext", "ACME-1")], log
+    histories = await histories_of(stack.client, company_id)
+    assert "shipped it" in histories  # the agent's answer is in history; its key and tokens are not
+    assert (
+        "sk-ext-123" not in histories and token not in histories and first.json()["callback"]["token"] not in histories
+    )
 
 
 async def test_a_task_token_is_refused_for_another_task_company_or_route(stack: Stack) -> None:

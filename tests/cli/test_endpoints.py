@@ -2,10 +2,12 @@
 
 import asyncio
 import base64
+import logging
 import socket
 
 import httpx
 import pytest
+from temporalio.testing import WorkflowEnvironment
 from typer.testing import CliRunner, Result
 
 from paperclip.cli import app
@@ -13,6 +15,7 @@ from paperclip.settings import get_settings
 from tests.api.conftest import api, settings, store, task_queue, workers  # noqa: F401 — the real-API fixtures
 from tests.api.helpers import create_company
 from tests.fakes import FakeModelServer
+from tests.workflows.helpers import histories_of
 
 runner = CliRunner()
 
@@ -64,7 +67,13 @@ async def test_a_dead_endpoint_gives_one_clear_line_and_exit_1(api) -> None:  # 
     assert unknown.exit_code == 1 and "endpoint 'nobody' not found" in unknown.output
 
 
-async def test_an_agent_hired_on_an_endpoint_calls_it_with_the_stored_key(api, server) -> None:  # noqa: F811
+async def test_an_agent_hired_on_an_endpoint_calls_it_with_the_stored_key(
+    api,  # noqa: F811
+    server,
+    dev_env: WorkflowEnvironment,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
     company = (await create_company(api))["id"]
     register = ["agent", "register", "--name", "my-llm", "--type", "openai-compatible", "--model", "gpt-5-mini"]
     await cli(api, *register, "--endpoint", server.base_url_openai, "--api-key", "sk-local-1")
@@ -81,6 +90,11 @@ async def test_an_agent_hired_on_an_endpoint_calls_it_with_the_stored_key(api, s
         await asyncio.sleep(0.1)
     assert tasks[0]["status"] == "done", tasks[0]
     assert server.calls >= 1  # with the stored key: the fake refuses any other
+    # The key went to the provider only: not into Temporal's histories, nor any log line.
+    histories = await histories_of(dev_env.client, company)
+    assert "Write the launch post" in histories and "my-llm" in histories
+    assert "sk-local-1" not in histories
+    assert caplog.records and "sk-local-1" not in caplog.text
     assert agent["spec"]["model"] == {
         "provider": "openai",
         "model": "gpt-5-mini",

@@ -85,3 +85,16 @@ async def wait_for(
             assert snap is not None
             raise AssertionError(f"condition not met; tasks: {[(t.identifier, t.status) for t in snap.tasks]}")
         await asyncio.sleep(0.05)
+
+
+async def histories_of(client: Client, company_id: str) -> str:
+    """Every event of every run of the company's workflows (the company and its tasks), payloads
+    as stored (JSON, unless a codec encrypts them): to search for what must never be in history."""
+    texts = []
+    async for execution in client.list_workflows(
+        f"WorkflowId STARTS_WITH 'company:{company_id}' OR WorkflowId STARTS_WITH 'task:{company_id}:'"
+    ):
+        history = await client.get_workflow_handle(execution.id, run_id=execution.run_id).fetch_history()
+        texts += [event.SerializeToString().decode("utf-8", "replace") for event in history.events]
+    assert texts, f"no workflows of {company_id}"
+    return "\n".join(texts)
