@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from temporalio.client import Client
 
 from api.auth import authorize
@@ -18,6 +19,7 @@ from api.routes import (
     activity,
     approvals,
     budgets,
+    codec,
     companies,
     costs,
     endpoints,
@@ -114,6 +116,15 @@ def create_app(
         costs,
         budgets,
         endpoints,
+        codec,
     ):
         app.include_router(module.router, prefix=API_PREFIX)
+    # The Temporal Web UI calls the codec endpoint from the browser.
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.codec_origins,
+        allow_methods=["POST"],
+        allow_headers=["Content-Type", "Authorization", "X-Namespace"],
+        allow_credentials=True,
+    )
     return app

@@ -52,6 +52,8 @@ def dev_server_command(settings: Settings) -> list[str]:
     ]
     for key in SEARCH_ATTRIBUTES:
         command += ["--search-attribute", f"{key.name}=Keyword"]
+    if settings.payload_key:  # the Web UI shows sealed payloads opened by the API
+        command += ["--ui-codec-endpoint", f"{settings.resolved_api_url}/api/codec"]
     return command
 
 

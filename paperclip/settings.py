@@ -6,6 +6,7 @@ from pathlib import Path
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from paperclip.codec import parse_keys
 from paperclip.constants import TASK_QUEUE
 from paperclip.models import ModelPrice, Provider, RateLimit
 
@@ -49,6 +50,11 @@ class Settings(BaseSettings):
     api_url: str | None = None
     secret_key: str | None = None
     """32 bytes, base64, that encrypt stored credentials; None: the key file in the home folder."""
+    payload_key: str | None = None
+    """Base64 keys of 32 bytes, comma-separated: every Temporal payload is sealed with the first
+    (AES-256-GCM), any opens (`paperclip.codec`). None: payloads are plain JSON."""
+    codec_origins: list[str] = Field(default_factory=lambda: ["http://localhost:8233", "http://127.0.0.1:8233"])
+    """Web UIs that may call the API's codec endpoint from the browser (CORS)."""
     prices: dict[str, ModelPrice] = Field(default_factory=dict)
     """Price overrides by `provider:model` (see above), keys lowercased."""
 
@@ -64,6 +70,13 @@ class Settings(BaseSettings):
             if limit.requests_per_minute is None and limit.tokens_per_minute is None:
                 raise ValueError(f"{name}: set requests_per_minute, tokens_per_minute or both")
         return limits
+
+    @field_validator("payload_key")
+    @classmethod
+    def _payload_key(cls, key: str | None) -> str | None:
+        if key:
+            parse_keys(key)
+        return key or None
 
     @field_validator("prices")
     @classmethod

@@ -2,15 +2,22 @@
 
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.converter import DataConverter
 
+from paperclip.codec import with_codec
 from paperclip.settings import Settings, get_settings
 
 
 async def connect(settings: Settings | None = None, *, address: str | None = None) -> Client:
-    """Connect to the configured Temporal server with the project's data converter."""
+    """Connect to the configured Temporal server with the project's data converter (sealing
+    payloads when `PAPERCLIP_PAYLOAD_KEY` is set)."""
     settings = settings or get_settings()
     return await Client.connect(
         address or settings.resolved_temporal_address,
         namespace=settings.temporal_namespace,
-        data_converter=pydantic_data_converter,
+        data_converter=data_converter(settings),
     )
+
+
+def data_converter(settings: Settings) -> DataConverter:
+    return with_codec(pydantic_data_converter, settings.payload_key)

@@ -1,5 +1,7 @@
 """The dev-server command line and the demo company."""
 
+import base64
+
 from paperclip.demo import ANTHROPIC_MODEL, OPENAI_MODEL, demo_company
 from paperclip.devserver import dev_server_command
 from paperclip.models import Provider
@@ -14,6 +16,13 @@ def test_the_dev_server_persists_under_home_binds_locally_and_registers_search_a
     assert "--ip 127.0.0.1 --port 17233 --ui-port 18233" in joined
     for name in ("PaperclipCompany", "PaperclipAgent", "PaperclipStatus"):
         assert f"--search-attribute {name}=Keyword" in joined
+    assert "--ui-codec-endpoint" not in joined
+
+
+def test_with_a_payload_key_the_web_ui_opens_payloads_through_the_api(tmp_path) -> None:
+    key = base64.b64encode(bytes(32)).decode()
+    command = dev_server_command(Settings(home=tmp_path, api_port=18000, payload_key=key))
+    assert command[command.index("--ui-codec-endpoint") + 1] == "http://127.0.0.1:18000/api/codec"
 
 
 def test_the_demo_is_simulated_without_provider_keys() -> None:
