@@ -8,10 +8,9 @@ is open), so a run holds no state and costs one workflow task.
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from paperclip.constants import company_workflow_id
     from paperclip.models import RoutineFire
     from paperclip.routines import ROUTINE_WORKFLOW, RoutineInput, RoutineRunResult
-    from workflows.company import CompanyWorkflow
+    from workflows.signals import signal_company
 
 
 @workflow.defn(name=ROUTINE_WORKFLOW)
@@ -20,9 +19,9 @@ class RoutineWorkflow:
     async def run(self, input: RoutineInput) -> RoutineRunResult:
         # The schedule appends the scheduled time to the workflow id, so it names this fire.
         fire_id = workflow.info().workflow_id
-        company = workflow.get_external_workflow_handle_for(CompanyWorkflow.run, company_workflow_id(input.company_id))
-        await company.signal(
-            CompanyWorkflow.routine_fired,
+        await signal_company(
+            input.company_id,
+            "routine_fired",
             RoutineFire(fire_id=fire_id, routine=input.routine, task=input.task, skip_if_open=input.skip_if_open),
         )
         return RoutineRunResult(fire_id=fire_id)

@@ -23,7 +23,6 @@ with workflow.unsafe.imports_passed_through():
         SA_COMPANY,
         SA_STATUS,
         cli_queue,
-        company_workflow_id,
         llm_queue,
         task_workflow_id,
     )
@@ -68,6 +67,7 @@ with workflow.unsafe.imports_passed_through():
     from paperclip.org import direct_reports, subtree
     from paperclip.pricing import price as list_price
     from paperclip.tools import COMPLETE_TASK, DELEGATE_TASK, ESCALATE, HIRE_AGENT, REQUEST_APPROVAL, tools_for
+    from workflows.signals import signal_company
 
 MODEL_TURN_ATTEMPTS = 10
 """Attempts of one model call (retryable errors only: 429, 5xx, timeouts, a lost worker)."""
@@ -460,7 +460,8 @@ class TaskWorkflow:
         usd, tokens = worst_case(self._model(), prompt)
         self.carry.budget_decision = None
         await self._drain_signal()  # usage reports first: the request's usage must not go backwards
-        await workflow.get_external_workflow_handle(company_workflow_id(self.input.company_id)).signal(
+        await signal_company(
+            self.input.company_id,
             "request_budget",
             BudgetRequest(
                 identifier=self.input.identifier,
@@ -755,9 +756,8 @@ class TaskWorkflow:
             return f"Already escalated to {manager}."
         reason = str(args.get("reason", "")).strip() or "(no reason given)"
         self.carry.handing_over = True
-        await workflow.get_external_workflow_handle(company_workflow_id(self.input.company_id)).signal(
-            "task_escalated", Escalation(identifier=self.input.identifier, agent=self.input.agent.name, reason=reason)
-        )
+        escalation = Escalation(identifier=self.input.identifier, agent=self.input.agent.name, reason=reason)
+        await signal_company(self.input.company_id, "task_escalated", escalation)
         return f"Escalated to {manager}: {reason}"
 
     # ------------------------------------------------------------------ approvals and hiring
@@ -767,9 +767,7 @@ class TaskWorkflow:
         return f"{self.input.identifier}#{self.carry.request_counter}"
 
     async def _ask(self, request: ApprovalRequest) -> None:
-        await workflow.get_external_workflow_handle(company_workflow_id(self.input.company_id)).signal(
-            "approval_requested", request
-        )
+        await signal_company(self.input.company_id, "approval_requested", request)
 
     async def _request_approval(self, args: dict[str, Any]) -> str:
         """Ask the board; no turn until the decision comes (see `_await_decision`)."""
@@ -815,9 +813,8 @@ class TaskWorkflow:
                 await workflow.wait_condition(woken, timeout=max(left, timedelta(seconds=1)))
             except TimeoutError:
                 self.carry.wait_escalated = True
-                await workflow.get_external_workflow_handle(company_workflow_id(self.input.company_id)).signal(
-                    "approval_timed_out", ApprovalTimedOut(request_id=request_id)
-                )
+                timed_out = ApprovalTimedOut(request_id=request_id)
+                await signal_company(self.input.company_id, "approval_timed_out", timed_out)
                 return
         else:
             await workflow.wait_condition(woken)
@@ -1043,9 +1040,7 @@ class TaskWorkflow:
         )
 
     async def _send(self, event: TaskEvent) -> None:
-        await workflow.get_external_workflow_handle(company_workflow_id(self.input.company_id)).signal(
-            "task_event", event
-        )
+        await signal_company(self.input.company_id, "task_event", event)
 
     async def _drain_signal(self) -> None:
         if self._last_signal is not None:

@@ -3,6 +3,7 @@
 import asyncio
 import uuid
 from collections.abc import Callable
+from datetime import timedelta
 
 from temporalio.client import Client, WorkflowHandle
 from temporalio.service import RPCError
@@ -22,9 +23,16 @@ def org(*, reports: int = 2) -> list[AgentSpec]:
 
 
 async def start_company(
-    client: Client, queue: str, agents: list[AgentSpec], *, spec: CompanySpec | None = None, **input_fields: object
+    client: Client,
+    queue: str,
+    agents: list[AgentSpec],
+    *,
+    spec: CompanySpec | None = None,
+    task_timeout: timedelta | None = None,
+    **input_fields: object,
 ) -> WorkflowHandle[CompanyWorkflow, object]:
-    """Start a company (`spec`'s policies, under a fresh id) on `queue`."""
+    """Start a company (`spec`'s policies, under a fresh id) on `queue`; `task_timeout` is its
+    workflow tasks' (its tasks inherit it)."""
     company_id = f"co-{uuid.uuid4().hex[:10]}"
     spec = (spec or CompanySpec(id=company_id, name="Acme", prefix="ACME")).model_copy(update={"id": company_id})
     handle = await client.start_workflow(
@@ -32,6 +40,7 @@ async def start_company(
         CompanyInput(spec=spec, agents=agents, **input_fields),
         id=company_workflow_id(company_id),
         task_queue=queue,
+        task_timeout=task_timeout,
     )
     STARTED.setdefault(queue, []).append(handle)
     return handle

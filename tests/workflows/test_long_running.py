@@ -248,8 +248,17 @@ async def test_a_company_runs_30_days_and_5000_tasks_through_continue_as_new_los
         ) as env,
         company_workers(env.client, model, store) as queue,
     ):
+        # Workflow tasks get a minute, not 10 s: on a loaded machine the company's (its history
+        # near a continue-as-new is megabytes) may take longer, and the test server mishandles
+        # a workflow task that times out while a run continues-as-new.
         company = await start_company(
-            env.client, queue, AGENTS, spec=spec, goals=FOUNDING, continue_as_new_after_events=CAN_AFTER
+            env.client,
+            queue,
+            AGENTS,
+            spec=spec,
+            goals=FOUNDING,
+            continue_as_new_after_events=CAN_AFTER,
+            task_timeout=timedelta(seconds=60),
         )
         watch = Watch(env.client, company, store)
 
