@@ -16,6 +16,7 @@ from api.auth import authorize
 from api.deps import AppContext, TemporalConnection
 from api.errors import BodySizeLimit, TemporalUnavailable, install_error_handlers
 from api.routes import (
+    access,
     activity,
     approvals,
     budgets,
@@ -117,6 +118,7 @@ def create_app(
         budgets,
         endpoints,
         codec,
+        access,
     ):
         app.include_router(module.router, prefix=API_PREFIX)
     # The Temporal Web UI calls the codec endpoint from the browser.

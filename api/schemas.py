@@ -48,6 +48,9 @@ class CompanyCreate(BaseModel):
     agents: list[AgentSpec] = Field(default_factory=list, max_length=500)
     template: str | None = None
     """A company template to found it from: its mission, prefix, goals and agents, unless given here."""
+    team: str | None = Field(default=None, max_length=63)
+    """The team that owns it (only its members see it); with an API key, by default the one team
+    the caller may change things in. None from the board: the board's only."""
     require_hire_approval: bool = False
     """Agents hired by agents wait until the board approves."""
     require_strategy_approval: bool = False

@@ -640,6 +640,27 @@ class CliTurnInput(BaseModel):
     """The tool's session id from the task's last turn; None: a new session."""
 
 
+class TeamRole(StrEnum):
+    """What a member may do in its team's companies."""
+
+    OWNER = "owner"
+    """Everything, and manages the team's members."""
+    OPERATOR = "operator"
+    """Reads and changes: companies, agents, tasks, approvals."""
+    VIEWER = "viewer"
+    """Reads only."""
+
+
+class ApiKeyInfo(BaseModel):
+    """An API key as listed: never its secret."""
+
+    id: str
+    user: str
+    label: str
+    created_at: datetime
+    revoked_at: datetime | None = None
+
+
 class HttpTurnInput(BaseModel):
     """One turn of an `http` agent: the task, posted to its URL."""
 

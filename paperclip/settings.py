@@ -2,6 +2,7 @@
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -48,6 +49,11 @@ class Settings(BaseSettings):
     api_port: int = 8000
     ui_port: int = 8501
     api_url: str | None = None
+    api_key: str | None = None
+    """The CLI's API key (`paperclip token create`), sent as a bearer token; None: as the board."""
+    auth: Literal["local", "required"] = "local"
+    """`local`: a request without an API key is the board's when it comes from this machine
+    (loopback), refused otherwise; `required`: every request needs a key (or a task token)."""
     secret_key: str | None = None
     """32 bytes, base64, that encrypt stored credentials; None: the key file in the home folder."""
     payload_key: str | None = None

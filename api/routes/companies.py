@@ -1,28 +1,56 @@
 """Companies and their agents."""
 
+import asyncio
+
 from fastapi import APIRouter, status
 
 from api import services
+from api.auth import Caller, CallerDep
 from api.deps import ClientDep, ContextDep, SettingsDep, StoreDep
+from api.errors import ApiError
 from api.schemas import CompanyCreate, CompanyCreated, CompanyList
 from paperclip.models import AgentSpec, AgentState, CompanySnapshot
+from paperclip.store import Store
 
 router = APIRouter(prefix="/companies", tags=["companies"])
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=CompanyCreated)
 async def create_company(
-    body: CompanyCreate, client: ClientDep, store: StoreDep, context: ContextDep
+    body: CompanyCreate, client: ClientDep, store: StoreDep, context: ContextDep, caller: CallerDep
 ) -> CompanyCreated:
-    """Found a company and start its workflow; 409 when the id is taken."""
-    return await services.create_company(
+    """Found a company (for a team) and start its workflow; 409 when the id is taken."""
+    team = await _owning_team(body.team, caller, store)
+    created = await services.create_company(
         client=client, store=store, task_queue=context.task_queue, body=body, prices=context.settings.prices
     )
+    if team is not None:
+        await asyncio.to_thread(store.set_company_team, created.id, team)
+    return created
+
+
+async def _owning_team(team: str | None, caller: Caller, store: Store) -> str | None:
+    if caller.is_board:
+        if team is not None and not await asyncio.to_thread(store.team_exists, team):
+            raise ApiError(400, "invalid_input", f"team '{team}' does not exist")
+        return team
+    changers = sorted(t for t in caller.roles if caller.may_change(t))
+    if team is None:
+        if len(changers) != 1:
+            raise ApiError(400, "invalid_input", f"say which team owns it: one of {', '.join(changers) or 'none'}")
+        return changers[0]
+    if team not in changers:
+        raise ApiError(403, "forbidden", f"{caller.user} may not found companies for team '{team}'")
+    return team
 
 
 @router.get("", response_model=CompanyList)
-async def list_companies(store: StoreDep) -> CompanyList:
+async def list_companies(store: StoreDep, caller: CallerDep) -> CompanyList:
+    """The companies the caller may see: all for the board, its teams' for a user."""
     companies = await services.list_companies(store=store)
+    if not caller.is_board:
+        visible = await asyncio.to_thread(store.companies_of, caller.roles)
+        companies = [c for c in companies if c.id in visible]
     return CompanyList(data=companies, count=len(companies))
 
 

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from pydantic_settings import SettingsError
 
 from paperclip.cli import costs, endpoints, governance
+from paperclip.cli.access import team_app, token_app
 from paperclip.cli.approvals import approval_app
 from paperclip.cli.budgets import budget_app
 from paperclip.cli.goals import goal_app
@@ -53,6 +54,8 @@ app.add_typer(approval_app, name="approval")
 app.add_typer(budget_app, name="budget")
 app.add_typer(routine_app, name="routine")
 app.add_typer(template_app, name="template")
+app.add_typer(team_app, name="team")
+app.add_typer(token_app, name="token")
 app.command()(history)
 app.command()(monitor)
 app.command()(activity)

@@ -32,7 +32,8 @@ def fail(message: str) -> NoReturn:
 @contextmanager
 def api(api_url: str | None) -> Iterator[ApiClient]:
     """An API client for one command; an `ApiError` inside becomes one red line and exit 1."""
-    client = ApiClient(api_url or get_settings().resolved_api_url)
+    settings = get_settings()
+    client = ApiClient(api_url or settings.resolved_api_url, api_key=settings.api_key)
     try:
         yield client
     except ApiError as error:

@@ -176,3 +176,47 @@ endpoints = sa.Table(
     sa.Column("created_at", UTCDateTime, nullable=False),
 )
 """Model servers registered by name (`paperclip agent register`); the key is in `credentials`."""
+
+teams = sa.Table(
+    "teams",
+    metadata,
+    sa.Column("name", sa.String(63), primary_key=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+"""Who owns companies: a team's companies are invisible to everyone else."""
+
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("name", sa.String(63), primary_key=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+
+memberships = sa.Table(
+    "memberships",
+    metadata,
+    sa.Column("user_name", sa.String(63), sa.ForeignKey("users.name", ondelete="CASCADE"), primary_key=True),
+    sa.Column("team_name", sa.String(63), sa.ForeignKey("teams.name", ondelete="CASCADE"), primary_key=True),
+    sa.Column("role", sa.String(16), nullable=False, comment="owner | operator | viewer"),
+)
+
+api_keys = sa.Table(
+    "api_keys",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("user_name", sa.String(63), sa.ForeignKey("users.name", ondelete="CASCADE"), nullable=False),
+    sa.Column("label", sa.String(100), nullable=False, default=""),
+    sa.Column("salt", sa.LargeBinary, nullable=False),
+    sa.Column("digest", sa.LargeBinary, nullable=False, comment="scrypt(secret, salt)"),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("revoked_at", UTCDateTime, nullable=True),
+)
+"""Bearer API keys (`paperclip token create`): the secret is shown once and kept only as a KDF digest."""
+
+company_teams = sa.Table(
+    "company_teams",
+    metadata,
+    sa.Column("company_id", sa.String(63), primary_key=True),
+    sa.Column("team_name", sa.String(63), sa.ForeignKey("teams.name"), nullable=False, index=True),
+)
+"""Which team a company belongs to; a company with no row is the board's only."""

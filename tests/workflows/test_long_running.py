@@ -209,17 +209,27 @@ class Watch:
             assert sum(a.status is not ApprovalStatus.PENDING for a in snap.approvals) >= DECIDED_APPROVALS_CARRIED
 
     async def _company_runs(self) -> list[str]:
-        """Every run of the company, open or closed (the test server lists no other way)."""
+        """Every run of the company, open or closed (the test server lists no other way). Its
+        lists iterate its store unguarded and fail now and then while workflows change
+        (ConcurrentModificationException): tried again."""
         found = WorkflowExecutionFilter(workflow_id=self.company.id)
         service = self.client.workflow_service
         namespace = self.client.namespace
-        opened = await service.list_open_workflow_executions(
-            ListOpenWorkflowExecutionsRequest(namespace=namespace, execution_filter=found)
-        )
-        closed = await service.list_closed_workflow_executions(
-            ListClosedWorkflowExecutionsRequest(namespace=namespace, execution_filter=found)
-        )
-        return [e.execution.run_id for e in [*closed.executions, *opened.executions]]
+        for attempt in range(10):
+            try:
+                opened = await service.list_open_workflow_executions(
+                    ListOpenWorkflowExecutionsRequest(namespace=namespace, execution_filter=found)
+                )
+                closed = await service.list_closed_workflow_executions(
+                    ListClosedWorkflowExecutionsRequest(namespace=namespace, execution_filter=found)
+                )
+            except RPCError:
+                if attempt == 9:
+                    raise
+                await asyncio.sleep(0.2)
+            else:
+                return [e.execution.run_id for e in [*closed.executions, *opened.executions]]
+        raise AssertionError("unreachable")
 
     async def release_orphan_locks(self) -> None:
         """Work around two time-skipping server bugs, so that it skips time again.
