@@ -48,8 +48,10 @@ async def get_approval(*, client: Client, company_id: str, approval_id: str) -> 
     return approval
 
 
-async def decide(*, client: Client, company_id: str, approval_id: str, decision: Decision) -> Approval:
+async def decide(
+    *, client: Client, company_id: str, approval_id: str, decision: Decision, actor: str = BOARD
+) -> Approval:
     """Approve, reject or ask for a revision, as the board; the asking task wakes with the answer."""
     handle = _company_handle(client, company_id)
-    update = DecideApprovalInput(id=approval_id, decision=decision.decision, note=decision.note, actor=BOARD)
+    update = DecideApprovalInput(id=approval_id, decision=decision.decision, note=decision.note, actor=actor)
     return await _update(client, company_id, handle.execute_update(CompanyWorkflow.decide_approval, update))

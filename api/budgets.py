@@ -138,11 +138,17 @@ async def get_budgets(*, client: Client, company_id: str) -> BudgetReport:
 
 
 async def set_budget(
-    *, client: Client, company_id: str, scope: str, monthly_usd: float | None, monthly_tokens: int | None
+    *,
+    client: Client,
+    company_id: str,
+    scope: str,
+    monthly_usd: float | None,
+    monthly_tokens: int | None,
+    actor: str = BOARD,
 ) -> BudgetLine:
     """Replace a scope's monthly budget, as the board; a scope its budget stopped resumes once
     the new one leaves room. Returns the scope's line as it is after the change."""
-    update = SetBudgetInput(scope=scope, monthly_usd=monthly_usd, monthly_tokens=monthly_tokens, actor=BOARD)
+    update = SetBudgetInput(scope=scope, monthly_usd=monthly_usd, monthly_tokens=monthly_tokens, actor=actor)
     handle = _company_handle(client, company_id)
     await _update(client, company_id, handle.execute_update(CompanyWorkflow.set_budget, update))
     snapshot = await get_snapshot(client=client, company_id=company_id)

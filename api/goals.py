@@ -41,10 +41,10 @@ async def list_goals(*, client: Client, company_id: str, status: GoalStatus | No
     return [g for g in tree_order(snapshot.goals) if status is None or g.status is status]
 
 
-async def create_goal(*, client: Client, company_id: str, goal: GoalInput) -> Goal:
+async def create_goal(*, client: Client, company_id: str, goal: GoalInput, actor: str = BOARD) -> Goal:
     """Add a goal, as the board; the company assigns its id (`G3`)."""
     handle = _company_handle(client, company_id)
-    update = goal.model_copy(update={"actor": BOARD})
+    update = goal.model_copy(update={"actor": actor})
     return await _update(client, company_id, handle.execute_update(CompanyWorkflow.create_goal, update))
 
 
@@ -57,8 +57,9 @@ async def update_goal(
     title: str | None,
     description: str | None,
     note: str,
+    actor: str = BOARD,
 ) -> Goal:
     """Change a goal's status or wording, as the board; cancelling it cancels the goals under it."""
     handle = _company_handle(client, company_id)
-    update = GoalUpdateInput(id=goal_id, status=status, title=title, description=description, note=note, actor=BOARD)
+    update = GoalUpdateInput(id=goal_id, status=status, title=title, description=description, note=note, actor=actor)
     return await _update(client, company_id, handle.execute_update(CompanyWorkflow.update_goal, update))

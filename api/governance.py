@@ -94,9 +94,11 @@ _COMPANY_UPDATES = {
 }
 
 
-async def agent_action(*, client: Client, company_id: str, action: AgentAction, agent: str, reason: str) -> AgentState:
+async def agent_action(
+    *, client: Client, company_id: str, action: AgentAction, agent: str, reason: str, actor: str = BOARD
+) -> AgentState:
     """Pause, resume or terminate an agent (see `CompanyWorkflow` for what each does)."""
-    update = AgentActionInput(agent=agent, reason=reason, actor=BOARD)
+    update = AgentActionInput(agent=agent, reason=reason, actor=actor)
     handle = _company_handle(client, company_id)
     return await _update(client, company_id, handle.execute_update(_AGENT_UPDATES[action], update))
 
@@ -104,9 +106,11 @@ async def agent_action(*, client: Client, company_id: str, action: AgentAction, 
 # ---------------------------------------------------------------------- the company
 
 
-async def company_action(*, client: Client, company_id: str, action: CompanyAction, reason: str) -> None:
+async def company_action(
+    *, client: Client, company_id: str, action: CompanyAction, reason: str, actor: str = BOARD
+) -> None:
     """Pause, resume or archive the company (archive is refused while tasks are open)."""
-    update = CompanyActionInput(reason=reason, actor=BOARD)
+    update = CompanyActionInput(reason=reason, actor=actor)
     handle = _company_handle(client, company_id)
     await _update(client, company_id, handle.execute_update(_COMPANY_UPDATES[action], update))
 
@@ -114,16 +118,20 @@ async def company_action(*, client: Client, company_id: str, action: CompanyActi
 # ---------------------------------------------------------------------- tasks
 
 
-async def cancel_task(*, client: Client, company_id: str, identifier: str, reason: str) -> TaskRecord:
+async def cancel_task(
+    *, client: Client, company_id: str, identifier: str, reason: str, actor: str = BOARD
+) -> TaskRecord:
     """Cancel a task and its subtree: a queued one at once, a running one at its next step."""
     handle = _company_handle(client, company_id)
-    update = TaskActionInput(identifier=identifier, reason=reason, actor=BOARD)
+    update = TaskActionInput(identifier=identifier, reason=reason, actor=actor)
     return await _update(client, company_id, handle.execute_update(CompanyWorkflow.cancel_task, update))
 
 
-async def reassign_task(*, client: Client, company_id: str, identifier: str, assignee: str) -> TaskRecord:
+async def reassign_task(
+    *, client: Client, company_id: str, identifier: str, assignee: str, actor: str = BOARD
+) -> TaskRecord:
     handle = _company_handle(client, company_id)
-    update = ReassignTaskInput(identifier=identifier, assignee=assignee, actor=BOARD)
+    update = ReassignTaskInput(identifier=identifier, assignee=assignee, actor=actor)
     return await _update(client, company_id, handle.execute_update(CompanyWorkflow.reassign_task, update))
 
 

@@ -3,6 +3,7 @@
 from fastapi import APIRouter
 
 from api import approvals
+from api.auth import CallerDep
 from api.deps import ClientDep
 from api.schemas import ApprovalList, Decision
 from paperclip.models import Approval, ApprovalStatus
@@ -23,7 +24,11 @@ async def get_approval(company: str, approval_id: str, client: ClientDep) -> App
 
 
 @router.post("/{approval_id}/decision", response_model=Approval)
-async def decide_approval(company: str, approval_id: str, body: Decision, client: ClientDep) -> Approval:
+async def decide_approval(
+    company: str, approval_id: str, body: Decision, client: ClientDep, caller: CallerDep
+) -> Approval:
     """Approve, reject or ask for a revision; the asking task wakes with it. 404 unknown approval,
     409 already decided, 400 a revision asked of a hire."""
-    return await approvals.decide(client=client, company_id=company, approval_id=approval_id, decision=body)
+    return await approvals.decide(
+        client=client, actor=caller.actor, company_id=company, approval_id=approval_id, decision=body
+    )

@@ -3,6 +3,7 @@
 from fastapi import APIRouter
 
 from api import budgets
+from api.auth import CallerDep
 from api.budgets import BudgetBody, BudgetLine, BudgetReport
 from api.deps import ClientDep
 
@@ -17,12 +18,13 @@ async def get_budgets(company: str, client: ClientDep) -> BudgetReport:
 
 
 @router.put("/{scope}", response_model=BudgetLine)
-async def set_budget(company: str, scope: str, body: BudgetBody, client: ClientDep) -> BudgetLine:
+async def set_budget(company: str, scope: str, body: BudgetBody, client: ClientDep, caller: CallerDep) -> BudgetLine:
     """Replace the monthly budget of `company` or of an agent (null: no cap of that kind); a scope
     paused by its budget resumes when the new one leaves room. 404 unknown agent, 409 terminated
     agent or archived company."""
     return await budgets.set_budget(
         client=client,
+        actor=caller.actor,
         company_id=company,
         scope=scope,
         monthly_usd=body.monthly_usd,

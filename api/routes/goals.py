@@ -3,6 +3,7 @@
 from fastapi import APIRouter, status
 
 from api import goals
+from api.auth import CallerDep
 from api.deps import ClientDep
 from api.schemas import GoalList, GoalPatch
 from paperclip.models import Goal, GoalInput, GoalStatus
@@ -18,18 +19,19 @@ async def list_goals(company: str, client: ClientDep, status: GoalStatus | None 
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=Goal)
-async def create_goal(company: str, goal: GoalInput, client: ClientDep) -> Goal:
+async def create_goal(company: str, goal: GoalInput, client: ClientDep, caller: CallerDep) -> Goal:
     """Add a goal as the board; 400 for a bad level, parent or owner, 404 for an unknown parent,
     409 for a parent that is achieved or cancelled."""
-    return await goals.create_goal(client=client, company_id=company, goal=goal)
+    return await goals.create_goal(client=client, actor=caller.actor, company_id=company, goal=goal)
 
 
 @router.patch("/{goal_id}", response_model=Goal)
-async def update_goal(company: str, goal_id: str, body: GoalPatch, client: ClientDep) -> Goal:
+async def update_goal(company: str, goal_id: str, body: GoalPatch, client: ClientDep, caller: CallerDep) -> Goal:
     """Change a goal's status, title or description; 404 unknown goal, 409 for a status it cannot
     take (or cancelling the company's last goal)."""
     return await goals.update_goal(
         client=client,
+        actor=caller.actor,
         company_id=company,
         goal_id=goal_id,
         status=body.status,

@@ -43,6 +43,11 @@ async def test_a_teams_companies_are_invisible_to_other_teams(api: httpx.AsyncCl
     blue = (await ok(await api.post("/api/companies", json=company_body(team="blue")), 201))["id"]  # the board
     task = {"title": "Build the engine", "assignee": "ceo"}
     await ok(await api.post(f"/api/companies/{red}/tasks", json=task, headers=alice), 201)
+    await ok(await api.post(f"/api/companies/{red}/agents/cmo/pause", json={"reason": "focus"}, headers=alice))
+    comment = {"body": "Mind the budget", "author": "ceo"}
+    await ok(await api.post(f"/api/companies/{red}/tasks/ACME-1/comments", json=comment, headers=alice), 201)
+    log = (await ok(await api.get(f"/api/companies/{red}/activity", params={"actor": "alice"})))["data"]
+    assert {e["kind"] for e in log} >= {"agent.paused", "comment.posted"}  # her changes, in her name
 
     listed = await ok(await api.get("/api/companies", headers=bob))
     assert [c["id"] for c in listed["data"]] == [blue]
