@@ -7,14 +7,16 @@ given, by tests and the embedded launcher) and shared through `api.deps`.
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
-from fastapi import Depends, FastAPI
+from fastapi import Depends, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from temporalio.client import Client
 
-from api.auth import authorize
+from api.auth import READS, authorize
 from api.deps import AppContext, TemporalConnection
 from api.errors import BodySizeLimit, TemporalUnavailable, install_error_handlers
+from api.recent import RECENT
 from api.routes import (
     access,
     activity,
@@ -40,6 +42,11 @@ from paperclip.store import Store
 log = logging.getLogger("paperclip.api")
 
 API_PREFIX = "/api"
+
+
+def _company_of(path: str) -> str | None:
+    parts = path.split("/")
+    return parts[3] if len(parts) > 3 and parts[1] == "api" and parts[2] == "companies" and parts[3] else None
 
 
 def create_app(
@@ -121,6 +128,19 @@ def create_app(
         access,
     ):
         app.include_router(module.router, prefix=API_PREFIX)
+
+    @app.middleware("http")
+    async def forget_changed_companies(request: Request, call_next: Any) -> Any:
+        """A change through the API is seen by the next read (`api.recent`): forgotten before
+        the change (so it reads its own result) and after it (so no read in between lingers)."""
+        company = _company_of(request.url.path) if request.method not in READS else None
+        if company is not None:
+            RECENT.forget(company)
+        response = await call_next(request)
+        if company is not None:
+            RECENT.forget(company)
+        return response
+
     # The Temporal Web UI calls the codec endpoint from the browser.
     app.add_middleware(
         CORSMiddleware,

@@ -17,6 +17,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from activities.templates import missing_credential
 from api.deps import TemporalConnection
 from api.errors import ApiError
+from api.recent import RECENT
 from api.schemas import (
     CompanyCreate,
     CompanyCreated,
@@ -202,10 +203,22 @@ def _merge(stored: list[TaskRecord], live: list[TaskRecord]) -> list[TaskRecord]
     return sorted(merged.values(), key=lambda t: (t.created_at, _identifier_key(t.identifier)))
 
 
+async def recent_snapshot(*, client: Client, company_id: str) -> CompanySnapshot:
+    """The snapshot for readers: shared by the requests of the last half second (`api.recent`)."""
+    snapshot: CompanySnapshot = await RECENT.get(
+        (company_id, "snapshot", id(client)), lambda: get_snapshot(client=client, company_id=company_id)
+    )
+    return snapshot
+
+
 async def _merged_tasks(*, client: Client, store: Store, company_id: str, assignee: str | None) -> list[TaskRecord]:
-    snapshot = await get_snapshot(client=client, company_id=company_id)
-    rows = await asyncio.to_thread(store.list_tasks, company_id, assignee=assignee, limit=STORE_SCAN_LIMIT)
-    return _merge(rows, [t for t in snapshot.tasks if assignee is None or t.assignee == assignee])
+    async def merge() -> list[TaskRecord]:
+        snapshot = await recent_snapshot(client=client, company_id=company_id)
+        rows = await asyncio.to_thread(store.list_tasks, company_id, assignee=assignee, limit=STORE_SCAN_LIMIT)
+        return _merge(rows, [t for t in snapshot.tasks if assignee is None or t.assignee == assignee])
+
+    merged: list[TaskRecord] = await RECENT.get((company_id, "tasks", assignee, id(client), id(store)), merge)
+    return merged
 
 
 def _identifier_key(identifier: str) -> tuple[int | str, ...]:

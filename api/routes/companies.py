@@ -2,12 +2,13 @@
 
 import asyncio
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Response, status
 
 from api import services
 from api.auth import Caller, CallerDep
 from api.deps import ClientDep, ContextDep, SettingsDep, StoreDep
 from api.errors import ApiError
+from api.recent import RECENT
 from api.schemas import CompanyCreate, CompanyCreated, CompanyList
 from paperclip.models import AgentSpec, AgentState, CompanySnapshot
 from paperclip.store import Store
@@ -55,9 +56,16 @@ async def list_companies(store: StoreDep, caller: CallerDep) -> CompanyList:
 
 
 @router.get("/{company}", response_model=CompanySnapshot)
-async def get_company(company: str, client: ClientDep) -> CompanySnapshot:
+async def get_company(company: str, client: ClientDep) -> Response:
     """The company as its workflow holds it now: agents, open tasks, recent activity, spend."""
-    return await services.get_snapshot(client=client, company_id=company)
+
+    async def encoded() -> bytes:
+        snapshot = await services.recent_snapshot(client=client, company_id=company)
+        return snapshot.model_dump_json().encode()
+
+    # Readers within the same half second share one encoding too (`api.recent`).
+    body: bytes = await RECENT.get((company, "snapshot-json", id(client)), encoded)
+    return Response(content=body, media_type="application/json")
 
 
 @router.post("/{company}/agents", status_code=status.HTTP_201_CREATED, response_model=AgentState)
