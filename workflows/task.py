@@ -509,6 +509,20 @@ class TaskWorkflow:
             return True
         return workflow.info().is_continue_as_new_suggested()
 
+    def _begin_turn(self) -> list[Message]:
+        """Count a turn and take the messages waiting for it (the turn's input)."""
+        self.carry.turn += 1
+        self._turns_this_run += 1
+        sent, self.carry.pending = self.carry.pending, []
+        self.carry.comments_waiting = 0
+        return sent
+
+    def _undo_turn(self, sent: list[Message]) -> None:
+        """The turn did not happen (it failed, or was held): its input waits for the next one."""
+        self.carry.pending = sent + self.carry.pending
+        self.carry.turn -= 1
+        self._turns_this_run -= 1
+
     async def _turn(self) -> Message | None:
         """One model call, then act on its tool calls; the tool results become the next input.
 
@@ -520,10 +534,7 @@ class TaskWorkflow:
         if agent.adapter is not Adapter.MODEL:
             return await self._cli_turn()
         queue = await self._model_queue(self._model())
-        self.carry.turn += 1
-        self._turns_this_run += 1
-        sent, self.carry.pending = self.carry.pending, []
-        self.carry.comments_waiting = 0
+        sent = self._begin_turn()
         call = workflow.start_activity(
             "model_turn",
             ModelTurnInput(
@@ -560,9 +571,7 @@ class TaskWorkflow:
             result: ModelTurnResult = call.result()
         except ActivityError:
             # Nothing of a failed call is kept: its messages wait for the next attempt, same turn.
-            self.carry.pending = sent + self.carry.pending
-            self.carry.turn -= 1
-            self._turns_this_run -= 1
+            self._undo_turn(sent)
             raise
         self.carry.prompt_tokens = result.usage.input_tokens + result.usage.output_tokens
         self.carry.usage = self.carry.usage + result.usage
@@ -578,10 +587,7 @@ class TaskWorkflow:
         """One turn of a CLI agent: its tool runs the task in its workspace, resuming the task's
         session; its final message is the turn's reply (and, with no subtasks open, the result)."""
         cli = self.input.agent.cli
-        self.carry.turn += 1
-        self._turns_this_run += 1
-        sent, self.carry.pending = self.carry.pending, []
-        self.carry.comments_waiting = 0
+        sent = self._begin_turn()
         session = self.carry.cli_session
         call = workflow.start_activity(
             "cli_turn",
@@ -615,16 +621,12 @@ class TaskWorkflow:
             except (ActivityError, asyncio.CancelledError):
                 pass
             if self.carry.cancel is None:  # held: the same turn, later
-                self.carry.pending = sent + self.carry.pending
-                self.carry.turn -= 1
-                self._turns_this_run -= 1
+                self._undo_turn(sent)
             return None
         try:
             result: CliTurnResult = call.result()
         except ActivityError:
-            self.carry.pending = sent + self.carry.pending
-            self.carry.turn -= 1
-            self._turns_this_run -= 1
+            self._undo_turn(sent)
             raise
         self.carry.cli_session = result.session_id or session
         self.carry.usage = self.carry.usage + result.usage
@@ -639,10 +641,7 @@ class TaskWorkflow:
         approval or escalate. Fails when none comes within `reply_timeout_seconds`."""
         http = self.input.agent.http
         assert http is not None  # AgentSpec checks it
-        self.carry.turn += 1
-        self._turns_this_run += 1
-        sent, self.carry.pending = self.carry.pending, []
-        self.carry.comments_waiting = 0
+        sent = self._begin_turn()
         call = workflow.start_activity(
             "http_turn",
             HttpTurnInput(
@@ -673,9 +672,7 @@ class TaskWorkflow:
         try:
             result: HttpTurnResult = call.result()
         except ActivityError:
-            self.carry.pending = sent + self.carry.pending
-            self.carry.turn -= 1
-            self._turns_this_run -= 1
+            self._undo_turn(sent)
             raise
 
         def answered() -> bool:
