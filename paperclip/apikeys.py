@@ -5,7 +5,6 @@ Checking a key costs one scrypt (about 50 ms); the API remembers a checked key f
 minutes, but reads its row on every request, so a revoked key fails at once.
 """
 
-import hmac
 import os
 import secrets
 from dataclasses import dataclass
@@ -64,7 +63,3 @@ def matches(secret: str, salt: bytes, digest: bytes) -> bool:
     except InvalidKey:
         return False
     return True
-
-
-def same(a: bytes, b: bytes) -> bool:
-    return hmac.compare_digest(a, b)

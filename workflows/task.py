@@ -517,6 +517,15 @@ class TaskWorkflow:
         self.carry.comments_waiting = 0
         return sent
 
+    @staticmethod
+    async def _stop(call: asyncio.Task[Any]) -> None:
+        """Cancel a turn's activity and wait until it has stopped."""
+        call.cancel()
+        try:
+            await call
+        except (ActivityError, asyncio.CancelledError):
+            pass
+
     def _undo_turn(self, sent: list[Message]) -> None:
         """The turn did not happen (it failed, or was held): its input waits for the next one."""
         self.carry.pending = sent + self.carry.pending
@@ -561,11 +570,7 @@ class TaskWorkflow:
         )
         await workflow.wait_condition(lambda: call.done() or self.carry.cancel is not None)
         if not call.done():
-            call.cancel()
-            try:
-                await call
-            except (ActivityError, asyncio.CancelledError):
-                pass
+            await self._stop(call)
             return None
         try:
             result: ModelTurnResult = call.result()
@@ -615,11 +620,7 @@ class TaskWorkflow:
         # resume, resuming the session of the task's earlier turns.
         await workflow.wait_condition(lambda: call.done() or self.carry.cancel is not None or self.carry.held)
         if not call.done():
-            call.cancel()  # the activity kills the tool's whole process group
-            try:
-                await call
-            except (ActivityError, asyncio.CancelledError):
-                pass
+            await self._stop(call)  # the activity kills the tool's whole process group
             if self.carry.cancel is None:  # held: the same turn, later
                 self._undo_turn(sent)
             return None
@@ -663,11 +664,7 @@ class TaskWorkflow:
         )
         await workflow.wait_condition(lambda: call.done() or self.carry.cancel is not None)
         if not call.done():
-            call.cancel()
-            try:
-                await call
-            except (ActivityError, asyncio.CancelledError):
-                pass
+            await self._stop(call)
             return None
         try:
             result: HttpTurnResult = call.result()

@@ -7,9 +7,10 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, status
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, StringConstraints
+from temporalio.client import Client
 
 from api import services
-from api.auth import CallerDep
+from api.auth import Caller, CallerDep
 from api.deps import ClientDep, StoreDep
 from api.schemas import TaskDetail, TaskList
 from paperclip.models import AgentCall, AgentCallAnswer, CreateTaskInput, TaskRecord, TaskStatus
@@ -101,7 +102,7 @@ class EscalateBody(BaseModel):
 
 
 async def _call(
-    client: ClientDep, caller: CallerDep, company: str, identifier: str, tool: str, arguments: dict[str, Any]
+    client: Client, caller: Caller, company: str, identifier: str, tool: str, arguments: dict[str, Any]
 ) -> AgentCallAnswer:
     agent = caller.scope.agent if caller.scope is not None else None
     call = AgentCall.model_validate({"agent": agent, "tool": tool, "arguments": arguments})

@@ -11,6 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 import schemathesis
+import uvicorn
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from schemathesis import GenerationMode
@@ -50,9 +51,8 @@ def live_api(dev_env: WorkflowEnvironment, tmp_path_factory: pytest.TempPathFact
         queue = f"fuzz-{uuid.uuid4().hex}"
         workers = build_workers(client, store, task_queue=queue, settings=settings)
         running = [asyncio.ensure_future(w.run()) for w in workers]
-        server = _Server(
-            uvicorn_config(create_app(settings, client=client, store=store, task_queue=queue)),
-        )
+        app = create_app(settings, client=client, store=store, task_queue=queue)
+        server = _Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on"))
         serving = asyncio.ensure_future(server.serve())
         while not server.started:
             await asyncio.sleep(0.01)
@@ -72,12 +72,6 @@ def live_api(dev_env: WorkflowEnvironment, tmp_path_factory: pytest.TempPathFact
     yield str(where["url"])
     stopping.set()
     thread.join(30)
-
-
-def uvicorn_config(app: object) -> object:
-    import uvicorn
-
-    return uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")  # type: ignore[arg-type]
 
 
 def test_any_request_gets_a_documented_answer_and_never_a_5xx(live_api: str) -> None:
