@@ -8,7 +8,7 @@ one transaction and every write that a retry may repeat is an idempotent upsert.
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from types import EllipsisType
@@ -37,6 +37,7 @@ from paperclip.models import (
 )
 from paperclip.settings import Settings
 from paperclip.store.costs import CostGroup, CostSummary, cost_summary
+from paperclip.store.search import SearchHit, SearchKind, search
 from paperclip.store.tables import (
     activity_log,
     api_keys,
@@ -461,6 +462,46 @@ class Store:
         with self.engine.connect() as conn:
             return [_message(row) for row in conn.execute(query).mappings()]
 
+    def list_turns(self, company_id: str) -> list[tuple[SessionRef, int, datetime, list[Message]]]:
+        """Every turn of the company's conversations, by task then seq, as (session, seq, when it
+        was kept, its messages): what an export carries and `add_history` writes back."""
+        query = (
+            sa.select(messages)
+            .where(messages.c.company_id == company_id)
+            .order_by(messages.c.task, messages.c.seq, messages.c.idx)
+        )
+        turns: list[tuple[SessionRef, int, datetime, list[Message]]] = []
+        with self.engine.connect() as conn:
+            for row in conn.execute(query).mappings():
+                if not turns or (turns[-1][0].task, turns[-1][1]) != (row["task"], row["seq"]):
+                    session = SessionRef(company_id=company_id, task=row["task"], agent=row["agent"])
+                    turns.append((session, row["seq"], row["created_at"], []))
+                turns[-1][3].append(_message(row))
+        return turns
+
+    def add_history(
+        self,
+        *,
+        records: list[TaskRecord],
+        turns: list[tuple[SessionRef, int, datetime, list[Message]]],
+        costs: list[CostEvent],
+        activity: list[ActivityEntry],
+    ) -> None:
+        """Keep a company's past as it was (an import): task records, conversations with the
+        times they were kept, the cost ledger and the activity log, in one transaction. Idempotent."""
+        rows = [
+            _message_row(session, seq, idx, message, at)
+            for session, seq, at, turn in turns
+            for idx, message in enumerate(turn)
+        ]
+        with self._write() as conn:
+            self._upsert(conn, tasks, [_task_row(r) for r in records], keys=("company_id", "identifier"))
+            self._upsert(conn, messages, rows, keys=("company_id", "task", "seq", "idx"))
+            self._upsert(conn, cost_events, [_cost_row(c) for c in costs], keys=("company_id", "task", "seq"))
+            if activity:
+                stmt = self._insert(activity_log).on_conflict_do_nothing(index_elements=["id"])
+                conn.execute(stmt, [_activity_row(entry) for entry in activity])
+
     def list_cost_events(self, company_id: str, *, task: str | None = None) -> list[CostEvent]:
         """The company's cost events (of one task if given), oldest first."""
         query = sa.select(cost_events).where(cost_events.c.company_id == company_id)
@@ -482,6 +523,19 @@ class Store:
         model, task, goal or UTC day: calls, tokens, USD of the priced ones, and unpriced calls."""
         with self.engine.connect() as conn:
             return cost_summary(conn, self.dialect, company_id, group_by=group_by, since=since, until=until)
+
+    def search(
+        self,
+        company_ids: Collection[str] | None,
+        query: str,
+        *,
+        kinds: Collection[SearchKind] = tuple(SearchKind),
+        limit: int = 20,
+    ) -> list[SearchHit]:
+        """Messages and task titles with every word and "quoted phrase" of `query`, best first,
+        in the companies `company_ids` (every company for None); none when it has no words."""
+        with self.engine.connect() as conn:
+            return search(conn, self.dialect, company_ids, query, kinds=kinds, limit=limit)
 
     # ------------------------------------------------------------------ company records
 

@@ -6,10 +6,17 @@ migrations. Run by the `alembic` command instead (e.g. to autogenerate a revisio
 to `sqlalchemy.url` if the config sets one, else to the store `Settings` names.
 """
 
+from typing import Any
+
 from alembic import context
 from sqlalchemy import Connection, create_engine
 
 from paperclip.store.tables import metadata
+
+
+def _described(name: str | None, kind: str, parent_names: Any) -> bool:
+    """Whether autogenerate compares it: the search index (revision 0008) is not in `tables`."""
+    return not (name or "").startswith(("search_", "ix_messages_search", "ix_tasks_search"))
 
 
 def _run(connection: Connection) -> None:
@@ -18,6 +25,7 @@ def _run(connection: Connection) -> None:
         target_metadata=metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=_described,
     )
     with context.begin_transaction():
         context.run_migrations()
@@ -31,7 +39,7 @@ def _url() -> str:
 
 
 if context.is_offline_mode():
-    context.configure(url=_url(), target_metadata=metadata, literal_binds=True)
+    context.configure(url=_url(), target_metadata=metadata, literal_binds=True, include_name=_described)
     with context.begin_transaction():
         context.run_migrations()
 else:
