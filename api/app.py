@@ -32,6 +32,7 @@ from api.routes import (
     health,
     org,
     routines,
+    search,
     tasks,
     templates,
 )
@@ -122,6 +123,7 @@ def create_app(
         goals,
         approvals,
         costs,
+        search,
         budgets,
         endpoints,
         codec,
