@@ -10,7 +10,7 @@ import typer
 from pydantic import ValidationError
 from pydantic_settings import SettingsError
 
-from paperclip.cli import costs, endpoints, governance
+from paperclip.cli import costs, endpoints, governance, search
 from paperclip.cli.access import team_app, token_app
 from paperclip.cli.approvals import approval_app
 from paperclip.cli.budgets import budget_app
@@ -61,6 +61,7 @@ app.command()(monitor)
 app.command()(activity)
 app.command()(org)
 app.command()(costs.costs)
+app.command()(search.search)
 
 
 def main() -> None:
