@@ -27,6 +27,7 @@ from api.routes import (
     costs,
     endpoints,
     events,
+    export,
     goals,
     governance,
     health,
@@ -128,6 +129,7 @@ def create_app(
         endpoints,
         codec,
         access,
+        export,
     ):
         app.include_router(module.router, prefix=API_PREFIX)
 

@@ -1,0 +1,136 @@
+"""A company as one document (`paperclip.export`): exported from its snapshot and the store,
+imported as a new company whose store keeps the document's finished work as history."""
+
+import asyncio
+from datetime import UTC, datetime
+
+from temporalio.client import Client
+from temporalio.common import SearchAttributePair, TypedSearchAttributes
+from temporalio.exceptions import WorkflowAlreadyStartedError
+
+from api.errors import ApiError
+from api.goals import tree_order
+from api.schemas import CompanyPublic
+from api.services import STORE_SCAN_LIMIT, get_snapshot, list_tasks, require_company
+from paperclip import routines
+from paperclip.constants import SA_COMPANY, company_workflow_id
+from paperclip.export import ACTIVITY_LIMIT, CompanyExport, company_export, import_plan, problems
+from paperclip.models import CompanyInput, CompanySpec
+from paperclip.routines import RoutineError, RoutineSpec
+from paperclip.store import CostGroup, Store
+from workflows.company import CompanyWorkflow
+
+PROBLEMS_SHOWN = 5
+"""Problems named in an import's error message (`details` lists them all)."""
+
+
+class CompanyImported(CompanyPublic):
+    """The company an import founded, what it carries, and what it left out."""
+
+    imported_from: str
+    agents: int
+    goals: int
+    tasks: int
+    """Finished tasks, with their subtasks, kept as history."""
+    turns: int
+    """Conversation turns of those tasks."""
+    cost_events: int
+    activity: int
+    """Activity entries, the `company.imported` one included."""
+    routines: list[str]
+    """Routines created paused: resume them to run them here."""
+    notes: list[str]
+    """What was left out, and why."""
+
+
+async def export_company(*, client: Client, store: Store, company_id: str) -> CompanyExport:
+    """The company's document: its snapshot now, and what the store keeps of it."""
+    await require_company(store=store, company_id=company_id)
+    snapshot = await get_snapshot(client=client, company_id=company_id)
+    tasks, _ = await list_tasks(client=client, store=store, company_id=company_id, limit=STORE_SCAN_LIMIT)
+    turns = await asyncio.to_thread(store.list_turns, company_id)
+    costs = await asyncio.to_thread(store.list_cost_events, company_id)
+    summary = await asyncio.to_thread(store.cost_summary, company_id, group_by=CostGroup.AGENT)
+    latest = await asyncio.to_thread(store.list_activity, company_id, limit=ACTIVITY_LIMIT + 1, newest_first=True)
+    found = await routines.list_routines(client, company_id=company_id)
+    return company_export(
+        snapshot=snapshot,
+        goals=tree_order(snapshot.goals),
+        routines=[RoutineSpec.model_validate(r.model_dump(include=set(RoutineSpec.model_fields))) for r in found],
+        tasks=tasks,
+        turns=turns,
+        costs=costs,
+        cost_summary=summary,
+        activity=[entry for _, entry in reversed(latest[:ACTIVITY_LIMIT])],
+        activity_truncated=len(latest) > ACTIVITY_LIMIT,
+        now=datetime.now(UTC),
+    )
+
+
+async def import_company(
+    *,
+    client: Client,
+    store: Store,
+    task_queue: str,
+    doc: CompanyExport,
+    actor: str,
+    team: str | None,
+    company_id: str | None = None,
+    name: str | None = None,
+    prefix: str | None = None,
+) -> CompanyImported:
+    """Found a new company from `doc`, under the document's id, name and prefix unless given.
+
+    Raises:
+        ApiError: 400 naming what keeps the document from being imported; 409 when the id is taken.
+    """
+    found = problems(doc)
+    if found:
+        shown = "; ".join(found[:PROBLEMS_SHOWN]) + (
+            f" (and {len(found) - PROBLEMS_SHOWN} more)" if found[PROBLEMS_SHOWN:] else ""
+        )
+        raise ApiError(400, "invalid_document", f"the document cannot be imported: {shown}", found)
+    given = {"id": company_id, "name": name, "prefix": prefix}
+    spec = CompanySpec.model_validate(doc.company.model_dump() | {k: v for k, v in given.items() if v is not None})
+    if await asyncio.to_thread(store.get_company, spec.id) is not None:
+        raise ApiError(409, "conflict", f"company '{spec.id}' already exists")
+    plan = import_plan(doc, spec, actor=actor, now=datetime.now(UTC))
+    try:
+        await client.start_workflow(
+            CompanyWorkflow.run,
+            CompanyInput(state=plan.state),
+            id=company_workflow_id(spec.id),
+            task_queue=task_queue,
+            search_attributes=TypedSearchAttributes([SearchAttributePair(SA_COMPANY, spec.id)]),
+        )
+    except WorkflowAlreadyStartedError:
+        raise ApiError(409, "conflict", f"company '{spec.id}' already exists") from None
+    await asyncio.to_thread(
+        store.add_history, records=plan.records, turns=plan.turns, costs=plan.costs, activity=plan.activity
+    )
+    await asyncio.to_thread(store.upsert_company, spec)
+    if team is not None:
+        await asyncio.to_thread(store.set_company_team, spec.id, team)
+    notes, created = list(plan.notes), []
+    for routine in plan.routines:
+        # Paused: an imported copy should not start working (and spending) on its own.
+        try:
+            await routines.create_routine(client, company_id=spec.id, spec=routine, task_queue=task_queue)
+            await routines.pause_routine(client, company_id=spec.id, name=routine.name, note="imported")
+        except RoutineError as err:
+            notes.append(f"routine {routine.name} not imported: {err}")
+        else:
+            created.append(routine.name)
+    return CompanyImported(
+        **spec.model_dump(),
+        workflow_id=company_workflow_id(spec.id),
+        imported_from=doc.company.id,
+        agents=len(plan.state.agents),
+        goals=len(plan.state.goals),
+        tasks=len(plan.records),
+        turns=len(plan.turns),
+        cost_events=len(plan.costs),
+        activity=len(plan.activity),
+        routines=created,
+        notes=notes,
+    )

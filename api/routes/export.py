@@ -1,0 +1,70 @@
+"""A company as one document: export it (JSON to import, Markdown to read), import it as a new
+company (`paperclip.export` says what the document holds and how history is carried)."""
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Response, status
+from fastapi.responses import PlainTextResponse
+
+from api import export
+from api.auth import CallerDep
+from api.deps import ClientDep, ContextDep, StoreDep
+from api.export import CompanyImported
+from api.routes.companies import _owning_team
+from paperclip.export import CompanyExport, export_to_markdown
+from paperclip.models import PREFIX, SLUG
+
+router = APIRouter(prefix="/companies", tags=["export"])
+
+
+@router.get(
+    "/{company}/export",
+    response_model=CompanyExport,
+    responses={200: {"content": {"text/markdown": {}}, "description": "The document (JSON or Markdown)"}},
+)
+async def export_company(
+    company: str, client: ClientDep, store: StoreDep, format: Literal["json", "md"] = "json"
+) -> Response:
+    """The company's spec, agents (credentials by name only), goals, budgets, routines, tasks with
+    their conversations, cost ledger and latest activity: JSON as a file to import, or Markdown."""
+    document = await export.export_company(client=client, store=store, company_id=company)
+    if format == "md":
+        return PlainTextResponse(export_to_markdown(document), media_type="text/markdown; charset=utf-8")
+    return Response(
+        document.model_dump_json(indent=2),
+        media_type="application/json",
+        headers={"Content-Disposition": f'attachment; filename="{company}.json"'},
+    )
+
+
+@router.post("/import", status_code=status.HTTP_201_CREATED, response_model=CompanyImported)
+async def import_company(
+    document: CompanyExport,
+    client: ClientDep,
+    store: StoreDep,
+    context: ContextDep,
+    caller: CallerDep,
+    id: Annotated[str | None, Query(pattern=SLUG.pattern, description="The new company's id (the document's).")] = None,
+    name: Annotated[str | None, Query(min_length=1, max_length=200, description="Its name (the document's).")] = None,
+    prefix: Annotated[
+        str | None, Query(pattern=PREFIX.pattern, description="Its task prefix (the document's).")
+    ] = None,
+    team: Annotated[
+        str | None, Query(max_length=63, description="The team that owns it (as for a new company).")
+    ] = None,
+) -> CompanyImported:
+    """Found a new company from an export: the same agents, goals, budgets and org chart, routines
+    paused, and the finished tasks with their conversations and costs as its history. 400 names
+    what keeps a document from being imported; 409 when the id is taken."""
+    owner = await _owning_team(team, caller, store)
+    return await export.import_company(
+        client=client,
+        store=store,
+        task_queue=context.task_queue,
+        doc=document,
+        actor=caller.actor,
+        team=owner,
+        company_id=id,
+        name=name,
+        prefix=prefix,
+    )
