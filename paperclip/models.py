@@ -288,31 +288,65 @@ class Budget(BaseModel):
     def is_capped(self) -> bool:
         return self.monthly_usd is not None or self.monthly_tokens is not None
 
+    @property
+    def limits(self) -> tuple[float | None, int | None]:
+        return self.monthly_usd, self.monthly_tokens
+
+
+class Cap(BaseModel):
+    """A lifetime cap, in USD or tokens (None: no cap of that kind): on a task with its
+    subtasks, or on a goal with the goals under it."""
+
+    usd: float | None = Field(default=None, ge=0, allow_inf_nan=False)
+    tokens: int | None = Field(default=None, ge=0)
+
+    @property
+    def is_capped(self) -> bool:
+        return self.usd is not None or self.tokens is not None
+
+    @property
+    def limits(self) -> tuple[float | None, int | None]:
+        return self.usd, self.tokens
+
 
 class Spend(BaseModel):
-    """Spend in one month, and what running calls have reserved of it."""
+    """Spend in one month (or, under a `Cap`, since the cap was set), and what running calls
+    have reserved of it."""
 
     usd: float = 0.0
     tokens: int = 0
     reserved_usd: float = 0.0
     reserved_tokens: int = 0
 
-    def room(self, budget: Budget, usd: float, tokens: int, *, counting_reserved: bool = True) -> bool:
+    def room(self, budget: "Budget | Cap", usd: float, tokens: int, *, counting_reserved: bool = True) -> bool:
         """Whether a call costing at most `usd` / `tokens` fits under `budget` with what is spent
         (and, counting them, what calls in flight have reserved)."""
         reserved_usd, reserved_tokens = (self.reserved_usd, self.reserved_tokens) if counting_reserved else (0.0, 0)
-        if budget.monthly_usd is not None and self.usd + reserved_usd + usd > budget.monthly_usd + 1e-12:
+        max_usd, max_tokens = budget.limits
+        if max_usd is not None and self.usd + reserved_usd + usd > max_usd + 1e-12:
             return False
-        return budget.monthly_tokens is None or self.tokens + reserved_tokens + tokens <= budget.monthly_tokens
+        return max_tokens is None or self.tokens + reserved_tokens + tokens <= max_tokens
 
-    def share(self, budget: Budget) -> float:
+    def share(self, budget: "Budget | Cap") -> float:
         """The larger of the spent shares of the caps (0 with no cap)."""
+        max_usd, max_tokens = budget.limits
         shares = [0.0]
-        if budget.monthly_usd:
-            shares.append(self.usd / budget.monthly_usd)
-        if budget.monthly_tokens:
-            shares.append(self.tokens / budget.monthly_tokens)
+        if max_usd:
+            shares.append(self.usd / max_usd)
+        if max_tokens:
+            shares.append(self.tokens / max_tokens)
         return max(shares)
+
+
+class CapState(BaseModel):
+    """A lifetime cap in a company, with what its scope spent since the cap was set."""
+
+    scope: str
+    """`task:ACME-3` (the task and its subtasks) or `goal:G2` (tasks serving it or a goal under it)."""
+    cap: Cap
+    spend: Spend = Field(default_factory=Spend)
+    stopped: bool = False
+    """A call did not fit: the tasks it covers hold until the cap is raised."""
 
 
 class Permissions(BaseModel):
@@ -401,6 +435,12 @@ class CliConfig(BaseModel):
     max_output_chars: int = Field(default=32_000, ge=1_000, le=1_000_000)
     """A result longer than this travels in history cut short, with a reference to the whole
     text in the store (Temporal's payloads stay small)."""
+    turn_budget_usd: float | None = Field(default=None, gt=0, allow_inf_nan=False)
+    """The most one turn may cost. Under a budget each turn reserves it before it runs; Claude
+    Code gets it as `--max-budget-usd`, and a tool whose output reports cost as it goes is
+    stopped once it passes it. None: the turn reserves nothing and is counted when it ends."""
+    turn_budget_tokens: int | None = Field(default=None, gt=0)
+    """The same, in tokens."""
 
     @field_validator("env")
     @classmethod
@@ -799,6 +839,8 @@ class GoalInput(BaseModel):
     owner: str | None = None
     """The agent answerable for it; required below the company level."""
     status: GoalStatus = GoalStatus.ACTIVE
+    budget: Cap | None = None
+    """A lifetime cap on the tasks serving it or a goal under it."""
     actor: str = "board"
 
     @field_validator("title")
@@ -954,7 +996,9 @@ class CompanyState(BaseModel):
     """Requests that fit the budgets but not beside the calls in flight: granted as those settle."""
     pause_reason: str | None = None
     warned: list[str] = Field(default_factory=list)
-    """Scopes (`company`, agent names) warned this month for passing the soft limit."""
+    """Scopes (`company`, agent names, `task:…`, `goal:…`) warned this month for passing the soft limit."""
+    caps: dict[str, CapState] = Field(default_factory=dict)
+    """Lifetime caps on tasks and goals, by scope."""
 
 
 class Reservation(BaseModel):
@@ -962,6 +1006,8 @@ class Reservation(BaseModel):
     seq: int
     usd: float
     tokens: int
+    caps: list[str] = Field(default_factory=list)
+    """The lifetime caps it was reserved from (a cap set or dropped meanwhile is not touched)."""
 
 
 class BudgetRequest(BaseModel):
@@ -996,6 +1042,15 @@ class SetBudgetInput(BaseModel):
     actor: str = "board"
 
 
+class SetCapInput(BaseModel):
+    """Set (or, with no cap of either kind, drop) the lifetime cap of a task or a goal."""
+
+    scope: str
+    """`task:ACME-3` or `goal:G2`."""
+    cap: Cap
+    actor: str = "board"
+
+
 class CompanyInput(BaseModel):
     spec: CompanySpec | None = None
     agents: list[AgentSpec] = Field(default_factory=list)
@@ -1023,6 +1078,8 @@ class CreateTaskInput(BaseModel):
     priority: Priority = Priority.MEDIUM
     goal: str | None = None
     """The goal it serves (`G3`)."""
+    budget: Cap | None = None
+    """A lifetime cap on the task with its subtasks (on top of the monthly budgets)."""
 
 
 class CreateTasksInput(BaseModel):
@@ -1063,6 +1120,8 @@ class CompanySnapshot(BaseModel):
     spend: Spend = Field(default_factory=Spend)
     budget_warnings: list[str] = Field(default_factory=list)
     """Scopes past their soft limit or stopped by their budget this month, as sentences."""
+    caps: list[CapState] = Field(default_factory=list)
+    """Lifetime caps on tasks and goals, with their spend."""
     simulated_agents: list[str]
     """Agents on the offline `simulated` model: shown as such wherever they appear."""
 

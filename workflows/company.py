@@ -21,6 +21,7 @@ with workflow.unsafe.imports_passed_through():
         AgentState,
         AgentStatus,
         CancelTask,
+        CapState,
         CompanyInput,
         CompanyResult,
         CompanySnapshot,
@@ -177,6 +178,9 @@ class CompanyWorkflow(GovernanceMixin, GoalsMixin, ApprovalsMixin, HeartbeatsMix
         )
         self.state.tasks[record.identifier] = record
         self.state.queue.append(record.identifier)
+        if input.budget is not None and input.budget.is_capped:
+            scope = f"task:{record.identifier}"
+            self.state.caps[scope] = CapState(scope=scope, cap=input.budget)
         self._dirty.add(record.identifier)
         self._log(
             "task.created",
@@ -248,7 +252,7 @@ class CompanyWorkflow(GovernanceMixin, GoalsMixin, ApprovalsMixin, HeartbeatsMix
             if agent is not None:
                 agent.usage = agent.usage + new
                 agent.cost_usd += cost
-            self._spend_usage(agent, new, cost)
+            self._spend_usage(agent, record, new, cost)
         self._release(record.identifier, upto_turn=turns)
 
     def _task_finished(self, record: TaskRecord, event: TaskEvent) -> None:
@@ -334,6 +338,7 @@ class CompanyWorkflow(GovernanceMixin, GoalsMixin, ApprovalsMixin, HeartbeatsMix
             month=s.month,
             spend=s.spend,
             budget_warnings=self._budget_warnings(),
+            caps=list(s.caps.values()),
             simulated_agents=[a.spec.name for a in s.agents.values() if a.spec.model.is_simulated],
         )
 
@@ -414,6 +419,7 @@ class CompanyWorkflow(GovernanceMixin, GoalsMixin, ApprovalsMixin, HeartbeatsMix
         dropped = {t.identifier for t in finished[: max(0, len(finished) - FINISHED_TASKS_CARRIED)]}
         s.tasks = {k: v for k, v in s.tasks.items() if k not in dropped}
         s.seen_events = {k: v for k, v in s.seen_events.items() if k in s.tasks}
+        s.caps = {k: v for k, v in s.caps.items() if not k.startswith("task:") or k.partition(":")[2] in s.tasks}
         s.approvals = self._carried_approvals()
         s.generation += 1
         return s
@@ -512,7 +518,7 @@ class CompanyWorkflow(GovernanceMixin, GoalsMixin, ApprovalsMixin, HeartbeatsMix
                 goal=task.goal,
                 goals=self._goals_for(agent.name, task.goal),
                 require_strategy_approval=self.state.spec.require_strategy_approval and agent.reports_to is None,
-                company_budgeted=self.state.spec.budget.is_capped,
+                company_budgeted=self.state.spec.budget.is_capped or bool(self._caps_over(task)),
                 approval_timeout_seconds=self.state.spec.approval_timeout_seconds,
             ),
             id=task_workflow_id(self.state.spec.id, task.identifier),

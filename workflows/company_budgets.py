@@ -8,6 +8,10 @@ reservation. So spend never passes a cap. A request that does not fit stops its 
 agent (or the whole company) is paused with reason `budget`, its tasks hold before their next
 turn, and a `budget_override` approval opens; raising the budget resumes the scope, and so does
 a new month.
+
+Lifetime caps (`CompanyState.caps`) work the same way on a task with its subtasks (`task:ACME-3`)
+and on a goal with the goals under it (`goal:G2`): they count what their tasks spend from the
+moment the cap is set, never roll over, and a call that does not fit holds the tasks they cover.
 """
 
 from collections.abc import Iterable
@@ -20,6 +24,7 @@ from temporalio.exceptions import FailureError
 with workflow.unsafe.imports_passed_through():
     from paperclip.constants import task_workflow_id
     from paperclip.models import (
+        Adapter,
         AgentState,
         AgentStatus,
         Approval,
@@ -28,10 +33,13 @@ with workflow.unsafe.imports_passed_through():
         Budget,
         BudgetDecision,
         BudgetRequest,
+        Cap,
+        CapState,
         CompanyState,
         Hold,
         Reservation,
         SetBudgetInput,
+        SetCapInput,
         Spend,
         TaskRecord,
         TaskStatus,
@@ -51,6 +59,14 @@ def month_of(moment: datetime) -> str:
 def next_month(moment: datetime) -> datetime:
     start = moment.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     return (start + timedelta(days=32)).replace(day=1)
+
+
+LIFETIME_SCOPES = ("task:", "goal:")
+"""Scopes of lifetime caps; every other scope (`company`, an agent) has a monthly budget."""
+
+
+def noun(scope: str) -> str:
+    return "budget" if scope.startswith(LIFETIME_SCOPES) else "monthly budget"
 
 
 def money(usd: float) -> str:
@@ -83,17 +99,41 @@ class BudgetsMixin:
 
     # ------------------------------------------------------------------ spend
 
-    def _scopes(self, agent: AgentState | None) -> list[tuple[str, Budget, Spend]]:
-        scopes = [("company", self.state.spec.budget, self.state.spend)]
+    def _scopes(self, agent: AgentState | None) -> list[tuple[str, Budget | Cap, Spend]]:
+        scopes: list[tuple[str, Budget | Cap, Spend]] = [("company", self.state.spec.budget, self.state.spend)]
         if agent is not None:
             scopes.append((agent.spec.name, agent.spec.budget, agent.spend))
         return scopes
 
-    def _spend_usage(self, agent: AgentState | None, usage: Usage, usd: float) -> None:
-        """Count new usage in this month's spend (called with what a task reported beyond its last report)."""
+    @staticmethod
+    def _cap_scopes(caps: Iterable[CapState]) -> list[tuple[str, Budget | Cap, Spend]]:
+        return [(c.scope, c.cap, c.spend) for c in caps]
+
+    def _covers(self, scope: str, record: TaskRecord) -> bool:
+        """Whether a lifetime cap's scope covers a task: the task or one above it, its goal or one above it."""
+        kind, _, key = scope.partition(":")
+        if kind == "task":
+            return record.identifier == key or record.identifier.startswith(key + ".")
+        goal, seen = record.goal, set()
+        while goal is not None and goal not in seen:
+            if goal == key:
+                return True
+            seen.add(goal)
+            above = self.state.goals.get(goal)
+            goal = above.parent if above is not None else None
+        return False
+
+    def _caps_over(self, record: TaskRecord | None) -> list[CapState]:
+        if record is None:
+            return []
+        return [cap for cap in self.state.caps.values() if self._covers(cap.scope, record)]
+
+    def _spend_usage(self, agent: AgentState | None, record: TaskRecord | None, usage: Usage, usd: float) -> None:
+        """Count new usage in this month's spend and in the lifetime caps over the task (called
+        with what a task reported beyond its last report)."""
         self._roll_month()
         tokens = usage.input_tokens + usage.output_tokens
-        for name, budget, spend in self._scopes(agent):
+        for name, budget, spend in self._scopes(agent) + self._cap_scopes(self._caps_over(record)):
             spend.usd += usd
             spend.tokens += tokens
             if budget.is_capped and name not in self.state.warned and spend.share(budget) >= self.state.spec.soft_limit:
@@ -101,20 +141,21 @@ class BudgetsMixin:
                 self._log(
                     "budget.warning",
                     actor="system",
-                    agent=None if name == "company" else name,
+                    agent=None if name == "company" or name.startswith(LIFETIME_SCOPES) else name,
                     summary=self._spent_line(name, spend, budget),
                 )
 
-    def _spent_line(self, name: str, spend: Spend, budget: Budget) -> str:
-        return f"{name} has spent {spend.share(budget):.0%} of its monthly budget ({self._of(spend, budget)})"
+    def _spent_line(self, name: str, spend: Spend, budget: Budget | Cap) -> str:
+        return f"{name} has spent {spend.share(budget):.0%} of its {noun(name)} ({self._of(spend, budget)})"
 
     @staticmethod
-    def _of(spend: Spend, budget: Budget) -> str:
+    def _of(spend: Spend, budget: Budget | Cap) -> str:
+        max_usd, max_tokens = budget.limits
         parts = []
-        if budget.monthly_usd is not None:
-            parts.append(f"{money(spend.usd)} of {money(budget.monthly_usd)}")
-        if budget.monthly_tokens is not None:
-            parts.append(f"{spend.tokens:,} of {budget.monthly_tokens:,} tokens")
+        if max_usd is not None:
+            parts.append(f"{money(spend.usd)} of {money(max_usd)}")
+        if max_tokens is not None:
+            parts.append(f"{spend.tokens:,} of {max_tokens:,} tokens")
         return ", ".join(parts)
 
     def _release(self, identifier: str, *, upto_turn: int | None = None) -> None:
@@ -124,7 +165,8 @@ class BudgetsMixin:
             return
         del self.state.reservations[identifier]
         self._budget_settled = True
-        for _, _, spend in self._scopes(self.state.agents.get(held.agent)):
+        caps = [self.state.caps[scope] for scope in held.caps if scope in self.state.caps]
+        for _, _, spend in self._scopes(self.state.agents.get(held.agent)) + self._cap_scopes(caps):
             spend.reserved_usd = max(0.0, round(spend.reserved_usd - held.usd, 10))  # no float dust
             spend.reserved_tokens = max(0, spend.reserved_tokens - held.tokens)
 
@@ -178,26 +220,43 @@ class BudgetsMixin:
         """Grant (and reserve), refuse (the scope's budget cannot cover the call even with nothing
         in flight), or None: it fits once calls in flight settle."""
         agent = self.state.agents.get(request.agent)
+        caps = self._caps_over(self.state.tasks.get(request.identifier))
         if self.state.pause_reason == BUDGET:
             return BudgetDecision(seq=request.seq, granted=False, reason="company")
         if agent is not None and agent.pause_reason == BUDGET:
             return BudgetDecision(seq=request.seq, granted=False, reason=agent.spec.name)
-        for name, budget, spend in self._scopes(agent):
+        stopped = next((cap.scope for cap in caps if cap.stopped), None)
+        if stopped is not None:
+            return BudgetDecision(seq=request.seq, granted=False, reason=stopped)
+        scopes = self._scopes(agent) + self._cap_scopes(caps)
+        for name, budget, spend in scopes:
             if not spend.room(budget, request.usd, request.tokens, counting_reserved=False):
                 return BudgetDecision(seq=request.seq, granted=False, reason=name)
-        if not all(spend.room(budget, request.usd, request.tokens) for _, budget, spend in self._scopes(agent)):
+        if not all(spend.room(budget, request.usd, request.tokens) for _, budget, spend in scopes):
             return None
-        for _, _, spend in self._scopes(agent):
+        for _, _, spend in scopes:
             spend.reserved_usd += request.usd
             spend.reserved_tokens += request.tokens
         self.state.reservations[request.identifier] = Reservation(
-            agent=request.agent, seq=request.seq, usd=request.usd, tokens=request.tokens
+            agent=request.agent,
+            seq=request.seq,
+            usd=request.usd,
+            tokens=request.tokens,
+            caps=[cap.scope for cap in caps],
         )
         return BudgetDecision(seq=request.seq, granted=True)
 
     async def _stop_for_budget(self, request: BudgetRequest, scope: str) -> None:
         """A call did not fit: pause the scope (once), hold its tasks, ask the board."""
-        if scope == "company":
+        budget: Budget | Cap
+        if scope.startswith(LIFETIME_SCOPES):
+            cap = self.state.caps[scope]
+            if cap.stopped:
+                return
+            cap.stopped = True
+            budget, spend = cap.cap, cap.spend
+            tasks = [t for t in self._open_tasks() if self._covers(scope, t)]
+        elif scope == "company":
             if self.state.pause_reason == BUDGET:
                 return
             self.state.paused, self.state.pause_reason = True, BUDGET
@@ -214,15 +273,16 @@ class BudgetsMixin:
             "budget.exhausted",
             actor="system",
             task=request.identifier,
-            agent=None if scope == "company" else scope,
-            summary=f"{scope} paused: its monthly budget cannot cover the next call ({self._of(spend, budget)})",
+            agent=None if scope == "company" or scope.startswith(LIFETIME_SCOPES) else scope,
+            summary=f"{scope} {'held' if scope.startswith(LIFETIME_SCOPES) else 'paused'}: its {noun(scope)} "
+            f"cannot cover the next call ({self._of(spend, budget)})",
         )
         self.state.approval_counter += 1
         approval = Approval(
             id=f"AP-{self.state.approval_counter}",
             request_id=f"budget:{scope}:{self.state.month}",
             kind=ApprovalKind.BUDGET_OVERRIDE,
-            title=f"{scope} has spent its monthly budget ({self._of(spend, budget)}): raise it or keep it paused",
+            title=f"{scope} has spent its {noun(scope)} ({self._of(spend, budget)}): raise it or keep it paused",
             requested_by="system",
             created_at=workflow.now(),
         )
@@ -260,11 +320,7 @@ class BudgetsMixin:
         if input.scope in self.state.warned and spend.share(budget) < self.state.spec.soft_limit:
             self.state.warned.remove(input.scope)
         if stopped and spend.share(budget) < 1:
-            for approval in self.state.approvals.values():
-                if approval.kind is ApprovalKind.BUDGET_OVERRIDE and approval.status is ApprovalStatus.PENDING:
-                    if approval.request_id.startswith(f"budget:{input.scope}:"):
-                        approval.status, approval.decided_by = ApprovalStatus.APPROVED, input.actor
-                        approval.decided_at, approval.note = workflow.now(), "budget raised"
+            self._approve_overrides(input.scope, actor=input.actor, note="budget raised")
             await self._resume_from_budget([input.scope], actor=input.actor)
         return budget
 
@@ -278,10 +334,82 @@ class BudgetsMixin:
             if agent.status is AgentStatus.TERMINATED:
                 raise reject(f"agent '{input.scope}' is terminated", "Conflict")
 
+    @workflow.update
+    async def set_cap(self, input: SetCapInput) -> CapState | None:
+        """Set the lifetime cap of a task or a goal, or drop it (no cap of either kind). A new cap
+        counts what its tasks have spent so far; a scope it stopped resumes once it leaves room."""
+        self._handled += 1
+        cap = self.state.caps.get(input.scope)
+        if not input.cap.is_capped:
+            if cap is not None:
+                await self._lift_cap(cap, actor=input.actor, note="cap dropped")
+                del self.state.caps[input.scope]
+                if input.scope in self.state.warned:
+                    self.state.warned.remove(input.scope)
+            self._log("budget.set", actor=input.actor, summary=f"{input.scope}: no cap")
+            return None
+        covered = [t for t in self.state.tasks.values() if self._covers(input.scope, t)]
+        if cap is None:
+            spent = Spend(
+                usd=sum(t.cost_usd for t in covered),
+                tokens=sum(t.usage.input_tokens + t.usage.output_tokens for t in covered),
+            )
+            cap = self.state.caps[input.scope] = CapState(scope=input.scope, cap=input.cap, spend=spent)
+        else:
+            cap.cap = input.cap
+        self._log("budget.set", actor=input.actor, summary=f"{input.scope}'s budget: {self._of(cap.spend, cap.cap)}")
+        # Its running tasks reserve their calls from now on.
+        running = [t for t in covered if not t.status.is_terminal and t.status is not TaskStatus.QUEUED]
+        await self._signal_tasks(running, TaskWorkflow.budgeted, True)
+        if input.scope in self.state.warned and cap.spend.share(cap.cap) < self.state.spec.soft_limit:
+            self.state.warned.remove(input.scope)
+        if cap.stopped and cap.spend.share(cap.cap) < 1:
+            await self._lift_cap(cap, actor=input.actor, note="budget raised")
+        return cap
+
+    @set_cap.validator
+    def _validate_set_cap(self, input: SetCapInput) -> None:
+        self._check_open()
+        kind, _, key = input.scope.partition(":")
+        if kind == "task":
+            task = self.state.tasks.get(key)
+            if task is None:
+                raise reject(f"task '{key}' not found", "NotFound")
+            if task.status.is_terminal and input.cap.is_capped:
+                raise reject(f"task '{key}' is {task.status}: it spends nothing more", "Conflict")
+        elif kind == "goal":
+            goal = self.state.goals.get(key)
+            if goal is None:
+                raise reject(f"goal '{key}' not found", "NotFound")
+        else:
+            raise reject(f"'{input.scope}': a lifetime cap is on `task:<identifier>` or `goal:<id>`")
+
+    async def _lift_cap(self, cap: CapState, *, actor: str, note: str) -> None:
+        """The board raised or dropped a cap that stopped its tasks: its override is decided, they go on."""
+        if not cap.stopped:
+            return
+        self._approve_overrides(cap.scope, actor=actor, note=note)
+        await self._resume_from_budget([cap.scope], actor=actor)
+
+    def _approve_overrides(self, scope: str, *, actor: str, note: str) -> None:
+        """The board gave the scope room: its open budget_override approvals are approved."""
+        for approval in self.state.approvals.values():
+            if approval.kind is ApprovalKind.BUDGET_OVERRIDE and approval.status is ApprovalStatus.PENDING:
+                if approval.request_id.startswith(f"budget:{scope}:"):
+                    approval.status, approval.decided_by = ApprovalStatus.APPROVED, actor
+                    approval.decided_at, approval.note = workflow.now(), note
+
     async def _resume_from_budget(self, scopes: list[str], *, actor: str) -> None:
         tasks: list[TaskRecord] = []
         for scope in scopes:
-            if scope == "company":
+            if scope.startswith(LIFETIME_SCOPES):
+                cap = self.state.caps.get(scope)
+                if cap is None or not cap.stopped:
+                    continue
+                cap.stopped = False
+                if not self.state.paused:
+                    tasks += [t for t in self._open_tasks() if self._covers(scope, t) and self._agent_works(t.assignee)]
+            elif scope == "company":
                 if self.state.pause_reason != BUDGET:
                     continue
                 self.state.paused, self.state.pause_reason = False, None
@@ -338,17 +466,33 @@ class BudgetsMixin:
     def _budget_warnings(self) -> list[str]:
         lines = []
         for name in self.state.warned:
-            agent = self.state.agents.get(name)
-            budget, spend = (agent.spec.budget, agent.spend) if agent else (self.state.spec.budget, self.state.spend)
-            lines.append(
-                f"{name} has spent {spend.share(budget):.0%} of its monthly budget ({self._of(spend, budget)})"
-            )
+            agent, cap = self.state.agents.get(name), self.state.caps.get(name)
+            budget: Budget | Cap
+            if cap is not None:
+                budget, spend = cap.cap, cap.spend
+            elif agent is not None:
+                budget, spend = agent.spec.budget, agent.spend
+            else:
+                budget, spend = self.state.spec.budget, self.state.spend
+            lines.append(self._spent_line(name, spend, budget))
         if self.state.pause_reason == BUDGET:
             lines.append("the company is paused: its monthly budget is spent")
         lines += [
             f"{a.spec.name} is paused: its monthly budget is spent"
             for a in self.state.agents.values()
             if a.pause_reason == BUDGET
+        ]
+        lines += [f"{c.scope} is held: its budget is spent" for c in self.state.caps.values() if c.stopped]
+        company_capped = self.state.spec.budget.is_capped
+        lines += [
+            f"{a.spec.name} ({a.spec.adapter}) has no per-turn budget: its turns are counted when they end, "
+            "so it may pass a cap by one turn's cost"
+            for a in self.state.agents.values()
+            if a.spec.adapter not in (Adapter.MODEL, Adapter.HTTP)
+            and a.status is not AgentStatus.TERMINATED
+            and (company_capped or a.spec.budget.is_capped)
+            and a.spec.cli.turn_budget_usd is None
+            and a.spec.cli.turn_budget_tokens is None
         ]
         return lines
 

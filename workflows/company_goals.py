@@ -10,6 +10,7 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from paperclip.models import (
         AgentStatus,
+        CapState,
         CompanyState,
         Goal,
         GoalInput,
@@ -134,6 +135,8 @@ class GoalsMixin:
             updated_at=now,
         )
         self.state.goals[goal.id] = goal
+        if input.budget is not None and input.budget.is_capped:
+            self.state.caps[f"goal:{goal.id}"] = CapState(scope=f"goal:{goal.id}", cap=input.budget)
         owner = f", owned by {goal.owner}" if goal.owner else ""
         under = f" under {goal.parent}" if goal.parent else ""
         self._log("goal.created", actor=input.actor, summary=f"{goal.id} ({goal.level}{under}{owner}): {goal.title}")

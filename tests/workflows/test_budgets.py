@@ -15,13 +15,19 @@ from paperclip.models import (
     ApprovalKind,
     ApprovalStatus,
     Budget,
+    Cap,
     CompanySpec,
     CreateTaskInput,
     DecideApprovalInput,
+    GoalInput,
+    GoalLevel,
     ModelConfig,
     SetBudgetInput,
+    SetCapInput,
     TaskStatus,
+    ToolCall,
 )
+from paperclip.tools import DELEGATE_TASK
 from tests.workflows.helpers import start_company, wait_for
 from tests.workflows.stand_ins import ScriptedModel, stand_in_workers
 from workflows.company import CompanyWorkflow
@@ -117,3 +123,99 @@ async def test_a_new_month_resumes_a_company_its_budget_stopped(skipping_env: Wo
     assert "budget.month" in [e.kind for e in snap.recent]
     assert snap.tasks[0].usage.input_tokens + snap.tasks[0].usage.output_tokens >= spent
     assert datetime.strptime(snap.month, "%Y-%m") > datetime.strptime(first_month, "%Y-%m")
+
+
+def over(snap, scope: str):
+    return next(c for c in snap.caps if c.scope == scope)
+
+
+async def test_a_task_cap_holds_the_task_and_its_subtasks_only_and_raising_it_lets_them_finish(
+    dev_env: WorkflowEnvironment,
+) -> None:
+    model = ScriptedModel(talk_turns=20)  # 2,200 tokens a task: lead and dev need 4,400 together
+    hand_over = ToolCall(id="call-dev", name=DELEGATE_TASK, arguments={"agent": "dev", "title": "Build", "brief": "go"})
+    model.plans["lead"] = [[hand_over]]
+    agents = [looper("lead"), looper("dev", reports_to="lead"), looper("other")]
+    async with stand_in_workers(dev_env.client, model) as queue:
+        company = await start_company(dev_env.client, queue, agents)
+        capped = await company.execute_update(
+            CompanyWorkflow.create_task, CreateTaskInput(title="Ship", assignee="lead", budget=Cap(tokens=3_000))
+        )
+        await company.execute_update(CompanyWorkflow.create_task, CreateTaskInput(title="Other", assignee="other"))
+        scope = f"task:{capped.identifier}"
+        snap = await wait_for(
+            company,
+            lambda s: (
+                over(s, scope).stopped
+                and not over(s, scope).spend.reserved_tokens
+                and any(t.assignee == "other" and t.status is TaskStatus.DONE for t in s.tasks)
+            ),
+            timeout=60,
+        )
+        cap = over(snap, scope)
+        subtree = [t for t in snap.tasks if t.identifier.startswith(capped.identifier)]
+        assert len(subtree) == 2  # the lead delegated to dev, and the cap covers both
+        assert (
+            cap.spend.tokens
+            == tokens_spent(snap) - 2_200
+            == sum(t.usage.input_tokens + t.usage.output_tokens for t in subtree)
+        )
+        assert 3_000 / 2 < cap.spend.tokens <= 3_000
+        assert next(t for t in subtree if t.identifier == capped.identifier).status is not TaskStatus.DONE
+        assert not snap.paused and all(a.pause_reason is None for a in snap.agents)  # nothing else stops
+        override = [a for a in snap.approvals if a.kind is ApprovalKind.BUDGET_OVERRIDE]
+        assert [a.status for a in override] == [ApprovalStatus.PENDING] and scope in override[0].title
+        assert f"{scope} is held: its budget is spent" in snap.budget_warnings
+
+        await company.execute_update(CompanyWorkflow.set_cap, SetCapInput(scope=scope, cap=Cap(tokens=10_000)))
+        snap = await wait_for(company, lambda s: all(t.status is TaskStatus.DONE for t in s.tasks), timeout=60)
+    cap = over(snap, scope)
+    assert not cap.stopped and cap.spend.tokens == 2 * 2_200
+    assert [a.status for a in snap.approvals if a.kind is ApprovalKind.BUDGET_OVERRIDE] == [ApprovalStatus.APPROVED]
+
+
+async def test_a_goal_cap_covers_every_task_serving_it_and_dropping_it_lets_them_finish(
+    dev_env: WorkflowEnvironment,
+) -> None:
+    model = ScriptedModel(talk_turns=20)
+    agents = [looper("a"), looper("b"), looper("c")]
+    async with stand_in_workers(dev_env.client, model) as queue:
+        company = await start_company(dev_env.client, queue, agents, goals=[GoalInput(title="Grow")])
+        sub = await company.execute_update(
+            CompanyWorkflow.create_goal,
+            GoalInput(title="Launch", level=GoalLevel.TEAM, parent="G1", owner="a", budget=Cap(tokens=2_000)),
+        )
+        scope = f"goal:{sub.id}"
+        for agent in ("a", "b"):
+            await company.execute_update(
+                CompanyWorkflow.create_task, CreateTaskInput(title="Launch work", assignee=agent, goal=sub.id)
+            )
+        await company.execute_update(
+            CompanyWorkflow.create_task, CreateTaskInput(title="Else", assignee="c", goal="G1")
+        )
+        snap = await wait_for(
+            company,
+            lambda s: (
+                over(s, scope).stopped
+                and not over(s, scope).spend.reserved_tokens
+                and any(t.assignee == "c" and t.status is TaskStatus.DONE for t in s.tasks)
+            ),
+            timeout=60,
+        )
+        served = [t for t in snap.tasks if t.goal == sub.id]
+        assert over(snap, scope).spend.tokens == sum(t.usage.input_tokens + t.usage.output_tokens for t in served)
+        assert over(snap, scope).spend.tokens <= 2_000
+        assert all(t.status is not TaskStatus.DONE for t in served)
+
+        for bad, why in [
+            (SetCapInput(scope="task:ACME-99", cap=Cap(usd=1)), "task 'ACME-99' not found"),
+            (SetCapInput(scope="goal:G9", cap=Cap(usd=1)), "goal 'G9' not found"),
+            (SetCapInput(scope="agent:a", cap=Cap(usd=1)), "a lifetime cap is on `task:<identifier>` or `goal:<id>`"),
+        ]:
+            with pytest.raises(WorkflowUpdateFailedError) as refused:
+                await company.execute_update(CompanyWorkflow.set_cap, bad)
+            assert why in str(refused.value.cause)
+
+        await company.execute_update(CompanyWorkflow.set_cap, SetCapInput(scope=scope, cap=Cap()))
+        snap = await wait_for(company, lambda s: all(t.status is TaskStatus.DONE for t in s.tasks), timeout=60)
+    assert snap.caps == [] and not snap.budget_warnings
