@@ -21,11 +21,13 @@ from paperclip.models import (
     Adapter,
     AgentActionInput,
     AgentSpec,
+    Budget,
     CliConfig,
     CompanyInput,
     CompanySpec,
     CreateTaskInput,
     CreateTasksInput,
+    SetBudgetInput,
     TaskActionInput,
     TaskStatus,
 )
@@ -58,17 +60,27 @@ def runs(log: Path) -> list[dict]:
     return [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
 
 
-async def company_with(client, queue: str, adapter: Adapter, *, heartbeat_timeout: float = HEARTBEAT_TIMEOUT):
+async def company_with(
+    client,
+    queue: str,
+    adapter: Adapter,
+    *,
+    heartbeat_timeout: float = HEARTBEAT_TIMEOUT,
+    budget: Budget | None = None,
+    others: tuple[AgentSpec, ...] = (),
+    **cli: object,
+):
     agent = AgentSpec(
         name="dev",
         role="engineer",
         adapter=adapter,
-        cli=CliConfig(heartbeat_timeout_seconds=heartbeat_timeout, model="fake-model"),
+        cli=CliConfig(heartbeat_timeout_seconds=heartbeat_timeout, model="fake-model", **cli),
     )
     company_id = f"cli-{uuid.uuid4().hex[:8]}"
+    spec = CompanySpec(id=company_id, name="Acme", prefix="ACME", budget=budget or Budget())
     company = await client.start_workflow(
         CompanyWorkflow.run,
-        CompanyInput(spec=CompanySpec(id=company_id, name="Acme", prefix="ACME"), agents=[agent]),
+        CompanyInput(spec=spec, agents=[agent, *others]),
         id=company_workflow_id(company_id),
         task_queue=queue,
     )
@@ -121,6 +133,37 @@ async def test_a_cli_agent_finishes_its_task_and_its_cost_reaches_the_ledger(
     assert event.cost_usd == (pytest.approx(0.0123) if tool == "claude" else None)
     assert task.usage.input_tokens == 1200
     assert [m.role for m in store.list_messages(company_id, "ACME-1")] == ["user", "assistant"]
+
+
+async def test_a_cli_turn_reserves_its_per_turn_budget_before_the_tool_starts(
+    dev_env: WorkflowEnvironment, store: Store, fake_cli: Path, tmp_path: Path
+) -> None:
+    unbounded = AgentSpec(name="free", role="engineer", adapter=Adapter.CODEX_LOCAL)
+    async with in_process_workers(dev_env.client, store, cli=CliActivities(store, home=tmp_path / "home")) as queue:
+        _, company = await company_with(
+            dev_env.client,
+            queue,
+            Adapter.CLAUDE_LOCAL,
+            budget=Budget(monthly_usd=0.5),
+            others=(unbounded,),
+            turn_budget_usd=1.0,
+        )
+        snap = await wait_for(company, lambda s: s.paused and s.pause_reason == "budget", timeout=30)
+        await asyncio.sleep(0.5)
+        assert runs(fake_cli) == []  # a turn that may cost $1 never started under a $0.50 cap
+        assert snap.tasks[0].status is not TaskStatus.DONE
+        assert snap.budget_warnings[-1] == (
+            "free (codex_local) has no per-turn budget: its turns are counted when they end, "
+            "so it may pass a cap by one turn's cost"
+        )
+        assert not any(w.startswith("dev ") for w in snap.budget_warnings)
+
+        await company.execute_update(CompanyWorkflow.set_budget, SetBudgetInput(monthly_usd=5.0))
+        snap = await wait_for(company, lambda s: s.tasks[0].status.is_terminal, timeout=60)
+    assert snap.tasks[0].status is TaskStatus.DONE
+    (run,) = runs(fake_cli)
+    assert run["argv"][run["argv"].index("--max-budget-usd") + 1] == "1.000000"
+    assert snap.spend.usd == pytest.approx(0.0123) and snap.spend.reserved_usd == 0
 
 
 async def test_cancelling_the_task_kills_the_tools_process_group_at_once(

@@ -442,12 +442,16 @@ class TaskWorkflow:
             return self.input.agent.model
         return self.input.agent.fallback_models[self.carry.fallback - 1]
 
-    async def _reserve(self) -> bool:
-        """Ask the company for the next call's worst case; False when it is refused (the task then
-        holds until its scope resumes) or the task was cancelled meanwhile."""
-        if not self._budgeted() or not workflow.patched(BUDGET_RESERVATION):
-            return True
-        seq = self.carry.turn + 1
+    def _turn_worst_case(self) -> tuple[float, int]:
+        """The most the next turn can cost (USD, tokens). A model call's is its prompt and a full
+        reply; a CLI tool's is its per-turn budget (none: 0, it is counted when it ends); an HTTP
+        agent's turn is a POST, and its agent's calls are its own."""
+        adapter = self.input.agent.adapter
+        if adapter is Adapter.HTTP:
+            return 0.0, 0
+        if adapter is not Adapter.MODEL:
+            cli = self.input.agent.cli
+            return cli.turn_budget_usd or 0.0, cli.turn_budget_tokens or 0
         prompt = self.carry.prompt_tokens + sum(bytes_of(m) for m in self.carry.pending)
         if self.carry.turn == 0:
             tools = tools_for(
@@ -457,7 +461,15 @@ class TaskWorkflow:
                 strategy=self.input.require_strategy_approval,
             )
             prompt += len(system_prompt(self.input).encode()) + len(json.dumps([t.model_dump() for t in tools]))
-        usd, tokens = worst_case(self._model(), prompt)
+        return worst_case(self._model(), prompt)
+
+    async def _reserve(self) -> bool:
+        """Ask the company for the next call's worst case; False when it is refused (the task then
+        holds until its scope resumes) or the task was cancelled meanwhile."""
+        if not self._budgeted() or not workflow.patched(BUDGET_RESERVATION):
+            return True
+        seq = self.carry.turn + 1
+        usd, tokens = self._turn_worst_case()
         self.carry.budget_decision = None
         await self._drain_signal()  # usage reports first: the request's usage must not go backwards
         await signal_company(

@@ -36,6 +36,16 @@ CLI_TIMEOUT = "CliTurnTimeout"
 """The turn ran past its timeout and was stopped (final: it would again)."""
 
 
+def passed_turn_budget(stream: Stream, cli: CliConfig) -> str | None:
+    """What the turn has spent past its per-turn budget, as a phrase; None while within it."""
+    if cli.turn_budget_usd is not None and (stream.cost_usd or 0.0) > cli.turn_budget_usd:
+        return f"${stream.cost_usd:.4f} of ${cli.turn_budget_usd:g}"
+    tokens = stream.usage.input_tokens + stream.usage.output_tokens
+    if cli.turn_budget_tokens is not None and tokens > cli.turn_budget_tokens:
+        return f"{tokens:,} of {cli.turn_budget_tokens:,} tokens"
+    return None
+
+
 class CliActivities:
     """CLI-agent turns.
 
@@ -122,6 +132,9 @@ class CliActivities:
         def beat(progress: dict[str, Any]) -> None:
             activity.heartbeat(progress | {"host": socket.gethostname()})
 
+        def past_turn_budget() -> bool:
+            return passed_turn_budget(stream, input.cli) is not None
+
         try:
             finished = await run(
                 adapter,
@@ -133,6 +146,7 @@ class CliActivities:
                 timeout=input.cli.turn_timeout_seconds,
                 grace=input.cli.grace_seconds,
                 beat=beat,
+                stop_when=past_turn_budget,
             )
         except FileNotFoundError:
             raise ApplicationError(
@@ -142,7 +156,8 @@ class CliActivities:
             ) from None
         except TurnTimedOut as timed_out:
             raise ApplicationError(f"{adapter.tool}: {timed_out}", type=CLI_TIMEOUT, non_retryable=True) from None
-        if finished.exit_code != 0 or stream.error:
+        over = passed_turn_budget(stream, input.cli) if finished.stopped else None
+        if over is None and (finished.exit_code != 0 or stream.error):
             last_error_line = (finished.stderr_tail.splitlines() or [""])[-1]
             reason = stream.error or last_error_line or stream.answer()[-300:] or "no output"
             raise ApplicationError(
@@ -151,6 +166,8 @@ class CliActivities:
                 type=CLI_FAILED,
             )
         answer = stream.answer() or "(no answer)"
+        if over is not None:
+            answer += f"\n\n[stopped: this turn passed its per-turn budget ({over})]"
         model = stream.model or input.cli.model or "default"
         reply = Message(role="assistant", content=answer, author=input.session.agent)
         event = CostEvent(

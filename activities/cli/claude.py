@@ -4,7 +4,7 @@ Events, one JSON object a line: `system` (subtype `init`: `session_id`, `model`)
 and `user` (an Anthropic message each), and last `result`: `subtype` (`success` or an
 `error_…`), `is_error`, `result` (the answer), `session_id`, `total_cost_usd` and `usage`
 (`input_tokens`, `cache_creation_input_tokens`, `cache_read_input_tokens`, `output_tokens`).
-A session resumes with `--resume <session_id>`.
+A session resumes with `--resume <session_id>`; `--max-budget-usd` makes it stop at a turn's budget.
 """
 
 from activities.cli.base import Stream, command, json_event, number
@@ -19,6 +19,8 @@ class ClaudeCode:
         argv = command(cli, self.default_command) + ["-p", "--output-format", "stream-json", "--verbose"]
         if cli.model:
             argv += ["--model", cli.model]
+        if cli.turn_budget_usd is not None:  # Claude Code stops itself there
+            argv += ["--max-budget-usd", format(cli.turn_budget_usd, "f")]
         if resume:
             argv += ["--resume", resume]
         return argv + cli.args, prompt

@@ -54,6 +54,8 @@ class Finished:
     exit_code: int
     stderr_tail: str
     bytes_out: int
+    stopped: bool = False
+    """`stop_when` said so: the tool was stopped before it ended on its own."""
 
 
 def kill_group(pgid: int, sig: signal.Signals) -> bool:
@@ -133,10 +135,12 @@ async def run(
     timeout: float,
     grace: float,
     beat: Callable[[dict[str, Any]], None],
+    stop_when: Callable[[], bool] | None = None,
 ) -> Finished:
     """Run the turn's process to its end; raises `TurnTimedOut` past `timeout` seconds (after
     stopping it) and `FileNotFoundError` when the executable is missing. Cancelling the caller
-    kills the whole process group."""
+    kills the whole process group. `stop_when`, asked after each line of output, stops it early
+    (SIGTERM, SIGKILL after `grace`)."""
     process = await asyncio.create_subprocess_exec(
         *argv,
         cwd=cwd,
@@ -153,6 +157,7 @@ async def run(
     stdout, stderr = process.stdout, process.stderr
     tail: deque[str] = deque(maxlen=STDERR_TAIL_LINES)
     counted = {"bytes": 0}
+    stopping: list[asyncio.Future[None]] = []
 
     async def feed_stdin() -> None:
         if process.stdin is None:
@@ -168,6 +173,8 @@ async def run(
         async for raw in stdout:
             counted["bytes"] += len(raw)
             adapter.feed(raw.decode(errors="replace").rstrip("\r\n"), stream)
+            if stop_when is not None and not stopping and stop_when():
+                stopping.append(asyncio.ensure_future(stop_group(pgid, grace)))
 
     async def read_stderr() -> None:
         async for raw in stderr:
@@ -199,6 +206,7 @@ async def run(
         # what it wrote before it ended is read to the end.
         kill_group(pgid, signal.SIGKILL)
         await work
+        await asyncio.gather(*stopping)
     except asyncio.CancelledError:
         await stop_group(pgid, min(grace, CANCEL_GRACE_SECONDS))
         raise
@@ -210,5 +218,7 @@ async def run(
             await process.wait()
         if not work.done():
             work.cancel()
-        await asyncio.gather(work, return_exceptions=True)
-    return Finished(exit_code=code, stderr_tail="\n".join(tail), bytes_out=counted["bytes"])
+        for stop in stopping:
+            stop.cancel()
+        await asyncio.gather(work, *stopping, return_exceptions=True)
+    return Finished(exit_code=code, stderr_tail="\n".join(tail), bytes_out=counted["bytes"], stopped=bool(stopping))

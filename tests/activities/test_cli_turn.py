@@ -187,3 +187,35 @@ async def test_a_turn_past_its_timeout_is_stopped_and_fails_for_good(fake_cli, t
         )
     assert failed.value.type == "CliTurnTimeout" and failed.value.non_retryable
     assert not group_alive(runs(fake_cli)[0]["pgid"])
+
+
+async def test_a_turn_past_its_budget_is_stopped_and_counted_with_what_it_spent(fake_cli, turns) -> None:
+    acts, store = turns
+    script(fake_cli, "spendy")  # 50 steps of $0.002, 0.1 s apart: $0.10 over 5 s if not stopped
+    started = time.monotonic()
+    result = await ActivityEnvironment().run(
+        acts.cli_turn, turn(Adapter.OPENCODE_LOCAL, turn_budget_usd=0.005, grace_seconds=1)
+    )
+    assert time.monotonic() - started < 4
+    assert not group_alive(runs(fake_cli)[0]["pgid"])
+    # Stopped at the first step past $0.005: it passed the turn's budget by less than one step.
+    assert result.cost_usd == pytest.approx(0.006)
+    assert "[stopped: this turn passed its per-turn budget ($0.0060 of $0.005)]" in result.reply.content
+    assert store.costs[("acme", "ACME-7", "dev", 1)].cost_usd == pytest.approx(0.006)
+
+
+async def test_a_token_budget_stops_a_turn_too(fake_cli, turns) -> None:
+    acts, _ = turns
+    script(fake_cli, "spendy")  # each step reports 640 tokens
+    result = await ActivityEnvironment().run(
+        acts.cli_turn, turn(Adapter.OPENCODE_LOCAL, turn_budget_tokens=2_000, grace_seconds=1)
+    )
+    assert result.usage.input_tokens + result.usage.output_tokens == 4 * 640
+    assert "2,560 of 2,000 tokens" in result.reply.content
+
+
+async def test_claude_code_is_given_the_turn_budget(fake_cli, turns) -> None:
+    acts, _ = turns
+    await ActivityEnvironment().run(acts.cli_turn, turn(Adapter.CLAUDE_LOCAL, turn_budget_usd=0.5))
+    argv = runs(fake_cli)[0]["argv"]
+    assert argv[argv.index("--max-budget-usd") + 1] == "0.500000"

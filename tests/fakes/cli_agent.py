@@ -9,7 +9,8 @@ Steered by environment variables:
   process and waits for ever, after its first event); `crash` (exits 3 after its first event);
   `fail` (the tool reports a failed turn); `big` (an answer of 200,000 characters); `callback`
   (calls the API back with its task token: a comment, then completes its task, and tries to
-  complete another task and to read the company list; the answers go to `FAKE_CLI_LOG.callbacks`).
+  complete another task and to read the company list; the answers go to `FAKE_CLI_LOG.callbacks`);
+  `spendy` (OpenCode: many costly steps before its answer).
 Only the standard library: it runs under any `python3`.
 """
 
@@ -23,6 +24,8 @@ import urllib.request
 import uuid
 
 USAGE = {"input": 1200, "cached": 200, "output": 80}
+SPENDY_STEPS = 50
+"""`spendy` (OpenCode): steps of $0.002 before it answers, 0.1 s apart."""
 
 
 def _mode() -> str:
@@ -205,6 +208,9 @@ def opencode(session: str, answer: str, mode: str, delay: float) -> None:
         )
         sys.exit(1)
     tokens = {"input": 500, "output": 30, "reasoning": 10, "cache": {"read": 100, "write": 0}}
+    for _ in range(SPENDY_STEPS if mode == "spendy" else 0):  # a long turn: a step every 0.1 s
+        step = {"type": "step-finish", "reason": "tool-calls", "tokens": tokens, "cost": 0.002}
+        _emit({"type": "step_finish", "timestamp": now, "sessionID": session, "part": step}, 0.1)
     _emit(
         {
             "type": "step_finish",
