@@ -1,5 +1,5 @@
-"""Monthly budgets, as service functions: read from the snapshot, set by the company workflow's
-validated `set_budget` update (`workflows/company_budgets.py`).
+"""Monthly budgets and lifetime caps, as service functions: read from the snapshot, set by the
+company workflow's validated `set_budget` and `set_cap` updates (`workflows/company_budgets.py`).
 
 A rejected update reaches `api.errors` as 404 (unknown agent) or 409 (terminated agent); an
 archived company answers 409, an unknown one 404.
@@ -17,8 +17,11 @@ from paperclip.models import (
     ApprovalKind,
     ApprovalStatus,
     Budget,
+    Cap,
+    CapState,
     CompanySnapshot,
     SetBudgetInput,
+    SetCapInput,
     Spend,
 )
 from workflows.company import CompanyWorkflow
@@ -58,11 +61,37 @@ class BudgetLine(BaseModel):
     """`paused` when its budget stopped it, `warning` past the company's soft limit, else `ok`."""
 
 
+class CapBody(BaseModel):
+    """A task's or a goal's whole lifetime cap: both kinds stated, null for no cap of that kind
+    (both null: no cap)."""
+
+    usd: float | None = Field(ge=0, allow_inf_nan=False)
+    tokens: int | None = Field(ge=0)
+
+
+class CapLine(BaseModel):
+    """One lifetime cap and what its scope has spent since it was set."""
+
+    scope: str
+    """`task:<identifier>` (the task with its subtasks) or `goal:<id>` (with the goals under it)."""
+    usd: float | None
+    tokens: int | None
+    spent_usd: float
+    spent_tokens: int
+    reserved_usd: float
+    reserved_tokens: int
+    share: float
+    status: BudgetStatus
+    """`paused` when it holds its tasks, `warning` past the company's soft limit, else `ok`."""
+
+
 class BudgetReport(BaseModel):
-    """The company's budget first, then each agent's (terminated agents left out)."""
+    """The company's budget first, then each agent's (terminated agents left out), and the
+    lifetime caps on tasks and goals."""
 
     data: list[BudgetLine]
     count: int
+    caps: list[CapLine] = Field(default_factory=list)
     soft_limit: float
     """The share of a budget at which the board is warned."""
     warnings: list[str]
@@ -128,12 +157,32 @@ def budget_lines(snapshot: CompanySnapshot) -> list[BudgetLine]:
     return lines
 
 
+def cap_line(cap: CapState, *, soft_limit: float) -> CapLine:
+    share = cap.spend.share(cap.cap)
+    status: BudgetStatus = "paused" if cap.stopped else "warning" if share >= soft_limit else "ok"
+    return CapLine(
+        scope=cap.scope,
+        usd=cap.cap.usd,
+        tokens=cap.cap.tokens,
+        spent_usd=cap.spend.usd,
+        spent_tokens=cap.spend.tokens,
+        reserved_usd=cap.spend.reserved_usd,
+        reserved_tokens=cap.spend.reserved_tokens,
+        share=share,
+        status=status,
+    )
+
+
 async def get_budgets(*, client: Client, company_id: str) -> BudgetReport:
-    """Every budget of the company with this month's spend, and the snapshot's warnings."""
+    """Every budget of the company with this month's spend, its lifetime caps, and the snapshot's warnings."""
     snapshot = await get_snapshot(client=client, company_id=company_id)
     lines = budget_lines(snapshot)
     return BudgetReport(
-        data=lines, count=len(lines), soft_limit=snapshot.spec.soft_limit, warnings=snapshot.budget_warnings
+        data=lines,
+        count=len(lines),
+        caps=[cap_line(cap, soft_limit=snapshot.spec.soft_limit) for cap in snapshot.caps],
+        soft_limit=snapshot.spec.soft_limit,
+        warnings=snapshot.budget_warnings,
     )
 
 
@@ -153,3 +202,16 @@ async def set_budget(
     await _update(client, company_id, handle.execute_update(CompanyWorkflow.set_budget, update))
     snapshot = await get_snapshot(client=client, company_id=company_id)
     return next(line for line in budget_lines(snapshot) if line.scope == scope)
+
+
+async def set_cap(*, client: Client, company_id: str, scope: str, body: CapBody, actor: str = BOARD) -> CapLine | None:
+    """Replace (or, with both kinds null, drop) the lifetime cap of `task:<identifier>` or
+    `goal:<id>`, as the board; the tasks it held go on once it leaves room. The cap's line after
+    the change, or None when it was dropped."""
+    update = SetCapInput(scope=scope, cap=Cap(usd=body.usd, tokens=body.tokens), actor=actor)
+    handle = _company_handle(client, company_id)
+    cap = await _update(client, company_id, handle.execute_update(CompanyWorkflow.set_cap, update))
+    if cap is None:
+        return None
+    snapshot = await get_snapshot(client=client, company_id=company_id)
+    return next(cap_line(c, soft_limit=snapshot.spec.soft_limit) for c in snapshot.caps if c.scope == scope)

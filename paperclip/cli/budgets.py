@@ -1,4 +1,5 @@
-"""`paperclip budget`: the company's and its agents' monthly budgets (show, set), over the API."""
+"""`paperclip budget`: the company's and its agents' monthly budgets and the lifetime caps of
+tasks and goals (show, set), over the API."""
 
 from typing import Annotated, Any
 
@@ -8,7 +9,9 @@ from rich.table import Table
 
 from paperclip.cli.common import ApiUrl, Company, api, console, fail
 
-budget_app = typer.Typer(help="Monthly budgets: show them with this month's spend, set one.", no_args_is_help=True)
+budget_app = typer.Typer(
+    help="Monthly budgets and lifetime caps: show them with their spend, set one.", no_args_is_help=True
+)
 
 COMPANY = "company"
 STATUS_STYLE = {"ok": "green", "warning": "yellow", "paused": "red"}
@@ -43,9 +46,22 @@ def _cap(given: float | None, *, clear: bool, kept: Any) -> Any:
     return None if clear else given if given is not None else kept
 
 
+LIFETIME = {"task": "tasks", "goal": "goals"}
+"""Scopes of lifetime caps (`task:ACME-3`, `goal:G2`) and their path below the budgets."""
+
+
+def _lifetime(scope: str) -> bool:
+    return scope.partition(":")[0] in LIFETIME and ":" in scope
+
+
 def _path(company: str, scope: str | None = None) -> str:
     base = f"/api/companies/{company}/budgets"
-    return base if scope is None else f"{base}/{scope}"
+    if scope is None:
+        return base
+    if _lifetime(scope):
+        kind, _, key = scope.partition(":")
+        return f"{base}/{LIFETIME[kind]}/{key}"
+    return f"{base}/{scope}"
 
 
 @budget_app.command("show")
@@ -71,6 +87,19 @@ def budget_show(company: Company, api_url: ApiUrl = None) -> None:
             _status(line["status"]),
         )
     console.print(table)
+    if report.get("caps"):
+        caps = Table("Lifetime cap", "Cap", "Spent", "Reserved", "Share", "Status")
+        caps.columns[4].justify = "right"
+        for line in report["caps"]:
+            caps.add_row(
+                escape(line["scope"]),
+                cap_text(line["usd"], line["tokens"]),
+                _amount(line["spent_usd"], line["spent_tokens"]),
+                _amount(line["reserved_usd"], line["reserved_tokens"]),
+                f"{line['share']:.0%}",
+                _status(line["status"]),
+            )
+        console.print(caps)
     for warning in report["warnings"]:
         console.print(f"[yellow]{escape(warning)}[/yellow]", highlight=False, soft_wrap=True)
 
@@ -78,19 +107,25 @@ def budget_show(company: Company, api_url: ApiUrl = None) -> None:
 @budget_app.command("set")
 def budget_set(
     company: Company,
-    scope: Annotated[str, typer.Argument(help="`company`, or an agent's name.")] = COMPANY,
-    usd_cap: Annotated[float | None, typer.Option("--usd", min=0, help="Monthly cap in USD.")] = None,
-    tokens: Annotated[int | None, typer.Option("--tokens", min=0, help="Monthly cap in tokens.")] = None,
+    scope: Annotated[
+        str,
+        typer.Argument(help="`company` or an agent's name (monthly); `task:ACME-3` or `goal:G2` (lifetime)."),
+    ] = COMPANY,
+    usd_cap: Annotated[float | None, typer.Option("--usd", min=0, help="Cap in USD.")] = None,
+    tokens: Annotated[int | None, typer.Option("--tokens", min=0, help="Cap in tokens.")] = None,
     no_usd: Annotated[bool, typer.Option("--no-usd", help="Remove the USD cap.")] = False,
     no_tokens: Annotated[bool, typer.Option("--no-tokens", help="Remove the token cap.")] = False,
     api_url: ApiUrl = None,
 ) -> None:
-    """Set a monthly budget; a cap not mentioned stays as it is. A scope its budget paused
-    resumes once the new budget leaves room."""
+    """Set a monthly budget, or a task's or goal's lifetime cap; a cap not mentioned stays as it
+    is. A scope its budget stopped goes on once the new one leaves room."""
     if (usd_cap is not None and no_usd) or (tokens is not None and no_tokens):
         fail("give a cap or remove it, not both (--usd with --no-usd, --tokens with --no-tokens)")
     if usd_cap is None and tokens is None and not no_usd and not no_tokens:
         fail("nothing to change: give --usd, --tokens, --no-usd or --no-tokens")
+    if _lifetime(scope):
+        _set_cap(company, scope, usd_cap, tokens, no_usd=no_usd, no_tokens=no_tokens, api_url=api_url)
+        return
     with api(api_url) as client:
         current = next((line for line in client.get(_path(company))["data"] if line["scope"] == scope), None)
         body = {
@@ -102,5 +137,32 @@ def budget_set(
         f"Budget of [bold]{escape(scope)}[/bold] in {company}: {cap_text(line['monthly_usd'], line['monthly_tokens'])}"
         f" a month; spent {_amount(line['spent_usd'], line['spent_tokens'])} ({_share(line)}), "
         f"{_status(line['status'])}",
+        highlight=False,
+    )
+
+
+def _set_cap(
+    company: str,
+    scope: str,
+    usd_cap: float | None,
+    tokens: int | None,
+    *,
+    no_usd: bool,
+    no_tokens: bool,
+    api_url: str | None,
+) -> None:
+    with api(api_url) as client:
+        current = next((line for line in client.get(_path(company))["caps"] if line["scope"] == scope), None)
+        body = {
+            "usd": _cap(usd_cap, clear=no_usd, kept=current and current["usd"]),
+            "tokens": _cap(tokens, clear=no_tokens, kept=current and current["tokens"]),
+        }
+        line = client.put(_path(company, scope), body)
+    if line is None:
+        console.print(f"[bold]{escape(scope)}[/bold] in {company} has no cap now", highlight=False)
+        return
+    console.print(
+        f"Cap of [bold]{escape(scope)}[/bold] in {company}: {cap_text(line['usd'], line['tokens'])} in all; "
+        f"spent {_amount(line['spent_usd'], line['spent_tokens'])} ({line['share']:.0%}), {_status(line['status'])}",
         highlight=False,
     )

@@ -92,6 +92,8 @@ class ApiClient:
         return response
 
     def _decode(self, response: httpx.Response) -> Any:
+        if response.status_code == 204:
+            return None
         try:
             return response.json()
         except ValueError as error:

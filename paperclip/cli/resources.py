@@ -306,10 +306,18 @@ def task_assign(
     brief: Annotated[str | None, typer.Option(help="Details for the agent.")] = None,
     priority: Annotated[Priority, typer.Option(help="Dispatch priority.")] = Priority.MEDIUM,
     goal: Annotated[str | None, typer.Option(help="The goal it serves, e.g. G3 (`paperclip goal list`).")] = None,
+    budget_usd: Annotated[
+        float | None, typer.Option("--budget-usd", min=0, help="Lifetime cap in USD, subtasks included.")
+    ] = None,
+    budget_tokens: Annotated[
+        int | None, typer.Option("--budget-tokens", min=0, help="Lifetime cap in tokens, subtasks included.")
+    ] = None,
     api_url: ApiUrl = None,
 ) -> None:
     """Assign a task to an agent; prints its identifier."""
-    body = {"title": title, "assignee": agent, "priority": priority.value, "brief": brief, "goal": goal}
+    body: dict[str, Any] = {"title": title, "assignee": agent, "priority": priority.value, "brief": brief, "goal": goal}
+    if budget_usd is not None or budget_tokens is not None:
+        body["budget"] = {"usd": budget_usd, "tokens": budget_tokens}
     with api(api_url) as client:
         record = client.post(f"/api/companies/{company}/tasks", {k: v for k, v in body.items() if v is not None})
     serves = f" (serves {record['goal']})" if record.get("goal") else ""

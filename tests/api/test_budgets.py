@@ -143,3 +143,41 @@ async def test_bad_budgets_unknown_scopes_and_closed_companies_are_refused(api: 
     assert (await api.post(f"/api/companies/{company}/archive")).status_code == 200
     error = assert_error(await _put(api, company, "company", 5, None), 409, "conflict")
     assert error["message"] == f"company '{company}' is archived"
+
+
+async def test_a_task_created_with_a_lifetime_cap_holds_at_it_until_the_board_raises_it(
+    api: httpx.AsyncClient,
+) -> None:
+    company = (await create_company(api))["id"]
+    body = {"title": "Build it", "assignee": "cto", "budget": {"usd": None, "tokens": 10}}
+    response = await api.post(f"/api/companies/{company}/tasks", json=body)
+    assert response.status_code == 201, response.text
+
+    for _ in range(300):
+        report = await _budgets(api, company)
+        if report["caps"] and report["caps"][0]["status"] == "paused":
+            break
+        await asyncio.sleep(0.1)
+    [cap] = report["caps"]
+    assert (cap["scope"], cap["tokens"], cap["spent_tokens"]) == ("task:ACME-1", 10, 0)
+    assert "task:ACME-1 is held: its budget is spent" in report["warnings"]
+    assert _line(report, "cto")["status"] == "ok"  # the agent is not paused, only its task holds
+
+    url = f"/api/companies/{company}/budgets/tasks/ACME-1"
+    raised = await api.put(url, json={"usd": 5, "tokens": None})
+    assert raised.status_code == 200, raised.text
+    assert (raised.json()["usd"], raised.json()["status"]) == (5.0, "ok")
+    await wait_for_task(api, company, "ACME-1")
+    [cap] = (await _budgets(api, company))["caps"]
+    assert cap["spent_tokens"] > 0 and cap["spent_tokens"] == _line(await _budgets(api, company), "cto")["spent_tokens"]
+
+    assert (await api.put(url, json={"usd": None, "tokens": None})).status_code == 204
+    assert (await _budgets(api, company))["caps"] == []
+    error = assert_error(await api.put(url, json={"usd": 1, "tokens": None}), 409, "conflict")
+    assert error["message"] == "task 'ACME-1' is done: it spends nothing more"
+    missing = assert_error(
+        await api.put(f"/api/companies/{company}/budgets/goals/G9", json={"usd": 1, "tokens": None}), 404
+    )
+    assert missing["message"] == "goal 'G9' not found"
+    assert_error(await api.put(f"/api/companies/{company}/budgets/tasks/ACME-1", json={"usd": -1, "tokens": None}), 422)
+    assert_error(await api.put(f"/api/companies/{company}/budgets/agents/x", json={"usd": 1, "tokens": None}), 422)

@@ -98,3 +98,28 @@ async def test_budget_errors_are_one_line(api: httpx.AsyncClient) -> None:  # no
         "error: agent 'cmo' is terminated (409 conflict)"
     )
     assert (await run(api, "budget", "set", "cto", "-c", company, "--tokens", "-3")).exit_code == 2
+
+
+async def test_a_task_assigned_with_a_lifetime_cap_shows_it_and_budget_set_raises_or_drops_it(
+    api: httpx.AsyncClient,  # noqa: F811
+) -> None:
+    company = (await create_company(api))["id"]
+    out = ok(await run(api, "task", "assign", "cto", "Build it", "-c", company, "--budget-tokens", "10"))
+    assert "Assigned ACME-1 to cto" in out
+    for _ in range(300):
+        report = (await api.get(f"/api/companies/{company}/budgets")).json()
+        if report["caps"] and report["caps"][0]["status"] == "paused":
+            break
+        await asyncio.sleep(0.1)
+    show = ok(await run(api, "budget", "show", "-c", company))
+    assert ["task:ACME-1", "10 tokens", "$0.00, 0 tokens", "$0.00, 0 tokens", "0%", "paused"] in rows(show)
+    assert "task:ACME-1 is held: its budget is spent" in show
+
+    out = ok(await run(api, "budget", "set", "task:ACME-1", "-c", company, "--usd", "5"))
+    assert f"Cap of task:ACME-1 in {company}: $5.00, 10 tokens in all;" in out  # --tokens kept
+    out = ok(await run(api, "budget", "set", "task:ACME-1", "-c", company, "--no-tokens"))
+    assert out.rstrip().endswith(", ok") and "$5.00 in all" in out
+    await wait_for_task(api, company, "ACME-1")
+    out = ok(await run(api, "budget", "set", "task:ACME-1", "-c", company, "--no-usd"))
+    assert f"task:ACME-1 in {company} has no cap now" in out
+    assert "goal 'G7' not found" in failed(await run(api, "budget", "set", "goal:G7", "-c", company, "--usd", "1"))
