@@ -10,7 +10,7 @@ import typer
 from pydantic import ValidationError
 from pydantic_settings import SettingsError
 
-from paperclip.cli import costs, endpoints, governance, search
+from paperclip.cli import costs, endpoints, export, governance, search
 from paperclip.cli.access import team_app, token_app
 from paperclip.cli.approvals import approval_app
 from paperclip.cli.budgets import budget_app
@@ -41,6 +41,8 @@ for group, name, command in (
     (company_app, "pause", governance.company_pause),
     (company_app, "resume", governance.company_resume),
     (company_app, "archive", governance.company_archive),
+    (company_app, "export", export.company_export),
+    (company_app, "import", export.company_import),
     (task_app, "cancel", governance.task_cancel),
     (task_app, "reassign", governance.task_reassign),
     (task_app, "comment", governance.task_comment),
