@@ -27,7 +27,7 @@ from paperclip.models import (
     AgentSpec,
     AgentState,
     AgentStatus,
-    Budget,
+    CapState,
     CompanySnapshot,
     CompanySpec,
     CompanyState,
@@ -90,6 +90,9 @@ class CompanyExport(BaseModel):
     """Managers before their reports: with each spec's `reports_to` (and budget), the org chart."""
     goals: list[Goal]
     """Each goal before the goals under it."""
+    caps: list[CapState] = Field(default_factory=list)
+    """Lifetime caps on goals (`goal:G2`), with what was spent under them. (A task's cap goes with
+    its task, and an import carries no open task.)"""
     routines: list[RoutineSpec] = Field(default_factory=list)
     tasks: list[ExportedTask] = Field(default_factory=list)
     """Oldest first; open tasks as they were at the export (an import carries finished ones only)."""
@@ -138,6 +141,7 @@ def company_export(
         company=snapshot.spec,
         agents=[ExportedAgent(spec=a.spec, status=a.status) for a in _chart_order(snapshot.agents)],
         goals=goals,
+        caps=[c for c in snapshot.caps if c.scope.startswith("goal:")],
         routines=routines,
         tasks=[ExportedTask(**t.model_dump(), conversation=conversations.get(t.identifier, [])) for t in tasks],
         costs=costs,
@@ -188,6 +192,10 @@ def problems(doc: CompanyExport) -> list[str]:
         check(goal_ids[goal.id] == 1, where, f"goal '{goal.id}' is there twice")
         check(goal.parent is None or goal.parent in goal_ids, where, f"parent goal '{goal.parent}' is not there")
         check(goal.owner is None or goal.owner in chart, where, f"owner '{goal.owner}' is not an agent of it")
+    for i, cap in enumerate(doc.caps):
+        capped = cap.scope.removeprefix("goal:")
+        check(cap.scope.startswith("goal:") and capped in goal_ids, f"caps[{i}]", f"'{cap.scope}' names no goal there")
+        check(_fits(Usage(), cap.spend.tokens, cap.spend.usd), f"caps[{i}]", "the spend is out of range")
     if not any(g.level is GoalLevel.COMPANY and g.status is not GoalStatus.CANCELLED for g in doc.goals):
         found.append("goals: a company needs a company goal that is not cancelled")
 
@@ -329,6 +337,7 @@ def import_plan(doc: CompanyExport, spec: CompanySpec, *, actor: str, now: datet
         spec=spec,
         agents=agents,
         goals={g.id: g for g in doc.goals},
+        caps={c.scope: c.model_copy(update={"spend": c.spend.model_copy(update=_UNRESERVED)}) for c in doc.caps},
         goal_counter=max((int(g.id[1:]) for g in doc.goals), default=0),
         counter=max((int(t.identifier[len(old) + 1 :].split(".")[0]) for t in doc.tasks), default=0),
         recent=[imported],
@@ -342,6 +351,10 @@ def import_plan(doc: CompanyExport, spec: CompanySpec, *, actor: str, now: datet
         routines=routines,
         notes=notes,
     )
+
+
+_UNRESERVED = {"reserved_usd": 0.0, "reserved_tokens": 0}
+"""Nothing runs in a new company, so nothing is reserved."""
 
 
 def _entry_id(company_id: str, key: str) -> str:
@@ -412,14 +425,14 @@ def _goal_lines(goals: list[Goal]) -> list[str]:
 
 
 def _budget_lines(doc: CompanyExport) -> list[str]:
-    def cells(budget: Budget) -> str:
-        usd = "-" if budget.monthly_usd is None else f"${budget.monthly_usd:.2f}"
-        tokens = "-" if budget.monthly_tokens is None else f"{budget.monthly_tokens:,}"
-        return f"{usd} | {tokens} |"
+    def row(scope: str, usd: float | None, tokens: int | None, over: str) -> str:
+        usd_cell = "-" if usd is None else f"${usd:.2f}"
+        return f"| {scope} | {usd_cell} | {'-' if tokens is None else f'{tokens:,}'} | {over} |"
 
-    rows = [f"| company | {cells(doc.company.budget)}"]
-    rows += [f"| {a.spec.name} | {cells(a.spec.budget)}" for a in doc.agents if a.spec.budget.is_capped]
-    return ["| Scope | USD a month | Tokens a month |", "|---|---:|---:|", *rows]
+    rows = [row("company", *doc.company.budget.limits, "a month")]
+    rows += [row(a.spec.name, *a.spec.budget.limits, "a month") for a in doc.agents if a.spec.budget.is_capped]
+    rows += [row(c.scope, *c.cap.limits, f"its lifetime (${c.spend.usd:.4f} spent)") for c in doc.caps]
+    return ["| Scope | USD | Tokens | Over |", "|---|---:|---:|---|", *rows]
 
 
 def _cost_lines(summary: CostSummary) -> list[str]:

@@ -92,6 +92,7 @@ async def source(dev_env: WorkflowEnvironment, tmp_path_factory: pytest.TempPath
             company = (await create_company(http, agents=agents, budget_usd=50))["id"]
             goal = {"title": "Build the engine", "level": "team", "parent": "G1", "owner": "cto"}
             await ok(await http.post(f"/api/companies/{company}/goals", json=goal), 201)
+            await ok(await http.put(f"/api/companies/{company}/budgets/goals/G1", json={"usd": 1, "tokens": None}))
             routine = {"name": "new-year", "cron": "0 0 1 1 *", "agent": "cmo", "title": "Plan the year"}
             await ok(await http.post(f"/api/companies/{company}/routines", json=routine), 201)
             task = {"title": "Launch the rocket", "assignee": "ceo", "goal": "G1"}
@@ -125,7 +126,10 @@ async def test_the_json_export_holds_the_tasks_their_conversations_and_the_ledge
         ("cmo", "ceo", "idle"),
     ]
     assert doc["agents"][1]["spec"]["budget"]["monthly_usd"] == 5
+    exported = sum(c["cost_usd"] or 0.0 for c in doc["costs"])
     assert [(g["id"], g["parent"]) for g in doc["goals"]] == [("G1", None), ("G2", "G1")]
+    [cap] = doc["caps"]
+    assert (cap["scope"], cap["cap"], cap["spend"]["usd"]) == ("goal:G1", {"usd": 1.0, "tokens": None}, exported)
     assert [(r["name"], r["cron"], r["agent"]) for r in doc["routines"]] == [("new-year", "0 0 1 1 *", "cmo")]
 
     tasks = {t["identifier"]: t for t in doc["tasks"]}
@@ -140,7 +144,6 @@ async def test_the_json_export_holds_the_tasks_their_conversations_and_the_ledge
     ledger = source.store.list_cost_events(company)
     assert doc["costs"] == [c.model_dump(mode="json") for c in ledger]
     report = await ok(await http.get(f"/api/companies/{company}/costs"))
-    exported = sum(c["cost_usd"] or 0.0 for c in doc["costs"])
     assert exported > 0 and round(exported, 2) == round(report["total"]["cost_usd"], 2)
     assert doc["cost_summary"]["total"] == report["total"]
     assert {c["agent"] for c in doc["costs"] if c["cost_usd"]} == {"ceo", "cto"}
@@ -165,7 +168,10 @@ async def test_the_markdown_export_reads_the_org_chart_costs_and_conversations(s
     assert text.startswith(f"# Acme Rockets ({source.company})\n\nReach orbit cheaply\n")
     assert "- **ceo** (ceo, Chief Executive) — simulated, idle\n  - **cto** (cto) — openai/gpt-4o-mini, idle" in text
     assert "- **G1** Reach orbit by next year — company, active\n  - **G2** Build the engine — team" in text
-    assert "| company | $50.00 | - |" in text and "| cto | $5.00 | - |" in text
+    assert (
+        "| company | $50.00 | - | a month |\n| cto | $5.00 | - | a month |\n| goal:G1 | $1.00 | - | its lifetime"
+        in text
+    )
     report = await ok(await source.http.get(f"/api/companies/{source.company}/costs"))
     assert f"| **Total** | {report['total']['calls']} |" in text
     assert "- **new-year** (cron `0 0 1 1 *`): cmo — Plan the year" in text
@@ -194,6 +200,7 @@ async def test_an_import_founds_a_company_with_the_same_agents_goals_org_and_his
     snapshot = await ok(await http.get(f"/api/companies/{new}"))
     assert [a["spec"] for a in snapshot["agents"]] == [a["spec"] for a in doc["agents"]]
     assert snapshot["goals"] == doc["goals"] and snapshot["spec"]["budget"] == doc["company"]["budget"]
+    assert snapshot["caps"] == doc["caps"]
 
     def chart(nodes: list[dict[str, Any]]) -> list[Any]:
         return [(n["name"], n["status"], chart(n["reports"])) for n in nodes]
@@ -318,6 +325,7 @@ async def test_documents_that_cannot_be_imported_get_a_4xx_that_says_why(source:
     assert error["code"] == "invalid_document" and error["message"].startswith("the document cannot be imported: ")
     assert error["details"] == [
         "goals[0]: parent goal 'G1' is not there",
+        "caps[0]: 'goal:G1' names no goal there",
         "goals: a company needs a company goal that is not cancelled",
         "tasks[0]: parent task 'ACME-1' is not there",
         "tasks[0]: assignee 'ghost' is not an agent of it",
