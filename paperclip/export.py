@@ -58,6 +58,8 @@ Conversation = list[tuple[SessionRef, int, datetime, list[Message]]]
 
 
 class ExportedAgent(BaseModel):
+    """An agent as hired (its spec names its credentials and holds its budget), and its status."""
+
     spec: AgentSpec
     status: AgentStatus
 
