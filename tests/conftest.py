@@ -15,6 +15,17 @@ from paperclip.constants import SEARCH_ATTRIBUTES
 from paperclip.devserver import dynamic_config_args
 from paperclip.settings import get_settings
 
+# Parallel workers (`-n 2`) start with COLUMNS=80 and LINES=24 set, which would fix the CLI
+# console's width when it is created; the CLI tests give each call the width they want instead.
+for _name in ("COLUMNS", "LINES"):
+    os.environ.pop(_name, None)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked `long` go first: with several workers (`-n 2`) none of them starts last and
+    holds the run up on its own."""
+    items.sort(key=lambda item: item.get_closest_marker("long") is None)
+
 
 @pytest.fixture(scope="session", autouse=True)
 def paperclip_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:

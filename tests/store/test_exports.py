@@ -2,4 +2,12 @@ import paperclip.store
 
 
 def test_store_exports() -> None:
-    assert sorted(paperclip.store.__all__) == ["CostGroup", "CostLine", "CostSummary", "Store", "UnsupportedDatabase"]
+    assert sorted(paperclip.store.__all__) == [
+        "CostGroup",
+        "CostLine",
+        "CostSummary",
+        "SearchHit",
+        "SearchKind",
+        "Store",
+        "UnsupportedDatabase",
+    ]

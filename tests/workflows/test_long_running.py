@@ -279,6 +279,7 @@ class Watch:
             self._released.add(workflow_id)
 
 
+@pytest.mark.long
 async def test_a_company_runs_30_days_and_5000_tasks_through_continue_as_new_losing_nothing() -> None:
     store = RecordingStore()
     model = ScriptedModel(plans={name: counsel_script(name) for name in COUNSEL})
