@@ -33,6 +33,10 @@ log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 1024 * 1024
 """Largest request body accepted (1 MiB); a task brief is at most 100 kB."""
+MAX_IMPORT_BYTES = 64 * 1024 * 1024
+"""Largest company export an import takes (its conversations make it large)."""
+WIDER_BODIES = {"/api/companies/import": MAX_IMPORT_BYTES}
+"""Paths whose bodies may be larger than `MAX_BODY_BYTES`, and how large."""
 
 
 class ApiError(Exception):
@@ -201,21 +205,22 @@ class _BodyTooLarge(StarletteHTTPException):
 
 
 class BodySizeLimit:
-    """Refuse request bodies over `max_bytes` with 413, by Content-Length or while reading."""
+    """Refuse request bodies over `max_bytes` (or the path's own limit in `wider`) with 413, by
+    Content-Length or while reading."""
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int = MAX_BODY_BYTES) -> None:
+    def __init__(self, app: ASGIApp, *, max_bytes: int = MAX_BODY_BYTES, wider: dict[str, int] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.wider = WIDER_BODIES if wider is None else wider
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        most = self.wider.get(scope.get("path", ""), self.max_bytes)
         length = dict(scope.get("headers", [])).get(b"content-length")
-        if length is not None and length.isdigit() and int(length) > self.max_bytes:
-            response = error_response(
-                413, "payload_too_large", f"the request body is larger than {self.max_bytes} bytes"
-            )
+        if length is not None and length.isdigit() and int(length) > most:
+            response = error_response(413, "payload_too_large", f"the request body is larger than {most} bytes")
             await response(scope, receive, send)
             return
         received = 0
@@ -225,8 +230,8 @@ class BodySizeLimit:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise _BodyTooLarge(self.max_bytes)
+                if received > most:
+                    raise _BodyTooLarge(most)
             return message
 
         await self.app(scope, limited, send)
