@@ -1,10 +1,14 @@
 """The CLI's one HTTP client of the API, and its one error class."""
 
 import json
+import time
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
+
+RECONNECT_SECONDS = 2.0
+"""How long a followed event stream waits before it reconnects (the API's `retry:` too)."""
 
 
 class ApiError(Exception):
@@ -67,18 +71,31 @@ class ApiClient:
     def get_text(self, path: str, **params: Any) -> str:
         return self._send("GET", path, params=_clean(params)).text
 
-    def events(self, path: str, **params: Any) -> Iterator[SseEvent]:
-        """Stream Server-Sent Events from `path` until the server ends the stream."""
-        try:
-            with self._http.stream(
-                "GET", path, params=_clean(params), timeout=httpx.Timeout(10.0, read=None)
-            ) as response:
-                if response.status_code >= 400:
-                    response.read()
-                    raise _error_from(response)
-                yield from _parse_sse(response.iter_lines())
-        except httpx.HTTPError as error:
-            raise self._unreachable(error) from error
+    def events(self, path: str, *, resume: bool = False, **params: Any) -> Iterator[SseEvent]:
+        """Stream Server-Sent Events from `path` until the server ends the stream; with `resume`,
+        a stream that ends or breaks once it was open reconnects and goes on after the last event
+        it gave (`Last-Event-ID`), until the API refuses it."""
+        last_id: str | None = None
+        opened = False
+        while True:
+            headers = {"Last-Event-ID": last_id} if last_id is not None else {}
+            try:
+                with self._http.stream(
+                    "GET", path, params=_clean(params), headers=headers, timeout=httpx.Timeout(10.0, read=None)
+                ) as response:
+                    if response.status_code >= 400:
+                        response.read()
+                        raise _error_from(response)
+                    opened = True
+                    for event in _parse_sse(response.iter_lines()):
+                        last_id = event.id if event.id is not None else last_id
+                        yield event
+            except httpx.HTTPError as error:
+                if not (resume and opened):
+                    raise self._unreachable(error) from error
+            if not resume:
+                return
+            time.sleep(RECONNECT_SECONDS)
 
     # ----------------------------------------------------------------- internals
 

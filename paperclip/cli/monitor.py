@@ -36,10 +36,14 @@ def monitor(
     after: Annotated[int | None, typer.Option(help="Only events after this sequence number.")] = None,
     api_url: ApiUrl = None,
 ) -> None:
-    """Print the company's activity log; with --follow, keep printing as it happens."""
+    """Print the company's activity log (agent turns, task status, approvals, budget alerts…);
+    with --follow, keep printing as it happens, reconnecting where it left off if the API goes away."""
     with api(api_url) as client:
         try:
-            for event in client.events(f"/api/companies/{company}/events", follow=str(follow).lower(), after=after):
+            events = client.events(
+                f"/api/companies/{company}/events", resume=follow, follow=str(follow).lower(), after=after
+            )
+            for event in events:
                 if isinstance(event.data, dict):
                     console.print(format_entry(event.data), highlight=False, soft_wrap=True)
                 else:

@@ -430,7 +430,8 @@ class Store:
         reply: Message,
         cost: CostEvent | None,
     ) -> None:
-        """Keep turn `seq`: its new messages then the reply (idx 0..n), and its cost event.
+        """Keep turn `seq`: its new messages then the reply (idx 0..n), its cost event, and an
+        `agent.turn` entry in the activity log (what live event streams show of a turn).
 
         Idempotent: a retried turn replaces what an earlier attempt wrote for the same seq.
         """
@@ -451,6 +452,8 @@ class Store:
             )
             if cost is not None:
                 self._upsert(conn, cost_events, [_cost_row(cost)], keys=("company_id", "task", "seq"))
+                entry = _turn_entry(cost, reply)
+                self._upsert(conn, activity_log, [_activity_row(entry)], keys=("id",), keep=("seq",))
 
     def list_messages(self, company_id: str, task: str) -> list[Message]:
         """Every message of a task's conversation, in order."""
@@ -757,6 +760,38 @@ def _cost_event(row: Any) -> CostEvent:
         cost_usd=row["cost_usd"],
         simulated=row["simulated"],
         at=row["at"],
+    )
+
+
+def _turn_entry(cost: CostEvent, reply: Message) -> ActivityEntry:
+    """A turn as the activity log tells it: who, which model, tokens, cost, the tools it called."""
+    usage = cost.usage
+    calls = [call.name for call in reply.tool_calls]
+    price = "price unknown" if cost.cost_usd is None else f"${cost.cost_usd:.4f}"
+    model = f"{cost.model} (simulated)" if cost.simulated else cost.model
+    summary = f"{cost.task} turn {cost.seq}: {model}, {usage.input_tokens:,} in / {usage.output_tokens:,} out, {price}"
+    if calls:
+        summary += f"; called {', '.join(calls)}"
+    return ActivityEntry(
+        id=f"turn:{cost.company_id}:{cost.task}:{cost.seq}",
+        company_id=cost.company_id,
+        at=cost.at,
+        kind="agent.turn",
+        actor=cost.agent,
+        task=cost.task,
+        agent=cost.agent,
+        summary=summary,
+        data={
+            "seq": cost.seq,
+            "provider": cost.provider,
+            "model": cost.model,
+            "simulated": cost.simulated,
+            "input_tokens": usage.input_tokens,
+            "output_tokens": usage.output_tokens,
+            "cached_input_tokens": usage.cached_input_tokens,
+            "cost_usd": cost.cost_usd,
+            "tool_calls": calls,
+        },
     )
 
 

@@ -5,7 +5,7 @@ from typing import Any
 import httpx
 
 from tests.api.conftest import assert_error
-from tests.api.helpers import create_company
+from tests.api.helpers import create_company, wait_for_task
 
 
 def parse_sse(text: str) -> list[dict[str, Any]]:
@@ -88,3 +88,27 @@ async def test_a_bad_last_event_id_is_rejected(api: httpx.AsyncClient) -> None:
     company = (await create_company(api))["id"]
     response = await api.get(f"/api/companies/{company}/events", headers={"Last-Event-ID": "abc"})
     assert_error(response, 400, "invalid_input")
+
+
+async def test_the_stream_tells_each_agent_turn_task_status_approval_and_budget_alert(api: httpx.AsyncClient) -> None:
+    company = (await create_company(api))["id"]
+    await api.post(f"/api/companies/{company}/tasks", json={"title": "Build it", "assignee": "ceo"})
+    await wait_for_task(api, company, "ACME-1")
+    events = await read_events(api, company, want=1, params={"follow": "false"})
+    kinds = [e["data"]["kind"] for e in events]
+    assert {"task.created", "task.status", "agent.turn", "task.finished"} <= set(kinds)
+    turns = [e["data"] for e in events if e["data"]["kind"] == "agent.turn"]
+    first = next(t for t in turns if t["task"] == "ACME-1")
+    assert first["actor"] == "ceo" and first["data"]["seq"] == 1 and first["data"]["input_tokens"] > 0
+    assert first["data"]["tool_calls"] == ["delegate_task", "delegate_task"]
+    assert first["summary"].startswith("ACME-1 turn 1: ") and "called delegate_task" in first["summary"]
+    assert {t["task"] for t in turns} == {"ACME-1", "ACME-1.1", "ACME-1.2"}  # the reports' turns too
+
+    capped = (await create_company(api, budget_tokens=10))["id"]
+    await api.post(f"/api/companies/{capped}/tasks", json={"title": "Build it", "assignee": "cto"})
+    for _ in range(100):
+        kinds = [e["data"]["kind"] for e in await read_events(api, capped, want=1, params={"follow": "false"})]
+        if "approval.requested" in kinds:
+            break
+        await asyncio.sleep(0.1)
+    assert kinds.index("budget.exhausted") < kinds.index("approval.requested")

@@ -17,7 +17,10 @@ class FakeApi:
 
     routes: dict[str, tuple[int, Any]] = field(default_factory=dict)
     sse: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    """`/path` → activity entries streamed as Server-Sent Events."""
+    """`/path` → activity entries streamed as Server-Sent Events (after `Last-Event-ID`, when sent)."""
+    sse_drop_after: int | None = None
+    """The first stream breaks off after this many events; once none is left to send, 404."""
+    last_event_ids: list[str | None] = field(default_factory=list)
     received: list[tuple[str, str, Any]] = field(default_factory=list)
     url: str = ""
 
@@ -40,17 +43,28 @@ def serve(api: FakeApi) -> Iterator[FakeApi]:
             body = json.loads(self.rfile.read(length)) if length else None
             api.received.append((method, self.path, body))
             if method == "GET" and parts.path in api.sse:
+                last = self.headers.get("Last-Event-ID")
+                api.last_event_ids.append(last)
+                entries = list(enumerate(api.sse[parts.path], start=1))[int(last or 0) :]
+                if last is not None and not entries:
+                    self._send(404, {"error": {"code": "not_found", "message": "company gone", "details": None}})
+                    return
+                if api.sse_drop_after is not None and last is None:
+                    entries = entries[: api.sse_drop_after]
                 self.send_response(200)
                 self.send_header("content-type", "text/event-stream")
                 self.end_headers()
                 self.wfile.write(b": keep-alive\n\n")
-                for n, entry in enumerate(api.sse[parts.path], start=1):
+                for n, entry in entries:
                     self.wfile.write(f"id: {n}\nevent: activity\ndata: {json.dumps(entry)}\n\n".encode())
                 return
             status, payload = api.routes.get(
                 f"{method} {parts.path}",
                 (404, {"error": {"code": "not_found", "message": f"no route {parts.path}", "details": None}}),
             )
+            self._send(status, payload)
+
+        def _send(self, status: int, payload: Any) -> None:
             data = payload.encode() if isinstance(payload, str) else json.dumps(payload).encode()
             self.send_response(status)
             self.send_header("content-type", "text/plain" if isinstance(payload, str) else "application/json")

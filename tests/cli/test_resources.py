@@ -187,3 +187,20 @@ def test_monitor_prints_one_line_per_event_and_exits() -> None:
     assert "task.created" in lines[0] and "ACME-1" in lines[0]
     assert lines[1].endswith("done [really]")
     assert "follow=false" in fake.received[-1][1]
+
+
+def test_monitor_follow_reconnects_after_the_last_event_it_printed(monkeypatch) -> None:
+    monkeypatch.setattr("paperclip.cli.client.RECONNECT_SECONDS", 0.01)
+    entries = [
+        {"id": str(n), "company_id": "acme", "at": "2026-01-01T12:00:00Z", "kind": "agent.turn",
+         "actor": "ceo", "task": "ACME-1", "summary": f"ACME-1 turn {n}"}
+        for n in range(1, 6)
+    ]  # fmt: skip
+    fake = FakeApi(sse={"/api/companies/acme/events": entries}, sse_drop_after=2)
+    with serve(fake) as api:
+        result = runner.invoke(app, ["monitor", "-c", "acme", "--follow", "--api-url", api.url])
+    lines = result.output.strip().splitlines()
+    # Each turn once, in order, across the break; it stops when the API refuses the stream.
+    assert [line.rsplit(" ", 1)[-1] for line in lines[:-1]] == ["1", "2", "3", "4", "5"]
+    assert fake.last_event_ids == [None, "2", "5"]
+    assert result.exit_code == 1 and "company gone" in lines[-1]
