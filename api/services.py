@@ -122,7 +122,13 @@ def check_initial_agents(agents: list[AgentSpec]) -> None:
 
 
 async def create_company(
-    *, client: Client, store: Store, task_queue: str, body: CompanyCreate, prices: Mapping[str, ModelPrice]
+    *,
+    client: Client,
+    store: Store,
+    task_queue: str,
+    body: CompanyCreate,
+    prices: Mapping[str, ModelPrice],
+    actor: str = "board",
 ) -> CompanyCreated:
     """Found a company: validate its team, start its workflow, record it in the store.
 
@@ -155,7 +161,12 @@ async def create_company(
     try:
         await client.start_workflow(
             CompanyWorkflow.run,
-            CompanyInput(spec=spec, agents=body.agents, goals=[GoalInput(title=title) for title in body.goals]),
+            CompanyInput(
+                spec=spec,
+                agents=body.agents,
+                goals=[GoalInput(title=title, actor=actor) for title in body.goals],
+                actor=actor,
+            ),
             id=company_workflow_id(spec.id),
             task_queue=task_queue,
             search_attributes=TypedSearchAttributes([SearchAttributePair(SA_COMPANY, spec.id)]),
@@ -178,14 +189,14 @@ async def get_snapshot(*, client: Client, company_id: str) -> CompanySnapshot:
 
 
 async def hire_agent(
-    *, client: Client, company_id: str, agent: AgentSpec, prices: Mapping[str, ModelPrice]
+    *, client: Client, company_id: str, agent: AgentSpec, prices: Mapping[str, ModelPrice], actor: str = "board"
 ) -> AgentState:
     """Hire `agent`; with `template` set, the template's fields fill in what the body leaves out.
     Its model, unless it sets a price of its own, gets its price from `prices` (the settings')."""
     if agent.template is not None:
         agent = await _agent_from_template(client=client, company_id=company_id, request=agent)
     return await _company_handle(client, company_id).execute_update(
-        CompanyWorkflow.hire_agent, HireAgentInput(agent=priced(agent, prices))
+        CompanyWorkflow.hire_agent, HireAgentInput(agent=priced(agent, prices), actor=actor)
     )
 
 

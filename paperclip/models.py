@@ -1060,6 +1060,8 @@ class CompanyInput(BaseModel):
     """The founding goals (the API requires at least one company goal)."""
     continue_as_new_after_events: int | None = None
     """Continue-as-new after this many handled messages (tests); Temporal's suggestion always applies."""
+    actor: str = "board"
+    """Who founded it (the activity log says so)."""
 
 
 class CompanyResult(BaseModel):
@@ -1069,6 +1071,7 @@ class CompanyResult(BaseModel):
 
 class HireAgentInput(BaseModel):
     agent: AgentSpec
+    actor: str = "board"
 
 
 class CreateTaskInput(BaseModel):
@@ -1080,6 +1083,8 @@ class CreateTaskInput(BaseModel):
     """The goal it serves (`G3`)."""
     budget: Cap | None = None
     """A lifetime cap on the task with its subtasks (on top of the monthly budgets)."""
+    actor: str = "board"
+    """Who asked for it (the API sets the caller; the activity log says so)."""
 
 
 class CreateTasksInput(BaseModel):

@@ -79,9 +79,9 @@ class CompanyWorkflow(GovernanceMixin, GoalsMixin, ApprovalsMixin, HeartbeatsMix
         self._has_search_attributes = workflow.info().typed_search_attributes.get(SA_COMPANY) is not None
         if input.state is None:
             # Here, not in run(): an update may be handled before run() starts.
-            self._log("company.created", actor="board", summary=f"{self.state.spec.name} founded")
+            self._log("company.created", actor=input.actor, summary=f"{self.state.spec.name} founded")
             for spec in input.agents:
-                self._hire_initial(spec)
+                self._hire_initial(spec, actor=input.actor)
             for goal in input.goals:
                 self._found_goal(goal)
 
@@ -93,7 +93,7 @@ class CompanyWorkflow(GovernanceMixin, GoalsMixin, ApprovalsMixin, HeartbeatsMix
         self._handled += 1
         agent = AgentState(spec=input.agent)
         self.state.agents[input.agent.name] = agent
-        self._log("agent.hired", actor="board", agent=input.agent.name, summary=self._hire_summary(input.agent))
+        self._log("agent.hired", actor=input.actor, agent=input.agent.name, summary=self._hire_summary(input.agent))
         return agent
 
     @hire_agent.validator
@@ -110,7 +110,7 @@ class CompanyWorkflow(GovernanceMixin, GoalsMixin, ApprovalsMixin, HeartbeatsMix
         self._handled += 1
         agent = self.state.agents[input.agent.name]
         agent.spec = input.agent
-        self._log("agent.updated", actor="board", agent=input.agent.name, summary=f"{input.agent.name} updated")
+        self._log("agent.updated", actor=input.actor, agent=input.agent.name, summary=f"{input.agent.name} updated")
         return agent
 
     @update_agent.validator
@@ -125,7 +125,7 @@ class CompanyWorkflow(GovernanceMixin, GoalsMixin, ApprovalsMixin, HeartbeatsMix
     def create_task(self, input: CreateTaskInput) -> TaskRecord:
         """Queue a top-level task for an agent; it is dispatched by priority."""
         self._handled += 1
-        return self._queue_task(input)
+        return self._queue_task(input, actor=input.actor)
 
     @create_task.validator
     def _validate_create_task(self, input: CreateTaskInput) -> None:
@@ -136,7 +136,7 @@ class CompanyWorkflow(GovernanceMixin, GoalsMixin, ApprovalsMixin, HeartbeatsMix
     def create_tasks(self, input: CreateTasksInput) -> list[TaskRecord]:
         """Queue several tasks at once; all or none (the validator checks each)."""
         self._handled += 1
-        return [self._queue_task(task) for task in input.tasks]
+        return [self._queue_task(task, actor=task.actor) for task in input.tasks]
 
     @create_tasks.validator
     def _validate_create_tasks(self, input: CreateTasksInput) -> None:
@@ -432,14 +432,14 @@ class CompanyWorkflow(GovernanceMixin, GoalsMixin, ApprovalsMixin, HeartbeatsMix
             return
         self._add_goal(goal)
 
-    def _hire_initial(self, spec: AgentSpec) -> None:
+    def _hire_initial(self, spec: AgentSpec, *, actor: str) -> None:
         try:
             check_hire(self.state.agents, spec)
         except OrgError as err:
             self._log("agent.rejected", actor="system", agent=spec.name, summary=str(err))
             return
         self.state.agents[spec.name] = AgentState(spec=spec)
-        self._log("agent.hired", actor="board", agent=spec.name, summary=self._hire_summary(spec))
+        self._log("agent.hired", actor=actor, agent=spec.name, summary=self._hire_summary(spec))
 
     @staticmethod
     def _hire_summary(spec: AgentSpec) -> str:

@@ -2,7 +2,7 @@
 
 import asyncio
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Query, Response, status
 
 from api import services
 from api.auth import Caller, CallerDep
@@ -23,7 +23,12 @@ async def create_company(
     """Found a company (for a team) and start its workflow; 409 when the id is taken."""
     team = await _owning_team(body.team, caller, store)
     created = await services.create_company(
-        client=client, store=store, task_queue=context.task_queue, body=body, prices=context.settings.prices
+        client=client,
+        store=store,
+        task_queue=context.task_queue,
+        body=body,
+        prices=context.settings.prices,
+        actor=caller.actor,
     )
     if team is not None:
         await asyncio.to_thread(store.set_company_team, created.id, team)
@@ -46,13 +51,20 @@ async def _owning_team(team: str | None, caller: Caller, store: Store) -> str | 
 
 
 @router.get("", response_model=CompanyList)
-async def list_companies(store: StoreDep, caller: CallerDep) -> CompanyList:
-    """The companies the caller may see: all for the board, its teams' for a user."""
+async def list_companies(
+    store: StoreDep,
+    caller: CallerDep,
+    limit: int | None = Query(default=None, ge=1, le=1000, description="At most this many; absent: every one."),
+    offset: int = Query(default=0, ge=0),
+) -> CompanyList:
+    """The companies the caller may see (all for the board, its teams' for a user), oldest
+    first. Without `limit` the list is whole, as callers written before paging expect."""
     companies = await services.list_companies(store=store)
     if not caller.is_board:
         visible = await asyncio.to_thread(store.companies_of, caller.roles)
         companies = [c for c in companies if c.id in visible]
-    return CompanyList(data=companies, count=len(companies))
+    page = companies[offset : None if limit is None else offset + limit]
+    return CompanyList(data=page, count=len(page), total=len(companies))
 
 
 @router.get("/{company}", response_model=CompanySnapshot)
@@ -69,6 +81,10 @@ async def get_company(company: str, client: ClientDep) -> Response:
 
 
 @router.post("/{company}/agents", status_code=status.HTTP_201_CREATED, response_model=AgentState)
-async def hire_agent(company: str, agent: AgentSpec, client: ClientDep, settings: SettingsDep) -> AgentState:
+async def hire_agent(
+    company: str, agent: AgentSpec, client: ClientDep, settings: SettingsDep, caller: CallerDep
+) -> AgentState:
     """Hire an agent; 400 when the org chart would break (unknown manager, cycle, second CEO)."""
-    return await services.hire_agent(client=client, company_id=company, agent=agent, prices=settings.prices)
+    return await services.hire_agent(
+        client=client, company_id=company, agent=agent, prices=settings.prices, actor=caller.actor
+    )

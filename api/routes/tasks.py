@@ -20,9 +20,12 @@ router = APIRouter(prefix="/companies/{company}/tasks", tags=["tasks"])
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=TaskRecord)
-async def create_task(company: str, task: CreateTaskInput, client: ClientDep) -> TaskRecord:
-    """Queue a task for an agent; 400 when the agent is unknown or the title empty."""
-    return await services.create_task(client=client, company_id=company, task=task)
+async def create_task(company: str, task: CreateTaskInput, client: ClientDep, caller: CallerDep) -> TaskRecord:
+    """Queue a task for an agent; 400 when the agent is unknown or the title empty. The activity
+    log names the caller as who asked (an `actor` in the body is ignored)."""
+    return await services.create_task(
+        client=client, company_id=company, task=task.model_copy(update={"actor": caller.actor})
+    )
 
 
 @router.get("", response_model=TaskList)

@@ -47,7 +47,10 @@ async def test_a_teams_companies_are_invisible_to_other_teams(api: httpx.AsyncCl
     comment = {"body": "Mind the budget", "author": "ceo"}
     await ok(await api.post(f"/api/companies/{red}/tasks/ACME-1/comments", json=comment, headers=alice), 201)
     log = (await ok(await api.get(f"/api/companies/{red}/activity", params={"actor": "alice"})))["data"]
-    assert {e["kind"] for e in log} >= {"agent.paused", "comment.posted"}  # her changes, in her name
+    # Her changes, in her name, from the founding on.
+    assert {e["kind"] for e in log} >= {
+        "company.created", "agent.hired", "goal.created", "task.created", "agent.paused", "comment.posted"
+    }  # fmt: skip
 
     listed = await ok(await api.get("/api/companies", headers=bob))
     assert [c["id"] for c in listed["data"]] == [blue]
@@ -58,6 +61,8 @@ async def test_a_teams_companies_are_invisible_to_other_teams(api: httpx.AsyncCl
         ("GET", f"/api/companies/{red}/events"),
         ("GET", f"/api/companies/{red}/activity"),
         ("GET", f"/api/companies/{red}/costs"),
+        ("GET", f"/api/companies/{red}/search?q=engine"),
+        ("GET", f"/api/companies/{red}/export"),
         ("POST", f"/api/companies/{red}/tasks"),
         ("POST", f"/api/companies/{red}/pause"),
         ("POST", f"/api/companies/{red}/tasks/ACME-1/cancel"),
