@@ -20,6 +20,7 @@ from api.recent import RECENT
 from api.routes import (
     access,
     activity,
+    agents,
     approvals,
     budgets,
     codec,
@@ -114,6 +115,7 @@ def create_app(
     for module in (
         health,
         companies,
+        agents,
         tasks,
         events,
         templates,

@@ -11,7 +11,7 @@ from api.errors import ApiError
 from api.governance import BOARD, _update
 from api.schemas import Decision
 from api.services import _company_handle, get_snapshot
-from paperclip.models import Approval, ApprovalStatus, DecideApprovalInput
+from paperclip.models import Approval, ApprovalKind, ApprovalStatus, DecideApprovalInput
 from workflows.company import CompanyWorkflow
 
 
@@ -30,14 +30,20 @@ def _number(approval: Approval) -> int:
     return int(digits) if digits.isdigit() else 0
 
 
-async def list_approvals(*, client: Client, company_id: str, status: ApprovalStatus | None = None) -> list[Approval]:
-    """The company's approvals in `board_order`, optionally only those with `status`.
+async def list_approvals(
+    *, client: Client, company_id: str, status: ApprovalStatus | None = None, kind: ApprovalKind | None = None
+) -> list[Approval]:
+    """The company's approvals in `board_order`, optionally only those with `status` and `kind`.
 
     The company keeps every pending approval and its last 100 decided ones; older decisions are
     in the activity log (`approval.decided`).
     """
     snapshot = await get_snapshot(client=client, company_id=company_id)
-    return [a for a in board_order(snapshot.approvals) if status is None or a.status is status]
+    return [
+        a
+        for a in board_order(snapshot.approvals)
+        if (status is None or a.status is status) and (kind is None or a.kind is kind)
+    ]
 
 
 async def get_approval(*, client: Client, company_id: str, approval_id: str) -> Approval:

@@ -8,7 +8,7 @@ from temporalio.client import Client
 
 from api.governance import BOARD, _update
 from api.services import _company_handle, get_snapshot
-from paperclip.models import Goal, GoalInput, GoalStatus, GoalUpdateInput
+from paperclip.models import Goal, GoalInput, GoalLevel, GoalStatus, GoalUpdateInput
 from workflows.company import CompanyWorkflow
 
 
@@ -35,10 +35,24 @@ def _number(goal: Goal) -> tuple[int, str]:
     return (int(digits), "") if digits.isdigit() else (0, goal.id)
 
 
-async def list_goals(*, client: Client, company_id: str, status: GoalStatus | None = None) -> list[Goal]:
-    """The goal tree as a flat list (see `tree_order`), optionally only the goals with `status`."""
+async def list_goals(
+    *,
+    client: Client,
+    company_id: str,
+    status: GoalStatus | None = None,
+    level: GoalLevel | None = None,
+    owner: str | None = None,
+) -> list[Goal]:
+    """The goal tree as a flat list (see `tree_order`), optionally only the goals with `status`,
+    on `level`, owned by `owner`."""
     snapshot = await get_snapshot(client=client, company_id=company_id)
-    return [g for g in tree_order(snapshot.goals) if status is None or g.status is status]
+    return [
+        g
+        for g in tree_order(snapshot.goals)
+        if (status is None or g.status is status)
+        and (level is None or g.level is level)
+        and (owner is None or g.owner == owner)
+    ]
 
 
 async def create_goal(*, client: Client, company_id: str, goal: GoalInput, actor: str = BOARD) -> Goal:

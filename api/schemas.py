@@ -99,6 +99,9 @@ class CompanyCreated(CompanyPublic):
 class CompanyList(BaseModel):
     data: list[CompanyPublic]
     count: int
+    """Companies on this page."""
+    total: int
+    """Companies the caller may see, on every page."""
 
 
 class TaskList(BaseModel):
@@ -139,6 +142,9 @@ class ApprovalList(BaseModel):
 
     data: list[Approval]
     count: int
+    """Approvals on this page."""
+    total: int
+    """Approvals matching the filters, on every page."""
 
 
 class Decision(BaseModel):

@@ -1,21 +1,30 @@
 """The board's approvals: what agents asked, and the board's decisions."""
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 
 from api import approvals
 from api.auth import CallerDep
 from api.deps import ClientDep
 from api.schemas import ApprovalList, Decision
-from paperclip.models import Approval, ApprovalStatus
+from paperclip.models import Approval, ApprovalKind, ApprovalStatus
 
 router = APIRouter(prefix="/companies/{company}/approvals", tags=["approvals"])
 
 
 @router.get("", response_model=ApprovalList)
-async def list_approvals(company: str, client: ClientDep, status: ApprovalStatus | None = None) -> ApprovalList:
-    """Pending approvals first (escalated ones first), then decided ones; `?status=pending` filters."""
-    found = await approvals.list_approvals(client=client, company_id=company, status=status)
-    return ApprovalList(data=found, count=len(found))
+async def list_approvals(
+    company: str,
+    client: ClientDep,
+    status: ApprovalStatus | None = None,
+    kind: ApprovalKind | None = None,
+    limit: int | None = Query(default=None, ge=1, le=1000, description="At most this many; absent: every one."),
+    offset: int = Query(default=0, ge=0),
+) -> ApprovalList:
+    """Pending approvals first (escalated ones first), then decided ones; `?status=pending` and
+    `?kind=` filter. Without `limit` the list is whole, as callers written before paging expect."""
+    found = await approvals.list_approvals(client=client, company_id=company, status=status, kind=kind)
+    page = found[offset : None if limit is None else offset + limit]
+    return ApprovalList(data=page, count=len(page), total=len(found))
 
 
 @router.get("/{approval_id}", response_model=Approval)

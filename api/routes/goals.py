@@ -1,20 +1,27 @@
 """The company's goals: the tree as a flat list, add a goal, change one."""
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Query, status
 
 from api import goals
 from api.auth import CallerDep
 from api.deps import ClientDep
 from api.schemas import GoalList, GoalPatch
-from paperclip.models import Goal, GoalInput, GoalStatus
+from paperclip.models import SLUG, Goal, GoalInput, GoalLevel, GoalStatus
 
 router = APIRouter(prefix="/companies/{company}/goals", tags=["goals"])
 
 
 @router.get("", response_model=GoalList)
-async def list_goals(company: str, client: ClientDep, status: GoalStatus | None = None) -> GoalList:
-    """Every goal, each before the goals under it (`parent` links them); `?status=` filters."""
-    found = await goals.list_goals(client=client, company_id=company, status=status)
+async def list_goals(
+    company: str,
+    client: ClientDep,
+    status: GoalStatus | None = None,
+    level: GoalLevel | None = None,
+    owner: str | None = Query(default=None, pattern=SLUG.pattern, description="The owning agent's name."),
+) -> GoalList:
+    """Every goal, each before the goals under it (`parent` links them); `?status=`, `?level=`
+    and `?owner=` filter."""
+    found = await goals.list_goals(client=client, company_id=company, status=status, level=level, owner=owner)
     return GoalList(data=found, count=len(found))
 
 

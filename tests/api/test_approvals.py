@@ -198,3 +198,24 @@ def test_escalated_approvals_come_first_among_pending_ones() -> None:
         ]
     )
     assert [a.id for a in ordered] == ["AP-4", "AP-10", "AP-3", "AP-5", "AP-2", "AP-1"]
+
+
+async def test_approvals_filter_by_kind_and_are_paged(api: httpx.AsyncClient, model: ScriptedModel) -> None:
+    ceo = {"name": "ceo", "role": "ceo", "permissions": {"can_hire": True}}
+    cmo = {"name": "cmo", "role": "cmo", "reports_to": "ceo"}
+    company = (await create_company(api, agents=[ceo, cmo], require_hire_approval=True))["id"]
+    model.plans["ceo"] = [hire("dev1")]
+    model.plans["cmo"] = [ask("Buy the domain")]
+    await api.post(f"/api/companies/{company}/tasks", json={"title": "Grow", "assignee": "ceo"})
+    await wait_for_pending(api, company, 1)
+    await api.post(f"/api/companies/{company}/tasks", json={"title": "Launch site", "assignee": "cmo"})
+    await wait_for_pending(api, company, 2)
+
+    assert [a["id"] for a in await approvals(api, company, kind="hire_agent")] == ["AP-1"]
+    assert [a["id"] for a in await approvals(api, company, kind="board", status="pending")] == ["AP-2"]
+    assert await approvals(api, company, kind="strategy") == []
+    page = (await api.get(f"/api/companies/{company}/approvals", params={"limit": 1, "offset": 1})).json()
+    assert [a["id"] for a in page["data"]] == ["AP-2"] and (page["count"], page["total"]) == (1, 2)
+    for params in ({"kind": "bribe"}, {"limit": 0}, {"offset": -1}):
+        error = assert_error(await api.get(f"/api/companies/{company}/approvals", params=params), 422)
+        assert error["message"].startswith(f"query.{next(iter(params))}: ")
