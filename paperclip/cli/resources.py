@@ -9,12 +9,12 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from paperclip.cli.budgets import cap_text
+from paperclip.cli.budgets import cap_text, usd
 from paperclip.cli.common import ApiUrl, Company, api, console
-from paperclip.models import Adapter, Endpoint, Priority, Provider
+from paperclip.models import Adapter, AgentStatus, Endpoint, Priority, Provider, Role
 
 company_app = typer.Typer(help="Create, list and show companies.", no_args_is_help=True)
-agent_app = typer.Typer(help="Hire agents.", no_args_is_help=True)
+agent_app = typer.Typer(help="Hire, list and show agents.", no_args_is_help=True)
 task_app = typer.Typer(help="Assign and list tasks.", no_args_is_help=True)
 
 STATUS_STYLE = {
@@ -25,6 +25,10 @@ STATUS_STYLE = {
     "failed": "red",
     "cancelled": "dim",
 }
+
+
+MAX_PAGE = 1000
+"""The most the API lists at once."""
 
 
 class TraceFormat(StrEnum):
@@ -65,6 +69,24 @@ def _task_table(tasks: list[dict[str, Any]]) -> Table:
             escape(task.get("goal") or "-"),
             str(task.get("turns", 0)),
             _cost(task.get("cost_usd")),
+        )
+    return table
+
+
+def _agent_table(agents: list[dict[str, Any]]) -> Table:
+    table = Table("Agent", "Title", "Role", "Reports to", "Model", "Status", "Running", "Cost")
+    table.columns[4].min_width = len("simulated")
+    for agent in agents:
+        agent_spec = agent["spec"]
+        table.add_row(
+            escape(agent_spec["name"]),
+            escape(agent_spec.get("title", "")),
+            escape(agent_spec.get("role", "")),
+            escape(agent_spec.get("reports_to") or "-"),
+            _model(agent_spec),
+            agent.get("status", ""),
+            str(agent.get("running", 0)),
+            _cost(agent.get("cost_usd")),
         )
     return table
 
@@ -175,20 +197,8 @@ def company_show(
         f"tokens in {usage.get('input_tokens', 0)} / out {usage.get('output_tokens', 0)}",
         highlight=False,
     )
-    agents = Table("Agent", "Title", "Role", "Reports to", "Model", "Status", "Running", "Cost", title="Agents")
-    agents.columns[4].min_width = len("simulated")
-    for agent in snapshot.get("agents", []):
-        agent_spec = agent["spec"]
-        agents.add_row(
-            escape(agent_spec["name"]),
-            escape(agent_spec.get("title", "")),
-            escape(agent_spec.get("role", "")),
-            escape(agent_spec.get("reports_to") or "-"),
-            _model(agent_spec),
-            agent.get("status", ""),
-            str(agent.get("running", 0)),
-            _cost(agent.get("cost_usd")),
-        )
+    agents = _agent_table(snapshot.get("agents", []))
+    agents.title = "Agents"
     console.print(agents)
     tasks = snapshot.get("tasks", [])
     if tasks:
@@ -293,6 +303,55 @@ def agent_hire(
     manager = f", reporting to {escape(hired['reports_to'])}" if hired.get("reports_to") else ""
     origin = f" from template {escape(template)}" if template else ""
     console.print(f"Hired [bold]{hired.get('name', name)}[/bold] into {company}{origin} on {_model(hired)}{manager}")
+
+
+@agent_app.command("list")
+def agent_list(
+    company: Company,
+    status: Annotated[AgentStatus | None, typer.Option(help="Only agents with this status.")] = None,
+    role: Annotated[Role | None, typer.Option(help="Only agents with this role.")] = None,
+    api_url: ApiUrl = None,
+) -> None:
+    """List a company's agents, in hiring order."""
+    params = {"status": status.value if status else None, "role": role.value if role else None}
+    with api(api_url) as client:
+        listed = client.get(f"/api/companies/{company}/agents", limit=MAX_PAGE, **params)
+    if not listed["data"]:
+        console.print(f"No agents in {company} match.")
+        return
+    console.print(_agent_table(listed["data"]))
+    if listed["total"] > listed["count"]:
+        console.print(f"First {listed['count']} of {listed['total']} agents.")
+
+
+@agent_app.command("show")
+def agent_show(
+    name: Annotated[str, typer.Argument(help="Agent name.")],
+    company: Company,
+    api_url: ApiUrl = None,
+) -> None:
+    """Show an agent: its place in the org chart, status, this month's spend and open tasks."""
+    with api(api_url) as client:
+        agent = client.get(f"/api/companies/{company}/agents/{name}")
+    spec, spend, budget = agent["spec"], agent["spend"], agent["spec"]["budget"]
+    title = f" ({escape(spec['title'])})" if spec.get("title") else ""
+    manager = f", reports to {escape(spec['reports_to'])}" if spec.get("reports_to") else ""
+    console.print(f"[bold]{escape(spec['name'])}[/bold]{title}: {spec['role']}{manager}, on {_model(spec)}")
+    reason = f" ({escape(agent['pause_reason'])})" if agent.get("pause_reason") else ""
+    console.print(f"Status {agent['status']}{reason}, running {agent['running']}, wakes {agent['wakes']}")
+    console.print(
+        f"Spend in {agent.get('month') or 'this month'}: {usd(spend['usd'])}, {spend['tokens']:,} tokens"
+        f" (budget: {cap_text(budget['monthly_usd'], budget['monthly_tokens'])})",
+        highlight=False,
+    )
+    if spec.get("capabilities"):
+        console.print(spec["capabilities"], style="italic", highlight=False)
+    if agent["open_tasks"]:
+        table = _task_table(agent["open_tasks"])
+        table.title = "Open tasks"
+        console.print(table)
+    else:
+        console.print("No open tasks.")
 
 
 # --------------------------------------------------------------------------- task

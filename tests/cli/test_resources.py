@@ -204,3 +204,35 @@ def test_monitor_follow_reconnects_after_the_last_event_it_printed(monkeypatch) 
     assert [line.rsplit(" ", 1)[-1] for line in lines[:-1]] == ["1", "2", "3", "4", "5"]
     assert fake.last_event_ids == [None, "2", "5"]
     assert result.exit_code == 1 and "company gone" in lines[-1]
+
+
+def test_agent_list_sends_its_filters_and_agent_show_prints_spend_and_open_tasks() -> None:
+    cto = agent_json("cto", "openai", "ceo")
+    cto["spec"] |= {"budget": {"monthly_usd": 50.0, "monthly_tokens": None}, "capabilities": "Builds engines"}
+    cto |= {"wakes": 3, "spend": {"usd": 12.5, "tokens": 40_000}, "month": "2026-01"}
+    shown_agent = cto | {"open_tasks": [task_json("ACME-4", "running", assignee="cto")]}
+    fake = FakeApi(
+        routes={
+            "GET /api/companies/acme/agents": (200, {"data": [cto], "count": 1, "total": 3}),
+            "GET /api/companies/acme/agents/cto": (200, shown_agent),
+        }
+    )
+    with serve(fake) as api:
+        listed = runner.invoke(
+            app, ["agent", "list", "-c", "acme", "--status", "active", "--role", "cto", "--api-url", api.url]
+        )
+        shown = runner.invoke(app, ["agent", "show", "cto", "-c", "acme", "--api-url", api.url])
+    assert listed.exit_code == 0, listed.output
+    assert "CTO" in listed.output and "openai:" in listed.output and "First 1 of 3" in listed.output
+    assert fake.received[0][1] == "/api/companies/acme/agents?limit=1000&status=active&role=cto"
+    assert shown.exit_code == 0, shown.output
+    assert "reports to ceo" in shown.output and "Spend in 2026-01: $12.50, 40,000 tokens" in shown.output
+    assert "budget: $50.00" in shown.output and "ACME-4" in shown.output and "Builds engines" in shown.output
+
+
+def test_agent_list_rejects_an_unknown_status_and_show_reports_an_unknown_agent() -> None:
+    assert runner.invoke(app, ["agent", "list", "-c", "acme", "--status", "asleep"]).exit_code == 2
+    error = {"error": {"code": "not_found", "message": "agent 'ghost' not found", "details": None}}
+    with serve(FakeApi(routes={"GET /api/companies/acme/agents/ghost": (404, error)})) as api:
+        result = runner.invoke(app, ["agent", "show", "ghost", "-c", "acme", "--api-url", api.url])
+    assert result.exit_code == 1 and result.output.strip() == "error: agent 'ghost' not found (404 not_found)"
