@@ -6,6 +6,7 @@ progress (a task finishing), never behind a change made through the API."""
 
 import asyncio
 import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
 from typing import Any
 
@@ -45,3 +46,31 @@ class Recent:
 
 
 RECENT = Recent()
+
+
+class Kept:
+    """The encoded answers that can no longer change (a finished task's trace), the most recently
+    read first, up to `max_bytes` in all."""
+
+    def __init__(self, max_bytes: int = 64 * 1024 * 1024) -> None:
+        self.max_bytes = max_bytes
+        self._bodies: OrderedDict[Hashable, bytes] = OrderedDict()
+        self._size = 0
+
+    def get(self, key: Hashable) -> bytes | None:
+        body = self._bodies.get(key)
+        if body is not None:
+            self._bodies.move_to_end(key)
+        return body
+
+    def put(self, key: Hashable, body: bytes) -> None:
+        if len(body) > self.max_bytes // 4 or key in self._bodies:
+            return
+        self._bodies[key] = body
+        self._size += len(body)
+        while self._size > self.max_bytes:
+            _, dropped = self._bodies.popitem(last=False)
+            self._size -= len(dropped)
+
+
+FINISHED = Kept()

@@ -4,14 +4,14 @@ for it): complete, subtasks, approval requests, escalate."""
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, status
-from fastapi.responses import PlainTextResponse
+from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, StringConstraints
 from temporalio.client import Client
 
 from api import services
 from api.auth import Caller, CallerDep
 from api.deps import ClientDep, StoreDep
+from api.recent import FINISHED, RECENT
 from api.schemas import TaskDetail, TaskList
 from paperclip.models import AgentCall, AgentCallAnswer, CreateTaskInput, TaskRecord, TaskStatus
 from paperclip.traces import Trace, trace_to_markdown
@@ -69,14 +69,29 @@ async def get_trace(
     client: ClientDep,
     format: Literal["json", "md"] = "json",
     children: bool = True,
-) -> Trace | PlainTextResponse:
+) -> Response:
     """Who said what to whom, turn by turn, from the task's workflow history; subtasks nested."""
-    trace = await services.get_trace(
-        client=client, company_id=company, identifier=identifier, include_children=children
-    )
-    if format == "md":
-        return PlainTextResponse(trace_to_markdown(trace), media_type="text/markdown; charset=utf-8")
-    return trace
+    media = "text/markdown; charset=utf-8" if format == "md" else "application/json"
+    key = (company, identifier, children, format, id(client))
+    body = FINISHED.get(key)
+    if body is None:
+        # Readers of one running task share a rebuild per half second (`api.recent`); the trace of
+        # a task that ended with all its subtasks never changes again, so it is kept.
+        async def encoded() -> tuple[bytes, bool]:
+            trace = await services.get_trace(
+                client=client, company_id=company, identifier=identifier, include_children=children
+            )
+            text = trace_to_markdown(trace).encode() if format == "md" else trace.model_dump_json().encode()
+            return text, finished(trace)
+
+        body, done = await RECENT.get((company, "trace", *key[1:]), encoded)
+        if done:
+            FINISHED.put(key, body)
+    return Response(content=body, media_type=media)
+
+
+def finished(trace: Trace) -> bool:
+    return trace.status is not None and all(finished(child) for child in trace.children)
 
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
