@@ -105,8 +105,11 @@ class CompanyList(BaseModel):
 
 
 class TaskList(BaseModel):
+    """A page of tasks: `count` on this page, `total` matching (as every list of the API)."""
+
     data: list[TaskRecord]
     count: int
+    total: int
 
 
 class TaskDetail(TaskRecord):

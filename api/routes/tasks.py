@@ -50,7 +50,7 @@ async def list_tasks(
         limit=limit,
         offset=offset,
     )
-    return TaskList(data=tasks, count=count)
+    return TaskList(data=tasks, count=len(tasks), total=count)
 
 
 @router.get("/{identifier}", response_model=TaskDetail)
