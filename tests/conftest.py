@@ -14,6 +14,7 @@ from paperclip.binaries import temporal_cli, temporal_test_server
 from paperclip.constants import SEARCH_ATTRIBUTES
 from paperclip.devserver import dynamic_config_args
 from paperclip.settings import get_settings
+from tests.pg import postgresql_url
 
 # Parallel workers (`-n 2`) start with COLUMNS=80 and LINES=24 set, which would fix the CLI
 # console's width when it is created; the CLI tests give each call the width they want instead.
@@ -39,6 +40,13 @@ def paperclip_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     yield
     del os.environ["PAPERCLIP_HOME"]
     get_settings.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def postgresql_server() -> Iterator[str | None]:
+    """A PostgreSQL server URL for the whole session (`tests.pg`), or None."""
+    with postgresql_url() as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -9,14 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from paperclip.store import Store
-from tests.pg import ENV_URL, fresh_database, postgresql_url
-
-
-@pytest.fixture(scope="session")
-def postgresql_server() -> Iterator[str | None]:
-    """A PostgreSQL server URL for the whole session, or None."""
-    with postgresql_url() as url:
-        yield url
+from tests.pg import ENV_URL, fresh_database
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
