@@ -47,6 +47,10 @@ class Settings(BaseSettings):
     temporal_port: int = 7233
     temporal_ui_port: int = 8233
     api_port: int = 8000
+    api_workers: int = Field(default=1, ge=1, le=64)
+    """API processes (`PAPERCLIP_API_WORKERS`): more answer more readers at once. Each keeps its
+    own half second of recent reads (`api.recent`), so with several a read may be up to half a
+    second behind a change made through another."""
     ui_port: int = 8501
     api_url: str | None = None
     api_key: str | None = None

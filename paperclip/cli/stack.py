@@ -35,7 +35,7 @@ def ui_script() -> str:
 def api_command(settings: Settings) -> list[str]:
     return [
         sys.executable, "-m", "uvicorn", "--factory", "api.app:create_app",
-        "--host", settings.host, "--port", str(settings.api_port),
+        "--host", settings.host, "--port", str(settings.api_port), "--workers", str(settings.api_workers),
     ]  # fmt: skip
 
 

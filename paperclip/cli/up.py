@@ -125,7 +125,9 @@ def api() -> None:
     import uvicorn
 
     settings = get_settings()
-    uvicorn.run("api.app:create_app", factory=True, host=settings.host, port=settings.api_port)
+    uvicorn.run(
+        "api.app:create_app", factory=True, host=settings.host, port=settings.api_port, workers=settings.api_workers
+    )
 
 
 def ui() -> None:

@@ -1,6 +1,6 @@
 """What `paperclip up` starts, and with which settings."""
 
-from paperclip.cli.stack import port_checks, stack, ui_command
+from paperclip.cli.stack import api_command, port_checks, stack, ui_command
 from paperclip.settings import Settings
 
 
@@ -30,3 +30,10 @@ def test_streamlit_runs_headless_without_usage_statistics_on_the_local_address(t
     assert "--server.headless true --browser.gatherUsageStats false" in command
     assert "--server.port 18501 --server.address 127.0.0.1" in command
     assert command.split(" run ")[1].split()[0].endswith("ui/app.py")
+
+
+def test_the_api_runs_as_many_processes_as_configured(tmp_path, monkeypatch) -> None:
+    assert api_command(Settings(home=tmp_path))[-2:] == ["--workers", "1"]
+    monkeypatch.setenv("PAPERCLIP_API_WORKERS", "4")
+    command = api_command(Settings(home=tmp_path))
+    assert command[command.index("--factory") + 1] == "api.app:create_app" and command[-2:] == ["--workers", "4"]
