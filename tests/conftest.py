@@ -5,6 +5,7 @@ Each test gets its own task queues and workflow ids (uuid), so tests do not see 
 
 import os
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import pytest
 from temporalio.contrib.pydantic import pydantic_data_converter
@@ -14,7 +15,7 @@ from paperclip.binaries import temporal_cli, temporal_test_server
 from paperclip.constants import SEARCH_ATTRIBUTES
 from paperclip.devserver import dynamic_config_args
 from paperclip.settings import get_settings
-from tests.pg import postgresql_url
+from tests.pg import ENV_URL, fresh_database, postgresql_url
 
 # Parallel workers (`-n 2`) start with COLUMNS=80 and LINES=24 set, which would fix the CLI
 # console's width when it is created; the CLI tests give each call the width they want instead.
@@ -46,6 +47,20 @@ def paperclip_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
 def postgresql_server() -> Iterator[str | None]:
     """A PostgreSQL server URL for the whole session (`tests.pg`), or None."""
     with postgresql_url() as url:
+        yield url
+
+
+@pytest.fixture
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The URL of an empty database: SQLite unless the test is parametrized with `postgresql`
+    (every API test is, in `tests/api/conftest.py`)."""
+    if getattr(request, "param", "sqlite") == "sqlite":
+        yield f"sqlite:///{tmp_path / 'paperclip.db'}"
+        return
+    server = request.getfixturevalue("postgresql_server")
+    if server is None:
+        pytest.fail(f"no PostgreSQL: set {ENV_URL} or install Debian's postgresql package")
+    with fresh_database(server) as url:
         yield url
 
 

@@ -21,7 +21,6 @@ from temporalio.testing import WorkflowEnvironment
 from api.app import create_app
 from paperclip.settings import Settings
 from paperclip.store import Store
-from tests.pg import ENV_URL, fresh_database
 from workers.main import build_workers
 
 
@@ -59,19 +58,6 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     fixtures, the CLI's, run on SQLite)."""
     if "database" in metafunc.fixturenames:
         metafunc.parametrize("database", ["sqlite", "postgresql"], indirect=True)
-
-
-@pytest.fixture
-def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """The URL of an empty database: SQLite unless the test is parametrized with `postgresql`."""
-    if getattr(request, "param", "sqlite") == "sqlite":
-        yield f"sqlite:///{tmp_path / 'paperclip.db'}"
-        return
-    server = request.getfixturevalue("postgresql_server")
-    if server is None:
-        pytest.fail(f"no PostgreSQL: set {ENV_URL} or install Debian's postgresql package")
-    with fresh_database(server) as url:
-        yield url
 
 
 @pytest.fixture
