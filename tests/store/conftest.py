@@ -9,26 +9,18 @@ from collections.abc import Iterator
 import pytest
 
 from paperclip.store import Store
-from tests.pg import ENV_URL, fresh_database
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A URL of an empty database of each backend."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path_factory.mktemp('store') / 'paperclip.db'}"
-        return
-    server = request.getfixturevalue("postgresql_server")
-    if server is None:
-        pytest.fail(f"no PostgreSQL: set {ENV_URL} or install Debian's postgresql package")
-    with fresh_database(server) as url:
-        yield url
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Every store test runs on SQLite and on PostgreSQL (`database`, in the root conftest)."""
+    if "database" in metafunc.fixturenames:
+        metafunc.parametrize("database", ["sqlite", "postgresql"], indirect=True)
 
 
 @pytest.fixture
-def store(database_url: str) -> Iterator[Store]:
+def store(database: str) -> Iterator[Store]:
     """A migrated store on an empty database."""
-    store = Store(database_url)
+    store = Store(database)
     store.migrate()
     yield store
     store.dispose()

@@ -104,7 +104,7 @@ def test_a_company_without_calls_sums_to_zero(store: Store) -> None:
     assert (summary.data, summary.total, summary.unpriced_models) == ([], CostLine(key=None), [])
 
 
-def test_days_are_utc_dates_whatever_the_sessions_time_zone(store: Store, database_url: str) -> None:
+def test_days_are_utc_dates_whatever_the_sessions_time_zone(store: Store, database: str) -> None:
     spend(store, *LEDGER)
     if store.dialect == "postgresql":
         # A session in Auckland (UTC+13 in March) would put every call a day later.

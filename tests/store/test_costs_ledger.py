@@ -80,8 +80,8 @@ async def test_the_ledger_holds_what_the_provider_reported(store: Store, server:
     ]
 
 
-def test_migrating_gives_earlier_cost_events_their_tasks_goal(database_url: str) -> None:
-    store = Store(database_url)
+def test_migrating_gives_earlier_cost_events_their_tasks_goal(database: str) -> None:
+    store = Store(database)
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     with store.engine.begin() as conn:

@@ -41,8 +41,8 @@ def test_migrate_again_changes_nothing(store: Store) -> None:
         assert conn.execute(sa.text("SELECT count(*) FROM alembic_version")).scalar_one() == 1
 
 
-def test_concurrent_migrations_of_a_new_database_both_succeed(database_url: str) -> None:
-    stores = [Store(database_url) for _ in range(3)]
+def test_concurrent_migrations_of_a_new_database_both_succeed(database: str) -> None:
+    stores = [Store(database) for _ in range(3)]
     with ThreadPoolExecutor(len(stores)) as pool:
         list(pool.map(lambda store: store.migrate(), stores))
     assert TABLES <= table_names(stores[0])
@@ -50,8 +50,8 @@ def test_concurrent_migrations_of_a_new_database_both_succeed(database_url: str)
         store.dispose()
 
 
-def test_ping_answers_before_any_migration(database_url: str) -> None:
-    store = Store(database_url)
+def test_ping_answers_before_any_migration(database: str) -> None:
+    store = Store(database)
     store.ping()
     store.dispose()
 

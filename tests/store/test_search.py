@@ -143,8 +143,8 @@ def test_the_index_follows_rewritten_messages_and_renamed_tasks(store: Store) ->
     assert found(store, "paint") == [("task", "ACME-2")]
 
 
-def test_the_migration_indexes_rows_already_there_and_downgrades(database_url: str) -> None:
-    store = Store(database_url)
+def test_the_migration_indexes_rows_already_there_and_downgrades(database: str) -> None:
+    store = Store(database)
     migrate_to(store, "0007")
     say(store, "ACME-1", 1, "An old rocket message")
     store.record(RecordInput(tasks=[task_record("ACME-2", title="An old rocket task")]))
