@@ -436,6 +436,15 @@ class TaskWorkflow:
             return self.carry.budgeted
         return self.input.company_budgeted or self.input.agent.budget.is_capped
 
+    def _session(self) -> SessionRef:
+        """Whose conversation a turn belongs to (the store keys its messages and costs by it)."""
+        return SessionRef(
+            company_id=self.input.company_id,
+            task=self.input.identifier,
+            agent=self.input.agent.name,
+            goal=self.input.goal,
+        )
+
     def _model(self) -> ModelConfig:
         """The model the task runs on now: the agent's own, or a fallback after it failed."""
         if self.carry.fallback == 0:
@@ -559,9 +568,7 @@ class TaskWorkflow:
         call = workflow.start_activity(
             "model_turn",
             ModelTurnInput(
-                session=SessionRef(
-                    company_id=self.input.company_id, task=self.input.identifier, agent=agent.name, goal=self.input.goal
-                ),
+                session=self._session(),
                 seq=self.carry.turn,
                 model=self._model(),
                 system_prompt=system_prompt(self.input),
@@ -609,12 +616,7 @@ class TaskWorkflow:
         call = workflow.start_activity(
             "cli_turn",
             CliTurnInput(
-                session=SessionRef(
-                    company_id=self.input.company_id,
-                    task=self.input.identifier,
-                    agent=self.input.agent.name,
-                    goal=self.input.goal,
-                ),
+                session=self._session(),
                 seq=self.carry.turn,
                 adapter=self.input.agent.adapter,
                 cli=cli,
@@ -658,12 +660,7 @@ class TaskWorkflow:
         call = workflow.start_activity(
             "http_turn",
             HttpTurnInput(
-                session=SessionRef(
-                    company_id=self.input.company_id,
-                    task=self.input.identifier,
-                    agent=self.input.agent.name,
-                    goal=self.input.goal,
-                ),
+                session=self._session(),
                 seq=self.carry.turn,
                 title=self.input.title,
                 http=http,
