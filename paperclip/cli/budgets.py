@@ -64,6 +64,22 @@ def _path(company: str, scope: str | None = None) -> str:
     return f"{base}/{scope}"
 
 
+def _table(heading: str, rows: list[tuple[dict[str, Any], str]]) -> Table:
+    """Budget lines (each with its cap as text): scope, cap, spent, reserved, share, status."""
+    table = Table(heading, "Cap", "Spent", "Reserved", "Share", "Status")
+    table.columns[4].justify = "right"
+    for line, cap in rows:
+        table.add_row(
+            escape(line["scope"]),
+            cap,
+            _amount(line["spent_usd"], line["spent_tokens"]),
+            _amount(line["reserved_usd"], line["reserved_tokens"]),
+            _share(line),
+            _status(line["status"]),
+        )
+    return table
+
+
 @budget_app.command("show")
 def budget_show(company: Company, api_url: ApiUrl = None) -> None:
     """Show every budget with this month's spend: the company's, then each agent's."""
@@ -75,31 +91,13 @@ def budget_show(company: Company, api_url: ApiUrl = None) -> None:
         f"{report['soft_limit']:.0%})",
         highlight=False,
     )
-    table = Table("Scope", "Cap", "Spent", "Reserved", "Share", "Status")
-    table.columns[4].justify = "right"
-    for line in report["data"]:
-        table.add_row(
-            escape(line["scope"]),
-            cap_text(line["monthly_usd"], line["monthly_tokens"]),
-            _amount(line["spent_usd"], line["spent_tokens"]),
-            _amount(line["reserved_usd"], line["reserved_tokens"]),
-            _share(line),
-            _status(line["status"]),
-        )
-    console.print(table)
+    console.print(
+        _table("Scope", [(line, cap_text(line["monthly_usd"], line["monthly_tokens"])) for line in report["data"]])
+    )
     if report.get("caps"):
-        caps = Table("Lifetime cap", "Cap", "Spent", "Reserved", "Share", "Status")
-        caps.columns[4].justify = "right"
-        for line in report["caps"]:
-            caps.add_row(
-                escape(line["scope"]),
-                cap_text(line["usd"], line["tokens"]),
-                _amount(line["spent_usd"], line["spent_tokens"]),
-                _amount(line["reserved_usd"], line["reserved_tokens"]),
-                f"{line['share']:.0%}",
-                _status(line["status"]),
-            )
-        console.print(caps)
+        console.print(
+            _table("Lifetime cap", [(line, cap_text(line["usd"], line["tokens"])) for line in report["caps"]])
+        )
     for warning in report["warnings"]:
         console.print(f"[yellow]{escape(warning)}[/yellow]", highlight=False, soft_wrap=True)
 

@@ -129,6 +129,15 @@ def over(snap, scope: str):
     return next(c for c in snap.caps if c.scope == scope)
 
 
+def held_by(scope: str, *, while_done: str):
+    """The cap holds its tasks with nothing reserved, and `while_done`'s task (outside it) finished."""
+    return lambda s: (
+        over(s, scope).stopped
+        and not over(s, scope).spend.reserved_tokens
+        and any(t.assignee == while_done and t.status is TaskStatus.DONE for t in s.tasks)
+    )
+
+
 async def test_a_task_cap_holds_the_task_and_its_subtasks_only_and_raising_it_lets_them_finish(
     dev_env: WorkflowEnvironment,
 ) -> None:
@@ -143,15 +152,7 @@ async def test_a_task_cap_holds_the_task_and_its_subtasks_only_and_raising_it_le
         )
         await company.execute_update(CompanyWorkflow.create_task, CreateTaskInput(title="Other", assignee="other"))
         scope = f"task:{capped.identifier}"
-        snap = await wait_for(
-            company,
-            lambda s: (
-                over(s, scope).stopped
-                and not over(s, scope).spend.reserved_tokens
-                and any(t.assignee == "other" and t.status is TaskStatus.DONE for t in s.tasks)
-            ),
-            timeout=60,
-        )
+        snap = await wait_for(company, held_by(scope, while_done="other"), timeout=60)
         cap = over(snap, scope)
         subtree = [t for t in snap.tasks if t.identifier.startswith(capped.identifier)]
         assert len(subtree) == 2  # the lead delegated to dev, and the cap covers both
@@ -193,15 +194,7 @@ async def test_a_goal_cap_covers_every_task_serving_it_and_dropping_it_lets_them
         await company.execute_update(
             CompanyWorkflow.create_task, CreateTaskInput(title="Else", assignee="c", goal="G1")
         )
-        snap = await wait_for(
-            company,
-            lambda s: (
-                over(s, scope).stopped
-                and not over(s, scope).spend.reserved_tokens
-                and any(t.assignee == "c" and t.status is TaskStatus.DONE for t in s.tasks)
-            ),
-            timeout=60,
-        )
+        snap = await wait_for(company, held_by(scope, while_done="c"), timeout=60)
         served = [t for t in snap.tasks if t.goal == sub.id]
         assert over(snap, scope).spend.tokens == sum(t.usage.input_tokens + t.usage.output_tokens for t in served)
         assert over(snap, scope).spend.tokens <= 2_000
