@@ -1158,6 +1158,8 @@ class TaskCarry(BaseModel):
 
     turn: int = 0
     event_seq: int = 0
+    reported_turn: int = 0
+    """The turn whose usage the company last heard of (an event or a budget request carried it)."""
     status: TaskStatus = TaskStatus.RUNNING
     pending: list[Message] = Field(default_factory=list)
     open_children: dict[str, str] = Field(default_factory=dict)

@@ -91,6 +91,9 @@ ADMISSION = "delegated-task-admission"
 OWN_COMMENTS = "own-comments-are-not-input"
 """Patch id: an agent's comment on its own task (a CLI or HTTP agent, through the API) neither
 wakes it nor is its next input."""
+USAGE_BEFORE_HOLD = "usage-before-hold"
+"""Patch id: a task that holds tells the company first what its last turn spent (a hold that
+came during the call would otherwise keep the call's reservation and leave its spend uncounted)."""
 SUBTREE_CANCEL_WAIT = timedelta(minutes=10)
 """How long a cancelled task waits for its subtasks to confirm before it ends anyway."""
 SEEN_COMMENTS = 100
@@ -362,6 +365,8 @@ class TaskWorkflow:
             if self._result is not None:  # completed through the API (`agent_call`) while held
                 return await self._finish(TaskStatus.DONE, self._result)
             if self.carry.held or self.carry.handing_over:
+                if self.carry.turn > self.carry.reported_turn and workflow.patched(USAGE_BEFORE_HOLD):
+                    await self._emit("turn")
                 await workflow.wait_condition(
                     lambda: (
                         not (self.carry.held or self.carry.handing_over)
@@ -481,6 +486,7 @@ class TaskWorkflow:
         usd, tokens = self._turn_worst_case()
         self.carry.budget_decision = None
         await self._drain_signal()  # usage reports first: the request's usage must not go backwards
+        self.carry.reported_turn = self.carry.turn
         await signal_company(
             self.input.company_id,
             "request_budget",
@@ -1031,6 +1037,7 @@ class TaskWorkflow:
     def _event(self, kind: str, **fields: Any) -> TaskEvent:
         """The next event to the company; every event carries the task's usage so far."""
         self.carry.event_seq += 1
+        self.carry.reported_turn = self.carry.turn
         self._last_report = workflow.now()
         return TaskEvent(
             identifier=self.input.identifier,

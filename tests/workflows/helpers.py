@@ -92,7 +92,11 @@ async def wait_for(
                 return snap
         if asyncio.get_running_loop().time() > deadline:
             assert snap is not None
-            raise AssertionError(f"condition not met; tasks: {[(t.identifier, t.status) for t in snap.tasks]}")
+            tasks = [(t.identifier, t.status.value) for t in snap.tasks]
+            raise AssertionError(
+                f"condition not met; paused={snap.paused} spend={snap.spend} "
+                f"approvals={[(a.kind.value, a.status.value) for a in snap.approvals]} tasks={tasks}"
+            )
         await asyncio.sleep(0.05)
 
 

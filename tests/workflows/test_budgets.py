@@ -16,6 +16,7 @@ from paperclip.models import (
     ApprovalStatus,
     Budget,
     Cap,
+    CompanyActionInput,
     CompanySpec,
     CreateTaskInput,
     DecideApprovalInput,
@@ -76,6 +77,25 @@ async def test_looping_agents_stop_at_the_company_budget_without_passing_it(dev_
     assert any("budget" in w for w in snap.budget_warnings)
     kinds = [e.kind for e in snap.recent]
     assert "budget.warning" in kinds and "budget.exhausted" in kinds
+
+
+async def test_a_call_that_ends_after_its_task_was_held_settles_its_reservation(dev_env: WorkflowEnvironment) -> None:
+    """The hold reaches the task during its call: the call's usage still reaches the company,
+    and its reservation goes back, before the task waits."""
+    model = ScriptedModel(talk_turns=10_000, gated={"slow"})
+    spec = CompanySpec(id="x", name="Acme", prefix="ACME", budget=Budget(monthly_tokens=100_000))
+    async with stand_in_workers(dev_env.client, model) as queue:
+        company = await start_company(dev_env.client, queue, [looper("slow")], spec=spec)
+        await company.execute_update(CompanyWorkflow.create_task, CreateTaskInput(title="Loop", assignee="slow"))
+        await wait_for(company, lambda s: s.spend.reserved_tokens > 0)
+        while not model.calls:
+            await asyncio.sleep(0.05)
+        await company.execute_update(CompanyWorkflow.pause_company, CompanyActionInput(reason="audit"))
+        model.gate.set()
+        snap = await wait_for(company, lambda s: s.spend.tokens == 110 and not s.spend.reserved_tokens)
+        await asyncio.sleep(0.5)
+        assert len(model.calls) == 1  # held after the call
+    assert snap.tasks[0].status is TaskStatus.RUNNING and snap.tasks[0].usage.output_tokens == 10
 
 
 async def test_an_agent_budget_pauses_that_agent_only_and_raising_it_resumes_it(dev_env: WorkflowEnvironment) -> None:
