@@ -1,48 +1,70 @@
-"""The dashboard's client of the API: typed reads over the project's one HTTP wrapper.
+"""The dashboard's client of the API: JSON verbs and typed reads over the project's one HTTP wrapper.
 
-The dashboard talks to the API only; an `ApiError` carries a readable one-line message.
+The dashboard talks to the API only; an `ApiError` carries a readable one-line message (and the
+HTTP status: 401 means the API wants a key).
 """
 
-import os
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
-import streamlit as st
 from pydantic import BaseModel, ValidationError
 
 from paperclip.cli.client import ApiClient, ApiError
 from paperclip.models import CompanySnapshot, CompanySpec, TaskRecord
-from paperclip.settings import get_settings
 
-__all__ = ["ApiError", "DashboardApi", "get_api"]
+__all__ = ["ApiError", "DashboardApi", "parse", "parse_list"]
 
 M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
 
 
 class DashboardApi:
-    """What the dashboard reads, as the shared pydantic models."""
+    """What the dashboard reads and does, over HTTP; reads come back as the shared pydantic models."""
 
-    def __init__(self, base_url: str, *, timeout: float = 10.0) -> None:
-        self._client = ApiClient(base_url, timeout=timeout)
+    def __init__(self, base_url: str, *, api_key: str | None = None, timeout: float = 10.0) -> None:
+        self._client = ApiClient(base_url, timeout=timeout, api_key=api_key)
 
     @property
     def base_url(self) -> str:
         return self._client.base_url
 
+    # ------------------------------------------------------------------ verbs (decoded JSON)
+
+    def get(self, path: str, **params: Any) -> Any:
+        return self._client.get(path, **params)
+
+    def get_text(self, path: str, **params: Any) -> str:
+        return self._client.get_text(path, **params)
+
+    def post(self, path: str, body: dict[str, Any] | None = None) -> Any:
+        return self._client.post(path, body or {})
+
+    def put(self, path: str, body: dict[str, Any]) -> Any:
+        return self._client.put(path, body)
+
+    def patch(self, path: str, body: dict[str, Any]) -> Any:
+        return self._client.patch(path, body)
+
+    # ------------------------------------------------------------------ typed reads
+
     def list_companies(self) -> list[CompanySpec]:
-        body = self._client.get("/api/companies")
-        return _parse(lambda: [CompanySpec.model_validate(item) for item in body["data"]])
+        return parse_list(CompanySpec, self.get("/api/companies"))
 
     def get_company(self, company_id: str) -> CompanySnapshot:
-        body = self._client.get(f"/api/companies/{company_id}")
-        return _parse(lambda: CompanySnapshot.model_validate(body))
+        return parse(CompanySnapshot, self.get(f"/api/companies/{company_id}"))
 
-    def list_tasks(self, company_id: str) -> list[TaskRecord]:
-        body = self._client.get(f"/api/companies/{company_id}/tasks")
-        return _parse(lambda: [TaskRecord.model_validate(item) for item in body["data"]])
+    def list_tasks(self, company_id: str, **filters: Any) -> list[TaskRecord]:
+        return parse_list(TaskRecord, self.get(f"/api/companies/{company_id}/tasks", **filters))
 
 
-T = TypeVar("T")
+def parse(model: type[M], body: Any) -> M:
+    """`body` as `model`, or an `ApiError` saying the API answered in an unexpected shape."""
+    return _parse(lambda: model.model_validate(body))
+
+
+def parse_list(model: type[M], body: Any) -> list[M]:
+    """A list answer's `data` as `model`s."""
+    return _parse(lambda: [model.model_validate(item) for item in body["data"]])
 
 
 def _parse(build: Callable[[], T]) -> T:
@@ -50,18 +72,3 @@ def _parse(build: Callable[[], T]) -> T:
         return build()
     except (ValidationError, KeyError, TypeError) as error:
         raise ApiError(f"the API answered in an unexpected shape: {str(error).splitlines()[0]}") from error
-
-
-def api_url() -> str:
-    """`PAPERCLIP_API_URL`, else the local API."""
-    return os.environ.get("PAPERCLIP_API_URL") or get_settings().resolved_api_url
-
-
-@st.cache_resource
-def _api(base_url: str) -> DashboardApi:
-    return DashboardApi(base_url)
-
-
-def get_api() -> DashboardApi:
-    """The shared client for the current `PAPERCLIP_API_URL` (one per URL, kept across reruns)."""
-    return _api(api_url())

@@ -22,6 +22,8 @@ class FakeApi:
     """The first stream breaks off after this many events; once none is left to send, 404."""
     last_event_ids: list[str | None] = field(default_factory=list)
     received: list[tuple[str, str, Any]] = field(default_factory=list)
+    headers: list[dict[str, str]] = field(default_factory=list)
+    """The headers of each request received (names in lower case), in order."""
     url: str = ""
 
 
@@ -42,6 +44,7 @@ def serve(api: FakeApi) -> Iterator[FakeApi]:
             length = int(self.headers.get("content-length") or 0)
             body = json.loads(self.rfile.read(length)) if length else None
             api.received.append((method, self.path, body))
+            api.headers.append({name.lower(): value for name, value in self.headers.items()})
             if method == "GET" and parts.path in api.sse:
                 last = self.headers.get("Last-Event-ID")
                 api.last_event_ids.append(last)
@@ -77,6 +80,15 @@ def serve(api: FakeApi) -> Iterator[FakeApi]:
 
         def do_POST(self) -> None:
             self._answer("POST")
+
+        def do_PUT(self) -> None:
+            self._answer("PUT")
+
+        def do_PATCH(self) -> None:
+            self._answer("PATCH")
+
+        def do_DELETE(self) -> None:
+            self._answer("DELETE")
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

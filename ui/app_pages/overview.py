@@ -1,37 +1,15 @@
-"""Companies: pick one, see its agents and tasks (refreshed live)."""
+"""Overview: the chosen company's agents and tasks (refreshed live)."""
 
 import streamlit as st
 
 from paperclip.settings import get_settings
-from ui.api_client import ApiError, get_api
+from ui.api_client import ApiError
 from ui.rows import agent_rows, task_rows
+from ui.session import REFRESH_SECONDS, choose_company, get_api, show_error
 
-REFRESH_SECONDS = 3
-
-st.title("Companies")
+st.title("Overview")
 api = get_api()
-
-try:
-    companies = api.list_companies()
-except ApiError as error:
-    st.error(f"Cannot list companies: {error}")
-    st.stop()
-
-if not companies:
-    st.info("No companies yet. Create one with `paperclip company create NAME` or run `paperclip up --demo`.")
-    st.stop()
-
-names = {company.id: company.name for company in companies}
-ids = list(names)
-wanted = st.query_params.get("company")
-company_id = st.selectbox(
-    "Company",
-    ids,
-    index=ids.index(wanted) if wanted in ids else 0,
-    format_func=lambda cid: f"{names[cid]} ({cid})",
-    key="companies_selected",
-)
-st.query_params["company"] = company_id
+company_id = choose_company(api)
 
 
 @st.fragment(run_every=REFRESH_SECONDS)
@@ -40,7 +18,7 @@ def company_panel(company_id: str) -> None:
         snapshot = api.get_company(company_id)
         tasks = api.list_tasks(company_id)
     except ApiError as error:
-        st.error(f"Cannot load {company_id}: {error}")
+        show_error(f"Cannot load {company_id}", error)
         return
     settings = get_settings()
     if snapshot.spec.mission:

@@ -1,4 +1,4 @@
-"""The companies page, run with AppTest against a real HTTP server that answers like the API."""
+"""The overview page, run with AppTest against a real HTTP server that answers like the API."""
 
 from collections.abc import Iterator
 from pathlib import Path
@@ -39,7 +39,7 @@ def run_app() -> AppTest:
 def test_lists_companies_and_shows_agents_and_tasks_of_the_chosen_one(fake_api: FakeApi) -> None:
     at = run_app()
     assert not at.exception
-    assert at.selectbox(key="companies_selected").options == ["Acme Robotics (acme)", "Globex (globex)"]
+    assert at.selectbox(key="company_picker").options == ["Acme Robotics (acme)", "Globex (globex)"]
     agents, tasks = (frame.value for frame in at.dataframe)
     assert list(agents["agent"]) == ["ceo", "cto"]
     assert list(agents["model"]) == [SIMULATED_LABEL, "openai:gpt-4o-mini"]
@@ -54,7 +54,7 @@ def test_the_company_comes_from_the_query_string(fake_api: FakeApi) -> None:
     at = AppTest.from_file(APP, default_timeout=30)
     at.query_params["company"] = "globex"
     at.run()
-    assert at.selectbox(key="companies_selected").value == "globex"
+    assert at.selectbox(key="company_picker").value == "globex"
     assert "Cannot load globex" in at.error[0].value  # the fake API knows no globex: a message, not a crash
     assert not at.exception
 

@@ -1,0 +1,5 @@
+"""agents (being built)."""
+
+import streamlit as st
+
+st.title("agents")

@@ -1,0 +1,5 @@
+"""approvals (being built)."""
+
+import streamlit as st
+
+st.title("approvals")

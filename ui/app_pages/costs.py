@@ -1,0 +1,5 @@
+"""costs (being built)."""
+
+import streamlit as st
+
+st.title("costs")

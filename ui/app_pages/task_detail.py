@@ -1,0 +1,5 @@
+"""task_detail (being built)."""
+
+import streamlit as st
+
+st.title("task_detail")
