@@ -4,7 +4,9 @@ Its `decide` is the "brain" shared with the fake provider server in the tests, s
 company runs the same way with no keys and against real wire formats:
 
 * a manager (offered `delegate_task`) that has not delegated yet gives one subtask to each
-  member of its team (the tool's `agent` enum);
+  member of its team (the tool's `agent` enum); where the company wants the plan approved first
+  (`request_approval` offers kind `strategy`), it asks for that once, and delegates after the
+  board's answer;
 * after delegating, it is called again only once its subtasks have finished, so it completes
   with a summary naming their results;
 * a leaf (no `delegate_task`) completes at once.
@@ -16,7 +18,7 @@ from dataclasses import dataclass
 
 from activities.providers.base import OnChunk, ProviderReply, ProviderRequest
 from paperclip.models import Message, Provider, ToolCall, ToolSpec, Usage
-from paperclip.tools import COMPLETE_TASK, DELEGATE_TASK
+from paperclip.tools import COMPLETE_TASK, DELEGATE_TASK, REQUEST_APPROVAL
 
 LABEL = "[simulated]"
 _FINISHED = re.compile(r"Subtask\s+(\S+)[^\n]*?\bfinished\b[ \t:.,-]*([^\n]*)", re.IGNORECASE)
@@ -81,6 +83,18 @@ def decide(tools: list[ToolSpec], messages: list[Message], *, id_prefix: str, la
         ),
         None,
     )
+    if team and delegated_at is None and _must_ask_strategy(tools, messages):
+        plan = "; ".join(f"{name} ({role}): the {role} part" for name, role in team)
+        return Decision(
+            f"{label} Asking the board to approve the plan for {task!r}.",
+            [
+                ToolCall(
+                    id=f"{id_prefix}-0",
+                    name=REQUEST_APPROVAL,
+                    arguments={"kind": "strategy", "title": f"Plan for: {task}"[:200], "details": f"{label} {plan}"},
+                )
+            ],
+        )
     if team and delegated_at is None:
         roles = [role for _, role in team]
         # Name each part by role, or by member when two share a role.
@@ -110,6 +124,14 @@ def decide(tools: list[ToolSpec], messages: list[Message], *, id_prefix: str, la
         f"{label} Completing the task.",
         [ToolCall(id=f"{id_prefix}-0", name=COMPLETE_TASK, arguments={"result": result})],
     )
+
+
+def _must_ask_strategy(tools: list[ToolSpec], messages: list[Message]) -> bool:
+    """The company wants the plan approved first, and it was not asked for yet."""
+    approval = next((t for t in tools if t.name == REQUEST_APPROVAL), None)
+    kinds = approval.parameters.get("properties", {}).get("kind", {}).get("enum", []) if approval else []
+    asked = any(c.name == REQUEST_APPROVAL for m in messages if m.role == "assistant" for c in m.tool_calls)
+    return "strategy" in kinds and not asked
 
 
 def estimate_tokens(text: str) -> int:

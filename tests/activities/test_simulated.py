@@ -2,7 +2,8 @@
 
 from activities.model_turn import ModelActivities
 from paperclip.models import Message, ModelConfig
-from tests.activities.helpers import ASSIGNMENT, run_turn, turn_input
+from paperclip.tools import tools_for
+from tests.activities.helpers import ASSIGNMENT, TEAM, run_turn, turn_input
 
 SIMULATED = ModelConfig()
 
@@ -54,3 +55,23 @@ async def test_the_same_conversation_gets_the_same_reply(store) -> None:
     b = await run_turn(ModelActivities(store), turn_input(SIMULATED))
     assert a == b and a.reply.content == "[simulated] Delegating 'Build a landing page' to eng, qa."
     assert ASSIGNMENT in store.turns[("acme", "ACME-1", "ceo")][1]
+
+
+async def test_where_the_plan_needs_approval_a_manager_asks_once_then_delegates(store) -> None:
+    acts = ModelActivities(store)
+    ask = turn_input(SIMULATED).model_copy(update={"tools": tools_for(TEAM, strategy=True)})
+    first = await run_turn(acts, ask)
+
+    [call] = first.reply.tool_calls
+    assert (call.name, call.arguments["kind"]) == ("request_approval", "strategy")
+    assert call.arguments["title"] == "Plan for: Build a landing page"
+    assert "eng (engineer)" in call.arguments["details"] and call.arguments["details"].startswith("[simulated]")
+    answer = [
+        Message(role="tool", tool_call_id=call.id, content="Asked the board."),
+        Message(role="user", content="The board approved your strategy request: go ahead."),
+    ]
+    second = await run_turn(acts, ask.model_copy(update={"seq": 2, "new_messages": answer}))
+    assert [(c.name, c.arguments["agent"]) for c in second.reply.tool_calls] == [
+        ("delegate_task", "eng"),
+        ("delegate_task", "qa"),
+    ]
