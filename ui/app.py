@@ -11,16 +11,16 @@ from ui import session
 
 HERE = Path(__file__).parent
 
-st.set_page_config(page_title="Paperclip", page_icon="📎", layout="wide")
+st.set_page_config(page_title="Paperclip", page_icon=":material/attach_file:", layout="wide")
 pages = [
-    st.Page(HERE / session.OVERVIEW, title="Overview", icon="🏢", default=True),
-    st.Page(HERE / session.ORG_CHART, title="Org chart", icon="🌳"),
-    st.Page(HERE / session.TASK_BOARD, title="Task board", icon="🗂️"),
-    st.Page(HERE / session.TASK_DETAIL, title="Task detail", icon="💬"),
-    st.Page(HERE / session.AGENTS, title="Agents", icon="🤖"),
-    st.Page(HERE / session.COSTS, title="Costs", icon="💰"),
-    st.Page(HERE / session.APPROVALS, title="Approvals", icon="✅"),
-    st.Page(HERE / session.ACTIVITY, title="Activity", icon="📜"),
-    st.Page(HERE / session.LOGIN, title="Log in", icon="🔑"),
+    st.Page(HERE / session.OVERVIEW, title="Overview", icon=":material/dashboard:", default=True),
+    st.Page(HERE / session.ORG_CHART, title="Org chart", icon=":material/account_tree:"),
+    st.Page(HERE / session.TASK_BOARD, title="Task board", icon=":material/view_kanban:"),
+    st.Page(HERE / session.TASK_DETAIL, title="Task detail", icon=":material/forum:"),
+    st.Page(HERE / session.AGENTS, title="Agents", icon=":material/smart_toy:"),
+    st.Page(HERE / session.COSTS, title="Costs", icon=":material/payments:"),
+    st.Page(HERE / session.APPROVALS, title="Approvals", icon=":material/fact_check:"),
+    st.Page(HERE / session.ACTIVITY, title="Activity", icon=":material/history:"),
+    st.Page(HERE / session.LOGIN, title="Log in", icon=":material/key:"),
 ]
 st.navigation(pages).run()

@@ -55,7 +55,7 @@ def show_error(doing: str, error: ApiError) -> None:
     st.error(f"{doing}: {error}")
     if error.status == 401:
         st.info("The API wants an API key: log in with one (`paperclip token create` makes one).")
-        st.page_link(LOGIN, label="Log in", icon="🔑")
+        st.page_link(LOGIN, label="Log in", icon=":material/key:")
     elif error.status == 403:
         st.info("Your API key's role may not do this: a viewer reads only.")
 
