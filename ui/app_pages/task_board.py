@@ -1,5 +1,121 @@
-"""task_board (being built)."""
+"""Task board: the company's tasks in one column per status (refreshed live), filtered by agent,
+priority and goal, and a form that creates a task and assigns it."""
 
 import streamlit as st
 
-st.title("task_board")
+from paperclip.models import AgentStatus, Goal, Priority, TaskRecord
+from ui.api_client import ApiError, parse, parse_list
+from ui.board import MAX_CARDS, board_columns, card_caption, create_task_body
+from ui.session import REFRESH_SECONDS, TASK_DETAIL, choose_company, get_api, show_error
+from ui.trace_view import no_math
+
+MAX_TASKS = 1000
+"""The most tasks the API lists at once."""
+PRIORITIES = [priority.value for priority in Priority]
+
+st.title("Task board")
+api = get_api()
+company_id = choose_company(api)
+try:
+    snapshot = api.get_company(company_id)
+    goals = parse_list(Goal, api.get(f"/api/companies/{company_id}/goals"))
+except ApiError as error:
+    show_error(f"Cannot load {company_id}", error)
+    st.stop()
+agents = [agent.spec.name for agent in snapshot.agents]
+assignable = [agent.spec.name for agent in snapshot.agents if agent.status != AgentStatus.TERMINATED]
+simulated = set(snapshot.simulated_agents)
+goal_titles = {goal.id: goal.title for goal in goals}
+
+
+def goal_label(goal_id: str) -> str:
+    return f"{goal_id} · {goal_titles.get(goal_id, '')}"
+
+
+def create_task() -> None:
+    """The form: the API judges the input; its refusal is shown as it says it."""
+    with st.form("board_new_task"):
+        title = st.text_input("Title", key="board_new_title", max_chars=500)
+        brief = st.text_area("Brief", key="board_new_brief")
+        left, middle, right = st.columns(3)
+        assignee = left.selectbox("Assignee", assignable, key="board_new_assignee")
+        priority = middle.selectbox(
+            "Priority", PRIORITIES, index=PRIORITIES.index(Priority.MEDIUM), key="board_new_priority"
+        )
+        goal = right.selectbox(
+            "Goal",
+            [goal.id for goal in goals if goal.status.is_open],
+            index=None,
+            placeholder="No goal",
+            format_func=goal_label,
+            key="board_new_goal",
+        )
+        usd, tokens = st.columns(2)
+        budget_usd = usd.number_input(
+            "Budget in USD (optional, subtasks included)", min_value=0.0, value=None, key="board_new_budget_usd"
+        )
+        budget_tokens = tokens.number_input(
+            "Budget in tokens (optional)", min_value=0, value=None, step=1000, key="board_new_budget_tokens"
+        )
+        submitted = st.form_submit_button("Create and assign", type="primary")
+    if not submitted:
+        return
+    body = create_task_body(
+        title=title,
+        brief=brief,
+        assignee=assignee or "",
+        priority=Priority(priority),
+        goal=goal,
+        budget_usd=budget_usd,
+        budget_tokens=None if budget_tokens is None else int(budget_tokens),
+    )
+    try:
+        task = parse(TaskRecord, api.post(f"/api/companies/{company_id}/tasks", body))
+    except ApiError as error:
+        show_error("Cannot create the task", error)
+        return
+    st.success(f"Created {task.identifier} and assigned it to {task.assignee}.")
+    st.page_link(
+        TASK_DETAIL, label=f"Open {task.identifier}", query_params={"company": company_id, "task": task.identifier}
+    )
+
+
+@st.fragment(run_every=REFRESH_SECONDS)
+def board(company_id: str, agent: str | None, priority: Priority | None, goal: str | None) -> None:
+    try:
+        tasks = api.list_tasks(company_id, assignee=agent, limit=MAX_TASKS)
+    except ApiError as error:
+        show_error(f"Cannot list the tasks of {company_id}", error)
+        return
+    columns = board_columns(tasks, priority=priority, goal=goal)
+    for column, (status, cards) in zip(st.columns(len(columns)), columns.items(), strict=True):
+        column.subheader(f"{status.value.capitalize()} ({len(cards)})")
+        for task in cards[:MAX_CARDS]:
+            card = column.container(border=True)
+            card.page_link(
+                TASK_DETAIL,
+                label=task.identifier,
+                icon=":material/forum:",
+                query_params={"company": company_id, "task": task.identifier},
+            )
+            card.markdown(no_math(task.title))
+            card.caption(card_caption(task, simulated=task.assignee in simulated))
+        if len(cards) > MAX_CARDS:
+            column.caption(f"… and {len(cards) - MAX_CARDS} more")
+
+
+with st.expander("New task", icon=":material/add_task:"):
+    if assignable:
+        create_task()
+    else:
+        st.info("No agent can take a task: hire one first (`paperclip agent hire`).")
+
+agent_filter, priority_filter, goal_filter = st.columns(3)
+agent = agent_filter.selectbox("Agent", agents, index=None, placeholder="All agents", key="board_agent")
+priority = priority_filter.selectbox(
+    "Priority", PRIORITIES, index=None, placeholder="All priorities", key="board_priority"
+)
+goal = goal_filter.selectbox(
+    "Goal", list(goal_titles), index=None, placeholder="All goals", format_func=goal_label, key="board_goal"
+)
+board(company_id, agent, Priority(priority) if priority else None, goal)

@@ -1,0 +1,137 @@
+"""The task board, run with AppTest against a real HTTP server that answers like the API: its
+columns and cards, the filters, and the form that creates a task."""
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from paperclip.models import Goal, GoalLevel, GoalStatus, Priority, TaskRecord, TaskStatus
+from paperclip.settings import get_settings
+from tests.cli.fake_api import FakeApi, agent_json, company_json, serve, snapshot_json
+from ui.rows import SIMULATED_LABEL
+
+APP = str(Path(__file__).parents[2] / "ui" / "app.py")
+T0 = datetime(2026, 1, 1, 12, tzinfo=UTC)
+
+
+def task(n: int, status: TaskStatus, assignee: str, priority: Priority, goal: str | None = None) -> dict[str, Any]:
+    at = T0 + timedelta(minutes=n)
+    return TaskRecord(
+        company_id="acme",
+        identifier=f"ACME-{n}",
+        title=f"Task {n}",
+        assignee=assignee,
+        status=status,
+        priority=priority,
+        goal=goal,
+        created_at=at,
+        updated_at=at,
+    ).model_dump(mode="json")
+
+
+def goal(goal_id: str, title: str) -> dict[str, Any]:
+    return Goal(
+        id=goal_id, title=title, level=GoalLevel.COMPANY, status=GoalStatus.ACTIVE, created_at=T0, updated_at=T0
+    ).model_dump(mode="json")
+
+
+TASKS = [
+    task(1, TaskStatus.DONE, "ceo", Priority.HIGH, "G1"),
+    task(2, TaskStatus.QUEUED, "cto", Priority.LOW),
+    task(3, TaskStatus.QUEUED, "cto", Priority.CRITICAL, "G1"),
+    task(4, TaskStatus.RUNNING, "ceo", Priority.MEDIUM, "G2"),
+    task(5, TaskStatus.CANCELLED, "cto", Priority.MEDIUM),
+]
+
+
+@pytest.fixture
+def fake_api(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeApi]:
+    fake = FakeApi(
+        routes={
+            "GET /api/companies": (200, {"data": [company_json()], "count": 1}),
+            "GET /api/companies/acme": (200, snapshot_json([agent_json("ceo"), agent_json("cto", "openai")], [])),
+            "GET /api/companies/acme/goals": (200, {"data": [goal("G1", "Launch"), goal("G2", "Hire")], "count": 2}),
+            "GET /api/companies/acme/tasks": (200, {"data": TASKS, "count": 5, "total": 5}),
+            "POST /api/companies/acme/tasks": (201, task(6, TaskStatus.QUEUED, "cto", Priority.HIGH, "G2")),
+        }
+    )
+    with serve(fake) as api:
+        monkeypatch.setenv("PAPERCLIP_API_URL", api.url)
+        get_settings.cache_clear()
+        yield api
+    get_settings.cache_clear()
+
+
+def open_board() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.switch_page("app_pages/task_board.py").run()
+    assert not at.exception
+    return at
+
+
+def cards(at: AppTest) -> list[str]:
+    return [link.value for link in at.page_link]
+
+
+def test_columns_follow_the_lifecycle_and_cards_link_to_their_detail(fake_api: FakeApi) -> None:
+    at = open_board()
+    headers = [header.value for header in at.subheader]
+    assert headers == ["Queued (2)", "Running (1)", "Blocked (0)", "Done (1)", "Failed (0)", "Cancelled (1)"]
+    assert cards(at) == ["ACME-3", "ACME-2", "ACME-4", "ACME-1", "ACME-5"]  # open ones in dispatch order
+    assert at.page_link[0].proto.query_string == "company=acme&task=ACME-3"
+    captions = [caption.value for caption in at.caption]
+    assert "cto · critical · G1" in captions
+    assert f"ceo {SIMULATED_LABEL} · medium · G2" in captions
+
+
+def test_the_agent_filter_asks_the_api_and_priority_and_goal_filter_the_cards(fake_api: FakeApi) -> None:
+    at = open_board()
+    at.selectbox(key="board_agent").set_value("cto").run()
+    assert any(path.startswith("/api/companies/acme/tasks?assignee=cto") for _, path, _ in fake_api.received)
+    at.selectbox(key="board_priority").set_value("medium").run()
+    assert cards(at) == ["ACME-4", "ACME-5"]  # the fake API ignores the filter; the board does not
+    at.selectbox(key="board_priority").set_value(None)
+    at.selectbox(key="board_goal").set_value("G1").run()
+    assert not at.exception
+    assert cards(at) == ["ACME-3", "ACME-1"]
+
+
+def fill_form(at: AppTest) -> None:
+    at.text_input(key="board_new_title").input("Hire a designer")
+    at.text_area(key="board_new_brief").input("Someone who ships.")
+    at.selectbox(key="board_new_assignee").set_value("cto")
+    at.selectbox(key="board_new_priority").set_value("high")
+    at.selectbox(key="board_new_goal").set_value("G2")
+    at.number_input(key="board_new_budget_usd").set_value(2.5)
+    next(button for button in at.button if button.label == "Create and assign").click().run()
+
+
+def test_creating_a_task_posts_it_and_names_the_new_identifier(fake_api: FakeApi) -> None:
+    at = open_board()
+    fill_form(at)
+    assert not at.exception
+    assert ("POST", "/api/companies/acme/tasks") == fake_api.received[-2][:2]  # then the board reads again
+    assert fake_api.received[-2][2] == {
+        "title": "Hire a designer",
+        "brief": "Someone who ships.",
+        "assignee": "cto",
+        "priority": "high",
+        "goal": "G2",
+        "budget": {"usd": 2.5, "tokens": None},
+    }
+    assert at.success[0].value == "Created ACME-6 and assigned it to cto."
+
+
+def test_a_refused_task_shows_the_api_message(fake_api: FakeApi) -> None:
+    detail = {"field": "budget.usd", "message": "Input should be a finite number", "type": "finite_number"}
+    refusal = {"code": "invalid_input", "message": "budget.usd: Input should be a finite number", "details": [detail]}
+    fake_api.routes["POST /api/companies/acme/tasks"] = (422, {"error": refusal})
+    at = open_board()
+    fill_form(at)
+    assert not at.exception
+    assert at.error[0].value.startswith("Cannot create the task: budget.usd: Input should be a finite number")
+    assert not at.success

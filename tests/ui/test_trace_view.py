@@ -1,0 +1,91 @@
+"""The trace as a chat and the subtask tree, from the shared models (no Streamlit)."""
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from paperclip.models import TaskRecord, TaskStatus
+from paperclip.traces import Trace, TraceEvent
+from ui.trace_view import TOOL, SubtaskRow, chat_entries, replay_events, subtask_rows
+
+T0 = datetime(2026, 1, 1, 12, tzinfo=UTC)
+
+
+def event(task: str, seconds: int, kind: str, **fields: Any) -> TraceEvent:
+    return TraceEvent.model_validate({"at": T0 + timedelta(seconds=seconds), "task": task, "kind": kind, **fields})
+
+
+def trace(identifier: str, assignee: str, events: list[TraceEvent], *children: Trace, **fields: Any) -> Trace:
+    return Trace(
+        company_id="acme",
+        identifier=identifier,
+        workflow_id=f"task:acme:{identifier}",
+        title=f"Work on {identifier}",
+        assignee=assignee,
+        events=events,
+        children=list(children),
+        **fields,
+    )
+
+
+GRANDCHILD = trace("ACME-1.1.1", "dev", [event("ACME-1.1.1", 3, "status", actor="dev", status="running")])
+CHILD = trace(
+    "ACME-1.1",
+    "cto",
+    [event("ACME-1.1", 2, "model_reply", actor="cto", content="On it", model="gpt-4o-mini", cost_usd=0.002)],
+    GRANDCHILD,
+    status=TaskStatus.DONE,
+)
+ROOT = trace(
+    "ACME-1",
+    "ceo",
+    [
+        event("ACME-1", 0, "task_started", actor="board", target="ceo", content="Plan"),
+        event("ACME-1", 1, "tool_call", actor="ceo", tool="search", arguments={"q": "rockets"}, turn=1),
+        event("ACME-1", 4, "message", actor="search", target="ceo", tool="search", content="3 results", turn=2),
+        event("ACME-1", 5, "error", actor="ceo", content="model call failed: timeout", attempt=1, turn=2),
+    ],
+    CHILD,
+)
+
+
+def test_the_replay_interleaves_the_subtasks_events_by_time_only_when_asked() -> None:
+    assert [e.kind for e in replay_events(ROOT)] == ["task_started", "tool_call", "message", "error"]
+    steps = [(e.task, e.kind) for e in replay_events(ROOT, subtasks=True)]
+    assert steps == [
+        ("ACME-1", "task_started"),
+        ("ACME-1", "tool_call"),
+        ("ACME-1.1", "model_reply"),
+        ("ACME-1.1.1", "status"),
+        ("ACME-1", "message"),
+        ("ACME-1", "error"),
+    ]
+
+
+def test_chat_entries_name_who_acted_and_mark_the_subtasks_events() -> None:
+    entries = chat_entries(ROOT, replay_events(ROOT, subtasks=True))
+    assert [entry.header for entry in entries] == [
+        "**board → ceo** · assigned the task",
+        "**ceo** · called `search`",
+        "`ACME-1.1` **cto** · replied",
+        "`ACME-1.1.1` **dev** · is running",
+        "**search → ceo** · tool result of `search`",
+        "**ceo** · error",
+    ]
+    assert '"q": "rockets"' in entries[1].body
+    assert entries[2].meta == r"gpt-4o-mini · \$0.0020"
+    assert entries[4].avatar == TOOL
+    assert entries[5].meta == "turn 2 · attempt 1"
+
+
+def test_the_subtask_tree_takes_live_status_from_the_records_and_depth_from_the_trace() -> None:
+    now = {"created_at": T0, "updated_at": T0}
+    records = [
+        TaskRecord(company_id="acme", identifier="ACME-1.1", title="Budget", assignee="cto", status="running", **now),
+        TaskRecord(company_id="acme", identifier="ACME-1.2", title="Hire", assignee="cto", status="queued", **now),
+    ]
+    assert subtask_rows(ROOT, records) == [
+        SubtaskRow(0, "ACME-1.1", "Budget", "cto", "running"),
+        SubtaskRow(1, "ACME-1.1.1", "Work on ACME-1.1.1", "dev", "running"),
+        SubtaskRow(0, "ACME-1.2", "Hire", "cto", "queued"),
+    ]
+    assert subtask_rows(None, records[1:]) == [SubtaskRow(0, "ACME-1.2", "Hire", "cto", "queued")]

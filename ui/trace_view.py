@@ -1,0 +1,203 @@
+"""What the task detail page draws (pure functions, no Streamlit): the task's trace as a chat to
+replay step by step (who said what to whom, the tools called, the delegations and their results,
+with tokens and cost per turn; the offline simulated model labelled wherever it shows), and its
+subtask tree.
+
+The task and a comment's answer are read here from the API's JSON: the dashboard imports nothing
+of the API (docs/architecture.md); the pages' tests build that JSON from the API's own models.
+"""
+
+import json
+import re
+from dataclasses import dataclass
+
+from pydantic import BaseModel, Field
+
+from paperclip.models import TaskRecord, Usage
+from paperclip.traces import Trace, TraceEvent
+from ui.rows import SIMULATED_LABEL
+
+TASK_IDENTIFIER = re.compile(r"^[A-Z][A-Z0-9]{0,9}-\d+(\.\d+)*$")
+"""`ACME-12`, `ACME-12.3`: a task speaking (a parent's assignment, a subtask's result)."""
+
+PERSON, AGENT, TASK, TOOL, SYSTEM = "🧑", "🤖", "📋", "🛠️", "⚙️"
+"""The avatars of who speaks."""
+
+FINISHED = {"done": "✅", "failed": "❌", "cancelled": "🚫"}
+
+
+class TaskWithSubtasks(TaskRecord):
+    """`GET /api/companies/{c}/tasks/{identifier}` (the API's `TaskDetail`): the task with the
+    subtasks it delegated (direct children, oldest first)."""
+
+    subtasks: list[TaskRecord] = Field(default_factory=list)
+
+
+class CommentPosted(BaseModel):
+    """`POST …/tasks/{identifier}/comments`: the tasks the comment reached (the one commented on,
+    then those of the agents it @-mentioned)."""
+
+    reached: list[str]
+
+
+@dataclass(frozen=True)
+class ChatEntry:
+    """One trace event as a chat message."""
+
+    name: str
+    """Who speaks (the chat message's name)."""
+    avatar: str
+    header: str
+    """Markdown: who → whom, and what happened."""
+    body: str = ""
+    """Markdown: what was said."""
+    meta: str = ""
+    """The turn, model, tokens and cost, as one line."""
+
+
+@dataclass(frozen=True)
+class SubtaskRow:
+    """One subtask in the tree, `depth` 0 for the task's own subtasks."""
+
+    depth: int
+    identifier: str
+    title: str
+    assignee: str
+    status: str
+
+
+def no_math(text: str) -> str:
+    """`text` for `st.markdown` with its dollar signs kept as such (two of them make LaTeX)."""
+    return text.replace("$", r"\$")
+
+
+def replay_events(trace: Trace, *, subtasks: bool = False) -> list[TraceEvent]:
+    """The steps of the replay: the task's events in history order; with `subtasks`, the events
+    of every subtask below it too, all in time order (a tie keeps the parent's first)."""
+    if not subtasks:
+        return list(trace.events)
+    events = list(trace.events)
+    for child in trace.children:
+        events += replay_events(child, subtasks=True)
+    return sorted(events, key=lambda event: event.at)
+
+
+def chat_entries(trace: Trace, events: list[TraceEvent]) -> list[ChatEntry]:
+    """`events` (of `trace` and its subtasks) as chat messages."""
+    agents = _agent_names(trace)
+    return [_entry(event, root=trace.identifier, agents=agents) for event in events]
+
+
+def step_caption(event: TraceEvent) -> str:
+    """`ACME-1 · 12:00:03 · model_reply`: where the replay stands."""
+    return f"{event.task} · {event.at:%H:%M:%S} · {event.kind.replace('_', ' ')}"
+
+
+def tokens_text(usage: Usage | None) -> str:
+    usage = usage or Usage()
+    return f"{usage.input_tokens:,} in / {usage.output_tokens:,} out"
+
+
+def subtask_rows(trace: Trace | None, subtasks: list[TaskRecord]) -> list[SubtaskRow]:
+    """The subtask tree, depth first: the task's own subtasks as the company sees them now
+    (`subtasks`, with their live status), each followed by the subtasks the trace shows below
+    it. Without a trace, the task's own subtasks only."""
+    children = {child.identifier: child for child in trace.children} if trace is not None else {}
+    rows: list[SubtaskRow] = []
+    for record in subtasks:
+        rows.append(SubtaskRow(0, record.identifier, record.title, record.assignee, record.status.value))
+        if record.identifier in children:
+            rows += _tree(children.pop(record.identifier).children, depth=1)
+    return rows + _tree(list(children.values()), depth=0)
+
+
+def trace_status(trace: Trace) -> str:
+    """The final status, else the last status the task reported, else `running`."""
+    if trace.status is not None:
+        return trace.status.value
+    reported = [event.status for event in trace.events if event.kind == "status" and event.status is not None]
+    return reported[-1].value if reported else "running"
+
+
+def _tree(traces: list[Trace], *, depth: int) -> list[SubtaskRow]:
+    rows: list[SubtaskRow] = []
+    for trace in traces:
+        rows.append(SubtaskRow(depth, trace.identifier, trace.title, trace.assignee or "?", trace_status(trace)))
+        rows += _tree(trace.children, depth=depth + 1)
+    return rows
+
+
+def _agent_names(trace: Trace) -> set[str]:
+    names = {trace.assignee} if trace.assignee else set()
+    names |= {event.actor for event in trace.events if event.kind == "model_reply" and event.actor}
+    names |= {event.target for event in trace.events if event.kind == "delegation" and event.target}
+    for child in trace.children:
+        names |= _agent_names(child)
+    return names
+
+
+def _avatar(actor: str | None, agents: set[str]) -> str:
+    if actor is None or actor == "system":
+        return SYSTEM
+    if actor in agents:
+        return AGENT
+    if TASK_IDENTIFIER.match(actor):
+        return TASK
+    return PERSON
+
+
+def _meta(event: TraceEvent) -> str:
+    parts = [f"turn {event.turn}"] if event.turn is not None else []
+    if (
+        event.model
+        and event.kind in ("task_started", "model_reply")
+        and not (event.simulated and event.model == "simulated")
+    ):
+        parts.append(event.model)
+    if event.usage is not None:
+        parts.append(f"{tokens_text(event.usage)} tokens")
+    if event.cost_usd is not None:
+        parts.append(f"\\${event.cost_usd:.4f}")
+    if event.attempt and (event.attempt > 1 or event.kind == "error"):
+        parts.append(f"attempt {event.attempt}")
+    if event.simulated:
+        parts.append(SIMULATED_LABEL)
+    return " · ".join(parts)
+
+
+def _quote(text: str) -> str:
+    return "\n".join("> " + line if line else ">" for line in text.strip().splitlines())
+
+
+def _entry(event: TraceEvent, *, root: str, agents: set[str]) -> ChatEntry:
+    actor = event.actor or "system"
+    who = f"{actor} → {event.target}" if event.target else actor
+    where = f"`{event.task}` " if event.task != root else ""
+    avatar = _avatar(event.actor, agents)
+    body = no_math(event.content)
+    status = event.status.value if event.status else "?"
+    if event.kind == "task_started":
+        what = "assigned the task"
+    elif event.kind == "message" and event.tool:
+        avatar, what = TOOL, f"tool result of `{event.tool}`"
+    elif event.kind == "message":
+        what = "said"
+    elif event.kind == "model_reply":
+        what, body = "replied", body or "_(no text: tool calls only)_"
+    elif event.kind == "tool_call":
+        what = f"called `{event.tool}`"
+        body = f"```json\n{json.dumps(event.arguments or {}, ensure_ascii=False, indent=2)}\n```"
+    elif event.kind == "delegation":
+        brief = str((event.arguments or {}).get("brief", ""))
+        what = f"delegated {event.child}" if event.child else "delegated a subtask"
+        body = f"**{body}**" + (f"\n\n{_quote(no_math(brief))}" if brief.strip() else "")
+    elif event.kind == "child_result":
+        avatar, who, what = TASK, f"{event.child} ({actor}) → {event.target}", f"subtask {status}"
+        body = body or "_(no result)_"
+    elif event.kind == "status":
+        what, body = f"is {status}", ""
+    elif event.kind == "task_finished":
+        avatar, what = FINISHED.get(status, SYSTEM), f"task {status}"
+    else:
+        avatar, what = "⚠️", "error"
+    return ChatEntry(name=actor, avatar=avatar, header=f"{where}**{who}** · {what}", body=body, meta=_meta(event))
