@@ -47,12 +47,6 @@ class CommentBody(BaseModel):
     author: str = Field(default=BOARD, min_length=1, max_length=63)
 
 
-class CommentPosted(BaseModel):
-    """The tasks a comment reached: the one commented on, then those of agents it @-mentioned."""
-
-    reached: list[str]
-
-
 class Ok(BaseModel):
     ok: bool = True
 

@@ -112,12 +112,6 @@ class TaskList(BaseModel):
     total: int
 
 
-class TaskDetail(TaskRecord):
-    """A task with the subtasks it delegated (direct children, oldest first)."""
-
-    subtasks: list[TaskRecord] = Field(default_factory=list)
-
-
 class GoalList(BaseModel):
     """The goal tree as a flat list: each goal before the goals under it (`parent` links them)."""
 

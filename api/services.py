@@ -24,7 +24,6 @@ from api.schemas import (
     CompanyPublic,
     Health,
     StoreHealth,
-    TaskDetail,
     TemporalHealth,
     prefix_from_name,
     slug_from_name,
@@ -46,6 +45,7 @@ from paperclip.models import (
     GoalInput,
     HireAgentInput,
     ModelPrice,
+    TaskDetail,
     TaskRecord,
     TaskStatus,
 )

@@ -800,6 +800,18 @@ class TaskRecord(BaseModel):
     """The goal it serves; a subtask serves its parent's."""
 
 
+class TaskDetail(TaskRecord):
+    """A task with the subtasks it delegated (direct children, oldest first)."""
+
+    subtasks: list[TaskRecord] = Field(default_factory=list)
+
+
+class CommentPosted(BaseModel):
+    """The tasks a comment reached: the one commented on, then those of agents it @-mentioned."""
+
+    reached: list[str]
+
+
 class CostEvent(BaseModel):
     """One model call's usage and price, as the ledger keeps it (one per session + seq)."""
 

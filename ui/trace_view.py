@@ -2,16 +2,11 @@
 replay step by step (who said what to whom, the tools called, the delegations and their results,
 with tokens and cost per turn; the offline simulated model labelled wherever it shows), and its
 subtask tree.
-
-The task and a comment's answer are read here from the API's JSON: the dashboard imports nothing
-of the API (docs/architecture.md); the pages' tests build that JSON from the API's own models.
 """
 
 import json
 import re
 from dataclasses import dataclass
-
-from pydantic import BaseModel, Field
 
 from paperclip.models import TaskRecord, Usage
 from paperclip.traces import Trace, TraceEvent
@@ -24,20 +19,6 @@ PERSON, AGENT, TASK, TOOL, SYSTEM = "🧑", "🤖", "📋", "🛠️", "⚙️"
 """The avatars of who speaks."""
 
 FINISHED = {"done": "✅", "failed": "❌", "cancelled": "🚫"}
-
-
-class TaskWithSubtasks(TaskRecord):
-    """`GET /api/companies/{c}/tasks/{identifier}` (the API's `TaskDetail`): the task with the
-    subtasks it delegated (direct children, oldest first)."""
-
-    subtasks: list[TaskRecord] = Field(default_factory=list)
-
-
-class CommentPosted(BaseModel):
-    """`POST …/tasks/{identifier}/comments`: the tasks the comment reached (the one commented on,
-    then those of the agents it @-mentioned)."""
-
-    reached: list[str]
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,8 @@ from fastapi import APIRouter, status
 from api import governance
 from api.auth import CallerDep
 from api.deps import ClientDep
-from api.governance import ActionBody, CommentBody, CommentPosted, Ok, ReassignBody
-from paperclip.models import AgentState, TaskRecord
+from api.governance import ActionBody, CommentBody, Ok, ReassignBody
+from paperclip.models import AgentState, CommentPosted, TaskRecord
 
 router = APIRouter(prefix="/companies/{company}", tags=["governance"])
 

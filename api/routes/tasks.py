@@ -12,8 +12,8 @@ from api import services
 from api.auth import Caller, CallerDep
 from api.deps import ClientDep, StoreDep
 from api.recent import FINISHED, RECENT
-from api.schemas import TaskDetail, TaskList
-from paperclip.models import AgentCall, AgentCallAnswer, CreateTaskInput, TaskRecord, TaskStatus
+from api.schemas import TaskList
+from paperclip.models import AgentCall, AgentCallAnswer, CreateTaskInput, TaskDetail, TaskRecord, TaskStatus
 from paperclip.traces import Trace, trace_to_markdown
 
 router = APIRouter(prefix="/companies/{company}/tasks", tags=["tasks"])

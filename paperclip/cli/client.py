@@ -156,6 +156,9 @@ def _error_from(response: httpx.Response) -> ApiError:
 
 
 def _detail_line(item: Any) -> str:
+    """One invalid field as `where: what`: the API's `{field, message}` or FastAPI's `{loc, msg}`."""
+    if isinstance(item, dict) and "message" in item:
+        return f"{item['field']}: {item['message']}" if item.get("field") else str(item["message"])
     if isinstance(item, dict) and "msg" in item:
         where = ".".join(str(part) for part in item.get("loc", []) if part != "body")
         return f"{where}: {item['msg']}" if where else str(item["msg"])

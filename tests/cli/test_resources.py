@@ -56,6 +56,17 @@ def test_a_fastapi_validation_error_is_one_line() -> None:
     assert result.output.strip() == "error: name: Field required (422)"
 
 
+def test_the_apis_invalid_fields_are_one_line() -> None:
+    details = [{"field": "budget.usd", "message": "Input should be greater than or equal to 0", "type": "x"}]
+    error = {"error": {"code": "invalid_input", "message": "invalid input", "details": details}}
+    with serve(FakeApi(routes={"POST /api/companies": (422, error)})) as api:
+        result = runner.invoke(app, ["company", "create", "X", "--api-url", api.url])
+    assert result.exit_code == 1
+    assert result.output.strip() == (
+        "error: invalid input: budget.usd: Input should be greater than or equal to 0 (422 invalid_input)"
+    )
+
+
 def test_task_assign_sends_the_task_and_prints_its_identifier() -> None:
     fake = FakeApi(routes={"POST /api/companies/acme/tasks": (201, task_json("ACME-7", "queued"))})
     with serve(fake) as api:

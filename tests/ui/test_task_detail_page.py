@@ -10,8 +10,7 @@ from typing import Any
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from api.schemas import TaskDetail
-from paperclip.models import Priority, TaskRecord, TaskStatus, Usage
+from paperclip.models import Priority, TaskDetail, TaskRecord, TaskStatus, Usage
 from paperclip.settings import get_settings
 from paperclip.traces import Trace, TraceEvent
 from tests.cli.fake_api import FakeApi, company_json, serve

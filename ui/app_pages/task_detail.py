@@ -3,15 +3,13 @@ subtask tree (refreshed live); comment on it, cancel it, open its workflow in th
 
 import streamlit as st
 
-from paperclip.models import TaskRecord, TaskStatus
+from paperclip.models import CommentPosted, TaskDetail, TaskRecord, TaskStatus
 from paperclip.settings import get_settings
 from paperclip.traces import Trace
 from ui.api_client import ApiError, parse
 from ui.rows import workflow_url
 from ui.session import REFRESH_SECONDS, TASK_BOARD, TASK_DETAIL, choose_company, get_api, show_error
 from ui.trace_view import (
-    CommentPosted,
-    TaskWithSubtasks,
     chat_entries,
     no_math,
     replay_events,
@@ -81,7 +79,7 @@ def link(identifier: str, label: str) -> None:
 def live_panel(company_id: str, identifier: str) -> None:
     path = f"/api/companies/{company_id}/tasks/{identifier}"
     try:
-        task = parse(TaskWithSubtasks, api.get(path))
+        task = parse(TaskDetail, api.get(path))
     except ApiError as error:
         show_error(f"Cannot load {identifier}", error)
         return
