@@ -94,4 +94,6 @@ async def test_without_the_limits_the_same_company_is_refused(
     async with in_process_workers(dev_env.client, store, processes=2) as queue:
         snap = await run_company(dev_env.client, queue, model_server)
     assert {t.status for t in snap.tasks} == {TaskStatus.DONE}
-    assert model_server.refused.total() > AGENTS // 2
+    # The calls need more tokens than a minute's bucket holds, so some are refused however slowly
+    # the machine runs them (how many depends on its speed: 6 to 40 out of 50 seen).
+    assert model_server.refused.total() > 0
