@@ -1,11 +1,44 @@
-"""Table rows for the dashboard's pages, from the shared models (pure functions, no Streamlit)."""
+"""Table rows and figures for the dashboard's pages, from the shared models (pure functions, no
+Streamlit)."""
 
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from enum import StrEnum
 from typing import Any
 
 from paperclip.constants import task_workflow_id
-from paperclip.models import CompanySnapshot, TaskRecord
+from paperclip.models import (
+    ActivityEntry,
+    AgentState,
+    AgentStatus,
+    Approval,
+    ApprovalStatus,
+    Budget,
+    CompanySnapshot,
+    Spend,
+    TaskRecord,
+    TaskStatus,
+)
 
 SIMULATED_LABEL = "⚠ simulated"
+
+AGENT_COLOURS: dict[AgentStatus, str] = {
+    AgentStatus.RUNNING: "#86efac",
+    AgentStatus.ACTIVE: "#bfdbfe",
+    AgentStatus.IDLE: "#e5e7eb",
+    AgentStatus.PENDING_APPROVAL: "#ddd6fe",
+    AgentStatus.PAUSED: "#fde68a",
+    AgentStatus.ERROR: "#fca5a5",
+    AgentStatus.TERMINATED: "#ffffff",
+}
+"""The org chart's fill colour of each agent status (and its legend's)."""
+
+
+class ActivityItem(ActivityEntry):
+    """An entry of `GET /api/companies/{c}/activity`: the entry with its cursor (`seq`), which the
+    next page's `before` takes."""
+
+    seq: int
 
 
 def workflow_url(temporal_ui_url: str, namespace: str, company_id: str, identifier: str) -> str:
@@ -14,11 +47,10 @@ def workflow_url(temporal_ui_url: str, namespace: str, company_id: str, identifi
 
 
 def agent_rows(snapshot: CompanySnapshot) -> list[dict[str, Any]]:
-    simulated = set(snapshot.simulated_agents)
     rows = []
     for agent in snapshot.agents:
         spec = agent.spec
-        is_simulated = spec.name in simulated or spec.model.is_simulated
+        is_simulated = _is_simulated(snapshot, agent)
         rows.append(
             {
                 "agent": spec.name,
@@ -53,3 +85,154 @@ def task_rows(
             }
         )
     return rows
+
+
+def _is_simulated(snapshot: CompanySnapshot, agent: AgentState) -> bool:
+    return agent.spec.name in snapshot.simulated_agents or agent.spec.model.is_simulated
+
+
+def status_counts(statuses: Iterable[StrEnum], *, order: Iterable[StrEnum], counted: str) -> list[dict[str, Any]]:
+    """How many of each status, in `order`, leaving out statuses none has (`counted` names the count)."""
+    counts = Counter(statuses)
+    return [{"status": status.value, counted: counts[status]} for status in order if counts[status]]
+
+
+def agents_by_status(snapshot: CompanySnapshot) -> list[dict[str, Any]]:
+    return status_counts((agent.status for agent in snapshot.agents), order=AgentStatus, counted="agents")
+
+
+def tasks_by_status(tasks: Iterable[TaskRecord]) -> list[dict[str, Any]]:
+    return status_counts((task.status for task in tasks), order=TaskStatus, counted="tasks")
+
+
+def spend_rows(snapshot: CompanySnapshot, *, top: int = 5) -> list[dict[str, Any]]:
+    """This month's spend against the monthly budget: the company's, then its `top` agents by
+    spend (terminated ones left out). `share` is the larger spent share of the caps, None with no cap."""
+    working = [agent for agent in snapshot.agents if agent.status is not AgentStatus.TERMINATED]
+    spenders = sorted(working, key=lambda agent: (agent.spend.usd, agent.spend.tokens), reverse=True)[:top]
+    rows = [_spend_row("company", snapshot.spec.budget, snapshot.spend)]
+    for agent in spenders:
+        name = agent.spec.name
+        rows.append(
+            _spend_row(
+                f"{name} ({SIMULATED_LABEL})" if _is_simulated(snapshot, agent) else name,
+                agent.spec.budget,
+                agent.spend,
+            )
+        )
+    return rows
+
+
+def _spend_row(scope: str, budget: Budget, spend: Spend) -> dict[str, Any]:
+    return {
+        "scope": scope,
+        "spent (USD)": round(spend.usd, 4),
+        "budget (USD)": budget.monthly_usd,
+        "tokens": spend.tokens,
+        "token budget": budget.monthly_tokens,
+        "share": spend.share(budget) if budget.is_capped else None,
+    }
+
+
+def pending_approval_rows(approvals: Iterable[Approval]) -> list[dict[str, Any]]:
+    """The pending ones, as the Approvals page orders them: escalated first, then oldest first."""
+    pending = sorted(
+        (approval for approval in approvals if approval.status is ApprovalStatus.PENDING),
+        key=lambda approval: (not approval.escalated, approval.created_at),
+    )
+    return [
+        {
+            "approval": approval.id,
+            "kind": approval.kind.value,
+            "title": approval.title,
+            "requested by": approval.requested_by,
+            "task": approval.task or "",
+            "escalated": approval.escalated,
+            "asked at": approval.created_at,
+        }
+        for approval in pending
+    ]
+
+
+def activity_rows(entries: Sequence[ActivityEntry]) -> list[dict[str, Any]]:
+    """One row per entry, in the order given."""
+    return [
+        {
+            "at": entry.at,
+            "kind": entry.kind,
+            "actor": entry.actor,
+            "agent": entry.agent or "",
+            "task": entry.task or "",
+            "summary": entry.summary,
+        }
+        for entry in entries
+    ]
+
+
+def org_dot(snapshot: CompanySnapshot) -> str:
+    """The reporting tree as Graphviz DOT: a box per agent, filled by its status (`AGENT_COLOURS`),
+    with its title and role, its running task and this month's spend; an edge from each manager
+    to each report. A manager who is not in the company draws no edge (the agent is a root)."""
+    running: dict[str, list[TaskRecord]] = {}
+    for task in sorted(snapshot.tasks, key=lambda t: t.created_at):
+        if task.status is TaskStatus.RUNNING:
+            running.setdefault(task.assignee, []).append(task)
+    names = {agent.spec.name for agent in snapshot.agents}
+    lines = [
+        "digraph org {",
+        '  node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=10];',
+        '  edge [arrowhead=none, color="#9ca3af"];',
+    ]
+    for agent in snapshot.agents:
+        label = _agent_label(agent, running.get(agent.spec.name, []), simulated=_is_simulated(snapshot, agent))
+        lines.append(f"  {_quote(agent.spec.name)} [label={label}, {_status_style(agent.status)}];")
+    for agent in snapshot.agents:
+        manager = agent.spec.reports_to
+        if manager is not None and manager in names and manager != agent.spec.name:
+            lines.append(f"  {_quote(manager)} -> {_quote(agent.spec.name)};")
+    lines.append("}")
+    return "\n".join(lines)
+
+
+def legend_dot() -> str:
+    """One box per agent status, in a row, filled as in `org_dot`."""
+    nodes = [f"  {_quote(status.value)} [{_status_style(status)}];" for status in AGENT_COLOURS]
+    return "\n".join(
+        [
+            "digraph legend {",
+            '  node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=9, height=0.2];',
+            *nodes,
+            "}",
+        ]
+    )
+
+
+def _status_style(status: AgentStatus) -> str:
+    """A node's fill for its status; a terminated agent's box is also dashed and its text grey."""
+    fill = f"fillcolor={_quote(AGENT_COLOURS[status])}"
+    return fill + ', style="rounded,filled,dashed", fontcolor="#6b7280"' if status is AgentStatus.TERMINATED else fill
+
+
+def _agent_label(agent: AgentState, tasks: list[TaskRecord], *, simulated: bool) -> str:
+    spec = agent.spec
+    lines = [spec.name, f"{spec.title} · {spec.role.value}" if spec.title else spec.role.value]
+    if tasks:
+        more = f" (+{len(tasks) - 1} more)" if len(tasks) > 1 else ""
+        lines.append(f"▶ {tasks[0].identifier}: {_short(tasks[0].title)}{more}")
+    lines.append(f"{agent.spend.usd:.4f} USD this month")
+    if simulated:
+        lines.append(SIMULATED_LABEL)
+    return '"' + "\\n".join(_escape(line) for line in lines) + '"'
+
+
+def _short(text: str, width: int = 32) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _escape(text: str) -> str:
+    """`text` inside a DOT string: backslashes and quotes escaped, on one line."""
+    return " ".join(text.split()).replace("\\", "\\\\").replace('"', '\\"')
+
+
+def _quote(text: str) -> str:
+    return f'"{_escape(text)}"'

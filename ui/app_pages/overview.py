@@ -1,38 +1,119 @@
-"""Overview: the chosen company's agents and tasks (refreshed live)."""
+"""Overview: the chosen company at a glance (refreshed live): agents and tasks by status, this
+month's spend against the budgets, pending approvals, recent activity, then its agents and tasks."""
 
 import streamlit as st
 
+from paperclip.models import TaskRecord, TaskStatus
 from paperclip.settings import get_settings
-from ui.api_client import ApiError
-from ui.rows import agent_rows, task_rows
-from ui.session import REFRESH_SECONDS, choose_company, get_api, show_error
+from ui.api_client import ApiError, DashboardApi, parse_list
+from ui.rows import (
+    activity_rows,
+    agent_rows,
+    agents_by_status,
+    pending_approval_rows,
+    spend_rows,
+    task_rows,
+    tasks_by_status,
+)
+from ui.session import ACTIVITY, APPROVALS, REFRESH_SECONDS, choose_company, get_api, show_error
+
+# (Comments, not docstrings: a page's bare strings are drawn by Streamlit's magic.)
+TASKS_READ = 500  # the most tasks one refresh reads (the newest ones, when the company has more)
+RECENT_ROWS = 10  # activity entries shown; the Activity page has the whole log
 
 st.title("Overview")
 api = get_api()
 company_id = choose_company(api)
 
 
+def newest_tasks(api: DashboardApi, company_id: str) -> tuple[list[TaskRecord], int]:
+    """The company's newest `TASKS_READ` tasks, and how many it has. The API lists oldest first,
+    so a company with more tasks costs a second read, of the last page."""
+    path = f"/api/companies/{company_id}/tasks"
+    body = api.get(path, limit=TASKS_READ)
+    tasks = parse_list(TaskRecord, body)
+    total = int(body.get("total", len(tasks)))
+    if total > len(tasks):
+        tasks = parse_list(TaskRecord, api.get(path, limit=TASKS_READ, offset=total - TASKS_READ))
+    return tasks, total
+
+
 @st.fragment(run_every=REFRESH_SECONDS)
 def company_panel(company_id: str) -> None:
     try:
         snapshot = api.get_company(company_id)
-        tasks = api.list_tasks(company_id)
+        tasks, total = newest_tasks(api, company_id)
     except ApiError as error:
         show_error(f"Cannot load {company_id}", error)
         return
     settings = get_settings()
     if snapshot.spec.mission:
         st.caption(snapshot.spec.mission)
-    done = sum(task.status == "done" for task in tasks)
-    left, middle, right = st.columns(3)
-    left.metric("Agents", len(snapshot.agents))
-    middle.metric("Tasks done", f"{done} / {len(tasks)}")
-    right.metric("Spend (USD)", f"{snapshot.cost_usd:.4f}")
+    if snapshot.archived:
+        st.info("This company is archived: it takes no new work.")
+    elif snapshot.paused:
+        st.warning(f"The company is paused{' by its budget' if snapshot.pause_reason == 'budget' else ''}.")
+    for warning in snapshot.budget_warnings:
+        st.warning(warning)
     if snapshot.simulated_agents:
         st.warning(
             "Simulated: these agents use the offline simulated model, not a real LLM: "
             + ", ".join(snapshot.simulated_agents)
         )
+
+    approvals = pending_approval_rows(snapshot.approvals)
+    budget = snapshot.spec.budget.monthly_usd
+    done = sum(task.status is TaskStatus.DONE for task in tasks)
+    agents, done_metric, pending, month, lifetime = st.columns(5)
+    agents.metric("Agents", len(snapshot.agents))
+    done_metric.metric(
+        "Tasks done", f"{done} / {total}" if total == len(tasks) else f"{done} of the newest {len(tasks)}"
+    )
+    pending.metric("Pending approvals", len(approvals))
+    month.metric(
+        f"Spend {snapshot.month or 'this month'} (USD)",
+        f"{snapshot.spend.usd:.4f}",
+        delta=f"of {budget:.2f} budget" if budget is not None else "no budget",
+        delta_color="off",
+        delta_arrow="off",
+    )
+    lifetime.metric("Spend, all time (USD)", f"{snapshot.cost_usd:.4f}")
+
+    by_agent, by_task = st.columns(2)
+    by_agent.subheader("Agents by status")
+    by_agent.dataframe(agents_by_status(snapshot), hide_index=True)
+    by_task.subheader("Tasks by status")
+    by_task.dataframe(tasks_by_status(tasks), hide_index=True)
+    if total > len(tasks):
+        by_task.caption(f"Counted over the newest {len(tasks)} of {total} tasks.")
+
+    st.subheader("Spend against budget, this month")
+    st.dataframe(
+        spend_rows(snapshot),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "spent (USD)": st.column_config.NumberColumn(format="%.4f"),
+            "budget (USD)": st.column_config.NumberColumn(format="%.2f"),
+            "share": st.column_config.ProgressColumn(
+                "share of budget", format="percent", min_value=0, max_value=1, help="Empty: no budget."
+            ),
+        },
+    )
+
+    st.subheader("Pending approvals")
+    if approvals:
+        st.dataframe(approvals, hide_index=True, width="stretch")
+    else:
+        st.caption("Nothing waits for the board.")
+    st.page_link(APPROVALS, label="Approvals", icon="✅", query_params={"company": company_id})
+
+    st.subheader("Recent activity")
+    if snapshot.recent:
+        st.dataframe(activity_rows(snapshot.recent[::-1][:RECENT_ROWS]), hide_index=True, width="stretch")
+    else:
+        st.caption("Nothing has happened yet.")
+    st.page_link(ACTIVITY, label="All activity", icon="📜", query_params={"company": company_id})
 
     st.subheader("Agents")
     st.dataframe(agent_rows(snapshot), hide_index=True, width="stretch")
