@@ -1,5 +1,184 @@
-"""agents (being built)."""
+"""Agents: the company's agents, and one agent (`?agent=`) with its config, live status, spend and
+recent tasks, and the board's levers: pause, resume, terminate (after a yes)."""
+
+from typing import Any
 
 import streamlit as st
 
-st.title("agents")
+from paperclip.cli.budgets import cap_text, usd
+from paperclip.models import Adapter, AgentSpec, AgentState, AgentStatus, TaskRecord
+from ui.api_client import ApiError, parse, parse_list
+from ui.money import model_label
+from ui.session import COSTS, REFRESH_SECONDS, TASK_DETAIL, choose_company, get_api, show_error
+
+RECENT_TASKS = 10
+# What the last action did: a success line, or (what failed, the `ApiError`).
+OUTCOME = "agents_outcome"
+# The agent whose termination waits for a yes.
+CONFIRM = "agents_confirm_terminate"
+DONE = {"pause": "Paused", "resume": "Resumed", "terminate": "Terminated"}
+
+st.title("Agents")
+api = get_api()
+company_id = choose_company(api)
+agents_path = f"/api/companies/{company_id}/agents"
+
+
+def runs_on(spec: AgentSpec) -> str:
+    """What answers the agent's turns: its model, or its CLI tool or URL."""
+    if spec.adapter is Adapter.MODEL:
+        return model_label(spec.model)
+    if spec.adapter is Adapter.HTTP and spec.http is not None:
+        return f"http ({spec.http.url})"
+    return f"{spec.adapter} ({spec.cli.model})" if spec.cli.model else str(spec.adapter)
+
+
+def simulated(spec: AgentSpec) -> bool:
+    return spec.adapter is Adapter.MODEL and spec.model.is_simulated
+
+
+def status_text(agent: AgentState) -> str:
+    return f"{agent.status} ({agent.pause_reason})" if agent.pause_reason else str(agent.status)
+
+
+def agent_row(agent: AgentState) -> dict[str, Any]:
+    spec = agent.spec
+    return {
+        "agent": spec.name,
+        "title": spec.title,
+        "role": spec.role.value,
+        "reports to": spec.reports_to or "",
+        "runs on": runs_on(spec),
+        "status": status_text(agent),
+        "running": agent.running,
+        "spent this month (USD)": round(agent.spend.usd, 4),
+        "monthly budget": cap_text(spec.budget.monthly_usd, spec.budget.monthly_tokens),
+    }
+
+
+def act(name: str, action: str) -> None:
+    """POST the board's action (with the reason typed, if any); keep what came of it for the rerun."""
+    st.session_state.pop(CONFIRM, None)
+    reason = st.session_state.get(f"agents_reason_{name}") or ""
+    try:
+        state = parse(AgentState, api.post(f"{agents_path}/{name}/{action}", {"reason": reason} if reason else None))
+    except ApiError as error:
+        st.session_state[OUTCOME] = (f"Cannot {action} {name}", error)
+        return
+    st.session_state[OUTCOME] = f"{DONE[action]} {name}: now {status_text(state)}."
+
+
+def ask_to_terminate(name: str) -> None:
+    st.session_state[CONFIRM] = name
+
+
+def keep_agent() -> None:
+    st.session_state.pop(CONFIRM, None)
+
+
+def newest_tasks(name: str) -> list[TaskRecord]:
+    """The agent's newest tasks, newest first: the API lists oldest first, so read its last page."""
+    path = f"/api/companies/{company_id}/tasks"
+    first = api.get(path, assignee=name, limit=RECENT_TASKS)
+    tasks = parse_list(TaskRecord, first)
+    total = first.get("total", 0) if isinstance(first, dict) else 0
+    if isinstance(total, int) and total > RECENT_TASKS:
+        tasks = parse_list(TaskRecord, api.get(path, assignee=name, limit=RECENT_TASKS, offset=total - RECENT_TASKS))
+    return sorted(tasks, key=lambda task: task.created_at, reverse=True)
+
+
+@st.fragment(run_every=REFRESH_SECONDS)
+def live_panel(name: str) -> None:
+    """The agent's status, spend and recent tasks, read again every few seconds."""
+    try:
+        agent = parse(AgentState, api.get(f"{agents_path}/{name}"))
+        tasks = newest_tasks(name)
+    except ApiError as error:
+        show_error(f"Cannot load {name}", error)
+        return
+    spec, spend = agent.spec, agent.spend
+    status, month, budget, lifetime = st.columns(4)
+    status.metric("Status", status_text(agent))
+    month.metric("Spent this month (USD)", usd(spend.usd), help=f"{spend.tokens:,} tokens; UTC month")
+    budget.metric("Monthly budget", cap_text(spec.budget.monthly_usd, spec.budget.monthly_tokens))
+    lifetime.metric("Cost so far (USD)", usd(agent.cost_usd), help="Every call it made, in any month")
+    if spec.budget.is_capped:
+        share = spend.share(spec.budget)
+        st.progress(min(share, 1.0), text=f"{share:.0%} of its monthly budget spent")
+    if agent.pause_reason == "budget":
+        st.warning(f"{name} is paused: its monthly budget is spent. Raise it to let it work again.")
+        st.page_link(COSTS, label="Raise the budget on the Costs page", icon="💰", query_params={"company": company_id})
+    if spend.reserved_usd or spend.reserved_tokens:
+        st.caption(f"Running calls have reserved up to {usd(spend.reserved_usd)}, {spend.reserved_tokens:,} tokens.")
+
+    st.subheader("Recent tasks")
+    if not tasks:
+        st.info(f"No tasks for {name} yet.")
+    for task in tasks:
+        st.page_link(
+            TASK_DETAIL,
+            label=f"{task.identifier} · {task.title} · {task.status} · {usd(task.cost_usd)}",
+            query_params={"company": company_id, "task": task.identifier},
+        )
+
+
+try:
+    agents = parse_list(AgentState, api.get(agents_path, limit=1000))
+except ApiError as error:
+    show_error(f"Cannot list the agents of {company_id}", error)
+    st.stop()
+if not agents:
+    st.info(f"No agents yet: `paperclip agent hire NAME --company {company_id}`.")
+    st.stop()
+
+st.dataframe(
+    [agent_row(agent) for agent in agents],
+    hide_index=True,
+    width="stretch",
+    column_config={"spent this month (USD)": st.column_config.NumberColumn(format="%.4f")},
+)
+
+by_name = {agent.spec.name: agent for agent in agents}
+name: str = st.selectbox("Agent", list(by_name), key="agent", bind="query-params")
+agent = by_name[name]
+spec = agent.spec
+
+st.header(f"{name} · {spec.title}" if spec.title else name)
+if simulated(spec):
+    st.warning(f"Simulated: {name} runs on the offline simulated model, not a real LLM (its calls cost nothing).")
+config = {
+    "Role": spec.role.value,
+    "Title": spec.title or "—",
+    "Reports to": spec.reports_to or "— (top of the org chart)",
+    "Runs on": runs_on(spec),
+    "Adapter": spec.adapter.value,
+    "Fallback models": ", ".join(model_label(model) for model in spec.fallback_models) or "none",
+    "Monthly budget": cap_text(spec.budget.monthly_usd, spec.budget.monthly_tokens),
+    "Turns per task (max)": spec.max_turns,
+    "Tasks at once (max)": spec.max_concurrent_runs,
+    "Capabilities": spec.capabilities or "—",
+}
+with st.expander("Config", expanded=True):
+    st.markdown("\n".join(f"- **{label}**: {value}" for label, value in config.items()))
+
+st.subheader("Board actions")
+terminated = agent.status is AgentStatus.TERMINATED
+st.text_input("Reason (optional, kept in the activity log)", key=f"agents_reason_{name}", disabled=terminated)
+buttons = st.container(horizontal=True)
+buttons.button("Pause", key="agents_pause", on_click=act, args=(name, "pause"), disabled=terminated)
+buttons.button("Resume", key="agents_resume", on_click=act, args=(name, "resume"), disabled=terminated)
+buttons.button("Terminate", key="agents_terminate", on_click=ask_to_terminate, args=(name,), disabled=terminated)
+if st.session_state.get(CONFIRM) == name:
+    st.warning(f"Terminate {name}? Its tasks are cancelled and its reports move to its manager. This cannot be undone.")
+    confirm = st.container(horizontal=True)
+    confirm.button(
+        f"Yes, terminate {name}", key="agents_terminate_yes", type="primary", on_click=act, args=(name, "terminate")
+    )
+    confirm.button("Cancel", key="agents_terminate_no", on_click=keep_agent)
+outcome = st.session_state.pop(OUTCOME, None)
+if isinstance(outcome, str):
+    st.success(outcome)
+elif outcome is not None:
+    show_error(*outcome)
+
+live_panel(name)

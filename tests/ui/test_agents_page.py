@@ -1,0 +1,152 @@
+"""The agents page, run with AppTest against a real HTTP server that answers like the API: the list,
+one agent's config, status, spend and recent tasks, and the board's levers with the API's answers."""
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from api.agents import AgentDetail, AgentList
+from api.schemas import TaskList
+from paperclip.models import AgentSpec, AgentState, AgentStatus, Budget, ModelConfig, Provider, Spend, TaskRecord
+from paperclip.settings import get_settings
+from tests.cli.fake_api import FakeApi, company_json, serve
+from ui.rows import SIMULATED_LABEL
+
+APP = str(Path(__file__).parents[2] / "ui" / "app.py")
+AGENTS = "/api/companies/acme/agents"
+NOW = datetime(2026, 1, 5, 12, tzinfo=UTC)
+
+CEO = AgentState(spec=AgentSpec(name="ceo", role="ceo", title="Chief"))
+CTO = AgentState(
+    spec=AgentSpec(
+        name="cto",
+        role="cto",
+        title="Tech lead",
+        reports_to="ceo",
+        capabilities="builds robots",
+        model=ModelConfig(provider=Provider.OPENAI, model="gpt-4o-mini"),
+        budget=Budget(monthly_usd=10.0),
+    ),
+    status=AgentStatus.RUNNING,
+    running=1,
+    cost_usd=3.5,
+    spend=Spend(usd=2.5, tokens=12_000),
+)
+
+
+def task(identifier: str, status: str, minutes: int) -> TaskRecord:
+    at = NOW + timedelta(minutes=minutes)
+    return TaskRecord(
+        company_id="acme",
+        identifier=identifier,
+        title=f"Work {identifier}",
+        assignee="cto",
+        status=status,
+        cost_usd=0.25,
+        created_at=at,
+        updated_at=at,
+    )
+
+
+def refusal(status: int, code: str, message: str) -> tuple[int, dict[str, object]]:
+    return status, {"error": {"code": code, "message": message, "details": None}}
+
+
+@pytest.fixture
+def fake_api(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeApi]:
+    tasks = [task("ACME-1", "done", 0), task("ACME-2", "running", 5)]  # oldest first, as the API lists
+    paused = CTO.model_copy(update={"status": AgentStatus.PAUSED}).model_dump(mode="json")
+    fake = FakeApi(
+        routes={
+            "GET /api/companies": (200, {"data": [company_json()], "count": 1}),
+            f"GET {AGENTS}": (200, AgentList(data=[CEO, CTO], count=2, total=2).model_dump(mode="json")),
+            f"GET {AGENTS}/ceo": (200, AgentDetail(**CEO.model_dump()).model_dump(mode="json")),
+            f"GET {AGENTS}/cto": (
+                200,
+                AgentDetail(**CTO.model_dump(), month="2026-01", open_tasks=tasks[1:]).model_dump(mode="json"),
+            ),
+            "GET /api/companies/acme/tasks": (200, TaskList(data=tasks, count=2, total=2).model_dump(mode="json")),
+            f"POST {AGENTS}/cto/pause": (200, paused),
+            f"POST {AGENTS}/cto/terminate": (200, {**paused, "status": "terminated"}),
+            f"POST {AGENTS}/cto/resume": refusal(409, "conflict", "agent 'cto' is not paused"),
+        }
+    )
+    with serve(fake) as api:
+        monkeypatch.setenv("PAPERCLIP_API_URL", api.url)
+        get_settings.cache_clear()
+        yield api
+    get_settings.cache_clear()
+
+
+def open_agent(name: str | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=30)
+    if name is not None:
+        at.query_params["agent"] = name
+    at.switch_page("app_pages/agents.py").run()
+    assert not at.exception
+    return at
+
+
+def posts(fake: FakeApi) -> list[tuple[str, object]]:
+    return [(path, body) for method, path, body in fake.received if method == "POST"]
+
+
+def test_lists_the_agents_and_labels_the_simulated_one(fake_api: FakeApi) -> None:
+    at = open_agent()
+    agents = at.dataframe[0].value
+    assert list(agents["agent"]) == ["ceo", "cto"]
+    assert list(agents["runs on"]) == [SIMULATED_LABEL, "openai:gpt-4o-mini"]
+    assert list(agents["status"]) == ["active", "running"]
+    assert at.selectbox(key="agent").value == "ceo"
+    assert "simulated model, not a real LLM" in at.warning[0].value
+
+
+def test_the_agent_in_the_url_shows_its_config_status_spend_and_recent_tasks(fake_api: FakeApi) -> None:
+    at = open_agent("cto")
+    assert at.selectbox(key="agent").value == "cto"
+    assert not at.warning  # a real model: no simulated label
+    config = at.markdown[0].value
+    for line in ("**Role**: cto", "**Reports to**: ceo", "**Runs on**: openai:gpt-4o-mini", "**Adapter**: model"):
+        assert line in config
+    assert "**Capabilities**: builds robots" in config and "**Monthly budget**: $10.00" in config
+    metrics = {metric.proto.label: metric.value for metric in at.metric}
+    assert metrics["Status"] == "running"
+    assert metrics["Spent this month (USD)"] == "$2.50"
+    assert metrics["Cost so far (USD)"] == "$3.50"
+    links = [(link.proto.label, link.proto.page, link.proto.query_string) for link in at.get("page_link")]
+    assert [label for label, _, _ in links] == [
+        "ACME-2 · Work ACME-2 · running · $0.2500",
+        "ACME-1 · Work ACME-1 · done · $0.2500",
+    ]
+    assert links[0][1:] == ("task_detail", "company=acme&task=ACME-2")
+    assert ("GET", "/api/companies/acme/tasks?assignee=cto&limit=10") in [r[:2] for r in fake_api.received]
+
+
+def test_pause_sends_the_reason_and_shows_the_new_status(fake_api: FakeApi) -> None:
+    at = open_agent("cto")
+    at.text_input(key="agents_reason_cto").input("over budget soon")
+    at.button(key="agents_pause").click().run()
+    assert not at.exception
+    assert posts(fake_api) == [(f"{AGENTS}/cto/pause", {"reason": "over budget soon"})]
+    assert at.success[0].value == "Paused cto: now paused."
+
+
+def test_terminate_asks_first_and_posts_only_after_yes(fake_api: FakeApi) -> None:
+    at = open_agent("cto")
+    at.button(key="agents_terminate").click().run()
+    assert posts(fake_api) == []
+    assert "Terminate cto?" in at.warning[0].value
+    at.button(key="agents_terminate_yes").click().run()
+    assert not at.exception
+    assert posts(fake_api) == [(f"{AGENTS}/cto/terminate", {})]
+    assert at.success[0].value == "Terminated cto: now terminated."
+
+
+def test_a_refused_action_is_a_readable_message(fake_api: FakeApi) -> None:
+    at = open_agent("cto")
+    at.button(key="agents_resume").click().run()
+    assert not at.exception
+    assert at.error[0].value == "Cannot resume cto: agent 'cto' is not paused (409 conflict)"
