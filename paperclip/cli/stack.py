@@ -47,6 +47,7 @@ def ui_command(settings: Settings) -> list[str]:
         "--server.port", str(settings.ui_port),
         "--server.address", settings.host,
         "--client.toolbarMode", "viewer",
+        "--runner.magicEnabled", "false",  # a page's bare strings are notes, not output
     ]  # fmt: skip
 
 

@@ -9,8 +9,8 @@ from ui.board import MAX_CARDS, board_columns, card_caption, create_task_body
 from ui.session import REFRESH_SECONDS, TASK_DETAIL, choose_company, get_api, show_error
 from ui.trace_view import no_math
 
+# The most tasks the API lists at once.
 MAX_TASKS = 1000
-"""The most tasks the API lists at once."""
 PRIORITIES = [priority.value for priority in Priority]
 
 st.title("Task board")

@@ -18,14 +18,14 @@ from ui.trace_view import (
     tokens_text,
 )
 
+# The most tasks the API lists at once (the picker's choice).
 MAX_TASKS = 1000
-"""The most tasks the API lists at once (the picker's choice)."""
 PICKER = "detail_task_picker"
 REPLAY = "replay_step"
+# (task, events) the replay slider last had: it follows new events only when it stood at the end.
 REPLAYED = "detail_replayed"
-"""(task, events) the replay slider last had: it follows new events only when it stood at the end."""
+# (company, task) last shown: a company picked since then drops that task from the URL.
 SHOWN = "detail_shown"
-"""(company, task) last shown: a company picked since then drops that task from the URL."""
 INDENT = "\u2003"
 CANCELLING = "detail_cancelling"
 

@@ -1,0 +1,144 @@
+"""The dashboard in a real browser against the whole running product: the board creates a task,
+approves the CEO's plan, watches the task reach done and reads its trace; every page opens on a
+live company without an error, and each is photographed (`PAPERCLIP_SCREENSHOTS=docs/screenshots`
+refreshes the README's pictures)."""
+
+import os
+import re
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.browser.conftest import Stack
+
+pytestmark = pytest.mark.long
+
+SIMULATED = {"provider": "simulated", "model": "simulated"}
+PAGES = {
+    "": "overview",
+    "org_chart": "org chart",
+    "task_board": "task board",
+    "agents": "agents",
+    "costs": "costs",
+    "approvals": "approvals",
+    "activity": "activity",
+}
+"""URL path (the first page's is the root) → what the page's title says (case aside)."""
+
+
+@pytest.fixture(scope="module")
+def initech(stack: Stack) -> str:
+    """A company whose CEO needs the board's approval for its plan before it delegates."""
+    body = {
+        "name": "Initech",
+        "prefix": "INI",
+        "goals": ["Ship the beta"],
+        "require_strategy_approval": True,
+        "agents": [
+            {"name": "ceo", "role": "ceo", "title": "CEO", "model": SIMULATED},
+            {"name": "eng", "role": "engineer", "title": "Engineer", "reports_to": "ceo", "model": SIMULATED},
+        ],
+    }
+    response = httpx.post(f"{stack.api}/api/companies", json=body, timeout=30)
+    assert response.status_code == 201, response.text
+    return "initech"
+
+
+@pytest.fixture
+def page(browser, tmp_path: Path):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    yield page
+    context.close()
+
+
+def shots() -> Path | None:
+    folder = os.environ.get("PAPERCLIP_SCREENSHOTS")
+    return Path(folder) if folder else None
+
+
+def settled(page) -> None:
+    """Wait until Streamlit has finished running the page, then check it shows no error."""
+    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', state="attached")
+    time.sleep(1)  # charts and tables draw after the script ends
+    assert page.locator('[data-testid="stException"]').count() == 0, page.inner_text("body")[:2000]
+    assert page.get_by_text("Page not found").count() == 0
+    errors = page.locator('[data-testid="stAlertContentError"]')
+    assert errors.count() == 0, errors.all_inner_texts()
+
+
+def snap(page, name: str) -> None:
+    folder = shots()
+    if folder is not None:
+        folder.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+
+
+def metric(page, label: str) -> str:
+    box = page.locator('[data-testid="stMetric"]').filter(has_text=label).first
+    return box.locator('[data-testid="stMetricValue"]').inner_text().strip()
+
+
+def test_the_board_creates_a_task_approves_its_plan_and_reads_its_trace(stack: Stack, initech: str, page) -> None:
+    page.goto(f"{stack.dashboard}/task_board?company={initech}")
+    page.get_by_text("New task").first.click()
+    page.locator(".st-key-board_new_title input").fill("Ship the beta")
+    page.locator(".st-key-board_new_brief textarea").fill("Everything the first customers need.")
+    page.get_by_role("button", name="Create and assign").click()
+    page.get_by_text("Created INI-1 and assigned it to ceo").wait_for()
+
+    # The CEO asks the board to approve its plan; the board approves it from the approvals page.
+    page.goto(f"{stack.dashboard}/approvals?company={initech}")
+    approve = page.locator(".st-key-approve_AP-1 button")
+    approve.wait_for()
+    page.get_by_text("Plan for: Ship the beta").wait_for()
+    page.locator(".st-key-note_AP-1 textarea").fill("Good plan: go ahead")
+    approve.click()
+    page.get_by_text("AP-1 approved").wait_for()
+    approval = httpx.get(f"{stack.api}/api/companies/{initech}/approvals/AP-1", timeout=10).json()
+    assert (approval["status"], approval["note"]) == ("approved", "Good plan: go ahead")
+
+    # Then it delegates to the engineer, and the task reaches done on the detail page, live.
+    page.goto(f"{stack.dashboard}/task_detail?company={initech}&task=INI-1")
+    page.get_by_text("Workflow in the Temporal Web UI").wait_for()
+    deadline = time.monotonic() + 90
+    while metric(page, "Status") != "done":
+        assert time.monotonic() < deadline, f"INI-1 is {metric(page, 'Status')} after 90 s"
+        time.sleep(1)
+    settled(page)
+    chat = page.locator('[data-testid="stChatMessage"]')
+    said = "\n".join(chat.all_inner_texts())
+    assert "Plan for: Ship the beta" in said  # the approval request
+    assert "delegate_task" in said and "INI-1.1" in said  # the delegation
+    assert "[simulated] Done: Ship the beta" in said  # the result
+    link = page.get_by_role("link", name="Workflow in the Temporal Web UI")
+    assert link.get_attribute("href").endswith("/workflows/task:initech:INI-1")
+    snap(page, "task_detail")
+
+    # The replay slider steps back through the trace: fewer messages at its first step.
+    events = chat.count()
+    slider = page.get_by_role("slider")
+    slider.focus()
+    slider.press("Home")
+    page.wait_for_function(
+        f"document.querySelectorAll('[data-testid=\"stChatMessage\"]').length < {events}", timeout=30_000
+    )
+    assert chat.count() == 1
+
+
+def test_every_page_opens_on_a_live_company(stack: Stack, initech: str, page) -> None:
+    stack.wait_for("/api/companies/acme/tasks", lambda body: all(t["status"] == "done" for t in body["data"]))
+    for path, title in PAGES.items():
+        page.goto(f"{stack.dashboard}/{path}?company=acme")
+        page.locator("h1").filter(has_text=title.capitalize()).first.wait_for()
+        settled(page)
+        picked = page.locator(".st-key-company_picker")
+        assert "Acme Robotics (acme)" in picked.inner_text() + (picked.locator("input").first.input_value() or ""), (
+            picked.inner_html()[:1500]
+        )
+        snap(page, path or "overview")
+    entries = re.search(r"Page 1, newest first, (\d+) entries", page.inner_text("body"))
+    assert entries is not None and int(entries.group(1)) >= 10  # the demo's creation, delegations and results
