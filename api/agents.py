@@ -1,12 +1,13 @@
 """The company's agents, as service functions: read from the shared recent snapshot
 (`api.services.recent_snapshot`), so listing them on a busy company costs no extra query."""
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 from temporalio.client import Client
 
 from api.errors import ApiError
 from api.services import recent_snapshot
-from paperclip.models import AgentState, AgentStatus, Role, TaskRecord
+from paperclip.api_models import AgentDetail
+from paperclip.models import AgentState, AgentStatus, Role
 
 
 class AgentList(BaseModel):
@@ -17,15 +18,6 @@ class AgentList(BaseModel):
     """Agents on this page."""
     total: int
     """Agents matching the filters, on every page."""
-
-
-class AgentDetail(AgentState):
-    """An agent as the company holds it now, with the open tasks assigned to it."""
-
-    month: str | None = None
-    """The month `spend` counts (`2026-01`)."""
-    open_tasks: list[TaskRecord] = Field(default_factory=list)
-    """Queued, running and blocked tasks assigned to it, oldest first."""
 
 
 async def list_agents(

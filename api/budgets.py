@@ -5,13 +5,12 @@ A rejected update reaches `api.errors` as 404 (unknown agent) or 409 (terminated
 archived company answers 409, an unknown one 404.
 """
 
-from typing import Literal
-
 from pydantic import BaseModel, Field
 from temporalio.client import Client
 
 from api.governance import BOARD, _update
 from api.services import _company_handle, get_snapshot
+from paperclip.api_models import BudgetLine, BudgetReport, BudgetStatus, CapLine
 from paperclip.models import (
     AgentStatus,
     ApprovalKind,
@@ -30,8 +29,6 @@ from workflows.company_budgets import BUDGET
 COMPANY = "company"
 """The scope of the company's own budget, over every agent; any other scope is an agent's name."""
 
-BudgetStatus = Literal["ok", "warning", "paused"]
-
 
 class BudgetBody(BaseModel):
     """A scope's whole monthly budget: both caps are stated, null for no cap of that kind."""
@@ -40,62 +37,12 @@ class BudgetBody(BaseModel):
     monthly_tokens: int | None = Field(ge=0)
 
 
-class BudgetLine(BaseModel):
-    """One scope's budget and what it has spent of it this month."""
-
-    scope: str
-    """`company` or an agent's name."""
-    monthly_usd: float | None
-    monthly_tokens: int | None
-    month: str | None
-    """The UTC month spend is counted in (`2026-11`); null before the company's first spend."""
-    spent_usd: float
-    spent_tokens: int
-    reserved_usd: float
-    """What model calls running now may still cost at most."""
-    reserved_tokens: int
-    share: float | None
-    """The larger spent share of its caps (above 1 only if a cap was lowered below what is
-    already spent); null with no cap."""
-    status: BudgetStatus
-    """`paused` when its budget stopped it, `warning` past the company's soft limit, else `ok`."""
-
-
 class CapBody(BaseModel):
     """A task's or a goal's whole lifetime cap: both kinds stated, null for no cap of that kind
     (both null: no cap)."""
 
     usd: float | None = Field(ge=0, allow_inf_nan=False)
     tokens: int | None = Field(ge=0)
-
-
-class CapLine(BaseModel):
-    """One lifetime cap and what its scope has spent since it was set."""
-
-    scope: str
-    """`task:<identifier>` (the task with its subtasks) or `goal:<id>` (with the goals under it)."""
-    usd: float | None
-    tokens: int | None
-    spent_usd: float
-    spent_tokens: int
-    reserved_usd: float
-    reserved_tokens: int
-    share: float
-    status: BudgetStatus
-    """`paused` when it holds its tasks, `warning` past the company's soft limit, else `ok`."""
-
-
-class BudgetReport(BaseModel):
-    """The company's budget first, then each agent's (terminated agents left out), and the
-    lifetime caps on tasks and goals."""
-
-    data: list[BudgetLine]
-    count: int
-    caps: list[CapLine] = Field(default_factory=list)
-    soft_limit: float
-    """The share of a budget at which the board is warned."""
-    warnings: list[str]
-    """Scopes past their soft limit or stopped by their budget this month, as sentences."""
 
 
 def _company_stopped(snapshot: CompanySnapshot) -> bool:

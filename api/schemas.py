@@ -13,7 +13,6 @@ from paperclip.models import (
     CompanySpec,
     Goal,
     GoalStatus,
-    TaskRecord,
     check_prefix,
     check_slug,
 )
@@ -102,14 +101,6 @@ class CompanyList(BaseModel):
     """Companies on this page."""
     total: int
     """Companies the caller may see, on every page."""
-
-
-class TaskList(BaseModel):
-    """A page of tasks: `count` on this page, `total` matching (as every list of the API)."""
-
-    data: list[TaskRecord]
-    count: int
-    total: int
 
 
 class GoalList(BaseModel):

@@ -248,13 +248,17 @@ async def list_tasks(
     parent: str | None = None,
     limit: int = 100,
     offset: int = 0,
+    newest_first: bool = False,
 ) -> tuple[list[TaskRecord], int]:
-    """The company's tasks, oldest first, filtered; returns (page, total matching)."""
+    """The company's tasks, oldest first (newest first with `newest_first`, so `offset` counts
+    from the newest), filtered; returns (page, total matching)."""
     tasks = await _merged_tasks(client=client, store=store, company_id=company_id, assignee=assignee)
     if status is not None:
         tasks = [t for t in tasks if t.status == status]
     if parent is not None:
         tasks = [t for t in tasks if t.parent == parent]
+    if newest_first:
+        tasks = tasks[::-1]
     return tasks[offset : offset + limit], len(tasks)
 
 

@@ -830,6 +830,31 @@ class CostEvent(BaseModel):
     at: datetime
 
 
+class CostGroup(StrEnum):
+    """What a cost summary adds up by."""
+
+    AGENT = "agent"
+    MODEL = "model"
+    """`provider:model`, e.g. `openai:gpt-4o`."""
+    TASK = "task"
+    DAY = "day"
+    """The UTC date of the call, `YYYY-MM-DD`."""
+    GOAL = "goal"
+    """The goal the task served; None for tasks that serve none."""
+
+
+class CostLine(BaseModel):
+    """The calls of one group (or of all of them)."""
+
+    key: str | None
+    calls: int = 0
+    usage: Usage = Field(default_factory=Usage)
+    cost_usd: float = 0.0
+    """USD of the priced calls; unpriced ones count in tokens only."""
+    unpriced_calls: int = 0
+    """Calls of a model without a price: their cost is unknown, not zero."""
+
+
 class RecordInput(BaseModel):
     """A batch of store writes from the company workflow (one activity per batch)."""
 

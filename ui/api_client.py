@@ -5,10 +5,11 @@ HTTP status: 401 means the API wants a key).
 """
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from paperclip.api_models import TaskList
 from paperclip.cli.client import ApiClient, ApiError
 from paperclip.models import CompanySnapshot, CompanySpec, TaskRecord
 
@@ -16,6 +17,7 @@ __all__ = ["ApiError", "DashboardApi", "parse", "parse_list"]
 
 M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")
+Order = Literal["asc", "desc"]
 
 
 class DashboardApi:
@@ -53,8 +55,14 @@ class DashboardApi:
     def get_company(self, company_id: str) -> CompanySnapshot:
         return parse(CompanySnapshot, self.get(f"/api/companies/{company_id}"))
 
-    def list_tasks(self, company_id: str, **filters: Any) -> list[TaskRecord]:
-        return parse_list(TaskRecord, self.get(f"/api/companies/{company_id}/tasks", **filters))
+    def task_page(self, company_id: str, *, order: Order = "asc", **filters: Any) -> TaskList:
+        """A page of the company's tasks, oldest first (`order="desc"`: newest first), with how many
+        match (`total`)."""
+        return parse(TaskList, self.get(f"/api/companies/{company_id}/tasks", **filters, order=order))
+
+    def list_tasks(self, company_id: str, *, order: Order = "asc", **filters: Any) -> list[TaskRecord]:
+        """The tasks of `task_page`, without the count."""
+        return self.task_page(company_id, order=order, **filters).data
 
 
 def parse(model: type[M], body: Any) -> M:

@@ -1,20 +1,14 @@
-"""What the costs page draws, from the API's answers (pure functions, no Streamlit): chart rows of
-spend by agent, model or day, the period they cover, and the budget lines with spent against limit.
-
-The views below read the API's `CostReport` (`api/routes/costs.py`) and `BudgetReport`
-(`api/budgets.py`), which live in the API: the dashboard imports nothing of it but its JSON
-(docs/architecture.md). The pages' tests build that JSON from the API's own models, so a field
-renamed there fails them.
+"""What the costs page draws, from the API's `CostReport` and `BudgetReport` (`paperclip.api_models`;
+pure functions, no Streamlit): chart rows of spend by agent, model or day, the period they cover,
+and the budget lines with spent against limit.
 """
 
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
-
+from paperclip.api_models import BudgetLine, BudgetReport, BudgetStatus, CapLine
 from paperclip.cli.budgets import cap_text, usd
-from paperclip.models import ModelConfig, Provider
-from paperclip.store.costs import CostGroup, CostLine
+from paperclip.models import CostGroup, CostLine, Provider
 from ui.rows import SIMULATED_LABEL
 
 Measure = Literal["USD", "tokens"]
@@ -24,7 +18,7 @@ _DAYS_BACK = {"Last 7 days": 7, "Last 30 days": 30}
 PERIODS = [THIS_MONTH, *_DAYS_BACK, ALL_TIME]
 """The periods the costs page offers; this month is the one budgets count."""
 
-STATUS_ICON = {"ok": "✅ ok", "warning": "⚠️ warning", "paused": "⛔ paused"}
+STATUS_ICON: dict[BudgetStatus, str] = {"ok": "✅ ok", "warning": "⚠️ warning", "paused": "⛔ paused"}
 
 
 def since(period: str, now: datetime) -> datetime | None:
@@ -33,11 +27,6 @@ def since(period: str, now: datetime) -> datetime | None:
         return now.astimezone(UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     days = _DAYS_BACK.get(period)
     return None if days is None else now - timedelta(days=days)
-
-
-def model_label(model: ModelConfig) -> str:
-    """`provider:model`, or the simulated label for the offline model (never taken for a real one)."""
-    return SIMULATED_LABEL if model.is_simulated else f"{model.provider}:{model.model}"
 
 
 def cost_label(key: str | None, group: CostGroup) -> str:
@@ -62,69 +51,23 @@ def chart_rows(lines: list[CostLine], *, group: CostGroup, measure: Measure) -> 
     ]
 
 
-class CostReportView(BaseModel):
-    """The API's `CostReport`: one line per group, the total, a warning per model without a price."""
-
-    data: list[CostLine]
-    total: CostLine
-    warnings: list[str] = Field(default_factory=list)
-
-
-class BudgetLineView(BaseModel):
-    """A monthly budget (the company's or an agent's) as the API's `BudgetLine` sends it."""
-
-    scope: str
-    monthly_usd: float | None
-    monthly_tokens: int | None
-    month: str | None
-    spent_usd: float
-    spent_tokens: int
-    reserved_usd: float
-    reserved_tokens: int
-    share: float | None
-    status: str
-
-
-class CapLineView(BaseModel):
-    """A task's or goal's lifetime cap as the API's `CapLine` sends it."""
-
-    scope: str
-    usd: float | None
-    tokens: int | None
-    spent_usd: float
-    spent_tokens: int
-    reserved_usd: float
-    reserved_tokens: int
-    share: float
-    status: str
-
-
-class BudgetsView(BaseModel):
-    """The API's `BudgetReport`: the company's budget, then each agent's, the caps and warnings."""
-
-    data: list[BudgetLineView]
-    caps: list[CapLineView] = Field(default_factory=list)
-    soft_limit: float
-    warnings: list[str]
-
-
-def _row(scope: str, limit: str, line: BudgetLineView | CapLineView) -> dict[str, Any]:
+def _row(scope: str, limit: str, line: BudgetLine | CapLine) -> dict[str, Any]:
     return {
         "scope": scope,
         "limit": limit,
         "spent": f"{usd(line.spent_usd)}, {line.spent_tokens:,} tokens",
         "reserved": f"{usd(line.reserved_usd)}, {line.reserved_tokens:,} tokens",
         "share": line.share,
-        "status": STATUS_ICON.get(line.status, line.status),
+        "status": STATUS_ICON[line.status],
     }
 
 
-def budget_rows(report: BudgetsView) -> list[dict[str, Any]]:
+def budget_rows(report: BudgetReport) -> list[dict[str, Any]]:
     """The monthly budgets: scope, limit, spent and reserved this month, the spent share, status."""
     return [_row(line.scope, cap_text(line.monthly_usd, line.monthly_tokens), line) for line in report.data]
 
 
-def cap_rows(report: BudgetsView) -> list[dict[str, Any]]:
+def cap_rows(report: BudgetReport) -> list[dict[str, Any]]:
     """The lifetime caps, with what their scope spent since each was set."""
     return [_row(line.scope, cap_text(line.usd, line.tokens), line) for line in report.caps]
 

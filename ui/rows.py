@@ -15,6 +15,7 @@ from paperclip.models import (
     ApprovalStatus,
     Budget,
     CompanySnapshot,
+    ModelConfig,
     Spend,
     TaskRecord,
     TaskStatus,
@@ -34,11 +35,10 @@ AGENT_COLOURS: dict[AgentStatus, str] = {
 """The org chart's fill colour of each agent status (and its legend's)."""
 
 
-class ActivityItem(ActivityEntry):
-    """An entry of `GET /api/companies/{c}/activity`: the entry with its cursor (`seq`), which the
-    next page's `before` takes."""
-
-    seq: int
+def model_label(model: ModelConfig, *, simulated: bool = False) -> str:
+    """`provider:model`, or the simulated label for the offline model or when `simulated` (the
+    company runs the agent simulated): never taken for a real model."""
+    return SIMULATED_LABEL if simulated or model.is_simulated else f"{model.provider}:{model.model}"
 
 
 def workflow_url(temporal_ui_url: str, namespace: str, company_id: str, identifier: str) -> str:
@@ -50,14 +50,13 @@ def agent_rows(snapshot: CompanySnapshot) -> list[dict[str, Any]]:
     rows = []
     for agent in snapshot.agents:
         spec = agent.spec
-        is_simulated = _is_simulated(snapshot, agent)
         rows.append(
             {
                 "agent": spec.name,
                 "title": spec.title,
                 "role": spec.role,
                 "reports to": spec.reports_to or "",
-                "model": SIMULATED_LABEL if is_simulated else f"{spec.model.provider}:{spec.model.model}",
+                "model": model_label(spec.model, simulated=_is_simulated(snapshot, agent)),
                 "status": agent.status.value,
                 "running": agent.running,
                 "cost (USD)": round(agent.cost_usd, 4),

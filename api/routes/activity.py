@@ -8,15 +8,9 @@ from pydantic import BaseModel
 
 from api import services
 from api.deps import StoreDep
-from paperclip.models import ActivityEntry
+from paperclip.api_models import ActivityPublic
 
 router = APIRouter(prefix="/companies/{company}", tags=["activity"])
-
-
-class ActivityPublic(ActivityEntry):
-    """An activity entry with its cursor (`seq`: increasing, the `after`/`before` of the next page)."""
-
-    seq: int
 
 
 class ActivityList(BaseModel):

@@ -4,8 +4,9 @@ Hiring is `POST /companies/{company}/agents` (companies), the board's levers are
 from fastapi import APIRouter, Query
 
 from api import agents
-from api.agents import AgentDetail, AgentList
+from api.agents import AgentList
 from api.deps import ClientDep
+from paperclip.api_models import AgentDetail
 from paperclip.models import SLUG, AgentStatus, Role
 
 router = APIRouter(prefix="/companies/{company}/agents", tags=["agents"])

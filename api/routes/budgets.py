@@ -7,8 +7,9 @@ from fastapi import APIRouter, Response, status
 
 from api import budgets
 from api.auth import CallerDep
-from api.budgets import BudgetBody, BudgetLine, BudgetReport, CapBody, CapLine
+from api.budgets import BudgetBody, CapBody
 from api.deps import ClientDep
+from paperclip.api_models import BudgetLine, BudgetReport, CapLine
 
 router = APIRouter(prefix="/companies/{company}/budgets", tags=["budgets"])
 

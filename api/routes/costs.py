@@ -5,26 +5,15 @@ import asyncio
 from datetime import UTC, datetime
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel
 
 from api import services
 from api.deps import StoreDep
 from api.errors import ApiError
+from paperclip.api_models import CostReport
+from paperclip.models import CostGroup
 from paperclip.pricing import no_price_warning
-from paperclip.store import CostGroup, CostLine
 
 router = APIRouter(prefix="/companies/{company}", tags=["costs"])
-
-
-class CostReport(BaseModel):
-    group_by: CostGroup
-    data: list[CostLine]
-    """One line per agent, model (`provider:model`), task, goal (`key` null: no goal) or day
-    (`YYYY-MM-DD`, UTC); days in order, the others most expensive first."""
-    total: CostLine
-    """Every call counted (`key` null)."""
-    warnings: list[str]
-    """One per model without a price: its calls count in tokens only, their USD is unknown."""
 
 
 def _utc(value: datetime | None) -> datetime | None:

@@ -12,7 +12,7 @@ from api import services
 from api.auth import Caller, CallerDep
 from api.deps import ClientDep, StoreDep
 from api.recent import FINISHED, RECENT
-from api.schemas import TaskList
+from paperclip.api_models import TaskList
 from paperclip.models import AgentCall, AgentCallAnswer, CreateTaskInput, TaskDetail, TaskRecord, TaskStatus
 from paperclip.traces import Trace, trace_to_markdown
 
@@ -38,8 +38,10 @@ async def list_tasks(
     parent: str | None = None,
     limit: int = Query(default=100, ge=1, le=1000),
     offset: int = Query(default=0, ge=0),
+    order: Literal["asc", "desc"] = Query(default="asc", description="`asc`: oldest first; `desc`: newest first."),
 ) -> TaskList:
-    """Running tasks as the company sees them now, finished ones from the store, oldest first."""
+    """Running tasks as the company sees them now, finished ones from the store, oldest first
+    (newest first with `order=desc`)."""
     tasks, count = await services.list_tasks(
         client=client,
         store=store,
@@ -49,6 +51,7 @@ async def list_tasks(
         parent=parent,
         limit=limit,
         offset=offset,
+        newest_first=order == "desc",
     )
     return TaskList(data=tasks, count=len(tasks), total=count)
 

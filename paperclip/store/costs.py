@@ -5,43 +5,17 @@ UTC text, PostgreSQL a `timestamptz` whose date depends on the session's zone un
 """
 
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 from sqlalchemy.engine import Connection
 
-from paperclip.models import Provider, Usage
+from paperclip.models import CostGroup, CostLine, Provider, Usage
 from paperclip.store.tables import cost_events
 
 USD_DIGITS = 10
 """Sums are rounded like one call's cost (`pricing.call_cost`), so the backends agree."""
-
-
-class CostGroup(StrEnum):
-    """What a cost summary adds up by."""
-
-    AGENT = "agent"
-    MODEL = "model"
-    """`provider:model`, e.g. `openai:gpt-4o`."""
-    TASK = "task"
-    DAY = "day"
-    """The UTC date of the call, `YYYY-MM-DD`."""
-    GOAL = "goal"
-    """The goal the task served; None for tasks that serve none."""
-
-
-class CostLine(BaseModel):
-    """The calls of one group (or of all of them)."""
-
-    key: str | None
-    calls: int = 0
-    usage: Usage = Field(default_factory=Usage)
-    cost_usd: float = 0.0
-    """USD of the priced calls; unpriced ones count in tokens only."""
-    unpriced_calls: int = 0
-    """Calls of a model without a price: their cost is unknown, not zero."""
 
 
 class CostSummary(BaseModel):

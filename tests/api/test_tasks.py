@@ -152,3 +152,36 @@ async def test_finished_tasks_the_company_forgot_are_listed_from_the_store(
     assert detail["result"] == "shipped" and detail["subtasks"] == []
     page = (await api.get(f"/api/companies/{company}/tasks", params={"limit": 1, "offset": 1})).json()
     assert (page["count"], page["total"]) == (1, 2) and [t["identifier"] for t in page["data"]] == ["ACME-1"]
+
+
+async def test_order_desc_lists_the_newest_first_and_pages_from_the_newest(
+    api: httpx.AsyncClient, store: Store
+) -> None:
+    company = (await create_company(api))["id"]
+    assert (await api.post(f"/api/companies/{company}/tasks", json={"title": "Now", "assignee": "cto"})).is_success
+    old = [
+        TaskRecord(
+            company_id=company,
+            identifier=f"ACME-{year - 2000}0",
+            title=f"In {year}",
+            assignee="cmo" if year % 2 else "cto",
+            status=TaskStatus.DONE,
+            created_at=datetime(year, 1, 1, tzinfo=UTC),
+            updated_at=datetime(year, 1, 1, tzinfo=UTC),
+        )
+        for year in (2021, 2022, 2023)
+    ]
+    store.record(RecordInput(tasks=old))
+    path = f"/api/companies/{company}/tasks"
+
+    async def identifiers(**params: object) -> tuple[list[str], int]:
+        response = await api.get(path, params=params)
+        assert response.status_code == 200, response.text
+        return [t["identifier"] for t in response.json()["data"]], response.json()["total"]
+
+    assert await identifiers(order="desc") == (["ACME-1", "ACME-230", "ACME-220", "ACME-210"], 4)
+    assert await identifiers() == (["ACME-210", "ACME-220", "ACME-230", "ACME-1"], 4)  # asc by default
+    assert await identifiers(order="desc", limit=2, offset=1) == (["ACME-230", "ACME-220"], 4)
+    assert await identifiers(order="desc", assignee="cmo") == (["ACME-230", "ACME-210"], 2)
+    error = assert_error(await api.get(path, params={"order": "sideways"}), 422, "invalid_input")
+    assert error["message"].startswith("query.order: ")

@@ -10,10 +10,11 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from paperclip.api_models import ActivityPublic
 from paperclip.models import AgentSpec, AgentState, ModelConfig, Provider
 from paperclip.settings import get_settings
 from tests.cli.fake_api import FakeApi, company_json, serve
-from ui.rows import SIMULATED_LABEL, ActivityItem
+from ui.rows import SIMULATED_LABEL
 
 APP = str(Path(__file__).parents[2] / "ui" / "app.py")
 T0 = datetime(2026, 1, 1, 12, tzinfo=UTC)
@@ -23,7 +24,7 @@ ACTIVITY = "GET /api/companies/acme/activity"
 def entries(newest: int, count: int) -> dict[str, Any]:
     """`count` entries from `seq` `newest` down, as `GET …/activity?order=desc` answers."""
     data = [
-        ActivityItem(
+        ActivityPublic(
             seq=seq,
             id=f"e{seq}",
             company_id="acme",

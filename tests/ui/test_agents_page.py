@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from api.agents import AgentDetail, AgentList
-from api.schemas import TaskList
+from api.agents import AgentList
+from paperclip.api_models import AgentDetail, TaskList
 from paperclip.models import AgentSpec, AgentState, AgentStatus, Budget, ModelConfig, Provider, Spend, TaskRecord
 from paperclip.settings import get_settings
 from tests.cli.fake_api import FakeApi, company_json, serve
@@ -57,7 +57,7 @@ def refusal(status: int, code: str, message: str) -> tuple[int, dict[str, object
 
 @pytest.fixture
 def fake_api(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeApi]:
-    tasks = [task("ACME-1", "done", 0), task("ACME-2", "running", 5)]  # oldest first, as the API lists
+    tasks = [task("ACME-2", "running", 5), task("ACME-1", "done", 0)]  # newest first, as the API lists with order=desc
     paused = CTO.model_copy(update={"status": AgentStatus.PAUSED}).model_dump(mode="json")
     fake = FakeApi(
         routes={
@@ -66,7 +66,7 @@ def fake_api(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeApi]:
             f"GET {AGENTS}/ceo": (200, AgentDetail(**CEO.model_dump()).model_dump(mode="json")),
             f"GET {AGENTS}/cto": (
                 200,
-                AgentDetail(**CTO.model_dump(), month="2026-01", open_tasks=tasks[1:]).model_dump(mode="json"),
+                AgentDetail(**CTO.model_dump(), month="2026-01", open_tasks=tasks[:1]).model_dump(mode="json"),
             ),
             "GET /api/companies/acme/tasks": (200, TaskList(data=tasks, count=2, total=2).model_dump(mode="json")),
             f"POST {AGENTS}/cto/pause": (200, paused),
@@ -122,7 +122,8 @@ def test_the_agent_in_the_url_shows_its_config_status_spend_and_recent_tasks(fak
         "ACME-1 · Work ACME-1 · done · $0.2500",
     ]
     assert links[0][1:] == ("task_detail", "company=acme&task=ACME-2")
-    assert ("GET", "/api/companies/acme/tasks?assignee=cto&limit=10") in [r[:2] for r in fake_api.received]
+    reads = [path for _, path, _ in fake_api.received if path.startswith("/api/companies/acme/tasks")]
+    assert reads == ["/api/companies/acme/tasks?assignee=cto&limit=10&order=desc"]
 
 
 def test_pause_sends_the_reason_and_shows_the_new_status(fake_api: FakeApi) -> None:

@@ -12,12 +12,10 @@ import pyarrow as pa
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from api.budgets import BudgetLine, BudgetReport, BudgetStatus
-from api.routes.costs import CostReport
 from api.schemas import ApprovalList
-from paperclip.models import Approval, ApprovalKind, Usage
+from paperclip.api_models import BudgetLine, BudgetReport, BudgetStatus, CostReport
+from paperclip.models import Approval, ApprovalKind, CostGroup, CostLine, Usage
 from paperclip.settings import get_settings
-from paperclip.store.costs import CostGroup, CostLine
 from tests.cli.fake_api import FakeApi, company_json, serve
 from ui.rows import SIMULATED_LABEL
 

@@ -145,17 +145,17 @@ def test_shows_the_company_at_a_glance(monkeypatch: pytest.MonkeyPatch) -> None:
         budget_warnings=["cto has spent 90% of its monthly budget"],
         simulated_agents=["ceo"],
     ).model_dump(mode="json")
-    tasks = [
-        task(1, TaskStatus.DONE),
-        task(2, TaskStatus.DONE),
-        task(3, TaskStatus.RUNNING),
+    tasks = [  # newest first, as the API lists them with order=desc
         task(4, TaskStatus.QUEUED),
+        task(3, TaskStatus.RUNNING),
+        task(2, TaskStatus.DONE),
+        task(1, TaskStatus.DONE),
     ]
     fake = FakeApi(
         routes={
             "GET /api/companies": (200, {"data": [company_json()], "count": 1}),
             "GET /api/companies/acme": (200, snapshot),
-            # More tasks than one read takes: the page reads the last page, the newest.
+            # More tasks than one read takes: the page reads the newest, once.
             "GET /api/companies/acme/tasks": (200, {"data": tasks, "count": 4, "total": 600}),
         }
     )
@@ -171,7 +171,8 @@ def test_shows_the_company_at_a_glance(monkeypatch: pytest.MonkeyPatch) -> None:
     assert (metrics["Spend 2026-01 (USD)"], at.metric[3].delta) == ("6.0000", "of 20.00 budget")
     assert metrics["Pending approvals"] == "2"
     assert metrics["Tasks done"] == "2 of the newest 4"
-    assert "/api/companies/acme/tasks?limit=500&offset=100" in [path for _, path, _ in fake.received]
+    reads = [path for _, path, _ in fake.received if path.startswith("/api/companies/acme/tasks")]
+    assert reads == ["/api/companies/acme/tasks?limit=500&order=desc"]
 
     assert table(at, "agents").to_dict("records") == [
         {"status": "idle", "agents": 1},

@@ -1,7 +1,7 @@
 """The dashboard's pure row and figure builders."""
 
-from paperclip.models import AgentSpec, AgentState, CompanySnapshot, CompanySpec, Role, Usage
-from ui.rows import SIMULATED_LABEL, org_dot
+from paperclip.models import AgentSpec, AgentState, CompanySnapshot, CompanySpec, ModelConfig, Provider, Role, Usage
+from ui.rows import SIMULATED_LABEL, model_label, org_dot
 
 
 def snapshot(*agents: AgentSpec) -> CompanySnapshot:
@@ -29,3 +29,10 @@ def test_org_dot_shows_the_role_without_a_title_labels_the_simulated_model_and_d
     dot = org_dot(snapshot(AgentSpec(name="solo", role=Role.QA, reports_to="solo")))
     assert f'[label="solo\\nqa\\n0.0000 USD this month\\n{SIMULATED_LABEL}"' in dot  # the default model
     assert "->" not in dot
+
+
+def test_model_label_names_a_real_model_and_never_passes_a_simulated_one_for_real() -> None:
+    real = ModelConfig(provider=Provider.OPENAI, model="gpt-4o-mini")
+    assert model_label(real) == "openai:gpt-4o-mini"
+    assert model_label(ModelConfig()) == SIMULATED_LABEL  # the default model is the offline one
+    assert model_label(real, simulated=True) == SIMULATED_LABEL  # the company runs it simulated

@@ -6,9 +6,10 @@ from typing import Any
 
 import streamlit as st
 
+from paperclip.api_models import ActivityPublic
 from paperclip.models import AgentState
 from ui.api_client import ApiError, parse_list
-from ui.rows import SIMULATED_LABEL, ActivityItem, activity_rows
+from ui.rows import SIMULATED_LABEL, activity_rows
 from ui.session import choose_company, get_api, show_error
 
 # (Comments, not docstrings: a page's bare strings are drawn by Streamlit's magic.)
@@ -85,7 +86,7 @@ try:
         limit=size,
         order="desc",
     )
-    entries = parse_list(ActivityItem, body)
+    entries = parse_list(ActivityPublic, body)
 except ApiError as error:
     show_error(f"Cannot read the activity of {company_id}", error)
     st.stop()

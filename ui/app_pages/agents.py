@@ -5,10 +5,11 @@ from typing import Any
 
 import streamlit as st
 
+from paperclip.api_models import AgentDetail
 from paperclip.cli.budgets import cap_text, usd
-from paperclip.models import Adapter, AgentSpec, AgentState, AgentStatus, TaskRecord
+from paperclip.models import Adapter, AgentSpec, AgentState, AgentStatus
 from ui.api_client import ApiError, parse, parse_list
-from ui.money import model_label
+from ui.rows import model_label
 from ui.session import COSTS, REFRESH_SECONDS, TASK_DETAIL, choose_company, get_api, show_error
 
 RECENT_TASKS = 10
@@ -76,23 +77,12 @@ def keep_agent() -> None:
     st.session_state.pop(CONFIRM, None)
 
 
-def newest_tasks(name: str) -> list[TaskRecord]:
-    """The agent's newest tasks, newest first: the API lists oldest first, so read its last page."""
-    path = f"/api/companies/{company_id}/tasks"
-    first = api.get(path, assignee=name, limit=RECENT_TASKS)
-    tasks = parse_list(TaskRecord, first)
-    total = first.get("total", 0) if isinstance(first, dict) else 0
-    if isinstance(total, int) and total > RECENT_TASKS:
-        tasks = parse_list(TaskRecord, api.get(path, assignee=name, limit=RECENT_TASKS, offset=total - RECENT_TASKS))
-    return sorted(tasks, key=lambda task: task.created_at, reverse=True)
-
-
 @st.fragment(run_every=REFRESH_SECONDS)
 def live_panel(name: str) -> None:
     """The agent's status, spend and recent tasks, read again every few seconds."""
     try:
-        agent = parse(AgentState, api.get(f"{agents_path}/{name}"))
-        tasks = newest_tasks(name)
+        agent = parse(AgentDetail, api.get(f"{agents_path}/{name}"))
+        tasks = api.list_tasks(company_id, assignee=name, limit=RECENT_TASKS, order="desc")
     except ApiError as error:
         show_error(f"Cannot load {name}", error)
         return

@@ -10,7 +10,7 @@ import streamlit as st
 
 from paperclip.models import Approval, ApprovalKind, ApprovalStatus
 from ui.api_client import ApiError, parse, parse_list
-from ui.money import model_label
+from ui.rows import model_label
 from ui.session import COSTS, REFRESH_SECONDS, TASK_DETAIL, choose_company, get_api, show_error
 
 # What the last decision did: a success line, or (what failed, the `ApiError`).

@@ -5,15 +5,12 @@ from datetime import UTC, datetime
 
 import streamlit as st
 
+from paperclip.api_models import BudgetLine, BudgetReport, CostReport
 from paperclip.cli.budgets import COMPANY, cap_text, usd
-from paperclip.models import Approval, ApprovalKind, ApprovalStatus
-from paperclip.store.costs import CostGroup
+from paperclip.models import Approval, ApprovalKind, ApprovalStatus, CostGroup
 from ui.api_client import ApiError, parse, parse_list
 from ui.money import (
     PERIODS,
-    BudgetLineView,
-    BudgetsView,
-    CostReportView,
     Measure,
     budget_body,
     budget_rows,
@@ -39,7 +36,7 @@ def set_budget(scope: str) -> None:
     """PUT the scope's whole monthly budget as the form holds it; keep what came of it for the rerun."""
     body = budget_body(st.session_state[f"costs_usd_{scope}"], st.session_state[f"costs_tokens_{scope}"])
     try:
-        line = parse(BudgetLineView, api.put(f"{base}/budgets/{scope}", body))
+        line = parse(BudgetLine, api.put(f"{base}/budgets/{scope}", body))
     except ApiError as error:
         st.session_state[OUTCOME] = (f"Cannot set the budget of {scope}", error)
         return
@@ -59,7 +56,7 @@ groups = (CostGroup.AGENT, CostGroup.MODEL, CostGroup.DAY)
 try:
     reports = {
         group: parse(
-            CostReportView,
+            CostReport,
             api.get(f"{base}/costs", group_by=group.value, since=start.isoformat() if start else None),
         )
         for group in groups
@@ -98,7 +95,7 @@ if reports:
 
 st.header("Budgets")
 try:
-    budgets = parse(BudgetsView, api.get(f"{base}/budgets"))
+    budgets = parse(BudgetReport, api.get(f"{base}/budgets"))
     overrides = parse_list(
         Approval,
         api.get(f"{base}/approvals", status=ApprovalStatus.PENDING.value, kind=ApprovalKind.BUDGET_OVERRIDE.value),

@@ -3,9 +3,9 @@ month's spend against the budgets, pending approvals, recent activity, then its 
 
 import streamlit as st
 
-from paperclip.models import TaskRecord, TaskStatus
+from paperclip.models import TaskStatus
 from paperclip.settings import get_settings
-from ui.api_client import ApiError, DashboardApi, parse_list
+from ui.api_client import ApiError
 from ui.rows import (
     activity_rows,
     agent_rows,
@@ -26,26 +26,15 @@ api = get_api()
 company_id = choose_company(api)
 
 
-def newest_tasks(api: DashboardApi, company_id: str) -> tuple[list[TaskRecord], int]:
-    """The company's newest `TASKS_READ` tasks, and how many it has. The API lists oldest first,
-    so a company with more tasks costs a second read, of the last page."""
-    path = f"/api/companies/{company_id}/tasks"
-    body = api.get(path, limit=TASKS_READ)
-    tasks = parse_list(TaskRecord, body)
-    total = int(body.get("total", len(tasks)))
-    if total > len(tasks):
-        tasks = parse_list(TaskRecord, api.get(path, limit=TASKS_READ, offset=total - TASKS_READ))
-    return tasks, total
-
-
 @st.fragment(run_every=REFRESH_SECONDS)
 def company_panel(company_id: str) -> None:
     try:
         snapshot = api.get_company(company_id)
-        tasks, total = newest_tasks(api, company_id)
+        page = api.task_page(company_id, limit=TASKS_READ, order="desc")
     except ApiError as error:
         show_error(f"Cannot load {company_id}", error)
         return
+    tasks, total = page.data, page.total
     settings = get_settings()
     if snapshot.spec.mission:
         st.caption(snapshot.spec.mission)
