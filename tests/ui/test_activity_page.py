@@ -2,8 +2,7 @@
 filters go to the API as query parameters, newest first, a page at a time."""
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -12,12 +11,10 @@ from streamlit.testing.v1 import AppTest
 
 from paperclip.api_models import ActivityPublic
 from paperclip.models import AgentSpec, AgentState, ModelConfig, Provider
-from paperclip.settings import get_settings
-from tests.cli.fake_api import FakeApi, company_json, serve
+from tests.cli.fake_api import FakeApi, company_json
+from tests.ui.helpers import APP, T0, dashboard_api
 from ui.rows import SIMULATED_LABEL
 
-APP = str(Path(__file__).parents[2] / "ui" / "app.py")
-T0 = datetime(2026, 1, 1, 12, tzinfo=UTC)
 ACTIVITY = "GET /api/companies/acme/activity"
 
 
@@ -54,11 +51,8 @@ def fake_api(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeApi]:
             ACTIVITY: (200, entries(200, 100)),
         }
     )
-    with serve(fake) as api:
-        monkeypatch.setenv("PAPERCLIP_API_URL", api.url)
-        get_settings.cache_clear()
+    with dashboard_api(fake, monkeypatch) as api:
         yield api
-    get_settings.cache_clear()
 
 
 def activity_page(**query: str) -> AppTest:

@@ -3,7 +3,6 @@ one agent's config, status, spend and recent tasks, and the board's levers with 
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -11,11 +10,10 @@ from streamlit.testing.v1 import AppTest
 from api.agents import AgentList
 from paperclip.api_models import AgentDetail, TaskList
 from paperclip.models import AgentSpec, AgentState, AgentStatus, Budget, ModelConfig, Provider, Spend, TaskRecord
-from paperclip.settings import get_settings
-from tests.cli.fake_api import FakeApi, company_json, serve
+from tests.cli.fake_api import FakeApi, company_json
+from tests.ui.helpers import APP, dashboard_api
 from ui.rows import SIMULATED_LABEL
 
-APP = str(Path(__file__).parents[2] / "ui" / "app.py")
 AGENTS = "/api/companies/acme/agents"
 NOW = datetime(2026, 1, 5, 12, tzinfo=UTC)
 
@@ -74,11 +72,8 @@ def fake_api(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeApi]:
             f"POST {AGENTS}/cto/resume": refusal(409, "conflict", "agent 'cto' is not paused"),
         }
     )
-    with serve(fake) as api:
-        monkeypatch.setenv("PAPERCLIP_API_URL", api.url)
-        get_settings.cache_clear()
+    with dashboard_api(fake, monkeypatch) as api:
         yield api
-    get_settings.cache_clear()
 
 
 def open_agent(name: str | None = None) -> AppTest:

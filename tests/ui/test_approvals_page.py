@@ -3,18 +3,16 @@ and decided approvals, and the board's decisions with their notes and the API's 
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from api.schemas import ApprovalList
 from paperclip.models import AgentSpec, Approval, ApprovalKind, ApprovalStatus
-from paperclip.settings import get_settings
-from tests.cli.fake_api import FakeApi, company_json, serve
+from tests.cli.fake_api import FakeApi, company_json
+from tests.ui.helpers import APP, dashboard_api
 from ui.rows import SIMULATED_LABEL
 
-APP = str(Path(__file__).parents[2] / "ui" / "app.py")
 APPROVALS = "/api/companies/acme/approvals"
 AT = datetime(2026, 1, 5, 9, 30, tzinfo=UTC)
 
@@ -80,11 +78,8 @@ def fake_api(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeApi]:
             f"POST {APPROVALS}/AP-3/decision": (400, refusal),
         }
     )
-    with serve(fake) as api:
-        monkeypatch.setenv("PAPERCLIP_API_URL", api.url)
-        get_settings.cache_clear()
+    with dashboard_api(fake, monkeypatch) as api:
         yield api
-    get_settings.cache_clear()
 
 
 def open_approvals() -> AppTest:

@@ -3,7 +3,6 @@ charts and totals, budgets with their incidents, and setting a budget with the A
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -15,11 +14,10 @@ from streamlit.testing.v1 import AppTest
 from api.schemas import ApprovalList
 from paperclip.api_models import BudgetLine, BudgetReport, BudgetStatus, CostReport
 from paperclip.models import Approval, ApprovalKind, CostGroup, CostLine, Usage
-from paperclip.settings import get_settings
-from tests.cli.fake_api import FakeApi, company_json, serve
+from tests.cli.fake_api import FakeApi, company_json
+from tests.ui.helpers import APP, dashboard_api
 from ui.rows import SIMULATED_LABEL
 
-APP = str(Path(__file__).parents[2] / "ui" / "app.py")
 BASE = "/api/companies/acme"
 
 
@@ -107,11 +105,8 @@ def fake_api(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeApi]:
         ),
     }
     fake.routes = CostsByGroup(routes, fake.received)
-    with serve(fake) as api:
-        monkeypatch.setenv("PAPERCLIP_API_URL", api.url)
-        get_settings.cache_clear()
+    with dashboard_api(fake, monkeypatch) as api:
         yield api
-    get_settings.cache_clear()
 
 
 def open_costs() -> AppTest:

@@ -2,15 +2,14 @@
 on every request; a refused key or a 401 is a readable message with a way to log in."""
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from paperclip.settings import get_settings
 from tests.cli.fake_api import FakeApi, company_json, serve
+from tests.ui.helpers import APP, dashboard_api
 
-APP = str(Path(__file__).parents[2] / "ui" / "app.py")
 KEY = "pck_k1_secret"
 
 
@@ -19,11 +18,8 @@ def locked_api(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeApi]:
     monkeypatch.delenv("PAPERCLIP_API_KEY", raising=False)
     unauthorised = (401, {"error": {"code": "unauthorized", "message": "an API key is required", "details": None}})
     fake = FakeApi(routes={"GET /api/companies": unauthorised})
-    with serve(fake) as api:
-        monkeypatch.setenv("PAPERCLIP_API_URL", api.url)
-        get_settings.cache_clear()
+    with dashboard_api(fake, monkeypatch) as api:
         yield api
-    get_settings.cache_clear()
 
 
 def test_a_401_says_so_and_links_to_the_login_page(locked_api: FakeApi) -> None:

@@ -1,9 +1,6 @@
 """The org chart page, run with AppTest against a real HTTP server that answers like the API: the
 DOT text it gives Graphviz, its legend, and a readable error when the API fails."""
 
-from datetime import UTC, datetime
-from pathlib import Path
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -23,10 +20,9 @@ from paperclip.models import (
 )
 from paperclip.settings import get_settings
 from tests.cli.fake_api import FakeApi, company_json, serve
+from tests.ui.helpers import APP, T0
 from ui.rows import AGENT_COLOURS, SIMULATED_LABEL
 
-APP = str(Path(__file__).parents[2] / "ui" / "app.py")
-T0 = datetime(2026, 1, 1, 12, tzinfo=UTC)
 OPENAI = ModelConfig(provider=Provider.OPENAI, model="gpt-4o-mini")
 
 

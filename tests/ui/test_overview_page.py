@@ -1,8 +1,7 @@
 """The overview page, run with AppTest against a real HTTP server that answers like the API."""
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import timedelta
 from typing import Any
 
 import pandas as pd
@@ -28,10 +27,8 @@ from paperclip.models import (
 )
 from paperclip.settings import get_settings
 from tests.cli.fake_api import FakeApi, agent_json, company_json, free_port, serve, snapshot_json, task_json
+from tests.ui.helpers import APP, T0, dashboard_api
 from ui.rows import SIMULATED_LABEL
-
-APP = str(Path(__file__).parents[2] / "ui" / "app.py")
-T0 = datetime(2026, 1, 1, 12, tzinfo=UTC)
 
 
 def table(at: AppTest, column: str) -> pd.DataFrame:
@@ -51,11 +48,8 @@ def fake_api(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeApi]:
             "GET /api/companies/acme/tasks": (200, {"data": [task_json()], "count": 1, "total": 1}),
         }
     )
-    with serve(fake) as api:
-        monkeypatch.setenv("PAPERCLIP_API_URL", api.url)
-        get_settings.cache_clear()
+    with dashboard_api(fake, monkeypatch) as api:
         yield api
-    get_settings.cache_clear()
 
 
 def run_app() -> AppTest:

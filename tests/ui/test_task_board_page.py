@@ -2,20 +2,16 @@
 columns and cards, the filters, and the form that creates a task."""
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from paperclip.models import Goal, GoalLevel, GoalStatus, Priority, TaskRecord, TaskStatus
-from paperclip.settings import get_settings
-from tests.cli.fake_api import FakeApi, agent_json, company_json, serve, snapshot_json
+from tests.cli.fake_api import FakeApi, agent_json, company_json, snapshot_json
+from tests.ui.helpers import APP, T0, dashboard_api
 from ui.rows import SIMULATED_LABEL
-
-APP = str(Path(__file__).parents[2] / "ui" / "app.py")
-T0 = datetime(2026, 1, 1, 12, tzinfo=UTC)
 
 
 def task(n: int, status: TaskStatus, assignee: str, priority: Priority, goal: str | None = None) -> dict[str, Any]:
@@ -59,11 +55,8 @@ def fake_api(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeApi]:
             "POST /api/companies/acme/tasks": (201, task(6, TaskStatus.QUEUED, "cto", Priority.HIGH, "G2")),
         }
     )
-    with serve(fake) as api:
-        monkeypatch.setenv("PAPERCLIP_API_URL", api.url)
-        get_settings.cache_clear()
+    with dashboard_api(fake, monkeypatch) as api:
         yield api
-    get_settings.cache_clear()
 
 
 def open_board() -> AppTest:

@@ -3,21 +3,18 @@ the task's figures, its conversation replayed as a chat, its subtask tree, comme
 cancelling."""
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from paperclip.models import Priority, TaskDetail, TaskRecord, TaskStatus, Usage
-from paperclip.settings import get_settings
 from paperclip.traces import Trace, TraceEvent
-from tests.cli.fake_api import FakeApi, company_json, serve
+from tests.cli.fake_api import FakeApi, company_json
+from tests.ui.helpers import APP, T0, dashboard_api
 from ui.rows import SIMULATED_LABEL
 
-APP = str(Path(__file__).parents[2] / "ui" / "app.py")
-T0 = datetime(2026, 1, 1, 12, tzinfo=UTC)
 TASK = "/api/companies/acme/tasks/ACME-1"
 
 
@@ -121,11 +118,8 @@ def fake_api(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeApi]:
             f"POST {TASK}/cancel": (409, {"error": CONFLICT}),
         }
     )
-    with serve(fake) as api:
-        monkeypatch.setenv("PAPERCLIP_API_URL", api.url)
-        get_settings.cache_clear()
+    with dashboard_api(fake, monkeypatch) as api:
         yield api
-    get_settings.cache_clear()
 
 
 def open_task(task: str | None = "ACME-1") -> AppTest:

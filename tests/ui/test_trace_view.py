@@ -1,13 +1,12 @@
 """The trace as a chat and the subtask tree, from the shared models (no Streamlit)."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from paperclip.models import TaskRecord, TaskStatus
 from paperclip.traces import Trace, TraceEvent
+from tests.ui.helpers import T0
 from ui.trace_view import TOOL, SubtaskRow, chat_entries, replay_events, subtask_rows
-
-T0 = datetime(2026, 1, 1, 12, tzinfo=UTC)
 
 
 def event(task: str, seconds: int, kind: str, **fields: Any) -> TraceEvent:
