@@ -1195,6 +1195,8 @@ class TaskCarry(BaseModel):
 
     turn: int = 0
     event_seq: int = 0
+    created_at: datetime | None = None
+    """When the task's first run started (a delegated task's siblings start in the order they were made)."""
     reported_turn: int = 0
     """The turn whose usage the company last heard of (an event or a budget request carried it)."""
     status: TaskStatus = TaskStatus.RUNNING

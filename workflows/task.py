@@ -206,6 +206,8 @@ class TaskWorkflow:
     def __init__(self, input: TaskInput) -> None:
         self.input = input
         self.carry = input.carry or TaskCarry()
+        if self.carry.created_at is None:
+            self.carry.created_at = workflow.info().workflow_start_time
         self._turns_this_run = 0
         self._last_signal: asyncio.Task[None] | None = None
         self._result: str | None = None
@@ -989,7 +991,7 @@ class TaskWorkflow:
             turns=self.carry.turn,
             usage=self.carry.usage,
             cost_usd=self.carry.cost_usd,
-            created_at=now,
+            created_at=self.carry.created_at or now,
             updated_at=now,
         )
 
