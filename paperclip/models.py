@@ -1195,8 +1195,6 @@ class TaskCarry(BaseModel):
 
     turn: int = 0
     event_seq: int = 0
-    created_at: datetime | None = None
-    """When the task's first run started (a delegated task's siblings start in the order they were made)."""
     reported_turn: int = 0
     """The turn whose usage the company last heard of (an event or a budget request carried it)."""
     status: TaskStatus = TaskStatus.RUNNING
@@ -1264,6 +1262,8 @@ class TaskInput(BaseModel):
     """The company had a cap when the task started: each call is reserved first (so is every call of
     an agent with a cap of its own). Without any, calls go ahead unreserved, and spend is counted as
     the task reports it; setting a cap later tells the running tasks."""
+    created_at: datetime | None = None
+    """When the task was made: the company queued it, or its parent delegated it."""
     carry: TaskCarry | None = None
     continue_as_new_after_turns: int | None = None
     """Continue-as-new after this many turns in one run (tests); Temporal's suggestion always applies."""

@@ -520,6 +520,7 @@ class CompanyWorkflow(GovernanceMixin, GoalsMixin, ApprovalsMixin, HeartbeatsMix
                 require_strategy_approval=self.state.spec.require_strategy_approval and agent.reports_to is None,
                 company_budgeted=self.state.spec.budget.is_capped or bool(self._caps_over(task)),
                 approval_timeout_seconds=self.state.spec.approval_timeout_seconds,
+                created_at=task.created_at,
             ),
             id=task_workflow_id(self.state.spec.id, task.identifier),
             parent_close_policy=ParentClosePolicy.ABANDON,

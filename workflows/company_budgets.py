@@ -50,6 +50,8 @@ with workflow.unsafe.imports_passed_through():
 
 BUDGET = "budget"
 """The pause reason of a scope its budget stopped."""
+REFUSAL_RECHECK = "budget-refusal-recheck"
+"""A refusal whose scope the board raised or dropped while it was being sent stops nothing."""
 
 
 def month_of(moment: datetime) -> str:
@@ -250,20 +252,23 @@ class BudgetsMixin:
         """A call did not fit: pause the scope (once), hold its tasks, ask the board."""
         budget: Budget | Cap
         if scope.startswith(LIFETIME_SCOPES):
-            cap = self.state.caps[scope]
-            if cap.stopped:
+            found = self.state.caps.get(scope)
+            if found is not None and found.stopped:
                 return
+            if await self._refusal_outdated(request, scope):
+                return
+            cap = self.state.caps[scope]
             cap.stopped = True
             budget, spend = cap.cap, cap.spend
             tasks = [t for t in self._open_tasks() if self._covers(scope, t)]
         elif scope == "company":
-            if self.state.pause_reason == BUDGET:
+            if self.state.pause_reason == BUDGET or await self._refusal_outdated(request, scope):
                 return
             self.state.paused, self.state.pause_reason = True, BUDGET
             budget, spend, tasks = self.state.spec.budget, self.state.spend, self._open_tasks()
         else:
             agent = self.state.agents[scope]
-            if agent.pause_reason == BUDGET:
+            if agent.pause_reason == BUDGET or await self._refusal_outdated(request, scope):
                 return
             if agent.status.is_available:
                 agent.status = AgentStatus.PAUSED
@@ -290,6 +295,35 @@ class BudgetsMixin:
         self._log("approval.requested", actor="system", summary=f"{approval.id} (budget_override): {approval.title}")
         self._budget_settled = True  # requests waiting in this scope are refused now
         await self._signal_tasks(tasks, TaskWorkflow.hold, Hold(held=True, reason=BUDGET))
+
+    async def _refusal_outdated(self, request: BudgetRequest, scope: str) -> bool:
+        """Whether the board raised or dropped the scope's budget while the refusal was being sent
+        (`set_budget` and `set_cap` ran during that await): then the scope is not stopped, and the
+        refused task, held by its refusal, goes on to ask again."""
+        budget: Budget | Cap | None
+        if scope.startswith(LIFETIME_SCOPES):
+            cap = self.state.caps.get(scope)
+            budget, spend = (None, None) if cap is None else (cap.cap, cap.spend)
+        elif scope == "company":
+            budget, spend = self.state.spec.budget, self.state.spend
+        else:
+            agent = self.state.agents[scope]
+            budget, spend = agent.spec.budget, agent.spend
+        if budget is not None and spend is not None:
+            if not spend.room(budget, request.usd, request.tokens, counting_reserved=False):
+                return False
+        if not workflow.patched(REFUSAL_RECHECK):
+            return False
+        record = self.state.tasks.get(request.identifier)
+        if (
+            record is not None
+            and not record.status.is_terminal
+            and not self.state.paused
+            and self._agent_works(record.assignee)
+            and not any(cap.stopped for cap in self._caps_over(record))
+        ):
+            await self._signal_tasks([record], TaskWorkflow.hold, Hold(held=False))
+        return True
 
     # ------------------------------------------------------------------ the board sets budgets
 

@@ -206,8 +206,6 @@ class TaskWorkflow:
     def __init__(self, input: TaskInput) -> None:
         self.input = input
         self.carry = input.carry or TaskCarry()
-        if self.carry.created_at is None:
-            self.carry.created_at = workflow.info().workflow_start_time
         self._turns_this_run = 0
         self._last_signal: asyncio.Task[None] | None = None
         self._result: str | None = None
@@ -941,6 +939,7 @@ class TaskWorkflow:
                 company_budgeted=self.input.company_budgeted or self.carry.budgeted is True,
                 approval_timeout_seconds=self.input.approval_timeout_seconds,
                 continue_as_new_after_turns=self.input.continue_as_new_after_turns,
+                created_at=workflow.now(),
             ),
             id=task_workflow_id(self.input.company_id, child),
             parent_close_policy=ParentClosePolicy.ABANDON,
@@ -991,7 +990,7 @@ class TaskWorkflow:
             turns=self.carry.turn,
             usage=self.carry.usage,
             cost_usd=self.carry.cost_usd,
-            created_at=self.carry.created_at or now,
+            created_at=self.input.created_at or now,
             updated_at=now,
         )
 

@@ -106,10 +106,16 @@ STARTED: dict[str, list[WorkflowHandle[Any, Any]]] = {}
 
 @asynccontextmanager
 async def stand_in_workers(
-    client: Client, model: ScriptedModel, store: RecordingStore | None = None
+    client: Client,
+    model: ScriptedModel,
+    store: RecordingStore | None = None,
+    *,
+    queue: str | None = None,
+    end: bool = True,
 ) -> AsyncIterator[str]:
-    """Run the real workflows with stand-in activities on a fresh queue; yields the queue name."""
-    queue = f"test-{uuid.uuid4().hex}"
+    """Run the real workflows with stand-in activities on `queue` (a fresh one by default); yields
+    the queue name. With `end` the companies started on it are ended when the workers stop."""
+    queue = queue or f"test-{uuid.uuid4().hex}"
     store = store or RecordingStore()
     async with (
         Worker(
@@ -123,7 +129,8 @@ async def stand_in_workers(
         try:
             yield queue
         finally:
-            await end_companies(client, queue)
+            if end:
+                await end_companies(client, queue)
 
 
 async def end_companies(client: Client, queue: str) -> None:

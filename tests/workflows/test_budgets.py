@@ -3,6 +3,7 @@ that does not fit pauses its scope and opens a budget_override approval, raising
 resumes it, and a new month (time-skipping) resumes scopes paused only for budget."""
 
 import asyncio
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -10,11 +11,13 @@ from temporalio.client import WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 
 from paperclip.models import (
+    AgentActionInput,
     AgentSpec,
     AgentStatus,
     ApprovalKind,
     ApprovalStatus,
     Budget,
+    BudgetRequest,
     Cap,
     CompanyActionInput,
     CompanySpec,
@@ -27,6 +30,7 @@ from paperclip.models import (
     SetCapInput,
     TaskStatus,
     ToolCall,
+    Usage,
 )
 from paperclip.tools import DELEGATE_TASK
 from tests.workflows.helpers import start_company, wait_for
@@ -232,3 +236,37 @@ async def test_a_goal_cap_covers_every_task_serving_it_and_dropping_it_lets_them
         await company.execute_update(CompanyWorkflow.set_cap, SetCapInput(scope=scope, cap=Cap()))
         snap = await wait_for(company, lambda s: all(t.status is TaskStatus.DONE for t in s.tasks), timeout=60)
     assert snap.caps == [] and not snap.budget_warnings
+
+
+@pytest.mark.parametrize("change", [Cap(), Cap(tokens=100_000)], ids=["dropped", "raised"])
+async def test_a_refusal_whose_cap_the_board_changed_while_it_was_sent_stops_nothing(
+    dev_env: WorkflowEnvironment, change: Cap
+) -> None:
+    """The company refuses a call, and while the refusal is on its way to the task the board
+    drops or raises the cap: the cap is not stopped, no override is asked for, the task goes on."""
+    model = ScriptedModel()
+    queue = f"test-{uuid.uuid4().hex}"
+    async with stand_in_workers(dev_env.client, model, queue=queue, end=False):
+        company = await start_company(
+            dev_env.client, queue, [looper("a")], goals=[GoalInput(title="Grow", budget=Cap(tokens=1_000))]
+        )
+        await company.execute_update(CompanyWorkflow.pause_agent, AgentActionInput(agent="a"))
+        task = await company.execute_update(
+            CompanyWorkflow.create_task, CreateTaskInput(title="Grow", assignee="a", goal="G1")
+        )
+    # With no worker, the request and the board's change reach the company in one workflow task,
+    # the request first: the change runs while the refusal is being sent.
+    await company.signal(
+        CompanyWorkflow.request_budget,
+        BudgetRequest(identifier=task.identifier, seq=1, agent="a", usd=0.0, tokens=5_000, used=Usage(), used_usd=0.0),
+    )
+    changing = asyncio.create_task(
+        company.execute_update(CompanyWorkflow.set_cap, SetCapInput(scope="goal:G1", cap=change))
+    )
+    await asyncio.sleep(0.5)
+    async with stand_in_workers(dev_env.client, model, queue=queue):
+        await changing
+        await company.execute_update(CompanyWorkflow.resume_agent, AgentActionInput(agent="a"))
+        snap = await wait_for(company, lambda s: s.tasks[0].status is TaskStatus.DONE, timeout=30)
+    assert not [a for a in snap.approvals if a.kind is ApprovalKind.BUDGET_OVERRIDE]
+    assert [(c.scope, c.stopped) for c in snap.caps] == ([] if not change.is_capped else [("goal:G1", False)])
