@@ -297,4 +297,6 @@ async def test_a_failed_tasks_worktree_is_kept_for_inspection(
     assert snap.tasks[0].result == "CLI turn failed: CliAgentFailed: codex failed (exit code 1): the model refused"
     kept = home / "worktrees" / company_id / "ACME-1"
     assert git(kept, "branch", "--show-current") == f"paperclip/{company_id}/ACME-1"
-    assert len(list(kept.glob("work-*.txt"))) == 3  # what each attempt left
+    first, *retries = runs(fake_cli)
+    assert len(retries) == 2 and all(r["session"] == first["session"] for r in retries)  # each retry resumed it
+    assert [p.name for p in kept.glob("work-*.txt")] == [f"work-{first['session']}.txt"]  # what the session left

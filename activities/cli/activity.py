@@ -2,7 +2,8 @@
 
 One turn runs the agent's tool once in its workspace with the turn's prompt, resuming the
 task's session. Progress is heartbeated (session id, bytes, events, the last event), so a
-turn retried after its worker died resumes the session the dead one had started. The prompt
+turn retried after its worker died, or after its tool failed, resumes the session the last
+attempt had started. The prompt
 and the whole answer go to the store with the cost event; history gets the answer cut short
 past `max_output_chars`, with a reference to the stored text.
 """
@@ -160,6 +161,9 @@ class CliActivities:
         if over is None and (finished.exit_code != 0 or stream.error):
             last_error_line = (finished.stderr_tail.splitlines() or [""])[-1]
             reason = stream.error or last_error_line or stream.answer()[-300:] or "no output"
+            # The retry resumes the session this attempt started, however soon the tool failed
+            # (the runner's periodic heartbeat may not have carried its id yet).
+            beat({"session_id": stream.session_id})
             raise ApplicationError(
                 f"{adapter.tool} failed (exit code {finished.exit_code}): {reason}",
                 {"session_id": stream.session_id},
