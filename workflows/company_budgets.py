@@ -377,7 +377,7 @@ class BudgetsMixin:
         if not input.cap.is_capped:
             if cap is not None:
                 await self._lift_cap(cap, actor=input.actor, note="cap dropped")
-                del self.state.caps[input.scope]
+                self.state.caps.pop(input.scope, None)  # a drop that ran during that await took it
                 if input.scope in self.state.warned:
                     self.state.warned.remove(input.scope)
             self._log("budget.set", actor=input.actor, summary=f"{input.scope}: no cap")
