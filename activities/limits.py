@@ -5,6 +5,9 @@
   a minute from it; the server enforces it for every worker polling the queue. A task asks its
   worker which queue a credential's calls go to (`credential_queue`, a local activity, so the
   answer is kept in the task's history).
+  Calls that then waited for tokens together would leave together, so a call also takes one
+  request from the credential's request bucket in the store (a second's worth) last, just
+  before it is sent: however the calls bunch up on their way, they reach the provider spaced.
 - **Tokens a minute**: before a call, its worst case (the estimated prompt plus `max_tokens`, as
   the providers count) is taken from the credential's token bucket in the store, shared by every
   worker; the call waits, heartbeating, until the bucket holds it. What the call did not use goes
@@ -32,6 +35,10 @@ provider's bucket, full meanwhile, refills nothing in that time while ours would
 a minute's worth less this many seconds' (refilling at the same rate), and never runs ahead."""
 
 
+REQUESTS_BUCKET = "#requests"
+"""The suffix of a credential's request bucket in the store (beside its token bucket)."""
+
+
 def has_own_queue(limit: RateLimit | None) -> bool:
     """Whether a credential's calls run on a model queue of their own (rate-limited by Temporal)."""
     return limit is not None and limit.requests_per_minute is not None
@@ -40,7 +47,9 @@ def has_own_queue(limit: RateLimit | None) -> bool:
 class LimitStore(Protocol):
     """The part of `paperclip.store.Store` the limits use (blocking calls)."""
 
-    def take_tokens(self, credential: str, tokens: int, *, per_minute: int | None, capacity: float | None) -> float: ...
+    def take_tokens(
+        self, credential: str, tokens: int, *, per_minute: float | None, capacity: float | None
+    ) -> float: ...
 
     def return_tokens(self, credential: str, tokens: int, *, per_minute: int, capacity: float | None) -> None: ...
 
@@ -69,18 +78,26 @@ class CredentialLimits:
         return has_own_queue(self.limits.get(credential))
 
     async def admit(self, credential: str, tokens: int) -> None:
-        """Wait, heartbeating, until the credential's bucket gives `tokens` and no cool-down holds it.
+        """Wait, heartbeating, until the credential's bucket gives `tokens` and no cool-down holds
+        it, then (with a requests-a-minute limit) for the credential's next request.
 
         `tokens` is 0 for a credential with no tokens-a-minute limit (only a cool-down holds it).
         """
         per_minute = self.tokens_per_minute(credential)
+        await self._take(credential, tokens, per_minute, _capacity(per_minute))
+        limit = self.limits.get(credential)
+        if limit is not None and limit.requests_per_minute is not None:
+            rate = limit.requests_per_minute
+            await self._take(credential + REQUESTS_BUCKET, 1, rate, max(1.0, rate / 60))
+
+    async def _take(self, bucket: str, amount: int, per_minute: float | None, capacity: float | None) -> None:
         while True:
             wait = await asyncio.to_thread(
-                self.store.take_tokens, credential, tokens, per_minute=per_minute, capacity=_capacity(per_minute)
+                self.store.take_tokens, bucket, amount, per_minute=per_minute, capacity=capacity
             )
             if wait <= 0:
                 return
-            activity.heartbeat({"waiting_for": f"{credential} rate limit", "seconds": round(wait, 3)})
+            activity.heartbeat({"waiting_for": f"{bucket} rate limit", "seconds": round(wait, 3)})
             # A little jitter, so callers waiting for the same refill do not all ask at once.
             await asyncio.sleep(min(wait, POLL_SECONDS) + random.uniform(0, 0.05))
 

@@ -190,7 +190,7 @@ class Store:
         credential: str,
         tokens: int,
         *,
-        per_minute: int | None,
+        per_minute: float | None,
         capacity: float | None = None,
         now: float | None = None,
     ) -> float:
@@ -251,7 +251,7 @@ class Store:
         conn.execute(stmt, [{"credential": credential, "tokens": tokens, "refilled_at": now}])
 
     def _bucket(
-        self, conn: Connection, credential: str, per_minute: int, full: float, now: float | None
+        self, conn: Connection, credential: str, per_minute: float, full: float, now: float | None
     ) -> tuple[float, float | None, float]:
         """The bucket's tokens (refilled since last time), its cool-down and the time they are
         for, with the row locked. The time is read once the lock is held and never goes back

@@ -114,3 +114,24 @@ async def test_a_cancelled_call_gives_back_all_it_took(server, store, limit_stor
     with pytest.raises(asyncio.CancelledError):
         await call
     assert limit_store.returned == limit_store.taken
+
+
+async def test_calls_that_leave_together_reach_the_provider_one_request_at_a_time(server, store, limit_store) -> None:
+    """Calls that set off together (dispatched at once, or done waiting for the same refill) each
+    take a request from the key's request bucket last, just before they are sent: three at once on
+    a key of 60 a minute reach a provider that allows two a second spaced out, and none is refused."""
+    server.limit(requests_per_second=2)
+    limits = CredentialLimits(limit_store, {KEY: RateLimit(requests_per_minute=60)})
+    turns = ModelActivities(store, credentials=keys, limits=limits)
+    calls = [
+        turn_input(openai(server, credential=KEY)).model_copy(
+            update={"session": SessionRef(company_id="acme", task=f"ACME-{i}", agent="ceo")}
+        )
+        for i in range(1, 4)
+    ]
+    beats: list = []
+    started = time.monotonic()
+    await asyncio.gather(*(run_turn(turns, call, beats) for call in calls))
+    assert not server.refused and server.calls == 3
+    assert time.monotonic() - started >= 1.9  # a request a second after the first
+    assert any(isinstance(b, dict) and b.get("waiting_for") == f"{KEY}#requests rate limit" for b in beats)
