@@ -126,9 +126,7 @@ def test_the_board_creates_a_task_approves_its_plan_and_reads_its_trace(stack: S
     assert events > 1
     # The page is rebuilt element by element (fewer messages for a moment, then stale ones
     # dropped): wait for the first step's single message, not merely fewer.
-    page.wait_for_function(
-        "document.querySelectorAll('[data-testid=\"stChatMessage\"]').length === 1", timeout=30_000
-    )
+    page.wait_for_function("document.querySelectorAll('[data-testid=\"stChatMessage\"]').length === 1", timeout=30_000)
     settled(page)
     assert chat.count() == 1
 
