@@ -43,6 +43,7 @@ with workflow.unsafe.imports_passed_through():
         Spend,
         TaskRecord,
         TaskStatus,
+        Unconfirmed,
         Usage,
     )
     from workflows.company_governance import reject
@@ -147,6 +148,21 @@ class BudgetsMixin:
                     summary=self._spent_line(name, spend, budget),
                 )
 
+    def _take_unconfirmed(self, record: TaskRecord, unconfirmed: Unconfirmed) -> None:
+        """A task's unconfirmed attempts changed (one was lost, or a later attempt settled it):
+        the change counts as spent (or given back) in every scope over the task."""
+        delta = unconfirmed - record.unconfirmed
+        record.unconfirmed = unconfirmed
+        agent = self.state.agents.get(record.assignee)
+        self.state.unconfirmed = self.state.unconfirmed + delta
+        if agent is not None:
+            agent.unconfirmed = agent.unconfirmed + delta
+        self._spend_usage(agent, record, Usage(input_tokens=delta.tokens), delta.usd)
+        for _, _, spend in self._scopes(agent) + self._cap_scopes(self._caps_over(record)):
+            spend.usd, spend.tokens = max(0.0, round(spend.usd, 10)), max(0, spend.tokens)
+            spend.unconfirmed_usd = max(0.0, round(spend.unconfirmed_usd + delta.usd, 10))
+            spend.unconfirmed_tokens = max(0, spend.unconfirmed_tokens + delta.tokens)
+
     def _spent_line(self, name: str, spend: Spend, budget: Budget | Cap) -> str:
         return f"{name} has spent {spend.share(budget):.0%} of its {noun(name)} ({self._of(spend, budget)})"
 
@@ -182,7 +198,7 @@ class BudgetsMixin:
         if record is not None and record.status.is_terminal:
             return
         if record is not None:  # a task started outside the company (a test's) reports nothing else
-            self._take_usage(record, request.used, request.used_usd, request.seq - 1)
+            self._take_usage(record, request.used, request.used_usd, request.seq - 1, request.unconfirmed)
         self._release(request.identifier)
         self.state.deferred = [r for r in self.state.deferred if r.identifier != request.identifier]
         decision = self._decide_budget(request)
@@ -531,5 +547,7 @@ class BudgetsMixin:
         return lines
 
     # Provided by CompanyWorkflow.
-    def _take_usage(self, record: TaskRecord, usage: Usage, cost_usd: float, turns: int) -> None:
+    def _take_usage(
+        self, record: TaskRecord, usage: Usage, cost_usd: float, turns: int, unconfirmed: Unconfirmed | None = None
+    ) -> None:
         raise NotImplementedError
