@@ -88,7 +88,9 @@ def environment_credentials(name: str) -> str | None:
 
 
 class _Heartbeat:
-    """Progress of a streamed reply, heartbeated at stream start and then at most once a second."""
+    """Progress of a streamed reply, heartbeated at stream start, then at most once a second as
+    pieces come, and every second while none does (a model that thinks long before its first
+    token is not taken for a lost worker)."""
 
     def __init__(self) -> None:
         self.chunks = 0
@@ -104,6 +106,13 @@ class _Heartbeat:
         self.chars += len(piece)
         if time.monotonic() - self._last >= HEARTBEAT_EVERY_SECONDS:
             self.beat()
+
+    async def keep_beating(self) -> None:
+        """Beat every second that passed without a piece, until cancelled."""
+        while True:
+            await asyncio.sleep(HEARTBEAT_EVERY_SECONDS)
+            if time.monotonic() - self._last >= HEARTBEAT_EVERY_SECONDS:
+                self.beat()
 
 
 class ModelActivities:
@@ -221,7 +230,11 @@ class ModelActivities:
         try:
             heartbeat = _Heartbeat()
             heartbeat.beat()
-            reply = await provider.complete(request, heartbeat)
+            beating = asyncio.ensure_future(heartbeat.keep_beating())
+            try:
+                reply = await provider.complete(request, heartbeat)
+            finally:
+                beating.cancel()
             used = reply.usage.input_tokens + reply.usage.output_tokens
         except ApplicationError as err:
             if limits is not None and credential is not None and err.type == RATE_LIMITED and err.next_retry_delay:

@@ -12,7 +12,7 @@ unknown. Pure functions over the task's carried state: they run inside the workf
 from datetime import timedelta
 
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError, ApplicationError, TimeoutError
+from temporalio.exceptions import ActivityError, ApplicationError, FailureError, TimeoutError
 
 from paperclip.models import LostAttempt, SettledAttempt, TaskCarry, Unconfirmed, Usage, WorstCase
 
@@ -42,6 +42,8 @@ def reason(err: ActivityError) -> str:
     cause = err.cause
     if isinstance(cause, TimeoutError):
         return "its worker was lost (no heartbeat): the call's outcome is unknown"
+    if isinstance(cause, FailureError):
+        return cause.message
     return str(cause) if cause is not None else str(err)
 
 
