@@ -2,7 +2,7 @@
 
     .venv/bin/python -m tests.histories.record v4                # every scenario in SCENARIOS
     .venv/bin/python -m tests.histories.record v4 budget held    # some of them
-    .venv/bin/python -m tests.histories.record v3 demo           # the demo company alone
+    .venv/bin/python -m tests.histories.record v5 demo           # the demo company alone (v5-company.json, …)
 
 Each scenario (`tests.histories.scenarios`) runs one company on a dev server (in memory, with our
 search attributes registered, like the tests' `dev_env`) with the real workers
