@@ -42,7 +42,7 @@ with workflow.unsafe.imports_passed_through():
         Usage,
         check_transition,
     )
-    from paperclip.org import OrgError, check_hire, subtree
+    from paperclip.org import OrgError, check_hire, check_turn_budget, subtree
     from workflows.company_approvals import ApprovalsMixin
     from workflows.company_budgets import BudgetsMixin
     from workflows.company_goals import GoalsMixin
@@ -102,6 +102,7 @@ class CompanyWorkflow(GovernanceMixin, GoalsMixin, ApprovalsMixin, HeartbeatsMix
         self._check_open()
         try:
             check_hire(self.state.agents, input.agent)
+            check_turn_budget(input.agent, budgeted=self.state.spec.budget.is_capped)
         except OrgError as err:
             raise reject(str(err), err.kind) from None
 
@@ -119,6 +120,7 @@ class CompanyWorkflow(GovernanceMixin, GoalsMixin, ApprovalsMixin, HeartbeatsMix
         self._check_open()
         try:
             check_hire(self.state.agents, input.agent, replacing=True)
+            check_turn_budget(input.agent, budgeted=self.state.spec.budget.is_capped)
         except OrgError as err:
             raise reject(str(err), err.kind) from None
 

@@ -46,6 +46,7 @@ with workflow.unsafe.imports_passed_through():
         Unconfirmed,
         Usage,
     )
+    from paperclip.org import uncapped_under
     from workflows.company_governance import reject
     from workflows.task import TaskWorkflow
 
@@ -383,6 +384,13 @@ class BudgetsMixin:
                 raise reject(f"agent '{input.scope}' not found", "NotFound")
             if agent.status is AgentStatus.TERMINATED:
                 raise reject(f"agent '{input.scope}' is terminated", "Conflict")
+        uncapped = uncapped_under(self.state.agents, input.scope)
+        if (input.monthly_usd is not None or input.monthly_tokens is not None) and uncapped:
+            raise reject(
+                f"{', '.join(uncapped)} run a CLI tool with no per-turn budget, so their turns cannot be reserved "
+                "before they run: give each a per-turn budget (cli.turn_budget_usd or cli.turn_budget_tokens) first",
+                "Conflict",
+            )
 
     @workflow.update
     async def set_cap(self, input: SetCapInput) -> CapState | None:
