@@ -170,10 +170,13 @@ def _real(path: Path) -> str:
 
 def inside(path: str | Path, roots: Iterable[Path]) -> bool:
     """Whether `path` (absolute, `~` expanded) is one of `roots` or below one, as real paths."""
-    candidate = Path(path).expanduser()
+    try:
+        candidate = Path(path).expanduser()
+        real = _real(candidate)
+    except (OSError, ValueError):  # a NUL character, a symlink loop: no place to work in
+        return False
     if not candidate.is_absolute():
         return False
-    real = _real(candidate)
     for root in roots:
         base = _real(root)
         if real == base or real.startswith(base.rstrip(os.sep) + os.sep):
