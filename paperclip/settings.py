@@ -1,11 +1,12 @@
 """One settings class for every process, read from `PAPERCLIP_*` environment variables."""
 
+import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from paperclip.codec import parse_keys
 from paperclip.constants import TASK_QUEUE
@@ -70,6 +71,26 @@ class Settings(BaseSettings):
 
     rate_limits: dict[str, RateLimit] = Field(default_factory=dict)
     """Limits by credential name (see above); every worker of a deployment must have the same."""
+    workspace_roots: Annotated[list[Path], NoDecode] = Field(default_factory=list)
+    """Folders CLI agents may work in besides their company's own (`$PAPERCLIP_HOME/workspaces/
+    <company>`), separated by `:` (`PAPERCLIP_WORKSPACE_ROOTS=/srv/repos:/data`); the API and the
+    workers must be given the same."""
+
+    @field_validator("workspace_roots", mode="before")
+    @classmethod
+    def _split_roots(cls, roots: object) -> object:
+        if isinstance(roots, str):
+            return [r for r in roots.split(os.pathsep) if r.strip()]
+        return roots
+
+    @field_validator("workspace_roots")
+    @classmethod
+    def _absolute_roots(cls, roots: list[Path]) -> list[Path]:
+        roots = [r.expanduser() for r in roots]
+        for root in roots:
+            if not root.is_absolute():
+                raise ValueError(f"{root}: a workspace root is an absolute path")
+        return roots
 
     @field_validator("rate_limits")
     @classmethod
