@@ -48,6 +48,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.company_goals import GoalsMixin
     from workflows.company_governance import GovernanceMixin, reject
     from workflows.company_heartbeats import HeartbeatsMixin
+    from workflows.company_views import shown_agent, shown_task
     from workflows.task import ADMISSION, TaskWorkflow, task_search_attributes
 
 RECENT_ACTIVITY = 50
@@ -342,8 +343,8 @@ class CompanyWorkflow(GovernanceMixin, GoalsMixin, ApprovalsMixin, HeartbeatsMix
         s = self.state
         return CompanySnapshot(
             spec=s.spec,
-            agents=list(s.agents.values()),
-            tasks=list(s.tasks.values()),
+            agents=[shown_agent(s, a) for a in s.agents.values()],
+            tasks=[shown_task(s, t) for t in s.tasks.values()],
             queue=list(s.queue),
             recent=list(s.recent),
             usage=s.usage,

@@ -69,6 +69,21 @@ LIFETIME_SCOPES = ("task:", "goal:")
 """Scopes of lifetime caps; every other scope (`company`, an agent) has a monthly budget."""
 
 
+def covers(state: CompanyState, scope: str, record: TaskRecord) -> bool:
+    """Whether a lifetime cap's scope covers a task: the task or one above it, its goal or one above it."""
+    kind, _, key = scope.partition(":")
+    if kind == "task":
+        return record.identifier == key or record.identifier.startswith(key + ".")
+    goal, seen = record.goal, set()
+    while goal is not None and goal not in seen:
+        if goal == key:
+            return True
+        seen.add(goal)
+        above = state.goals.get(goal)
+        goal = above.parent if above is not None else None
+    return False
+
+
 def noun(scope: str) -> str:
     return "budget" if scope.startswith(LIFETIME_SCOPES) else "monthly budget"
 
@@ -114,18 +129,7 @@ class BudgetsMixin:
         return [(c.scope, c.cap, c.spend) for c in caps]
 
     def _covers(self, scope: str, record: TaskRecord) -> bool:
-        """Whether a lifetime cap's scope covers a task: the task or one above it, its goal or one above it."""
-        kind, _, key = scope.partition(":")
-        if kind == "task":
-            return record.identifier == key or record.identifier.startswith(key + ".")
-        goal, seen = record.goal, set()
-        while goal is not None and goal not in seen:
-            if goal == key:
-                return True
-            seen.add(goal)
-            above = self.state.goals.get(goal)
-            goal = above.parent if above is not None else None
-        return False
+        return covers(self.state, scope, record)
 
     def _caps_over(self, record: TaskRecord | None) -> list[CapState]:
         if record is None:
