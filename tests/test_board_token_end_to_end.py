@@ -28,14 +28,9 @@ async def test_agents_get_their_task_token_and_never_the_board_token(
     home = tmp_path / "home"  # the stack's: its API made the token there, its workers run on it
     assert board.read_token(home) == token
     monkeypatch.setenv("PAPERCLIP_HOME", str(home))  # as `paperclip up` gives its worker
-    workspace = tmp_path / "ws"
-    looker = {
-        "name": "dev",
-        "role": "engineer",
-        "adapter": "process",
-        "cli": {"command": ["python3", "-c", LOOK], "workspace": str(workspace)},
-    }
+    looker = {"name": "dev", "role": "engineer", "adapter": "process", "cli": {"command": ["python3", "-c", LOOK]}}
     company_id = await company(stack, [looker, http_agent(stack, "ext")], "dev", "ext")
+    workspace = home / "workspaces" / company_id / "dev"  # the agent's default workspace
 
     record = await wait_for_task(stack.api, company_id, "ACME-1")
     assert record["result"].strip() == "looked around"
