@@ -55,10 +55,13 @@ class Settings(BaseSettings):
     ui_port: int = 8501
     api_url: str | None = None
     api_key: str | None = None
-    """The CLI's API key (`paperclip token create`), sent as a bearer token; None: as the board."""
+    """The CLI's API key (`paperclip token create`), sent as a bearer token; None: the board token
+    of the home folder, to an API on this machine (`paperclip.board`)."""
     auth: Literal["local", "required"] = "local"
-    """`local`: a request without an API key is the board's when it comes from this machine
-    (loopback), refused otherwise; `required`: every request needs a key (or a task token)."""
+    """Either way the board is whoever presents the board token (`$PAPERCLIP_HOME/board.token`), a
+    user whoever presents an API key. `local`: a request from this machine without either is told
+    how to get in, and the Temporal Web UI on this machine may call the codec routes; `required`:
+    every request but the health check needs a credential."""
     secret_key: str | None = None
     """32 bytes, base64, that encrypt stored credentials; None: the key file in the home folder."""
     payload_key: str | None = None

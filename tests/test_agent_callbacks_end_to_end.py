@@ -28,7 +28,7 @@ from paperclip.settings import Settings
 from paperclip.store import Store
 from paperclip.tokens import TaskTokens, task_tokens
 from tests.activities.cli_helpers import fakes_on_path
-from tests.api.conftest import assert_error, serve
+from tests.api.conftest import assert_error, board_headers, serve
 from tests.api.helpers import wait_for_task
 from tests.fakes.http_agent import FakeHttpAgent
 from tests.workflows.helpers import histories_of
@@ -59,7 +59,9 @@ async def stack(dev_env: WorkflowEnvironment, tmp_path: Path) -> AsyncIterator[S
         workers_settings = settings.model_copy(update={"api_url": api_url})
         for worker in build_workers(dev_env.client, store, task_queue=queue, settings=workers_settings):
             await stack.enter_async_context(worker)
-        api = await stack.enter_async_context(httpx.AsyncClient(base_url=api_url, timeout=30))
+        api = await stack.enter_async_context(
+            httpx.AsyncClient(base_url=api_url, timeout=30, headers=board_headers(settings))
+        )
         yield Stack(api, agent, agent_url, task_tokens(settings.home_dir, settings.secret_key), dev_env.client)
     store.dispose()
 
