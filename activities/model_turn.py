@@ -44,6 +44,8 @@ CredentialResolver = Callable[[str], str | None]
 """Name of a credential → its secret, or None when there is none."""
 
 HEARTBEAT_EVERY_SECONDS = 1.0
+IDLE_BEAT_SECONDS = 1.0
+"""A call with no piece for this long still beats: a model thinking before its first token is alive."""
 
 
 class TurnStore(Protocol):
@@ -108,10 +110,10 @@ class _Heartbeat:
             self.beat()
 
     async def keep_beating(self) -> None:
-        """Beat every second that passed without a piece, until cancelled."""
+        """Beat every second that passed without a beat, until cancelled."""
         while True:
-            await asyncio.sleep(HEARTBEAT_EVERY_SECONDS)
-            if time.monotonic() - self._last >= HEARTBEAT_EVERY_SECONDS:
+            await asyncio.sleep(IDLE_BEAT_SECONDS)
+            if time.monotonic() - self._last >= IDLE_BEAT_SECONDS:
                 self.beat()
 
 
