@@ -2,13 +2,20 @@
 
 Only the new messages travel in the input; the earlier ones come from the store, and the reply
 goes back to it (idempotent by session + seq), so history grows linearly.
+
+Each activity is one attempt (the task workflow retries). Before the call is sent its ledger row
+is written unconfirmed at the call's worst case; the moment the provider answers, the row is
+confirmed and the reply stored. An attempt that follows attempts lost with their worker first
+reads what became of them in the ledger, and answers with a lost attempt's stored reply for the
+same input instead of calling again.
 """
 
 import asyncio
 import hashlib
+import json
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Protocol
 
@@ -21,6 +28,7 @@ from activities.providers.errors import RATE_LIMITED, missing_credential
 from activities.providers.simulated import conversation_text, estimate_tokens
 from paperclip import pricing
 from paperclip.models import (
+    AttemptRef,
     CostEvent,
     Message,
     ModelConfig,
@@ -28,16 +36,20 @@ from paperclip.models import (
     ModelTurnResult,
     Provider,
     SessionRef,
+    SettledAttempt,
+    Usage,
 )
 
 CredentialResolver = Callable[[str], str | None]
 """Name of a credential → its secret, or None when there is none."""
 
 HEARTBEAT_EVERY_SECONDS = 1.0
+IDLE_BEAT_SECONDS = 1.0
+"""A call with no piece for this long still beats: a model thinking before its first token is alive."""
 
 
 class TurnStore(Protocol):
-    """The part of `paperclip.store.Store` a model turn uses (both calls are blocking)."""
+    """The part of `paperclip.store.Store` a turn uses (every call is blocking)."""
 
     def load_messages(self, session: SessionRef, *, before_seq: int) -> list[Message]: ...
 
@@ -49,7 +61,28 @@ class TurnStore(Protocol):
         new_messages: list[Message],
         reply: Message,
         cost: CostEvent,
+        input_hash: str | None = None,
     ) -> None: ...
+
+    def begin_call(self, cost: CostEvent, *, input_hash: str | None = None) -> None: ...
+
+    def settle_attempts(self, session: SessionRef, seq: int, lost: Sequence[AttemptRef]) -> list[SettledAttempt]: ...
+
+    def stored_reply(
+        self, session: SessionRef, seq: int, lost: Sequence[AttemptRef], input_hash: str
+    ) -> tuple[AttemptRef, Message] | None: ...
+
+
+def input_hash(request: ProviderRequest) -> str:
+    """A digest of everything the provider is asked: the same digest, the same question."""
+    document = {
+        "model": request.model.model_dump(mode="json", include={"provider", "model", "base_url", "max_tokens"})
+        | {"temperature": request.model.temperature},
+        "system": request.system_prompt,
+        "tools": [t.model_dump(mode="json") for t in request.tools],
+        "messages": [m.model_dump(mode="json") for m in request.messages],
+    }
+    return hashlib.sha256(json.dumps(document, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
 def environment_credentials(name: str) -> str | None:
@@ -57,7 +90,9 @@ def environment_credentials(name: str) -> str | None:
 
 
 class _Heartbeat:
-    """Progress of a streamed reply, heartbeated at stream start and then at most once a second."""
+    """Progress of a streamed reply, heartbeated at stream start, then at most once a second as
+    pieces come, and every second while none does (a model that thinks long before its first
+    token is not taken for a lost worker)."""
 
     def __init__(self) -> None:
         self.chunks = 0
@@ -73,6 +108,13 @@ class _Heartbeat:
         self.chars += len(piece)
         if time.monotonic() - self._last >= HEARTBEAT_EVERY_SECONDS:
             self.beat()
+
+    async def keep_beating(self) -> None:
+        """Beat every second that passed without a beat, until cancelled."""
+        while True:
+            await asyncio.sleep(IDLE_BEAT_SECONDS)
+            if time.monotonic() - self._last >= IDLE_BEAT_SECONDS:
+                self.beat()
 
 
 class ModelActivities:
@@ -127,7 +169,6 @@ class ModelActivities:
                 `MissingCredential` (non-retryable).
         """
         cfg = input.model
-        provider = self._provider(cfg)
         earlier = await asyncio.to_thread(self.store.load_messages, input.session, before_seq=input.seq)
         request = ProviderRequest(
             model=cfg,
@@ -136,6 +177,30 @@ class ModelActivities:
             messages=[*earlier, *input.new_messages],
             seq=input.seq,
         )
+        digest = input_hash(request)
+        settled: list[SettledAttempt] = []
+        if input.lost:
+            settled = await asyncio.to_thread(self.store.settle_attempts, input.session, input.seq, input.lost)
+            stored = await asyncio.to_thread(self.store.stored_reply, input.session, input.seq, input.lost, digest)
+            if stored is not None:
+                attempt, reply_message = stored
+                activity.logger.info(
+                    "%s turn %s: the reply of attempt %s (lost with its worker) is reused; nothing is sent",
+                    input.session.task,
+                    input.seq,
+                    attempt.attempt,
+                )
+                return ModelTurnResult(
+                    reply=reply_message,
+                    usage=Usage(),
+                    cost_usd=0.0,
+                    provider=cfg.provider,
+                    model=cfg.model,
+                    simulated=cfg.is_simulated,
+                    settled=settled,
+                    reused=attempt,
+                )
+        provider = self._provider(cfg)
         credential = cfg.credential_name
         limits = self._limits if credential is not None else None
         took = used = 0
@@ -146,10 +211,32 @@ class ModelActivities:
                 prompt = conversation_text(request.system_prompt, request.tools, request.messages)
                 took = estimate_tokens(prompt) + cfg.max_tokens
             await limits.admit(credential, took)
+        if input.worst is not None:
+            pending = CostEvent(
+                company_id=input.session.company_id,
+                agent=input.session.agent,
+                task=input.session.task,
+                goal=input.session.goal,
+                seq=input.seq,
+                provider=cfg.provider,
+                model=cfg.model,
+                usage=Usage(input_tokens=input.worst.input_tokens, output_tokens=input.worst.output_tokens),
+                cost_usd=input.worst.usd,
+                simulated=cfg.is_simulated,
+                at=datetime.now(UTC),
+                model_index=input.model_index,
+                attempt=input.attempt,
+                confirmed=False,
+            )
+            await asyncio.to_thread(self.store.begin_call, pending, input_hash=digest)
         try:
             heartbeat = _Heartbeat()
             heartbeat.beat()
-            reply = await provider.complete(request, heartbeat)
+            beating = asyncio.ensure_future(heartbeat.keep_beating())
+            try:
+                reply = await provider.complete(request, heartbeat)
+            finally:
+                beating.cancel()
             used = reply.usage.input_tokens + reply.usage.output_tokens
         except ApplicationError as err:
             if limits is not None and credential is not None and err.type == RATE_LIMITED and err.next_retry_delay:
@@ -180,6 +267,8 @@ class ModelActivities:
             cost_usd=cost,
             simulated=cfg.is_simulated,
             at=datetime.now(UTC),
+            model_index=input.model_index,
+            attempt=input.attempt,
         )
         await asyncio.to_thread(
             self.store.save_turn,
@@ -188,6 +277,7 @@ class ModelActivities:
             new_messages=input.new_messages,
             reply=message,
             cost=event,
+            input_hash=digest,
         )
         return ModelTurnResult(
             reply=message,
@@ -197,4 +287,5 @@ class ModelActivities:
             model=cfg.model,
             simulated=cfg.is_simulated,
             stop_reason=reply.stop_reason,
+            settled=settled,
         )

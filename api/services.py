@@ -49,7 +49,7 @@ from paperclip.models import (
     TaskRecord,
     TaskStatus,
 )
-from paperclip.org import OrgError, check_hire
+from paperclip.org import OrgError, check_hire, check_turn_budget
 from paperclip.pricing import priced
 from paperclip.store import Store
 from paperclip.templates import (
@@ -106,8 +106,9 @@ def _company_handle(client: Client, company_id: str) -> WorkflowHandle[CompanyWo
     return client.get_workflow_handle_for(CompanyWorkflow.run, company_workflow_id(company_id))
 
 
-def check_initial_agents(agents: list[AgentSpec]) -> None:
-    """Apply the org-chart rules to a founding team, in order (managers before their reports).
+def check_initial_agents(agents: list[AgentSpec], *, budgeted: bool = False) -> None:
+    """Apply the org-chart rules to a founding team, in order (managers before their reports), and
+    the budget rule: under a budget (`budgeted`: the company's), a CLI agent needs a per-turn budget.
 
     Raises:
         ApiError: 400 naming the first agent that cannot join.
@@ -116,6 +117,7 @@ def check_initial_agents(agents: list[AgentSpec]) -> None:
     for index, spec in enumerate(agents):
         try:
             check_hire(chart, spec)
+            check_turn_budget(spec, budgeted=budgeted)
         except OrgError as err:
             raise ApiError(400, "invalid_input", f"agents[{index}]: {err}", {"agent": spec.name}) from None
         chart[spec.name] = AgentState(spec=spec)
@@ -155,7 +157,7 @@ async def create_company(
         approval_timeout_seconds=body.approval_timeout_seconds,
         budget=Budget(monthly_usd=body.budget_usd, monthly_tokens=body.budget_tokens),
     )
-    check_initial_agents(body.agents)
+    check_initial_agents(body.agents, budgeted=spec.budget.is_capped)
     if await asyncio.to_thread(store.get_company, spec.id) is not None:
         raise ApiError(409, "conflict", f"company '{spec.id}' already exists")
     try:

@@ -59,6 +59,10 @@ class BudgetLine(BaseModel):
     """The UTC month spend is counted in (`2026-11`); null before the company's first spend."""
     spent_usd: float
     spent_tokens: int
+    unconfirmed_usd: float = 0.0
+    """Of `spent_usd`: model calls lost with their worker before they answered, charged at their
+    worst case (the provider may have charged less, or nothing)."""
+    unconfirmed_tokens: int = 0
     reserved_usd: float
     """What model calls running now may still cost at most."""
     reserved_tokens: int
@@ -78,6 +82,10 @@ class CapLine(BaseModel):
     tokens: int | None
     spent_usd: float
     spent_tokens: int
+    unconfirmed_usd: float = 0.0
+    """Of `spent_usd`: model calls lost with their worker before they answered, charged at their
+    worst case (the provider may have charged less, or nothing)."""
+    unconfirmed_tokens: int = 0
     reserved_usd: float
     reserved_tokens: int
     share: float

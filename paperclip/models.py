@@ -317,6 +317,9 @@ class Spend(BaseModel):
     tokens: int = 0
     reserved_usd: float = 0.0
     reserved_tokens: int = 0
+    unconfirmed_usd: float = 0.0
+    """Of `usd`: attempts lost with their worker, charged at their worst case."""
+    unconfirmed_tokens: int = 0
 
     def room(self, budget: "Budget | Cap", usd: float, tokens: int, *, counting_reserved: bool = True) -> bool:
         """Whether a call costing at most `usd` / `tokens` fits under `budget` with what is spent
@@ -653,6 +656,45 @@ class SessionRef(BaseModel):
 # --------------------------------------------------------------------------- activities
 
 
+class WorstCase(BaseModel):
+    """The most one call may cost: what its attempt reserved, and what it is charged at when its
+    worker is lost before the answer is known (an *unconfirmed* attempt)."""
+
+    usd: float = 0.0
+    input_tokens: int = 0
+    """The prompt's size, bounded from above."""
+    output_tokens: int = 0
+    """The reply's bound (`max_tokens`)."""
+
+    @property
+    def tokens(self) -> int:
+        return self.input_tokens + self.output_tokens
+
+
+class AttemptRef(BaseModel):
+    """One attempt of a turn's model call: which model (0 the agent's own, n its n-th fallback)
+    and which attempt on it (from 1)."""
+
+    model_index: int = 0
+    attempt: int = 1
+
+
+class LostAttempt(AttemptRef):
+    """An attempt whose worker was lost before it answered: charged at its worst case until a later
+    attempt reads in the ledger what became of it."""
+
+    worst: WorstCase
+
+
+class SettledAttempt(AttemptRef):
+    """What the ledger says of a lost attempt: it answered (`confirmed`, with what it spent), it was
+    never sent (`not_sent`: nothing spent), or nobody knows (`unconfirmed`: its worst case stays)."""
+
+    outcome: Literal["confirmed", "not_sent", "unconfirmed"]
+    usage: Usage = Field(default_factory=Usage)
+    cost_usd: float | None = None
+
+
 class ModelTurnInput(BaseModel):
     """One model call: only the *new* messages travel; earlier ones are loaded from the store."""
 
@@ -663,17 +705,31 @@ class ModelTurnInput(BaseModel):
     system_prompt: str
     tools: list[ToolSpec]
     new_messages: list[Message]
+    model_index: int = 0
+    """0: the agent's own model; n: its n-th fallback (the ledger keys calls by it)."""
+    attempt: int = 1
+    """Which attempt of this turn on this model (the task workflow retries, one attempt an activity)."""
+    worst: WorstCase | None = None
+    """The call's worst case, written to the ledger as an unconfirmed row before the call is sent."""
+    lost: list[LostAttempt] = Field(default_factory=list)
+    """Earlier attempts of this turn lost with their worker: the ledger says what became of them, and
+    one that answered is not sent again (its stored reply is this attempt's answer)."""
 
 
 class ModelTurnResult(BaseModel):
     reply: Message
     usage: Usage
+    """What this attempt's own call spent (nothing when it answered with a lost attempt's stored reply)."""
     cost_usd: float | None
     """None when the model's price is unknown (token-only accounting)."""
     provider: Provider
     model: str
     simulated: bool = False
     stop_reason: str | None = None
+    settled: list[SettledAttempt] = Field(default_factory=list)
+    """What became of the lost attempts the input named."""
+    reused: AttemptRef | None = None
+    """The lost attempt whose stored reply this is (no call was sent again); None: a new call."""
 
 
 class CliTurnInput(BaseModel):
@@ -686,6 +742,15 @@ class CliTurnInput(BaseModel):
     prompt: str
     resume: str | None = None
     """The tool's session id from the task's last turn; None: a new session."""
+    attempt: int = 1
+    """Which attempt of this turn (the task workflow retries, one attempt an activity)."""
+    worst: WorstCase | None = None
+    """The turn's worst case (its per-turn budget), written to the ledger before the tool starts."""
+    lost: list[LostAttempt] = Field(default_factory=list)
+    """Earlier attempts of this turn lost with their worker (the ledger says what became of them)."""
+    orphan: dict[str, Any] | None = None
+    """A lost attempt's last heartbeat (`pid`, `host`, `marker`): its tool, if it still runs on
+    this machine, is killed before this attempt starts another."""
 
 
 class TeamRole(StrEnum):
@@ -766,6 +831,8 @@ class CliTurnResult(BaseModel):
     """To resume on the task's next turn."""
     events: int = 0
     """Stream events the tool emitted."""
+    settled: list[SettledAttempt] = Field(default_factory=list)
+    """What became of the lost attempts the input named."""
 
 
 class ActivityEntry(BaseModel):
@@ -783,6 +850,43 @@ class ActivityEntry(BaseModel):
     agent: str | None = None
     summary: str = ""
     data: dict[str, Any] = Field(default_factory=dict)
+
+
+class Unconfirmed(BaseModel):
+    """Attempts whose worker was lost before the provider's answer was known, charged at their worst
+    case: budgets count them as spent (a cap is never passed), costs show them apart."""
+
+    attempts: int = 0
+    tokens: int = 0
+    usd: float = 0.0
+
+    def __add__(self, other: "Unconfirmed") -> "Unconfirmed":
+        return Unconfirmed(
+            attempts=self.attempts + other.attempts,
+            tokens=self.tokens + other.tokens,
+            usd=round(self.usd + other.usd, 10),
+        )
+
+    def __sub__(self, other: "Unconfirmed") -> "Unconfirmed":
+        return Unconfirmed(
+            attempts=self.attempts - other.attempts,
+            tokens=self.tokens - other.tokens,
+            usd=round(self.usd - other.usd, 10),
+        )
+
+
+class RetryState(BaseModel):
+    """A task waiting to try its failed model call again (the task workflow owns the retries)."""
+
+    attempt: int
+    """The attempt that comes next (from 2)."""
+    of: int
+    """The most attempts a call gets on one model."""
+    at: datetime
+    """When the next attempt goes."""
+    error: str
+    """Why the last one failed."""
+    model: str
 
 
 class TaskRecord(BaseModel):
@@ -806,6 +910,12 @@ class TaskRecord(BaseModel):
     """The routine that created it, if any."""
     goal: str | None = None
     """The goal it serves; a subtask serves its parent's."""
+    unconfirmed: "Unconfirmed" = Field(default_factory=lambda: Unconfirmed())
+    """Model calls lost with their worker before they answered, charged at their worst case."""
+    retry: "RetryState | None" = None
+    """Set while the task waits to try a failed model call again."""
+    held: str | None = None
+    """Why the task holds before its next turn (`budget`, `agent paused`, `company paused`, …); None: it does not."""
 
 
 class TaskDetail(TaskRecord):
@@ -821,7 +931,9 @@ class CommentPosted(BaseModel):
 
 
 class CostEvent(BaseModel):
-    """One model call's usage and price, as the ledger keeps it (one per session + seq)."""
+    """One model call's usage and price, as the ledger keeps it: one row per attempt (session, seq,
+    model, attempt), written unconfirmed at its worst case before the call is sent and confirmed
+    with what the provider reported the moment it answers."""
 
     company_id: str
     agent: str
@@ -836,6 +948,13 @@ class CostEvent(BaseModel):
     """None when the model's price is unknown: token-only accounting, never a silent zero."""
     simulated: bool = False
     at: datetime
+    model_index: int = 0
+    """0: the agent's own model; n: its n-th fallback."""
+    attempt: int = 1
+    """Which attempt of the turn on that model (each is a row of its own)."""
+    confirmed: bool = True
+    """False: the attempt's worker was lost before the provider's answer was known; `usage` and
+    `cost_usd` are then its worst case, charged so that a cap is never passed."""
 
 
 class CostGroup(StrEnum):
@@ -861,6 +980,9 @@ class CostLine(BaseModel):
     """USD of the priced calls; unpriced ones count in tokens only."""
     unpriced_calls: int = 0
     """Calls of a model without a price: their cost is unknown, not zero."""
+    unconfirmed: Unconfirmed = Field(default_factory=Unconfirmed)
+    """Calls lost with their worker before they answered (in `calls`, `usage` and `cost_usd` at
+    their worst case)."""
 
 
 class RecordInput(BaseModel):
@@ -997,6 +1119,8 @@ class AgentState(BaseModel):
     awake: bool = False
     spend: Spend = Field(default_factory=Spend)
     """This month's spend (see `CompanyState.month`)."""
+    unconfirmed: Unconfirmed = Field(default_factory=Unconfirmed)
+    """Its tasks' unconfirmed attempts (in `spend`, not in `usage`)."""
     pause_reason: str | None = None
     """`budget` when its budget stopped it (a new month resumes it)."""
     """Woken with tasks waiting for it (`wake_on_assignment` off): dispatch may start them."""
@@ -1018,6 +1142,8 @@ class CompanyState(BaseModel):
     """Highest event sequence handled per task: task signals are at-least-once."""
     usage: Usage = Field(default_factory=Usage)
     cost_usd: float = 0.0
+    unconfirmed: Unconfirmed = Field(default_factory=Unconfirmed)
+    """Unconfirmed attempts of its tasks (in `spend`, not in `usage`)."""
     archived: bool = False
     paused: bool = False
     """Paused by the board: nothing is dispatched and every task holds before its next turn."""
@@ -1067,6 +1193,8 @@ class BudgetRequest(BaseModel):
     used: Usage
     """The task's usage so far (cumulative), which also settles its previous call."""
     used_usd: float
+    unconfirmed: Unconfirmed | None = None
+    """The task's unconfirmed attempts so far (cumulative): counted as spent."""
 
 
 class BudgetDecision(BaseModel):
@@ -1159,6 +1287,8 @@ class CompanySnapshot(BaseModel):
     recent: list[ActivityEntry]
     usage: Usage
     cost_usd: float
+    unconfirmed: Unconfirmed = Field(default_factory=Unconfirmed)
+    """Model calls lost with their worker, charged at their worst case (in `spend`, not `usage`)."""
     archived: bool
     paused: bool = False
     pause_reason: str | None = None
@@ -1182,7 +1312,7 @@ class TaskEvent(BaseModel):
     identifier: str
     seq: int
     """Per-task increasing sequence: the company ignores a repeat."""
-    kind: Literal["started", "status", "turn", "finished"]
+    kind: Literal["started", "status", "turn", "finished", "retry"]
     status: TaskStatus | None = None
     record: TaskRecord | None = None
     """Sent with `started` (a delegated task introduces itself) and `finished`."""
@@ -1193,6 +1323,10 @@ class TaskEvent(BaseModel):
     turns: int | None = None
     """Turns taken so far."""
     summary: str = ""
+    unconfirmed: Unconfirmed | None = None
+    """The task's unconfirmed attempts so far (cumulative, like `usage`)."""
+    retry: RetryState | None = None
+    """Sent with every event: the retry the task waits for, or None (it is not retrying)."""
 
 
 # --------------------------------------------------------------------------- task workflow
@@ -1246,6 +1380,14 @@ class TaskCarry(BaseModel):
     """The company's answer to this task's latest budget request."""
     strategy_approved: bool = False
     """The board approved the plan (companies that require it: no delegation before)."""
+    attempt: int = 0
+    """Attempts made of the current turn's call on the current model (the workflow retries)."""
+    lost: list[LostAttempt] = Field(default_factory=list)
+    """Attempts of the current turn lost with their worker, not yet settled by a later attempt."""
+    unconfirmed: Unconfirmed = Field(default_factory=Unconfirmed)
+    """Lost attempts charged at their worst case (never settled, or settled as unknown)."""
+    retry: RetryState | None = None
+    """The retry the task waits for, if any."""
 
 
 class TaskInput(BaseModel):

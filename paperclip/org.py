@@ -5,7 +5,7 @@ Pure and deterministic, so the company workflow's validators and the API share t
 
 from collections.abc import Mapping
 
-from paperclip.models import AgentSpec, AgentState, AgentStatus
+from paperclip.models import Adapter, AgentSpec, AgentState, AgentStatus
 
 
 class OrgError(ValueError):
@@ -43,6 +43,37 @@ def check_hire(agents: Mapping[str, AgentState], spec: AgentSpec, *, replacing: 
         other = next((a for a in agents.values() if a.spec.role == "ceo" and a.spec.name != spec.name), None)
         if other is not None:
             raise OrgError(f"the company already has a CEO ('{other.spec.name}')")
+
+
+def uncapped_cli(spec: AgentSpec) -> bool:
+    """Whether an agent runs a CLI tool (or a process) with no per-turn budget: the most one of its
+    turns may cost is then unknown, so no budget can be reserved for it before it runs."""
+    return (
+        spec.adapter not in (Adapter.MODEL, Adapter.HTTP)
+        and spec.cli.turn_budget_usd is None
+        and spec.cli.turn_budget_tokens is None
+    )
+
+
+def check_turn_budget(spec: AgentSpec, *, budgeted: bool) -> None:
+    """Raise `OrgError` when `spec` would work under a budget (`budgeted`: the company's or its
+    own) with no per-turn budget: a turn must be reserved at its worst case before it runs."""
+    if not (budgeted or spec.budget.is_capped) or not uncapped_cli(spec):
+        return
+    raise OrgError(
+        f"agent '{spec.name}' ({spec.adapter}) works under a budget: give it a per-turn budget "
+        "(cli.turn_budget_usd or cli.turn_budget_tokens), the most one turn may cost, reserved before it runs"
+    )
+
+
+def uncapped_under(agents: Mapping[str, AgentState], scope: str) -> list[str]:
+    """The working CLI agents with no per-turn budget that a budget on `scope` (`company` or an
+    agent's name) would cover."""
+    return [
+        a.spec.name
+        for a in agents.values()
+        if a.status is not AgentStatus.TERMINATED and uncapped_cli(a.spec) and scope in ("company", a.spec.name)
+    ]
 
 
 def chain_of_command(agents: Mapping[str, AgentState], name: str) -> list[str]:

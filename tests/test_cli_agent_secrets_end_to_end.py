@@ -180,7 +180,7 @@ async def test_a_worker_process_gives_its_agents_none_of_its_secrets_and_keys_on
         n: TaskStatus.FAILED for n in ("stray", "sneak")
     }
     assert f"credential 'ANTHROPIC_API_KEY' may not be sent to {elsewhere.url}" in result["stray"]
-    assert "CliAgentRefused: claude_local agent sneak was not started: cli.env.ANTHROPIC_BASE_URL:" in result["sneak"]
+    assert "CLI turn failed: claude_local agent sneak was not started: cli.env.ANTHROPIC_BASE_URL:" in result["sneak"]
     # The bound key reached the model server (it answers 200 to its own key only); the other heard nothing.
     dev = next(r for r in runs(fake_cli) if r["environ"]["PAPERCLIP_AGENT_ID"] == "dev")
     assert dev["model_call"] == {"url": f"{model_server.base_url_anthropic}/v1/messages", "status": 200}

@@ -231,5 +231,9 @@ async def test_a_worker_killed_mid_turn_is_replaced_and_only_the_call_in_flight_
     assert model_server.calls == 6
     assert model_server.calls_for("Task ACME-1:") == 2
     assert model_server.calls_for("Task ACME-1.1:") == 2 and model_server.calls_for("Task ACME-1.2:") == 2
-    store = Store(f"sqlite:///{db}")
-    assert len(store.list_cost_events(company_id)) == 4  # nothing paid for twice in the ledger
+    ledger = Store(f"sqlite:///{db}").list_cost_events(company_id)
+    # Every call sent has its row: the 4 answered are confirmed (nothing paid for twice), the 2
+    # lost with the worker stay unconfirmed at their worst case.
+    assert len(ledger) == model_server.calls
+    assert sum(e.confirmed for e in ledger) == 4
+    assert sum(not e.confirmed for e in ledger) == model_server.aborted == 2

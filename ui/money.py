@@ -55,7 +55,8 @@ def _row(scope: str, limit: str, line: BudgetLine | CapLine) -> dict[str, Any]:
     return {
         "scope": scope,
         "limit": limit,
-        "spent": f"{usd(line.spent_usd)}, {line.spent_tokens:,} tokens",
+        "spent": f"{usd(line.spent_usd)}, {line.spent_tokens:,} tokens"
+        + (f" (of which {usd(line.unconfirmed_usd)} unconfirmed)" if line.unconfirmed_tokens else ""),
         "reserved": f"{usd(line.reserved_usd)}, {line.reserved_tokens:,} tokens",
         "share": line.share,
         "status": STATUS_ICON[line.status],

@@ -76,7 +76,7 @@ def task_rows(
                 "task": task.identifier,
                 "title": task.title,
                 "assignee": task.assignee,
-                "status": task.status.value,
+                "status": task.status.value + (f" (held: {task.held})" if task.held else ""),
                 "priority": task.priority.value,
                 "turns": task.turns,
                 "cost (USD)": round(task.cost_usd, 4),

@@ -38,15 +38,17 @@ with workflow.unsafe.imports_passed_through():
         TaskInput,
         TaskRecord,
         TaskStatus,
+        Unconfirmed,
         Usage,
         check_transition,
     )
-    from paperclip.org import OrgError, check_hire, subtree
+    from paperclip.org import OrgError, check_hire, check_turn_budget, subtree
     from workflows.company_approvals import ApprovalsMixin
     from workflows.company_budgets import BudgetsMixin
     from workflows.company_goals import GoalsMixin
     from workflows.company_governance import GovernanceMixin, reject
     from workflows.company_heartbeats import HeartbeatsMixin
+    from workflows.company_views import shown_agent, shown_task
     from workflows.task import ADMISSION, TaskWorkflow, task_search_attributes
 
 RECENT_ACTIVITY = 50
@@ -101,6 +103,7 @@ class CompanyWorkflow(GovernanceMixin, GoalsMixin, ApprovalsMixin, HeartbeatsMix
         self._check_open()
         try:
             check_hire(self.state.agents, input.agent)
+            check_turn_budget(input.agent, budgeted=self.state.spec.budget.is_capped)
         except OrgError as err:
             raise reject(str(err), err.kind) from None
 
@@ -118,6 +121,7 @@ class CompanyWorkflow(GovernanceMixin, GoalsMixin, ApprovalsMixin, HeartbeatsMix
         self._check_open()
         try:
             check_hire(self.state.agents, input.agent, replacing=True)
+            check_turn_budget(input.agent, budgeted=self.state.spec.budget.is_capped)
         except OrgError as err:
             raise reject(str(err), err.kind) from None
 
@@ -221,7 +225,18 @@ class CompanyWorkflow(GovernanceMixin, GoalsMixin, ApprovalsMixin, HeartbeatsMix
         record.updated_at = workflow.now()
         self._dirty.add(record.identifier)
         if event.usage is not None:
-            self._take_usage(record, event.usage, event.cost_usd or 0.0, event.turns or 0)
+            self._take_usage(record, event.usage, event.cost_usd or 0.0, event.turns or 0, event.unconfirmed)
+        record.retry = event.retry
+        if event.kind == "retry" and event.retry is not None:
+            retry = event.retry
+            self._log(
+                "task.retrying",
+                actor=record.assignee,
+                task=record.identifier,
+                agent=record.assignee,
+                summary=f"{record.identifier} retries its {retry.model} call (attempt {retry.attempt} of {retry.of},"
+                f" at {retry.at:%H:%M:%S}): {retry.error}",
+            )
         if event.status is not None and event.status != record.status:
             try:
                 check_transition(record.status, event.status)
@@ -240,10 +255,15 @@ class CompanyWorkflow(GovernanceMixin, GoalsMixin, ApprovalsMixin, HeartbeatsMix
                     summary=f"{record.identifier} is {record.status}",
                 )
 
-    def _take_usage(self, record: TaskRecord, usage: Usage, cost_usd: float, turns: int) -> None:
+    def _take_usage(
+        self, record: TaskRecord, usage: Usage, cost_usd: float, turns: int, unconfirmed: Unconfirmed | None = None
+    ) -> None:
         """Take a task's cumulative usage (after `turns` turns); what is new since the last report
-        goes to the totals and this month's spend, and settles the reservation of a finished call."""
+        goes to the totals and this month's spend, and settles the reservation of a finished call.
+        Its unconfirmed attempts (lost with their worker) count as spent at their worst case."""
         if turns >= record.turns and usage.input_tokens >= record.usage.input_tokens and cost_usd >= record.cost_usd:
+            if unconfirmed is not None and unconfirmed != record.unconfirmed:
+                self._take_unconfirmed(record, unconfirmed)
             new, cost = usage - record.usage, cost_usd - record.cost_usd
             record.usage, record.cost_usd, record.turns = usage, cost_usd, turns
             self.state.usage = self.state.usage + new
@@ -323,12 +343,13 @@ class CompanyWorkflow(GovernanceMixin, GoalsMixin, ApprovalsMixin, HeartbeatsMix
         s = self.state
         return CompanySnapshot(
             spec=s.spec,
-            agents=list(s.agents.values()),
-            tasks=list(s.tasks.values()),
+            agents=[shown_agent(s, a) for a in s.agents.values()],
+            tasks=[shown_task(s, t) for t in s.tasks.values()],
             queue=list(s.queue),
             recent=list(s.recent),
             usage=s.usage,
             cost_usd=s.cost_usd,
+            unconfirmed=s.unconfirmed,
             archived=s.archived,
             paused=s.paused,
             pause_reason=s.pause_reason,

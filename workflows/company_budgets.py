@@ -43,8 +43,10 @@ with workflow.unsafe.imports_passed_through():
         Spend,
         TaskRecord,
         TaskStatus,
+        Unconfirmed,
         Usage,
     )
+    from paperclip.org import uncapped_under
     from workflows.company_governance import reject
     from workflows.task import TaskWorkflow
 
@@ -65,6 +67,21 @@ def next_month(moment: datetime) -> datetime:
 
 LIFETIME_SCOPES = ("task:", "goal:")
 """Scopes of lifetime caps; every other scope (`company`, an agent) has a monthly budget."""
+
+
+def covers(state: CompanyState, scope: str, record: TaskRecord) -> bool:
+    """Whether a lifetime cap's scope covers a task: the task or one above it, its goal or one above it."""
+    kind, _, key = scope.partition(":")
+    if kind == "task":
+        return record.identifier == key or record.identifier.startswith(key + ".")
+    goal, seen = record.goal, set()
+    while goal is not None and goal not in seen:
+        if goal == key:
+            return True
+        seen.add(goal)
+        above = state.goals.get(goal)
+        goal = above.parent if above is not None else None
+    return False
 
 
 def noun(scope: str) -> str:
@@ -112,18 +129,7 @@ class BudgetsMixin:
         return [(c.scope, c.cap, c.spend) for c in caps]
 
     def _covers(self, scope: str, record: TaskRecord) -> bool:
-        """Whether a lifetime cap's scope covers a task: the task or one above it, its goal or one above it."""
-        kind, _, key = scope.partition(":")
-        if kind == "task":
-            return record.identifier == key or record.identifier.startswith(key + ".")
-        goal, seen = record.goal, set()
-        while goal is not None and goal not in seen:
-            if goal == key:
-                return True
-            seen.add(goal)
-            above = self.state.goals.get(goal)
-            goal = above.parent if above is not None else None
-        return False
+        return covers(self.state, scope, record)
 
     def _caps_over(self, record: TaskRecord | None) -> list[CapState]:
         if record is None:
@@ -146,6 +152,21 @@ class BudgetsMixin:
                     agent=None if name == "company" or name.startswith(LIFETIME_SCOPES) else name,
                     summary=self._spent_line(name, spend, budget),
                 )
+
+    def _take_unconfirmed(self, record: TaskRecord, unconfirmed: Unconfirmed) -> None:
+        """A task's unconfirmed attempts changed (one was lost, or a later attempt settled it):
+        the change counts as spent (or given back) in every scope over the task."""
+        delta = unconfirmed - record.unconfirmed
+        record.unconfirmed = unconfirmed
+        agent = self.state.agents.get(record.assignee)
+        self.state.unconfirmed = self.state.unconfirmed + delta
+        if agent is not None:
+            agent.unconfirmed = agent.unconfirmed + delta
+        self._spend_usage(agent, record, Usage(input_tokens=delta.tokens), delta.usd)
+        for _, _, spend in self._scopes(agent) + self._cap_scopes(self._caps_over(record)):
+            spend.usd, spend.tokens = max(0.0, round(spend.usd, 10)), max(0, spend.tokens)
+            spend.unconfirmed_usd = max(0.0, round(spend.unconfirmed_usd + delta.usd, 10))
+            spend.unconfirmed_tokens = max(0, spend.unconfirmed_tokens + delta.tokens)
 
     def _spent_line(self, name: str, spend: Spend, budget: Budget | Cap) -> str:
         return f"{name} has spent {spend.share(budget):.0%} of its {noun(name)} ({self._of(spend, budget)})"
@@ -182,7 +203,7 @@ class BudgetsMixin:
         if record is not None and record.status.is_terminal:
             return
         if record is not None:  # a task started outside the company (a test's) reports nothing else
-            self._take_usage(record, request.used, request.used_usd, request.seq - 1)
+            self._take_usage(record, request.used, request.used_usd, request.seq - 1, request.unconfirmed)
         self._release(request.identifier)
         self.state.deferred = [r for r in self.state.deferred if r.identifier != request.identifier]
         decision = self._decide_budget(request)
@@ -367,6 +388,13 @@ class BudgetsMixin:
                 raise reject(f"agent '{input.scope}' not found", "NotFound")
             if agent.status is AgentStatus.TERMINATED:
                 raise reject(f"agent '{input.scope}' is terminated", "Conflict")
+        uncapped = uncapped_under(self.state.agents, input.scope)
+        if (input.monthly_usd is not None or input.monthly_tokens is not None) and uncapped:
+            raise reject(
+                f"{', '.join(uncapped)} run a CLI tool with no per-turn budget, so their turns cannot be reserved "
+                "before they run: give each a per-turn budget (cli.turn_budget_usd or cli.turn_budget_tokens) first",
+                "Conflict",
+            )
 
     @workflow.update
     async def set_cap(self, input: SetCapInput) -> CapState | None:
@@ -531,5 +559,7 @@ class BudgetsMixin:
         return lines
 
     # Provided by CompanyWorkflow.
-    def _take_usage(self, record: TaskRecord, usage: Usage, cost_usd: float, turns: int) -> None:
+    def _take_usage(
+        self, record: TaskRecord, usage: Usage, cost_usd: float, turns: int, unconfirmed: Unconfirmed | None = None
+    ) -> None:
         raise NotImplementedError

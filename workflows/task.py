@@ -53,7 +53,9 @@ with workflow.unsafe.imports_passed_through():
         ModelTurnInput,
         ModelTurnResult,
         Reassign,
+        RetryState,
         SessionRef,
+        SettledAttempt,
         TaskCarry,
         TaskEvent,
         TaskInput,
@@ -62,17 +64,22 @@ with workflow.unsafe.imports_passed_through():
         TaskStatus,
         ToolCall,
         WorkspaceRelease,
+        WorstCase,
         check_transition,
     )
     from paperclip.org import direct_reports, subtree
     from paperclip.pricing import price as list_price
     from paperclip.tools import COMPLETE_TASK, DELEGATE_TASK, ESCALATE, HIRE_AGENT, REQUEST_APPROVAL, tools_for
+    from workflows import retries
     from workflows.signals import signal_company
 
 MODEL_TURN_ATTEMPTS = 10
-"""Attempts of one model call (retryable errors only: 429, 5xx, timeouts, a lost worker)."""
+"""Attempts of one model call Temporal made before the task workflow owned retries."""
 CLI_TURN_ATTEMPTS = 3
-"""Attempts of one CLI-agent turn (a failed run, a lost worker): each may cost a whole run."""
+"""Attempts of one CLI-agent turn Temporal made before the task workflow owned retries."""
+WORKFLOW_RETRIES = "workflow-retries"
+"""Patch id: a turn's activity runs once; the task retries it, reserving each attempt, and charges
+an attempt lost with its worker at its worst case as unconfirmed (`workflows.retries`)."""
 TURN_NAMES = {Adapter.MODEL: "model call", Adapter.HTTP: "HTTP turn"}
 """What a failed turn is called in the task's result; any other adapter's is a "CLI turn"."""
 
@@ -215,6 +222,10 @@ class TaskWorkflow:
         self._last_report = workflow.now()
         self._has_search_attributes = workflow.info().typed_search_attributes.get(SA_COMPANY) is not None
         self._own_queues: dict[str, bool] = {}
+        self._own_retries = False
+        """Whether the last turn's attempt ran under the task's own retries (`WORKFLOW_RETRIES`)."""
+        self._orphan: dict[str, Any] | None = None
+        """A lost CLI attempt's last heartbeat: its tool is killed by the next attempt."""
         """Credential → whether its calls have a queue of their own, asked once a run (so a
         changed limit reaches a long task at its next continue-as-new)."""
 
@@ -404,12 +415,16 @@ class TaskWorkflow:
             except ActivityError as err:
                 if self.carry.cancel is not None:
                     continue
+                if self._may_retry(err):
+                    await self._wait_to_retry(err)
+                    continue  # the same turn: reserved again, then another attempt
                 cause = err.cause
-                message = str(cause) if cause is not None else str(err)
+                message = retries.reason(err) if self._own_retries else str(cause) if cause is not None else str(err)
                 model_agent = self.input.agent.adapter is Adapter.MODEL  # a CLI tool has no fallback model
                 if model_agent and self.carry.fallback < len(self.input.agent.fallback_models):
                     failed = self._model()
                     self.carry.fallback += 1
+                    self.carry.attempt, self.carry.retry = 0, None
                     workflow.logger.warning(
                         "%s: %s/%s failed (%s); the turn runs again on %s/%s",
                         self.input.identifier,
@@ -421,7 +436,11 @@ class TaskWorkflow:
                     )
                     continue  # the same turn, on the next model (reserved again at its price)
                 what = TURN_NAMES.get(self.input.agent.adapter, "CLI turn")
-                return await self._finish(TaskStatus.FAILED, f"{what} failed: {message}")
+                if self._own_retries and self.carry.attempt > 1:
+                    what += f" failed after {self.carry.attempt} attempts"
+                else:
+                    what += " failed"
+                return await self._finish(TaskStatus.FAILED, f"{what}: {message}")
             if reply is None:
                 continue  # cancelled during the call
             if self._failure is not None:
@@ -456,16 +475,16 @@ class TaskWorkflow:
             return self.input.agent.model
         return self.input.agent.fallback_models[self.carry.fallback - 1]
 
-    def _turn_worst_case(self) -> tuple[float, int]:
-        """The most the next turn can cost (USD, tokens). A model call's is its prompt and a full
-        reply; a CLI tool's is its per-turn budget (none: 0, it is counted when it ends); an HTTP
-        agent's turn is a POST, and its agent's calls are its own."""
+    def _turn_worst_case(self) -> WorstCase:
+        """The most the next turn can cost. A model call's is its prompt and a full reply; a CLI
+        tool's is its per-turn budget (none: 0, it is counted when it ends); an HTTP agent's turn
+        is a POST, and its agent's calls are its own."""
         adapter = self.input.agent.adapter
         if adapter is Adapter.HTTP:
-            return 0.0, 0
+            return WorstCase()
         if adapter is not Adapter.MODEL:
             cli = self.input.agent.cli
-            return cli.turn_budget_usd or 0.0, cli.turn_budget_tokens or 0
+            return WorstCase(usd=cli.turn_budget_usd or 0.0, input_tokens=cli.turn_budget_tokens or 0)
         prompt = self.carry.prompt_tokens + sum(bytes_of(m) for m in self.carry.pending)
         if self.carry.turn == 0:
             tools = tools_for(
@@ -475,7 +494,8 @@ class TaskWorkflow:
                 strategy=self.input.require_strategy_approval,
             )
             prompt += len(system_prompt(self.input).encode()) + len(json.dumps([t.model_dump() for t in tools]))
-        return worst_case(self._model(), prompt)
+        usd, tokens = worst_case(self._model(), prompt)
+        return WorstCase(usd=usd, input_tokens=prompt, output_tokens=tokens - prompt)
 
     async def _reserve(self) -> bool:
         """Ask the company for the next call's worst case; False when it is refused (the task then
@@ -483,7 +503,7 @@ class TaskWorkflow:
         if not self._budgeted() or not workflow.patched(BUDGET_RESERVATION):
             return True
         seq = self.carry.turn + 1
-        usd, tokens = self._turn_worst_case()
+        worst = self._turn_worst_case()
         self.carry.budget_decision = None
         await self._drain_signal()  # usage reports first: the request's usage must not go backwards
         self.carry.reported_turn = self.carry.turn
@@ -494,10 +514,11 @@ class TaskWorkflow:
                 identifier=self.input.identifier,
                 seq=seq,
                 agent=self.input.agent.name,
-                usd=usd,
-                tokens=tokens,
+                usd=worst.usd,
+                tokens=worst.tokens,
                 used=self.carry.usage,
                 used_usd=self.carry.cost_usd,
+                unconfirmed=self.carry.unconfirmed,
             ),
         )
         await workflow.wait_condition(
@@ -569,8 +590,12 @@ class TaskWorkflow:
             return await self._http_turn()
         if agent.adapter is not Adapter.MODEL:
             return await self._cli_turn()
+        self._own_retries = own = workflow.patched(WORKFLOW_RETRIES)
         queue = await self._model_queue(self._model())
+        worst = self._turn_worst_case() if own else None  # before the turn takes what is pending
         sent = self._begin_turn()
+        if own:
+            self.carry.attempt += 1
         call = workflow.start_activity(
             "model_turn",
             ModelTurnInput(
@@ -585,28 +610,41 @@ class TaskWorkflow:
                     strategy=self.input.require_strategy_approval,
                 ),
                 new_messages=sent,
+                model_index=self.carry.fallback,
+                attempt=max(1, self.carry.attempt),
+                worst=worst,
+                lost=list(self.carry.lost),
             ),
             result_type=ModelTurnResult,
             task_queue=queue,
             start_to_close_timeout=timedelta(seconds=self._model().turn_timeout_seconds),
             heartbeat_timeout=timedelta(seconds=self._model().heartbeat_timeout_seconds),
             # A provider that keeps failing should fail the turn, not retry for ever.
-            retry_policy=RetryPolicy(maximum_attempts=MODEL_TURN_ATTEMPTS, maximum_interval=timedelta(minutes=1)),
+            retry_policy=(
+                retries.ONE_ATTEMPT
+                if own
+                else RetryPolicy(maximum_attempts=MODEL_TURN_ATTEMPTS, maximum_interval=timedelta(minutes=1))
+            ),
         )
         await workflow.wait_condition(lambda: call.done() or self.carry.cancel is not None)
         if not call.done():
             await self._stop(call)
+            if worst is not None:  # stopped in flight: whether the provider answered is unknown
+                retries.charge_lost(self.carry, self.carry.fallback, worst)
             return None
         try:
             result: ModelTurnResult = call.result()
-        except ActivityError:
+        except ActivityError as err:
             # Nothing of a failed call is kept: its messages wait for the next attempt, same turn.
             self._undo_turn(sent)
+            if worst is not None and retries.lost(err):
+                retries.charge_lost(self.carry, self.carry.fallback, worst)
             raise
+        retried = self._attempt_succeeded(result.settled)
         self.carry.prompt_tokens = result.usage.input_tokens + result.usage.output_tokens
         self.carry.usage = self.carry.usage + result.usage
         self.carry.cost_usd += result.cost_usd or 0.0
-        if workflow.now() - self._last_report >= USAGE_REPORT_INTERVAL:
+        if retried or workflow.now() - self._last_report >= USAGE_REPORT_INTERVAL:
             self._emit_nowait("turn")
         tool_results = [await self._act(call) for call in result.reply.tool_calls]
         # Tool results answer the reply, so they come before anything that arrived meanwhile.
@@ -617,8 +655,13 @@ class TaskWorkflow:
         """One turn of a CLI agent: its tool runs the task in its workspace, resuming the task's
         session; its final message is the turn's reply (and, with no subtasks open, the result)."""
         cli = self.input.agent.cli
+        self._own_retries = own = workflow.patched(WORKFLOW_RETRIES)
+        worst = self._turn_worst_case() if own else None
         sent = self._begin_turn()
+        if own:
+            self.carry.attempt += 1
         session = self.carry.cli_session
+        orphan, self._orphan = self._orphan, None
         call = workflow.start_activity(
             "cli_turn",
             CliTurnInput(
@@ -628,33 +671,96 @@ class TaskWorkflow:
                 cli=cli,
                 prompt=cli_prompt(self.input, sent, resuming=session is not None),
                 resume=session,
+                attempt=max(1, self.carry.attempt),
+                worst=worst,
+                lost=list(self.carry.lost),
+                orphan=orphan,
             ),
             result_type=CliTurnResult,
             task_queue=cli_queue(workflow.info().task_queue),
             # The activity stops the tool at its own timeout; this one covers a lost worker.
             start_to_close_timeout=timedelta(seconds=cli.turn_timeout_seconds + cli.grace_seconds + 60),
             heartbeat_timeout=timedelta(seconds=cli.heartbeat_timeout_seconds),
-            retry_policy=RetryPolicy(maximum_attempts=CLI_TURN_ATTEMPTS, maximum_interval=timedelta(minutes=1)),
+            retry_policy=(
+                retries.ONE_ATTEMPT
+                if own
+                else RetryPolicy(maximum_attempts=CLI_TURN_ATTEMPTS, maximum_interval=timedelta(minutes=1))
+            ),
         )
         # A pause stops the tool too (a CLI turn can run for an hour): the turn runs again on
         # resume, resuming the session of the task's earlier turns.
         await workflow.wait_condition(lambda: call.done() or self.carry.cancel is not None or self.carry.held)
         if not call.done():
             await self._stop(call)  # the activity kills the tool's whole process group
+            if worst is not None:  # stopped mid-run: what it spent is unknown
+                retries.charge_lost(self.carry, 0, worst)
             if self.carry.cancel is None:  # held: the same turn, later
                 self._undo_turn(sent)
             return None
         try:
             result: CliTurnResult = call.result()
-        except ActivityError:
+        except ActivityError as err:
             self._undo_turn(sent)
+            if own:
+                details = retries.heartbeat_details(err)
+                if details.get("session_id"):  # the retry resumes the session the attempt started
+                    self.carry.cli_session = str(details["session_id"])
+                if retries.lost(err) and worst is not None:
+                    retries.charge_lost(self.carry, 0, worst)
+                    self._orphan = {k: details[k] for k in ("pid", "host", "marker") if k in details} or None
             raise
+        retried = self._attempt_succeeded(result.settled)
         self.carry.cli_session = result.session_id or session
         self.carry.usage = self.carry.usage + result.usage
         self.carry.cost_usd += result.cost_usd or 0.0
-        if workflow.now() - self._last_report >= USAGE_REPORT_INTERVAL:
+        if retried or workflow.now() - self._last_report >= USAGE_REPORT_INTERVAL:
             self._emit_nowait("turn")
         return result.reply
+
+    def _attempt_succeeded(self, settled: list[SettledAttempt]) -> bool:
+        """An attempt answered: what the ledger says of the lost ones before it is taken, and the
+        turn's retry state ends. True when the task was retrying (the company is told at once)."""
+        usage, usd = retries.settle(self.carry, settled)
+        self.carry.usage = self.carry.usage + usage
+        self.carry.cost_usd += usd
+        self.carry.lost = []  # settled, or (if the activity said nothing of them) charged for good
+        self.carry.attempt = 0
+        retrying, self.carry.retry = self.carry.retry is not None, None
+        return retrying
+
+    def _may_retry(self, err: ActivityError) -> bool:
+        """Whether the task tries its failed turn again itself (it owns retries since the patch)."""
+        if not self._own_retries or not retries.retryable(err):
+            return False
+        return self.carry.attempt < self._attempt_limit()
+
+    def _attempt_limit(self) -> int:
+        return retries.MODEL_ATTEMPTS if self.input.agent.adapter is Adapter.MODEL else retries.CLI_ATTEMPTS
+
+    async def _wait_to_retry(self, err: ActivityError) -> None:
+        """Wait before the next attempt (the provider's `retry-after`, else a backoff), telling the
+        company the task is retrying; a hold or a cancellation ends the wait early."""
+        wait = max(retries.delay(err, self.carry.attempt), timedelta(seconds=1))
+        model = self._model().model if self.input.agent.adapter is Adapter.MODEL else str(self.input.agent.adapter)
+        self.carry.retry = RetryState(
+            attempt=self.carry.attempt + 1,
+            of=self._attempt_limit(),
+            at=workflow.now() + wait,
+            error=retries.reason(err)[:300],
+            model=model,
+        )
+        workflow.logger.warning(
+            "%s: attempt %s failed (%s); the next in %ss",
+            self.input.identifier,
+            self.carry.attempt,
+            self.carry.retry.error,
+            wait.total_seconds(),
+        )
+        await self._emit("retry")
+        try:
+            await workflow.wait_condition(lambda: self.carry.cancel is not None or self.carry.held, timeout=wait)
+        except TimeoutError:
+            pass
 
     async def _http_turn(self) -> Message | None:
         """One turn of an HTTP agent: the task is posted to it; once it took it (2xx), the task
@@ -990,6 +1096,7 @@ class TaskWorkflow:
             turns=self.carry.turn,
             usage=self.carry.usage,
             cost_usd=self.carry.cost_usd,
+            unconfirmed=self.carry.unconfirmed,
             created_at=self.input.created_at or now,
             updated_at=now,
         )
@@ -1004,6 +1111,7 @@ class TaskWorkflow:
     async def _finish(self, status: TaskStatus, result: str | None) -> TaskResult:
         check_transition(self.carry.status, status)
         self.carry.status = status
+        self.carry.retry = None
         if self._has_search_attributes:
             workflow.upsert_search_attributes([SA_STATUS.value_set(status.value)])
         self._result = result
@@ -1047,6 +1155,8 @@ class TaskWorkflow:
             usage=self.carry.usage,
             cost_usd=self.carry.cost_usd,
             turns=self.carry.turn,
+            unconfirmed=self.carry.unconfirmed,
+            retry=self.carry.retry,
             **fields,
         )
 

@@ -1,9 +1,11 @@
 """The CLI-agent turn activity, on the `paperclip-cli` queue.
 
 One turn runs the agent's tool once in its workspace with the turn's prompt, resuming the
-task's session. Progress is heartbeated (session id, bytes, events, the last event), so a
-turn retried after its worker died, or after its tool failed, resumes the session the last
-attempt had started. The prompt
+task's session. Progress is heartbeated (session id, bytes, events, the last event, its pid,
+host and turn marker), so a turn retried after its worker died, or after its tool failed,
+resumes the session the last attempt had started (the task workflow retries, passing what the
+lost attempt last said). Before the tool starts, the attempt's ledger row is written
+unconfirmed at the turn's per-turn budget. The prompt
 and the whole answer go to the store with the cost event; history gets the answer cut short
 past `max_output_chars`, with a reference to the stored text.
 
@@ -31,7 +33,7 @@ from activities.http_agent import TOKEN_SLACK
 from activities.model_turn import TurnStore
 from paperclip.cli_rules import cli_problems, workspace_problem
 from paperclip.keys import KeyResolver
-from paperclip.models import CliConfig, CliTurnInput, CliTurnResult, CostEvent, Message, WorkspaceRelease
+from paperclip.models import CliConfig, CliTurnInput, CliTurnResult, CostEvent, Message, Usage, WorkspaceRelease
 from paperclip.tokens import TaskTokens
 
 TURN_MARK = "PAPERCLIP_TURN"
@@ -166,6 +168,13 @@ class CliActivities:
         if last.get("pid") and last.get("host") == socket.gethostname():
             # The lost attempt's worker died; what its tool started may still run here.
             await asyncio.to_thread(kill_marked_group, int(last["pid"]), marker)
+        orphan = input.orphan or {}
+        if orphan.get("pid") and orphan.get("marker") and orphan.get("host") == socket.gethostname():
+            # A lost attempt of this turn (the task retried it): its tool may still run here.
+            await asyncio.to_thread(kill_marked_group, int(orphan["pid"]), f"{TURN_MARK}={orphan['marker']}")
+        settled = []
+        if input.lost:
+            settled = await asyncio.to_thread(self.store.settle_attempts, input.session, input.seq, input.lost)
         argv, stdin = adapter.argv(input.cli, input.prompt, resume)
         base = await self.environment(company_id, agent)
         cwd = await workspace.task_directory(
@@ -193,7 +202,24 @@ class CliActivities:
         stream = Stream(session_id=resume)
 
         def beat(progress: dict[str, Any]) -> None:
-            activity.heartbeat(progress | {"host": socket.gethostname()})
+            activity.heartbeat(progress | {"host": socket.gethostname(), "marker": turn_id})
+
+        if input.worst is not None:
+            pending = CostEvent(
+                company_id=input.session.company_id,
+                agent=input.session.agent,
+                task=input.session.task,
+                goal=input.session.goal,
+                seq=input.seq,
+                provider=adapter.tool,
+                model=input.cli.model or "default",
+                usage=Usage(input_tokens=input.worst.input_tokens, output_tokens=input.worst.output_tokens),
+                cost_usd=input.worst.usd,
+                at=datetime.now(UTC),
+                attempt=input.attempt,
+                confirmed=False,
+            )
+            await asyncio.to_thread(self.store.begin_call, pending)
 
         def past_turn_budget() -> bool:
             return passed_turn_budget(stream, input.cli) is not None
@@ -247,6 +273,7 @@ class CliActivities:
             usage=stream.usage,
             cost_usd=stream.cost_usd,
             at=datetime.now(UTC),
+            attempt=input.attempt,
         )
         prompt = Message(role="user", content=input.prompt, author="paperclip")
         await asyncio.to_thread(
@@ -268,4 +295,5 @@ class CliActivities:
             model=model,
             session_id=stream.session_id,
             events=stream.events,
+            settled=settled,
         )

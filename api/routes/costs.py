@@ -10,7 +10,7 @@ from api import services
 from api.deps import StoreDep
 from api.errors import ApiError
 from paperclip.api_models import CostReport
-from paperclip.models import CostGroup
+from paperclip.models import CostGroup, Unconfirmed
 from paperclip.pricing import no_price_warning
 
 router = APIRouter(prefix="/companies/{company}", tags=["costs"])
@@ -32,7 +32,8 @@ async def cost_report(
     """What the company's model calls cost: calls, tokens and USD per group, and a total.
 
     Calls of a model without a price count in tokens and in `unpriced_calls`, never as $0, and
-    each such model is named in `warnings`.
+    each such model is named in `warnings`. Calls lost with their worker before they answered
+    count at their worst case, in `unconfirmed` too, and `warnings` says so.
     """
     since, until = _utc(since), _utc(until)
     if since is not None and until is not None and since >= until:
@@ -43,5 +44,16 @@ async def cost_report(
         group_by=summary.group_by,
         data=summary.data,
         total=summary.total,
-        warnings=[no_price_warning(provider, model) for provider, model in summary.unpriced_models],
+        warnings=[no_price_warning(provider, model) for provider, model in summary.unpriced_models]
+        + unconfirmed_warning(summary.total.unconfirmed),
     )
+
+
+def unconfirmed_warning(unconfirmed: Unconfirmed) -> list[str]:
+    if not unconfirmed.attempts:
+        return []
+    return [
+        f"{unconfirmed.attempts} call(s) were lost with their worker before the provider's answer was known: "
+        f"they count at their worst case ({unconfirmed.tokens:,} tokens, ${unconfirmed.usd:.4f}); "
+        "the provider may have charged less, or nothing"
+    ]

@@ -17,6 +17,8 @@ class OrgNode(BaseModel):
     role: Role
     title: str
     status: AgentStatus
+    pause_reason: str | None = None
+    """`budget` when its budget (or the company's) stopped it."""
     capabilities: str
     model: str
     """`provider/model`."""
@@ -56,6 +58,7 @@ def org_tree(agents: list[AgentState]) -> list[OrgNode]:
             role=agent.spec.role,
             title=agent.spec.title,
             status=agent.status,
+            pause_reason=agent.pause_reason,
             capabilities=agent.spec.capabilities,
             model=f"{model.provider}/{model.model}",
             simulated=model.is_simulated,

@@ -33,6 +33,13 @@ def _amount(dollars: float, tokens: int) -> str:
     return f"{usd(dollars)}, {tokens:,} tokens"
 
 
+def _unconfirmed(line: dict[str, Any]) -> str:
+    """`(of which $0.05 unconfirmed)`: calls lost with their worker, charged at their worst case."""
+    if not line.get("unconfirmed_tokens") and not line.get("unconfirmed_usd"):
+        return ""
+    return f"\n[yellow](of which {usd(line['unconfirmed_usd'])} unconfirmed)[/yellow]"
+
+
 def _share(line: dict[str, Any]) -> str:
     return "-" if line["share"] is None else f"{line['share']:.0%}"
 
@@ -72,7 +79,7 @@ def _table(heading: str, rows: list[tuple[dict[str, Any], str]]) -> Table:
         table.add_row(
             escape(line["scope"]),
             cap,
-            _amount(line["spent_usd"], line["spent_tokens"]),
+            _amount(line["spent_usd"], line["spent_tokens"]) + _unconfirmed(line),
             _amount(line["reserved_usd"], line["reserved_tokens"]),
             _share(line),
             _status(line["status"]),

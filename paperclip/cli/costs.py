@@ -28,6 +28,7 @@ def _row(label: str, line: dict[str, Any]) -> list[str]:
         f"{usage['output_tokens']:,}",
         _usd(line),
         f"[yellow]{unpriced}[/yellow]" if unpriced else "0",
+        f"[yellow]{line['unconfirmed']['attempts']}[/yellow]" if line.get("unconfirmed", {}).get("attempts") else "0",
     ]
 
 
@@ -49,7 +50,7 @@ def costs(
     if not report["data"]:
         console.print(f"No model calls in {company} yet." if since is None and until is None else "No calls then.")
     else:
-        table = Table(by.value.capitalize(), "Calls", "Input", "Cached", "Output", "USD", "Unpriced")
+        table = Table(by.value.capitalize(), "Calls", "Input", "Cached", "Output", "USD", "Unpriced", "Unconfirmed")
         for column in table.columns[1:]:
             column.justify = "right"
         for line in report["data"]:

@@ -40,6 +40,17 @@ def _status(status: str) -> str:
     return f"[{STATUS_STYLE.get(status, 'white')}]{status}[/]"
 
 
+def _task_status(task: dict[str, Any]) -> str:
+    """A task's status, with why it holds or that it waits to try its model call again."""
+    text = _status(task["status"])
+    if task.get("held"):
+        text += f" [yellow]held: {escape(task['held'])}[/yellow]"
+    retry = task.get("retry")
+    if retry:
+        text += f" [yellow]retrying ({retry['attempt']}/{retry['of']})[/yellow]"
+    return text
+
+
 def _cost(value: float | None) -> str:
     return "-" if value is None else f"${value:.4f}"
 
@@ -64,7 +75,7 @@ def _task_table(tasks: list[dict[str, Any]]) -> Table:
             escape(task["identifier"]),
             escape(task["title"]),
             escape(task["assignee"]),
-            _status(task["status"]),
+            _task_status(task),
             task.get("priority", ""),
             escape(task.get("goal") or "-"),
             str(task.get("turns", 0)),
@@ -84,7 +95,7 @@ def _agent_table(agents: list[dict[str, Any]]) -> Table:
             escape(agent_spec.get("role", "")),
             escape(agent_spec.get("reports_to") or "-"),
             _model(agent_spec),
-            agent.get("status", ""),
+            agent.get("status", "") + (f" ({escape(agent['pause_reason'])})" if agent.get("pause_reason") else ""),
             str(agent.get("running", 0)),
             _cost(agent.get("cost_usd")),
         )

@@ -54,9 +54,10 @@ def _label(node: dict[str, Any]) -> str:
             f" · wakes every {node['heartbeat_seconds']} s"
             f" ({node.get('wakes', 0)} with work, {node.get('skipped_wakes', 0)} skipped)"
         )
+    reason = f" ({escape(node['pause_reason'])})" if node.get("pause_reason") else ""
     return (
         f"[bold]{escape(node['name'])}[/bold]{title} [dim]({node['role']})[/dim] · {model} · "
-        f"[{STATUS_STYLE.get(status, 'dim')}]{status}[/]{running} · ${node.get('cost_usd', 0.0):.4f}{wakes}"
+        f"[{STATUS_STYLE.get(status, 'dim')}]{status}{reason}[/]{running} · ${node.get('cost_usd', 0.0):.4f}{wakes}"
     )
 
 

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from pydantic import BaseModel
 from sqlalchemy.engine import Connection
 
-from paperclip.models import CostGroup, CostLine, Provider, Usage
+from paperclip.models import CostGroup, CostLine, Provider, Unconfirmed, Usage
 from paperclip.store.tables import cost_events
 
 USD_DIGITS = 10
@@ -61,6 +61,7 @@ def cost_summary(
     if until is not None:
         where.append(c.at < until)
     keys = _keys(CostGroup(group_by), dialect)
+    lost = sa.case((c.confirmed.is_(False), 1), else_=0)
     sums = (
         sa.func.count().label("calls"),
         sa.func.coalesce(sa.func.sum(c.input_tokens), 0).label("input_tokens"),
@@ -68,6 +69,11 @@ def cost_summary(
         sa.func.coalesce(sa.func.sum(c.cached_input_tokens), 0).label("cached_input_tokens"),
         sa.func.coalesce(sa.func.sum(c.cost_usd), 0.0).label("cost_usd"),
         (sa.func.count() - sa.func.count(c.cost_usd)).label("unpriced_calls"),
+        sa.func.coalesce(sa.func.sum(lost), 0).label("unconfirmed_calls"),
+        sa.func.coalesce(sa.func.sum(lost * (c.input_tokens + c.output_tokens)), 0).label("unconfirmed_tokens"),
+        sa.func.coalesce(sa.func.sum(sa.case((c.confirmed.is_(False), c.cost_usd), else_=0.0)), 0.0).label(
+            "unconfirmed_usd"
+        ),
     )
     grouped = sa.select(*keys, *sums).where(*where).group_by(*keys)
     unpriced = sa.select(c.provider, c.model).where(*where, c.cost_usd.is_(None)).distinct()
@@ -86,7 +92,7 @@ def cost_summary(
 
 
 def _line(key: str | None, sums: Any) -> CostLine:
-    calls, input_tokens, output_tokens, cached_input_tokens, cost_usd, unpriced_calls = sums
+    calls, input_tokens, output_tokens, cached_input_tokens, cost_usd, unpriced_calls, *lost = sums
     return CostLine(
         key=key,
         calls=calls,
@@ -98,6 +104,7 @@ def _line(key: str | None, sums: Any) -> CostLine:
         ),
         cost_usd=round(float(cost_usd), USD_DIGITS),
         unpriced_calls=unpriced_calls,
+        unconfirmed=Unconfirmed(attempts=int(lost[0]), tokens=int(lost[1]), usd=round(float(lost[2]), USD_DIGITS)),
     )
 
 
@@ -108,5 +115,6 @@ def _total(lines: list[CostLine]) -> CostLine:
         total.usage += line.usage
         total.cost_usd += line.cost_usd
         total.unpriced_calls += line.unpriced_calls
+        total.unconfirmed = total.unconfirmed + line.unconfirmed
     total.cost_usd = round(total.cost_usd, USD_DIGITS)
     return total

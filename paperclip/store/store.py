@@ -23,6 +23,7 @@ from sqlalchemy.engine import Connection, Engine, make_url
 from paperclip.models import (
     ActivityEntry,
     ApiKeyInfo,
+    AttemptRef,
     CompanySpec,
     CostEvent,
     Endpoint,
@@ -30,13 +31,16 @@ from paperclip.models import (
     Message,
     RecordInput,
     SessionRef,
+    SettledAttempt,
     TaskRecord,
     TaskStatus,
     TeamRole,
-    Usage,
+    Unconfirmed,
 )
 from paperclip.settings import Settings
+from paperclip.store import ledger
 from paperclip.store.costs import CostGroup, CostSummary, cost_summary
+from paperclip.store.ledger import usage_columns, usage_of
 from paperclip.store.search import SearchHit, SearchKind, search
 from paperclip.store.tables import (
     activity_log,
@@ -429,11 +433,14 @@ class Store:
         new_messages: list[Message],
         reply: Message,
         cost: CostEvent | None,
+        input_hash: str | None = None,
     ) -> None:
-        """Keep turn `seq`: its new messages then the reply (idx 0..n), its cost event, and an
-        `agent.turn` entry in the activity log (what live event streams show of a turn).
+        """Keep turn `seq`: its new messages then the reply (idx 0..n), its cost event (confirmed),
+        and an `agent.turn` entry in the activity log (what live event streams show of a turn).
 
-        Idempotent: a retried turn replaces what an earlier attempt wrote for the same seq.
+        Idempotent: a retried turn replaces what an earlier attempt wrote for the same seq. An
+        attempt that answers after a later attempt of the same turn began (its worker was thought
+        lost) keeps only its cost event: the turn's messages are the later attempt's.
         """
         if cost is not None and (cost.company_id, cost.task, cost.seq) != (session.company_id, session.task, seq):
             raise ValueError("the cost event belongs to another session or turn")
@@ -441,6 +448,9 @@ class Store:
         turn = [*new_messages, reply]
         rows = [_message_row(session, seq, idx, message, now) for idx, message in enumerate(turn)]
         with self._write() as conn:
+            if cost is not None and ledger.superseded(conn, cost):
+                self._upsert(conn, cost_events, [ledger.cost_row(cost, input_hash)], keys=ledger.KEYS)
+                return
             self._upsert(conn, messages, rows, keys=("company_id", "task", "seq", "idx"), keep=("created_at",))
             conn.execute(
                 sa.delete(messages).where(
@@ -451,7 +461,7 @@ class Store:
                 )
             )
             if cost is not None:
-                self._upsert(conn, cost_events, [_cost_row(cost)], keys=("company_id", "task", "seq"))
+                self._upsert(conn, cost_events, [ledger.cost_row(cost, input_hash)], keys=ledger.KEYS)
                 entry = _turn_entry(cost, reply)
                 self._upsert(conn, activity_log, [_activity_row(entry)], keys=("id",), keep=("seq",))
 
@@ -500,7 +510,7 @@ class Store:
         with self._write() as conn:
             self._upsert(conn, tasks, [_task_row(r) for r in records], keys=("company_id", "identifier"))
             self._upsert(conn, messages, rows, keys=("company_id", "task", "seq", "idx"))
-            self._upsert(conn, cost_events, [_cost_row(c) for c in costs], keys=("company_id", "task", "seq"))
+            self._upsert(conn, cost_events, [ledger.cost_row(c) for c in costs], keys=ledger.KEYS)
             if activity:
                 stmt = self._insert(activity_log).on_conflict_do_nothing(index_elements=["id"])
                 conn.execute(stmt, [_activity_row(entry) for entry in activity])
@@ -512,7 +522,25 @@ class Store:
             query = query.where(cost_events.c.task == task)
         query = query.order_by(cost_events.c.at, cost_events.c.task, cost_events.c.seq)
         with self.engine.connect() as conn:
-            return [_cost_event(row) for row in conn.execute(query).mappings()]
+            return [ledger.cost_event(row) for row in conn.execute(query).mappings()]
+
+    def begin_call(self, cost: CostEvent, *, input_hash: str | None = None) -> None:
+        """Write an attempt's ledger row before its call is sent: unconfirmed, at its worst case
+        (`cost`), so an attempt lost with its worker stays charged (`paperclip.store.ledger`)."""
+        with self._write() as conn:
+            ledger.begin_call(conn, self._insert(cost_events), cost, input_hash)
+
+    def settle_attempts(self, session: SessionRef, seq: int, lost: Sequence[AttemptRef]) -> list[SettledAttempt]:
+        """What the ledger says of attempts of turn `seq` lost with their worker."""
+        with self.engine.connect() as conn:
+            return ledger.settle_attempts(conn, session, seq, lost)
+
+    def stored_reply(
+        self, session: SessionRef, seq: int, lost: Sequence[AttemptRef], input_hash: str
+    ) -> tuple[AttemptRef, Message] | None:
+        """The reply a lost attempt of turn `seq` stored for the same input, if one did."""
+        with self.engine.connect() as conn:
+            return ledger.stored_reply(conn, session, seq, lost, input_hash)
 
     def cost_summary(
         self,
@@ -731,38 +759,6 @@ def _message(row: Any) -> Message:
     )
 
 
-def _cost_row(cost: CostEvent) -> dict[str, Any]:
-    return {
-        "company_id": cost.company_id,
-        "task": cost.task,
-        "seq": cost.seq,
-        "agent": cost.agent,
-        "goal": cost.goal,
-        "provider": str(cost.provider),
-        "model": cost.model,
-        **_usage_columns(cost.usage),
-        "cost_usd": cost.cost_usd,
-        "simulated": cost.simulated,
-        "at": cost.at,
-    }
-
-
-def _cost_event(row: Any) -> CostEvent:
-    return CostEvent(
-        company_id=row["company_id"],
-        agent=row["agent"],
-        task=row["task"],
-        goal=row["goal"],
-        seq=row["seq"],
-        provider=row["provider"],
-        model=row["model"],
-        usage=_usage(row),
-        cost_usd=row["cost_usd"],
-        simulated=row["simulated"],
-        at=row["at"],
-    )
-
-
 def _turn_entry(cost: CostEvent, reply: Message) -> ActivityEntry:
     """A turn as the activity log tells it: who, which model, tokens, cost, the tools it called."""
     usage = cost.usage
@@ -803,27 +799,29 @@ def _activity(row: Any) -> ActivityEntry:
     return ActivityEntry.model_validate({key: row[key] for key in ActivityEntry.model_fields})
 
 
+_TRANSIENT = {"usage", "unconfirmed", "retry", "held"}
+"""Task fields kept in columns of their own (usage, unconfirmed) or not kept (what the running
+company says of a task now: its retry, its hold)."""
+
+
 def _task_row(record: TaskRecord) -> dict[str, Any]:
-    row = record.model_dump(mode="python", exclude={"usage"})
-    return row | {"priority": record.priority.value, "status": record.status.value, **_usage_columns(record.usage)}
+    row = record.model_dump(mode="python", exclude=_TRANSIENT)
+    unconfirmed = {
+        "unconfirmed_attempts": record.unconfirmed.attempts,
+        "unconfirmed_tokens": record.unconfirmed.tokens,
+        "unconfirmed_usd": record.unconfirmed.usd,
+    }
+    return (
+        row
+        | {"priority": record.priority.value, "status": record.status.value}
+        | usage_columns(record.usage)
+        | (unconfirmed)
+    )
 
 
 def _task(row: Any) -> TaskRecord:
-    fields = {key: row[key] for key in TaskRecord.model_fields if key != "usage"}
-    return TaskRecord.model_validate(fields | {"usage": _usage(row)})
-
-
-def _usage_columns(usage: Usage) -> dict[str, int]:
-    return {
-        "input_tokens": usage.input_tokens,
-        "output_tokens": usage.output_tokens,
-        "cached_input_tokens": usage.cached_input_tokens,
-    }
-
-
-def _usage(row: Any) -> Usage:
-    return Usage(
-        input_tokens=row["input_tokens"],
-        output_tokens=row["output_tokens"],
-        cached_input_tokens=row["cached_input_tokens"],
+    fields = {key: row[key] for key in TaskRecord.model_fields if key not in _TRANSIENT}
+    unconfirmed = Unconfirmed(
+        attempts=row["unconfirmed_attempts"], tokens=row["unconfirmed_tokens"], usd=row["unconfirmed_usd"]
     )
+    return TaskRecord.model_validate(fields | {"usage": usage_of(row), "unconfirmed": unconfirmed})

@@ -1,19 +1,21 @@
 """Fixtures for activity tests: the fake provider server and an in-memory turn store."""
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import pytest
 
-from paperclip.models import CostEvent, Message, SessionRef
+from paperclip.models import AttemptRef, CostEvent, Message, SessionRef, SettledAttempt
 from tests.fakes import FakeModelServer
 
 
 class FakeStore:
-    """The two store calls a model turn makes, in memory, idempotent by session + seq."""
+    """The store calls a turn makes, in memory, idempotent by session + seq (the ledger's attempts
+    are the real store's: tests of them use it)."""
 
     def __init__(self) -> None:
         self.turns: dict[tuple[str, str, str], dict[int, list[Message]]] = {}
         self.costs: dict[tuple[str, str, str, int], CostEvent] = {}
+        self.begun: list[CostEvent] = []
 
     @staticmethod
     def _key(session: SessionRef) -> tuple[str, str, str]:
@@ -31,9 +33,21 @@ class FakeStore:
         new_messages: list[Message],
         reply: Message,
         cost: CostEvent,
+        input_hash: str | None = None,
     ) -> None:
         self.turns.setdefault(self._key(session), {})[seq] = [*new_messages, reply]
         self.costs[(*self._key(session), seq)] = cost
+
+    def begin_call(self, cost: CostEvent, *, input_hash: str | None = None) -> None:
+        self.begun.append(cost)
+
+    def settle_attempts(self, session: SessionRef, seq: int, lost: Sequence[AttemptRef]) -> list[SettledAttempt]:
+        return [SettledAttempt(model_index=a.model_index, attempt=a.attempt, outcome="unconfirmed") for a in lost]
+
+    def stored_reply(
+        self, session: SessionRef, seq: int, lost: Sequence[AttemptRef], input_hash: str
+    ) -> tuple[AttemptRef, Message] | None:
+        return None
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 
 from tests.api.conftest import assert_error
-from tests.api.helpers import create_company, wait_for_task
+from tests.api.helpers import company_body, create_company, wait_for_task
 
 
 async def _budgets(api: httpx.AsyncClient, company: str) -> dict[str, Any]:
@@ -181,3 +181,29 @@ async def test_a_task_created_with_a_lifetime_cap_holds_at_it_until_the_board_ra
     assert missing["message"] == "goal 'G9' not found"
     assert_error(await api.put(f"/api/companies/{company}/budgets/tasks/ACME-1", json={"usd": -1, "tokens": None}), 422)
     assert_error(await api.put(f"/api/companies/{company}/budgets/agents/x", json={"usd": 1, "tokens": None}), 422)
+
+
+PROCESS = {"name": "ops", "role": "engineer", "reports_to": "ceo", "adapter": "process", "cli": {"command": ["true"]}}
+
+
+async def test_a_cli_agent_works_under_a_budget_only_with_a_per_turn_budget(api: httpx.AsyncClient) -> None:
+    # Founded under a budget, hired under one, or a budget set over it: refused while the most
+    # one of its turns may cost is unknown (no per-turn budget), accepted with one.
+    response = await api.post(
+        "/api/companies", json=company_body(budget_usd=5.0, agents=[*company_body()["agents"], PROCESS])
+    )
+    error = assert_error(response, 400, "invalid_input")
+    assert "agents[3]" in error["message"] and "per-turn budget" in error["message"]
+
+    budgeted = (await create_company(api, budget_usd=5.0))["id"]
+    error = assert_error(await api.post(f"/api/companies/{budgeted}/agents", json=PROCESS), 400, "invalid_input")
+    assert "agent 'ops' (process) works under a budget" in error["message"]
+    capped = PROCESS | {"cli": {"command": ["true"], "turn_budget_usd": 0.5}}
+    assert (await api.post(f"/api/companies/{budgeted}/agents", json=capped)).status_code == 201
+
+    free = (await create_company(api))["id"]
+    assert (await api.post(f"/api/companies/{free}/agents", json=PROCESS)).status_code == 201
+    error = assert_error(await _put(api, free, "company", 5.0, None), 409, "conflict")
+    assert error["message"].startswith("ops run a CLI tool with no per-turn budget")
+    error = assert_error(await _put(api, free, "ops", None, 10_000), 409, "conflict")
+    assert (await _put(api, free, "cto", 1.0, None)).status_code == 200  # ops is not under cto's budget

@@ -160,3 +160,26 @@ async def test_bad_questions_are_refused(api: httpx.AsyncClient) -> None:
     assert_error(await api.get(f"/api/companies/{company}/costs", params=window), 422, "invalid_input")
     empty = (await api.get(f"/api/companies/{company}/costs")).json()
     assert empty["group_by"] == "agent" and empty["data"] == [] and empty["total"]["calls"] == 0
+
+
+async def test_calls_lost_with_their_worker_show_apart_at_their_worst_case(
+    api: httpx.AsyncClient, store: Store
+) -> None:
+    company = (await create_company(api))["id"]
+    session = SessionRef(company_id=company, task="ACME-1", agent="ceo")
+    worst = Usage(input_tokens=800, output_tokens=1024)
+    store.begin_call(cost_event(1, company_id=company, attempt=1, usage=worst, cost_usd=0.05, confirmed=False))
+    store.begin_call(cost_event(1, company_id=company, attempt=2, usage=worst, cost_usd=0.05, confirmed=False))
+    answered = cost_event(1, company_id=company, attempt=2, cost_usd=0.01)
+    store.save_turn(session, seq=1, new_messages=[], reply=Message(role="assistant"), cost=answered)
+
+    body = (await api.get(f"/api/companies/{company}/costs")).json()
+
+    (line,) = body["data"]
+    assert line["calls"] == 2 and line["cost_usd"] == pytest.approx(0.06)
+    assert line["unconfirmed"] == {"attempts": 1, "tokens": 1824, "usd": 0.05}
+    assert body["total"]["unconfirmed"] == line["unconfirmed"]
+    assert body["warnings"] == [
+        "1 call(s) were lost with their worker before the provider's answer was known: they count at their worst "
+        "case (1,824 tokens, $0.0500); the provider may have charged less, or nothing"
+    ]

@@ -75,6 +75,10 @@ async def test_budget_show_marks_a_scope_its_budget_paused_and_prints_the_warnin
     show = ok(await run(api, "budget", "show", "-c", company))
     assert ["cto", "10 tokens", "$0.00, 0 tokens", "$0.00, 0 tokens", "0%", "paused"] in rows(show)
     assert show.rstrip().splitlines()[-1] == "cto is paused: its monthly budget is spent"
+    # Why its task waits, and why the agent stops, shows in the task list, the agents and the chart.
+    assert "held: budget" in ok(await run(api, "task", "list", "-c", company))
+    assert "paused (budget)" in ok(await run(api, "agent", "list", "-c", company))
+    assert "paused (budget)" in ok(await run(api, "org", "-c", company))
 
     out = ok(await run(api, "budget", "set", "cto", "-c", company, "--tokens", "1000000"))
     assert out.rstrip().endswith(", ok")

@@ -55,7 +55,7 @@ def rows(output: str) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
     for text in output.splitlines():
         cells = [c.strip() for c in text.replace("│", "┃").split("┃") if c.strip()]
-        if len(cells) == 7:
+        if len(cells) == 8:
             found[cells[0]] = cells[1:]
     return found
 
@@ -68,9 +68,9 @@ async def test_costs_by_agent_with_a_total_and_a_warning(api: httpx.AsyncClient,
 
     assert result.exit_code == 0, result.output
     table = rows(result.stdout)
-    assert table["ceo"] == ["2", "3,000", "20", "200", "$0.7500", "0"]
-    assert table["cto"] == ["1", "3,000", "10", "100", "-", "1"]
-    assert table["Total"] == ["3", "6,000", "30", "300", "$0.7500", "1"]
+    assert table["ceo"] == ["2", "3,000", "20", "200", "$0.7500", "0", "0"]
+    assert table["cto"] == ["1", "3,000", "10", "100", "-", "1", "0"]
+    assert table["Total"] == ["3", "6,000", "30", "300", "$0.7500", "1", "0"]
     assert "warning: openai:my-model has no price: token-only accounting" in result.stderr
 
 

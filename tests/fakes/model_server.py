@@ -225,6 +225,9 @@ class FakeModelServer:
         """The usage reported for each answered request (neutral: input includes cached)."""
         self.fail_every: int | None = None
         """Answer every n-th model request with 429 and `retry-after: 1` (a shared key's rate limit)."""
+        self.aborted = 0
+        """Model requests whose client went away during `latency`, before any answer (a killed
+        worker's calls in flight): nothing was served for them."""
         self.refused: Counter[str] = Counter()
         """Model requests refused by the rate limits `limit` set, by limit (`requests`, `tokens`)."""
         self._requests_bucket: _Bucket | None = None
@@ -358,6 +361,7 @@ class FakeModelServer:
             self._hangs = 0
             self.requests.clear()
             self.usages.clear()
+            self.aborted = 0
             self._requests_bucket = self._tokens_bucket = None
             self.refused.clear()
         self.latency = 0.0
@@ -450,6 +454,15 @@ class FakeModelServer:
             await asyncio.sleep(0.05)
         return True
 
+    async def _wait(self, request: Request, seconds: float) -> bool:
+        """Sleep `seconds`; False as soon as the client has gone away."""
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            await asyncio.sleep(min(left, 0.05))
+            if await request.is_disconnected():
+                return False
+        return True
+
     async def _handle(self, request: Request, api: str) -> Response:
         body = await request.json()
         with self._lock:
@@ -462,8 +475,10 @@ class FakeModelServer:
         failure, hang = self._take()
         if hang and not await self._hang(request):
             return Response(status_code=503)
-        if self.latency:
-            await asyncio.sleep(self.latency)
+        if self.latency and not await self._wait(request, self.latency):
+            with self._lock:
+                self.aborted += 1
+            return Response(status_code=499)
         if failure is not None:
             return self._failure(api, failure)
         try:

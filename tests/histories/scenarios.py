@@ -10,11 +10,13 @@ import asyncio
 from collections.abc import Callable
 
 from paperclip.models import (
+    Adapter,
     AgentActionInput,
     AgentSpec,
     ApprovalKind,
     Budget,
     BudgetRequest,
+    CliConfig,
     CommentInput,
     CompanyActionInput,
     CompanySnapshot,
@@ -33,7 +35,13 @@ from tests.workflows.helpers import wait_for
 from workflows.company import ADMISSION, RECORDS_AS_ACTIVITY, CompanyWorkflow
 from workflows.company_budgets import REFUSAL_RECHECK
 from workflows.company_heartbeats import HEARTBEATS
-from workflows.task import BUDGET_RESERVATION, CREDENTIAL_QUEUES, OWN_COMMENTS, USAGE_BEFORE_HOLD
+from workflows.task import (
+    BUDGET_RESERVATION,
+    CREDENTIAL_QUEUES,
+    OWN_COMMENTS,
+    USAGE_BEFORE_HOLD,
+    WORKFLOW_RETRIES,
+)
 
 TIMEOUT = 60
 """Seconds a scenario waits for its company to reach a state (a loaded machine is slow)."""
@@ -202,6 +210,33 @@ async def heartbeat(stage: Stage) -> Company:
     return company
 
 
+async def retries(stage: Stage) -> Company:
+    """The task owns its retries: the lead's first call is refused (503) and tried again after a
+    backoff; the next hangs past its timeout (an attempt lost, charged unconfirmed) and is tried
+    again, its ledger row read; then it delegates to ops, a `process` agent whose command fails
+    once and succeeds when the task runs it again."""
+    model = stage.fake_model().model_copy(update={"turn_timeout_seconds": 2})
+    script = "if [ -e tried ]; then echo done; else touch tried; exit 3; fi"
+    agents = [
+        AgentSpec(name="lead", role=Role.CEO, model=model),
+        AgentSpec(
+            name="ops",
+            role=Role.GENERAL,
+            reports_to="lead",
+            adapter=Adapter.PROCESS,
+            cli=CliConfig(command=["sh", "-c", script]),
+        ),
+    ]
+    company = await stage.start_company("retries", agents, budget=Budget(monthly_tokens=1_000_000))
+    stage.server.fail_next(1, status=503)
+    stage.server.hang_next(1)
+    await create_task(company, "Ship the fix", "lead")
+    snap = await wait_for(company, all_done(2), timeout=TIMEOUT)
+    assert snap.unconfirmed.attempts == 1, f"{snap.unconfirmed} (one attempt lost)"
+    assert stage.server.calls == 4, f"{stage.server.calls} model requests (2 calls, one refused, one lost)"
+    return company
+
+
 SCENARIOS: dict[str, Scenario] = {
     "demo": Scenario(demo, frozenset({ADMISSION, RECORDS_AS_ACTIVITY})),
     "budget": Scenario(budget, frozenset({BUDGET_RESERVATION, REFUSAL_RECHECK, ADMISSION})),
@@ -210,5 +245,6 @@ SCENARIOS: dict[str, Scenario] = {
     "held": Scenario(held, frozenset({USAGE_BEFORE_HOLD, BUDGET_RESERVATION})),
     "reassign": Scenario(reassign, frozenset({RECORDS_AS_ACTIVITY})),
     "heartbeat": Scenario(heartbeat, frozenset({HEARTBEATS})),
+    "retries": Scenario(retries, frozenset({WORKFLOW_RETRIES, BUDGET_RESERVATION})),
 }
 """Scenario name → how to record it; `record` runs all but `demo` unless told which."""

@@ -1,6 +1,22 @@
 """The dashboard's pure row and figure builders."""
 
-from paperclip.models import AgentSpec, AgentState, CompanySnapshot, CompanySpec, ModelConfig, Provider, Role, Usage
+from datetime import UTC, datetime
+
+from paperclip.api_models import BudgetLine, BudgetReport
+from paperclip.models import (
+    AgentSpec,
+    AgentState,
+    CompanySnapshot,
+    CompanySpec,
+    ModelConfig,
+    Provider,
+    RetryState,
+    Role,
+    TaskRecord,
+    Usage,
+)
+from ui.board import card_caption
+from ui.money import budget_rows
 from ui.rows import SIMULATED_LABEL, model_label, org_dot
 
 
@@ -36,3 +52,37 @@ def test_model_label_names_a_real_model_and_never_passes_a_simulated_one_for_rea
     assert model_label(real) == "openai:gpt-4o-mini"
     assert model_label(ModelConfig()) == SIMULATED_LABEL  # the default model is the offline one
     assert model_label(real, simulated=True) == SIMULATED_LABEL  # the company runs it simulated
+
+
+def test_a_card_says_why_its_task_holds_and_that_it_is_retrying() -> None:
+    at = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
+    task = TaskRecord(
+        company_id="acme", identifier="ACME-1", title="Build", assignee="cto", created_at=at, updated_at=at
+    )
+    assert card_caption(task) == "cto · medium"
+    held = task.model_copy(
+        update={"held": "budget", "retry": RetryState(attempt=3, of=10, at=at, error="503", model="m")}
+    )
+    assert card_caption(held) == "cto · medium · ⏸ held: budget · ↻ retrying (3/10)"
+
+
+def test_a_budget_row_says_how_much_of_its_spend_is_unconfirmed() -> None:
+    line = BudgetLine(
+        scope="company",
+        monthly_usd=1.0,
+        monthly_tokens=None,
+        month="2026-12",
+        spent_usd=0.25,
+        spent_tokens=3_000,
+        unconfirmed_usd=0.05,
+        unconfirmed_tokens=1_800,
+        reserved_usd=0.0,
+        reserved_tokens=0,
+        share=0.25,
+        status="ok",
+    )
+    (row,) = budget_rows(BudgetReport(data=[line], count=1, soft_limit=0.8, warnings=[]))
+    assert row["spent"] == "$0.2500, 3,000 tokens (of which $0.0500 unconfirmed)"
+    plain_line = line.model_copy(update={"unconfirmed_tokens": 0})
+    (plain,) = budget_rows(BudgetReport(data=[plain_line], count=1, soft_limit=0.8, warnings=[]))
+    assert plain["spent"] == "$0.2500, 3,000 tokens"

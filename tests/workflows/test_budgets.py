@@ -78,6 +78,9 @@ async def test_looping_agents_stop_at_the_company_budget_without_passing_it(dev_
     assert snap.spend.tokens <= cap
     assert snap.spend.tokens > cap / 2  # it stopped near the cap, not at the start
     assert all(t.status is TaskStatus.RUNNING for t in snap.tasks)
+    # The board sees why: every agent paused for budget, every task held for it.
+    assert {(a.status, a.pause_reason) for a in snap.agents} == {(AgentStatus.PAUSED, "budget")}
+    assert {t.held for t in snap.tasks} == {"budget"}
     assert any("budget" in w for w in snap.budget_warnings)
     kinds = [e.kind for e in snap.recent]
     assert "budget.warning" in kinds and "budget.exhausted" in kinds
@@ -100,6 +103,7 @@ async def test_a_call_that_ends_after_its_task_was_held_settles_its_reservation(
         await asyncio.sleep(0.5)
         assert len(model.calls) == 1  # held after the call
     assert snap.tasks[0].status is TaskStatus.RUNNING and snap.tasks[0].usage.output_tokens == 10
+    assert snap.tasks[0].held == "company paused" and snap.agents[0].pause_reason is None
 
 
 async def test_an_agent_budget_pauses_that_agent_only_and_raising_it_resumes_it(dev_env: WorkflowEnvironment) -> None:
@@ -122,10 +126,12 @@ async def test_an_agent_budget_pauses_that_agent_only_and_raising_it_resumes_it(
         capped = next(a for a in snap.agents if a.spec.name == "capped")
         assert capped.status is AgentStatus.PAUSED and capped.spend.tokens <= 3_000
         assert not snap.paused
+        assert {t.assignee: t.held for t in snap.tasks} == {"capped": "budget", "free": None}
         await company.execute_update(CompanyWorkflow.set_budget, SetBudgetInput(scope="capped", monthly_tokens=100_000))
         snap = await wait_for(company, lambda s: all(t.status is TaskStatus.DONE for t in s.tasks), timeout=60)
     capped = next(a for a in snap.agents if a.spec.name == "capped")
     assert capped.pause_reason is None and capped.status is AgentStatus.IDLE
+    assert all(t.held is None for t in snap.tasks)
     assert [a.status for a in snap.approvals if a.kind is ApprovalKind.BUDGET_OVERRIDE] == [ApprovalStatus.APPROVED]
     assert capped.spend.tokens == 110 * 40 and snap.spend.tokens == 2 * 110 * 40
 
@@ -191,6 +197,9 @@ async def test_a_task_cap_holds_the_task_and_its_subtasks_only_and_raising_it_le
         override = [a for a in snap.approvals if a.kind is ApprovalKind.BUDGET_OVERRIDE]
         assert [a.status for a in override] == [ApprovalStatus.PENDING] and scope in override[0].title
         assert f"{scope} is held: its budget is spent" in snap.budget_warnings
+        assert {t.identifier: t.held for t in snap.tasks if not t.status.is_terminal} == {
+            t.identifier: f"budget ({scope})" for t in subtree if not t.status.is_terminal
+        }
 
         await company.execute_update(CompanyWorkflow.set_cap, SetCapInput(scope=scope, cap=Cap(tokens=10_000)))
         snap = await wait_for(company, lambda s: all(t.status is TaskStatus.DONE for t in s.tasks), timeout=60)

@@ -90,6 +90,21 @@ def live_panel(company_id: str, identifier: str) -> None:
     cost.metric("Cost (USD)", f"{task.cost_usd:.4f}")
     tokens.metric("Tokens", tokens_text(task.usage))
     st.caption(f"Priority {task.priority.value} · {task.turns} turns" + (f" · serves {task.goal}" if task.goal else ""))
+    if task.held:
+        st.warning(f"Held before its next turn: {task.held}.", icon=":material/pause_circle:")
+    if task.retry:
+        retry = task.retry
+        st.warning(
+            f"Retrying its {retry.model} call: attempt {retry.attempt} of {retry.of} at {retry.at:%H:%M:%S} UTC"
+            f" ({no_math(retry.error)}).",
+            icon=":material/autorenew:",
+        )
+    if task.unconfirmed.attempts:
+        lost = task.unconfirmed
+        st.caption(
+            f"{lost.attempts} call(s) lost with their worker, charged at their worst case: "
+            f"{lost.tokens:,} tokens, ${lost.usd:.4f} (included in the spend)."
+        )
     if task.parent:
         link(task.parent, f"Delegated by {task.parent}")
     settings = get_settings()
