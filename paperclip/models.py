@@ -1118,7 +1118,8 @@ class HireAgentInput(BaseModel):
 
 
 class CreateTaskInput(BaseModel):
-    title: str = Field(max_length=500)
+    title: str = Field(max_length=500, json_schema_extra={"pattern": NOT_BLANK})
+    """Not blank (the company refuses it, 400)."""
     brief: str = Field(default="", max_length=100_000)
     assignee: str
     priority: Priority = Priority.MEDIUM
