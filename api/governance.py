@@ -16,6 +16,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from api.errors import ApiError
 from api.services import _company_handle
 from paperclip.models import (
+    NOT_BLANK,
     AgentActionInput,
     AgentState,
     CommentInput,
@@ -43,7 +44,11 @@ class ReassignBody(BaseModel):
 
 
 class CommentBody(BaseModel):
-    body: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000)]
+    body: Annotated[
+        str,
+        StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000),
+        Field(json_schema_extra={"pattern": NOT_BLANK}),
+    ]
     author: str = Field(default=BOARD, min_length=1, max_length=63)
 
 

@@ -7,19 +7,26 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field, StringConstraints, field_validator, model_validator
 
 from paperclip.models import (
+    NOT_BLANK,
     AgentSpec,
     Approval,
     ApprovalStatus,
     CompanySpec,
     Goal,
     GoalStatus,
+    Prefix,
+    Slug,
     check_prefix,
     check_slug,
 )
 
 MAX_PREFIX_FROM_NAME = 6
 
-GoalTitle = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+GoalTitle = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=300),
+    Field(json_schema_extra={"pattern": NOT_BLANK}),
+]
 
 
 def slug_from_name(name: str) -> str:
@@ -38,10 +45,10 @@ def prefix_from_name(name: str) -> str:
 class CompanyCreate(BaseModel):
     """A company to found; `id` and `prefix` are derived from `name` when absent."""
 
-    id: str | None = None
-    name: str = Field(min_length=1, max_length=200)
+    id: Slug | None = None
+    name: str = Field(min_length=1, max_length=200, json_schema_extra={"pattern": NOT_BLANK})
     mission: str = Field(default="", max_length=10_000)
-    prefix: str | None = None
+    prefix: Prefix | None = None
     goals: list[GoalTitle] = Field(default_factory=list, max_length=50)
     """Titles of its company goals (`G1`, `G2`, … in this order); at least one, here or from the template."""
     agents: list[AgentSpec] = Field(default_factory=list, max_length=500)

@@ -190,7 +190,7 @@ def problems(doc: CompanyExport) -> list[str]:
     goal_ids = Counter(g.id for g in doc.goals)
     for i, goal in enumerate(doc.goals):
         where = f"goals[{i}]"
-        check(_GOAL_ID.match(goal.id) is not None, where, f"'{goal.id}' is not a goal id (G1, G2, …)")
+        check(_GOAL_ID.fullmatch(goal.id) is not None, where, f"'{goal.id}' is not a goal id (G1, G2, …)")
         check(goal_ids[goal.id] == 1, where, f"goal '{goal.id}' is there twice")
         check(goal.parent is None or goal.parent in goal_ids, where, f"parent goal '{goal.parent}' is not there")
         check(goal.owner is None or goal.owner in chart, where, f"owner '{goal.owner}' is not an agent of it")
@@ -211,7 +211,9 @@ def problems(doc: CompanyExport) -> list[str]:
         check(task.parent is None or task.parent in identifiers, where, f"parent task '{task.parent}' is not there")
         check(task.assignee in chart, where, f"assignee '{task.assignee}' is not an agent of it")
         check(task.goal is None or task.goal in goal_ids, where, f"goal '{task.goal}' is not there")
-        check(task.routine is None or SLUG.match(task.routine) is not None, where, "`routine` is not a routine name")
+        check(
+            task.routine is None or SLUG.fullmatch(task.routine) is not None, where, "`routine` is not a routine name"
+        )
         check(_fits(task.usage, task.turns, task.cost_usd), where, "a count or cost is out of range")
         seqs = Counter(turn.seq for turn in task.conversation)
         for j, turn in enumerate(task.conversation):

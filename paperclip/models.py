@@ -9,24 +9,30 @@ import re
 import string
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 PREFIX = re.compile(r"^[A-Z][A-Z0-9]{0,9}$")
+NOT_BLANK = r"\S"
+"""A schema pattern: the text holds something other than whitespace."""
+Slug = Annotated[str, Field(json_schema_extra={"pattern": SLUG.pattern})]
+"""A name `check_slug` checks: the schema states its pattern, the validator says in words what is wrong."""
+Prefix = Annotated[str, Field(json_schema_extra={"pattern": PREFIX.pattern})]
+"""A task-identifier prefix `check_prefix` checks, its pattern stated in the schema."""
 
 
 def check_slug(value: str, what: str) -> str:
     """`value` if it is a valid identifier (agent, company, template, routine names), else ValueError."""
-    if not SLUG.match(value):
+    if not SLUG.fullmatch(value):
         raise ValueError(f"{what} must be 1-63 lowercase letters, digits, '-' or '_', starting with a letter or digit")
     return value
 
 
 def check_prefix(value: str) -> str:
     """`value` if it is a valid task-identifier prefix (`ACME`), else ValueError."""
-    if not PREFIX.match(value):
+    if not PREFIX.fullmatch(value):
         raise ValueError("prefix must be 1-10 uppercase letters or digits, starting with a letter")
     return value
 
@@ -366,7 +372,7 @@ class EndpointKind(StrEnum):
 class Endpoint(BaseModel):
     """A model server registered by name; its key, if any, is a stored credential of the same name."""
 
-    name: str
+    name: Slug
     kind: EndpointKind = Field(alias="type")
     url: str = Field(pattern=r"^https?://", max_length=2_000)
     model: str | None = None
@@ -517,7 +523,7 @@ class HttpConfig(BaseModel):
 class AgentSpec(BaseModel):
     """An agent as hired: who it is, what it runs on, whom it reports to."""
 
-    name: str
+    name: Slug
     role: Role = Role.GENERAL
     title: str = ""
     capabilities: str = ""
@@ -568,10 +574,10 @@ class AgentBrief(BaseModel):
 
 
 class CompanySpec(BaseModel):
-    id: str
+    id: Slug
     name: str = Field(min_length=1, max_length=200)
     mission: str = ""
-    prefix: str
+    prefix: Prefix
     require_hire_approval: bool = False
     """Agents hired by agents wait (`pending_approval`) until the board approves."""
     require_strategy_approval: bool = False
@@ -998,7 +1004,7 @@ class RecordInput(BaseModel):
 class GoalInput(BaseModel):
     """A goal to add to the company's goal tree."""
 
-    title: str = Field(min_length=1, max_length=300)
+    title: str = Field(min_length=1, max_length=300, json_schema_extra={"pattern": NOT_BLANK})
     description: str = Field(default="", max_length=5_000)
     level: GoalLevel = GoalLevel.COMPANY
     parent: str | None = None
@@ -1248,7 +1254,8 @@ class HireAgentInput(BaseModel):
 
 
 class CreateTaskInput(BaseModel):
-    title: str = Field(max_length=500)
+    title: str = Field(max_length=500, json_schema_extra={"pattern": NOT_BLANK})
+    """Not blank (the company refuses it, 400)."""
     brief: str = Field(default="", max_length=100_000)
     assignee: str
     priority: Priority = Priority.MEDIUM

@@ -65,7 +65,7 @@ _ANTHROPIC: dict[str, Price] = {
     "claude-3-haiku": Price(0.25, 1.25, 0.03),
 }
 
-_TABLES: dict[Provider, dict[str, Price]] = {
+_TABLES: dict[str, dict[str, Price]] = {
     Provider.OPENAI: _OPENAI,
     Provider.ANTHROPIC: _ANTHROPIC,
 }
@@ -88,13 +88,14 @@ def _family(keys: Iterable[str], model: str) -> str | None:
 
 
 def price(provider: Provider | str, model: str) -> Price | None:
-    """The list price of `model`, or None when it is not in the table.
+    """The list price of `model`, or None when it is not in the table (or `provider` has none:
+    a CLI tool or adapter as the ledger names it, such as `codex` or `process`).
 
     Dated or tagged names match their family by the longest prefix that ends at a separator
     (`gpt-4o-mini-2024-07-18` → `gpt-4o-mini`, `claude-sonnet-4-5-20250929` → `claude-sonnet-4`).
     A router's vendor prefix is ignored (`openai/gpt-4o` → `gpt-4o`).
     """
-    table = _TABLES.get(Provider(provider), {})
+    table = _TABLES.get(provider, {})
     key = _family(table, model)
     return None if key is None else table[key]
 
@@ -111,8 +112,9 @@ def price_for(config: ModelConfig) -> Price | None:
 
 
 def no_price_warning(provider: Provider | str, model: str) -> str:
-    """What is said about calls of a model without a price (`openai:my-model has no price: …`)."""
-    return f"{Provider(provider).value}:{model} has no price: token-only accounting"
+    """What is said about calls of a model without a price (`openai:my-model has no price: …`);
+    `provider` is any the ledger keeps, a `Provider` or a tool (`codex:gpt-5-codex has no price: …`)."""
+    return f"{provider}:{model} has no price: token-only accounting"
 
 
 def with_price(config: ModelConfig, overrides: Mapping[str, ModelPrice]) -> ModelConfig:
@@ -164,7 +166,7 @@ def cost_usd(*args: ModelConfig | Provider | str | Usage) -> float | None:
         case (ModelConfig() as config, Usage() as usage):
             p = price_for(config)
         case (str() as provider, str() as model, Usage() as usage):
-            p = FREE if Provider(provider) is Provider.SIMULATED else price(provider, model)
+            p = FREE if provider == Provider.SIMULATED else price(provider, model)
         case _:
             raise TypeError("cost_usd(config, usage) or cost_usd(provider, model, usage)")
     return None if p is None else call_cost(p, usage)

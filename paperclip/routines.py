@@ -13,9 +13,9 @@ workflow's input.
 import re
 from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import Any, Self
+from typing import Annotated, Any, Self
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator, model_validator
 from temporalio.client import (
     Client,
     Schedule,
@@ -34,7 +34,7 @@ from temporalio.common import SearchAttributePair, TypedSearchAttributes
 from temporalio.service import RPCError, RPCStatusCode
 
 from paperclip.constants import SA_COMPANY, routine_schedule_id
-from paperclip.models import SLUG, CreateTaskInput, Priority, check_slug
+from paperclip.models import NOT_BLANK, SLUG, CreateTaskInput, Priority, Slug, check_slug
 
 ROUTINE_WORKFLOW = "RoutineWorkflow"
 """The workflow type a routine's schedule starts (`workflows.routine.RoutineWorkflow`)."""
@@ -43,6 +43,7 @@ DEFAULT_CATCHUP_SECONDS = 60
 MIN_CATCHUP_SECONDS = 10
 """The server's floor: a shorter catch-up window is raised to it."""
 MIN_EVERY_SECONDS = 60
+"""The shortest interval: nothing fires more than once a minute (a cron has no seconds field)."""
 RUN_TIMEOUT = timedelta(hours=1)
 """A routine run only sends one signal; one that cannot within this (no worker) is given up,
 so a stuck run does not hold the schedule's overlap policy forever."""
@@ -51,6 +52,33 @@ MEMO_ROUTINE = "routine"
 MEMO_COMPANY = "company"
 
 _DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
+
+CRON_MACROS = ("@hourly", "@daily", "@midnight", "@weekly", "@monthly", "@yearly", "@annually")
+"""The shorthands Temporal reads for a five-field cron (`@daily` is `0 0 * * *`)."""
+_CRON_FIELD = r"[0-9A-Za-z*,/-]+"
+CRON_PATTERN = (
+    rf"^[ \t]*(@(hourly|daily|midnight|weekly|monthly|yearly|annually)|{_CRON_FIELD}([ \t]+{_CRON_FIELD}){{4}})[ \t]*$"
+)
+"""What the API takes as a cron (its OpenAPI schema says so): five fields on one line, or a macro."""
+DURATION_PATTERN = (
+    r"^\s*([0-9]+|[0-9]+[dD]([0-9]+[hH])?([0-9]+[mM])?([0-9]+[sS])?|[0-9]+[hH]([0-9]+[mM])?([0-9]+[sS])?"
+    r"|[0-9]+[mM]([0-9]+[sS])?|[0-9]+[sS])\s*$"
+)
+"""A duration text `parse_duration` reads (`90s`, `15m`, `1h30m`, `2d`, `3600`), for the schema."""
+_DURATION_SCHEMA = {"type": "string", "pattern": DURATION_PATTERN}
+MAX_CATCHUP_SECONDS = 366 * 86_400
+
+EverySeconds = Annotated[
+    int,
+    Field(ge=MIN_EVERY_SECONDS),
+    WithJsonSchema({"anyOf": [{"type": "integer", "minimum": MIN_EVERY_SECONDS}, _DURATION_SCHEMA]}),
+]
+"""An interval in seconds, also taken as a duration text (`RoutineSpec._duration`), as the schema says."""
+CatchupSeconds = Annotated[
+    int,
+    Field(ge=0, le=MAX_CATCHUP_SECONDS),
+    WithJsonSchema({"anyOf": [{"type": "integer", "minimum": 0, "maximum": MAX_CATCHUP_SECONDS}, _DURATION_SCHEMA]}),
+]
 
 
 class RoutineError(Exception):
@@ -89,23 +117,70 @@ def parse_duration(text: str | int) -> int:
     return ((days * 24 + hours) * 60 + minutes) * 60 + seconds
 
 
-class RoutineSpec(BaseModel):
-    """A routine as defined: when it fires and the task it gives whom."""
+def check_cron(cron: str) -> None:
+    """Refuse a cron that is not five fields or a macro. Temporal also reads six fields (a year
+    last) and seven (seconds first, then a year), which would let a routine fire every second.
 
-    name: str
-    cron: str | None = Field(default=None, max_length=200)
-    """A cron expression (`0 9 * * 1-5`), in `time_zone` (UTC by default)."""
-    every: int | None = Field(default=None, ge=MIN_EVERY_SECONDS)
-    """Or an interval in seconds (a duration text such as `1h` is accepted)."""
-    time_zone: str | None = Field(default=None, max_length=64)
+    Raises:
+        InvalidRoutine: why, in a sentence that shows the form expected.
+    """
+    fields = cron.split()
+    if len(fields) == 1 and fields[0] in CRON_MACROS:
+        return
+    if fields and fields[0].startswith("@"):
+        reason = f"the macros are {', '.join(CRON_MACROS)} (for an interval give every)"
+    elif len(fields) != 5:
+        reason = (
+            f"a cron is five fields, minute hour day-of-month month day-of-week (e.g. '0 9 * * 1-5'), or a macro "
+            f"such as @daily; this one has {len(fields)} (no seconds or years: a routine fires at most once a minute)"
+        )
+    elif bad := next((field for field in fields if not re.fullmatch(_CRON_FIELD, field)), None):
+        reason = f"'{bad}' is not a cron field (digits, names such as mon or jan, and * , - /)"
+    else:
+        return
+    raise InvalidRoutine(f"invalid timing (cron '{cron}'): {reason}")
+
+
+class RoutineSpec(BaseModel):
+    """A routine as defined: when it fires (exactly one of `cron` and `every`) and the task it gives whom."""
+
+    name: Slug = ""
+    """Its name in the company; none: the title's words (`Daily stand-up` → `daily-stand-up`)."""
+    cron: Annotated[str, Field(json_schema_extra={"pattern": CRON_PATTERN})] | None = Field(
+        default=None,
+        max_length=200,
+        description="Five fields, minute hour day-of-month month day-of-week (`0 9 * * 1-5`), or one of "
+        "@hourly, @daily, @midnight, @weekly, @monthly, @yearly, @annually; in `time_zone`, UTC by default. "
+        "No seconds or years field: a routine fires at most once a minute. Give this or `every`, not both.",
+    )
+    every: EverySeconds | None = Field(
+        default=None,
+        description="Or an interval: seconds (at least 60) or a duration text such as `90s`, `15m`, `1h30m`, `1d`.",
+    )
+    time_zone: str | None = Field(default=None, max_length=64, description="The cron's IANA time zone (UTC if none).")
     agent: str
-    title: str = Field(min_length=1, max_length=500)
+    title: str = Field(min_length=1, max_length=500, json_schema_extra={"pattern": NOT_BLANK})
     brief: str = Field(default="", max_length=100_000)
     priority: Priority = Priority.MEDIUM
     skip_if_open: bool = True
     """Overlap policy: no new task while the routine's last one is still open."""
-    catchup_seconds: int = Field(default=DEFAULT_CATCHUP_SECONDS, ge=0, le=366 * 86_400)
-    """How late a run missed while Temporal was down may still happen (0: the server's minimum, 10 s)."""
+    catchup_seconds: CatchupSeconds = Field(
+        default=DEFAULT_CATCHUP_SECONDS,
+        description="How late a run missed while Temporal was down may still happen: seconds or a duration "
+        "text (0: the server's minimum, 10 s).",
+    )
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "oneOf": [
+                {"required": ["cron"], "properties": {"cron": {"type": "string"}, "every": {"type": "null"}}},
+                {
+                    "required": ["every"],
+                    "properties": {"every": {"type": ["integer", "string"]}, "cron": {"type": "null"}},
+                },
+            ]
+        }
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -249,7 +324,7 @@ async def _info(company_id: str, description: ScheduleDescription) -> RoutineInf
 
 
 def _handle(client: Client, company_id: str, name: str) -> ScheduleHandle:
-    if not SLUG.match(name):
+    if not SLUG.fullmatch(name):
         raise RoutineNotFound(f"routine '{name}' not found in company '{company_id}'")
     return client.get_schedule_handle(routine_schedule_id(company_id, name))
 
@@ -271,9 +346,12 @@ async def create_routine(client: Client, *, company_id: str, spec: RoutineSpec, 
     """Create the routine's schedule; the agent is checked by the caller (it knows the company).
 
     Raises:
-        InvalidRoutine: Temporal refused the timing (a bad cron expression or time zone).
+        InvalidRoutine: the cron is not five fields or a macro (`check_cron`), or Temporal refused
+            the timing (a value out of range, an unknown time zone).
         RoutineExists: the company has a routine of that name.
     """
+    if spec.cron is not None:
+        check_cron(spec.cron)
     try:
         await client.create_schedule(
             routine_schedule_id(company_id, spec.name),
@@ -296,7 +374,7 @@ async def create_routine(client: Client, *, company_id: str, spec: RoutineSpec, 
 async def list_routines(client: Client, *, company_id: str) -> list[RoutineInfo]:
     """The company's routines by name. Listing is eventually consistent: a routine created a
     moment ago may show up a moment later."""
-    if not SLUG.match(company_id):
+    if not SLUG.fullmatch(company_id):
         return []
     prefix = routine_schedule_id(company_id, "")
     ids = [

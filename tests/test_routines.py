@@ -1,12 +1,22 @@
 """The routine vocabulary and the schedule built from it (no server needed)."""
 
+import re
 from datetime import timedelta
 
 import pytest
 from pydantic import ValidationError
 from temporalio.client import ScheduleActionStartWorkflow, ScheduleOverlapPolicy
 
-from paperclip.routines import ROUTINE_WORKFLOW, RoutineInput, RoutineSpec, build_schedule, parse_duration
+from paperclip.routines import (
+    CRON_PATTERN,
+    ROUTINE_WORKFLOW,
+    InvalidRoutine,
+    RoutineInput,
+    RoutineSpec,
+    build_schedule,
+    check_cron,
+    parse_duration,
+)
 from workflows.routine import RoutineWorkflow
 
 
@@ -37,6 +47,33 @@ def test_a_routine_is_named_after_its_title_and_takes_duration_texts() -> None:
 def test_a_routine_needs_exactly_one_valid_timing_and_a_title(fields: dict[str, object]) -> None:
     with pytest.raises(ValidationError):
         RoutineSpec.model_validate({"name": "r", "agent": "pm", "title": "t"} | fields)
+
+
+@pytest.mark.parametrize("cron", ["0 9 * * 1-5", "*/5 * * * *", "0 9 * * mon-fri", "0 0 1 jan *", "@hourly", "@daily"])
+def test_a_cron_is_five_fields_or_a_macro(cron: str) -> None:
+    check_cron(cron)
+    assert re.match(CRON_PATTERN, cron), "the schema's pattern takes what the server takes"
+
+
+@pytest.mark.parametrize(
+    ("cron", "reason"),
+    [
+        ("* * * * * * *", "this one has 7 (no seconds or years: a routine fires at most once a minute)"),
+        ("*/10 * * * * *", "this one has 6"),
+        ("0 9 * * 1 2030", "this one has 6"),
+        ("0 9 * *", "this one has 4"),
+        ("@every 10s", "the macros are @hourly, @daily, @midnight, @weekly, @monthly, @yearly, @annually"),
+        ("@DAILY", "the macros are"),
+        ("TZ=Europe/Paris 0 9 * * *", "this one has 6"),
+        ("0 9 * * 1#2", "'1#2' is not a cron field"),
+        ("0 9 * ? *", "'?' is not a cron field"),
+    ],
+)
+def test_a_cron_with_seconds_years_or_anything_else_is_refused_in_words(cron: str, reason: str) -> None:
+    with pytest.raises(InvalidRoutine, match=re.escape(f"invalid timing (cron '{cron}'): ")) as refused:
+        check_cron(cron)
+    assert reason in str(refused.value)
+    assert not re.match(CRON_PATTERN, cron), "the schema's pattern refuses what the server refuses"
 
 
 def test_the_schedule_starts_the_routine_workflow_with_the_task_and_the_policies() -> None:

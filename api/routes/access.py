@@ -19,7 +19,12 @@ from paperclip.models import ApiKeyInfo, TeamRole, check_slug
 
 router = APIRouter(tags=["access"])
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=63)]
+_SLUG_SCHEMA = {"pattern": r"^\s*[a-z0-9][a-z0-9_-]{0,62}\s*$"}
+
+Name = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=63), Field(json_schema_extra=_SLUG_SCHEMA)
+]
+"""A team or user name: a slug (`check_slug`), told apart from its surrounding whitespace."""
 
 
 class TeamBody(BaseModel):

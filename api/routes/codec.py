@@ -5,10 +5,11 @@ while Temporal itself stores only ciphertext. The body is Temporal's codec-serve
 
 import base64
 from functools import lru_cache
+from typing import Annotated
 
 from fastapi import APIRouter
 from google.protobuf.json_format import MessageToDict, ParseDict, ParseError
-from pydantic import BaseModel, Field, field_validator
+from pydantic import AfterValidator, BaseModel, Field
 from temporalio.api.common.v1 import Payloads
 
 from api.deps import SettingsDep
@@ -18,19 +19,23 @@ from paperclip.codec import EncryptionCodec, PayloadKeyError, parse_keys
 router = APIRouter(prefix="/codec", tags=["codec"])
 
 
-class CodecPayload(BaseModel):
-    metadata: dict[str, str] = Field(default_factory=dict)
-    """Values base64, as protobuf JSON has bytes."""
-    data: str = ""
+def _base64(text: str) -> str:
+    try:
+        base64.b64decode(text, validate=True)
+    except ValueError:
+        raise ValueError("not base64") from None
+    return text
 
-    @field_validator("data")
-    @classmethod
-    def _base64(cls, data: str) -> str:
-        try:
-            base64.b64decode(data, validate=True)
-        except ValueError:
-            raise ValueError("data is not base64") from None
-        return data
+
+Base64 = Annotated[
+    str, AfterValidator(_base64), Field(json_schema_extra={"format": "byte", "contentEncoding": "base64"})
+]
+"""Bytes as protobuf JSON writes them: standard base64 (RFC 4648), checked before Temporal's parser."""
+
+
+class CodecPayload(BaseModel):
+    metadata: dict[str, Base64] = Field(default_factory=dict)
+    data: Base64 = ""
 
 
 class CodecPayloads(BaseModel):

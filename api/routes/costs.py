@@ -26,8 +26,12 @@ async def cost_report(
     company: str,
     store: StoreDep,
     group_by: CostGroup = Query(default=CostGroup.AGENT, description="agent, model, task, goal or day."),
-    since: datetime | None = Query(default=None, description="Only calls at or after this time (UTC if no zone)."),
-    until: datetime | None = Query(default=None, description="Only calls before this time (UTC if no zone)."),
+    since: datetime | None = Query(
+        default=None, description="Only calls at or after this time (UTC if no zone); earlier than `until` (else 422)."
+    ),
+    until: datetime | None = Query(
+        default=None, description="Only calls before this time (UTC if no zone); later than `since` (else 422)."
+    ),
 ) -> CostReport:
     """What the company's model calls cost: calls, tokens and USD per group, and a total.
 

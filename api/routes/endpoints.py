@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from api.deps import SettingsDep, StoreDep
 from api.errors import ApiError
 from paperclip.endpoints import probe
-from paperclip.models import Endpoint, EndpointKind
+from paperclip.models import Endpoint, EndpointKind, Slug
 from paperclip.secrets import SecretBox, SecretError, load_key
 from paperclip.settings import Settings
 
@@ -19,7 +19,7 @@ router = APIRouter(prefix="/endpoints", tags=["endpoints"])
 
 
 class EndpointBody(BaseModel):
-    name: str
+    name: Slug
     type: EndpointKind
     url: str = Field(pattern=r"^https?://", max_length=2_000)
     model: str | None = Field(default=None, max_length=200)

@@ -1,5 +1,6 @@
 """`GET /api/companies/{company}/events`: the activity log as Server-Sent Events."""
 
+import re
 import time
 from collections.abc import AsyncIterator
 
@@ -16,6 +17,8 @@ router = APIRouter(prefix="/companies/{company}", tags=["events"])
 POLL_SECONDS = 0.5
 KEEP_ALIVE_SECONDS = 15.0
 """A comment line this often keeps proxies from closing an idle stream."""
+SEQUENCE_NUMBER = re.compile(r"^\s*[0-9]+\s*$")
+"""A `Last-Event-ID` the stream resumes after."""
 
 
 @router.get(
@@ -33,11 +36,15 @@ async def stream_events(
     store: StoreDep,
     after: int = Query(default=0, ge=0, description="Send entries after this sequence number."),
     follow: bool = Query(default=True, description="Keep the stream open and send new entries as they come."),
-    last_event_id: str | None = Header(default=None, description="Resume after this id (set by EventSource)."),
+    last_event_id: str | None = Header(
+        default=None,
+        description="Resume after this id, a sequence number (set by EventSource; else 400).",
+        json_schema_extra={"pattern": SEQUENCE_NUMBER.pattern},
+    ),
 ) -> StreamingResponse:
     """Activity entries in order, each with its sequence number as the event id."""
     if last_event_id is not None:
-        if not last_event_id.strip().isdigit():
+        if not SEQUENCE_NUMBER.fullmatch(last_event_id):  # ASCII digits: int() refuses '²', a digit to isdigit()
             raise ApiError(400, "invalid_input", "Last-Event-ID must be a sequence number")
         after = max(after, int(last_event_id))
     await services.require_company(store=store, company_id=company)

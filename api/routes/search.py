@@ -10,6 +10,7 @@ from api import services
 from api.auth import CallerDep
 from api.deps import StoreDep
 from api.errors import ApiError
+from paperclip.models import NOT_BLANK
 from paperclip.store import SearchHit, SearchKind, Store
 
 router = APIRouter(tags=["search"])
@@ -19,7 +20,8 @@ MAX_QUERY_CHARS = 500
 Q = Query(
     max_length=MAX_QUERY_CHARS,
     description='Words (all must appear, in any form: `rockets` finds `rocket`) and "quoted phrases"; '
-    "no other character is an operator.",
+    "no other character is an operator. Not blank (else 400).",
+    json_schema_extra={"pattern": NOT_BLANK},
 )
 KIND = Query(default=None, description="Only messages or only task titles; both if not given.")
 LIMIT = Query(default=20, ge=1, le=100)

@@ -5,7 +5,7 @@ for it): complete, subtasks, approval requests, escalate."""
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response, status
-from pydantic import BaseModel, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints
 from temporalio.client import Client
 
 from api import services
@@ -13,7 +13,15 @@ from api.auth import Caller, CallerDep
 from api.deps import ClientDep, StoreDep
 from api.recent import FINISHED, RECENT
 from paperclip.api_models import TaskList
-from paperclip.models import AgentCall, AgentCallAnswer, CreateTaskInput, TaskDetail, TaskRecord, TaskStatus
+from paperclip.models import (
+    NOT_BLANK,
+    AgentCall,
+    AgentCallAnswer,
+    CreateTaskInput,
+    TaskDetail,
+    TaskRecord,
+    TaskStatus,
+)
 from paperclip.traces import Trace, trace_to_markdown
 
 router = APIRouter(prefix="/companies/{company}/tasks", tags=["tasks"])
@@ -97,12 +105,20 @@ def finished(trace: Trace) -> bool:
     return trace.status is not None and all(finished(child) for child in trace.children)
 
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+Text = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=300),
+    Field(json_schema_extra={"pattern": NOT_BLANK}),
+]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100_000)]
 
 
 class CompleteBody(BaseModel):
-    result: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100_000)]
+    result: Annotated[
+        str,
+        StringConstraints(strip_whitespace=True, min_length=1, max_length=100_000),
+        Field(json_schema_extra={"pattern": NOT_BLANK}),
+    ]
 
 
 class SubtaskBody(BaseModel):
@@ -119,7 +135,11 @@ class ApprovalRequestBody(BaseModel):
 
 
 class EscalateBody(BaseModel):
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2_000)]
+    reason: Annotated[
+        str,
+        StringConstraints(strip_whitespace=True, min_length=1, max_length=2_000),
+        Field(json_schema_extra={"pattern": NOT_BLANK}),
+    ]
 
 
 async def _call(

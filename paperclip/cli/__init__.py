@@ -20,6 +20,7 @@ from paperclip.cli.resources import agent_app, company_app, history, task_app
 from paperclip.cli.routines import routine_app
 from paperclip.cli.templates import template_app
 from paperclip.cli.up import api, ui, up, worker
+from paperclip.cli.usage import OneLineUsageErrors
 from paperclip.cli.views import activity, org
 
 app = typer.Typer(
@@ -27,6 +28,7 @@ app = typer.Typer(
     help="Paperclip on Temporal: run companies of AI agents on durable execution.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    cls=OneLineUsageErrors,
 )
 app.command()(up)
 app.command()(worker)

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from pydantic import BaseModel
 from sqlalchemy.engine import Connection
 
-from paperclip.models import CostGroup, CostLine, Provider, Unconfirmed, Usage
+from paperclip.models import CostGroup, CostLine, Unconfirmed, Usage
 from paperclip.store.tables import cost_events
 
 USD_DIGITS = 10
@@ -23,8 +23,9 @@ class CostSummary(BaseModel):
     data: list[CostLine]
     """Days in order; other groups by cost, then tokens, most first."""
     total: CostLine
-    unpriced_models: list[tuple[Provider, str]]
-    """(provider, model) of every call without a price, each once."""
+    unpriced_models: list[tuple[str, str]]
+    """(provider, model) of every call without a price, each once. The provider is as the ledger
+    keeps it: a `Provider`, or the CLI tool or adapter that made the call (`codex`, `process`, `http`)."""
 
 
 def _day(dialect: str) -> sa.ColumnElement[str]:
@@ -78,7 +79,7 @@ def cost_summary(
     grouped = sa.select(*keys, *sums).where(*where).group_by(*keys)
     unpriced = sa.select(c.provider, c.model).where(*where, c.cost_usd.is_(None)).distinct()
     rows = conn.execute(grouped).all()
-    models = sorted((Provider(provider), model) for provider, model in conn.execute(unpriced).all())
+    models = sorted((provider, model) for provider, model in conn.execute(unpriced).all())
     data = [
         _line(":".join(row[: len(keys)]) if group_by is CostGroup.MODEL else row[0], row[len(keys) :]) for row in rows
     ]

@@ -3,7 +3,7 @@
 import pytest
 
 from paperclip.models import Provider, Usage
-from paperclip.pricing import Price, cost_usd, price
+from paperclip.pricing import Price, cost_usd, no_price_warning, price
 
 
 @pytest.mark.parametrize(
@@ -26,7 +26,16 @@ def test_dated_and_tagged_names_find_their_family(provider, model, expected) -> 
 
 @pytest.mark.parametrize(
     ("provider", "model"),
-    [("openai", "llama3.1:8b"), ("openai", "gpt-4-turbo"), ("openai", "o30"), ("anthropic", "gpt-4o")],
+    [
+        ("openai", "llama3.1:8b"),
+        ("openai", "gpt-4-turbo"),
+        ("openai", "o30"),
+        ("anthropic", "gpt-4o"),
+        # The ledger names a CLI tool or adapter as the provider of its calls: no table of its own.
+        ("codex", "gpt-5"),
+        ("claude-code", "claude-sonnet-4-5"),
+        ("process", "default"),
+    ],
 )
 def test_an_unknown_model_has_no_price(provider, model) -> None:
     assert price(provider, model) is None
@@ -41,3 +50,8 @@ def test_cached_input_is_charged_at_the_cached_rate() -> None:
 
 def test_simulated_costs_nothing() -> None:
     assert cost_usd(Provider.SIMULATED, "simulated", Usage(input_tokens=5, output_tokens=5)) == 0.0
+
+
+def test_the_warning_names_any_provider_the_ledger_keeps() -> None:
+    assert no_price_warning(Provider.OPENAI, "my-model") == "openai:my-model has no price: token-only accounting"
+    assert no_price_warning("codex", "gpt-5") == "codex:gpt-5 has no price: token-only accounting"

@@ -111,3 +111,6 @@ async def test_invalid_company_bodies_are_rejected(api: httpx.AsyncClient) -> No
     error = assert_error(await api.post("/api/companies", json={"name": "x", "id": "Bad Id"}), 422, "invalid_input")
     assert "id" in error["message"]
     assert_error(await api.post("/api/companies", json={"name": "x", "prefix": "lower"}), 422, "invalid_input")
+    # A trailing newline is not part of a name (a regex's `$` would let it through).
+    assert_error(await api.post("/api/companies", json={"name": "x", "id": "acme\n"}), 422, "invalid_input")
+    assert_error(await api.post("/api/companies", json={"name": "x", "prefix": "ACME\n"}), 422, "invalid_input")

@@ -1,6 +1,7 @@
 """Spend over HTTP: prices from the settings written into hires, and `GET /costs` summing the ledger
 the model turns wrote (real workers, real model activity, the fake provider server)."""
 
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -14,7 +15,7 @@ from paperclip.models import Message, ModelPrice, SessionRef, Usage
 from paperclip.settings import Settings
 from paperclip.store import Store
 from tests.api.conftest import assert_error
-from tests.api.helpers import create_company, wait_for_task
+from tests.api.helpers import company_body, create_company, wait_for_task
 from tests.fakes import FakeModelServer
 from tests.store.factories import cost_event
 
@@ -183,3 +184,64 @@ async def test_calls_lost_with_their_worker_show_apart_at_their_worst_case(
         "1 call(s) were lost with their worker before the provider's answer was known: they count at their worst "
         "case (1,824 tokens, $0.0500); the provider may have charged less, or nothing"
     ]
+
+
+async def test_turns_of_cli_and_http_agents_are_reported_each_under_its_own_provider(
+    api: httpx.AsyncClient, store: Store
+) -> None:
+    """The ledger names a CLI tool or adapter as a call's provider (`process`, `codex`, …), not a
+    model provider: the report, the export and its import take each as a row of its own."""
+    program = "import sys; sys.stdin.read(); print('shipped')"
+    ops = {"name": "ops", "role": "engineer", "reports_to": "ceo", "adapter": "process",
+           "cli": {"command": [sys.executable, "-c", program]}}  # fmt: skip
+    company = (await create_company(api, agents=[*company_body()["agents"], ops]))["id"]
+    created = await api.post(f"/api/companies/{company}/tasks", json={"title": "Ship it", "assignee": "ops"})
+    assert created.status_code == 201, created.text
+    assert (await wait_for_task(api, company, "ACME-1"))["result"] == "shipped"
+    # Later turns of the task, as the Codex, Claude Code and HTTP activities keep them (no such
+    # tool or service here).
+    tools = [
+        ("cto", "codex", "gpt-5-codex", Usage(input_tokens=1200, output_tokens=300, cached_input_tokens=200), None),
+        ("cto", "claude-code", "claude-sonnet-4-5", Usage(input_tokens=900, output_tokens=100), 0.0042),
+        ("cmo", "http", "default", Usage(input_tokens=50, output_tokens=5), None),
+    ]
+    for seq, (agent, provider, model, usage, cost) in enumerate(tools, start=2):
+        event = cost_event(seq, company_id=company, task="ACME-1", agent=agent, provider=provider, model=model,
+                           usage=usage, cost_usd=cost, simulated=False, at=datetime.now(UTC))  # fmt: skip
+        session = SessionRef(company_id=company, task="ACME-1", agent=agent)
+        store.save_turn(session, seq=seq, new_messages=[], reply=Message(role="assistant", content="ok"), cost=event)
+
+    response = await api.get(f"/api/companies/{company}/costs", params={"group_by": "model"})
+
+    assert response.status_code == 200, response.text
+    report = response.json()
+    lines = {line["key"]: line for line in report["data"]}
+    assert set(lines) == {"process:default", "codex:gpt-5-codex", "claude-code:claude-sonnet-4-5", "http:default"}
+    assert (lines["process:default"]["calls"], lines["process:default"]["unpriced_calls"]) == (1, 1)
+    assert lines["codex:gpt-5-codex"]["usage"] == tools[0][3].model_dump()
+    assert lines["claude-code:claude-sonnet-4-5"]["cost_usd"] == 0.0042
+    total = report["total"]
+    assert (total["calls"], total["cost_usd"], total["unpriced_calls"]) == (4, 0.0042, 3)
+    assert total["usage"] == (tools[0][3] + tools[1][3] + tools[2][3]).model_dump()
+    assert report["warnings"] == [
+        "codex:gpt-5-codex has no price: token-only accounting",
+        "http:default has no price: token-only accounting",
+        "process:default has no price: token-only accounting",
+    ]
+    by_agent = (await api.get(f"/api/companies/{company}/costs")).json()
+    assert {line["key"]: line["calls"] for line in by_agent["data"]} == {"ops": 1, "cto": 2, "cmo": 1}
+
+    exported = await api.get(f"/api/companies/{company}/export")
+    assert exported.status_code == 200, exported.text
+    document = exported.json()
+    assert sorted(c["provider"] for c in document["costs"]) == ["claude-code", "codex", "http", "process"]
+    assert document["cost_summary"]["total"] == by_agent["total"]
+    assert document["cost_summary"]["unpriced_models"] == [
+        ["codex", "gpt-5-codex"], ["http", "default"], ["process", "default"]
+    ]  # fmt: skip
+    markdown = await api.get(f"/api/companies/{company}/export", params={"format": "md"})
+    assert markdown.status_code == 200 and "| cto | 2 |" in markdown.text
+    imported = await api.post("/api/companies/import", json=document, params={"id": f"{company}-copy"})
+    assert imported.status_code == 201, imported.text
+    copied = (await api.get(f"/api/companies/{company}-copy/costs", params={"group_by": "model"})).json()
+    assert copied["data"] == report["data"] and copied["warnings"] == report["warnings"]

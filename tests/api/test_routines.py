@@ -130,6 +130,7 @@ async def test_bad_requests_are_refused_with_clear_errors(api: httpx.AsyncClient
     assert "either cron or every" in error["message"]
     assert_error(await api.post(base, json=standup(every="soon")), 422, "invalid_input")
     assert_error(await api.post(base, json=standup(every="10s")), 422, "invalid_input")
+    assert_error(await api.post(base, json=standup(every=59)), 422, "invalid_input")
     assert_error(await api.post(base, json=standup(name="Bad Name")), 422, "invalid_input")
 
     await add(api, company)
@@ -145,3 +146,28 @@ async def test_bad_requests_are_refused_with_clear_errors(api: httpx.AsyncClient
         assert_error(await api.request(method, f"{base}/{path}"), 404, "not_found")
     assert_error(await api.get("/api/companies/nope/routines"), 404, "not_found")
     assert_error(await api.post("/api/companies/nope/routines", json=standup()), 404, "not_found")
+
+
+async def test_a_cron_is_five_fields_or_a_macro_so_nothing_fires_more_than_once_a_minute(
+    api: httpx.AsyncClient,
+) -> None:
+    company = (await create_company(api))["id"]
+    base = f"/api/companies/{company}/routines"
+    every_second = "* * * * * * *"  # seconds first, a year last: Temporal would fire it every second
+    error = assert_error(await api.post(base, json=standup(cron=every_second)), 400, "invalid_input")
+    assert error["message"] == (
+        f"invalid timing (cron '{every_second}'): a cron is five fields, minute hour day-of-month month "
+        "day-of-week (e.g. '0 9 * * 1-5'), or a macro such as @daily; this one has 7 (no seconds or years: "
+        "a routine fires at most once a minute)"
+    )
+    for cron in ("*/10 * * * * *", "0 9 * * 1 2030"):
+        error = assert_error(await api.post(base, json=standup(cron=cron)), 400, "invalid_input")
+        assert "this one has 6" in error["message"]
+    error = assert_error(await api.post(base, json=standup(cron="@every 10s")), 400, "invalid_input")
+    assert "for an interval give every" in error["message"]
+    assert_error(await api.get(f"{base}/standup"), 404, "not_found")  # nothing was made of them
+
+    hourly = await add(api, company, cron="@hourly")
+    runs = [datetime.fromisoformat(t) for t in hourly["next_runs"]]
+    assert [(r.minute, r.second) for r in runs] == [(0, 0)] * 5
+    assert [b - a for a, b in zip(runs, runs[1:], strict=False)] == [timedelta(hours=1)] * 4

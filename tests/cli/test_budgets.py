@@ -33,7 +33,7 @@ async def test_company_create_with_a_budget(api: httpx.AsyncClient) -> None:  # 
     assert f"Created company {company} (Acme, prefix ACME), 1 goal, budget $50.00, 2,000,000 tokens a month" in out
     spec = (await api.get(f"/api/companies/{company}")).json()["spec"]
     assert spec["budget"] == {"monthly_usd": 50.0, "monthly_tokens": 2_000_000}
-    assert (await run(api, "company", "create", "X", "-g", "x", "--budget-usd", "-1")).exit_code == 2
+    assert (await run(api, "company", "create", "X", "-g", "x", "--budget-usd", "-1")).exit_code == 1
 
 
 async def test_budget_set_changes_only_the_caps_it_names_and_show_lists_every_scope(
@@ -101,7 +101,7 @@ async def test_budget_errors_are_one_line(api: httpx.AsyncClient) -> None:  # no
     assert failed(await run(api, "budget", "set", "cmo", "-c", company, "--usd", "5")) == (
         "error: agent 'cmo' is terminated (409 conflict)"
     )
-    assert (await run(api, "budget", "set", "cto", "-c", company, "--tokens", "-3")).exit_code == 2
+    assert (await run(api, "budget", "set", "cto", "-c", company, "--tokens", "-3")).exit_code == 1
 
 
 async def test_a_task_assigned_with_a_lifetime_cap_shows_it_and_budget_set_raises_or_drops_it(

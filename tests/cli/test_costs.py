@@ -112,3 +112,29 @@ async def test_costs_before_any_call_say_so(api: httpx.AsyncClient) -> None:  # 
     result = await cli(api, company, "--by", "goal")
     assert result.exit_code == 0, result.output
     assert result.stdout.strip() == f"No model calls in {company} yet."
+
+
+async def test_costs_of_cli_and_http_agents_are_rows_of_their_own(api: httpx.AsyncClient, store: Store) -> None:  # noqa: F811
+    """The ledger names the tool as the provider of a CLI or HTTP agent's calls (`codex`, `process`)."""
+    company = (await create_company(api))["id"]
+    calls = [
+        ("cto", "codex", "gpt-5-codex", None),
+        ("cto", "claude-code", "claude-sonnet-4-5", 0.125),
+        ("cmo", "process", "default", None),
+        ("cmo", "http", "default", None),
+    ]
+    for seq, (agent, provider, model, usd) in enumerate(calls, start=1):
+        event = cost_event(seq, company_id=company, agent=agent, provider=provider, model=model, cost_usd=usd,
+                           usage=Usage(input_tokens=1000, output_tokens=100), simulated=False, at=DAY)  # fmt: skip
+        session = SessionRef(company_id=company, task=event.task, agent=agent)
+        store.save_turn(session, seq=seq, new_messages=[], reply=Message(role="assistant"), cost=event)
+
+    result = await cli(api, company, "--by", "model")
+
+    assert result.exit_code == 0, result.output
+    table = rows(result.stdout)
+    assert table["claude-code:claude-sonnet-4-5"] == ["1", "1,000", "0", "100", "$0.1250", "0"]
+    for key in ("codex:gpt-5-codex", "process:default", "http:default"):
+        assert table[key] == ["1", "1,000", "0", "100", "-", "1"]
+    assert table["Total"] == ["4", "4,000", "0", "400", "$0.1250", "3"]
+    assert "warning: codex:gpt-5-codex has no price: token-only accounting" in result.stderr

@@ -10,13 +10,13 @@ runner = CliRunner()
 
 def test_a_missing_company_is_a_usage_error() -> None:
     result = runner.invoke(app, ["task", "list"])
-    assert result.exit_code == 2
-    assert "--company" in result.output
+    assert result.exit_code == 1
+    assert "--company" in result.stderr and len(result.stderr.splitlines()) == 1
 
 
 def test_an_unknown_priority_is_a_usage_error() -> None:
     result = runner.invoke(app, ["task", "assign", "-c", "acme", "ceo", "Do it", "--priority", "urgent"])
-    assert result.exit_code == 2
+    assert result.exit_code == 1 and "'urgent' is not one of" in result.stderr
 
 
 def test_an_unreachable_api_is_one_red_line_and_exit_1() -> None:
@@ -242,7 +242,7 @@ def test_agent_list_sends_its_filters_and_agent_show_prints_spend_and_open_tasks
 
 
 def test_agent_list_rejects_an_unknown_status_and_show_reports_an_unknown_agent() -> None:
-    assert runner.invoke(app, ["agent", "list", "-c", "acme", "--status", "asleep"]).exit_code == 2
+    assert runner.invoke(app, ["agent", "list", "-c", "acme", "--status", "asleep"]).exit_code == 1
     error = {"error": {"code": "not_found", "message": "agent 'ghost' not found", "details": None}}
     with serve(FakeApi(routes={"GET /api/companies/acme/agents/ghost": (404, error)})) as api:
         result = runner.invoke(app, ["agent", "show", "ghost", "-c", "acme", "--api-url", api.url])

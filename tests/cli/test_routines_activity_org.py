@@ -87,6 +87,10 @@ async def test_routine_errors_are_one_line(api: httpx.AsyncClient) -> None:  # n
     assert result.output.strip() == f"error: unknown agent 'ghost' in company '{company}' (400 invalid_input)"
     result = await cli(api, company, "routine", "delete", "nope")
     assert result.exit_code == 1 and "routine 'nope' not found" in result.output
+    result = await cli(api, company, "routine", "add", "--cron", "0 0 9 * * 1-5 *", "--agent", "cmo", "--title", "x")
+    assert result.exit_code == 1
+    assert result.output.strip().startswith("error: invalid timing (cron '0 0 9 * * 1-5 *'): a cron is five fields")
+    assert result.output.strip().endswith("(400 invalid_input)") and len(result.output.strip().splitlines()) == 1
 
 
 async def test_activity_shows_the_latest_entries_filtered(api: httpx.AsyncClient) -> None:  # noqa: F811

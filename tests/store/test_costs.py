@@ -122,3 +122,36 @@ def test_days_are_utc_dates_whatever_the_sessions_time_zone(store: Store, databa
 def test_cost_events_keep_their_goal(store: Store) -> None:
     spend(store, *LEDGER[:4])
     assert [e.goal for e in store.list_cost_events("acme")] == ["G1", "G1", "G1", None]
+
+
+def test_calls_of_cli_and_http_agents_are_rows_of_their_own_provider(store: Store) -> None:
+    """The ledger names a CLI tool or adapter as the provider of its calls (not a `Provider`):
+    each is its own row, its unpriced models named as they were kept."""
+    tools = [
+        {"agent": "dev", "provider": "codex", "model": "gpt-5-codex", "usage": usage(1), "cost_usd": None},
+        {"agent": "dev", "provider": "claude-code", "model": "claude-sonnet-4-5", "usage": usage(2), "cost_usd": 0.5},
+        {"agent": "ops", "provider": "process", "model": "default", "usage": Usage(), "cost_usd": None},
+        {"agent": "ext", "provider": "http", "model": "default", "usage": usage(4), "cost_usd": None},
+        {"agent": "dev", "provider": "opencode", "model": "fake/coder", "usage": usage(8), "cost_usd": 0.25},
+    ]
+    spend(store, *({"simulated": False, "task": f"ACME-{n}"} | call for n, call in enumerate(tools, start=1)))
+
+    summary = store.cost_summary("acme", group_by=CostGroup.MODEL)
+
+    assert summary.data == [
+        line("claude-code:claude-sonnet-4-5", 2, cost=0.5),
+        line("opencode:fake/coder", 8, cost=0.25),
+        line("http:default", 4, unpriced=1),
+        line("codex:gpt-5-codex", 1, unpriced=1),
+        CostLine(key="process:default", calls=1, unpriced_calls=1),
+    ]
+    assert summary.total == CostLine(
+        key=None, calls=5, usage=usage(1) + usage(2) + usage(4) + usage(8), cost_usd=0.75, unpriced_calls=3
+    )
+    assert summary.unpriced_models == [("codex", "gpt-5-codex"), ("http", "default"), ("process", "default")]
+    by_agent = store.cost_summary("acme", group_by=CostGroup.AGENT).data
+    assert [(a.key, a.calls, a.cost_usd, a.unpriced_calls) for a in by_agent] == [
+        ("dev", 3, 0.75, 1),
+        ("ext", 1, 0.0, 1),
+        ("ops", 1, 0.0, 1),
+    ]
