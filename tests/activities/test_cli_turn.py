@@ -145,7 +145,8 @@ async def test_a_turn_past_its_timeout_is_stopped_and_fails_for_good(fake_cli, t
     with pytest.raises(ApplicationError) as failed:
         await ActivityEnvironment().run(
             # Long enough for the fake to start and say so on a loaded machine (it had not at 1 s).
-            acts.cli_turn, turn(Adapter.OPENCODE_LOCAL, turn_timeout_seconds=4, grace_seconds=0.5)
+            acts.cli_turn,
+            turn(Adapter.OPENCODE_LOCAL, turn_timeout_seconds=4, grace_seconds=0.5),
         )
     assert failed.value.type == "CliTurnTimeout" and failed.value.non_retryable
     assert not group_alive(runs(fake_cli)[0]["pgid"])

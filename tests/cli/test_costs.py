@@ -133,8 +133,8 @@ async def test_costs_of_cli_and_http_agents_are_rows_of_their_own(api: httpx.Asy
 
     assert result.exit_code == 0, result.output
     table = rows(result.stdout)
-    assert table["claude-code:claude-sonnet-4-5"] == ["1", "1,000", "0", "100", "$0.1250", "0"]
+    assert table["claude-code:claude-sonnet-4-5"] == ["1", "1,000", "0", "100", "$0.1250", "0", "0"]
     for key in ("codex:gpt-5-codex", "process:default", "http:default"):
-        assert table[key] == ["1", "1,000", "0", "100", "-", "1"]
-    assert table["Total"] == ["4", "4,000", "0", "400", "$0.1250", "3"]
+        assert table[key] == ["1", "1,000", "0", "100", "-", "1", "0"]
+    assert table["Total"] == ["4", "4,000", "0", "400", "$0.1250", "3", "0"]
     assert "warning: codex:gpt-5-codex has no price: token-only accounting" in result.stderr
