@@ -55,13 +55,20 @@ def to_wire_tools(tools: list[ToolSpec]) -> list[dict[str, Any]]:
 
 
 class AnthropicMessages:
-    """A reusable async client for one endpoint and key; the SDK's retries are off."""
+    """A reusable async client for one endpoint and key; the SDK's retries are off, and it follows
+    no redirect."""
 
     name = Provider.ANTHROPIC
 
     def __init__(self, *, api_key: str, base_url: str | None = None) -> None:
         self._secret = api_key
-        self._client = anthropic.AsyncAnthropic(api_key=api_key, base_url=base_url, max_retries=0)
+        # No redirects: a server that answers 3xx must not get the key sent on to another host.
+        self._client = anthropic.AsyncAnthropic(
+            api_key=api_key,
+            base_url=base_url,
+            max_retries=0,
+            http_client=anthropic.DefaultAsyncHttpxClient(follow_redirects=False),
+        )
 
     async def aclose(self) -> None:
         await self._client.close()

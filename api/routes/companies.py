@@ -10,6 +10,7 @@ from api.deps import ClientDep, ContextDep, SettingsDep, StoreDep
 from api.errors import ApiError
 from api.recent import RECENT
 from api.schemas import CompanyCreate, CompanyCreated, CompanyList
+from paperclip.keyring import Keyring
 from paperclip.models import AgentSpec, AgentState, CompanySnapshot
 from paperclip.store import Store
 
@@ -29,6 +30,8 @@ async def create_company(
         body=body,
         prices=context.settings.prices,
         actor=caller.actor,
+        keyring=Keyring(store, context.settings),
+        team=team,
     )
     if team is not None:
         await asyncio.to_thread(store.set_company_team, created.id, team)
@@ -82,9 +85,16 @@ async def get_company(company: str, client: ClientDep) -> Response:
 
 @router.post("/{company}/agents", status_code=status.HTTP_201_CREATED, response_model=AgentState)
 async def hire_agent(
-    company: str, agent: AgentSpec, client: ClientDep, settings: SettingsDep, caller: CallerDep
+    company: str, agent: AgentSpec, client: ClientDep, store: StoreDep, settings: SettingsDep, caller: CallerDep
 ) -> AgentState:
-    """Hire an agent; 400 when the org chart would break (unknown manager, cycle, second CEO)."""
+    """Hire an agent; 400 when the org chart would break (unknown manager, cycle, second CEO) or
+    when it names a credential it may not use where its model is (`credential_not_bound`,
+    `unknown_credential`)."""
     return await services.hire_agent(
-        client=client, company_id=company, agent=agent, prices=settings.prices, actor=caller.actor
+        client=client,
+        company_id=company,
+        agent=agent,
+        prices=settings.prices,
+        actor=caller.actor,
+        keyring=Keyring(store, settings),
     )
