@@ -296,7 +296,8 @@ def agent_hire(
         spec["http"] = {k: v for k, v in {"url": url, "credential": credential}.items() if v is not None}
     with api(api_url) as client:
         if endpoint is not None:
-            found = Endpoint.model_validate(client.get(f"/api/endpoints/{endpoint}"))
+            # The one this company's agents get by that name: its team's, else the deployment's.
+            found = Endpoint.model_validate(client.get(f"/api/endpoints/{endpoint}", company=company))
             spec["model"] = found.model_config_for(model).model_dump(mode="json", exclude_none=True) | model_config
         agent = client.post(f"/api/companies/{company}/agents", {k: v for k, v in spec.items() if v is not None})
     hired = agent.get("spec", {})
