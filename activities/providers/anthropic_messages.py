@@ -92,8 +92,9 @@ class AnthropicMessages:
         try:
             return await self._stream(params, on_chunk)
         except anthropic.APIStatusError as e:
-            # An `error` event mid-stream arrives with the stream's 200: treat as unavailable.
-            status = e.status_code if e.status_code >= 400 else 502
+            # An `error` event mid-stream arrives with the stream's 200: treat as unavailable. A
+            # redirect (3xx, not followed) is said as such.
+            status = e.status_code if e.status_code >= 300 else 502
             detail = body_message(e.body, e.message)
             raise status_error(NAME, status, detail, headers=e.response.headers, secret=self._secret) from None
         except anthropic.APIConnectionError as e:
