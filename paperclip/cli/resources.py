@@ -257,7 +257,9 @@ def agent_hire(
     url: Annotated[str | None, typer.Option(help="An `http` agent's URL: each turn is POSTed there.")] = None,
     credential: Annotated[
         str | None,
-        typer.Option(help="An `http` agent's key: a stored credential or endpoint name, or an environment variable."),
+        typer.Option(
+            help="An `http` agent's key: a credential bound to --url, or an environment variable the deployment allows."
+        ),
     ] = None,
     api_url: ApiUrl = None,
 ) -> None:
