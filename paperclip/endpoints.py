@@ -65,6 +65,19 @@ def refused_address(address: Address) -> str | None:
     return None
 
 
+def _literal_address(host: str) -> Address | None:
+    """The address `host` spells itself, in any form the resolver reads as one (`0xa9fe.0xa9fe`,
+    `2852039166` and `169.254.169.254` alike); None for a name."""
+    try:
+        return ipaddress.ip_address(host)
+    except ValueError:
+        pass
+    try:
+        return ipaddress.IPv4Address(socket.inet_aton(host))
+    except OSError:
+        return None
+
+
 def check_url(url: str) -> str:
     """`url`, normalised, if an endpoint may be registered there: http(s), a host, no spaces or
     control characters, and not a literal link-local or metadata address.
@@ -74,14 +87,15 @@ def check_url(url: str) -> str:
     """
     try:
         normalised = normalise_url(url)
+        host = httpx.URL(normalised).host
     except UrlError as err:
         raise EndpointRefused(str(err)) from None
-    host = httpx.URL(normalised).host
+    except httpx.InvalidURL as err:
+        raise EndpointRefused(f"{url!r} is not a URL: {err}") from None
     if host.rstrip(".") in METADATA_HOSTS:
         raise EndpointRefused(f"{host} is a cloud metadata service, not a model server")
-    try:
-        literal = ipaddress.ip_address(host)
-    except ValueError:
+    literal = _literal_address(host.rstrip("."))
+    if literal is None:
         return normalised
     why = refused_address(literal)
     if why is not None:
@@ -148,6 +162,8 @@ async def probe(endpoint: Endpoint, key: str | None, *, timeout: float = PROBE_T
         address = await checked_address(url)
     except OSError as err:
         return Probe(False, reason=f"cannot connect to {url}: {err.strerror or err}")
+    except UnicodeError:  # the resolver's IDNA codec: an empty or overlong label
+        return Probe(False, reason=f"cannot connect to {url}: its host is not a valid name")
     target = httpx.URL(url)
     extensions: dict[str, Any] = {"sni_hostname": target.host} if target.scheme == "https" else {}
     request = httpx.Request(
