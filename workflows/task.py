@@ -219,9 +219,10 @@ class TaskWorkflow:
         self._last_report = workflow.now()
         self._has_search_attributes = workflow.info().typed_search_attributes.get(SA_COMPANY) is not None
         self._own_queues: dict[str, bool] = {}
-        self._bucket_queues: dict[str, str | None] = {}
         """Credential → whether its calls have a queue of their own, asked once a run (so a
         changed limit reaches a long task at its next continue-as-new)."""
+        self._bucket_queues: dict[str, str | None] = {}
+        """Credential → the bucket whose queue its calls go to (None: the shared one), likewise."""
 
     # ------------------------------------------------------------------ messages
 
