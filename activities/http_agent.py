@@ -17,6 +17,8 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.model_turn import TurnStore
+from activities.providers.errors import credential_not_bound, missing_credential
+from paperclip.keys import KeyResolver, not_bound_message
 from paperclip.models import CostEvent, HttpConfig, HttpTurnInput, HttpTurnResult, Message, Usage
 from paperclip.tokens import TaskTokens
 
@@ -76,7 +78,8 @@ class HttpAgentActivities:
 
     Args:
         store: where the turn's prompt goes (the agent's answer comes later, through the API).
-        credentials: a credential name → its key (`paperclip.endpoints.StoredCredentials`).
+        keys: a company's credential name → its key and where it may go
+            (`paperclip.keyring.Keyring`); the key is sent only if `http.url` is where it is bound.
         tokens: the task-token signer, made on first use.
         api_url: the API the agent calls back.
     """
@@ -85,22 +88,23 @@ class HttpAgentActivities:
         self,
         store: TurnStore,
         *,
-        credentials: Callable[[str], str | None],
+        keys: KeyResolver,
         tokens: Callable[[], TaskTokens],
         api_url: str,
         client: httpx.AsyncClient | None = None,
     ) -> None:
         self.store = store
-        self.credentials = credentials
+        self.keys = keys
         self.tokens = tokens
         self.api_url = api_url
         self._client = client
 
     @property
     def client(self) -> httpx.AsyncClient:
-        """One connection pool for the worker's life, made on the first turn."""
+        """One connection pool for the worker's life, made on the first turn. It follows no
+        redirect: a key is sent to the agent's URL, never on to wherever it points."""
         if self._client is None:
-            self._client = httpx.AsyncClient()
+            self._client = httpx.AsyncClient(follow_redirects=False)
         return self._client
 
     @activity.defn(name="http_turn")
@@ -108,7 +112,8 @@ class HttpAgentActivities:
         """POST the turn to the agent.
 
         Raises:
-            ApplicationError: `HttpAgentUnavailable` (retried) or `HttpAgentRefused` (final).
+            ApplicationError: `HttpAgentUnavailable` (retried), `HttpAgentRefused`,
+                `MissingCredential` or `CredentialNotBound` (final).
         """
         http, session = input.http, input.session
         ttl = timedelta(seconds=http.reply_timeout_seconds) + TOKEN_SLACK
@@ -136,14 +141,12 @@ class HttpAgentActivities:
             "x-paperclip-task": session.task,
         } | http.headers
         if http.credential:
-            key = await asyncio.to_thread(self.credentials, http.credential)
+            key = await asyncio.to_thread(self.keys, session.company_id, http.credential)
             if key is None:
-                raise ApplicationError(
-                    f"credential '{http.credential}' is not stored or set on this worker",
-                    type=HTTP_REFUSED,
-                    non_retryable=True,
-                )
-            headers["authorization"] = f"Bearer {key}"
+                raise missing_credential("the HTTP agent", http.credential)
+            if not key.allows(http.url):
+                raise credential_not_bound(not_bound_message(http.credential, key.urls, http.url, "this HTTP agent"))
+            headers["authorization"] = f"Bearer {key.secret}"
         try:
             response = await self.client.post(
                 http.url, content=render(http, values), headers=headers, timeout=http.timeout_seconds
@@ -158,6 +161,12 @@ class HttpAgentActivities:
                 f"{http.url} answered {response.status_code}: {answer[:300]}",
                 type=HTTP_UNAVAILABLE,
                 next_retry_delay=_retry_after(response),
+            )
+        if response.is_redirect:
+            raise ApplicationError(
+                f"{http.url} answered a redirect ({response.status_code}): not followed",
+                type=HTTP_REFUSED,
+                non_retryable=True,
             )
         if not response.is_success:
             raise ApplicationError(

@@ -1,10 +1,15 @@
 """Shared limits of a provider credential, as model calls meet them.
 
+Limits are keyed by a credential's bucket (`paperclip.keys.BoundKey.bucket`): `<team>/<name>`
+for a team's credential, `<name>` for the deployment's, so two teams' credentials of the same
+name never share a limit, a queue or a cool-down.
+
 - **Requests a minute**: a credential with `requests_per_minute` has a model queue of its own
-  (`<queue>-llm@<credential>`), and its workers ask Temporal to dispatch at most that many calls
+  (`<queue>-llm@<bucket>`), and its workers ask Temporal to dispatch at most that many calls
   a minute from it; the server enforces it for every worker polling the queue. A task asks its
-  worker which queue a credential's calls go to (`credential_queue`, a local activity, so the
-  answer is kept in the task's history).
+  worker which queue its company's credential's calls go to (`model_queue`, a local activity, so
+  the answer is kept in the task's history; histories from before teams' credentials asked
+  `credential_queue`, by name alone).
   Calls that then waited for tokens together would leave together, so a call also takes one
   request from the credential's request bucket in the store (a second's worth) last, just
   before it is sent: however the calls bunch up on their way, they reach the provider spaced.
@@ -23,8 +28,10 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Protocol
 
+from pydantic import BaseModel
 from temporalio import activity
 
+from paperclip.keys import KeyResolver
 from paperclip.models import RateLimit
 
 POLL_SECONDS = 1.0
@@ -44,6 +51,14 @@ def has_own_queue(limit: RateLimit | None) -> bool:
     return limit is not None and limit.requests_per_minute is not None
 
 
+class ModelQueueInput(BaseModel):
+    """Which model queue a company's agents' calls on a credential go to."""
+
+    company_id: str
+    credential: str
+    """The credential's name, as the agent's model names it."""
+
+
 class LimitStore(Protocol):
     """The part of `paperclip.store.Store` the limits use (blocking calls)."""
 
@@ -61,12 +76,17 @@ class CredentialLimits:
 
     Args:
         store: where the token buckets and cool-downs live (`paperclip.store.Store`).
-        limits: credential name → its limits; a credential without any still shares cool-downs.
+        limits: credential bucket → its limits; a credential without any still shares cool-downs.
+        keys: resolves a company's credential name to its bucket (`model_queue`); None: every
+            name is the deployment's.
     """
 
-    def __init__(self, store: LimitStore, limits: Mapping[str, RateLimit] | None = None) -> None:
+    def __init__(
+        self, store: LimitStore, limits: Mapping[str, RateLimit] | None = None, *, keys: KeyResolver | None = None
+    ) -> None:
         self.store = store
         self.limits = dict(limits or {})
+        self.keys = keys
 
     def tokens_per_minute(self, credential: str) -> int | None:
         limit = self.limits.get(credential)
@@ -74,8 +94,21 @@ class CredentialLimits:
 
     @activity.defn(name="credential_queue")
     async def credential_queue(self, credential: str) -> bool:
-        """Whether `credential`'s calls go to its own model queue (it has a requests-a-minute limit)."""
+        """Whether `credential`'s calls go to its own model queue (it has a requests-a-minute
+        limit), the name taken as the deployment's bucket (histories from before `model_queue`)."""
         return has_own_queue(self.limits.get(credential))
+
+    @activity.defn(name="model_queue")
+    async def model_queue(self, input: ModelQueueInput) -> str | None:
+        """The bucket whose own model queue the company's calls on `input.credential` go to (it
+        has a requests-a-minute limit); None: the shared model queue (also when the name leads
+        to no credential: the call then fails there, saying so)."""
+        if self.keys is None:
+            bucket: str | None = input.credential
+        else:
+            key = await asyncio.to_thread(self.keys, input.company_id, input.credential)
+            bucket = key.bucket if key is not None else None
+        return bucket if bucket is not None and has_own_queue(self.limits.get(bucket)) else None
 
     async def admit(self, credential: str, tokens: int) -> None:
         """Wait, heartbeating, until the credential's bucket gives `tokens` and no cool-down holds

@@ -15,7 +15,7 @@ import hashlib
 import json
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Protocol
 
@@ -24,9 +24,10 @@ from temporalio.exceptions import ApplicationError
 
 from activities.limits import CredentialLimits
 from activities.providers import AnthropicMessages, ModelProvider, OpenAIChat, ProviderRequest, Simulated
-from activities.providers.errors import RATE_LIMITED, missing_credential
+from activities.providers.errors import RATE_LIMITED, credential_not_bound, missing_credential
 from activities.providers.simulated import conversation_text, estimate_tokens
 from paperclip import pricing
+from paperclip.keys import BoundKey, KeyResolver, client_base_url, not_bound_message
 from paperclip.models import (
     AttemptRef,
     CostEvent,
@@ -39,9 +40,6 @@ from paperclip.models import (
     SettledAttempt,
     Usage,
 )
-
-CredentialResolver = Callable[[str], str | None]
-"""Name of a credential → its secret, or None when there is none."""
 
 HEARTBEAT_EVERY_SECONDS = 1.0
 IDLE_BEAT_SECONDS = 1.0
@@ -85,10 +83,6 @@ def input_hash(request: ProviderRequest) -> str:
     return hashlib.sha256(json.dumps(document, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
-def environment_credentials(name: str) -> str | None:
-    return os.environ.get(name) or None
-
-
 class _Heartbeat:
     """Progress of a streamed reply, heartbeated at stream start, then at most once a second as
     pieces come, and every second while none does (a model that thinks long before its first
@@ -122,36 +116,54 @@ class ModelActivities:
 
     Args:
         store: where conversations and cost events are kept (`paperclip.store.Store`).
-        credentials: resolves a credential name to its secret; by default, environment variables.
+        keys: resolves a company's credential name to its key and where it may go
+            (`paperclip.keyring.Keyring`); a blocking call.
         limits: the credentials' shared limits (`activities.limits`); None: none are kept.
+        environ: where the SDKs would read a provider's base URL from; `os.environ` by default.
+        env_credentials: the environment variables allowed as credentials, named in the error
+            when a credential is not found (None: not named).
     """
 
     def __init__(
         self,
         store: TurnStore,
         *,
-        credentials: CredentialResolver | None = None,
+        keys: KeyResolver,
         limits: CredentialLimits | None = None,
+        environ: Mapping[str, str] | None = None,
+        env_credentials: Collection[str] | None = None,
     ) -> None:
         self.store = store
-        self._credentials = credentials or environment_credentials
+        self._keys = keys
         self._limits = limits
-        self._clients: dict[tuple[Provider, str | None, str], ModelProvider] = {}
+        self._environ = os.environ if environ is None else environ
+        self._env_credentials = env_credentials
+        self._clients: dict[tuple[Provider, str, str], ModelProvider] = {}
 
-    def _provider(self, cfg: ModelConfig) -> ModelProvider:
+    async def _provider(self, cfg: ModelConfig, company_id: str) -> tuple[ModelProvider, BoundKey | None]:
+        """The client for a call on `cfg` by a company's agent, and the key it sends, once the
+        key is found and bound to the very URL the client sends to.
+
+        Raises:
+            ApplicationError: `MissingCredential` or `CredentialNotBound` (non-retryable).
+        """
         if cfg.provider is Provider.SIMULATED:
-            return Simulated()
+            return Simulated(), None
         name = cfg.credential_name or ""
-        secret = self._credentials(name)
-        if not secret:
-            raise missing_credential(cfg.provider.value, name)
+        key = await asyncio.to_thread(self._keys, company_id, name)
+        if key is None or not key.secret:
+            raise missing_credential(cfg.provider.value, name, self._env_credentials)
+        # The client is given this URL itself: with none, an SDK would read its own variable.
+        url = client_base_url(cfg.provider, cfg.base_url, self._environ)
+        if not key.allows(url):
+            raise credential_not_bound(not_bound_message(name, key.urls, url))
         # Keyed by a digest, so a rotated key gets a fresh client and no secret sits in a key.
-        key = (cfg.provider, cfg.base_url, hashlib.sha256(secret.encode()).hexdigest())
-        client = self._clients.get(key)
+        found = (cfg.provider, url, hashlib.sha256(key.secret.encode()).hexdigest())
+        client = self._clients.get(found)
         if client is None:
             cls = OpenAIChat if cfg.provider is Provider.OPENAI else AnthropicMessages
-            client = self._clients[key] = cls(api_key=secret, base_url=cfg.base_url)
-        return client
+            client = self._clients[found] = cls(api_key=key.secret, base_url=url)
+        return client, key
 
     async def aclose(self) -> None:
         """Close the provider clients (at worker shutdown)."""
@@ -165,10 +177,11 @@ class ModelActivities:
 
         Raises:
             ApplicationError: `ProviderRateLimited` / `ProviderUnavailable` (retryable, with the
-                provider's `retry-after` as `next_retry_delay`), `ProviderRejected` or
-                `MissingCredential` (non-retryable).
+                provider's `retry-after` as `next_retry_delay`), `ProviderRejected`,
+                `MissingCredential` or `CredentialNotBound` (non-retryable).
         """
         cfg = input.model
+        provider, key = await self._provider(cfg, input.session.company_id)
         earlier = await asyncio.to_thread(self.store.load_messages, input.session, before_seq=input.seq)
         request = ProviderRequest(
             model=cfg,
@@ -200,8 +213,8 @@ class ModelActivities:
                     settled=settled,
                     reused=attempt,
                 )
-        provider = self._provider(cfg)
-        credential = cfg.credential_name
+        # Limits are the bucket's: a team's credential is not another team's of the same name.
+        credential = key.bucket if key is not None else None
         limits = self._limits if credential is not None else None
         took = used = 0
         if limits is not None and credential is not None:

@@ -1,4 +1,8 @@
-"""Hiring from a template inside a task: reading templates is I/O, so it is an activity."""
+"""Hiring from a template inside a task: reading templates is I/O, so it is an activity.
+
+The agent it makes is checked as a hire through the API is (`paperclip.keyring.Keyring.
+check_agent`): a key only where it is bound, for the hiring company's team.
+"""
 
 import asyncio
 import os
@@ -7,6 +11,9 @@ from pydantic import BaseModel
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.providers.errors import MISSING_CREDENTIAL, NOT_BOUND
+from paperclip.keyring import Keyring
+from paperclip.keys import CREDENTIAL_NOT_BOUND, INVALID_URL, UNKNOWN_CREDENTIAL, KeyRefused
 from paperclip.models import AgentSpec, ModelConfig
 from paperclip.pricing import priced
 from paperclip.settings import get_settings
@@ -31,10 +38,46 @@ def missing_credential(model: ModelConfig) -> str | None:
     return None if name is None or os.environ.get(name) else name
 
 
-@activity.defn(name="agent_from_template")
-async def agent_from_template(input: AgentFromTemplateInput) -> AgentSpec:
-    """The agent a hire asks for, priced by `PAPERCLIP_PRICES` where its model has no price of its
-    own; a bad template or name fails for good with a readable message."""
+def company_of(workflow_id: str) -> str | None:
+    """The company of a task workflow (`task:{company}:{identifier}`); None for any other id."""
+    kind, _, rest = workflow_id.partition(":")
+    company, _, identifier = rest.partition(":")
+    return company if kind == "task" and company and identifier else None
+
+
+class TemplateActivities:
+    """Hires from templates by agents.
+
+    Args:
+        keys: checks each hire's keys against their bindings; None: no check (tests of the
+            workflows' logic only).
+    """
+
+    def __init__(self, keys: Keyring | None) -> None:
+        self.keys = keys
+
+    @activity.defn(name="agent_from_template")
+    async def agent_from_template(self, input: AgentFromTemplateInput) -> AgentSpec:
+        """The agent a hire asks for, priced by `PAPERCLIP_PRICES` where its model has no price of
+        its own; a bad template or name, or a key its models may not use where they are, fails
+        for good with a readable message."""
+        spec = await _agent_from_template(input)
+        if self.keys is not None:
+            keys = self.keys
+            company = company_of(activity.info().workflow_id or "")
+            try:
+                team = await asyncio.to_thread(keys.team_of, company) if company else None
+                await asyncio.to_thread(keys.check_agent, team, spec)
+            except KeyRefused as err:
+                raise ApplicationError(err.message, type=KEY_REFUSED[err.code], non_retryable=True) from None
+        return spec
+
+
+KEY_REFUSED = {UNKNOWN_CREDENTIAL: MISSING_CREDENTIAL, CREDENTIAL_NOT_BOUND: NOT_BOUND, INVALID_URL: "InvalidInput"}
+"""The error type of a hire refused for its keys, by `KeyRefused.code`."""
+
+
+async def _agent_from_template(input: AgentFromTemplateInput) -> AgentSpec:
     try:
         registry = await asyncio.to_thread(load_registry)
         request = {"name": input.name} | ({"title": input.title} if input.title else {})

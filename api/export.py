@@ -11,10 +11,11 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from api.errors import ApiError
 from api.goals import tree_order
 from api.schemas import CompanyPublic
-from api.services import STORE_SCAN_LIMIT, get_snapshot, list_tasks, require_company
+from api.services import STORE_SCAN_LIMIT, check_keys, get_snapshot, list_tasks, require_company
 from paperclip import routines
 from paperclip.constants import SA_COMPANY, company_workflow_id
 from paperclip.export import ACTIVITY_LIMIT, CompanyExport, company_export, import_plan, problems
+from paperclip.keyring import Keyring
 from paperclip.models import CompanyInput, CompanySpec
 from paperclip.routines import RoutineError, RoutineSpec
 from paperclip.store import CostGroup, Store
@@ -78,11 +79,14 @@ async def import_company(
     company_id: str | None = None,
     name: str | None = None,
     prefix: str | None = None,
+    keyring: Keyring | None = None,
 ) -> CompanyImported:
-    """Found a new company from `doc`, under the document's id, name and prefix unless given.
+    """Found a new company from `doc`, under the document's id, name and prefix unless given; with
+    a `keyring`, each agent's keys must be bound where its models are (for the company's `team`).
 
     Raises:
-        ApiError: 400 naming what keeps the document from being imported; 409 when the id is taken.
+        ApiError: 400 naming what keeps the document from being imported (an agent's credential
+            not bound where its model is, too); 409 when the id is taken.
     """
     found = problems(doc)
     if found:
@@ -95,6 +99,8 @@ async def import_company(
     if await asyncio.to_thread(store.get_company, spec.id) is not None:
         raise ApiError(409, "conflict", f"company '{spec.id}' already exists")
     plan = import_plan(doc, spec, actor=actor, now=datetime.now(UTC))
+    if keyring is not None:
+        await check_keys(keyring=keyring, team=team, agents=[a.spec for a in plan.state.agents.values()])
     try:
         await client.start_workflow(
             CompanyWorkflow.run,

@@ -6,7 +6,7 @@ they run in a thread.
 """
 
 import asyncio
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping
 from datetime import timedelta
 
 from temporalio.client import Client, WorkflowHandle
@@ -30,6 +30,8 @@ from api.schemas import (
 )
 from paperclip.constants import SA_COMPANY, company_workflow_id, task_workflow_id
 from paperclip.demo import demo_model
+from paperclip.keyring import Keyring
+from paperclip.keys import KeyRefused
 from paperclip.models import (
     ActivityEntry,
     AgentCall,
@@ -123,6 +125,19 @@ def check_initial_agents(agents: list[AgentSpec], *, budgeted: bool = False) -> 
         chart[spec.name] = AgentState(spec=spec)
 
 
+async def check_keys(*, keyring: Keyring, team: str | None, agents: Iterable[AgentSpec]) -> None:
+    """Refuse agents (of a company of `team`) that would send a key where it is not bound.
+
+    Raises:
+        ApiError: 400 naming the agent, the field, the credential and both URLs.
+    """
+    for spec in agents:
+        try:
+            await asyncio.to_thread(keyring.check_agent, team, spec)
+        except KeyRefused as err:
+            raise ApiError(400, err.code, err.message, {"agent": spec.name}) from None
+
+
 async def create_company(
     *,
     client: Client,
@@ -131,10 +146,13 @@ async def create_company(
     body: CompanyCreate,
     prices: Mapping[str, ModelPrice],
     actor: str = "board",
+    keyring: Keyring | None = None,
+    team: str | None = None,
 ) -> CompanyCreated:
-    """Found a company: validate its team, start its workflow, record it in the store.
+    """Found a company (of `team`): validate its agents, start its workflow, record it in the store.
 
-    Each agent whose model sets no price of its own gets its price from `prices` (the settings').
+    Each agent whose model sets no price of its own gets its price from `prices` (the settings');
+    with a `keyring`, each agent's keys must be bound where its models are.
     """
     company_id = body.id or slug_from_name(body.name)
     if not company_id:
@@ -158,6 +176,8 @@ async def create_company(
         budget=Budget(monthly_usd=body.budget_usd, monthly_tokens=body.budget_tokens),
     )
     check_initial_agents(body.agents, budgeted=spec.budget.is_capped)
+    if keyring is not None:
+        await check_keys(keyring=keyring, team=team, agents=body.agents)
     if await asyncio.to_thread(store.get_company, spec.id) is not None:
         raise ApiError(409, "conflict", f"company '{spec.id}' already exists")
     try:
@@ -191,12 +211,22 @@ async def get_snapshot(*, client: Client, company_id: str) -> CompanySnapshot:
 
 
 async def hire_agent(
-    *, client: Client, company_id: str, agent: AgentSpec, prices: Mapping[str, ModelPrice], actor: str = "board"
+    *,
+    client: Client,
+    company_id: str,
+    agent: AgentSpec,
+    prices: Mapping[str, ModelPrice],
+    actor: str = "board",
+    keyring: Keyring | None = None,
 ) -> AgentState:
     """Hire `agent`; with `template` set, the template's fields fill in what the body leaves out.
-    Its model, unless it sets a price of its own, gets its price from `prices` (the settings')."""
+    Its model, unless it sets a price of its own, gets its price from `prices` (the settings');
+    with a `keyring`, its keys must be bound where its models are (`check_keys`)."""
     if agent.template is not None:
         agent = await _agent_from_template(client=client, company_id=company_id, request=agent)
+    if keyring is not None:
+        team = await asyncio.to_thread(keyring.store.company_team, company_id)
+        await check_keys(keyring=keyring, team=team, agents=[agent])
     return await _company_handle(client, company_id).execute_update(
         CompanyWorkflow.hire_agent, HireAgentInput(agent=priced(agent, prices), actor=actor)
     )

@@ -37,12 +37,21 @@ from paperclip.models import (  # noqa: E402
     ModelPrice,
     Provider,
 )
+from paperclip.settings import Settings  # noqa: E402
 from paperclip.store import Store  # noqa: E402
 from tests.fakes import FakeModelServer  # noqa: E402
 from workers.main import build_workers  # noqa: E402
 from workflows.company import CompanyWorkflow  # noqa: E402
 
 PRICE = ModelPrice(input=10.0, output=40.0, cached_input=10.0)
+
+
+KEY = "BENCH_KEY"
+"""The agents' credential: an environment variable the workers allow, bound to the fake server."""
+
+
+def bound_to(server: FakeModelServer) -> Settings:
+    return Settings(env_credentials=[KEY], credential_urls={KEY: [server.base_url]})
 
 
 async def one_run(env: WorkflowEnvironment, server: FakeModelServer, agents: int, cap: float) -> dict[str, float]:
@@ -52,13 +61,13 @@ async def one_run(env: WorkflowEnvironment, server: FakeModelServer, agents: int
         store = Store(f"sqlite:///{folder}/paperclip.db")
         store.migrate()
         queue = f"bench-{uuid.uuid4().hex}"
-        workers = build_workers(env.client, store, task_queue=queue)
+        workers = build_workers(env.client, store, task_queue=queue, settings=bound_to(server))
         runs = [asyncio.ensure_future(w.run()) for w in workers]
         model = ModelConfig(
             provider=Provider.OPENAI,
             model="gpt-4o-mini",
             base_url=server.base_url_openai,
-            credential="PAPERCLIP_BENCH_KEY",
+            credential=KEY,
             max_tokens=64,
             price=PRICE,
         )
@@ -114,7 +123,7 @@ async def main() -> None:
     )
     try:
         with FakeModelServer() as server:
-            os.environ["PAPERCLIP_BENCH_KEY"] = server.openai_key
+            os.environ[KEY] = server.openai_key
             price = f"${PRICE.input}/${PRICE.output} per million tokens in/out"
             print(f"{args.agents} looping agents, company cap ${args.cap:.2f}, {price}")
             for run in range(1, args.runs + 1):

@@ -37,12 +37,14 @@ from paperclip.models import (  # noqa: E402
     Provider,
     RateLimit,
 )
+from paperclip.settings import Settings  # noqa: E402
 from paperclip.store import Store  # noqa: E402
 from tests.fakes import FakeModelServer  # noqa: E402
 from workers.main import build_workers  # noqa: E402
 from workflows.company import CompanyWorkflow  # noqa: E402
 
-KEY = "PAPERCLIP_BENCH_KEY"
+KEY = "BENCH_KEY"
+"""The agents' credential: an environment variable the workers allow, bound to the fake server."""
 
 
 async def one_run(
@@ -56,10 +58,13 @@ async def one_run(
         store.migrate()
         queue = f"bench-{uuid.uuid4().hex}"
         target = env.client.service_client.config.target_host
+        settings = Settings(env_credentials=[KEY], credential_urls={KEY: [server.base_url]})
         clients = [env.client] + [
             await Client.connect(target, data_converter=pydantic_data_converter) for _ in range(args.workers - 1)
         ]
-        workers = [w for c in clients for w in build_workers(c, store, task_queue=queue, rate_limits=limits)]
+        workers = [
+            w for c in clients for w in build_workers(c, store, task_queue=queue, rate_limits=limits, settings=settings)
+        ]
         runs = [asyncio.ensure_future(w.run()) for w in workers]
         model = ModelConfig(
             provider=Provider.OPENAI,

@@ -49,6 +49,7 @@ from paperclip.models import (  # noqa: E402
     Provider,
     TaskInput,
 )
+from paperclip.settings import Settings  # noqa: E402
 from paperclip.store import Store  # noqa: E402
 from tests.fakes.process import FakeModelServerProcess as FakeModelServer  # noqa: E402
 from workers.main import build_workers  # noqa: E402
@@ -200,7 +201,11 @@ async def main() -> None:
         store = Store(f"sqlite:///{folder}/bench.db")
         store.migrate()
         queue = f"bench-{uuid.uuid4().hex}"
-        workers = build_workers(env.client, store, task_queue=queue, max_concurrent_model_calls=args.fanout)
+        # BENCH_KEY: an environment variable the workers allow as a credential, bound to the fake.
+        bound = Settings(env_credentials=["BENCH_KEY"], credential_urls={"BENCH_KEY": [server.base_url_anthropic]})
+        workers = build_workers(
+            env.client, store, task_queue=queue, max_concurrent_model_calls=args.fanout, settings=bound
+        )
         runs = [asyncio.ensure_future(w.run()) for w in workers]
         try:
             await turn_cycles(env, queue, server, 10)  # warm-up

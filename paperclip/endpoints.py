@@ -1,51 +1,128 @@
-"""Model endpoints registered by name: their keys kept encrypted, resolved for model calls, and
-a probe that says in one line whether an endpoint answers."""
+"""Model endpoints registered by name: what may be registered (a URL, a key, a name), and a
+probe that says in one line whether an endpoint answers.
 
-import os
+The probe is a request the API makes to a URL a user chose, so it refuses hosts that are
+link-local (169.254.0.0/16, fe80::/10) or a cloud's metadata service — checking every address
+the host resolves to, and then connecting to the address it checked — and follows no redirect.
+Loopback and private addresses stay allowed: a model server on this machine or this network is
+the common case.
+"""
+
+import asyncio
+import ipaddress
+import socket
+import string
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 
+from paperclip.keys import UrlError, normalise_url
 from paperclip.models import Endpoint, EndpointKind
-from paperclip.secrets import SecretBox
-from paperclip.store import Store
 
 PROBE_TIMEOUT_SECONDS = 10.0
-KEYLESS = "no-key"
-"""What a model call sends as the key of an endpoint registered without one (a local server)."""
-CACHE_SECONDS = 60.0
+MAX_KEY_CHARS = 10_000
+_KEY_CHARACTERS = frozenset(string.ascii_letters + string.digits + string.punctuation)
+METADATA_HOSTS = frozenset({"metadata", "metadata.google.internal", "metadata.goog", "metadata.azure.com"})
+"""Names of cloud metadata services (a trailing dot and case do not matter)."""
+METADATA_ADDRESSES = frozenset(
+    ipaddress.ip_address(a) for a in ("100.100.100.200", "fd00:ec2::254", "168.63.129.16", "169.254.169.254")
+)
+"""Metadata services outside the link-local ranges (Alibaba, AWS over IPv6, Azure's wire server)."""
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
-class StoredCredentials:
-    """Resolves a credential name to its secret: a stored credential (decrypted), else an
-    environment variable of that name. Cached for a minute, so a model call rarely reads the store."""
+class EndpointRefused(ValueError):
+    """Not something an endpoint may be registered with, or probed at."""
 
-    def __init__(self, store: Store, box: SecretBox | Callable[[], SecretBox]) -> None:
-        self.store = store
-        self._box = box
-        self._cache: dict[str, tuple[float, str | None]] = {}
 
-    @property
-    def box(self) -> SecretBox:
-        """The box, made on first use (a worker with no stored credential reads no key)."""
-        if not isinstance(self._box, SecretBox):
-            self._box = self._box()
-        return self._box
+def check_key(key: str) -> str:
+    """`key` if it is printable ASCII without spaces (what an HTTP header can carry), else
+    EndpointRefused (saying so, never echoing the key)."""
+    if not key or len(key) > MAX_KEY_CHARS or any(c not in _KEY_CHARACTERS for c in key):
+        raise EndpointRefused(
+            f"the key must be 1-{MAX_KEY_CHARS:,} printable ASCII characters with no spaces or control characters"
+        )
+    return key
 
-    def __call__(self, name: str) -> str | None:
-        cached = self._cache.get(name)
-        if cached is not None and time.monotonic() - cached[0] < CACHE_SECONDS:
-            return cached[1]
-        sealed = self.store.get_credential(name)
-        if sealed is not None:
-            secret: str | None = self.box.open(name, sealed)
-        else:
-            endpoint = self.store.get_endpoint(name)
-            secret = KEYLESS if endpoint is not None else (os.environ.get(name) or None)
-        self._cache[name] = (time.monotonic(), secret)
-        return secret
+
+def refused_address(address: Address) -> str | None:
+    """Why a request may not go to `address`: link-local or a metadata service; None: it may."""
+    candidates: list[Address] = [address]
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            candidates.append(address.ipv4_mapped)
+        if address in _NAT64:
+            candidates.append(ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
+    for candidate in candidates:
+        if candidate in METADATA_ADDRESSES:
+            return f"{address} is a cloud metadata address"
+        if candidate.is_link_local:
+            return f"{address} is a link-local address"
+    return None
+
+
+def _literal_address(host: str) -> Address | None:
+    """The address `host` spells itself, in any form the resolver reads as one (`0xa9fe.0xa9fe`,
+    `2852039166` and `169.254.169.254` alike); None for a name."""
+    try:
+        return ipaddress.ip_address(host)
+    except ValueError:
+        pass
+    try:
+        return ipaddress.IPv4Address(socket.inet_aton(host))
+    except OSError:
+        return None
+
+
+def check_url(url: str) -> str:
+    """`url`, normalised, if an endpoint may be registered there: http(s), a host, no spaces or
+    control characters, and not a literal link-local or metadata address.
+
+    Raises:
+        EndpointRefused: saying why.
+    """
+    try:
+        normalised = normalise_url(url)
+        host = httpx.URL(normalised).host
+    except UrlError as err:
+        raise EndpointRefused(str(err)) from None
+    except httpx.InvalidURL as err:
+        raise EndpointRefused(f"{url!r} is not a URL: {err}") from None
+    if host.rstrip(".") in METADATA_HOSTS:
+        raise EndpointRefused(f"{host} is a cloud metadata service, not a model server")
+    literal = _literal_address(host.rstrip("."))
+    if literal is None:
+        return normalised
+    why = refused_address(literal)
+    if why is not None:
+        raise EndpointRefused(f"{why}, not a model server")
+    return normalised
+
+
+async def checked_address(url: str) -> Address:
+    """The address a probe of `url` connects to: the first its host resolves to, once every one
+    of them is checked.
+
+    Raises:
+        EndpointRefused: the URL is refused (`check_url`) or one of its addresses is.
+        OSError: the host does not resolve.
+    """
+    parsed = httpx.URL(check_url(url))
+    infos = await asyncio.get_running_loop().getaddrinfo(parsed.host, parsed.port, type=socket.SOCK_STREAM)
+    addresses: list[Address] = []
+    for info in infos:
+        address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
+        why = refused_address(address)
+        if why is not None:
+            raise EndpointRefused(f"{parsed.host} resolves to {why}: the probe does not call it")
+        addresses.append(address)
+    if not addresses:
+        raise OSError(f"{parsed.host} resolves to no address")
+    return addresses[0]
 
 
 @dataclass(frozen=True)
@@ -71,17 +148,41 @@ def _models_request(endpoint: Endpoint, key: str | None) -> tuple[str, dict[str,
 
 async def probe(endpoint: Endpoint, key: str | None, *, timeout: float = PROBE_TIMEOUT_SECONDS) -> Probe:
     """List the endpoint's models: it answers, takes the key, and serves the model it is registered
-    with (or any, when none is)."""
+    with (or any, when none is). It connects only to an address it checked, and follows no redirect.
+
+    Raises:
+        EndpointRefused: the URL or the key is not one an endpoint may have, or the host
+            resolves to a link-local or metadata address.
+    """
+    if key is not None:
+        check_key(key)
     url, headers = _models_request(endpoint, key)
     started = time.perf_counter()
     try:
-        async with httpx.AsyncClient(timeout=timeout) as client:
-            answer = await client.get(url, headers=headers)
+        address = await checked_address(url)
+    except OSError as err:
+        return Probe(False, reason=f"cannot connect to {url}: {err.strerror or err}")
+    except UnicodeError:  # the resolver's IDNA codec: an empty or overlong label
+        return Probe(False, reason=f"cannot connect to {url}: its host is not a valid name")
+    target = httpx.URL(url)
+    extensions: dict[str, Any] = {"sni_hostname": target.host} if target.scheme == "https" else {}
+    request = httpx.Request(
+        "GET",
+        target.copy_with(host=str(address)),
+        headers={"host": target.netloc.decode("ascii"), **headers},
+        extensions=extensions,
+    )
+    try:
+        async with httpx.AsyncClient(timeout=timeout, follow_redirects=False) as client:
+            answer = await client.send(request)
     except httpx.TimeoutException:
         return Probe(False, reason=f"no answer from {url} within {timeout:g} s")
     except httpx.HTTPError as err:
         return Probe(False, reason=f"cannot connect to {url}: {err or type(err).__name__}")
     latency = (time.perf_counter() - started) * 1000
+    if answer.is_redirect:
+        where = answer.headers.get("location", "elsewhere")
+        return Probe(False, latency, reason=f"{url} redirects to {where[:200]}: the probe does not follow it")
     if answer.status_code in (401, 403):
         return Probe(False, latency, reason=f"{url} refused the key ({answer.status_code})")
     if answer.status_code >= 400:

@@ -11,12 +11,12 @@ before the request; the API checks the same at hire time so a mistake is a 4xx, 
 """
 
 import string
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 from urllib.parse import urlsplit
 
-from paperclip.models import Provider
+from paperclip.models import Adapter, AgentSpec, Provider
 
 OFFICIAL_URLS: dict[Provider, str] = {
     Provider.OPENAI: "https://api.openai.com/v1",
@@ -111,3 +111,105 @@ def target_url(provider: Provider, base_url: str | None) -> str:
     if provider not in OFFICIAL_URLS:
         raise UrlError(f"{provider} has no URL")
     return OFFICIAL_URLS[provider]
+
+
+BASE_URL_VARIABLES: dict[Provider, str] = {
+    Provider.OPENAI: "OPENAI_BASE_URL",
+    Provider.ANTHROPIC: "ANTHROPIC_BASE_URL",
+}
+"""The variable each provider's SDK reads its base URL from when it is given none: where the
+deployment binds that provider's own key (besides the official URL)."""
+
+UNKNOWN_CREDENTIAL = "unknown_credential"
+CREDENTIAL_NOT_BOUND = "credential_not_bound"
+INVALID_URL = "invalid_url"
+
+
+class KeyRefused(ValueError):
+    """A model or an HTTP agent names a credential it may not use there.
+
+    Attributes:
+        code: `unknown_credential` (no credential of that name is within reach),
+            `credential_not_bound` (it is bound elsewhere) or `invalid_url`.
+    """
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def display_url(url: str) -> str:
+    """A normalised URL as people write it: the scheme's default port left out."""
+    for scheme, port in _DEFAULT_PORTS.items():
+        prefix = f"{scheme}://"
+        if url.startswith(prefix):
+            host, sep, path = url[len(prefix) :].partition("/")
+            host = host.removesuffix(f":{port}")
+            return f"{prefix}{host}{sep}{path}"
+    return url
+
+
+def not_bound_message(name: str, urls: Iterable[str], url: str, what: str = "this agent's model") -> str:
+    """`credential 'x' is bound to https://a/v1; this agent's model is at https://b/v1`."""
+    bound = " and ".join(display_url(u) for u in urls) or "no URL"
+    return f"credential '{name}' is bound to {bound}; {what} is at {url}"
+
+
+def client_base_url(provider: Provider, base_url: str | None, environ: Mapping[str, str]) -> str:
+    """The base URL a provider's SDK client really sends to: `base_url`, else the one its SDK reads
+    from the environment (`OPENAI_BASE_URL`, `ANTHROPIC_BASE_URL`), else the official one. The
+    model activity gives the client this URL itself, so what is checked is what is used."""
+    if base_url:
+        return base_url
+    variable = BASE_URL_VARIABLES.get(provider)
+    from_env = environ.get(variable) if variable else None
+    return from_env or target_url(provider, None)
+
+
+def key_targets(spec: AgentSpec, environ: Mapping[str, str]) -> list[tuple[str, str, str]]:
+    """Every (where, credential, URL) the agent's spec would send a key to: its model, wake
+    model and fallback models (simulated ones need none), and an `http` agent's credential."""
+    found: list[tuple[str, str, str]] = []
+    models = [("model", spec.model), ("wake_model", spec.wake_model)]
+    models += [(f"fallback_models[{i}]", m) for i, m in enumerate(spec.fallback_models)]
+    for where, model in models:
+        if model is None or model.credential_name is None:
+            continue
+        found.append((where, model.credential_name, client_base_url(model.provider, model.base_url, environ)))
+    if spec.adapter is Adapter.HTTP and spec.http is not None and spec.http.credential:
+        found.append(("http", spec.http.credential, spec.http.url))
+    return found
+
+
+def check_agent_keys(
+    spec: AgentSpec,
+    bound_urls: Callable[[str], Sequence[str] | None],
+    *,
+    environ: Mapping[str, str],
+    unknown_hint: str = "",
+) -> None:
+    """Refuse an agent that would send a key where it is not bound.
+
+    Args:
+        bound_urls: a credential name → the URLs it is bound to, None when there is no such
+            credential for the agent (its company's team's, the deployment's, an allowed
+            environment variable).
+        environ: where the SDKs would read a provider's base URL from (see `client_base_url`).
+        unknown_hint: said after an unknown name (which names are allowed, and how to add one).
+
+    Raises:
+        KeyRefused: naming the field, the credential and both URLs.
+    """
+    for where, name, url in key_targets(spec, environ):
+        try:
+            normalise_url(url)
+        except UrlError as err:
+            raise KeyRefused(INVALID_URL, f"{spec.name}: {where}: {err}") from None
+        urls = bound_urls(name)
+        if urls is None:
+            message = f"{spec.name}: {where}: there is no credential '{name}' here"
+            raise KeyRefused(UNKNOWN_CREDENTIAL, message + (f" ({unknown_hint})" if unknown_hint else ""))
+        if not url_allowed(url, urls):
+            what = "this HTTP agent's URL" if where == "http" else f"this agent's {where.replace('_', ' ')}"
+            raise KeyRefused(CREDENTIAL_NOT_BOUND, f"{spec.name}: {not_bound_message(name, urls, url, what)}")

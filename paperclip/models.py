@@ -370,9 +370,12 @@ class EndpointKind(StrEnum):
 
 
 class Endpoint(BaseModel):
-    """A model server registered by name; its key, if any, is a stored credential of the same name."""
+    """A model server registered by name: a credential of the same owner and name (keyless for a
+    server that needs no key) bound to its URL."""
 
     name: Slug
+    team: str | None = None
+    """The team it belongs to; None: the deployment's."""
     kind: EndpointKind = Field(alias="type")
     url: str = Field(pattern=r"^https?://", max_length=2_000)
     model: str | None = None
@@ -393,7 +396,7 @@ class Endpoint(BaseModel):
             provider=provider,
             model=model or self.model or "default",
             base_url=self.url,
-            credential=self.name if self.has_key else None,
+            credential=self.name,
         )
 
 

@@ -5,11 +5,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from paperclip.codec import parse_keys
 from paperclip.constants import TASK_QUEUE
+from paperclip.keys import UrlError, normalise_url
 from paperclip.models import ModelPrice, Provider, RateLimit
 
 
@@ -29,7 +30,15 @@ class Settings(BaseSettings):
     e.g. `{"OPENAI_API_KEY": {"requests_per_minute": 500, "tokens_per_minute": 200000}}`.
     Requests a minute become Temporal's rate limit on that credential's own model queue
     (`<task_queue>-llm@<credential>`), tokens a minute a token bucket in the store: both are
-    shared by every agent and every worker using the credential.
+    shared by every agent and every worker using the credential. A team's credential is keyed
+    `<team>/<name>` (`{"red/my-llm": {...}}`), the deployment's by its name.
+
+    `PAPERCLIP_ENV_CREDENTIALS` (a JSON list, default `["OPENAI_API_KEY", "ANTHROPIC_API_KEY"]`)
+    names the worker's environment variables an agent may use as its credential; no other
+    variable is ever read as a key. Each goes only to the URLs it is bound to: a provider's own key
+    to the provider's official URL and to `OPENAI_BASE_URL` / `ANTHROPIC_BASE_URL` when the
+    environment sets it, and any of them to the URLs `PAPERCLIP_CREDENTIAL_URLS` lists for it
+    (JSON: name → URLs, e.g. `{"OPENAI_API_KEY": ["https://llm.internal.example/v1"]}`).
     """
 
     model_config = SettingsConfigDict(env_prefix="PAPERCLIP_", extra="ignore")
@@ -104,6 +113,35 @@ class Settings(BaseSettings):
             if limit.requests_per_minute is None and limit.tokens_per_minute is None:
                 raise ValueError(f"{name}: set requests_per_minute, tokens_per_minute or both")
         return limits
+
+    env_credentials: list[str] = Field(default_factory=lambda: ["OPENAI_API_KEY", "ANTHROPIC_API_KEY"])
+    """Environment variables an agent may name as its credential (see above)."""
+    credential_urls: dict[str, list[str]] = Field(default_factory=dict)
+    """More URLs an environment credential may be sent to, by its name (see above)."""
+
+    @field_validator("env_credentials")
+    @classmethod
+    def _env_credentials(cls, names: list[str]) -> list[str]:
+        for name in names:
+            if not name or not all(c.isalnum() or c == "_" for c in name) or name[0].isdigit():
+                raise ValueError(f"{name!r}: not an environment variable name")
+            if name.startswith("PAPERCLIP_"):
+                raise ValueError(f"{name}: PAPERCLIP_ variables are the deployment's settings, never a credential")
+        return names
+
+    @field_validator("credential_urls")
+    @classmethod
+    def _credential_urls(cls, bound: dict[str, list[str]], info: ValidationInfo) -> dict[str, list[str]]:
+        allowed = info.data.get("env_credentials", [])
+        for name, urls in bound.items():
+            if name not in allowed:
+                raise ValueError(f"{name} is not in PAPERCLIP_ENV_CREDENTIALS, so it is never read")
+            for url in urls:
+                try:
+                    normalise_url(url)
+                except UrlError as err:
+                    raise ValueError(f"{name}: {err}") from None
+        return bound
 
     @field_validator("payload_key")
     @classmethod

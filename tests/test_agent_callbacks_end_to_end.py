@@ -29,7 +29,7 @@ from paperclip.store import Store
 from paperclip.tokens import TaskTokens, task_tokens
 from tests.activities.cli_helpers import fakes_on_path
 from tests.api.conftest import assert_error, board_headers, serve
-from tests.api.helpers import wait_for_task
+from tests.api.helpers import bind_fake_key, wait_for_task
 from tests.fakes.http_agent import FakeHttpAgent
 from tests.workflows.helpers import histories_of
 from workers.main import build_workers
@@ -88,10 +88,9 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-async def test_an_http_agent_takes_its_task_delegates_and_completes_it_through_the_api(
-    stack: Stack, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("EXT_AGENT_KEY", "sk-ext-123")  # the credential, from the worker's environment
+async def test_an_http_agent_takes_its_task_delegates_and_completes_it_through_the_api(stack: Stack) -> None:
+    # The credential, stored and bound to the agent's server: it goes there and nowhere else.
+    await bind_fake_key(stack.api, stack.agent_url, "EXT_AGENT_KEY", key="sk-ext-123")
     agents = [
         http_agent(stack, "ext", headers={"X-Team": "blue"}, credential="EXT_AGENT_KEY"),
         {"name": "helper", "role": "engineer", "reports_to": "ext"},  # the simulated model

@@ -26,7 +26,7 @@ from paperclip.models import (
 )
 from paperclip.store import Store
 from tests.fakes import FakeModelServer
-from tests.test_end_to_end import in_process_workers
+from tests.test_end_to_end import TEST_KEY, bound_settings, in_process_workers
 from tests.workflows.helpers import wait_for
 from workflows.company import CompanyWorkflow
 
@@ -54,7 +54,7 @@ def loopers(server: FakeModelServer, **fields: object) -> list[AgentSpec]:
         provider=Provider.OPENAI,
         model="gpt-4o-mini",
         base_url=server.base_url_openai,
-        credential="PAPERCLIP_TEST_KEY",
+        credential=TEST_KEY,
         max_tokens=64,
         price=PRICE,
     )
@@ -88,8 +88,8 @@ async def start(client, queue: str, agents: list[AgentSpec], budget: Budget):
 async def test_fifty_looping_agents_never_pass_the_company_cap(
     dev_env: WorkflowEnvironment, model_server: FakeModelServer, store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("PAPERCLIP_TEST_KEY", model_server.openai_key)
-    async with in_process_workers(dev_env.client, store) as queue:
+    monkeypatch.setenv(TEST_KEY, model_server.openai_key)
+    async with in_process_workers(dev_env.client, store, settings=bound_settings(model_server)) as queue:
         company_id, company = await start(dev_env.client, queue, loopers(model_server), Budget(monthly_usd=0.50))
         snap = await wait_for(company, lambda s: s.paused and not s.spend.reserved_usd, timeout=120)
         calls = model_server.calls
@@ -110,9 +110,9 @@ async def test_fifty_looping_agents_never_pass_the_company_cap(
 async def test_each_agents_own_cap_pauses_it_for_budget(
     dev_env: WorkflowEnvironment, model_server: FakeModelServer, store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("PAPERCLIP_TEST_KEY", model_server.openai_key)
+    monkeypatch.setenv(TEST_KEY, model_server.openai_key)
     agents = loopers(model_server, budget=Budget(monthly_usd=0.05))[:10]
-    async with in_process_workers(dev_env.client, store) as queue:
+    async with in_process_workers(dev_env.client, store, settings=bound_settings(model_server)) as queue:
         _, company = await start(dev_env.client, queue, agents, Budget())
         snap = await wait_for(
             company,
@@ -128,11 +128,11 @@ async def test_each_agents_own_cap_pauses_it_for_budget(
 async def test_every_task_finishes_when_a_third_of_requests_are_rate_limited(
     dev_env: WorkflowEnvironment, model_server: FakeModelServer, store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("PAPERCLIP_TEST_KEY", model_server.openai_key)
+    monkeypatch.setenv(TEST_KEY, model_server.openai_key)
     model_server.work_turns = 3
     model_server.fail_every = 3  # 429 with retry-after: 1 s
     agents = loopers(model_server)[:20]
-    async with in_process_workers(dev_env.client, store) as queue:
+    async with in_process_workers(dev_env.client, store, settings=bound_settings(model_server)) as queue:
         _, company = await start(dev_env.client, queue, agents, Budget(monthly_usd=100.0))
         snap = await wait_for(company, lambda s: all(t.status.is_terminal for t in s.tasks), timeout=120)
     assert {t.status for t in snap.tasks} == {TaskStatus.DONE}

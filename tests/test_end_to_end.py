@@ -2,6 +2,7 @@
 against the fake provider server, and a worker process that is SIGKILLed mid-turn."""
 
 import asyncio
+import json
 import os
 import signal
 import subprocess
@@ -27,6 +28,7 @@ from paperclip.models import (
     RateLimit,
     TaskStatus,
 )
+from paperclip.settings import Settings
 from paperclip.store import Store
 from tests.fakes import FakeModelServer
 from tests.workflows.helpers import wait_for
@@ -34,6 +36,23 @@ from workers.main import build_workers
 from workflows.company import CompanyWorkflow
 
 MODELS = {Provider.OPENAI: "gpt-4o-mini", Provider.ANTHROPIC: "claude-haiku-4-5"}
+TEST_KEY = "TEST_PROVIDER_KEY"
+"""The credential the tests' agents name: an environment variable the workers' settings allow and
+bind to the fake provider (`bound_settings`), as a deployment binds its own model server."""
+
+
+def bound_settings(server: FakeModelServer, **fields: object) -> Settings:
+    """Worker settings that allow `TEST_PROVIDER_KEY` as a credential, bound to the fake server."""
+    allowed = {"env_credentials": [TEST_KEY], "credential_urls": {TEST_KEY: [server.base_url]}}
+    return Settings.model_validate(allowed | fields)
+
+
+def bound_env(server: FakeModelServer) -> dict[str, str]:
+    """The same, as the environment of a worker process."""
+    return {
+        "PAPERCLIP_ENV_CREDENTIALS": json.dumps([TEST_KEY]),
+        "PAPERCLIP_CREDENTIAL_URLS": json.dumps({TEST_KEY: [server.base_url]}),
+    }
 
 
 @pytest.fixture
@@ -55,7 +74,7 @@ def company_of(server: FakeModelServer, provider: Provider, *, heartbeat: float 
         provider=provider,
         model=MODELS[provider],
         base_url=base_url,
-        credential="PAPERCLIP_TEST_KEY",
+        credential=TEST_KEY,
         heartbeat_timeout_seconds=heartbeat,
     )
     return [
@@ -100,9 +119,10 @@ async def in_process_workers(
     rate_limits: dict[str, RateLimit] | None = None,
     processes: int = 1,
     cli: CliActivities | None = None,
+    settings: Settings | None = None,
 ) -> AsyncIterator[str]:
     """The workers of `processes` worker processes (in this one, each with its own connection),
-    on a fresh queue."""
+    on a fresh queue, with `settings` (the process's by default)."""
     queue = f"e2e-{uuid.uuid4().hex}"
     clients = [client] + [
         await Client.connect(
@@ -112,7 +132,11 @@ async def in_process_workers(
         )
         for _ in range(processes - 1)
     ]
-    workers = [w for c in clients for w in build_workers(c, store, task_queue=queue, rate_limits=rate_limits, cli=cli)]
+    workers = [
+        w
+        for c in clients
+        for w in build_workers(c, store, task_queue=queue, rate_limits=rate_limits, cli=cli, settings=settings)
+    ]
     runs = [asyncio.ensure_future(w.run()) for w in workers]
     try:
         yield queue
@@ -135,8 +159,8 @@ async def test_company_delegates_down_the_chart_and_finishes(
 ) -> None:
     secret = f"sk-secret-{uuid.uuid4().hex}"
     model_server.openai_key = model_server.anthropic_key = secret
-    monkeypatch.setenv("PAPERCLIP_TEST_KEY", secret)
-    async with in_process_workers(dev_env.client, store) as queue:
+    monkeypatch.setenv(TEST_KEY, secret)
+    async with in_process_workers(dev_env.client, store, settings=bound_settings(model_server)) as queue:
         company_id, company = await start_company(dev_env.client, queue, company_of(model_server, provider))
         await company.execute_update(
             CompanyWorkflow.create_task, CreateTaskInput(title="Launch the robot arm", assignee="ceo")
@@ -178,13 +202,14 @@ async def test_company_delegates_down_the_chart_and_finishes(
 def worker_process(
     dev_env: WorkflowEnvironment, db: Path, queue: str, log: Path, extra: dict[str, str] | None = None
 ) -> subprocess.Popen[bytes]:
-    """`paperclip worker` as its own process, as `paperclip up` and a deployment run it."""
+    """`paperclip worker` as its own process, as `paperclip up` and a deployment run it (its
+    credential `TEST_PROVIDER_KEY` is `test-key`; `bound_env` binds it to a fake server)."""
     env = {
         **os.environ,
         "TEMPORAL_ADDRESS": dev_env.client.service_client.config.target_host,
         "PAPERCLIP_DATABASE_URL": f"sqlite:///{db}",
         "PAPERCLIP_TASK_QUEUE": queue,
-        "PAPERCLIP_TEST_KEY": "test-key",
+        TEST_KEY: "test-key",
         **(extra or {}),
     }
     return subprocess.Popen(
@@ -203,7 +228,7 @@ async def test_a_worker_killed_mid_turn_is_replaced_and_only_the_call_in_flight_
     Store(f"sqlite:///{db}").migrate()
     queue = f"kill-{uuid.uuid4().hex}"
     model_server.latency = 1.0
-    first = worker_process(dev_env, db, queue, tmp_path / "worker.log")
+    first = worker_process(dev_env, db, queue, tmp_path / "worker.log", bound_env(model_server))
     second = None
     try:
         company_id, company = await start_company(
@@ -218,7 +243,7 @@ async def test_a_worker_killed_mid_turn_is_replaced_and_only_the_call_in_flight_
         assert model_server.calls == 3
         os.killpg(first.pid, signal.SIGKILL)
         first.wait()
-        second = worker_process(dev_env, db, queue, tmp_path / "worker.log")
+        second = worker_process(dev_env, db, queue, tmp_path / "worker.log", bound_env(model_server))
         snap = await wait_for(company, all_done(3), timeout=60)
     finally:
         for proc in (first, second):

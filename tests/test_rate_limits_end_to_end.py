@@ -22,13 +22,13 @@ from paperclip.models import (
 )
 from paperclip.store import Store
 from tests.fakes import FakeModelServer
-from tests.test_end_to_end import in_process_workers
+from tests.test_end_to_end import TEST_KEY as KEY
+from tests.test_end_to_end import bound_settings, in_process_workers
 from tests.workflows.helpers import wait_for
 from workflows.company import CompanyWorkflow
 
 AGENTS = 50
 TURNS = 1
-KEY = "PAPERCLIP_TEST_KEY"
 PROVIDER_RPS = 5
 """What the key may send a second (a 300 requests/min key, enforced second by second)."""
 PROVIDER_TPM = 12_000
@@ -75,7 +75,9 @@ async def test_fifty_agents_on_one_key_and_two_workers_are_never_refused(
     dev_env: WorkflowEnvironment, model_server: FakeModelServer, store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv(KEY, model_server.openai_key)
-    async with in_process_workers(dev_env.client, store, rate_limits=LIMITS, processes=2) as queue:
+    async with in_process_workers(
+        dev_env.client, store, rate_limits=LIMITS, processes=2, settings=bound_settings(model_server)
+    ) as queue:
         snap = await run_company(dev_env.client, queue, model_server)
     assert {t.status for t in snap.tasks} == {TaskStatus.DONE}
     assert not model_server.refused
@@ -91,7 +93,7 @@ async def test_without_the_limits_the_same_company_is_refused(
     """The control: what the limits spare the key. Refused calls are retried (after the provider's
     retry-after), so the work still finishes."""
     monkeypatch.setenv(KEY, model_server.openai_key)
-    async with in_process_workers(dev_env.client, store, processes=2) as queue:
+    async with in_process_workers(dev_env.client, store, processes=2, settings=bound_settings(model_server)) as queue:
         snap = await run_company(dev_env.client, queue, model_server)
     assert {t.status for t in snap.tasks} == {TaskStatus.DONE}
     # The calls need more tokens than a minute's bucket holds, so some are refused however slowly

@@ -2,8 +2,12 @@
 
 One `paperclip worker` polls all queues: workflows and store writes on `paperclip`, model calls
 on `paperclip-llm` (its slots are the provider concurrency), and the calls of each credential
-with a requests-a-minute limit on `paperclip-llm@<credential>`, which Temporal dispatches at
-that rate to all the workers polling it together.
+with a requests-a-minute limit on `paperclip-llm@<bucket>` (`<team>/<name>` for a team's
+credential, `<name>` for the deployment's), which Temporal dispatches at that rate to all the
+workers polling it together.
+
+One `Keyring` resolves every credential of the process (model calls, HTTP agents, hires by
+agents, queues): a plain `(company_id, name) -> BoundKey | None` for the activities that send keys.
 """
 
 import asyncio
@@ -17,14 +21,13 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities.cli.activity import CliActivities
-from activities.cli.credentials import EnvironmentKeys
 from activities.http_agent import HttpAgentActivities
 from activities.limits import CredentialLimits
 from activities.model_turn import ModelActivities
 from activities.store import StoreActivities
-from activities.templates import agent_from_template
+from activities.templates import TemplateActivities
 from paperclip.constants import TASK_QUEUE, cli_queue, llm_queue
-from paperclip.endpoints import StoredCredentials
+from paperclip.keyring import Keyring
 from paperclip.models import RateLimit
 from paperclip.secrets import SecretBox, load_key
 from paperclip.settings import Settings, get_settings
@@ -43,13 +46,14 @@ CLI_HEARTBEAT_THROTTLE = timedelta(seconds=1)
 
 
 def model_activities(store: Store, settings: Settings, limits: CredentialLimits) -> ModelActivities:
-    """Model turns with the stored credentials (their key read on first need) and the limits."""
-    return ModelActivities(store, credentials=stored_credentials(store, settings), limits=limits)
+    """Model turns with the limits and the limits' keyring (or one of their own)."""
+    keys = limits.keys if isinstance(limits.keys, Keyring) else keyring(store, settings)
+    return ModelActivities(store, keys=keys, limits=limits, env_credentials=settings.env_credentials)
 
 
-def stored_credentials(store: Store, settings: Settings) -> StoredCredentials:
-    """Credentials by name, their key read on first need."""
-    return StoredCredentials(store, lambda: SecretBox(load_key(settings.home_dir, settings.secret_key)))
+def keyring(store: Store, settings: Settings) -> Keyring:
+    """The credentials of the settings' deployment, their secret key read on first need."""
+    return Keyring(store, settings, lambda: SecretBox(load_key(settings.home_dir, settings.secret_key)))
 
 
 def build_workers(
@@ -63,40 +67,43 @@ def build_workers(
     cli: CliActivities | None = None,
     max_concurrent_cli_turns: int = 4,
     settings: Settings | None = None,
+    keys: Keyring | None = None,
 ) -> list[Worker]:
     """The workers of one process: workflows + store writes, and model calls.
 
     Args:
         task_queue: the workflow queue; the model queues are derived from it (`…-llm`,
-            `…-llm@<credential>`).
+            `…-llm@<bucket>`).
         max_concurrent_model_calls: slots for model calls (they mostly wait on the network), per
             model queue.
         model: the model activities, when the caller closes their provider clients itself (it
             should then share `rate_limits`' limits, `ModelActivities(limits=...)`).
-        rate_limits: the credentials' limits (`Settings.rate_limits`); every worker of a
-            deployment must be given the same.
+        rate_limits: the credentials' limits by bucket (`Settings.rate_limits`); every worker
+            of a deployment must be given the same.
         cli: the CLI-agent activities; by default with the settings' home, API URL and workspace
-            roots, the deployment's provider keys from the environment.
+            roots, and the process's keyring for the tools' keys.
         max_concurrent_cli_turns: CLI agents this process runs at once (each is a process tree).
-        settings: where the secret key is (task tokens, stored credentials) and the API agents
-            call back; the process settings by default.
+        settings: where the secret key is (task tokens, stored credentials), which environment
+            variables may be credentials and where, and the API agents call back; the process
+            settings by default.
+        keys: the process's keyring (`model` should share it); by default one of the settings'.
     """
     settings = settings or get_settings()
     tokens = partial(task_tokens, settings.home_dir, settings.secret_key)
+    keys = keys or keyring(store, settings)
     if cli is None:
         cli = CliActivities(
             store,
             home=settings.home_dir,
             api_url=settings.resolved_api_url,
             tokens=tokens,
-            keys=EnvironmentKeys(),
+            keys=keys,
             workspace_roots=settings.workspace_roots,
         )
-    limits = CredentialLimits(store, rate_limits)
+    limits = CredentialLimits(store, rate_limits, keys=keys)
     model = model or model_activities(store, settings, limits)
-    http = HttpAgentActivities(
-        store, credentials=stored_credentials(store, settings), tokens=tokens, api_url=settings.resolved_api_url
-    )
+    http = HttpAgentActivities(store, keys=keys, tokens=tokens, api_url=settings.resolved_api_url)
+    templates = TemplateActivities(keys)
     record = StoreActivities(store)
     # Each model queue with the rate Temporal dispatches its calls at (None: as fast as slots free).
     model_queues: list[tuple[str, float | None]] = [(llm_queue(task_queue), None)]
@@ -110,7 +117,7 @@ def build_workers(
             client,
             task_queue=task_queue,
             workflows=list(WORKFLOWS),
-            activities=[record.record, agent_from_template, limits.credential_queue],
+            activities=[record.record, templates.agent_from_template, limits.credential_queue, limits.model_queue],
         ),
         *(
             Worker(
@@ -146,7 +153,8 @@ async def run_worker(settings: Settings) -> None:
     client = await connect(settings)
     store = Store.from_settings(settings)
     store.migrate()
-    model = model_activities(store, settings, CredentialLimits(store, settings.rate_limits))
+    keys = keyring(store, settings)
+    model = model_activities(store, settings, CredentialLimits(store, settings.rate_limits, keys=keys))
     workers = build_workers(
         client,
         store,
@@ -156,6 +164,7 @@ async def run_worker(settings: Settings) -> None:
         rate_limits=settings.rate_limits,
         max_concurrent_cli_turns=settings.cli_concurrency,
         settings=settings,
+        keys=keys,
     )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -17,6 +17,7 @@ from temporalio.exceptions import ActivityError, ApplicationError, FailureError
 from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
+    from activities.limits import ModelQueueInput
     from activities.templates import AgentFromTemplateInput
     from paperclip.constants import (
         SA_AGENT,
@@ -93,6 +94,9 @@ MESSAGE_FRAMING_TOKENS = 16
 """A bound on the tokens a provider adds around one message (role, separators)."""
 CREDENTIAL_QUEUES = "credential-queues"
 """Patch id: calls on a rate-limited credential go to its own model queue (`activities.limits`)."""
+TEAM_CREDENTIAL_QUEUES = "team-credential-queues"
+"""Patch id: the model queue is the one of the company's credential's bucket (`<team>/<name>` or
+the deployment's `<name>`), asked with the company (`model_queue`), not of the name alone."""
 ADMISSION = "delegated-task-admission"
 """Patch id: delegated tasks wait for the company's admission (histories before it do not)."""
 OWN_COMMENTS = "own-comments-are-not-input"
@@ -228,6 +232,8 @@ class TaskWorkflow:
         """A lost CLI attempt's last heartbeat: its tool is killed by the next attempt."""
         """Credential → whether its calls have a queue of their own, asked once a run (so a
         changed limit reaches a long task at its next continue-as-new)."""
+        self._bucket_queues: dict[str, str | None] = {}
+        """Credential → the bucket whose queue its calls go to (None: the shared one), likewise."""
 
     # ------------------------------------------------------------------ messages
 
@@ -837,6 +843,14 @@ class TaskWorkflow:
         credential = model.credential_name
         if credential is None or not workflow.patched(CREDENTIAL_QUEUES):
             return llm_queue(base)
+        if workflow.patched(TEAM_CREDENTIAL_QUEUES):
+            if credential not in self._bucket_queues:
+                self._bucket_queues[credential] = await workflow.execute_local_activity(
+                    "model_queue",
+                    ModelQueueInput(company_id=self.input.company_id, credential=credential),
+                    start_to_close_timeout=timedelta(seconds=10),
+                )
+            return llm_queue(base, self._bucket_queues[credential])
         if credential not in self._own_queues:
             self._own_queues[credential] = await workflow.execute_local_activity(
                 "credential_queue", credential, result_type=bool, start_to_close_timeout=timedelta(seconds=10)

@@ -10,6 +10,7 @@ from activities.providers.base import (
 from activities.providers.errors import (
     MISSING_CREDENTIAL,
     NON_RETRYABLE_TYPES,
+    NOT_BOUND,
     RATE_LIMITED,
     REJECTED,
     UNAVAILABLE,
@@ -21,6 +22,7 @@ from activities.providers.simulated import Simulated
 __all__ = [
     "MISSING_CREDENTIAL",
     "NON_RETRYABLE_TYPES",
+    "NOT_BOUND",
     "RATE_LIMITED",
     "REJECTED",
     "SIMULATED_LABEL",

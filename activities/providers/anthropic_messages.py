@@ -55,13 +55,20 @@ def to_wire_tools(tools: list[ToolSpec]) -> list[dict[str, Any]]:
 
 
 class AnthropicMessages:
-    """A reusable async client for one endpoint and key; the SDK's retries are off."""
+    """A reusable async client for one endpoint and key; the SDK's retries are off, and it follows
+    no redirect."""
 
     name = Provider.ANTHROPIC
 
     def __init__(self, *, api_key: str, base_url: str | None = None) -> None:
         self._secret = api_key
-        self._client = anthropic.AsyncAnthropic(api_key=api_key, base_url=base_url, max_retries=0)
+        # No redirects: a server that answers 3xx must not get the key sent on to another host.
+        self._client = anthropic.AsyncAnthropic(
+            api_key=api_key,
+            base_url=base_url,
+            max_retries=0,
+            http_client=anthropic.DefaultAsyncHttpxClient(follow_redirects=False),
+        )
 
     async def aclose(self) -> None:
         await self._client.close()
@@ -85,8 +92,9 @@ class AnthropicMessages:
         try:
             return await self._stream(params, on_chunk)
         except anthropic.APIStatusError as e:
-            # An `error` event mid-stream arrives with the stream's 200: treat as unavailable.
-            status = e.status_code if e.status_code >= 400 else 502
+            # An `error` event mid-stream arrives with the stream's 200: treat as unavailable. A
+            # redirect (3xx, not followed) is said as such.
+            status = e.status_code if e.status_code >= 300 else 502
             detail = body_message(e.body, e.message)
             raise status_error(NAME, status, detail, headers=e.response.headers, secret=self._secret) from None
         except anthropic.APIConnectionError as e:

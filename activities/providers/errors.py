@@ -4,7 +4,7 @@
 other 4xx are final and say why in one line. No secret ever goes into a message.
 """
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
@@ -14,7 +14,9 @@ RATE_LIMITED = "ProviderRateLimited"
 UNAVAILABLE = "ProviderUnavailable"
 REJECTED = "ProviderRejected"
 MISSING_CREDENTIAL = "MissingCredential"
-NON_RETRYABLE_TYPES = (REJECTED, MISSING_CREDENTIAL)
+NOT_BOUND = "CredentialNotBound"
+"""The credential is bound elsewhere than where the call would go: it is not sent."""
+NON_RETRYABLE_TYPES = (REJECTED, MISSING_CREDENTIAL, NOT_BOUND)
 """Error types of a model turn that fail for good (the task may then fall back to another model)."""
 
 _RETRYABLE_STATUS = frozenset({408, 409, 429})
@@ -70,6 +72,13 @@ def status_error(
             type=RATE_LIMITED,
             next_retry_delay=retry_delay(headers),
         )
+    if 300 <= status < 400:
+        where = _clean((headers or {}).get("location", "elsewhere"), secret)
+        return ApplicationError(
+            f"{provider} answered a redirect ({status}) to {where}: not followed, the key goes only where it is bound",
+            type=REJECTED,
+            non_retryable=True,
+        )
     if status in _RETRYABLE_STATUS or status >= 500 or status < 400:
         return ApplicationError(
             f"{provider} is unavailable ({status}): {detail}",
@@ -84,12 +93,25 @@ def connection_error(provider: str, detail: str, *, secret: str | None = None) -
     return ApplicationError(f"{provider} could not be reached: {_clean(detail, secret)}", type=UNAVAILABLE)
 
 
-def missing_credential(provider: str, name: str) -> ApplicationError:
+def missing_credential(provider: str, name: str, allowed: Iterable[str] | None = None) -> ApplicationError:
+    """No credential `name` for this company: not its team's, not the deployment's, and not an
+    environment variable the deployment allows (`allowed`, when known) that is set on this worker."""
+    if allowed is None:
+        where = ", nor an environment variable the deployment allows (PAPERCLIP_ENV_CREDENTIALS) set on this worker"
+    elif variables := ", ".join(allowed):
+        where = f"; of the worker's environment only {variables} may be credentials, and only where set"
+    else:
+        where = "; no environment variable of the worker may be a credential"
     return ApplicationError(
-        f"no credential for {provider}: set the environment variable {name}",
+        f"no credential '{name}' for {provider}: it is not stored for this company's team or the deployment{where}",
         type=MISSING_CREDENTIAL,
         non_retryable=True,
     )
+
+
+def credential_not_bound(message: str) -> ApplicationError:
+    """The key is not sent: `message` says where it is bound and where the call would go."""
+    return ApplicationError(message, type=NOT_BOUND, non_retryable=True)
 
 
 def body_message(body: object, fallback: str) -> str:

@@ -53,14 +53,21 @@ def _is_openai_itself(base_url: str | None) -> bool:
 
 
 class OpenAIChat:
-    """A reusable async client for one endpoint and key; the SDK's retries are off."""
+    """A reusable async client for one endpoint and key; the SDK's retries are off, and it follows
+    no redirect."""
 
     name = Provider.OPENAI
 
     def __init__(self, *, api_key: str, base_url: str | None = None) -> None:
         self._secret = api_key
         self._official = _is_openai_itself(base_url)
-        self._client = openai.AsyncOpenAI(api_key=api_key, base_url=base_url, max_retries=0)
+        # No redirects: a server that answers 3xx must not get the key sent on to another host.
+        self._client = openai.AsyncOpenAI(
+            api_key=api_key,
+            base_url=base_url,
+            max_retries=0,
+            http_client=openai.DefaultAsyncHttpxClient(follow_redirects=False),
+        )
 
     async def aclose(self) -> None:
         await self._client.close()

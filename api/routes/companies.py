@@ -11,6 +11,7 @@ from api.deps import ClientDep, ContextDep, SettingsDep, StoreDep
 from api.errors import ApiError
 from api.recent import RECENT
 from api.schemas import CompanyCreate, CompanyCreated, CompanyList, slug_from_name
+from paperclip.keyring import Keyring
 from paperclip.models import AgentSpec, AgentState, CompanySnapshot
 from paperclip.store import Store
 
@@ -32,6 +33,8 @@ async def create_company(
         body=body,
         prices=context.settings.prices,
         actor=caller.actor,
+        keyring=Keyring(store, context.settings),
+        team=team,
     )
     if team is not None:
         await asyncio.to_thread(store.set_company_team, created.id, team)
@@ -87,10 +90,17 @@ async def get_company(company: str, client: ClientDep) -> Response:
 async def hire_agent(
     company: str, agent: AgentSpec, client: ClientDep, store: StoreDep, settings: SettingsDep, caller: CallerDep
 ) -> AgentState:
-    """Hire an agent; 400 when the org chart would break (unknown manager, cycle, second CEO); 403
-    for a `process` agent or a custom CLI command unless the caller is the board or an owner."""
+    """Hire an agent; 400 when the org chart would break (unknown manager, cycle, second CEO) or
+    when it names a credential it may not use where its model is (`credential_not_bound`,
+    `unknown_credential`); 403 for a `process` agent or a custom CLI command unless the caller is
+    the board or an owner."""
     team = await asyncio.to_thread(store.company_team, company)
     await check_agents([agent], caller=caller, team=team, company_id=company, settings=settings)
     return await services.hire_agent(
-        client=client, company_id=company, agent=agent, prices=settings.prices, actor=caller.actor
+        client=client,
+        company_id=company,
+        agent=agent,
+        prices=settings.prices,
+        actor=caller.actor,
+        keyring=Keyring(store, settings),
     )

@@ -13,6 +13,7 @@ from api.deps import ClientDep, ContextDep, StoreDep
 from api.export import CompanyImported
 from api.routes.companies import _owning_team
 from paperclip.export import CompanyExport, export_to_markdown
+from paperclip.keyring import Keyring
 from paperclip.models import PREFIX, SLUG
 
 router = APIRouter(prefix="/companies", tags=["export"])
@@ -72,4 +73,5 @@ async def import_company(
         company_id=id,
         name=name,
         prefix=prefix,
+        keyring=Keyring(store, context.settings),
     )

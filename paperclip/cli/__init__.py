@@ -14,6 +14,7 @@ from paperclip.cli import costs, endpoints, export, governance, search
 from paperclip.cli.access import team_app, token_app
 from paperclip.cli.approvals import approval_app
 from paperclip.cli.budgets import budget_app
+from paperclip.cli.credentials import credential_app
 from paperclip.cli.goals import goal_app
 from paperclip.cli.monitor import monitor
 from paperclip.cli.resources import agent_app, company_app, history, task_app
@@ -56,6 +57,7 @@ app.add_typer(task_app, name="task")
 app.add_typer(goal_app, name="goal")
 app.add_typer(approval_app, name="approval")
 app.add_typer(budget_app, name="budget")
+app.add_typer(credential_app, name="credential")
 app.add_typer(routine_app, name="routine")
 app.add_typer(template_app, name="template")
 app.add_typer(team_app, name="team")

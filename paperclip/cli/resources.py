@@ -268,7 +268,9 @@ def agent_hire(
     url: Annotated[str | None, typer.Option(help="An `http` agent's URL: each turn is POSTed there.")] = None,
     credential: Annotated[
         str | None,
-        typer.Option(help="An `http` agent's key: a stored credential or endpoint name, or an environment variable."),
+        typer.Option(
+            help="An `http` agent's key: a credential bound to --url, or an environment variable the deployment allows."
+        ),
     ] = None,
     api_url: ApiUrl = None,
 ) -> None:
@@ -307,7 +309,8 @@ def agent_hire(
         spec["http"] = {k: v for k, v in {"url": url, "credential": credential}.items() if v is not None}
     with api(api_url) as client:
         if endpoint is not None:
-            found = Endpoint.model_validate(client.get(f"/api/endpoints/{endpoint}"))
+            # The one this company's agents get by that name: its team's, else the deployment's.
+            found = Endpoint.model_validate(client.get(f"/api/endpoints/{endpoint}", company=company))
             spec["model"] = found.model_config_for(model).model_dump(mode="json", exclude_none=True) | model_config
         agent = client.post(f"/api/companies/{company}/agents", {k: v for k, v in spec.items() if v is not None})
     hired = agent.get("spec", {})

@@ -27,7 +27,6 @@ from paperclip.models import (
     CompanySpec,
     CostEvent,
     Endpoint,
-    EndpointKind,
     Message,
     RecordInput,
     SessionRef,
@@ -38,8 +37,10 @@ from paperclip.models import (
     Unconfirmed,
 )
 from paperclip.settings import Settings
+from paperclip.store import credentials as credential_rows
 from paperclip.store import ledger
 from paperclip.store.costs import CostGroup, CostSummary, cost_summary
+from paperclip.store.credentials import StoredCredential
 from paperclip.store.ledger import usage_columns, usage_of
 from paperclip.store.search import SearchHit, SearchKind, search
 from paperclip.store.tables import (
@@ -49,8 +50,6 @@ from paperclip.store.tables import (
     company_teams,
     cost_events,
     credential_limits,
-    credentials,
-    endpoints,
     memberships,
     messages,
     tasks,
@@ -277,48 +276,40 @@ class Store:
         )
 
     # ------------------------------------------------------------------ credentials and endpoints
+    # (`paperclip.store.credentials`; `team=None` is the deployment's)
 
-    def put_credential(self, name: str, sealed: bytes) -> None:
-        """Keep an encrypted credential (`paperclip.secrets.SecretBox.seal`) under `name`."""
+    def put_credential(self, team: str | None, name: str, sealed: bytes | None, urls: Collection[str]) -> None:
         with self._write() as conn:
-            self._upsert(conn, credentials, [{"name": name, "sealed": sealed, "updated_at": _now()}], keys=("name",))
+            credential_rows.put_credential(conn, team=team, name=name, sealed=sealed, urls=urls)
 
-    def get_credential(self, name: str) -> bytes | None:
+    def get_credential(self, team: str | None, name: str) -> StoredCredential | None:
         with self.engine.connect() as conn:
-            row = conn.execute(sa.select(credentials.c.sealed).where(credentials.c.name == name)).first()
-        return None if row is None else bytes(row.sealed)
+            return credential_rows.get_credential(conn, team, name)
 
-    def put_endpoint(self, endpoint: Endpoint, sealed_key: bytes | None) -> None:
-        """Register (or replace) an endpoint, with its encrypted key or none, in one transaction."""
-        row = {
-            "name": endpoint.name,
-            "kind": endpoint.kind.value,
-            "url": endpoint.url,
-            "model": endpoint.model,
-            "has_key": sealed_key is not None,
-            "created_at": _now(),
-        }
+    def list_credentials(self, teams: Collection[str | None] | None = None) -> list[StoredCredential]:
+        with self.engine.connect() as conn:
+            return credential_rows.list_credentials(conn, teams)
+
+    def delete_credential(self, team: str | None, name: str) -> bool:
         with self._write() as conn:
-            self._upsert(conn, endpoints, [row], keys=("name",), keep=("created_at",))
-            conn.execute(credentials.delete().where(credentials.c.name == endpoint.name))
-            if sealed_key is not None:
-                conn.execute(credentials.insert().values(name=endpoint.name, sealed=sealed_key, updated_at=_now()))
+            return credential_rows.delete_credential(conn, team, name)
 
-    def get_endpoint(self, name: str) -> Endpoint | None:
-        with self.engine.connect() as conn:
-            row = conn.execute(sa.select(endpoints).where(endpoints.c.name == name)).mappings().first()
-        return None if row is None else _endpoint(row)
-
-    def list_endpoints(self) -> list[Endpoint]:
-        with self.engine.connect() as conn:
-            rows = conn.execute(sa.select(endpoints).order_by(endpoints.c.name)).mappings().all()
-        return [_endpoint(r) for r in rows]
-
-    def delete_endpoint(self, name: str) -> bool:
+    def put_endpoint(self, endpoint: Endpoint, sealed_key: bytes | None, url: str) -> None:
+        """Register (or replace) an endpoint with its credential bound to `url`, in one transaction."""
         with self._write() as conn:
-            gone = conn.execute(endpoints.delete().where(endpoints.c.name == name)).rowcount
-            conn.execute(credentials.delete().where(credentials.c.name == name))
-        return bool(gone)
+            credential_rows.put_endpoint(conn, endpoint, sealed=sealed_key, url=url)
+
+    def get_endpoint(self, team: str | None, name: str) -> Endpoint | None:
+        with self.engine.connect() as conn:
+            return credential_rows.get_endpoint(conn, team, name)
+
+    def list_endpoints(self, teams: Collection[str | None] | None = None) -> list[Endpoint]:
+        with self.engine.connect() as conn:
+            return credential_rows.list_endpoints(conn, teams)
+
+    def delete_endpoint(self, team: str | None, name: str) -> bool:
+        with self._write() as conn:
+            return credential_rows.delete_endpoint(conn, team, name)
 
     # ------------------------------------------------------------------ teams, users and API keys
 
@@ -725,12 +716,6 @@ def _sqlite_on_begin(conn: Connection) -> None:
 
 
 # ---------------------------------------------------------------------- rows ⇄ models
-
-
-def _endpoint(row: Any) -> Endpoint:
-    return Endpoint(
-        name=row["name"], kind=EndpointKind(row["kind"]), url=row["url"], model=row["model"], has_key=row["has_key"]
-    )
 
 
 def _message_row(session: SessionRef, seq: int, idx: int, message: Message, now: datetime) -> dict[str, Any]:

@@ -169,18 +169,25 @@ credential_limits = sa.Table(
 )
 """One row per provider credential that has a tokens-a-minute limit or was told to wait."""
 
+DEPLOYMENT = ""
+"""The owner of the deployment's credentials and endpoints (a team's are owned by its name)."""
+
 credentials = sa.Table(
     "credentials",
     metadata,
+    sa.Column("owner", sa.String(63), primary_key=True, comment="a team's name; '' for the deployment's"),
     sa.Column("name", sa.String(200), primary_key=True),
-    sa.Column("sealed", sa.LargeBinary, nullable=False, comment="AES-256-GCM: nonce + ciphertext"),
+    sa.Column("sealed", sa.LargeBinary, nullable=True, comment="AES-256-GCM: nonce + ciphertext; NULL: no key"),
+    sa.Column("urls", JSONDoc, nullable=False, comment="normalised base URLs the key may be sent to"),
     sa.Column("updated_at", UTCDateTime, nullable=False),
 )
-"""Provider keys by name, encrypted (`paperclip.secrets`); never returned by the API."""
+"""Provider keys by owner and name, encrypted (`paperclip.secrets`) with `<team>/<name>` (or the
+name, for the deployment's) as associated data, and where each may go; never returned by the API."""
 
 endpoints = sa.Table(
     "endpoints",
     metadata,
+    sa.Column("owner", sa.String(63), primary_key=True, comment="a team's name; '' for the deployment's"),
     sa.Column("name", sa.String(63), primary_key=True),
     sa.Column("kind", sa.String(32), nullable=False),
     sa.Column("url", sa.String(2000), nullable=False),
@@ -188,7 +195,8 @@ endpoints = sa.Table(
     sa.Column("has_key", sa.Boolean, nullable=False, default=False),
     sa.Column("created_at", UTCDateTime, nullable=False),
 )
-"""Model servers registered by name (`paperclip agent register`); the key is in `credentials`."""
+"""Model servers registered by name (`paperclip agent register`); each has the credential of the
+same owner and name, bound to its URL (keyless: `sealed` is NULL)."""
 
 teams = sa.Table(
     "teams",

@@ -3,8 +3,11 @@
 from temporalio.testing import ActivityEnvironment
 
 from activities.model_turn import ModelActivities
+from paperclip.keys import BoundKey, KeyResolver, normalise_url
 from paperclip.models import AgentSpec, Message, ModelConfig, ModelTurnInput, ModelTurnResult, SessionRef
+from paperclip.store.credentials import StoredCredential
 from paperclip.tools import tools_for
+from tests.fakes import FakeModelServer
 
 TEAM = [
     AgentSpec(name="eng", role="engineer", reports_to="ceo"),
@@ -27,9 +30,26 @@ def turn_input(
     )
 
 
-def keys(name: str) -> str | None:
-    """The credential resolver of the tests: every credential is the fake server's key."""
-    return {"OPENAI_API_KEY": "test-key", "ANTHROPIC_API_KEY": "test-key"}.get(name)
+def keys_for(server: FakeModelServer, secret: str = "test-key") -> KeyResolver:
+    """A resolver for the tests: every credential of every company is `secret` (the fake server's
+    key, by default), bound to the fake server and nowhere else."""
+    bound = (normalise_url(server.base_url),)
+
+    def resolve(company_id: str, name: str) -> BoundKey | None:
+        return BoundKey(name=name, secret=secret, urls=bound, bucket=name)
+
+    return resolve
+
+
+class NoStoredKeys:
+    """A store with no stored credential, whose companies belong to no team (a `Keyring`'s
+    store when only the environment's credentials are under test)."""
+
+    def get_credential(self, team: str | None, name: str) -> StoredCredential | None:
+        return None
+
+    def company_team(self, company_id: str) -> str | None:
+        return None
 
 
 async def run_turn(activities: ModelActivities, input: ModelTurnInput, beats: list | None = None) -> ModelTurnResult:

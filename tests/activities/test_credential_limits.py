@@ -13,7 +13,7 @@ from activities.model_turn import ModelActivities
 from activities.providers.simulated import conversation_text, estimate_tokens
 from paperclip.models import ModelConfig, Provider, RateLimit, SessionRef
 from paperclip.store import Store
-from tests.activities.helpers import SESSION, keys, run_turn, turn_input
+from tests.activities.helpers import SESSION, keys_for, run_turn, turn_input
 from tests.fakes import FakeModelServer
 
 KEY = "OPENAI_API_KEY"
@@ -50,7 +50,7 @@ def openai(server: FakeModelServer, **fields) -> ModelConfig:
 
 
 async def test_a_providers_retry_after_holds_every_call_on_the_key(server, store, limit_store) -> None:
-    turns = ModelActivities(store, credentials=lambda name: server.openai_key, limits=CredentialLimits(limit_store))
+    turns = ModelActivities(store, keys=keys_for(server, server.openai_key), limits=CredentialLimits(limit_store))
     server.fail_next(1, status=429, retry_after=2)
     with pytest.raises(ApplicationError) as refused:
         await run_turn(turns, turn_input(openai(server)))
@@ -76,7 +76,7 @@ async def test_a_providers_retry_after_holds_every_call_on_the_key(server, store
 
 async def test_a_call_takes_its_worst_case_and_gives_back_what_it_did_not_use(server, store, limit_store) -> None:
     limits = CredentialLimits(limit_store, {KEY: RateLimit(tokens_per_minute=100_000)})
-    turns = ModelActivities(store, credentials=keys, limits=limits)
+    turns = ModelActivities(store, keys=keys_for(server), limits=limits)
     cfg = openai(server, max_tokens=500)
     inp = turn_input(cfg)
 
@@ -91,7 +91,7 @@ async def test_a_call_takes_its_worst_case_and_gives_back_what_it_did_not_use(se
 
 async def test_a_call_waits_until_the_keys_bucket_holds_its_worst_case(server, store, limit_store) -> None:
     limits = CredentialLimits(limit_store, {KEY: RateLimit(tokens_per_minute=60_000)})  # 1,000 a second
-    turns = ModelActivities(store, credentials=keys, limits=limits)
+    turns = ModelActivities(store, keys=keys_for(server), limits=limits)
     # Other workers have taken all but 200 tokens (the bucket holds 59 s' worth); this call's worst
     # case is ~1,300.
     assert limit_store.take_tokens(KEY, 58_800, per_minute=60_000, capacity=59_000) == 0.0
@@ -105,7 +105,7 @@ async def test_a_call_waits_until_the_keys_bucket_holds_its_worst_case(server, s
 
 async def test_a_cancelled_call_gives_back_all_it_took(server, store, limit_store) -> None:
     limits = CredentialLimits(limit_store, {KEY: RateLimit(tokens_per_minute=100_000)})
-    turns = ModelActivities(store, credentials=keys, limits=limits)
+    turns = ModelActivities(store, keys=keys_for(server), limits=limits)
     server.hang_next(1)
     call = asyncio.ensure_future(run_turn(turns, turn_input(openai(server))))
     while not server.calls:
@@ -122,7 +122,7 @@ async def test_calls_that_leave_together_reach_the_provider_one_request_at_a_tim
     a key of 60 a minute reach a provider that allows two a second spaced out, and none is refused."""
     server.limit(requests_per_second=2)
     limits = CredentialLimits(limit_store, {KEY: RateLimit(requests_per_minute=60)})
-    turns = ModelActivities(store, credentials=keys, limits=limits)
+    turns = ModelActivities(store, keys=keys_for(server), limits=limits)
     calls = [
         turn_input(openai(server, credential=KEY)).model_copy(
             update={"session": SessionRef(company_id="acme", task=f"ACME-{i}", agent="ceo")}

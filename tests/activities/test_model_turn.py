@@ -10,7 +10,7 @@ from activities.providers.simulated import decide
 from paperclip import pricing
 from paperclip.models import Message, ModelConfig, Provider, ToolCall
 from tests.activities.conftest import FakeStore
-from tests.activities.helpers import ASSIGNMENT, keys, run_turn, turn_input
+from tests.activities.helpers import ASSIGNMENT, keys_for, run_turn, turn_input
 from tests.fakes import FakeModelServer
 
 
@@ -24,7 +24,7 @@ def anthropic_model(server: FakeModelServer, model: str = "claude-haiku-4-5-2025
 
 @pytest.mark.parametrize("make_model", [openai_model, anthropic_model], ids=["openai", "anthropic"])
 async def test_a_leaf_turn_returns_the_text_reply(server, store, make_model) -> None:
-    acts = ModelActivities(store, credentials=keys)
+    acts = ModelActivities(store, keys=keys_for(server))
     inp = turn_input(make_model(server), team=[])
     inp.tools = []  # no tools at all: a plain text answer
 
@@ -41,7 +41,7 @@ async def test_a_leaf_turn_returns_the_text_reply(server, store, make_model) -> 
 @pytest.mark.parametrize("make_model", [openai_model, anthropic_model], ids=["openai", "anthropic"])
 async def test_streamed_tool_calls_usage_and_cost_are_what_the_server_sent(server, store, make_model) -> None:
     server.cached_input_tokens = 40
-    acts = ModelActivities(store, credentials=keys)
+    acts = ModelActivities(store, keys=keys_for(server))
     beats: list = []
     cfg = make_model(server)
 
@@ -76,7 +76,7 @@ async def test_heartbeats_carry_stream_progress(server, store, monkeypatch) -> N
     monkeypatch.setattr(model_turn, "HEARTBEAT_EVERY_SECONDS", 0.0)
     beats: list = []
 
-    await run_turn(ModelActivities(store, credentials=keys), turn_input(openai_model(server)), beats)
+    await run_turn(ModelActivities(store, keys=keys_for(server)), turn_input(openai_model(server)), beats)
 
     assert len(beats) > 10
     assert beats[-1]["chunks"] == len(beats) - 1
@@ -85,7 +85,7 @@ async def test_heartbeats_carry_stream_progress(server, store, monkeypatch) -> N
 
 async def test_heartbeats_are_throttled_to_about_one_a_second(server, store) -> None:
     beats: list = []
-    await run_turn(ModelActivities(store, credentials=keys), turn_input(openai_model(server)), beats)
+    await run_turn(ModelActivities(store, keys=keys_for(server)), turn_input(openai_model(server)), beats)
     assert len(beats) == 1  # the stream-start beat; the whole stream took far less than a second
 
 
@@ -114,7 +114,7 @@ NEW_AFTER_DELEGATION = [
 
 async def test_openai_receives_the_stored_messages_then_the_new_ones(server, store) -> None:
     earlier = _seed_first_turn(store)
-    acts = ModelActivities(store, credentials=keys)
+    acts = ModelActivities(store, keys=keys_for(server))
 
     result = await run_turn(acts, turn_input(openai_model(server), seq=2, new=NEW_AFTER_DELEGATION))
 
@@ -136,7 +136,7 @@ async def test_openai_receives_the_stored_messages_then_the_new_ones(server, sto
 
 async def test_anthropic_gets_tool_results_and_reports_in_one_user_message(server, store) -> None:
     _seed_first_turn(store)
-    acts = ModelActivities(store, credentials=keys)
+    acts = ModelActivities(store, keys=keys_for(server))
 
     result = await run_turn(acts, turn_input(anthropic_model(server), seq=2, new=NEW_AFTER_DELEGATION))
 
@@ -156,7 +156,7 @@ async def test_anthropic_gets_tool_results_and_reports_in_one_user_message(serve
 
 
 async def test_a_retried_turn_overwrites_its_own_record(server, store) -> None:
-    acts = ModelActivities(store, credentials=keys)
+    acts = ModelActivities(store, keys=keys_for(server))
     first = await run_turn(acts, turn_input(openai_model(server)))
     again = await run_turn(acts, turn_input(openai_model(server)))
     assert list(store.turns[("acme", "ACME-1", "ceo")]) == [1]
@@ -166,7 +166,7 @@ async def test_a_retried_turn_overwrites_its_own_record(server, store) -> None:
 
 
 async def test_the_fake_server_answers_like_the_simulated_brain(server, store) -> None:
-    result = await run_turn(ModelActivities(store, credentials=keys), turn_input(openai_model(server)))
+    result = await run_turn(ModelActivities(store, keys=keys_for(server)), turn_input(openai_model(server)))
     expected = decide(turn_input(openai_model(server)).tools, [ASSIGNMENT], id_prefix="x", label="[fake]")
     assert [c.arguments for c in result.reply.tool_calls] == [c.arguments for c in expected.tool_calls]
     assert server.calls_for("ACME-1") == 1 and server.calls_for("ACME-99") == 0
@@ -174,7 +174,7 @@ async def test_the_fake_server_answers_like_the_simulated_brain(server, store) -
 
 async def test_an_unknown_model_has_no_cost_but_keeps_its_tokens(server, store) -> None:
     cfg = openai_model(server, model="llama3.1:8b")
-    result = await run_turn(ModelActivities(store, credentials=keys), turn_input(cfg))
+    result = await run_turn(ModelActivities(store, keys=keys_for(server)), turn_input(cfg))
     assert result.cost_usd is None
     assert result.usage.input_tokens > 0 and result.usage.output_tokens > 0
     assert store.costs[("acme", "ACME-1", "ceo", 1)].cost_usd is None
@@ -185,7 +185,7 @@ async def test_turns_round_trip_through_the_real_store(server, tmp_path) -> None
 
     real = Store(f"sqlite:///{tmp_path / 'paperclip.db'}")
     real.migrate()
-    acts = ModelActivities(real, credentials=keys)
+    acts = ModelActivities(real, keys=keys_for(server))
     first = await run_turn(acts, turn_input(openai_model(server)))
     new = [Message(role="tool", tool_call_id=c.id, content="started") for c in first.reply.tool_calls]
     new.append(Message(role="user", content="Subtask ACME-1.1 (eng) finished: done. Result: ok"))

@@ -10,8 +10,11 @@ from temporalio.testing import ActivityEnvironment
 
 from activities.model_turn import ModelActivities
 from activities.providers.errors import retry_delay
+from paperclip.keyring import Keyring
+from paperclip.keys import BoundKey, normalise_url
 from paperclip.models import ModelConfig, Provider
-from tests.activities.helpers import keys, run_turn, turn_input
+from paperclip.settings import Settings
+from tests.activities.helpers import NoStoredKeys, keys_for, run_turn, turn_input
 from tests.fakes import FakeModelServer
 
 
@@ -25,7 +28,7 @@ BOTH = pytest.mark.parametrize("provider", [Provider.OPENAI, Provider.ANTHROPIC]
 
 
 async def failing_turn(server: FakeModelServer, store, provider: Provider, **kwargs) -> ApplicationError:
-    acts = ModelActivities(store, credentials=kwargs.pop("credentials", keys))
+    acts = ModelActivities(store, keys=kwargs.pop("keys", None) or keys_for(server))
     with pytest.raises(ApplicationError) as info:
         await run_turn(acts, turn_input(model(server, provider)))
     return info.value
@@ -67,35 +70,40 @@ async def test_client_errors_are_final_with_a_one_line_reason(server, store, pro
 
 
 async def test_a_wrong_openai_key_is_rejected_without_leaking_it(server, store) -> None:
-    err = await failing_turn(server, store, Provider.OPENAI, credentials=lambda name: "sk-wrong-secret")
+    err = await failing_turn(server, store, Provider.OPENAI, keys=keys_for(server, "sk-wrong-secret"))
     assert err.non_retryable and err.type == "ProviderRejected"
     assert err.message == "openai rejected the request (401): Incorrect API key provided."
     assert "sk-wrong-secret" not in str(err) and "sk-wrong-secret" not in repr(err.details)
 
 
 async def test_a_wrong_anthropic_key_is_rejected(server, store) -> None:
-    err = await failing_turn(server, store, Provider.ANTHROPIC, credentials=lambda name: "sk-ant-wrong")
+    err = await failing_turn(server, store, Provider.ANTHROPIC, keys=keys_for(server, "sk-ant-wrong"))
     assert err.non_retryable
     assert err.message == "anthropic rejected the request (401): invalid x-api-key"
 
 
 @BOTH
-async def test_a_missing_key_names_the_variable_to_set(server, store, provider) -> None:
-    err = await failing_turn(server, store, provider, credentials=lambda name: None)
+async def test_a_missing_key_names_the_credential_and_the_allowed_variables(server, store, provider) -> None:
+    acts = ModelActivities(store, keys=lambda company, name: None, env_credentials=["OPENAI_API_KEY"])
+    with pytest.raises(ApplicationError) as info:
+        await run_turn(acts, turn_input(model(server, provider)))
+    err = info.value
     assert err.type == "MissingCredential" and err.non_retryable
-    assert ("OPENAI_API_KEY" if provider is Provider.OPENAI else "ANTHROPIC_API_KEY") in err.message
+    assert f"no credential '{'OPENAI_API_KEY' if provider is Provider.OPENAI else 'ANTHROPIC_API_KEY'}'" in err.message
+    assert "only OPENAI_API_KEY may be credentials" in err.message
     assert server.calls == 0
 
 
-async def test_a_named_credential_is_read_from_the_environment(server, store, monkeypatch) -> None:
+async def test_an_allowed_environment_credential_is_read_where_it_is_bound(server, store, monkeypatch) -> None:
     monkeypatch.setenv("ACME_OPENAI", "test-key")
-    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    settings = Settings(env_credentials=["ACME_OPENAI"], credential_urls={"ACME_OPENAI": [server.base_url_openai]})
+    keys = Keyring(NoStoredKeys(), settings, cache_seconds=0)
     cfg = model(server, Provider.OPENAI).model_copy(update={"credential": "ACME_OPENAI"})
-    result = await run_turn(ModelActivities(store), turn_input(cfg))
+    result = await run_turn(ModelActivities(store, keys=keys), turn_input(cfg))
     assert result.reply.tool_calls
     monkeypatch.delenv("ACME_OPENAI")
-    with pytest.raises(ApplicationError, match="ACME_OPENAI"):
-        await run_turn(ModelActivities(store), turn_input(cfg))
+    with pytest.raises(ApplicationError, match="no credential 'ACME_OPENAI'"):
+        await run_turn(ModelActivities(store, keys=keys), turn_input(cfg))
 
 
 @BOTH
@@ -105,15 +113,16 @@ async def test_an_unreachable_endpoint_is_retryable(store, provider) -> None:
         port = s.getsockname()[1]
     url = f"http://127.0.0.1:{port}" + ("/v1" if provider is Provider.OPENAI else "")
     cfg = ModelConfig(provider=provider, model="m", base_url=url)
+    bound = BoundKey(name="key", secret="test-key", urls=(normalise_url(url),), bucket="key")
     with pytest.raises(ApplicationError) as info:
-        await run_turn(ModelActivities(store, credentials=keys), turn_input(cfg))
+        await run_turn(ModelActivities(store, keys=lambda company, name: bound), turn_input(cfg))
     assert info.value.type == "ProviderUnavailable" and not info.value.non_retryable
 
 
 async def test_a_hung_call_is_cancelled_through_its_heartbeat(server, store) -> None:
     server.hang_next(1)
     env = ActivityEnvironment()
-    acts = ModelActivities(store, credentials=keys)
+    acts = ModelActivities(store, keys=keys_for(server))
     run = asyncio.create_task(env.run(acts.model_turn, turn_input(model(server, Provider.OPENAI))))
     while server.calls == 0:
         await asyncio.sleep(0.01)
@@ -125,7 +134,7 @@ async def test_a_hung_call_is_cancelled_through_its_heartbeat(server, store) -> 
 
 async def test_a_failure_is_followed_by_a_normal_answer(server, store) -> None:
     server.fail_next(1, status=500)
-    acts = ModelActivities(store, credentials=keys)
+    acts = ModelActivities(store, keys=keys_for(server))
     with pytest.raises(ApplicationError):
         await run_turn(acts, turn_input(model(server, Provider.OPENAI)))
     result = await run_turn(acts, turn_input(model(server, Provider.OPENAI)))

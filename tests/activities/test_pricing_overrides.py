@@ -7,12 +7,12 @@ from pydantic import ValidationError
 from temporalio.testing import ActivityEnvironment
 
 from activities.model_turn import ModelActivities
-from activities.templates import AgentFromTemplateInput, agent_from_template
+from activities.templates import AgentFromTemplateInput, TemplateActivities
 from paperclip.models import AgentSpec, ModelConfig, ModelPrice, Provider, SessionRef, Usage
 from paperclip.pricing import FREE, Price, cost_usd, no_price_warning, price_for, priced, with_price
 from paperclip.settings import Settings, get_settings
 from tests.activities.conftest import FakeStore
-from tests.activities.helpers import keys, run_turn, turn_input
+from tests.activities.helpers import keys_for, run_turn, turn_input
 from tests.fakes import FakeModelServer
 
 MILLION = Usage(input_tokens=1_000_000, output_tokens=1_000_000, cached_input_tokens=500_000)
@@ -99,7 +99,7 @@ async def test_a_hire_by_an_agent_gets_its_price_from_the_settings(monkeypatch: 
     get_settings.cache_clear()
     try:
         spec = await ActivityEnvironment().run(
-            agent_from_template,
+            TemplateActivities(None).agent_from_template,
             AgentFromTemplateInput(
                 template="coder",
                 name="dev",
@@ -121,7 +121,7 @@ async def test_a_turn_on_an_unpriced_model_costs_none_and_says_so(
     inp.session = SessionRef(company_id="acme", task="ACME-1", agent="ceo", goal="G2")
 
     with caplog.at_level(logging.WARNING):
-        result = await run_turn(ModelActivities(store, credentials=keys), inp)
+        result = await run_turn(ModelActivities(store, keys=keys_for(server)), inp)
 
     assert result.cost_usd is None and result.usage == server.usages[-1]
     event = store.costs[("acme", "ACME-1", "ceo", 1)]
@@ -135,7 +135,7 @@ async def test_a_turn_is_charged_at_the_agents_own_price(server: FakeModelServer
     own = ModelPrice(input=1.5, output=6, cached_input=0.75)
     model = ModelConfig(provider=Provider.OPENAI, model="my-model", base_url=server.base_url_openai, price=own)
 
-    result = await run_turn(ModelActivities(store, credentials=keys), turn_input(model))
+    result = await run_turn(ModelActivities(store, keys=keys_for(server)), turn_input(model))
 
     usage = server.usages[-1]
     expected = ((usage.input_tokens - 30) * 1.5 + 30 * 0.75 + usage.output_tokens * 6) / 1_000_000

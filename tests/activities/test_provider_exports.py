@@ -9,6 +9,7 @@ def test_the_exported_names_are_pinned() -> None:
         "MISSING_CREDENTIAL",
         "ModelProvider",
         "NON_RETRYABLE_TYPES",
+        "NOT_BOUND",
         "OnChunk",
         "OpenAIChat",
         "ProviderReply",

@@ -1,6 +1,7 @@
 """The offline provider: deterministic, labelled, free; delegates once, then completes."""
 
 from activities.model_turn import ModelActivities
+from paperclip.keys import BoundKey
 from paperclip.models import Message, ModelConfig
 from paperclip.tools import tools_for
 from tests.activities.helpers import ASSIGNMENT, TEAM, run_turn, turn_input
@@ -8,12 +9,12 @@ from tests.activities.helpers import ASSIGNMENT, TEAM, run_turn, turn_input
 SIMULATED = ModelConfig()
 
 
-def no_credentials(name: str) -> str | None:
+def no_credentials(company_id: str, name: str) -> BoundKey | None:
     raise AssertionError("the simulated provider needs no credential")
 
 
 async def test_a_manager_delegates_to_each_member_of_its_team_once(store) -> None:
-    result = await run_turn(ModelActivities(store, credentials=no_credentials), turn_input(SIMULATED))
+    result = await run_turn(ModelActivities(store, keys=no_credentials), turn_input(SIMULATED))
 
     assert result.simulated and result.provider == "simulated" and result.cost_usd == 0.0
     assert result.reply.content.startswith("[simulated]")
@@ -27,7 +28,7 @@ async def test_a_manager_delegates_to_each_member_of_its_team_once(store) -> Non
 
 
 async def test_after_its_subtasks_report_the_manager_completes_naming_their_results(store) -> None:
-    acts = ModelActivities(store)
+    acts = ModelActivities(store, keys=no_credentials)
     first = await run_turn(acts, turn_input(SIMULATED))
     new = [Message(role="tool", tool_call_id=c.id, content="started") for c in first.reply.tool_calls] + [
         Message(role="user", content="Subtask ACME-1.1 (eng) finished: done. Result: page built"),
@@ -44,21 +45,21 @@ async def test_after_its_subtasks_report_the_manager_completes_naming_their_resu
 
 
 async def test_a_leaf_completes_at_once(store) -> None:
-    result = await run_turn(ModelActivities(store), turn_input(SIMULATED, team=[]))
+    result = await run_turn(ModelActivities(store, keys=no_credentials), turn_input(SIMULATED, team=[]))
     [call] = result.reply.tool_calls
     assert call.name == "complete_task"
     assert call.arguments == {"result": "[simulated] Done: Build a landing page."}
 
 
 async def test_the_same_conversation_gets_the_same_reply(store) -> None:
-    a = await run_turn(ModelActivities(store), turn_input(SIMULATED))
-    b = await run_turn(ModelActivities(store), turn_input(SIMULATED))
+    a = await run_turn(ModelActivities(store, keys=no_credentials), turn_input(SIMULATED))
+    b = await run_turn(ModelActivities(store, keys=no_credentials), turn_input(SIMULATED))
     assert a == b and a.reply.content == "[simulated] Delegating 'Build a landing page' to eng, qa."
     assert ASSIGNMENT in store.turns[("acme", "ACME-1", "ceo")][1]
 
 
 async def test_where_the_plan_needs_approval_a_manager_asks_once_then_delegates(store) -> None:
-    acts = ModelActivities(store)
+    acts = ModelActivities(store, keys=no_credentials)
     ask = turn_input(SIMULATED).model_copy(update={"tools": tools_for(TEAM, strategy=True)})
     first = await run_turn(acts, ask)
 

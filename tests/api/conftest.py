@@ -61,6 +61,7 @@ STORE_ROUTES = {
     "test_activity",
     "test_companies",
     "test_costs",
+    "test_credentials",
     "test_endpoints",
     "test_events",
     "test_export",
@@ -68,7 +69,7 @@ STORE_ROUTES = {
     "test_tasks",
 }
 """Tests of the routes that read or write the store themselves (teams and keys, the activity log
-and events, companies, the ledger, endpoints, export and import, search, task lists): they run
+and events, companies, the ledger, credentials and endpoints, export and import, search, task lists): they run
 on SQLite and on PostgreSQL. The others answer from the company workflow and run on SQLite,
 as do the CLI's tests that borrow these fixtures (the suite has ten minutes)."""
 
@@ -92,16 +93,19 @@ def task_queue() -> str:
 
 
 @pytest.fixture
-async def workers(dev_env: WorkflowEnvironment, store: Store, task_queue: str) -> AsyncIterator[None]:
-    async with AsyncExitStack() as stack:
-        for worker in build_workers(dev_env.client, store, task_queue=task_queue):
-            await stack.enter_async_context(worker)
-        yield
+def settings(tmp_path: Path, dev_env: WorkflowEnvironment) -> Settings:
+    return Settings(home=tmp_path, temporal_address=dev_env.client.service_client.config.target_host)
 
 
 @pytest.fixture
-def settings(tmp_path: Path, dev_env: WorkflowEnvironment) -> Settings:
-    return Settings(home=tmp_path, temporal_address=dev_env.client.service_client.config.target_host)
+async def workers(
+    dev_env: WorkflowEnvironment, store: Store, task_queue: str, settings: Settings
+) -> AsyncIterator[None]:
+    """Workers with the API's settings: the same secret key opens the keys the API stored."""
+    async with AsyncExitStack() as stack:
+        for worker in build_workers(dev_env.client, store, task_queue=task_queue, settings=settings):
+            await stack.enter_async_context(worker)
+        yield
 
 
 def board_headers(settings: Settings) -> dict[str, str]:

@@ -31,6 +31,17 @@ async def create_company(api: httpx.AsyncClient, **fields: Any) -> dict[str, Any
     return response.json()
 
 
+async def bind_fake_key(
+    api: httpx.AsyncClient, url: str, name: str = "fake-key", *, key: str = "test-key", team: str | None = None
+) -> str:
+    """Store `key` as credential `name` (of `team`, else the deployment's) bound to `url` (a fake
+    server's base URL, which covers its OpenAI and Anthropic routes); returns the name."""
+    body = {"name": name, "urls": [url], "api_key": key, "team": team}
+    response = await api.post("/api/credentials", json=body)
+    assert response.status_code == 201, response.text
+    return name
+
+
 async def wait_for_task(
     api: httpx.AsyncClient, company: str, identifier: str, status: str = "done", *, timeout: float = 30
 ) -> dict[str, Any]:

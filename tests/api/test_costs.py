@@ -2,7 +2,7 @@
 the model turns wrote (real workers, real model activity, the fake provider server)."""
 
 import sys
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -15,7 +15,7 @@ from paperclip.models import Message, ModelPrice, SessionRef, Usage
 from paperclip.settings import Settings
 from paperclip.store import Store
 from tests.api.conftest import assert_error
-from tests.api.helpers import company_body, create_company, wait_for_task
+from tests.api.helpers import bind_fake_key, company_body, create_company, wait_for_task
 from tests.fakes import FakeModelServer
 from tests.store.factories import cost_event
 
@@ -31,21 +31,17 @@ def settings(tmp_path: Path, dev_env: WorkflowEnvironment) -> Settings:
 
 
 @pytest.fixture
-def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeModelServer]:
-    monkeypatch.setenv("PAPERCLIP_TEST_KEY", "test-key")  # the workers read it at each call
+async def server(api: httpx.AsyncClient) -> AsyncIterator[FakeModelServer]:
+    """The fake provider, with the deployment's credential `fake-key` bound to it."""
     with FakeModelServer() as fake:
         fake.cached_input_tokens = 8
+        await bind_fake_key(api, fake.base_url)
         yield fake
 
 
 def on(server: FakeModelServer, model: str) -> dict[str, Any]:
     """An OpenAI model served by the fake server."""
-    return {
-        "provider": "openai",
-        "model": model,
-        "base_url": server.base_url_openai,
-        "credential": "PAPERCLIP_TEST_KEY",
-    }
+    return {"provider": "openai", "model": model, "base_url": server.base_url_openai, "credential": "fake-key"}
 
 
 def usd(usage: Usage, rates: tuple[float, float, float]) -> float:

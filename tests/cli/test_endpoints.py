@@ -64,7 +64,49 @@ async def test_a_dead_endpoint_gives_one_clear_line_and_exit_1(api) -> None:  # 
     lines = tested.output.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"error: gone: cannot connect to {url}/models")
     unknown = await cli(api, "agent", "test", "nobody")
-    assert unknown.exit_code == 1 and "endpoint 'nobody' not found" in unknown.output
+    assert unknown.exit_code == 1 and "endpoint 'nobody' of the deployment not found" in unknown.output
+
+
+async def test_a_credential_is_added_from_the_environment_or_a_prompt_never_an_argument(api) -> None:  # noqa: F811
+    add = ["credential", "add", "OPENAI_TEAM", "--url", "https://llm.example/v1", "--url", "http://127.0.0.1:8080"]
+    argv = [*add, "--api-url", str(api.base_url)]
+    done = await asyncio.to_thread(
+        runner.invoke, app, argv, env={"PAPERCLIP_CREDENTIAL_KEY": "sk-from-env", "COLUMNS": "200"}
+    )
+    assert done.exit_code == 0, done.output
+    assert done.output.strip() == (
+        "stored OPENAI_TEAM for the deployment, bound to https://llm.example/v1, http://127.0.0.1:8080"
+    )
+    no_env = {"PAPERCLIP_CREDENTIAL_KEY": "", "COLUMNS": "200"}
+    prompted = await asyncio.to_thread(
+        runner.invoke, app, ["credential", "add", "OTHER", *argv[3:]], input="sk-typed\n", env=no_env
+    )
+    assert prompted.exit_code == 0, prompted.output
+    assert "sk-typed" not in prompted.output and "sk-from-env" not in done.output
+    listed = await cli(api, "credential", "list")
+    assert listed.exit_code == 0 and "OPENAI_TEAM" in listed.output and "https://llm.example/v1" in listed.output
+    assert "sk-" not in listed.output
+    none = await asyncio.to_thread(
+        runner.invoke, app, ["credential", "add", "EMPTY", *argv[3:]], input="\n", env=no_env
+    )
+    assert none.exit_code == 1 and "no key" in none.output
+    removed = await cli(api, "credential", "remove", "OPENAI_TEAM")
+    assert removed.exit_code == 0 and (await api.get("/api/credentials/OPENAI_TEAM")).status_code == 404
+
+
+async def test_an_agent_hired_on_an_endpoint_gets_its_companys_teams_endpoint(api, server) -> None:  # noqa: F811
+    assert (await api.post("/api/teams", json={"name": "red"})).status_code == 201
+    company = (await create_company(api, team="red"))["id"]
+    register = ["agent", "register", "--name", "my-llm", "--type", "openai-compatible"]
+    await cli(api, *register, "--endpoint", "http://127.0.0.1:9/v1")  # the deployment's
+    done = await cli(api, *register, "--endpoint", server.base_url_openai, "--api-key", "sk-local-1", "--team", "red")
+    assert done.exit_code == 0, done.output
+    tested = await cli(api, "agent", "test", "my-llm", "--team", "red")
+    assert tested.exit_code == 0 and tested.output.startswith("OK"), tested.output
+    hired = await cli(api, "agent", "hire", "writer", "--company", company, "--endpoint", "my-llm")
+    assert hired.exit_code == 0, hired.output
+    spec = (await api.get(f"/api/companies/{company}/agents/writer")).json()["spec"]
+    assert (spec["model"]["base_url"], spec["model"]["credential"]) == (server.base_url_openai, "my-llm")
 
 
 async def test_an_agent_hired_on_an_endpoint_calls_it_with_the_stored_key(

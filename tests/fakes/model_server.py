@@ -12,7 +12,10 @@ against it through the real SDKs. Tests steer it at runtime::
         server.hang_next(1)                          # answer nothing until released or stopped
         server.limit(requests_per_second=5, tokens_per_minute=30_000)  # a key's rate limits
         ...
+        server.redirect_to = other.base_url           # answer every request 307 to another server
+        ...
         server.calls, server.calls_for("ACME-1"), server.requests, server.usages
+        server.seen, server.keys_seen()              # every request's headers; those that carried a key
 
 The API keys it accepts are `server.openai_key` and `server.anthropic_key` (both `test-key`).
 """
@@ -56,6 +59,19 @@ _ANTHROPIC_ERROR_TYPES = {
     429: "rate_limit_error",
     529: "overloaded_error",
 }
+
+
+KEY_HEADERS = ("authorization", "x-api-key")
+"""Headers that carry a key to a provider (OpenAI's bearer token, Anthropic's key)."""
+
+
+@dataclass(frozen=True)
+class Seen:
+    """A request as the server received it, on any route (answered, refused or redirected)."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
 
 
 @dataclass(frozen=True)
@@ -221,6 +237,11 @@ class FakeModelServer:
         self.anthropic_key = "test-key"
         self.requests: list[dict[str, Any]] = []
         """Every request body received (failed, hung and rejected ones too), in order."""
+        self.seen: list[Seen] = []
+        """Every request received on any route, with its headers, in order."""
+        self.redirect_to: str | None = None
+        """When set, every request is answered `307` to this base URL plus its path (a server
+        that tries to send a client, and its key, elsewhere)."""
         self.usages: list[Usage] = []
         """The usage reported for each answered request (neutral: input includes cached)."""
         self.fail_every: int | None = None
@@ -360,6 +381,7 @@ class FakeModelServer:
             self._failures.clear()
             self._hangs = 0
             self.requests.clear()
+            self.seen.clear()
             self.usages.clear()
             self.aborted = 0
             self._requests_bucket = self._tokens_bucket = None
@@ -367,6 +389,13 @@ class FakeModelServer:
         self.latency = 0.0
         self.chunk_delay = 0.0
         self.work_turns = 1
+        self.redirect_to = None
+
+    def keys_seen(self) -> list[tuple[str, str]]:
+        """(path, header) of every request received with a key header, whatever its value."""
+        with self._lock:
+            seen = list(self.seen)
+        return [(r.path, name) for r in seen for name in KEY_HEADERS if name in r.headers]
 
     @property
     def calls(self) -> int:
@@ -383,6 +412,15 @@ class FakeModelServer:
 
     def _build_app(self) -> FastAPI:
         app = FastAPI()
+
+        @app.middleware("http")
+        async def record(request: Request, call_next: Any) -> Response:
+            with self._lock:
+                self.seen.append(Seen(request.method, request.url.path, dict(request.headers)))
+            if self.redirect_to is not None:
+                return Response(status_code=307, headers={"location": self.redirect_to + request.url.path})
+            response: Response = await call_next(request)
+            return response
 
         @app.get("/v1/models")
         async def models(request: Request) -> Response:

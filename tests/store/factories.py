@@ -2,9 +2,23 @@
 
 from datetime import UTC, datetime, timedelta
 
+from alembic import command
+from alembic.config import Config
+
 from paperclip.models import ActivityEntry, CostEvent, Provider, TaskRecord, Usage
+from paperclip.store import Store
+from paperclip.store.store import MIGRATIONS
 
 T0 = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
+
+
+def migrate_to(store: Store, revision: str, *, down: bool = False) -> None:
+    """Upgrade (or downgrade) the store's schema to `revision`, as a store of that time had it."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with store.engine.begin() as conn:
+        config.attributes["connection"] = conn
+        (command.downgrade if down else command.upgrade)(config, revision)
 
 
 def task_record(identifier: str, **fields: object) -> TaskRecord:

@@ -12,6 +12,7 @@ from activities.model_turn import ModelActivities
 from paperclip.models import Message, ModelConfig, ModelTurnInput, Provider, SessionRef, Usage
 from paperclip.store import CostGroup, Store
 from paperclip.store.store import MIGRATIONS
+from tests.activities.helpers import keys_for
 from tests.fakes import FakeModelServer
 
 GPT_4O_MINI = (0.15, 0.60, 0.075)
@@ -33,7 +34,7 @@ def usd(usage: Usage, price: tuple[float, float, float]) -> float:
 async def test_the_ledger_holds_what_the_provider_reported(store: Store, server: FakeModelServer) -> None:
     server.reset()
     server.cached_input_tokens = 10
-    turns = ModelActivities(store, credentials=lambda name: "test-key")
+    turns = ModelActivities(store, keys=keys_for(server))
     openai = ModelConfig(provider=Provider.OPENAI, model="gpt-4o-mini-2024-07-18", base_url=server.base_url_openai)
     anthropic = ModelConfig(provider=Provider.ANTHROPIC, model="claude-haiku-4-5", base_url=server.base_url_anthropic)
     unpriced = ModelConfig(provider=Provider.OPENAI, model="my-model", base_url=server.base_url_openai)

@@ -4,14 +4,11 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
 
 from paperclip.models import Message, RecordInput, SessionRef
 from paperclip.store import SearchHit, SearchKind, Store, tables
-from paperclip.store.store import MIGRATIONS
 from paperclip.store.store import _task_row as task_row
-from tests.store.factories import T0, task_record
+from tests.store.factories import T0, migrate_to, task_record
 
 
 def say(store: Store, task: str, seq: int, *texts: str, company: str = "acme", agent: str = "ceo") -> None:
@@ -28,14 +25,6 @@ def found(store: Store, query: str, companies: list[str] | None = None, **option
 
 def matches(hit: SearchHit) -> list[str]:
     return [hit.snippet[start:end] for start, end in hit.marks]
-
-
-def migrate_to(store: Store, revision: str, *, down: bool = False) -> None:
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    with store.engine.begin() as conn:
-        config.attributes["connection"] = conn
-        (command.downgrade if down else command.upgrade)(config, revision)
 
 
 def test_messages_and_task_titles_are_found_by_any_form_of_a_word(store: Store) -> None:

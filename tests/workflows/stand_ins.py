@@ -16,7 +16,7 @@ from temporalio.client import Client, WorkflowHandle, WorkflowQueryFailedError
 from temporalio.service import RPCError
 from temporalio.worker import Worker
 
-from activities.templates import agent_from_template
+from activities.templates import TemplateActivities
 from paperclip.constants import llm_queue, task_workflow_id
 from paperclip.models import Message, ModelTurnInput, ModelTurnResult, Provider, RecordInput, ToolCall, Usage
 from paperclip.tools import COMPLETE_TASK, DELEGATE_TASK
@@ -122,7 +122,7 @@ async def stand_in_workers(
             client,
             task_queue=queue,
             workflows=[CompanyWorkflow, TaskWorkflow],
-            activities=[store.record, agent_from_template],
+            activities=[store.record, TemplateActivities(None).agent_from_template],
         ),
         Worker(client, task_queue=llm_queue(queue), activities=[model.model_turn]),
     ):
