@@ -33,9 +33,9 @@ from paperclip.models import (
     WorstCase,
 )
 from paperclip.store import Store
-from tests.activities.helpers import keys, run_turn, turn_input
+from tests.activities.helpers import keys_for, run_turn, turn_input
 from tests.fakes import FakeModelServer
-from tests.test_end_to_end import worker_process
+from tests.test_end_to_end import TEST_KEY, bound_env, worker_process
 from tests.workflows.helpers import wait_for
 from workflows.company import CompanyWorkflow
 
@@ -58,7 +58,7 @@ def agents(server: FakeModelServer) -> list[AgentSpec]:
         provider=Provider.OPENAI,
         model="gpt-4o-mini",
         base_url=server.base_url_openai,
-        credential="PAPERCLIP_TEST_KEY",
+        credential=TEST_KEY,
         max_tokens=256,
         price=PRICE,
         heartbeat_timeout_seconds=3,
@@ -76,6 +76,15 @@ async def calls_in_flight(server: FakeModelServer, count: int, *, timeout: float
             return
         await asyncio.sleep(0.02)
     raise AssertionError(f"{in_flight(server)} calls in flight, never {count}")
+
+
+async def seen_gone(server: FakeModelServer, aborted: int, *, timeout: float = 30) -> None:
+    """Wait until the fake has seen `aborted` calls' clients go away (the killed worker's)."""
+    for _ in range(int(timeout / 0.02)):
+        if server.aborted >= aborted:
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"{server.aborted} calls seen aborted, never {aborted}")
 
 
 def kill(process: subprocess.Popen[bytes]) -> None:
@@ -131,13 +140,14 @@ async def test_killed_workers_lose_no_spend_and_every_task_finishes(
     queue = f"crash-{uuid.uuid4().hex}"
     model_server.work_turns = 3  # each task: two working turns, then it completes
     log = tmp_path / "worker.log"
-    workers = [worker_process(dev_env, db, queue, log)]
+    workers = [worker_process(dev_env, db, queue, log, bound_env(model_server))]
     try:
         company_id, company = await start(dev_env, queue, model_server, Budget(monthly_usd=100.0))
-        for _ in range(2):  # kill the worker twice, each time with every agent's call in flight
+        for kills in (1, 2):  # kill the worker twice, each time with every agent's call in flight
             await calls_in_flight(model_server, AGENTS)
             kill(workers[-1])
-            workers.append(worker_process(dev_env, db, queue, log))
+            await seen_gone(model_server, kills * AGENTS)
+            workers.append(worker_process(dev_env, db, queue, log, bound_env(model_server)))
         snap = await wait_for(
             company, lambda s: len(s.tasks) == AGENTS and all(t.status.is_terminal for t in s.tasks), timeout=180
         )
@@ -160,12 +170,13 @@ async def test_a_capped_company_never_passes_its_cap_across_a_crash(
     model_server.work_turns = 1_000  # every agent works until the cap stops it
     cap = 0.30
     log = tmp_path / "worker.log"
-    workers = [worker_process(dev_env, db, queue, log)]
+    workers = [worker_process(dev_env, db, queue, log, bound_env(model_server))]
     try:
         company_id, company = await start(dev_env, queue, model_server, Budget(monthly_usd=cap))
         await calls_in_flight(model_server, AGENTS)
         kill(workers[-1])
-        workers.append(worker_process(dev_env, db, queue, log))
+        await seen_gone(model_server, AGENTS)
+        workers.append(worker_process(dev_env, db, queue, log, bound_env(model_server)))
         snap = await wait_for(company, lambda s: s.paused and not s.spend.reserved_usd, timeout=180)
         calls = model_server.calls
         await asyncio.sleep(2 * LATENCY)
@@ -186,7 +197,7 @@ async def test_an_answer_stored_before_its_worker_died_is_not_asked_for_again(
     model_server.latency = 0.0
     store = Store(f"sqlite:///{tmp_path / 'paperclip.db'}")
     store.migrate()
-    acts = ModelActivities(store, credentials=keys)
+    acts = ModelActivities(store, keys=keys_for(model_server))
     model = ModelConfig(provider=Provider.OPENAI, model="gpt-4o-mini", base_url=model_server.base_url_openai)
     worst = WorstCase(usd=0.01, input_tokens=500, output_tokens=1024)
     first = turn_input(model).model_copy(update={"worst": worst})

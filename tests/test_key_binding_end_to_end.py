@@ -124,7 +124,7 @@ async def test_the_deployment_key_is_not_sent_to_a_model_of_the_specs_choosing(
 
     assert task.status is TaskStatus.FAILED
     assert task.result == (
-        "model call failed: CredentialNotBound: credential 'OPENAI_API_KEY' is bound to https://api.openai.com/v1;"
+        "model call failed: credential 'OPENAI_API_KEY' is bound to https://api.openai.com/v1;"
         f" this agent's model is at {model_server.base_url_openai}"
     )
     assert await failed_attempts(dev_env, company_id) == [("CredentialNotBound", True, 1)]
@@ -139,7 +139,7 @@ async def test_a_teams_stored_key_is_not_sent_elsewhere_nor_an_unallowed_variabl
     agent = AgentSpec(name="ceo", role="ceo", model=at_fake(model_server, credential="red-key"))
     company_id, task = await run_one_task(dev_env, store, settings, agent, company_id=rocket)
     assert task.result == (
-        f"model call failed: CredentialNotBound: credential 'red-key' is bound to {ELSEWHERE};"
+        f"model call failed: credential 'red-key' is bound to {ELSEWHERE};"
         f" this agent's model is at {model_server.base_url_openai}"
     )
     assert await failed_attempts(dev_env, company_id) == [("CredentialNotBound", True, 1)]

@@ -413,14 +413,27 @@ class FakeModelServer:
     def _build_app(self) -> FastAPI:
         app = FastAPI()
 
-        @app.middleware("http")
-        async def record(request: Request, call_next: Any) -> Response:
-            with self._lock:
-                self.seen.append(Seen(request.method, request.url.path, dict(request.headers)))
-            if self.redirect_to is not None:
-                return Response(status_code=307, headers={"location": self.redirect_to + request.url.path})
-            response: Response = await call_next(request)
-            return response
+        inner = app.build_middleware_stack
+
+        def build_middleware_stack() -> Any:
+            # A plain ASGI wrapper, not `@app.middleware`: Starlette's HTTP middleware would hide
+            # a client's going away from `request.is_disconnected()` (a killed worker's call).
+            handler = inner()
+
+            async def record(scope: Any, receive: Any, send: Any) -> None:
+                if scope["type"] == "http":
+                    request = Request(scope)
+                    with self._lock:
+                        self.seen.append(Seen(request.method, request.url.path, dict(request.headers)))
+                    if self.redirect_to is not None:
+                        location = self.redirect_to + request.url.path
+                        await Response(status_code=307, headers={"location": location})(scope, receive, send)
+                        return
+                await handler(scope, receive, send)
+
+            return record
+
+        app.build_middleware_stack = build_middleware_stack  # type: ignore[method-assign]
 
         @app.get("/v1/models")
         async def models(request: Request) -> Response:
