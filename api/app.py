@@ -16,6 +16,7 @@ from temporalio.client import Client
 from api.auth import READS, authorize
 from api.deps import AppContext, TemporalConnection
 from api.errors import BodySizeLimit, TemporalUnavailable, install_error_handlers
+from api.idempotency import idempotency_key, install_idempotency
 from api.recent import RECENT
 from api.routes import (
     access,
@@ -92,7 +93,7 @@ def create_app(
                 the_store.dispose()
 
     app = FastAPI(
-        dependencies=[Depends(authorize)],
+        dependencies=[Depends(authorize), Depends(idempotency_key)],
         title="Paperclip on Temporal",
         summary="Run companies of AI agents on durable execution.",
         version="0.1.0",
@@ -107,10 +108,12 @@ def create_app(
             409: {"model": ErrorResponse},
             413: {"model": ErrorResponse},
             422: {"model": ErrorResponse},
+            429: {"model": ErrorResponse},
             503: {"model": ErrorResponse},
         },
     )
     install_error_handlers(app)
+    install_idempotency(app)
     app.add_middleware(BodySizeLimit)
     for module in (
         health,

@@ -5,20 +5,18 @@ import asyncio
 from datetime import UTC, datetime
 
 from temporalio.client import Client
-from temporalio.common import SearchAttributePair, TypedSearchAttributes
-from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from api.errors import ApiError
 from api.goals import tree_order
 from api.schemas import CompanyPublic
-from api.services import STORE_SCAN_LIMIT, get_snapshot, list_tasks, require_company
+from api.services import STORE_SCAN_LIMIT, get_snapshot, list_tasks, require_company, start_company
 from paperclip import routines
-from paperclip.constants import SA_COMPANY, company_workflow_id
+from paperclip.constants import company_workflow_id
 from paperclip.export import ACTIVITY_LIMIT, CompanyExport, company_export, import_plan, problems
+from paperclip.idempotency import RequestKey
 from paperclip.models import CompanyInput, CompanySpec
 from paperclip.routines import RoutineError, RoutineSpec
 from paperclip.store import CostGroup, Store
-from workflows.company import CompanyWorkflow
 
 PROBLEMS_SHOWN = 5
 """Problems named in an import's error message (`details` lists them all)."""
@@ -78,8 +76,10 @@ async def import_company(
     company_id: str | None = None,
     name: str | None = None,
     prefix: str | None = None,
+    key: RequestKey | None = None,
 ) -> CompanyImported:
-    """Found a new company from `doc`, under the document's id, name and prefix unless given.
+    """Found a new company from `doc`, under the document's id, name and prefix unless given. A
+    repeat of the request with the same idempotency `key` answers as the first did.
 
     Raises:
         ApiError: 400 naming what keeps the document from being imported; 409 when the id is taken.
@@ -92,19 +92,9 @@ async def import_company(
         raise ApiError(400, "invalid_document", f"the document cannot be imported: {shown}", found)
     given = {"id": company_id, "name": name, "prefix": prefix}
     spec = CompanySpec.model_validate(doc.company.model_dump() | {k: v for k, v in given.items() if v is not None})
-    if await asyncio.to_thread(store.get_company, spec.id) is not None:
-        raise ApiError(409, "conflict", f"company '{spec.id}' already exists")
     plan = import_plan(doc, spec, actor=actor, now=datetime.now(UTC))
-    try:
-        await client.start_workflow(
-            CompanyWorkflow.run,
-            CompanyInput(state=plan.state),
-            id=company_workflow_id(spec.id),
-            task_queue=task_queue,
-            search_attributes=TypedSearchAttributes([SearchAttributePair(SA_COMPANY, spec.id)]),
-        )
-    except WorkflowAlreadyStartedError:
-        raise ApiError(409, "conflict", f"company '{spec.id}' already exists") from None
+    input = CompanyInput(state=plan.state)
+    await start_company(client=client, store=store, task_queue=task_queue, spec=spec, input=input, key=key)
     await asyncio.to_thread(
         store.add_history, records=plan.records, turns=plan.turns, costs=plan.costs, activity=plan.activity
     )

@@ -51,6 +51,10 @@ class Settings(BaseSettings):
     """API processes (`PAPERCLIP_API_WORKERS`): more answer more readers at once. Each keeps its
     own half second of recent reads (`api.recent`), so with several a read may be up to half a
     second behind a change made through another."""
+    api_temporal_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
+    """How long the API waits on Temporal for one call (an update, a query, a start) before it
+    answers 503 with `Retry-After` (`PAPERCLIP_API_TEMPORAL_TIMEOUT_SECONDS`): no worker may be
+    serving the company."""
     ui_port: int = 8501
     api_url: str | None = None
     api_key: str | None = None

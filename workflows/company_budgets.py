@@ -46,6 +46,7 @@ with workflow.unsafe.imports_passed_through():
         Usage,
     )
     from workflows.company_governance import reject
+    from workflows.company_idempotency import remembered_update
     from workflows.task import TaskWorkflow
 
 BUDGET = "budget"
@@ -327,7 +328,7 @@ class BudgetsMixin:
 
     # ------------------------------------------------------------------ the board sets budgets
 
-    @workflow.update
+    @remembered_update
     async def set_budget(self, input: SetBudgetInput) -> Budget:
         """Set a monthly budget; a scope its budget stopped resumes once the new one leaves room."""
         self._handled += 1
@@ -368,7 +369,7 @@ class BudgetsMixin:
             if agent.status is AgentStatus.TERMINATED:
                 raise reject(f"agent '{input.scope}' is terminated", "Conflict")
 
-    @workflow.update
+    @remembered_update
     async def set_cap(self, input: SetCapInput) -> CapState | None:
         """Set the lifetime cap of a task or a goal, or drop it (no cap of either kind). A new cap
         counts what its tasks have spent so far; a scope it stopped resumes once it leaves room."""

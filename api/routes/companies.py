@@ -8,6 +8,7 @@ from api import services
 from api.auth import Caller, CallerDep
 from api.deps import ClientDep, ContextDep, SettingsDep, StoreDep
 from api.errors import ApiError
+from api.idempotency import IdempotencyDep
 from api.recent import RECENT
 from api.schemas import CompanyCreate, CompanyCreated, CompanyList
 from paperclip.models import AgentSpec, AgentState, CompanySnapshot
@@ -18,9 +19,10 @@ router = APIRouter(prefix="/companies", tags=["companies"])
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=CompanyCreated)
 async def create_company(
-    body: CompanyCreate, client: ClientDep, store: StoreDep, context: ContextDep, caller: CallerDep
+    body: CompanyCreate, client: ClientDep, store: StoreDep, context: ContextDep, caller: CallerDep, key: IdempotencyDep
 ) -> CompanyCreated:
-    """Found a company (for a team) and start its workflow; 409 when the id is taken."""
+    """Found a company (for a team) and start its workflow; 409 when the id is taken (unless by
+    this request's first attempt, with the same `Idempotency-Key`)."""
     team = await _owning_team(body.team, caller, store)
     created = await services.create_company(
         client=client,
@@ -29,6 +31,7 @@ async def create_company(
         body=body,
         prices=context.settings.prices,
         actor=caller.actor,
+        key=key,
     )
     if team is not None:
         await asyncio.to_thread(store.set_company_team, created.id, team)

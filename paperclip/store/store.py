@@ -36,6 +36,7 @@ from paperclip.models import (
     Usage,
 )
 from paperclip.settings import Settings
+from paperclip.store import idempotency
 from paperclip.store.costs import CostGroup, CostSummary, cost_summary
 from paperclip.store.search import SearchHit, SearchKind, search
 from paperclip.store.tables import (
@@ -47,6 +48,7 @@ from paperclip.store.tables import (
     credential_limits,
     credentials,
     endpoints,
+    idempotency_keys,
     memberships,
     messages,
     tasks,
@@ -404,6 +406,20 @@ class Store:
         query = sa.select(company_teams.c.company_id).where(company_teams.c.team_name.in_(list(team_names)))
         with self.engine.connect() as conn:
             return set(conn.execute(query).scalars())
+
+    # ------------------------------------------------------------------ idempotency keys
+
+    def claim_request(self, scope: str, request: str, *, now: datetime | None = None) -> idempotency.Claimed:
+        """Claim an idempotency key scope for a request (`paperclip.store.idempotency.claim`)."""
+        with self._write() as conn:
+            return idempotency.claim(
+                conn, self._insert(idempotency_keys), scope=scope, request=request, now=now or _now()
+            )
+
+    def finish_request(self, scope: str, *, status: int, media_type: str | None, body: bytes) -> None:
+        """Keep a claimed request's response (`paperclip.store.idempotency.finish`)."""
+        with self._write() as conn:
+            idempotency.finish(conn, scope=scope, status=status, media_type=media_type, body=body)
 
     # ------------------------------------------------------------------ conversations
 
