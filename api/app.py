@@ -23,6 +23,7 @@ from api.routes import (
     activity,
     agents,
     approvals,
+    brake,
     budgets,
     codec,
     companies,
@@ -135,6 +136,7 @@ def create_app(
         codec,
         access,
         export,
+        brake,
     ):
         app.include_router(module.router, prefix=API_PREFIX)
 

@@ -83,7 +83,11 @@ async def idempotency_key(
     )
     claimed = await asyncio.to_thread(store.claim_request, key.scope, key.request)
     if claimed.claim is Claim.REPEAT:
-        raise Replayed(claimed.status or 200, claimed.media_type, claimed.body or b"")
+        if claimed.body is None:
+            raise ApiError(
+                409, "conflict", f"the request with this {HEADER} succeeded; its answer held a secret, shown once only"
+            )
+        raise Replayed(claimed.status or 200, claimed.media_type, claimed.body)
     if claimed.claim is Claim.REUSED:
         raise ApiError(
             422,
@@ -120,18 +124,19 @@ class ResponseKeeper:
         if scope["type"] != "http" or scope["method"] in READS:
             await self.app(scope, receive, send)
             return
-        status, media_type, chunks = 500, None, []
+        status, media_type, secret, chunks = 500, None, False, []
 
         async def keeping(message: Message) -> None:
-            nonlocal status, media_type
+            nonlocal status, media_type, secret
             if message["type"] == "http.response.start":
                 status = message["status"]
                 headers = dict(message.get("headers", []))
                 media_type = headers.get(b"content-type", b"").decode("latin-1") or None
+                secret = b"no-store" in headers.get(b"cache-control", b"")  # e.g. a new API key, shown once
             elif message["type"] == "http.response.body":
                 chunks.append(message.get("body", b""))
                 if not message.get("more_body", False):
-                    await self._keep(scope, status, media_type, b"".join(chunks))
+                    await self._keep(scope, status, media_type, None if secret else b"".join(chunks))
             await send(message)
 
         try:
@@ -140,7 +145,7 @@ class ResponseKeeper:
             await self._keep(scope, 500, None, b"")  # an error with no response: a repeat may run again
 
     @staticmethod
-    async def _keep(scope: Scope, status: int, media_type: str | None, body: bytes) -> None:
+    async def _keep(scope: Scope, status: int, media_type: str | None, body: bytes | None) -> None:
         key: RequestKey | None = scope.get("state", {}).pop(STATE, None)
         if key is None:
             return

@@ -49,7 +49,7 @@ from temporalio.client import (
     WorkflowHistoryEventAsyncIterator,
     WorkflowUpdateHandle,
 )
-from temporalio.service import RetryConfig
+from temporalio.service import RetryConfig, RPCError, RPCStatusCode
 
 from paperclip.idempotency import RequestKey
 
@@ -98,8 +98,12 @@ class _Bounded(OutboundInterceptor):
     async def _within(self, what: str, call: Awaitable[T]) -> T:
         try:
             return await asyncio.wait_for(call, self.seconds)
-        except TimeoutError:
-            raise NoAnswer(what, self.seconds) from None
+        except (TimeoutError, RPCTimeoutOrCancelledError) as err:  # ours, or the SDK's `rpc_timeout`
+            raise NoAnswer(what, self.seconds) from err
+        except RPCError as err:
+            if err.status in (RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANCELLED):
+                raise NoAnswer(what, self.seconds) from err
+            raise
 
     # ------------------------------------------------------------------ workflows
 

@@ -47,7 +47,8 @@ def claim(conn: Connection, insert: sa.Insert, *, scope: str, request: str, now:
     c = idempotency_keys.c
     conn.execute(idempotency_keys.delete().where(c.created_at < now - RETENTION))
     row = {"scope": scope, "request": request, "status": "pending", "created_at": now}
-    if conn.execute(insert.values(row).on_conflict_do_nothing(index_elements=["scope"])).rowcount == 1:  # type: ignore[attr-defined]
+    added = insert.values(row).on_conflict_do_nothing(index_elements=["scope"]).returning(c.scope)  # type: ignore[attr-defined]
+    if conn.execute(added).first() is not None:  # (rowcount is not reliable here on psycopg)
         return Claimed(Claim.NEW)
     found = conn.execute(sa.select(idempotency_keys).where(c.scope == scope).with_for_update()).one()
     if found.request != request:
@@ -60,10 +61,11 @@ def claim(conn: Connection, insert: sa.Insert, *, scope: str, request: str, now:
     return Claimed(Claim.NEW)
 
 
-def finish(conn: Connection, *, scope: str, status: int, media_type: str | None, body: bytes) -> None:
-    """Keep the response of a claimed request: a 2xx is answered again to a repeat; anything else
-    (or a response too large to keep) lets a repeat run again."""
-    done = 200 <= status < 300 and len(body) <= MAX_RESPONSE_BYTES
+def finish(conn: Connection, *, scope: str, status: int, media_type: str | None, body: bytes | None) -> None:
+    """Keep the response of a claimed request: a 2xx is answered again to a repeat (`body` None:
+    it succeeded, but its body is not to be kept, e.g. it shows a secret once); anything else (or
+    a response too large to keep) lets a repeat run again."""
+    done = 200 <= status < 300 and len(body or b"") <= MAX_RESPONSE_BYTES
     values = (
         {"status": "done", "response_status": status, "response_type": media_type, "response_body": body}
         if done

@@ -416,7 +416,7 @@ class Store:
                 conn, self._insert(idempotency_keys), scope=scope, request=request, now=now or _now()
             )
 
-    def finish_request(self, scope: str, *, status: int, media_type: str | None, body: bytes) -> None:
+    def finish_request(self, scope: str, *, status: int, media_type: str | None, body: bytes | None) -> None:
         """Keep a claimed request's response (`paperclip.store.idempotency.finish`)."""
         with self._write() as conn:
             idempotency.finish(conn, scope=scope, status=status, media_type=media_type, body=body)

@@ -20,6 +20,7 @@ TABLES = {
     "memberships",
     "api_keys",
     "company_teams",
+    "idempotency_keys",
 }
 
 
@@ -30,7 +31,7 @@ def table_names(store: Store) -> set[str]:
 def test_migrate_creates_the_tables_at_head(store: Store) -> None:
     assert TABLES <= table_names(store)
     with store.engine.connect() as conn:
-        assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar_one() == "0008"
+        assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar_one() == "0009"
 
 
 def test_migrate_again_changes_nothing(store: Store) -> None:
