@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     api_url: str | None = None
     api_key: str | None = None
     """The CLI's API key (`paperclip token create`), sent as a bearer token; None: as the board."""
+    idempotency_key: str | None = None
+    """The `Idempotency-Key` a CLI command sends with its change; None: a new one per command. Set it
+    to the key a failed command printed to run it again without doing it twice."""
     auth: Literal["local", "required"] = "local"
     """`local`: a request without an API key is the board's when it comes from this machine
     (loopback), refused otherwise; `required`: every request needs a key (or a task token)."""

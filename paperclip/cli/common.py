@@ -1,5 +1,6 @@
 """What every command shares: the console, common options, and the one way to fail."""
 
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated, NoReturn
@@ -33,7 +34,8 @@ def fail(message: str) -> NoReturn:
 def api(api_url: str | None) -> Iterator[ApiClient]:
     """An API client for one command; an `ApiError` inside becomes one red line and exit 1."""
     settings = get_settings()
-    client = ApiClient(api_url or settings.resolved_api_url, api_key=settings.api_key)
+    key = settings.idempotency_key or str(uuid.uuid4())  # one per command: its change is made once
+    client = ApiClient(api_url or settings.resolved_api_url, api_key=settings.api_key, idempotency_key=key)
     try:
         yield client
     except ApiError as error:
