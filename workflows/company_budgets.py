@@ -45,7 +45,7 @@ with workflow.unsafe.imports_passed_through():
         TaskStatus,
         Usage,
     )
-    from workflows.company_governance import reject
+    from workflows.company_governance import BRAKE, reject
     from workflows.company_idempotency import remembered_update
     from workflows.task import TaskWorkflow
 
@@ -263,7 +263,8 @@ class BudgetsMixin:
             budget, spend = cap.cap, cap.spend
             tasks = [t for t in self._open_tasks() if self._covers(scope, t)]
         elif scope == "company":
-            if self.state.pause_reason == BUDGET or await self._refusal_outdated(request, scope):
+            # Held by the emergency brake, the company stays so: the refusal comes again once it is lifted.
+            if self.state.pause_reason in (BUDGET, BRAKE) or await self._refusal_outdated(request, scope):
                 return
             self.state.paused, self.state.pause_reason = True, BUDGET
             budget, spend, tasks = self.state.spec.budget, self.state.spend, self._open_tasks()
