@@ -124,16 +124,17 @@ class ResponseKeeper:
         if scope["type"] != "http" or scope["method"] in READS:
             await self.app(scope, receive, send)
             return
-        status, media_type, secret, chunks = 500, None, False, []
+        status, media_type, secret, keyed, chunks = 500, None, False, False, []
 
         async def keeping(message: Message) -> None:
-            nonlocal status, media_type, secret
+            nonlocal status, media_type, secret, keyed
             if message["type"] == "http.response.start":
+                keyed = STATE in scope.get("state", {})  # the request claimed a key before it answered
                 status = message["status"]
                 headers = dict(message.get("headers", []))
                 media_type = headers.get(b"content-type", b"").decode("latin-1") or None
                 secret = b"no-store" in headers.get(b"cache-control", b"")  # e.g. a new API key, shown once
-            elif message["type"] == "http.response.body":
+            elif message["type"] == "http.response.body" and keyed:
                 chunks.append(message.get("body", b""))
                 if not message.get("more_body", False):
                     await self._keep(scope, status, media_type, None if secret else b"".join(chunks))
