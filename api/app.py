@@ -41,6 +41,7 @@ from api.routes import (
     templates,
 )
 from api.schemas import ErrorResponse
+from paperclip import board
 from paperclip.settings import Settings, get_settings
 from paperclip.store import Store
 
@@ -75,6 +76,10 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        try:  # now, so the CLI and dashboard on this machine find it before their first call
+            board.ensure_token(settings.home_dir)
+        except board.BoardTokenError as err:
+            log.warning("%s", err)
         temporal = TemporalConnection(settings, client=client)
         if client is None:
             try:

@@ -1,7 +1,11 @@
 """Who calls, and what they may touch. Every route depends on `authorize`.
 
-- **No credentials**: the board, when `PAPERCLIP_AUTH=local` (the default) and the request comes
-  from this machine; otherwise 401.
+- **The board token** (`Authorization: Bearer pcb_…`, kept in `$PAPERCLIP_HOME/board.token`,
+  `paperclip.board`): the board, in either mode. Being on this machine is not enough: anything
+  running here (an agent's command, too) could otherwise act as the board.
+- **No credentials**: 401, with a hint on how to get in when the request comes from this machine
+  and `PAPERCLIP_AUTH=local` (the default). Only the health check (`PUBLIC`) and, in local mode,
+  the codec routes called from this machine by an allowed Web UI (`_codec_from_web_ui`) answer.
 - **An API key** (`Authorization: Bearer pck_…`, `paperclip token create`): a user, with a role in
   each of its teams. A company belongs to one team: other users get 404 for it, as if it did not
   exist; a viewer may only read (403 for anything else). Routes of no company: any user reads,
@@ -15,6 +19,7 @@ A bad, expired or revoked credential is a 401.
 import asyncio
 import hashlib
 import ipaddress
+import logging
 import time
 from dataclasses import dataclass, field
 from typing import Annotated
@@ -25,9 +30,10 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from api.deps import SettingsDep, StoreDep
 from api.errors import ApiError
 from api.governance import BOARD
-from paperclip import apikeys
+from paperclip import apikeys, board
 from paperclip.models import TeamRole
 from paperclip.secrets import SecretError
+from paperclip.settings import Settings
 from paperclip.store import Store
 from paperclip.tokens import TaskScope, TokenError, is_task_token, task_tokens
 
@@ -47,14 +53,28 @@ TASK_TOKEN_ROUTES = frozenset(
 READS = frozenset({"GET", "HEAD", "OPTIONS"})
 PUBLIC = frozenset({"/health"})
 """Routes anyone may call: whether the API and Temporal are up (`paperclip up` waits on it)."""
+CODEC_ROUTES = frozenset({"/codec/encode", "/codec/decode"})
+"""The codec server's routes, which the Temporal Web UI calls from the browser (`_codec_from_web_ui`)."""
 CHECKED_KEYS_SECONDS = 300.0
 """How long a key whose secret matched is not hashed again (its row is still read each time)."""
 
 bearer = HTTPBearer(
     auto_error=False,
-    scheme_name="API key or task token",
-    description="An API key (`paperclip token create`), or a task token (`PAPERCLIP_TASK_TOKEN`).",
+    scheme_name="API key, board token or task token",
+    description=(
+        "An API key (`paperclip token create`), the board token (`$PAPERCLIP_HOME/board.token`), "
+        "or a task token (`PAPERCLIP_TASK_TOKEN`)."
+    ),
 )
+LOCAL_HINT = (
+    "the board token or an API key is needed (Authorization: Bearer …): the paperclip CLI and the "
+    "dashboard on this machine send the board token themselves when they use the API's PAPERCLIP_HOME; "
+    "otherwise ask the board for an API key (paperclip token create)"
+)
+"""The 401 for a request from this machine without credentials: how to get in, never the token."""
+KEY_NEEDED = "an API key is needed: Authorization: Bearer <key> (paperclip token create)"
+
+log = logging.getLogger("paperclip.api")
 
 
 @dataclass(frozen=True)
@@ -65,15 +85,19 @@ class Caller:
     """An API key's user."""
     roles: dict[str, TeamRole] = field(default_factory=dict)
     """The user's role in each of its teams."""
+    anonymous: bool = False
+    """No credentials, on a route that needs none (the health check, the Web UI's codec calls)."""
 
     @property
     def is_board(self) -> bool:
-        return self.scope is None and self.user is None
+        return self.scope is None and self.user is None and not self.anonymous
 
     @property
     def actor(self) -> str:
         if self.scope is not None:
             return self.scope.agent
+        if self.anonymous:
+            return "anonymous"
         return self.user or BOARD
 
     def may_change(self, team: str | None = None) -> bool:
@@ -92,12 +116,45 @@ def _unauthorized(message: str) -> ApiError:
     return ApiError(401, "unauthorized", message)
 
 
+ANONYMOUS = Caller(anonymous=True)
+
+
 def _loopback(request: Request) -> bool:
     host = request.client.host if request.client else ""
     try:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
-        return host == "testclient"
+        return False
+
+
+def _codec_from_web_ui(request: Request, settings: Settings, path: str) -> bool:
+    """A codec call by the Temporal Web UI on this machine, which needs no credentials.
+
+    The Web UI calls `--ui-codec-endpoint` from the browser and cannot send the board token, so
+    in local mode the codec routes answer a loopback request whose `Origin` is one of
+    `PAPERCLIP_CODEC_ORIGINS` (what the browser sends for the UI's page) without one. They change
+    nothing and grant no power: they seal and open payloads, which is what the Temporal server on
+    this machine, reachable by the same processes, holds anyway. The origin check keeps other web
+    pages the browser opens from using them. With `PAPERCLIP_AUTH=required` they need a key.
+    """
+    return (
+        path in CODEC_ROUTES
+        and settings.auth == "local"
+        and _loopback(request)
+        and request.headers.get("origin") in settings.codec_origins
+    )
+
+
+def _board(settings: Settings, token: str) -> Caller:
+    """The board, when `token` is this deployment's board token (made now if it was deleted)."""
+    try:
+        expected = board.ensure_token(settings.home_dir)
+    except board.BoardTokenError as err:
+        log.error("%s", err)
+        raise ApiError(500, "board_token", "the API cannot read its board token: see its log") from None
+    if not board.matches(token, expected):
+        raise _unauthorized("not this deployment's board token")
+    return Caller()
 
 
 def _check_key(store: Store, token: str) -> tuple[str, dict[str, TeamRole]]:
@@ -142,15 +199,20 @@ async def authorize(
 ) -> Caller:
     """The caller, checked against the route it asks for."""
     route = request.scope.get("route")
-    if credentials is None and str(getattr(route, "path", "")).removeprefix("/api") in PUBLIC:
-        return Caller()
+    path = str(getattr(route, "path", "")).removeprefix("/api")
     if credentials is None:
+        if path in PUBLIC:
+            return ANONYMOUS
         if "authorization" in request.headers:
             raise _unauthorized("the Authorization header must be 'Bearer <token>'")
+        if _codec_from_web_ui(request, settings, path):
+            return ANONYMOUS
         if settings.auth == "local" and _loopback(request):
-            return Caller()
-        raise _unauthorized("an API key is needed: Authorization: Bearer <key> (paperclip token create)")
+            raise _unauthorized(LOCAL_HINT)
+        raise _unauthorized(KEY_NEEDED)
     token = credentials.credentials.strip()
+    if board.is_board_token(token):
+        return _board(settings, token)
     if is_task_token(token):
         try:
             scope = task_tokens(settings.home_dir, settings.secret_key).verify(token)
@@ -160,7 +222,7 @@ async def authorize(
             raise ApiError(500, "secret_key", str(err)) from None
         return _task_caller(request, scope)
     if not apikeys.is_api_key(token):
-        raise _unauthorized("unknown token: an API key (pck_…) or a task token (ptt1.…)")
+        raise _unauthorized("unknown token: an API key (pck_…), the board token (pcb_…) or a task token (ptt1.…)")
     user, roles = await asyncio.to_thread(_check_key, store, token)
     caller = Caller(user=user, roles=roles)
     company = request.path_params.get("company")

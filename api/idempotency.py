@@ -46,6 +46,8 @@ class Replayed(Exception):
 def _who(caller: Caller) -> str:
     if caller.is_board:
         return "board"
+    if caller.anonymous:
+        return "anonymous"
     if caller.scope is not None:
         return f"task:{caller.scope.company_id}/{caller.scope.task}"
     return f"user:{caller.user}"

@@ -29,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 from temporalio.contrib.pydantic import pydantic_data_converter  # noqa: E402
 from temporalio.testing import WorkflowEnvironment  # noqa: E402
 
+from paperclip import board  # noqa: E402
 from paperclip.binaries import temporal_cli  # noqa: E402
 from paperclip.cli.stack import api_command  # noqa: E402
 from paperclip.constants import SEARCH_ATTRIBUTES  # noqa: E402
@@ -131,6 +132,8 @@ async def main() -> None:
             limits = httpx.Limits(max_connections=args.clients)
             async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=60, limits=limits) as http:
                 await until_up(http)
+                token = board.read_token(Path(home))  # the API made it at startup: the board's credential
+                http.headers["Authorization"] = f"Bearer {token}"
                 started = time.monotonic()
                 company = await found(http, args.tasks)
                 print(f"{args.tasks} tasks done in {time.monotonic() - started:.1f} s")

@@ -51,11 +51,11 @@ HEARTBEAT_TIMEOUT = 30.0
 
 async def one_run(env: WorkflowEnvironment, folder: Path, queue: str, pause: bool) -> float:
     log, script = folder / f"{uuid.uuid4().hex}.jsonl", folder / "script"
-    os.environ["FAKE_CLI_LOG"], os.environ["FAKE_CLI_SCRIPT"] = str(log), str(script)
     script.write_text("hang")
-    agent = AgentSpec(
-        name="dev", adapter=Adapter.CLAUDE_LOCAL, cli=CliConfig(heartbeat_timeout_seconds=HEARTBEAT_TIMEOUT)
-    )
+    # The fake's variables come from the spec: the worker's environment does not reach the tool.
+    env_vars = {"FAKE_CLI_LOG": str(log), "FAKE_CLI_SCRIPT": str(script)}
+    cli = CliConfig(heartbeat_timeout_seconds=HEARTBEAT_TIMEOUT, env=env_vars)
+    agent = AgentSpec(name="dev", adapter=Adapter.CLAUDE_LOCAL, cli=cli)
     company_id = f"bench-{uuid.uuid4().hex[:8]}"
     company = await env.client.start_workflow(
         CompanyWorkflow.run,

@@ -421,9 +421,17 @@ class CliConfig(BaseModel):
     prompt_on_stdin: bool = True
     """`process` only: the prompt on stdin (else as the last argument)."""
     env: dict[str, str] = Field(default_factory=dict)
-    """Extra environment variables (no secrets: they would travel in history)."""
+    """Variables the tool gets besides its scrubbed environment (no secrets: they travel in
+    history). The API refuses names of keys, base URLs, proxies and the like (`paperclip.cli_rules`)."""
+    credential: str | None = None
+    """The credential whose key the tool gets (in its key variable, e.g. `ANTHROPIC_API_KEY`), if it
+    is bound to the tool's URL. None: the provider's key (`ANTHROPIC_API_KEY`, `OPENAI_API_KEY`)
+    when `base_url` is unset, else no key."""
+    base_url: str | None = Field(default=None, pattern=r"^https?://", max_length=2_000)
+    """The provider URL the tool is told (e.g. `ANTHROPIC_BASE_URL`); None: the provider's own."""
     workspace: str | None = None
-    """The working directory; None: a folder of the agent's under `PAPERCLIP_HOME/workspaces`."""
+    """The working directory, inside the deployment's workspace roots; None: a folder of the
+    agent's under `PAPERCLIP_HOME/workspaces/<company>`."""
     worktrees: bool = True
     """When the workspace is a git repository, each task works in a git worktree of its own
     (`PAPERCLIP_HOME/worktrees/<company>/<task>`, branch `paperclip/<company>/<task>`)."""

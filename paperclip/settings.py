@@ -1,11 +1,12 @@
 """One settings class for every process, read from `PAPERCLIP_*` environment variables."""
 
+import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from paperclip.codec import parse_keys
 from paperclip.constants import TASK_QUEUE
@@ -58,13 +59,16 @@ class Settings(BaseSettings):
     ui_port: int = 8501
     api_url: str | None = None
     api_key: str | None = None
-    """The CLI's API key (`paperclip token create`), sent as a bearer token; None: as the board."""
+    """The CLI's API key (`paperclip token create`), sent as a bearer token; None: the board token
+    of the home folder, to an API on this machine (`paperclip.board`)."""
     idempotency_key: str | None = None
     """The `Idempotency-Key` a CLI command sends with its change; None: a new one per command. Set it
     to the key a failed command printed to run it again without doing it twice."""
     auth: Literal["local", "required"] = "local"
-    """`local`: a request without an API key is the board's when it comes from this machine
-    (loopback), refused otherwise; `required`: every request needs a key (or a task token)."""
+    """Either way the board is whoever presents the board token (`$PAPERCLIP_HOME/board.token`), a
+    user whoever presents an API key. `local`: a request from this machine without either is told
+    how to get in, and the Temporal Web UI on this machine may call the codec routes; `required`:
+    every request but the health check needs a credential."""
     secret_key: str | None = None
     """32 bytes, base64, that encrypt stored credentials; None: the key file in the home folder."""
     payload_key: str | None = None
@@ -77,6 +81,26 @@ class Settings(BaseSettings):
 
     rate_limits: dict[str, RateLimit] = Field(default_factory=dict)
     """Limits by credential name (see above); every worker of a deployment must have the same."""
+    workspace_roots: Annotated[list[Path], NoDecode] = Field(default_factory=list)
+    """Folders CLI agents may work in besides their company's own (`$PAPERCLIP_HOME/workspaces/
+    <company>`), separated by `:` (`PAPERCLIP_WORKSPACE_ROOTS=/srv/repos:/data`); the API and the
+    workers must be given the same."""
+
+    @field_validator("workspace_roots", mode="before")
+    @classmethod
+    def _split_roots(cls, roots: object) -> object:
+        if isinstance(roots, str):
+            return [r for r in roots.split(os.pathsep) if r.strip()]
+        return roots
+
+    @field_validator("workspace_roots")
+    @classmethod
+    def _absolute_roots(cls, roots: list[Path]) -> list[Path]:
+        roots = [r.expanduser() for r in roots]
+        for root in roots:
+            if not root.is_absolute():
+                raise ValueError(f"{root}: a workspace root is an absolute path")
+        return roots
 
     @field_validator("rate_limits")
     @classmethod

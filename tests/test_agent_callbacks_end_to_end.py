@@ -10,7 +10,6 @@ HTTP (the API served by uvicorn, the dev server, real workers):
 
 import asyncio
 import json
-import os
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
@@ -28,13 +27,12 @@ from api.app import create_app
 from paperclip.settings import Settings
 from paperclip.store import Store
 from paperclip.tokens import TaskTokens, task_tokens
-from tests.api.conftest import assert_error, serve
+from tests.activities.cli_helpers import fakes_on_path
+from tests.api.conftest import assert_error, board_headers, serve
 from tests.api.helpers import wait_for_task
 from tests.fakes.http_agent import FakeHttpAgent
 from tests.workflows.helpers import histories_of
 from workers.main import build_workers
-
-BIN = Path(__file__).resolve().parent / "fakes" / "bin"
 
 
 @dataclass
@@ -61,7 +59,9 @@ async def stack(dev_env: WorkflowEnvironment, tmp_path: Path) -> AsyncIterator[S
         workers_settings = settings.model_copy(update={"api_url": api_url})
         for worker in build_workers(dev_env.client, store, task_queue=queue, settings=workers_settings):
             await stack.enter_async_context(worker)
-        api = await stack.enter_async_context(httpx.AsyncClient(base_url=api_url, timeout=30))
+        api = await stack.enter_async_context(
+            httpx.AsyncClient(base_url=api_url, timeout=30, headers=board_headers(settings))
+        )
         yield Stack(api, agent, agent_url, task_tokens(settings.home_dir, settings.secret_key), dev_env.client)
     store.dispose()
 
@@ -204,12 +204,11 @@ async def test_an_http_agent_that_refuses_or_never_answers_fails_its_task(stack:
 async def test_a_cli_agent_calls_back_during_its_turn_with_its_task_token(
     stack: Stack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("PATH", f"{BIN}{os.pathsep}{os.environ['PATH']}")
+    fakes_on_path(tmp_path, monkeypatch)
     log = tmp_path / "runs.jsonl"
-    monkeypatch.setenv("FAKE_CLI_LOG", str(log))
     (tmp_path / "script").write_text("callback\n")
-    monkeypatch.setenv("FAKE_CLI_SCRIPT", str(tmp_path / "script"))
-    agent = {"name": "dev", "role": "engineer", "adapter": "claude_local", "cli": {"workspace": str(tmp_path / "ws")}}
+    env = {"FAKE_CLI_LOG": str(log), "FAKE_CLI_SCRIPT": str(tmp_path / "script")}
+    agent = {"name": "dev", "role": "engineer", "adapter": "claude_local", "cli": {"env": env}}
     company_id = await company(stack, [agent], "dev")
 
     record = await wait_for_task(stack.api, company_id, "ACME-1")

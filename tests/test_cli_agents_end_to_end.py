@@ -32,12 +32,13 @@ from paperclip.models import (
     TaskStatus,
 )
 from paperclip.store import Store
+from tests.activities.cli_helpers import FAKE_ENV, fake_cli
 from tests.test_end_to_end import in_process_workers, worker_process
 from tests.workflows.helpers import wait_for
 from workflows.company import CompanyWorkflow
 
-BIN = Path(__file__).resolve().parent / "fakes" / "bin"
 HEARTBEAT_TIMEOUT = 5.0
+__all__ = ["fake_cli"]  # a fixture: the fakes on the worker's PATH, their log
 
 
 @pytest.fixture
@@ -45,15 +46,6 @@ def store(tmp_path: Path) -> Store:
     store = Store(f"sqlite:///{tmp_path / 'paperclip.db'}")
     store.migrate()
     return store
-
-
-@pytest.fixture
-def fake_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("PATH", f"{BIN}{os.pathsep}{os.environ['PATH']}")
-    log = tmp_path / "runs.jsonl"
-    monkeypatch.setenv("FAKE_CLI_LOG", str(log))
-    monkeypatch.setenv("FAKE_CLI_SCRIPT", str(tmp_path / "script"))
-    return log
 
 
 def runs(log: Path) -> list[dict]:
@@ -74,7 +66,7 @@ async def company_with(
         name="dev",
         role="engineer",
         adapter=adapter,
-        cli=CliConfig(heartbeat_timeout_seconds=heartbeat_timeout, model="fake-model", **cli),
+        cli=CliConfig(heartbeat_timeout_seconds=heartbeat_timeout, model="fake-model", env=dict(FAKE_ENV), **cli),
     )
     company_id = f"cli-{uuid.uuid4().hex[:8]}"
     spec = CompanySpec(id=company_id, name="Acme", prefix="ACME", budget=budget or Budget())
@@ -206,11 +198,11 @@ async def test_a_worker_killed_mid_turn_leaves_no_tool_running_and_the_retry_res
     Store(f"sqlite:///{db}").migrate()
     queue = f"cli-kill-{uuid.uuid4().hex}"
     (tmp_path / "script").write_text("hang\nok")
-    env = {"PAPERCLIP_HOME": str(tmp_path / "home")}  # with PATH and FAKE_CLI_* from the fixture
+    env = {"PAPERCLIP_HOME": str(tmp_path / "home")}  # with PATH from the fixture
     first = worker_process(dev_env, db, queue, tmp_path / "worker.log", env)
     second = None
     try:
-        _, company = await company_with(dev_env.client, queue, Adapter.CLAUDE_LOCAL, heartbeat_timeout=3)
+        company_id, company = await company_with(dev_env.client, queue, Adapter.CLAUDE_LOCAL, heartbeat_timeout=3)
         run = await until_running(fake_cli)
         await asyncio.sleep(2.5)  # its session id has reached the server with a heartbeat
         os.killpg(first.pid, signal.SIGKILL)
@@ -228,6 +220,11 @@ async def test_a_worker_killed_mid_turn_leaves_no_tool_running_and_the_retry_res
     assert snap.tasks[0].status is TaskStatus.DONE
     assert "--resume" not in lost["argv"]
     assert retried["argv"][retried["argv"].index("--resume") + 1] == lost["session"]
+    # Found in the agent's own HOME, the same for both worker processes (the fake, as the real
+    # tools do, fails on a session it cannot find there).
+    assert (
+        lost["environ"]["HOME"] == retried["environ"]["HOME"] == str(tmp_path / "home" / "homes" / company_id / "dev")
+    )
     assert snap.tasks[0].result.endswith(f"(resumed {lost['session']})")
 
 
@@ -248,7 +245,11 @@ def repo(tmp_path: Path) -> Path:
 
 async def start_on_repo(client, queue: str, repo: Path, agents: list[str]):
     specs = [
-        AgentSpec(name=a, adapter=Adapter.CODEX_LOCAL, cli=CliConfig(workspace=str(repo), heartbeat_timeout_seconds=5))
+        AgentSpec(
+            name=a,
+            adapter=Adapter.CODEX_LOCAL,
+            cli=CliConfig(workspace=str(repo), heartbeat_timeout_seconds=5, env=dict(FAKE_ENV)),
+        )
         for a in agents
     ]
     company_id = f"cli-{uuid.uuid4().hex[:8]}"
@@ -269,7 +270,8 @@ async def test_agents_on_one_repository_each_work_in_a_worktree_of_their_task(
     dev_env: WorkflowEnvironment, store: Store, fake_cli: Path, tmp_path: Path, repo: Path
 ) -> None:
     home = tmp_path / "home"
-    async with in_process_workers(dev_env.client, store, cli=CliActivities(store, home=home)) as queue:
+    cli = CliActivities(store, home=home, workspace_roots=[tmp_path])
+    async with in_process_workers(dev_env.client, store, cli=cli) as queue:
         company_id, company = await start_on_repo(dev_env.client, queue, repo, ["dev1", "dev2"])
         snap = await wait_for(company, lambda s: all(t.status.is_terminal for t in s.tasks), timeout=60)
     assert {t.status for t in snap.tasks} == {TaskStatus.DONE}
@@ -290,7 +292,8 @@ async def test_a_failed_tasks_worktree_is_kept_for_inspection(
 ) -> None:
     (tmp_path / "script").write_text("fail\nfail\nfail")
     home = tmp_path / "home"
-    async with in_process_workers(dev_env.client, store, cli=CliActivities(store, home=home)) as queue:
+    cli = CliActivities(store, home=home, workspace_roots=[tmp_path])
+    async with in_process_workers(dev_env.client, store, cli=cli) as queue:
         company_id, company = await start_on_repo(dev_env.client, queue, repo, ["dev1"])
         snap = await wait_for(company, lambda s: s.tasks[0].status.is_terminal, timeout=60)
     assert snap.tasks[0].status is TaskStatus.FAILED

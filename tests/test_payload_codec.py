@@ -21,7 +21,7 @@ from paperclip.codec import ENCODING, EncryptionCodec, PayloadKeyError, parse_ke
 from paperclip.settings import Settings
 from paperclip.store import Store
 from paperclip.temporal import connect
-from tests.api.conftest import assert_error, serve
+from tests.api.conftest import assert_error, board_headers, serve
 from tests.api.helpers import company_body, wait_for_task
 from tests.workflows.helpers import histories_of
 from workers.main import build_workers
@@ -73,7 +73,9 @@ async def sealed_api(dev_env: WorkflowEnvironment, tmp_path: Path) -> AsyncItera
         base_url = await stack.enter_async_context(
             serve(create_app(settings, client=client, store=store, task_queue=queue))
         )
-        api = await stack.enter_async_context(httpx.AsyncClient(base_url=base_url, timeout=30))
+        api = await stack.enter_async_context(
+            httpx.AsyncClient(base_url=base_url, timeout=30, headers=board_headers(settings))
+        )
         raw = await Client.connect(settings.resolved_temporal_address)  # no codec
         yield api, raw
     store.dispose()
@@ -100,10 +102,11 @@ async def test_a_sealed_company_works_while_temporal_holds_only_ciphertext(
     started = history.events[0].workflow_execution_started_event_attributes.input
     assert started.payloads[0].metadata["encoding"] == ENCODING
 
-    # The Web UI's codec endpoint opens it, from the UI's origin.
+    # The Web UI's codec endpoint opens it, from the UI's origin, with no credentials (the UI has none).
     wire = MessageToDict(Payloads(payloads=list(started.payloads)))
     headers = {"Origin": "http://localhost:8233", "X-Namespace": "default"}
-    opened = await api.post("/api/codec/decode", json=wire, headers=headers)
+    async with httpx.AsyncClient(base_url=api.base_url, timeout=30) as web_ui:
+        opened = await web_ui.post("/api/codec/decode", json=wire, headers=headers)
     assert opened.status_code == 200, opened.text
     assert opened.headers["access-control-allow-origin"] == "http://localhost:8233"
     payload = base64.b64decode(opened.json()["payloads"][0]["data"])

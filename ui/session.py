@@ -1,5 +1,5 @@
-"""What every dashboard page shares: the API client for this browser session (its API key), the
-chosen company, readable errors, and the pages' paths for links.
+"""What every dashboard page shares: the API client for this browser session (its API key, else
+this machine's board token), the chosen company, readable errors, and the pages' paths for links.
 
 A page reads `company = choose_company(api)` first; any `ApiError` it meets goes to `show_error`,
 which says what failed in one line and, for a 401, where to log in.
@@ -9,6 +9,7 @@ import os
 
 import streamlit as st
 
+from paperclip import board
 from paperclip.settings import get_settings
 from ui.api_client import ApiError, DashboardApi
 
@@ -40,21 +41,36 @@ def api_key() -> str | None:
     return st.session_state.get(KEY_STATE) or get_settings().api_key
 
 
+def credential(url: str) -> str | None:
+    """What the dashboard sends to the API at `url`: the session's API key, else the board token of
+    `PAPERCLIP_HOME` when the API is on this machine (read afresh, so a new token is picked up);
+    None when there is neither, or the token file cannot be read (the API's 401 then says so)."""
+    settings = get_settings()
+    try:
+        return board.bearer_for(url, api_key=api_key(), home=settings.home_dir, own_host=settings.host)
+    except board.BoardTokenError:
+        return None
+
+
 @st.cache_resource
 def _api(base_url: str, key: str | None) -> DashboardApi:
     return DashboardApi(base_url, api_key=key)
 
 
 def get_api() -> DashboardApi:
-    """The shared client for the current API URL and key (one per pair, kept across reruns)."""
-    return _api(api_url(), api_key())
+    """The shared client for the current API URL and credential (one per pair, kept across reruns)."""
+    url = api_url()
+    return _api(url, credential(url))
 
 
 def show_error(doing: str, error: ApiError) -> None:
     """`doing: error` as one line; a 401 also says where to log in, a 403 that the key may not."""
     st.error(f"{doing}: {error}")
     if error.status == 401:
-        st.info("The API wants an API key: log in with one (`paperclip token create` makes one).")
+        st.info(
+            "The API wants an API key: log in with one (`paperclip token create` makes one), or run the "
+            "dashboard with the API's `PAPERCLIP_HOME`, whose board token it then sends."
+        )
         st.page_link(LOGIN, label="Log in", icon=":material/key:")
     elif error.status == 403:
         st.info("Your API key's role may not do this: a viewer reads only.")

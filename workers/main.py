@@ -17,6 +17,7 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities.cli.activity import CliActivities
+from activities.cli.credentials import EnvironmentKeys
 from activities.http_agent import HttpAgentActivities
 from activities.limits import CredentialLimits
 from activities.model_turn import ModelActivities
@@ -74,7 +75,8 @@ def build_workers(
             should then share `rate_limits`' limits, `ModelActivities(limits=...)`).
         rate_limits: the credentials' limits (`Settings.rate_limits`); every worker of a
             deployment must be given the same.
-        cli: the CLI-agent activities; by default with the settings' home and API URL.
+        cli: the CLI-agent activities; by default with the settings' home, API URL and workspace
+            roots, the deployment's provider keys from the environment.
         max_concurrent_cli_turns: CLI agents this process runs at once (each is a process tree).
         settings: where the secret key is (task tokens, stored credentials) and the API agents
             call back; the process settings by default.
@@ -82,7 +84,14 @@ def build_workers(
     settings = settings or get_settings()
     tokens = partial(task_tokens, settings.home_dir, settings.secret_key)
     if cli is None:
-        cli = CliActivities(store, home=settings.home_dir, api_url=settings.resolved_api_url, tokens=tokens)
+        cli = CliActivities(
+            store,
+            home=settings.home_dir,
+            api_url=settings.resolved_api_url,
+            tokens=tokens,
+            keys=EnvironmentKeys(),
+            workspace_roots=settings.workspace_roots,
+        )
     limits = CredentialLimits(store, rate_limits)
     model = model or model_activities(store, settings, limits)
     http = HttpAgentActivities(

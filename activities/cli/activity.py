@@ -6,12 +6,15 @@ turn retried after its worker died, or after its tool failed, resumes the sessio
 attempt had started. The prompt
 and the whole answer go to the store with the cost event; history gets the answer cut short
 past `max_output_chars`, with a reference to the stored text.
+
+Nothing of the worker's environment reaches the tool but what `activities.cli.environment` lets
+through; a spec that asks for more (a reserved variable, a key where it is not bound, a workspace
+outside the roots) is refused before anything starts (`CliAgentRefused`, final).
 """
 
 import asyncio
-import os
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -21,9 +24,13 @@ from temporalio.exceptions import ApplicationError
 
 from activities.cli import ADAPTERS, workspace
 from activities.cli.base import Stream
+from activities.cli.credentials import KeyRefused, key_environment
+from activities.cli.environment import agent_home, base_environment, turn_environment
 from activities.cli.runner import TurnTimedOut, kill_marked_group, run
 from activities.http_agent import TOKEN_SLACK
 from activities.model_turn import TurnStore
+from paperclip.cli_rules import cli_problems, workspace_problem
+from paperclip.keys import KeyResolver
 from paperclip.models import CliConfig, CliTurnInput, CliTurnResult, CostEvent, Message, WorkspaceRelease
 from paperclip.tokens import TaskTokens
 
@@ -35,6 +42,9 @@ CLI_MISSING = "CliAgentMissing"
 """The tool is not installed where the worker runs (final)."""
 CLI_TIMEOUT = "CliTurnTimeout"
 """The turn ran past its timeout and was stopped (final: it would again)."""
+CLI_REFUSED = "CliAgentRefused"
+"""The spec asks for what no agent may have (`paperclip.cli_rules`, a key not bound to its URL):
+nothing was started (final)."""
 
 
 def passed_turn_budget(stream: Stream, cli: CliConfig) -> str | None:
@@ -52,10 +62,16 @@ class CliActivities:
 
     Args:
         store: where the turn's prompt, answer and cost event go (`paperclip.store.Store`).
-        home: `PAPERCLIP_HOME`; agents without a `cli.workspace` work under `home/workspaces`.
+        home: `PAPERCLIP_HOME`; agents without a `cli.workspace` work under `home/workspaces`, and
+            each has a HOME of its own under `home/homes`.
         api_url: the API the agent may call back (`PAPERCLIP_API_URL` in its environment).
         tokens: the task-token signer (made on first use): the tool gets a token of its task in
             `PAPERCLIP_TASK_TOKEN`, valid for the turn and five minutes more.
+        keys: resolves the credential a tool's key comes from (None: no tool gets a key).
+        workspace_roots: folders a `cli.workspace` may be in besides the company's own
+            (`Settings.workspace_roots`).
+        environ: what the agents' environments take `PATH` and the locale from (the worker's
+            environment, read at each turn, by default).
     """
 
     def __init__(
@@ -65,26 +81,67 @@ class CliActivities:
         home: Path,
         api_url: str | None = None,
         tokens: Callable[[], TaskTokens] | None = None,
+        keys: KeyResolver | None = None,
+        workspace_roots: Sequence[Path] = (),
+        environ: Mapping[str, str] | None = None,
     ) -> None:
         self.store = store
         self.home = home
         self.api_url = api_url
         self.tokens = tokens
+        self.keys = keys
+        self.workspace_roots = list(workspace_roots)
+        self.environ = environ
 
     def workspace(self, company_id: str, agent: str, cli: CliConfig) -> Path:
         if cli.workspace:
             return Path(cli.workspace).expanduser()
         return self.home / "workspaces" / workspace.slug(company_id) / workspace.slug(agent)
 
+    async def environment(self, company_id: str, agent: str) -> dict[str, str]:
+        """The environment every process of the agent starts from, with its own HOME."""
+        home = await asyncio.to_thread(agent_home, self.home, company_id, agent)
+        return base_environment(home, self.environ)
+
+    def key_or_refuse(self, input: CliTurnInput) -> dict[str, str]:
+        """The variables of the tool's key and URL, once the spec passes every rule.
+
+        Raises:
+            ApplicationError: `CliAgentRefused`, naming each rule the spec breaks.
+        """
+        company_id = input.session.company_id
+        refusals = cli_problems(input.adapter, input.cli)
+        outside = workspace_problem(input.cli, home=self.home, company_id=company_id, roots=self.workspace_roots)
+        refusals += [outside] if outside else []
+        key: dict[str, str] = {}
+        if not refusals:
+            try:
+                key = key_environment(input.adapter, input.cli, self.keys, company_id)
+            except KeyRefused as refused:
+                refusals.append(str(refused))
+        if refusals:
+            raise ApplicationError(
+                f"{input.adapter.value} agent {input.session.agent} was not started: {'; '.join(refusals)}",
+                type=CLI_REFUSED,
+                non_retryable=True,
+            )
+        return key
+
     @activity.defn(name="cli_release_workspace")
     async def release_workspace(self, input: WorkspaceRelease) -> bool:
         """The task has ended: remove its git worktree (kept after a failure when configured)."""
+        roots = self.workspace_roots
+        if await asyncio.to_thread(
+            workspace_problem, input.cli, home=self.home, company_id=input.company_id, roots=roots
+        ):
+            return False  # its turns never ran there
         return await workspace.release(
             self.workspace(input.company_id, input.agent, input.cli),
             self.home,
             input.company_id,
             input.task,
             keep=not input.succeeded and input.cli.keep_worktree_on_failure,
+            env=await self.environment(input.company_id, input.agent),
         )
 
     @activity.defn(name="cli_turn")
@@ -92,8 +149,11 @@ class CliActivities:
         """Run one turn of a CLI agent and record it.
 
         Raises:
-            ApplicationError: `CliAgentFailed` (retryable), `CliAgentMissing` or `CliTurnTimeout` (final).
+            ApplicationError: `CliAgentFailed` (retryable), `CliAgentMissing`, `CliTurnTimeout` or
+                `CliAgentRefused` (final).
         """
+        company_id, agent = input.session.company_id, input.session.agent
+        key = await asyncio.to_thread(self.key_or_refuse, input)  # the resolver may read the store
         adapter = ADAPTERS[input.adapter]
         resume = input.resume
         info = activity.info()
@@ -107,27 +167,29 @@ class CliActivities:
             # The lost attempt's worker died; what its tool started may still run here.
             await asyncio.to_thread(kill_marked_group, int(last["pid"]), marker)
         argv, stdin = adapter.argv(input.cli, input.prompt, resume)
+        base = await self.environment(company_id, agent)
         cwd = await workspace.task_directory(
-            self.workspace(input.session.company_id, input.session.agent, input.cli),
+            self.workspace(company_id, agent, input.cli),
             self.home,
-            input.session.company_id,
+            company_id,
             input.session.task,
             worktrees=input.cli.worktrees,
+            env=base,
         )
-        env = os.environ | input.cli.env
-        env |= {
+        callbacks = {
             TURN_MARK: turn_id,
-            "PAPERCLIP_COMPANY_ID": input.session.company_id,
-            "PAPERCLIP_AGENT_ID": input.session.agent,
+            "PAPERCLIP_COMPANY_ID": company_id,
+            "PAPERCLIP_AGENT_ID": agent,
             "PAPERCLIP_TASK_ID": input.session.task,
         }
         if self.api_url:
-            env["PAPERCLIP_API_URL"] = self.api_url
+            callbacks["PAPERCLIP_API_URL"] = self.api_url
         if self.tokens is not None:
             ttl = timedelta(seconds=input.cli.turn_timeout_seconds + input.cli.grace_seconds) + TOKEN_SLACK
-            env["PAPERCLIP_TASK_TOKEN"] = self.tokens().mint(
-                company_id=input.session.company_id, task=input.session.task, agent=input.session.agent, ttl=ttl
+            callbacks["PAPERCLIP_TASK_TOKEN"] = self.tokens().mint(
+                company_id=company_id, task=input.session.task, agent=agent, ttl=ttl
             )
+        env = turn_environment(base, spec=input.cli.env, key=key, callbacks=callbacks)
         stream = Stream(session_id=resume)
 
         def beat(progress: dict[str, Any]) -> None:
@@ -175,8 +237,8 @@ class CliActivities:
         model = stream.model or input.cli.model or "default"
         reply = Message(role="assistant", content=answer, author=input.session.agent)
         event = CostEvent(
-            company_id=input.session.company_id,
-            agent=input.session.agent,
+            company_id=company_id,
+            agent=agent,
             task=input.session.task,
             goal=input.session.goal,
             seq=input.seq,

@@ -5,12 +5,13 @@ import asyncio
 from fastapi import APIRouter, Query, Response, status
 
 from api import services
+from api.agent_checks import check_agents
 from api.auth import Caller, CallerDep
 from api.deps import ClientDep, ContextDep, SettingsDep, StoreDep
 from api.errors import ApiError
 from api.idempotency import IdempotencyDep
 from api.recent import RECENT
-from api.schemas import CompanyCreate, CompanyCreated, CompanyList
+from api.schemas import CompanyCreate, CompanyCreated, CompanyList, slug_from_name
 from paperclip.models import AgentSpec, AgentState, CompanySnapshot
 from paperclip.store import Store
 
@@ -24,6 +25,8 @@ async def create_company(
     """Found a company (for a team) and start its workflow; 409 when the id is taken (unless by
     this request's first attempt, with the same `Idempotency-Key`)."""
     team = await _owning_team(body.team, caller, store)
+    company_id = body.id or slug_from_name(body.name)
+    await check_agents(body.agents, caller=caller, team=team, company_id=company_id, settings=context.settings)
     created = await services.create_company(
         client=client,
         store=store,
@@ -85,9 +88,12 @@ async def get_company(company: str, client: ClientDep) -> Response:
 
 @router.post("/{company}/agents", status_code=status.HTTP_201_CREATED, response_model=AgentState)
 async def hire_agent(
-    company: str, agent: AgentSpec, client: ClientDep, settings: SettingsDep, caller: CallerDep
+    company: str, agent: AgentSpec, client: ClientDep, store: StoreDep, settings: SettingsDep, caller: CallerDep
 ) -> AgentState:
-    """Hire an agent; 400 when the org chart would break (unknown manager, cycle, second CEO)."""
+    """Hire an agent; 400 when the org chart would break (unknown manager, cycle, second CEO); 403
+    for a `process` agent or a custom CLI command unless the caller is the board or an owner."""
+    team = await asyncio.to_thread(store.company_team, company)
+    await check_agents([agent], caller=caller, team=team, company_id=company, settings=settings)
     return await services.hire_agent(
         client=client, company_id=company, agent=agent, prices=settings.prices, actor=caller.actor
     )

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Query, Response, status
 from fastapi.responses import PlainTextResponse
 
 from api import export
+from api.agent_checks import check_agents
 from api.auth import CallerDep
 from api.deps import ClientDep, ContextDep, StoreDep
 from api.export import CompanyImported
@@ -59,6 +60,10 @@ async def import_company(
     paused, and the finished tasks with their conversations and costs as its history. 400 names
     what keeps a document from being imported; 409 when the id is taken."""
     owner = await _owning_team(team, caller, store)
+    specs = [agent.spec for agent in document.agents]
+    await check_agents(
+        specs, caller=caller, team=owner, company_id=id or document.company.id, settings=context.settings
+    )
     return await export.import_company(
         client=client,
         store=store,

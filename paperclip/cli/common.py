@@ -1,5 +1,6 @@
 """What every command shares: the console, common options, and the one way to fail."""
 
+import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -8,8 +9,9 @@ from typing import Annotated, NoReturn
 import typer
 from rich.console import Console
 
+from paperclip import board
 from paperclip.cli.client import ApiClient, ApiError
-from paperclip.settings import get_settings
+from paperclip.settings import Settings, get_settings
 
 console = Console()
 err_console = Console(stderr=True)
@@ -30,15 +32,47 @@ def fail(message: str) -> NoReturn:
     raise typer.Exit(1)
 
 
+def credential(settings: Settings, api_url: str) -> str | None:
+    """What the CLI sends to `api_url`: `PAPERCLIP_API_KEY`, else an agent's `PAPERCLIP_TASK_TOKEN`,
+    else the board token of `PAPERCLIP_HOME` when the API is on this machine (`board.bearer_for`)."""
+    try:
+        return board.bearer_for(
+            api_url,
+            api_key=settings.api_key,
+            task_token=os.environ.get("PAPERCLIP_TASK_TOKEN") or None,
+            home=settings.home_dir,
+            own_host=settings.host,
+        )
+    except board.BoardTokenError as error:
+        fail(str(error))
+
+
+def _no_credential(settings: Settings, url: str) -> str:
+    """Why a CLI that sent nothing was refused, and what to do."""
+    if board.on_this_machine(url, settings.host):
+        return (
+            f"the API at {url} wants a key, and this CLI has none: no PAPERCLIP_API_KEY, and no board token "
+            f"in {settings.home_dir} (run it with the API's PAPERCLIP_HOME, or set PAPERCLIP_API_KEY)"
+        )
+    return (
+        f"the API at {url} wants a key: set PAPERCLIP_API_KEY (paperclip token create); "
+        "this machine's board token is sent only to an API on this machine"
+    )
+
+
 @contextmanager
 def api(api_url: str | None) -> Iterator[ApiClient]:
     """An API client for one command; an `ApiError` inside becomes one red line and exit 1."""
     settings = get_settings()
+    url = api_url or settings.resolved_api_url
+    sent = credential(settings, url)
     key = settings.idempotency_key or str(uuid.uuid4())  # one per command: its change is made once
-    client = ApiClient(api_url or settings.resolved_api_url, api_key=settings.api_key, idempotency_key=key)
+    client = ApiClient(url, api_key=sent, idempotency_key=key)
     try:
         yield client
     except ApiError as error:
+        if error.status == 401 and sent is None:
+            fail(_no_credential(settings, url))
         fail(str(error))
     finally:
         client.close()

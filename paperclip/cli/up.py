@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from paperclip import board
 from paperclip.cli import stack
 from paperclip.cli.client import ApiClient, ApiError
 from paperclip.cli.common import console, err_console, fail
@@ -34,7 +35,10 @@ def up(
             asyncio.run(wait_until_ready(settings, timeout=10))
         except TimeoutError:
             fail(f"Temporal at {settings.temporal_address} does not answer (TEMPORAL_ADDRESS)")
-    settings.home_dir.mkdir(parents=True, exist_ok=True)
+    try:  # before the API and the dashboard start: they read it
+        board.ensure_token(settings.home_dir)
+    except board.BoardTokenError as error:
+        fail(str(error))
     log_dir = settings.home_dir / "logs"
     console.print(f"Starting Paperclip in {settings.home_dir} (logs in {log_dir}) …", highlight=False)
     started = time.monotonic()
@@ -71,7 +75,7 @@ def _start_demo(settings: Settings) -> None:
     demo = demo_company()
     company = demo.spec.id
     try:
-        with ApiClient(stack.local_api_url(settings)) as client:
+        with ApiClient(stack.local_api_url(settings), api_key=board.ensure_token(settings.home_dir)) as client:
             existing = {c["id"] for c in client.get("/api/companies").get("data", [])}
             if company in existing:
                 console.print(f"Demo company '{company}' exists; not creating it again.")
@@ -85,7 +89,7 @@ def _start_demo(settings: Settings) -> None:
                 record = client.post(f"/api/companies/{company}/tasks", demo.first_task.model_dump(mode="json"))
                 identifier = record["identifier"]
                 console.print(f"Assigned [bold]{identifier}[/bold] to ceo: {demo.first_task.title}")
-    except ApiError as error:
+    except (ApiError, board.BoardTokenError) as error:
         err_console.print(f"[red]error:[/red] the demo could not be set up: {error}", highlight=False)
         return
     console.print(f"Company: {stack.ui_url(settings)}/?company={company}", highlight=False)

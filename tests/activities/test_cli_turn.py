@@ -2,59 +2,17 @@
 real stream formats: answers, sessions resumed, usage and cost, failures, cancel and timeout."""
 
 import asyncio
-import json
-import os
 import time
-from pathlib import Path
 
 import pytest
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
-from activities.cli.activity import CliActivities
 from activities.cli.runner import group_alive
-from paperclip.models import Adapter, CliConfig, CliTurnInput, SessionRef, Usage
-from tests.activities.conftest import FakeStore
+from paperclip.models import Adapter, Usage
+from tests.activities.cli_helpers import EACH, TOOLS, fake_cli, runs, script, turn, turns
 
-BIN = Path(__file__).resolve().parents[1] / "fakes" / "bin"
-SESSION = SessionRef(company_id="acme", task="ACME-7", agent="dev", goal="G1")
-TOOLS = {Adapter.CLAUDE_LOCAL: "claude", Adapter.CODEX_LOCAL: "codex", Adapter.OPENCODE_LOCAL: "opencode"}
-EACH = pytest.mark.parametrize("adapter", list(TOOLS), ids=list(TOOLS.values()))
-
-
-@pytest.fixture
-def fake_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The fakes first on PATH; returns the log each run appends to."""
-    monkeypatch.setenv("PATH", f"{BIN}{os.pathsep}{os.environ['PATH']}")
-    log = tmp_path / "runs.jsonl"
-    monkeypatch.setenv("FAKE_CLI_LOG", str(log))
-    monkeypatch.setenv("FAKE_CLI_SCRIPT", str(tmp_path / "script"))
-    return log
-
-
-def script(log: Path, *modes: str) -> None:
-    (log.parent / "script").write_text("\n".join(modes))
-
-
-def runs(log: Path) -> list[dict]:
-    return [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
-
-
-def turn(adapter: Adapter, *, seq: int = 1, resume: str | None = None, **cli) -> CliTurnInput:
-    return CliTurnInput(
-        session=SESSION,
-        seq=seq,
-        adapter=adapter,
-        cli=CliConfig(**cli),
-        prompt="Write the release notes\nfor version 2.",
-        resume=resume,
-    )
-
-
-@pytest.fixture
-def turns(tmp_path: Path) -> tuple[CliActivities, FakeStore]:
-    store = FakeStore()
-    return CliActivities(store, home=tmp_path / "home", api_url="http://127.0.0.1:8000"), store
+__all__ = ["fake_cli", "turns"]  # fixtures
 
 
 EXPECTED = {
@@ -138,13 +96,16 @@ async def test_a_missing_tool_fails_for_good_in_one_line(turns) -> None:
 
 async def test_a_retry_resumes_the_session_the_lost_attempt_heartbeated(fake_cli, turns) -> None:
     acts, _ = turns
+    script(fake_cli, "crash")  # the lost attempt: its session started, then it died
+    with pytest.raises(ApplicationError) as lost:
+        await ActivityEnvironment().run(acts.cli_turn, turn(Adapter.CLAUDE_LOCAL))
+    session = lost.value.details[0]["session_id"]
     env = ActivityEnvironment()
-    env.info = env.info.__class__(
-        **{**env.info.__dict__, "attempt": 2, "heartbeat_details": [{"session_id": "claude-lost-1"}]}
-    )
+    env.info = env.info.__class__(**{**env.info.__dict__, "attempt": 2, "heartbeat_details": [{"session_id": session}]})
     result = await env.run(acts.cli_turn, turn(Adapter.CLAUDE_LOCAL))
-    assert result.session_id == "claude-lost-1"
-    assert runs(fake_cli)[0]["argv"][-2:] == ["--resume", "claude-lost-1"]
+    assert result.session_id == session
+    assert runs(fake_cli)[1]["argv"][-2:] == ["--resume", session]
+    assert result.reply.content.endswith(f"(resumed {session})")
 
 
 @EACH

@@ -1,7 +1,9 @@
 """The API served by uvicorn on a free loopback port, over real HTTP, against the dev server.
 
 Each test gets its own store (a SQLite file), its own task queue with workers on it, and an
-`httpx.AsyncClient` pointed at the running app.
+`httpx.AsyncClient` pointed at the running app that sends the board token of the test's home, as
+the CLI and the dashboard do (a request with other headers, e.g. an API key, replaces it; a test
+that wants no credentials at all uses `anonymous`).
 """
 
 import asyncio
@@ -19,6 +21,7 @@ from fastapi import FastAPI
 from temporalio.testing import WorkflowEnvironment
 
 from api.app import create_app
+from paperclip import board
 from paperclip.settings import Settings
 from paperclip.store import Store
 from workers.main import build_workers
@@ -33,11 +36,11 @@ class _Server(uvicorn.Server):
 
 
 @asynccontextmanager
-async def serve(app: FastAPI) -> AsyncIterator[str]:
-    """Serve `app` on 127.0.0.1 on a free port for the block; yields its base URL."""
+async def serve(app: FastAPI, host: str = "127.0.0.1") -> AsyncIterator[str]:
+    """Serve `app` on `host` (IPv4) on a free port for the block; yields its base URL."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
+    sock.bind((host, 0))
     port = sock.getsockname()[1]
     server = _Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
     task = asyncio.ensure_future(server.serve(sockets=[sock]))
@@ -46,7 +49,7 @@ async def serve(app: FastAPI) -> AsyncIterator[str]:
             if task.done():
                 task.result()  # startup failed: raise its error here
             await asyncio.sleep(0.01)
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://{host}:{port}"
     finally:
         server.should_exit = True
         await asyncio.wait_for(task, 10)
@@ -102,13 +105,28 @@ def settings(tmp_path: Path, dev_env: WorkflowEnvironment) -> Settings:
     return Settings(home=tmp_path, temporal_address=dev_env.client.service_client.config.target_host)
 
 
+def board_headers(settings: Settings) -> dict[str, str]:
+    """The board's credential for an API with these settings: its home's board token (made if new)."""
+    return {"Authorization": f"Bearer {board.ensure_token(settings.home_dir)}"}
+
+
 @pytest.fixture
 async def api(
     dev_env: WorkflowEnvironment, store: Store, task_queue: str, workers: None, settings: Settings
 ) -> AsyncIterator[httpx.AsyncClient]:
-    """An HTTP client of the running API, with workers polling its task queue."""
+    """An HTTP client of the running API, as the board, with workers polling its task queue."""
     app = create_app(settings, client=dev_env.client, store=store, task_queue=task_queue)
-    async with serve(app) as base_url, httpx.AsyncClient(base_url=base_url, timeout=30) as http:
+    async with (
+        serve(app) as base_url,
+        httpx.AsyncClient(base_url=base_url, timeout=30, headers=board_headers(settings)) as http,
+    ):
+        yield http
+
+
+@pytest.fixture
+async def anonymous(api: httpx.AsyncClient) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of the same API that sends no credentials (from this machine: loopback)."""
+    async with httpx.AsyncClient(base_url=api.base_url, timeout=30) as http:
         yield http
 
 

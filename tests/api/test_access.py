@@ -13,7 +13,7 @@ from api.app import create_app
 from paperclip.settings import Settings
 from paperclip.store import Store
 from paperclip.store.tables import metadata
-from tests.api.conftest import assert_error, serve
+from tests.api.conftest import assert_error, board_headers, serve
 from tests.api.helpers import company_body
 
 
@@ -132,3 +132,8 @@ async def test_with_auth_required_a_request_without_a_key_is_refused(
         assert (await http.get("/api/health")).status_code == 200  # `paperclip up` waits on it
         assert (await http.get("/api/companies", headers=bearer(people["bob"]))).status_code == 200
         assert_error(await http.post("/api/teams", json={"name": "green"}, headers=bearer(people["bob"])), 403)
+        # The board token is the board's credential here too: it makes the first teams and keys.
+        await ok(await http.post("/api/teams", json={"name": "green"}, headers=board_headers(settings)), 201)
+        # The Web UI's codec calls need a credential like any other.
+        web_ui = {"Origin": "http://localhost:8233"}
+        assert_error(await http.post("/api/codec/decode", json={"payloads": []}, headers=web_ui), 401)

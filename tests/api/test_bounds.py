@@ -30,7 +30,7 @@ from paperclip.devserver import dynamic_config_args
 from paperclip.models import AgentSpec, CompanyInput, CompanySpec, GoalInput
 from paperclip.settings import Settings
 from paperclip.store import Store
-from tests.api.conftest import assert_error, serve
+from tests.api.conftest import assert_error, board_headers, serve
 from tests.api.helpers import create_company
 from workers.main import build_workers
 from workflows.company import CompanyWorkflow
@@ -54,7 +54,8 @@ async def api_on(
     settings: Settings, store: Store, queue: str, *, client: Any = None
 ) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(settings, client=client, store=store, task_queue=queue)
-    async with serve(app) as base_url, httpx.AsyncClient(base_url=base_url, timeout=60) as http:
+    headers = board_headers(settings)
+    async with serve(app) as base_url, httpx.AsyncClient(base_url=base_url, timeout=60, headers=headers) as http:
         yield http
 
 

@@ -18,7 +18,7 @@ from api.app import create_app
 from api.errors import MAX_BODY_BYTES, MAX_IMPORT_BYTES
 from paperclip.settings import Settings
 from paperclip.store import Store
-from tests.api.conftest import assert_error, serve
+from tests.api.conftest import assert_error, board_headers, serve
 from tests.api.helpers import create_company, wait_for_task
 from tests.fakes import FakeModelServer
 from workers.main import build_workers
@@ -70,7 +70,9 @@ async def source(dev_env: WorkflowEnvironment, tmp_path_factory: pytest.TempPath
                 await stack.enter_async_context(worker)
             app = create_app(settings, client=dev_env.client, store=store, task_queue=queue)
             base_url = await stack.enter_async_context(serve(app))
-            http = await stack.enter_async_context(httpx.AsyncClient(base_url=base_url, timeout=30))
+            http = await stack.enter_async_context(
+                httpx.AsyncClient(base_url=base_url, timeout=30, headers=board_headers(settings))
+            )
             endpoint = {"name": "fake-llm", "type": "openai-compatible", "url": server.base_url_openai, "api_key": KEY}
             await ok(await http.post("/api/endpoints", json=endpoint), 201)
             on_endpoint = {

@@ -28,7 +28,7 @@ from api.errors import MAX_BODY_BYTES
 from paperclip.settings import Settings
 from paperclip.store import Store
 from paperclip.temporal import connect
-from tests.api.conftest import _Server
+from tests.api.conftest import _Server, board_headers
 from workers.main import build_workers
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
@@ -37,8 +37,11 @@ EXAMPLES = 3
 
 
 @pytest.fixture(scope="module")
-def live_api(dev_env: WorkflowEnvironment, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The API and its workers in a thread of their own (schemathesis calls it synchronously)."""
+def live_api(
+    dev_env: WorkflowEnvironment, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, dict[str, str]]]:
+    """The API and its workers in a thread of their own (schemathesis calls it synchronously); its
+    URL, and the board's headers."""
     home: Path = tmp_path_factory.mktemp("fuzz")
     settings = Settings(home=home, temporal_address=dev_env.client.service_client.config.target_host)
     started, stopping = threading.Event(), threading.Event()
@@ -69,14 +72,15 @@ def live_api(dev_env: WorkflowEnvironment, tmp_path_factory: pytest.TempPathFact
     thread = threading.Thread(target=lambda: asyncio.run(run()), daemon=True)
     thread.start()
     assert started.wait(60), "the API did not start"
-    yield str(where["url"])
+    yield str(where["url"]), board_headers(settings)
     stopping.set()
     thread.join(30)
 
 
-def test_any_request_gets_a_documented_answer_and_never_a_5xx(live_api: str) -> None:
-    """Each operation, with valid input (as the schema allows) and invalid (as it does not)."""
-    schema = schemathesis.openapi.from_url(f"{live_api}/api/openapi.json")
+def test_any_request_gets_a_documented_answer_and_never_a_5xx(live_api: tuple[str, dict[str, str]]) -> None:
+    """Each operation, with valid input (as the schema allows) and invalid (as it does not), as the board."""
+    url, board = live_api
+    schema = schemathesis.openapi.from_url(f"{url}/api/openapi.json")
     failures: list[str] = []
     operations = 0
     for result in schema.get_all_operations():
@@ -89,7 +93,7 @@ def test_any_request_gets_a_documented_answer_and_never_a_5xx(live_api: str) -> 
                 max_examples=EXAMPLES, deadline=None, database=None, suppress_health_check=list(HealthCheck)
             )
             def call(case: schemathesis.Case) -> None:
-                case.call_and_validate(base_url=live_api, checks=CHECKS, timeout=30)
+                case.call_and_validate(base_url=url, headers=board, checks=CHECKS, timeout=30)
 
             try:
                 call()
@@ -99,8 +103,9 @@ def test_any_request_gets_a_documented_answer_and_never_a_5xx(live_api: str) -> 
     assert not failures, "\n\n".join(failures)
 
 
-def test_oversized_and_malformed_bodies_get_a_4xx(live_api: str) -> None:
-    with httpx.Client(base_url=live_api, timeout=30) as http:
+def test_oversized_and_malformed_bodies_get_a_4xx(live_api: tuple[str, dict[str, str]]) -> None:
+    url, board = live_api
+    with httpx.Client(base_url=url, timeout=30, headers=board) as http:
         big = http.post("/api/companies", content=b"{" + b" " * (MAX_BODY_BYTES + 1) + b"}",
                         headers={"content-type": "application/json"})  # fmt: skip
         assert big.status_code == 413 and big.json()["error"]["code"] == "payload_too_large"

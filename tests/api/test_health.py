@@ -3,7 +3,7 @@ import httpx
 from api.app import create_app
 from paperclip.settings import Settings
 from paperclip.store import Store
-from tests.api.conftest import serve
+from tests.api.conftest import board_headers, serve
 
 
 async def test_health_is_ok_when_temporal_and_the_store_answer(api: httpx.AsyncClient) -> None:
@@ -18,7 +18,10 @@ async def test_health_is_ok_when_temporal_and_the_store_answer(api: httpx.AsyncC
 
 async def test_health_is_degraded_and_503_when_temporal_is_unreachable(store: Store, tmp_path) -> None:
     settings = Settings(home=tmp_path, temporal_address="127.0.0.1:1")  # nothing listens on port 1
-    async with serve(create_app(settings, store=store)) as base_url, httpx.AsyncClient(base_url=base_url) as http:
+    async with (
+        serve(create_app(settings, store=store)) as base_url,
+        httpx.AsyncClient(base_url=base_url, headers=board_headers(settings)) as http,
+    ):
         response = await http.get("/api/health")
         assert response.status_code == 503
         body = response.json()

@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from paperclip import board
 from tests.cli.fake_api import free_port
 
 CHROMIUM = os.environ.get("PAPERCLIP_TEST_CHROMIUM", "/usr/bin/chromium")
@@ -28,11 +29,18 @@ class Stack:
     dashboard: str
     home: Path
 
+    @property
+    def board(self) -> dict[str, str]:
+        """The board's headers: the token `paperclip up` made in the home (the dashboard reads it too)."""
+        token = board.read_token(self.home)
+        assert token is not None, "paperclip up made no board token"
+        return {"Authorization": f"Bearer {token}"}
+
     def wait_for(self, path: str, done, timeout: float = 60) -> object:
         """GET `path` from the API until `done(json)` holds; the last answer."""
         deadline = time.monotonic() + timeout
         while True:
-            body = httpx.get(f"{self.api}{path}", timeout=10).json()
+            body = httpx.get(f"{self.api}{path}", headers=self.board, timeout=10).json()
             if done(body):
                 return body
             assert time.monotonic() < deadline, f"{path} never got there: {body}"
@@ -43,7 +51,8 @@ class Stack:
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     home = tmp_path_factory.mktemp("stack")
     ports = {name: free_port() for name in ("TEMPORAL_PORT", "TEMPORAL_UI_PORT", "API_PORT", "UI_PORT")}
-    env = {k: v for k, v in os.environ.items() if k not in ("TEMPORAL_ADDRESS", "PAPERCLIP_API_URL")}
+    unset = ("TEMPORAL_ADDRESS", "PAPERCLIP_API_URL", "PAPERCLIP_API_KEY")
+    env = {k: v for k, v in os.environ.items() if k not in unset}
     env |= {f"PAPERCLIP_{name}": str(port) for name, port in ports.items()}
     env |= {"PAPERCLIP_HOME": str(home), "OPENAI_API_KEY": "", "ANTHROPIC_API_KEY": ""}
     log = home / "up.out"

@@ -41,7 +41,7 @@ def initech(stack: Stack) -> str:
             {"name": "eng", "role": "engineer", "title": "Engineer", "reports_to": "ceo", "model": SIMULATED},
         ],
     }
-    response = httpx.post(f"{stack.api}/api/companies", json=body, timeout=30)
+    response = httpx.post(f"{stack.api}/api/companies", json=body, headers=stack.board, timeout=30)
     assert response.status_code == 201, response.text
     return "initech"
 
@@ -98,7 +98,7 @@ def test_the_board_creates_a_task_approves_its_plan_and_reads_its_trace(stack: S
     page.locator(".st-key-note_AP-1 textarea").fill("Good plan: go ahead")
     approve.click()
     page.get_by_text("AP-1 approved").wait_for()
-    approval = httpx.get(f"{stack.api}/api/companies/{initech}/approvals/AP-1", timeout=10).json()
+    approval = httpx.get(f"{stack.api}/api/companies/{initech}/approvals/AP-1", headers=stack.board, timeout=10).json()
     assert (approval["status"], approval["note"]) == ("approved", "Good plan: go ahead")
 
     # Then it delegates to the engineer, and the task reaches done on the detail page, live.

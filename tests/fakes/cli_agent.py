@@ -1,16 +1,24 @@
 """Fake `claude`, `codex` and `opencode` executables (`tests/fakes/bin/`), speaking each tool's
 real stream format: a session id, the answer, usage and (Claude Code, OpenCode) cost.
 
-Steered by environment variables:
+Like the real tools it keeps its sessions under `$HOME` (`~/.fake-<tool>/sessions/`), and a
+session it cannot find there is an error (exit 1, "No conversation found with session ID: …"),
+so a turn resumes only in the HOME the session was started in.
+
+Steered by environment variables, which the spec's `cli.env` gives it (the worker's own
+environment does not reach it):
 - `FAKE_CLI_LOG`: a file each run appends one JSON line to (tool, argv, stdin, pid, pgid, cwd,
-  the `PAPERCLIP_*` variables), so tests can see how it was called.
+  the `PAPERCLIP_*` variables, the whole environment, the model call it made), so tests can see
+  how it was called.
 - `FAKE_CLI_SCRIPT`: a file of modes, one line a run, each run taking the first; with none left
   (or no file) a run is `ok`. Modes: `ok`; `slow` (events 0.3 s apart); `hang` (starts a child
   process and waits for ever, after its first event); `crash` (exits 3 after its first event);
   `fail` (the tool reports a failed turn); `big` (an answer of 200,000 characters); `callback`
   (calls the API back with its task token: a comment, then completes its task, and tries to
   complete another task and to read the company list; the answers go to `FAKE_CLI_LOG.callbacks`);
-  `spendy` (OpenCode: many costly steps before its answer).
+  `spendy` (OpenCode: many costly steps before its answer); `model` (one request to the provider
+  URL and key it was given: `ANTHROPIC_BASE_URL` + `ANTHROPIC_API_KEY`, `OPENAI_BASE_URL` +
+  `OPENAI_API_KEY`, OpenCode's inline config; the URL and the answer's status are logged).
 Only the standard library: it runs under any `python3`.
 """
 
@@ -52,6 +60,39 @@ def _resume(tool: str, argv: list[str]) -> str | None:
     return argv[argv.index(flag) + 1] if flag in argv else None
 
 
+def _sessions(tool: str) -> str:
+    return os.path.join(os.environ["HOME"], f".fake-{tool}", "sessions")
+
+
+def _call_model(tool: str, prompt: str) -> dict:
+    """One model request where the environment says, with the key it holds; its URL and status."""
+    if tool == "opencode":
+        providers = json.loads(os.environ.get("OPENCODE_CONFIG_CONTENT") or "{}").get("provider") or {}
+        provider, config = next(iter(providers.items()), ("", {}))
+        base = (config.get("options") or {}).get("baseURL")
+        api = provider
+        url = f"{base}/messages" if api == "anthropic" else f"{base}/chat/completions"
+    else:
+        api = "anthropic" if tool == "claude" else "openai"
+        base = os.environ.get("ANTHROPIC_BASE_URL" if api == "anthropic" else "OPENAI_BASE_URL")
+        url = f"{base}/v1/messages" if api == "anthropic" else f"{base}/chat/completions"
+    if not base:
+        return {"url": None, "status": None}  # never the real provider from a test
+    key = os.environ.get("ANTHROPIC_API_KEY" if api == "anthropic" else "OPENAI_API_KEY")
+    headers = {"Content-Type": "application/json"}
+    if key and api == "anthropic":
+        headers |= {"x-api-key": key, "anthropic-version": "2023-06-01"}
+    elif key:
+        headers["Authorization"] = f"Bearer {key}"
+    body = {"model": "fake-model", "max_tokens": 50, "messages": [{"role": "user", "content": prompt}]}
+    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST", headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return {"url": url, "status": response.status}
+    except urllib.error.HTTPError as err:
+        return {"url": url, "status": err.code}
+
+
 def _hang() -> None:
     subprocess.Popen(["sleep", "1000"])  # a child in the same process group
     while True:
@@ -64,6 +105,9 @@ def main(tool: str) -> None:
     mode = _mode()
     resumed = _resume(tool, argv)
     session = resumed or f"{tool}-{uuid.uuid4()}"
+    known = os.path.join(_sessions(tool), f"{session}.json")
+    lost = resumed is not None and not os.path.exists(known)
+    model_call = _call_model(tool, prompt) if mode == "model" else None
     log = os.environ.get("FAKE_CLI_LOG")
     if log:
         with open(log, "a") as f:
@@ -77,8 +121,17 @@ def main(tool: str) -> None:
                 "mode": mode,
                 "session": session,
                 "env": {k: v for k, v in os.environ.items() if k.startswith("PAPERCLIP_")},
+                "environ": dict(os.environ),
+                "model_call": model_call,
+                "lost_session": lost,
             }
             f.write(json.dumps(record) + "\n")
+    if lost:
+        print(f"No conversation found with session ID: {session}", file=sys.stderr, flush=True)
+        sys.exit(1)
+    os.makedirs(_sessions(tool), exist_ok=True)
+    with open(known, "a") as f:
+        f.write(json.dumps({"prompt": prompt}) + "\n")
     with open(f"work-{session}.txt", "w") as f:  # its work, in the directory it was given
         f.write(prompt)
     if mode == "callback":

@@ -1,73 +1,123 @@
-"""Record the histories the replay test runs over: `python -m tests.histories.record v3`.
+"""Record the histories the replay test runs over, from a clean checkout::
 
-Runs the demo-shaped company (a CEO and two reports, simulated model, real activities and a
-real store) on a dev server, and writes the company's and each task's history as JSON here.
-Re-record after an intended workflow change that is guarded by `workflow.patched`; keep the old
-files too, so running companies stay replayable.
+    .venv/bin/python -m tests.histories.record v4                # every scenario in SCENARIOS
+    .venv/bin/python -m tests.histories.record v4 budget held    # some of them
+    .venv/bin/python -m tests.histories.record v5 demo           # the demo company alone (v5-company.json, …)
+
+Each scenario (`tests.histories.scenarios`) runs one company on a dev server (in memory, with our
+search attributes registered, like the tests' `dev_env`) with the real workers
+(`workers.main.build_workers`), a real SQLite store and, for agents on a provider, the fake
+model server (`tests.fakes.FakeModelServer`) with its key in `PAPERCLIP_RECORD_KEY`. It then
+writes the company's and each task's history here as `<version>-<scenario>-<workflow>.json`
+(`v4-budget-company.json`, `v4-budget-ACME-1.json`; the demo's files have no scenario:
+`v3-company.json`), and checks that they hold the patch ids the scenario is there for.
+
+Re-record after an intended workflow change that is guarded by `workflow.patched`, under a new
+version; keep the old files too, so running companies stay replayable.
 """
 
 import asyncio
+import os
 import sys
 import tempfile
-import uuid
+import time
 from pathlib import Path
+from typing import Any
 
+from temporalio.client import Client, WorkflowHandle
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from paperclip.binaries import temporal_cli
-from paperclip.constants import company_workflow_id, task_workflow_id
+from paperclip.constants import SEARCH_ATTRIBUTES, task_workflow_id
 from paperclip.devserver import dynamic_config_args
-from paperclip.models import AgentSpec, CompanyInput, CompanySpec, CreateTaskInput, GoalInput
+from paperclip.models import TaskStatus
+from paperclip.settings import Settings
 from paperclip.store import Store
-from workers.main import build_workers
+from tests.fakes import FakeModelServer
+from tests.histories.patches import recorded_patch_ids
+from tests.histories.scenarios import SCENARIOS
+from tests.histories.stage import KEY, Company, Stage, settled
 from workflows.company import CompanyWorkflow
 
 HERE = Path(__file__).parent
 
 
-async def record(version: str = "v1") -> None:
+async def write_histories(client: Client, company: Company, prefix: str) -> dict[str, set[str]]:
+    """Write the company's and its tasks' histories as `<prefix>-<workflow>.json`; returns the
+    patch ids in each file."""
+    snap = await company.query(CompanyWorkflow.snapshot)
+    company_id = snap.spec.id
+    handles: dict[str, WorkflowHandle[Any, Any]] = {"company": company} | {
+        t.identifier: client.get_workflow_handle(task_workflow_id(company_id, t.identifier))
+        for t in snap.tasks
+        if t.status is not TaskStatus.QUEUED  # never started: no workflow
+    }
+    for handle in handles.values():
+        await settled(handle)
+    written: dict[str, set[str]] = {}
+    for name, handle in handles.items():
+        text = (await handle.fetch_history()).to_json()
+        path = HERE / f"{prefix}-{name}.json"
+        path.write_text(text)
+        written[path.name] = recorded_patch_ids(text)
+    return written
+
+
+async def record_scenario(client: Client, folder: Path, server: FakeModelServer, version: str, name: str) -> None:
+    """Run one scenario on fresh workers and store, write its histories, and fail (exit) when
+    they lack a patch id the scenario is there for."""
+    scenario = SCENARIOS[name]
+    store = Store(f"sqlite:///{folder / name}.db")
+    store.migrate()
+    server.reset()
+    stage = Stage(
+        client,
+        store,
+        Settings(home=folder),
+        server,
+        queue=f"record-{name}",
+        rate_limits=scenario.rate_limits,
+    )
+    await stage.start_workers()
+    started = time.monotonic()
+    try:
+        company = await scenario.run(stage)
+        prefix = version if name == "demo" else f"{version}-{name}"
+        written = await write_histories(client, company, prefix)
+    finally:
+        await stage.stop_workers()
+    covered = set().union(*written.values())
+    missing = scenario.expects - covered
+    for file, ids in written.items():
+        size = (HERE / file).stat().st_size
+        print(f"  {file}: {size / 1024:.0f} KB, patches {sorted(ids) or '-'}")
+    print(f"{name}: {len(written)} histories in {time.monotonic() - started:.0f}s")
+    if missing:
+        raise SystemExit(f"{name}: the histories hold no marker of {sorted(missing)}; record it again")
+
+
+async def record(version: str, names: list[str]) -> None:
+    unknown = [n for n in names if n not in SCENARIOS]
+    if unknown:
+        raise SystemExit(f"unknown scenario(s) {unknown}; known: {', '.join(SCENARIOS)}")
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=temporal_cli(),
         data_converter=pydantic_data_converter,
+        search_attributes=SEARCH_ATTRIBUTES,
         dev_server_extra_args=dynamic_config_args(),
     )
-    with tempfile.TemporaryDirectory() as folder:
-        store = Store(f"sqlite:///{folder}/paperclip.db")
-        store.migrate()
-        queue = f"record-{uuid.uuid4().hex}"
-        workers = build_workers(env.client, store, task_queue=queue)
-        runs = [asyncio.ensure_future(w.run()) for w in workers]
-        agents = [
-            AgentSpec(name="ceo", role="ceo", title="Chief Executive"),
-            AgentSpec(name="cto", role="cto", reports_to="ceo", capabilities="software"),
-            AgentSpec(name="cmo", role="cmo", reports_to="ceo", capabilities="marketing"),
-        ]
-        company = await env.client.start_workflow(
-            CompanyWorkflow.run,
-            CompanyInput(
-                spec=CompanySpec(id="acme", name="Acme Robotics", prefix="ACME"),
-                agents=agents,
-                goals=[GoalInput(title="Ship the first robot")],
-            ),
-            id=company_workflow_id("acme"),
-            task_queue=queue,
-        )
-        await company.execute_update(
-            CompanyWorkflow.create_task, CreateTaskInput(title="Launch", assignee="ceo", goal="G1")
-        )
-        await env.client.get_workflow_handle(task_workflow_id("acme", "ACME-1")).result()
-        await asyncio.sleep(1)  # the company's last store write
-        ids = {"company": company.id} | {
-            ident: task_workflow_id("acme", ident) for ident in ("ACME-1", "ACME-1.1", "ACME-1.2")
-        }
-        for name, workflow_id in ids.items():
-            history = await env.client.get_workflow_handle(workflow_id).fetch_history()
-            (HERE / f"{version}-{name}.json").write_text(history.to_json())
-        await asyncio.gather(*(w.shutdown() for w in workers))
-        await asyncio.gather(*runs, return_exceptions=True)
-    await env.shutdown()
+    try:
+        with tempfile.TemporaryDirectory() as folder, FakeModelServer() as server:
+            os.environ[KEY] = server.openai_key
+            for name in names or [n for n in SCENARIOS if n != "demo"]:
+                await record_scenario(env.client, Path(folder), server, version, name)
+    finally:
+        os.environ.pop(KEY, None)
+        await env.shutdown()
 
 
 if __name__ == "__main__":
-    asyncio.run(record(*sys.argv[1:2]))
+    if len(sys.argv) < 2:
+        raise SystemExit("usage: python -m tests.histories.record VERSION [SCENARIO ...]")
+    asyncio.run(record(sys.argv[1], sys.argv[2:]))

@@ -2,6 +2,7 @@
 
 import asyncio
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -10,14 +11,25 @@ from click.testing import Result
 from typer.testing import CliRunner
 
 from paperclip.cli import app
+from paperclip.settings import Settings, get_settings
 
 runner = CliRunner()
 
 
 @pytest.fixture(autouse=True)
-def no_provider_keys(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "PAPERCLIP_TEMPLATES", "PAPERCLIP_COMPANY"):
+def no_provider_keys(monkeypatch: pytest.MonkeyPatch, settings: Settings) -> Iterator[None]:
+    for name in (
+        "OPENAI_API_KEY",
+        "ANTHROPIC_API_KEY",
+        "PAPERCLIP_TEMPLATES",
+        "PAPERCLIP_COMPANY",
+        "PAPERCLIP_API_KEY",
+    ):
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("PAPERCLIP_HOME", str(settings.home_dir))  # the API's: the CLI sends its board token
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
 
 
 async def cli(api: httpx.AsyncClient, *args: str) -> Result:

@@ -1,0 +1,55 @@
+"""Who may put which agent in a company: the rules of `paperclip.cli_rules`, checked where the
+caller is known — hiring an agent, founding a company with agents, importing one.
+
+- a spec that breaks a rule (a reserved variable in `cli.env`, a malformed `cli.base_url`, …): 422;
+- a `cli.workspace` outside the deployment's workspace roots: 403, whoever asks;
+- a `process` agent, a custom `cli.command`, `cli.args` that give the tool other settings: 403
+  unless the caller is the board or an owner of the company's team.
+"""
+
+import asyncio
+from collections.abc import Sequence
+
+from api.auth import Caller
+from api.errors import ApiError
+from paperclip.cli_rules import CLI_ADAPTERS, owner_only_powers, spec_problems, workspace_problem
+from paperclip.models import AgentSpec, TeamRole
+from paperclip.settings import Settings
+
+
+def may_grant_powers(caller: Caller, team: str | None) -> bool:
+    """Whether the caller is the board or an owner of `team`."""
+    return caller.is_board or (team is not None and caller.roles.get(team) is TeamRole.OWNER)
+
+
+def _check(specs: Sequence[AgentSpec], caller: Caller, team: str | None, company_id: str, settings: Settings) -> None:
+    for spec in specs:
+        problems = spec_problems(spec)
+        if problems:
+            raise ApiError(422, "invalid_input", f"agent {spec.name}: {'; '.join(problems)}", {"agent": spec.name})
+        if spec.adapter in CLI_ADAPTERS:
+            outside = workspace_problem(
+                spec.cli, home=settings.home_dir, company_id=company_id, roots=settings.workspace_roots
+            )
+            if outside:
+                raise ApiError(403, "forbidden", f"agent {spec.name}: {outside}", {"agent": spec.name})
+        powers = owner_only_powers(spec)
+        if powers and not may_grant_powers(caller, team):
+            raise ApiError(
+                403,
+                "forbidden",
+                f"agent {spec.name}: {powers[0]}, so only the board or an owner of team {team} may hire it"
+                f" ({caller.actor} is not)",
+                {"agent": spec.name},
+            )
+
+
+async def check_agents(
+    specs: Sequence[AgentSpec], *, caller: Caller, team: str | None, company_id: str, settings: Settings
+) -> None:
+    """Refuse the first spec the caller may not put in company `company_id` (of `team`).
+
+    Raises:
+        ApiError: 422 for a spec no one may hire, 403 for one the caller may not.
+    """
+    await asyncio.to_thread(_check, specs, caller, team, company_id, settings)

@@ -1,0 +1,199 @@
+"""What a CLI or `process` agent's spec may ask of the worker that runs it.
+
+Three kinds of rule, checked by the API when an agent is hired (or a company founded or imported
+with it) and again by the CLI-turn activity before it starts anything (a spec that reached a
+company without the API, or was hired before these rules):
+
+- **Invalid** (`spec_problems`, a 422): `cli.env` naming a variable the activity sets itself or
+  that changes where a key goes or what runs (`env_name_problem`); a `cli.base_url` that is not a
+  URL a key can be bound to; a credential or base URL for a tool that takes none from us.
+- **Owner-only** (`owner_only_powers`, a 403 for an operator): a `process` agent (any command on
+  the worker), a CLI agent with its own `cli.command`, or `cli.args` that point the tool at other
+  settings (Claude Code's `--settings`, Codex's `-c`, …): each runs, or can send the tool's key,
+  wherever its author likes.
+- **Outside the workspace roots** (`workspace_problem`, a 403 for everyone): a `cli.workspace`
+  must be inside the company's own folder (`$PAPERCLIP_HOME/workspaces/<company>`) or a root the
+  deployment opened (`PAPERCLIP_WORKSPACE_ROOTS`), compared as real paths, so `..` and symlinks
+  do not get out. Not even an owner may pick another folder: it could be another team's.
+"""
+
+import os
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from paperclip.keys import OFFICIAL_URLS, UrlError, normalise_url
+from paperclip.models import DEFAULT_CREDENTIALS, Adapter, AgentSpec, CliConfig, Provider
+
+CLI_ADAPTERS = frozenset({Adapter.CLAUDE_LOCAL, Adapter.CODEX_LOCAL, Adapter.OPENCODE_LOCAL, Adapter.PROCESS})
+"""The adapters whose turns run a process on a worker."""
+
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_RESERVED = frozenset(
+    {
+        # Ours: the agent's own HOME, the worker's PATH and shell.
+        "HOME", "PATH", "SHELL",
+        # Where a request goes, and whom the tool trusts on the way.
+        "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "FTP_PROXY",
+        "SSL_CERT_FILE", "SSL_CERT_DIR", "NODE_EXTRA_CA_CERTS", "NODE_TLS_REJECT_UNAUTHORIZED",
+        "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE",
+        # Code a process loads or runs before, or instead of, the tool.
+        "NODE_OPTIONS", "NODE_PATH", "PYTHONPATH", "PYTHONSTARTUP", "PYTHONHOME", "BASH_ENV", "ENV",
+        "PERL5OPT", "PERL5LIB", "RUBYOPT", "RUBYLIB", "GIT_SSH", "GIT_SSH_COMMAND", "GIT_ASKPASS",
+        "SSH_ASKPASS", "GIT_EXEC_PATH", "GIT_PROXY_COMMAND",
+        # Where the tools read their settings (which may say where their key goes).
+        "CLAUDE_CONFIG_DIR", "CODEX_HOME", "OPENCODE_CONFIG", "OPENCODE_CONFIG_CONTENT", "OPENCODE_CONFIG_DIR",
+    }
+)  # fmt: skip
+_RESERVED_PREFIXES = ("PAPERCLIP_", "LD_", "DYLD_", "XDG_", "BASH_FUNC_", "GIT_CONFIG")
+_SECRET_OR_URL = re.compile(r"(^|_)(API_?KEY|KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIALS?|BASE_URL|API_BASE)$")
+"""Names of a secret (it would travel in history) or of where a key goes (the activity sets it)."""
+
+
+def env_name_problem(name: str) -> str | None:
+    """Why `cli.env` may not set `name` (None: it may). Case does not matter: several tools
+    read `https_proxy` as well as `HTTPS_PROXY`."""
+    if not _NAME.match(name):
+        return f"{name!r} is not an environment variable name (letters, digits and '_', not first a digit)"
+    upper = name.upper()
+    if upper in _RESERVED or upper.startswith(_RESERVED_PREFIXES):
+        return f"{name} is set by paperclip or changes what the tool runs or trusts; it cannot come from the spec"
+    if _SECRET_OR_URL.search(upper):
+        return (
+            f"{name} names a secret or where a key is sent: a key comes from `cli.credential`, its URL "
+            "from `cli.base_url` (the environment of a spec travels in history, unencrypted by default)"
+        )
+    return None
+
+
+@dataclass(frozen=True)
+class ToolKey:
+    """How a CLI tool is given a provider's key: the variable it reads the key from, and where it
+    is told the provider's URL."""
+
+    provider: Provider
+    key_variable: str
+    url_variable: str
+    """`OPENCODE_CONFIG_CONTENT` for OpenCode: its inline config, which beats its config files."""
+
+    @property
+    def default_credential(self) -> str:
+        return DEFAULT_CREDENTIALS[self.provider]
+
+    @property
+    def official_url(self) -> str:
+        return OFFICIAL_URLS[self.provider]
+
+
+def tool_key(adapter: Adapter, cli: CliConfig) -> ToolKey | None:
+    """How `adapter` takes a key; None for a tool paperclip gives none (`process`, an OpenCode
+    model of another provider than `anthropic/…` or `openai/…`)."""
+    if adapter is Adapter.CLAUDE_LOCAL:
+        return ToolKey(Provider.ANTHROPIC, "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL")
+    if adapter is Adapter.CODEX_LOCAL:
+        return ToolKey(Provider.OPENAI, "OPENAI_API_KEY", "OPENAI_BASE_URL")
+    if adapter is Adapter.OPENCODE_LOCAL:
+        provider = (cli.model or "").partition("/")[0]
+        if provider in (Provider.ANTHROPIC, Provider.OPENAI):
+            return ToolKey(Provider(provider), DEFAULT_CREDENTIALS[Provider(provider)], "OPENCODE_CONFIG_CONTENT")
+    return None
+
+
+def spec_problems(spec: AgentSpec) -> list[str]:
+    """What makes a CLI or `process` agent's spec unacceptable, one sentence each, naming the field."""
+    return cli_problems(spec.adapter, spec.cli)
+
+
+def cli_problems(adapter: Adapter, cli: CliConfig) -> list[str]:
+    """`spec_problems` of an agent's adapter and CLI config."""
+    if adapter not in CLI_ADAPTERS:
+        return []
+    problems = [f"cli.env.{name}: {why}" for name in cli.env if (why := env_name_problem(name))]
+    problems += [f"cli.env.{name}: holds a NUL character" for name, value in cli.env.items() if "\0" in value]
+    if cli.base_url is not None:
+        try:
+            normalise_url(cli.base_url)
+        except UrlError as err:
+            problems.append(f"cli.base_url: {err}")
+    if (cli.credential or cli.base_url) and tool_key(adapter, cli) is None:
+        what = "a `process` agent" if adapter is Adapter.PROCESS else "OpenCode with this model"
+        problems.append(
+            f"cli.credential / cli.base_url: {what} is given no provider key by paperclip "
+            "(OpenCode: name the model `anthropic/…` or `openai/…`)"
+        )
+    return problems
+
+
+CONFIG_FLAGS: dict[Adapter, tuple[str, ...]] = {
+    Adapter.CLAUDE_LOCAL: ("--settings", "--mcp-config", "--plugin-dir", "--add-dir"),
+    Adapter.CODEX_LOCAL: ("-c", "--config", "-p", "--profile", "-C", "--cd", "--add-dir"),
+    Adapter.OPENCODE_LOCAL: (),
+}
+"""Flags that give a tool other settings (which may send its key elsewhere or start programs) or
+other directories than its workspace."""
+
+
+def _config_flag(adapter: Adapter, args: Sequence[str]) -> str | None:
+    for arg in args:
+        for flag in CONFIG_FLAGS.get(adapter, ()):
+            long = flag.startswith("--")
+            if arg == flag or (long and arg.startswith(flag + "=")) or (not long and arg.startswith(flag)):
+                return arg
+    return None
+
+
+def owner_only_powers(spec: AgentSpec) -> list[str]:
+    """What in `spec` only the board or an owner of the company's team may ask for, one phrase
+    each (empty: an operator may hire it)."""
+    if spec.adapter is Adapter.PROCESS:
+        return ["a `process` agent runs any command on the worker"]
+    if spec.adapter not in CLI_ADAPTERS:
+        return []
+    powers = []
+    if spec.cli.command:
+        powers.append(f"`cli.command` {spec.cli.command[0]!r} runs a program of its own choosing on the worker")
+    flag = _config_flag(spec.adapter, spec.cli.args)
+    if flag is not None:
+        powers.append(f"`cli.args` {flag!r} gives the tool other settings or directories than its own")
+    return powers
+
+
+def company_folder(home: Path, company_id: str) -> Path:
+    """The company's own workspace folder: its agents' default workspaces are inside."""
+    return home / "workspaces" / company_id
+
+
+def _real(path: Path) -> str:
+    return os.path.realpath(path.expanduser())
+
+
+def inside(path: str | Path, roots: Iterable[Path]) -> bool:
+    """Whether `path` (absolute, `~` expanded) is one of `roots` or below one, as real paths."""
+    try:
+        candidate = Path(path).expanduser()
+        real = _real(candidate)
+    except (OSError, ValueError):  # a NUL character, a symlink loop: no place to work in
+        return False
+    if not candidate.is_absolute():
+        return False
+    for root in roots:
+        base = _real(root)
+        if real == base or real.startswith(base.rstrip(os.sep) + os.sep):
+            return True
+    return False
+
+
+def workspace_problem(cli: CliConfig, *, home: Path, company_id: str, roots: Sequence[Path]) -> str | None:
+    """Why `cli.workspace` may not be used (None: it is unset, or inside the allowed roots)."""
+    if cli.workspace is None:
+        return None
+    allowed = [company_folder(home, company_id)] if company_id else []
+    allowed += roots
+    if inside(cli.workspace, allowed):
+        return None
+    where = ", ".join(str(r) for r in allowed)
+    return (
+        f"`cli.workspace` {cli.workspace} is outside the deployment's workspace roots ({where}); "
+        "the deployment may add a root with PAPERCLIP_WORKSPACE_ROOTS"
+    )

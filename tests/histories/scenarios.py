@@ -1,0 +1,233 @@
+"""The companies the replay corpus is recorded from (`python -m tests.histories.record`).
+
+Each brings the workflows, on the real workers, down a path that a `workflow.patched` id
+guards, as a deployment would meet it. A model call is held in flight by the fake model
+server (`hang_next`, then `release_hangs`), so what the board does "during a call" happens
+during it every time; agents on the simulated model need no server.
+"""
+
+import asyncio
+from collections.abc import Callable
+
+from paperclip.idempotency import RequestKey
+from paperclip.models import (
+    AgentActionInput,
+    AgentSpec,
+    ApprovalKind,
+    Budget,
+    BudgetRequest,
+    CommentInput,
+    CompanyActionInput,
+    CompanySnapshot,
+    CreateTaskInput,
+    HeartbeatPolicy,
+    ModelConfig,
+    RateLimit,
+    ReassignTaskInput,
+    Role,
+    SetBudgetInput,
+    TaskStatus,
+    Usage,
+)
+from tests.histories.stage import KEY, Company, Scenario, Stage, settled
+from tests.workflows.helpers import wait_for
+from workflows.company import ADMISSION, RECORDS_AS_ACTIVITY, CompanyWorkflow
+from workflows.company_budgets import REFUSAL_RECHECK
+from workflows.company_governance import EMERGENCY_BRAKE
+from workflows.company_heartbeats import HEARTBEATS
+from workflows.company_idempotency import IDEMPOTENT_UPDATES
+from workflows.task import BUDGET_RESERVATION, CREDENTIAL_QUEUES, OWN_COMMENTS, USAGE_BEFORE_HOLD
+
+TIMEOUT = 60
+"""Seconds a scenario waits for its company to reach a state (a loaded machine is slow)."""
+
+
+def org(model: ModelConfig | None = None, *, heartbeat: HeartbeatPolicy | None = None) -> list[AgentSpec]:
+    """The demo's chart: a CEO (waking on `heartbeat`, if given) and two reports, on `model`."""
+    model = model or ModelConfig()
+    return [
+        AgentSpec(
+            name="ceo", role=Role.CEO, title="Chief Executive", model=model, heartbeat=heartbeat or HeartbeatPolicy()
+        ),
+        AgentSpec(name="cto", role=Role.CTO, reports_to="ceo", capabilities="software", model=model),
+        AgentSpec(name="cmo", role=Role.CMO, reports_to="ceo", capabilities="marketing", model=model),
+    ]
+
+
+def all_done(count: int) -> Callable[[CompanySnapshot], bool]:
+    return lambda s: len(s.tasks) == count and all(t.status is TaskStatus.DONE for t in s.tasks)
+
+
+async def create_task(company: Company, title: str, assignee: str, goal: str | None = None) -> str:
+    task = await company.execute_update(
+        CompanyWorkflow.create_task, CreateTaskInput(title=title, assignee=assignee, goal=goal)
+    )
+    return task.identifier
+
+
+async def demo(stage: Stage) -> Company:
+    """The demo company: the CEO delegates to both reports, they finish, the CEO completes."""
+    company = await stage.start_company("acme", org())
+    await create_task(company, "Launch", "ceo", goal="G1")
+    await wait_for(company, all_done(3), timeout=TIMEOUT)
+    return company
+
+
+async def budget(stage: Stage) -> Company:
+    """A company budget too small for the CEO's first call: the company refuses it and pauses (a
+    budget_override approval opens); the board raises the budget and the tree finishes.
+
+    Then the race `budget-refusal-recheck` is for, made as tests/workflows/test_budgets.py
+    makes it: with the workers stopped, a request of cto's over its own budget and the board's
+    raise of that budget reach the company in one workflow task, the request first, so the
+    raise lands while the refusal is on its way and the refusal stops nothing. cto's task
+    (queued: cto is paused) then runs once the board resumes cto.
+    """
+    company = await stage.start_company("budget", org(), budget=Budget(monthly_tokens=100))
+    await create_task(company, "Launch", "ceo", goal="G1")
+    await wait_for(company, lambda s: s.paused and s.pause_reason == "budget", timeout=TIMEOUT)
+    await company.execute_update(CompanyWorkflow.set_budget, SetBudgetInput(monthly_tokens=1_000_000))
+    await wait_for(company, all_done(3), timeout=TIMEOUT)
+
+    await company.execute_update(CompanyWorkflow.set_budget, SetBudgetInput(scope="cto", monthly_tokens=1_000))
+    await company.execute_update(CompanyWorkflow.pause_agent, AgentActionInput(agent="cto", reason="review"))
+    audit = await create_task(company, "Audit the firmware", "cto")
+    await settled(company)
+    await stage.stop_workers()
+    request = BudgetRequest(identifier=audit, seq=1, agent="cto", usd=0.0, tokens=5_000, used=Usage(), used_usd=0.0)
+    await company.signal(CompanyWorkflow.request_budget, request)
+    raising = asyncio.create_task(
+        company.execute_update(CompanyWorkflow.set_budget, SetBudgetInput(scope="cto", monthly_tokens=100_000))
+    )
+    await asyncio.sleep(0.5)
+    await stage.start_workers()
+    await raising
+    await settled(company)  # the refusal has reached its end before the board resumes cto
+    await company.execute_update(CompanyWorkflow.resume_agent, AgentActionInput(agent="cto"))
+    snap = await wait_for(company, all_done(4), timeout=TIMEOUT)
+    overrides = [a for a in snap.approvals if a.kind is ApprovalKind.BUDGET_OVERRIDE]
+    assert len(overrides) == 1, f"the outdated refusal asked for an override: {overrides}"
+    return company
+
+
+RATE_LIMITS = {KEY: RateLimit(requests_per_minute=600)}
+
+
+async def ratelimit(stage: Stage) -> Company:
+    """The chart on a provider credential with a requests-a-minute limit: every call goes to the
+    credential's own model queue; the provider refuses the first (429, retry-after 1 s) and the
+    call is tried again."""
+    stage.server.fail_next(1, status=429, retry_after=1)
+    company = await stage.start_company("ratelimit", org(stage.fake_model()))
+    await create_task(company, "Launch", "ceo", goal="G1")
+    await wait_for(company, all_done(3), timeout=TIMEOUT)
+    assert stage.server.calls == 5, f"{stage.server.calls} model requests (4 calls, one refused once)"
+    return company
+
+
+def pair(stage: Stage) -> list[AgentSpec]:
+    """A lead and two writers, on the fake model server."""
+    model = stage.fake_model()
+    return [
+        AgentSpec(name="lead", role=Role.CEO, model=model),
+        AgentSpec(name="ana", role=Role.GENERAL, reports_to="lead", model=model),
+        AgentSpec(name="ben", role=Role.GENERAL, reports_to="lead", model=model),
+    ]
+
+
+async def comments(stage: Stage) -> Company:
+    """While ana's first call is in flight, ana comments on her own task (an agent's note through
+    the API: on record, never her input) and the board comments (her next turn's input)."""
+    stage.server.work_turns = 2  # a progress turn, then the brain's move (complete)
+    company = await stage.start_company("comments", pair(stage))
+    stage.server.hang_next(1)
+    task = await create_task(company, "Write the release notes", "ana")
+    await stage.model_calls(1)
+    await company.execute_update(
+        CompanyWorkflow.post_comment, CommentInput(identifier=task, author="ana", body="Note to self: check the dates.")
+    )
+    await company.execute_update(
+        CompanyWorkflow.post_comment, CommentInput(identifier=task, author="board", body="Keep it under a page.")
+    )
+    stage.server.release_hangs()
+    await wait_for(company, all_done(1), timeout=TIMEOUT)
+    second = str(stage.server.requests[-1]["messages"])
+    assert "Keep it under a page." in second and "Note to self" not in second, "the comments reached ana wrongly"
+    return company
+
+
+async def held(stage: Stage) -> Company:
+    """A budgeted task held (the company paused) while its call is in flight: once the call
+    ends, the task reports its usage before it waits, so the call's reservation goes back; it
+    goes on when the company resumes.
+
+    The task asks `usage-before-hold` only when the call ends within `USAGE_REPORT_INTERVAL`
+    (2 s) of its start (else it reports the turn at once): the call is held only as long as
+    the pause takes.
+    """
+    stage.server.work_turns = 2
+    company = await stage.start_company("held", pair(stage), budget=Budget(monthly_tokens=1_000_000))
+    stage.server.hang_next(1)
+    await create_task(company, "Draft the launch plan", "ana")
+    await stage.model_calls(1)
+    await company.execute_update(CompanyWorkflow.pause_company, CompanyActionInput(reason="audit"))
+    stage.server.release_hangs()
+    await wait_for(company, lambda s: s.tasks[0].turns == 1 and not s.spend.reserved_tokens, timeout=TIMEOUT)
+    await company.execute_update(CompanyWorkflow.resume_company, CompanyActionInput())
+    await wait_for(company, all_done(1), timeout=TIMEOUT)
+    return company
+
+
+async def reassign(stage: Stage) -> Company:
+    """ana's task is reassigned to ben while her first call is in flight: ben carries on from
+    the conversation so far and completes it."""
+    stage.server.work_turns = 2
+    company = await stage.start_company("reassign", pair(stage))
+    stage.server.hang_next(1)
+    task = await create_task(company, "Fix the onboarding guide", "ana")
+    await stage.model_calls(1)
+    await company.execute_update(CompanyWorkflow.reassign_task, ReassignTaskInput(identifier=task, assignee="ben"))
+    stage.server.release_hangs()
+    snap = await wait_for(company, all_done(1), timeout=TIMEOUT)
+    assert snap.tasks[0].assignee == "ben"
+    return company
+
+
+async def heartbeat(stage: Stage) -> Company:
+    """A CEO that wakes every minute and takes new work only when it wakes: its task waits in
+    the queue for the company's heartbeat timer, then runs (delegating to both reports)."""
+    policy = HeartbeatPolicy(interval_seconds=60, wake_on_assignment=False)
+    company = await stage.start_company("heartbeat", org(heartbeat=policy))
+    await create_task(company, "Weekly review", "ceo", goal="G1")
+    snap = await company.query(CompanyWorkflow.snapshot)
+    assert snap.tasks[0].status is TaskStatus.QUEUED, "the task started before the CEO woke"
+    await wait_for(company, all_done(3), timeout=TIMEOUT + 60)
+    return company
+
+
+async def brake(stage: Stage) -> Company:
+    """A task created by an update sent with an Idempotency-Key and sent again (answered once),
+    then the emergency brake pulled (the company paused, marked as the brake's) and lifted."""
+    company = await stage.start_company("brake", org())
+    key = RequestKey(scope="a" * 32, request="b" * 32)
+    launch = CreateTaskInput(title="Launch", assignee="ceo", goal="G1")
+    for _ in range(2):
+        await company.execute_update(CompanyWorkflow.create_task, launch, id=key.update_id("create_task"))
+    await company.execute_update(CompanyWorkflow.pause_company, CompanyActionInput(reason="incident", brake=True))
+    await company.execute_update(CompanyWorkflow.resume_company, CompanyActionInput(brake=True))
+    snap = await wait_for(company, all_done(3), timeout=TIMEOUT)
+    assert [t.identifier for t in snap.tasks if t.parent is None] == ["ACME-1"], "the repeat made a second task"
+    return company
+
+
+SCENARIOS: dict[str, Scenario] = {
+    "demo": Scenario(demo, frozenset({ADMISSION, RECORDS_AS_ACTIVITY})),
+    "budget": Scenario(budget, frozenset({BUDGET_RESERVATION, REFUSAL_RECHECK, ADMISSION})),
+    "ratelimit": Scenario(ratelimit, frozenset({CREDENTIAL_QUEUES}), rate_limits=RATE_LIMITS),
+    "comments": Scenario(comments, frozenset({OWN_COMMENTS})),
+    "held": Scenario(held, frozenset({USAGE_BEFORE_HOLD, BUDGET_RESERVATION})),
+    "reassign": Scenario(reassign, frozenset({RECORDS_AS_ACTIVITY})),
+    "heartbeat": Scenario(heartbeat, frozenset({HEARTBEATS})),
+    "brake": Scenario(brake, frozenset({IDEMPOTENT_UPDATES, EMERGENCY_BRAKE})),
+}
+"""Scenario name → how to record it; `record` runs all but `demo` unless told which."""
