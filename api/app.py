@@ -16,12 +16,14 @@ from temporalio.client import Client
 from api.auth import READS, authorize
 from api.deps import AppContext, TemporalConnection
 from api.errors import BodySizeLimit, TemporalUnavailable, install_error_handlers
+from api.idempotency import idempotency_key, install_idempotency
 from api.recent import RECENT
 from api.routes import (
     access,
     activity,
     agents,
     approvals,
+    brake,
     budgets,
     codec,
     companies,
@@ -98,7 +100,7 @@ def create_app(
                 the_store.dispose()
 
     app = FastAPI(
-        dependencies=[Depends(authorize)],
+        dependencies=[Depends(authorize), Depends(idempotency_key)],
         title="Paperclip on Temporal",
         summary="Run companies of AI agents on durable execution.",
         version="0.1.0",
@@ -113,10 +115,12 @@ def create_app(
             409: {"model": ErrorResponse},
             413: {"model": ErrorResponse},
             422: {"model": ErrorResponse},
+            429: {"model": ErrorResponse},
             503: {"model": ErrorResponse},
         },
     )
     install_error_handlers(app)
+    install_idempotency(app)
     app.add_middleware(BodySizeLimit)
     for module in (
         health,
@@ -139,6 +143,7 @@ def create_app(
         codec,
         access,
         export,
+        brake,
     ):
         app.include_router(module.router, prefix=API_PREFIX)
 

@@ -8,6 +8,7 @@ from fastapi import Depends, Request
 from temporalio.client import Client
 
 from api.errors import TemporalUnavailable
+from api.temporal_bounds import API_RETRIES, bounded
 from paperclip.settings import Settings
 from paperclip.store import Store
 from paperclip.temporal import connect
@@ -20,13 +21,19 @@ CONNECT_TIMEOUT_SECONDS = 5.0
 class TemporalConnection:
     """The app's one Temporal client, connected at startup or, if Temporal was down, on first use.
 
-    The API starts even when Temporal is unreachable, so `/api/health` can say so.
+    The API starts even when Temporal is unreachable, so `/api/health` can say so. Every call
+    through the client is bounded by `settings.api_temporal_timeout_seconds` (`api.temporal_bounds`),
+    a given client's too.
     """
 
     settings: Settings
     client: Client | None = None
     last_error: str | None = None
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    def __post_init__(self) -> None:
+        if self.client is not None:
+            self.client = bounded(self.client, seconds=self.settings.api_temporal_timeout_seconds)
 
     @property
     def address(self) -> str:
@@ -43,7 +50,8 @@ class TemporalConnection:
         async with self._lock:
             if self.client is None:
                 try:
-                    self.client = await asyncio.wait_for(connect(self.settings), timeout)
+                    client = await asyncio.wait_for(connect(self.settings, retry_config=API_RETRIES), timeout)
+                    self.client = bounded(client, seconds=self.settings.api_temporal_timeout_seconds)
                     self.last_error = None
                 except Exception as err:  # a refused or timed-out connection, whatever its type
                     self.last_error = str(err) or type(err).__name__

@@ -1,8 +1,11 @@
 """One error shape for every 4xx and 5xx: `{"error": {"code", "message", "details"}}`.
 
 Temporal's errors are mapped to HTTP here and only here: an update a validator rejected
-(`ApplicationError` of type InvalidInput / NotFound / Conflict), a workflow that does not
-exist, an id already taken, a server that cannot be reached.
+(`ApplicationError` of type InvalidInput / NotFound / Conflict / IdempotencyKeyReused), a
+workflow that does not exist, an id already taken, a server that cannot be reached, no answer
+within the API's bound (503 with `Retry-After`: for a change, its outcome is unknown), and
+Temporal refusing more work at once, such as its limit of updates in flight per workflow
+(429 with `Retry-After`).
 """
 
 import logging
@@ -28,6 +31,8 @@ from temporalio.exceptions import (
 )
 from temporalio.service import RPCError, RPCStatusCode
 
+from api.temporal_bounds import NoAnswer
+from paperclip.idempotency import HEADER as IDEMPOTENCY_HEADER
 from paperclip.traces import TraceNotFound
 
 log = logging.getLogger(__name__)
@@ -38,17 +43,25 @@ MAX_IMPORT_BYTES = 64 * 1024 * 1024
 """Largest company export an import takes (its conversations make it large)."""
 WIDER_BODIES = {"/api/companies/import": MAX_IMPORT_BYTES}
 """Paths whose bodies may be larger than `MAX_BODY_BYTES`, and how large."""
+RETRY_AFTER_NO_ANSWER = 5
+"""Seconds a client is asked to wait after a 503 (no answer from Temporal or a worker)."""
+RETRY_AFTER_BUSY = 1
+"""Seconds a client is asked to wait after a 429 (Temporal refused more work at once)."""
+READS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 class ApiError(Exception):
-    """An error the API answers with its own status and code."""
+    """An error the API answers with its own status and code (and headers, e.g. `Retry-After`)."""
 
-    def __init__(self, status_code: int, code: str, message: str, details: Any = None) -> None:
+    def __init__(
+        self, status_code: int, code: str, message: str, details: Any = None, *, headers: dict[str, str] | None = None
+    ) -> None:
         super().__init__(message)
         self.status_code = status_code
         self.code = code
         self.message = message
         self.details = details
+        self.headers = headers
 
 
 class TemporalUnavailable(ApiError):
@@ -58,6 +71,7 @@ class TemporalUnavailable(ApiError):
             "temporal_unavailable",
             f"the Temporal server at {address} cannot be reached: {reason}",
             {"address": address},
+            headers={"Retry-After": str(RETRY_AFTER_NO_ANSWER)},
         )
 
 
@@ -65,6 +79,7 @@ _UPDATE_REJECTIONS = {
     "InvalidInput": (status.HTTP_400_BAD_REQUEST, "invalid_input"),
     "NotFound": (status.HTTP_404_NOT_FOUND, "not_found"),
     "Conflict": (status.HTTP_409_CONFLICT, "conflict"),
+    "IdempotencyKeyReused": (422, "idempotency_key_reused"),
 }
 
 _HTTP_CODES = {
@@ -82,8 +97,12 @@ _HTTP_CODES = {
 }
 
 
-def error_response(status_code: int, code: str, message: str, details: Any = None) -> JSONResponse:
-    return JSONResponse({"error": {"code": code, "message": message, "details": details}}, status_code=status_code)
+def error_response(
+    status_code: int, code: str, message: str, details: Any = None, *, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    return JSONResponse(
+        {"error": {"code": code, "message": message, "details": details}}, status_code=status_code, headers=headers
+    )
 
 
 def _missing_resource(request: Request) -> str:
@@ -94,6 +113,37 @@ def _missing_resource(request: Request) -> str:
     if "company" in params:
         return f"company '{params['company']}' not found"
     return "not found"
+
+
+def no_answer(request: Request, what: str | None = None, seconds: float | None = None) -> ApiError:
+    """503 for a call Temporal (or the worker it waits for) did not answer in time. For a change,
+    the outcome is unknown: it may still be applied once a worker takes it."""
+    within = f"within {seconds:g} s" if seconds else "in time"
+    needs_worker = what is None or what.startswith(("update", "query"))
+    who = "no worker answered" if needs_worker else "Temporal did not answer"
+    if request.method in READS:
+        message = f"{who} {within}" + (
+            ": is a worker running for this deployment's task queue?" if needs_worker else ""
+        )
+        outcome = None
+    else:
+        message = (
+            f"{who} {within}: the outcome is unknown and the change may still be applied; retry with the same "
+            f"{IDEMPOTENCY_HEADER} to get its answer without applying it twice"
+        )
+        outcome = "unknown"
+    details = {"what": what, "seconds": seconds, "outcome": outcome, "retry_after": RETRY_AFTER_NO_ANSWER}
+    return ApiError(503, "no_answer", message, details, headers={"Retry-After": str(RETRY_AFTER_NO_ANSWER)})
+
+
+def busy(message: str) -> ApiError:
+    """429 for work Temporal refused to take on at once (e.g. too many updates in flight)."""
+    if "in-flight updates" in message:
+        text = "the company has too many changes in flight; retry in a moment"
+    else:
+        text = "Temporal is busy; retry in a moment"
+    details = {"reason": message, "retry_after": RETRY_AFTER_BUSY}
+    return ApiError(429, "rate_limited", f"{text} ({message})", details, headers={"Retry-After": str(RETRY_AFTER_BUSY)})
 
 
 def temporal_error_to_api(request: Request, exc: TemporalError) -> ApiError:
@@ -115,15 +165,31 @@ def temporal_error_to_api(request: Request, exc: TemporalError) -> ApiError:
         return ApiError(409, "conflict", f"the workflow is {exc.status} and cannot be queried")
     if isinstance(exc, WorkflowQueryFailedError):
         return ApiError(500, "workflow_error", f"query failed: {exc.message}")
-    if isinstance(exc, RPCTimeoutOrCancelledError):
-        return ApiError(504, "timeout", "Temporal did not answer in time")
+    if isinstance(exc, NoAnswer):
+        return no_answer(request, exc.what, exc.seconds)
+    if isinstance(exc, RPCTimeoutOrCancelledError):  # the SDK's own: an update's RPC timed out
+        return no_answer(request)
     if isinstance(exc, RPCError):
         if exc.status == RPCStatusCode.NOT_FOUND:
             return ApiError(404, "not_found", _missing_resource(request))
         if exc.status == RPCStatusCode.ALREADY_EXISTS:
             return ApiError(409, "conflict", exc.message)
-        if exc.status in (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED):
-            return ApiError(503, "temporal_unavailable", f"Temporal is unavailable: {exc.message}")
+        if exc.status in (RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANCELLED):  # a query's RPC timed out
+            return no_answer(request)
+        if exc.status == RPCStatusCode.RESOURCE_EXHAUSTED:
+            return busy(exc.message)
+        if exc.status == RPCStatusCode.UNAVAILABLE:
+            unknown = (
+                ""
+                if request.method in READS
+                else f" (the change may not have been made: retry with the same {IDEMPOTENCY_HEADER})"
+            )
+            return ApiError(
+                503,
+                "temporal_unavailable",
+                f"Temporal is unavailable: {exc.message}{unknown}",
+                headers={"Retry-After": str(RETRY_AFTER_NO_ANSWER)},
+            )
         if exc.status == RPCStatusCode.INVALID_ARGUMENT:
             return ApiError(400, "invalid_input", exc.message)
         return ApiError(502, "temporal_error", f"Temporal error ({exc.status.name}): {exc.message}")
@@ -145,7 +211,7 @@ def _validation_message(errors: list[dict[str, Any]]) -> str:
 
 async def _api_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ApiError)
-    return error_response(exc.status_code, exc.code, exc.message, exc.details)
+    return error_response(exc.status_code, exc.code, exc.message, exc.details, headers=exc.headers)
 
 
 _METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
@@ -198,7 +264,7 @@ async def _temporal_error(request: Request, exc: Exception) -> JSONResponse:
     error = temporal_error_to_api(request, exc)
     if error.status_code >= 500:
         log.warning("Temporal error on %s %s: %r", request.method, request.url.path, exc)
-    return error_response(error.status_code, error.code, error.message, error.details)
+    return error_response(error.status_code, error.code, error.message, error.details, headers=error.headers)
 
 
 async def _trace_not_found(request: Request, exc: Exception) -> JSONResponse:

@@ -5,21 +5,19 @@ import asyncio
 from datetime import UTC, datetime
 
 from temporalio.client import Client
-from temporalio.common import SearchAttributePair, TypedSearchAttributes
-from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from api.errors import ApiError
 from api.goals import tree_order
 from api.schemas import CompanyPublic
-from api.services import STORE_SCAN_LIMIT, check_keys, get_snapshot, list_tasks, require_company
+from api.services import STORE_SCAN_LIMIT, check_keys, get_snapshot, list_tasks, require_company, start_company
 from paperclip import routines
-from paperclip.constants import SA_COMPANY, company_workflow_id
+from paperclip.constants import company_workflow_id
 from paperclip.export import ACTIVITY_LIMIT, CompanyExport, company_export, import_plan, problems
+from paperclip.idempotency import RequestKey
 from paperclip.keyring import Keyring
 from paperclip.models import CompanyInput, CompanySpec
 from paperclip.routines import RoutineError, RoutineSpec
 from paperclip.store import CostGroup, Store
-from workflows.company import CompanyWorkflow
 
 PROBLEMS_SHOWN = 5
 """Problems named in an import's error message (`details` lists them all)."""
@@ -80,9 +78,11 @@ async def import_company(
     name: str | None = None,
     prefix: str | None = None,
     keyring: Keyring | None = None,
+    key: RequestKey | None = None,
 ) -> CompanyImported:
     """Found a new company from `doc`, under the document's id, name and prefix unless given; with
     a `keyring`, each agent's keys must be bound where its models are (for the company's `team`).
+    A repeat of the request with the same idempotency `key` answers as the first did.
 
     Raises:
         ApiError: 400 naming what keeps the document from being imported (an agent's credential
@@ -96,21 +96,11 @@ async def import_company(
         raise ApiError(400, "invalid_document", f"the document cannot be imported: {shown}", found)
     given = {"id": company_id, "name": name, "prefix": prefix}
     spec = CompanySpec.model_validate(doc.company.model_dump() | {k: v for k, v in given.items() if v is not None})
-    if await asyncio.to_thread(store.get_company, spec.id) is not None:
-        raise ApiError(409, "conflict", f"company '{spec.id}' already exists")
     plan = import_plan(doc, spec, actor=actor, now=datetime.now(UTC))
     if keyring is not None:
         await check_keys(keyring=keyring, team=team, agents=[a.spec for a in plan.state.agents.values()])
-    try:
-        await client.start_workflow(
-            CompanyWorkflow.run,
-            CompanyInput(state=plan.state),
-            id=company_workflow_id(spec.id),
-            task_queue=task_queue,
-            search_attributes=TypedSearchAttributes([SearchAttributePair(SA_COMPANY, spec.id)]),
-        )
-    except WorkflowAlreadyStartedError:
-        raise ApiError(409, "conflict", f"company '{spec.id}' already exists") from None
+    input = CompanyInput(state=plan.state)
+    await start_company(client=client, store=store, task_queue=task_queue, spec=spec, input=input, key=key)
     await asyncio.to_thread(
         store.add_history, records=plan.records, turns=plan.turns, costs=plan.costs, activity=plan.activity
     )

@@ -106,10 +106,11 @@ async def agent_action(
 
 
 async def company_action(
-    *, client: Client, company_id: str, action: CompanyAction, reason: str, actor: str = BOARD
+    *, client: Client, company_id: str, action: CompanyAction, reason: str, actor: str = BOARD, brake: bool = False
 ) -> None:
-    """Pause, resume or archive the company (archive is refused while tasks are open)."""
-    update = CompanyActionInput(reason=reason, actor=actor)
+    """Pause, resume or archive the company (archive is refused while tasks are open); with
+    `brake`, as the emergency brake (`api.brake`)."""
+    update = CompanyActionInput(reason=reason, actor=actor, brake=brake)
     handle = _company_handle(client, company_id)
     await _update(client, company_id, handle.execute_update(_COMPANY_UPDATES[action], update))
 

@@ -32,6 +32,7 @@ from paperclip.constants import SA_COMPANY, company_workflow_id, task_workflow_i
 from paperclip.demo import demo_model
 from paperclip.keyring import Keyring
 from paperclip.keys import KeyRefused
+from paperclip.idempotency import HEADER, RequestKey
 from paperclip.models import (
     ActivityEntry,
     AgentCall,
@@ -68,8 +69,8 @@ from workflows.company import CompanyWorkflow
 from workflows.task import TaskWorkflow
 
 HEALTH_TIMEOUT_SECONDS = 2.0
-QUERY_TIMEOUT = timedelta(seconds=10)
-"""A snapshot is answered from memory; past this, no worker is serving the company."""
+STARTED_FOR = "paperclip_request"
+"""Memo of a company workflow started for a request with an idempotency key: the key's marker."""
 STORE_SCAN_LIMIT = 10_000
 """Most store rows one task listing merges (pagination over merged rows is done here)."""
 
@@ -148,11 +149,13 @@ async def create_company(
     actor: str = "board",
     keyring: Keyring | None = None,
     team: str | None = None,
+    key: RequestKey | None = None,
 ) -> CompanyCreated:
     """Found a company (of `team`): validate its agents, start its workflow, record it in the store.
 
     Each agent whose model sets no price of its own gets its price from `prices` (the settings');
-    with a `keyring`, each agent's keys must be bound where its models are.
+    with a `keyring`, each agent's keys must be bound where its models are. A repeat of the
+    request with the same idempotency `key` answers as the first did.
     """
     company_id = body.id or slug_from_name(body.name)
     if not company_id:
@@ -178,27 +181,65 @@ async def create_company(
     check_initial_agents(body.agents, budgeted=spec.budget.is_capped)
     if keyring is not None:
         await check_keys(keyring=keyring, team=team, agents=body.agents)
-    if await asyncio.to_thread(store.get_company, spec.id) is not None:
-        raise ApiError(409, "conflict", f"company '{spec.id}' already exists")
-    try:
-        await client.start_workflow(
-            CompanyWorkflow.run,
-            CompanyInput(
-                spec=spec,
-                agents=body.agents,
-                goals=[GoalInput(title=title, actor=actor) for title in body.goals],
-                actor=actor,
-            ),
-            id=company_workflow_id(spec.id),
-            task_queue=task_queue,
-            search_attributes=TypedSearchAttributes([SearchAttributePair(SA_COMPANY, spec.id)]),
-        )
-    except WorkflowAlreadyStartedError:
-        raise ApiError(409, "conflict", f"company '{spec.id}' already exists") from None
+    founding = CompanyInput(
+        spec=spec, agents=body.agents, goals=[GoalInput(title=title, actor=actor) for title in body.goals], actor=actor
+    )
+    await start_company(client=client, store=store, task_queue=task_queue, spec=spec, input=founding, key=key)
     await asyncio.to_thread(store.upsert_company, spec)
     return CompanyCreated(
         **spec.model_dump(), workflow_id=company_workflow_id(spec.id), agents=body.agents, goals=body.goals, notes=notes
     )
+
+
+async def start_company(
+    *, client: Client, store: Store, task_queue: str, spec: CompanySpec, input: CompanyInput, key: RequestKey | None
+) -> None:
+    """Start the company's workflow (`company:{id}`), unless the id is taken: 409.
+
+    With an idempotency `key`, the workflow keeps it in its memo, and a repeat of the request
+    that finds the workflow its first attempt started goes on as if it had started it (so a
+    retry after an answer that was lost founds one company, not a 409).
+    """
+    workflow_id = company_workflow_id(spec.id)
+    taken = ApiError(409, "conflict", f"company '{spec.id}' already exists")
+    if await asyncio.to_thread(store.get_company, spec.id) is not None:
+        if not await _started_for(client, workflow_id, key):
+            raise taken
+        return
+    try:
+        await client.start_workflow(
+            CompanyWorkflow.run,
+            input,
+            id=workflow_id,
+            task_queue=task_queue,
+            search_attributes=TypedSearchAttributes([SearchAttributePair(SA_COMPANY, spec.id)]),
+            memo={STARTED_FOR: key.marker} if key is not None else None,
+        )
+    except WorkflowAlreadyStartedError:
+        if not await _started_for(client, workflow_id, key):
+            raise taken from None
+
+
+async def _started_for(client: Client, workflow_id: str, key: RequestKey | None) -> bool:
+    """Whether the workflow was started for the request with this key.
+
+    Raises:
+        ApiError: 422 when it was started for the same key with another request.
+    """
+    if key is None:
+        return False
+    try:
+        marker = await client.get_workflow_handle(workflow_id).describe()
+    except RPCError as err:
+        if err.status == RPCStatusCode.NOT_FOUND:
+            return False
+        raise
+    started = await marker.memo_value(STARTED_FOR, default=None)
+    if not isinstance(started, str) or started.partition(":")[0] != key.scope:
+        return False
+    if started != key.marker:
+        raise ApiError(422, "idempotency_key_reused", f"this {HEADER} was used with another request on this route")
+    return True
 
 
 async def list_companies(*, store: Store) -> list[CompanyPublic]:
@@ -207,7 +248,8 @@ async def list_companies(*, store: Store) -> list[CompanyPublic]:
 
 
 async def get_snapshot(*, client: Client, company_id: str) -> CompanySnapshot:
-    return await _company_handle(client, company_id).query(CompanyWorkflow.snapshot, rpc_timeout=QUERY_TIMEOUT)
+    """The company's snapshot, answered by its worker from memory (bounded: `api.temporal_bounds`)."""
+    return await _company_handle(client, company_id).query(CompanyWorkflow.snapshot)
 
 
 async def hire_agent(

@@ -13,6 +13,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
+from paperclip.idempotency import Answered
+
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 PREFIX = re.compile(r"^[A-Z][A-Z0-9]{0,9}$")
 NOT_BLANK = r"\S"
@@ -1175,10 +1177,13 @@ class CompanyState(BaseModel):
     deferred: list["BudgetRequest"] = Field(default_factory=list)
     """Requests that fit the budgets but not beside the calls in flight: granted as those settle."""
     pause_reason: str | None = None
+    """`budget` (its budget stopped it) or `brake` (the emergency brake); None when paused by hand."""
     warned: list[str] = Field(default_factory=list)
     """Scopes (`company`, agent names, `task:…`, `goal:…`) warned this month for passing the soft limit."""
     caps: dict[str, CapState] = Field(default_factory=dict)
     """Lifetime caps on tasks and goals, by scope."""
+    answered: dict[str, Answered] = Field(default_factory=dict)
+    """Updates sent with an idempotency key, oldest first (`workflows/company_idempotency.py`)."""
 
 
 class Reservation(BaseModel):
@@ -1302,7 +1307,7 @@ class CompanySnapshot(BaseModel):
     archived: bool
     paused: bool = False
     pause_reason: str | None = None
-    """`budget` when the company's budget stopped it."""
+    """`budget` when the company's budget stopped it, `brake` when the emergency brake did."""
     generation: int
     goals: list[Goal] = Field(default_factory=list)
     approvals: list[Approval] = Field(default_factory=list)
@@ -1479,6 +1484,9 @@ class CompanyActionInput(BaseModel):
 
     reason: str = Field(default="", max_length=2_000)
     actor: str = "board"
+    brake: bool = False
+    """The emergency brake (`POST /api/pause-all`): a pause it makes is marked `pause_reason="brake"`,
+    and a resume with it lifts only such a pause."""
 
 
 class CommentInput(BaseModel):

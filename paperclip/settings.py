@@ -61,11 +61,18 @@ class Settings(BaseSettings):
     """API processes (`PAPERCLIP_API_WORKERS`): more answer more readers at once. Each keeps its
     own half second of recent reads (`api.recent`), so with several a read may be up to half a
     second behind a change made through another."""
+    api_temporal_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
+    """How long the API waits on Temporal for one call (an update, a query, a start) before it
+    answers 503 with `Retry-After` (`PAPERCLIP_API_TEMPORAL_TIMEOUT_SECONDS`): no worker may be
+    serving the company."""
     ui_port: int = 8501
     api_url: str | None = None
     api_key: str | None = None
     """The CLI's API key (`paperclip token create`), sent as a bearer token; None: the board token
     of the home folder, to an API on this machine (`paperclip.board`)."""
+    idempotency_key: str | None = None
+    """The `Idempotency-Key` a CLI command sends with its change; None: a new one per command. Set it
+    to the key a failed command printed to run it again without doing it twice."""
     auth: Literal["local", "required"] = "local"
     """Either way the board is whoever presents the board token (`$PAPERCLIP_HOME/board.token`), a
     user whoever presents an API key. `local`: a request from this machine without either is told

@@ -49,6 +49,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.company_governance import GovernanceMixin, reject
     from workflows.company_heartbeats import HeartbeatsMixin
     from workflows.company_views import shown_agent, shown_task
+    from workflows.company_idempotency import remembered_update
     from workflows.task import ADMISSION, TaskWorkflow, task_search_attributes
 
 RECENT_ACTIVITY = 50
@@ -89,7 +90,7 @@ class CompanyWorkflow(GovernanceMixin, GoalsMixin, ApprovalsMixin, HeartbeatsMix
 
     # ------------------------------------------------------------------ updates
 
-    @workflow.update
+    @remembered_update
     def hire_agent(self, input: HireAgentInput) -> AgentState:
         """Add an agent to the org chart."""
         self._handled += 1
@@ -107,7 +108,7 @@ class CompanyWorkflow(GovernanceMixin, GoalsMixin, ApprovalsMixin, HeartbeatsMix
         except OrgError as err:
             raise reject(str(err), err.kind) from None
 
-    @workflow.update
+    @remembered_update
     def update_agent(self, input: HireAgentInput) -> AgentState:
         """Replace an agent's spec (model, prompt, manager, …); its running tasks keep theirs."""
         self._handled += 1
@@ -125,7 +126,7 @@ class CompanyWorkflow(GovernanceMixin, GoalsMixin, ApprovalsMixin, HeartbeatsMix
         except OrgError as err:
             raise reject(str(err), err.kind) from None
 
-    @workflow.update
+    @remembered_update
     def create_task(self, input: CreateTaskInput) -> TaskRecord:
         """Queue a top-level task for an agent; it is dispatched by priority."""
         self._handled += 1
@@ -136,7 +137,7 @@ class CompanyWorkflow(GovernanceMixin, GoalsMixin, ApprovalsMixin, HeartbeatsMix
         self._check_open()
         self._check_task(input)
 
-    @workflow.update
+    @remembered_update
     def create_tasks(self, input: CreateTasksInput) -> list[TaskRecord]:
         """Queue several tasks at once; all or none (the validator checks each)."""
         self._handled += 1

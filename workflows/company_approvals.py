@@ -31,6 +31,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from paperclip.org import OrgError, check_hire, subtree
     from workflows.company_governance import reject
+    from workflows.company_idempotency import remembered_update
     from workflows.task import TaskWorkflow
 
 DECIDED_APPROVALS_CARRIED = 100
@@ -163,7 +164,7 @@ class ApprovalsMixin:
 
     # ------------------------------------------------------------------ the board decides
 
-    @workflow.update
+    @remembered_update
     async def decide_approval(self, input: DecideApprovalInput) -> Approval:
         """Approve, reject or ask for a revision; the asking task wakes with the decision."""
         self._handled += 1

@@ -47,7 +47,8 @@ with workflow.unsafe.imports_passed_through():
         Usage,
     )
     from paperclip.org import uncapped_under
-    from workflows.company_governance import reject
+    from workflows.company_governance import BRAKE, reject
+    from workflows.company_idempotency import remembered_update
     from workflows.task import TaskWorkflow
 
 BUDGET = "budget"
@@ -283,7 +284,8 @@ class BudgetsMixin:
             budget, spend = cap.cap, cap.spend
             tasks = [t for t in self._open_tasks() if self._covers(scope, t)]
         elif scope == "company":
-            if self.state.pause_reason == BUDGET or await self._refusal_outdated(request, scope):
+            # Held by the emergency brake, the company stays so: the refusal comes again once it is lifted.
+            if self.state.pause_reason in (BUDGET, BRAKE) or await self._refusal_outdated(request, scope):
                 return
             self.state.paused, self.state.pause_reason = True, BUDGET
             budget, spend, tasks = self.state.spec.budget, self.state.spend, self._open_tasks()
@@ -348,7 +350,7 @@ class BudgetsMixin:
 
     # ------------------------------------------------------------------ the board sets budgets
 
-    @workflow.update
+    @remembered_update
     async def set_budget(self, input: SetBudgetInput) -> Budget:
         """Set a monthly budget; a scope its budget stopped resumes once the new one leaves room."""
         self._handled += 1
@@ -396,7 +398,7 @@ class BudgetsMixin:
                 "Conflict",
             )
 
-    @workflow.update
+    @remembered_update
     async def set_cap(self, input: SetCapInput) -> CapState | None:
         """Set the lifetime cap of a task or a goal, or drop it (no cap of either kind). A new cap
         counts what its tasks have spent so far; a scope it stopped resumes once it leaves room."""

@@ -21,6 +21,7 @@ with workflow.unsafe.imports_passed_through():
         check_goal_transition,
     )
     from workflows.company_governance import reject
+    from workflows.company_idempotency import remembered_update
 
 
 class GoalsMixin:
@@ -36,7 +37,7 @@ class GoalsMixin:
     def _check_open(self) -> None:
         raise NotImplementedError
 
-    @workflow.update
+    @remembered_update
     def create_goal(self, input: GoalInput) -> Goal:
         """Add a goal to the tree."""
         self._handled += 1
@@ -47,7 +48,7 @@ class GoalsMixin:
         self._check_open()
         self._check_goal(input)
 
-    @workflow.update
+    @remembered_update
     def update_goal(self, input: GoalUpdateInput) -> Goal:
         """Change a goal's wording or status; cancelling a goal cancels the open goals under it."""
         self._handled += 1

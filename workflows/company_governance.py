@@ -36,9 +36,14 @@ with workflow.unsafe.imports_passed_through():
         check_agent_transition,
     )
     from paperclip.org import subtree
+    from workflows.company_idempotency import remembered_update
     from workflows.task import TaskWorkflow
 
 MENTION = re.compile(r"(?<![\w@])@([a-z0-9][a-z0-9_-]{0,62})")
+BRAKE = "brake"
+"""`CompanyState.pause_reason` of a company the emergency brake paused (`POST /api/pause-all`)."""
+EMERGENCY_BRAKE = "emergency-brake"
+"""Patch: a pause by the emergency brake is marked as such, so that lifting the brake resumes only it."""
 
 
 def reject(message: str, kind: str = "InvalidInput") -> ApplicationError:
@@ -68,7 +73,7 @@ class GovernanceMixin:
 
     # ------------------------------------------------------------------ agents
 
-    @workflow.update
+    @remembered_update
     async def pause_agent(self, input: AgentActionInput) -> AgentState:
         """The agent's tasks hold before their next turn; nothing new is dispatched to it."""
         agent = self._set_agent_status(input, AgentStatus.PAUSED, "agent.paused")
@@ -79,7 +84,7 @@ class GovernanceMixin:
     def _validate_pause_agent(self, input: AgentActionInput) -> None:
         self._check_agent_move(input.agent, AgentStatus.PAUSED)
 
-    @workflow.update
+    @remembered_update
     async def resume_agent(self, input: AgentActionInput) -> AgentState:
         """The agent takes turns and new work again (also how an agent in `error` is cleared)."""
         agent = self._set_agent_status(input, AgentStatus.ACTIVE, "agent.resumed")
@@ -92,7 +97,7 @@ class GovernanceMixin:
     def _validate_resume_agent(self, input: AgentActionInput) -> None:
         self._check_agent_move(input.agent, AgentStatus.ACTIVE)
 
-    @workflow.update
+    @remembered_update
     async def terminate_agent(self, input: AgentActionInput) -> AgentState:
         """The agent leaves: its queued tasks are cancelled, its running ones cancelled with their
         subtrees, and its reports now report to its manager."""
@@ -137,11 +142,13 @@ class GovernanceMixin:
 
     # ------------------------------------------------------------------ the company
 
-    @workflow.update
+    @remembered_update
     async def pause_company(self, input: CompanyActionInput) -> None:
         """Nothing is dispatched and every task holds before its next turn."""
         self._handled += 1
         self.state.paused = True
+        if input.brake and workflow.patched(EMERGENCY_BRAKE):
+            self.state.pause_reason = BRAKE
         self._log("company.paused", actor=input.actor, summary=f"company paused{self._why(input.reason)}")
         await self._signal_tasks(self._open_tasks(), TaskWorkflow.hold, Hold(held=True))
 
@@ -151,10 +158,12 @@ class GovernanceMixin:
         if self.state.paused:
             raise reject("the company is already paused", "Conflict")
 
-    @workflow.update
+    @remembered_update
     async def resume_company(self, input: CompanyActionInput) -> None:
         self._handled += 1
         self.state.paused = False
+        if self.state.pause_reason == BRAKE:
+            self.state.pause_reason = None
         self._log("company.resumed", actor=input.actor, summary=f"company resumed{self._why(input.reason)}")
         working = [t for t in self._open_tasks() if self.state.agents[t.assignee].status is not AgentStatus.PAUSED]
         await self._signal_tasks(working, TaskWorkflow.hold, Hold(held=False))
@@ -164,8 +173,11 @@ class GovernanceMixin:
         self._check_open()
         if not self.state.paused:
             raise reject("the company is not paused", "Conflict")
+        if input.brake and self.state.pause_reason != BRAKE:
+            why = f"for its {self.state.pause_reason}" if self.state.pause_reason else "by hand"
+            raise reject(f"the company was paused {why}, not by the emergency brake", "Conflict")
 
-    @workflow.update
+    @remembered_update
     def archive_company(self, input: CompanyActionInput) -> None:
         """The company ends: its workflow completes (its records stay in the store)."""
         self._handled += 1
@@ -183,7 +195,7 @@ class GovernanceMixin:
 
     # ------------------------------------------------------------------ tasks
 
-    @workflow.update
+    @remembered_update
     async def cancel_task(self, input: TaskActionInput) -> TaskRecord:
         """Cancel a task and the subtasks it delegated."""
         self._handled += 1
@@ -203,7 +215,7 @@ class GovernanceMixin:
     def _validate_cancel_task(self, input: TaskActionInput) -> None:
         self._open_task(input.identifier)
 
-    @workflow.update
+    @remembered_update
     async def reassign_task(self, input: ReassignTaskInput) -> TaskRecord:
         """Give a task to another agent; a running task carries on with the conversation so far."""
         self._handled += 1
@@ -263,7 +275,7 @@ class GovernanceMixin:
 
     # ------------------------------------------------------------------ comments
 
-    @workflow.update
+    @remembered_update
     async def post_comment(self, input: CommentInput) -> list[str]:
         """Comment on a task: its agent reads it on its next turn (a waiting task wakes for it).
         `@name` also wakes that agent on this task's tree — or, with nothing open there, gives

@@ -7,10 +7,12 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from paperclip.models import AgentState, AgentStatus, CompanyState, TaskRecord, TaskStatus
     from workflows.company_budgets import BUDGET, covers
+    from workflows.company_governance import BRAKE
 
 AGENT_PAUSED = "agent paused"
 COMPANY_PAUSED = "company paused"
 AWAITING_APPROVAL = "agent awaits approval"
+EMERGENCY_BRAKE = "emergency brake"
 
 
 def hold_reason(state: CompanyState, task: TaskRecord) -> str | None:
@@ -22,6 +24,8 @@ def hold_reason(state: CompanyState, task: TaskRecord) -> str | None:
     if task.status.is_terminal or task.status is TaskStatus.QUEUED:
         return None
     if state.paused:
+        if state.pause_reason == BRAKE:
+            return EMERGENCY_BRAKE
         return BUDGET if state.pause_reason == BUDGET else COMPANY_PAUSED
     agent = state.agents.get(task.assignee)
     if agent is not None and agent.status is AgentStatus.PAUSED:

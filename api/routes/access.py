@@ -92,8 +92,10 @@ async def set_member(team: str, body: MemberBody, store: StoreDep, caller: Calle
 
 
 @router.post("/tokens", status_code=status.HTTP_201_CREATED, response_model=NewKey)
-async def create_token(body: KeyBody, store: StoreDep, caller: CallerDep) -> NewKey:
-    """A new API key for a user (the board, or the user for itself); the key is in this answer only."""
+async def create_token(body: KeyBody, store: StoreDep, caller: CallerDep, response: Response) -> NewKey:
+    """A new API key for a user (the board, or the user for itself); the key is in this answer only
+    (`Cache-Control: no-store`: neither a cache nor an `Idempotency-Key` repeat gives it again)."""
+    response.headers["Cache-Control"] = "no-store"
     if not caller.is_board and caller.user != body.user:
         raise ApiError(403, "forbidden", "a user makes keys for itself only")
     if not await asyncio.to_thread(store.user_exists, body.user):

@@ -9,6 +9,7 @@ from api.agent_checks import check_agents
 from api.auth import Caller, CallerDep
 from api.deps import ClientDep, ContextDep, SettingsDep, StoreDep
 from api.errors import ApiError
+from api.idempotency import IdempotencyDep
 from api.recent import RECENT
 from api.schemas import CompanyCreate, CompanyCreated, CompanyList, slug_from_name
 from paperclip.keyring import Keyring
@@ -20,9 +21,10 @@ router = APIRouter(prefix="/companies", tags=["companies"])
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=CompanyCreated)
 async def create_company(
-    body: CompanyCreate, client: ClientDep, store: StoreDep, context: ContextDep, caller: CallerDep
+    body: CompanyCreate, client: ClientDep, store: StoreDep, context: ContextDep, caller: CallerDep, key: IdempotencyDep
 ) -> CompanyCreated:
-    """Found a company (for a team) and start its workflow; 409 when the id is taken."""
+    """Found a company (for a team) and start its workflow; 409 when the id is taken (unless by
+    this request's first attempt, with the same `Idempotency-Key`)."""
     team = await _owning_team(body.team, caller, store)
     company_id = body.id or slug_from_name(body.name)
     await check_agents(body.agents, caller=caller, team=team, company_id=company_id, settings=context.settings)
@@ -35,6 +37,7 @@ async def create_company(
         actor=caller.actor,
         keyring=Keyring(store, context.settings),
         team=team,
+        key=key,
     )
     if team is not None:
         await asyncio.to_thread(store.set_company_team, created.id, team)

@@ -11,6 +11,7 @@ from api.agent_checks import check_agents
 from api.auth import CallerDep
 from api.deps import ClientDep, ContextDep, StoreDep
 from api.export import CompanyImported
+from api.idempotency import IdempotencyDep
 from api.routes.companies import _owning_team
 from paperclip.export import CompanyExport, export_to_markdown
 from paperclip.keyring import Keyring
@@ -54,6 +55,7 @@ async def import_company(
     team: Annotated[
         str | None, Query(max_length=63, description="The team that owns it (as for a new company).")
     ] = None,
+    key: IdempotencyDep = None,
 ) -> CompanyImported:
     """Found a new company from an export: the same agents, goals, budgets and org chart, routines
     paused, and the finished tasks with their conversations and costs as its history. 400 names
@@ -74,4 +76,5 @@ async def import_company(
         name=name,
         prefix=prefix,
         keyring=Keyring(store, context.settings),
+        key=key,
     )

@@ -68,6 +68,8 @@ app.command()(activity)
 app.command()(org)
 app.command()(costs.costs)
 app.command()(search.search)
+app.command()(governance.pause)
+app.command()(governance.resume)
 
 
 def main() -> None:

@@ -34,11 +34,16 @@ class SseEvent:
 class ApiClient:
     """A thin synchronous wrapper of the Paperclip API.
 
-    Every method returns decoded JSON or raises `ApiError`.
+    Every method returns decoded JSON or raises `ApiError`. With `idempotency_key`, every change
+    is sent with it (`Idempotency-Key`): a command sends one key for its change, so that running
+    it again with that key (`PAPERCLIP_IDEMPOTENCY_KEY`) after an unknown outcome never does it twice.
     """
 
-    def __init__(self, base_url: str, *, timeout: float = 30.0, api_key: str | None = None) -> None:
+    def __init__(
+        self, base_url: str, *, timeout: float = 30.0, api_key: str | None = None, idempotency_key: str | None = None
+    ) -> None:
         self.base_url = base_url.rstrip("/")
+        self.idempotency_key = idempotency_key
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else None
         self._http = httpx.Client(base_url=self.base_url, timeout=timeout, headers=headers)
 
@@ -100,12 +105,19 @@ class ApiClient:
     # ----------------------------------------------------------------- internals
 
     def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        change = method not in ("GET", "HEAD", "OPTIONS") and self.idempotency_key is not None
+        if change:
+            kwargs["headers"] = {**kwargs.get("headers", {}), "Idempotency-Key": self.idempotency_key}
         try:
             response = self._http.request(method, path, **kwargs)
         except httpx.HTTPError as error:
-            raise self._unreachable(error) from error
+            raise self._unreachable(error, retry_key=self.idempotency_key if change else None) from error
         if response.status_code >= 400:
-            raise _error_from(response)
+            refused = _error_from(response)
+            if change and response.status_code == 503:  # its outcome is unknown
+                hint = _retry_hint(self.idempotency_key)
+                raise ApiError(f"{refused}{hint}", status=refused.status, code=refused.code)
+            raise refused
         return response
 
     def _decode(self, response: httpx.Response) -> Any:
@@ -119,13 +131,20 @@ class ApiClient:
                 status=response.status_code,
             ) from error
 
-    def _unreachable(self, error: httpx.HTTPError) -> ApiError:
+    def _unreachable(self, error: httpx.HTTPError, *, retry_key: str | None = None) -> ApiError:
         if isinstance(error, httpx.TimeoutException):
-            return ApiError(f"the API at {self.base_url} did not answer in time")
+            return ApiError(f"the API at {self.base_url} did not answer in time{_retry_hint(retry_key)}")
         return ApiError(
             f"cannot reach the API at {self.base_url} ({type(error).__name__}): "
             "is `paperclip up` running? (set PAPERCLIP_API_URL or --api-url)"
         )
+
+
+def _retry_hint(key: str | None) -> str:
+    """How to run a change whose outcome is unknown again without doing it twice."""
+    return (
+        f"; to retry without doing it twice, run the command again with PAPERCLIP_IDEMPOTENCY_KEY={key}" if key else ""
+    )
 
 
 def _clean(params: dict[str, Any]) -> dict[str, Any]:

@@ -1,6 +1,7 @@
 """What every command shares: the console, common options, and the one way to fail."""
 
 import os
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated, NoReturn
@@ -65,7 +66,8 @@ def api(api_url: str | None) -> Iterator[ApiClient]:
     settings = get_settings()
     url = api_url or settings.resolved_api_url
     sent = credential(settings, url)
-    client = ApiClient(url, api_key=sent)
+    key = settings.idempotency_key or str(uuid.uuid4())  # one per command: its change is made once
+    client = ApiClient(url, api_key=sent, idempotency_key=key)
     try:
         yield client
     except ApiError as error:

@@ -1,12 +1,13 @@
 """The board's levers from the command line: `agent pause|resume|terminate`,
-`company pause|resume|archive`, `task cancel|reassign|comment` (registered in `__init__`)."""
+`company pause|resume|archive`, `task cancel|reassign|comment`, and the emergency brake
+`pause --all` / `resume --all` (registered in `__init__`)."""
 
 from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
 
-from paperclip.cli.common import ApiUrl, Company, api, console
+from paperclip.cli.common import ApiUrl, Company, api, console, fail
 
 Reason = Annotated[str | None, typer.Option("--reason", "-r", help="Why (shown in the activity log).")]
 CompanyId = Annotated[str, typer.Argument(envvar="PAPERCLIP_COMPANY", help="Company id.")]
@@ -110,3 +111,44 @@ def task_comment(
     with api(api_url) as client:
         posted = client.post(f"/api/companies/{company}/tasks/{identifier}/comments", body)
     console.print(f"Commented on [bold]{identifier}[/bold]; reached {', '.join(posted.get('reached', []))}")
+
+
+# --------------------------------------------------------------------------- the emergency brake
+
+All = Annotated[
+    bool, typer.Option("--all", help="Every company you may brake: all (the board), your teams' (an owner).")
+]
+
+
+def _brake(action: str, every: bool, reason: str | None, api_url: str | None) -> None:
+    if not every:
+        fail(f"say --all to {action} every company (one company: paperclip company {action} ID)")
+    with api(api_url) as client:
+        report = client.post(f"/api/{action}-all", _reason(reason))
+        key = client.idempotency_key
+    changed, unchanged, failed, unknown = (report[k] for k in ("changed", "unchanged", "failed", "unknown"))
+    past = {"pause": "Paused", "resume": "Resumed"}[action]
+    console.print(f"{past} {_companies(len(changed))}: {', '.join(changed) or '-'}")
+    for company, why in unchanged.items():
+        console.print(f"  {escape(company)}: left as it was ({escape(why)})")
+    for company, why in failed.items():
+        console.print(f"  {escape(company)}: [red]failed[/red] ({escape(why)})")
+    for company in unknown:
+        console.print(f"  {escape(company)}: [yellow]no answer in time[/yellow] (it may still be {past.lower()})")
+    if failed or unknown:
+        retry = f"; run it again with PAPERCLIP_IDEMPOTENCY_KEY={key}" if unknown else ""
+        fail(f"{_companies(len(failed) + len(unknown))} not {past.lower()}{retry}")
+
+
+def _companies(n: int) -> str:
+    return f"{n} compan{'y' if n == 1 else 'ies'}"
+
+
+def pause(every: All = False, reason: Reason = None, api_url: ApiUrl = None) -> None:
+    """The emergency brake: pause every company you may (--all); their tasks hold before their next turn."""
+    _brake("pause", every, reason, api_url)
+
+
+def resume(every: All = False, reason: Reason = None, api_url: ApiUrl = None) -> None:
+    """Lift the emergency brake (--all): resume the companies it paused (not those paused by hand or for budget)."""
+    _brake("resume", every, reason, api_url)

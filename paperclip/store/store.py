@@ -38,7 +38,7 @@ from paperclip.models import (
 )
 from paperclip.settings import Settings
 from paperclip.store import credentials as credential_rows
-from paperclip.store import ledger
+from paperclip.store import idempotency, ledger
 from paperclip.store.costs import CostGroup, CostSummary, cost_summary
 from paperclip.store.credentials import StoredCredential
 from paperclip.store.ledger import usage_columns, usage_of
@@ -50,6 +50,7 @@ from paperclip.store.tables import (
     company_teams,
     cost_events,
     credential_limits,
+    idempotency_keys,
     memberships,
     messages,
     tasks,
@@ -399,6 +400,20 @@ class Store:
         query = sa.select(company_teams.c.company_id).where(company_teams.c.team_name.in_(list(team_names)))
         with self.engine.connect() as conn:
             return set(conn.execute(query).scalars())
+
+    # ------------------------------------------------------------------ idempotency keys
+
+    def claim_request(self, scope: str, request: str, *, now: datetime | None = None) -> idempotency.Claimed:
+        """Claim an idempotency key scope for a request (`paperclip.store.idempotency.claim`)."""
+        with self._write() as conn:
+            return idempotency.claim(
+                conn, self._insert(idempotency_keys), scope=scope, request=request, now=now or _now()
+            )
+
+    def finish_request(self, scope: str, *, status: int, media_type: str | None, body: bytes | None) -> None:
+        """Keep a claimed request's response (`paperclip.store.idempotency.finish`)."""
+        with self._write() as conn:
+            idempotency.finish(conn, scope=scope, status=status, media_type=media_type, body=body)
 
     # ------------------------------------------------------------------ conversations
 

@@ -241,3 +241,17 @@ company_teams = sa.Table(
     sa.Column("team_name", sa.String(63), sa.ForeignKey("teams.name"), nullable=False, index=True),
 )
 """Which team a company belongs to; a company with no row is the board's only."""
+
+idempotency_keys = sa.Table(
+    "idempotency_keys",
+    metadata,
+    sa.Column("scope", sa.String(32), primary_key=True, comment="digest of the caller, the route and the key"),
+    sa.Column("request", sa.String(32), nullable=False, comment="digest of the request's query and body"),
+    sa.Column("status", sa.String(16), nullable=False, comment="pending | done | failed"),
+    sa.Column("response_status", sa.Integer, nullable=True),
+    sa.Column("response_type", sa.String(200), nullable=True),
+    sa.Column("response_body", sa.LargeBinary, nullable=True),
+    sa.Column("created_at", UTCDateTime, nullable=False, index=True, comment="claimed at; kept a day"),
+)
+"""Requests with an `Idempotency-Key` (`paperclip.store.idempotency`): a repeat of one that
+succeeded is answered with its response, the key with another request is refused."""

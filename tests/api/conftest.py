@@ -65,11 +65,13 @@ STORE_ROUTES = {
     "test_endpoints",
     "test_events",
     "test_export",
+    "test_idempotency",
     "test_search",
     "test_tasks",
 }
 """Tests of the routes that read or write the store themselves (teams and keys, the activity log
-and events, companies, the ledger, credentials and endpoints, export and import, search, task lists): they run
+and events, companies, the ledger, credentials and endpoints, export and import, idempotency keys, search,
+task lists): they run
 on SQLite and on PostgreSQL. The others answer from the company workflow and run on SQLite,
 as do the CLI's tests that borrow these fixtures (the suite has ten minutes)."""
 

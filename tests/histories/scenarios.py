@@ -9,6 +9,7 @@ during it every time; agents on the simulated model need no server.
 import asyncio
 from collections.abc import Callable
 
+from paperclip.idempotency import RequestKey
 from paperclip.models import (
     Adapter,
     AgentActionInput,
@@ -34,7 +35,9 @@ from tests.histories.stage import KEY, Company, Scenario, Stage, settled
 from tests.workflows.helpers import wait_for
 from workflows.company import ADMISSION, RECORDS_AS_ACTIVITY, CompanyWorkflow
 from workflows.company_budgets import REFUSAL_RECHECK
+from workflows.company_governance import EMERGENCY_BRAKE
 from workflows.company_heartbeats import HEARTBEATS
+from workflows.company_idempotency import IDEMPOTENT_UPDATES
 from workflows.task import (
     BUDGET_RESERVATION,
     CREDENTIAL_QUEUES,
@@ -237,6 +240,21 @@ async def retries(stage: Stage) -> Company:
     return company
 
 
+async def brake(stage: Stage) -> Company:
+    """A task created by an update sent with an Idempotency-Key and sent again (answered once),
+    then the emergency brake pulled (the company paused, marked as the brake's) and lifted."""
+    company = await stage.start_company("brake", org())
+    key = RequestKey(scope="a" * 32, request="b" * 32)
+    launch = CreateTaskInput(title="Launch", assignee="ceo", goal="G1")
+    for _ in range(2):
+        await company.execute_update(CompanyWorkflow.create_task, launch, id=key.update_id("create_task"))
+    await company.execute_update(CompanyWorkflow.pause_company, CompanyActionInput(reason="incident", brake=True))
+    await company.execute_update(CompanyWorkflow.resume_company, CompanyActionInput(brake=True))
+    snap = await wait_for(company, all_done(3), timeout=TIMEOUT)
+    assert [t.identifier for t in snap.tasks if t.parent is None] == ["ACME-1"], "the repeat made a second task"
+    return company
+
+
 SCENARIOS: dict[str, Scenario] = {
     "demo": Scenario(demo, frozenset({ADMISSION, RECORDS_AS_ACTIVITY})),
     "budget": Scenario(budget, frozenset({BUDGET_RESERVATION, REFUSAL_RECHECK, ADMISSION})),
@@ -246,5 +264,6 @@ SCENARIOS: dict[str, Scenario] = {
     "reassign": Scenario(reassign, frozenset({RECORDS_AS_ACTIVITY})),
     "heartbeat": Scenario(heartbeat, frozenset({HEARTBEATS})),
     "retries": Scenario(retries, frozenset({WORKFLOW_RETRIES, BUDGET_RESERVATION})),
+    "brake": Scenario(brake, frozenset({IDEMPOTENT_UPDATES, EMERGENCY_BRAKE})),
 }
 """Scenario name → how to record it; `record` runs all but `demo` unless told which."""
