@@ -30,9 +30,9 @@ from api.schemas import (
 )
 from paperclip.constants import SA_COMPANY, company_workflow_id, task_workflow_id
 from paperclip.demo import demo_model
+from paperclip.idempotency import HEADER, RequestKey
 from paperclip.keyring import Keyring
 from paperclip.keys import KeyRefused
-from paperclip.idempotency import HEADER, RequestKey
 from paperclip.models import (
     ActivityEntry,
     AgentCall,

@@ -48,8 +48,8 @@ with workflow.unsafe.imports_passed_through():
     from workflows.company_goals import GoalsMixin
     from workflows.company_governance import GovernanceMixin, reject
     from workflows.company_heartbeats import HeartbeatsMixin
-    from workflows.company_views import shown_agent, shown_task
     from workflows.company_idempotency import remembered_update
+    from workflows.company_views import shown_agent, shown_task
     from workflows.task import ADMISSION, TaskWorkflow, task_search_attributes
 
 RECENT_ACTIVITY = 50
