@@ -10,13 +10,12 @@ import httpx
 import pytest
 
 from tests.api.conftest import assert_error
-from tests.api.helpers import create_company
+from tests.api.helpers import bind_fake_key, create_company
 from tests.fakes import FakeModelServer
 
 
 @pytest.fixture
-def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeModelServer]:
-    monkeypatch.setenv("PAPERCLIP_TEST_KEY", "test-key")  # the workers read it at each call
+def server() -> Iterator[FakeModelServer]:
     with FakeModelServer(latency=0.2) as fake:
         fake.work_turns = 1_000  # the tasks keep working, a turn every 0.2 s, until stopped
         yield fake
@@ -24,7 +23,7 @@ def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeModelServer]:
 
 def worker(server: FakeModelServer) -> list[dict[str, Any]]:
     model = {"provider": "openai", "model": "gpt-4o-mini", "base_url": server.base_url_openai}
-    return [{"name": "ceo", "role": "ceo", "model": model | {"credential": "PAPERCLIP_TEST_KEY"}, "max_turns": 1_000}]
+    return [{"name": "ceo", "role": "ceo", "model": model | {"credential": "fake-key"}, "max_turns": 1_000}]
 
 
 async def ok(response: httpx.Response, status: int = 200) -> Any:
@@ -42,6 +41,7 @@ async def until(done: Any, timeout: float = 20) -> None:
 async def test_the_brake_holds_every_company_before_its_next_turn_and_lifting_it_resumes_them(
     api: httpx.AsyncClient, server: FakeModelServer
 ) -> None:
+    await bind_fake_key(api, server.base_url)  # the deployment's credential `fake-key`, bound to the fake
     companies = sorted([(await create_company(api, agents=worker(server)))["id"] for _ in range(3)])
     by_hand = (await create_company(api))["id"]
     await ok(await api.post(f"/api/companies/{by_hand}/pause", json={"reason": "audit"}))
