@@ -16,10 +16,10 @@ import httpx
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.model_turn import TurnStore
+from activities.model_turn import TurnStore, turn_cost
 from activities.providers.errors import credential_not_bound, missing_credential
 from paperclip.keys import KeyResolver, not_bound_message
-from paperclip.models import CostEvent, HttpConfig, HttpTurnInput, HttpTurnResult, Message, Usage
+from paperclip.models import HttpConfig, HttpTurnInput, HttpTurnResult, Message, Usage
 from paperclip.tokens import TaskTokens
 
 HTTP_REFUSED = "HttpAgentRefused"
@@ -180,18 +180,7 @@ class HttpAgentActivities:
             content=f"(accepted by {http.url}, HTTP {response.status_code}; the answer comes through the API)",
             author=session.agent,
         )
-        cost = CostEvent(
-            company_id=session.company_id,
-            agent=session.agent,
-            task=session.task,
-            goal=session.goal,
-            seq=input.seq,
-            provider="http",
-            model=http.url,
-            usage=Usage(),
-            cost_usd=None,
-            at=datetime.now(UTC),
-        )
+        cost = turn_cost(session, input.seq, provider="http", model=http.url, usage=Usage(), cost_usd=None)
         await asyncio.to_thread(
             self.store.save_turn, session, seq=input.seq, new_messages=[prompt], reply=accepted, cost=cost
         )

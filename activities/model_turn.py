@@ -17,7 +17,7 @@ import os
 import time
 from collections.abc import Collection, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
@@ -39,6 +39,7 @@ from paperclip.models import (
     SessionRef,
     SettledAttempt,
     Usage,
+    WorstCase,
 )
 
 HEARTBEAT_EVERY_SECONDS = 1.0
@@ -81,6 +82,25 @@ def input_hash(request: ProviderRequest) -> str:
         "messages": [m.model_dump(mode="json") for m in request.messages],
     }
     return hashlib.sha256(json.dumps(document, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def turn_cost(session: SessionRef, seq: int, **fields: Any) -> CostEvent:
+    """A ledger row of turn `seq` of `session`, made now (`fields`: provider, model, usage, …)."""
+    return CostEvent(
+        company_id=session.company_id,
+        agent=session.agent,
+        task=session.task,
+        goal=session.goal,
+        seq=seq,
+        at=datetime.now(UTC),
+        **fields,
+    )
+
+
+def pending_cost(session: SessionRef, seq: int, worst: WorstCase, **fields: Any) -> CostEvent:
+    """The unconfirmed row an attempt writes before its call is sent: its worst case."""
+    usage = Usage(input_tokens=worst.input_tokens, output_tokens=worst.output_tokens)
+    return turn_cost(session, seq, usage=usage, cost_usd=worst.usd, confirmed=False, **fields)
 
 
 class _Heartbeat:
@@ -225,21 +245,15 @@ class ModelActivities:
                 took = estimate_tokens(prompt) + cfg.max_tokens
             await limits.admit(credential, took)
         if input.worst is not None:
-            pending = CostEvent(
-                company_id=input.session.company_id,
-                agent=input.session.agent,
-                task=input.session.task,
-                goal=input.session.goal,
-                seq=input.seq,
+            pending = pending_cost(
+                input.session,
+                input.seq,
+                input.worst,
                 provider=cfg.provider,
                 model=cfg.model,
-                usage=Usage(input_tokens=input.worst.input_tokens, output_tokens=input.worst.output_tokens),
-                cost_usd=input.worst.usd,
                 simulated=cfg.is_simulated,
-                at=datetime.now(UTC),
                 model_index=input.model_index,
                 attempt=input.attempt,
-                confirmed=False,
             )
             await asyncio.to_thread(self.store.begin_call, pending, input_hash=digest)
         try:
@@ -268,18 +282,14 @@ class ModelActivities:
             tool_calls=reply.tool_calls,
             author=input.session.agent,
         )
-        event = CostEvent(
-            company_id=input.session.company_id,
-            agent=input.session.agent,
-            task=input.session.task,
-            goal=input.session.goal,
-            seq=input.seq,
+        event = turn_cost(
+            input.session,
+            input.seq,
             provider=cfg.provider,
             model=cfg.model,
             usage=reply.usage,
             cost_usd=cost,
             simulated=cfg.is_simulated,
-            at=datetime.now(UTC),
             model_index=input.model_index,
             attempt=input.attempt,
         )

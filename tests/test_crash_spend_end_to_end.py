@@ -131,62 +131,78 @@ def check_ledger(store: Store, company_id: str, server: FakeModelServer, snap: C
     assert snap.spend.usd == pytest.approx(answered_usd(server) + worst)
 
 
+class Crashes:
+    """A store, a queue and worker processes on it, against the fake provider: killed with every
+    agent's call in flight, and replaced."""
+
+    def __init__(self, env: WorkflowEnvironment, server: FakeModelServer, folder: Path) -> None:
+        self.env, self.server, self.folder = env, server, folder
+        self.db = folder / "paperclip.db"
+        self.store = Store(f"sqlite:///{self.db}")
+        self.store.migrate()
+        self.queue = f"crash-{uuid.uuid4().hex}"
+        self.workers: list[subprocess.Popen[bytes]] = []
+        self.kills = 0
+
+    def start_worker(self) -> None:
+        log = self.folder / "worker.log"
+        self.workers.append(worker_process(self.env, self.db, self.queue, log, bound_env(self.server)))
+
+    async def kill_in_flight(self) -> None:
+        """Once every agent's call is in flight: SIGKILL the worker, wait until the provider has
+        seen those calls' clients go, and start another worker."""
+        await calls_in_flight(self.server, AGENTS)
+        kill(self.workers[-1])
+        self.kills += 1
+        await seen_gone(self.server, self.kills * AGENTS)
+        self.start_worker()
+
+    def stop(self) -> None:
+        stop(*self.workers)
+
+
 async def test_killed_workers_lose_no_spend_and_every_task_finishes(
     dev_env: WorkflowEnvironment, model_server: FakeModelServer, tmp_path: Path
 ) -> None:
-    db = tmp_path / "paperclip.db"
-    store = Store(f"sqlite:///{db}")
-    store.migrate()
-    queue = f"crash-{uuid.uuid4().hex}"
     model_server.work_turns = 3  # each task: two working turns, then it completes
-    log = tmp_path / "worker.log"
-    workers = [worker_process(dev_env, db, queue, log, bound_env(model_server))]
+    crashes = Crashes(dev_env, model_server, tmp_path)
+    crashes.start_worker()
     try:
-        company_id, company = await start(dev_env, queue, model_server, Budget(monthly_usd=100.0))
-        for kills in (1, 2):  # kill the worker twice, each time with every agent's call in flight
-            await calls_in_flight(model_server, AGENTS)
-            kill(workers[-1])
-            await seen_gone(model_server, kills * AGENTS)
-            workers.append(worker_process(dev_env, db, queue, log, bound_env(model_server)))
+        company_id, company = await start(dev_env, crashes.queue, model_server, Budget(monthly_usd=100.0))
+        await crashes.kill_in_flight()
+        await crashes.kill_in_flight()
         snap = await wait_for(
             company, lambda s: len(s.tasks) == AGENTS and all(t.status.is_terminal for t in s.tasks), timeout=180
         )
         await asyncio.sleep(1)  # the company's last store write
     finally:
-        stop(*workers)
+        crashes.stop()
     assert {t.status for t in snap.tasks} == {TaskStatus.DONE}
     assert model_server.aborted == 2 * AGENTS
-    check_ledger(store, company_id, model_server, snap)
+    check_ledger(crashes.store, company_id, model_server, snap)
     assert sum(t.unconfirmed.attempts for t in snap.tasks) == 2 * AGENTS
 
 
 async def test_a_capped_company_never_passes_its_cap_across_a_crash(
     dev_env: WorkflowEnvironment, model_server: FakeModelServer, tmp_path: Path
 ) -> None:
-    db = tmp_path / "paperclip.db"
-    store = Store(f"sqlite:///{db}")
-    store.migrate()
-    queue = f"crash-{uuid.uuid4().hex}"
     model_server.work_turns = 1_000  # every agent works until the cap stops it
     cap = 0.30
-    log = tmp_path / "worker.log"
-    workers = [worker_process(dev_env, db, queue, log, bound_env(model_server))]
+    crashes = Crashes(dev_env, model_server, tmp_path)
+    crashes.start_worker()
     try:
-        company_id, company = await start(dev_env, queue, model_server, Budget(monthly_usd=cap))
-        await calls_in_flight(model_server, AGENTS)
-        kill(workers[-1])
-        await seen_gone(model_server, AGENTS)
-        workers.append(worker_process(dev_env, db, queue, log, bound_env(model_server)))
+        company_id, company = await start(dev_env, crashes.queue, model_server, Budget(monthly_usd=cap))
+        await crashes.kill_in_flight()
         snap = await wait_for(company, lambda s: s.paused and not s.spend.reserved_usd, timeout=180)
         calls = model_server.calls
         await asyncio.sleep(2 * LATENCY)
         assert model_server.calls == calls  # nothing more is sent once stopped
     finally:
-        stop(*workers)
+        crashes.stop()
     assert model_server.aborted >= AGENTS
     assert snap.spend.usd <= cap + 1e-9
     assert answered_usd(model_server) <= cap
-    check_ledger(store, company_id, model_server, snap)
+    check_ledger(crashes.store, company_id, model_server, snap)
 
 
 async def test_an_answer_stored_before_its_worker_died_is_not_asked_for_again(

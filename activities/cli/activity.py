@@ -17,7 +17,7 @@ outside the roots) is refused before anything starts (`CliAgentRefused`, final).
 import asyncio
 import socket
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -30,10 +30,10 @@ from activities.cli.credentials import KeyRefused, key_environment
 from activities.cli.environment import agent_home, base_environment, turn_environment
 from activities.cli.runner import TurnTimedOut, kill_marked_group, run
 from activities.http_agent import TOKEN_SLACK
-from activities.model_turn import TurnStore
+from activities.model_turn import TurnStore, pending_cost, turn_cost
 from paperclip.cli_rules import cli_problems, workspace_problem
 from paperclip.keys import KeyResolver
-from paperclip.models import CliConfig, CliTurnInput, CliTurnResult, CostEvent, Message, Usage, WorkspaceRelease
+from paperclip.models import CliConfig, CliTurnInput, CliTurnResult, Message, WorkspaceRelease
 from paperclip.tokens import TaskTokens
 
 TURN_MARK = "PAPERCLIP_TURN"
@@ -205,19 +205,9 @@ class CliActivities:
             activity.heartbeat(progress | {"host": socket.gethostname(), "marker": turn_id})
 
         if input.worst is not None:
-            pending = CostEvent(
-                company_id=input.session.company_id,
-                agent=input.session.agent,
-                task=input.session.task,
-                goal=input.session.goal,
-                seq=input.seq,
-                provider=adapter.tool,
-                model=input.cli.model or "default",
-                usage=Usage(input_tokens=input.worst.input_tokens, output_tokens=input.worst.output_tokens),
-                cost_usd=input.worst.usd,
-                at=datetime.now(UTC),
-                attempt=input.attempt,
-                confirmed=False,
+            model = input.cli.model or "default"
+            pending = pending_cost(
+                input.session, input.seq, input.worst, provider=adapter.tool, model=model, attempt=input.attempt
             )
             await asyncio.to_thread(self.store.begin_call, pending)
 
@@ -262,17 +252,13 @@ class CliActivities:
             answer += f"\n\n[stopped: this turn passed its per-turn budget ({over})]"
         model = stream.model or input.cli.model or "default"
         reply = Message(role="assistant", content=answer, author=input.session.agent)
-        event = CostEvent(
-            company_id=company_id,
-            agent=agent,
-            task=input.session.task,
-            goal=input.session.goal,
-            seq=input.seq,
+        event = turn_cost(
+            input.session,
+            input.seq,
             provider=adapter.tool,
             model=model,
             usage=stream.usage,
             cost_usd=stream.cost_usd,
-            at=datetime.now(UTC),
             attempt=input.attempt,
         )
         prompt = Message(role="user", content=input.prompt, author="paperclip")

@@ -9,6 +9,7 @@ from pydantic import BaseModel
 from api import services
 from api.deps import StoreDep
 from paperclip.api_models import ActivityPublic
+from paperclip.store.tables import MAX_SEQ
 
 router = APIRouter(prefix="/companies/{company}", tags=["activity"])
 
@@ -26,8 +27,8 @@ async def list_activity(
     actor: str | None = Query(default=None, description="`board`, `system`, an agent or `routine:<name>`."),
     agent: str | None = None,
     task: str | None = None,
-    after: int = Query(default=0, ge=0, description="Only entries with a greater `seq`."),
-    before: int | None = Query(default=None, ge=1, description="Only entries with a smaller `seq`."),
+    after: int = Query(default=0, ge=0, le=MAX_SEQ, description="Only entries with a greater `seq`."),
+    before: int | None = Query(default=None, ge=1, le=MAX_SEQ, description="Only entries with a smaller `seq`."),
     limit: int = Query(default=100, ge=1, le=1000),
     order: Literal["asc", "desc"] = Query(default="asc", description="`asc`: oldest first; `desc`: newest first."),
 ) -> ActivityList:

@@ -11,6 +11,7 @@ from api import services
 from api.deps import StoreDep
 from api.errors import ApiError
 from paperclip.models import ActivityEntry
+from paperclip.store.tables import MAX_SEQ
 
 router = APIRouter(prefix="/companies/{company}", tags=["events"])
 
@@ -34,7 +35,7 @@ SEQUENCE_NUMBER = re.compile(r"^\s*[0-9]+\s*$")
 async def stream_events(
     company: str,
     store: StoreDep,
-    after: int = Query(default=0, ge=0, description="Send entries after this sequence number."),
+    after: int = Query(default=0, ge=0, le=MAX_SEQ, description="Send entries after this sequence number."),
     follow: bool = Query(default=True, description="Keep the stream open and send new entries as they come."),
     last_event_id: str | None = Header(
         default=None,
@@ -44,7 +45,8 @@ async def stream_events(
 ) -> StreamingResponse:
     """Activity entries in order, each with its sequence number as the event id."""
     if last_event_id is not None:
-        if not SEQUENCE_NUMBER.fullmatch(last_event_id):  # ASCII digits: int() refuses '²', a digit to isdigit()
+        if not SEQUENCE_NUMBER.fullmatch(last_event_id) or int(last_event_id) > MAX_SEQ:
+            # ASCII digits (int() refuses '²', a digit to isdigit()), and one the store can hold
             raise ApiError(400, "invalid_input", "Last-Event-ID must be a sequence number")
         after = max(after, int(last_event_id))
     await services.require_company(store=store, company_id=company)

@@ -37,6 +37,17 @@ def usage_of(row: Any) -> Usage:
     )
 
 
+def message_of(row: Any) -> Message:
+    """A message as a row of `messages` keeps it."""
+    return Message(
+        role=row["role"],
+        content=row["content"],
+        tool_calls=row["tool_calls"],
+        tool_call_id=row["tool_call_id"],
+        author=row["author"],
+    )
+
+
 def cost_row(cost: CostEvent, input_hash: str | None = None) -> dict[str, Any]:
     return {
         "company_id": cost.company_id,
@@ -145,12 +156,5 @@ def stored_reply(
         last = conn.execute(query).mappings().first()
         if last is None or last["role"] != "assistant":
             return None
-        reply = Message(
-            role="assistant",
-            content=last["content"],
-            tool_calls=last["tool_calls"],
-            tool_call_id=last["tool_call_id"],
-            author=last["author"],
-        )
-        return AttemptRef(model_index=model_index, attempt=attempt), reply
+        return AttemptRef(model_index=model_index, attempt=attempt), message_of(last)
     return None

@@ -41,7 +41,7 @@ from paperclip.store import credentials as credential_rows
 from paperclip.store import idempotency, ledger
 from paperclip.store.costs import CostGroup, CostSummary, cost_summary
 from paperclip.store.credentials import StoredCredential
-from paperclip.store.ledger import usage_columns, usage_of
+from paperclip.store.ledger import message_of, usage_columns, usage_of
 from paperclip.store.search import SearchHit, SearchKind, search
 from paperclip.store.tables import (
     activity_log,
@@ -429,7 +429,7 @@ class Store:
             .order_by(messages.c.seq, messages.c.idx)
         )
         with self.engine.connect() as conn:
-            return [_message(row) for row in conn.execute(query).mappings()]
+            return [message_of(row) for row in conn.execute(query).mappings()]
 
     def save_turn(
         self,
@@ -479,7 +479,7 @@ class Store:
             .order_by(messages.c.seq, messages.c.idx)
         )
         with self.engine.connect() as conn:
-            return [_message(row) for row in conn.execute(query).mappings()]
+            return [message_of(row) for row in conn.execute(query).mappings()]
 
     def list_turns(self, company_id: str) -> list[tuple[SessionRef, int, datetime, list[Message]]]:
         """Every turn of the company's conversations, by task then seq, as (session, seq, when it
@@ -495,7 +495,7 @@ class Store:
                 if not turns or (turns[-1][0].task, turns[-1][1]) != (row["task"], row["seq"]):
                     session = SessionRef(company_id=company_id, task=row["task"], agent=row["agent"])
                     turns.append((session, row["seq"], row["created_at"], []))
-                turns[-1][3].append(_message(row))
+                turns[-1][3].append(message_of(row))
         return turns
 
     def add_history(
@@ -747,16 +747,6 @@ def _message_row(session: SessionRef, seq: int, idx: int, message: Message, now:
         "author": message.author,
         "created_at": now,
     }
-
-
-def _message(row: Any) -> Message:
-    return Message(
-        role=row["role"],
-        content=row["content"],
-        tool_calls=row["tool_calls"],
-        tool_call_id=row["tool_call_id"],
-        author=row["author"],
-    )
 
 
 def _turn_entry(cost: CostEvent, reply: Message) -> ActivityEntry:

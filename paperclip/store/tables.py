@@ -159,6 +159,10 @@ activity_log = sa.Table(
 )
 """`seq` is the cursor of live event streams; `sqlite_autoincrement` so it is never reused."""
 
+MAX_SEQ = 2**63 - 1
+"""The largest activity sequence number either database holds (a signed 64-bit integer): a cursor
+past it names no entry, and the API refuses it rather than let the database fail on it."""
+
 credential_limits = sa.Table(
     "credential_limits",
     metadata,

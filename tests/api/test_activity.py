@@ -72,5 +72,14 @@ async def test_bad_queries_and_unknown_companies(api: httpx.AsyncClient) -> None
     company = (await create_company(api))["id"]
     assert_error(await api.get(f"/api/companies/{company}/activity", params={"limit": 0}), 422, "invalid_input")
     assert_error(await api.get(f"/api/companies/{company}/activity", params={"order": "up"}), 422, "invalid_input")
+    # A cursor past what the store's 64-bit sequence holds is refused, not a 500 from the database.
+    for cursor in ("after", "before"):
+        huge = {cursor: str(2**63)}
+        assert_error(await api.get(f"/api/companies/{company}/activity", params=huge), 422, "invalid_input")
+    assert_error(await api.get(f"/api/companies/{company}/events", params={"after": 2**63}), 422, "invalid_input")
+    late = {"last-event-id": str(2**63)}
+    assert_error(await api.get(f"/api/companies/{company}/events", headers=late), 400, "invalid_input")
+    last = await api.get(f"/api/companies/{company}/activity", params={"after": 2**63 - 1})
+    assert last.status_code == 200 and last.json()["data"] == []
     error = assert_error(await api.get("/api/companies/nope/activity"), 404, "not_found")
     assert error["message"] == "company 'nope' not found"
