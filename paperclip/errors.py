@@ -1,0 +1,34 @@
+"""The one root of the product's own errors: every error the kernel, the workflows' helpers, the
+activities and the applications raise on purpose derives from `PaperclipError`, so a caller can
+catch them all at one place and tell them apart by `kind` (a short stable word, e.g.
+`invalid_input`, `not_found`, `conflict`, `forbidden`, `unavailable`) instead of parsing messages.
+
+Errors that are also a `ValueError` (bad input) keep that base too, so code that catches
+`ValueError` (pydantic validators among it) goes on working.
+"""
+
+
+class PaperclipError(Exception):
+    """An error the product raises on purpose.
+
+    Attributes:
+        kind: what sort of error it is (`invalid_input`, `not_found`, `conflict`, `forbidden`,
+            `unavailable`, `internal`): subclasses set a default, an instance may say better.
+    """
+
+    kind: str = "internal"
+
+    def __init__(self, message: str = "", *, kind: str | None = None) -> None:
+        super().__init__(message)
+        if kind is not None:
+            self.kind = kind
+
+    @property
+    def message(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+class InvalidInput(PaperclipError, ValueError):
+    """Input that cannot be taken as it is: the message says what is wrong with it."""
+
+    kind = "invalid_input"
