@@ -1,4 +1,5 @@
-"""Spend summed from the cost ledger: by agent, model, task, goal or UTC day, in SQL.
+"""Spend read from the cost ledger: its events, and their sums by agent, model, task, goal or UTC
+day, in SQL.
 
 One GROUP BY that reads the same on SQLite and PostgreSQL; only the UTC day differs (SQLite keeps
 UTC text, PostgreSQL a `timestamptz` whose date depends on the session's zone unless converted).
@@ -9,9 +10,10 @@ from typing import Any
 
 import sqlalchemy as sa
 from pydantic import BaseModel
-from sqlalchemy.engine import Connection
 
-from paperclip.models import CostGroup, CostLine, Unconfirmed, Usage
+from paperclip.models import CostEvent, CostGroup, CostLine, Unconfirmed, Usage
+from paperclip.store import ledger
+from paperclip.store.engine import StoreCore
 from paperclip.store.tables import cost_events
 
 USD_DIGITS = 10
@@ -45,51 +47,65 @@ def _keys(group: CostGroup, dialect: str) -> list[sa.ColumnElement[Any]]:
             return [c[group.value]]
 
 
-def cost_summary(
-    conn: Connection,
-    dialect: str,
-    company_id: str,
-    *,
-    group_by: CostGroup,
-    since: datetime | None = None,
-    until: datetime | None = None,
-) -> CostSummary:
-    """The company's calls in [`since`, `until`) summed by `group_by`."""
-    c = cost_events.c
-    where = [c.company_id == company_id]
-    if since is not None:
-        where.append(c.at >= since)
-    if until is not None:
-        where.append(c.at < until)
-    keys = _keys(CostGroup(group_by), dialect)
-    lost = sa.case((c.confirmed.is_(False), 1), else_=0)
-    sums = (
-        sa.func.count().label("calls"),
-        sa.func.coalesce(sa.func.sum(c.input_tokens), 0).label("input_tokens"),
-        sa.func.coalesce(sa.func.sum(c.output_tokens), 0).label("output_tokens"),
-        sa.func.coalesce(sa.func.sum(c.cached_input_tokens), 0).label("cached_input_tokens"),
-        sa.func.coalesce(sa.func.sum(c.cost_usd), 0.0).label("cost_usd"),
-        (sa.func.count() - sa.func.count(c.cost_usd)).label("unpriced_calls"),
-        sa.func.coalesce(sa.func.sum(lost), 0).label("unconfirmed_calls"),
-        sa.func.coalesce(sa.func.sum(lost * (c.input_tokens + c.output_tokens)), 0).label("unconfirmed_tokens"),
-        sa.func.coalesce(sa.func.sum(sa.case((c.confirmed.is_(False), c.cost_usd), else_=0.0)), 0.0).label(
-            "unconfirmed_usd"
-        ),
-    )
-    grouped = sa.select(*keys, *sums).where(*where).group_by(*keys)
-    unpriced = sa.select(c.provider, c.model).where(*where, c.cost_usd.is_(None)).distinct()
-    rows = conn.execute(grouped).all()
-    models = sorted((provider, model) for provider, model in conn.execute(unpriced).all())
-    data = [
-        _line(":".join(row[: len(keys)]) if group_by is CostGroup.MODEL else row[0], row[len(keys) :]) for row in rows
-    ]
-    if group_by is CostGroup.DAY:
-        data.sort(key=lambda line: line.key or "")
-    else:
-        data.sort(
-            key=lambda line: (-line.cost_usd, -(line.usage.input_tokens + line.usage.output_tokens), line.key or "")
+class CostStore(StoreCore):
+    """The ledger's rows read back as spend."""
+
+    def list_cost_events(self, company_id: str, *, task: str | None = None) -> list[CostEvent]:
+        """The company's cost events (of one task if given), oldest first."""
+        query = sa.select(cost_events).where(cost_events.c.company_id == company_id)
+        if task is not None:
+            query = query.where(cost_events.c.task == task)
+        query = query.order_by(cost_events.c.at, cost_events.c.task, cost_events.c.seq)
+        with self.engine.connect() as conn:
+            return [ledger.cost_event(row) for row in conn.execute(query).mappings()]
+
+    def cost_summary(
+        self,
+        company_id: str,
+        *,
+        group_by: CostGroup,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> CostSummary:
+        """The company's calls made in [`since`, `until`) (all if not given), summed by agent,
+        model, task, goal or UTC day: calls, tokens, USD of the priced ones, and unpriced calls."""
+        c = cost_events.c
+        where = [c.company_id == company_id]
+        if since is not None:
+            where.append(c.at >= since)
+        if until is not None:
+            where.append(c.at < until)
+        keys = _keys(CostGroup(group_by), self.dialect)
+        lost = sa.case((c.confirmed.is_(False), 1), else_=0)
+        sums = (
+            sa.func.count().label("calls"),
+            sa.func.coalesce(sa.func.sum(c.input_tokens), 0).label("input_tokens"),
+            sa.func.coalesce(sa.func.sum(c.output_tokens), 0).label("output_tokens"),
+            sa.func.coalesce(sa.func.sum(c.cached_input_tokens), 0).label("cached_input_tokens"),
+            sa.func.coalesce(sa.func.sum(c.cost_usd), 0.0).label("cost_usd"),
+            (sa.func.count() - sa.func.count(c.cost_usd)).label("unpriced_calls"),
+            sa.func.coalesce(sa.func.sum(lost), 0).label("unconfirmed_calls"),
+            sa.func.coalesce(sa.func.sum(lost * (c.input_tokens + c.output_tokens)), 0).label("unconfirmed_tokens"),
+            sa.func.coalesce(sa.func.sum(sa.case((c.confirmed.is_(False), c.cost_usd), else_=0.0)), 0.0).label(
+                "unconfirmed_usd"
+            ),
         )
-    return CostSummary(group_by=group_by, data=data, total=_total(data), unpriced_models=models)
+        grouped = sa.select(*keys, *sums).where(*where).group_by(*keys)
+        unpriced = sa.select(c.provider, c.model).where(*where, c.cost_usd.is_(None)).distinct()
+        with self.engine.connect() as conn:
+            rows = conn.execute(grouped).all()
+            models = sorted((provider, model) for provider, model in conn.execute(unpriced).all())
+        data = [
+            _line(":".join(row[: len(keys)]) if group_by is CostGroup.MODEL else row[0], row[len(keys) :])
+            for row in rows
+        ]
+        if group_by is CostGroup.DAY:
+            data.sort(key=lambda line: line.key or "")
+        else:
+            data.sort(
+                key=lambda line: (-line.cost_usd, -(line.usage.input_tokens + line.usage.output_tokens), line.key or "")
+            )
+        return CostSummary(group_by=group_by, data=data, total=_total(data), unpriced_models=models)
 
 
 def _line(key: str | None, sums: Any) -> CostLine:

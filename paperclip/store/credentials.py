@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from paperclip.models import Endpoint, EndpointKind
+from paperclip.store.engine import StoreCore
 from paperclip.store.tables import DEPLOYMENT, credentials, endpoints
 
 
@@ -56,10 +57,81 @@ def _owners(teams: Collection[str | None] | None, column: Any) -> sa.ColumnEleme
     return column.in_([_owner(t) for t in teams])
 
 
-def put_credential(
+class CredentialStore(StoreCore):
+    """Credentials and endpoints, by owner (`team=None`: the deployment's) and name."""
+
+    def put_credential(self, team: str | None, name: str, sealed: bytes | None, urls: Collection[str]) -> None:
+        """Keep (or replace) a credential: its sealed key and the normalised URLs it may go to."""
+        with self._write() as conn:
+            _put_credential(conn, team=team, name=name, sealed=sealed, urls=urls)
+
+    def get_credential(self, team: str | None, name: str) -> StoredCredential | None:
+        c = credentials.c
+        query = _credential_query().where(c.owner == _owner(team), c.name == name)
+        with self.engine.connect() as conn:
+            row = conn.execute(query).mappings().first()
+        return None if row is None else _credential(row)
+
+    def list_credentials(self, teams: Collection[str | None] | None = None) -> list[StoredCredential]:
+        """The credentials of `teams` (None in it: the deployment's), by owner then name; all for None."""
+        c = credentials.c
+        query = _credential_query().where(_owners(teams, c.owner)).order_by(c.owner, c.name)
+        with self.engine.connect() as conn:
+            return [_credential(row) for row in conn.execute(query).mappings()]
+
+    def delete_credential(self, team: str | None, name: str) -> bool:
+        """False when there is no such credential."""
+        with self._write() as conn:
+            return _delete_credential(conn, team=team, name=name)
+
+    def put_endpoint(self, endpoint: Endpoint, sealed_key: bytes | None, url: str) -> None:
+        """Register (or replace) `endpoint` (owned by `endpoint.team`) with its credential, keyless
+        when `sealed_key` is None, bound to `url` (the endpoint's, normalised), in one transaction."""
+        e = endpoints.c
+        owner = _owner(endpoint.team)
+        where = (e.owner == owner, e.name == endpoint.name)
+        with self._write() as conn:
+            created = conn.execute(sa.select(e.created_at).where(*where)).scalar_one_or_none()
+            conn.execute(endpoints.delete().where(*where))
+            row = {
+                "owner": owner,
+                "name": endpoint.name,
+                "kind": endpoint.kind.value,
+                "url": endpoint.url,
+                "model": endpoint.model,
+                "has_key": sealed_key is not None,
+                "created_at": created or datetime.now(UTC),
+            }
+            conn.execute(endpoints.insert().values(**row))
+            _put_credential(conn, team=endpoint.team, name=endpoint.name, sealed=sealed_key, urls=[url])
+
+    def get_endpoint(self, team: str | None, name: str) -> Endpoint | None:
+        e = endpoints.c
+        query = sa.select(endpoints).where(e.owner == _owner(team), e.name == name)
+        with self.engine.connect() as conn:
+            row = conn.execute(query).mappings().first()
+        return None if row is None else _endpoint(row)
+
+    def list_endpoints(self, teams: Collection[str | None] | None = None) -> list[Endpoint]:
+        """The endpoints of `teams` (None in it: the deployment's), by owner then name; all for None."""
+        e = endpoints.c
+        query = sa.select(endpoints).where(_owners(teams, e.owner)).order_by(e.owner, e.name)
+        with self.engine.connect() as conn:
+            return [_endpoint(row) for row in conn.execute(query).mappings()]
+
+    def delete_endpoint(self, team: str | None, name: str) -> bool:
+        """Delete the endpoint and its credential; False when there is no such endpoint."""
+        e = endpoints.c
+        with self._write() as conn:
+            gone = conn.execute(endpoints.delete().where(e.owner == _owner(team), e.name == name)).rowcount
+            if gone:
+                _delete_credential(conn, team=team, name=name)
+        return bool(gone)
+
+
+def _put_credential(
     conn: Connection, *, team: str | None, name: str, sealed: bytes | None, urls: Collection[str]
 ) -> None:
-    """Keep (or replace) a credential: its sealed key and the normalised URLs it may go to."""
     c = credentials.c
     conn.execute(credentials.delete().where(c.owner == _owner(team), c.name == name))
     conn.execute(
@@ -67,6 +139,11 @@ def put_credential(
             owner=_owner(team), name=name, sealed=sealed, urls=list(urls), updated_at=datetime.now(UTC)
         )
     )
+
+
+def _delete_credential(conn: Connection, *, team: str | None, name: str) -> bool:
+    c = credentials.c
+    return bool(conn.execute(credentials.delete().where(c.owner == _owner(team), c.name == name)).rowcount)
 
 
 def _credential_query() -> sa.Select[Any]:
@@ -86,45 +163,6 @@ def _credential(row: Any) -> StoredCredential:
     )
 
 
-def get_credential(conn: Connection, team: str | None, name: str) -> StoredCredential | None:
-    c = credentials.c
-    row = conn.execute(_credential_query().where(c.owner == _owner(team), c.name == name)).mappings().first()
-    return None if row is None else _credential(row)
-
-
-def list_credentials(conn: Connection, teams: Collection[str | None] | None = None) -> list[StoredCredential]:
-    """The credentials of `teams` (None in it: the deployment's), by owner then name; all for None."""
-    c = credentials.c
-    query = _credential_query().where(_owners(teams, c.owner)).order_by(c.owner, c.name)
-    return [_credential(row) for row in conn.execute(query).mappings()]
-
-
-def delete_credential(conn: Connection, team: str | None, name: str) -> bool:
-    c = credentials.c
-    return bool(conn.execute(credentials.delete().where(c.owner == _owner(team), c.name == name)).rowcount)
-
-
-def put_endpoint(conn: Connection, endpoint: Endpoint, *, sealed: bytes | None, url: str) -> None:
-    """Register (or replace) `endpoint` (owned by `endpoint.team`) with its credential, keyless
-    when `sealed` is None, bound to `url` (the endpoint's, normalised)."""
-    e = endpoints.c
-    owner = _owner(endpoint.team)
-    where = (e.owner == owner, e.name == endpoint.name)
-    created = conn.execute(sa.select(e.created_at).where(*where)).scalar_one_or_none()
-    conn.execute(endpoints.delete().where(*where))
-    row = {
-        "owner": owner,
-        "name": endpoint.name,
-        "kind": endpoint.kind.value,
-        "url": endpoint.url,
-        "model": endpoint.model,
-        "has_key": sealed is not None,
-        "created_at": created or datetime.now(UTC),
-    }
-    conn.execute(endpoints.insert().values(**row))
-    put_credential(conn, team=endpoint.team, name=endpoint.name, sealed=sealed, urls=[url])
-
-
 def _endpoint(row: Any) -> Endpoint:
     return Endpoint(
         name=row["name"],
@@ -134,25 +172,3 @@ def _endpoint(row: Any) -> Endpoint:
         has_key=row["has_key"],
         team=_team(row["owner"]),
     )
-
-
-def get_endpoint(conn: Connection, team: str | None, name: str) -> Endpoint | None:
-    e = endpoints.c
-    row = conn.execute(sa.select(endpoints).where(e.owner == _owner(team), e.name == name)).mappings().first()
-    return None if row is None else _endpoint(row)
-
-
-def list_endpoints(conn: Connection, teams: Collection[str | None] | None = None) -> list[Endpoint]:
-    """The endpoints of `teams` (None in it: the deployment's), by owner then name; all for None."""
-    e = endpoints.c
-    query = sa.select(endpoints).where(_owners(teams, e.owner)).order_by(e.owner, e.name)
-    return [_endpoint(row) for row in conn.execute(query).mappings()]
-
-
-def delete_endpoint(conn: Connection, team: str | None, name: str) -> bool:
-    """Delete the endpoint and its credential; False when there is no such endpoint."""
-    e = endpoints.c
-    gone = conn.execute(endpoints.delete().where(e.owner == _owner(team), e.name == name)).rowcount
-    if gone:
-        delete_credential(conn, team, name)
-    return bool(gone)

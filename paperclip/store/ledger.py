@@ -1,11 +1,12 @@
 """The cost ledger: one row per attempt of a call, so spend is counted across crashes.
 
 An attempt's row is written *before* its call is sent, unconfirmed, at the call's worst case
-(`begin_call`); the moment the provider answers it is confirmed with what the provider reported
-(`Store.save_turn`). An attempt lost with its worker leaves its row unconfirmed: still charged at
-its worst case. The next attempt of the same turn reads what became of the lost ones
-(`settle_attempts`) and, when one of them answered and stored its reply for the very same input,
-answers with that reply instead of calling the provider again (`stored_reply`).
+(`LedgerStore.begin_call`); the moment the provider answers it is confirmed with what the
+provider reported (`ConversationStore.save_turn`, with `cost_row` and `superseded` here). An
+attempt lost with its worker leaves its row unconfirmed: still charged at its worst case. The next
+attempt of the same turn reads what became of the lost ones (`settle_attempts`) and, when one of
+them answered and stored its reply for the very same input, answers with that reply instead of
+calling the provider again (`stored_reply`). What the ledger sums to is `paperclip.store.costs`'.
 """
 
 from collections.abc import Sequence
@@ -15,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from paperclip.models import AttemptRef, CostEvent, Message, SessionRef, SettledAttempt, Usage
+from paperclip.store.engine import StoreCore
 from paperclip.store.tables import cost_events, messages
 
 KEYS = ("company_id", "task", "seq", "model_index", "attempt")
@@ -92,12 +94,6 @@ def _turn_rows(company_id: str, task: str, seq: int) -> list[sa.ColumnElement[bo
     return [c.company_id == company_id, c.task == task, c.seq == seq]
 
 
-def begin_call(conn: Connection, insert: Any, cost: CostEvent, input_hash: str | None) -> None:
-    """The unconfirmed row of an attempt about to call; a row already there (a repeat) stays."""
-    row = cost_row(cost.model_copy(update={"confirmed": False}), input_hash)
-    conn.execute(insert.on_conflict_do_nothing(index_elements=list(KEYS)), [row])
-
-
 def superseded(conn: Connection, cost: CostEvent) -> bool:
     """Whether a later attempt of the same turn has begun since this one did (this one's worker
     was thought lost): its answer is then kept in the ledger only, not as the turn's messages."""
@@ -119,42 +115,55 @@ def _rows(conn: Connection, session: SessionRef, seq: int, lost: Sequence[Attemp
     return {(row["model_index"], row["attempt"]): row for row in conn.execute(query).mappings()}
 
 
-def settle_attempts(
-    conn: Connection, session: SessionRef, seq: int, lost: Sequence[AttemptRef]
-) -> list[SettledAttempt]:
-    """Each lost attempt as the ledger has it: confirmed (its usage and cost), never sent (no row:
-    it died before its call), or unconfirmed (it may have been answered; nobody knows)."""
-    rows = _rows(conn, session, seq, lost)
-    settled = []
-    for attempt in lost:
-        row = rows.get((attempt.model_index, attempt.attempt))
-        ref = {"model_index": attempt.model_index, "attempt": attempt.attempt}
-        if row is None:
-            settled.append(SettledAttempt(**ref, outcome="not_sent"))
-        elif row["confirmed"]:
-            settled.append(SettledAttempt(**ref, outcome="confirmed", usage=usage_of(row), cost_usd=row["cost_usd"]))
-        else:
-            settled.append(SettledAttempt(**ref, outcome="unconfirmed"))
-    return settled
+class LedgerStore(StoreCore):
+    """The attempts of a turn's calls: begun before they are sent, settled when lost."""
 
+    def begin_call(self, cost: CostEvent, *, input_hash: str | None = None) -> None:
+        """Write an attempt's ledger row before its call is sent: unconfirmed, at its worst case
+        (`cost`), so an attempt lost with its worker stays charged. A row already there (a repeat
+        of the same attempt) stays as it is."""
+        row = cost_row(cost.model_copy(update={"confirmed": False}), input_hash)
+        with self._write() as conn:
+            conn.execute(self._insert(cost_events).on_conflict_do_nothing(index_elements=list(KEYS)), [row])
 
-def stored_reply(
-    conn: Connection, session: SessionRef, seq: int, lost: Sequence[AttemptRef], input_hash: str
-) -> tuple[AttemptRef, Message] | None:
-    """The reply a lost attempt stored for exactly this input (a confirmed row with the same input
-    hash whose turn messages it wrote), or None."""
-    for (model_index, attempt), row in sorted(_rows(conn, session, seq, lost).items(), reverse=True):
-        if not row["confirmed"] or row["input_hash"] != input_hash:
-            continue
-        m = messages.c
-        query = (
-            sa.select(messages)
-            .where(m.company_id == session.company_id, m.task == session.task, m.seq == seq)
-            .order_by(m.idx.desc())
-            .limit(1)
-        )
-        last = conn.execute(query).mappings().first()
-        if last is None or last["role"] != "assistant":
-            return None
-        return AttemptRef(model_index=model_index, attempt=attempt), message_of(last)
-    return None
+    def settle_attempts(self, session: SessionRef, seq: int, lost: Sequence[AttemptRef]) -> list[SettledAttempt]:
+        """Each attempt of turn `seq` lost with its worker, as the ledger has it: confirmed (its
+        usage and cost), never sent (no row: it died before its call), or unconfirmed (it may
+        have been answered; nobody knows)."""
+        with self.engine.connect() as conn:
+            rows = _rows(conn, session, seq, lost)
+        settled = []
+        for attempt in lost:
+            row = rows.get((attempt.model_index, attempt.attempt))
+            ref = {"model_index": attempt.model_index, "attempt": attempt.attempt}
+            if row is None:
+                settled.append(SettledAttempt(**ref, outcome="not_sent"))
+            elif row["confirmed"]:
+                settled.append(
+                    SettledAttempt(**ref, outcome="confirmed", usage=usage_of(row), cost_usd=row["cost_usd"])
+                )
+            else:
+                settled.append(SettledAttempt(**ref, outcome="unconfirmed"))
+        return settled
+
+    def stored_reply(
+        self, session: SessionRef, seq: int, lost: Sequence[AttemptRef], input_hash: str
+    ) -> tuple[AttemptRef, Message] | None:
+        """The reply a lost attempt of turn `seq` stored for exactly this input (a confirmed row
+        with the same input hash whose turn messages it wrote), or None."""
+        with self.engine.connect() as conn:
+            for (model_index, attempt), row in sorted(_rows(conn, session, seq, lost).items(), reverse=True):
+                if not row["confirmed"] or row["input_hash"] != input_hash:
+                    continue
+                m = messages.c
+                query = (
+                    sa.select(messages)
+                    .where(m.company_id == session.company_id, m.task == session.task, m.seq == seq)
+                    .order_by(m.idx.desc())
+                    .limit(1)
+                )
+                last = conn.execute(query).mappings().first()
+                if last is None or last["role"] != "assistant":
+                    return None
+                return AttemptRef(model_index=model_index, attempt=attempt), message_of(last)
+        return None

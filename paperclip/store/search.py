@@ -17,8 +17,8 @@ from typing import Any
 
 import sqlalchemy as sa
 from pydantic import BaseModel
-from sqlalchemy.engine import Connection
 
+from paperclip.store.engine import StoreCore
 from paperclip.store.tables import messages, tasks
 
 SEARCHED_CHARS = 100_000
@@ -75,57 +75,61 @@ def terms(query: str) -> list[str]:
     return [term for term in (_CONTROL.sub(" ", t).strip() for t in found) if _WORD.search(term)]
 
 
-def search(
-    conn: Connection,
-    dialect: str,
-    company_ids: Collection[str] | None,
-    query: str,
-    *,
-    kinds: Collection[SearchKind],
-    limit: int,
-) -> list[SearchHit]:
-    """The best `limit` hits for `query` of `kinds` in `company_ids` (every company for None)."""
-    quoted = " ".join(f'"{term}"' for term in terms(query))
-    if not quoted or not kinds or (company_ids is not None and not company_ids):
-        return []
-    scope = None if company_ids is None else list(company_ids)
-    wanted = {SearchKind(kind) for kind in kinds}
-    m, t = messages.alias("m"), tasks.alias("t")
-    if dialect == "postgresql":
-        top = _postgresql_best(quoted, scope, wanted, limit)
-        text = sa.func.coalesce(_indexed(m.c.content), t.c.title)
-        snippet = sa.func.ts_headline(ENGLISH, text, _tsquery(quoted), HEADLINE_OPTIONS)
-    else:
-        top = _sqlite_best(quoted, scope, wanted, limit)
-        snippet = top.c.snippet
-    is_message = top.c.kind == SearchKind.MESSAGE.value
-    found = (
-        sa.select(
-            top.c.kind,
-            top.c.company_id,
-            top.c.task,
-            t.c.title,
-            sa.func.coalesce(m.c.agent, t.c.assignee).label("agent"),
-            m.c.author,
-            m.c.seq,
-            snippet.label("snippet"),
-            sa.func.coalesce(m.c.created_at, t.c.created_at).label("at"),
+class SearchStore(StoreCore):
+    """Full-text search over the store's messages and task titles."""
+
+    def search(
+        self,
+        company_ids: Collection[str] | None,
+        query: str,
+        *,
+        kinds: Collection[SearchKind] = tuple(SearchKind),
+        limit: int = 20,
+    ) -> list[SearchHit]:
+        """Messages and task titles with every word and "quoted phrase" of `query`, best first,
+        in the companies `company_ids` (every company for None); none when it has no words."""
+        quoted = " ".join(f'"{term}"' for term in terms(query))
+        if not quoted or not kinds or (company_ids is not None and not company_ids):
+            return []
+        scope = None if company_ids is None else list(company_ids)
+        wanted = {SearchKind(kind) for kind in kinds}
+        m, t = messages.alias("m"), tasks.alias("t")
+        if self.dialect == "postgresql":
+            top = _postgresql_best(quoted, scope, wanted, limit)
+            text = sa.func.coalesce(_indexed(m.c.content), t.c.title)
+            snippet = sa.func.ts_headline(ENGLISH, text, _tsquery(quoted), HEADLINE_OPTIONS)
+        else:
+            top = _sqlite_best(quoted, scope, wanted, limit)
+            snippet = top.c.snippet
+        is_message = top.c.kind == SearchKind.MESSAGE.value
+        found = (
+            sa.select(
+                top.c.kind,
+                top.c.company_id,
+                top.c.task,
+                t.c.title,
+                sa.func.coalesce(m.c.agent, t.c.assignee).label("agent"),
+                m.c.author,
+                m.c.seq,
+                snippet.label("snippet"),
+                sa.func.coalesce(m.c.created_at, t.c.created_at).label("at"),
+            )
+            .select_from(top)
+            .outerjoin(
+                m,
+                sa.and_(
+                    is_message,
+                    m.c.company_id == top.c.company_id,
+                    m.c.task == top.c.task,
+                    m.c.seq == top.c.seq,
+                    m.c.idx == top.c.idx,
+                ),
+            )
+            .outerjoin(t, sa.and_(t.c.company_id == top.c.company_id, t.c.identifier == top.c.task))
+            .order_by(top.c.rank, top.c.company_id, top.c.task, top.c.seq, top.c.idx)
         )
-        .select_from(top)
-        .outerjoin(
-            m,
-            sa.and_(
-                is_message,
-                m.c.company_id == top.c.company_id,
-                m.c.task == top.c.task,
-                m.c.seq == top.c.seq,
-                m.c.idx == top.c.idx,
-            ),
-        )
-        .outerjoin(t, sa.and_(t.c.company_id == top.c.company_id, t.c.identifier == top.c.task))
-        .order_by(top.c.rank, top.c.company_id, top.c.task, top.c.seq, top.c.idx)
-    )
-    return [_hit(row) for row in conn.execute(found).mappings()]
+        with self.engine.connect() as conn:
+            return [_hit(row) for row in conn.execute(found).mappings()]
 
 
 def _sqlite_best(quoted: str, scope: list[str] | None, kinds: set[SearchKind], limit: int) -> Any:

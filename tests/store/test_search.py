@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from paperclip.models import Message, RecordInput, SessionRef
 from paperclip.store import SearchHit, SearchKind, Store, tables
-from paperclip.store.store import _task_row as task_row
+from paperclip.store.records import task_row
 from tests.store.factories import T0, migrate_to, task_record
 
 

@@ -1,0 +1,87 @@
+"""`Store` is its parts put together: every method callers use is there, and no two parts clash."""
+
+import inspect
+
+import pytest
+
+from paperclip.errors import InvalidInput
+from paperclip.store import Store, UnsupportedDatabase
+from paperclip.store.engine import StoreCore
+
+STORE_METHODS = [
+    "add_api_key",
+    "add_history",
+    "begin_call",
+    "claim_request",
+    "companies_of",
+    "company_team",
+    "cool_down",
+    "cost_summary",
+    "create_team",
+    "delete_credential",
+    "delete_endpoint",
+    "dispose",
+    "engine",
+    "finish_request",
+    "from_settings",
+    "get_api_key",
+    "get_company",
+    "get_credential",
+    "get_endpoint",
+    "get_task",
+    "list_activity",
+    "list_api_keys",
+    "list_companies",
+    "list_cost_events",
+    "list_credentials",
+    "list_endpoints",
+    "list_messages",
+    "list_tasks",
+    "list_turns",
+    "load_messages",
+    "migrate",
+    "ping",
+    "put_credential",
+    "put_endpoint",
+    "record",
+    "return_tokens",
+    "revoke_api_key",
+    "roles_of",
+    "save_turn",
+    "search",
+    "set_company_team",
+    "set_member",
+    "settle_attempts",
+    "stored_reply",
+    "take_tokens",
+    "team_exists",
+    "upsert_company",
+    "user_exists",
+]
+
+
+def test_the_store_has_every_method_its_callers_use() -> None:
+    assert sorted(name for name in dir(Store) if not name.startswith("_")) == STORE_METHODS
+
+
+def test_each_part_is_a_core_with_its_own_methods() -> None:
+    """No name is defined by two parts (nor redefines the core's), so their order never matters."""
+    owners: dict[str, list[str]] = {}
+    core = set(vars(StoreCore))
+    for part in Store.__bases__:
+        assert StoreCore in part.__mro__
+        assert part.__bases__ == (StoreCore,)
+        for name, value in vars(part).items():
+            if inspect.isfunction(value) or isinstance(value, (property, classmethod, staticmethod)):
+                owners.setdefault(name, []).append(part.__name__)
+                assert name not in core, f"{part.__name__}.{name} overrides the core's"
+    assert {name: parts for name, parts in owners.items() if len(parts) > 1} == {}
+    assert vars(Store).keys() <= {"__module__", "__qualname__", "__doc__", "__firstlineno__", "__static_attributes__"}
+
+
+def test_an_unsupported_database_is_invalid_input() -> None:
+    with pytest.raises(UnsupportedDatabase, match="not 'mysql'") as caught:
+        Store("mysql://somewhere/db")
+    assert isinstance(caught.value, InvalidInput)
+    assert isinstance(caught.value, ValueError)
+    assert caught.value.kind == "invalid_input"
