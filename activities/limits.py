@@ -28,11 +28,10 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Protocol
 
-from pydantic import BaseModel
 from temporalio import activity
 
 from paperclip.keys import KeyResolver
-from paperclip.models import RateLimit
+from paperclip.models import ModelQueueInput, RateLimit
 
 POLL_SECONDS = 1.0
 """The longest a waiting call sleeps before asking the bucket again (and heartbeating)."""
@@ -49,14 +48,6 @@ REQUESTS_BUCKET = "#requests"
 def has_own_queue(limit: RateLimit | None) -> bool:
     """Whether a credential's calls run on a model queue of their own (rate-limited by Temporal)."""
     return limit is not None and limit.requests_per_minute is not None
-
-
-class ModelQueueInput(BaseModel):
-    """Which model queue a company's agents' calls on a credential go to."""
-
-    company_id: str
-    credential: str
-    """The credential's name, as the agent's model names it."""
 
 
 class LimitStore(Protocol):

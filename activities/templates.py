@@ -7,27 +7,17 @@ check_agent`): a key only where it is bound, for the hiring company's team.
 import asyncio
 import os
 
-from pydantic import BaseModel
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.providers.errors import MISSING_CREDENTIAL, NOT_BOUND
 from paperclip.keyring import Keyring
 from paperclip.keys import CREDENTIAL_NOT_BOUND, INVALID_URL, UNKNOWN_CREDENTIAL, KeyRefused
-from paperclip.models import AgentSpec, ModelConfig
+from paperclip.models import AgentFromTemplateInput, AgentSpec, ModelConfig
 from paperclip.pricing import priced
 from paperclip.settings import get_settings
 from paperclip.templates.expand import hire_from_template, runnable
 from paperclip.templates.registry import TemplateError, load_registry
-
-
-class AgentFromTemplateInput(BaseModel):
-    template: str
-    name: str
-    title: str = ""
-    reports_to: str
-    fallback: ModelConfig
-    """The model to run on when the template's provider has no credential here (the hirer's)."""
 
 
 def missing_credential(model: ModelConfig) -> str | None:

@@ -6,8 +6,7 @@ from temporalio.client import Client
 
 from api.errors import ApiError
 from api.services import recent_snapshot
-from paperclip.api_models import AgentDetail
-from paperclip.models import AgentState, AgentStatus, Role
+from paperclip.models import AgentDetail, AgentState, AgentStatus, Role
 
 
 class AgentList(BaseModel):

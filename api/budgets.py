@@ -10,13 +10,16 @@ from temporalio.client import Client
 
 from api.governance import BOARD, _update
 from api.services import _company_handle, get_snapshot
-from paperclip.api_models import BudgetLine, BudgetReport, BudgetStatus, CapLine
 from paperclip.models import (
     AgentStatus,
     ApprovalKind,
     ApprovalStatus,
     Budget,
+    BudgetLine,
+    BudgetReport,
+    BudgetStatus,
     Cap,
+    CapLine,
     CapState,
     CompanySnapshot,
     SetBudgetInput,

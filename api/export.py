@@ -15,8 +15,8 @@ from paperclip.constants import company_workflow_id
 from paperclip.export import ACTIVITY_LIMIT, CompanyExport, company_export, import_plan, problems
 from paperclip.idempotency import RequestKey
 from paperclip.keyring import Keyring
-from paperclip.models import CompanyInput, CompanySpec
-from paperclip.routines import RoutineError, RoutineSpec
+from paperclip.models import CompanyInput, CompanySpec, RoutineSpec
+from paperclip.routines import RoutineError
 from paperclip.store import CostGroup, Store
 
 PROBLEMS_SHOWN = 5

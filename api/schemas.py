@@ -11,13 +11,11 @@ from paperclip.models import (
     AgentSpec,
     Approval,
     ApprovalStatus,
+    CompanyId,
     CompanySpec,
     Goal,
     GoalStatus,
     Prefix,
-    Slug,
-    check_prefix,
-    check_slug,
 )
 
 MAX_PREFIX_FROM_NAME = 6
@@ -45,7 +43,7 @@ def prefix_from_name(name: str) -> str:
 class CompanyCreate(BaseModel):
     """A company to found; `id` and `prefix` are derived from `name` when absent."""
 
-    id: Slug | None = None
+    id: CompanyId | None = None
     name: str = Field(min_length=1, max_length=200, json_schema_extra={"pattern": NOT_BLANK})
     mission: str = Field(default="", max_length=10_000)
     prefix: Prefix | None = None
@@ -67,16 +65,6 @@ class CompanyCreate(BaseModel):
     """Its monthly cap in USD, over every agent; None: no cap."""
     budget_tokens: int | None = Field(default=None, ge=0)
     """Its monthly cap in tokens, over every agent; None: no cap."""
-
-    @field_validator("id")
-    @classmethod
-    def _id(cls, v: str | None) -> str | None:
-        return None if v is None else check_slug(v, "company id")
-
-    @field_validator("prefix")
-    @classmethod
-    def _prefix(cls, v: str | None) -> str | None:
-        return None if v is None else check_prefix(v)
 
     @field_validator("name")
     @classmethod

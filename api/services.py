@@ -51,6 +51,7 @@ from paperclip.models import (
     TaskDetail,
     TaskRecord,
     TaskStatus,
+    Trace,
 )
 from paperclip.org import OrgError, check_hire, check_turn_budget
 from paperclip.pricing import priced
@@ -64,7 +65,7 @@ from paperclip.templates import (
     load_registry,
     runnable,
 )
-from paperclip.traces import Trace, build_trace
+from paperclip.traces import build_trace
 from workflows.company import CompanyWorkflow
 from workflows.task import TaskWorkflow
 

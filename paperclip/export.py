@@ -36,15 +36,18 @@ from paperclip.models import (
     GoalLevel,
     GoalStatus,
     Message,
+    RoutineSpec,
     SessionRef,
     TaskRecord,
+    Trace,
+    TraceEvent,
+    TraceKind,
     Usage,
 )
 from paperclip.org import OrgError, check_hire, direct_reports, subtree
-from paperclip.routines import RoutineSpec
 from paperclip.store.costs import CostLine, CostSummary
 from paperclip.tools import DELEGATE_TASK
-from paperclip.traces import Trace, TraceEvent, TraceKind, _message_fields, _task_section, _tokens, _tree_lines
+from paperclip.traces import _message_fields, _task_section, _tokens, _tree_lines
 
 FORMAT = "paperclip-company"
 VERSION = 1

@@ -9,10 +9,9 @@ the subtasks delegated and their results. The message store is never read here.
 import asyncio
 import json
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any
 
 from google.protobuf.timestamp_pb2 import Timestamp
-from pydantic import BaseModel, Field
 from temporalio.api.common.v1 import Payloads
 from temporalio.api.failure.v1 import Failure
 from temporalio.api.history.v1 import HistoryEvent
@@ -29,6 +28,9 @@ from paperclip.models import (
     TaskInput,
     TaskResult,
     TaskStatus,
+    Trace,
+    TraceEvent,
+    TraceKind,
     Usage,
 )
 from paperclip.tools import DELEGATE_TASK
@@ -37,68 +39,6 @@ MODEL_TURN = "model_turn"
 """The activity type of one agent turn."""
 MAX_FETCHES = 8
 """Histories fetched at once while rebuilding a delegation tree."""
-
-TraceKind = Literal[
-    "task_started",
-    "message",
-    "model_reply",
-    "tool_call",
-    "delegation",
-    "child_result",
-    "status",
-    "task_finished",
-    "error",
-]
-
-
-class TraceEvent(BaseModel):
-    """One step of a task's conversation, in history order."""
-
-    at: datetime
-    task: str
-    """The identifier of the task whose history holds this event."""
-    kind: TraceKind
-    actor: str | None = None
-    """Who acted: an agent, `board`, a task identifier, a tool name or `system`."""
-    target: str | None = None
-    """To whom: the agent receiving a message, the agent a subtask is delegated to."""
-    content: str = ""
-    tool: str | None = None
-    arguments: dict[str, Any] | None = None
-    usage: Usage | None = None
-    cost_usd: float | None = None
-    model: str | None = None
-    simulated: bool | None = None
-    attempt: int | None = None
-    turn: int | None = None
-    """The agent turn (model call sequence number) this event belongs to."""
-    child: str | None = None
-    """For `delegation` and `child_result`: the subtask's identifier."""
-    status: TaskStatus | None = None
-
-
-class Trace(BaseModel):
-    """A task's trace, with the traces of the subtasks it delegated nested in `children`."""
-
-    company_id: str
-    identifier: str
-    workflow_id: str
-    run_ids: list[str] = Field(default_factory=list)
-    """Every run of the continue-as-new chain, first to last."""
-    title: str = ""
-    brief: str = ""
-    assignee: str | None = None
-    parent: str | None = None
-    status: TaskStatus | None = None
-    """The final status, or None while the task runs."""
-    result: str | None = None
-    turns: int = 0
-    usage: Usage = Field(default_factory=Usage)
-    cost_usd: float = 0.0
-    simulated: bool = False
-    """True when any turn ran on the offline `simulated` model."""
-    events: list[TraceEvent] = Field(default_factory=list)
-    children: list["Trace"] = Field(default_factory=list)
 
 
 class TraceNotFound(LookupError):

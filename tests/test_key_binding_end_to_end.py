@@ -15,11 +15,12 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 
-from activities.templates import AgentFromTemplateInput, TemplateActivities
+from activities.templates import TemplateActivities
 from paperclip.constants import company_workflow_id, llm_queue, task_workflow_id
 from paperclip.keyring import Keyring
 from paperclip.keys import normalise_url
 from paperclip.models import (
+    AgentFromTemplateInput,
     AgentSpec,
     CompanyInput,
     CompanySpec,

@@ -7,16 +7,8 @@ import pytest
 from pydantic import ValidationError
 from temporalio.client import ScheduleActionStartWorkflow, ScheduleOverlapPolicy
 
-from paperclip.routines import (
-    CRON_PATTERN,
-    ROUTINE_WORKFLOW,
-    InvalidRoutine,
-    RoutineInput,
-    RoutineSpec,
-    build_schedule,
-    check_cron,
-    parse_duration,
-)
+from paperclip.models import CRON_PATTERN, RoutineInput, RoutineSpec, parse_duration
+from paperclip.routines import ROUTINE_WORKFLOW, InvalidRoutine, build_schedule, check_cron
 from workflows.routine import RoutineWorkflow
 
 

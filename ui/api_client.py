@@ -9,9 +9,8 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from paperclip.api_models import TaskList
 from paperclip.cli.client import ApiClient, ApiError
-from paperclip.models import CompanySnapshot, CompanySpec, TaskRecord
+from paperclip.models import CompanySnapshot, CompanySpec, TaskList, TaskRecord
 
 __all__ = ["ApiError", "DashboardApi", "parse", "parse_list"]
 

@@ -8,8 +8,7 @@ import json
 import re
 from dataclasses import dataclass
 
-from paperclip.models import TaskRecord, Usage
-from paperclip.traces import Trace, TraceEvent
+from paperclip.models import TaskRecord, Trace, TraceEvent, Usage
 from ui.rows import SIMULATED_LABEL
 
 TASK_IDENTIFIER = re.compile(r"^[A-Z][A-Z0-9]{0,9}-\d+(\.\d+)*$")

@@ -8,8 +8,8 @@ is open), so a run holds no state and costs one workflow task.
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from paperclip.models import RoutineFire
-    from paperclip.routines import ROUTINE_WORKFLOW, RoutineInput, RoutineRunResult
+    from paperclip.models import RoutineFire, RoutineInput, RoutineRunResult
+    from paperclip.routines import ROUTINE_WORKFLOW
     from workflows.signals import signal_company
 
 

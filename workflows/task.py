@@ -17,8 +17,6 @@ from temporalio.exceptions import ActivityError, ApplicationError, FailureError
 from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
-    from activities.limits import ModelQueueInput
-    from activities.templates import AgentFromTemplateInput
     from paperclip.constants import (
         SA_AGENT,
         SA_COMPANY,
@@ -31,6 +29,7 @@ with workflow.unsafe.imports_passed_through():
         Adapter,
         AgentCall,
         AgentCallAnswer,
+        AgentFromTemplateInput,
         AgentSpec,
         ApprovalAnswer,
         ApprovalKind,
@@ -51,6 +50,7 @@ with workflow.unsafe.imports_passed_through():
         HttpTurnResult,
         Message,
         ModelConfig,
+        ModelQueueInput,
         ModelTurnInput,
         ModelTurnResult,
         Reassign,

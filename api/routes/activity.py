@@ -8,7 +8,7 @@ from pydantic import BaseModel
 
 from api import services
 from api.deps import StoreDep
-from paperclip.api_models import ActivityPublic
+from paperclip.models import ActivityPublic
 from paperclip.store.tables import MAX_SEQ
 
 router = APIRouter(prefix="/companies/{company}", tags=["activity"])

@@ -6,8 +6,7 @@ from fastapi import APIRouter, Query
 from api import agents
 from api.agents import AgentList
 from api.deps import ClientDep
-from paperclip.api_models import AgentDetail
-from paperclip.models import SLUG, AgentStatus, Role
+from paperclip.models import SLUG, AgentDetail, AgentStatus, Role
 
 router = APIRouter(prefix="/companies/{company}/agents", tags=["agents"])
 

@@ -9,7 +9,7 @@ from api import budgets
 from api.auth import CallerDep
 from api.budgets import BudgetBody, CapBody
 from api.deps import ClientDep
-from paperclip.api_models import BudgetLine, BudgetReport, CapLine
+from paperclip.models import BudgetLine, BudgetReport, CapLine
 
 router = APIRouter(prefix="/companies/{company}/budgets", tags=["budgets"])
 

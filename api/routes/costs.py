@@ -9,8 +9,7 @@ from fastapi import APIRouter, Query
 from api import services
 from api.deps import StoreDep
 from api.errors import ApiError
-from paperclip.api_models import CostReport
-from paperclip.models import CostGroup, Unconfirmed
+from paperclip.models import CostGroup, CostReport, Unconfirmed
 from paperclip.pricing import no_price_warning
 
 router = APIRouter(prefix="/companies/{company}", tags=["costs"])

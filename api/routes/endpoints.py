@@ -25,7 +25,7 @@ from api.owned import (
     visible_owners,
 )
 from paperclip.endpoints import EndpointRefused, check_key, check_url, probe
-from paperclip.models import Endpoint, EndpointKind, Slug, check_slug
+from paperclip.models import Endpoint, EndpointKind, slug
 from paperclip.secrets import SecretBox, SecretError, load_key
 from paperclip.settings import Settings
 from paperclip.store import Store
@@ -38,7 +38,7 @@ Team = Annotated[str | None, Query(max_length=63, description="The team it belon
 
 
 class EndpointBody(BaseModel):
-    name: Slug
+    name: Annotated[str, slug("an endpoint name")]
     type: EndpointKind
     url: str = Field(max_length=2_000, description="http(s), a host, no spaces or control characters.")
     model: str | None = Field(default=None, max_length=200)
@@ -46,11 +46,6 @@ class EndpointBody(BaseModel):
     """Kept encrypted; never answered back. Printable ASCII, no spaces."""
     team: str | None = Field(default=None, max_length=63)
     """The team it belongs to (its owners register it); None: the deployment's (the board's)."""
-
-    @field_validator("name")
-    @classmethod
-    def _name(cls, name: str) -> str:
-        return check_slug(name, "an endpoint name")
 
     @field_validator("url")
     @classmethod

@@ -10,8 +10,8 @@ from api import services
 from api.deps import ClientDep, ContextDep, StoreDep
 from api.errors import ApiError
 from paperclip import routines
-from paperclip.models import AgentStatus
-from paperclip.routines import RoutineError, RoutineInfo, RoutineSpec
+from paperclip.models import AgentStatus, RoutineInfo, RoutineSpec
+from paperclip.routines import RoutineError
 
 router = APIRouter(prefix="/companies/{company}/routines", tags=["routines"])
 

@@ -12,17 +12,18 @@ from api import services
 from api.auth import Caller, CallerDep
 from api.deps import ClientDep, StoreDep
 from api.recent import FINISHED, RECENT
-from paperclip.api_models import TaskList
 from paperclip.models import (
     NOT_BLANK,
     AgentCall,
     AgentCallAnswer,
     CreateTaskInput,
     TaskDetail,
+    TaskList,
     TaskRecord,
     TaskStatus,
+    Trace,
 )
-from paperclip.traces import Trace, trace_to_markdown
+from paperclip.traces import trace_to_markdown
 
 router = APIRouter(prefix="/companies/{company}/tasks", tags=["tasks"])
 

@@ -11,14 +11,15 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from paperclip.models import (
+    AgentName,
     AgentSpec,
     Budget,
     HeartbeatPolicy,
     ModelConfig,
     Permissions,
+    Prefix,
     Role,
-    check_prefix,
-    check_slug,
+    TemplateName,
 )
 
 TOOL_NAME = re.compile(r"^[a-z][a-z0-9_.-]{0,63}$")
@@ -66,7 +67,7 @@ class AgentTemplate(_Strict):
     """One kind of agent, ready to hire: role, prompt, model, tools, budget and habits."""
 
     kind: Literal["agent"] = "agent"
-    name: str
+    name: TemplateName
     description: str = Field(min_length=1, max_length=500)
     role: Role
     title: str = Field(min_length=1, max_length=200)
@@ -84,11 +85,6 @@ class AgentTemplate(_Strict):
     max_concurrent_runs: int = Field(default=4, ge=1, le=500)
     reports_to: Role | None = None
     """The role of its default manager; None: it is the top of the chart."""
-
-    @field_validator("name")
-    @classmethod
-    def _name(cls, v: str) -> str:
-        return check_slug(v, "template name")
 
     @field_validator("tools")
     @classmethod
@@ -136,18 +132,13 @@ class AgentTemplate(_Strict):
 class CompanyMember(_Strict):
     """One agent of a company template."""
 
-    name: str
+    name: AgentName
     template: str
     """The agent template it is hired from."""
     reports_to: str | None = None
     """A member listed before it; absent: the first member whose role the agent template reports to."""
     overrides: dict[str, Any] = Field(default_factory=dict)
     """Agent spec fields that differ from the agent template (title, system_prompt, model, budget…)."""
-
-    @field_validator("name")
-    @classmethod
-    def _name(cls, v: str) -> str:
-        return check_slug(v, "agent name")
 
     @field_validator("overrides")
     @classmethod
@@ -165,23 +156,13 @@ class CompanyTemplate(_Strict):
     """A company ready to found: mission, task prefix, goals and a founding org chart."""
 
     kind: Literal["company"] = "company"
-    name: str
+    name: TemplateName
     description: str = Field(min_length=1, max_length=500)
     mission: str = Field(min_length=1, max_length=10_000)
-    prefix: str
+    prefix: Prefix
     goals: list[str] = Field(min_length=1)
     agents: list[CompanyMember] = Field(min_length=1, max_length=500)
     """Managers before their reports; exactly one has no manager."""
-
-    @field_validator("name")
-    @classmethod
-    def _name(cls, v: str) -> str:
-        return check_slug(v, "template name")
-
-    @field_validator("prefix")
-    @classmethod
-    def _prefix(cls, v: str) -> str:
-        return check_prefix(v)
 
     @field_validator("goals")
     @classmethod

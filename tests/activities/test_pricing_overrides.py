@@ -7,8 +7,8 @@ from pydantic import ValidationError
 from temporalio.testing import ActivityEnvironment
 
 from activities.model_turn import ModelActivities
-from activities.templates import AgentFromTemplateInput, TemplateActivities
-from paperclip.models import AgentSpec, ModelConfig, ModelPrice, Provider, SessionRef, Usage
+from activities.templates import TemplateActivities
+from paperclip.models import AgentFromTemplateInput, AgentSpec, ModelConfig, ModelPrice, Provider, SessionRef, Usage
 from paperclip.pricing import FREE, Price, cost_usd, no_price_warning, price_for, priced, with_price
 from paperclip.settings import Settings, get_settings
 from tests.activities.conftest import FakeStore

@@ -8,8 +8,7 @@ import pytest
 from api import services
 from api.recent import Kept, Recent
 from api.routes.tasks import finished
-from paperclip.models import TaskStatus
-from paperclip.traces import Trace
+from paperclip.models import TaskStatus, Trace
 from tests.api.helpers import create_company, wait_for_task
 
 

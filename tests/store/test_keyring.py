@@ -5,10 +5,10 @@ team so that two teams' credentials of one name are two keys with two limits."""
 import pytest
 from temporalio.testing import ActivityEnvironment
 
-from activities.limits import CredentialLimits, ModelQueueInput
+from activities.limits import CredentialLimits
 from paperclip.keyring import KEYLESS, Keyring
 from paperclip.keys import BoundKey, KeyRefused, normalise_url
-from paperclip.models import AgentSpec, Endpoint, EndpointKind, RateLimit
+from paperclip.models import AgentSpec, Endpoint, EndpointKind, ModelQueueInput, RateLimit
 from paperclip.secrets import SecretBox
 from paperclip.settings import Settings
 from paperclip.store import Store

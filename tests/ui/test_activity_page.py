@@ -9,8 +9,7 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from paperclip.api_models import ActivityPublic
-from paperclip.models import AgentSpec, AgentState, ModelConfig, Provider
+from paperclip.models import ActivityPublic, AgentSpec, AgentState, ModelConfig, Provider
 from tests.cli.fake_api import FakeApi, company_json
 from tests.ui.helpers import APP, T0, dashboard_api
 from ui.rows import SIMULATED_LABEL

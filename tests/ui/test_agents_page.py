@@ -8,8 +8,18 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from api.agents import AgentList
-from paperclip.api_models import AgentDetail, TaskList
-from paperclip.models import AgentSpec, AgentState, AgentStatus, Budget, ModelConfig, Provider, Spend, TaskRecord
+from paperclip.models import (
+    AgentDetail,
+    AgentSpec,
+    AgentState,
+    AgentStatus,
+    Budget,
+    ModelConfig,
+    Provider,
+    Spend,
+    TaskList,
+    TaskRecord,
+)
 from tests.cli.fake_api import FakeApi, company_json
 from tests.ui.helpers import APP, dashboard_api
 from ui.rows import SIMULATED_LABEL

@@ -12,8 +12,17 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from api.schemas import ApprovalList
-from paperclip.api_models import BudgetLine, BudgetReport, BudgetStatus, CostReport
-from paperclip.models import Approval, ApprovalKind, CostGroup, CostLine, Usage
+from paperclip.models import (
+    Approval,
+    ApprovalKind,
+    BudgetLine,
+    BudgetReport,
+    BudgetStatus,
+    CostGroup,
+    CostLine,
+    CostReport,
+    Usage,
+)
 from tests.cli.fake_api import FakeApi, company_json
 from tests.ui.helpers import APP, dashboard_api
 from ui.rows import SIMULATED_LABEL

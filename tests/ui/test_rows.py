@@ -2,10 +2,11 @@
 
 from datetime import UTC, datetime
 
-from paperclip.api_models import BudgetLine, BudgetReport
 from paperclip.models import (
     AgentSpec,
     AgentState,
+    BudgetLine,
+    BudgetReport,
     CompanySnapshot,
     CompanySpec,
     ModelConfig,

@@ -9,8 +9,7 @@ from typing import Any
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from paperclip.models import Priority, TaskDetail, TaskRecord, TaskStatus, Usage
-from paperclip.traces import Trace, TraceEvent
+from paperclip.models import Priority, TaskDetail, TaskRecord, TaskStatus, Trace, TraceEvent, Usage
 from tests.cli.fake_api import FakeApi, company_json
 from tests.ui.helpers import APP, T0, dashboard_api
 from ui.rows import SIMULATED_LABEL

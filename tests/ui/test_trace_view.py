@@ -3,8 +3,7 @@
 from datetime import timedelta
 from typing import Any
 
-from paperclip.models import TaskRecord, TaskStatus
-from paperclip.traces import Trace, TraceEvent
+from paperclip.models import TaskRecord, TaskStatus, Trace, TraceEvent
 from tests.ui.helpers import T0
 from ui.trace_view import TOOL, SubtaskRow, chat_entries, replay_events, subtask_rows
 

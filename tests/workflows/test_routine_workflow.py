@@ -19,8 +19,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from paperclip.constants import llm_queue
-from paperclip.models import AgentSpec, CreateTaskInput, TaskStatus
-from paperclip.routines import RoutineInput, RoutineRunResult
+from paperclip.models import AgentSpec, CreateTaskInput, RoutineInput, RoutineRunResult, TaskStatus
 from tests.workflows.helpers import company_id_of, start_company, wait_for
 from tests.workflows.stand_ins import RecordingStore, ScriptedModel, end_companies
 from workflows.company import CompanyWorkflow

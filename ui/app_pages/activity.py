@@ -6,8 +6,7 @@ from typing import Any
 
 import streamlit as st
 
-from paperclip.api_models import ActivityPublic
-from paperclip.models import AgentState
+from paperclip.models import ActivityPublic, AgentState
 from ui.api_client import ApiError, parse_list
 from ui.rows import SIMULATED_LABEL, activity_rows
 from ui.session import choose_company, get_api, show_error

@@ -5,9 +5,8 @@ from datetime import UTC, datetime
 
 import streamlit as st
 
-from paperclip.api_models import BudgetLine, BudgetReport, CostReport
 from paperclip.cli.budgets import COMPANY, cap_text, usd
-from paperclip.models import Approval, ApprovalKind, ApprovalStatus, CostGroup
+from paperclip.models import Approval, ApprovalKind, ApprovalStatus, BudgetLine, BudgetReport, CostGroup, CostReport
 from ui.api_client import ApiError, parse, parse_list
 from ui.money import (
     PERIODS,

@@ -3,9 +3,8 @@ subtask tree (refreshed live); comment on it, cancel it, open its workflow in th
 
 import streamlit as st
 
-from paperclip.models import CommentPosted, TaskDetail, TaskRecord, TaskStatus
+from paperclip.models import CommentPosted, TaskDetail, TaskRecord, TaskStatus, Trace
 from paperclip.settings import get_settings
-from paperclip.traces import Trace
 from ui.api_client import ApiError, parse
 from ui.rows import workflow_url
 from ui.session import REFRESH_SECONDS, TASK_BOARD, TASK_DETAIL, choose_company, get_api, show_error

@@ -1,15 +1,16 @@
 """The API's answers that the dashboard reads too: the API returns them, the dashboard parses into
 them, so a field renamed in one is renamed in the other.
 
-Only pydantic and `paperclip.models` here, so the dashboard imports them without FastAPI, Temporal
-or the workflows (docs/architecture.md).
+Only pydantic and the vocabulary here, so the dashboard imports them without FastAPI, Temporal or
+the workflows (docs/architecture.md).
 """
 
 from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from paperclip.models import ActivityEntry, AgentState, CostGroup, CostLine, TaskRecord
+from paperclip.models.company import AgentState
+from paperclip.models.records import ActivityEntry, CostGroup, CostLine, TaskRecord
 
 BudgetStatus = Literal["ok", "warning", "paused"]
 

@@ -1,0 +1,291 @@
+"""An agent as hired: the model it talks to (or the CLI tool or URL that runs its turns), its
+heartbeat, budget and permissions, and the endpoints its models may be served from. None of it
+holds a secret: a credential is named, and resolved by the activity that uses it."""
+
+import string
+from enum import StrEnum
+
+from pydantic import BaseModel, Field, field_validator, model_validator
+
+from paperclip.models.budgets import Budget
+from paperclip.models.enums import Provider, Role
+from paperclip.models.names import AgentName, EndpointName
+
+
+class ModelPrice(BaseModel):
+    """USD per million tokens; overrides the built-in table for one model."""
+
+    input: float = Field(ge=0)
+    output: float = Field(ge=0)
+    cached_input: float | None = Field(default=None, ge=0)
+    """None: the input price."""
+
+
+class ModelConfig(BaseModel):
+    """Which model an agent talks to. Holds no secret: `credential` names one."""
+
+    provider: Provider = Provider.SIMULATED
+    model: str = "simulated"
+    base_url: str | None = None
+    credential: str | None = None
+    """Name of the credential (an environment variable for now); default per provider."""
+    max_tokens: int = Field(default=1024, ge=1, le=200_000)
+    temperature: float | None = Field(default=None, ge=0, le=2)
+    heartbeat_timeout_seconds: float = Field(default=30, gt=0)
+    """How soon a silent model call (a dead worker) is noticed and retried."""
+    turn_timeout_seconds: float = Field(default=600, gt=0)
+    price: ModelPrice | None = None
+    """Its price, when not the built-in table's (a negotiated rate, a model the table lacks)."""
+
+    @property
+    def is_simulated(self) -> bool:
+        return self.provider is Provider.SIMULATED
+
+    @property
+    def credential_name(self) -> str | None:
+        """The credential its calls use (`credential`, else the provider's); None when simulated."""
+        if self.provider is Provider.SIMULATED:
+            return None
+        return self.credential or DEFAULT_CREDENTIALS[self.provider]
+
+
+DEFAULT_CREDENTIALS = {Provider.OPENAI: "OPENAI_API_KEY", Provider.ANTHROPIC: "ANTHROPIC_API_KEY"}
+"""The credential a model uses when its config names none."""
+
+
+class RateLimit(BaseModel):
+    """What a provider allows one credential, shared by every agent and worker that uses it."""
+
+    requests_per_minute: float | None = Field(default=None, gt=0)
+    """Calls a minute: Temporal's rate limit on the credential's own model queue."""
+    tokens_per_minute: int | None = Field(default=None, gt=0)
+    """Tokens a minute (input + output): a token bucket in the store, reserved before each call."""
+
+
+class HeartbeatPolicy(BaseModel):
+    """When an agent wakes on its own. A wake first checks, without any model call, whether
+    there is work; with none it spends nothing."""
+
+    interval_seconds: int | None = Field(default=None, ge=60)
+    """Periodic wake; None: no periodic wake."""
+    wake_on_assignment: bool = True
+    wake_on_comment: bool = True
+
+
+class Permissions(BaseModel):
+    can_hire: bool = False
+    """May call `hire_agent` (from a template)."""
+
+
+class EndpointKind(StrEnum):
+    OPENAI_COMPATIBLE = "openai-compatible"
+    """An OpenAI-compatible API (Ollama, vLLM, LiteLLM, OpenRouter, OpenAI itself)."""
+    ANTHROPIC = "anthropic"
+
+
+class Endpoint(BaseModel):
+    """A model server registered by name: a credential of the same owner and name (keyless for a
+    server that needs no key) bound to its URL."""
+
+    name: EndpointName
+    team: str | None = None
+    """The team it belongs to; None: the deployment's."""
+    kind: EndpointKind = Field(alias="type")
+    url: str = Field(pattern=r"^https?://", max_length=2_000)
+    model: str | None = None
+    """The model agents on it use by default."""
+    has_key: bool = False
+
+    model_config = {"populate_by_name": True, "serialize_by_alias": True}
+
+    def model_config_for(self, model: str | None = None) -> "ModelConfig":
+        """The `ModelConfig` of an agent on this endpoint."""
+        provider = Provider.ANTHROPIC if self.kind is EndpointKind.ANTHROPIC else Provider.OPENAI
+        return ModelConfig(
+            provider=provider,
+            model=model or self.model or "default",
+            base_url=self.url,
+            credential=self.name,
+        )
+
+
+class Adapter(StrEnum):
+    """What runs an agent's turns."""
+
+    MODEL = "model"
+    """A model call with tools (`AgentSpec.model`), the default."""
+    CLAUDE_LOCAL = "claude_local"
+    """Claude Code: `claude -p … --output-format stream-json`."""
+    CODEX_LOCAL = "codex_local"
+    """Codex CLI: `codex exec --json …`."""
+    OPENCODE_LOCAL = "opencode_local"
+    """OpenCode: `opencode run --format json …`."""
+    PROCESS = "process"
+    """Any command: the prompt on stdin or as an argument, stdout is the result, exit code 0 is success."""
+    HTTP = "http"
+    """An agent behind a URL (`AgentSpec.http`): each turn POSTs the task to it, a 2xx is "accepted",
+    and the agent answers later by calling the API back with its task token."""
+
+
+class CliConfig(BaseModel):
+    """How a CLI agent's turns run (adapters other than `model`). Holds no secret."""
+
+    command: list[str] = Field(default_factory=list)
+    """The executable and its fixed arguments; empty: the adapter's own (`claude`, `codex`,
+    `opencode`); required for `process`."""
+    args: list[str] = Field(default_factory=list)
+    """Extra arguments, after the adapter's."""
+    model: str | None = None
+    """Passed as the tool's model (`--model`); for OpenCode `provider/model`."""
+    prompt_on_stdin: bool = True
+    """`process` only: the prompt on stdin (else as the last argument)."""
+    env: dict[str, str] = Field(default_factory=dict)
+    """Variables the tool gets besides its scrubbed environment (no secrets: they travel in
+    history). The API refuses names of keys, base URLs, proxies and the like (`paperclip.cli_rules`)."""
+    credential: str | None = None
+    """The credential whose key the tool gets (in its key variable, e.g. `ANTHROPIC_API_KEY`), if it
+    is bound to the tool's URL. None: the provider's key (`ANTHROPIC_API_KEY`, `OPENAI_API_KEY`)
+    when `base_url` is unset, else no key."""
+    base_url: str | None = Field(default=None, pattern=r"^https?://", max_length=2_000)
+    """The provider URL the tool is told (e.g. `ANTHROPIC_BASE_URL`); None: the provider's own."""
+    workspace: str | None = None
+    """The working directory, inside the deployment's workspace roots; None: a folder of the
+    agent's under `PAPERCLIP_HOME/workspaces/<company>`."""
+    worktrees: bool = True
+    """When the workspace is a git repository, each task works in a git worktree of its own
+    (`PAPERCLIP_HOME/worktrees/<company>/<task>`, branch `paperclip/<company>/<task>`)."""
+    keep_worktree_on_failure: bool = True
+    """A failed or cancelled task's worktree stays for inspection (a done task's always goes)."""
+    turn_timeout_seconds: float = Field(default=1800, gt=0)
+    """A turn running longer is stopped: SIGTERM to its process group, SIGKILL after `grace_seconds`."""
+    grace_seconds: float = Field(default=10, ge=0)
+    heartbeat_timeout_seconds: float = Field(default=30, gt=0)
+    """How soon a lost worker is noticed (the turn heartbeats every few seconds while it runs)."""
+    max_output_chars: int = Field(default=32_000, ge=1_000, le=1_000_000)
+    """A result longer than this travels in history cut short, with a reference to the whole
+    text in the store (Temporal's payloads stay small)."""
+    turn_budget_usd: float | None = Field(default=None, gt=0, allow_inf_nan=False)
+    """The most one turn may cost. Under a budget each turn reserves it before it runs; Claude
+    Code gets it as `--max-budget-usd`, and a tool whose output reports cost as it goes is
+    stopped once it passes it. None: the turn reserves nothing and is counted when it ends."""
+    turn_budget_tokens: int | None = Field(default=None, gt=0)
+    """The same, in tokens."""
+
+    @field_validator("env")
+    @classmethod
+    def _env(cls, env: dict[str, str]) -> dict[str, str]:
+        for name in env:
+            if not name or "=" in name or name.startswith("PAPERCLIP_"):
+                raise ValueError(f"{name!r}: an environment variable name, not a PAPERCLIP_ one")
+        return env
+
+
+HTTP_PLACEHOLDERS = frozenset(
+    {"prompt", "task_id", "title", "company_id", "agent", "turn", "api_url", "task_url", "token", "expires_at"}
+)
+"""What an `HttpConfig.template` may use, as `$name` (or `${name}`)."""
+
+
+class HttpConfig(BaseModel):
+    """How an `http` agent gets its turns. Holds no secret: a key is named by `credential`."""
+
+    url: str = Field(pattern=r"^https?://", max_length=2_000)
+    headers: dict[str, str] = Field(default_factory=dict)
+    """Sent with every turn (no secrets: they would travel in history; see `credential`)."""
+    credential: str | None = None
+    """A stored credential or endpoint name (`paperclip agent register`), else an environment
+    variable of the worker: sent as `Authorization: Bearer <key>`."""
+    template: str | None = None
+    """The request body with `$placeholders` (`HTTP_PLACEHOLDERS`), each replaced by its value
+    JSON-escaped, so it goes inside quotes: `{"text": "$prompt", "reply_to": "$task_url"}`.
+    None: a JSON document with the task, the prompt and the callback (see the README)."""
+    content_type: str = "application/json"
+    timeout_seconds: float = Field(default=30, gt=0, le=600)
+    """For the POST to be answered; a 5xx, a 429 or no answer is retried, any other 4xx is final."""
+    reply_timeout_seconds: float = Field(default=3600, gt=0, le=7 * 24 * 3600)
+    """How long the task waits for the agent's answer after a 2xx; then it fails. The agent's
+    token expires five minutes after."""
+
+    @field_validator("headers")
+    @classmethod
+    def _headers(cls, headers: dict[str, str]) -> dict[str, str]:
+        for name in headers:
+            if not name or not all(c.isalnum() or c in "-_" for c in name):
+                raise ValueError(f"{name!r}: not a header name")
+            if name.lower() == "authorization":
+                raise ValueError("the Authorization header comes from `credential` (a secret would travel in history)")
+        return headers
+
+    @field_validator("template")
+    @classmethod
+    def _template(cls, template: str | None) -> str | None:
+        if template is None:
+            return None
+        try:
+            names = set(string.Template(template).get_identifiers())
+        except ValueError as err:
+            raise ValueError(f"the template: {err}") from None
+        unknown = names - HTTP_PLACEHOLDERS
+        if unknown or not string.Template(template).is_valid():
+            known = ", ".join(f"${n}" for n in sorted(HTTP_PLACEHOLDERS))
+            raise ValueError(f"the template uses {', '.join(sorted(unknown)) or 'a bad $'}; it may use {known}")
+        return template
+
+
+class AgentSpec(BaseModel):
+    """An agent as hired: who it is, what it runs on, whom it reports to."""
+
+    name: AgentName
+    role: Role = Role.GENERAL
+    title: str = ""
+    capabilities: str = ""
+    """Free text other agents read when choosing whom to delegate to."""
+    system_prompt: str = ""
+    model: ModelConfig = Field(default_factory=ModelConfig)
+    reports_to: str | None = None
+    max_turns: int = Field(default=20, ge=1, le=10_000)
+    max_concurrent_runs: int = Field(default=4, ge=1, le=500)
+    wake_model: ModelConfig | None = None
+    """A cheaper model for the work its heartbeat finds for it (planning an unattended goal)."""
+    fallback_models: list[ModelConfig] = Field(default_factory=list, max_length=5)
+    """Tried in order when a call on the model before fails for good (retries spent, or refused)."""
+    tools: list[str] | None = None
+    """Tools it may use beyond the standard ones; None: the standard set."""
+    heartbeat: HeartbeatPolicy = Field(default_factory=HeartbeatPolicy)
+    budget: Budget = Field(default_factory=Budget)
+    permissions: Permissions = Field(default_factory=Permissions)
+    template: str | None = None
+    """The template it was hired from, if any."""
+    adapter: Adapter = Adapter.MODEL
+    cli: CliConfig = Field(default_factory=CliConfig)
+    """How its turns run when `adapter` is a CLI tool or `process`."""
+    http: HttpConfig | None = None
+    """Where its turns go when `adapter` is `http`."""
+
+    @model_validator(mode="after")
+    def _process_needs_a_command(self) -> "AgentSpec":
+        if self.adapter is Adapter.PROCESS and not self.cli.command:
+            raise ValueError("a `process` agent needs `cli.command`")
+        if self.adapter is Adapter.HTTP and self.http is None:
+            raise ValueError("an `http` agent needs `http.url`")
+        return self
+
+
+class AgentBrief(BaseModel):
+    """What a delegator sees of a report: enough to choose whom to give work to."""
+
+    name: str
+    role: Role
+    title: str
+    capabilities: str
+
+
+class AgentFromTemplateInput(BaseModel):
+    """An agent's hire from a template, inside a task (the `agent_from_template` activity)."""
+
+    template: str
+    name: str
+    title: str = ""
+    reports_to: str
+    fallback: ModelConfig
+    """The model to run on when the template's provider has no credential here (the hirer's)."""

@@ -1,0 +1,186 @@
+"""The company workflow's vocabulary: its spec, the state it carries across continue-as-new,
+its input and result, the updates that hire and create tasks, and the snapshot it answers."""
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+from paperclip.idempotency import Answered
+from paperclip.models.agents import AgentSpec
+from paperclip.models.budgets import Budget, BudgetRequest, Cap, CapState, Reservation, Spend, Unconfirmed
+from paperclip.models.conversation import Usage
+from paperclip.models.enums import AgentStatus, Priority
+from paperclip.models.governance import Approval, Goal, GoalInput
+from paperclip.models.names import NOT_BLANK, CompanyId, Prefix
+from paperclip.models.records import ActivityEntry, TaskRecord
+
+
+class CompanySpec(BaseModel):
+    id: CompanyId
+    name: str = Field(min_length=1, max_length=200)
+    mission: str = ""
+    prefix: Prefix
+    require_hire_approval: bool = False
+    """Agents hired by agents wait (`pending_approval`) until the board approves."""
+    require_strategy_approval: bool = False
+    """The CEO's plan for each of its tasks needs the board's approval before it delegates."""
+    approval_timeout_seconds: int | None = Field(default=None, ge=60)
+    """An approval undecided this long is escalated (flagged for the board, in the activity log)."""
+    budget: Budget = Field(default_factory=Budget)
+    """The company's monthly cap, over every agent."""
+    soft_limit: float = Field(default=0.8, gt=0, le=1)
+    """The share of a budget at which the board is warned."""
+
+
+class AgentState(BaseModel):
+    spec: AgentSpec
+    status: AgentStatus = AgentStatus.ACTIVE
+    running: int = 0
+    """Top-level tasks dispatched to it and not finished."""
+    usage: Usage = Field(default_factory=Usage)
+    cost_usd: float = 0.0
+    wakes: int = 0
+    """Heartbeat wakes that found work."""
+    skipped_wakes: int = 0
+    """Heartbeat wakes that found none and spent nothing."""
+    last_wake: datetime | None = None
+    awake: bool = False
+    spend: Spend = Field(default_factory=Spend)
+    """This month's spend (see `CompanyState.month`)."""
+    unconfirmed: Unconfirmed = Field(default_factory=Unconfirmed)
+    """Its tasks' unconfirmed attempts (in `spend`, not in `usage`)."""
+    pause_reason: str | None = None
+    """`budget` when its budget stopped it (a new month resumes it)."""
+    """Woken with tasks waiting for it (`wake_on_assignment` off): dispatch may start them."""
+    unanswered: list[str] = Field(default_factory=list)
+    """Its tasks with comments it has not been woken for (`wake_on_comment` off)."""
+
+
+class CompanyState(BaseModel):
+    """Everything the company carries across continue-as-new."""
+
+    spec: CompanySpec
+    agents: dict[str, AgentState] = Field(default_factory=dict)
+    tasks: dict[str, TaskRecord] = Field(default_factory=dict)
+    queue: list[str] = Field(default_factory=list)
+    """Identifiers waiting for dispatch, in arrival order (dispatch sorts by priority)."""
+    counter: int = 0
+    recent: list[ActivityEntry] = Field(default_factory=list)
+    seen_events: dict[str, int] = Field(default_factory=dict)
+    """Highest event sequence handled per task: task signals are at-least-once."""
+    usage: Usage = Field(default_factory=Usage)
+    cost_usd: float = 0.0
+    unconfirmed: Unconfirmed = Field(default_factory=Unconfirmed)
+    """Unconfirmed attempts of its tasks (in `spend`, not in `usage`)."""
+    archived: bool = False
+    paused: bool = False
+    """Paused by the board: nothing is dispatched and every task holds before its next turn."""
+    routine_fires: dict[str, str] = Field(default_factory=dict)
+    """The last scheduled run seen per routine (signals are at-least-once)."""
+    generation: int = 0
+    """How many times the company has continued-as-new."""
+    goals: dict[str, Goal] = Field(default_factory=dict)
+    goal_counter: int = 0
+    approvals: dict[str, Approval] = Field(default_factory=dict)
+    """Pending ones, and the last decided ones (older ones are in the activity log)."""
+    approval_counter: int = 0
+    month: str | None = None
+    """The UTC month spend is counted in (`2026-11`)."""
+    spend: Spend = Field(default_factory=Spend)
+    reservations: dict[str, Reservation] = Field(default_factory=dict)
+    """Per task: what its model call in flight may cost at most."""
+    woken: list[str] = Field(default_factory=list)
+    """Queued tasks its agent's heartbeat created: they run on the agent's `wake_model`, if any."""
+    deferred: list[BudgetRequest] = Field(default_factory=list)
+    """Requests that fit the budgets but not beside the calls in flight: granted as those settle."""
+    pause_reason: str | None = None
+    """`budget` (its budget stopped it) or `brake` (the emergency brake); None when paused by hand."""
+    warned: list[str] = Field(default_factory=list)
+    """Scopes (`company`, agent names, `task:…`, `goal:…`) warned this month for passing the soft limit."""
+    caps: dict[str, CapState] = Field(default_factory=dict)
+    """Lifetime caps on tasks and goals, by scope."""
+    answered: dict[str, Answered] = Field(default_factory=dict)
+    """Updates sent with an idempotency key, oldest first (`workflows/company_idempotency.py`)."""
+
+
+class CompanyInput(BaseModel):
+    spec: CompanySpec | None = None
+    agents: list[AgentSpec] = Field(default_factory=list)
+    state: CompanyState | None = None
+    """Set when continuing-as-new."""
+    goals: list[GoalInput] = Field(default_factory=list)
+    """The founding goals (the API requires at least one company goal)."""
+    continue_as_new_after_events: int | None = None
+    """Continue-as-new after this many handled messages (tests); Temporal's suggestion always applies."""
+    actor: str = "board"
+    """Who founded it (the activity log says so)."""
+
+
+class CompanyResult(BaseModel):
+    company_id: str
+    archived: bool
+
+
+class HireAgentInput(BaseModel):
+    agent: AgentSpec
+    actor: str = "board"
+
+
+class CreateTaskInput(BaseModel):
+    title: str = Field(max_length=500, json_schema_extra={"pattern": NOT_BLANK})
+    """Not blank (the company refuses it, 400)."""
+    brief: str = Field(default="", max_length=100_000)
+    assignee: str
+    priority: Priority = Priority.MEDIUM
+    goal: str | None = None
+    """The goal it serves (`G3`)."""
+    budget: Cap | None = None
+    """A lifetime cap on the task with its subtasks (on top of the monthly budgets)."""
+    actor: str = "board"
+    """Who asked for it (the API sets the caller; the activity log says so)."""
+
+
+class CreateTasksInput(BaseModel):
+    """Several tasks in one update (an import, a fan-out): one round trip, one workflow task."""
+
+    tasks: list[CreateTaskInput] = Field(min_length=1, max_length=500)
+
+
+class RoutineFire(BaseModel):
+    """Signal from a routine's scheduled run to its company: create the routine's task now."""
+
+    fire_id: str
+    """The scheduled run's workflow id: a repeat of the same run is dropped."""
+    routine: str
+    task: CreateTaskInput
+    skip_if_open: bool = True
+    """Overlap policy: no new task while the routine's last one is still open."""
+
+
+class CompanySnapshot(BaseModel):
+    """What the API and the dashboard read (a query, answered from memory)."""
+
+    spec: CompanySpec
+    agents: list[AgentState]
+    tasks: list[TaskRecord]
+    queue: list[str]
+    recent: list[ActivityEntry]
+    usage: Usage
+    cost_usd: float
+    unconfirmed: Unconfirmed = Field(default_factory=Unconfirmed)
+    """Model calls lost with their worker, charged at their worst case (in `spend`, not `usage`)."""
+    archived: bool
+    paused: bool = False
+    pause_reason: str | None = None
+    """`budget` when the company's budget stopped it, `brake` when the emergency brake did."""
+    generation: int
+    goals: list[Goal] = Field(default_factory=list)
+    approvals: list[Approval] = Field(default_factory=list)
+    month: str | None = None
+    spend: Spend = Field(default_factory=Spend)
+    budget_warnings: list[str] = Field(default_factory=list)
+    """Scopes past their soft limit or stopped by their budget this month, as sentences."""
+    caps: list[CapState] = Field(default_factory=list)
+    """Lifetime caps on tasks and goals, with their spend."""
+    simulated_agents: list[str]
+    """Agents on the offline `simulated` model: shown as such wherever they appear."""

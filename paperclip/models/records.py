@@ -1,0 +1,145 @@
+"""What the store keeps: tasks as recorded, the activity log, the cost ledger and its sums."""
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from paperclip.models.budgets import Unconfirmed
+from paperclip.models.conversation import Usage
+from paperclip.models.enums import Priority, TaskStatus
+
+
+class ActivityEntry(BaseModel):
+    """One line of the company's activity log."""
+
+    id: str
+    """Unique and deterministic (made with `workflow.uuid4()`): a retried write is not doubled."""
+    company_id: str
+    at: datetime
+    kind: str
+    """e.g. `company.created`, `agent.hired`, `task.created`, `task.status`, `task.finished`."""
+    actor: str
+    """`board`, an agent name, or `system`."""
+    task: str | None = None
+    agent: str | None = None
+    summary: str = ""
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
+class RetryState(BaseModel):
+    """A task waiting to try its failed model call again (the task workflow owns the retries)."""
+
+    attempt: int
+    """The attempt that comes next (from 2)."""
+    of: int
+    """The most attempts a call gets on one model."""
+    at: datetime
+    """When the next attempt goes."""
+    error: str
+    """Why the last one failed."""
+    model: str
+
+
+class TaskRecord(BaseModel):
+    """A task as the store keeps it (kept after the company forgets it)."""
+
+    company_id: str
+    identifier: str
+    title: str
+    brief: str = ""
+    assignee: str
+    parent: str | None = None
+    priority: Priority = Priority.MEDIUM
+    status: TaskStatus = TaskStatus.QUEUED
+    result: str | None = None
+    turns: int = 0
+    usage: Usage = Field(default_factory=Usage)
+    cost_usd: float = 0.0
+    created_at: datetime
+    updated_at: datetime
+    routine: str | None = None
+    """The routine that created it, if any."""
+    goal: str | None = None
+    """The goal it serves; a subtask serves its parent's."""
+    unconfirmed: Unconfirmed = Field(default_factory=Unconfirmed)
+    """Model calls lost with their worker before they answered, charged at their worst case."""
+    retry: RetryState | None = None
+    """Set while the task waits to try a failed model call again."""
+    held: str | None = None
+    """Why the task holds before its next turn (`budget`, `agent paused`, `company paused`, …); None: it does not."""
+
+
+class TaskDetail(TaskRecord):
+    """A task with the subtasks it delegated (direct children, oldest first)."""
+
+    subtasks: list[TaskRecord] = Field(default_factory=list)
+
+
+class CommentPosted(BaseModel):
+    """The tasks a comment reached: the one commented on, then those of agents it @-mentioned."""
+
+    reached: list[str]
+
+
+class CostEvent(BaseModel):
+    """One model call's usage and price, as the ledger keeps it: one row per attempt (session, seq,
+    model, attempt), written unconfirmed at its worst case before the call is sent and confirmed
+    with what the provider reported the moment it answers."""
+
+    company_id: str
+    agent: str
+    task: str
+    goal: str | None = None
+    seq: int
+    provider: str
+    """A `Provider`, or the CLI tool that made the call (`claude-code`, `codex`, `opencode`, `process`)."""
+    model: str
+    usage: Usage
+    cost_usd: float | None
+    """None when the model's price is unknown: token-only accounting, never a silent zero."""
+    simulated: bool = False
+    at: datetime
+    model_index: int = 0
+    """0: the agent's own model; n: its n-th fallback."""
+    attempt: int = 1
+    """Which attempt of the turn on that model (each is a row of its own)."""
+    confirmed: bool = True
+    """False: the attempt's worker was lost before the provider's answer was known; `usage` and
+    `cost_usd` are then its worst case, charged so that a cap is never passed."""
+
+
+class CostGroup(StrEnum):
+    """What a cost summary adds up by."""
+
+    AGENT = "agent"
+    MODEL = "model"
+    """`provider:model`, e.g. `openai:gpt-4o`."""
+    TASK = "task"
+    DAY = "day"
+    """The UTC date of the call, `YYYY-MM-DD`."""
+    GOAL = "goal"
+    """The goal the task served; None for tasks that serve none."""
+
+
+class CostLine(BaseModel):
+    """The calls of one group (or of all of them)."""
+
+    key: str | None
+    calls: int = 0
+    usage: Usage = Field(default_factory=Usage)
+    cost_usd: float = 0.0
+    """USD of the priced calls; unpriced ones count in tokens only."""
+    unpriced_calls: int = 0
+    """Calls of a model without a price: their cost is unknown, not zero."""
+    unconfirmed: Unconfirmed = Field(default_factory=Unconfirmed)
+    """Calls lost with their worker before they answered (in `calls`, `usage` and `cost_usd` at
+    their worst case)."""
+
+
+class RecordInput(BaseModel):
+    """A batch of store writes from the company workflow (one activity per batch)."""
+
+    activity: list[ActivityEntry] = Field(default_factory=list)
+    tasks: list[TaskRecord] = Field(default_factory=list)

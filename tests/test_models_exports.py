@@ -1,0 +1,207 @@
+"""`paperclip.models` is a package of topic modules; its `__init__` re-exports every public name of
+them, so `from paperclip.models import X` works for the whole vocabulary. These tests pin the
+exported names (a name that goes is a break for every importer, one that comes must be listed)
+and check that the vocabulary stays pure (the dashboard imports it without Temporal or FastAPI)."""
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import paperclip.models
+
+EXPORTS = [
+    "AGENT_TRANSITIONS",
+    "ActivityEntry",
+    "ActivityPublic",
+    "Adapter",
+    "AgentActionInput",
+    "AgentBrief",
+    "AgentCall",
+    "AgentCallAnswer",
+    "AgentDetail",
+    "AgentFromTemplateInput",
+    "AgentName",
+    "AgentSpec",
+    "AgentState",
+    "AgentStatus",
+    "ApiKeyInfo",
+    "Approval",
+    "ApprovalAnswer",
+    "ApprovalKind",
+    "ApprovalRequest",
+    "ApprovalStatus",
+    "ApprovalTimedOut",
+    "AttemptRef",
+    "Budget",
+    "BudgetDecision",
+    "BudgetLine",
+    "BudgetReport",
+    "BudgetRequest",
+    "BudgetStatus",
+    "CRON_FIELD",
+    "CRON_MACROS",
+    "CRON_PATTERN",
+    "CancelTask",
+    "Cap",
+    "CapLine",
+    "CapState",
+    "CatchupSeconds",
+    "Checked",
+    "ChildFinished",
+    "CliConfig",
+    "CliTurnInput",
+    "CliTurnResult",
+    "Comment",
+    "CommentInput",
+    "CommentPosted",
+    "CompanyActionInput",
+    "CompanyId",
+    "CompanyInput",
+    "CompanyResult",
+    "CompanySnapshot",
+    "CompanySpec",
+    "CompanyState",
+    "CostEvent",
+    "CostGroup",
+    "CostLine",
+    "CostReport",
+    "CreateTaskInput",
+    "CreateTasksInput",
+    "DEFAULT_CATCHUP_SECONDS",
+    "DEFAULT_CREDENTIALS",
+    "DURATION_PATTERN",
+    "DecideApprovalInput",
+    "Endpoint",
+    "EndpointKind",
+    "EndpointName",
+    "Escalation",
+    "EverySeconds",
+    "GOAL_TRANSITIONS",
+    "Goal",
+    "GoalInput",
+    "GoalLevel",
+    "GoalStatus",
+    "GoalUpdateInput",
+    "HTTP_PLACEHOLDERS",
+    "HeartbeatPolicy",
+    "HireAgentInput",
+    "Hold",
+    "HttpConfig",
+    "HttpTurnInput",
+    "HttpTurnResult",
+    "InvalidTransition",
+    "LostAttempt",
+    "MAX_CATCHUP_SECONDS",
+    "MIN_EVERY_SECONDS",
+    "Message",
+    "ModelConfig",
+    "ModelPrice",
+    "ModelQueueInput",
+    "ModelTurnInput",
+    "ModelTurnResult",
+    "NOT_BLANK",
+    "PREFIX",
+    "Permissions",
+    "Prefix",
+    "Priority",
+    "Provider",
+    "RateLimit",
+    "Reassign",
+    "ReassignTaskInput",
+    "RecordInput",
+    "Reservation",
+    "RetryState",
+    "Role",
+    "RoutineFire",
+    "RoutineInfo",
+    "RoutineInput",
+    "RoutineName",
+    "RoutineRun",
+    "RoutineRunResult",
+    "RoutineSpec",
+    "SLUG",
+    "SessionRef",
+    "SetBudgetInput",
+    "SetCapInput",
+    "SettledAttempt",
+    "Slug",
+    "Spend",
+    "TASK_TRANSITIONS",
+    "TERMINAL_STATUSES",
+    "TaskActionInput",
+    "TaskCarry",
+    "TaskDetail",
+    "TaskEvent",
+    "TaskInput",
+    "TaskList",
+    "TaskRecord",
+    "TaskResult",
+    "TaskStatus",
+    "TeamRole",
+    "TemplateName",
+    "ToolCall",
+    "ToolSpec",
+    "Trace",
+    "TraceEvent",
+    "TraceKind",
+    "Unconfirmed",
+    "Usage",
+    "WorkspaceRelease",
+    "WorstCase",
+    "check_agent_transition",
+    "check_goal_transition",
+    "check_prefix",
+    "check_slug",
+    "check_transition",
+    "parse_duration",
+    "slug",
+]
+
+
+def test_the_exported_names_are_pinned() -> None:
+    assert paperclip.models.__all__ == EXPORTS
+    assert EXPORTS == sorted(set(EXPORTS))
+
+
+def test_every_exported_name_is_importable() -> None:
+    namespace: dict[str, object] = {}
+    exec("from paperclip.models import *", namespace)
+    namespace.pop("__builtins__")
+    assert sorted(namespace) == EXPORTS
+    assert all(namespace[name] is getattr(paperclip.models, name) for name in EXPORTS)
+
+
+def _defined(path: Path) -> set[str]:
+    """The public names a module defines at its top level (classes, functions, constants, types)."""
+    names: set[str] = set()
+    for node in ast.parse(path.read_text()).body:
+        if isinstance(node, ast.ClassDef | ast.FunctionDef):
+            names.add(node.name)
+        elif isinstance(node, ast.Assign):
+            names.update(target.id for target in node.targets if isinstance(target, ast.Name))
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            names.add(node.target.id)
+    return {name for name in names if not name.startswith("_")}
+
+
+def test_every_public_name_of_the_modules_is_exported_once() -> None:
+    package = Path(paperclip.models.__file__).parent
+    modules = sorted(path for path in package.glob("*.py") if path.name != "__init__.py")
+    seen: dict[str, str] = {}
+    for path in modules:
+        for name in _defined(path):
+            assert name not in seen, f"{name} is defined in both {seen[name]} and {path.name}"
+            seen[name] = path.name
+    assert sorted(seen) == EXPORTS
+
+
+def test_the_vocabulary_imports_no_framework() -> None:
+    """The dashboard and the workflows' sandbox import it: pydantic only, no Temporal, web or database."""
+    code = (
+        "import sys, paperclip.models; "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & "
+        "{'temporalio', 'fastapi', 'starlette', 'sqlalchemy', 'httpx', 'streamlit', 'api', 'workflows', 'activities'}))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
