@@ -102,6 +102,29 @@ def monthly_limits(state: CompanyState, agent: AgentState | None) -> list[Limit]
     return limits
 
 
+def limit_of(state: CompanyState, scope: str) -> tuple[Budget | Cap, Spend] | None:
+    """A scope's budget (or cap) and its spend; None for a lifetime cap the company no longer has.
+
+    Raises:
+        KeyError: `scope` names no agent of the company (every scope of a refusal does).
+    """
+    if is_lifetime(scope):
+        cap = state.caps.get(scope)
+        return None if cap is None else (cap.cap, cap.spend)
+    if scope == COMPANY:
+        return state.spec.budget, state.spend
+    agent = state.agents[scope]
+    return agent.spec.budget, agent.spend
+
+
+def spent_by(tasks: Iterable[TaskRecord]) -> Spend:
+    """What these tasks have spent so far: where a new lifetime cap over them starts counting."""
+    tasks = list(tasks)
+    return Spend(
+        usd=sum(t.cost_usd for t in tasks), tokens=sum(t.usage.input_tokens + t.usage.output_tokens for t in tasks)
+    )
+
+
 def cap_limits(caps: Iterable[CapState]) -> list[Limit]:
     """Lifetime caps as limits."""
     return [(c.scope, c.cap, c.spend) for c in caps]

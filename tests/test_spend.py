@@ -21,6 +21,7 @@ from paperclip.models import (
     GoalStatus,
     Spend,
     TaskRecord,
+    Usage,
 )
 from paperclip.spend import (
     BUDGET,
@@ -31,11 +32,13 @@ from paperclip.spend import (
     covers,
     crosses_soft_limit,
     is_lifetime,
+    limit_of,
     money,
     month_of,
     monthly_limits,
     next_month,
     noun,
+    spent_by,
     spent_line,
     spent_of,
 )
@@ -216,3 +219,24 @@ def test_an_uncapped_cli_agent_needs_no_warning_where_no_budget_covers_it() -> N
     assert budget_warnings(state) == []
     state.agents["tool"].spec.budget = Budget(monthly_tokens=5)
     assert len(budget_warnings(state)) == 1
+
+
+def test_a_scopes_limit_is_the_states_own_budget_and_spend() -> None:
+    cto = agent("cto", budget=Budget(monthly_tokens=7))
+    cap = CapState(scope="task:ACME-1", cap=Cap(usd=1))
+    state = company(agents={"cto": cto}, caps={cap.scope: cap})
+    company_limit, agent_limit, cap_limit = (limit_of(state, s) for s in ("company", "cto", "task:ACME-1"))
+    assert company_limit == (state.spec.budget, state.spend) and company_limit[1] is state.spend
+    assert agent_limit == (Budget(monthly_tokens=7), cto.spend) and agent_limit[1] is cto.spend
+    assert cap_limit == (cap.cap, cap.spend) and cap_limit[1] is cap.spend
+    assert limit_of(state, "goal:G9") is None  # a cap dropped meanwhile
+    with pytest.raises(KeyError):
+        limit_of(state, "nobody")
+
+
+def test_a_new_cap_starts_from_what_its_tasks_have_spent() -> None:
+    first, second = task("ACME-1"), task("ACME-1.1")
+    first.cost_usd, first.usage = 0.25, Usage(input_tokens=100, output_tokens=20)
+    second.cost_usd, second.usage = 0.5, Usage(input_tokens=3, output_tokens=4)
+    assert spent_by(iter([first, second])) == Spend(usd=0.75, tokens=127)
+    assert spent_by([]) == Spend()

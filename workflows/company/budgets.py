@@ -37,7 +37,6 @@ with workflow.unsafe.imports_passed_through():
         Reservation,
         SetBudgetInput,
         SetCapInput,
-        Spend,
         TaskRecord,
         TaskStatus,
         Unconfirmed,
@@ -52,10 +51,12 @@ with workflow.unsafe.imports_passed_through():
         covers,
         crosses_soft_limit,
         is_lifetime,
+        limit_of,
         month_of,
         monthly_limits,
         next_month,
         noun,
+        spent_by,
         spent_line,
         spent_of,
     )
@@ -265,18 +266,9 @@ class BudgetsPart(CompanyCore):
         """Whether the board raised or dropped the scope's budget while the refusal was being sent
         (`set_budget` and `set_cap` ran during that await): then the scope is not stopped, and the
         refused task, held by its refusal, goes on to ask again."""
-        budget: Budget | Cap | None
-        if is_lifetime(scope):
-            cap = self.state.caps.get(scope)
-            budget, spend = (None, None) if cap is None else (cap.cap, cap.spend)
-        elif scope == "company":
-            budget, spend = self.state.spec.budget, self.state.spend
-        else:
-            agent = self.state.agents[scope]
-            budget, spend = agent.spec.budget, agent.spend
-        if budget is not None and spend is not None:
-            if not spend.room(budget, request.usd, request.tokens, counting_reserved=False):
-                return False
+        limit = limit_of(self.state, scope)
+        if limit is not None and not limit[1].room(limit[0], request.usd, request.tokens, counting_reserved=False):
+            return False
         if not workflow.patched(REFUSAL_RECHECK):
             return False
         record = self.state.tasks.get(request.identifier)
@@ -356,11 +348,7 @@ class BudgetsPart(CompanyCore):
             return None
         covered = [t for t in self.state.tasks.values() if covers(self.state, input.scope, t)]
         if cap is None:
-            spent = Spend(
-                usd=sum(t.cost_usd for t in covered),
-                tokens=sum(t.usage.input_tokens + t.usage.output_tokens for t in covered),
-            )
-            cap = self.state.caps[input.scope] = CapState(scope=input.scope, cap=input.cap, spend=spent)
+            cap = self.state.caps[input.scope] = CapState(scope=input.scope, cap=input.cap, spend=spent_by(covered))
         else:
             cap.cap = input.cap
         self._log("budget.set", actor=input.actor, summary=f"{input.scope}'s budget: {spent_of(cap.spend, cap.cap)}")
