@@ -26,8 +26,8 @@ from paperclip.models import (
     SetCapInput,
     Spend,
 )
+from paperclip.spend import BUDGET
 from workflows.company import CompanyWorkflow
-from workflows.company_budgets import BUDGET
 
 COMPANY = "company"
 """The scope of the company's own budget, over every agent; any other scope is an agent's name."""

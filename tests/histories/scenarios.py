@@ -33,12 +33,14 @@ from paperclip.models import (
 )
 from tests.histories.stage import KEY, Company, Scenario, Stage, settled
 from tests.workflows.helpers import wait_for
-from workflows.company import ADMISSION, RECORDS_AS_ACTIVITY, CompanyWorkflow
-from workflows.company_budgets import REFUSAL_RECHECK
-from workflows.company_governance import EMERGENCY_BRAKE
-from workflows.company_heartbeats import HEARTBEATS
-from workflows.company_idempotency import IDEMPOTENT_UPDATES
+from workflows.company import CompanyWorkflow
+from workflows.company.budgets import REFUSAL_RECHECK
+from workflows.company.dispatch import RECORDS_AS_ACTIVITY
+from workflows.company.governance import EMERGENCY_BRAKE
+from workflows.company.heartbeats import HEARTBEATS
+from workflows.company.idempotency import IDEMPOTENT_UPDATES
 from workflows.task import (
+    ADMISSION,
     BUDGET_RESERVATION,
     CREDENTIAL_QUEUES,
     OWN_COMMENTS,

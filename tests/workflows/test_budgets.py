@@ -32,11 +32,11 @@ from paperclip.models import (
     ToolCall,
     Usage,
 )
+from paperclip.spend import next_month
 from paperclip.tools import DELEGATE_TASK
 from tests.workflows.helpers import start_company, wait_for
 from tests.workflows.stand_ins import ScriptedModel, stand_in_workers
 from workflows.company import CompanyWorkflow
-from workflows.company_budgets import next_month
 
 SMALL = ModelConfig(max_tokens=50)
 """Each scripted call reports 110 tokens; its worst case is its prompt bound plus 50."""

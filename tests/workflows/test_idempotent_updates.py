@@ -14,7 +14,7 @@ from paperclip.models import AgentSpec, CompanySpec, CompanyState, CreateTaskInp
 from tests.workflows.helpers import org, start_company, wait_for
 from tests.workflows.stand_ins import ScriptedModel, stand_in_workers
 from workflows.company import CompanyWorkflow
-from workflows.company_idempotency import REMEMBERED_ANSWER_CHARS, REMEMBERED_KEYS, _known, _remember
+from workflows.company.idempotency import REMEMBERED_ANSWER_CHARS, REMEMBERED_KEYS, _known, _remember
 from workflows.task import TaskWorkflow
 
 KEY = RequestKey(scope="a" * 32, request="b" * 32)

@@ -54,8 +54,9 @@ from paperclip.models import (
 from paperclip.tools import COMPLETE_TASK, REQUEST_APPROVAL
 from tests.workflows.helpers import company_id_of, start_company
 from tests.workflows.stand_ins import RecordingStore, ScriptedModel
-from workflows.company import FINISHED_TASKS_CARRIED, CompanyWorkflow
-from workflows.company_approvals import DECIDED_APPROVALS_CARRIED
+from workflows.company import CompanyWorkflow
+from workflows.company.approvals import DECIDED_APPROVALS_CARRIED
+from workflows.company.workflow import FINISHED_TASKS_CARRIED
 from workflows.task import TaskWorkflow
 
 DAYS = 30

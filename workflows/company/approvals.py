@@ -7,14 +7,10 @@ a company that requires approval adds the agent as `pending_approval`: its tasks
 board approves, and a rejection terminates it.
 """
 
-from collections.abc import Iterable
-from typing import Any
-
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from paperclip.models import (
-        AgentSpec,
         AgentState,
         AgentStatus,
         Approval,
@@ -27,42 +23,26 @@ with workflow.unsafe.imports_passed_through():
         CompanyState,
         DecideApprovalInput,
         Hold,
-        TaskRecord,
     )
     from paperclip.org import OrgError, check_hire, subtree
-    from workflows.company_governance import reject
-    from workflows.company_idempotency import remembered_update
+    from workflows.company.core import CompanyCore, hire_summary, reject
+    from workflows.company.idempotency import remembered_update
     from workflows.task import TaskWorkflow
 
 DECIDED_APPROVALS_CARRIED = 100
 """Decided approvals carried across continue-as-new; all of them are in the activity log."""
 
 
-class ApprovalsMixin:
+def carried_approvals(state: CompanyState) -> dict[str, Approval]:
+    """Pending approvals and the last decided ones, for the next run."""
+    decided = [a for a in state.approvals.values() if a.status is not ApprovalStatus.PENDING]
+    decided.sort(key=lambda a: a.decided_at or a.created_at)
+    dropped = {a.id for a in decided[: max(0, len(decided) - DECIDED_APPROVALS_CARRIED)]}
+    return {k: v for k, v in state.approvals.items() if k not in dropped}
+
+
+class ApprovalsPart(CompanyCore):
     """Signals and updates of `CompanyWorkflow` for approvals (see the module docstring)."""
-
-    state: CompanyState
-    _handled: int
-
-    # Provided by CompanyWorkflow and GovernanceMixin.
-    def _log(self, kind: str, *, actor: str, summary: str, task: str | None = None, agent: str | None = None) -> None:
-        raise NotImplementedError
-
-    def _check_open(self) -> None:
-        raise NotImplementedError
-
-    def _refresh_agent(self, name: str) -> None:
-        raise NotImplementedError
-
-    def _open_tasks(self, *, agent: str | None = None) -> list[TaskRecord]:
-        raise NotImplementedError
-
-    async def _signal_tasks(self, records: Iterable[TaskRecord], signal: Any, arg: Any) -> None:
-        raise NotImplementedError
-
-    @staticmethod
-    def _hire_summary(spec: AgentSpec) -> str:
-        raise NotImplementedError
 
     # ------------------------------------------------------------------ requests from tasks
 
@@ -117,7 +97,7 @@ class ApprovalsMixin:
             actor=request.requested_by,
             agent=spec.name,
             task=request.task,
-            summary=self._hire_summary(spec) + (" (pending the board's approval)" if pending else ""),
+            summary=hire_summary(spec) + (" (pending the board's approval)" if pending else ""),
         )
         if not pending:
             return ApprovalAnswer(request_id=request.request_id, message=f"{spec.name} is hired")
@@ -226,10 +206,3 @@ class ApprovalsMixin:
         record = self.state.tasks.get(task)
         if record is not None and not record.status.is_terminal:
             await self._signal_tasks([record], TaskWorkflow.approval_answer, answer)
-
-    def _carried_approvals(self) -> dict[str, Approval]:
-        """Pending approvals and the last decided ones, for the next run."""
-        decided = [a for a in self.state.approvals.values() if a.status is not ApprovalStatus.PENDING]
-        decided.sort(key=lambda a: a.decided_at or a.created_at)
-        dropped = {a.id for a in decided[: max(0, len(decided) - DECIDED_APPROVALS_CARRIED)]}
-        return {k: v for k, v in self.state.approvals.items() if k not in dropped}

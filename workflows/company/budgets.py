@@ -14,17 +14,15 @@ and on a goal with the goals under it (`goal:G2`): they count what their tasks s
 moment the cap is set, never roll over, and a call that does not fit holds the tasks they cover.
 """
 
-from collections.abc import Iterable
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import timedelta
 
 from temporalio import workflow
 from temporalio.exceptions import FailureError
 
 with workflow.unsafe.imports_passed_through():
     from paperclip.constants import task_workflow_id
+    from paperclip.holds import BRAKE
     from paperclip.models import (
-        Adapter,
         AgentState,
         AgentStatus,
         Approval,
@@ -35,123 +33,81 @@ with workflow.unsafe.imports_passed_through():
         BudgetRequest,
         Cap,
         CapState,
-        CompanyState,
         Hold,
         Reservation,
         SetBudgetInput,
         SetCapInput,
-        Spend,
         TaskRecord,
         TaskStatus,
         Unconfirmed,
         Usage,
     )
     from paperclip.org import uncapped_under
-    from workflows.company_governance import BRAKE, reject
-    from workflows.company_idempotency import remembered_update
+    from paperclip.spend import (
+        BUDGET,
+        agent_of,
+        cap_limits,
+        caps_over,
+        covers,
+        crosses_soft_limit,
+        is_lifetime,
+        limit_of,
+        month_of,
+        monthly_limits,
+        next_month,
+        noun,
+        spent_by,
+        spent_line,
+        spent_of,
+    )
+    from workflows.company.core import CompanyCore, reject
+    from workflows.company.idempotency import remembered_update
     from workflows.task import TaskWorkflow
 
-BUDGET = "budget"
-"""The pause reason of a scope its budget stopped."""
 REFUSAL_RECHECK = "budget-refusal-recheck"
 """A refusal whose scope the board raised or dropped while it was being sent stops nothing."""
 
 
-def month_of(moment: datetime) -> str:
-    return moment.strftime("%Y-%m")
-
-
-def next_month(moment: datetime) -> datetime:
-    start = moment.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    return (start + timedelta(days=32)).replace(day=1)
-
-
-LIFETIME_SCOPES = ("task:", "goal:")
-"""Scopes of lifetime caps; every other scope (`company`, an agent) has a monthly budget."""
-
-
-def covers(state: CompanyState, scope: str, record: TaskRecord) -> bool:
-    """Whether a lifetime cap's scope covers a task: the task or one above it, its goal or one above it."""
-    kind, _, key = scope.partition(":")
-    if kind == "task":
-        return record.identifier == key or record.identifier.startswith(key + ".")
-    goal, seen = record.goal, set()
-    while goal is not None and goal not in seen:
-        if goal == key:
-            return True
-        seen.add(goal)
-        above = state.goals.get(goal)
-        goal = above.parent if above is not None else None
-    return False
-
-
-def noun(scope: str) -> str:
-    return "budget" if scope.startswith(LIFETIME_SCOPES) else "monthly budget"
-
-
-def money(usd: float) -> str:
-    return f"${usd:.4f}".rstrip("0").rstrip(".") if usd < 1 else f"${usd:.2f}"
-
-
-class BudgetsMixin:
+class BudgetsPart(CompanyCore):
     """Budget signals and updates of `CompanyWorkflow` (see the module docstring)."""
-
-    state: CompanyState
-    _handled: int
-    _budget_settled: bool
-    """A reservation was released (or a scope stopped) since deferred requests were last decided."""
-
-    # Provided by CompanyWorkflow and GovernanceMixin.
-    def _log(self, kind: str, *, actor: str, summary: str, task: str | None = None, agent: str | None = None) -> None:
-        raise NotImplementedError
-
-    def _check_open(self) -> None:
-        raise NotImplementedError
-
-    def _open_tasks(self, *, agent: str | None = None) -> list[TaskRecord]:
-        raise NotImplementedError
-
-    async def _signal_tasks(self, records: Iterable[TaskRecord], signal: Any, arg: Any) -> None:
-        raise NotImplementedError
-
-    def _refresh_agent(self, name: str) -> None:
-        raise NotImplementedError
 
     # ------------------------------------------------------------------ spend
 
-    def _scopes(self, agent: AgentState | None) -> list[tuple[str, Budget | Cap, Spend]]:
-        scopes: list[tuple[str, Budget | Cap, Spend]] = [("company", self.state.spec.budget, self.state.spend)]
-        if agent is not None:
-            scopes.append((agent.spec.name, agent.spec.budget, agent.spend))
-        return scopes
-
-    @staticmethod
-    def _cap_scopes(caps: Iterable[CapState]) -> list[tuple[str, Budget | Cap, Spend]]:
-        return [(c.scope, c.cap, c.spend) for c in caps]
-
-    def _covers(self, scope: str, record: TaskRecord) -> bool:
-        return covers(self.state, scope, record)
-
-    def _caps_over(self, record: TaskRecord | None) -> list[CapState]:
-        if record is None:
-            return []
-        return [cap for cap in self.state.caps.values() if self._covers(cap.scope, record)]
+    def _take_usage(
+        self, record: TaskRecord, usage: Usage, cost_usd: float, turns: int, unconfirmed: Unconfirmed | None = None
+    ) -> None:
+        """Take a task's cumulative usage (after `turns` turns); what is new since the last report
+        goes to the totals and this month's spend, and settles the reservation of a finished call.
+        Its unconfirmed attempts (lost with their worker) count as spent at their worst case."""
+        if turns >= record.turns and usage.input_tokens >= record.usage.input_tokens and cost_usd >= record.cost_usd:
+            if unconfirmed is not None and unconfirmed != record.unconfirmed:
+                self._take_unconfirmed(record, unconfirmed)
+            new, cost = usage - record.usage, cost_usd - record.cost_usd
+            record.usage, record.cost_usd, record.turns = usage, cost_usd, turns
+            self.state.usage = self.state.usage + new
+            self.state.cost_usd += cost
+            agent = self.state.agents.get(record.assignee)
+            if agent is not None:
+                agent.usage = agent.usage + new
+                agent.cost_usd += cost
+            self._spend_usage(agent, record, new, cost)
+        self._release(record.identifier, upto_turn=turns)
 
     def _spend_usage(self, agent: AgentState | None, record: TaskRecord | None, usage: Usage, usd: float) -> None:
         """Count new usage in this month's spend and in the lifetime caps over the task (called
         with what a task reported beyond its last report)."""
         self._roll_month()
         tokens = usage.input_tokens + usage.output_tokens
-        for name, budget, spend in self._scopes(agent) + self._cap_scopes(self._caps_over(record)):
+        for name, budget, spend in monthly_limits(self.state, agent) + cap_limits(caps_over(self.state, record)):
             spend.usd += usd
             spend.tokens += tokens
-            if budget.is_capped and name not in self.state.warned and spend.share(budget) >= self.state.spec.soft_limit:
+            if crosses_soft_limit(self.state, name, spend, budget):
                 self.state.warned.append(name)
                 self._log(
                     "budget.warning",
                     actor="system",
-                    agent=None if name == "company" or name.startswith(LIFETIME_SCOPES) else name,
-                    summary=self._spent_line(name, spend, budget),
+                    agent=agent_of(name),
+                    summary=spent_line(name, spend, budget),
                 )
 
     def _take_unconfirmed(self, record: TaskRecord, unconfirmed: Unconfirmed) -> None:
@@ -164,23 +120,10 @@ class BudgetsMixin:
         if agent is not None:
             agent.unconfirmed = agent.unconfirmed + delta
         self._spend_usage(agent, record, Usage(input_tokens=delta.tokens), delta.usd)
-        for _, _, spend in self._scopes(agent) + self._cap_scopes(self._caps_over(record)):
+        for _, _, spend in monthly_limits(self.state, agent) + cap_limits(caps_over(self.state, record)):
             spend.usd, spend.tokens = max(0.0, round(spend.usd, 10)), max(0, spend.tokens)
             spend.unconfirmed_usd = max(0.0, round(spend.unconfirmed_usd + delta.usd, 10))
             spend.unconfirmed_tokens = max(0, spend.unconfirmed_tokens + delta.tokens)
-
-    def _spent_line(self, name: str, spend: Spend, budget: Budget | Cap) -> str:
-        return f"{name} has spent {spend.share(budget):.0%} of its {noun(name)} ({self._of(spend, budget)})"
-
-    @staticmethod
-    def _of(spend: Spend, budget: Budget | Cap) -> str:
-        max_usd, max_tokens = budget.limits
-        parts = []
-        if max_usd is not None:
-            parts.append(f"{money(spend.usd)} of {money(max_usd)}")
-        if max_tokens is not None:
-            parts.append(f"{spend.tokens:,} of {max_tokens:,} tokens")
-        return ", ".join(parts)
 
     def _release(self, identifier: str, *, upto_turn: int | None = None) -> None:
         """Give back a task's reservation (only one for a call up to `upto_turn`, when given)."""
@@ -190,7 +133,7 @@ class BudgetsMixin:
         del self.state.reservations[identifier]
         self._budget_settled = True
         caps = [self.state.caps[scope] for scope in held.caps if scope in self.state.caps]
-        for _, _, spend in self._scopes(self.state.agents.get(held.agent)) + self._cap_scopes(caps):
+        for _, _, spend in monthly_limits(self.state, self.state.agents.get(held.agent)) + cap_limits(caps):
             spend.reserved_usd = max(0.0, round(spend.reserved_usd - held.usd, 10))  # no float dust
             spend.reserved_tokens = max(0, spend.reserved_tokens - held.tokens)
 
@@ -244,7 +187,7 @@ class BudgetsMixin:
         """Grant (and reserve), refuse (the scope's budget cannot cover the call even with nothing
         in flight), or None: it fits once calls in flight settle."""
         agent = self.state.agents.get(request.agent)
-        caps = self._caps_over(self.state.tasks.get(request.identifier))
+        caps = caps_over(self.state, self.state.tasks.get(request.identifier))
         if self.state.pause_reason == BUDGET:
             return BudgetDecision(seq=request.seq, granted=False, reason="company")
         if agent is not None and agent.pause_reason == BUDGET:
@@ -252,7 +195,7 @@ class BudgetsMixin:
         stopped = next((cap.scope for cap in caps if cap.stopped), None)
         if stopped is not None:
             return BudgetDecision(seq=request.seq, granted=False, reason=stopped)
-        scopes = self._scopes(agent) + self._cap_scopes(caps)
+        scopes = monthly_limits(self.state, agent) + cap_limits(caps)
         for name, budget, spend in scopes:
             if not spend.room(budget, request.usd, request.tokens, counting_reserved=False):
                 return BudgetDecision(seq=request.seq, granted=False, reason=name)
@@ -273,7 +216,7 @@ class BudgetsMixin:
     async def _stop_for_budget(self, request: BudgetRequest, scope: str) -> None:
         """A call did not fit: pause the scope (once), hold its tasks, ask the board."""
         budget: Budget | Cap
-        if scope.startswith(LIFETIME_SCOPES):
+        if is_lifetime(scope):
             found = self.state.caps.get(scope)
             if found is not None and found.stopped:
                 return
@@ -282,7 +225,7 @@ class BudgetsMixin:
             cap = self.state.caps[scope]
             cap.stopped = True
             budget, spend = cap.cap, cap.spend
-            tasks = [t for t in self._open_tasks() if self._covers(scope, t)]
+            tasks = [t for t in self._open_tasks() if covers(self.state, scope, t)]
         elif scope == "company":
             # Held by the emergency brake, the company stays so: the refusal comes again once it is lifted.
             if self.state.pause_reason in (BUDGET, BRAKE) or await self._refusal_outdated(request, scope):
@@ -301,16 +244,16 @@ class BudgetsMixin:
             "budget.exhausted",
             actor="system",
             task=request.identifier,
-            agent=None if scope == "company" or scope.startswith(LIFETIME_SCOPES) else scope,
-            summary=f"{scope} {'held' if scope.startswith(LIFETIME_SCOPES) else 'paused'}: its {noun(scope)} "
-            f"cannot cover the next call ({self._of(spend, budget)})",
+            agent=agent_of(scope),
+            summary=f"{scope} {'held' if is_lifetime(scope) else 'paused'}: its {noun(scope)} "
+            f"cannot cover the next call ({spent_of(spend, budget)})",
         )
         self.state.approval_counter += 1
         approval = Approval(
             id=f"AP-{self.state.approval_counter}",
             request_id=f"budget:{scope}:{self.state.month}",
             kind=ApprovalKind.BUDGET_OVERRIDE,
-            title=f"{scope} has spent its {noun(scope)} ({self._of(spend, budget)}): raise it or keep it paused",
+            title=f"{scope} has spent its {noun(scope)} ({spent_of(spend, budget)}): raise it or keep it paused",
             requested_by="system",
             created_at=workflow.now(),
         )
@@ -323,18 +266,9 @@ class BudgetsMixin:
         """Whether the board raised or dropped the scope's budget while the refusal was being sent
         (`set_budget` and `set_cap` ran during that await): then the scope is not stopped, and the
         refused task, held by its refusal, goes on to ask again."""
-        budget: Budget | Cap | None
-        if scope.startswith(LIFETIME_SCOPES):
-            cap = self.state.caps.get(scope)
-            budget, spend = (None, None) if cap is None else (cap.cap, cap.spend)
-        elif scope == "company":
-            budget, spend = self.state.spec.budget, self.state.spend
-        else:
-            agent = self.state.agents[scope]
-            budget, spend = agent.spec.budget, agent.spend
-        if budget is not None and spend is not None:
-            if not spend.room(budget, request.usd, request.tokens, counting_reserved=False):
-                return False
+        limit = limit_of(self.state, scope)
+        if limit is not None and not limit[1].room(limit[0], request.usd, request.tokens, counting_reserved=False):
+            return False
         if not workflow.patched(REFUSAL_RECHECK):
             return False
         record = self.state.tasks.get(request.identifier)
@@ -343,7 +277,7 @@ class BudgetsMixin:
             and not record.status.is_terminal
             and not self.state.paused
             and self._agent_works(record.assignee)
-            and not any(cap.stopped for cap in self._caps_over(record))
+            and not any(cap.stopped for cap in caps_over(self.state, record))
         ):
             await self._signal_tasks([record], TaskWorkflow.hold, Hold(held=False))
         return True
@@ -367,7 +301,7 @@ class BudgetsMixin:
             "budget.set",
             actor=input.actor,
             agent=None if input.scope == "company" else input.scope,
-            summary=f"{input.scope}'s monthly budget: {self._of(spend, budget) or 'no cap'}",
+            summary=f"{input.scope}'s monthly budget: {spent_of(spend, budget) or 'no cap'}",
         )
         if budget.is_capped:  # running tasks reserve their calls from now on
             scope_tasks = self._open_tasks() if input.scope == "company" else self._open_tasks(agent=input.scope)
@@ -412,16 +346,12 @@ class BudgetsMixin:
                     self.state.warned.remove(input.scope)
             self._log("budget.set", actor=input.actor, summary=f"{input.scope}: no cap")
             return None
-        covered = [t for t in self.state.tasks.values() if self._covers(input.scope, t)]
+        covered = [t for t in self.state.tasks.values() if covers(self.state, input.scope, t)]
         if cap is None:
-            spent = Spend(
-                usd=sum(t.cost_usd for t in covered),
-                tokens=sum(t.usage.input_tokens + t.usage.output_tokens for t in covered),
-            )
-            cap = self.state.caps[input.scope] = CapState(scope=input.scope, cap=input.cap, spend=spent)
+            cap = self.state.caps[input.scope] = CapState(scope=input.scope, cap=input.cap, spend=spent_by(covered))
         else:
             cap.cap = input.cap
-        self._log("budget.set", actor=input.actor, summary=f"{input.scope}'s budget: {self._of(cap.spend, cap.cap)}")
+        self._log("budget.set", actor=input.actor, summary=f"{input.scope}'s budget: {spent_of(cap.spend, cap.cap)}")
         # Its running tasks reserve their calls from now on.
         running = [t for t in covered if not t.status.is_terminal and t.status is not TaskStatus.QUEUED]
         await self._signal_tasks(running, TaskWorkflow.budgeted, True)
@@ -466,13 +396,15 @@ class BudgetsMixin:
     async def _resume_from_budget(self, scopes: list[str], *, actor: str) -> None:
         tasks: list[TaskRecord] = []
         for scope in scopes:
-            if scope.startswith(LIFETIME_SCOPES):
+            if is_lifetime(scope):
                 cap = self.state.caps.get(scope)
                 if cap is None or not cap.stopped:
                     continue
                 cap.stopped = False
                 if not self.state.paused:
-                    tasks += [t for t in self._open_tasks() if self._covers(scope, t) and self._agent_works(t.assignee)]
+                    tasks += [
+                        t for t in self._open_tasks() if covers(self.state, scope, t) and self._agent_works(t.assignee)
+                    ]
             elif scope == "company":
                 if self.state.pause_reason != BUDGET:
                     continue
@@ -526,42 +458,3 @@ class BudgetsMixin:
             return None
         now = workflow.now()
         return next_month(now) - now
-
-    def _budget_warnings(self) -> list[str]:
-        lines = []
-        for name in self.state.warned:
-            agent, cap = self.state.agents.get(name), self.state.caps.get(name)
-            budget: Budget | Cap
-            if cap is not None:
-                budget, spend = cap.cap, cap.spend
-            elif agent is not None:
-                budget, spend = agent.spec.budget, agent.spend
-            else:
-                budget, spend = self.state.spec.budget, self.state.spend
-            lines.append(self._spent_line(name, spend, budget))
-        if self.state.pause_reason == BUDGET:
-            lines.append("the company is paused: its monthly budget is spent")
-        lines += [
-            f"{a.spec.name} is paused: its monthly budget is spent"
-            for a in self.state.agents.values()
-            if a.pause_reason == BUDGET
-        ]
-        lines += [f"{c.scope} is held: its budget is spent" for c in self.state.caps.values() if c.stopped]
-        company_capped = self.state.spec.budget.is_capped
-        lines += [
-            f"{a.spec.name} ({a.spec.adapter}) has no per-turn budget: its turns are counted when they end, "
-            "so it may pass a cap by one turn's cost"
-            for a in self.state.agents.values()
-            if a.spec.adapter not in (Adapter.MODEL, Adapter.HTTP)
-            and a.status is not AgentStatus.TERMINATED
-            and (company_capped or a.spec.budget.is_capped)
-            and a.spec.cli.turn_budget_usd is None
-            and a.spec.cli.turn_budget_tokens is None
-        ]
-        return lines
-
-    # Provided by CompanyWorkflow.
-    def _take_usage(
-        self, record: TaskRecord, usage: Usage, cost_usd: float, turns: int, unconfirmed: Unconfirmed | None = None
-    ) -> None:
-        raise NotImplementedError

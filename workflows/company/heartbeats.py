@@ -8,9 +8,7 @@ goal it owns with no open task. A wake that finds none spends nothing and is cou
 skipped; one that finds work releases it (and, for a goal, creates the task to plan it).
 """
 
-from collections.abc import Iterable
 from datetime import timedelta
-from typing import Any
 
 from temporalio import workflow
 
@@ -24,41 +22,38 @@ with workflow.unsafe.imports_passed_through():
         TaskRecord,
         TaskStatus,
     )
+    from workflows.company.core import CompanyCore
     from workflows.task import TaskWorkflow
 
 HEARTBEATS = "agent-heartbeats"
 """Patch id: companies with heartbeat timers (histories before them have none)."""
 
 
-class HeartbeatsMixin:
+def wakes_on_timer(state: CompanyState) -> list[AgentState]:
+    """The agents that wake on a timer: available ones whose policy has an interval."""
+    return [a for a in state.agents.values() if a.spec.heartbeat.interval_seconds is not None and a.status.is_available]
+
+
+def unattended_goals(state: CompanyState, owner: str) -> list[Goal]:
+    """The active goals `owner` answers for that no open task serves."""
+    open_goals = {t.goal for t in state.tasks.values() if t.goal is not None and not t.status.is_terminal}
+    return [
+        g for g in state.goals.values() if g.owner == owner and g.status is GoalStatus.ACTIVE and g.id not in open_goals
+    ]
+
+
+def waits_for_wake(state: CompanyState, task: TaskRecord) -> bool:
+    """A queued task of an agent that takes new work only when it wakes, and is not awake."""
+    agent = state.agents[task.assignee]
+    return task.status is TaskStatus.QUEUED and not agent.spec.heartbeat.wake_on_assignment and not agent.awake
+
+
+class HeartbeatsPart(CompanyCore):
     """Periodic wakes of `CompanyWorkflow` (see the module docstring)."""
-
-    state: CompanyState
-    _dirty: set[str]
-
-    # Provided by CompanyWorkflow and GovernanceMixin.
-    def _log(self, kind: str, *, actor: str, summary: str, task: str | None = None, agent: str | None = None) -> None:
-        raise NotImplementedError
-
-    def _queue_task(self, input: CreateTaskInput, *, actor: str = "board") -> TaskRecord:
-        raise NotImplementedError
-
-    def _open_tasks(self, *, agent: str | None = None) -> list[TaskRecord]:
-        raise NotImplementedError
-
-    async def _signal_tasks(self, records: Iterable[TaskRecord], signal: Any, arg: Any) -> None:
-        raise NotImplementedError
-
-    def _wakes_on_timer(self) -> list[AgentState]:
-        return [
-            a
-            for a in self.state.agents.values()
-            if a.spec.heartbeat.interval_seconds is not None and a.status.is_available
-        ]
 
     def _until_next_wake(self) -> timedelta | None:
         """Time to the earliest due wake; None when no agent wakes on a timer."""
-        sleepers = self._wakes_on_timer()
+        sleepers = wakes_on_timer(self.state)
         if not sleepers or self.state.paused or self.state.archived or not workflow.patched(HEARTBEATS):
             return None
         now = workflow.now()
@@ -76,7 +71,7 @@ class HeartbeatsMixin:
             return
         now = workflow.now()
         to_wake: list[TaskRecord] = []
-        for agent in self._wakes_on_timer():
+        for agent in wakes_on_timer(self.state):
             interval = agent.spec.heartbeat.interval_seconds
             assert interval is not None
             if agent.last_wake is None or agent.last_wake + timedelta(seconds=interval) > now:
@@ -105,7 +100,7 @@ class HeartbeatsMixin:
         if agent.unanswered:
             found.append(f"comments on {', '.join(sorted(set(agent.unanswered)))}")
         if any(a.spec.reports_to == name and a.status.is_available for a in self.state.agents.values()):
-            for goal in self._unattended_goals(name):
+            for goal in unattended_goals(self.state, name):
                 record = self._queue_task(
                     CreateTaskInput(
                         title=f"Plan the next step towards {goal.id}: {goal.title}"[:500],
@@ -122,16 +117,3 @@ class HeartbeatsMixin:
                 agent.awake = True
                 found.append(f"{goal.id} has no open task ({record.identifier} created)")
         return "; ".join(found)
-
-    def _unattended_goals(self, owner: str) -> list[Goal]:
-        open_goals = {t.goal for t in self.state.tasks.values() if t.goal is not None and not t.status.is_terminal}
-        return [
-            g
-            for g in self.state.goals.values()
-            if g.owner == owner and g.status is GoalStatus.ACTIVE and g.id not in open_goals
-        ]
-
-    def _waits_for_wake(self, task: TaskRecord) -> bool:
-        """A queued task of an agent that takes new work only when it wakes, and is not awake."""
-        agent = self.state.agents[task.assignee]
-        return task.status is TaskStatus.QUEUED and not agent.spec.heartbeat.wake_on_assignment and not agent.awake

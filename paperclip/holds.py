@@ -1,13 +1,15 @@
 """What the company's snapshot shows of its agents and tasks beyond their own records: why a
-task holds and which agents a stopped budget pauses. Pure functions of the carried state, run by
-the snapshot query only, so nothing here reaches history."""
+task holds and which agents a stopped budget pauses.
 
-from temporalio import workflow
+Pure functions of the carried state, run by the snapshot query only, so nothing here reaches
+history.
+"""
 
-with workflow.unsafe.imports_passed_through():
-    from paperclip.models import AgentState, AgentStatus, CompanyState, TaskRecord, TaskStatus
-    from workflows.company_budgets import BUDGET, covers
-    from workflows.company_governance import BRAKE
+from paperclip.models import AgentState, AgentStatus, CompanyState, TaskRecord, TaskStatus
+from paperclip.spend import BUDGET, covers
+
+BRAKE = "brake"
+"""`CompanyState.pause_reason` of a company the emergency brake paused (`POST /api/pause-all`)."""
 
 AGENT_PAUSED = "agent paused"
 COMPANY_PAUSED = "company paused"
@@ -37,6 +39,7 @@ def hold_reason(state: CompanyState, task: TaskRecord) -> str | None:
 
 
 def shown_task(state: CompanyState, task: TaskRecord) -> TaskRecord:
+    """A task as the board sees it: with why it holds (a copy only when that changed)."""
     held = hold_reason(state, task)
     return task if held == task.held else task.model_copy(update={"held": held})
 

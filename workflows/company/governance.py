@@ -5,16 +5,13 @@ Each validator rejects bad input before anything enters history; each handler wr
 activity-log entry and tells the affected task workflows by signal.
 """
 
-import asyncio
 import re
 from collections.abc import Iterable
-from typing import Any
 
 from temporalio import workflow
-from temporalio.exceptions import ApplicationError, FailureError
 
 with workflow.unsafe.imports_passed_through():
-    from paperclip.constants import task_workflow_id
+    from paperclip.holds import BRAKE
     from paperclip.models import (
         AgentActionInput,
         AgentState,
@@ -23,7 +20,6 @@ with workflow.unsafe.imports_passed_through():
         Comment,
         CommentInput,
         CompanyActionInput,
-        CompanyState,
         CreateTaskInput,
         Escalation,
         Hold,
@@ -36,40 +32,22 @@ with workflow.unsafe.imports_passed_through():
         check_agent_transition,
     )
     from paperclip.org import subtree
-    from workflows.company_idempotency import remembered_update
+    from workflows.company.core import CompanyCore, reject
+    from workflows.company.idempotency import remembered_update
     from workflows.task import TaskWorkflow
 
 MENTION = re.compile(r"(?<![\w@])@([a-z0-9][a-z0-9_-]{0,62})")
-BRAKE = "brake"
-"""`CompanyState.pause_reason` of a company the emergency brake paused (`POST /api/pause-all`)."""
 EMERGENCY_BRAKE = "emergency-brake"
 """Patch: a pause by the emergency brake is marked as such, so that lifting the brake resumes only it."""
 
 
-def reject(message: str, kind: str = "InvalidInput") -> ApplicationError:
-    """A validator's answer: the update is refused with this message, and nothing is recorded."""
-    return ApplicationError(message, type=kind, non_retryable=True)
+def why(reason: str) -> str:
+    """A reason as the log appends it (`: over budget`), or nothing."""
+    return f": {reason}" if reason else ""
 
 
-class GovernanceMixin:
+class GovernancePart(CompanyCore):
     """Updates of `CompanyWorkflow` that steer agents and tasks (see the module docstring)."""
-
-    state: CompanyState
-    _dirty: set[str]
-    _handled: int
-
-    # Provided by CompanyWorkflow.
-    def _log(self, kind: str, *, actor: str, summary: str, task: str | None = None, agent: str | None = None) -> None:
-        raise NotImplementedError
-
-    def _check_open(self) -> None:
-        raise NotImplementedError
-
-    def _queue_task(self, input: CreateTaskInput, *, actor: str = "board") -> TaskRecord:
-        raise NotImplementedError
-
-    def _refresh_agent(self, name: str) -> None:
-        raise NotImplementedError
 
     # ------------------------------------------------------------------ agents
 
@@ -149,7 +127,7 @@ class GovernanceMixin:
         self.state.paused = True
         if input.brake and workflow.patched(EMERGENCY_BRAKE):
             self.state.pause_reason = BRAKE
-        self._log("company.paused", actor=input.actor, summary=f"company paused{self._why(input.reason)}")
+        self._log("company.paused", actor=input.actor, summary=f"company paused{why(input.reason)}")
         await self._signal_tasks(self._open_tasks(), TaskWorkflow.hold, Hold(held=True))
 
     @pause_company.validator
@@ -164,7 +142,7 @@ class GovernanceMixin:
         self.state.paused = False
         if self.state.pause_reason == BRAKE:
             self.state.pause_reason = None
-        self._log("company.resumed", actor=input.actor, summary=f"company resumed{self._why(input.reason)}")
+        self._log("company.resumed", actor=input.actor, summary=f"company resumed{why(input.reason)}")
         working = [t for t in self._open_tasks() if self.state.agents[t.assignee].status is not AgentStatus.PAUSED]
         await self._signal_tasks(working, TaskWorkflow.hold, Hold(held=False))
 
@@ -182,7 +160,7 @@ class GovernanceMixin:
         """The company ends: its workflow completes (its records stay in the store)."""
         self._handled += 1
         self.state.archived = True
-        self._log("company.archived", actor=input.actor, summary=f"company archived{self._why(input.reason)}")
+        self._log("company.archived", actor=input.actor, summary=f"company archived{why(input.reason)}")
 
     @archive_company.validator
     def _validate_archive_company(self, input: CompanyActionInput) -> None:
@@ -206,7 +184,7 @@ class GovernanceMixin:
             actor=input.actor,
             task=input.identifier,
             agent=record.assignee,
-            summary=f"cancel {input.identifier}{self._why(input.reason)}",
+            summary=f"cancel {input.identifier}{why(input.reason)}",
         )
         await self._signal_tasks(running, TaskWorkflow.cancel, CancelTask(reason=input.reason, actor=input.actor))
         return record
@@ -334,20 +312,6 @@ class GovernanceMixin:
 
     # ------------------------------------------------------------------ helpers
 
-    def _open_task(self, identifier: str) -> TaskRecord:
-        self._check_open()
-        record = self.state.tasks.get(identifier)
-        if record is None:
-            raise reject(f"task '{identifier}' not found", "NotFound")
-        if record.status.is_terminal:
-            raise reject(f"task {identifier} is {record.status}", "Conflict")
-        return record
-
-    def _open_tasks(self, *, agent: str | None = None) -> list[TaskRecord]:
-        return [
-            t for t in self.state.tasks.values() if not t.status.is_terminal and (agent is None or t.assignee == agent)
-        ]
-
     def _cancel_queued_or_list_running(
         self, records: Iterable[TaskRecord], actor: str, reason: str
     ) -> list[TaskRecord]:
@@ -359,7 +323,7 @@ class GovernanceMixin:
                 continue
             self.state.queue.remove(record.identifier)
             record.status = TaskStatus.CANCELLED
-            record.result = f"cancelled by {actor}{self._why(reason)}"
+            record.result = f"cancelled by {actor}{why(reason)}"
             record.updated_at = workflow.now()
             self._dirty.add(record.identifier)
             self._log(
@@ -370,24 +334,3 @@ class GovernanceMixin:
                 summary=f"{record.identifier} cancelled before it started",
             )
         return running
-
-    async def _signal_tasks(self, records: Iterable[TaskRecord], signal: Any, arg: Any) -> None:
-        """Signal each task's workflow; one that has just ended (its news not here yet) is skipped."""
-        company = self.state.spec.id
-        identifiers = [r.identifier for r in records]
-        outcomes = await asyncio.gather(
-            *(
-                workflow.get_external_workflow_handle(task_workflow_id(company, identifier)).signal(signal, arg)
-                for identifier in identifiers
-            ),
-            return_exceptions=True,
-        )
-        for identifier, outcome in zip(identifiers, outcomes, strict=True):
-            if isinstance(outcome, FailureError):
-                workflow.logger.warning("could not signal %s: %s", identifier, outcome)
-            elif isinstance(outcome, BaseException):
-                raise outcome
-
-    @staticmethod
-    def _why(reason: str) -> str:
-        return f": {reason}" if reason else ""

@@ -20,22 +20,42 @@ with workflow.unsafe.imports_passed_through():
         InvalidTransition,
         check_goal_transition,
     )
-    from workflows.company_governance import reject
-    from workflows.company_idempotency import remembered_update
+    from workflows.company.core import CompanyCore, reject
+    from workflows.company.idempotency import remembered_update
 
 
-class GoalsMixin:
+def goals_under(state: CompanyState, goal_id: str) -> list[Goal]:
+    """Every goal below `goal_id`, at any depth."""
+    found: list[Goal] = []
+    frontier = [goal_id]
+    while frontier:
+        parent = frontier.pop()
+        for g in state.goals.values():
+            if g.parent == parent:
+                found.append(g)
+                frontier.append(g.id)
+    return found
+
+
+def goals_for(state: CompanyState, agent: str, goal_id: str | None) -> list[Goal]:
+    """What an agent sees: the head of the org chart every open goal; others the goals they
+    own and the chain above their task's goal."""
+    spec = state.agents[agent].spec
+    if spec.reports_to is None:
+        return [g for g in state.goals.values() if g.status.is_open]
+    seen: dict[str, Goal] = {}
+    current = goal_id
+    while current is not None and current in state.goals and current not in seen:
+        seen[current] = state.goals[current]
+        current = seen[current].parent
+    for g in state.goals.values():
+        if g.owner == agent and g.status.is_open:
+            seen.setdefault(g.id, g)
+    return sorted(seen.values(), key=lambda g: (g.level.rank, int(g.id[1:])))
+
+
+class GoalsPart(CompanyCore):
     """Updates of `CompanyWorkflow` that keep its goals (see the module docstring)."""
-
-    state: CompanyState
-    _handled: int
-
-    # Provided by CompanyWorkflow.
-    def _log(self, kind: str, *, actor: str, summary: str, task: str | None = None, agent: str | None = None) -> None:
-        raise NotImplementedError
-
-    def _check_open(self) -> None:
-        raise NotImplementedError
 
     @remembered_update
     def create_goal(self, input: GoalInput) -> Goal:
@@ -63,7 +83,7 @@ class GoalsMixin:
             goal.status = input.status
             self._log("goal.status", actor=input.actor, summary=f"{goal.id} '{goal.title}' is {goal.status}{note}")
             if goal.status is GoalStatus.CANCELLED:
-                for sub in self._goals_under(goal.id):
+                for sub in goals_under(self.state, goal.id):
                     if sub.status is not GoalStatus.CANCELLED:
                         sub.status, sub.updated_at = GoalStatus.CANCELLED, workflow.now()
                         self._log("goal.status", actor="system", summary=f"{sub.id} cancelled with {goal.id} above it")
@@ -142,31 +162,3 @@ class GoalsMixin:
         under = f" under {goal.parent}" if goal.parent else ""
         self._log("goal.created", actor=input.actor, summary=f"{goal.id} ({goal.level}{under}{owner}): {goal.title}")
         return goal
-
-    def _goals_under(self, goal_id: str) -> list[Goal]:
-        """Every goal below `goal_id`, at any depth."""
-        found: list[Goal] = []
-        frontier = [goal_id]
-        while frontier:
-            parent = frontier.pop()
-            for g in self.state.goals.values():
-                if g.parent == parent:
-                    found.append(g)
-                    frontier.append(g.id)
-        return found
-
-    def _goals_for(self, agent: str, goal_id: str | None) -> list[Goal]:
-        """What an agent sees: the head of the org chart every open goal; others the goals they
-        own and the chain above their task's goal."""
-        spec = self.state.agents[agent].spec
-        if spec.reports_to is None:
-            return [g for g in self.state.goals.values() if g.status.is_open]
-        seen: dict[str, Goal] = {}
-        current = goal_id
-        while current is not None and current in self.state.goals and current not in seen:
-            seen[current] = self.state.goals[current]
-            current = seen[current].parent
-        for g in self.state.goals.values():
-            if g.owner == agent and g.status.is_open:
-                seen.setdefault(g.id, g)
-        return sorted(seen.values(), key=lambda g: (g.level.rank, int(g.id[1:])))

@@ -1,0 +1,182 @@
+"""`CompanyCore`: the state of `CompanyWorkflow` and the helpers every part of it shares.
+
+The company workflow is put together from parts, one per concern (`governance`, `goals`,
+`approvals`, `heartbeats`, `budgets`, `dispatch`). Each part is a subclass of `CompanyCore` and
+calls only the core's helpers and its own methods, so no part stands in for another and the
+order of `CompanyWorkflow`'s bases does not matter (no two parts define the same name: a test
+checks it). What one part needs of another's knowledge is a plain function of the state.
+"""
+
+import asyncio
+from collections.abc import Iterable
+from typing import Any
+
+from temporalio import workflow
+from temporalio.exceptions import ApplicationError, FailureError
+
+with workflow.unsafe.imports_passed_through():
+    from paperclip.constants import SA_COMPANY, task_workflow_id
+    from paperclip.models import (
+        ActivityEntry,
+        AgentSpec,
+        AgentStatus,
+        CapState,
+        CompanyInput,
+        CompanyState,
+        CreateTaskInput,
+        TaskRecord,
+        TaskStatus,
+    )
+
+RECENT_ACTIVITY = 50
+"""Activity entries the snapshot keeps in memory; the store keeps them all."""
+
+
+def reject(message: str, kind: str = "InvalidInput") -> ApplicationError:
+    """A validator's answer: the update is refused with this message, and nothing is recorded."""
+    return ApplicationError(message, type=kind, non_retryable=True)
+
+
+def hire_summary(spec: AgentSpec) -> str:
+    """The activity log's line for a hire (`cto hired as CTO, reports to ceo, model openai/gpt-…`)."""
+    model = f"{spec.model.provider}/{spec.model.model}"
+    if spec.model.is_simulated:
+        model += " (simulated, offline)"
+    manager = f", reports to {spec.reports_to}" if spec.reports_to else ""
+    return f"{spec.name} hired as {spec.role}{manager}, model {model}"
+
+
+class CompanyCore:
+    """The company's carried state, what this run has still to write or answer, and the helpers
+    every part uses: the activity log, the open tasks, signalling tasks, an agent's idle/running
+    status, and queueing a task."""
+
+    def __init__(self, input: CompanyInput) -> None:
+        """Take the state carried from the last run, or a new company's spec.
+
+        Raises:
+            ApplicationError: the input has neither (non-retryable: the company cannot start).
+        """
+        if input.state is not None:
+            self.state = input.state
+        elif input.spec is not None:
+            self.state = CompanyState(spec=input.spec)
+        else:
+            raise ApplicationError("CompanyInput needs a spec or a state", non_retryable=True)
+        self._continue_after = input.continue_as_new_after_events
+        self._handled = 0
+        """Events and updates handled in this run (to continue as new after a number of them)."""
+        self._unrecorded: list[ActivityEntry] = []
+        """Activity entries not yet written to the store."""
+        self._dirty: set[str] = set()
+        """Tasks whose records changed since the last store write."""
+        self._to_admit: list[str] = []
+        """Delegated tasks that introduced themselves and wait for their admission."""
+        self._budget_settled = bool(self.state.deferred)  # decide them again in a new run
+        """A reservation was released (or a scope stopped) since deferred requests were last decided."""
+        self._recording: workflow.ActivityHandle[None] | None = None
+        """The store write in flight, if any."""
+        self._has_search_attributes = workflow.info().typed_search_attributes.get(SA_COMPANY) is not None
+
+    # ------------------------------------------------------------------ the activity log
+
+    def _log(self, kind: str, *, actor: str, summary: str, task: str | None = None, agent: str | None = None) -> None:
+        """Add an entry to the activity log (the snapshot's recent ring, and the next store write)."""
+        entry = ActivityEntry(
+            id=str(workflow.uuid4()),
+            company_id=self.state.spec.id,
+            at=workflow.now(),
+            kind=kind,
+            actor=actor,
+            task=task,
+            agent=agent,
+            summary=summary,
+        )
+        self.state.recent.append(entry)
+        del self.state.recent[:-RECENT_ACTIVITY]
+        self._unrecorded.append(entry)
+
+    # ------------------------------------------------------------------ checks for validators
+
+    def _check_open(self) -> None:
+        """Refuse an update of an archived company."""
+        if self.state.archived:
+            raise reject(f"company '{self.state.spec.id}' is archived", "Conflict")
+
+    def _open_task(self, identifier: str) -> TaskRecord:
+        """The open task an update is about; refused when the company is archived, or the task
+        is unknown or finished."""
+        self._check_open()
+        record = self.state.tasks.get(identifier)
+        if record is None:
+            raise reject(f"task '{identifier}' not found", "NotFound")
+        if record.status.is_terminal:
+            raise reject(f"task {identifier} is {record.status}", "Conflict")
+        return record
+
+    # ------------------------------------------------------------------ tasks and agents
+
+    def _open_tasks(self, *, agent: str | None = None) -> list[TaskRecord]:
+        """The tasks not finished (queued ones too), of one agent when given."""
+        return [
+            t for t in self.state.tasks.values() if not t.status.is_terminal and (agent is None or t.assignee == agent)
+        ]
+
+    async def _signal_tasks(self, records: Iterable[TaskRecord], signal: Any, arg: Any) -> None:
+        """Signal each task's workflow; one that has just ended (its news not here yet) is skipped."""
+        company = self.state.spec.id
+        identifiers = [r.identifier for r in records]
+        outcomes = await asyncio.gather(
+            *(
+                workflow.get_external_workflow_handle(task_workflow_id(company, identifier)).signal(signal, arg)
+                for identifier in identifiers
+            ),
+            return_exceptions=True,
+        )
+        for identifier, outcome in zip(identifiers, outcomes, strict=True):
+            if isinstance(outcome, FailureError):
+                workflow.logger.warning("could not signal %s: %s", identifier, outcome)
+            elif isinstance(outcome, BaseException):
+                raise outcome
+
+    def _refresh_agent(self, name: str) -> None:
+        """An available agent is `running` while a task of its runs or waits, else `idle`."""
+        agent = self.state.agents.get(name)
+        if agent is None or not agent.status.is_available:
+            return
+        busy = any(
+            t.assignee == name and t.status in (TaskStatus.RUNNING, TaskStatus.BLOCKED)
+            for t in self.state.tasks.values()
+        )
+        agent.status = AgentStatus.RUNNING if busy else AgentStatus.IDLE
+
+    def _queue_task(self, input: CreateTaskInput, *, actor: str = "board") -> TaskRecord:
+        """Number a new top-level task and queue it (with its lifetime cap, when it has one);
+        dispatch starts it by priority."""
+        self.state.counter += 1
+        now = workflow.now()
+        record = TaskRecord(
+            company_id=self.state.spec.id,
+            identifier=f"{self.state.spec.prefix}-{self.state.counter}",
+            title=input.title.strip(),
+            brief=input.brief,
+            assignee=input.assignee,
+            priority=input.priority,
+            goal=input.goal,
+            created_at=now,
+            updated_at=now,
+        )
+        self.state.tasks[record.identifier] = record
+        self.state.queue.append(record.identifier)
+        if input.budget is not None and input.budget.is_capped:
+            scope = f"task:{record.identifier}"
+            self.state.caps[scope] = CapState(scope=scope, cap=input.budget)
+        self._dirty.add(record.identifier)
+        self._log(
+            "task.created",
+            actor=actor,
+            task=record.identifier,
+            agent=record.assignee,
+            summary=f"{record.identifier} '{record.title}' assigned to {record.assignee} ({record.priority})",
+        )
+        return record

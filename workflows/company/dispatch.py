@@ -1,0 +1,169 @@
+"""What the company sends out on each pass of its loop, part of `CompanyWorkflow`: the queued
+tasks that may start now, started as child workflows; the answers to delegated tasks waiting
+for their admission; and the store write of what changed.
+
+Top-level tasks are dispatched by priority, then arrival, within each agent's concurrency and
+the company's cap on open children. Children are started with `ParentClosePolicy.ABANDON` and
+report by signal. Store writes (activity log, task records) are batched into one activity per
+pass, one in flight at a time.
+"""
+
+import asyncio
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.workflow import ParentClosePolicy
+
+with workflow.unsafe.imports_passed_through():
+    from paperclip.constants import MAX_OPEN_CHILDREN, task_workflow_id
+    from paperclip.models import (
+        AgentStatus,
+        CancelTask,
+        CompanyState,
+        Hold,
+        RecordInput,
+        TaskInput,
+        TaskRecord,
+        TaskStatus,
+        check_transition,
+    )
+    from paperclip.org import subtree
+    from paperclip.spend import caps_over
+    from workflows.company.core import CompanyCore
+    from workflows.company.goals import goals_for
+    from workflows.company.heartbeats import waits_for_wake
+    from workflows.task import ADMISSION, TaskWorkflow, task_search_attributes
+
+RECORDS_AS_ACTIVITY = "records-as-activity"
+"""Patch: runs record to the store through a regular activity and settle before they end."""
+
+
+def dispatchable(state: CompanyState) -> list[TaskRecord]:
+    """Queued tasks that may start now: by priority then arrival, within agent and company caps."""
+    if not state.queue or state.paused:
+        return []
+    open_children = sum(
+        1
+        for t in state.tasks.values()
+        if t.parent is None and not t.status.is_terminal and t.status is not TaskStatus.QUEUED
+    )
+    room = MAX_OPEN_CHILDREN - open_children
+    order = {ident: i for i, ident in enumerate(state.queue)}
+    queued = sorted((state.tasks[i] for i in state.queue), key=lambda t: (t.priority.rank, order[t.identifier]))
+    running = {name: a.running for name, a in state.agents.items()}
+    picked: list[TaskRecord] = []
+    for task in queued:
+        if len(picked) >= room:
+            break
+        agent = state.agents[task.assignee]
+        if waits_for_wake(state, task):
+            continue
+        if agent.status.is_available and running[task.assignee] < agent.spec.max_concurrent_runs:
+            running[task.assignee] += 1
+            picked.append(task)
+    return picked
+
+
+class DispatchPart(CompanyCore):
+    """Dispatch, admission and the store write of `CompanyWorkflow` (see the module docstring)."""
+
+    async def _dispatch(self) -> None:
+        picked = dispatchable(self.state)
+        if not picked:
+            return
+        for task in picked:
+            self.state.queue.remove(task.identifier)
+            self.state.agents[task.assignee].running += 1
+            check_transition(task.status, TaskStatus.RUNNING)
+            task.status = TaskStatus.RUNNING
+            task.updated_at = workflow.now()
+            self._dirty.add(task.identifier)
+            self._refresh_agent(task.assignee)
+        for agent in self.state.agents.values():
+            if agent.awake and not any(self.state.tasks[i].assignee == agent.spec.name for i in self.state.queue):
+                agent.awake = False  # its waiting work has started
+        await asyncio.gather(*(self._start(task) for task in picked))
+
+    async def _start(self, task: TaskRecord) -> None:
+        specs = [a.spec for a in self.state.agents.values() if a.status is not AgentStatus.TERMINATED]
+        agent = self.state.agents[task.assignee].spec
+        if task.identifier in self.state.woken:
+            self.state.woken.remove(task.identifier)
+            if agent.wake_model is not None:
+                agent = agent.model_copy(update={"model": agent.wake_model})
+        await workflow.start_child_workflow(
+            TaskWorkflow.run,
+            TaskInput(
+                company_id=self.state.spec.id,
+                company_name=self.state.spec.name,
+                mission=self.state.spec.mission,
+                identifier=task.identifier,
+                title=task.title,
+                brief=task.brief,
+                priority=task.priority,
+                agent=agent,
+                team=subtree(specs, agent.name),
+                goal=task.goal,
+                goals=goals_for(self.state, agent.name, task.goal),
+                require_strategy_approval=self.state.spec.require_strategy_approval and agent.reports_to is None,
+                company_budgeted=self.state.spec.budget.is_capped or bool(caps_over(self.state, task)),
+                approval_timeout_seconds=self.state.spec.approval_timeout_seconds,
+                created_at=task.created_at,
+            ),
+            id=task_workflow_id(self.state.spec.id, task.identifier),
+            parent_close_policy=ParentClosePolicy.ABANDON,
+            search_attributes=(
+                task_search_attributes(self.state.spec.id, agent.name, TaskStatus.RUNNING)
+                if self._has_search_attributes
+                else None
+            ),
+        )
+
+    async def _admit(self) -> None:
+        """Answer delegated tasks that introduced themselves: go on, hold (the company or their
+        agent is paused), or stop (their agent has left)."""
+        if not self._to_admit or not workflow.patched(ADMISSION):
+            self._to_admit = []
+            return
+        admitted, self._to_admit = self._to_admit, []
+        go, held, stop = [], [], []
+        for identifier in admitted:
+            record = self.state.tasks.get(identifier)
+            if record is None or record.status.is_terminal:
+                continue
+            agent = self.state.agents.get(record.assignee)
+            if agent is None or agent.status is AgentStatus.TERMINATED:
+                stop.append(record)
+            elif self.state.paused or agent.status in (AgentStatus.PAUSED, AgentStatus.PENDING_APPROVAL):
+                held.append(record)
+            else:
+                go.append(record)
+        await asyncio.gather(
+            self._signal_tasks(go, TaskWorkflow.hold, Hold(held=False)),
+            self._signal_tasks(held, TaskWorkflow.hold, Hold(held=True)),
+            self._signal_tasks(stop, TaskWorkflow.cancel, CancelTask(reason="its agent has left", actor="system")),
+        )
+
+    # ------------------------------------------------------------------ the store
+
+    def _record_due(self) -> bool:
+        """Something to write, and no write in flight."""
+        return bool(self._unrecorded or self._dirty) and (self._recording is None or self._recording.done())
+
+    async def _record(self) -> None:
+        """Write what changed since the last write to the store, in one activity; one write is in
+        flight at a time (so they land in order) and the loop does not wait for it."""
+        if not self._record_due():
+            return
+        batch = RecordInput(
+            activity=self._unrecorded,
+            tasks=[self.state.tasks[i] for i in sorted(self._dirty) if i in self.state.tasks],
+        )
+        self._unrecorded, self._dirty = [], set()
+        if not workflow.patched(RECORDS_AS_ACTIVITY):  # how runs recorded before
+            await workflow.execute_local_activity("record", batch, start_to_close_timeout=timedelta(seconds=30))
+            return
+        # A regular activity, not a local one: a local activity's result replays at another point
+        # than it arrived, so a decision taken after it (ending a run, a patch) could replay
+        # differently, and a signal that came in meanwhile could be lost to a continue-as-new.
+        self._recording = workflow.start_activity("record", batch, start_to_close_timeout=timedelta(seconds=30))
