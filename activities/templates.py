@@ -5,7 +5,6 @@ check_agent`): a key only where it is bound, for the hiring company's team.
 """
 
 import asyncio
-import os
 
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
@@ -13,19 +12,11 @@ from temporalio.exceptions import ApplicationError
 from activities.providers.errors import MISSING_CREDENTIAL, NOT_BOUND
 from paperclip.keyring import Keyring
 from paperclip.keys import CREDENTIAL_NOT_BOUND, INVALID_URL, UNKNOWN_CREDENTIAL, KeyRefused
-from paperclip.models import AgentFromTemplateInput, AgentSpec, ModelConfig
+from paperclip.models import AgentFromTemplateInput, AgentSpec
 from paperclip.pricing import priced
 from paperclip.settings import get_settings
-from paperclip.templates.expand import hire_from_template, runnable
+from paperclip.templates.expand import hire_from_template, runnable, unset_credential
 from paperclip.templates.registry import TemplateError, load_registry
-
-
-def missing_credential(model: ModelConfig) -> str | None:
-    """The environment variable a model's credential would come from, when it is not set here."""
-    if model.is_simulated or model.base_url is not None:
-        return None
-    name = model.credential_name
-    return None if name is None or os.environ.get(name) else name
 
 
 def company_of(workflow_id: str) -> str | None:
@@ -78,5 +69,5 @@ async def _agent_from_template(input: AgentFromTemplateInput) -> AgentSpec:
         raise ApplicationError(str(error), type="TemplateError", non_retryable=True) from None
     except ValueError as error:  # the name or title is not valid
         raise ApplicationError(str(error), type="InvalidInput", non_retryable=True) from None
-    spec, _ = runnable(spec, missing_credential=missing_credential, fallback=input.fallback)
+    spec, _ = runnable(spec, missing_credential=unset_credential, fallback=input.fallback)
     return priced(spec, get_settings().prices)

@@ -32,8 +32,9 @@ from temporalio.exceptions import (
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.temporal_bounds import NoAnswer
+from api.traces import TraceNotFound
+from paperclip.errors import PaperclipError
 from paperclip.idempotency import HEADER as IDEMPOTENCY_HEADER
-from paperclip.traces import TraceNotFound
 
 log = logging.getLogger(__name__)
 
@@ -50,13 +51,14 @@ RETRY_AFTER_BUSY = 1
 READS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-class ApiError(Exception):
-    """An error the API answers with its own status and code (and headers, e.g. `Retry-After`)."""
+class ApiError(PaperclipError):
+    """An error the API answers with its own status and code (its `kind`), and headers (e.g.
+    `Retry-After`)."""
 
     def __init__(
         self, status_code: int, code: str, message: str, details: Any = None, *, headers: dict[str, str] | None = None
     ) -> None:
-        super().__init__(message)
+        super().__init__(message, kind=code)
         self.status_code = status_code
         self.code = code
         self.message = message

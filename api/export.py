@@ -6,11 +6,11 @@ from datetime import UTC, datetime
 
 from temporalio.client import Client
 
+from api import schedules
 from api.errors import ApiError
 from api.goals import tree_order
 from api.schemas import CompanyPublic
 from api.services import STORE_SCAN_LIMIT, check_keys, get_snapshot, list_tasks, require_company, start_company
-from paperclip import routines
 from paperclip.constants import company_workflow_id
 from paperclip.export import ACTIVITY_LIMIT, CompanyExport, company_export, import_plan, problems
 from paperclip.idempotency import RequestKey
@@ -51,7 +51,7 @@ async def export_company(*, client: Client, store: Store, company_id: str) -> Co
     costs = await asyncio.to_thread(store.list_cost_events, company_id)
     summary = await asyncio.to_thread(store.cost_summary, company_id, group_by=CostGroup.AGENT)
     latest = await asyncio.to_thread(store.list_activity, company_id, limit=ACTIVITY_LIMIT + 1, newest_first=True)
-    found = await routines.list_routines(client, company_id=company_id)
+    found = await schedules.list_routines(client, company_id=company_id)
     return company_export(
         snapshot=snapshot,
         goals=tree_order(snapshot.goals),
@@ -111,8 +111,8 @@ async def import_company(
     for routine in plan.routines:
         # Paused: an imported copy should not start working (and spending) on its own.
         try:
-            await routines.create_routine(client, company_id=spec.id, spec=routine, task_queue=task_queue)
-            await routines.pause_routine(client, company_id=spec.id, name=routine.name, note="imported")
+            await schedules.create_routine(client, company_id=spec.id, spec=routine, task_queue=task_queue)
+            await schedules.pause_routine(client, company_id=spec.id, name=routine.name, note="imported")
         except RoutineError as err:
             notes.append(f"routine {routine.name} not imported: {err}")
         else:

@@ -24,6 +24,7 @@ from api.auth import Caller, CallerDep
 from api.deps import StoreDep
 from api.errors import READS, RETRY_AFTER_BUSY, ApiError
 from api.temporal_bounds import REQUEST_KEY
+from paperclip.errors import PaperclipError
 from paperclip.idempotency import HEADER, MAX_KEY_CHARS, RequestKey, key_scope, request_hash, valid_key
 from paperclip.store import Store
 from paperclip.store.idempotency import Claim
@@ -33,11 +34,14 @@ STATE = "paperclip_idempotency"
 REPLAYED = "Idempotent-Replayed"
 
 
-class Replayed(Exception):
-    """Answer the stored response of the first request with this key."""
+class Replayed(PaperclipError):
+    """Answer the stored response of the first request with this key (not a failure: the way
+    out of a handler that must not run twice)."""
+
+    kind = "replayed"
 
     def __init__(self, status: int, media_type: str | None, body: bytes) -> None:
-        super().__init__(status)
+        super().__init__(f"replayed the response of status {status}")
         self.status = status
         self.media_type = media_type
         self.body = body

@@ -14,7 +14,6 @@ from temporalio.common import SearchAttributePair, TypedSearchAttributes
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from activities.templates import missing_credential
 from api.deps import TemporalConnection
 from api.errors import ApiError
 from api.recent import RECENT
@@ -28,6 +27,7 @@ from api.schemas import (
     prefix_from_name,
     slug_from_name,
 )
+from api.traces import build_trace
 from paperclip.constants import SA_COMPANY, company_workflow_id, task_workflow_id
 from paperclip.demo import demo_model
 from paperclip.idempotency import HEADER, RequestKey
@@ -64,8 +64,8 @@ from paperclip.templates import (
     hire_from_template,
     load_registry,
     runnable,
+    unset_credential,
 )
-from paperclip.traces import build_trace
 from workflows.company import CompanyWorkflow
 from workflows.task import TaskWorkflow
 
@@ -407,7 +407,7 @@ async def activity_events(
 def template_error(error: TemplateError) -> ApiError:
     """404 for an unknown template; 400 naming each problem for an invalid one."""
     if isinstance(error, TemplateNotFound):
-        return ApiError(404, "not_found", str(error), {"kind": error.kind.value, "name": error.name})
+        return ApiError(404, "not_found", str(error), {"kind": error.template_kind.value, "name": error.name})
     problems = error.problems if isinstance(error, TemplateInvalid) else [str(error)]
     return ApiError(400, "invalid_template", "invalid template", problems)
 
@@ -421,7 +421,7 @@ async def load_templates() -> TemplateRegistry:
 
 
 def _runnable(spec: AgentSpec) -> tuple[AgentSpec, str | None]:
-    return runnable(spec, missing_credential=missing_credential, fallback=demo_model())
+    return runnable(spec, missing_credential=unset_credential, fallback=demo_model())
 
 
 async def _company_from_template(body: CompanyCreate) -> tuple[CompanyCreate, list[str]]:

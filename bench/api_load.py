@@ -29,9 +29,9 @@ sys.path.insert(0, str(ROOT))
 from temporalio.contrib.pydantic import pydantic_data_converter  # noqa: E402
 from temporalio.testing import WorkflowEnvironment  # noqa: E402
 
+from cli.stack import api_command  # noqa: E402
 from paperclip import board  # noqa: E402
 from paperclip.binaries import temporal_cli  # noqa: E402
-from paperclip.cli.stack import api_command  # noqa: E402
 from paperclip.constants import SEARCH_ATTRIBUTES  # noqa: E402
 from paperclip.devserver import dynamic_config_args  # noqa: E402
 from paperclip.settings import Settings  # noqa: E402

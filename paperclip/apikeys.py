@@ -12,12 +12,16 @@ from dataclasses import dataclass
 from cryptography.exceptions import InvalidKey
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
+from paperclip.errors import PaperclipError
+
 PREFIX = "pck"
 SALT_BYTES = 16
 
 
-class ApiKeyError(Exception):
+class ApiKeyError(PaperclipError):
     """Not an API key's form."""
+
+    kind = "forbidden"
 
 
 @dataclass(frozen=True)

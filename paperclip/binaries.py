@@ -8,9 +8,13 @@ import sys
 import sysconfig
 from pathlib import Path
 
+from paperclip.errors import PaperclipError
 
-class BinaryNotFound(RuntimeError):
+
+class BinaryNotFound(PaperclipError, RuntimeError):
     """A server binary is not installed."""
+
+    kind = "unavailable"
 
 
 def _find(name: str, package: str) -> str:

@@ -18,13 +18,15 @@ import tempfile
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from paperclip.errors import PaperclipError
+
 TOKEN_FILE = "board.token"
 PREFIX = "pcb"
 _SECRET_HEX = 64
 """32 random bytes, in hex: no `_` or `.` in it, so it reads as one word in any message."""
 
 
-class BoardTokenError(Exception):
+class BoardTokenError(PaperclipError):
     """The token file exists but cannot be read or is not a board token. The message names the
     file, never its content."""
 

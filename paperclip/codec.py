@@ -19,12 +19,14 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from temporalio.api.common.v1 import Payload
 from temporalio.converter import DataConverter, PayloadCodec
 
+from paperclip.errors import InvalidInput
+
 ENCODING = b"binary/encrypted"
 KEY_ID = "encryption-key-id"
 NONCE_BYTES = 12
 
 
-class PayloadKeyError(ValueError):
+class PayloadKeyError(InvalidInput):
     """`PAPERCLIP_PAYLOAD_KEY` is malformed, or a payload's key is not among the keys."""
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 import httpx
 
+from paperclip.errors import InvalidInput
 from paperclip.keys import UrlError, normalise_url
 from paperclip.models import Endpoint, EndpointKind
 
@@ -35,7 +36,7 @@ _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
-class EndpointRefused(ValueError):
+class EndpointRefused(InvalidInput):
     """Not something an endpoint may be registered with, or probed at."""
 
 

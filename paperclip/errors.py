@@ -13,19 +13,17 @@ class PaperclipError(Exception):
 
     Attributes:
         kind: what sort of error it is (`invalid_input`, `not_found`, `conflict`, `forbidden`,
-            `unavailable`, `internal`): subclasses set a default, an instance may say better.
+            `unavailable`, `timeout`, `internal`): subclasses set a default, an instance may say better.
+        message: the readable sentence (`str()` of the error).
     """
 
     kind: str = "internal"
 
     def __init__(self, message: str = "", *, kind: str | None = None) -> None:
         super().__init__(message)
+        self.message = message
         if kind is not None:
             self.kind = kind
-
-    @property
-    def message(self) -> str:
-        return str(self.args[0]) if self.args else ""
 
 
 class InvalidInput(PaperclipError, ValueError):

@@ -20,6 +20,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
+from paperclip import money
 from paperclip.constants import task_workflow_id
 from paperclip.models import (
     SLUG,
@@ -47,7 +48,7 @@ from paperclip.models import (
 from paperclip.org import OrgError, check_hire, direct_reports, subtree
 from paperclip.store.costs import CostLine, CostSummary
 from paperclip.tools import DELEGATE_TASK
-from paperclip.traces import _message_fields, _task_section, _tokens, _tree_lines
+from paperclip.traces import message_fields, task_section, tokens_text, tree_lines
 
 FORMAT = "paperclip-company"
 VERSION = 1
@@ -382,7 +383,7 @@ def export_to_markdown(doc: CompanyExport) -> str:
     total = doc.cost_summary.total.cost_usd if doc.cost_summary else sum(c.cost_usd or 0.0 for c in doc.costs)
     lines += [
         f"Exported {doc.exported_at:%Y-%m-%d %H:%M:%S} UTC · prefix {company.prefix} · {len(doc.agents)} agents"
-        f" · {len(doc.tasks)} tasks · ${total:.4f} spent",
+        f" · {len(doc.tasks)} tasks · {money.cost(total)} spent",
         "",
     ]
     lines += ["## Org chart", "", *_org_lines(doc.agents), ""]
@@ -397,9 +398,9 @@ def export_to_markdown(doc: CompanyExport) -> str:
             lines.append(f"- **{r.name}** ({when}): {r.agent} — {r.title}")
         lines.append("")
     traces = _traces(doc)
-    lines += ["## Tasks", "", *(line for trace in traces for line in _tree_lines(trace, 0)), ""]
+    lines += ["## Tasks", "", *(line for trace in traces for line in tree_lines(trace, 0)), ""]
     for trace in traces:
-        _task_section(trace, lines, level=3)
+        task_section(trace, lines, level=3)
     if doc.activity:
         older = " (older entries left out)" if doc.activity_truncated else ""
         lines += [f"## Activity{older}", ""]
@@ -433,20 +434,20 @@ def _goal_lines(goals: list[Goal]) -> list[str]:
 
 def _budget_lines(doc: CompanyExport) -> list[str]:
     def row(scope: str, usd: float | None, tokens: int | None, over: str) -> str:
-        usd_cell = "-" if usd is None else f"${usd:.2f}"
+        usd_cell = "-" if usd is None else money.usd(usd)
         return f"| {scope} | {usd_cell} | {'-' if tokens is None else f'{tokens:,}'} | {over} |"
 
     rows = [row("company", *doc.company.budget.limits, "a month")]
     rows += [row(a.spec.name, *a.spec.budget.limits, "a month") for a in doc.agents if a.spec.budget.is_capped]
-    rows += [row(c.scope, *c.cap.limits, f"its lifetime (${c.spend.usd:.4f} spent)") for c in doc.caps]
+    rows += [row(c.scope, *c.cap.limits, f"its lifetime ({money.cost(c.spend.usd)} spent)") for c in doc.caps]
     return ["| Scope | USD | Tokens | Over |", "|---|---:|---:|---|", *rows]
 
 
 def _cost_lines(summary: CostSummary) -> list[str]:
     def row(label: str, line: CostLine) -> str:
         priced = line.calls == 0 or line.unpriced_calls < line.calls
-        usd = f"${line.cost_usd:.4f}" if priced else "-"
-        return f"| {label} | {line.calls} | {_tokens(line.usage)} | {usd} | {line.unpriced_calls} |"
+        usd = money.cost(line.cost_usd) if priced else "-"
+        return f"| {label} | {line.calls} | {tokens_text(line.usage)} | {usd} | {line.unpriced_calls} |"
 
     head = [f"| {summary.group_by.capitalize()} | Calls | Tokens | USD | Unpriced calls |", "|---|---:|---:|---:|---:|"]
     return head + [row(line.key or "(none)", line) for line in summary.data] + [row("**Total**", summary.total)]
@@ -495,14 +496,14 @@ def _trace(
     for turn in task.conversation:
         *said, reply = turn.messages
         for message in said:
-            emit(turn.at, "message", **_message_fields(message, turn.agent), turn=turn.seq)
+            emit(turn.at, "message", **message_fields(message, turn.agent), turn=turn.seq)
         cost = costs.get((task.identifier, turn.seq))
         if cost is not None and cost.simulated:
             trace.simulated = True
         emit(
             turn.at,
             "model_reply",
-            **_message_fields(reply, turn.agent),
+            **message_fields(reply, turn.agent),
             usage=cost.usage if cost else None,
             cost_usd=cost.cost_usd if cost else None,
             model=cost.model if cost else None,

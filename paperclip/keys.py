@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 from urllib.parse import urlsplit
 
+from paperclip.errors import InvalidInput
 from paperclip.models import Adapter, AgentSpec, Provider
 
 OFFICIAL_URLS: dict[Provider, str] = {
@@ -28,7 +29,7 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 _PRINTABLE = frozenset(string.printable) - frozenset("\t\n\r\x0b\x0c")
 
 
-class UrlError(ValueError):
+class UrlError(InvalidInput):
     """Not a URL a key may be bound to or sent to."""
 
 
@@ -125,7 +126,7 @@ CREDENTIAL_NOT_BOUND = "credential_not_bound"
 INVALID_URL = "invalid_url"
 
 
-class KeyRefused(ValueError):
+class KeyRefused(InvalidInput):
     """A model or an HTTP agent names a credential it may not use there.
 
     Attributes:
@@ -136,7 +137,6 @@ class KeyRefused(ValueError):
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
         self.code = code
-        self.message = message
 
 
 def display_url(url: str) -> str:

@@ -13,12 +13,16 @@ from pathlib import Path
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from paperclip.errors import PaperclipError
+
 KEY_FILE = "secret.key"
 NONCE_BYTES = 12
 
 
-class SecretError(Exception):
+class SecretError(PaperclipError):
     """A secret could not be read: a missing or different key, or a damaged ciphertext."""
+
+    kind = "internal"
 
 
 def _decode_key(text: str, where: str) -> bytes:

@@ -5,8 +5,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, ValidationInfo, field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic import Field, ValidationError, ValidationInfo, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
 
 from paperclip.codec import parse_keys
 from paperclip.constants import TASK_QUEUE
@@ -196,3 +196,22 @@ class Settings(BaseSettings):
 def get_settings() -> Settings:
     """The process-wide settings, read once."""
     return Settings()
+
+
+def settings_problems(error: Exception) -> list[str] | None:
+    """One readable line per problem with the `PAPERCLIP_*` settings (`invalid setting
+    PAPERCLIP_RATE_LIMITS (rate_limits): …`), for a command to print before it exits; None when
+    `error` is not about the settings."""
+    if isinstance(error, ValidationError):
+        if error.title != Settings.__name__:
+            return None
+        lines = []
+        for problem in error.errors():
+            field = ".".join(str(part) for part in problem["loc"])
+            name = f"PAPERCLIP_{field.split('.')[0].upper()}"
+            lines.append(f"invalid setting {name} ({field}): {problem['msg'].removeprefix('Value error, ')}")
+        return lines
+    if isinstance(error, SettingsError):  # e.g. a JSON setting that is not JSON
+        cause = f": {error.__cause__}" if error.__cause__ else ""
+        return [f"invalid setting: {error}{cause}"]
+    return None

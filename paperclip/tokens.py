@@ -21,14 +21,17 @@ from pathlib import Path
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from paperclip.errors import PaperclipError
 from paperclip.secrets import load_key
 
 PREFIX = "ptt1"
 """Every task token starts `ptt1.`: a bearer that is not one is something else (an API key)."""
 
 
-class TokenError(Exception):
+class TokenError(PaperclipError):
     """The token is malformed, forged, or expired (the message says which)."""
+
+    kind = "forbidden"
 
 
 @dataclass(frozen=True)

@@ -213,7 +213,7 @@ def worker_process(
         **(extra or {}),
     }
     return subprocess.Popen(
-        [sys.executable, "-m", "paperclip.cli", "worker"],
+        [sys.executable, "-m", "cli", "worker"],
         env=env,
         stdout=log.open("ab"),
         stderr=subprocess.STDOUT,

@@ -39,6 +39,7 @@ EXPORTS = [
     "BudgetReport",
     "BudgetRequest",
     "BudgetStatus",
+    "COMPANY_SCOPE",
     "CRON_FIELD",
     "CRON_MACROS",
     "CRON_PATTERN",

@@ -10,10 +10,11 @@ from temporalio.client import Client
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
+from api.traces import TraceNotFound, build_trace
 from paperclip.constants import task_workflow_id
 from paperclip.models import AgentSpec, CreateTaskInput, TaskStatus, Trace
 from paperclip.store import Store
-from paperclip.traces import TraceNotFound, build_trace, trace_to_markdown
+from paperclip.traces import trace_to_markdown
 from tests.workflows.helpers import company_id_of, org, start_company, start_task
 from tests.workflows.stand_ins import ScriptedModel, stand_in_workers
 from workers.main import build_workers

@@ -9,7 +9,7 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from paperclip.cli.client import ApiClient, ApiError
+from paperclip.client import ApiClient, ApiError
 from paperclip.models import CompanySnapshot, CompanySpec, TaskList, TaskRecord
 
 __all__ = ["ApiError", "DashboardApi", "parse", "parse_list"]

@@ -6,8 +6,8 @@ and the budget lines with spent against limit.
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-from paperclip.cli.budgets import cap_text, usd
 from paperclip.models import BudgetLine, BudgetReport, BudgetStatus, CapLine, CostGroup, CostLine, Provider
+from paperclip.money import cap_text, usd
 from ui.rows import SIMULATED_LABEL
 
 Measure = Literal["USD", "tokens"]

@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 
 from paperclip.models import TaskRecord, Trace, TraceEvent, Usage
+from paperclip.money import cost
 from ui.rows import SIMULATED_LABEL
 
 TASK_IDENTIFIER = re.compile(r"^[A-Z][A-Z0-9]{0,9}-\d+(\.\d+)*$")
@@ -137,7 +138,7 @@ def _meta(event: TraceEvent) -> str:
     if event.usage is not None:
         parts.append(f"{tokens_text(event.usage)} tokens")
     if event.cost_usd is not None:
-        parts.append(f"\\${event.cost_usd:.4f}")
+        parts.append("\\" + cost(event.cost_usd))
     if event.attempt and (event.attempt > 1 or event.kind == "error"):
         parts.append(f"attempt {event.attempt}")
     if event.simulated:

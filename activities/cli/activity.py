@@ -34,6 +34,7 @@ from activities.model_turn import TurnStore, pending_cost, turn_cost
 from paperclip.cli_rules import cli_problems, workspace_problem
 from paperclip.keys import KeyResolver
 from paperclip.models import CliConfig, CliTurnInput, CliTurnResult, Message, WorkspaceRelease
+from paperclip.money import cost
 from paperclip.tokens import TaskTokens
 
 TURN_MARK = "PAPERCLIP_TURN"
@@ -52,7 +53,7 @@ nothing was started (final)."""
 def passed_turn_budget(stream: Stream, cli: CliConfig) -> str | None:
     """What the turn has spent past its per-turn budget, as a phrase; None while within it."""
     if cli.turn_budget_usd is not None and (stream.cost_usd or 0.0) > cli.turn_budget_usd:
-        return f"${stream.cost_usd:.4f} of ${cli.turn_budget_usd:g}"
+        return f"{cost(stream.cost_usd or 0.0)} of ${cli.turn_budget_usd:g}"
     tokens = stream.usage.input_tokens + stream.usage.output_tokens
     if cli.turn_budget_tokens is not None and tokens > cli.turn_budget_tokens:
         return f"{tokens:,} of {cli.turn_budget_tokens:,} tokens"

@@ -17,12 +17,15 @@ import os
 from collections.abc import Iterable, Mapping
 
 from paperclip.cli_rules import ToolKey, tool_key
+from paperclip.errors import PaperclipError
 from paperclip.keys import OFFICIAL_URLS, BoundKey, KeyResolver, UrlError, normalise_url
 from paperclip.models import DEFAULT_CREDENTIALS, Adapter, CliConfig, Provider
 
 
-class KeyRefused(Exception):
+class KeyRefused(PaperclipError):
     """The spec asks for a key it may not have, or sends one where it may not go."""
+
+    kind = "forbidden"
 
 
 class EnvironmentKeys:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from activities.cli.base import CliAdapter, Stream
+from paperclip.errors import PaperclipError
 
 HEARTBEAT_SECONDS = 0.5
 """How often a running turn heartbeats its progress. The SDK sends at most one a second to the
@@ -25,8 +26,10 @@ LINE_LIMIT = 16 * 1024 * 1024
 """The longest stdout line read whole (a tool's final event can carry a long answer)."""
 
 
-class TurnTimedOut(Exception):
-    pass
+class TurnTimedOut(PaperclipError):
+    """A CLI agent's turn ran past its time."""
+
+    kind = "timeout"
 
 
 def _find_prctl() -> Any:

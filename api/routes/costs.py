@@ -10,6 +10,7 @@ from api import services
 from api.deps import StoreDep
 from api.errors import ApiError
 from paperclip.models import CostGroup, CostReport, Unconfirmed
+from paperclip.money import cost
 from paperclip.pricing import no_price_warning
 
 router = APIRouter(prefix="/companies/{company}", tags=["costs"])
@@ -57,6 +58,6 @@ def unconfirmed_warning(unconfirmed: Unconfirmed) -> list[str]:
         return []
     return [
         f"{unconfirmed.attempts} call(s) were lost with their worker before the provider's answer was known: "
-        f"they count at their worst case ({unconfirmed.tokens:,} tokens, ${unconfirmed.usd:.4f}); "
+        f"they count at their worst case ({unconfirmed.tokens:,} tokens, {cost(unconfirmed.usd)}); "
         "the provider may have charged less, or nothing"
     ]

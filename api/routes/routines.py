@@ -6,16 +6,15 @@ from contextlib import contextmanager
 from fastapi import APIRouter, Response, status
 from pydantic import BaseModel
 
-from api import services
+from api import schedules, services
 from api.deps import ClientDep, ContextDep, StoreDep
 from api.errors import ApiError
-from paperclip import routines
 from paperclip.models import AgentStatus, RoutineInfo, RoutineSpec
 from paperclip.routines import RoutineError
 
 router = APIRouter(prefix="/companies/{company}/routines", tags=["routines"])
 
-_STATUS = {"invalid": (400, "invalid_input"), "not_found": (404, "not_found"), "conflict": (409, "conflict")}
+_STATUS = {"invalid_input": (400, "invalid_input"), "not_found": (404, "not_found"), "conflict": (409, "conflict")}
 
 
 class RoutineList(BaseModel):
@@ -45,46 +44,46 @@ async def create_routine(
     if agent.status is AgentStatus.TERMINATED:
         raise ApiError(400, "invalid_input", f"agent '{body.agent}' is terminated")
     with _answering_routine_errors():
-        return await routines.create_routine(client, company_id=company, spec=body, task_queue=context.task_queue)
+        return await schedules.create_routine(client, company_id=company, spec=body, task_queue=context.task_queue)
 
 
 @router.get("", response_model=RoutineList)
 async def list_routines(company: str, client: ClientDep, store: StoreDep) -> RoutineList:
     """The company's routines with their next runs and latest actions (eventually consistent)."""
     await services.require_company(store=store, company_id=company)
-    found = await routines.list_routines(client, company_id=company)
+    found = await schedules.list_routines(client, company_id=company)
     return RoutineList(data=found, count=len(found))
 
 
 @router.get("/{name}", response_model=RoutineInfo)
 async def get_routine(company: str, name: str, client: ClientDep) -> RoutineInfo:
     with _answering_routine_errors():
-        return await routines.get_routine(client, company_id=company, name=name)
+        return await schedules.get_routine(client, company_id=company, name=name)
 
 
 @router.post("/{name}/pause", response_model=RoutineInfo)
 async def pause_routine(company: str, name: str, client: ClientDep) -> RoutineInfo:
     """Stop firing until resumed (a trigger still runs it)."""
     with _answering_routine_errors():
-        return await routines.pause_routine(client, company_id=company, name=name)
+        return await schedules.pause_routine(client, company_id=company, name=name)
 
 
 @router.post("/{name}/resume", response_model=RoutineInfo)
 async def resume_routine(company: str, name: str, client: ClientDep) -> RoutineInfo:
     with _answering_routine_errors():
-        return await routines.resume_routine(client, company_id=company, name=name)
+        return await schedules.resume_routine(client, company_id=company, name=name)
 
 
 @router.post("/{name}/trigger", status_code=status.HTTP_202_ACCEPTED, response_model=RoutineInfo)
 async def trigger_routine(company: str, name: str, client: ClientDep) -> RoutineInfo:
     """Fire now; the company still skips it while the routine's last task is open."""
     with _answering_routine_errors():
-        return await routines.trigger_routine(client, company_id=company, name=name)
+        return await schedules.trigger_routine(client, company_id=company, name=name)
 
 
 @router.delete("/{name}", status_code=status.HTTP_204_NO_CONTENT, response_class=Response)
 async def delete_routine(company: str, name: str, client: ClientDep) -> Response:
     """Delete the routine; the tasks it created stay."""
     with _answering_routine_errors():
-        await routines.delete_routine(client, company_id=company, name=name)
+        await schedules.delete_routine(client, company_id=company, name=name)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

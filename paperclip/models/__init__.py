@@ -57,6 +57,7 @@ from paperclip.models.api import (
     TaskList,
 )
 from paperclip.models.budgets import (
+    COMPANY_SCOPE,
     Budget,
     BudgetDecision,
     BudgetRequest,
@@ -228,6 +229,7 @@ __all__ = [
     "BudgetReport",
     "BudgetRequest",
     "BudgetStatus",
+    "COMPANY_SCOPE",
     "CRON_FIELD",
     "CRON_MACROS",
     "CRON_PATTERN",

@@ -11,6 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from paperclip import money
 from paperclip.models import ActivityEntry, CostEvent, Message, SessionRef, TaskRecord
 from paperclip.store import ledger
 from paperclip.store.engine import StoreCore, utc_now
@@ -156,7 +157,7 @@ def turn_entry(cost: CostEvent, reply: Message) -> ActivityEntry:
     """A turn as the activity log tells it: who, which model, tokens, cost, the tools it called."""
     usage = cost.usage
     calls = [call.name for call in reply.tool_calls]
-    price = "price unknown" if cost.cost_usd is None else f"${cost.cost_usd:.4f}"
+    price = "price unknown" if cost.cost_usd is None else money.cost(cost.cost_usd)
     model = f"{cost.model} (simulated)" if cost.simulated else cost.model
     summary = f"{cost.task} turn {cost.seq}: {model}, {usage.input_tokens:,} in / {usage.output_tokens:,} out, {price}"
     if calls:

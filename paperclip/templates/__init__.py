@@ -4,7 +4,14 @@
 one; `TemplateRegistry.company_agents` builds a company template's founding team.
 """
 
-from paperclip.templates.expand import DEFAULT_MODELS, MissingCredential, hire_from_template, model_label, runnable
+from paperclip.templates.expand import (
+    DEFAULT_MODELS,
+    MissingCredential,
+    hire_from_template,
+    model_label,
+    runnable,
+    unset_credential,
+)
 from paperclip.templates.models import AgentTemplate, CompanyMember, CompanyTemplate, Template, TemplateKind
 from paperclip.templates.registry import (
     ENV_VAR,
@@ -40,4 +47,5 @@ __all__ = [
     "model_label",
     "parse_template",
     "runnable",
+    "unset_credential",
 ]

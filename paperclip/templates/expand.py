@@ -3,6 +3,7 @@
 Pure functions: the API gives them what they need to know about its environment.
 """
 
+import os
 from collections.abc import Callable
 
 from pydantic import ValidationError
@@ -17,6 +18,15 @@ DEFAULT_MODELS = {Provider.OPENAI: OPENAI_MODEL, Provider.ANTHROPIC: ANTHROPIC_M
 
 MissingCredential = Callable[[ModelConfig], str | None]
 """A model → the name of the credential it needs and the environment lacks, or None."""
+
+
+def unset_credential(model: ModelConfig) -> str | None:
+    """The environment variable a model's credential would come from, when it is not set in this
+    process (a `MissingCredential` for `runnable`); None for a model that needs none from here."""
+    if model.is_simulated or model.base_url is not None:
+        return None
+    name = model.credential_name
+    return None if name is None or os.environ.get(name) else name
 
 
 def hire_from_template(template: AgentTemplate, request: AgentSpec, *, manager: str | None) -> AgentSpec:

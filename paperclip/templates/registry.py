@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from paperclip.errors import PaperclipError
 from paperclip.models import AgentSpec, AgentState
 from paperclip.org import OrgError, check_hire
 from paperclip.templates.models import AgentTemplate, CompanyTemplate, Template, TemplateKind
@@ -27,17 +28,21 @@ BUILTIN_PREFIX = "built-in:"
 YAML_SUFFIXES = (".yaml", ".yml")
 
 
-class TemplateError(Exception):
+class TemplateError(PaperclipError):
     """The root of template errors; `str()` is readable on its own."""
+
+    kind = "invalid_input"
 
 
 class TemplateNotFound(TemplateError):
-    """No template of this kind and name."""
+    """No template of this kind (`template_kind`) and name."""
+
+    kind = "not_found"
 
     def __init__(self, kind: TemplateKind, name: str, known: Iterable[str]) -> None:
         names = ", ".join(sorted(known)) or "none"
         super().__init__(f"no {kind.value} template '{name}' (known: {names})")
-        self.kind = kind
+        self.template_kind = kind
         self.name = name
 
 

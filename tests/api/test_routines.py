@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 from temporalio.testing import WorkflowEnvironment
 
-from paperclip import routines
+from api import schedules
 from paperclip.constants import routine_schedule_id
 from tests.api.conftest import assert_error
 from tests.api.helpers import create_company
@@ -87,7 +87,7 @@ async def test_an_hourly_schedule_backfilled_over_six_hours_creates_six_tasks(
     company = (await create_company(api))["id"]
     await add(api, company, every="1h", skip_if_open=False)
     now = datetime.now(UTC).replace(minute=30, second=0, microsecond=0)
-    await routines.backfill_routine(
+    await schedules.backfill_routine(
         dev_env.client, company_id=company, name="standup", start=now - timedelta(hours=6), end=now
     )
     tasks = await poll(lambda: routine_tasks(api, company), lambda tasks: len(tasks) >= 6)

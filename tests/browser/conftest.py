@@ -58,7 +58,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     log = home / "up.out"
     with log.open("w") as out:
         up = subprocess.Popen(
-            [sys.executable, "-m", "paperclip.cli", "up", "--demo"], env=env, stdout=out, stderr=subprocess.STDOUT
+            [sys.executable, "-m", "cli", "up", "--demo"], env=env, stdout=out, stderr=subprocess.STDOUT
         )
         try:
             deadline = time.monotonic() + READY_SECONDS

@@ -7,7 +7,7 @@ Usage: python supervised.py LOG_DIR MODE — MODE `sleep` (two sleepers), `die` 
 import sys
 from pathlib import Path
 
-from paperclip.supervisor import ChildSpec, Supervisor
+from cli.supervisor import ChildSpec, Supervisor
 
 SLEEP = "import time; time.sleep(600)"
 DIE = "import time; print('about to fail'); time.sleep(1); raise SystemExit(3)"

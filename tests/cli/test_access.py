@@ -9,8 +9,8 @@ from pathlib import Path
 import httpx
 from typer.testing import CliRunner, Result
 
+from cli import app
 from paperclip import board
-from paperclip.cli import app
 from paperclip.settings import Settings, get_settings
 from tests.api.conftest import api, settings, store, task_queue, workers  # noqa: F401 — the real-API fixtures
 

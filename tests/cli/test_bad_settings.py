@@ -46,9 +46,7 @@ def test_a_rate_limit_must_say_something_sensible(limits: dict, message: str) ->
 )
 def test_a_bad_setting_ends_a_command_with_one_line(value: str, expected: str, tmp_path) -> None:
     env = os.environ | {"PAPERCLIP_RATE_LIMITS": value, "PAPERCLIP_HOME": str(tmp_path)}
-    done = subprocess.run(
-        [sys.executable, "-m", "paperclip.cli", "worker"], env=env, capture_output=True, text=True, timeout=60
-    )
+    done = subprocess.run([sys.executable, "-m", "cli", "worker"], env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 2
     assert done.stderr.strip().startswith(f"paperclip: {expected}")
     assert len(done.stderr.strip().splitlines()) == 1

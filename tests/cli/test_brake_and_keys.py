@@ -8,7 +8,7 @@ import httpx
 import sqlalchemy as sa
 from typer.testing import CliRunner, Result
 
-from paperclip.cli import app
+from cli import app
 from paperclip.settings import get_settings
 from paperclip.store import Store
 from paperclip.store.tables import idempotency_keys

@@ -9,8 +9,7 @@ import pytest
 from rich.console import Console
 from typer.testing import CliRunner, Result
 
-import paperclip.cli.costs
-from paperclip.cli import app
+from cli import app
 from paperclip.models import Message, Provider, SessionRef, Usage
 from paperclip.store import Store
 from tests.api.conftest import api, settings, store, task_queue, workers  # noqa: F401 — the real-API fixtures
@@ -78,7 +77,7 @@ async def test_the_warning_is_yellow(api: httpx.AsyncClient, store: Store, monke
     company = (await create_company(api))["id"]
     spend(store, company)
     terminal = Console(file=io.StringIO(), force_terminal=True, color_system="standard")
-    monkeypatch.setattr(paperclip.cli.costs, "err_console", terminal)
+    monkeypatch.setattr("cli.costs.err_console", terminal)
 
     assert (await cli(api, company)).exit_code == 0
 

@@ -10,7 +10,7 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 from typer.testing import CliRunner, Result
 
-from paperclip.cli import app
+from cli import app
 from paperclip.settings import get_settings
 from tests.api.conftest import api, settings, store, task_queue, workers  # noqa: F401 — the real-API fixtures
 from tests.api.helpers import create_company

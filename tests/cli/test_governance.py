@@ -6,7 +6,7 @@ import asyncio
 import httpx
 from typer.testing import CliRunner, Result
 
-from paperclip.cli import app
+from cli import app
 from tests.api.conftest import api, settings, store, task_queue, workers  # noqa: F401 — the real-API fixtures
 from tests.api.helpers import create_company, wait_for_task
 

@@ -2,7 +2,7 @@
 
 from typer.testing import CliRunner
 
-from paperclip.cli import app
+from cli import app
 from tests.cli.fake_api import FakeApi, agent_json, company_json, free_port, serve, snapshot_json, task_json
 
 runner = CliRunner()
@@ -201,7 +201,7 @@ def test_monitor_prints_one_line_per_event_and_exits() -> None:
 
 
 def test_monitor_follow_reconnects_after_the_last_event_it_printed(monkeypatch) -> None:
-    monkeypatch.setattr("paperclip.cli.client.RECONNECT_SECONDS", 0.01)
+    monkeypatch.setattr("paperclip.client.RECONNECT_SECONDS", 0.01)
     entries = [
         {"id": str(n), "company_id": "acme", "at": "2026-01-01T12:00:00Z", "kind": "agent.turn",
          "actor": "ceo", "task": "ACME-1", "summary": f"ACME-1 turn {n}"}

@@ -8,8 +8,7 @@ import pytest
 from rich.console import Console
 from typer.testing import CliRunner, Result
 
-import paperclip.cli.search
-from paperclip.cli import app
+from cli import app
 from paperclip.models import RecordInput
 from paperclip.store import Store
 from tests.api.conftest import api, settings, store, task_queue, workers  # noqa: F401 — the real-API fixtures
@@ -66,7 +65,7 @@ async def test_the_matched_words_are_highlighted(
     say(store, "ACME-1", 1, "Fuel the rocket", company=company)
     written = io.StringIO()
     terminal = Console(file=written, force_terminal=True, color_system="standard", width=200)
-    monkeypatch.setattr(paperclip.cli.search, "console", terminal)
+    monkeypatch.setattr("cli.search.console", terminal)
 
     assert (await cli(api, "rocket", "-c", company)).exit_code == 0
 

@@ -1,6 +1,6 @@
 """What `paperclip up` starts, and with which settings."""
 
-from paperclip.cli.stack import api_command, port_checks, stack, ui_command
+from cli.stack import api_command, port_checks, stack, ui_command
 from paperclip.settings import Settings
 
 

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from paperclip.cli import app
+from cli import app
+from cli.supervisor import PortCheck, PortInUse, check_ports
 from paperclip.settings import get_settings
-from paperclip.supervisor import PortCheck, PortInUse, check_ports
 from tests.cli.fake_api import free_port
 
 SCRIPT = Path(__file__).with_name("supervised.py")

@@ -51,9 +51,7 @@ def test_up_demo_runs_the_demo_task_to_done_and_stops_cleanly_on_sigterm(tmp_pat
     env |= {f"PAPERCLIP_{name}": str(port) for name, port in ports.items()}
     env |= {"PAPERCLIP_HOME": str(tmp_path), "OPENAI_API_KEY": "", "ANTHROPIC_API_KEY": ""}
     out = (tmp_path / "up.out").open("w")
-    up = subprocess.Popen(
-        [sys.executable, "-m", "paperclip.cli", "up", "--demo"], env=env, stdout=out, stderr=subprocess.STDOUT
-    )
+    up = subprocess.Popen([sys.executable, "-m", "cli", "up", "--demo"], env=env, stdout=out, stderr=subprocess.STDOUT)
     api = f"http://127.0.0.1:{ports['API_PORT']}"
     try:
         deadline = time.monotonic() + 90
@@ -75,7 +73,7 @@ def test_up_demo_runs_the_demo_task_to_done_and_stops_cleanly_on_sigterm(tmp_pat
         # Without it the API refuses this machine; the CLI on the same home sends it with no key set.
         assert httpx.get(f"{api}/api/companies").status_code == 401
         listed = subprocess.run(
-            [sys.executable, "-m", "paperclip.cli", "company", "list"], env=env, capture_output=True, text=True
+            [sys.executable, "-m", "cli", "company", "list"], env=env, capture_output=True, text=True
         )
         assert listed.returncode == 0 and "acme" in listed.stdout, listed.stdout + listed.stderr
         assert token not in listed.stdout + listed.stderr

@@ -8,7 +8,7 @@ import sys
 import pytest
 from typer.testing import CliRunner
 
-from paperclip.cli import app
+from cli import app
 
 runner = CliRunner()
 
@@ -77,7 +77,7 @@ def test_a_group_given_nothing_still_shows_its_help() -> None:
 def test_the_installed_command_prints_one_line_on_stderr_and_exits_1(tmp_path) -> None:
     env = os.environ | {"PAPERCLIP_HOME": str(tmp_path)}
     done = subprocess.run(
-        [sys.executable, "-m", "paperclip.cli", "task", "assign", "--frobnicate"],
+        [sys.executable, "-m", "cli", "task", "assign", "--frobnicate"],
         env=env,
         capture_output=True,
         text=True,

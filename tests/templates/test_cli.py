@@ -10,7 +10,7 @@ import pytest
 from click.testing import Result
 from typer.testing import CliRunner
 
-from paperclip.cli import app
+from cli import app
 from paperclip.settings import Settings, get_settings
 
 runner = CliRunner()

@@ -5,9 +5,9 @@ from datetime import timedelta
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
+from api.traces import build_trace
 from paperclip.constants import task_workflow_id
 from paperclip.models import AgentSpec, CreateTaskInput, ModelConfig, TaskInput, TaskStatus
-from paperclip.traces import build_trace
 from tests.workflows.helpers import company_id_of, org, start_company, start_task, wait_for
 from tests.workflows.stand_ins import ScriptedModel, stand_in_workers
 from workflows.company import CompanyWorkflow

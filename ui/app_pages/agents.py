@@ -5,8 +5,8 @@ from typing import Any
 
 import streamlit as st
 
-from paperclip.cli.budgets import cap_text, usd
 from paperclip.models import Adapter, AgentDetail, AgentSpec, AgentState, AgentStatus
+from paperclip.money import cap_text, usd
 from ui.api_client import ApiError, parse, parse_list
 from ui.rows import model_label
 from ui.session import COSTS, REFRESH_SECONDS, TASK_DETAIL, choose_company, get_api, show_error

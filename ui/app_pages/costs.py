@@ -5,8 +5,17 @@ from datetime import UTC, datetime
 
 import streamlit as st
 
-from paperclip.cli.budgets import COMPANY, cap_text, usd
-from paperclip.models import Approval, ApprovalKind, ApprovalStatus, BudgetLine, BudgetReport, CostGroup, CostReport
+from paperclip.models import (
+    COMPANY_SCOPE,
+    Approval,
+    ApprovalKind,
+    ApprovalStatus,
+    BudgetLine,
+    BudgetReport,
+    CostGroup,
+    CostReport,
+)
+from paperclip.money import cap_text, usd
 from ui.api_client import ApiError, parse, parse_list
 from ui.money import (
     PERIODS,
@@ -130,7 +139,7 @@ scope: str = st.selectbox(
     "Scope",
     list(lines),
     key="costs_scope",
-    format_func=lambda scope: "the company (every agent together)" if scope == COMPANY else f"agent {scope}",
+    format_func=lambda scope: "the company (every agent together)" if scope == COMPANY_SCOPE else f"agent {scope}",
 )
 line = lines[scope]
 with st.form("costs_budget"):

@@ -3,6 +3,7 @@ subtask tree (refreshed live); comment on it, cancel it, open its workflow in th
 
 import streamlit as st
 
+from paperclip import money
 from paperclip.models import CommentPosted, TaskDetail, TaskRecord, TaskStatus, Trace
 from paperclip.settings import get_settings
 from ui.api_client import ApiError, parse
@@ -102,7 +103,7 @@ def live_panel(company_id: str, identifier: str) -> None:
         lost = task.unconfirmed
         st.caption(
             f"{lost.attempts} call(s) lost with their worker, charged at their worst case: "
-            f"{lost.tokens:,} tokens, ${lost.usd:.4f} (included in the spend)."
+            f"{lost.tokens:,} tokens, {money.cost(lost.usd)} (included in the spend)."
         )
     if task.parent:
         link(task.parent, f"Delegated by {task.parent}")

@@ -10,9 +10,9 @@ import os
 import sys
 from pathlib import Path
 
+from cli.supervisor import ChildSpec, PortCheck, http_ok
 from paperclip.devserver import dev_server_command, wait_until_ready
 from paperclip.settings import Settings
-from paperclip.supervisor import ChildSpec, PortCheck, http_ok
 
 
 def local_api_url(settings: Settings) -> str:
@@ -52,7 +52,7 @@ def ui_command(settings: Settings) -> list[str]:
 
 
 def worker_command() -> list[str]:
-    return [sys.executable, "-m", "paperclip.cli", "worker"]
+    return [sys.executable, "-m", "workers"]
 
 
 def child_env(settings: Settings, **extra: str) -> dict[str, str]:

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
-from paperclip.cli.common import ApiUrl, Company, api, console
+from cli.common import ApiUrl, Company, api, console
 
 
 def format_entry(entry: dict[str, Any]) -> str:

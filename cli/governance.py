@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
-from paperclip.cli.common import ApiUrl, Company, api, console, fail
+from cli.common import ApiUrl, Company, api, console, fail
 
 Reason = Annotated[str | None, typer.Option("--reason", "-r", help="Why (shown in the activity log).")]
 CompanyId = Annotated[str, typer.Argument(envvar="PAPERCLIP_COMPANY", help="Company id.")]

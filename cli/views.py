@@ -8,7 +8,8 @@ from rich.markup import escape
 from rich.table import Table
 from rich.tree import Tree
 
-from paperclip.cli.common import ApiUrl, Company, api, console
+from cli.common import ApiUrl, Company, api, console
+from paperclip.money import cost
 
 STATUS_STYLE = {"active": "green", "idle": "green", "running": "yellow", "paused": "magenta", "error": "red"}
 
@@ -57,7 +58,7 @@ def _label(node: dict[str, Any]) -> str:
     reason = f" ({escape(node['pause_reason'])})" if node.get("pause_reason") else ""
     return (
         f"[bold]{escape(node['name'])}[/bold]{title} [dim]({node['role']})[/dim] · {model} · "
-        f"[{STATUS_STYLE.get(status, 'dim')}]{status}{reason}[/]{running} · ${node.get('cost_usd', 0.0):.4f}{wakes}"
+        f"[{STATUS_STYLE.get(status, 'dim')}]{status}{reason}[/]{running} · {cost(node.get('cost_usd', 0.0))}{wakes}"
     )
 
 

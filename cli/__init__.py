@@ -10,19 +10,20 @@ import typer
 from pydantic import ValidationError
 from pydantic_settings import SettingsError
 
-from paperclip.cli import costs, endpoints, export, governance, search
-from paperclip.cli.access import team_app, token_app
-from paperclip.cli.approvals import approval_app
-from paperclip.cli.budgets import budget_app
-from paperclip.cli.credentials import credential_app
-from paperclip.cli.goals import goal_app
-from paperclip.cli.monitor import monitor
-from paperclip.cli.resources import agent_app, company_app, history, task_app
-from paperclip.cli.routines import routine_app
-from paperclip.cli.templates import template_app
-from paperclip.cli.up import api, ui, up, worker
-from paperclip.cli.usage import OneLineUsageErrors
-from paperclip.cli.views import activity, org
+from cli import costs, endpoints, export, governance, search
+from cli.access import team_app, token_app
+from cli.approvals import approval_app
+from cli.budgets import budget_app
+from cli.credentials import credential_app
+from cli.goals import goal_app
+from cli.monitor import monitor
+from cli.resources import agent_app, company_app, history, task_app
+from cli.routines import routine_app
+from cli.templates import template_app
+from cli.up import api, ui, up, worker
+from cli.usage import OneLineUsageErrors
+from cli.views import activity, org
+from paperclip.settings import settings_problems
 
 app = typer.Typer(
     name="paperclip",
@@ -76,18 +77,12 @@ def main() -> None:
     """The `paperclip` command: a bad `PAPERCLIP_*` setting ends it with one readable line."""
     try:
         app(prog_name="paperclip")
-    except ValidationError as error:
-        if error.title != "Settings":
+    except (ValidationError, SettingsError) as error:
+        problems = settings_problems(error)
+        if problems is None:
             raise
-        for problem in error.errors():
-            field = ".".join(str(part) for part in problem["loc"])
-            name = f"PAPERCLIP_{field.split('.')[0].upper()}"
-            message = problem["msg"].removeprefix("Value error, ")
-            print(f"paperclip: invalid setting {name} ({field}): {message}", file=sys.stderr)
-        sys.exit(2)
-    except SettingsError as error:  # e.g. a JSON setting that is not JSON
-        cause = f": {error.__cause__}" if error.__cause__ else ""
-        print(f"paperclip: invalid setting: {error}{cause}", file=sys.stderr)
+        for line in problems:
+            print(f"paperclip: {line}", file=sys.stderr)
         sys.exit(2)
 
 

@@ -20,6 +20,8 @@ from types import FrameType
 import httpx
 from rich.console import Console
 
+from paperclip.errors import PaperclipError
+
 Probe = Callable[[], bool]
 """Answers True once a child is ready (called repeatedly, must return quickly)."""
 
@@ -47,11 +49,15 @@ class PortCheck:
     setting: str
 
 
-class SupervisorError(RuntimeError):
+class SupervisorError(PaperclipError, RuntimeError):
     """The stack could not start or a child failed; the message is one readable line (or a log tail)."""
+
+    kind = "unavailable"
 
 
 class PortInUse(SupervisorError):
+    kind = "conflict"
+
     def __init__(self, check: PortCheck) -> None:
         super().__init__(f"port {check.port} is in use: set {check.setting} to another port")
         self.check = check

@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 import typer
 from rich.table import Table
 
-from paperclip.cli.common import ApiUrl, api, console, fail
+from cli.common import ApiUrl, api, console, fail
 
 KEY_VARIABLE = "PAPERCLIP_CREDENTIAL_KEY"
 

@@ -6,7 +6,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from paperclip.cli.common import ApiUrl, Company, api, console
+from cli.common import ApiUrl, Company, api, console
 from paperclip.models import GoalLevel, GoalStatus
 
 goal_app = typer.Typer(help="The company's goals: list the tree, add a goal, change one.", no_args_is_help=True)

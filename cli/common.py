@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 
 from paperclip import board
-from paperclip.cli.client import ApiClient, ApiError
+from paperclip.client import ApiClient, ApiError
 from paperclip.settings import Settings, get_settings
 
 console = Console()

@@ -7,7 +7,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from paperclip.cli.common import ApiUrl, Company, api, console
+from cli.common import ApiUrl, Company, api, console
 from paperclip.models import ApprovalStatus
 
 approval_app = typer.Typer(

@@ -8,7 +8,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from paperclip.cli.common import ApiUrl, api, console
+from cli.common import ApiUrl, api, console
 from paperclip.store.search import SearchKind
 
 MATCH_STYLE = "bold yellow"

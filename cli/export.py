@@ -8,8 +8,8 @@ from urllib.parse import urlencode
 import typer
 from rich.markup import escape
 
-from paperclip.cli.common import ApiUrl, api, console, fail
-from paperclip.cli.resources import TraceFormat
+from cli.common import ApiUrl, api, console, fail
+from cli.resources import TraceFormat
 
 
 def company_export(

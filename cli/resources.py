@@ -9,9 +9,10 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from paperclip.cli.budgets import cap_text, usd
-from paperclip.cli.common import ApiUrl, Company, api, console
+from cli.budgets import cap_text, usd
+from cli.common import ApiUrl, Company, api, console
 from paperclip.models import Adapter, AgentStatus, Endpoint, Priority, Provider, Role
+from paperclip.money import cost
 
 company_app = typer.Typer(help="Create, list and show companies.", no_args_is_help=True)
 agent_app = typer.Typer(help="Hire, list and show agents.", no_args_is_help=True)
@@ -52,7 +53,7 @@ def _task_status(task: dict[str, Any]) -> str:
 
 
 def _cost(value: float | None) -> str:
-    return "-" if value is None else f"${value:.4f}"
+    return "-" if value is None else cost(value)
 
 
 def _model(agent_spec: dict[str, Any]) -> str:

@@ -7,15 +7,18 @@ from typing import Any
 
 import httpx
 
+from paperclip.errors import PaperclipError
+
 RECONNECT_SECONDS = 2.0
 """How long a followed event stream waits before it reconnects (the API's `retry:` too)."""
 
 
-class ApiError(Exception):
-    """The API refused a request or could not be reached; `str()` is one readable line."""
+class ApiError(PaperclipError):
+    """The API refused a request or could not be reached; `str()` is one readable line. Its
+    `kind` is the API's error code (`not_found`, …), `unavailable` when there was no answer."""
 
     def __init__(self, message: str, *, status: int | None = None, code: str | None = None) -> None:
-        super().__init__(message)
+        super().__init__(message, kind=code or ("unavailable" if status is None else "internal"))
         self.status = status
         self.code = code
 

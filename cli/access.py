@@ -5,7 +5,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from paperclip.cli.common import ApiUrl, api, console
+from cli.common import ApiUrl, api, console
 from paperclip.models import TeamRole
 
 team_app = typer.Typer(help="Teams and their members' roles (owner, operator, viewer).", no_args_is_help=True)

@@ -5,8 +5,8 @@ from typing import Annotated
 
 import typer
 
-from paperclip.cli.common import ApiUrl, api, console, fail
-from paperclip.cli.credentials import Team, owned
+from cli.common import ApiUrl, api, console, fail
+from cli.credentials import Team, owned
 from paperclip.models import EndpointKind
 
 

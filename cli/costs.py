@@ -6,7 +6,8 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from paperclip.cli.common import ApiUrl, Company, api, console, err_console
+from cli.common import ApiUrl, Company, api, console, err_console
+from paperclip.money import cost
 from paperclip.store.costs import CostGroup
 
 
@@ -14,7 +15,7 @@ def _usd(line: dict[str, Any]) -> str:
     """The priced calls' USD; `-` when every call of the line is unpriced (unknown, not $0)."""
     if line["calls"] and line["unpriced_calls"] == line["calls"]:
         return "-"
-    return f"${line['cost_usd']:.4f}"
+    return cost(line["cost_usd"])
 
 
 def _row(label: str, line: dict[str, Any]) -> list[str]:

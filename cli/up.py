@@ -9,14 +9,14 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from cli import stack
+from cli.common import console, err_console, fail
+from cli.supervisor import Supervisor, SupervisorError, check_ports
 from paperclip import board
-from paperclip.cli import stack
-from paperclip.cli.client import ApiClient, ApiError
-from paperclip.cli.common import console, err_console, fail
+from paperclip.client import ApiClient, ApiError
 from paperclip.demo import demo_company
 from paperclip.devserver import wait_until_ready
 from paperclip.settings import Settings, get_settings
-from paperclip.supervisor import Supervisor, SupervisorError, check_ports
 
 
 def up(
@@ -103,25 +103,10 @@ def _start_demo(settings: Settings) -> None:
 
 def worker() -> None:
     """Run a worker polling every Paperclip task queue (until Ctrl-C / SIGTERM)."""
-    from workers.main import run_worker  # the layer above the kernel, loaded only here
-
-    settings = get_settings()
-    try:
-        asyncio.run(wait_until_ready(settings, timeout=10))
-    except TimeoutError:
-        fail(
-            f"Temporal at {settings.resolved_temporal_address} does not answer: "
-            "start it (`paperclip up`) or set TEMPORAL_ADDRESS"
-        )
-    try:
-        asyncio.run(run_worker(settings))
-    except KeyboardInterrupt:
-        pass
-    # The workers have shut down cleanly. Skip interpreter teardown: the SDK's Rust runtime
-    # threads can abort it ("PyGILState_Release … finalizing", temporalio/sdk-python#300).
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(0)
+    get_settings()  # a bad setting ends the command here, with one line
+    command = stack.worker_command()
+    # The worker is the layer above the kernel: it runs as its own program, in this process.
+    os.execv(command[0], command)
 
 
 def api() -> None:

@@ -7,26 +7,15 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from paperclip.cli.common import ApiUrl, Company, api, console, fail
+from cli.common import ApiUrl, Company, api, console, fail
+from paperclip.models import COMPANY_SCOPE
+from paperclip.money import cap_text, usd
 
 budget_app = typer.Typer(
     help="Monthly budgets and lifetime caps: show them with their spend, set one.", no_args_is_help=True
 )
 
-COMPANY = "company"
 STATUS_STYLE = {"ok": "green", "warning": "yellow", "paused": "red"}
-
-
-def usd(value: float) -> str:
-    """`$12.50`, or `$0.0042` below a dollar (a cent is too coarse for single calls)."""
-    return f"${value:,.2f}" if value >= 1 or value == 0 else f"${value:.4f}"
-
-
-def cap_text(monthly_usd: float | None, monthly_tokens: int | None) -> str:
-    """`$50.00, 2,000,000 tokens`; `no cap` with neither."""
-    parts = [usd(monthly_usd)] if monthly_usd is not None else []
-    parts += [f"{monthly_tokens:,} tokens"] if monthly_tokens is not None else []
-    return ", ".join(parts) or "no cap"
 
 
 def _amount(dollars: float, tokens: int) -> str:
@@ -115,7 +104,7 @@ def budget_set(
     scope: Annotated[
         str,
         typer.Argument(help="`company` or an agent's name (monthly); `task:ACME-3` or `goal:G2` (lifetime)."),
-    ] = COMPANY,
+    ] = COMPANY_SCOPE,
     usd_cap: Annotated[float | None, typer.Option("--usd", min=0, help="Cap in USD.")] = None,
     tokens: Annotated[int | None, typer.Option("--tokens", min=0, help="Cap in tokens.")] = None,
     no_usd: Annotated[bool, typer.Option("--no-usd", help="Remove the USD cap.")] = False,

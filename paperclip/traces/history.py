@@ -1,13 +1,12 @@
-"""A task's conversation trace, rebuilt from Temporal history alone.
+"""A task's trace, read from its workflow history alone.
 
 Every message of a task is in its workflow history exactly once (the turn activity receives
 only the new messages and returns the reply), so decoding the history in order gives the whole
 conversation: who said what to whom, each model reply with its usage and cost, the tools called,
-the subtasks delegated and their results. The message store is never read here.
+the subtasks delegated and their results. The message store is never read here, nor Temporal:
+the API fetches the histories (`api/traces.py`) and hands their events to a `TraceReader`.
 """
 
-import asyncio
-import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,10 +14,8 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from temporalio.api.common.v1 import Payloads
 from temporalio.api.failure.v1 import Failure
 from temporalio.api.history.v1 import HistoryEvent
-from temporalio.client import Client
-from temporalio.service import RPCError, RPCStatusCode
+from temporalio.converter import DataConverter
 
-from paperclip.constants import task_workflow_id
 from paperclip.models import (
     ChildFinished,
     Message,
@@ -37,89 +34,6 @@ from paperclip.tools import DELEGATE_TASK
 
 MODEL_TURN = "model_turn"
 """The activity type of one agent turn."""
-MAX_FETCHES = 8
-"""Histories fetched at once while rebuilding a delegation tree."""
-
-
-class TraceNotFound(LookupError):
-    """No workflow history exists for the task."""
-
-    def __init__(self, company_id: str, identifier: str) -> None:
-        super().__init__(f"task '{identifier}' not found in company '{company_id}'")
-        self.company_id = company_id
-        self.identifier = identifier
-
-
-async def build_trace(client: Client, company_id: str, identifier: str, *, include_children: bool = True) -> Trace:
-    """Rebuild the trace of one task from the history of its workflow (all runs, in order).
-
-    Args:
-        client: A client whose data converter decodes the project's payloads.
-        company_id: The company the task belongs to.
-        identifier: The task identifier, e.g. `ACME-12` or `ACME-12.3`.
-        include_children: Also rebuild every delegated subtask, recursively, into `children`.
-
-    Raises:
-        TraceNotFound: The task has no workflow.
-    """
-    return await _build(client, company_id, identifier, include_children, asyncio.Semaphore(MAX_FETCHES))
-
-
-async def _build(
-    client: Client, company_id: str, identifier: str, include_children: bool, fetches: asyncio.Semaphore
-) -> Trace:
-    workflow_id = task_workflow_id(company_id, identifier)
-    async with fetches:
-        runs = await _fetch_runs(client, workflow_id)
-    if runs is None:
-        raise TraceNotFound(company_id, identifier)
-    trace = Trace(company_id=company_id, identifier=identifier, workflow_id=workflow_id)
-    builder = _Builder(client, trace)
-    for run_id, events in runs:
-        trace.run_ids.append(run_id)
-        for event in events:
-            await builder.add(event)
-    if include_children and builder.child_ids:
-        children = await asyncio.gather(
-            *(_child_trace(client, company_id, child, fetches) for child in builder.child_ids)
-        )
-        trace.children = [c for c in children if c is not None]
-    return trace
-
-
-async def _child_trace(client: Client, company_id: str, identifier: str, fetches: asyncio.Semaphore) -> Trace | None:
-    try:
-        return await _build(client, company_id, identifier, True, fetches)
-    except TraceNotFound:
-        return None  # initiated but never started: the parent's trace says so
-
-
-async def _fetch_runs(client: Client, workflow_id: str) -> list[tuple[str, list[HistoryEvent]]] | None:
-    """The histories of every run of a workflow's continue-as-new chain, oldest first."""
-    try:
-        latest = [e async for e in client.get_workflow_handle(workflow_id).fetch_history_events()]
-    except RPCError as err:
-        if err.status == RPCStatusCode.NOT_FOUND:
-            return None
-        raise
-    if not latest:
-        return None
-    started = latest[0].workflow_execution_started_event_attributes
-    run_id = started.first_execution_run_id or started.original_execution_run_id
-    runs: list[tuple[str, list[HistoryEvent]]] = []
-    seen: set[str] = set()
-    while run_id and run_id not in seen:
-        seen.add(run_id)
-        handle = client.get_workflow_handle(workflow_id, run_id=run_id)
-        events = [e async for e in handle.fetch_history_events()]
-        runs.append((run_id, events))
-        last = events[-1] if events else None
-        run_id = (
-            last.workflow_execution_continued_as_new_event_attributes.new_execution_run_id
-            if last is not None and last.HasField("workflow_execution_continued_as_new_event_attributes")
-            else ""
-        )
-    return runs
 
 
 def _time(ts: Timestamp) -> datetime:
@@ -136,11 +50,17 @@ def _failure_text(failure: Failure) -> str:
     return text
 
 
-class _Builder:
-    """Turns one task's history events, in order, into trace events."""
+class TraceReader:
+    """Turns one task's history events, in order, into the events of its trace.
 
-    def __init__(self, client: Client, trace: Trace) -> None:
-        self.converter = client.data_converter
+    Args:
+        converter: The data converter the workflows' payloads were written with (a client's
+            `data_converter`).
+        trace: The trace to fill; `add` appends to its events and sets its fields.
+    """
+
+    def __init__(self, converter: DataConverter, trace: Trace) -> None:
+        self.converter = converter
         self.trace = trace
         self.child_ids: list[str] = []
         self._turns: dict[int, ModelTurnInput] = {}
@@ -247,7 +167,7 @@ class _Builder:
         for message in turn.new_messages:
             if message.author in self._child_results and message.role == "user":
                 continue  # the subtask's result is already in the trace, from its signal
-            self._emit(at, "message", **_message_fields(message, agent), turn=turn.seq)
+            self._emit(at, "message", **message_fields(message, agent), turn=turn.seq)
 
     async def _on_activity_task_started(self, event: HistoryEvent, at: datetime) -> None:
         attrs = event.activity_task_started_event_attributes
@@ -391,110 +311,10 @@ class _Builder:
         self._emit(at, "status", actor=self.trace.assignee, status=update.status, content=str(update.status))
 
 
-def _message_fields(message: Message, agent: str) -> dict[str, Any]:
+def message_fields(message: Message, agent: str) -> dict[str, Any]:
+    """A stored or decoded message as a trace event's actor, target, content (and tool)."""
     if message.role == "tool":
         return {"actor": message.author or "tool", "target": agent, "content": message.content, "tool": message.author}
     if message.role == "assistant":
         return {"actor": message.author or agent, "content": message.content}
     return {"actor": message.author or "board", "target": agent, "content": message.content}
-
-
-# ---------------------------------------------------------------------- markdown
-
-
-def trace_to_markdown(trace: Trace) -> str:
-    """A readable transcript: one heading per task, who → whom, tokens and cost per turn.
-
-    Turns on the offline model are labelled "(simulated)"; the delegation tree comes first.
-    """
-    lines = [f"# Trace of {trace.identifier}: {trace.title}", ""]
-    lines += ["## Delegation tree", "", *_tree_lines(trace, 0), ""]
-    _task_section(trace, lines, level=2)
-    return "\n".join(lines).rstrip() + "\n"
-
-
-def _summary(trace: Trace) -> str:
-    status = trace.status.value if trace.status else "running"
-    cost = f", ${trace.cost_usd:.4f}" if trace.cost_usd else ""
-    simulated = " (simulated)" if trace.simulated else ""
-    who = trace.assignee or "?"
-    return f"**{trace.identifier}** {trace.title} — {who}, {status}, {trace.turns} turns{cost}{simulated}"
-
-
-def _tree_lines(trace: Trace, depth: int) -> list[str]:
-    lines = ["  " * depth + f"- {_summary(trace)}"]
-    for child in trace.children:
-        lines += _tree_lines(child, depth + 1)
-    return lines
-
-
-def _task_section(trace: Trace, lines: list[str], *, level: int) -> None:
-    heading = "#" * min(level, 6)
-    lines += [f"{heading} {trace.identifier}: {trace.title}", ""]
-    status = trace.status.value if trace.status else "running"
-    started = f" · started {trace.events[0].at:%Y-%m-%d %H:%M:%S} UTC" if trace.events else ""
-    lines += [
-        f"Assignee: {trace.assignee or '?'}"
-        + (f" · parent: {trace.parent}" if trace.parent else "")
-        + f" · status: {status} · turns: {trace.turns}"
-        + f" · tokens: {_tokens(trace.usage)}"
-        + (f" · cost: ${trace.cost_usd:.4f}" if trace.cost_usd else "")
-        + started,
-        "",
-    ]
-    for event in trace.events:
-        lines += [_event_line(event), ""]
-    for child in trace.children:
-        _task_section(child, lines, level=level + 1)
-
-
-def _tokens(usage: Usage | None) -> str:
-    if usage is None:
-        return "0 in / 0 out"
-    return f"{usage.input_tokens} in / {usage.output_tokens} out"
-
-
-def _arguments(arguments: dict[str, Any] | None, limit: int = 300) -> str:
-    text = json.dumps(arguments or {}, ensure_ascii=False)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _quote(text: str) -> str:
-    return "\n".join("> " + line if line else ">" for line in text.strip().splitlines())
-
-
-def _event_line(event: TraceEvent) -> str:
-    when = event.at.strftime("%H:%M:%S")
-    who = f"{event.actor or '?'} → {event.target}" if event.target else (event.actor or "?")
-    turn = f" (turn {event.turn})" if event.turn is not None else ""
-    if event.kind == "task_started":
-        return f"**{when} task started** {who}\n\n{_quote(event.content)}"
-    if event.kind == "message":
-        label = "tool result" if event.tool else "message"
-        return f"**{when} {label}** {who}{turn}\n\n{_quote(event.content)}"
-    if event.kind == "model_reply":
-        model = event.model or "?"
-        if event.simulated:
-            model = "(simulated)" if "simulated" in model else f"{model} (simulated)"
-        cost = f", ${event.cost_usd:.4f}" if event.cost_usd is not None else ", cost unknown"
-        meta = f"{model}, {_tokens(event.usage)} tokens{cost}"
-        body = f"\n\n{_quote(event.content)}" if event.content.strip() else ""
-        return f"**{when} reply** {who}{turn} — {meta}{body}"
-    if event.kind == "tool_call":
-        return f"**{when} tool call** {who}{turn}: `{event.tool}` {_arguments(event.arguments)}"
-    if event.kind == "delegation":
-        child = f" as {event.child}" if event.child else ""
-        brief = (event.arguments or {}).get("brief", "")
-        body = f"\n\n{_quote(str(brief))}" if brief else ""
-        return f"**{when} delegation** {who}{child}{turn}: {event.content}{body}"
-    if event.kind == "child_result":
-        status = event.status.value if event.status else "?"
-        return f"**{when} subtask result** {event.child} ({who}): {status}\n\n{_quote(event.content or '(no result)')}"
-    if event.kind == "status":
-        return f"**{when} status** {event.status.value if event.status else event.content}"
-    if event.kind == "task_finished":
-        status = event.status.value if event.status else "?"
-        body = f"\n\n{_quote(event.content)}" if event.content.strip() else ""
-        return f"**{when} task finished** {who}: {status}{body}"
-    attempt = f" (attempt {event.attempt})" if event.attempt else ""
-    return f"**{when} error** {who}{turn}{attempt}: {event.content}"

@@ -1,0 +1,106 @@
+"""A trace as a readable Markdown transcript: one heading per task, who → whom, tokens and cost per
+turn; the pieces are shared with the company export's transcript."""
+
+import json
+from typing import Any
+
+from paperclip import money
+from paperclip.models import Trace, TraceEvent, Usage
+
+
+def trace_to_markdown(trace: Trace) -> str:
+    """A readable transcript: one heading per task, who → whom, tokens and cost per turn.
+
+    Turns on the offline model are labelled "(simulated)"; the delegation tree comes first.
+    """
+    lines = [f"# Trace of {trace.identifier}: {trace.title}", ""]
+    lines += ["## Delegation tree", "", *tree_lines(trace, 0), ""]
+    task_section(trace, lines, level=2)
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _summary(trace: Trace) -> str:
+    status = trace.status.value if trace.status else "running"
+    cost = f", {money.cost(trace.cost_usd)}" if trace.cost_usd else ""
+    simulated = " (simulated)" if trace.simulated else ""
+    who = trace.assignee or "?"
+    return f"**{trace.identifier}** {trace.title} — {who}, {status}, {trace.turns} turns{cost}{simulated}"
+
+
+def tree_lines(trace: Trace, depth: int) -> list[str]:
+    lines = ["  " * depth + f"- {_summary(trace)}"]
+    for child in trace.children:
+        lines += tree_lines(child, depth + 1)
+    return lines
+
+
+def task_section(trace: Trace, lines: list[str], *, level: int) -> None:
+    heading = "#" * min(level, 6)
+    lines += [f"{heading} {trace.identifier}: {trace.title}", ""]
+    status = trace.status.value if trace.status else "running"
+    started = f" · started {trace.events[0].at:%Y-%m-%d %H:%M:%S} UTC" if trace.events else ""
+    lines += [
+        f"Assignee: {trace.assignee or '?'}"
+        + (f" · parent: {trace.parent}" if trace.parent else "")
+        + f" · status: {status} · turns: {trace.turns}"
+        + f" · tokens: {tokens_text(trace.usage)}"
+        + (f" · cost: {money.cost(trace.cost_usd)}" if trace.cost_usd else "")
+        + started,
+        "",
+    ]
+    for event in trace.events:
+        lines += [_event_line(event), ""]
+    for child in trace.children:
+        task_section(child, lines, level=level + 1)
+
+
+def tokens_text(usage: Usage | None) -> str:
+    if usage is None:
+        return "0 in / 0 out"
+    return f"{usage.input_tokens} in / {usage.output_tokens} out"
+
+
+def _arguments(arguments: dict[str, Any] | None, limit: int = 300) -> str:
+    text = json.dumps(arguments or {}, ensure_ascii=False)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _quote(text: str) -> str:
+    return "\n".join("> " + line if line else ">" for line in text.strip().splitlines())
+
+
+def _event_line(event: TraceEvent) -> str:
+    when = event.at.strftime("%H:%M:%S")
+    who = f"{event.actor or '?'} → {event.target}" if event.target else (event.actor or "?")
+    turn = f" (turn {event.turn})" if event.turn is not None else ""
+    if event.kind == "task_started":
+        return f"**{when} task started** {who}\n\n{_quote(event.content)}"
+    if event.kind == "message":
+        label = "tool result" if event.tool else "message"
+        return f"**{when} {label}** {who}{turn}\n\n{_quote(event.content)}"
+    if event.kind == "model_reply":
+        model = event.model or "?"
+        if event.simulated:
+            model = "(simulated)" if "simulated" in model else f"{model} (simulated)"
+        cost = f", {money.cost(event.cost_usd)}" if event.cost_usd is not None else ", cost unknown"
+        meta = f"{model}, {tokens_text(event.usage)} tokens{cost}"
+        body = f"\n\n{_quote(event.content)}" if event.content.strip() else ""
+        return f"**{when} reply** {who}{turn} — {meta}{body}"
+    if event.kind == "tool_call":
+        return f"**{when} tool call** {who}{turn}: `{event.tool}` {_arguments(event.arguments)}"
+    if event.kind == "delegation":
+        child = f" as {event.child}" if event.child else ""
+        brief = (event.arguments or {}).get("brief", "")
+        body = f"\n\n{_quote(str(brief))}" if brief else ""
+        return f"**{when} delegation** {who}{child}{turn}: {event.content}{body}"
+    if event.kind == "child_result":
+        status = event.status.value if event.status else "?"
+        return f"**{when} subtask result** {event.child} ({who}): {status}\n\n{_quote(event.content or '(no result)')}"
+    if event.kind == "status":
+        return f"**{when} status** {event.status.value if event.status else event.content}"
+    if event.kind == "task_finished":
+        status = event.status.value if event.status else "?"
+        body = f"\n\n{_quote(event.content)}" if event.content.strip() else ""
+        return f"**{when} task finished** {who}: {status}{body}"
+    attempt = f" (attempt {event.attempt})" if event.attempt else ""
+    return f"**{when} error** {who}{turn}{attempt}: {event.content}"
