@@ -30,3 +30,8 @@ class InvalidInput(PaperclipError, ValueError):
     """Input that cannot be taken as it is: the message says what is wrong with it."""
 
     kind = "invalid_input"
+
+
+UPDATE_REJECTIONS = {"invalid_input": "InvalidInput", "not_found": "NotFound", "conflict": "Conflict"}
+"""The type a workflow's validator gives the `ApplicationError` it rejects an update with, by the
+error's kind: the API answers each type with its status (400, 404, 409)."""

@@ -3,7 +3,8 @@
 `usd` is the one formatter: whole-dollar amounts as `$12.50` (grouped: `$1,250.00`), amounts under
 a dollar to a hundredth of a cent (`$0.0042`), because a single model call costs less than a cent
 and rounding it to `$0.00` would hide it. `cost` is the same number where a column of single
-calls' costs is compared line by line: always four decimals (`$0.0420`, `$1.2500`).
+calls' costs is compared line by line: always four decimals (`$0.0420`, `$1.2500`). `short` is
+how the company's activity log writes an amount inside a sentence (`$0.5 of $2.00`).
 """
 
 COST_DECIMALS = 4
@@ -25,3 +26,9 @@ def cap_text(usd_limit: float | None, tokens_limit: int | None) -> str:
     parts = [usd(usd_limit)] if usd_limit is not None else []
     parts += [f"{tokens_limit:,} tokens"] if tokens_limit is not None else []
     return ", ".join(parts) or "no cap"
+
+
+def short(value: float) -> str:
+    """An amount inside a sentence of the activity log: cents from a dollar up (`$12.50`), else up
+    to four decimals without trailing zeros (`$0.0042`, `$0.5`)."""
+    return f"${value:.{COST_DECIMALS}f}".rstrip("0").rstrip(".") if value < 1 else f"${value:.2f}"

@@ -5,15 +5,18 @@ Pure and deterministic, so the company workflow's validators and the API share t
 
 from collections.abc import Mapping
 
+from paperclip.errors import UPDATE_REJECTIONS, InvalidInput
 from paperclip.models import Adapter, AgentSpec, AgentState, AgentStatus
 
 
-class OrgError(ValueError):
-    """An org-chart change that would break the tree; `kind` says how to answer it."""
+class OrgError(InvalidInput):
+    """An org-chart change that would break the tree; `kind` says how to answer it
+    (`invalid_input`, `not_found`, `conflict`)."""
 
-    def __init__(self, message: str, *, kind: str = "InvalidInput") -> None:
-        super().__init__(message)
-        self.kind = kind
+    @property
+    def rejection(self) -> str:
+        """The type of the update rejection that answers it (`paperclip.errors.UPDATE_REJECTIONS`)."""
+        return UPDATE_REJECTIONS[self.kind]
 
 
 def check_hire(agents: Mapping[str, AgentState], spec: AgentSpec, *, replacing: bool = False) -> None:
@@ -23,9 +26,9 @@ def check_hire(agents: Mapping[str, AgentState], spec: AgentSpec, *, replacing: 
     themselves or to their own report (no cycles); there is at most one CEO.
     """
     if replacing and spec.name not in agents:
-        raise OrgError(f"agent '{spec.name}' not found", kind="NotFound")
+        raise OrgError(f"agent '{spec.name}' not found", kind="not_found")
     if not replacing and spec.name in agents:
-        raise OrgError(f"agent '{spec.name}' already exists", kind="Conflict")
+        raise OrgError(f"agent '{spec.name}' already exists", kind="conflict")
     if spec.reports_to is not None:
         if spec.reports_to == spec.name:
             raise OrgError(f"agent '{spec.name}' cannot report to itself: the org chart would have a cycle")

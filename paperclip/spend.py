@@ -1,6 +1,5 @@
 """A company's budget arithmetic as pure functions: months, the scopes over a task and what a
-lifetime cap covers, the lines that tell the board how much is spent, and money as the company
-writes it.
+lifetime cap covers, and the lines that tell the board how much is spent (in `paperclip.money`'s words).
 
 Pure and deterministic (no clock, no I/O, no Temporal): the company workflow passes its own
 time in, and changes the spends these functions hand back; its snapshot and the tests share them.
@@ -10,6 +9,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from paperclip.models import AgentState, AgentStatus, Budget, Cap, CapState, CompanyState, Spend, TaskRecord
+from paperclip.money import short
 from paperclip.org import uncapped_cli
 
 BUDGET = "budget"
@@ -49,19 +49,13 @@ def noun(scope: str) -> str:
     return "budget" if is_lifetime(scope) else "monthly budget"
 
 
-def money(usd: float) -> str:
-    """An amount as the company's log writes it: cents from a dollar up (`$12.50`), else up to
-    four decimals without trailing zeros (`$0.0042`, `$0.5`)."""
-    return f"${usd:.4f}".rstrip("0").rstrip(".") if usd < 1 else f"${usd:.2f}"
-
-
 def spent_of(spend: Spend, budget: Budget | Cap) -> str:
     """What is spent of each limit there is (`$0.5 of $2.00, 1,200 of 10,000 tokens`); empty
     with no limit."""
     max_usd, max_tokens = budget.limits
     parts = []
     if max_usd is not None:
-        parts.append(f"{money(spend.usd)} of {money(max_usd)}")
+        parts.append(f"{short(spend.usd)} of {short(max_usd)}")
     if max_tokens is not None:
         parts.append(f"{spend.tokens:,} of {max_tokens:,} tokens")
     return ", ".join(parts)

@@ -33,7 +33,6 @@ from paperclip.spend import (
     crosses_soft_limit,
     is_lifetime,
     limit_of,
-    money,
     month_of,
     monthly_limits,
     next_month,
@@ -101,14 +100,6 @@ def test_scopes_are_monthly_or_lifetime_and_the_log_names_only_an_agents() -> No
     assert [is_lifetime(s) for s in ("company", "cto", "task:ACME-1", "goal:G2")] == [False, False, True, True]
     assert [agent_of(s) for s in ("company", "cto", "task:ACME-1", "goal:G2")] == [None, "cto", None, None]
     assert noun("cto") == "monthly budget" and noun("company") == "monthly budget" and noun("goal:G1") == "budget"
-
-
-@pytest.mark.parametrize(
-    ("usd", "text"),
-    [(0, "$0"), (0.5, "$0.5"), (0.25, "$0.25"), (0.0042, "$0.0042"), (0.00001, "$0"), (1, "$1.00"), (12.5, "$12.50")],
-)
-def test_money_shows_cents_from_a_dollar_and_up_to_four_decimals_below(usd: float, text: str) -> None:
-    assert money(usd) == text
 
 
 def test_what_is_spent_is_told_for_each_limit_there_is() -> None:

@@ -82,7 +82,7 @@ class CompanyWorkflow(GovernancePart, GoalsPart, ApprovalsPart, HeartbeatsPart, 
             check_hire(self.state.agents, input.agent)
             check_turn_budget(input.agent, budgeted=self.state.spec.budget.is_capped)
         except OrgError as err:
-            raise reject(str(err), err.kind) from None
+            raise reject(str(err), err.rejection) from None
 
     @remembered_update
     def update_agent(self, input: HireAgentInput) -> AgentState:
@@ -100,7 +100,7 @@ class CompanyWorkflow(GovernancePart, GoalsPart, ApprovalsPart, HeartbeatsPart, 
             check_hire(self.state.agents, input.agent, replacing=True)
             check_turn_budget(input.agent, budgeted=self.state.spec.budget.is_capped)
         except OrgError as err:
-            raise reject(str(err), err.kind) from None
+            raise reject(str(err), err.rejection) from None
 
     @remembered_update
     def create_task(self, input: CreateTaskInput) -> TaskRecord:
