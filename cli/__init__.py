@@ -4,11 +4,7 @@ Process commands (`up`, `worker`, `api`, `ui`) run the stack; resource commands 
 clients of the API over HTTP, like the dashboard.
 """
 
-import sys
-
 import typer
-from pydantic import ValidationError
-from pydantic_settings import SettingsError
 
 from cli import costs, endpoints, export, governance, search
 from cli.access import team_app, token_app
@@ -23,7 +19,7 @@ from cli.templates import template_app
 from cli.up import api, ui, up, worker
 from cli.usage import OneLineUsageErrors
 from cli.views import activity, org
-from paperclip.settings import settings_problems
+from paperclip.settings import bad_settings_exit
 
 app = typer.Typer(
     name="paperclip",
@@ -75,15 +71,8 @@ app.command()(governance.resume)
 
 def main() -> None:
     """The `paperclip` command: a bad `PAPERCLIP_*` setting ends it with one readable line."""
-    try:
+    with bad_settings_exit():
         app(prog_name="paperclip")
-    except (ValidationError, SettingsError) as error:
-        problems = settings_problems(error)
-        if problems is None:
-            raise
-        for line in problems:
-            print(f"paperclip: {line}", file=sys.stderr)
-        sys.exit(2)
 
 
 __all__ = ["app", "main"]

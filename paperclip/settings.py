@@ -1,6 +1,9 @@
 """One settings class for every process, read from `PAPERCLIP_*` environment variables."""
 
 import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
@@ -215,3 +218,18 @@ def settings_problems(error: Exception) -> list[str] | None:
         cause = f": {error.__cause__}" if error.__cause__ else ""
         return [f"invalid setting: {error}{cause}"]
     return None
+
+
+@contextmanager
+def bad_settings_exit(program: str = "paperclip") -> Iterator[None]:
+    """Run a command's body; a bad `PAPERCLIP_*` setting met in it ends the process with one line
+    per problem on stderr (`settings_problems`) and exit code 2, instead of a traceback."""
+    try:
+        yield
+    except (ValidationError, SettingsError) as error:
+        problems = settings_problems(error)
+        if problems is None:
+            raise
+        for line in problems:
+            print(f"{program}: {line}", file=sys.stderr)
+        sys.exit(2)

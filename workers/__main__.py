@@ -6,31 +6,17 @@ import asyncio
 import os
 import sys
 
-from pydantic import ValidationError
-from pydantic_settings import SettingsError
-
 from paperclip.devserver import wait_until_ready
-from paperclip.settings import Settings, get_settings, settings_problems
+from paperclip.settings import bad_settings_exit, get_settings
 from workers.main import run_worker
 
 READY_SECONDS = 10
 """How long the worker waits for Temporal to answer before it gives up."""
 
 
-def _settings() -> Settings:
-    try:
-        return get_settings()
-    except (ValidationError, SettingsError) as error:
-        problems = settings_problems(error)
-        if problems is None:
-            raise
-        for line in problems:
-            print(f"paperclip: {line}", file=sys.stderr)
-        sys.exit(2)
-
-
 def main() -> None:
-    settings = _settings()
+    with bad_settings_exit():
+        settings = get_settings()
     try:
         asyncio.run(wait_until_ready(settings, timeout=READY_SECONDS))
     except TimeoutError:
