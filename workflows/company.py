@@ -50,14 +50,13 @@ with workflow.unsafe.imports_passed_through():
     from workflows.company_heartbeats import HeartbeatsMixin
     from workflows.company_idempotency import remembered_update
     from workflows.company_views import shown_agent, shown_task
-    from workflows.task import ADMISSION, TaskWorkflow, task_search_attributes
+    from workflows.patches import ADMISSION, RECORDS_AS_ACTIVITY
+    from workflows.task import TaskWorkflow, task_search_attributes
 
 RECENT_ACTIVITY = 50
 """Activity entries the snapshot keeps in memory; the store keeps them all."""
 FINISHED_TASKS_CARRIED = 200
 """Finished tasks carried across continue-as-new for the snapshot; older ones are in the store."""
-RECORDS_AS_ACTIVITY = "records-as-activity"
-"""Patch: runs record to the store through a regular activity and settle before they end."""
 
 
 @workflow.defn

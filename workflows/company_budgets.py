@@ -49,12 +49,11 @@ with workflow.unsafe.imports_passed_through():
     from paperclip.org import uncapped_under
     from workflows.company_governance import BRAKE, reject
     from workflows.company_idempotency import remembered_update
+    from workflows.patches import REFUSAL_RECHECK
     from workflows.task import TaskWorkflow
 
 BUDGET = "budget"
 """The pause reason of a scope its budget stopped."""
-REFUSAL_RECHECK = "budget-refusal-recheck"
-"""A refusal whose scope the board raised or dropped while it was being sent stops nothing."""
 
 
 def month_of(moment: datetime) -> str:

@@ -24,10 +24,8 @@ with workflow.unsafe.imports_passed_through():
         TaskRecord,
         TaskStatus,
     )
+    from workflows.patches import HEARTBEATS
     from workflows.task import TaskWorkflow
-
-HEARTBEATS = "agent-heartbeats"
-"""Patch id: companies with heartbeat timers (histories before them have none)."""
 
 
 class HeartbeatsMixin:

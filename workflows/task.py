@@ -72,15 +72,21 @@ with workflow.unsafe.imports_passed_through():
     from paperclip.pricing import price as list_price
     from paperclip.tools import COMPLETE_TASK, DELEGATE_TASK, ESCALATE, HIRE_AGENT, REQUEST_APPROVAL, tools_for
     from workflows import retries
+    from workflows.patches import (
+        ADMISSION,
+        BUDGET_RESERVATION,
+        CREDENTIAL_QUEUES,
+        OWN_COMMENTS,
+        TEAM_CREDENTIAL_QUEUES,
+        USAGE_BEFORE_HOLD,
+        WORKFLOW_RETRIES,
+    )
     from workflows.signals import signal_company
 
 MODEL_TURN_ATTEMPTS = 10
 """Attempts of one model call Temporal made before the task workflow owned retries."""
 CLI_TURN_ATTEMPTS = 3
 """Attempts of one CLI-agent turn Temporal made before the task workflow owned retries."""
-WORKFLOW_RETRIES = "workflow-retries"
-"""Patch id: a turn's activity runs once; the task retries it, reserving each attempt, and charges
-an attempt lost with its worker at its worst case as unconfirmed (`workflows.retries`)."""
 TURN_NAMES = {Adapter.MODEL: "model call", Adapter.HTTP: "HTTP turn"}
 """What a failed turn is called in the task's result; any other adapter's is a "CLI turn"."""
 
@@ -88,23 +94,8 @@ USAGE_REPORT_INTERVAL = timedelta(seconds=2)
 """How often a working task tells the company its usage between status changes: a signal per
 turn would cost a workflow task per turn on both sides."""
 
-BUDGET_RESERVATION = "budget-reservation"
-"""Patch id: each model call is reserved from the company's budgets first."""
 MESSAGE_FRAMING_TOKENS = 16
 """A bound on the tokens a provider adds around one message (role, separators)."""
-CREDENTIAL_QUEUES = "credential-queues"
-"""Patch id: calls on a rate-limited credential go to its own model queue (`activities.limits`)."""
-TEAM_CREDENTIAL_QUEUES = "team-credential-queues"
-"""Patch id: the model queue is the one of the company's credential's bucket (`<team>/<name>` or
-the deployment's `<name>`), asked with the company (`model_queue`), not of the name alone."""
-ADMISSION = "delegated-task-admission"
-"""Patch id: delegated tasks wait for the company's admission (histories before it do not)."""
-OWN_COMMENTS = "own-comments-are-not-input"
-"""Patch id: an agent's comment on its own task (a CLI or HTTP agent, through the API) neither
-wakes it nor is its next input."""
-USAGE_BEFORE_HOLD = "usage-before-hold"
-"""Patch id: a task that holds tells the company first what its last turn spent (a hold that
-came during the call would otherwise keep the call's reservation and leave its spend uncounted)."""
 SUBTREE_CANCEL_WAIT = timedelta(minutes=10)
 """How long a cancelled task waits for its subtasks to confirm before it ends anyway."""
 SEEN_COMMENTS = 100

@@ -33,15 +33,17 @@ from paperclip.models import (
 )
 from tests.histories.stage import KEY, Company, Scenario, Stage, settled
 from tests.workflows.helpers import wait_for
-from workflows.company import ADMISSION, RECORDS_AS_ACTIVITY, CompanyWorkflow
-from workflows.company_budgets import REFUSAL_RECHECK
-from workflows.company_governance import EMERGENCY_BRAKE
-from workflows.company_heartbeats import HEARTBEATS
-from workflows.company_idempotency import IDEMPOTENT_UPDATES
-from workflows.task import (
+from workflows.company import CompanyWorkflow
+from workflows.patches import (
+    ADMISSION,
     BUDGET_RESERVATION,
     CREDENTIAL_QUEUES,
+    EMERGENCY_BRAKE,
+    HEARTBEATS,
+    IDEMPOTENT_UPDATES,
     OWN_COMMENTS,
+    RECORDS_AS_ACTIVITY,
+    REFUSAL_RECHECK,
     USAGE_BEFORE_HOLD,
     WORKFLOW_RETRIES,
 )
