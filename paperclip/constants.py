@@ -86,3 +86,7 @@ class TaskSignal:
     HOLD = "hold"
     CANCEL = "cancel"
     REASSIGN = "reassign"
+
+
+TASK_WORKFLOW = "TaskWorkflow"
+"""The task workflow's type: what a parent starts a subtask by (a type name is in history)."""
