@@ -18,6 +18,7 @@ from temporalio.exceptions import ApplicationError
 
 from activities.model_turn import TurnStore, turn_cost
 from activities.providers.errors import credential_not_bound, missing_credential
+from paperclip.constants import Activity
 from paperclip.keys import KeyResolver, not_bound_message
 from paperclip.models import HttpConfig, HttpTurnInput, HttpTurnResult, Message, Usage
 from paperclip.tokens import TaskTokens
@@ -107,7 +108,7 @@ class HttpAgentActivities:
             self._client = httpx.AsyncClient(follow_redirects=False)
         return self._client
 
-    @activity.defn(name="http_turn")
+    @activity.defn(name=Activity.HTTP_TURN)
     async def http_turn(self, input: HttpTurnInput) -> HttpTurnResult:
         """POST the turn to the agent.
 

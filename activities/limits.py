@@ -30,6 +30,7 @@ from typing import Protocol
 
 from temporalio import activity
 
+from paperclip.constants import Activity
 from paperclip.keys import KeyResolver
 from paperclip.models import ModelQueueInput, RateLimit
 
@@ -83,13 +84,13 @@ class CredentialLimits:
         limit = self.limits.get(credential)
         return None if limit is None else limit.tokens_per_minute
 
-    @activity.defn(name="credential_queue")
+    @activity.defn(name=Activity.CREDENTIAL_QUEUE)
     async def credential_queue(self, credential: str) -> bool:
         """Whether `credential`'s calls go to its own model queue (it has a requests-a-minute
         limit), the name taken as the deployment's bucket (histories from before `model_queue`)."""
         return has_own_queue(self.limits.get(credential))
 
-    @activity.defn(name="model_queue")
+    @activity.defn(name=Activity.MODEL_QUEUE)
     async def model_queue(self, input: ModelQueueInput) -> str | None:
         """The bucket whose own model queue the company's calls on `input.credential` go to (it
         has a requests-a-minute limit); None: the shared model queue (also when the name leads

@@ -27,6 +27,7 @@ from activities.providers import AnthropicMessages, ModelProvider, OpenAIChat, P
 from activities.providers.errors import RATE_LIMITED, credential_not_bound, missing_credential
 from activities.providers.simulated import conversation_text, estimate_tokens
 from paperclip import pricing
+from paperclip.constants import Activity
 from paperclip.keys import BoundKey, KeyResolver, client_base_url, not_bound_message
 from paperclip.models import (
     AttemptRef,
@@ -191,7 +192,7 @@ class ModelActivities:
         for client in clients:
             await client.aclose()
 
-    @activity.defn(name="model_turn")
+    @activity.defn(name=Activity.MODEL_TURN)
     async def model_turn(self, input: ModelTurnInput) -> ModelTurnResult:
         """Run one model call for `input.session` at turn `input.seq` and record it.
 

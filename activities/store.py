@@ -4,6 +4,7 @@ import asyncio
 
 from temporalio import activity
 
+from paperclip.constants import Activity
 from paperclip.models import RecordInput
 from paperclip.store import Store
 
@@ -18,7 +19,7 @@ class StoreActivities:
     def __init__(self, store: Store) -> None:
         self._store = store
 
-    @activity.defn(name="record")
+    @activity.defn(name=Activity.RECORD)
     async def record(self, input: RecordInput) -> None:
         """Write a batch of activity entries and task records. Idempotent, so safe to retry."""
         await asyncio.to_thread(self._store.record, input)

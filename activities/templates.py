@@ -10,6 +10,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.providers.errors import MISSING_CREDENTIAL, NOT_BOUND
+from paperclip.constants import Activity
 from paperclip.keyring import Keyring
 from paperclip.keys import CREDENTIAL_NOT_BOUND, INVALID_URL, UNKNOWN_CREDENTIAL, KeyRefused
 from paperclip.models import AgentFromTemplateInput, AgentSpec
@@ -37,7 +38,7 @@ class TemplateActivities:
     def __init__(self, keys: Keyring | None) -> None:
         self.keys = keys
 
-    @activity.defn(name="agent_from_template")
+    @activity.defn(name=Activity.AGENT_FROM_TEMPLATE)
     async def agent_from_template(self, input: AgentFromTemplateInput) -> AgentSpec:
         """The agent a hire asks for, priced by `PAPERCLIP_PRICES` where its model has no price of
         its own; a bad template or name, or a key its models may not use where they are, fails

@@ -45,3 +45,48 @@ def task_workflow_id(company_id: str, identifier: str) -> str:
 
 def routine_schedule_id(company_id: str, name: str) -> str:
     return f"routine:{company_id}:{name}"
+
+
+class Activity:
+    """The names activities are registered by (`@activity.defn(name=...)`) and workflows call
+    them by: a workflow names an activity, it never imports its code. A name is in every
+    running workflow's history, so it never changes."""
+
+    MODEL_TURN = "model_turn"
+    CLI_TURN = "cli_turn"
+    CLI_RELEASE_WORKSPACE = "cli_release_workspace"
+    HTTP_TURN = "http_turn"
+    AGENT_FROM_TEMPLATE = "agent_from_template"
+    MODEL_QUEUE = "model_queue"
+    CREDENTIAL_QUEUE = "credential_queue"
+    """Asked by histories from before `model_queue` only."""
+    RECORD = "record"
+
+
+class CompanySignal:
+    """Signals a task or a routine sends its company (`CompanyWorkflow`'s handlers)."""
+
+    TASK_EVENT = "task_event"
+    REQUEST_BUDGET = "request_budget"
+    APPROVAL_REQUESTED = "approval_requested"
+    APPROVAL_TIMED_OUT = "approval_timed_out"
+    TASK_ESCALATED = "task_escalated"
+    ROUTINE_FIRED = "routine_fired"
+
+
+class TaskSignal:
+    """Signals a task takes from its company, its parent and its subtasks (`TaskWorkflow`'s)."""
+
+    CHILD_FINISHED = "child_finished"
+    COMMENT = "comment"
+    WAKE = "wake"
+    APPROVAL_ANSWER = "approval_answer"
+    BUDGETED = "budgeted"
+    BUDGET_DECISION = "budget_decision"
+    HOLD = "hold"
+    CANCEL = "cancel"
+    REASSIGN = "reassign"
+
+
+TASK_WORKFLOW = "TaskWorkflow"
+"""The task workflow's type: what a parent starts a subtask by (a type name is in history)."""

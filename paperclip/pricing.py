@@ -170,3 +170,19 @@ def cost_usd(*args: ModelConfig | Provider | str | Usage) -> float | None:
         case _:
             raise TypeError("cost_usd(config, usage) or cost_usd(provider, model, usage)")
     return None if p is None else call_cost(p, usage)
+
+
+def worst_case(model: ModelConfig, prompt_tokens: int) -> tuple[float, int]:
+    """The most a call can cost (USD, tokens): a prompt of at most `prompt_tokens` at the input
+    price and a full `max_tokens` reply. A model with no price costs 0 USD here (token-only)."""
+    tokens = prompt_tokens + model.max_tokens
+    if model.is_simulated:
+        return 0.0, tokens
+    if model.price is not None:
+        input_price, output_price = model.price.input, model.price.output
+    else:
+        listed = price(model.provider, model.model)
+        if listed is None:
+            return 0.0, tokens
+        input_price, output_price = listed.input, listed.output
+    return (prompt_tokens * input_price + model.max_tokens * output_price) / 1_000_000, tokens

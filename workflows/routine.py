@@ -8,6 +8,7 @@ is open), so a run holds no state and costs one workflow task.
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    from paperclip.constants import CompanySignal
     from paperclip.models import RoutineFire, RoutineInput, RoutineRunResult
     from paperclip.routines import ROUTINE_WORKFLOW
     from workflows.signals import signal_company
@@ -21,7 +22,7 @@ class RoutineWorkflow:
         fire_id = workflow.info().workflow_id
         await signal_company(
             input.company_id,
-            "routine_fired",
+            CompanySignal.ROUTINE_FIRED,
             RoutineFire(fire_id=fire_id, routine=input.routine, task=input.task, skip_if_open=input.skip_if_open),
         )
         return RoutineRunResult(fire_id=fire_id)

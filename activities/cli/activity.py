@@ -32,6 +32,7 @@ from activities.cli.runner import TurnTimedOut, kill_marked_group, run
 from activities.http_agent import TOKEN_SLACK
 from activities.model_turn import TurnStore, pending_cost, turn_cost
 from paperclip.cli_rules import cli_problems, workspace_problem
+from paperclip.constants import Activity
 from paperclip.keys import KeyResolver
 from paperclip.models import CliConfig, CliTurnInput, CliTurnResult, Message, WorkspaceRelease
 from paperclip.money import cost
@@ -130,7 +131,7 @@ class CliActivities:
             )
         return key
 
-    @activity.defn(name="cli_release_workspace")
+    @activity.defn(name=Activity.CLI_RELEASE_WORKSPACE)
     async def release_workspace(self, input: WorkspaceRelease) -> bool:
         """The task has ended: remove its git worktree (kept after a failure when configured)."""
         roots = self.workspace_roots
@@ -147,7 +148,7 @@ class CliActivities:
             env=await self.environment(input.company_id, input.agent),
         )
 
-    @activity.defn(name="cli_turn")
+    @activity.defn(name=Activity.CLI_TURN)
     async def cli_turn(self, input: CliTurnInput) -> CliTurnResult:
         """Run one turn of a CLI agent and record it.
 

@@ -2,10 +2,9 @@
 calls an agent working outside the workers makes on its task (with its task token, or the board
 for it): complete, subtasks, approval requests, escalate."""
 
-from typing import Annotated, Any, Literal
+from typing import Literal
 
 from fastapi import APIRouter, Query, Response, status
-from pydantic import BaseModel, Field, StringConstraints
 from temporalio.client import Client
 
 from api import services
@@ -13,7 +12,6 @@ from api.auth import Caller, CallerDep
 from api.deps import ClientDep, StoreDep
 from api.recent import FINISHED, RECENT
 from paperclip.models import (
-    NOT_BLANK,
     AgentCall,
     AgentCallAnswer,
     CreateTaskInput,
@@ -22,6 +20,13 @@ from paperclip.models import (
     TaskRecord,
     TaskStatus,
     Trace,
+)
+from paperclip.tools import (
+    CompleteTaskArguments,
+    DelegateTaskArguments,
+    EscalateArguments,
+    RequestApprovalArguments,
+    ToolArguments,
 )
 from paperclip.traces import trace_to_markdown
 
@@ -106,80 +111,40 @@ def finished(trace: Trace) -> bool:
     return trace.status is not None and all(finished(child) for child in trace.children)
 
 
-Text = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=300),
-    Field(json_schema_extra={"pattern": NOT_BLANK}),
-]
-LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100_000)]
-
-
-class CompleteBody(BaseModel):
-    result: Annotated[
-        str,
-        StringConstraints(strip_whitespace=True, min_length=1, max_length=100_000),
-        Field(json_schema_extra={"pattern": NOT_BLANK}),
-    ]
-
-
-class SubtaskBody(BaseModel):
-    agent: Text
-    """Someone in the caller's team (or the caller)."""
-    title: Text
-    brief: LongText = ""
-
-
-class ApprovalRequestBody(BaseModel):
-    title: Text
-    details: LongText = ""
-    kind: Literal["board", "strategy"] = "board"
-
-
-class EscalateBody(BaseModel):
-    reason: Annotated[
-        str,
-        StringConstraints(strip_whitespace=True, min_length=1, max_length=2_000),
-        Field(json_schema_extra={"pattern": NOT_BLANK}),
-    ]
-
-
-async def _call(
-    client: Client, caller: Caller, company: str, identifier: str, tool: str, arguments: dict[str, Any]
-) -> AgentCallAnswer:
+async def _call(client: Client, caller: Caller, company: str, identifier: str, body: ToolArguments) -> AgentCallAnswer:
+    """The body, already checked against its tool's argument model, as the agent's tool call."""
     agent = caller.scope.agent if caller.scope is not None else None
-    call = AgentCall.model_validate({"agent": agent, "tool": tool, "arguments": arguments})
+    call = AgentCall.model_validate({"agent": agent, "tool": body.tool, "arguments": body.model_dump()})
     return await services.agent_call(client=client, company_id=company, identifier=identifier, call=call)
 
 
 @router.post("/{identifier}/complete", response_model=AgentCallAnswer)
 async def complete_task(
-    company: str, identifier: str, body: CompleteBody, client: ClientDep, caller: CallerDep
+    company: str, identifier: str, body: CompleteTaskArguments, client: ClientDep, caller: CallerDep
 ) -> AgentCallAnswer:
     """Finish the task with this result; 400 while its subtasks are open, 409 once it has finished."""
-    return await _call(client, caller, company, identifier, "complete_task", {"result": body.result})
+    return await _call(client, caller, company, identifier, body)
 
 
 @router.post("/{identifier}/subtasks", status_code=status.HTTP_201_CREATED, response_model=AgentCallAnswer)
 async def create_subtask(
-    company: str, identifier: str, body: SubtaskBody, client: ClientDep, caller: CallerDep
+    company: str, identifier: str, body: DelegateTaskArguments, client: ClientDep, caller: CallerDep
 ) -> AgentCallAnswer:
     """Delegate part of the task to someone in the agent's team; its result comes back to the task."""
-    arguments = {"agent": body.agent, "title": body.title, "brief": body.brief}
-    return await _call(client, caller, company, identifier, "delegate_task", arguments)
+    return await _call(client, caller, company, identifier, body)
 
 
 @router.post("/{identifier}/approval-requests", status_code=status.HTTP_201_CREATED, response_model=AgentCallAnswer)
 async def request_approval(
-    company: str, identifier: str, body: ApprovalRequestBody, client: ClientDep, caller: CallerDep
+    company: str, identifier: str, body: RequestApprovalArguments, client: ClientDep, caller: CallerDep
 ) -> AgentCallAnswer:
     """Ask the board; the task waits for the decision, which is its next turn's input."""
-    arguments = {"title": body.title, "details": body.details, "kind": body.kind}
-    return await _call(client, caller, company, identifier, "request_approval", arguments)
+    return await _call(client, caller, company, identifier, body)
 
 
 @router.post("/{identifier}/escalate", response_model=AgentCallAnswer)
 async def escalate(
-    company: str, identifier: str, body: EscalateBody, client: ClientDep, caller: CallerDep
+    company: str, identifier: str, body: EscalateArguments, client: ClientDep, caller: CallerDep
 ) -> AgentCallAnswer:
     """Hand the task to the agent's manager, with the reason."""
-    return await _call(client, caller, company, identifier, "escalate", {"reason": body.reason})
+    return await _call(client, caller, company, identifier, body)

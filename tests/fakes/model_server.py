@@ -13,6 +13,7 @@ against it through the real SDKs. Tests steer it at runtime::
         server.limit(requests_per_second=5, tokens_per_minute=30_000)  # a key's rate limits
         ...
         server.redirect_to = other.base_url           # answer every request 307 to another server
+        server.call_next("complete_task", '{"result": 42}')  # the next answer: this call, these raw arguments
         ...
         server.calls, server.calls_for("ACME-1"), server.requests, server.usages
         server.seen, server.keys_seen()              # every request's headers; those that carried a key
@@ -258,6 +259,9 @@ class FakeModelServer:
         self._failures: list[Failure] = []
         self._hangs = 0
         self._released = 0
+        self._scripted: list[tuple[str, str]] = []
+        self._raw_arguments: dict[str, str] = {}
+        """Tool-call id → the arguments text sent for it as is (`call_next`)."""
         self._closing = False
         self._counter = itertools.count(1)
         self._server: uvicorn.Server | None = None
@@ -371,6 +375,12 @@ class FakeModelServer:
         with self._lock:
             self._hangs += n
 
+    def call_next(self, tool: str, arguments: str) -> None:
+        """Answer the next model request (after any failures queued) with one call of `tool`
+        whose arguments are the text `arguments`, sent as is: a model that gets them wrong."""
+        with self._lock:
+            self._scripted.append((tool, arguments))
+
     def release_hangs(self) -> None:
         """Let every hung request go on to answer normally."""
         with self._lock:
@@ -379,6 +389,7 @@ class FakeModelServer:
     def reset(self) -> None:
         with self._lock:
             self._failures.clear()
+            self._scripted.clear()
             self._hangs = 0
             self.requests.clear()
             self.seen.clear()
@@ -551,6 +562,13 @@ class FakeModelServer:
                 f"{LABEL} Working (turn {done_turns + 1}).",
                 [ToolCall(id=f"{prefix}-0", name="write_notes", arguments={"text": "progress"})],
             )
+        with self._lock:
+            scripted = self._scripted.pop(0) if self._scripted else None
+        if scripted is not None:
+            tool, raw = scripted
+            with self._lock:
+                self._raw_arguments[f"{prefix}-0"] = raw
+            decision = Decision(f"{LABEL} Calling {tool}.", [ToolCall(id=f"{prefix}-0", name=tool)])
         usage = Usage(
             input_tokens=total_in,
             output_tokens=estimate_tokens(reply_text(decision)),
@@ -634,7 +652,7 @@ class FakeModelServer:
         message: dict[str, Any] = {"role": "assistant", "content": d.content, "refusal": None}
         if d.tool_calls:
             message["tool_calls"] = [
-                {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": json.dumps(c.arguments)}}
+                {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": self._arguments(c)}}
                 for c in d.tool_calls
             ]
         return {
@@ -681,7 +699,7 @@ class FakeModelServer:
                     ]
                 }
             )
-            for piece in _pieces(json.dumps(c.arguments)):
+            for piece in _pieces(self._arguments(c)):
                 yield chunk({"tool_calls": [{"index": i, "function": {"arguments": piece}}]})
         yield chunk({}, "tool_calls" if d.tool_calls else "stop")
         if include_usage:
@@ -698,6 +716,21 @@ class FakeModelServer:
             )
         yield _sse("[DONE]")
 
+    def _arguments(self, call: ToolCall) -> str:
+        """A tool call's arguments as sent: their JSON, or the raw text `call_next` gave."""
+        with self._lock:
+            raw = self._raw_arguments.get(call.id)
+        return json.dumps(call.arguments) if raw is None else raw
+
+    def _input(self, call: ToolCall) -> Any:
+        """A tool call's Anthropic `input` (an object on the wire; raw text that is not one is sent
+        as its JSON value when it has one, else as the string)."""
+        text = self._arguments(call)
+        try:
+            return json.loads(text)
+        except ValueError:
+            return text
+
     # ---------------------------------------------------------------- Anthropic shapes
 
     @staticmethod
@@ -711,7 +744,7 @@ class FakeModelServer:
 
     def _anthropic_message(self, n: int, model: str, d: Any, usage: Usage) -> dict[str, Any]:
         content: list[dict[str, Any]] = [{"type": "text", "text": d.content}] if d.content else []
-        content += [{"type": "tool_use", "id": c.id, "name": c.name, "input": c.arguments} for c in d.tool_calls]
+        content += [{"type": "tool_use", "id": c.id, "name": c.name, "input": self._input(c)} for c in d.tool_calls]
         return {
             "id": f"msg_fake{n}",
             "type": "message",
@@ -752,7 +785,7 @@ class FakeModelServer:
                 index=index,
                 content_block={"type": "tool_use", "id": c.id, "name": c.name, "input": {}},
             )
-            for piece in _pieces(json.dumps(c.arguments)):
+            for piece in _pieces(self._arguments(c)):
                 yield event(
                     "content_block_delta", index=index, delta={"type": "input_json_delta", "partial_json": piece}
                 )

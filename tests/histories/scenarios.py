@@ -34,16 +34,16 @@ from paperclip.models import (
 from tests.histories.stage import KEY, Company, Scenario, Stage, settled
 from tests.workflows.helpers import wait_for
 from workflows.company import CompanyWorkflow
-from workflows.company.budgets import REFUSAL_RECHECK
-from workflows.company.dispatch import RECORDS_AS_ACTIVITY
-from workflows.company.governance import EMERGENCY_BRAKE
-from workflows.company.heartbeats import HEARTBEATS
-from workflows.company.idempotency import IDEMPOTENT_UPDATES
-from workflows.task import (
+from workflows.patches import (
     ADMISSION,
     BUDGET_RESERVATION,
     CREDENTIAL_QUEUES,
+    EMERGENCY_BRAKE,
+    HEARTBEATS,
+    IDEMPOTENT_UPDATES,
     OWN_COMMENTS,
+    RECORDS_AS_ACTIVITY,
+    REFUSAL_RECHECK,
     USAGE_BEFORE_HOLD,
     WORKFLOW_RETRIES,
 )

@@ -62,10 +62,8 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.company.core import CompanyCore, reject
     from workflows.company.idempotency import remembered_update
+    from workflows.patches import REFUSAL_RECHECK
     from workflows.task import TaskWorkflow
-
-REFUSAL_RECHECK = "budget-refusal-recheck"
-"""A refusal whose scope the board raised or dropped while it was being sent stops nothing."""
 
 
 class BudgetsPart(CompanyCore):

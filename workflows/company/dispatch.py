@@ -15,7 +15,7 @@ from temporalio import workflow
 from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
-    from paperclip.constants import MAX_OPEN_CHILDREN, task_workflow_id
+    from paperclip.constants import MAX_OPEN_CHILDREN, Activity, task_workflow_id
     from paperclip.models import (
         AgentStatus,
         CancelTask,
@@ -32,10 +32,8 @@ with workflow.unsafe.imports_passed_through():
     from workflows.company.core import CompanyCore
     from workflows.company.goals import goals_for
     from workflows.company.heartbeats import waits_for_wake
-    from workflows.task import ADMISSION, TaskWorkflow, task_search_attributes
-
-RECORDS_AS_ACTIVITY = "records-as-activity"
-"""Patch: runs record to the store through a regular activity and settle before they end."""
+    from workflows.patches import ADMISSION, RECORDS_AS_ACTIVITY
+    from workflows.task import TaskWorkflow, task_search_attributes
 
 
 def dispatchable(state: CompanyState) -> list[TaskRecord]:
@@ -161,9 +159,9 @@ class DispatchPart(CompanyCore):
         )
         self._unrecorded, self._dirty = [], set()
         if not workflow.patched(RECORDS_AS_ACTIVITY):  # how runs recorded before
-            await workflow.execute_local_activity("record", batch, start_to_close_timeout=timedelta(seconds=30))
+            await workflow.execute_local_activity(Activity.RECORD, batch, start_to_close_timeout=timedelta(seconds=30))
             return
         # A regular activity, not a local one: a local activity's result replays at another point
         # than it arrived, so a decision taken after it (ending a run, a patch) could replay
         # differently, and a signal that came in meanwhile could be lost to a continue-as-new.
-        self._recording = workflow.start_activity("record", batch, start_to_close_timeout=timedelta(seconds=30))
+        self._recording = workflow.start_activity(Activity.RECORD, batch, start_to_close_timeout=timedelta(seconds=30))

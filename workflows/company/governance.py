@@ -34,11 +34,10 @@ with workflow.unsafe.imports_passed_through():
     from paperclip.org import subtree
     from workflows.company.core import CompanyCore, reject
     from workflows.company.idempotency import remembered_update
+    from workflows.patches import EMERGENCY_BRAKE
     from workflows.task import TaskWorkflow
 
 MENTION = re.compile(r"(?<![\w@])@([a-z0-9][a-z0-9_-]{0,62})")
-EMERGENCY_BRAKE = "emergency-brake"
-"""Patch: a pause by the emergency brake is marked as such, so that lifting the brake resumes only it."""
 
 
 def why(reason: str) -> str:

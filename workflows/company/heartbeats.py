@@ -23,10 +23,8 @@ with workflow.unsafe.imports_passed_through():
         TaskStatus,
     )
     from workflows.company.core import CompanyCore
+    from workflows.patches import HEARTBEATS
     from workflows.task import TaskWorkflow
-
-HEARTBEATS = "agent-heartbeats"
-"""Patch id: companies with heartbeat timers (histories before them have none)."""
 
 
 def wakes_on_timer(state: CompanyState) -> list[AgentState]:

@@ -30,9 +30,8 @@ with workflow.unsafe.imports_passed_through():
 
     from paperclip.idempotency import Answered, parse_update_id
     from paperclip.models import CompanyState
+    from workflows.patches import IDEMPOTENT_UPDATES
 
-IDEMPOTENT_UPDATES = "idempotent-updates"
-"""Patch: updates sent with an idempotency key are remembered, and a repeat answers the first answer."""
 REMEMBERED_KEYS = 1_000
 """Keyed updates remembered (the oldest go first)."""
 REMEMBERED_ANSWER_CHARS = 128 * 1024

@@ -39,11 +39,12 @@ with workflow.unsafe.imports_passed_through():
     from workflows.company.approvals import ApprovalsPart, carried_approvals
     from workflows.company.budgets import BudgetsPart
     from workflows.company.core import hire_summary, reject
-    from workflows.company.dispatch import RECORDS_AS_ACTIVITY, DispatchPart, dispatchable
+    from workflows.company.dispatch import DispatchPart, dispatchable
     from workflows.company.goals import GoalsPart
     from workflows.company.governance import GovernancePart
     from workflows.company.heartbeats import HeartbeatsPart
     from workflows.company.idempotency import remembered_update
+    from workflows.patches import RECORDS_AS_ACTIVITY
 
 FINISHED_TASKS_CARRIED = 200
 """Finished tasks carried across continue-as-new for the snapshot; older ones are in the store."""

@@ -1,0 +1,210 @@
+"""What an agent reads: its standing instructions, its assignment, and the texts the task
+workflow hands it as input (a subtask's result, a comment, the board's decision, a tool's
+answer).
+
+Pure functions of the task's input and state, so the task workflow can build them
+deterministically and the tests can read them without a workflow.
+"""
+
+import json
+
+from paperclip.models import (
+    Adapter,
+    AgentSpec,
+    ApprovalAnswer,
+    ApprovalStatus,
+    ChildFinished,
+    Comment,
+    Goal,
+    Message,
+    TaskInput,
+    ToolSpec,
+)
+from paperclip.org import direct_reports
+
+MESSAGE_FRAMING_TOKENS = 16
+"""A bound on the tokens a provider adds around one message (role, separators)."""
+
+HTTP_AGENT_INSTRUCTIONS = (
+    "Work on the task below, then answer through the Paperclip API with the task token you were "
+    "given (Authorization: Bearer <token>): POST the result to the task's /complete; you may also "
+    "POST to its /comments, /subtasks and /approval-requests."
+)
+CLI_AGENT_INSTRUCTIONS = (
+    "Work on the task below in the current directory. Your final message is the task's result. "
+    "You may call the Paperclip API at $PAPERCLIP_API_URL with the bearer token in "
+    "$PAPERCLIP_TASK_TOKEN, on /api/companies/$PAPERCLIP_COMPANY_ID/tasks/$PAPERCLIP_TASK_ID: "
+    "/comments, /subtasks, /approval-requests and /complete."
+)
+MODEL_AGENT_INSTRUCTIONS = (
+    "Work on the task you are given. Delegate parts of it to your team with delegate_task when "
+    "that helps; their results come back to you. When the task is finished, call complete_task "
+    "with the result."
+)
+
+
+def system_prompt(input: TaskInput) -> str:
+    """The agent's standing instructions for this task: constant across turns."""
+    agent = input.agent
+    who = f"You are {agent.name}" + (f", {agent.title}" if agent.title else "") + f" (role: {agent.role})"
+    company = f" at {input.company_name}" if input.company_name else ""
+    lines = [who + company + "."]
+    if input.mission:
+        lines.append(f"Company mission: {input.mission}")
+    if agent.system_prompt:
+        lines.append(agent.system_prompt)
+    if agent.adapter is Adapter.HTTP:
+        lines.append(HTTP_AGENT_INSTRUCTIONS)
+    elif agent.adapter is not Adapter.MODEL:
+        lines.append(CLI_AGENT_INSTRUCTIONS)
+    else:
+        lines.append(MODEL_AGENT_INSTRUCTIONS)
+    return "\n\n".join(lines)
+
+
+def cli_prompt(input: TaskInput, messages: list[Message], *, resuming: bool) -> str:
+    """A CLI (or HTTP) agent's prompt for a turn: what is new, after its standing instructions
+    when its tool starts a new session (a resumed one has them already)."""
+    parts = [] if resuming else [system_prompt(input)]
+    parts += [m.content for m in messages if m.content]
+    return "\n\n".join(parts)
+
+
+def assignment(input: TaskInput) -> str:
+    """The task as its agent first reads it: title, brief, the goals it serves and the team."""
+    lines = [f"Task {input.identifier}: {input.title}"]
+    if input.brief:
+        lines.append(input.brief)
+    if input.goals:
+        lines.append("Goals:")
+        lines.extend(
+            f"- {g.id} [{g.level}, {g.status}]{' (this task serves it)' if g.id == input.goal else ''}: "
+            f"{g.title}" + (f" — {g.description}" if g.description else "")
+            for g in input.goals
+        )
+    reports = direct_reports(input.team, input.agent.name)
+    if reports:
+        lines.append("Your team:")
+        lines.extend(
+            f"- {r.name} ({r.role}{', ' + r.title if r.title else ''})"
+            + (f": {r.capabilities}" if r.capabilities else "")
+            for r in reports
+        )
+    return "\n".join(lines)
+
+
+def goal_chain(goals: list[Goal], goal_id: str | None) -> list[Goal]:
+    """`goal_id` and the goals above it, top first: the goals a subtask's assignment names."""
+    by_id = {g.id: g for g in goals}
+    chain: list[Goal] = []
+    while goal_id is not None and goal_id in by_id and by_id[goal_id] not in chain:
+        chain.append(by_id[goal_id])
+        goal_id = by_id[goal_id].parent
+    return chain[::-1]
+
+
+def bytes_of(message: Message) -> int:
+    """A bound on a message's tokens: a token is at least one UTF-8 byte."""
+    calls = sum(len(c.name) + len(json.dumps(c.arguments)) for c in message.tool_calls)
+    return len(message.content.encode()) + calls + MESSAGE_FRAMING_TOKENS
+
+
+def standing_bytes(input: TaskInput, tools: list[ToolSpec]) -> int:
+    """A bound on the tokens of what a first call sends besides the messages: the system prompt
+    and the tools' specs."""
+    return len(system_prompt(input).encode()) + len(json.dumps([t.model_dump() for t in tools]))
+
+
+# ------------------------------------------------------------------ what arrives between turns
+
+
+def child_finished(msg: ChildFinished) -> str:
+    outcome = f"Result: {msg.result}" if msg.result else "No result was given."
+    return f"Subtask {msg.identifier} ({msg.assignee}) finished: {msg.status}. {outcome}"
+
+
+def comment(comment: Comment) -> str:
+    return f"Comment from {comment.author}: {comment.body}"
+
+
+def reassigned(input: TaskInput, previous: str) -> str:
+    """What the new agent of a reassigned task (`input`, already its) reads first."""
+    return (
+        f"Task {input.identifier} was reassigned from {previous} to you, "
+        f"{input.agent.name}. Carry on from the conversation so far.\n\n{assignment(input)}"
+    )
+
+
+def describe_answer(answer: ApprovalAnswer) -> str:
+    """The board's decision, as the agent reads it."""
+    approval = answer.approval
+    if not answer.ok or approval is None:
+        return f"Your request could not be made: {answer.message}"
+    what = f"{approval.id} ({approval.kind}: {approval.title})"
+    note = f" Their note: {approval.note}" if approval.note else ""
+    if approval.status is ApprovalStatus.APPROVED:
+        return f"The board approved {what}.{note}"
+    if approval.status is ApprovalStatus.REJECTED:
+        return f"The board rejected {what}.{note} Do not go ahead with it."
+    return f"The board asks you to revise {what}.{note} Revise it and ask again with request_approval."
+
+
+# ------------------------------------------------------------------ tools' answers
+
+ERROR = "Error: "
+"""How a tool's answer that refused the call starts (the API answers those as a 400)."""
+COMPLETED = "Task marked complete."
+SENT_TO_BOARD = "Sent to the board. You will get their decision before your next turn."
+ALREADY_WAITING = ERROR + "you already wait for a decision."
+NO_MANAGER = ERROR + "you have no manager to escalate to."
+CANCELLED_BEFORE_ANSWER = "Cancelled before the company answered."
+STRATEGY_FIRST = (
+    ERROR + "the board approves your plan for this task before any work is delegated: "
+    "call request_approval with kind 'strategy' and your plan."
+)
+
+
+def error(message: str) -> str:
+    return ERROR + message
+
+
+def unknown_tool(name: str) -> str:
+    return error(f"unknown tool '{name}'.")
+
+
+def subtasks_open(children: list[str]) -> str:
+    return error(f"subtasks {', '.join(children)} are still open; you will be woken when they finish.")
+
+
+def not_in_team(name: str, team: list[str]) -> str:
+    return error(f"cannot delegate to '{name}': not in your team ({', '.join(team) or 'nobody'}).")
+
+
+def too_deep(limit: int) -> str:
+    return error(f"delegation is limited to {limit} levels; do this yourself.")
+
+
+def delegated(child: str, agent: str, title: str) -> str:
+    return f"Delegated {child} to {agent}: {title}"
+
+
+def escalated(manager: str, reason: str) -> str:
+    return f"Escalated to {manager}: {reason}"
+
+
+def already_escalated(manager: str) -> str:
+    return f"Already escalated to {manager}."
+
+
+def not_a_manager(reports_to: str) -> str:
+    return error(f"'{reports_to}' is not you or in your team; the new agent must report to one of you.")
+
+
+def hired(spec: AgentSpec, pending_approval: str | None) -> str:
+    """A hire's answer: at work now, or once the board approves `pending_approval`."""
+    if pending_approval is None:
+        return f"Hired {spec.name} ({spec.role}); you can delegate to it now."
+    return (
+        f"Hired {spec.name} ({spec.role}), pending the board's approval ({pending_approval}): work you "
+        "delegate to it waits until the board approves. You will hear the decision."
+    )

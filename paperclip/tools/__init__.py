@@ -1,0 +1,78 @@
+"""The tools an agent is offered: one module per tool (its name, its argument model, its spec),
+registered here.
+
+The task workflow offers `tools_for(...)` each turn, checks each call with `arguments_of`, and
+runs its handler (`workflows.task_tools`); the providers translate the specs to their wire
+formats. Adding a tool: a module here, a handler there, and an entry in `ARGUMENTS`.
+"""
+
+from typing import Any
+
+from paperclip.models import AgentSpec, ToolSpec
+from paperclip.tools.base import ToolArguments, ToolArgumentsError, parse
+from paperclip.tools.complete_task import COMPLETE_TASK, CompleteTaskArguments, complete_task_tool
+from paperclip.tools.delegate_task import DELEGATE_TASK, DelegateTaskArguments, delegate_task_tool
+from paperclip.tools.escalate import ESCALATE, EscalateArguments, escalate_tool
+from paperclip.tools.hire_agent import HIRE_AGENT, HireAgentArguments, hire_agent_tool
+from paperclip.tools.request_approval import REQUEST_APPROVAL, RequestApprovalArguments, request_approval_tool
+
+ARGUMENTS: dict[str, type[ToolArguments]] = {
+    t.tool: t
+    for t in (
+        DelegateTaskArguments,
+        CompleteTaskArguments,
+        EscalateArguments,
+        RequestApprovalArguments,
+        HireAgentArguments,
+    )
+}
+"""Tool name → its argument model: every tool the task workflow handles."""
+
+
+def arguments_of(name: str, arguments: dict[str, Any]) -> ToolArguments:
+    """A call of tool `name`, checked against its model.
+
+    Raises:
+        ToolArgumentsError: no such tool, or the arguments do not fit (the message is the model's
+            to read).
+    """
+    if name not in ARGUMENTS:
+        raise ToolArgumentsError(f"unknown tool '{name}'.")
+    return parse(ARGUMENTS[name], arguments)
+
+
+def tools_for(
+    team: list[AgentSpec],
+    *,
+    manager: str | None = None,
+    can_hire: bool = False,
+    strategy: bool = False,
+) -> list[ToolSpec]:
+    """The tools of one turn: delegation only when there is somebody to delegate to, escalation
+    only when there is somebody above, hiring only with the permission."""
+    return (
+        ([delegate_task_tool(team)] if team else [])
+        + [complete_task_tool()]
+        + ([escalate_tool(manager)] if manager else [])
+        + [request_approval_tool(strategy=strategy)]
+        + ([hire_agent_tool()] if can_hire else [])
+    )
+
+
+__all__ = [
+    "ARGUMENTS",
+    "COMPLETE_TASK",
+    "DELEGATE_TASK",
+    "ESCALATE",
+    "HIRE_AGENT",
+    "REQUEST_APPROVAL",
+    "CompleteTaskArguments",
+    "DelegateTaskArguments",
+    "EscalateArguments",
+    "HireAgentArguments",
+    "RequestApprovalArguments",
+    "ToolArguments",
+    "ToolArgumentsError",
+    "arguments_of",
+    "tools_for",
+]

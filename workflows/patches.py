@@ -1,0 +1,42 @@
+"""Every `workflow.patched` id of the workflows, in one place.
+
+A patch id is written into a running workflow's history the first time the new code path
+runs, and replay takes the old path for histories without it: an id never changes and never
+goes away while a history that holds it may still run. Each id here is in some recorded
+history (`tests/histories`), which the replay test checks.
+"""
+
+# ------------------------------------------------------------------ the task workflow
+
+WORKFLOW_RETRIES = "workflow-retries"
+"""A turn's activity runs once; the task retries it, reserving each attempt, and charges an
+attempt lost with its worker at its worst case as unconfirmed (`workflows.retries`)."""
+BUDGET_RESERVATION = "budget-reservation"
+"""Each model call is reserved from the company's budgets first."""
+CREDENTIAL_QUEUES = "credential-queues"
+"""Calls on a rate-limited credential go to its own model queue (`activities.limits`)."""
+TEAM_CREDENTIAL_QUEUES = "team-credential-queues"
+"""The model queue is the one of the company's credential's bucket (`<team>/<name>` or the
+deployment's `<name>`), asked with the company (`model_queue`), not of the name alone."""
+ADMISSION = "delegated-task-admission"
+"""Delegated tasks wait for the company's admission (histories before it do not); the company
+admits them."""
+OWN_COMMENTS = "own-comments-are-not-input"
+"""An agent's comment on its own task (a CLI or HTTP agent, through the API) neither wakes it
+nor is its next input."""
+USAGE_BEFORE_HOLD = "usage-before-hold"
+"""A task that holds tells the company first what its last turn spent (a hold that came during
+the call would otherwise keep the call's reservation and leave its spend uncounted)."""
+
+# ------------------------------------------------------------------ the company workflow
+
+RECORDS_AS_ACTIVITY = "records-as-activity"
+"""Runs record to the store through a regular activity and settle before they end."""
+REFUSAL_RECHECK = "budget-refusal-recheck"
+"""A refusal whose scope the board raised or dropped while it was being sent stops nothing."""
+EMERGENCY_BRAKE = "emergency-brake"
+"""A pause by the emergency brake is marked as such, so that lifting the brake resumes only it."""
+HEARTBEATS = "agent-heartbeats"
+"""Companies with heartbeat timers (histories before them have none)."""
+IDEMPOTENT_UPDATES = "idempotent-updates"
+"""Updates sent with an idempotency key are remembered, and a repeat answers the first answer."""

@@ -1,0 +1,250 @@
+"""The handlers of the tools that run inside the task workflow, dispatched by tool name.
+
+A call is checked against its tool's argument model (`paperclip.tools`) first: arguments that
+do not fit are the tool's answer (an error the model reads), never coerced. A handler
+orchestrates (a subtask, a signal to the company, a wait for the board); side effects run as
+activities named by `paperclip.constants.Activity`. Every answer is the tool result the model
+reads next turn (texts from `paperclip.prompts`).
+"""
+
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Any
+
+from temporalio import workflow
+from temporalio.exceptions import ActivityError, FailureError
+from temporalio.workflow import ParentClosePolicy
+
+with workflow.unsafe.imports_passed_through():
+    from paperclip import prompts
+    from paperclip.constants import TASK_WORKFLOW, Activity, CompanySignal, task_workflow_id
+    from paperclip.models import (
+        AgentFromTemplateInput,
+        AgentSpec,
+        ApprovalKind,
+        ApprovalRequest,
+        ApprovalStatus,
+        ApprovalTimedOut,
+        Escalation,
+        Message,
+        TaskInput,
+        TaskStatus,
+        ToolCall,
+    )
+    from paperclip.org import subtree
+    from paperclip.tools import (
+        COMPLETE_TASK,
+        DELEGATE_TASK,
+        ESCALATE,
+        HIRE_AGENT,
+        REQUEST_APPROVAL,
+        CompleteTaskArguments,
+        DelegateTaskArguments,
+        EscalateArguments,
+        HireAgentArguments,
+        RequestApprovalArguments,
+        ToolArgumentsError,
+        arguments_of,
+    )
+    from workflows.signals import signal_company
+    from workflows.task_core import TaskCore, task_search_attributes
+
+MAX_DELEGATION_DEPTH = 5
+"""A subtask of a subtask … at most this deep: delegation loops end."""
+
+Handler = Callable[[TaskCore, Any], Awaitable[str]]
+"""Runs one checked call (the tool's argument model) for a task; answers what the model reads."""
+
+
+async def act(task: TaskCore, call: ToolCall) -> Message:
+    """Run the model's (or the API's) tool call; its answer is a tool message."""
+    handler = HANDLERS.get(call.name)
+    if handler is None or (call.name == HIRE_AGENT and not task.input.agent.permissions.can_hire):
+        return reply(call, prompts.unknown_tool(call.name))
+    try:
+        arguments = arguments_of(call.name, call.arguments)
+    except ToolArgumentsError as err:
+        return reply(call, prompts.error(str(err)))
+    return reply(call, await handler(task, arguments))
+
+
+def reply(call: ToolCall, content: str) -> Message:
+    return Message(role="tool", tool_call_id=call.id, content=content, author=call.name)
+
+
+async def complete(task: TaskCore, args: CompleteTaskArguments) -> str:
+    """Finish the task with its result, unless subtasks are still open."""
+    if task.carry.open_children:
+        return prompts.subtasks_open(list(task.carry.open_children))
+    task.result = args.result
+    return prompts.COMPLETED
+
+
+async def delegate(task: TaskCore, args: DelegateTaskArguments) -> str:
+    """Start a subtask for someone in the team; its result arrives later by signal."""
+    input, carry = task.input, task.carry
+    team = {s.name: s for s in subtree(input.team, input.agent.name)}
+    if args.agent not in team:
+        return prompts.not_in_team(args.agent, list(team))
+    if input.depth + 1 > MAX_DELEGATION_DEPTH:
+        return prompts.too_deep(MAX_DELEGATION_DEPTH)
+    if input.require_strategy_approval and not carry.strategy_approved:
+        return prompts.STRATEGY_FIRST
+    carry.child_counter += 1
+    child = f"{input.identifier}.{carry.child_counter}"
+    spec: AgentSpec = team[args.agent]
+    carry.open_children[child] = args.agent
+    await workflow.start_child_workflow(
+        TASK_WORKFLOW,
+        TaskInput(
+            company_id=input.company_id,
+            company_name=input.company_name,
+            mission=input.mission,
+            identifier=child,
+            title=args.title,
+            brief=args.brief,
+            priority=input.priority,
+            agent=spec,
+            team=subtree(input.team, args.agent),
+            parent=input.identifier,
+            depth=input.depth + 1,
+            goal=input.goal,
+            goals=prompts.goal_chain(input.goals, input.goal),
+            company_budgeted=input.company_budgeted or carry.budgeted is True,
+            approval_timeout_seconds=input.approval_timeout_seconds,
+            continue_as_new_after_turns=input.continue_as_new_after_turns,
+            created_at=workflow.now(),
+        ),
+        id=task_workflow_id(input.company_id, child),
+        parent_close_policy=ParentClosePolicy.ABANDON,
+        search_attributes=(
+            task_search_attributes(input.company_id, args.agent, TaskStatus.RUNNING)
+            if task.has_search_attributes
+            else None
+        ),
+    )
+    return prompts.delegated(child, args.agent, args.title)
+
+
+async def escalate(task: TaskCore, args: EscalateArguments) -> str:
+    """Ask the company to hand this task to the agent's manager; no turn until it has."""
+    manager = task.input.agent.reports_to
+    if manager is None:
+        return prompts.NO_MANAGER
+    if task.carry.handing_over:
+        return prompts.already_escalated(manager)
+    task.carry.handing_over = True
+    escalation = Escalation(identifier=task.input.identifier, agent=task.input.agent.name, reason=args.reason)
+    await signal_company(task.input.company_id, CompanySignal.TASK_ESCALATED, escalation)
+    return prompts.escalated(manager, args.reason)
+
+
+async def request_approval(task: TaskCore, args: RequestApprovalArguments) -> str:
+    """Ask the board; no turn until the decision comes (see `await_decision`)."""
+    if task.carry.waiting_for is not None:
+        return prompts.ALREADY_WAITING
+    request_id = task.next_request()
+    await task.ask(
+        ApprovalRequest(
+            request_id=request_id,
+            kind=ApprovalKind(args.kind),
+            title=args.title,
+            details=args.details,
+            requested_by=task.input.agent.name,
+            task=task.input.identifier,
+        )
+    )
+    task.carry.waiting_for = request_id
+    task.carry.waiting_since = workflow.now()
+    task.carry.wait_escalated = False
+    return prompts.SENT_TO_BOARD
+
+
+async def await_decision(task: TaskCore) -> None:
+    """Hold, at no cost, until the board decides (escalating once past the company's timeout);
+    the decision is the next turn's input."""
+    carry = task.carry
+    request_id = carry.waiting_for
+    assert request_id is not None and carry.waiting_since is not None
+    if carry.status is not TaskStatus.BLOCKED:
+        await task.set_status(TaskStatus.BLOCKED)
+
+    def woken() -> bool:
+        return task.decided(request_id) or carry.cancel is not None or task.should_continue_as_new()
+
+    limit = task.input.approval_timeout_seconds
+    if limit is not None and not carry.wait_escalated:
+        left = carry.waiting_since + timedelta(seconds=limit) - workflow.now()
+        try:
+            await workflow.wait_condition(woken, timeout=max(left, timedelta(seconds=1)))
+        except TimeoutError:
+            carry.wait_escalated = True
+            timed_out = ApprovalTimedOut(request_id=request_id)
+            await signal_company(task.input.company_id, CompanySignal.APPROVAL_TIMED_OUT, timed_out)
+            return
+    else:
+        await workflow.wait_condition(woken)
+    if not task.decided(request_id):
+        return  # cancelled, or continue-as-new first
+    answer = carry.answers[request_id]
+    carry.waiting_for = carry.waiting_since = None
+    carry.announced.append(request_id)
+    approval = answer.approval
+    if approval is not None and approval.kind is ApprovalKind.STRATEGY and approval.status is ApprovalStatus.APPROVED:
+        carry.strategy_approved = True
+    carry.pending.append(Message(role="user", author="board", content=prompts.describe_answer(answer)))
+    await task.set_status(TaskStatus.RUNNING)
+
+
+async def hire(task: TaskCore, args: HireAgentArguments) -> str:
+    """Hire from a template into this agent's team; the company may hold the hire for the board."""
+    me = task.input.agent.name
+    reports_to = args.reports_to or me
+    team = {s.name for s in subtree(task.input.team, me)}
+    if reports_to != me and reports_to not in team:
+        return prompts.not_a_manager(reports_to)
+    try:
+        spec: AgentSpec = await workflow.execute_activity(
+            Activity.AGENT_FROM_TEMPLATE,
+            AgentFromTemplateInput(
+                template=args.template,
+                name=args.name,
+                title=args.title,
+                reports_to=reports_to,
+                fallback=task.input.agent.model,
+            ),
+            result_type=AgentSpec,
+            start_to_close_timeout=timedelta(seconds=30),
+        )
+    except ActivityError as err:
+        return prompts.error(err.cause.message if isinstance(err.cause, FailureError) else str(err))
+    request_id = task.next_request()
+    await task.ask(
+        ApprovalRequest(
+            request_id=request_id,
+            kind=ApprovalKind.HIRE_AGENT,
+            title=f"hire {spec.name} ({spec.template}) reporting to {reports_to}",
+            details=args.reason,
+            requested_by=me,
+            task=task.input.identifier,
+            agent=spec,
+        )
+    )
+    await workflow.wait_condition(lambda: request_id in task.carry.answers or task.carry.cancel is not None)
+    answer = task.carry.answers.get(request_id)
+    if answer is None:
+        return prompts.CANCELLED_BEFORE_ANSWER
+    if not answer.ok:
+        return prompts.error(answer.message)
+    task.input = task.input.model_copy(update={"team": [*task.input.team, spec]})
+    return prompts.hired(spec, answer.approval.id if answer.approval is not None else None)
+
+
+HANDLERS: dict[str, Handler] = {
+    COMPLETE_TASK: complete,
+    DELEGATE_TASK: delegate,
+    ESCALATE: escalate,
+    REQUEST_APPROVAL: request_approval,
+    HIRE_AGENT: hire,
+}
+"""Tool name → its handler: every tool of `paperclip.tools.ARGUMENTS`."""
