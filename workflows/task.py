@@ -40,7 +40,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows import retries
     from workflows.patches import ADMISSION, BUDGET_RESERVATION, OWN_COMMENTS, USAGE_BEFORE_HOLD
     from workflows.signals import signal_company
-    from workflows.task_core import TaskCore, task_search_attributes
+    from workflows.task_core import TaskCore, carried, task_search_attributes
     from workflows.task_tools import act, await_decision
     from workflows.task_turns import run_turn
 
@@ -189,7 +189,7 @@ class TaskWorkflow(TaskCore):
                 # Last, with no await after it: a signal that came in during the drain has its
                 # handler run before this run ends.
                 await workflow.wait_condition(workflow.all_handlers_finished)
-                workflow.continue_as_new(self.input.model_copy(update={"carry": self.carry}))
+                workflow.continue_as_new(self.input.model_copy(update={"carry": carried(self.carry)}))
             if self.carry.cancel is not None:
                 return await self._cancelled(self.carry.cancel)
             if self.result is not None:  # completed through the API (`agent_call`) while held

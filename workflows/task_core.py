@@ -48,6 +48,24 @@ USAGE_REPORT_INTERVAL = timedelta(seconds=2)
 turn would cost a workflow task per turn on both sides."""
 
 
+ANNOUNCED_KEPT = 100
+"""Requests whose decision the agent was told, remembered to drop a repeated answer (signals are
+at-least-once; the company answers again only a request it gets again, soon after the first)."""
+
+
+def carried(carry: TaskCarry) -> TaskCarry:
+    """What the next run needs of `carry`: of the company's answers only the one the task waits
+    for and those not yet decided (a decision is told to the agent by `approval_answer` without
+    them), and the latest `ANNOUNCED_KEPT` requests told."""
+    answers = {
+        request: answer
+        for request, answer in carry.answers.items()
+        if request == carry.waiting_for
+        or (answer.ok and answer.approval is not None and answer.approval.status is ApprovalStatus.PENDING)
+    }
+    return carry.model_copy(update={"answers": answers, "announced": carry.announced[-ANNOUNCED_KEPT:]})
+
+
 def task_search_attributes(company_id: str, agent: str, status: TaskStatus) -> TypedSearchAttributes:
     """Search attributes of a task workflow: ids and status only, never content."""
     return TypedSearchAttributes(
