@@ -25,6 +25,10 @@ LLM_TASK_QUEUE = llm_queue()
 CLI_TASK_QUEUE = cli_queue()
 """Subprocess agents; few slots."""
 
+TASK_BRIEF = "task_brief"
+"""The activity that reads a task's brief from the store (`activities.store`): the company calls
+it by this name to dispatch a task it carried without its brief."""
+
 MAX_OPEN_CHILDREN = 500
 """Temporal fails a workflow task past 2,000 pending children; stay well below."""
 
