@@ -7,6 +7,7 @@ from temporalio.client import Client
 from api.errors import ApiError
 from api.services import recent_snapshot
 from paperclip.models import AgentDetail, AgentState, AgentStatus, Role
+from paperclip.store import Store
 
 
 class AgentList(BaseModel):
@@ -41,8 +42,8 @@ async def list_agents(
     return agents[offset : offset + limit], len(agents)
 
 
-async def get_agent(*, client: Client, company_id: str, agent: str) -> AgentDetail:
-    snapshot = await recent_snapshot(client=client, company_id=company_id)
+async def get_agent(*, client: Client, store: Store, company_id: str, agent: str) -> AgentDetail:
+    snapshot = await recent_snapshot(client=client, company_id=company_id, store=store)
     state = next((a for a in snapshot.agents if a.spec.name == agent), None)
     if state is None:
         raise ApiError(404, "not_found", f"agent '{agent}' not found")

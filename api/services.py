@@ -27,6 +27,7 @@ from api.schemas import (
     prefix_from_name,
     slug_from_name,
 )
+from api.texts import with_stored_texts
 from api.traces import build_trace
 from paperclip.constants import SA_COMPANY, company_workflow_id, task_workflow_id
 from paperclip.demo import demo_model
@@ -248,9 +249,11 @@ async def list_companies(*, store: Store) -> list[CompanyPublic]:
     return [CompanyPublic(**s.model_dump(), workflow_id=company_workflow_id(s.id)) for s in specs]
 
 
-async def get_snapshot(*, client: Client, company_id: str) -> CompanySnapshot:
-    """The company's snapshot, answered by its worker from memory (bounded: `api.temporal_bounds`)."""
-    return await _company_handle(client, company_id).query(CompanyWorkflow.snapshot)
+async def get_snapshot(*, client: Client, company_id: str, store: Store | None = None) -> CompanySnapshot:
+    """The company's snapshot, answered by its worker from memory (bounded: `api.temporal_bounds`);
+    with `store`, its tasks' long texts are filled in (`api.texts`)."""
+    snapshot: CompanySnapshot = await _company_handle(client, company_id).query(CompanyWorkflow.snapshot)
+    return snapshot if store is None else await with_stored_texts(store, snapshot)
 
 
 async def hire_agent(
@@ -289,17 +292,19 @@ def _merge(stored: list[TaskRecord], live: list[TaskRecord]) -> list[TaskRecord]
     return sorted(merged.values(), key=lambda t: (t.created_at, _identifier_key(t.identifier)))
 
 
-async def recent_snapshot(*, client: Client, company_id: str) -> CompanySnapshot:
-    """The snapshot for readers: shared by the requests of the last half second (`api.recent`)."""
+async def recent_snapshot(*, client: Client, company_id: str, store: Store | None = None) -> CompanySnapshot:
+    """The snapshot for readers (its tasks' texts filled in with `store`): shared by the requests
+    of the last half second (`api.recent`)."""
     snapshot: CompanySnapshot = await RECENT.get(
-        (company_id, "snapshot", id(client)), lambda: get_snapshot(client=client, company_id=company_id)
+        (company_id, "snapshot", id(client), id(store)),
+        lambda: get_snapshot(client=client, company_id=company_id, store=store),
     )
     return snapshot
 
 
 async def _merged_tasks(*, client: Client, store: Store, company_id: str, assignee: str | None) -> list[TaskRecord]:
     async def merge() -> list[TaskRecord]:
-        snapshot = await recent_snapshot(client=client, company_id=company_id)
+        snapshot = await recent_snapshot(client=client, company_id=company_id, store=store)
         rows = await asyncio.to_thread(store.list_tasks, company_id, assignee=assignee, limit=STORE_SCAN_LIMIT)
         return _merge(rows, [t for t in snapshot.tasks if assignee is None or t.assignee == assignee])
 
@@ -339,7 +344,7 @@ async def list_tasks(
 
 async def get_task(*, client: Client, store: Store, company_id: str, identifier: str) -> TaskDetail:
     """One task, as the company sees it if it still carries it, else as the store kept it."""
-    snapshot = await get_snapshot(client=client, company_id=company_id)
+    snapshot = await get_snapshot(client=client, company_id=company_id, store=store)
     live = {t.identifier: t for t in snapshot.tasks}
     record = live.get(identifier) or await asyncio.to_thread(store.get_task, company_id, identifier)
     if record is None:

@@ -25,6 +25,7 @@ LLM_TASK_QUEUE = llm_queue()
 CLI_TASK_QUEUE = cli_queue()
 """Subprocess agents; few slots."""
 
+
 MAX_OPEN_CHILDREN = 500
 """Temporal fails a workflow task past 2,000 pending children; stay well below."""
 
@@ -61,6 +62,8 @@ class Activity:
     CREDENTIAL_QUEUE = "credential_queue"
     """Asked by histories from before `model_queue` only."""
     RECORD = "record"
+    TASK_BRIEF = "task_brief"
+    """A task's brief read back from the store (the company carries long ones by reference)."""
 
 
 class CompanySignal:

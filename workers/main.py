@@ -117,7 +117,13 @@ def build_workers(
             client,
             task_queue=task_queue,
             workflows=list(WORKFLOWS),
-            activities=[record.record, templates.agent_from_template, limits.credential_queue, limits.model_queue],
+            activities=[
+                record.record,
+                record.task_brief,
+                templates.agent_from_template,
+                limits.credential_queue,
+                limits.model_queue,
+            ],
         ),
         *(
             Worker(

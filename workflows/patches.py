@@ -40,3 +40,6 @@ HEARTBEATS = "agent-heartbeats"
 """Companies with heartbeat timers (histories before them have none)."""
 IDEMPOTENT_UPDATES = "idempotent-updates"
 """Updates sent with an idempotency key are remembered, and a repeat answers the first answer."""
+TEXTS_IN_STORE = "texts-in-store"
+"""A continue-as-new leaves long briefs and results of written task records in the store,
+and dispatch reads a brief back from there."""

@@ -5,7 +5,7 @@ from fastapi import APIRouter, Query
 
 from api import agents
 from api.agents import AgentList
-from api.deps import ClientDep
+from api.deps import ClientDep, StoreDep
 from paperclip.models import SLUG, AgentDetail, AgentStatus, Role
 
 router = APIRouter(prefix="/companies/{company}/agents", tags=["agents"])
@@ -35,6 +35,6 @@ async def list_agents(
 
 
 @router.get("/{agent}", response_model=AgentDetail)
-async def get_agent(company: str, agent: str, client: ClientDep) -> AgentDetail:
+async def get_agent(company: str, agent: str, client: ClientDep, store: StoreDep) -> AgentDetail:
     """The agent's spec and state, this month's spend and its open tasks; 404 unknown agent."""
-    return await agents.get_agent(client=client, company_id=company, agent=agent)
+    return await agents.get_agent(client=client, store=store, company_id=company, agent=agent)

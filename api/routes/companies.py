@@ -77,12 +77,12 @@ async def list_companies(
 
 
 @router.get("/{company}", response_model=CompanySnapshot)
-async def get_company(company: str, client: ClientDep) -> Response:
+async def get_company(company: str, client: ClientDep, store: StoreDep) -> Response:
     """The company as its workflow holds it now: agents, open tasks, recent activity, spend."""
 
     async def encoded() -> bytes:
-        snapshot = await services.recent_snapshot(client=client, company_id=company)
-        return snapshot.model_dump_json().encode()
+        snapshot = await services.recent_snapshot(client=client, company_id=company, store=store)
+        return snapshot.model_dump_json(exclude={"stored_texts"}).encode()  # filled in: nothing to say
 
     # Readers within the same half second share one encoding too (`api.recent`).
     body: bytes = await RECENT.get((company, "snapshot-json", id(client)), encoded)

@@ -97,6 +97,9 @@ class CompanyState(BaseModel):
     """`budget` (its budget stopped it) or `brake` (the emergency brake); None when paused by hand."""
     warned: list[str] = Field(default_factory=list)
     """Scopes (`company`, agent names, `task:…`, `goal:…`) warned this month for passing the soft limit."""
+    stored_texts: list[str] = Field(default_factory=list)
+    """Tasks carried without their brief and result (long ones, left at a continue-as-new): the
+    store's `tasks` table holds them. Dispatch loads such a brief back; readers fill them in."""
     caps: dict[str, CapState] = Field(default_factory=dict)
     """Lifetime caps on tasks and goals, by scope."""
     answered: dict[str, Answered] = Field(default_factory=dict)
@@ -184,3 +187,6 @@ class CompanySnapshot(BaseModel):
     """Lifetime caps on tasks and goals, with their spend."""
     simulated_agents: list[str]
     """Agents on the offline `simulated` model: shown as such wherever they appear."""
+    stored_texts: list[str] = Field(default_factory=list)
+    """Tasks shown without their brief and result: the store holds them (`CompanyState.stored_texts`);
+    the API fills them in before anyone reads the snapshot."""

@@ -143,3 +143,5 @@ class RecordInput(BaseModel):
 
     activity: list[ActivityEntry] = Field(default_factory=list)
     tasks: list[TaskRecord] = Field(default_factory=list)
+    texts_kept: list[str] = Field(default_factory=list)
+    """Tasks in `tasks` sent without their brief (and result, when None): the store keeps the ones it has."""

@@ -29,22 +29,33 @@ class RecordStore(StoreCore):
         """Append activity entries (a repeated id is ignored) and upsert task records.
 
         A task record older (`updated_at`) than the one kept is ignored, so a late retry of an
-        earlier batch cannot roll a task back. Idempotent.
+        earlier batch cannot roll a task back. A task in `batch.texts_kept` keeps the brief
+        written before, and its result too unless the record brings one. Idempotent.
         """
         entries = list({entry.id: entry for entry in batch.activity}.values())
         records = list({(t.company_id, t.identifier): t for t in batch.tasks}.values())
+        kept = set(batch.texts_kept)
+        # Three writes at most: whole records, records without their brief, and without either text.
+        groups: dict[tuple[str, ...], list[TaskRecord]] = {}
+        for record in records:
+            if record.identifier not in kept:
+                keep: tuple[str, ...] = ("created_at",)
+            else:
+                keep = ("created_at", "brief") if record.result is not None else ("created_at", "brief", "result")
+            groups.setdefault(keep, []).append(record)
         with self._write() as conn:
             if entries:
                 stmt = self._insert(activity_log).on_conflict_do_nothing(index_elements=["id"])
                 conn.execute(stmt, [activity_row(entry) for entry in entries])
-            self._upsert(
-                conn,
-                tasks,
-                [task_row(record) for record in records],
-                keys=TASK_KEYS,
-                keep=("created_at",),
-                where=lambda proposed: tasks.c.updated_at <= proposed.updated_at,
-            )
+            for keep, group in groups.items():
+                self._upsert(
+                    conn,
+                    tasks,
+                    [task_row(record) for record in group],
+                    keys=TASK_KEYS,
+                    keep=keep,
+                    where=lambda proposed: tasks.c.updated_at <= proposed.updated_at,
+                )
 
     def list_activity(
         self,

@@ -44,6 +44,7 @@ from workflows.patches import (
     OWN_COMMENTS,
     RECORDS_AS_ACTIVITY,
     REFUSAL_RECHECK,
+    TEXTS_IN_STORE,
     USAGE_BEFORE_HOLD,
     WORKFLOW_RETRIES,
 )
@@ -257,6 +258,26 @@ async def brake(stage: Stage) -> Company:
     return company
 
 
+async def texts(stage: Stage) -> Company:
+    """A task with a long brief queued for a paused agent when the company continues as new: the
+    next run carries it without its brief, which dispatch reads back from the store once the
+    board resumes the agent."""
+    company = await stage.start_company("texts", org(), continue_after=3)
+    await company.execute_update(CompanyWorkflow.pause_agent, AgentActionInput(agent="cto", reason="review"))
+    brief = "Port the firmware to the new board. " * 100
+    await company.execute_update(
+        CompanyWorkflow.create_task, CreateTaskInput(title="Port", assignee="cto", brief=brief)
+    )
+    run = (await company.describe()).run_id
+    await create_task(company, "Plan", "cmo")
+    await wait_for(company, lambda s: s.generation == 1 and bool(s.stored_texts), timeout=TIMEOUT)
+    await company.execute_update(CompanyWorkflow.resume_agent, AgentActionInput(agent="cto"))
+    await wait_for(company, all_done(2), timeout=TIMEOUT)
+    # The first run is the one that continued as new (and asked the patch): its history is kept.
+    assert run is not None and (await company.describe()).run_id != run
+    return stage.client.get_workflow_handle_for(CompanyWorkflow.run, company.id, run_id=run)
+
+
 SCENARIOS: dict[str, Scenario] = {
     "demo": Scenario(demo, frozenset({ADMISSION, RECORDS_AS_ACTIVITY})),
     "budget": Scenario(budget, frozenset({BUDGET_RESERVATION, REFUSAL_RECHECK, ADMISSION})),
@@ -267,5 +288,6 @@ SCENARIOS: dict[str, Scenario] = {
     "heartbeat": Scenario(heartbeat, frozenset({HEARTBEATS})),
     "retries": Scenario(retries, frozenset({WORKFLOW_RETRIES, BUDGET_RESERVATION})),
     "brake": Scenario(brake, frozenset({IDEMPOTENT_UPDATES, EMERGENCY_BRAKE})),
+    "texts": Scenario(texts, frozenset({TEXTS_IN_STORE})),
 }
 """Scenario name → how to record it; `record` runs all but `demo` unless told which."""

@@ -55,13 +55,26 @@ class Stage:
         await asyncio.gather(*self._runs, return_exceptions=True)
         self._workers, self._runs = [], []
 
-    async def start_company(self, company_id: str, agents: list[AgentSpec], *, budget: Budget | None = None) -> Company:
-        """Start a company as the API does: in the store, with its search attribute, one goal."""
+    async def start_company(
+        self,
+        company_id: str,
+        agents: list[AgentSpec],
+        *,
+        budget: Budget | None = None,
+        continue_after: int | None = None,
+    ) -> Company:
+        """Start a company as the API does: in the store, with its search attribute, one goal
+        (continuing as new after `continue_after` events, if given)."""
         spec = CompanySpec(id=company_id, name="Acme Robotics", prefix="ACME", budget=budget or Budget())
         self.store.upsert_company(spec)
         return await self.client.start_workflow(
             CompanyWorkflow.run,
-            CompanyInput(spec=spec, agents=agents, goals=[GoalInput(title="Ship the first robot")]),
+            CompanyInput(
+                spec=spec,
+                agents=agents,
+                goals=[GoalInput(title="Ship the first robot")],
+                continue_as_new_after_events=continue_after,
+            ),
             id=company_workflow_id(company_id),
             task_queue=self.queue,
             search_attributes=TypedSearchAttributes([SearchAttributePair(SA_COMPANY, company_id)]),

@@ -83,6 +83,15 @@ class DispatchPart(CompanyCore):
         await asyncio.gather(*(self._start(task) for task in picked))
 
     async def _start(self, task: TaskRecord) -> None:
+        if task.identifier in self.state.stored_texts:
+            # Carried without its brief (`texts.py`): the task's input needs it, so read it back.
+            task.brief = await workflow.execute_activity(
+                Activity.TASK_BRIEF,
+                args=[self.state.spec.id, task.identifier],
+                result_type=str,
+                start_to_close_timeout=timedelta(seconds=30),
+            )
+            self.state.stored_texts.remove(task.identifier)
         specs = [a.spec for a in self.state.agents.values() if a.status is not AgentStatus.TERMINATED]
         agent = self.state.agents[task.assignee].spec
         if task.identifier in self.state.woken:
@@ -153,9 +162,11 @@ class DispatchPart(CompanyCore):
         flight at a time (so they land in order) and the loop does not wait for it."""
         if not self._record_due():
             return
+        records = [self.state.tasks[i] for i in sorted(self._dirty) if i in self.state.tasks]
         batch = RecordInput(
             activity=self._unrecorded,
-            tasks=[self.state.tasks[i] for i in sorted(self._dirty) if i in self.state.tasks],
+            tasks=records,
+            texts_kept=[r.identifier for r in records if r.identifier in self.state.stored_texts],
         )
         self._unrecorded, self._dirty = [], set()
         if not workflow.patched(RECORDS_AS_ACTIVITY):  # how runs recorded before

@@ -44,7 +44,8 @@ with workflow.unsafe.imports_passed_through():
     from workflows.company.governance import GovernancePart
     from workflows.company.heartbeats import HeartbeatsPart
     from workflows.company.idempotency import remembered_update
-    from workflows.patches import RECORDS_AS_ACTIVITY
+    from workflows.company.texts import leave_texts
+    from workflows.patches import RECORDS_AS_ACTIVITY, TEXTS_IN_STORE
 
 FINISHED_TASKS_CARRIED = 200
 """Finished tasks carried across continue-as-new for the snapshot; older ones are in the store."""
@@ -275,6 +276,7 @@ class CompanyWorkflow(GovernancePart, GoalsPart, ApprovalsPart, HeartbeatsPart, 
             budget_warnings=budget_warnings(s),
             caps=list(s.caps.values()),
             simulated_agents=[a.spec.name for a in s.agents.values() if a.spec.model.is_simulated],
+            stored_texts=list(s.stored_texts),
         )
 
     # ------------------------------------------------------------------ main loop
@@ -347,7 +349,8 @@ class CompanyWorkflow(GovernancePart, GoalsPart, ApprovalsPart, HeartbeatsPart, 
         return workflow.info().is_continue_as_new_suggested()
 
     def _carried_state(self) -> CompanyState:
-        """The state for the next run: finished tasks beyond the last few leave (they are in the store)."""
+        """The state for the next run: finished tasks beyond the last few leave, and long texts
+        of the others stay behind (all of them are in the store; see `texts.py`)."""
         s = self.state.model_copy()
         finished = [t for t in s.tasks.values() if t.status.is_terminal]
         finished.sort(key=lambda t: t.updated_at)
@@ -356,6 +359,10 @@ class CompanyWorkflow(GovernancePart, GoalsPart, ApprovalsPart, HeartbeatsPart, 
         s.seen_events = {k: v for k, v in s.seen_events.items() if k in s.tasks}
         s.caps = {k: v for k, v in s.caps.items() if not k.startswith("task:") or k.partition(":")[2] in s.tasks}
         s.approvals = carried_approvals(self.state)
+        if workflow.patched(TEXTS_IN_STORE):
+            # A record in flight to the store, or changed since, may not be there yet: it keeps its texts.
+            in_flight = self._recording is not None and not self._recording.done()
+            leave_texts(s, set() if in_flight else set(s.tasks) - self._dirty)
         s.generation += 1
         return s
 
