@@ -117,6 +117,7 @@ class ApprovalsPart(CompanyCore):
             created_at=workflow.now(),
         )
         self.state.approvals[approval.id] = approval
+        self._unwritten_approvals.add(approval.id)
         self._log(
             "approval.requested",
             actor=request.requested_by,

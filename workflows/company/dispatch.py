@@ -18,6 +18,7 @@ with workflow.unsafe.imports_passed_through():
     from paperclip.constants import MAX_OPEN_CHILDREN, Activity, task_workflow_id
     from paperclip.models import (
         AgentStatus,
+        ApprovalRecord,
         CancelTask,
         CompanyState,
         Hold,
@@ -167,8 +168,19 @@ class DispatchPart(CompanyCore):
             activity=self._unrecorded,
             tasks=records,
             texts_kept=[r.identifier for r in records if r.identifier in self.state.stored_texts],
+            approvals=[
+                ApprovalRecord(
+                    company_id=self.state.spec.id,
+                    id=a.id,
+                    request_id=a.request_id,
+                    details=a.details,
+                    agent=a.agent,
+                )
+                for a in (self.state.approvals.get(i) for i in sorted(self._unwritten_approvals))
+                if a is not None and a.id not in self.state.stored_approvals
+            ],
         )
-        self._unrecorded, self._dirty = [], set()
+        self._unrecorded, self._dirty, self._unwritten_approvals = [], set(), set()
         if not workflow.patched(RECORDS_AS_ACTIVITY):  # how runs recorded before
             await workflow.execute_local_activity(Activity.RECORD, batch, start_to_close_timeout=timedelta(seconds=30))
             return

@@ -44,7 +44,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.company.governance import GovernancePart
     from workflows.company.heartbeats import HeartbeatsPart
     from workflows.company.idempotency import remembered_update
-    from workflows.company.texts import leave_texts
+    from workflows.company.texts import leave_details, leave_texts
     from workflows.patches import RECORDS_AS_ACTIVITY, TEXTS_IN_STORE
 
 FINISHED_TASKS_CARRIED = 200
@@ -277,6 +277,7 @@ class CompanyWorkflow(GovernancePart, GoalsPart, ApprovalsPart, HeartbeatsPart, 
             caps=list(s.caps.values()),
             simulated_agents=[a.spec.name for a in s.agents.values() if a.spec.model.is_simulated],
             stored_texts=list(s.stored_texts),
+            stored_approvals=list(s.stored_approvals),
         )
 
     # ------------------------------------------------------------------ main loop
@@ -350,7 +351,8 @@ class CompanyWorkflow(GovernancePart, GoalsPart, ApprovalsPart, HeartbeatsPart, 
 
     def _carried_state(self) -> CompanyState:
         """The state for the next run: finished tasks beyond the last few leave, and long texts
-        of the others stay behind (all of them are in the store; see `texts.py`)."""
+        of the others and long approval details stay behind (all of them are in the store; see
+        `texts.py`)."""
         s = self.state.model_copy()
         finished = [t for t in s.tasks.values() if t.status.is_terminal]
         finished.sort(key=lambda t: t.updated_at)
@@ -363,6 +365,7 @@ class CompanyWorkflow(GovernancePart, GoalsPart, ApprovalsPart, HeartbeatsPart, 
             # A record in flight to the store, or changed since, may not be there yet: it keeps its texts.
             in_flight = self._recording is not None and not self._recording.done()
             leave_texts(s, set() if in_flight else set(s.tasks) - self._dirty)
+            leave_details(s, set() if in_flight else set(s.approvals) - self._unwritten_approvals)
         s.generation += 1
         return s
 
