@@ -78,6 +78,10 @@ class CompanyCore:
         }
         """Approvals whose details the store may not have yet: new ones, and long ones carried
         whole (the last run ended with their write in flight, or before approvals were written)."""
+        self._approvals_sent: set[str] = set()
+        """The approvals of the last store write (in flight until `_recording` is done)."""
+        self._approvals_due = False
+        """The last store write left approvals for the next one: it is due at once."""
         self._to_admit: list[str] = []
         """Delegated tasks that introduced themselves and wait for their admission."""
         self._budget_settled = bool(self.state.deferred)  # decide them again in a new run

@@ -56,3 +56,17 @@ def leave_details(state: CompanyState, written: set[str]) -> None:
             state.approvals[identifier] = approval.model_copy(update={"details": ""})
             stored.add(identifier)
     state.stored_approvals = sorted(stored)
+
+
+def shown_approvals(state: CompanyState, written: set[str]) -> tuple[list[Approval], list[str]]:
+    """The approvals as the snapshot shows them: long details the store holds (`written`, or left
+    at a continue-as-new) by reference, so that a query's answer stays small; and the ids of the
+    approvals shown so (the API fills their details in)."""
+    stored = set(state.stored_approvals)
+    shown: list[Approval] = []
+    for approval in state.approvals.values():
+        if approval.id in written and is_long_approval(approval):
+            approval = approval.model_copy(update={"details": ""})
+            stored.add(approval.id)
+        shown.append(approval)
+    return shown, sorted(stored & set(state.approvals))
