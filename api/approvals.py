@@ -1,6 +1,7 @@
-"""The board's approvals, as service functions: read from the snapshot, decided through the
-company workflow's validated update (`workflows/company_approvals.py`). Agents' tasks ask for
-approvals; the API only reads and decides them.
+"""The board's approvals, as service functions: read from the snapshot (long details filled in
+from the store: `api.texts`), decided through the company workflow's validated update
+(`workflows/company/approvals.py`). Agents' tasks ask for approvals; the API only reads and
+decides them.
 
 A rejected decision reaches `api.errors` as 400/404/409; an archived company answers 409.
 """
@@ -11,7 +12,9 @@ from api.errors import ApiError
 from api.governance import BOARD, _update
 from api.schemas import Decision
 from api.services import _company_handle, get_snapshot
+from api.texts import with_stored_details
 from paperclip.models import Approval, ApprovalKind, ApprovalStatus, DecideApprovalInput
+from paperclip.store import Store
 from workflows.company import CompanyWorkflow
 
 
@@ -31,14 +34,19 @@ def _number(approval: Approval) -> int:
 
 
 async def list_approvals(
-    *, client: Client, company_id: str, status: ApprovalStatus | None = None, kind: ApprovalKind | None = None
+    *,
+    client: Client,
+    store: Store,
+    company_id: str,
+    status: ApprovalStatus | None = None,
+    kind: ApprovalKind | None = None,
 ) -> list[Approval]:
     """The company's approvals in `board_order`, optionally only those with `status` and `kind`.
 
     The company keeps every pending approval and its last 100 decided ones; older decisions are
     in the activity log (`approval.decided`).
     """
-    snapshot = await get_snapshot(client=client, company_id=company_id)
+    snapshot = await get_snapshot(client=client, company_id=company_id, store=store)
     return [
         a
         for a in board_order(snapshot.approvals)
@@ -46,8 +54,8 @@ async def list_approvals(
     ]
 
 
-async def get_approval(*, client: Client, company_id: str, approval_id: str) -> Approval:
-    snapshot = await get_snapshot(client=client, company_id=company_id)
+async def get_approval(*, client: Client, store: Store, company_id: str, approval_id: str) -> Approval:
+    snapshot = await get_snapshot(client=client, company_id=company_id, store=store)
     approval = next((a for a in snapshot.approvals if a.id == approval_id), None)
     if approval is None:
         raise ApiError(404, "not_found", f"approval '{approval_id}' not found")
@@ -55,9 +63,10 @@ async def get_approval(*, client: Client, company_id: str, approval_id: str) -> 
 
 
 async def decide(
-    *, client: Client, company_id: str, approval_id: str, decision: Decision, actor: str = BOARD
+    *, client: Client, store: Store, company_id: str, approval_id: str, decision: Decision, actor: str = BOARD
 ) -> Approval:
     """Approve, reject or ask for a revision, as the board; the asking task wakes with the answer."""
     handle = _company_handle(client, company_id)
     update = DecideApprovalInput(id=approval_id, decision=decision.decision, note=decision.note, actor=actor)
-    return await _update(client, company_id, handle.execute_update(CompanyWorkflow.decide_approval, update))
+    decided = await _update(client, company_id, handle.execute_update(CompanyWorkflow.decide_approval, update))
+    return await with_stored_details(store, company_id, decided)

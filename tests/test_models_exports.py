@@ -29,6 +29,7 @@ EXPORTS = [
     "Approval",
     "ApprovalAnswer",
     "ApprovalKind",
+    "ApprovalRecord",
     "ApprovalRequest",
     "ApprovalStatus",
     "ApprovalTimedOut",

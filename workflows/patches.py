@@ -43,3 +43,8 @@ IDEMPOTENT_UPDATES = "idempotent-updates"
 TEXTS_IN_STORE = "texts-in-store"
 """A continue-as-new leaves long briefs and results of written task records in the store,
 and dispatch reads a brief back from there."""
+APPROVALS_IN_STORE = "approvals-in-store"
+"""New approvals are written to the store with the record batches (at most `RECORD_DETAILS_BUDGET`
+characters of details in one: the rest go with the next, written at once); a task's answer
+carries its approval without long details (the task asked with them), and a continue-as-new
+leaves written long details in the store."""

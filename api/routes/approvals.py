@@ -4,7 +4,7 @@ from fastapi import APIRouter, Query
 
 from api import approvals
 from api.auth import CallerDep
-from api.deps import ClientDep
+from api.deps import ClientDep, StoreDep
 from api.schemas import ApprovalList, Decision
 from paperclip.models import Approval, ApprovalKind, ApprovalStatus
 
@@ -15,6 +15,7 @@ router = APIRouter(prefix="/companies/{company}/approvals", tags=["approvals"])
 async def list_approvals(
     company: str,
     client: ClientDep,
+    store: StoreDep,
     status: ApprovalStatus | None = None,
     kind: ApprovalKind | None = None,
     limit: int | None = Query(default=None, ge=1, le=1000, description="At most this many; absent: every one."),
@@ -22,22 +23,22 @@ async def list_approvals(
 ) -> ApprovalList:
     """Pending approvals first (escalated ones first), then decided ones; `?status=pending` and
     `?kind=` filter. Without `limit` the list is whole, as callers written before paging expect."""
-    found = await approvals.list_approvals(client=client, company_id=company, status=status, kind=kind)
+    found = await approvals.list_approvals(client=client, store=store, company_id=company, status=status, kind=kind)
     page = found[offset : None if limit is None else offset + limit]
     return ApprovalList(data=page, count=len(page), total=len(found))
 
 
 @router.get("/{approval_id}", response_model=Approval)
-async def get_approval(company: str, approval_id: str, client: ClientDep) -> Approval:
-    return await approvals.get_approval(client=client, company_id=company, approval_id=approval_id)
+async def get_approval(company: str, approval_id: str, client: ClientDep, store: StoreDep) -> Approval:
+    return await approvals.get_approval(client=client, store=store, company_id=company, approval_id=approval_id)
 
 
 @router.post("/{approval_id}/decision", response_model=Approval)
 async def decide_approval(
-    company: str, approval_id: str, body: Decision, client: ClientDep, caller: CallerDep
+    company: str, approval_id: str, body: Decision, client: ClientDep, store: StoreDep, caller: CallerDep
 ) -> Approval:
     """Approve, reject or ask for a revision; the asking task wakes with it. 404 unknown approval,
     409 already decided, 400 a revision asked of a hire."""
     return await approvals.decide(
-        client=client, actor=caller.actor, company_id=company, approval_id=approval_id, decision=body
+        client=client, store=store, actor=caller.actor, company_id=company, approval_id=approval_id, decision=body
     )

@@ -82,7 +82,8 @@ async def get_company(company: str, client: ClientDep, store: StoreDep) -> Respo
 
     async def encoded() -> bytes:
         snapshot = await services.recent_snapshot(client=client, company_id=company, store=store)
-        return snapshot.model_dump_json(exclude={"stored_texts"}).encode()  # filled in: nothing to say
+        # Filled in: nothing to say.
+        return snapshot.model_dump_json(exclude={"stored_texts", "stored_approvals"}).encode()
 
     # Readers within the same half second share one encoding too (`api.recent`).
     body: bytes = await RECENT.get((company, "snapshot-json", id(client)), encoded)

@@ -140,6 +140,7 @@ from paperclip.models.names import (
 )
 from paperclip.models.records import (
     ActivityEntry,
+    ApprovalRecord,
     CommentPosted,
     CostEvent,
     CostGroup,
@@ -219,6 +220,7 @@ __all__ = [
     "Approval",
     "ApprovalAnswer",
     "ApprovalKind",
+    "ApprovalRecord",
     "ApprovalRequest",
     "ApprovalStatus",
     "ApprovalTimedOut",

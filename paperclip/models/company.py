@@ -100,6 +100,9 @@ class CompanyState(BaseModel):
     stored_texts: list[str] = Field(default_factory=list)
     """Tasks carried without their brief and result (long ones, left at a continue-as-new): the
     store's `tasks` table holds them. Dispatch loads such a brief back; readers fill them in."""
+    stored_approvals: list[str] = Field(default_factory=list)
+    """Approvals carried without their details (long ones, left at a continue-as-new): the store's
+    `approvals` table holds them; readers fill them in."""
     caps: dict[str, CapState] = Field(default_factory=dict)
     """Lifetime caps on tasks and goals, by scope."""
     answered: dict[str, Answered] = Field(default_factory=dict)
@@ -189,4 +192,7 @@ class CompanySnapshot(BaseModel):
     """Agents on the offline `simulated` model: shown as such wherever they appear."""
     stored_texts: list[str] = Field(default_factory=list)
     """Tasks shown without their brief and result: the store holds them (`CompanyState.stored_texts`);
+    the API fills them in before anyone reads the snapshot."""
+    stored_approvals: list[str] = Field(default_factory=list)
+    """Approvals shown without their details: the store holds them (`CompanyState.stored_approvals`);
     the API fills them in before anyone reads the snapshot."""

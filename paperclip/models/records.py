@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from paperclip.models.agents import AgentSpec
 from paperclip.models.budgets import Unconfirmed
 from paperclip.models.conversation import Usage
 from paperclip.models.enums import Priority, TaskStatus
@@ -138,6 +139,18 @@ class CostLine(BaseModel):
     their worst case)."""
 
 
+class ApprovalRecord(BaseModel):
+    """What the store keeps of an approval: what was asked, which never changes (its decision is
+    in the activity log). The company carries long details by reference to it."""
+
+    company_id: str
+    id: str
+    request_id: str
+    details: str = ""
+    agent: AgentSpec | None = None
+    """For `hire_agent`: the agent to hire."""
+
+
 class RecordInput(BaseModel):
     """A batch of store writes from the company workflow (one activity per batch)."""
 
@@ -145,3 +158,6 @@ class RecordInput(BaseModel):
     tasks: list[TaskRecord] = Field(default_factory=list)
     texts_kept: list[str] = Field(default_factory=list)
     """Tasks in `tasks` sent without their brief (and result, when None): the store keeps the ones it has."""
+    approvals: list[ApprovalRecord] = Field(default_factory=list)
+    """Approvals new since the last write: the store keeps their details and hire spec (the first
+    write of each; they never change)."""

@@ -1,19 +1,29 @@
-"""What a company keeps of itself: its spec, its task records and its activity log.
+"""What a company keeps of itself: its spec, its task records, its approvals' details and its
+activity log.
 
 The company workflow writes them in batches (`record`, from the `record` activity); the API
 and the dashboard read them. A task record here is the last one the company sent: a late
 retry of an earlier batch cannot roll it back.
 """
 
+from collections.abc import Collection
 from types import EllipsisType
 from typing import Any
 
 import sqlalchemy as sa
 
-from paperclip.models import ActivityEntry, CompanySpec, RecordInput, TaskRecord, TaskStatus, Unconfirmed
+from paperclip.models import (
+    ActivityEntry,
+    ApprovalRecord,
+    CompanySpec,
+    RecordInput,
+    TaskRecord,
+    TaskStatus,
+    Unconfirmed,
+)
 from paperclip.store.engine import StoreCore, utc_now
 from paperclip.store.ledger import usage_columns, usage_of
-from paperclip.store.tables import activity_log, companies, tasks
+from paperclip.store.tables import activity_log, approvals, companies, tasks
 
 TASK_KEYS = ("company_id", "identifier")
 """What identifies a task record."""
@@ -23,14 +33,16 @@ company says of a task now: its retry, its hold)."""
 
 
 class RecordStore(StoreCore):
-    """Companies, task records and the activity log."""
+    """Companies, task records, approvals' details and the activity log."""
 
     def record(self, batch: RecordInput) -> None:
-        """Append activity entries (a repeated id is ignored) and upsert task records.
+        """Append activity entries (a repeated id is ignored), upsert task records and keep new
+        approvals' details.
 
         A task record older (`updated_at`) than the one kept is ignored, so a late retry of an
         earlier batch cannot roll a task back. A task in `batch.texts_kept` keeps the brief
-        written before, and its result too unless the record brings one. Idempotent.
+        written before, and its result too unless the record brings one. An approval's first
+        write stays (its details never change). Idempotent.
         """
         entries = list({entry.id: entry for entry in batch.activity}.values())
         records = list({(t.company_id, t.identifier): t for t in batch.tasks}.values())
@@ -47,6 +59,9 @@ class RecordStore(StoreCore):
             if entries:
                 stmt = self._insert(activity_log).on_conflict_do_nothing(index_elements=["id"])
                 conn.execute(stmt, [activity_row(entry) for entry in entries])
+            if batch.approvals:
+                stmt = self._insert(approvals).on_conflict_do_nothing(index_elements=["company_id", "id"])
+                conn.execute(stmt, [approval_row(approval) for approval in batch.approvals])
             for keep, group in groups.items():
                 self._upsert(
                     conn,
@@ -56,6 +71,16 @@ class RecordStore(StoreCore):
                     keep=keep,
                     where=lambda proposed: tasks.c.updated_at <= proposed.updated_at,
                 )
+
+    def approval_details(self, company_id: str, ids: Collection[str]) -> dict[str, str]:
+        """The details kept of the company's approvals with these `ids`, by id (those the store
+        has: an approval is written with the company's next record batch)."""
+        if not ids:
+            return {}
+        c = approvals.c
+        query = sa.select(c.id, c.details).where(c.company_id == company_id, c.id.in_(sorted(ids)))
+        with self.engine.connect() as conn:
+            return {row.id: row.details for row in conn.execute(query)}
 
     def list_activity(
         self,
@@ -167,6 +192,12 @@ def activity_row(entry: ActivityEntry) -> dict[str, Any]:
 def activity_of(row: Any) -> ActivityEntry:
     """An activity entry as a row of `activity_log` keeps it."""
     return ActivityEntry.model_validate({key: row[key] for key in ActivityEntry.model_fields})
+
+
+def approval_row(approval: ApprovalRecord) -> dict[str, Any]:
+    """An approval's details as a row of `approvals`."""
+    agent = None if approval.agent is None else approval.agent.model_dump(mode="json")
+    return approval.model_dump(mode="python", exclude={"agent"}) | {"agent": agent}
 
 
 def task_row(record: TaskRecord) -> dict[str, Any]:

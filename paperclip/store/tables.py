@@ -95,6 +95,18 @@ tasks = sa.Table(
     sa.Index(None, "company_id", "routine"),
 )
 
+approvals = sa.Table(
+    "approvals",
+    metadata,
+    sa.Column("company_id", sa.String(63), primary_key=True),
+    sa.Column("id", sa.String(63), primary_key=True, comment="AP-1, AP-2, … in the company"),
+    sa.Column("request_id", sa.Text, nullable=False, comment="the asking task's own id for it"),
+    sa.Column("details", sa.Text, nullable=False, server_default=""),
+    sa.Column("agent", JSONDoc, nullable=True, comment="for a hire: the agent to hire"),
+)
+"""Each approval's details and hire spec as it was asked (they never change): the company
+carries long details by reference (`workflows/company/texts.py`)."""
+
 messages = sa.Table(
     "messages",
     metadata,

@@ -15,6 +15,8 @@ from paperclip.models import (
     AgentActionInput,
     AgentSpec,
     ApprovalKind,
+    ApprovalRequest,
+    ApprovalStatus,
     Budget,
     BudgetRequest,
     CliConfig,
@@ -22,6 +24,7 @@ from paperclip.models import (
     CompanyActionInput,
     CompanySnapshot,
     CreateTaskInput,
+    DecideApprovalInput,
     HeartbeatPolicy,
     ModelConfig,
     RateLimit,
@@ -36,6 +39,7 @@ from tests.workflows.helpers import wait_for
 from workflows.company import CompanyWorkflow
 from workflows.patches import (
     ADMISSION,
+    APPROVALS_IN_STORE,
     BUDGET_RESERVATION,
     CREDENTIAL_QUEUES,
     EMERGENCY_BRAKE,
@@ -278,6 +282,33 @@ async def texts(stage: Stage) -> Company:
     return stage.client.get_workflow_handle_for(CompanyWorkflow.run, company.id, run_id=run)
 
 
+async def approvals(stage: Stage) -> Company:
+    """A question with long details asked for a task queued for a paused agent when the company
+    continues as new: the record batch writes the details to the store, the answer and the next
+    run carry the approval without them, and the board decides it in the next run."""
+    company = await stage.start_company("approvals", org(), continue_after=3)
+    run = (await company.describe()).run_id
+    await company.execute_update(CompanyWorkflow.pause_agent, AgentActionInput(agent="cto", reason="review"))
+    task = await create_task(company, "Port", "cto")
+    request = ApprovalRequest(
+        request_id="ask-1",
+        kind=ApprovalKind.BOARD,
+        title="Sign the vendor's contract",
+        details="The vendor's terms, clause by clause. " * 100,
+        requested_by="cto",
+        task=task,
+    )
+    await company.signal(CompanyWorkflow.approval_requested, request)
+    await wait_for(company, lambda s: s.generation >= 1 and s.stored_approvals == ["AP-1"], timeout=TIMEOUT)
+    decision = DecideApprovalInput(id="AP-1", decision=ApprovalStatus.APPROVED, note="signed")
+    await company.execute_update(CompanyWorkflow.decide_approval, decision)
+    await company.execute_update(CompanyWorkflow.resume_agent, AgentActionInput(agent="cto"))
+    await wait_for(company, all_done(1), timeout=TIMEOUT)
+    # The first run is the one that continued as new (and asked the patch): its history is kept.
+    assert run is not None and (await company.describe()).run_id != run
+    return stage.client.get_workflow_handle_for(CompanyWorkflow.run, company.id, run_id=run)
+
+
 SCENARIOS: dict[str, Scenario] = {
     "demo": Scenario(demo, frozenset({ADMISSION, RECORDS_AS_ACTIVITY})),
     "budget": Scenario(budget, frozenset({BUDGET_RESERVATION, REFUSAL_RECHECK, ADMISSION})),
@@ -289,5 +320,6 @@ SCENARIOS: dict[str, Scenario] = {
     "retries": Scenario(retries, frozenset({WORKFLOW_RETRIES, BUDGET_RESERVATION})),
     "brake": Scenario(brake, frozenset({IDEMPOTENT_UPDATES, EMERGENCY_BRAKE})),
     "texts": Scenario(texts, frozenset({TEXTS_IN_STORE})),
+    "approvals": Scenario(approvals, frozenset({APPROVALS_IN_STORE, TEXTS_IN_STORE})),
 }
 """Scenario name → how to record it; `record` runs all but `demo` unless told which."""

@@ -11,6 +11,7 @@ from paperclip.store.engine import StoreCore
 STORE_METHODS = [
     "add_api_key",
     "add_history",
+    "approval_details",
     "begin_call",
     "claim_request",
     "companies_of",

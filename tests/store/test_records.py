@@ -1,7 +1,10 @@
 from datetime import timedelta
 
-from paperclip.models import CompanySpec, Priority, RecordInput, TaskStatus, Usage
+import sqlalchemy as sa
+
+from paperclip.models import AgentSpec, ApprovalRecord, CompanySpec, Priority, RecordInput, TaskStatus, Usage
 from paperclip.store import Store
+from paperclip.store.tables import approvals
 from tests.store.factories import T0, activity_entry, task_record
 
 
@@ -44,6 +47,23 @@ def test_the_last_record_of_a_task_in_one_batch_wins(store: Store) -> None:
     store.record(RecordInput(tasks=[task_record("ACME-1"), last]))
 
     assert store.get_task("acme", "ACME-1") == last
+
+
+def test_record_keeps_the_first_write_of_each_approvals_details(store: Store) -> None:
+    asked = ApprovalRecord(company_id="acme", id="AP-1", request_id="r1", details="terms " * 20_000)
+    hire = ApprovalRecord(company_id="acme", id="AP-2", request_id="r2", agent=AgentSpec(name="cto"))
+    other = ApprovalRecord(company_id="other", id="AP-1", request_id="r1", details="elsewhere")
+    store.record(RecordInput(approvals=[asked, hire, other]))
+    # A retried batch, or one sent without the details: the first write stays.
+    store.record(RecordInput(approvals=[asked.model_copy(update={"details": ""})]))
+
+    assert store.approval_details("acme", ["AP-1", "AP-2", "AP-9"]) == {"AP-1": "terms " * 20_000, "AP-2": ""}
+    assert store.approval_details("other", {"AP-1"}) == {"AP-1": "elsewhere"}
+    assert store.approval_details("acme", []) == {}
+    with store.engine.connect() as conn:
+        query = sa.select(approvals.c.id, approvals.c.agent).where(approvals.c.company_id == "acme")
+        agents = {row.id: row.agent for row in conn.execute(query)}
+    assert agents == {"AP-1": None, "AP-2": AgentSpec(name="cto").model_dump(mode="json")}
 
 
 def test_list_tasks_filters(store: Store) -> None:

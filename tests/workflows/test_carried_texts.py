@@ -1,6 +1,7 @@
-"""A company carries its tasks' long texts by reference: 500 open tasks with 100 KB briefs, tasks
-finished with 100 KB results and 200 pending approvals continue as new with a small input, and
-the tasks still start with their whole briefs (read back from the real store)."""
+"""A company carries its tasks' long texts and its approvals' long details by reference: 500 open
+tasks with 100 KB briefs, tasks finished with 100 KB results and 200 pending approvals with 100 KB
+details continue as new with a small input, the tasks still start with their whole briefs (read
+back from the real store), and the API answers every approval with its whole details."""
 
 import json
 import uuid
@@ -13,6 +14,8 @@ from temporalio.worker import Worker
 
 from activities.store import StoreActivities
 from activities.templates import TemplateActivities
+from api import approvals
+from api.schemas import Decision
 from api.texts import with_stored_texts
 from paperclip.constants import llm_queue, task_workflow_id
 from paperclip.models import (
@@ -20,6 +23,7 @@ from paperclip.models import (
     AgentSpec,
     ApprovalKind,
     ApprovalRequest,
+    ApprovalStatus,
     CompanySnapshot,
     CreateTaskInput,
     CreateTasksInput,
@@ -39,7 +43,7 @@ from workflows.task import TaskWorkflow
 
 OPEN, FINISHED, APPROVALS = 500, 50, 200
 TEXT = 100_000
-"""Characters of each brief and result (the most a brief may have)."""
+"""Characters of each brief, result and approval's details (the most a brief may have)."""
 BATCH = 10
 """Tasks per `create_tasks`: an update's input stays near 1 MB (Temporal takes 2 MB at most)."""
 
@@ -106,16 +110,21 @@ async def test_500_open_tasks_with_100kb_briefs_continue_as_new_under_2mb(
                     request_id=f"ask-{n}",
                     kind=ApprovalKind.BOARD,
                     title=f"Sign-off {n}",
-                    details=f"Contract {n}: " + "terms " * 150,
+                    details=text("details", n),
                     requested_by="waiter",
                     task=f"ACME-{first_open + n}",
                 )
                 await company.signal(CompanyWorkflow.approval_requested, request)
+                if n % BATCH == BATCH - 1:
+                    # Agents ask one by one, each after a model turn: a run holds a new approval's
+                    # details only until its record write, so a query's answer stays small.
+                    await settled(company)
 
             def carried(s: CompanySnapshot) -> bool:
-                return len(s.approvals) == APPROVALS and len(s.stored_texts) == OPEN + FINISHED
+                stored = len(s.stored_texts) == OPEN + FINISHED and len(s.stored_approvals) == APPROVALS
+                return len(s.approvals) == APPROVALS and stored
 
-            snap = await wait_for(company, carried, timeout=60)
+            snap = await wait_for(company, carried, timeout=120)
             # One more continue-as-new, with everything in: its input is what is measured.
             run_id, generation = (await company.describe()).run_id, snap.generation
             waiter = AgentSpec(name="waiter", max_concurrent_runs=2)
@@ -125,7 +134,8 @@ async def test_500_open_tasks_with_100kb_briefs_continue_as_new_under_2mb(
             size = await continued_as_new_input_bytes(client, company.id, run_id)
             print(
                 f"\ncontinue-as-new input: {size / 1024:.0f} KB for {OPEN} open tasks with {TEXT // 1000} KB "
-                f"briefs, {FINISHED} tasks with {TEXT // 1000} KB results, {APPROVALS} pending approvals "
+                f"briefs, {FINISHED} tasks with {TEXT // 1000} KB results, {APPROVALS} pending approvals with "
+                f"{TEXT // 1000} KB details "
                 f"(generation {generation + 1})"
             )
             assert size < 2 * 1024 * 1024
@@ -137,6 +147,21 @@ async def test_500_open_tasks_with_100kb_briefs_continue_as_new_under_2mb(
             )
             assert sum(t.status is TaskStatus.QUEUED for t in snap.tasks) == OPEN
             assert len([a for a in snap.approvals if a.status.value == "pending"]) == APPROVALS
+            assert all(a.details == "" for a in snap.approvals) and len(snap.stored_approvals) == APPROVALS
+            # The store holds every approval's details, and the API answers with them.
+            ids = [f"AP-{n + 1}" for n in range(APPROVALS)]
+            assert store.approval_details(company_id, ids) == {
+                f"AP-{n + 1}": text("details", n) for n in range(APPROVALS)
+            }
+            pending = await approvals.list_approvals(
+                client=client, store=store, company_id=company_id, status=ApprovalStatus.PENDING
+            )
+            assert {a.id: a.details for a in pending} == {f"AP-{n + 1}": text("details", n) for n in range(APPROVALS)}
+            one = await approvals.get_approval(client=client, store=store, company_id=company_id, approval_id="AP-7")
+            assert (one.title, one.details) == ("Sign-off 6", text("details", 6))
+            whole = await with_stored_texts(store, snap)
+            assert {a.id: a.details for a in whole.approvals} == {a.id: a.details for a in pending}
+            assert whole.stored_approvals == [] and whole.stored_texts == []
             # The store holds every text the company left behind.
             assert store.get_task(company_id, f"ACME-{first_open}").brief == text("brief", 0)
             done = [t for t in shown.values() if t.status is TaskStatus.DONE]
@@ -174,5 +199,15 @@ async def test_500_open_tasks_with_100kb_briefs_continue_as_new_under_2mb(
             assert {t.result for t in filled.values() if t.assignee == "doer"} == {
                 text("result", i) for i in range(FINISHED)
             }
+            # Deciding an approval carried without its details answers with them.
+            decision = Decision(decision=ApprovalStatus.REJECTED, note="not now")
+            decided = await approvals.decide(
+                client=client, store=store, company_id=company_id, approval_id="AP-6", decision=decision
+            )
+            assert (decided.status, decided.note, decided.details) == (
+                ApprovalStatus.REJECTED,
+                "not now",
+                text("details", 5),
+            )
         finally:
             await end_companies(client, queue)

@@ -27,6 +27,8 @@ with workflow.unsafe.imports_passed_through():
     from paperclip.org import OrgError, check_hire, subtree
     from workflows.company.core import CompanyCore, hire_summary, reject
     from workflows.company.idempotency import remembered_update
+    from workflows.company.texts import is_long_approval
+    from workflows.patches import APPROVALS_IN_STORE
     from workflows.task import TaskWorkflow
 
 DECIDED_APPROVALS_CARRIED = 100
@@ -117,6 +119,7 @@ class ApprovalsPart(CompanyCore):
             created_at=workflow.now(),
         )
         self.state.approvals[approval.id] = approval
+        self._unwritten_approvals.add(approval.id)
         self._log(
             "approval.requested",
             actor=request.requested_by,
@@ -205,4 +208,9 @@ class ApprovalsPart(CompanyCore):
     async def _answer(self, task: str, answer: ApprovalAnswer) -> None:
         record = self.state.tasks.get(task)
         if record is not None and not record.status.is_terminal:
+            approval = answer.approval
+            if approval is not None and is_long_approval(approval) and workflow.patched(APPROVALS_IN_STORE):
+                # The task asked with the details and needs only the decision: a signal with
+                # each of many long answers could pass what one workflow task may send.
+                answer = answer.model_copy(update={"approval": approval.model_copy(update={"details": ""})})
             await self._signal_tasks([record], TaskWorkflow.approval_answer, answer)

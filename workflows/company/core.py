@@ -27,6 +27,7 @@ with workflow.unsafe.imports_passed_through():
         TaskRecord,
         TaskStatus,
     )
+    from workflows.company.texts import is_long_approval
 
 RECENT_ACTIVITY = 50
 """Activity entries the snapshot keeps in memory; the store keeps them all."""
@@ -70,6 +71,17 @@ class CompanyCore:
         """Activity entries not yet written to the store."""
         self._dirty: set[str] = set()
         """Tasks whose records changed since the last store write."""
+        self._unwritten_approvals: set[str] = {
+            a.id
+            for a in self.state.approvals.values()
+            if is_long_approval(a) and a.id not in self.state.stored_approvals
+        }
+        """Approvals whose details the store may not have yet: new ones, and long ones carried
+        whole (the last run ended with their write in flight, or before approvals were written)."""
+        self._approvals_sent: set[str] = set()
+        """The approvals of the last store write (in flight until `_recording` is done)."""
+        self._approvals_due = False
+        """The last store write left approvals for the next one: it is due at once."""
         self._to_admit: list[str] = []
         """Delegated tasks that introduced themselves and wait for their admission."""
         self._budget_settled = bool(self.state.deferred)  # decide them again in a new run

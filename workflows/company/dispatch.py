@@ -18,6 +18,7 @@ with workflow.unsafe.imports_passed_through():
     from paperclip.constants import MAX_OPEN_CHILDREN, Activity, task_workflow_id
     from paperclip.models import (
         AgentStatus,
+        ApprovalRecord,
         CancelTask,
         CompanyState,
         Hold,
@@ -32,8 +33,12 @@ with workflow.unsafe.imports_passed_through():
     from workflows.company.core import CompanyCore
     from workflows.company.goals import goals_for
     from workflows.company.heartbeats import waits_for_wake
-    from workflows.patches import ADMISSION, RECORDS_AS_ACTIVITY
+    from workflows.patches import ADMISSION, APPROVALS_IN_STORE, RECORDS_AS_ACTIVITY
     from workflows.task import TaskWorkflow, task_search_attributes
+
+RECORD_DETAILS_BUDGET = 1_000_000
+"""Characters of approval details one record batch carries at most (an activity's input must
+stay under Temporal's 2 MB, with the batch's task records and activity entries beside them)."""
 
 
 def dispatchable(state: CompanyState) -> list[TaskRecord]:
@@ -155,7 +160,28 @@ class DispatchPart(CompanyCore):
 
     def _record_due(self) -> bool:
         """Something to write, and no write in flight."""
-        return bool(self._unrecorded or self._dirty) and (self._recording is None or self._recording.done())
+        due = self._unrecorded or self._dirty or self._approvals_due
+        return bool(due) and (self._recording is None or self._recording.done())
+
+    def _approvals_to_write(self) -> list[ApprovalRecord]:
+        """The next batch's approvals: the unwritten ones, oldest first, up to
+        `RECORD_DETAILS_BUDGET` characters of details (one at least); the others wait for the
+        next batch, which is then due at once."""
+        left = sorted(self._unwritten_approvals, key=lambda i: int(i.rpartition("-")[2]))
+        batch: list[ApprovalRecord] = []
+        size = 0
+        while left and (not batch or size + len(self.state.approvals[left[0]].details) <= RECORD_DETAILS_BUDGET):
+            a = self.state.approvals[left.pop(0)]
+            size += len(a.details)
+            batch.append(
+                ApprovalRecord(
+                    company_id=self.state.spec.id, id=a.id, request_id=a.request_id, details=a.details, agent=a.agent
+                )
+            )
+        self._unwritten_approvals = set(left)
+        self._approvals_due = bool(left)
+        self._approvals_sent = {a.id for a in batch}
+        return batch
 
     async def _record(self) -> None:
         """Write what changed since the last write to the store, in one activity; one write is in
@@ -167,6 +193,7 @@ class DispatchPart(CompanyCore):
             activity=self._unrecorded,
             tasks=records,
             texts_kept=[r.identifier for r in records if r.identifier in self.state.stored_texts],
+            approvals=self._approvals_to_write() if workflow.patched(APPROVALS_IN_STORE) else [],
         )
         self._unrecorded, self._dirty = [], set()
         if not workflow.patched(RECORDS_AS_ACTIVITY):  # how runs recorded before

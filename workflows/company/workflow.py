@@ -44,7 +44,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.company.governance import GovernancePart
     from workflows.company.heartbeats import HeartbeatsPart
     from workflows.company.idempotency import remembered_update
-    from workflows.company.texts import leave_texts
+    from workflows.company.texts import leave_details, leave_texts, shown_approvals
     from workflows.patches import RECORDS_AS_ACTIVITY, TEXTS_IN_STORE
 
 FINISHED_TASKS_CARRIED = 200
@@ -256,6 +256,7 @@ class CompanyWorkflow(GovernancePart, GoalsPart, ApprovalsPart, HeartbeatsPart, 
     @workflow.query
     def snapshot(self) -> CompanySnapshot:
         s = self.state
+        approvals, stored_approvals = shown_approvals(s, self._written_approvals())
         return CompanySnapshot(
             spec=s.spec,
             agents=[shown_agent(s, a) for a in s.agents.values()],
@@ -270,13 +271,14 @@ class CompanyWorkflow(GovernancePart, GoalsPart, ApprovalsPart, HeartbeatsPart, 
             pause_reason=s.pause_reason,
             generation=s.generation,
             goals=list(s.goals.values()),
-            approvals=list(s.approvals.values()),
+            approvals=approvals,
             month=s.month,
             spend=s.spend,
             budget_warnings=budget_warnings(s),
             caps=list(s.caps.values()),
             simulated_agents=[a.spec.name for a in s.agents.values() if a.spec.model.is_simulated],
             stored_texts=list(s.stored_texts),
+            stored_approvals=stored_approvals,
         )
 
     # ------------------------------------------------------------------ main loop
@@ -338,7 +340,7 @@ class CompanyWorkflow(GovernancePart, GoalsPart, ApprovalsPart, HeartbeatsPart, 
             if self._recording is not None and not self._recording.done():
                 await self._recording
                 continue
-            if not (self._to_admit or self._dirty or self._unrecorded):
+            if not (self._to_admit or self._dirty or self._unrecorded or self._approvals_due):
                 return
             await self._admit()
             await self._record()
@@ -350,7 +352,8 @@ class CompanyWorkflow(GovernancePart, GoalsPart, ApprovalsPart, HeartbeatsPart, 
 
     def _carried_state(self) -> CompanyState:
         """The state for the next run: finished tasks beyond the last few leave, and long texts
-        of the others stay behind (all of them are in the store; see `texts.py`)."""
+        of the others and long approval details stay behind (all of them are in the store; see
+        `texts.py`)."""
         s = self.state.model_copy()
         finished = [t for t in s.tasks.values() if t.status.is_terminal]
         finished.sort(key=lambda t: t.updated_at)
@@ -363,8 +366,17 @@ class CompanyWorkflow(GovernancePart, GoalsPart, ApprovalsPart, HeartbeatsPart, 
             # A record in flight to the store, or changed since, may not be there yet: it keeps its texts.
             in_flight = self._recording is not None and not self._recording.done()
             leave_texts(s, set() if in_flight else set(s.tasks) - self._dirty)
+            leave_details(s, self._written_approvals())
         s.generation += 1
         return s
+
+    def _written_approvals(self) -> set[str]:
+        """The approvals whose details the store holds, as far as long details go: all but those
+        not written yet and those of a write in flight (in a history from before approvals were
+        written, none of this run's)."""
+        if self._recording is not None and not self._recording.done():
+            return set(self.state.approvals) - self._unwritten_approvals - self._approvals_sent
+        return set(self.state.approvals) - self._unwritten_approvals
 
     def _found_goal(self, goal: GoalInput) -> None:
         try:
