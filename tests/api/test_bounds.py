@@ -152,7 +152,10 @@ async def test_a_retry_after_the_company_continued_as_new_is_answered_not_applie
             # The worker takes the change that got no answer; the company's work and more changes
             # make it continue-as-new before the retry comes.
             for title in ("Write the plan", "Hire a team"):
-                assert (await api.post(tasks, json={"title": title, "assignee": "cto"})).status_code == 201
+                # Keyed and retried: the returning worker may take longer than the bound to be given the work.
+                once = {"Idempotency-Key": str(uuid.uuid4())}
+                made = await retried(api.post, tasks, json={"title": title, "assignee": "cto"}, headers=once)
+                assert made.status_code == 201, made.text
             snapshot = await _until(api, company, lambda s: s["generation"] >= 1 and len(s["tasks"]) == 3)
             first = next(t for t in snapshot["tasks"] if t["title"] == "Build the engine")
 
