@@ -20,6 +20,13 @@ def cli_queue(base: str = TASK_QUEUE) -> str:
     return f"{base}-cli"
 
 
+def tools_queue(base: str = TASK_QUEUE, host: str | None = None) -> str:
+    """The tool-call queue that goes with a workflow queue (`paperclip` → `paperclip-tools`), or
+    one worker host's own (`paperclip-tools@host`), where the tools of a task whose workspace that
+    host holds run."""
+    return f"{base}-tools" if host is None else f"{base}-tools@{host}"
+
+
 LLM_TASK_QUEUE = llm_queue()
 """Model calls; its slots are the provider concurrency."""
 CLI_TASK_QUEUE = cli_queue()
@@ -62,6 +69,10 @@ class Activity:
     CREDENTIAL_QUEUE = "credential_queue"
     """Asked by histories from before `model_queue` only."""
     RECORD = "record"
+    RUN_TOOL = "run_tool"
+    """One call of a tool that acts (a file, a command, git, a fetch, an MCP server's tool)."""
+    PREPARE_WORKSPACE = "prepare_workspace"
+    """A task's workspace made (or found) on a worker host; answers where its tools run."""
     TASK_BRIEF = "task_brief"
     """A task's brief read back from the store (the company carries long ones by reference)."""
 

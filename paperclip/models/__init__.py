@@ -21,6 +21,7 @@ Import names from here (`from paperclip.models import AgentSpec`); the modules g
 - `company`: the company workflow's spec, carried state, input, updates and snapshot.
 - `task`: the task workflow's input, carried state, result, events and signals.
 - `routines`: a routine's definition, its scheduled run's input and its schedule's state.
+- `tooling`: tool policies, a task's workspace, and a tool activity's input and result.
 - `traces`: a task's conversation trace.
 - `api`: the API's answers the dashboard reads too (pages, reports).
 """
@@ -179,6 +180,14 @@ from paperclip.models.task import (
     TaskInput,
     TaskResult,
 )
+from paperclip.models.tooling import (
+    INLINE_LIMIT,
+    ToolPolicy,
+    ToolRule,
+    ToolRunInput,
+    ToolRunResult,
+    WorkspaceRef,
+)
 from paperclip.models.traces import (
     Trace,
     TraceEvent,
@@ -283,6 +292,7 @@ __all__ = [
     "HttpConfig",
     "HttpTurnInput",
     "HttpTurnResult",
+    "INLINE_LIMIT",
     "InvalidTransition",
     "LostAttempt",
     "MAX_CATCHUP_SECONDS",
@@ -334,12 +344,17 @@ __all__ = [
     "TeamRole",
     "TemplateName",
     "ToolCall",
+    "ToolPolicy",
+    "ToolRule",
+    "ToolRunInput",
+    "ToolRunResult",
     "ToolSpec",
     "Trace",
     "TraceEvent",
     "TraceKind",
     "Unconfirmed",
     "Usage",
+    "WorkspaceRef",
     "WorkspaceRelease",
     "WorstCase",
     "check_agent_transition",

@@ -1,0 +1,49 @@
+"""What a tool's runner is given and answers.
+
+A runner does one call in the task's workspace: it is given the call's checked arguments (the
+tool's argument model) and a `ToolContext`, and answers a `ToolOutput`. A failure the model
+should read (no such file, an ambiguous edit, a refused host) is a `ToolFailed`; anything else
+is the activity's failure, which Temporal retries.
+"""
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from paperclip.errors import InvalidInput
+from paperclip.models import SessionRef
+
+
+@dataclass
+class ToolContext:
+    """Where and for whom one call runs."""
+
+    workspace: Path
+    """The task's directory on this host: every path a tool takes is inside it."""
+    home: Path
+    """`PAPERCLIP_HOME` of this worker: never reachable from a tool."""
+    session: SessionRef
+    allow_hosts: list[str] = field(default_factory=list)
+    """Hosts the call may reach (through the egress proxy for sandboxed processes)."""
+    timeout_seconds: float = 300.0
+    heartbeat: Callable[..., None] = lambda *details: None
+    """Beats for the activity: a long call stays alive, and a cancellation reaches it."""
+
+
+@dataclass
+class ToolOutput:
+    """A runner's answer; the activity stores it when it is long."""
+
+    content: str
+    untrusted: bool = False
+    """The content came from outside the task (a fetched page, an MCP result, a file it did not write)."""
+    cost_usd: float = 0.0
+
+
+class ToolFailed(InvalidInput):
+    """The call could not do what was asked; the message is the model's to read."""
+
+
+Runner = Callable[[ToolContext, Any], Awaitable[ToolOutput]]
+"""Runs one checked call (the tool's argument model) in a context."""

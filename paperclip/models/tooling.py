@@ -1,0 +1,86 @@
+"""The vocabulary of tools that act: what a policy says of a call, where a task's workspace is,
+and what a tool's activity takes and answers."""
+
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from paperclip.models.conversation import SessionRef
+
+
+class ToolPolicy(StrEnum):
+    """What happens to a call of a tool."""
+
+    ALLOW = "allow"
+    """It runs."""
+    ASK = "ask"
+    """It waits, at no cost, for a person's approval (kind `tool_call`) and runs only if approved."""
+    DENY = "deny"
+    """It does not run; the model is told."""
+
+
+class ToolRule(BaseModel):
+    """One line of an agent's (or a company's) tool policy. The most specific matching rule wins:
+    a rule with a pattern before one without, a company's before an agent's."""
+
+    tool: str = Field(min_length=1, max_length=128)
+    """A registry tool's name, an MCP tool's `server__tool`, or `server__*` for all of a server's."""
+    policy: ToolPolicy
+    pattern: str | None = Field(default=None, max_length=500)
+    """A shell-style pattern the call's subject must match (the command of `run_command`, the
+    path of a file tool, the URL of `http_fetch`, the subcommand of `git`); None: any call."""
+    untrusted: bool = False
+    """Whether the rule still holds once the task has read untrusted content (else a risky tool is
+    escalated to `ask`)."""
+
+
+class WorkspaceRef(BaseModel):
+    """Where a task's tools run: a directory on one worker host, reached by that host's queue."""
+
+    path: str
+    """The task's directory on the host (its git worktree when the repository is one)."""
+    host: str
+    """The worker host that holds it."""
+    queue: str
+    """The host's own tools queue: every tool call of the task goes there."""
+    repository: str = ""
+    """The repository it was made from (a path under the deployment's roots, or a URL)."""
+    branch: str = ""
+    """The task's branch (empty when the workspace is not a git repository)."""
+
+
+class ToolRunInput(BaseModel):
+    """One call of a tool that runs as an activity (`run_tool`)."""
+
+    session: SessionRef
+    call_id: str
+    tool: str
+    arguments: dict[str, Any] = Field(default_factory=dict)
+    """Checked against the tool's argument model by the workflow first."""
+    workspace: WorkspaceRef | None = None
+    allow_hosts: list[str] = Field(default_factory=list)
+    """Hosts `http_fetch`, `git push` and sandboxed commands may reach (through the egress proxy)."""
+    timeout_seconds: float = Field(default=300, gt=0, le=24 * 3600)
+
+
+class ToolRunResult(BaseModel):
+    """A tool's answer, as the model reads it next turn."""
+
+    content: str
+    """At most `INLINE_LIMIT` characters; the rest is in the store under `ref`."""
+    ref: str | None = None
+    """The stored full output, when it was longer than what is inline."""
+    size: int = 0
+    """The full output's length in characters."""
+    error: bool = False
+    """The call failed (the content says why, for the model)."""
+    untrusted: bool = False
+    """The content came from outside (a fetched page, an MCP result, a file the task did not write)."""
+    cost_usd: float = 0.0
+    """What the call cost (a paid MCP or HTTP tool), for the budget."""
+    duration_ms: int = 0
+
+
+INLINE_LIMIT = 64 * 1024
+"""A tool result's inline characters at most; a longer one is stored and passed by reference."""
