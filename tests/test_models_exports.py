@@ -144,6 +144,8 @@ EXPORTS = [
     "TeamRole",
     "TemplateName",
     "ToolCall",
+    "ToolCallRequest",
+    "ToolDecision",
     "ToolPolicy",
     "ToolRule",
     "ToolRunInput",

@@ -182,6 +182,8 @@ from paperclip.models.task import (
 )
 from paperclip.models.tooling import (
     INLINE_LIMIT,
+    ToolCallRequest,
+    ToolDecision,
     ToolPolicy,
     ToolRule,
     ToolRunInput,
@@ -344,6 +346,8 @@ __all__ = [
     "TeamRole",
     "TemplateName",
     "ToolCall",
+    "ToolCallRequest",
+    "ToolDecision",
     "ToolPolicy",
     "ToolRule",
     "ToolRunInput",

@@ -179,6 +179,8 @@ class ApprovalKind(StrEnum):
     """Any agent asks a person."""
     BUDGET_OVERRIDE = "budget_override"
     """A budget ran out: the board raises it (the scope resumes) or keeps the scope paused."""
+    TOOL_CALL = "tool_call"
+    """An agent's call of a tool whose policy is `ask` (or escalated to it): it runs if approved."""
 
 
 class ApprovalStatus(StrEnum):

@@ -10,6 +10,7 @@ from paperclip.models.agents import AgentSpec
 from paperclip.models.budgets import Cap
 from paperclip.models.enums import ApprovalKind, ApprovalStatus, GoalLevel, GoalStatus
 from paperclip.models.names import NOT_BLANK
+from paperclip.models.tooling import ToolCallRequest, ToolDecision
 
 
 class GoalInput(BaseModel):
@@ -75,6 +76,10 @@ class Approval(BaseModel):
     """The task that asked, which the decision wakes."""
     agent: AgentSpec | None = None
     """For `hire_agent`: the agent to hire."""
+    tool_call: ToolCallRequest | None = None
+    """For `tool_call`: the call that waits."""
+    decision: ToolDecision | None = None
+    """For `tool_call`: the scope and any edited arguments of the decision."""
     status: ApprovalStatus = ApprovalStatus.PENDING
     note: str = ""
     """The decision's note: why, or what to revise."""
@@ -95,6 +100,7 @@ class ApprovalRequest(BaseModel):
     requested_by: str
     task: str
     agent: AgentSpec | None = None
+    tool_call: ToolCallRequest | None = None
 
 
 class DecideApprovalInput(BaseModel):
@@ -102,6 +108,8 @@ class DecideApprovalInput(BaseModel):
     decision: Literal[ApprovalStatus.APPROVED, ApprovalStatus.REJECTED, ApprovalStatus.REVISION_REQUESTED]
     note: str = Field(default="", max_length=5_000)
     actor: str = "board"
+    tool: ToolDecision | None = None
+    """For a `tool_call` approval: its scope and any edited arguments."""
 
 
 class ApprovalAnswer(BaseModel):

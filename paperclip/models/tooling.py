@@ -2,7 +2,7 @@
 and what a tool's activity takes and answers."""
 
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -33,6 +33,30 @@ class ToolRule(BaseModel):
     untrusted: bool = False
     """Whether the rule still holds once the task has read untrusted content (else a risky tool is
     escalated to `ask`)."""
+
+
+class ToolCallRequest(BaseModel):
+    """A call of a tool waiting for a person (an approval of kind `tool_call`)."""
+
+    call_id: str
+    tool: str
+    arguments: dict[str, Any] = Field(default_factory=dict)
+    """As the model gave them (checked against the tool's model); long values are stored."""
+    subject: str = ""
+    """What a policy's pattern matches of the call (its command, path, URL or subcommand)."""
+    reason: str = ""
+    """The agent's words with the call (the text of its turn)."""
+    why_asked: str = ""
+    """Why it waits: the policy says `ask`, or the task has read untrusted content."""
+
+
+class ToolDecision(BaseModel):
+    """What a person may add to an approval of a tool call."""
+
+    scope: Literal["once", "task"] = "once"
+    """`task`: the same tool (and pattern) is allowed for the rest of the task without asking."""
+    arguments: dict[str, Any] | None = None
+    """Edited arguments: checked against the tool's model and its policy again before it runs."""
 
 
 class WorkspaceRef(BaseModel):
