@@ -113,6 +113,7 @@ EXPORTS = [
     "Reassign",
     "ReassignTaskInput",
     "RecordInput",
+    "RepositoryConfig",
     "Reservation",
     "RetryState",
     "Role",

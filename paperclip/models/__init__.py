@@ -182,6 +182,7 @@ from paperclip.models.task import (
 )
 from paperclip.models.tooling import (
     INLINE_LIMIT,
+    RepositoryConfig,
     ToolCallRequest,
     ToolDecision,
     ToolPolicy,
@@ -315,6 +316,7 @@ __all__ = [
     "Reassign",
     "ReassignTaskInput",
     "RecordInput",
+    "RepositoryConfig",
     "Reservation",
     "RetryState",
     "Role",

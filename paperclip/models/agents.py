@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 from paperclip.models.budgets import Budget
 from paperclip.models.enums import Provider, Role
 from paperclip.models.names import AgentName, EndpointName
+from paperclip.models.tooling import RepositoryConfig, ToolRule
 
 
 class ModelPrice(BaseModel):
@@ -250,7 +251,12 @@ class AgentSpec(BaseModel):
     fallback_models: list[ModelConfig] = Field(default_factory=list, max_length=5)
     """Tried in order when a call on the model before fails for good (retries spent, or refused)."""
     tools: list[str] | None = None
-    """Tools it may use beyond the standard ones; None: the standard set."""
+    """Tools it may use beyond the standard ones (registry names, or an MCP server's
+    `server__tool`); None: the standard set."""
+    tool_policy: list[ToolRule] = Field(default_factory=list, max_length=200)
+    """Allow, ask or deny per tool (and argument pattern), over each tool's default."""
+    repository: RepositoryConfig | None = None
+    """Where its tasks' workspace tools work; None: the company's repository, if any."""
     heartbeat: HeartbeatPolicy = Field(default_factory=HeartbeatPolicy)
     budget: Budget = Field(default_factory=Budget)
     permissions: Permissions = Field(default_factory=Permissions)

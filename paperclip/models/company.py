@@ -13,6 +13,7 @@ from paperclip.models.enums import AgentStatus, Priority
 from paperclip.models.governance import Approval, Goal, GoalInput
 from paperclip.models.names import NOT_BLANK, CompanyId, Prefix
 from paperclip.models.records import ActivityEntry, TaskRecord
+from paperclip.models.tooling import RepositoryConfig, ToolRule
 
 
 class CompanySpec(BaseModel):
@@ -30,6 +31,10 @@ class CompanySpec(BaseModel):
     """The company's monthly cap, over every agent."""
     soft_limit: float = Field(default=0.8, gt=0, le=1)
     """The share of a budget at which the board is warned."""
+    repository: RepositoryConfig | None = None
+    """The repository its agents' tasks work in, unless an agent names its own."""
+    tool_policy: list[ToolRule] = Field(default_factory=list, max_length=200)
+    """Tool rules over every agent's (a company's rule wins over an agent's of the same tool)."""
 
 
 class AgentState(BaseModel):

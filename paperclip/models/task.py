@@ -12,6 +12,7 @@ from paperclip.models.conversation import Message, Usage
 from paperclip.models.enums import Priority, TaskStatus
 from paperclip.models.governance import ApprovalAnswer, Goal
 from paperclip.models.records import RetryState, TaskRecord
+from paperclip.models.tooling import RepositoryConfig, ToolRule
 from paperclip.models.turns import LostAttempt
 
 
@@ -166,6 +167,10 @@ class TaskInput(BaseModel):
     the task reports it; setting a cap later tells the running tasks."""
     created_at: datetime | None = None
     """When the task was made: the company queued it, or its parent delegated it."""
+    repository: RepositoryConfig | None = None
+    """Where its workspace tools work (the agent's repository, else the company's)."""
+    company_tool_policy: list[ToolRule] = Field(default_factory=list)
+    """The company's tool rules at dispatch (the agent's are in `agent`)."""
     carry: TaskCarry | None = None
     continue_as_new_after_turns: int | None = None
     """Continue-as-new after this many turns in one run (tests); Temporal's suggestion always applies."""

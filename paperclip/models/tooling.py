@@ -35,6 +35,23 @@ class ToolRule(BaseModel):
     escalated to `ask`)."""
 
 
+class RepositoryConfig(BaseModel):
+    """The repository a model agent's tasks work in: each task gets a git worktree of it, on a
+    branch of its own (`paperclip/<company>/<task>`), on the worker host that holds it."""
+
+    source: str = Field(min_length=1, max_length=2_000)
+    """An absolute path under the deployment's workspace roots, or an `https://` URL (cloned with
+    `credential`)."""
+    credential: str | None = Field(default=None, max_length=200)
+    """A credential bound to the URL's host: used to clone, push and open pull requests; it never
+    enters a tool's environment or the sandbox."""
+    push_url: str | None = Field(default=None, max_length=2_000)
+    """Where `git push` sends the task's branch (a URL, or a path under the roots); None: the
+    source when it is a URL, else pushing is refused."""
+    base: str = Field(default="", max_length=250)
+    """The branch tasks start from; empty: the repository's current branch."""
+
+
 class ToolCallRequest(BaseModel):
     """A call of a tool waiting for a person (an approval of kind `tool_call`)."""
 
