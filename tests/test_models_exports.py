@@ -107,6 +107,8 @@ EXPORTS = [
     "PREFIX",
     "Permissions",
     "Prefix",
+    "PrepareWorkspaceInput",
+    "PreparedWorkspace",
     "Priority",
     "Provider",
     "RateLimit",

@@ -182,6 +182,8 @@ from paperclip.models.task import (
 )
 from paperclip.models.tooling import (
     INLINE_LIMIT,
+    PreparedWorkspace,
+    PrepareWorkspaceInput,
     RepositoryConfig,
     ToolCallRequest,
     ToolDecision,
@@ -310,6 +312,8 @@ __all__ = [
     "PREFIX",
     "Permissions",
     "Prefix",
+    "PrepareWorkspaceInput",
+    "PreparedWorkspace",
     "Priority",
     "Provider",
     "RateLimit",

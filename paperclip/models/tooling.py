@@ -125,3 +125,19 @@ class ToolRunResult(BaseModel):
 
 INLINE_LIMIT = 64 * 1024
 """A tool result's inline characters at most; a longer one is stored and passed by reference."""
+
+
+class PrepareWorkspaceInput(BaseModel):
+    """Make (or find) a task's workspace on a worker host (`prepare_workspace`)."""
+
+    session: SessionRef
+    repository: RepositoryConfig
+    previous: WorkspaceRef | None = None
+    """The workspace the task had on a host that no longer answers: rebuilt from the repository
+    and the task's pushed branch, and the answer says what was lost."""
+
+
+class PreparedWorkspace(BaseModel):
+    workspace: WorkspaceRef
+    lost: str = ""
+    """When rebuilt: what of the old workspace is gone (unpushed commits, uncommitted files)."""
