@@ -9,7 +9,9 @@ company runs the same way with no keys and against real wire formats:
   board's answer;
 * after delegating, it is called again only once its subtasks have finished, so it completes
   with a summary naming their results;
-* a leaf (no `delegate_task`) completes at once.
+* a leaf (no `delegate_task`) does its work with the workspace tools it is offered, one step a
+  turn (`simulated_work`: an engineer writes a function and its test, runs it and commits; a
+  reviewer reads the diff), then completes; with none, it completes at once.
 """
 
 import json
@@ -17,6 +19,7 @@ import re
 from dataclasses import dataclass
 
 from activities.providers.base import OnChunk, ProviderReply, ProviderRequest
+from activities.providers.simulated_work import work
 from paperclip.models import Message, Provider, ToolCall, ToolSpec, Usage
 from paperclip.tools import COMPLETE_TASK, DELEGATE_TASK, REQUEST_APPROVAL
 
@@ -117,7 +120,10 @@ def decide(tools: list[ToolSpec], messages: list[Message], *, id_prefix: str, la
         reports = _finished_reports(messages, delegated_at)
         result = f"{label} Done: {task}. Subtask results: " + ("; ".join(reports) or "none reported")
     else:
-        result = f"{label} Done: {task}."
+        step = work(tools, messages, task, id_prefix=id_prefix, label=label)
+        if isinstance(step, tuple):
+            return Decision(*step)
+        result = f"{label} Done: {task}." + (f" {step.removeprefix(label).strip()}" if step else "")
     if COMPLETE_TASK not in names:
         return Decision(result, [])
     return Decision(
