@@ -10,7 +10,7 @@ company runs the same way with no keys and against real wire formats:
 * after delegating, it is called again only once its subtasks have finished, so it completes
   with a summary naming their results;
 * a leaf (no `delegate_task`) does its work with the workspace tools it is offered, one step a
-  turn (`simulated_work`: an engineer writes a function and its test, runs it and commits; a
+  turn (`simulated_work`: an engineer writes a function and its test, runs it, commits and pushes; a
   reviewer reads the diff), then completes; with none, it completes at once.
 """
 

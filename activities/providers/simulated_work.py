@@ -1,7 +1,7 @@
 """What the offline brain does with workspace tools, so the demo shows agents that act.
 
 An engineer (offered `write_file`, `run_command` and `git`) adds a function and its test, runs
-the test, and commits; a reviewer (offered `git` but not `write_file`) reads the diff of the
+the test, commits and pushes the task's branch; a reviewer (offered `git` but not `write_file`) reads the diff of the
 task's branch and reports. One step a turn, each decided by which steps the conversation already
 holds, so a conversation replays to the same moves. Every text starts with the brain's label.
 """
@@ -77,7 +77,9 @@ def _engineer(messages: list[Message], task: str, *, id_prefix: str, label: str)
         return f"{label} Staging the change.", call(GIT, subcommand="add", paths=[module, test])
     if not _called(messages, GIT, subcommand="commit"):
         return f"{label} Committing.", call(GIT, subcommand="commit", message=f"Add {name} with its test")
-    return f"{label} Added {name}() in {module} with its test in {test}; the test ran; committed."
+    if not _called(messages, GIT, subcommand="push"):
+        return f"{label} Pushing the task's branch.", call(GIT, subcommand="push")
+    return f"{label} Added {name}() in {module} with its test in {test}; the test ran; committed and pushed."
 
 
 def _reviewer(messages: list[Message], *, id_prefix: str, label: str) -> tuple[str, list[ToolCall]] | str:

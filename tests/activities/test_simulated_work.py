@@ -27,14 +27,22 @@ def test_an_engineer_writes_a_function_and_its_test_runs_it_and_commits_then_com
     tools = _offer("read_file", "write_file", "run_command", "git", "complete_task")
     messages = _run(tools, "Add a slugify helper with a test")
     calls = [(c.name, c.arguments) for m in messages for c in m.tool_calls]
-    assert [name for name, _ in calls] == ["write_file", "write_file", "run_command", "git", "git", "complete_task"]
+    assert [name for name, _ in calls] == [
+        "write_file",
+        "write_file",
+        "run_command",
+        "git",
+        "git",
+        "git",
+        "complete_task",
+    ]
     module, test = calls[0][1], calls[1][1]
     assert module["path"] == "slugify_helper.py" and "def slugify_helper(" in module["content"]
     assert test["path"] == "test_slugify_helper.py" and "from slugify_helper import slugify_helper" in test["content"]
     assert calls[2][1] == {"command": "python3 -m unittest test_slugify_helper"}
-    assert calls[3][1]["subcommand"] == "add" and calls[4][1]["subcommand"] == "commit"
-    result = calls[5][1]["result"]
-    assert result.startswith(LABEL) and "slugify_helper" in result and "committed" in result
+    assert [calls[i][1]["subcommand"] for i in (3, 4, 5)] == ["add", "commit", "push"]
+    result = calls[6][1]["result"]
+    assert result.startswith(LABEL) and "slugify_helper" in result and "pushed" in result
     # The module and its test are real Python: the test passes against the module.
     namespace: dict[str, object] = {}
     exec(module["content"], namespace)  # noqa: S102 - the brain's own fixed text
