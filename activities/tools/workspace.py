@@ -15,6 +15,7 @@ branch as last pushed to the push target, and the answer says what could not be 
 import asyncio
 import base64
 import hashlib
+import shutil
 import subprocess
 from collections.abc import Mapping
 from pathlib import Path
@@ -68,6 +69,22 @@ def _with_header(env: Mapping[str, str], url: str, secret: str) -> dict[str, str
         "GIT_CONFIG_KEY_1": "http.followRedirects",
         "GIT_CONFIG_VALUE_1": "false",
     }
+
+
+def _forget_worktrees_of(repo: Path, branch: str, *, keep: Path, env: Mapping[str, str]) -> None:
+    """Unregister every other worktree of `branch` (the lost host's, when the repository is on a
+    shared file system): its files are left as they are, but git no longer counts the branch as
+    checked out there, so the new worktree may take it."""
+    common = Path(_checked(repo, "rev-parse", "--git-common-dir", env=env, what="find the repository's git folder"))
+    admin = (common if common.is_absolute() else repo / common) / "worktrees"
+    for entry in admin.iterdir() if admin.is_dir() else ():
+        try:
+            head = (entry / "HEAD").read_text().strip()
+            where = Path((entry / "gitdir").read_text().strip()).parent
+        except OSError:
+            continue
+        if head == f"ref: refs/heads/{branch}" and where != keep:
+            shutil.rmtree(entry, ignore_errors=True)
 
 
 class WorkspaceActivities:
@@ -171,7 +188,8 @@ class WorkspaceActivities:
             done = _git(repo, "fetch", "--no-tags", target, f"+refs/heads/{branch}:{ref}", env=fetch_env)
             if done.returncode == 0:
                 pushed = _checked(repo, "rev-parse", ref, env=env, what="read the pushed branch")
-        _git(repo, "worktree", "prune", env=env)  # the old worktree's entry, if it was here
+        _git(repo, "worktree", "prune", env=env)  # the old worktree's entry, if its folder is gone
+        _forget_worktrees_of(repo, branch, keep=path, env=env)
         path.parent.mkdir(parents=True, exist_ok=True)
         begin = pushed or start
         _checked(
