@@ -50,7 +50,9 @@ def plain_workspace(settings: Settings, name: str = "w") -> WorkspaceRef:
     return WorkspaceRef(path=str(path), host=settings.worker_host, queue=tools_queue("q", settings.worker_host))
 
 
-async def call(acts: ToolActivities, workspace: WorkspaceRef | None, tool: str, call_id: str = "c1", **arguments: Any) -> ToolRunResult:
+async def call(
+    acts: ToolActivities, workspace: WorkspaceRef | None, tool: str, call_id: str = "c1", **arguments: Any
+) -> ToolRunResult:
     """One call through the real activity (its workspace checks, parsing, runners and store)."""
     result: ToolRunResult = await ActivityEnvironment().run(
         acts.run_tool,

@@ -154,7 +154,9 @@ async def test_list_files_matches_globs_skips_git_and_caps(acts: ToolActivities,
     assert (await call(acts, ws, "list_files", pattern="*.md")).content == "README.md"
 
 
-async def test_search_caps_matches_and_line_length_and_refuses_a_bad_regex(acts: ToolActivities, ws: WorkspaceRef) -> None:
+async def test_search_caps_matches_and_line_length_and_refuses_a_bad_regex(
+    acts: ToolActivities, ws: WorkspaceRef
+) -> None:
     top = Path(ws.path)
     (top / "a.py").write_text("".join(f"needle {i}\n" for i in range(50)))
     (top / "long.txt").write_text("needle " + "x" * 5000 + "\n")
@@ -172,7 +174,9 @@ async def test_search_caps_matches_and_line_length_and_refuses_a_bad_regex(acts:
     assert bad.error and "invalid regular expression" in bad.content
 
 
-async def test_bad_arguments_and_unknown_tools_are_results_the_model_reads(acts: ToolActivities, ws: WorkspaceRef) -> None:
+async def test_bad_arguments_and_unknown_tools_are_results_the_model_reads(
+    acts: ToolActivities, ws: WorkspaceRef
+) -> None:
     bad = await call(acts, ws, "read_file", offset=0)
     assert bad.error and "invalid arguments for read_file" in bad.content
     unknown = await call(acts, ws, "rm_rf")

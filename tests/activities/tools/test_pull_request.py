@@ -51,7 +51,9 @@ class FakeGitHub:
                     self._answer(422, {"message": "Validation Failed", "errors": [{"message": "No commits between"}]})
                     return
                 fake.pulls += 1
-                self._answer(201, {"number": fake.pulls, "html_url": f"https://github.com/acme/widgets/pull/{fake.pulls}"})
+                self._answer(
+                    201, {"number": fake.pulls, "html_url": f"https://github.com/acme/widgets/pull/{fake.pulls}"}
+                )
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
@@ -81,9 +83,7 @@ def setup(tmp_path: Path, github_url: str, bound_to: str, *, base: str = "") -> 
         return BoundKey(name, TOKEN, (normalise_url(bound_to),), name) if found else None
 
     ws = plain_workspace(settings).model_copy(update={"branch": "paperclip/acme/ACME-1"})
-    repository = RepositoryConfig(
-        source="https://github.com/acme/widgets.git", credential="GITHUB_TOKEN", base=base
-    )
+    repository = RepositoryConfig(source="https://github.com/acme/widgets.git", credential="GITHUB_TOKEN", base=base)
     save_repository(settings.home_dir, Path(ws.path), repository)
     return ToolActivities(store, settings=settings, keys=keys), ws
 

@@ -13,7 +13,9 @@ from paperclip.settings import Settings
 from tests.activities.tools.helpers import SESSION, git, make_repository, worker_settings
 
 
-async def prepare(settings: Settings, repository: RepositoryConfig, previous: WorkspaceRef | None = None) -> PreparedWorkspace:
+async def prepare(
+    settings: Settings, repository: RepositoryConfig, previous: WorkspaceRef | None = None
+) -> PreparedWorkspace:
     acts = WorkspaceActivities(settings=settings, task_queue="q")
     answer: PreparedWorkspace = await ActivityEnvironment().run(
         acts.prepare_workspace, PrepareWorkspaceInput(session=SESSION, repository=repository, previous=previous)
