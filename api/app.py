@@ -40,6 +40,7 @@ from api.routes import (
     search,
     tasks,
     templates,
+    tool_outputs,
 )
 from api.schemas import ErrorResponse
 from paperclip import board
@@ -144,6 +145,7 @@ def create_app(
         access,
         export,
         brake,
+        tool_outputs,
     ):
         app.include_router(module.router, prefix=API_PREFIX)
 

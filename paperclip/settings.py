@@ -1,6 +1,7 @@
 """One settings class for every process, read from `PAPERCLIP_*` environment variables."""
 
 import os
+import socket
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -56,6 +57,17 @@ class Settings(BaseSettings):
     """Model calls one worker runs at once (they mostly wait on the network)."""
     cli_concurrency: int = Field(default=4, ge=1)
     """CLI-agent turns one worker runs at once (each a process tree on this machine)."""
+    tool_concurrency: int = Field(default=8, ge=1)
+    """Tool calls (`run_tool`) one worker runs at once, on its host's tools queue."""
+    workspace_concurrency: int = Field(default=2, ge=1)
+    """Workspaces (`prepare_workspace`: a clone, a worktree) one worker makes at once."""
+    worker_host: str = Field(default_factory=socket.gethostname, min_length=1, max_length=200)
+    """This worker's host as the tools queues know it (`<task_queue>-tools@<worker_host>`): the
+    workspaces it makes are reached there. Two workers on one machine with different homes are
+    two hosts."""
+    github_api_url: str = "https://api.github.com"
+    """Where `create_pull_request` calls GitHub's REST API for repositories on github.com (other
+    hosts: `https://<host>/api/v3`, GitHub Enterprise Server's)."""
     host: str = "127.0.0.1"
     temporal_port: int = 7233
     temporal_ui_port: int = 8233

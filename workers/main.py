@@ -1,10 +1,11 @@
 """Worker processes: which task queue runs which workflows and activities.
 
 One `paperclip worker` polls all queues: workflows and store writes on `paperclip`, model calls
-on `paperclip-llm` (its slots are the provider concurrency), and the calls of each credential
-with a requests-a-minute limit on `paperclip-llm@<bucket>` (`<team>/<name>` for a team's
-credential, `<name>` for the deployment's), which Temporal dispatches at that rate to all the
-workers polling it together.
+on `paperclip-llm` (its slots are the provider concurrency), the calls of each credential with a
+requests-a-minute limit on `paperclip-llm@<bucket>` (`<team>/<name>` for a team's credential,
+`<name>` for the deployment's), which Temporal dispatches at that rate to all the workers polling
+it together, CLI turns on `paperclip-cli`, workspaces made on `paperclip-tools`, and the tool
+calls of the workspaces this host holds on `paperclip-tools@<worker_host>` (slots of their own).
 
 One `Keyring` resolves every credential of the process (model calls, HTTP agents, hires by
 agents, queues): a plain `(company_id, name) -> BoundKey | None` for the activities that send keys.
@@ -26,7 +27,9 @@ from activities.limits import CredentialLimits
 from activities.model_turn import ModelActivities
 from activities.store import StoreActivities
 from activities.templates import TemplateActivities
-from paperclip.constants import TASK_QUEUE, cli_queue, llm_queue
+from activities.tools.activity import ToolActivities
+from activities.tools.workspace import WorkspaceActivities
+from paperclip.constants import TASK_QUEUE, cli_queue, llm_queue, tools_queue
 from paperclip.keyring import Keyring
 from paperclip.models import RateLimit
 from paperclip.secrets import SecretBox, load_key
@@ -68,6 +71,7 @@ def build_workers(
     max_concurrent_cli_turns: int = 4,
     settings: Settings | None = None,
     keys: Keyring | None = None,
+    max_concurrent_tool_calls: int | None = None,
 ) -> list[Worker]:
     """The workers of one process: workflows + store writes, and model calls.
 
@@ -87,6 +91,10 @@ def build_workers(
             variables may be credentials and where, and the API agents call back; the process
             settings by default.
         keys: the process's keyring (`model` should share it); by default one of the settings'.
+        max_concurrent_tool_calls: tool calls this host runs at once (its own slots, not the CLI
+            turns'); by default `settings.tool_concurrency`. Workspaces are made on
+            `<task_queue>-tools` (`settings.workspace_concurrency` at once) and their tools run
+            on `<task_queue>-tools@<settings.worker_host>`.
     """
     settings = settings or get_settings()
     tokens = partial(task_tokens, settings.home_dir, settings.secret_key)
@@ -105,6 +113,8 @@ def build_workers(
     http = HttpAgentActivities(store, keys=keys, tokens=tokens, api_url=settings.resolved_api_url)
     templates = TemplateActivities(keys)
     record = StoreActivities(store)
+    tools = ToolActivities(store, settings=settings, keys=keys)
+    workspaces = WorkspaceActivities(settings=settings, keys=keys, task_queue=task_queue)
     # Each model queue with the rate Temporal dispatches its calls at (None: as fast as slots free).
     model_queues: list[tuple[str, float | None]] = [(llm_queue(task_queue), None)]
     model_queues += [
@@ -143,6 +153,20 @@ def build_workers(
             # A cancellation reaches an activity only in the answer to a heartbeat, which the SDK
             # otherwise sends at 80 % of the heartbeat timeout (24 s of 30): a paused agent's
             # tool would run on that long. One a second is cheap for a handful of turns.
+            max_heartbeat_throttle_interval=CLI_HEARTBEAT_THROTTLE,
+            default_heartbeat_throttle_interval=CLI_HEARTBEAT_THROTTLE,
+        ),
+        Worker(
+            client,
+            task_queue=tools_queue(task_queue),
+            activities=[workspaces.prepare_workspace],
+            max_concurrent_activities=settings.workspace_concurrency,
+        ),
+        Worker(
+            client,
+            task_queue=tools_queue(task_queue, settings.worker_host),
+            activities=[tools.run_tool],
+            max_concurrent_activities=max_concurrent_tool_calls or settings.tool_concurrency,
             max_heartbeat_throttle_interval=CLI_HEARTBEAT_THROTTLE,
             default_heartbeat_throttle_interval=CLI_HEARTBEAT_THROTTLE,
         ),

@@ -6,8 +6,20 @@ that holds it, and answers a `ToolRunResult` (long output stored and passed by r
 """
 
 from activities.tools.base import Runner, ToolContext, ToolFailed, ToolOutput
+from activities.tools.create_pull_request import run as run_create_pull_request
+from activities.tools.edit_file import run as run_edit_file
+from activities.tools.list_files import run as run_list_files
+from activities.tools.read_file import run as run_read_file
+from activities.tools.search_files import run as run_search_files
+from activities.tools.write_file import run as run_write_file
 
 RUNNERS: dict[str, Runner] = {}
 """Tool name → its runner: every registry tool that runs as an activity."""
+RUNNERS["read_file"] = run_read_file
+RUNNERS["write_file"] = run_write_file
+RUNNERS["edit_file"] = run_edit_file
+RUNNERS["list_files"] = run_list_files
+RUNNERS["search_files"] = run_search_files
+RUNNERS["create_pull_request"] = run_create_pull_request
 
 __all__ = ["RUNNERS", "Runner", "ToolContext", "ToolFailed", "ToolOutput"]

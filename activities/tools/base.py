@@ -12,7 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from paperclip.errors import InvalidInput
-from paperclip.models import SessionRef
+from paperclip.keys import KeyResolver
+from paperclip.models import RepositoryConfig, SessionRef
+from paperclip.settings import Settings
 
 
 @dataclass
@@ -29,6 +31,15 @@ class ToolContext:
     timeout_seconds: float = 300.0
     heartbeat: Callable[..., None] = lambda *details: None
     """Beats for the activity: a long call stays alive, and a cancellation reaches it."""
+    repository: RepositoryConfig | None = None
+    """The repository the workspace was made from (`prepare_workspace`); None: a plain folder."""
+    branch: str = ""
+    """The task's branch in the workspace (empty when it is no git worktree)."""
+    keys: KeyResolver | None = None
+    """Resolves the credential a tool sends (`RepositoryConfig.credential`): checked against
+    its bound URLs right before each request, and never put in a process's environment."""
+    settings: Settings | None = None
+    """The worker's settings (e.g. `github_api_url`); None: the process's."""
 
 
 @dataclass

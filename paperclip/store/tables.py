@@ -271,3 +271,18 @@ idempotency_keys = sa.Table(
 )
 """Requests with an `Idempotency-Key` (`paperclip.store.idempotency`): a repeat of one that
 succeeded is answered with its response, the key with another request is refused."""
+
+tool_outputs = sa.Table(
+    "tool_outputs",
+    metadata,
+    sa.Column("company_id", sa.String(63), primary_key=True),
+    sa.Column("ref", sa.String(40), primary_key=True, comment="to-<digest of the task and the call>"),
+    sa.Column("task", sa.String(200), nullable=False),
+    sa.Column("call_id", sa.String(200), nullable=False),
+    sa.Column("agent", sa.String(63), nullable=False),
+    sa.Column("content", sa.Text, nullable=False),
+    sa.Column("size", sa.Integer, nullable=False, comment="characters"),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+"""Tool outputs longer than a tool result carries (`paperclip.store.tool_outputs`): the model
+reads the start and the reference; people read the rest through the API."""

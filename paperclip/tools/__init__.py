@@ -11,11 +11,18 @@ from typing import Any
 from paperclip.models import AgentSpec, ToolSpec
 from paperclip.tools.base import ToolArguments, ToolArgumentsError, parse
 from paperclip.tools.complete_task import COMPLETE_TASK, CompleteTaskArguments, complete_task_tool
+from paperclip.tools.create_pull_request import CreatePullRequestArguments as CreatePullRequestArguments
 from paperclip.tools.delegate_task import DELEGATE_TASK, DelegateTaskArguments, delegate_task_tool
+from paperclip.tools.edit_file import EditFileArguments as EditFileArguments
 from paperclip.tools.escalate import ESCALATE, EscalateArguments, escalate_tool
 from paperclip.tools.hire_agent import HIRE_AGENT, HireAgentArguments, hire_agent_tool
+from paperclip.tools.list_files import ListFilesArguments as ListFilesArguments
+from paperclip.tools.read_file import ReadFileArguments as ReadFileArguments
 from paperclip.tools.request_approval import REQUEST_APPROVAL, RequestApprovalArguments, request_approval_tool
+from paperclip.tools.search_files import SearchFilesArguments as SearchFilesArguments
+from paperclip.tools.write_file import WriteFileArguments as WriteFileArguments
 
+# The workspace tools' modules (imported above) register them in `paperclip.tools.registry.REGISTRY`.
 ARGUMENTS: dict[str, type[ToolArguments]] = {
     t.tool: t
     for t in (

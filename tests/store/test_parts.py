@@ -48,6 +48,7 @@ STORE_METHODS = [
     "return_tokens",
     "revoke_api_key",
     "roles_of",
+    "save_tool_output",
     "save_turn",
     "search",
     "set_company_team",
@@ -56,6 +57,7 @@ STORE_METHODS = [
     "stored_reply",
     "take_tokens",
     "team_exists",
+    "tool_output",
     "upsert_company",
     "user_exists",
 ]
