@@ -18,6 +18,7 @@ from paperclip.store.engine import MIGRATIONS, StoreCore, UnsupportedDatabase, n
 from paperclip.store.idempotency import IdempotencyStore
 from paperclip.store.ledger import LedgerStore
 from paperclip.store.limits import RateLimitStore
+from paperclip.store.mcp import McpServerStore
 from paperclip.store.records import RecordStore
 from paperclip.store.search import SearchStore
 
@@ -34,6 +35,7 @@ class Store(
     CredentialStore,
     RateLimitStore,
     IdempotencyStore,
+    McpServerStore,
 ):
     """Reads and writes the store: every part's methods on one object. Thread-safe; builds its
     engine on first use.

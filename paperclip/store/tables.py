@@ -271,3 +271,13 @@ idempotency_keys = sa.Table(
 )
 """Requests with an `Idempotency-Key` (`paperclip.store.idempotency`): a repeat of one that
 succeeded is answered with its response, the key with another request is refused."""
+
+mcp_servers = sa.Table(
+    "mcp_servers",
+    metadata,
+    sa.Column("company_id", sa.String(63), primary_key=True),
+    sa.Column("name", sa.String(63), primary_key=True, comment="the namespace of its tools (server__tool)"),
+    sa.Column("config", JSONDoc, nullable=False, comment="McpServerConfig: never a key, only a credential's name"),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+"""The MCP servers each company attaches as tools (`paperclip.store.mcp`)."""
