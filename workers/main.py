@@ -23,10 +23,11 @@ from temporalio.worker import Worker
 from activities.cli.activity import CliActivities
 from activities.http_agent import HttpAgentActivities
 from activities.limits import CredentialLimits
+from activities.mcp import McpServers
 from activities.model_turn import ModelActivities
 from activities.store import StoreActivities
 from activities.templates import TemplateActivities
-from paperclip.constants import TASK_QUEUE, cli_queue, llm_queue
+from paperclip.constants import TASK_QUEUE, cli_queue, llm_queue, tools_queue
 from paperclip.keyring import Keyring
 from paperclip.models import RateLimit
 from paperclip.secrets import SecretBox, load_key
@@ -105,6 +106,7 @@ def build_workers(
     http = HttpAgentActivities(store, keys=keys, tokens=tokens, api_url=settings.resolved_api_url)
     templates = TemplateActivities(keys)
     record = StoreActivities(store)
+    mcp = McpServers(store.get_mcp_server, keys=keys, allow=settings.mcp_stdio_allow)
     # Each model queue with the rate Temporal dispatches its calls at (None: as fast as slots free).
     model_queues: list[tuple[str, float | None]] = [(llm_queue(task_queue), None)]
     model_queues += [
@@ -146,6 +148,8 @@ def build_workers(
             max_heartbeat_throttle_interval=CLI_HEARTBEAT_THROTTLE,
             default_heartbeat_throttle_interval=CLI_HEARTBEAT_THROTTLE,
         ),
+        # The tools queue: MCP servers' listings (and, with them, every tool call that acts).
+        Worker(client, task_queue=tools_queue(task_queue), activities=[mcp.mcp_tools]),
     ]
 
 
