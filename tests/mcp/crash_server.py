@@ -1,5 +1,6 @@
-"""A stdio MCP server that dies in the middle of a call: `echo` answers, `crash` exits the
-process before answering (as a server that segfaults or runs out of memory does)."""
+"""A stdio MCP server that dies in the middle of a call: `echo` answers, `environment` names the
+variables it was started with, `crash` exits the process before answering (as a server that
+segfaults or runs out of memory does)."""
 
 import os
 import sys
@@ -13,6 +14,12 @@ server = MCPServer("crashy")
 def echo(text: str) -> str:
     """Say `text` back."""
     return text
+
+
+@server.tool()
+def environment() -> str:
+    """The names of the variables in this process's environment."""
+    return " ".join(sorted(os.environ))
 
 
 @server.tool()
