@@ -50,7 +50,7 @@ class McpServerConfig(BaseModel):
     """http: the server's streamable-HTTP endpoint (`https://host/mcp`)."""
     credential: str | None = Field(default=None, max_length=200)
     """http: a credential bound to the URL, sent as `Authorization: Bearer <key>`."""
-    tools: list[str] | None = Field(default=None, max_length=128)
+    tools: list[Annotated[str, Field(min_length=1, max_length=200)]] | None = Field(default=None, max_length=128)
     """The server's tools the company enables (their MCP names); None: all it lists."""
     timeout_seconds: float = Field(default=60.0, gt=0, le=3_600)
     """A call's limit (the server's start included)."""

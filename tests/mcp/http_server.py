@@ -48,7 +48,9 @@ class HttpMcpServer:
             self.authorizations.append(headers.get("authorization", ""))
             if headers.get("authorization") != f"Bearer {self.token}":
                 self.refused += 1
-                await send({"type": "http.response.start", "status": 401, "headers": [(b"content-type", b"text/plain")]})
+                await send(
+                    {"type": "http.response.start", "status": 401, "headers": [(b"content-type", b"text/plain")]}
+                )
                 await send({"type": "http.response.body", "body": b"a bearer token is needed"})
                 return
 

@@ -2,6 +2,7 @@
 stdio, a streamable-HTTP server with a bound credential, and servers that crash mid-call, never
 start or never answer — each failure a `ToolFailed` the model can read, never a hang."""
 
+import asyncio
 import os
 import subprocess
 import time
@@ -58,7 +59,7 @@ async def test_the_time_server_from_pypi_is_listed_namespaced_and_called(tmp_pat
 
 async def test_the_git_server_from_pypi_reads_the_status_of_a_repository_in_the_workspace(tmp_path: Path) -> None:
     repo = tmp_path / "repo"
-    subprocess.run(["git", "init", "-q", "-b", "main", str(repo)], check=True)
+    await asyncio.to_thread(subprocess.run, ["git", "init", "-q", "-b", "main", str(repo)], check=True)
     (repo / "notes.txt").write_text("draft\n")
     mcp = servers(stdio("git"))
     out = await mcp.run(context(tmp_path), "git__git_status", {"repo_path": str(repo)})
@@ -163,7 +164,8 @@ async def test_a_server_that_never_answers_is_a_tool_error_at_its_timeout_and_is
     with pytest.raises(ToolFailed, match="MCP server 'silent': no answer to listing tools within 1.5 s"):
         await servers(config).listing(COMPANY, config)
     assert time.monotonic() - started < 8
-    left = subprocess.run(["pgrep", "-f", "-P", str(os.getpid()), "^/bin/sleep 600$"], capture_output=True, text=True)
+    pgrep = ["pgrep", "-f", "-P", str(os.getpid()), "^/bin/sleep 600$"]
+    left = await asyncio.to_thread(subprocess.run, pgrep, capture_output=True, text=True)
     assert left.stdout.split() == []  # the server's process was stopped with the session
 
 
