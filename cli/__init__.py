@@ -12,6 +12,7 @@ from cli.approvals import approval_app
 from cli.budgets import budget_app
 from cli.credentials import credential_app
 from cli.goals import goal_app
+from cli.mcp import mcp_app
 from cli.monitor import monitor
 from cli.resources import agent_app, company_app, history, task_app
 from cli.routines import routine_app
@@ -59,6 +60,7 @@ app.add_typer(routine_app, name="routine")
 app.add_typer(template_app, name="template")
 app.add_typer(team_app, name="team")
 app.add_typer(token_app, name="token")
+app.add_typer(mcp_app, name="mcp")
 app.command()(history)
 app.command()(monitor)
 app.command()(activity)

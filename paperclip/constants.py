@@ -73,6 +73,8 @@ class Activity:
     """One call of a tool that acts (a file, a command, git, a fetch, an MCP server's tool)."""
     PREPARE_WORKSPACE = "prepare_workspace"
     """A task's workspace made (or found) on a worker host; answers where its tools run."""
+    MCP_TOOLS = "mcp_tools"
+    """An MCP server's tools, namespaced `server__tool` (cached by the server's config hash)."""
     TASK_BRIEF = "task_brief"
     """A task's brief read back from the store (the company carries long ones by reference)."""
 

@@ -15,6 +15,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, Settin
 from paperclip.codec import parse_keys
 from paperclip.constants import TASK_QUEUE
 from paperclip.keys import UrlError, normalise_url
+from paperclip.mcp import parse_allow_list
 from paperclip.models import ModelPrice, Provider, RateLimit
 
 
@@ -43,6 +44,11 @@ class Settings(BaseSettings):
     to the provider's official URL and to `OPENAI_BASE_URL` / `ANTHROPIC_BASE_URL` when the
     environment sets it, and any of them to the URLs `PAPERCLIP_CREDENTIAL_URLS` lists for it
     (JSON: name → URLs, e.g. `{"OPENAI_API_KEY": ["https://llm.internal.example/v1"]}`).
+
+    `PAPERCLIP_MCP_STDIO_ALLOW` is a JSON object of the stdio MCP servers companies' owners may
+    attach, by name: a pinned Python distribution's console script or an absolute path, with its
+    arguments (`{"time": "mcp-server-time==2026.10.19 --local-timezone UTC"}`, `paperclip.mcp`).
+    The API and the workers must be given the same.
     """
 
     model_config = SettingsConfigDict(env_prefix="PAPERCLIP_", extra="ignore")
@@ -164,6 +170,15 @@ class Settings(BaseSettings):
                 except UrlError as err:
                     raise ValueError(f"{name}: {err}") from None
         return bound
+
+    mcp_stdio_allow: dict[str, str] = Field(default_factory=dict)
+    """The stdio MCP servers that may be attached, by name (see above)."""
+
+    @field_validator("mcp_stdio_allow")
+    @classmethod
+    def _mcp_stdio_allow(cls, entries: dict[str, str]) -> dict[str, str]:
+        parse_allow_list(entries)  # raises, naming the entry, for one that is not pinned
+        return entries
 
     @field_validator("payload_key")
     @classmethod

@@ -24,6 +24,7 @@ from temporalio.worker import Worker
 from activities.cli.activity import CliActivities
 from activities.http_agent import HttpAgentActivities
 from activities.limits import CredentialLimits
+from activities.mcp import McpServers
 from activities.model_turn import ModelActivities
 from activities.store import StoreActivities
 from activities.templates import TemplateActivities
@@ -113,7 +114,8 @@ def build_workers(
     http = HttpAgentActivities(store, keys=keys, tokens=tokens, api_url=settings.resolved_api_url)
     templates = TemplateActivities(keys)
     record = StoreActivities(store)
-    tools = ToolActivities(store, settings=settings, keys=keys)
+    mcp = McpServers(store.get_mcp_server, keys=keys, allow=settings.mcp_stdio_allow)
+    tools = ToolActivities(store, settings=settings, keys=keys, mcp=mcp.runner_for)
     workspaces = WorkspaceActivities(settings=settings, keys=keys, task_queue=task_queue)
     # Each model queue with the rate Temporal dispatches its calls at (None: as fast as slots free).
     model_queues: list[tuple[str, float | None]] = [(llm_queue(task_queue), None)]
@@ -159,7 +161,7 @@ def build_workers(
         Worker(
             client,
             task_queue=tools_queue(task_queue),
-            activities=[workspaces.prepare_workspace],
+            activities=[workspaces.prepare_workspace, mcp.mcp_tools],
             max_concurrent_activities=settings.workspace_concurrency,
         ),
         Worker(

@@ -11,7 +11,7 @@ its reference.
 import asyncio
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,7 @@ from temporalio.exceptions import ApplicationError
 
 from activities.cli.workspace import slug
 from activities.tools import RUNNERS
-from activities.tools.base import ToolContext, ToolFailed, ToolOutput
+from activities.tools.base import Runner, ToolContext, ToolFailed, ToolOutput
 from activities.tools.ledger import load_repository
 from paperclip.cli_rules import company_folder
 from paperclip.constants import Activity
@@ -81,10 +81,19 @@ class ToolActivities:
         keys: resolves the credentials tools send (bound to their URLs).
     """
 
-    def __init__(self, store: Store, *, settings: Settings, keys: KeyResolver | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        settings: Settings,
+        keys: KeyResolver | None = None,
+        mcp: Callable[[str], Runner | None] = lambda name: None,
+    ) -> None:
         self.store = store
         self.settings = settings
         self.keys = keys
+        self.mcp = mcp
+        """The runner of an MCP server's tool by its `server__tool` name (None: not one)."""
 
     def _workspace(self, input: ToolRunInput) -> Path:
         ref = input.workspace
@@ -124,14 +133,20 @@ class ToolActivities:
         """
         started = time.monotonic()
         tool = REGISTRY.get(input.tool)
-        runner = RUNNERS.get(input.tool)
-        if tool is None or runner is None:
+        runner = RUNNERS.get(input.tool) if tool is not None else self.mcp(input.tool)
+        if runner is None:
             return ToolRunResult(content=f"unknown tool '{input.tool}': no such tool runs in the workspace", error=True)
-        try:
-            arguments = parse(tool.arguments, input.arguments)
-        except ToolArgumentsError as err:
-            return _failed(str(err), started)
-        workspace = self._workspace(input)
+        arguments: Any = input.arguments  # an MCP tool's are checked by its server
+        if tool is not None:
+            try:
+                arguments = parse(tool.arguments, input.arguments)
+            except ToolArgumentsError as err:
+                return _failed(str(err), started)
+        if tool is None and input.workspace is None:  # an MCP tool of a task with no repository
+            workspace = company_folder(self.settings.home_dir, input.session.company_id) / "mcp"
+            await asyncio.to_thread(workspace.mkdir, parents=True, exist_ok=True)
+        else:
+            workspace = self._workspace(input)
         repository = await asyncio.to_thread(load_repository, self.settings.home_dir, workspace)
         details: list[Any] = []
         ctx = ToolContext(

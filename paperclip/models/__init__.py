@@ -22,6 +22,7 @@ Import names from here (`from paperclip.models import AgentSpec`); the modules g
 - `task`: the task workflow's input, carried state, result, events and signals.
 - `routines`: a routine's definition, its scheduled run's input and its schedule's state.
 - `tooling`: tool policies, a task's workspace, and a tool activity's input and result.
+- `mcp`: a company's MCP servers, the tools they list, and the `mcp_tools` activity's input and result.
 - `traces`: a task's conversation trace.
 - `api`: the API's answers the dashboard reads too (pages, reports).
 """
@@ -122,6 +123,16 @@ from paperclip.models.governance import (
     GoalUpdateInput,
     ReassignTaskInput,
     TaskActionInput,
+)
+from paperclip.models.mcp import (
+    MCP_SERVER_NAME,
+    McpServerConfig,
+    McpServerName,
+    McpToolsInput,
+    McpToolSpec,
+    McpToolsResult,
+    McpTransport,
+    check_server_name,
 )
 from paperclip.models.names import (
     NOT_BLANK,
@@ -301,7 +312,14 @@ __all__ = [
     "InvalidTransition",
     "LostAttempt",
     "MAX_CATCHUP_SECONDS",
+    "MCP_SERVER_NAME",
     "MIN_EVERY_SECONDS",
+    "McpServerConfig",
+    "McpServerName",
+    "McpToolSpec",
+    "McpToolsInput",
+    "McpToolsResult",
+    "McpTransport",
     "Message",
     "ModelConfig",
     "ModelPrice",
@@ -370,6 +388,7 @@ __all__ = [
     "check_agent_transition",
     "check_goal_transition",
     "check_prefix",
+    "check_server_name",
     "check_slug",
     "check_transition",
     "parse_duration",

@@ -18,6 +18,7 @@ from paperclip.store.engine import MIGRATIONS, StoreCore, UnsupportedDatabase, n
 from paperclip.store.idempotency import IdempotencyStore
 from paperclip.store.ledger import LedgerStore
 from paperclip.store.limits import RateLimitStore
+from paperclip.store.mcp import McpServerStore
 from paperclip.store.records import RecordStore
 from paperclip.store.search import SearchStore
 from paperclip.store.tool_outputs import ToolOutputStore
@@ -36,6 +37,7 @@ class Store(
     RateLimitStore,
     IdempotencyStore,
     ToolOutputStore,
+    McpServerStore,
 ):
     """Reads and writes the store: every part's methods on one object. Thread-safe; builds its
     engine on first use.

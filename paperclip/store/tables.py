@@ -286,3 +286,14 @@ tool_outputs = sa.Table(
 )
 """Tool outputs longer than a tool result carries (`paperclip.store.tool_outputs`): the model
 reads the start and the reference; people read the rest through the API."""
+
+
+mcp_servers = sa.Table(
+    "mcp_servers",
+    metadata,
+    sa.Column("company_id", sa.String(63), primary_key=True),
+    sa.Column("name", sa.String(63), primary_key=True, comment="the namespace of its tools (server__tool)"),
+    sa.Column("config", JSONDoc, nullable=False, comment="McpServerConfig: never a key, only a credential's name"),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+"""The MCP servers each company attaches as tools (`paperclip.store.mcp`)."""

@@ -66,6 +66,7 @@ STORE_ROUTES = {
     "test_events",
     "test_export",
     "test_idempotency",
+    "test_mcp_servers",
     "test_search",
     "test_tasks",
     "test_tool_outputs",

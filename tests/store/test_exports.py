@@ -9,5 +9,6 @@ def test_store_exports() -> None:
         "SearchHit",
         "SearchKind",
         "Store",
+        "ToolOutputRecord",
         "UnsupportedDatabase",
     ]
