@@ -40,6 +40,7 @@ from api.routes import (
     search,
     tasks,
     templates,
+    tools,
 )
 from api.schemas import ErrorResponse
 from paperclip import board
@@ -144,6 +145,7 @@ def create_app(
         access,
         export,
         brake,
+        tools,
     ):
         app.include_router(module.router, prefix=API_PREFIX)
 

@@ -16,6 +16,8 @@ from paperclip.models import (
     Goal,
     GoalStatus,
     Prefix,
+    RepositoryConfig,
+    ToolRule,
 )
 
 MAX_PREFIX_FROM_NAME = 6
@@ -65,6 +67,10 @@ class CompanyCreate(BaseModel):
     """Its monthly cap in USD, over every agent; None: no cap."""
     budget_tokens: int | None = Field(default=None, ge=0)
     """Its monthly cap in tokens, over every agent; None: no cap."""
+    repository: RepositoryConfig | None = None
+    """The repository its agents' tasks work in (owners only): a path under the workspace roots or an https URL."""
+    tool_policy: list[ToolRule] = Field(default_factory=list, max_length=200)
+    """Tool rules over every agent's (owners only)."""
 
     @field_validator("name")
     @classmethod
