@@ -10,7 +10,9 @@ import httpx
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
+from paperclip.models import Message, SessionRef
 from paperclip.settings import Settings
+from paperclip.store import Store
 from tests.api.conftest import assert_error
 from tests.api.helpers import company_body
 from tests.api.tool_stand_ins import stand_in_tools  # noqa: F401 — the fixture
@@ -171,3 +173,18 @@ async def test_a_repository_under_the_roots_or_an_https_url_with_a_credential_is
     assert hired.status_code == 201, hired.text
     hired = await hire(api, body["id"], name="dev2", repository={"source": str(settings.workspace_roots[0] / "app")})
     assert hired.status_code == 201, hired.text
+
+
+async def test_search_finds_a_tool_output_by_its_words(api: httpx.AsyncClient, store: Store) -> None:
+    company = (await api.post("/api/companies", json=company_body())).json()["id"]
+    session = SessionRef(company_id=company, task="ACME-1", agent="cto")
+    output = Message(
+        role="tool", content="FAILED: the quaternion spline norm is negative", tool_call_id="c1", author="stand_in_run"
+    )
+    store.save_turn(
+        session, seq=2, new_messages=[output], reply=Message(role="assistant", content="Fixing it"), cost=None
+    )
+    found = (await api.get(f"/api/companies/{company}/search", params={"q": "quaternion spline"})).json()["data"]
+    assert [(hit["kind"], hit["task"], hit["author"], hit["seq"]) for hit in found] == [
+        ("message", "ACME-1", "stand_in_run", 2)
+    ]
