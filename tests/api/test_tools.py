@@ -77,9 +77,9 @@ async def test_an_unknown_tool_is_a_422_naming_it_and_the_known_ones(api: httpx.
     assert error["message"].startswith("agent dev: tools: unknown tool 'shell' (known tools: ")
     assert "stand_in_read" in error["message"] and "stand_in_run" in error["message"]
     assert {"stand_in_read", "stand_in_run"} <= set(error["details"]["known"])
-    rule = {"tool": "fs", "policy": "allow"}
+    rule = {"tool": "filesystem", "policy": "allow"}
     error = assert_error(await hire(api, company, tool_policy=[rule]), 422, "unknown_tool")
-    assert "tool_policy[0]: unknown tool 'fs'" in error["message"]
+    assert "tool_policy[0]: unknown tool 'filesystem'" in error["message"]
     twice = assert_error(await hire(api, company, tools=["stand_in_read", "stand_in_read"]), 422, "unknown_tool")
     assert "listed twice: stand_in_read" in twice["message"]
     assert_error(await hire(api, company, tools=["github__"]), 422, "unknown_tool")
@@ -98,9 +98,9 @@ async def test_founding_or_importing_with_an_unknown_tool_founds_nothing(api: ht
     error = assert_error(await api.post("/api/companies", json=body), 422, "unknown_tool")
     assert "agent cto: tools: unknown tool 'web_search'" in error["message"]
     assert (await api.get(f"/api/companies/{body['id']}")).status_code == 404
-    body = company_body(tool_policy=[{"tool": "git", "policy": "deny"}])
+    body = company_body(tool_policy=[{"tool": "svn", "policy": "deny"}])
     error = assert_error(await api.post("/api/companies", json=body), 422, "unknown_tool")
-    assert error["message"].startswith(f"company {body['id']}: tool_policy[0]: unknown tool 'git'")
+    assert error["message"].startswith(f"company {body['id']}: tool_policy[0]: unknown tool 'svn'")
 
     company = (await api.post("/api/companies", json=company_body())).json()["id"]
     document = (await api.get(f"/api/companies/{company}/export")).json()

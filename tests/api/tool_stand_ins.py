@@ -53,3 +53,29 @@ def stand_in_tools() -> Iterator[list[str]]:
     """`stand_in_run` (ask, risky, its subject the command) and `stand_in_read` (allow) registered."""
     with registered(RUN, READ) as names:
         yield names
+
+
+WORKSPACE_TOOLS = (
+    "read_file",
+    "write_file",
+    "edit_file",
+    "list_files",
+    "search_files",
+    "run_command",
+    "git",
+    "http_fetch",
+    "create_pull_request",
+)
+"""The workspace tools the built-in templates name (registered by their own modules)."""
+
+
+def workspace_stand_ins() -> list[RegisteredTool]:
+    """A stand-in for each workspace tool, for a registry that does not hold them."""
+    return [
+        RegisteredTool(
+            name=name,
+            arguments=type(f"StandIn_{name}", (ToolArguments,), {"tool": name}),
+            description=f"Stand-in for {name}.",
+        )
+        for name in WORKSPACE_TOOLS
+    ]
