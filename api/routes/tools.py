@@ -13,7 +13,7 @@ from api.deps import SettingsDep, StoreDep
 from api.errors import ApiError
 from api.tool_checks import check_tooling
 from paperclip.keyring import Keyring
-from paperclip.models import RepositoryConfig, ToolPolicy, ToolRule
+from paperclip.models import CompanySpec, RepositoryConfig, ToolPolicy, ToolRule
 from paperclip.store import Store
 from paperclip.tools.known import MCP_SEPARATOR
 from paperclip.tools.registry import MAX_TOOLS, REGISTRY, RegisteredTool
@@ -76,7 +76,7 @@ async def list_tools() -> ToolList:
     return ToolList(data=data, count=len(data))
 
 
-async def _company(store: Store, company: str) -> Any:
+async def _company(store: Store, company: str) -> CompanySpec:
     spec = await asyncio.to_thread(store.get_company, company)
     if spec is None:
         raise ApiError(404, "not_found", f"company '{company}' not found")
