@@ -4,7 +4,9 @@ caller is known — hiring an agent, founding a company with agents, importing o
 - a spec that breaks a rule (a reserved variable in `cli.env`, a malformed `cli.base_url`, …): 422;
 - a `cli.workspace` outside the deployment's workspace roots: 403, whoever asks;
 - a `process` agent, a custom `cli.command`, `cli.args` that give the tool other settings: 403
-  unless the caller is the board or an owner of the company's team.
+  unless the caller is the board or an owner of the company's team;
+- its tools, tool rules and repository (`api.tool_checks`): an unknown tool is a 422; a repository
+  or tool rules, 403 unless the caller is the board or an owner.
 """
 
 import asyncio
@@ -12,7 +14,9 @@ from collections.abc import Sequence
 
 from api.auth import Caller
 from api.errors import ApiError
+from api.tool_checks import check_agent_tools, check_tooling
 from paperclip.cli_rules import CLI_ADAPTERS, owner_only_powers, spec_problems, workspace_problem
+from paperclip.keyring import Keyring
 from paperclip.models import AgentSpec, TeamRole
 from paperclip.settings import Settings
 
@@ -22,11 +26,30 @@ def may_grant_powers(caller: Caller, team: str | None) -> bool:
     return caller.is_board or (team is not None and caller.roles.get(team) is TeamRole.OWNER)
 
 
-def _check(specs: Sequence[AgentSpec], caller: Caller, team: str | None, company_id: str, settings: Settings) -> None:
+def _check(
+    specs: Sequence[AgentSpec],
+    caller: Caller,
+    team: str | None,
+    company_id: str,
+    settings: Settings,
+    keyring: Keyring | None,
+) -> None:
     for spec in specs:
         problems = spec_problems(spec)
         if problems:
             raise ApiError(422, "invalid_input", f"agent {spec.name}: {'; '.join(problems)}", {"agent": spec.name})
+        check_agent_tools(spec)
+        check_tooling(
+            repository=spec.repository,
+            rules=spec.tool_policy,
+            where=f"agent {spec.name}",
+            owner=may_grant_powers(caller, team),
+            actor=caller.actor,
+            team=team,
+            company_id=company_id,
+            settings=settings,
+            keyring=keyring,
+        )
         if spec.adapter in CLI_ADAPTERS:
             outside = workspace_problem(
                 spec.cli, home=settings.home_dir, company_id=company_id, roots=settings.workspace_roots
@@ -45,11 +68,18 @@ def _check(specs: Sequence[AgentSpec], caller: Caller, team: str | None, company
 
 
 async def check_agents(
-    specs: Sequence[AgentSpec], *, caller: Caller, team: str | None, company_id: str, settings: Settings
+    specs: Sequence[AgentSpec],
+    *,
+    caller: Caller,
+    team: str | None,
+    company_id: str,
+    settings: Settings,
+    keyring: Keyring | None = None,
 ) -> None:
-    """Refuse the first spec the caller may not put in company `company_id` (of `team`).
+    """Refuse the first spec the caller may not put in company `company_id` (of `team`); with a
+    `keyring`, a repository's credential must be one the team has (without, naming one is a 422).
 
     Raises:
         ApiError: 422 for a spec no one may hire, 403 for one the caller may not.
     """
-    await asyncio.to_thread(_check, specs, caller, team, company_id, settings)
+    await asyncio.to_thread(_check, specs, caller, team, company_id, settings, keyring)

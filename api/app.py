@@ -42,6 +42,7 @@ from api.routes import (
     tasks,
     templates,
     tool_outputs,
+    tools,
 )
 from api.schemas import ErrorResponse
 from paperclip import board
@@ -148,6 +149,7 @@ def create_app(
         export,
         brake,
         tool_outputs,
+        tools,
     ):
         app.include_router(module.router, prefix=API_PREFIX)
 

@@ -16,6 +16,9 @@ from paperclip.models import (
     Goal,
     GoalStatus,
     Prefix,
+    RepositoryConfig,
+    ToolDecision,
+    ToolRule,
 )
 
 MAX_PREFIX_FROM_NAME = 6
@@ -65,6 +68,10 @@ class CompanyCreate(BaseModel):
     """Its monthly cap in USD, over every agent; None: no cap."""
     budget_tokens: int | None = Field(default=None, ge=0)
     """Its monthly cap in tokens, over every agent; None: no cap."""
+    repository: RepositoryConfig | None = None
+    """The repository its agents' tasks work in (owners only): a path under the workspace roots or an https URL."""
+    tool_policy: list[ToolRule] = Field(default_factory=list, max_length=200)
+    """Tool rules over every agent's (owners only)."""
 
     @field_validator("name")
     @classmethod
@@ -135,6 +142,36 @@ class Decision(BaseModel):
 
     decision: Literal[ApprovalStatus.APPROVED, ApprovalStatus.REJECTED, ApprovalStatus.REVISION_REQUESTED]
     note: str = Field(default="", max_length=5_000)
+    tool: ToolDecision | None = None
+    """For an approved `tool_call`: `scope` `task` allows the same tool (and pattern) for the rest
+    of the task; `arguments` replace the model's (checked against the tool's model)."""
+
+
+class BatchDecision(Decision):
+    """One answer to several approvals (`tool.arguments` edit one call: they are refused here)."""
+
+    ids: list[Annotated[str, StringConstraints(min_length=1, max_length=50)]] = Field(min_length=1, max_length=100)
+
+    @model_validator(mode="after")
+    def _distinct(self) -> "BatchDecision":
+        if len(set(self.ids)) != len(self.ids):
+            raise ValueError("an approval is listed twice")
+        if self.tool is not None and self.tool.arguments is not None:
+            raise ValueError("edited arguments are for one call: decide that approval on its own")
+        return self
+
+
+class BatchFailure(BaseModel):
+    id: str
+    code: str
+    message: str
+
+
+class BatchDecided(BaseModel):
+    """Each approval decided, or why it was not (the others are decided all the same)."""
+
+    decided: list[Approval]
+    failed: list[BatchFailure]
 
 
 class TemporalHealth(BaseModel):

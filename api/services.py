@@ -179,6 +179,8 @@ async def create_company(
         require_strategy_approval=body.require_strategy_approval,
         approval_timeout_seconds=body.approval_timeout_seconds,
         budget=Budget(monthly_usd=body.budget_usd, monthly_tokens=body.budget_tokens),
+        repository=body.repository,
+        tool_policy=body.tool_policy,
     )
     check_initial_agents(body.agents, budgeted=spec.budget.is_capped)
     if keyring is not None:

@@ -17,6 +17,7 @@ from cli.monitor import monitor
 from cli.resources import agent_app, company_app, history, task_app
 from cli.routines import routine_app
 from cli.templates import template_app
+from cli.tools import tool_app
 from cli.up import api, ui, up, worker
 from cli.usage import OneLineUsageErrors
 from cli.views import activity, org
@@ -58,6 +59,7 @@ app.add_typer(budget_app, name="budget")
 app.add_typer(credential_app, name="credential")
 app.add_typer(routine_app, name="routine")
 app.add_typer(template_app, name="template")
+app.add_typer(tool_app, name="tool")
 app.add_typer(team_app, name="team")
 app.add_typer(token_app, name="token")
 app.add_typer(mcp_app, name="mcp")

@@ -1,5 +1,6 @@
 """`paperclip approval`: what agents asked the board, and the board's decisions, over the API."""
 
+import json
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -7,7 +8,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from cli.common import ApiUrl, Company, api, console
+from cli.common import ApiUrl, Company, api, console, fail
 from paperclip.models import ApprovalStatus
 
 approval_app = typer.Typer(
@@ -16,6 +17,13 @@ approval_app = typer.Typer(
 
 STATUS_STYLE = {"pending": "yellow", "approved": "green", "rejected": "red", "revision_requested": "magenta"}
 ApprovalId = Annotated[str, typer.Argument(help="Approval id, e.g. AP-1.")]
+ApprovalIds = Annotated[list[str], typer.Argument(help="Approval ids, e.g. AP-3 AP-4 (several: one decision for all).")]
+ForTask = Annotated[
+    bool, typer.Option("--for-task", help="A tool call: allow the same tool (and pattern) for the rest of the task.")
+]
+Arguments = Annotated[
+    str | None, typer.Option("--arguments", help="A tool call: run it with these arguments instead (a JSON object).")
+]
 Note = Annotated[str | None, typer.Option("--note", "-n", help="Why, or what to change (the agent reads it).")]
 
 
@@ -48,9 +56,10 @@ def approval_list(
         return
     table = Table("Approval", "Kind", "Title", "Asked by", "Task", "Asked at", "Status", "Note")
     for approval in approvals:
+        call = approval.get("tool_call")
         table.add_row(
             approval["id"],
-            approval["kind"],
+            approval["kind"] + (f" ({escape(call['tool'])})" if call else ""),
             escape(approval["title"]),
             escape(approval["requested_by"]),
             approval.get("task") or "-",
@@ -77,6 +86,9 @@ def approval_show(approval_id: ApprovalId, company: Company, api_url: ApiUrl = N
         template = f" from template {escape(agent['template'])}" if agent.get("template") else ""
         manager = f", reporting to {escape(agent['reports_to'])}" if agent.get("reports_to") else ""
         console.print(f"Hire: {escape(agent['name'])} ({agent.get('role', 'general')}){template}{manager}")
+    call = approval.get("tool_call")
+    if call:
+        _show_call(call, approval.get("decision"))
     if approval.get("decided_at"):
         note = f": {escape(approval['note'])}" if approval.get("note") else ""
         console.print(
@@ -85,31 +97,86 @@ def approval_show(approval_id: ApprovalId, company: Company, api_url: ApiUrl = N
         )
 
 
-def _decide(approval_id: str, company: str, decision: ApprovalStatus, note: str | None, api_url: str | None) -> None:
-    body = {"decision": decision.value} | ({"note": note} if note else {})
+def _show_call(call: dict[str, Any], decision: dict[str, Any] | None) -> None:
+    subject = f" on {escape(call['subject'])}" if call.get("subject") else ""
+    console.print(f"Tool: [bold]{escape(call['tool'])}[/bold]{subject}", highlight=False)
+    console.print(f"Arguments: {escape(json.dumps(call.get('arguments', {})))}", highlight=False)
+    for label, key in (("Reason", "reason"), ("Why asked", "why_asked")):
+        if call.get(key):
+            console.print(f"{label}: {escape(call[key])}", highlight=False)
+    if decision:
+        scope = "for the rest of the task" if decision.get("scope") == "task" else "once"
+        edited = f", with arguments {escape(json.dumps(decision['arguments']))}" if decision.get("arguments") else ""
+        console.print(f"Allowed {scope}{edited}", highlight=False)
+
+
+def _tool(for_task: bool, arguments: str | None) -> dict[str, Any] | None:
+    """The `tool` part of a decision: its scope and edited arguments (None: neither given)."""
+    if not for_task and arguments is None:
+        return None
+    tool: dict[str, Any] = {"scope": "task" if for_task else "once"}
+    if arguments is not None:
+        try:
+            edited = json.loads(arguments)
+        except json.JSONDecodeError as error:
+            fail(f"--arguments is not JSON: {error}")
+        if not isinstance(edited, dict):
+            fail('--arguments must be a JSON object, e.g. \'{"command": "pytest -q"}\'')
+        tool["arguments"] = edited
+    return tool
+
+
+def _decide(
+    approval_ids: list[str],
+    company: str,
+    decision: ApprovalStatus,
+    note: str | None,
+    api_url: str | None,
+    tool: dict[str, Any] | None = None,
+) -> None:
+    body = {"decision": decision.value} | ({"note": note} if note else {}) | ({"tool": tool} if tool else {})
     with api(api_url) as client:
-        approval = client.post(f"{_path(company, approval_id)}/decision", body)
+        if len(approval_ids) == 1:
+            decided, failed = [client.post(f"{_path(company, approval_ids[0])}/decision", body)], []
+        else:
+            answer = client.post(f"{_path(company)}/decisions", body | {"ids": approval_ids})
+            decided, failed = answer["decided"], answer["failed"]
     why = f": {escape(note)}" if note else ""
-    verb = {"approved": "Approved", "rejected": "Rejected"}.get(approval["status"], "Asked to revise")
-    console.print(
-        f"{verb} [bold]{approval['id']}[/bold] ({approval['kind']}: {escape(approval['title'])}){why}",
-        highlight=False,
-    )
+    for approval in decided:
+        verb = {"approved": "Approved", "rejected": "Rejected"}.get(approval["status"], "Asked to revise")
+        scope = " for the rest of the task" if (approval.get("decision") or tool or {}).get("scope") == "task" else ""
+        console.print(
+            f"{verb} [bold]{approval['id']}[/bold] ({approval['kind']}: {escape(approval['title'])}){scope}{why}",
+            highlight=False,
+        )
+    for failure in failed:
+        console.print(f"[red]Not decided[/red] {failure['id']}: {escape(failure['message'])}", highlight=False)
+    if failed:
+        raise typer.Exit(1)
 
 
 @approval_app.command("approve")
-def approval_approve(approval_id: ApprovalId, company: Company, note: Note = None, api_url: ApiUrl = None) -> None:
-    """Approve: the asking agent carries on."""
-    _decide(approval_id, company, ApprovalStatus.APPROVED, note, api_url)
+def approval_approve(
+    approval_ids: ApprovalIds,
+    company: Company,
+    note: Note = None,
+    for_task: ForTask = False,
+    arguments: Arguments = None,
+    api_url: ApiUrl = None,
+) -> None:
+    """Approve: the asking agent carries on (a tool call runs). Several ids: the same for each."""
+    if arguments is not None and len(approval_ids) > 1:
+        fail("--arguments edit one tool call: give one approval id")
+    _decide(approval_ids, company, ApprovalStatus.APPROVED, note, api_url, _tool(for_task, arguments))
 
 
 @approval_app.command("reject")
-def approval_reject(approval_id: ApprovalId, company: Company, note: Note = None, api_url: ApiUrl = None) -> None:
-    """Reject: the asking agent is told (a rejected hire is terminated)."""
-    _decide(approval_id, company, ApprovalStatus.REJECTED, note, api_url)
+def approval_reject(approval_ids: ApprovalIds, company: Company, note: Note = None, api_url: ApiUrl = None) -> None:
+    """Reject: the asking agent is told (a rejected hire is terminated). Several ids: each rejected."""
+    _decide(approval_ids, company, ApprovalStatus.REJECTED, note, api_url)
 
 
 @approval_app.command("revise")
 def approval_revise(approval_id: ApprovalId, company: Company, note: Note = None, api_url: ApiUrl = None) -> None:
     """Ask for a revision: the agent revises and asks again (say what to change in --note)."""
-    _decide(approval_id, company, ApprovalStatus.REVISION_REQUESTED, note, api_url)
+    _decide([approval_id], company, ApprovalStatus.REVISION_REQUESTED, note, api_url)

@@ -141,9 +141,26 @@ def _meta(event: TraceEvent) -> str:
         parts.append("\\" + cost(event.cost_usd))
     if event.attempt and (event.attempt > 1 or event.kind == "error"):
         parts.append(f"attempt {event.attempt}")
+    if event.duration_ms is not None:
+        parts.append(duration_text(event.duration_ms))
+    if event.approved_by:
+        parts.append(f"approved by {event.approved_by}")
     if event.simulated:
         parts.append(SIMULATED_LABEL)
     return " · ".join(parts)
+
+
+def duration_text(ms: int) -> str:
+    return f"{ms} ms" if ms < 1000 else f"{ms / 1000:.1f} s"
+
+
+def tool_output(event: TraceEvent) -> str:
+    """A tool result's inline content, and where the rest of its output is stored."""
+    body = f"```\n{event.content}\n```" if event.content.strip() else "_(no output)_"
+    if event.output_url:
+        size = f"{event.output_size:,} characters" if event.output_size else "the rest"
+        body += f"\n\nFull output ({size}): `GET {event.output_url}`"
+    return body
 
 
 def _quote(text: str) -> str:
@@ -168,6 +185,10 @@ def _entry(event: TraceEvent, *, root: str, agents: set[str]) -> ChatEntry:
     elif event.kind == "tool_call":
         what = f"called `{event.tool}`"
         body = f"```json\n{json.dumps(event.arguments or {}, ensure_ascii=False, indent=2)}\n```"
+    elif event.kind == "tool_result":
+        avatar, what = TOOL, f"result of `{event.tool}`" + (" (failed)" if event.failed else "")
+        edited = f"Ran with edited arguments: `{json.dumps(event.arguments)}`\n\n" if event.arguments else ""
+        body = edited + tool_output(event)
     elif event.kind == "delegation":
         brief = str((event.arguments or {}).get("brief", ""))
         what = f"delegated {event.child}" if event.child else "delegated a subtask"

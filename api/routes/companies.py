@@ -5,13 +5,14 @@ import asyncio
 from fastapi import APIRouter, Query, Response, status
 
 from api import services
-from api.agent_checks import check_agents
+from api.agent_checks import check_agents, may_grant_powers
 from api.auth import Caller, CallerDep
 from api.deps import ClientDep, ContextDep, SettingsDep, StoreDep
 from api.errors import ApiError
 from api.idempotency import IdempotencyDep
 from api.recent import RECENT
 from api.schemas import CompanyCreate, CompanyCreated, CompanyList, slug_from_name
+from api.tool_checks import check_tooling
 from paperclip.keyring import Keyring
 from paperclip.models import AgentSpec, AgentState, CompanySnapshot
 from paperclip.store import Store
@@ -27,7 +28,22 @@ async def create_company(
     this request's first attempt, with the same `Idempotency-Key`)."""
     team = await _owning_team(body.team, caller, store)
     company_id = body.id or slug_from_name(body.name)
-    await check_agents(body.agents, caller=caller, team=team, company_id=company_id, settings=context.settings)
+    keyring = Keyring(store, context.settings)
+    await check_agents(
+        body.agents, caller=caller, team=team, company_id=company_id, settings=context.settings, keyring=keyring
+    )
+    await asyncio.to_thread(
+        check_tooling,
+        repository=body.repository,
+        rules=body.tool_policy,
+        where=f"company {company_id}",
+        owner=may_grant_powers(caller, team),
+        actor=caller.actor,
+        team=team,
+        company_id=company_id,
+        settings=context.settings,
+        keyring=keyring,
+    )
     created = await services.create_company(
         client=client,
         store=store,
@@ -35,7 +51,7 @@ async def create_company(
         body=body,
         prices=context.settings.prices,
         actor=caller.actor,
-        keyring=Keyring(store, context.settings),
+        keyring=keyring,
         team=team,
         key=key,
     )
@@ -99,7 +115,9 @@ async def hire_agent(
     `unknown_credential`); 403 for a `process` agent or a custom CLI command unless the caller is
     the board or an owner."""
     team = await asyncio.to_thread(store.company_team, company)
-    await check_agents([agent], caller=caller, team=team, company_id=company, settings=settings)
+    await check_agents(
+        [agent], caller=caller, team=team, company_id=company, settings=settings, keyring=Keyring(store, settings)
+    )
     return await services.hire_agent(
         client=client,
         company_id=company,

@@ -1,18 +1,20 @@
 """A company as one document: export it (JSON to import, Markdown to read), import it as a new
 company (`paperclip.export` says what the document holds and how history is carried)."""
 
+import asyncio
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response, status
 from fastapi.responses import PlainTextResponse
 
 from api import export
-from api.agent_checks import check_agents
+from api.agent_checks import check_agents, may_grant_powers
 from api.auth import CallerDep
 from api.deps import ClientDep, ContextDep, StoreDep
 from api.export import CompanyImported
 from api.idempotency import IdempotencyDep
 from api.routes.companies import _owning_team
+from api.tool_checks import check_tooling
 from paperclip.export import CompanyExport, export_to_markdown
 from paperclip.keyring import Keyring
 from paperclip.models import PREFIX, SLUG
@@ -62,8 +64,22 @@ async def import_company(
     what keeps a document from being imported; 409 when the id is taken."""
     owner = await _owning_team(team, caller, store)
     specs = [agent.spec for agent in document.agents]
+    company_id = id or document.company.id
+    keyring = Keyring(store, context.settings)
     await check_agents(
-        specs, caller=caller, team=owner, company_id=id or document.company.id, settings=context.settings
+        specs, caller=caller, team=owner, company_id=company_id, settings=context.settings, keyring=keyring
+    )
+    await asyncio.to_thread(
+        check_tooling,
+        repository=document.company.repository,
+        rules=document.company.tool_policy,
+        where=f"company {company_id}",
+        owner=may_grant_powers(caller, owner),
+        actor=caller.actor,
+        team=owner,
+        company_id=company_id,
+        settings=context.settings,
+        keyring=keyring,
     )
     return await export.import_company(
         client=client,
@@ -75,6 +91,6 @@ async def import_company(
         company_id=id,
         name=name,
         prefix=prefix,
-        keyring=Keyring(store, context.settings),
+        keyring=keyring,
         key=key,
     )

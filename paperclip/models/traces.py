@@ -15,6 +15,7 @@ TraceKind = Literal[
     "message",
     "model_reply",
     "tool_call",
+    "tool_result",
     "delegation",
     "child_result",
     "status",
@@ -47,6 +48,20 @@ class TraceEvent(BaseModel):
     child: str | None = None
     """For `delegation` and `child_result`: the subtask's identifier."""
     status: TaskStatus | None = None
+    call_id: str | None = None
+    """For `tool_call`, `tool_result` and a tool's message: the call's id."""
+    duration_ms: int | None = None
+    """For `tool_result`: how long the call took (None: not known)."""
+    approved_by: str | None = None
+    """For `tool_call` and `tool_result`: who approved the call, when it waited for a person."""
+    output_ref: str | None = None
+    """For `tool_result`: the stored full output, when it was longer than what is inline."""
+    output_url: str | None = None
+    """For `tool_result`: where the API serves the stored full output."""
+    output_size: int | None = None
+    """For `tool_result`: the full output's length in characters."""
+    failed: bool | None = None
+    """For `tool_result`: the call failed (the content says why)."""
 
 
 class Trace(BaseModel):

@@ -4,7 +4,6 @@ Template fields reject unknown keys, nested ones too, so a typo in a YAML file i
 names the field instead of a silently ignored setting.
 """
 
-import re
 from enum import StrEnum
 from typing import Any, Literal
 
@@ -21,8 +20,8 @@ from paperclip.models import (
     Role,
     TemplateName,
 )
+from paperclip.tools.known import tools_problems
 
-TOOL_NAME = re.compile(r"^[a-z][a-z0-9_.-]{0,63}$")
 RESERVED_OVERRIDES = frozenset({"name", "reports_to", "template"})
 """Spec fields a template's `overrides` may not set: the hire itself decides them."""
 
@@ -77,7 +76,8 @@ class AgentTemplate(_Strict):
     model: TemplateModel = Field(default_factory=TemplateModel)
     """The model it runs on; the API falls back when the provider has no credential (see README)."""
     tools: list[str] = Field(default_factory=list)
-    """Tools beyond the standard ones (delegate, complete)."""
+    """Tools beyond the standard ones (delegate, complete): registry tools (`paperclip tool list`)
+    or an MCP server's `server__tool`."""
     budget: TemplateBudget = Field(default_factory=TemplateBudget)
     heartbeat: TemplateHeartbeat = Field(default_factory=TemplateHeartbeat)
     permissions: TemplatePermissions = Field(default_factory=TemplatePermissions)
@@ -89,11 +89,9 @@ class AgentTemplate(_Strict):
     @field_validator("tools")
     @classmethod
     def _tools(cls, v: list[str]) -> list[str]:
-        bad = [tool for tool in v if not TOOL_NAME.match(tool)]
-        if bad:
-            raise ValueError(f"tool names are lowercase identifiers: {', '.join(map(repr, bad))}")
-        if len(set(v)) != len(v):
-            raise ValueError("a tool is listed twice")
+        problems = tools_problems(v)
+        if problems:
+            raise ValueError("; ".join(problems))
         return v
 
     def spec_fields(self) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from paperclip.errors import PaperclipError
 from paperclip.models import AgentSpec, AgentState
 from paperclip.org import OrgError, check_hire
 from paperclip.templates.models import AgentTemplate, CompanyTemplate, Template, TemplateKind
+from paperclip.tools.known import agent_tool_problems
 
 ENV_VAR = "PAPERCLIP_TEMPLATES"
 BUILTIN_PREFIX = "built-in:"
@@ -217,6 +218,10 @@ def _team(template: CompanyTemplate, agents: Mapping[str, Entry], source: str) -
             continue
         except ValueError as error:
             problems.append(f"{at}.overrides: {error}")
+            continue
+        named = agent_tool_problems(spec)  # the tools and rules its overrides give it
+        if named:
+            problems.extend(f"{at}.overrides: {problem}" for problem in named)
             continue
         try:
             check_hire(chart, spec)

@@ -17,6 +17,7 @@ from temporalio.api.history.v1 import HistoryEvent
 from temporalio.converter import DataConverter
 
 from paperclip.models import (
+    ApprovalAnswer,
     ChildFinished,
     Message,
     ModelTurnInput,
@@ -25,12 +26,15 @@ from paperclip.models import (
     TaskInput,
     TaskResult,
     TaskStatus,
+    ToolRunInput,
+    ToolRunResult,
     Trace,
     TraceEvent,
     TraceKind,
     Usage,
 )
 from paperclip.tools import DELEGATE_TASK
+from paperclip.traces.tools import APPROVAL_ANSWER, RUN_TOOL, ToolCalls
 
 MODEL_TURN = "model_turn"
 """The activity type of one agent turn."""
@@ -69,6 +73,7 @@ class TraceReader:
         """Attempt of the last started event by scheduled event id."""
         self._open_delegations: list[TraceEvent] = []
         self._child_results: set[str] = set()
+        self._tools = ToolCalls()
 
     async def _decode(self, payloads: Payloads, type_hint: type) -> Any:
         if not payloads.payloads:
@@ -157,6 +162,11 @@ class TraceReader:
 
     async def _on_activity_task_scheduled(self, event: HistoryEvent, at: datetime) -> None:
         attrs = event.activity_task_scheduled_event_attributes
+        if attrs.activity_type.name == RUN_TOOL:
+            run: ToolRunInput | None = await self._decode(attrs.input, ToolRunInput)
+            if run is not None:
+                self._tools.scheduled(event.event_id, run, at)
+            return
         if attrs.activity_type.name != MODEL_TURN:
             return
         turn: ModelTurnInput | None = await self._decode(attrs.input, ModelTurnInput)
@@ -167,6 +177,8 @@ class TraceReader:
         for message in turn.new_messages:
             if message.author in self._child_results and message.role == "user":
                 continue  # the subtask's result is already in the trace, from its signal
+            if message.role == "tool" and self._tools.is_shown(message.tool_call_id):
+                continue  # the call's result is already in the trace, from its activity
             self._emit(at, "message", **message_fields(message, agent), turn=turn.seq)
 
     async def _on_activity_task_started(self, event: HistoryEvent, at: datetime) -> None:
@@ -189,6 +201,12 @@ class TraceReader:
 
     async def _on_activity_task_completed(self, event: HistoryEvent, at: datetime) -> None:
         attrs = event.activity_task_completed_event_attributes
+        if attrs.scheduled_event_id in self._tools.running:
+            answer: ToolRunResult | None = await self._decode(attrs.result, ToolRunResult)
+            if answer is not None:
+                fields = self._tools.completed(attrs.scheduled_event_id, answer, at, company_id=self.trace.company_id)
+                self._emit(at, "tool_result", **fields)
+            return
         turn = self._turns.get(attrs.scheduled_event_id)
         if turn is None:
             return
@@ -224,7 +242,16 @@ class TraceReader:
                 )
                 self._open_delegations.append(delegation)
             else:
-                self._emit(at, "tool_call", actor=agent, tool=call.name, arguments=call.arguments, turn=turn.seq)
+                called = self._emit(
+                    at,
+                    "tool_call",
+                    actor=agent,
+                    tool=call.name,
+                    arguments=call.arguments,
+                    turn=turn.seq,
+                    call_id=call.id,
+                )
+                self._tools.called(called)
 
     async def _on_activity_task_failed(self, event: HistoryEvent, at: datetime) -> None:
         attrs = event.activity_task_failed_event_attributes
@@ -277,6 +304,11 @@ class TraceReader:
 
     async def _on_workflow_execution_signaled(self, event: HistoryEvent, at: datetime) -> None:
         attrs = event.workflow_execution_signaled_event_attributes
+        if attrs.signal_name == APPROVAL_ANSWER:
+            answer: ApprovalAnswer | None = await self._decode(attrs.input, ApprovalAnswer)
+            if answer is not None:
+                self._tools.approval(answer)
+            return
         if attrs.signal_name != "child_finished":
             return
         msg: ChildFinished | None = await self._decode(attrs.input, ChildFinished)
@@ -314,7 +346,13 @@ class TraceReader:
 def message_fields(message: Message, agent: str) -> dict[str, Any]:
     """A stored or decoded message as a trace event's actor, target, content (and tool)."""
     if message.role == "tool":
-        return {"actor": message.author or "tool", "target": agent, "content": message.content, "tool": message.author}
+        return {
+            "actor": message.author or "tool",
+            "target": agent,
+            "content": message.content,
+            "tool": message.author,
+            "call_id": message.tool_call_id,
+        }
     if message.role == "assistant":
         return {"actor": message.author or agent, "content": message.content}
     return {"actor": message.author or "board", "target": agent, "content": message.content}

@@ -87,7 +87,13 @@ def _event_line(event: TraceEvent) -> str:
         body = f"\n\n{_quote(event.content)}" if event.content.strip() else ""
         return f"**{when} reply** {who}{turn} — {meta}{body}"
     if event.kind == "tool_call":
-        return f"**{when} tool call** {who}{turn}: `{event.tool}` {_arguments(event.arguments)}"
+        approved = f" (approved by {event.approved_by})" if event.approved_by else ""
+        return f"**{when} tool call** {who}{turn}: `{event.tool}` {_arguments(event.arguments)}{approved}"
+    if event.kind == "tool_result":
+        took = f", {event.duration_ms} ms" if event.duration_ms is not None else ""
+        failed = " failed" if event.failed else ""
+        stored = f"\n\nFull output ({event.output_size} characters): `{event.output_url}`" if event.output_url else ""
+        return f"**{when} tool result{failed}** {who}{turn}: `{event.tool}`{took}\n\n{_quote(event.content)}{stored}"
     if event.kind == "delegation":
         child = f" as {event.child}" if event.child else ""
         brief = (event.arguments or {}).get("brief", "")

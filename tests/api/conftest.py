@@ -70,6 +70,7 @@ STORE_ROUTES = {
     "test_search",
     "test_tasks",
     "test_tool_outputs",
+    "test_tools",
 }
 """Tests of the routes that read or write the store themselves (teams and keys, the activity log
 and events, companies, the ledger, credentials and endpoints, export and import, idempotency keys, search,

@@ -25,6 +25,8 @@ async def test_create_company_then_list_and_snapshot(api: httpx.AsyncClient) -> 
         "approval_timeout_seconds": None,
         "budget": {"monthly_usd": None, "monthly_tokens": None},
         "soft_limit": 0.8,
+        "repository": None,
+        "tool_policy": [],
     }
     assert (snapshot["paused"], snapshot["pause_reason"], snapshot["budget_warnings"]) == (False, None, [])
     assert sorted(a["spec"]["name"] for a in snapshot["agents"]) == ["ceo", "cmo", "cto"]

@@ -144,3 +144,27 @@ def test_every_page_opens_on_a_live_company(stack: Stack, initech: str, page) ->
         snap(page, path or "overview")
     entries = re.search(r"Page 1, newest first, (\d+) entries", page.inner_text("body"))
     assert entries is not None and int(entries.group(1)) >= 10  # the demo's creation, delegations and results
+
+
+def test_the_board_approves_several_plans_at_once(stack: Stack, initech: str, page) -> None:
+    for title in ("Write the docs", "Fix the login"):
+        body = {"title": title, "assignee": "ceo"}
+        created = httpx.post(f"{stack.api}/api/companies/{initech}/tasks", json=body, headers=stack.board, timeout=30)
+        assert created.status_code == 201, created.text
+    pending = stack.wait_for(
+        f"/api/companies/{initech}/approvals?status=pending", lambda body: len(body["data"]) >= 2, timeout=90
+    )
+    ids = sorted(approval["id"] for approval in pending["data"])  # type: ignore[index]
+
+    page.goto(f"{stack.dashboard}/approvals?company={initech}")
+    for approval_id in ids:
+        page.locator(f".st-key-pick_{approval_id} label").click()
+    page.locator(".st-key-approve_selected button").click()
+    page.get_by_text(f"Approved {', '.join(ids)}").wait_for()
+    settled(page)
+    snap(page, "approvals_batch")
+    for approval_id in ids:
+        approval = httpx.get(
+            f"{stack.api}/api/companies/{initech}/approvals/{approval_id}", headers=stack.board, timeout=10
+        ).json()
+        assert approval["status"] == "approved", approval

@@ -8,6 +8,7 @@ import pytest
 
 from tests.api.conftest import assert_error
 from tests.api.helpers import wait_for_task
+from tests.templates.tools import CODER_TOOLS
 
 
 @pytest.fixture(autouse=True)
@@ -131,7 +132,7 @@ async def test_hire_from_a_template_under_the_default_manager(api: httpx.AsyncCl
     assert response.status_code == 201, response.text
     spec = response.json()["spec"]
     assert spec["reports_to"] == "cto" and spec["template"] == "coder" and spec["role"] == "engineer"
-    assert spec["model"]["provider"] == "simulated" and spec["tools"] == ["fs", "shell", "git"]
+    assert spec["model"]["provider"] == "simulated" and spec["tools"] == CODER_TOOLS
 
 
 async def test_hire_from_a_template_with_explicit_fields(api: httpx.AsyncClient) -> None:

@@ -10,6 +10,8 @@ from paperclip import pricing
 from paperclip.models import AgentState, Provider
 from paperclip.org import check_hire
 from paperclip.templates import AgentTemplate, CompanyTemplate, builtin_registry, load_registry
+from tests.api.tool_stand_ins import WORKSPACE_TOOLS
+from tests.templates.tools import CODER_TOOLS
 
 ROOT = Path(__file__).resolve().parents[2]
 REGISTRY = builtin_registry()
@@ -72,7 +74,7 @@ def test_company_overrides_change_only_what_they_name() -> None:
     assert lab["director"].title == "Lab Director"
     assert lab["director"].system_prompt == REGISTRY.agent("ceo").system_prompt.strip()
     assert lab["reviewer"].system_prompt.startswith("You are the lab's peer reviewer")
-    assert lab["engineer"].reports_to == "analyst" and lab["engineer"].tools == ["fs", "shell", "git"]
+    assert lab["engineer"].reports_to == "analyst" and lab["engineer"].tools == CODER_TOOLS
 
 
 def test_without_custom_templates_the_registry_is_the_built_ins(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -80,3 +82,25 @@ def test_without_custom_templates_the_registry_is_the_built_ins(monkeypatch: pyt
     registry = load_registry()
     assert registry.agents.keys() == REGISTRY.agents.keys()
     assert all(entry.builtin for entry in registry.entries())
+
+
+@pytest.mark.parametrize(
+    ("name", "tools"),
+    [
+        ("coder", CODER_TOOLS),
+        ("reviewer", ["read_file", "list_files", "search_files", "git"]),
+        ("security-reviewer", ["read_file", "list_files", "search_files", "git"]),
+        ("researcher", ["http_fetch", "read_file"]),
+        ("qa", ["read_file", "list_files", "search_files", "run_command"]),
+        ("deployer", ["read_file", "run_command", "git", "http_fetch"]),
+        ("ceo", []),
+        ("writer", []),
+    ],
+)
+def test_each_template_gets_the_tools_its_prompt_promises(name: str, tools: list[str]) -> None:
+    assert REGISTRY.agent(name).tools == tools
+
+
+def test_every_tool_a_built_in_names_is_a_workspace_tool() -> None:
+    named = {tool for template in REGISTRY.agents.values() for tool in template.template.tools}
+    assert named <= set(WORKSPACE_TOOLS), named - set(WORKSPACE_TOOLS)

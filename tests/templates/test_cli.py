@@ -99,3 +99,13 @@ def test_template_validate_checks_files_locally(tmp_path: Path) -> None:
     result = runner.invoke(app, ["template", "validate", str(bad)])
     assert result.exit_code == 1
     assert result.output.startswith(f"error: {bad}:3:") and "invalid YAML" in result.output
+
+
+def test_template_validate_reports_an_unknown_tool(tmp_path: Path) -> None:
+    (tmp_path / "scribe.yaml").write_text(
+        "kind: agent\ndescription: d\nrole: general\ntitle: Scribe\ncapabilities: c\nsystem_prompt: p\n"
+        "tools: [read_file, fs]\n"
+    )
+    result = runner.invoke(app, ["template", "validate", str(tmp_path)], env={"COLUMNS": "300"})
+    assert result.exit_code == 1
+    assert result.output.startswith(f"error: {tmp_path / 'scribe.yaml'}: tools: unknown tool 'fs' (known tools: ")

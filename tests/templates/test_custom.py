@@ -194,3 +194,24 @@ def test_an_unknown_template_lists_the_known_ones() -> None:
     registry = load_registry([])
     with pytest.raises(TemplateNotFound, match="no agent template 'wizard' \\(known: ceo, cmo, coder"):
         registry.agent("wizard")
+
+
+def test_an_unknown_tool_is_named_with_the_known_ones(tmp_path: Path) -> None:
+    text = AGENT.format(name="x-writer", role="general") + "tools: [read_file, shell, github__create_issue, time__*]\n"
+    path = write(tmp_path, "x.yaml", text)
+    [problem] = problems(path)
+    assert problem.startswith(f"{path}: tools: unknown tool 'shell' (known tools: ")
+    assert "read_file" in problem and "an MCP server's tool is named server__tool or server__*" in problem
+
+
+def test_a_company_override_naming_an_unknown_tool_or_rule_is_refused(tmp_path: Path) -> None:
+    company = COMPANY.replace(
+        "    template: cto\n",
+        "    template: cto\n    overrides:\n      tools: [web_search]\n"
+        "      tool_policy: [{tool: diff, policy: allow}]\n",
+    )
+    write(tmp_path, "notes.yaml", AGENT.format(name="notes-writer", role="general"))
+    path = write(tmp_path, "c.yaml", company)
+    tools, rule, *_ = problems(tmp_path)  # then its reports: their manager did not join
+    assert tools.startswith(f"{path}: agents[1].overrides: tools: unknown tool 'web_search' (known tools: ")
+    assert rule.startswith(f"{path}: agents[1].overrides: tool_policy[0]: unknown tool 'diff' (known tools: ")

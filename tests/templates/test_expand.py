@@ -4,6 +4,7 @@ import pytest
 
 from paperclip.models import AgentSpec, ModelConfig, Provider
 from paperclip.templates import TemplateInvalid, builtin_registry, hire_from_template, runnable
+from tests.templates.tools import CODER_TOOLS
 
 CODER = builtin_registry().agent("coder")
 
@@ -11,7 +12,7 @@ CODER = builtin_registry().agent("coder")
 def test_to_agent_spec_takes_every_template_field() -> None:
     spec = CODER.to_agent_spec("dev", reports_to="cto", overrides={"title": "Backend Engineer"})
     assert spec.template == "coder" and spec.reports_to == "cto" and spec.title == "Backend Engineer"
-    assert spec.tools == ["fs", "shell", "git"] and spec.max_turns == CODER.max_turns
+    assert spec.tools == CODER_TOOLS and spec.max_turns == CODER.max_turns
     assert spec.budget.model_dump() == CODER.budget.model_dump() and spec.heartbeat.interval_seconds is None
     with pytest.raises(ValueError, match="overrides cannot set name"):
         CODER.to_agent_spec("dev", overrides={"name": "x"})
