@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from paperclip.errors import InvalidInput
+from paperclip.keys import BoundKey
 from paperclip.models import SessionRef
 
 
@@ -29,6 +30,17 @@ class ToolContext:
     timeout_seconds: float = 300.0
     heartbeat: Callable[..., None] = lambda *details: None
     """Beats for the activity: a long call stays alive, and a cancellation reaches it."""
+    branch: str = ""
+    """The task's branch (`WorkspaceRef.branch`): the only one `git push` sends."""
+    push_url: str = ""
+    """Where `git push` sends it (`RepositoryConfig.push_url`, else its source URL); empty:
+    pushing is refused."""
+    private_hosts: list[str] = field(default_factory=list)
+    """`host[:port]` on this machine or a link-local network the deployment lets tools reach
+    (`Settings.allow_private_hosts`); every other such address is refused."""
+    key_for: Callable[[str], BoundKey | None] = lambda url: None
+    """The credential bound to a URL that a request there carries (added by us: `http_fetch`,
+    the egress proxy, `git push`); never given to the model or the sandbox."""
 
 
 @dataclass

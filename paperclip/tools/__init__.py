@@ -13,8 +13,11 @@ from paperclip.tools.base import ToolArguments, ToolArgumentsError, parse
 from paperclip.tools.complete_task import COMPLETE_TASK, CompleteTaskArguments, complete_task_tool
 from paperclip.tools.delegate_task import DELEGATE_TASK, DelegateTaskArguments, delegate_task_tool
 from paperclip.tools.escalate import ESCALATE, EscalateArguments, escalate_tool
+from paperclip.tools.git import GIT_TOOL  # noqa: F401  (registers `git`)
 from paperclip.tools.hire_agent import HIRE_AGENT, HireAgentArguments, hire_agent_tool
+from paperclip.tools.http_fetch import HTTP_FETCH_TOOL  # noqa: F401  (registers `http_fetch`)
 from paperclip.tools.request_approval import REQUEST_APPROVAL, RequestApprovalArguments, request_approval_tool
+from paperclip.tools.run_command import RUN_COMMAND_TOOL  # noqa: F401  (registers `run_command`)
 
 ARGUMENTS: dict[str, type[ToolArguments]] = {
     t.tool: t
