@@ -9,6 +9,7 @@ all: a worker running as root (as in a container) bounds a fork bomb by the cgro
 import os
 import resource
 import signal
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -100,23 +101,29 @@ class PidsCgroup:
 
     def kill_all(self) -> None:
         """SIGKILL to every process left in it (a forking loop is caught by repeating)."""
-        for _ in range(50):
-            pids = self.pids()
-            if not pids:
-                return
+        deadline = time.monotonic() + 5
+        while (pids := self.pids()) and time.monotonic() < deadline:
             for pid in pids:
                 try:
                     os.kill(pid, signal.SIGKILL)
                 except ProcessLookupError:
                     pass
+            time.sleep(0.01)  # a dying process stays listed until it has exited
 
     def remove(self) -> None:
         """Kill what is left and remove the cgroup (it can be removed once empty)."""
         self.kill_all()
-        try:
-            self.path.rmdir()
-        except OSError:
-            pass
+        deadline = time.monotonic() + 5
+        while True:  # a killed process leaves it only once it is reaped
+            try:
+                self.path.rmdir()
+                return
+            except FileNotFoundError:
+                return
+            except OSError:
+                if time.monotonic() > deadline:
+                    return
+                time.sleep(0.02)
 
 
 def _parents() -> list[Path]:

@@ -10,6 +10,7 @@ last as a second net.
 """
 
 import asyncio
+import logging
 import os
 import signal
 import tempfile
@@ -23,6 +24,8 @@ from activities.sandbox.egress import EgressProxy, KeyFor
 from activities.sandbox.forwarder import FORWARDER, FORWARDER_PORT
 from activities.sandbox.limits import PidsCgroup, SandboxLimits, apply_limits
 from paperclip.errors import PaperclipError
+
+log = logging.getLogger(__name__)
 
 HEARTBEAT_SECONDS = 1.0
 CHUNK = 64 * 1024
@@ -112,16 +115,27 @@ async def _run(
 ) -> SandboxResult:
     cgroup = PidsCgroup.create(limits.processes)
     procs = cgroup.procs if cgroup is not None else None
-    proc = await asyncio.create_subprocess_exec(
-        bwrap,
-        *args,
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-        env={"PATH": "/usr/bin:/bin"},
-        start_new_session=True,
-        preexec_fn=lambda: apply_limits(limits, procs),
+    spawn = asyncio.ensure_future(
+        asyncio.create_subprocess_exec(
+            bwrap,
+            *args,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+            env={"PATH": "/usr/bin:/bin"},
+            start_new_session=True,
+            preexec_fn=lambda: apply_limits(limits, procs),
+        )
     )
+    try:
+        proc = await asyncio.shield(spawn)
+    except asyncio.CancelledError:  # cancelled while it starts: it starts all the same, then goes
+        try:
+            await asyncio.shield(stop(await spawn, cgroup, grace=0))
+        finally:
+            if cgroup is not None:
+                await asyncio.to_thread(cgroup.remove)
+        raise
     assert proc.stdout is not None
     kept = bytearray()
     result = SandboxResult(exit_code=None, output="")
@@ -158,7 +172,7 @@ async def _run(
     finally:
         beats.cancel()
         if cgroup is not None:
-            cgroup.remove()
+            await asyncio.to_thread(cgroup.remove)
     result.output = bytes(kept).decode("utf-8", errors="replace")
     return result
 
@@ -174,18 +188,40 @@ async def stop(proc: asyncio.subprocess.Process, cgroup: PidsCgroup | None, *, g
             await asyncio.wait_for(proc.wait(), grace)
         except TimeoutError:
             pass
+    members = _members(namespace) if namespace is not None else []
     if proc.returncode is None:
+        # Stopped first, so the child it may be cloning right now is in its list: before the
+        # namespace exists, that child (its init to be) is the one to kill.
+        _kill(proc.pid, signal.SIGSTOP)
+        members += _children(proc.pid)
+        if namespace is None and (namespace := _namespace(proc.pid)) is not None:
+            members += _members(namespace)
         _kill(proc.pid, signal.SIGKILL)
-    if namespace is not None:  # its init may be SIGKILLed before bubblewrap's first process is
-        for pid in _members(namespace):
-            _kill(pid, signal.SIGKILL)
+    for pid in members:  # the kernel does it as the namespace's init dies: do not wait for that
+        _kill(pid, signal.SIGKILL)
     if cgroup is not None:
-        cgroup.kill_all()
-    await proc.wait()
-    if namespace is not None:
-        deadline = time.monotonic() + 5
-        while _members(namespace) and time.monotonic() < deadline:
-            await asyncio.sleep(0.02)
+        await asyncio.to_thread(cgroup.kill_all)
+    try:  # asyncio's wait also waits for the output pipe: a process holding it would hold us
+        await asyncio.wait_for(proc.wait(), 10)
+    except TimeoutError:
+        log.warning("sandbox: bubblewrap %d is gone but its output pipe is still held", proc.pid)
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        left = _members(namespace) if namespace is not None else []
+        if not left and not any(_alive(pid) for pid in members):
+            break
+        for pid in left:  # one forked between the listing and the kill
+            _kill(pid, signal.SIGKILL)
+        await asyncio.sleep(0.02)
+
+
+def _alive(pid: int) -> bool:
+    """Whether `pid` is a process that has not finished exiting (a zombie has)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat[stat.rfind(")") + 2 :][:1] not in ("Z", "X")
 
 
 def _kill(pid: int, sig: signal.Signals) -> None:
@@ -195,15 +231,21 @@ def _kill(pid: int, sig: signal.Signals) -> None:
         pass
 
 
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
 def _namespace(pid: int) -> str | None:
     """The pid namespace of the sandbox bubblewrap `pid` runs: its child's (the namespace's
     first process), None when there is none (it has ended, or not begun)."""
     try:
-        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
         own = os.readlink(f"/proc/{pid}/ns/pid")
     except OSError:
         return None
-    for child in children:
+    for child in _children(pid):
         try:
             namespace = os.readlink(f"/proc/{child}/ns/pid")
         except OSError:

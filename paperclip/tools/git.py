@@ -7,7 +7,7 @@ looks like one is refused. `push` sends only the task's own branch, to the confi
 
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
 from paperclip.models import ToolPolicy
 from paperclip.tools.base import ToolArguments
@@ -29,6 +29,7 @@ def check_path(path: str) -> str:
 
 class GitArguments(ToolArguments):
     tool = GIT
+    model_config = ConfigDict(extra="forbid")  # an unknown field is refused, never passed on
 
     subcommand: Subcommand = Field(description="What to do.")
     paths: list[str] = Field(

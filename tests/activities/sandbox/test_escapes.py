@@ -1,8 +1,9 @@
 """A command the model chose, run by `run_command`, fails to reach anything but its workspace."""
 
+import asyncio
 import os
-import subprocess
 import sys
+from pathlib import Path
 
 from activities.tools import RUNNERS
 from paperclip.tools.run_command import RunCommandArguments
@@ -40,7 +41,8 @@ async def test_a_symlink_made_inside_leads_nowhere_outside(layout: Layout) -> No
 async def test_paperclip_home_and_other_worktrees_are_not_there(layout: Layout) -> None:
     out = await run_command(
         layout,
-        f"cat {layout.home}/secret.key; cat {layout.sibling}/notes.txt; ls .. | sed s/^/LS:/; env; cat $PAPERCLIP_HOME/secret.key",
+        f"cat {layout.home}/secret.key; cat {layout.sibling}/notes.txt; ls .. | sed s/^/LS:/; env; "
+        "cat $PAPERCLIP_HOME/secret.key",
     )
     assert "home-secret" not in out and "sibling-secret" not in out
     assert "PAPERCLIP_HOME=" not in out and "LS:ACME-2" not in out
@@ -49,16 +51,19 @@ async def test_paperclip_home_and_other_worktrees_are_not_there(layout: Layout) 
 
 async def test_the_workers_environment_is_not_readable_through_proc(layout: Layout) -> None:
     marker = "worker-secret-e5d1c0"
-    stand_in = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"], env={"WORKER_TOKEN": marker})
+    stand_in = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", "import time; time.sleep(60)", env={"WORKER_TOKEN": marker}
+    )
     try:
-        with open(f"/proc/{stand_in.pid}/environ", "rb") as environ:  # the host can: the test can fail
-            assert marker.encode() in environ.read()
-        out = await run_command(layout, "cat /proc/*/environ | tr '\\0' '\\n'; env; ls /proc | grep -c '^[0-9]'")
+        environ = Path(f"/proc/{stand_in.pid}/environ").read_bytes()
+        assert marker.encode() in environ  # the host can read it: the test can fail
+        listing = "cat /proc/*/environ | tr '\\0' '\\n'; env; ls /proc | grep -c '^[0-9]'"
+        out = await run_command(layout, listing)
         assert marker not in out
         assert int(out.strip().splitlines()[-1]) < 10  # only the sandbox's own processes are there
     finally:
         stand_in.kill()
-        stand_in.wait()
+        await stand_in.wait()
 
 
 async def test_loopback_services_are_unreachable(layout: Layout, recorder: Recorder) -> None:
