@@ -116,6 +116,18 @@ class Settings(BaseSettings):
     <company>`), separated by `:` (`PAPERCLIP_WORKSPACE_ROOTS=/srv/repos:/data`); the API and the
     workers must be given the same."""
 
+    allow_private_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    """`host[:port]` on this machine or a link-local network that tools (`http_fetch`, the
+    sandbox's egress proxy) may reach even so, comma-separated; every other loopback, link-local
+    or metadata address is refused (`paperclip.netguard`)."""
+
+    @field_validator("allow_private_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, hosts: object) -> object:
+        if isinstance(hosts, str):
+            return [h.strip() for h in hosts.split(",") if h.strip()]
+        return hosts
+
     @field_validator("workspace_roots", mode="before")
     @classmethod
     def _split_roots(cls, roots: object) -> object:

@@ -25,7 +25,7 @@ from activities.tools.ledger import load_repository
 from paperclip.cli_rules import company_folder
 from paperclip.constants import Activity
 from paperclip.keys import KeyResolver
-from paperclip.models import INLINE_LIMIT, ToolRunInput, ToolRunResult
+from paperclip.models import INLINE_LIMIT, RepositoryConfig, ToolRunInput, ToolRunResult
 from paperclip.settings import Settings
 from paperclip.store import Store
 from paperclip.tools import ToolArgumentsError
@@ -148,6 +148,9 @@ class ToolActivities:
         else:
             workspace = self._workspace(input)
         repository = await asyncio.to_thread(load_repository, self.settings.home_dir, workspace)
+        key = None  # the repository's credential: sent only where it is bound
+        if repository is not None and repository.credential and self.keys is not None:
+            key = await asyncio.to_thread(self.keys, input.session.company_id, repository.credential)
         details: list[Any] = []
         ctx = ToolContext(
             workspace=workspace,
@@ -160,6 +163,9 @@ class ToolActivities:
             branch=input.workspace.branch if input.workspace else "",
             keys=self.keys,
             settings=self.settings,
+            push_url=push_target(repository),
+            private_hosts=list(self.settings.allow_private_hosts),
+            key_for=lambda url: key if key is not None and key.allows(url) else None,
         )
         beat = asyncio.ensure_future(_beat(details))
         try:
@@ -180,6 +186,15 @@ class ToolActivities:
             cost_usd=output.cost_usd,
             duration_ms=_ms(started),
         )
+
+
+def push_target(repository: RepositoryConfig | None) -> str:
+    """Where `git push` sends the task's branch: the push URL, else the source when it is a URL."""
+    if repository is None:
+        return ""
+    if repository.push_url:
+        return repository.push_url
+    return repository.source if repository.source.startswith(("https://", "http://")) else ""
 
 
 async def _beat(details: list[Any]) -> None:

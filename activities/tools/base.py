@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from paperclip.errors import InvalidInput
-from paperclip.keys import KeyResolver
+from paperclip.keys import BoundKey, KeyResolver
 from paperclip.models import RepositoryConfig, SessionRef
 from paperclip.settings import Settings
 
@@ -40,6 +40,15 @@ class ToolContext:
     its bound URLs right before each request, and never put in a process's environment."""
     settings: Settings | None = None
     """The worker's settings (e.g. `github_api_url`); None: the process's."""
+    push_url: str = ""
+    """Where `git push` sends it (`RepositoryConfig.push_url`, else its source URL); empty:
+    pushing is refused."""
+    private_hosts: list[str] = field(default_factory=list)
+    """`host[:port]` on this machine or a link-local network the deployment lets tools reach
+    (`Settings.allow_private_hosts`); every other such address is refused."""
+    key_for: Callable[[str], BoundKey | None] = lambda url: None
+    """The credential bound to a URL that a request there carries (added by us: `http_fetch`,
+    the egress proxy, `git push`); never given to the model or the sandbox."""
 
 
 @dataclass

@@ -15,10 +15,13 @@ from paperclip.tools.create_pull_request import CreatePullRequestArguments as Cr
 from paperclip.tools.delegate_task import DELEGATE_TASK, DelegateTaskArguments, delegate_task_tool
 from paperclip.tools.edit_file import EditFileArguments as EditFileArguments
 from paperclip.tools.escalate import ESCALATE, EscalateArguments, escalate_tool
+from paperclip.tools.git import GIT_TOOL  # noqa: F401  (registers `git`)
 from paperclip.tools.hire_agent import HIRE_AGENT, HireAgentArguments, hire_agent_tool
+from paperclip.tools.http_fetch import HTTP_FETCH_TOOL  # noqa: F401  (registers `http_fetch`)
 from paperclip.tools.list_files import ListFilesArguments as ListFilesArguments
 from paperclip.tools.read_file import ReadFileArguments as ReadFileArguments
 from paperclip.tools.request_approval import REQUEST_APPROVAL, RequestApprovalArguments, request_approval_tool
+from paperclip.tools.run_command import RUN_COMMAND_TOOL  # noqa: F401  (registers `run_command`)
 from paperclip.tools.search_files import SearchFilesArguments as SearchFilesArguments
 from paperclip.tools.write_file import WriteFileArguments as WriteFileArguments
 

@@ -1,0 +1,110 @@
+"""The sandbox's view of the machine, as bubblewrap arguments.
+
+Its own mount, pid, ipc, uts, cgroup and network namespaces; the system read-only (`/usr`, the
+`/bin` and `/lib` links, a few files of `/etc`); a fresh `/proc`, `/dev` and `/tmp`, and a
+throwaway home in it; the workspace the only place it may write, bound at its own path. Nothing
+else of the host is there: not `$PAPERCLIP_HOME`, not another task's worktree, not the worker's
+environment. A git worktree's repository (`.git` of the main checkout) is bound read-only, so
+`git status` and `git diff` work inside while its config and hooks cannot be changed from there.
+"""
+
+import shutil
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+BWRAP = "/usr/bin/bwrap"
+SANDBOX_HOME = "/tmp/home"
+SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
+ETC_FILES = (
+    "/etc/passwd",
+    "/etc/group",
+    "/etc/nsswitch.conf",
+    "/etc/ld.so.cache",
+    "/etc/ld.so.conf",
+    "/etc/ld.so.conf.d",
+    "/etc/alternatives",
+    "/etc/ssl",
+    "/etc/ca-certificates",
+    "/etc/localtime",
+    "/etc/mime.types",
+    "/etc/os-release",
+    "/etc/debian_version",
+)
+"""What of `/etc` a program needs to start, name users and check TLS certificates: no hosts,
+no resolver (the sandbox resolves nothing), no git or pip configuration."""
+BASE_ENV = {
+    "PATH": "/usr/local/bin:/usr/bin:/bin",
+    "HOME": SANDBOX_HOME,
+    "LANG": "C.UTF-8",
+    "TERM": "dumb",
+}
+
+
+def bwrap_path() -> str | None:
+    """bubblewrap's executable, or None when it is not installed (`apt-get install bubblewrap`)."""
+    return BWRAP if Path(BWRAP).exists() else shutil.which("bwrap")
+
+
+def repository_dir(workspace: Path) -> Path | None:
+    """The repository directory a workspace's git needs besides the workspace: the main
+    checkout's `.git` for a worktree (its `.git` is a file pointing there), the workspace's own
+    `.git` directory for a plain clone; None when it is not a git checkout."""
+    dot_git = workspace / ".git"
+    if dot_git.is_dir():
+        return dot_git
+    if not dot_git.is_file():
+        return None
+    try:
+        pointer = dot_git.read_text().strip()
+    except OSError:
+        return None
+    if not pointer.startswith("gitdir:"):
+        return None
+    git_dir = Path(pointer.removeprefix("gitdir:").strip())
+    git_dir = git_dir if git_dir.is_absolute() else (workspace / git_dir)
+    try:
+        common = (git_dir / "commondir").read_text().strip()
+    except OSError:
+        return git_dir.resolve()
+    return (git_dir / common).resolve()
+
+
+def bwrap_args(
+    argv: Sequence[str],
+    *,
+    workspace: Path,
+    env: Mapping[str, str],
+    binds: Mapping[str, str] | None = None,
+) -> list[str]:
+    """bubblewrap's arguments to run `argv` in `workspace` with exactly `env` (on top of the
+    sandbox's own PATH, HOME, LANG and TERM).
+
+    Args:
+        binds: host path → path inside, read-write (the egress proxy's socket).
+    """
+    workspace = workspace.resolve()
+    args = ["--unshare-all", "--die-with-parent", "--new-session", "--hostname", "sandbox"]
+    for path in SYSTEM_DIRS:
+        _system(args, Path(path), "--ro-bind")
+    for path in ETC_FILES:
+        _system(args, Path(path), "--ro-bind")
+    args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--dir", SANDBOX_HOME]
+    args += ["--bind", str(workspace), str(workspace)]
+    repository = repository_dir(workspace)
+    if repository is not None:
+        # After the workspace's own bind: a plain clone's `.git` inside it is covered read-only.
+        args += ["--ro-bind", str(repository), str(repository)]
+    for source, target in (binds or {}).items():
+        args += ["--bind", source, target]
+    args += ["--chdir", str(workspace), "--clearenv"]
+    for name, value in (BASE_ENV | dict(env)).items():
+        args += ["--setenv", name, value]
+    return [*args, "--", *argv]
+
+
+def _system(args: list[str], path: Path, how: str) -> None:
+    """The host's `path` in the sandbox as it is: a link (`/bin` → `usr/bin`) as a link."""
+    if path.is_symlink():
+        args += ["--symlink", str(path.readlink()), str(path)]
+    elif path.exists():
+        args += [how, str(path), str(path)]
