@@ -24,7 +24,7 @@ from temporalio.worker import Worker
 from activities.cli.activity import CliActivities
 from activities.http_agent import HttpAgentActivities
 from activities.limits import CredentialLimits
-from activities.mcp import McpServers
+from activities.mcp import McpServers, sandboxed_spawn
 from activities.model_turn import ModelActivities
 from activities.store import StoreActivities
 from activities.templates import TemplateActivities
@@ -114,7 +114,7 @@ def build_workers(
     http = HttpAgentActivities(store, keys=keys, tokens=tokens, api_url=settings.resolved_api_url)
     templates = TemplateActivities(keys)
     record = StoreActivities(store)
-    mcp = McpServers(store.get_mcp_server, keys=keys, allow=settings.mcp_stdio_allow)
+    mcp = McpServers(store.get_mcp_server, keys=keys, allow=settings.mcp_stdio_allow, spawn=sandboxed_spawn)
     tools = ToolActivities(store, settings=settings, keys=keys, mcp=mcp.runner_for)
     workspaces = WorkspaceActivities(settings=settings, keys=keys, task_queue=task_queue)
     # Each model queue with the rate Temporal dispatches its calls at (None: as fast as slots free).

@@ -7,7 +7,7 @@ the sandbox's command line once it is given one.
 
 from activities.mcp.activity import LISTING_TTL_SECONDS, MCP_SERVER_FAILED, McpServers
 from activities.mcp.client import Connection, call_tool, content_text, list_tools
-from activities.mcp.spawn import Spawner, StdioSpawn, entry_argv, plain_spawn, scrubbed_env
+from activities.mcp.spawn import Spawner, StdioSpawn, entry_argv, plain_spawn, sandboxed_spawn, scrubbed_env
 
 __all__ = [
     "LISTING_TTL_SECONDS",
@@ -21,5 +21,6 @@ __all__ = [
     "entry_argv",
     "list_tools",
     "plain_spawn",
+    "sandboxed_spawn",
     "scrubbed_env",
 ]

@@ -8,12 +8,16 @@ as it is, with an environment of its own that holds nothing of the worker's (no 
 sandbox's command line instead, and the client code does not change.
 """
 
+import errno
 import importlib.metadata
+import os
+import sys
 import sysconfig
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from activities.sandbox.bwrap import bwrap_args, bwrap_path
 from activities.tools import ToolFailed
 from paperclip.mcp import StdioEntry
 
@@ -76,3 +80,31 @@ def plain_spawn(entry: StdioEntry, workdir: Path) -> StdioSpawn:
     """Run the entry's command as it is, in `workdir`, with a scrubbed environment (no sandbox:
     the default until a sandboxed `Spawner` is given)."""
     return StdioSpawn(argv=entry_argv(entry), env=scrubbed_env(workdir), cwd=workdir)
+
+
+def sandboxed_spawn(entry: StdioEntry, workdir: Path) -> StdioSpawn:
+    """Run the entry's command in the sandbox (`activities.sandbox.bwrap`): the workspace its only
+    writable place, no network, nothing of the worker's home or environment; its own installation
+    (this Python environment, or the folder of an absolute-path entry and the files its arguments
+    name) seen read-only. The worker
+    runs stdio servers this way.
+
+    Raises:
+        ToolFailed: bubblewrap is not installed (a stdio server is never run outside the sandbox),
+            or the entry cannot be run (see `entry_argv`).
+        OSError: its program is missing or not executable (as starting it directly would say).
+    """
+    bwrap = bwrap_path()
+    if bwrap is None:
+        raise ToolFailed(f"MCP server {entry.name!r}: the sandbox (bubblewrap) is not installed on this worker")
+    argv = entry_argv(entry)
+    if not os.access(argv[0], os.X_OK):  # said here: inside the sandbox it is only "connection closed"
+        code = errno.EACCES if Path(argv[0]).exists() else errno.ENOENT
+        raise OSError(code, os.strerror(code), argv[0])
+    installs = {Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve()}
+    if entry.path is not None:  # its program's folder, and any file it is given by absolute path
+        installs.add(Path(entry.path).resolve().parent)
+        installs |= {Path(a).resolve() for a in entry.args if a.startswith("/") and Path(a).is_file()}
+    env = scrubbed_env(workdir) | {"HOME": "/tmp/home"}
+    args = bwrap_args(argv, workspace=workdir, env=env, read_only=sorted(installs))
+    return StdioSpawn(argv=[bwrap, *args], env={}, cwd=workdir)

@@ -75,12 +75,15 @@ def bwrap_args(
     workspace: Path,
     env: Mapping[str, str],
     binds: Mapping[str, str] | None = None,
+    read_only: Sequence[Path] = (),
 ) -> list[str]:
     """bubblewrap's arguments to run `argv` in `workspace` with exactly `env` (on top of the
     sandbox's own PATH, HOME, LANG and TERM).
 
     Args:
         binds: host path → path inside, read-write (the egress proxy's socket).
+        read_only: more host folders seen read-only at their own paths (a program's own
+            installation outside the system folders, e.g. a pinned MCP server's environment).
     """
     workspace = workspace.resolve()
     args = ["--unshare-all", "--die-with-parent", "--new-session", "--hostname", "sandbox"]
@@ -88,6 +91,8 @@ def bwrap_args(
         _system(args, Path(path), "--ro-bind")
     for path in ETC_FILES:
         _system(args, Path(path), "--ro-bind")
+    for folder in read_only:
+        _system(args, folder, "--ro-bind")
     args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--dir", SANDBOX_HOME]
     args += ["--bind", str(workspace), str(workspace)]
     repository = repository_dir(workspace)

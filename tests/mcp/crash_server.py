@@ -1,5 +1,5 @@
 """A stdio MCP server that dies in the middle of a call: `echo` answers, `environment` names the
-variables it was started with, `crash` exits the process before answering (as a server that
+variables it was started with, `read` reads a file, `crash` exits the process before answering (as a server that
 segfaults or runs out of memory does)."""
 
 import os
@@ -20,6 +20,16 @@ def echo(text: str) -> str:
 def environment() -> str:
     """The names of the variables in this process's environment."""
     return " ".join(sorted(os.environ))
+
+
+@server.tool()
+def read(path: str) -> str:
+    """The text of the file at `path`, or why it cannot be read."""
+    try:
+        with open(path) as file:
+            return file.read()
+    except OSError as err:
+        return f"unreadable: {err.strerror}"
 
 
 @server.tool()

@@ -7,13 +7,14 @@ import os
 import subprocess
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from activities.mcp import McpServers, StdioSpawn, plain_spawn
+from activities.mcp import McpServers, StdioSpawn, plain_spawn, sandboxed_spawn
 from activities.tools import ToolContext, ToolFailed
 from paperclip.keys import BoundKey
-from paperclip.mcp import StdioEntry
+from paperclip.mcp import StdioEntry, parse_entry
 from paperclip.models import McpServerConfig, SessionRef
 from tests.mcp.conftest import ALLOW, TOKEN, bound_key, stdio
 from tests.mcp.http_server import HttpMcpServer
@@ -186,3 +187,36 @@ async def test_a_name_of_no_server_of_the_company_is_a_tool_error(tmp_path: Path
     assert servers().runner_for("read_file") is None
     with pytest.raises(ToolFailed, match="this company has no MCP server 'jira'"):
         await servers(stdio("time")).run(context(tmp_path), "jira__search", {})
+
+
+async def test_the_worker_runs_stdio_servers_in_the_sandbox_which_sees_only_the_workspace(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "secret.key").write_text("worker-secret")
+    outside = tmp_path / "other-task"
+    outside.mkdir()
+    (outside / "notes.txt").write_text("another task's file")
+    workspace = tmp_path / "workspace"
+    workspace.mkdir()
+    (workspace / "mine.txt").write_text("the task's own file")
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-worker-secret")
+    spawned = sandboxed_spawn(parse_entry("time", ALLOW["time"]), workspace)
+    assert Path(spawned.argv[0]).name == "bwrap" and "--unshare-all" in spawned.argv
+
+    mcp = servers(stdio("time"), stdio("crashy"), spawn=sandboxed_spawn)
+    listed = await mcp.listing(COMPANY, stdio("time"))
+    assert [t.name for t in listed.tools] == ["time__get_current_time", "time__convert_time"]
+    ctx = context(workspace)
+    out = await mcp.run(ctx, "time__get_current_time", {"timezone": "UTC"})
+    assert '"timezone": "UTC"' in out.content
+
+    def read(path: Path) -> Any:
+        return mcp.run(ctx, "crashy__read", {"path": str(path)})
+
+    assert (await read(workspace / "mine.txt")).content == "the task's own file"
+    assert "unreadable" in (await read(home / "secret.key")).content
+    assert "unreadable" in (await read(outside / "notes.txt")).content
+    environ = (await mcp.run(ctx, "crashy__environment", {})).content.split()
+    assert "OPENAI_API_KEY" not in environ and "PATH" in environ
