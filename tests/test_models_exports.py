@@ -154,6 +154,8 @@ EXPORTS = [
     "ToolRunInput",
     "ToolRunResult",
     "ToolSpec",
+    "ToolState",
+    "ToolStep",
     "Trace",
     "TraceEvent",
     "TraceKind",

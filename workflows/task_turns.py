@@ -31,6 +31,7 @@ with workflow.unsafe.imports_passed_through():
     from paperclip.prompts import cli_prompt, system_prompt
     from workflows import retries
     from workflows.patches import WORKFLOW_RETRIES
+    from workflows.task_acting import acts, take_calls
     from workflows.task_core import TaskCore
     from workflows.task_tools import act
 
@@ -123,6 +124,9 @@ class ModelTurn(Turn):
         task.carry.usage = task.carry.usage + result.usage
         task.carry.cost_usd += result.cost_usd or 0.0
         task.report_turn(retried)
+        if acts(task):  # registry tools: decided, asked about, run (`workflows.task_acting`)
+            await take_calls(task, result.reply)
+            return result.reply
         tool_results = [await act(task, call) for call in result.reply.tool_calls]
         # Tool results answer the reply, so they come before anything that arrived meanwhile.
         task.carry.pending = tool_results + task.carry.pending

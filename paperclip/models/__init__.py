@@ -191,6 +191,8 @@ from paperclip.models.tooling import (
     ToolRule,
     ToolRunInput,
     ToolRunResult,
+    ToolState,
+    ToolStep,
     WorkspaceRef,
 )
 from paperclip.models.traces import (
@@ -359,6 +361,8 @@ __all__ = [
     "ToolRunInput",
     "ToolRunResult",
     "ToolSpec",
+    "ToolState",
+    "ToolStep",
     "Trace",
     "TraceEvent",
     "TraceKind",

@@ -12,7 +12,7 @@ from paperclip.models.conversation import Message, Usage
 from paperclip.models.enums import Priority, TaskStatus
 from paperclip.models.governance import ApprovalAnswer, Goal
 from paperclip.models.records import RetryState, TaskRecord
-from paperclip.models.tooling import RepositoryConfig, ToolRule
+from paperclip.models.tooling import RepositoryConfig, ToolRule, ToolState
 from paperclip.models.turns import LostAttempt
 
 
@@ -141,6 +141,8 @@ class TaskCarry(BaseModel):
     """Lost attempts charged at their worst case (never settled, or settled as unknown)."""
     retry: RetryState | None = None
     """The retry the task waits for, if any."""
+    tools: ToolState = Field(default_factory=ToolState)
+    """Its registry tools: workspace, what it read, what a person allowed, calls waiting."""
 
 
 class TaskInput(BaseModel):

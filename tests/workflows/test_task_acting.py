@@ -1,0 +1,353 @@
+"""The task workflow's tool loop on real Temporal: registry tools decided by policy, asked about
+through the company, run as activities on the workspace's host, and answered in call order."""
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+import pytest
+from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.testing import WorkflowEnvironment
+
+from paperclip.constants import task_workflow_id, tools_queue
+from paperclip.models import (
+    AgentSpec,
+    Approval,
+    ApprovalKind,
+    ApprovalStatus,
+    CompanySnapshot,
+    CompanySpec,
+    CreateTaskInput,
+    DecideApprovalInput,
+    Message,
+    RepositoryConfig,
+    TaskStatus,
+    ToolCall,
+    ToolDecision,
+    ToolPolicy,
+    ToolRule,
+)
+from paperclip.prompts import COMPLETE_REMINDER
+from tests.workflows.helpers import company_id_of, start_company, wait_for
+from tests.workflows.stand_ins import ScriptedModel, stand_in_workers
+from tests.workflows.tool_stand_ins import (
+    HOST,
+    PROBE_FETCH,
+    PROBE_READ,
+    PROBE_RUN,
+    ToolHost,
+    fresh_queue,
+    tool_workers,
+    worker_agent,
+)
+from workflows.company import CompanyWorkflow
+
+REPO = RepositoryConfig(source="/repos/app")
+Company = WorkflowHandle[CompanyWorkflow, object]
+
+
+def read(call_id: str, path: str, **more: Any) -> ToolCall:
+    return ToolCall(id=call_id, name=PROBE_READ, arguments={"path": path, **more})
+
+
+def run(call_id: str, command: str) -> ToolCall:
+    return ToolCall(id=call_id, name=PROBE_RUN, arguments={"command": command})
+
+
+@asynccontextmanager
+async def workers(client: Client, model: ScriptedModel, host: ToolHost, queue: str) -> AsyncIterator[str]:
+    async with stand_in_workers(client, model, queue=queue, end=False), tool_workers(client, host, queue):
+        yield queue
+
+
+async def company_with(
+    client: Client, queue: str, agent: AgentSpec, *, repository: RepositoryConfig | None = REPO, **spec: Any
+) -> Company:
+    return await start_company(
+        client,
+        queue,
+        [agent],
+        spec=CompanySpec(id="x", name="Acme", prefix="ACME", repository=repository, **spec),
+    )
+
+
+async def assign(company: Company, assignee: str = "dev") -> None:
+    await company.execute_update(CompanyWorkflow.create_task, CreateTaskInput(title="Fix the build", assignee=assignee))
+
+
+def task_is(status: TaskStatus) -> Callable[[CompanySnapshot], bool]:
+    return lambda s: bool(s.tasks) and s.tasks[0].status is status
+
+
+def pending_tool_calls(snap: CompanySnapshot) -> list[Approval]:
+    return [a for a in snap.approvals if a.kind is ApprovalKind.TOOL_CALL and a.status is ApprovalStatus.PENDING]
+
+
+def tool_answers(model: ScriptedModel, turn: int) -> list[Message]:
+    """The tool messages the model was given on `turn` (1-based)."""
+    return [m for m in model.calls[turn - 1].new_messages if m.role == "tool"]
+
+
+async def decide(company: Company, approval: str, decision: ApprovalStatus, **more: Any) -> Approval:
+    return await company.execute_update(
+        CompanyWorkflow.decide_approval, DecideApprovalInput(id=approval, decision=decision, **more)
+    )
+
+
+async def history_bytes_per_tool_call(client: Client, company: Company, identifier: str, calls: int) -> float:
+    """Bytes of the task's history (every event, serialized) per tool call it ran."""
+    history = await client.get_workflow_handle(task_workflow_id(company_id_of(company), identifier)).fetch_history()
+    sizes: dict[str, int] = {}
+    for event in history.events:
+        kind = event.WhichOneof("attributes") or "other"
+        sizes[kind] = sizes.get(kind, 0) + event.ByteSize()
+    total = sum(sizes.values())
+    top = sorted(sizes.items(), key=lambda kv: -kv[1])[:6]
+    print(f"\n{identifier}: {total} history bytes, {calls} tool calls, {total / calls:.0f} bytes per call; {top}")
+    return total / calls
+
+
+# ------------------------------------------------------------------ allow, deny
+
+
+async def test_an_allowed_call_runs_in_the_tasks_workspace_and_the_model_reads_its_result(
+    dev_env: WorkflowEnvironment,
+) -> None:
+    client, queue = dev_env.client, fresh_queue()
+    model, host = ScriptedModel(plans={"dev": [[read("c1", "src/app.py")], [read("c2", "src/lib.py")]]}), ToolHost()
+    async with workers(client, model, host, queue):
+        company = await company_with(client, queue, worker_agent())
+        await assign(company)
+        snap = await wait_for(company, task_is(TaskStatus.DONE))
+        per_call = await history_bytes_per_tool_call(client, company, "ACME-1", calls=2)
+    assert snap.tasks[0].result == "dev finished"
+    # The workspace was made once, from the company's repository, then both calls ran on its host.
+    assert [p.repository for p in host.prepared] == [REPO]
+    assert [(r.tool, r.arguments["path"], r.workspace and r.workspace.queue) for r in host.runs] == [
+        (PROBE_READ, "src/app.py", tools_queue(queue, HOST)),
+        (PROBE_READ, "src/lib.py", tools_queue(queue, HOST)),
+    ]
+    assert [(m.tool_call_id, m.content) for m in tool_answers(model, 2)] == [
+        ("c1", "probe_read src/app.py in /work/ACME-1")
+    ]
+    assert model.calls[0].tools[-3:] and {t.name for t in model.calls[0].tools} >= {PROBE_READ, PROBE_RUN}
+    assert per_call < 20_000
+
+
+async def test_a_denied_call_is_refused_and_the_model_is_told_why(dev_env: WorkflowEnvironment) -> None:
+    client, queue = dev_env.client, fresh_queue()
+    model, host = ScriptedModel(plans={"dev": [[run("c1", "rm -rf /")]]}), ToolHost()
+    deny = [ToolRule(tool=PROBE_RUN, policy=ToolPolicy.DENY, pattern="rm *")]
+    async with workers(client, model, host, queue):
+        company = await company_with(client, queue, worker_agent(), tool_policy=deny)
+        await assign(company)
+        await wait_for(company, task_is(TaskStatus.DONE))
+    assert host.runs == [] and host.prepared == []
+    [answer] = tool_answers(model, 2)
+    assert answer.content.startswith("Error: probe_run may not be called here")
+    assert "the company's rule for probe_run on 'rm *' says deny" in answer.content
+
+
+async def test_without_a_repository_workspace_tools_are_refused_and_others_run(dev_env: WorkflowEnvironment) -> None:
+    client, queue = dev_env.client, fresh_queue()
+    fetch = ToolCall(id="c2", name=PROBE_FETCH, arguments={"url": "https://example.com"})
+    model, host = ScriptedModel(plans={"dev": [[read("c1", "a.py"), fetch]]}), ToolHost()
+    async with workers(client, model, host, queue):
+        company = await company_with(client, queue, worker_agent(), repository=None)
+        await assign(company)
+        snap = await wait_for(company, task_is(TaskStatus.DONE))
+    first, second = tool_answers(model, 2)
+    assert "this task has none" in first.content
+    assert second.content == "page of https://example.com"
+    assert [(r.tool, r.workspace) for r in host.runs] == [(PROBE_FETCH, None)]
+    assert snap.tasks[0].cost_usd == pytest.approx(0.002 + 0.01)  # two model turns and the paid fetch
+
+
+# ------------------------------------------------------------------ ask
+
+
+async def test_an_asked_call_waits_across_a_worker_restart_and_runs_only_once_approved(
+    dev_env: WorkflowEnvironment,
+) -> None:
+    client, queue = dev_env.client, fresh_queue()
+    model, host = ScriptedModel(plans={"dev": [[run("c1", "pytest -q")]]}), ToolHost()
+    async with workers(client, model, host, queue):
+        company = await company_with(client, queue, worker_agent(policy=ToolPolicy.ASK))
+        await assign(company)
+        snap = await wait_for(company, lambda s: bool(pending_tool_calls(s)) and task_is(TaskStatus.BLOCKED)(s))
+    [approval] = pending_tool_calls(snap)
+    assert approval.tool_call is not None
+    assert (approval.tool_call.tool, approval.tool_call.subject, approval.tool_call.call_id) == (
+        PROBE_RUN,
+        "pytest -q",
+        "c1",
+    )
+    assert "the agent's rule for probe_run says ask" in approval.tool_call.why_asked
+    assert host.runs == [] and len(model.calls) == 1
+    async with workers(client, model, host, queue):  # new workers: the task waited in Temporal
+        assert (await company.query(CompanyWorkflow.snapshot)).tasks[0].status is TaskStatus.BLOCKED
+        decided = await decide(company, approval.id, ApprovalStatus.APPROVED, note="go")
+        assert decided.decision is None or decided.decision == ToolDecision()
+        await wait_for(company, task_is(TaskStatus.DONE))
+    assert [r.arguments["command"] for r in host.runs] == ["pytest -q"]
+    assert [m.content for m in tool_answers(model, 2)] == ["probe_run pytest -q in /work/ACME-1"]
+    assert len(model.calls) == 2  # no turn while it waited
+
+
+async def test_a_rejected_call_does_not_run_and_the_model_reads_the_note(dev_env: WorkflowEnvironment) -> None:
+    client, queue = dev_env.client, fresh_queue()
+    model, host = ScriptedModel(plans={"dev": [[run("c1", "make deploy")]]}), ToolHost()
+    async with workers(client, model, host, queue):
+        company = await company_with(client, queue, worker_agent(policy=ToolPolicy.ASK))
+        await assign(company)
+        snap = await wait_for(company, lambda s: bool(pending_tool_calls(s)))
+        await decide(company, pending_tool_calls(snap)[0].id, ApprovalStatus.REJECTED, note="not on a Friday")
+        await wait_for(company, task_is(TaskStatus.DONE))
+    assert host.runs == []
+    [answer] = tool_answers(model, 2)
+    assert answer.content == "Error: board rejected this call of probe_run; it did not run. Their note: not on a Friday"
+
+
+async def test_allowed_for_the_task_the_same_call_is_not_asked_about_again(dev_env: WorkflowEnvironment) -> None:
+    client, queue = dev_env.client, fresh_queue()
+    turns = [[run("c1", "pytest -q")], [run("c2", "pytest -q")], [run("c3", "pytest -x")]]
+    model, host = ScriptedModel(plans={"dev": turns}), ToolHost()
+    async with workers(client, model, host, queue):
+        company = await company_with(client, queue, worker_agent(policy=ToolPolicy.ASK))
+        await assign(company)
+        snap = await wait_for(company, lambda s: bool(pending_tool_calls(s)))
+        await decide(company, pending_tool_calls(snap)[0].id, ApprovalStatus.APPROVED, tool=ToolDecision(scope="task"))
+        # The same command runs at once; another one is asked about.
+        snap = await wait_for(company, lambda s: len([a for a in s.approvals if a.kind is ApprovalKind.TOOL_CALL]) == 2)
+        assert [r.arguments["command"] for r in host.runs] == ["pytest -q", "pytest -q"]
+        await decide(company, pending_tool_calls(snap)[0].id, ApprovalStatus.APPROVED)
+        await wait_for(company, task_is(TaskStatus.DONE))
+    assert [r.arguments["command"] for r in host.runs] == ["pytest -q", "pytest -q", "pytest -x"]
+
+
+async def test_edited_arguments_are_checked_and_policy_checked_again(dev_env: WorkflowEnvironment) -> None:
+    client, queue = dev_env.client, fresh_queue()
+    turns = [[run("c1", "pytest")], [run("c2", "pytest")]]
+    model, host = ScriptedModel(plans={"dev": turns}), ToolHost()
+    deny = [ToolRule(tool=PROBE_RUN, policy=ToolPolicy.DENY, pattern="rm *")]
+    async with workers(client, model, host, queue):
+        company = await company_with(client, queue, worker_agent(policy=ToolPolicy.ASK), tool_policy=deny)
+        await assign(company)
+        snap = await wait_for(company, lambda s: bool(pending_tool_calls(s)))
+        first = pending_tool_calls(snap)[0].id
+        # Arguments that do not fit the tool: the update is refused, the approval stays open.
+        with pytest.raises(WorkflowUpdateFailedError) as refused:
+            await decide(company, first, ApprovalStatus.APPROVED, tool=ToolDecision(arguments={"command": ""}))
+        assert "the edited arguments do not fit" in str(refused.value.cause)
+        await decide(company, first, ApprovalStatus.APPROVED, tool=ToolDecision(arguments={"command": "pytest -x"}))
+        snap = await wait_for(
+            company, lambda s: len(pending_tool_calls(s)) == 1 and pending_tool_calls(s)[0].id != first
+        )
+        # Edited into what the company denies: refused, though approved.
+        await decide(
+            company,
+            pending_tool_calls(snap)[0].id,
+            ApprovalStatus.APPROVED,
+            tool=ToolDecision(arguments={"command": "rm -rf /"}),
+        )
+        await wait_for(company, task_is(TaskStatus.DONE))
+    assert [r.arguments["command"] for r in host.runs] == ["pytest -x"]
+    assert tool_answers(model, 2)[0].content == "probe_run pytest -x in /work/ACME-1"
+    assert "says deny" in tool_answers(model, 3)[0].content
+
+
+async def test_two_calls_of_a_turn_wait_at_once_and_answer_in_call_order(dev_env: WorkflowEnvironment) -> None:
+    client, queue = dev_env.client, fresh_queue()
+    model, host = (
+        ScriptedModel(plans={"dev": [[run("c1", "make a"), read("c2", "x"), run("c3", "make b")]]}),
+        ToolHost(),
+    )
+    async with workers(client, model, host, queue):
+        company = await company_with(client, queue, worker_agent(policy=ToolPolicy.ASK))
+        await assign(company)
+        snap = await wait_for(company, lambda s: len(pending_tool_calls(s)) == 2)
+        a, b = sorted(pending_tool_calls(snap), key=lambda x: x.tool_call.call_id if x.tool_call else "")
+        await decide(company, b.id, ApprovalStatus.APPROVED)
+        snap = await wait_for(company, lambda s: len(pending_tool_calls(s)) == 1)
+        assert snap.tasks[0].status is TaskStatus.BLOCKED and host.runs == [] and len(model.calls) == 1
+        await decide(company, a.id, ApprovalStatus.REJECTED)
+        await wait_for(company, task_is(TaskStatus.DONE))
+    assert [m.tool_call_id for m in tool_answers(model, 2)] == ["c1", "c2", "c3"]
+    assert tool_answers(model, 2)[0].content.startswith("Error: board rejected")
+    assert [r.call_id for r in host.runs] == ["c2", "c3"]
+
+
+async def test_after_untrusted_content_a_risky_call_is_asked_about(dev_env: WorkflowEnvironment) -> None:
+    client, queue = dev_env.client, fresh_queue()
+    fetch = ToolCall(id="c1", name=PROBE_FETCH, arguments={"url": "https://example.com/issue"})
+    model, host = ScriptedModel(plans={"dev": [[run("c0", "ls")], [fetch], [run("c2", "ls")]]}), ToolHost()
+    async with workers(client, model, host, queue):
+        company = await company_with(client, queue, worker_agent())
+        await assign(company)
+        snap = await wait_for(company, lambda s: bool(pending_tool_calls(s)))
+        [approval] = pending_tool_calls(snap)
+        assert approval.tool_call is not None and "untrusted" in approval.tool_call.why_asked
+        assert [r.call_id for r in host.runs] == ["c0", "c1"]  # the same command ran before the fetch
+        await decide(company, approval.id, ApprovalStatus.APPROVED)
+        await wait_for(company, task_is(TaskStatus.DONE))
+    assert [r.call_id for r in host.runs] == ["c0", "c1", "c2"]
+
+
+# ------------------------------------------------------------------ the model loop
+
+
+async def test_a_plain_reply_is_answered_with_a_reminder_and_the_task_ends_on_complete(
+    dev_env: WorkflowEnvironment,
+) -> None:
+    client, queue = dev_env.client, fresh_queue()
+    model, host = ScriptedModel(plans={"dev": [[]]}), ToolHost()
+    async with workers(client, model, host, queue):
+        company = await company_with(client, queue, worker_agent())
+        await assign(company)
+        snap = await wait_for(company, task_is(TaskStatus.DONE))
+    assert snap.tasks[0].result == "dev finished"
+    assert [m.content for m in model.calls[1].new_messages] == [COMPLETE_REMINDER]
+
+
+async def test_plain_replies_in_a_row_stop_the_task(dev_env: WorkflowEnvironment) -> None:
+    client, queue = dev_env.client, fresh_queue()
+    model, host = ScriptedModel(plans={"dev": [[], [], [], []]}), ToolHost()
+    async with workers(client, model, host, queue):
+        company = await company_with(client, queue, worker_agent())
+        await assign(company)
+        snap = await wait_for(company, task_is(TaskStatus.FAILED))
+    assert (
+        snap.tasks[0].result == "stopped: 4 replies in a row without a tool call (the agent never called complete_task)"
+    )
+    assert len(model.calls) == 4
+
+
+async def test_turns_of_failing_or_repeated_calls_stop_the_task(dev_env: WorkflowEnvironment) -> None:
+    client, queue = dev_env.client, fresh_queue()
+    bad = ToolCall(id="c", name=PROBE_READ, arguments={})  # no path: every call fails
+    model, host = (
+        ScriptedModel(plans={"dev": [[read("c0", "a")], *([[read("c1", "a")]] * 5), *([[bad]] * 5)]}),
+        ToolHost(),
+    )
+    async with workers(client, model, host, queue):
+        company = await company_with(client, queue, worker_agent())
+        await assign(company)
+        snap = await wait_for(company, task_is(TaskStatus.FAILED))
+    assert snap.tasks[0].result == "stopped: 5 turns in a row whose tool calls all failed or repeated the turn before"
+    assert len(model.calls) == 6  # the first read, then five repeats of it
+    assert len(host.runs) == 6
+
+
+async def test_calls_on_different_paths_run_in_parallel_and_answer_in_call_order(dev_env: WorkflowEnvironment) -> None:
+    client, queue = dev_env.client, fresh_queue()
+    turn = [read("a1", "a", delay=0.6), read("b", "b", delay=0.6), read("a2", "a"), run("r", "make")]
+    model, host = ScriptedModel(plans={"dev": [turn]}), ToolHost()
+    async with workers(client, model, host, queue):
+        company = await company_with(client, queue, worker_agent())
+        await assign(company)
+        await wait_for(company, task_is(TaskStatus.DONE))
+    spans = host.spans
+    assert spans["b"][0] < spans["a1"][1] and spans["a1"][0] < spans["b"][1]  # a and b overlapped
+    assert spans["a2"][0] >= spans["a1"][1]  # the same path: after
+    assert spans["r"][0] >= max(spans["a2"][1], spans["b"][1])  # a command: alone, in order
+    assert [m.tool_call_id for m in tool_answers(model, 2)] == ["a1", "b", "a2", "r"]
