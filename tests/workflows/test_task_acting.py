@@ -94,17 +94,29 @@ async def decide(company: Company, approval: str, decision: ApprovalStatus, **mo
     )
 
 
-async def history_bytes_per_tool_call(client: Client, company: Company, identifier: str, calls: int) -> float:
-    """Bytes of the task's history (every event, serialized) per tool call it ran."""
+async def history_bytes_per_tool_call(client: Client, company: Company, identifier: str) -> int:
+    """Bytes of the task's history events of its `run_tool` calls (scheduled, started, completed),
+    per call; printed with the whole history's size for the record."""
     history = await client.get_workflow_handle(task_workflow_id(company_id_of(company), identifier)).fetch_history()
+    by_activity: dict[int, str] = {}
     sizes: dict[str, int] = {}
+    calls = 0
     for event in history.events:
-        kind = event.WhichOneof("attributes") or "other"
+        scheduled = event.activity_task_scheduled_event_attributes
+        if event.HasField("activity_task_scheduled_event_attributes"):
+            by_activity[event.event_id] = scheduled.activity_type.name
+            kind = scheduled.activity_type.name
+            calls += kind == "run_tool"
+        elif event.HasField("activity_task_started_event_attributes"):
+            kind = by_activity[event.activity_task_started_event_attributes.scheduled_event_id]
+        elif event.HasField("activity_task_completed_event_attributes"):
+            kind = by_activity[event.activity_task_completed_event_attributes.scheduled_event_id]
+        else:
+            kind = "other"
         sizes[kind] = sizes.get(kind, 0) + event.ByteSize()
-    total = sum(sizes.values())
-    top = sorted(sizes.items(), key=lambda kv: -kv[1])[:6]
-    print(f"\n{identifier}: {total} history bytes, {calls} tool calls, {total / calls:.0f} bytes per call; {top}")
-    return total / calls
+    per_call = sizes["run_tool"] // calls
+    print(f"\n{identifier}: {sum(sizes.values())} history bytes; by activity {sizes}; {per_call} bytes per tool call")
+    return per_call
 
 
 # ------------------------------------------------------------------ allow, deny
@@ -119,7 +131,7 @@ async def test_an_allowed_call_runs_in_the_tasks_workspace_and_the_model_reads_i
         company = await company_with(client, queue, worker_agent())
         await assign(company)
         snap = await wait_for(company, task_is(TaskStatus.DONE))
-        per_call = await history_bytes_per_tool_call(client, company, "ACME-1", calls=2)
+        per_call = await history_bytes_per_tool_call(client, company, "ACME-1")
     assert snap.tasks[0].result == "dev finished"
     # The workspace was made once, from the company's repository, then both calls ran on its host.
     assert [p.repository for p in host.prepared] == [REPO]
@@ -131,7 +143,7 @@ async def test_an_allowed_call_runs_in_the_tasks_workspace_and_the_model_reads_i
         ("c1", "probe_read src/app.py in /work/ACME-1")
     ]
     assert model.calls[0].tools[-3:] and {t.name for t in model.calls[0].tools} >= {PROBE_READ, PROBE_RUN}
-    assert per_call < 20_000
+    assert per_call < 3_000  # the call and its answer, not the conversation
 
 
 async def test_a_denied_call_is_refused_and_the_model_is_told_why(dev_env: WorkflowEnvironment) -> None:
