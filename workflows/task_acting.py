@@ -319,7 +319,7 @@ async def run_step(task: TaskCore, step: ToolStep, tool: RegisteredTool, lock: a
                 ),
                 result_type=ToolRunResult,
                 task_queue=workspace.queue if workspace is not None else tools_queue(workflow.info().task_queue),
-                schedule_to_start_timeout=WORKSPACE_PICKUP if workspace is not None else None,
+                schedule_to_start_timeout=pickup(task) if workspace is not None else None,
                 start_to_close_timeout=timedelta(seconds=timeout + 60),
                 heartbeat_timeout=TOOL_HEARTBEAT,
                 retry_policy=TOOL_RETRIES,
@@ -346,6 +346,11 @@ async def run_step(task: TaskCore, step: ToolStep, tool: RegisteredTool, lock: a
         task.carry.cost_usd += result.cost_usd
         task.report_turn(False)
     step.result = reply(call, prompts.tool_output(result))
+
+
+def pickup(task: TaskCore) -> timedelta:
+    seconds = task.input.workspace_pickup_seconds
+    return WORKSPACE_PICKUP if seconds is None else timedelta(seconds=seconds)
 
 
 def host_gone(err: ActivityError) -> bool:

@@ -176,6 +176,9 @@ class TaskInput(BaseModel):
     carry: TaskCarry | None = None
     continue_as_new_after_turns: int | None = None
     """Continue-as-new after this many turns in one run (tests); Temporal's suggestion always applies."""
+    workspace_pickup_seconds: float | None = Field(default=None, gt=0)
+    """How long a tool call waits for its workspace's host to pick it up before the host counts as
+    gone and the workspace is made again (None: `workflows.task_acting.WORKSPACE_PICKUP`)."""
 
 
 class TaskResult(BaseModel):

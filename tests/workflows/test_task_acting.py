@@ -1,6 +1,7 @@
 """The task workflow's tool loop on real Temporal: registry tools decided by policy, asked about
 through the company, run as activities on the workspace's host, and answered in call order."""
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -28,7 +29,7 @@ from paperclip.models import (
     ToolRule,
 )
 from paperclip.prompts import COMPLETE_REMINDER
-from tests.workflows.helpers import company_id_of, start_company, wait_for
+from tests.workflows.helpers import company_id_of, start_company, start_task, wait_for
 from tests.workflows.stand_ins import ScriptedModel, stand_in_workers
 from tests.workflows.tool_stand_ins import (
     HOST,
@@ -41,6 +42,7 @@ from tests.workflows.tool_stand_ins import (
     worker_agent,
 )
 from workflows.company import CompanyWorkflow
+from workflows.task import TaskWorkflow
 
 REPO = RepositoryConfig(source="/repos/app")
 Company = WorkflowHandle[CompanyWorkflow, object]
@@ -363,3 +365,70 @@ async def test_calls_on_different_paths_run_in_parallel_and_answer_in_call_order
     assert spans["a2"][0] >= spans["a1"][1]  # the same path: after
     assert spans["r"][0] >= max(spans["a2"][1], spans["b"][1])  # a command: alone, in order
     assert [m.tool_call_id for m in tool_answers(model, 2)] == ["a1", "b", "a2", "r"]
+
+
+# ------------------------------------------------------------------ durability
+
+
+async def test_calls_waiting_for_a_person_are_carried_across_continue_as_new(dev_env: WorkflowEnvironment) -> None:
+    client, queue = dev_env.client, fresh_queue()
+    model, host = ScriptedModel(plans={"dev": [[run("c1", "make a"), run("c2", "make b")]]}), ToolHost()
+    lead = AgentSpec(name="lead", role="ceo")
+    dev = worker_agent(policy=ToolPolicy.ASK).model_copy(update={"reports_to": "lead"})
+    async with workers(client, model, host, queue):
+        company = await start_company(client, queue, [lead, dev])
+        # A subtask (the company knows it, and answers its requests) that continues as new each turn.
+        await start_task(
+            client,
+            queue,
+            company,
+            identifier="ACME-50",
+            agent=lead,
+            team=[dev],
+            repository=REPO,
+            continue_as_new_after_turns=1,
+        )
+        task = client.get_workflow_handle_for(TaskWorkflow.run, task_workflow_id(company_id_of(company), "ACME-50.1"))
+        snap = await wait_for(company, lambda s: len(pending_tool_calls(s)) == 2)
+        for _ in range(100):  # the wait continued as new, carrying both calls
+            start = (await task.fetch_history()).events[0].workflow_execution_started_event_attributes
+            if start.continued_execution_run_id:
+                break
+            await asyncio.sleep(0.05)
+        assert start.continued_execution_run_id
+        for approval in pending_tool_calls(snap):
+            await decide(company, approval.id, ApprovalStatus.APPROVED)
+        result = await asyncio.wait_for(task.result(), 20)
+    assert result.status is TaskStatus.DONE
+    assert [(r.call_id, r.workspace and r.workspace.path) for r in host.runs] == [
+        ("c1", "/work/ACME-50.1"),
+        ("c2", "/work/ACME-50.1"),
+    ]
+    dev_turns = [c for c in model.calls if c.session.agent == "dev"]
+    assert [m.tool_call_id for m in dev_turns[1].new_messages if m.role == "tool"] == ["c1", "c2"]
+
+
+async def test_a_workspace_whose_host_is_gone_is_made_again_and_the_agent_is_told(
+    dev_env: WorkflowEnvironment,
+) -> None:
+    client, queue = dev_env.client, fresh_queue()
+    model, host = ScriptedModel(plans={"dev": [[read("c1", "a.py")]]}), ToolHost(first_host="gone")
+    async with workers(client, model, host, queue):
+        company = await company_with(client, queue, worker_agent())
+        task = await start_task(
+            client,
+            queue,
+            company,
+            identifier="ACME-60",
+            agent=worker_agent(),
+            repository=REPO,
+            workspace_pickup_seconds=1,
+        )
+        result = await asyncio.wait_for(task.result(), 30)
+    assert result.status is TaskStatus.DONE
+    assert [p.previous and p.previous.host for p in host.prepared] == [None, "gone"]
+    assert [(r.call_id, r.workspace and r.workspace.host) for r in host.runs] == [("c1", HOST)]
+    second = model.calls[1].new_messages
+    assert [m.role for m in second] == ["tool", "user"]
+    assert second[0].content == "probe_read a.py in /work/ACME-60"
+    assert second[1].content == "Your workspace was rebuilt on another worker. Lost: uncommitted files."

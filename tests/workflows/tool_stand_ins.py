@@ -117,15 +117,18 @@ class ToolHost:
     spans: dict[str, tuple[float, float]] = field(default_factory=dict)
     """Call id → when it started and ended (monotonic seconds)."""
     base: str = ""
+    first_host: str = HOST
+    """The host the first workspace is made on (one with no worker: its calls are never picked up)."""
 
     @activity.defn(name=Activity.PREPARE_WORKSPACE)
     async def prepare_workspace(self, input: PrepareWorkspaceInput) -> PreparedWorkspace:
         self.prepared.append(input)
+        host = self.first_host if len(self.prepared) == 1 else HOST
         return PreparedWorkspace(
             workspace=WorkspaceRef(
                 path=f"/work/{input.session.task}",
-                host=HOST,
-                queue=tools_queue(self.base, HOST),
+                host=host,
+                queue=tools_queue(self.base, host),
                 repository=input.repository.source,
                 branch=f"paperclip/{input.session.task}",
             ),
