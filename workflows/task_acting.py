@@ -26,11 +26,12 @@ from temporalio.exceptions import TimeoutError as ActivityTimeout
 
 with workflow.unsafe.imports_passed_through():
     from paperclip import prompts
-    from paperclip.constants import Activity, tools_queue
+    from paperclip.constants import Activity, CompanySignal, tools_queue
     from paperclip.models import (
         ApprovalKind,
         ApprovalRequest,
         ApprovalStatus,
+        ApprovalTimedOut,
         Message,
         PreparedWorkspace,
         PrepareWorkspaceInput,
@@ -49,6 +50,7 @@ with workflow.unsafe.imports_passed_through():
     from paperclip.tools.policy import decide, literal
     from paperclip.tools.registry import RegisteredTool
     from workflows.patches import COMPLETE_TO_END, REGISTRY_TOOLS
+    from workflows.signals import signal_company
     from workflows.task_core import TaskCore
     from workflows.task_tools import act, reply
 
@@ -112,6 +114,7 @@ def decide_step(task: TaskCore, step: ToolStep, tool: RegisteredTool) -> Approva
         step.run = True
         return None
     step.request_id = task.next_request()
+    step.asked_at = workflow.now()
     step.pattern = verdict.pattern
     call = step.call
     return ApprovalRequest(
@@ -166,18 +169,43 @@ def is_tool_request(task: TaskCore, request_id: str) -> bool:
 
 
 async def await_tool_decisions(task: TaskCore) -> None:
-    """Hold, blocked and at no cost, until every call of the turn that asked is decided; then run
-    what may run and answer the turn."""
+    """Hold, blocked and at no cost, until every call of the turn that asked is decided (telling
+    the company of each still undecided past its approval timeout); then run what may run and
+    answer the turn."""
     carry = task.carry
     if waiting(task) and carry.status is not TaskStatus.BLOCKED:
         await task.set_status(TaskStatus.BLOCKED)
-    await workflow.wait_condition(
-        lambda: (
+
+    def woken() -> bool:
+        return (
             all(task.decided(s.request_id or "") for s in waiting(task))
             or carry.cancel is not None
             or task.should_continue_as_new()
         )
-    )
+
+    limit = task.input.approval_timeout_seconds
+    due = [s for s in waiting(task) if not s.escalated and s.asked_at is not None]
+    if limit is not None and due:
+        first = min(s.asked_at for s in due if s.asked_at is not None) + timedelta(seconds=limit)
+        try:
+            await workflow.wait_condition(woken, timeout=max(first - workflow.now(), timedelta(seconds=1)))
+        except TimeoutError:
+            late = [s for s in due if s.asked_at is not None and s.asked_at + timedelta(seconds=limit) <= first]
+            for step in late:
+                step.escalated = True
+            await asyncio.gather(
+                *(
+                    signal_company(
+                        task.input.company_id,
+                        CompanySignal.APPROVAL_TIMED_OUT,
+                        ApprovalTimedOut(request_id=s.request_id or ""),
+                    )
+                    for s in late
+                )
+            )
+            return
+    else:
+        await workflow.wait_condition(woken)
     if not all(task.decided(s.request_id or "") for s in waiting(task)):
         return  # cancelled, or continue-as-new first
     for step in waiting(task):

@@ -1,6 +1,7 @@
 """The vocabulary of tools that act: what a policy says of a call, where a task's workspace is,
 and what a tool's activity takes and answers."""
 
+from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal
 
@@ -153,6 +154,9 @@ class ToolStep(BaseModel):
     """The agent's words with the call (the text of its turn)."""
     request_id: str | None = None
     """The approval (kind `tool_call`) it waits for, if it asked."""
+    asked_at: datetime | None = None
+    escalated: bool = False
+    """Still undecided past the company's approval timeout: the company was told."""
     pattern: str | None = None
     """The pattern of the rule that asked: what "allow for this task" allows (None: the subject)."""
     run: bool = False

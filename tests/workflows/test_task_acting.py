@@ -222,6 +222,23 @@ async def test_a_rejected_call_does_not_run_and_the_model_reads_the_note(dev_env
     assert answer.content == "Error: board rejected this call of probe_run; it did not run. Their note: not on a Friday"
 
 
+async def test_a_call_undecided_past_the_approval_timeout_is_escalated(skipping_env: WorkflowEnvironment) -> None:
+    client, queue = skipping_env.client, fresh_queue()
+    model, host = ScriptedModel(plans={"dev": [[run("c1", "make")]]}), ToolHost()
+    async with workers(client, model, host, queue):
+        agent = worker_agent(policy=ToolPolicy.ASK)
+        company = await company_with(client, queue, agent, approval_timeout_seconds=3600)
+        await assign(company)
+        snap = await wait_for(company, lambda s: bool(pending_tool_calls(s)))
+        assert not pending_tool_calls(snap)[0].escalated
+        await skipping_env.sleep(2 * 3600)
+        snap = await wait_for(company, lambda s: pending_tool_calls(s)[0].escalated)
+        assert snap.tasks[0].status is TaskStatus.BLOCKED and host.runs == [] and len(model.calls) == 1
+        await decide(company, pending_tool_calls(snap)[0].id, ApprovalStatus.APPROVED)
+        await wait_for(company, task_is(TaskStatus.DONE))
+    assert [r.call_id for r in host.runs] == ["c1"]
+
+
 async def test_allowed_for_the_task_the_same_call_is_not_asked_about_again(dev_env: WorkflowEnvironment) -> None:
     client, queue = dev_env.client, fresh_queue()
     turns = [[run("c1", "pytest -q")], [run("c2", "pytest -q")], [run("c3", "pytest -x")]]

@@ -28,6 +28,7 @@ from paperclip.models import (
     PreparedWorkspace,
     PrepareWorkspaceInput,
     ToolPolicy,
+    ToolRule,
     ToolRunInput,
     ToolRunResult,
     WorkspaceRef,
@@ -101,8 +102,6 @@ TOOLS = [PROBE_READ, PROBE_RUN, PROBE_FETCH]
 
 def worker_agent(name: str = "dev", *, policy: ToolPolicy | None = None) -> AgentSpec:
     """A model agent with the test tools (its own rule for `probe_run` when `policy` is given)."""
-    from paperclip.models import ToolRule
-
     rules = [ToolRule(tool=PROBE_RUN, policy=policy)] if policy is not None else []
     return AgentSpec(name=name, role="engineer", tools=TOOLS, tool_policy=rules)
 
