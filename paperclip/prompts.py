@@ -225,6 +225,10 @@ COMPLETE_REMINDER = (
     "its result: call it now if the work is done, else go on with your tools."
 )
 
+COMPLETE_AFTER_ASKED = error(
+    "calls of this turn wait for a person's approval; read their answers, then call complete_task."
+)
+
 
 def tool_denied(name: str, why: str) -> str:
     return error(f"{name} may not be called here ({why}). Do it another way, or ask with request_approval.")

@@ -45,7 +45,7 @@ with workflow.unsafe.imports_passed_through():
         ToolStep,
         WorkspaceRef,
     )
-    from paperclip.tools import ToolArguments, ToolArgumentsError, registry_tools
+    from paperclip.tools import COMPLETE_TASK, ToolArguments, ToolArgumentsError, registry_tools
     from paperclip.tools.base import parse
     from paperclip.tools.policy import decide, literal
     from paperclip.tools.registry import RegisteredTool
@@ -100,6 +100,13 @@ async def take_calls(task: TaskCore, answer: Message) -> None:
         request = decide_step(task, step, tool)
         if request is not None:
             asked.append(request)
+    if asked and task.result is not None:
+        # The turn both completed and asked: the task ends only once the asked calls are
+        # answered, and the agent has read their answers.
+        task.result = None
+        for step in state.steps:
+            if step.call.name == COMPLETE_TASK and step.result is not None:
+                step.result = reply(step.call, prompts.COMPLETE_AFTER_ASKED)
     await asyncio.gather(*(task.ask(r) for r in asked))
     await settle(task)
 
@@ -232,7 +239,10 @@ def resolve(task: TaskCore, step: ToolStep) -> None:
         step.result = reply(call, prompts.tool_revise(call.name, actor, approval.note))
         return
     decision = approval.decision or ToolDecision()
-    tool = activity_tools(task)[call.name]
+    tool = activity_tools(task).get(call.name)
+    if tool is None:  # reassigned meanwhile to an agent without it
+        step.result = reply(call, prompts.unknown_tool(call.name))
+        return
     if decision.arguments is not None:
         # What the person wrote is checked as a call of the model's would be; they approved
         # these arguments, so only a refusal of the rules stops them.
@@ -288,6 +298,9 @@ def phases(steps: list[ToolStep], tools: dict[str, RegisteredTool]) -> list[list
 
 async def run_steps(task: TaskCore, steps: list[ToolStep]) -> None:
     tools = activity_tools(task)
+    for step in [s for s in steps if s.call.name not in tools]:  # reassigned to an agent without it
+        step.result = reply(step.call, prompts.unknown_tool(step.call.name))
+    steps = [s for s in steps if s.call.name in tools]
     if any(tools[s.call.name].workspace for s in steps) and task.input.repository is not None:
         note = await ensure_workspace(task)
         if note:

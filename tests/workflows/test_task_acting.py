@@ -239,6 +239,38 @@ async def test_a_call_undecided_past_the_approval_timeout_is_escalated(skipping_
     assert [r.call_id for r in host.runs] == ["c1"]
 
 
+async def test_a_turn_that_asks_and_completes_ends_only_after_the_answers(dev_env: WorkflowEnvironment) -> None:
+    client, queue = dev_env.client, fresh_queue()
+    done = ToolCall(id="c2", name="complete_task", arguments={"result": "shipped"})
+    model, host = ScriptedModel(plans={"dev": [[run("c1", "make deploy"), done]]}), ToolHost()
+    async with workers(client, model, host, queue):
+        company = await company_with(client, queue, worker_agent(policy=ToolPolicy.ASK))
+        await assign(company)
+        snap = await wait_for(company, lambda s: bool(pending_tool_calls(s)) and task_is(TaskStatus.BLOCKED)(s))
+        await decide(company, pending_tool_calls(snap)[0].id, ApprovalStatus.APPROVED)
+        snap = await wait_for(company, task_is(TaskStatus.DONE))
+    assert snap.tasks[0].result == "dev finished"  # its second turn's, after reading the answers
+    assert [m.content.split(";")[0] for m in tool_answers(model, 2)] == [
+        "probe_run make deploy in /work/ACME-1",
+        "Error: calls of this turn wait for a person's approval",
+    ]
+
+
+async def test_a_tool_decision_goes_with_tool_calls_only(dev_env: WorkflowEnvironment) -> None:
+    client, queue = dev_env.client, fresh_queue()
+    ask = ToolCall(id="c1", name="request_approval", arguments={"title": "Buy a server"})
+    model, host = ScriptedModel(plans={"dev": [[ask]]}), ToolHost()
+    async with workers(client, model, host, queue):
+        company = await company_with(client, queue, worker_agent())
+        await assign(company)
+        snap = await wait_for(company, lambda s: bool(s.approvals))
+        with pytest.raises(WorkflowUpdateFailedError) as refused:
+            await decide(company, snap.approvals[0].id, ApprovalStatus.APPROVED, tool=ToolDecision(scope="task"))
+        assert "is not a tool call: it takes no tool decision" in str(refused.value.cause)
+        await decide(company, snap.approvals[0].id, ApprovalStatus.APPROVED)
+        await wait_for(company, task_is(TaskStatus.DONE))
+
+
 async def test_allowed_for_the_task_the_same_call_is_not_asked_about_again(dev_env: WorkflowEnvironment) -> None:
     client, queue = dev_env.client, fresh_queue()
     turns = [[run("c1", "pytest -q")], [run("c2", "pytest -q")], [run("c3", "pytest -x")]]
