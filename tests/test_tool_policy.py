@@ -2,10 +2,12 @@
 
 import pytest
 
+import tests.workflows.tool_stand_ins as stand_ins
 from paperclip.models import ToolPolicy, ToolRule
+from paperclip.tools import COMPLETE_TASK, ToolArgumentsError, arguments_of, tools_for
 from paperclip.tools.base import ToolArguments
 from paperclip.tools.policy import decide, literal, matches
-from paperclip.tools.registry import RegisteredTool
+from paperclip.tools.registry import MAX_TOOLS, RegisteredTool
 
 ALLOW, ASK, DENY = ToolPolicy.ALLOW, ToolPolicy.ASK, ToolPolicy.DENY
 
@@ -110,3 +112,14 @@ def test_a_subject_allowed_literally_matches_itself_alone() -> None:
     exact = rule("run_it", ALLOW, literal("ls [a]*?"))
     assert matches(exact, "run_it", "ls [a]*?")
     assert not matches(exact, "run_it", "ls a-and-more")
+
+
+def test_an_agents_registry_tools_are_offered_after_the_standard_ones_and_checked_like_them() -> None:
+    offered = [t.name for t in tools_for([], extra=[stand_ins.PROBE_RUN, "git__status", COMPLETE_TASK])]
+    assert offered[-1] == stand_ins.PROBE_RUN and offered.count(COMPLETE_TASK) == 1 and "git__status" not in offered
+    spec = tools_for([], extra=[stand_ins.PROBE_READ])[-1]
+    assert spec.description == "Read a file of the workspace." and spec.parameters["required"] == ["path"]
+    assert len(tools_for([], extra=[stand_ins.PROBE_READ] * (MAX_TOOLS + 5))) <= MAX_TOOLS
+    assert arguments_of(stand_ins.PROBE_READ, {"path": " a.py "}) == stand_ins.ProbeReadArguments(path="a.py")
+    with pytest.raises(ToolArgumentsError, match="invalid arguments for probe_read: path: Field required"):
+        arguments_of(stand_ins.PROBE_READ, {})

@@ -449,6 +449,7 @@ async def test_calls_waiting_for_a_person_are_carried_across_continue_as_new(dev
             await decide(company, approval.id, ApprovalStatus.APPROVED)
         result = await asyncio.wait_for(task.result(), 20)
     assert result.status is TaskStatus.DONE
+    assert [p.repository for p in host.prepared] == [REPO]  # the subtask's, inherited from its parent
     assert [(r.call_id, r.workspace and r.workspace.path) for r in host.runs] == [
         ("c1", "/work/ACME-50.1"),
         ("c2", "/work/ACME-50.1"),
