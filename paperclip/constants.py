@@ -73,6 +73,8 @@ class Activity:
     """One call of a tool that acts (a file, a command, git, a fetch, an MCP server's tool)."""
     PREPARE_WORKSPACE = "prepare_workspace"
     """A task's workspace made (or found) on a worker host; answers where its tools run."""
+    STORE_STANDING = "store_standing"
+    """A task's system prompt and tools stored once under their hash (model calls pass the hash)."""
     TASK_BRIEF = "task_brief"
     """A task's brief read back from the store (the company carries long ones by reference)."""
 

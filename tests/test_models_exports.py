@@ -133,6 +133,8 @@ EXPORTS = [
     "SettledAttempt",
     "Slug",
     "Spend",
+    "Standing",
+    "StandingInput",
     "TASK_TRANSITIONS",
     "TERMINAL_STATUSES",
     "TaskActionInput",

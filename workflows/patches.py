@@ -35,6 +35,9 @@ workspace; a turn's answers wait for every approval it asked (`workflows.task_ac
 COMPLETE_TO_END = "complete-to-end"
 """An agent with registry tools ends its task by `complete_task` only: a plain reply is answered
 with a reminder, and runaways (too many plain replies, or idle tool turns, in a row) fail."""
+STANDING_BY_HASH = "standing-by-hash"
+"""The model calls of an agent with registry tools pass its system prompt and tools by content
+hash: stored once (`store_standing`) when they change, read back by the activity."""
 
 # ------------------------------------------------------------------ the company workflow
 

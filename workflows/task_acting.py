@@ -35,6 +35,8 @@ with workflow.unsafe.imports_passed_through():
         Message,
         PreparedWorkspace,
         PrepareWorkspaceInput,
+        Standing,
+        StandingInput,
         TaskStatus,
         ToolCallRequest,
         ToolDecision,
@@ -49,7 +51,7 @@ with workflow.unsafe.imports_passed_through():
     from paperclip.tools.base import parse
     from paperclip.tools.policy import decide, literal
     from paperclip.tools.registry import RegisteredTool
-    from workflows.patches import COMPLETE_TO_END, REGISTRY_TOOLS
+    from workflows.patches import COMPLETE_TO_END, REGISTRY_TOOLS, STANDING_BY_HASH
     from workflows.signals import signal_company
     from workflows.task_core import TaskCore
     from workflows.task_tools import act, reply
@@ -78,6 +80,23 @@ def activity_tools(task: TaskCore) -> dict[str, RegisteredTool]:
 def acts(task: TaskCore) -> bool:
     """Whether this task acts on registry tools (its agent has some, since `REGISTRY_TOOLS`)."""
     return bool(registry_tools(task.input.agent.tools)) and workflow.patched(REGISTRY_TOOLS)
+
+
+async def store_standing(task: TaskCore) -> str | None:
+    """For an agent with registry tools (since `STANDING_BY_HASH`): the hash its model calls pass
+    their system prompt and tools by, stored first when it changed; None: they travel as before."""
+    if not registry_tools(task.input.agent.tools) or not workflow.patched(STANDING_BY_HASH):
+        return None
+    standing = Standing(system_prompt=prompts.system_prompt(task.input), tools=task.tools())
+    digest = standing.digest()
+    if digest != task.carry.standing:
+        await workflow.execute_activity(
+            Activity.STORE_STANDING,
+            StandingInput(digest=digest, standing=standing),
+            start_to_close_timeout=timedelta(seconds=30),
+        )
+        task.carry.standing = digest
+    return digest
 
 
 # ------------------------------------------------------------------ a turn's calls

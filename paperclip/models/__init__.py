@@ -213,6 +213,8 @@ from paperclip.models.turns import (
     ModelTurnInput,
     ModelTurnResult,
     SettledAttempt,
+    Standing,
+    StandingInput,
     WorkspaceRelease,
     WorstCase,
 )
@@ -340,6 +342,8 @@ __all__ = [
     "SettledAttempt",
     "Slug",
     "Spend",
+    "Standing",
+    "StandingInput",
     "TASK_TRANSITIONS",
     "TERMINAL_STATUSES",
     "TaskActionInput",

@@ -141,6 +141,8 @@ class TaskCarry(BaseModel):
     """Lost attempts charged at their worst case (never settled, or settled as unknown)."""
     retry: RetryState | None = None
     """The retry the task waits for, if any."""
+    standing: str | None = None
+    """The hash of the system prompt and tools last stored for its model calls."""
     tools: ToolState = Field(default_factory=ToolState)
     """Its registry tools: workspace, what it read, what a person allowed, calls waiting."""
 

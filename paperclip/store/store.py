@@ -20,6 +20,7 @@ from paperclip.store.ledger import LedgerStore
 from paperclip.store.limits import RateLimitStore
 from paperclip.store.records import RecordStore
 from paperclip.store.search import SearchStore
+from paperclip.store.standing import StandingStore
 
 __all__ = ["MIGRATIONS", "Store", "StoreCore", "UnsupportedDatabase", "normalise_url"]
 
@@ -34,6 +35,7 @@ class Store(
     CredentialStore,
     RateLimitStore,
     IdempotencyStore,
+    StandingStore,
 ):
     """Reads and writes the store: every part's methods on one object. Thread-safe; builds its
     engine on first use.

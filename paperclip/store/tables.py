@@ -271,3 +271,12 @@ idempotency_keys = sa.Table(
 )
 """Requests with an `Idempotency-Key` (`paperclip.store.idempotency`): a repeat of one that
 succeeded is answered with its response, the key with another request is refused."""
+
+standing = sa.Table(
+    "standing",
+    metadata,
+    sa.Column("digest", sa.String(64), primary_key=True, comment="sha256 of the JSON below"),
+    sa.Column("body", sa.Text, nullable=False, comment="a task's system prompt and tools (JSON)"),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+"""What model calls send besides their messages, stored once by hash (`ModelTurnInput.standing`)."""

@@ -55,6 +55,7 @@ from workflows.patches import (
     RECORDS_AS_ACTIVITY,
     REFUSAL_RECHECK,
     REGISTRY_TOOLS,
+    STANDING_BY_HASH,
     TEXTS_IN_STORE,
     USAGE_BEFORE_HOLD,
     WORKFLOW_RETRIES,
@@ -320,7 +321,8 @@ async def tools(stage: Stage) -> Company:
     """A model agent with registry tools (the test tools of `tests.workflows.tool_stand_ins`, run
     by their stand-in activities): it reads a file (allowed: its workspace is made, and the call
     runs on the workspace's host), runs a command its company asks about (the board approves it
-    for the task), replies in plain text (and is reminded to complete), then completes."""
+    for the task), replies in plain text (and is reminded to complete), then completes; its model
+    calls pass its system prompt and tools by hash."""
     agent = AgentSpec(name="dev", role=Role.GENERAL, model=stage.fake_model(), tools=TOOLS)
     ask = [ToolRule(tool=PROBE_RUN, policy=ToolPolicy.ASK)]
     async with tool_workers(stage.client, ToolHost(), stage.queue) as host:
@@ -353,6 +355,6 @@ SCENARIOS: dict[str, Scenario] = {
     "brake": Scenario(brake, frozenset({IDEMPOTENT_UPDATES, EMERGENCY_BRAKE})),
     "texts": Scenario(texts, frozenset({TEXTS_IN_STORE})),
     "approvals": Scenario(approvals, frozenset({APPROVALS_IN_STORE, TEXTS_IN_STORE})),
-    "tools": Scenario(tools, frozenset({REGISTRY_TOOLS, COMPLETE_TO_END})),
+    "tools": Scenario(tools, frozenset({REGISTRY_TOOLS, COMPLETE_TO_END, STANDING_BY_HASH})),
 }
 """Scenario name → how to record it; `record` runs all but `demo` unless told which."""

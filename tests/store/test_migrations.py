@@ -27,6 +27,7 @@ TABLES = {
     "company_teams",
     "idempotency_keys",
     "approvals",
+    "standing",
 }
 
 
@@ -37,7 +38,7 @@ def table_names(store: Store) -> set[str]:
 def test_migrate_creates_the_tables_at_head(store: Store) -> None:
     assert TABLES <= table_names(store)
     with store.engine.connect() as conn:
-        assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar_one() == "0012"
+        assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar_one() == "0013"
 
 
 def test_migrate_again_changes_nothing(store: Store) -> None:

@@ -121,6 +121,16 @@ async def history_bytes_per_tool_call(client: Client, company: Company, identifi
     return per_call
 
 
+async def scheduled(client: Client, company: Company, identifier: str) -> list[str]:
+    """The activities the task's history scheduled, by name, in order."""
+    history = await client.get_workflow_handle(task_workflow_id(company_id_of(company), identifier)).fetch_history()
+    return [
+        e.activity_task_scheduled_event_attributes.activity_type.name
+        for e in history.events
+        if e.HasField("activity_task_scheduled_event_attributes")
+    ]
+
+
 # ------------------------------------------------------------------ allow, deny
 
 
@@ -134,6 +144,7 @@ async def test_an_allowed_call_runs_in_the_tasks_workspace_and_the_model_reads_i
         await assign(company)
         snap = await wait_for(company, task_is(TaskStatus.DONE))
         per_call = await history_bytes_per_tool_call(client, company, "ACME-1")
+        activities = await scheduled(client, company, "ACME-1")
     assert snap.tasks[0].result == "dev finished"
     # The workspace was made once, from the company's repository, then both calls ran on its host.
     assert [p.repository for p in host.prepared] == [REPO]
@@ -146,6 +157,9 @@ async def test_an_allowed_call_runs_in_the_tasks_workspace_and_the_model_reads_i
     ]
     assert model.calls[0].tools[-3:] and {t.name for t in model.calls[0].tools} >= {PROBE_READ, PROBE_RUN}
     assert per_call < 3_000  # the call and its answer, not the conversation
+    # The system prompt and the tools were stored once; each model call passed their hash.
+    assert activities.count("model_turn") == 3 and activities.count("store_standing") == 1
+    assert activities.index("store_standing") < activities.index("model_turn")
 
 
 async def test_a_denied_call_is_refused_and_the_model_is_told_why(dev_env: WorkflowEnvironment) -> None:
