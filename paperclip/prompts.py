@@ -234,6 +234,10 @@ def tool_denied(name: str, why: str) -> str:
     return error(f"{name} may not be called here ({why}). Do it another way, or ask with request_approval.")
 
 
+def too_many_calls(limit: int) -> str:
+    return error(f"at most {limit} tool calls are run in one turn; make this one again next turn.")
+
+
 def tool_asked(name: str, subject: str) -> str:
     """An approval's title: the call that waits."""
     return f"{name}: {subject}"[:300] if subject else name

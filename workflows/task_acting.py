@@ -56,6 +56,9 @@ with workflow.unsafe.imports_passed_through():
     from workflows.task_core import TaskCore
     from workflows.task_tools import act, reply
 
+CALLS_PER_TURN = 32
+"""Registry-tool calls of one turn acted on at most (each may be an approval for a person); the
+rest are answered with an error."""
 TEXT_REPLIES_CAP = 3
 """Plain replies in a row (each answered with a reminder) before an agent with tools is stopped."""
 IDLE_TURNS_CAP = 5
@@ -109,12 +112,17 @@ async def take_calls(task: TaskCore, answer: Message) -> None:
     state = task.carry.tools
     state.steps = []
     asked: list[ApprovalRequest] = []
+    taken = 0
     for call in answer.tool_calls:
         step = ToolStep(call=call, reason=answer.content[:2_000])
         state.steps.append(step)
         tool = tools.get(call.name)
         if tool is None:
             step.result = await act(task, call)
+            continue
+        taken += 1
+        if taken > CALLS_PER_TURN:
+            step.result = reply(call, prompts.too_many_calls(CALLS_PER_TURN))
             continue
         request = decide_step(task, step, tool)
         if request is not None:

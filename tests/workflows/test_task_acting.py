@@ -43,6 +43,7 @@ from tests.workflows.tool_stand_ins import (
 )
 from workflows.company import CompanyWorkflow
 from workflows.task import TaskWorkflow
+from workflows.task_acting import CALLS_PER_TURN
 
 REPO = RepositoryConfig(source="/repos/app")
 Company = WorkflowHandle[CompanyWorkflow, object]
@@ -189,6 +190,24 @@ async def test_without_a_repository_workspace_tools_are_refused_and_others_run(d
     assert second.content == "page of https://example.com"
     assert [(r.tool, r.workspace) for r in host.runs] == [(PROBE_FETCH, None)]
     assert snap.tasks[0].cost_usd == pytest.approx(0.002 + 0.01)  # two model turns and the paid fetch
+
+
+async def test_the_agents_repository_goes_before_the_companys_and_a_turns_calls_are_capped(
+    dev_env: WorkflowEnvironment,
+) -> None:
+    client, queue = dev_env.client, fresh_queue()
+    own = RepositoryConfig(source="/repos/own")
+    reads = [read(f"c{i}", f"f{i}") for i in range(CALLS_PER_TURN + 2)]
+    model, host = ScriptedModel(plans={"dev": [reads]}), ToolHost()
+    async with workers(client, model, host, queue):
+        company = await company_with(client, queue, worker_agent().model_copy(update={"repository": own}))
+        await assign(company)
+        await wait_for(company, task_is(TaskStatus.DONE))
+    assert [p.repository for p in host.prepared] == [own]
+    answers = tool_answers(model, 2)
+    assert [m.tool_call_id for m in answers] == [c.id for c in reads]
+    assert len(host.runs) == CALLS_PER_TURN
+    assert answers[-1].content.startswith(f"Error: at most {CALLS_PER_TURN} tool calls")
 
 
 # ------------------------------------------------------------------ ask
