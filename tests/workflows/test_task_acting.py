@@ -1,26 +1,14 @@
 """The task workflow's tool loop on real Temporal: registry tools decided by policy, asked about
 through the company, run as activities on the workspace's host, and answered in call order."""
 
-import asyncio
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
-from typing import Any
-
 import pytest
-from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.client import WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 
-from paperclip.constants import task_workflow_id, tools_queue
+from paperclip.constants import tools_queue
 from paperclip.models import (
-    AgentSpec,
-    Approval,
     ApprovalKind,
     ApprovalStatus,
-    CompanySnapshot,
-    CompanySpec,
-    CreateTaskInput,
-    DecideApprovalInput,
-    Message,
     RepositoryConfig,
     TaskStatus,
     ToolCall,
@@ -28,9 +16,22 @@ from paperclip.models import (
     ToolPolicy,
     ToolRule,
 )
-from paperclip.prompts import COMPLETE_REMINDER
-from tests.workflows.helpers import company_id_of, start_company, start_task, wait_for
-from tests.workflows.stand_ins import ScriptedModel, stand_in_workers
+from tests.workflows.helpers import wait_for
+from tests.workflows.stand_ins import ScriptedModel
+from tests.workflows.tool_helpers import (
+    REPO,
+    assign,
+    company_with,
+    decide,
+    history_bytes_per_tool_call,
+    pending_tool_calls,
+    read,
+    run,
+    scheduled,
+    task_is,
+    tool_answers,
+    workers,
+)
 from tests.workflows.tool_stand_ins import (
     HOST,
     PROBE_FETCH,
@@ -38,99 +39,10 @@ from tests.workflows.tool_stand_ins import (
     PROBE_RUN,
     ToolHost,
     fresh_queue,
-    tool_workers,
     worker_agent,
 )
 from workflows.company import CompanyWorkflow
-from workflows.task import TaskWorkflow
 from workflows.task_acting import CALLS_PER_TURN
-
-REPO = RepositoryConfig(source="/repos/app")
-Company = WorkflowHandle[CompanyWorkflow, object]
-
-
-def read(call_id: str, path: str, **more: Any) -> ToolCall:
-    return ToolCall(id=call_id, name=PROBE_READ, arguments={"path": path, **more})
-
-
-def run(call_id: str, command: str) -> ToolCall:
-    return ToolCall(id=call_id, name=PROBE_RUN, arguments={"command": command})
-
-
-@asynccontextmanager
-async def workers(client: Client, model: ScriptedModel, host: ToolHost, queue: str) -> AsyncIterator[str]:
-    async with stand_in_workers(client, model, queue=queue, end=False), tool_workers(client, host, queue):
-        yield queue
-
-
-async def company_with(
-    client: Client, queue: str, agent: AgentSpec, *, repository: RepositoryConfig | None = REPO, **spec: Any
-) -> Company:
-    return await start_company(
-        client,
-        queue,
-        [agent],
-        spec=CompanySpec(id="x", name="Acme", prefix="ACME", repository=repository, **spec),
-    )
-
-
-async def assign(company: Company, assignee: str = "dev") -> None:
-    await company.execute_update(CompanyWorkflow.create_task, CreateTaskInput(title="Fix the build", assignee=assignee))
-
-
-def task_is(status: TaskStatus) -> Callable[[CompanySnapshot], bool]:
-    return lambda s: bool(s.tasks) and s.tasks[0].status is status
-
-
-def pending_tool_calls(snap: CompanySnapshot) -> list[Approval]:
-    return [a for a in snap.approvals if a.kind is ApprovalKind.TOOL_CALL and a.status is ApprovalStatus.PENDING]
-
-
-def tool_answers(model: ScriptedModel, turn: int) -> list[Message]:
-    """The tool messages the model was given on `turn` (1-based)."""
-    return [m for m in model.calls[turn - 1].new_messages if m.role == "tool"]
-
-
-async def decide(company: Company, approval: str, decision: ApprovalStatus, **more: Any) -> Approval:
-    return await company.execute_update(
-        CompanyWorkflow.decide_approval, DecideApprovalInput(id=approval, decision=decision, **more)
-    )
-
-
-async def history_bytes_per_tool_call(client: Client, company: Company, identifier: str) -> int:
-    """Bytes of the task's history events of its `run_tool` calls (scheduled, started, completed),
-    per call; printed with the whole history's size for the record."""
-    history = await client.get_workflow_handle(task_workflow_id(company_id_of(company), identifier)).fetch_history()
-    by_activity: dict[int, str] = {}
-    sizes: dict[str, int] = {}
-    calls = 0
-    for event in history.events:
-        scheduled = event.activity_task_scheduled_event_attributes
-        if event.HasField("activity_task_scheduled_event_attributes"):
-            by_activity[event.event_id] = scheduled.activity_type.name
-            kind = scheduled.activity_type.name
-            calls += kind == "run_tool"
-        elif event.HasField("activity_task_started_event_attributes"):
-            kind = by_activity[event.activity_task_started_event_attributes.scheduled_event_id]
-        elif event.HasField("activity_task_completed_event_attributes"):
-            kind = by_activity[event.activity_task_completed_event_attributes.scheduled_event_id]
-        else:
-            kind = "other"
-        sizes[kind] = sizes.get(kind, 0) + event.ByteSize()
-    per_call = sizes["run_tool"] // calls
-    print(f"\n{identifier}: {sum(sizes.values())} history bytes; by activity {sizes}; {per_call} bytes per tool call")
-    return per_call
-
-
-async def scheduled(client: Client, company: Company, identifier: str) -> list[str]:
-    """The activities the task's history scheduled, by name, in order."""
-    history = await client.get_workflow_handle(task_workflow_id(company_id_of(company), identifier)).fetch_history()
-    return [
-        e.activity_task_scheduled_event_attributes.activity_type.name
-        for e in history.events
-        if e.HasField("activity_task_scheduled_event_attributes")
-    ]
-
 
 # ------------------------------------------------------------------ allow, deny
 
@@ -387,131 +299,3 @@ async def test_after_untrusted_content_a_risky_call_is_asked_about(dev_env: Work
         await decide(company, approval.id, ApprovalStatus.APPROVED)
         await wait_for(company, task_is(TaskStatus.DONE))
     assert [r.call_id for r in host.runs] == ["c0", "c1", "c2"]
-
-
-# ------------------------------------------------------------------ the model loop
-
-
-async def test_a_plain_reply_is_answered_with_a_reminder_and_the_task_ends_on_complete(
-    dev_env: WorkflowEnvironment,
-) -> None:
-    client, queue = dev_env.client, fresh_queue()
-    model, host = ScriptedModel(plans={"dev": [[]]}), ToolHost()
-    async with workers(client, model, host, queue):
-        company = await company_with(client, queue, worker_agent())
-        await assign(company)
-        snap = await wait_for(company, task_is(TaskStatus.DONE))
-    assert snap.tasks[0].result == "dev finished"
-    assert [m.content for m in model.calls[1].new_messages] == [COMPLETE_REMINDER]
-
-
-async def test_plain_replies_in_a_row_stop_the_task(dev_env: WorkflowEnvironment) -> None:
-    client, queue = dev_env.client, fresh_queue()
-    model, host = ScriptedModel(plans={"dev": [[], [], [], []]}), ToolHost()
-    async with workers(client, model, host, queue):
-        company = await company_with(client, queue, worker_agent())
-        await assign(company)
-        snap = await wait_for(company, task_is(TaskStatus.FAILED))
-    assert (
-        snap.tasks[0].result == "stopped: 4 replies in a row without a tool call (the agent never called complete_task)"
-    )
-    assert len(model.calls) == 4
-
-
-async def test_turns_of_failing_or_repeated_calls_stop_the_task(dev_env: WorkflowEnvironment) -> None:
-    client, queue = dev_env.client, fresh_queue()
-    bad = ToolCall(id="c", name=PROBE_READ, arguments={})  # no path: every call fails
-    model, host = (
-        ScriptedModel(plans={"dev": [[read("c0", "a")], *([[read("c1", "a")]] * 5), *([[bad]] * 5)]}),
-        ToolHost(),
-    )
-    async with workers(client, model, host, queue):
-        company = await company_with(client, queue, worker_agent())
-        await assign(company)
-        snap = await wait_for(company, task_is(TaskStatus.FAILED))
-    assert snap.tasks[0].result == "stopped: 5 turns in a row whose tool calls all failed or repeated the turn before"
-    assert len(model.calls) == 6  # the first read, then five repeats of it
-    assert len(host.runs) == 6
-
-
-async def test_calls_on_different_paths_run_in_parallel_and_answer_in_call_order(dev_env: WorkflowEnvironment) -> None:
-    client, queue = dev_env.client, fresh_queue()
-    turn = [read("a1", "a", delay=0.6), read("b", "b", delay=0.6), read("a2", "a"), run("r", "make")]
-    model, host = ScriptedModel(plans={"dev": [turn]}), ToolHost()
-    async with workers(client, model, host, queue):
-        company = await company_with(client, queue, worker_agent())
-        await assign(company)
-        await wait_for(company, task_is(TaskStatus.DONE))
-    spans = host.spans
-    assert spans["b"][0] < spans["a1"][1] and spans["a1"][0] < spans["b"][1]  # a and b overlapped
-    assert spans["a2"][0] >= spans["a1"][1]  # the same path: after
-    assert spans["r"][0] >= max(spans["a2"][1], spans["b"][1])  # a command: alone, in order
-    assert [m.tool_call_id for m in tool_answers(model, 2)] == ["a1", "b", "a2", "r"]
-
-
-# ------------------------------------------------------------------ durability
-
-
-async def test_calls_waiting_for_a_person_are_carried_across_continue_as_new(dev_env: WorkflowEnvironment) -> None:
-    client, queue = dev_env.client, fresh_queue()
-    model, host = ScriptedModel(plans={"dev": [[run("c1", "make a"), run("c2", "make b")]]}), ToolHost()
-    lead = AgentSpec(name="lead", role="ceo")
-    dev = worker_agent(policy=ToolPolicy.ASK).model_copy(update={"reports_to": "lead"})
-    async with workers(client, model, host, queue):
-        company = await start_company(client, queue, [lead, dev])
-        # A subtask (the company knows it, and answers its requests) that continues as new each turn.
-        await start_task(
-            client,
-            queue,
-            company,
-            identifier="ACME-50",
-            agent=lead,
-            team=[dev],
-            repository=REPO,
-            continue_as_new_after_turns=1,
-        )
-        task = client.get_workflow_handle_for(TaskWorkflow.run, task_workflow_id(company_id_of(company), "ACME-50.1"))
-        snap = await wait_for(company, lambda s: len(pending_tool_calls(s)) == 2)
-        for _ in range(100):  # the wait continued as new, carrying both calls
-            start = (await task.fetch_history()).events[0].workflow_execution_started_event_attributes
-            if start.continued_execution_run_id:
-                break
-            await asyncio.sleep(0.05)
-        assert start.continued_execution_run_id
-        for approval in pending_tool_calls(snap):
-            await decide(company, approval.id, ApprovalStatus.APPROVED)
-        result = await asyncio.wait_for(task.result(), 20)
-    assert result.status is TaskStatus.DONE
-    assert [p.repository for p in host.prepared] == [REPO]  # the subtask's, inherited from its parent
-    assert [(r.call_id, r.workspace and r.workspace.path) for r in host.runs] == [
-        ("c1", "/work/ACME-50.1"),
-        ("c2", "/work/ACME-50.1"),
-    ]
-    dev_turns = [c for c in model.calls if c.session.agent == "dev"]
-    assert [m.tool_call_id for m in dev_turns[1].new_messages if m.role == "tool"] == ["c1", "c2"]
-
-
-async def test_a_workspace_whose_host_is_gone_is_made_again_and_the_agent_is_told(
-    dev_env: WorkflowEnvironment,
-) -> None:
-    client, queue = dev_env.client, fresh_queue()
-    model, host = ScriptedModel(plans={"dev": [[read("c1", "a.py")]]}), ToolHost(first_host="gone")
-    async with workers(client, model, host, queue):
-        company = await company_with(client, queue, worker_agent())
-        task = await start_task(
-            client,
-            queue,
-            company,
-            identifier="ACME-60",
-            agent=worker_agent(),
-            repository=REPO,
-            workspace_pickup_seconds=1,
-        )
-        result = await asyncio.wait_for(task.result(), 30)
-    assert result.status is TaskStatus.DONE
-    assert [p.previous and p.previous.host for p in host.prepared] == [None, "gone"]
-    assert [(r.call_id, r.workspace and r.workspace.host) for r in host.runs] == [("c1", HOST)]
-    second = model.calls[1].new_messages
-    assert [m.role for m in second] == ["tool", "user"]
-    assert second[0].content == "probe_read a.py in /work/ACME-60"
-    assert second[1].content == "Your workspace was rebuilt on another worker. Lost: uncommitted files."
