@@ -186,6 +186,7 @@ def check(task: TaskCore, step: ToolStep, tool: RegisteredTool) -> tuple[ToolArg
         task.input.company_tool_policy,
         untrusted_read=state.untrusted_read,
         allowed_for_task=state.allowed,
+        risky=tool.risky_call(arguments) if tool.risky_call is not None else None,
     )
     if verdict.policy is ToolPolicy.DENY:
         step.result = reply(step.call, prompts.tool_denied(tool.name, verdict.why))

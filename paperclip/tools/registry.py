@@ -35,6 +35,9 @@ class RegisteredTool:
     risky: bool = False
     """It acts outside the workspace or runs code (a command, a push, a POST, a pull request):
     once the task has read untrusted content, a call is escalated to `ask`."""
+    risky_call: Callable[[Any], bool] | None = None
+    """When set, whether one call (its checked arguments) is risky, instead of `risky` for all
+    (`http_fetch`: a POST is, a GET is not)."""
     subject: Callable[[Any], str] = lambda arguments: ""
     """What a rule's pattern matches of a call (its command, path, URL or subcommand)."""
     workspace: bool = True

@@ -288,14 +288,17 @@ async def test_two_calls_of_a_turn_wait_at_once_and_answer_in_call_order(dev_env
 async def test_after_untrusted_content_a_risky_call_is_asked_about(dev_env: WorkflowEnvironment) -> None:
     client, queue = dev_env.client, fresh_queue()
     fetch = ToolCall(id="c1", name=PROBE_FETCH, arguments={"url": "https://example.com/issue"})
-    model, host = ScriptedModel(plans={"dev": [[run("c0", "ls")], [fetch], [run("c2", "ls")]]}), ToolHost()
+    get = ToolCall(id="c3", name=PROBE_FETCH, arguments={"url": "https://example.com/page"})  # not risky: a read
+    model, host = ScriptedModel(plans={"dev": [[run("c0", "ls")], [fetch], [get, run("c2", "ls")]]}), ToolHost()
     async with workers(client, model, host, queue):
         company = await company_with(client, queue, worker_agent())
         await assign(company)
         snap = await wait_for(company, lambda s: bool(pending_tool_calls(s)))
         [approval] = pending_tool_calls(snap)
-        assert approval.tool_call is not None and "untrusted" in approval.tool_call.why_asked
+        assert approval.tool_call is not None and approval.tool_call.call_id == "c2"
+        assert "untrusted" in approval.tool_call.why_asked
         assert [r.call_id for r in host.runs] == ["c0", "c1"]  # the same command ran before the fetch
         await decide(company, approval.id, ApprovalStatus.APPROVED)
-        await wait_for(company, task_is(TaskStatus.DONE))
-    assert [r.call_id for r in host.runs] == ["c0", "c1", "c2"]
+        snap = await wait_for(company, task_is(TaskStatus.DONE))
+    assert [a.tool_call.call_id for a in snap.approvals if a.tool_call is not None] == ["c2"]
+    assert [r.call_id for r in host.runs] == ["c0", "c1", "c3", "c2"]

@@ -87,8 +87,9 @@ def _register() -> None:
         RegisteredTool(
             name=PROBE_FETCH,
             arguments=ProbeFetchArguments,
-            description="Fetch a page.",
+            description="Fetch a page (a URL ending in /post sends to it).",
             risky=True,
+            risky_call=lambda a: a.url.endswith("/post"),
             workspace=False,
             subject=lambda a: a.url,
         )
