@@ -39,11 +39,14 @@ from paperclip.models import (
     Provider,
     SessionRef,
     SettledAttempt,
+    Standing,
     Usage,
     WorstCase,
 )
 
 HEARTBEAT_EVERY_SECONDS = 1.0
+STANDING_CACHED = 256
+"""Tasks' standing instructions a worker keeps in memory (each read once from the store)."""
 IDLE_BEAT_SECONDS = 1.0
 """A call with no piece for this long still beats: a model thinking before its first token is alive."""
 
@@ -71,6 +74,8 @@ class TurnStore(Protocol):
     def stored_reply(
         self, session: SessionRef, seq: int, lost: Sequence[AttemptRef], input_hash: str
     ) -> tuple[AttemptRef, Message] | None: ...
+
+    def get_standing(self, digest: str) -> Standing | None: ...
 
 
 def input_hash(request: ProviderRequest) -> str:
@@ -160,6 +165,8 @@ class ModelActivities:
         self._environ = os.environ if environ is None else environ
         self._env_credentials = env_credentials
         self._clients: dict[tuple[Provider, str, str], ModelProvider] = {}
+        self._standing: dict[str, Standing] = {}
+        """Standing instructions and tools read back by hash: the same for every turn of a task."""
 
     async def _provider(self, cfg: ModelConfig, company_id: str) -> tuple[ModelProvider, BoundKey | None]:
         """The client for a call on `cfg` by a company's agent, and the key it sends, once the
@@ -192,6 +199,22 @@ class ModelActivities:
         for client in clients:
             await client.aclose()
 
+    async def _standing_of(self, input: ModelTurnInput) -> Standing:
+        """The call's system prompt and tools: in its input, or stored under `input.standing`."""
+        if input.standing is None:
+            return Standing.model_construct(system_prompt=input.system_prompt, tools=input.tools)
+        found = self._standing.get(input.standing)
+        if found is None:
+            found = await asyncio.to_thread(self.store.get_standing, input.standing)
+            if found is None:  # the workflow stores it before the call: a store that lost it
+                raise ApplicationError(
+                    f"no stored instructions {input.standing[:12]}", type="StandingMissing", non_retryable=True
+                )
+            if len(self._standing) >= STANDING_CACHED:
+                self._standing.pop(next(iter(self._standing)))
+            self._standing[input.standing] = found
+        return found
+
     @activity.defn(name=Activity.MODEL_TURN)
     async def model_turn(self, input: ModelTurnInput) -> ModelTurnResult:
         """Run one model call for `input.session` at turn `input.seq` and record it.
@@ -203,11 +226,12 @@ class ModelActivities:
         """
         cfg = input.model
         provider, key = await self._provider(cfg, input.session.company_id)
+        standing = await self._standing_of(input)
         earlier = await asyncio.to_thread(self.store.load_messages, input.session, before_seq=input.seq)
         request = ProviderRequest(
             model=cfg,
-            system_prompt=input.system_prompt,
-            tools=input.tools,
+            system_prompt=standing.system_prompt,
+            tools=standing.tools,
             messages=[*earlier, *input.new_messages],
             seq=input.seq,
         )

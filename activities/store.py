@@ -6,7 +6,7 @@ import asyncio
 from temporalio import activity
 
 from paperclip.constants import Activity
-from paperclip.models import RecordInput
+from paperclip.models import RecordInput, StandingInput
 from paperclip.store import Store
 
 
@@ -35,3 +35,9 @@ class StoreActivities:
             activity.logger.warning("no record of %s in %s: it starts without its brief", identifier, company_id)
             return ""
         return record.brief
+
+    @activity.defn(name=Activity.STORE_STANDING)
+    async def store_standing(self, input: StandingInput) -> None:
+        """Keep a task's system prompt and tools under their hash, for its model calls to read back.
+        Idempotent, so safe to retry."""
+        await asyncio.to_thread(self._store.put_standing, input.digest, input.standing)

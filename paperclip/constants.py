@@ -75,6 +75,8 @@ class Activity:
     """A task's workspace made (or found) on a worker host; answers where its tools run."""
     MCP_TOOLS = "mcp_tools"
     """An MCP server's tools, namespaced `server__tool` (cached by the server's config hash)."""
+    STORE_STANDING = "store_standing"
+    """A task's system prompt and tools stored once under their hash (model calls pass the hash)."""
     TASK_BRIEF = "task_brief"
     """A task's brief read back from the store (the company carries long ones by reference)."""
 

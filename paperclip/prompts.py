@@ -18,9 +18,11 @@ from paperclip.models import (
     Goal,
     Message,
     TaskInput,
+    ToolRunResult,
     ToolSpec,
 )
 from paperclip.org import direct_reports
+from paperclip.tools.registry import REGISTRY
 
 MESSAGE_FRAMING_TOKENS = 16
 """A bound on the tokens a provider adds around one message (role, separators)."""
@@ -41,6 +43,10 @@ MODEL_AGENT_INSTRUCTIONS = (
     "that helps; their results come back to you. When the task is finished, call complete_task "
     "with the result."
 )
+TOOL_INSTRUCTIONS = (
+    "Do the work with your tools; their results come back to you. A reply without a tool call does "
+    "not end the task: only complete_task does."
+)
 
 
 def system_prompt(input: TaskInput) -> str:
@@ -59,6 +65,8 @@ def system_prompt(input: TaskInput) -> str:
         lines.append(CLI_AGENT_INSTRUCTIONS)
     else:
         lines.append(MODEL_AGENT_INSTRUCTIONS)
+        if any(name in REGISTRY for name in agent.tools or []):
+            lines.append(TOOL_INSTRUCTIONS)
     return "\n\n".join(lines)
 
 
@@ -208,3 +216,68 @@ def hired(spec: AgentSpec, pending_approval: str | None) -> str:
         f"Hired {spec.name} ({spec.role}), pending the board's approval ({pending_approval}): work you "
         "delegate to it waits until the board approves. You will hear the decision."
     )
+
+
+# ------------------------------------------------------------------ tools that act
+
+COMPLETE_REMINDER = (
+    "You replied without calling a tool. The task is not finished until you call complete_task with "
+    "its result: call it now if the work is done, else go on with your tools."
+)
+
+COMPLETE_AFTER_ASKED = error(
+    "calls of this turn wait for a person's approval; read their answers, then call complete_task."
+)
+
+
+def tool_denied(name: str, why: str) -> str:
+    return error(f"{name} may not be called here ({why}). Do it another way, or ask with request_approval.")
+
+
+def too_many_calls(limit: int) -> str:
+    return error(f"at most {limit} tool calls are run in one turn; make this one again next turn.")
+
+
+def tool_asked(name: str, subject: str) -> str:
+    """An approval's title: the call that waits."""
+    return f"{name}: {subject}"[:300] if subject else name
+
+
+def tool_rejected(name: str, actor: str, note: str) -> str:
+    said = f" Their note: {note}" if note else ""
+    return error(f"{actor} rejected this call of {name}; it did not run.{said}")
+
+
+def tool_revise(name: str, actor: str, note: str) -> str:
+    said = f" Their note: {note}" if note else ""
+    return error(f"{actor} asks you to change this call of {name}; it did not run.{said}")
+
+
+def tool_output(result: ToolRunResult) -> str:
+    """A tool's answer as the model reads it: its output (cut, with where the rest is stored)."""
+    content = error(result.content) if result.error and not result.content.startswith(ERROR) else result.content
+    if result.ref is None:
+        return content
+    cut = f"output cut at {len(result.content)} of {result.size} characters"
+    return f"{content}\n[{cut}; the rest is stored as {result.ref}]"
+
+
+def tool_failed(name: str, message: str) -> str:
+    return error(f"{name} failed: {message}")
+
+
+def no_workspace(name: str) -> str:
+    return error(f"{name} works in a repository, and this task has none (the company or agent names one).")
+
+
+def workspace_lost(lost: str) -> str:
+    """What the agent is told when its workspace was rebuilt on another host."""
+    return f"Your workspace was rebuilt on another worker. Lost: {lost or 'nothing'}."
+
+
+def too_many_text_replies(count: int) -> str:
+    return f"stopped: {count} replies in a row without a tool call (the agent never called complete_task)"
+
+
+def too_many_idle_turns(count: int) -> str:
+    return f"stopped: {count} turns in a row whose tool calls all failed or repeated the turn before"

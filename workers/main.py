@@ -132,6 +132,7 @@ def build_workers(
             activities=[
                 record.record,
                 record.task_brief,
+                record.store_standing,
                 templates.agent_from_template,
                 limits.credential_queue,
                 limits.model_queue,

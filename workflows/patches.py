@@ -28,6 +28,17 @@ USAGE_BEFORE_HOLD = "usage-before-hold"
 """A task that holds tells the company first what its last turn spent (a hold that came during
 the call would otherwise keep the call's reservation and leave its spend uncounted)."""
 
+REGISTRY_TOOLS = "registry-tools"
+"""An agent's registry tools (`AgentSpec.tools`) are acted on: each call checked, decided by the
+tool policy (run, ask a person, or refuse), and run as the `run_tool` activity in the task's
+workspace; a turn's answers wait for every approval it asked (`workflows.task_acting`)."""
+COMPLETE_TO_END = "complete-to-end"
+"""An agent with registry tools ends its task by `complete_task` only: a plain reply is answered
+with a reminder, and runaways (too many plain replies, or idle tool turns, in a row) fail."""
+STANDING_BY_HASH = "standing-by-hash"
+"""The model calls of an agent with registry tools pass its system prompt and tools by content
+hash: stored once (`store_standing`) when they change, read back by the activity."""
+
 # ------------------------------------------------------------------ the company workflow
 
 RECORDS_AS_ACTIVITY = "records-as-activity"

@@ -40,6 +40,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows import retries
     from workflows.patches import ADMISSION, BUDGET_RESERVATION, OWN_COMMENTS, USAGE_BEFORE_HOLD
     from workflows.signals import signal_company
+    from workflows.task_acting import await_tool_decisions, is_tool_request, reminds, runaway, waiting
     from workflows.task_core import TaskCore, carried, task_search_attributes
     from workflows.task_tools import act, await_decision
     from workflows.task_turns import run_turn
@@ -94,6 +95,8 @@ class TaskWorkflow(TaskCore):
     def approval_answer(self, answer: ApprovalAnswer) -> None:
         """The company's answer to a request of this task: its approval's id, or the decision."""
         self.carry.answers[answer.request_id] = answer
+        if is_tool_request(self, answer.request_id):
+            return  # a call of the last turn waits for it (`await_tool_decisions`)
         decided = answer.approval is not None and answer.approval.status is not ApprovalStatus.PENDING
         if decided and answer.request_id != self.carry.waiting_for and answer.request_id in self.carry.announced:
             return
@@ -208,6 +211,9 @@ class TaskWorkflow(TaskCore):
             if self.carry.waiting_for is not None:
                 await await_decision(self)
                 continue
+            if self.carry.tools.steps:
+                await await_tool_decisions(self)
+                continue
             if self.carry.status is TaskStatus.BLOCKED:
                 await workflow.wait_condition(
                     lambda: (
@@ -246,12 +252,17 @@ class TaskWorkflow(TaskCore):
                 return await self._finish(TaskStatus.FAILED, self.failure)
             if self.result is not None:
                 return await self._finish(TaskStatus.DONE, self.result)
-            if self.carry.open_children:
+            if (stopped := runaway(self, reply)) is not None:
+                return await self._finish(TaskStatus.FAILED, stopped)
+            if self.carry.open_children and not waiting(self):
                 await self.set_status(TaskStatus.BLOCKED)
-            elif self.carry.waiting_for is not None or self.carry.handing_over:
-                continue  # asked the board, or escalated (through the API): the loop waits
+            elif self.carry.waiting_for is not None or self.carry.handing_over or waiting(self):
+                continue  # asked the board (or a person about a tool call), or escalated: the loop waits
             elif not reply.tool_calls:
-                return await self._finish(TaskStatus.DONE, reply.content)
+                if not reminds(self):
+                    return await self._finish(TaskStatus.DONE, reply.content)
+                if self.failure is not None:  # reminded too often
+                    return await self._finish(TaskStatus.FAILED, self.failure)
 
     def _failure_reason(self, err: ActivityError) -> str:
         cause = err.cause

@@ -57,10 +57,12 @@ def carried(carry: TaskCarry) -> TaskCarry:
     """What the next run needs of `carry`: of the company's answers only the one the task waits
     for and those not yet decided (a decision is told to the agent by `approval_answer` without
     them), and the latest `ANNOUNCED_KEPT` requests told."""
+    tool_requests = {s.request_id for s in carry.tools.steps}
     answers = {
         request: answer
         for request, answer in carry.answers.items()
         if request == carry.waiting_for
+        or request in tool_requests
         or (answer.ok and answer.approval is not None and answer.approval.status is ApprovalStatus.PENDING)
     }
     return carry.model_copy(update={"answers": answers, "announced": carry.announced[-ANNOUNCED_KEPT:]})
@@ -130,13 +132,14 @@ class TaskCore:
         return self.input.agent.fallback_models[self.carry.fallback - 1]
 
     def tools(self) -> list[ToolSpec]:
-        """The tools the agent is offered this turn."""
+        """The tools the agent is offered this turn (its registry tools after the standard ones)."""
         agent = self.input.agent
         return tools_for(
             direct_reports(self.input.team, agent.name),
             manager=agent.reports_to,
             can_hire=agent.permissions.can_hire,
             strategy=self.input.require_strategy_approval,
+            extra=agent.tools,
         )
 
     def turn_worst_case(self) -> WorstCase:

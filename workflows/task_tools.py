@@ -114,6 +114,9 @@ async def delegate(task: TaskCore, args: DelegateTaskArguments) -> str:
             approval_timeout_seconds=input.approval_timeout_seconds,
             continue_as_new_after_turns=input.continue_as_new_after_turns,
             created_at=workflow.now(),
+            # A subtask works in its agent's repository, else its parent's, under the same rules.
+            repository=spec.repository or input.repository,
+            company_tool_policy=input.company_tool_policy,
         ),
         id=task_workflow_id(input.company_id, child),
         parent_close_policy=ParentClosePolicy.ABANDON,

@@ -31,6 +31,7 @@ with workflow.unsafe.imports_passed_through():
     from paperclip.prompts import cli_prompt, system_prompt
     from workflows import retries
     from workflows.patches import WORKFLOW_RETRIES
+    from workflows.task_acting import acts, store_standing, take_calls
     from workflows.task_core import TaskCore
     from workflows.task_tools import act
 
@@ -79,12 +80,15 @@ class ModelTurn(Turn):
     """A model call; the tools it calls are acted on, and their results are the next input."""
 
     queue = ""
+    standing: str | None = None
+    """The hash its system prompt and tools go by (stored once), or None: they travel in the input."""
 
     def model_index(self) -> int:
         return self.task.carry.fallback
 
     async def prepare(self) -> None:
         self.queue = await self.task.model_queue(self.task.model())
+        self.standing = await store_standing(self.task)
 
     def start(self, sent: list[Message], worst: WorstCase | None) -> asyncio.Task[Any]:
         task, model = self.task, self.task.model()
@@ -94,8 +98,9 @@ class ModelTurn(Turn):
                 session=task.session(),
                 seq=task.carry.turn,
                 model=model,
-                system_prompt=system_prompt(task.input),
-                tools=task.tools(),
+                system_prompt="" if self.standing else system_prompt(task.input),
+                tools=[] if self.standing else task.tools(),
+                standing=self.standing,
                 new_messages=sent,
                 model_index=task.carry.fallback,
                 attempt=max(1, task.carry.attempt),
@@ -123,6 +128,9 @@ class ModelTurn(Turn):
         task.carry.usage = task.carry.usage + result.usage
         task.carry.cost_usd += result.cost_usd or 0.0
         task.report_turn(retried)
+        if acts(task):  # registry tools: decided, asked about, run (`workflows.task_acting`)
+            await take_calls(task, result.reply)
+            return result.reply
         tool_results = [await act(task, call) for call in result.reply.tool_calls]
         # Tool results answer the reply, so they come before anything that arrived meanwhile.
         task.carry.pending = tool_results + task.carry.pending

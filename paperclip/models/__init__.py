@@ -202,6 +202,8 @@ from paperclip.models.tooling import (
     ToolRule,
     ToolRunInput,
     ToolRunResult,
+    ToolState,
+    ToolStep,
     WorkspaceRef,
 )
 from paperclip.models.traces import (
@@ -222,6 +224,8 @@ from paperclip.models.turns import (
     ModelTurnInput,
     ModelTurnResult,
     SettledAttempt,
+    Standing,
+    StandingInput,
     WorkspaceRelease,
     WorstCase,
 )
@@ -356,6 +360,8 @@ __all__ = [
     "SettledAttempt",
     "Slug",
     "Spend",
+    "Standing",
+    "StandingInput",
     "TASK_TRANSITIONS",
     "TERMINAL_STATUSES",
     "TaskActionInput",
@@ -377,6 +383,8 @@ __all__ = [
     "ToolRunInput",
     "ToolRunResult",
     "ToolSpec",
+    "ToolState",
+    "ToolStep",
     "Trace",
     "TraceEvent",
     "TraceKind",

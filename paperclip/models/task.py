@@ -12,7 +12,7 @@ from paperclip.models.conversation import Message, Usage
 from paperclip.models.enums import Priority, TaskStatus
 from paperclip.models.governance import ApprovalAnswer, Goal
 from paperclip.models.records import RetryState, TaskRecord
-from paperclip.models.tooling import RepositoryConfig, ToolRule
+from paperclip.models.tooling import RepositoryConfig, ToolRule, ToolState
 from paperclip.models.turns import LostAttempt
 
 
@@ -141,6 +141,10 @@ class TaskCarry(BaseModel):
     """Lost attempts charged at their worst case (never settled, or settled as unknown)."""
     retry: RetryState | None = None
     """The retry the task waits for, if any."""
+    standing: str | None = None
+    """The hash of the system prompt and tools last stored for its model calls."""
+    tools: ToolState = Field(default_factory=ToolState)
+    """Its registry tools: workspace, what it read, what a person allowed, calls waiting."""
 
 
 class TaskInput(BaseModel):
@@ -174,6 +178,9 @@ class TaskInput(BaseModel):
     carry: TaskCarry | None = None
     continue_as_new_after_turns: int | None = None
     """Continue-as-new after this many turns in one run (tests); Temporal's suggestion always applies."""
+    workspace_pickup_seconds: float | None = Field(default=None, gt=0)
+    """How long a tool call waits for its workspace's host to pick it up before the host counts as
+    gone and the workspace is made again (None: `workflows.task_acting.WORKSPACE_PICKUP`)."""
 
 
 class TaskResult(BaseModel):

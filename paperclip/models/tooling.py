@@ -1,12 +1,13 @@
 """The vocabulary of tools that act: what a policy says of a call, where a task's workspace is,
 and what a tool's activity takes and answers."""
 
+from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from paperclip.models.conversation import SessionRef
+from paperclip.models.conversation import Message, SessionRef, ToolCall
 
 
 class ToolPolicy(StrEnum):
@@ -141,3 +142,42 @@ class PreparedWorkspace(BaseModel):
     workspace: WorkspaceRef
     lost: str = ""
     """When rebuilt: what of the old workspace is gone (unpushed commits, uncommitted files)."""
+
+
+class ToolStep(BaseModel):
+    """One call of a model's turn that the task acts on: decided, waiting for a person, or
+    answered (all of a turn's calls are answered, in call order, before its next turn)."""
+
+    call: ToolCall
+    subject: str = ""
+    reason: str = ""
+    """The agent's words with the call (the text of its turn)."""
+    request_id: str | None = None
+    """The approval (kind `tool_call`) it waits for, if it asked."""
+    asked_at: datetime | None = None
+    escalated: bool = False
+    """Still undecided past the company's approval timeout: the company was told."""
+    pattern: str | None = None
+    """The pattern of the rule that asked: what "allow for this task" allows (None: the subject)."""
+    run: bool = False
+    """Decided to run (allowed, or approved) and not yet run."""
+    result: Message | None = None
+    """Its tool message, once answered."""
+
+
+class ToolState(BaseModel):
+    """What a task carries of its tools across continue-as-new."""
+
+    workspace: WorkspaceRef | None = None
+    untrusted_read: bool = False
+    """The task has read content from outside: its risky tools are asked about first."""
+    allowed: list[ToolRule] = Field(default_factory=list)
+    """What a person allowed for the rest of the task (`ToolDecision.scope == "task"`)."""
+    steps: list[ToolStep] = Field(default_factory=list)
+    """The last turn's calls while any is still unanswered (the task waits for approvals)."""
+    text_turns: int = 0
+    """Consecutive replies without a tool call (an agent with tools is reminded to complete)."""
+    idle_turns: int = 0
+    """Consecutive turns whose calls all failed, were refused, or repeated the turn before's."""
+    last_calls: list[str] = Field(default_factory=list)
+    """The calls of the turn before (name and arguments), to tell a repeat."""

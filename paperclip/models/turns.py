@@ -2,6 +2,8 @@
 agent, with the attempts the task workflow makes of it and their worst cases; and the calls an
 agent working outside the workers makes back through the API."""
 
+import hashlib
+import json
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -57,8 +59,11 @@ class ModelTurnInput(BaseModel):
     seq: int = Field(ge=1)
     """Turn number in the session; messages are upserted by (session, seq), so a retry is idempotent."""
     model: ModelConfig
-    system_prompt: str
-    tools: list[ToolSpec]
+    system_prompt: str = ""
+    tools: list[ToolSpec] = Field(default_factory=list)
+    standing: str | None = None
+    """The hash of the system prompt and tools, stored once (`store_standing`) and read back by the
+    activity; then `system_prompt` and `tools` are empty. None: they travel here."""
     new_messages: list[Message]
     model_index: int = 0
     """0: the agent's own model; n: its n-th fallback (the ledger keys calls by it)."""
@@ -69,6 +74,25 @@ class ModelTurnInput(BaseModel):
     lost: list[LostAttempt] = Field(default_factory=list)
     """Earlier attempts of this turn lost with their worker: the ledger says what became of them, and
     one that answered is not sent again (its stored reply is this attempt's answer)."""
+
+
+class Standing(BaseModel):
+    """What a task's model calls send besides the messages, stored once by its hash."""
+
+    system_prompt: str
+    tools: list[ToolSpec] = Field(default_factory=list)
+
+    def digest(self) -> str:
+        """The content hash it is stored and passed by."""
+        text = json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()
+
+
+class StandingInput(BaseModel):
+    """Store a task's standing instructions and tools under their hash (`store_standing`)."""
+
+    digest: str
+    standing: Standing
 
 
 class ModelTurnResult(BaseModel):

@@ -22,6 +22,7 @@ from paperclip.store.mcp import McpServerStore
 from paperclip.store.records import RecordStore
 from paperclip.store.search import SearchStore
 from paperclip.store.tool_outputs import ToolOutputStore
+from paperclip.store.standing import StandingStore
 
 __all__ = ["MIGRATIONS", "Store", "StoreCore", "UnsupportedDatabase", "normalise_url"]
 
@@ -38,6 +39,7 @@ class Store(
     IdempotencyStore,
     ToolOutputStore,
     McpServerStore,
+    StandingStore,
 ):
     """Reads and writes the store: every part's methods on one object. Thread-safe; builds its
     engine on first use.

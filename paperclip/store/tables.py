@@ -297,3 +297,13 @@ mcp_servers = sa.Table(
     sa.Column("created_at", UTCDateTime, nullable=False),
 )
 """The MCP servers each company attaches as tools (`paperclip.store.mcp`)."""
+
+
+standing = sa.Table(
+    "standing",
+    metadata,
+    sa.Column("digest", sa.String(64), primary_key=True, comment="sha256 of the JSON below"),
+    sa.Column("body", sa.Text, nullable=False, comment="a task's system prompt and tools (JSON)"),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+"""What model calls send besides their messages, stored once by hash (`ModelTurnInput.standing`)."""

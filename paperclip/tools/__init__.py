@@ -20,6 +20,7 @@ from paperclip.tools.hire_agent import HIRE_AGENT, HireAgentArguments, hire_agen
 from paperclip.tools.http_fetch import HTTP_FETCH_TOOL  # noqa: F401  (registers `http_fetch`)
 from paperclip.tools.list_files import ListFilesArguments as ListFilesArguments
 from paperclip.tools.read_file import ReadFileArguments as ReadFileArguments
+from paperclip.tools.registry import MAX_TOOLS, REGISTRY, RegisteredTool
 from paperclip.tools.request_approval import REQUEST_APPROVAL, RequestApprovalArguments, request_approval_tool
 from paperclip.tools.run_command import RUN_COMMAND_TOOL  # noqa: F401  (registers `run_command`)
 from paperclip.tools.search_files import SearchFilesArguments as SearchFilesArguments
@@ -46,9 +47,17 @@ def arguments_of(name: str, arguments: dict[str, Any]) -> ToolArguments:
         ToolArgumentsError: no such tool, or the arguments do not fit (the message is the model's
             to read).
     """
-    if name not in ARGUMENTS:
-        raise ToolArgumentsError(f"unknown tool '{name}'.")
-    return parse(ARGUMENTS[name], arguments)
+    if name in ARGUMENTS:
+        return parse(ARGUMENTS[name], arguments)
+    if name in REGISTRY:
+        return parse(REGISTRY[name].arguments, arguments)
+    raise ToolArgumentsError(f"unknown tool '{name}'.")
+
+
+def registry_tools(names: list[str] | None) -> list[RegisteredTool]:
+    """The registry tools among `names` (an agent's `tools`), in order, each once; names outside
+    the registry (an MCP server's tools, the standard ones) are not among them."""
+    return [REGISTRY[n] for n in dict.fromkeys(names or []) if n in REGISTRY and n not in ARGUMENTS]
 
 
 def tools_for(
@@ -57,16 +66,23 @@ def tools_for(
     manager: str | None = None,
     can_hire: bool = False,
     strategy: bool = False,
+    extra: list[str] | None = None,
 ) -> list[ToolSpec]:
     """The tools of one turn: delegation only when there is somebody to delegate to, escalation
-    only when there is somebody above, hiring only with the permission."""
-    return (
+    only when there is somebody above, hiring only with the permission; then the registry tools
+    named in `extra` (an agent's `tools`), up to `MAX_TOOLS` in all."""
+    standard = (
         ([delegate_task_tool(team)] if team else [])
         + [complete_task_tool()]
         + ([escalate_tool(manager)] if manager else [])
         + [request_approval_tool(strategy=strategy)]
         + ([hire_agent_tool()] if can_hire else [])
     )
+    more = [
+        ToolSpec.model_construct(name=t.name, description=t.description, parameters=t.arguments.spec("").parameters)
+        for t in registry_tools(extra)
+    ]
+    return standard + more[: MAX_TOOLS - len(standard)]
 
 
 __all__ = [
@@ -84,5 +100,6 @@ __all__ = [
     "ToolArguments",
     "ToolArgumentsError",
     "arguments_of",
+    "registry_tools",
     "tools_for",
 ]

@@ -40,6 +40,13 @@ class RegisteredTool:
     (`http_fetch`: a POST is, a GET is not)."""
     subject: Callable[[Any], str] = lambda arguments: ""
     """What a rule's pattern matches of a call (its command, path, URL or subcommand)."""
+    workspace: bool = True
+    """It works in the task's workspace (a task without a repository cannot call it)."""
+    concurrent: bool = False
+    """Its calls touch their subject (a path) alone: calls of one turn on different subjects
+    run in parallel; any other call runs alone, in call order."""
+    timeout_seconds: float = 300
+    """A call's time limit, unless its arguments give one (`timeout_seconds`)."""
 
 
 REGISTRY: dict[str, RegisteredTool] = {}

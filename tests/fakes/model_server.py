@@ -14,6 +14,7 @@ against it through the real SDKs. Tests steer it at runtime::
         ...
         server.redirect_to = other.base_url           # answer every request 307 to another server
         server.call_next("complete_task", '{"result": 42}')  # the next answer: this call, these raw arguments
+        server.say_next("Done, I think.")            # the next answer: this text, no call
         ...
         server.calls, server.calls_for("ACME-1"), server.requests, server.usages
         server.seen, server.keys_seen()              # every request's headers; those that carried a key
@@ -381,6 +382,11 @@ class FakeModelServer:
         with self._lock:
             self._scripted.append((tool, arguments))
 
+    def say_next(self, text: str) -> None:
+        """Answer the next model request (after any scripted before it) with `text` alone, no call."""
+        with self._lock:
+            self._scripted.append(("", text))
+
     def release_hangs(self) -> None:
         """Let every hung request go on to answer normally."""
         with self._lock:
@@ -566,9 +572,12 @@ class FakeModelServer:
             scripted = self._scripted.pop(0) if self._scripted else None
         if scripted is not None:
             tool, raw = scripted
-            with self._lock:
-                self._raw_arguments[f"{prefix}-0"] = raw
-            decision = Decision(f"{LABEL} Calling {tool}.", [ToolCall(id=f"{prefix}-0", name=tool)])
+            if not tool:
+                decision = Decision(f"{LABEL} {raw}", [])
+            else:
+                with self._lock:
+                    self._raw_arguments[f"{prefix}-0"] = raw
+                decision = Decision(f"{LABEL} Calling {tool}.", [ToolCall(id=f"{prefix}-0", name=tool)])
         usage = Usage(
             input_tokens=total_in,
             output_tokens=estimate_tokens(reply_text(decision)),

@@ -7,10 +7,10 @@
 Each scenario (`tests.histories.scenarios`) runs one company on a dev server (in memory, with our
 search attributes registered, like the tests' `dev_env`) with the real workers
 (`workers.main.build_workers`), a real SQLite store and, for agents on a provider, the fake
-model server (`tests.fakes.FakeModelServer`) with its key in `PAPERCLIP_RECORD_KEY`. It then
-writes the company's and each task's history here as `<version>-<scenario>-<workflow>.json`
-(`v4-budget-company.json`, `v4-budget-ACME-1.json`; the demo's files have no scenario:
-`v3-company.json`), and checks that they hold the patch ids the scenario is there for.
+model server (`tests.fakes.FakeModelServer`) with its key in `RECORD_PROVIDER_KEY` (a credential
+the recording deployment allows). It then writes the company's and each task's history here as
+`<version>-<scenario>-<workflow>.json` (`v4-budget-company.json`, `v4-budget-ACME-1.json`; the
+demo's files have no scenario: `v3-company.json`), and checks that they hold the patch ids the scenario is there for.
 
 Re-record after an intended workflow change that is guarded by `workflow.patched`, under a new
 version; keep the old files too, so running companies stay replayable.
@@ -74,7 +74,10 @@ async def record_scenario(client: Client, folder: Path, server: FakeModelServer,
     stage = Stage(
         client,
         store,
-        Settings(home=folder),
+        # The deployment lets the workers use the key in `KEY`, with the fake server alone.
+        Settings.model_validate(
+            {"home": folder, "env_credentials": [KEY], "credential_urls": {KEY: [server.base_url]}}
+        ),
         server,
         queue=f"record-{name}",
         rate_limits=scenario.rate_limits,

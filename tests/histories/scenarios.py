@@ -29,18 +29,24 @@ from paperclip.models import (
     ModelConfig,
     RateLimit,
     ReassignTaskInput,
+    RepositoryConfig,
     Role,
     SetBudgetInput,
     TaskStatus,
+    ToolDecision,
+    ToolPolicy,
+    ToolRule,
     Usage,
 )
 from tests.histories.stage import KEY, Company, Scenario, Stage, settled
 from tests.workflows.helpers import wait_for
+from tests.workflows.tool_stand_ins import PROBE_READ, PROBE_RUN, TOOLS, ToolHost, tool_workers
 from workflows.company import CompanyWorkflow
 from workflows.patches import (
     ADMISSION,
     APPROVALS_IN_STORE,
     BUDGET_RESERVATION,
+    COMPLETE_TO_END,
     CREDENTIAL_QUEUES,
     EMERGENCY_BRAKE,
     HEARTBEATS,
@@ -48,6 +54,8 @@ from workflows.patches import (
     OWN_COMMENTS,
     RECORDS_AS_ACTIVITY,
     REFUSAL_RECHECK,
+    REGISTRY_TOOLS,
+    STANDING_BY_HASH,
     TEXTS_IN_STORE,
     USAGE_BEFORE_HOLD,
     WORKFLOW_RETRIES,
@@ -309,6 +317,32 @@ async def approvals(stage: Stage) -> Company:
     return stage.client.get_workflow_handle_for(CompanyWorkflow.run, company.id, run_id=run)
 
 
+async def tools(stage: Stage) -> Company:
+    """A model agent with registry tools (the test tools of `tests.workflows.tool_stand_ins`, run
+    by their stand-in activities): it reads a file (allowed: its workspace is made, and the call
+    runs on the workspace's host), runs a command its company asks about (the board approves it
+    for the task), replies in plain text (and is reminded to complete), then completes; its model
+    calls pass its system prompt and tools by hash."""
+    agent = AgentSpec(name="dev", role=Role.GENERAL, model=stage.fake_model(), tools=TOOLS)
+    ask = [ToolRule(tool=PROBE_RUN, policy=ToolPolicy.ASK)]
+    async with tool_workers(stage.client, ToolHost(), stage.queue) as host:
+        stage.server.call_next(PROBE_READ, '{"path": "README.md"}')
+        stage.server.call_next(PROBE_RUN, '{"command": "pytest -q"}')
+        stage.server.say_next("The tests pass.")
+        company = await stage.start_company(
+            "tools", [agent], repository=RepositoryConfig(source="/repos/app"), tool_policy=ask
+        )
+        await create_task(company, "Fix the build", "dev")
+        snap = await wait_for(company, lambda s: any(a.kind is ApprovalKind.TOOL_CALL for a in s.approvals))
+        asked = next(a for a in snap.approvals if a.kind is ApprovalKind.TOOL_CALL)
+        decision = DecideApprovalInput(id=asked.id, decision=ApprovalStatus.APPROVED, tool=ToolDecision(scope="task"))
+        await company.execute_update(CompanyWorkflow.decide_approval, decision)
+        await wait_for(company, all_done(1), timeout=TIMEOUT)
+        assert [r.tool for r in host.runs] == [PROBE_READ, PROBE_RUN], host.runs
+        assert stage.server.calls == 4, f"{stage.server.calls} model requests (read, run, text, complete)"
+    return company
+
+
 SCENARIOS: dict[str, Scenario] = {
     "demo": Scenario(demo, frozenset({ADMISSION, RECORDS_AS_ACTIVITY})),
     "budget": Scenario(budget, frozenset({BUDGET_RESERVATION, REFUSAL_RECHECK, ADMISSION})),
@@ -321,5 +355,6 @@ SCENARIOS: dict[str, Scenario] = {
     "brake": Scenario(brake, frozenset({IDEMPOTENT_UPDATES, EMERGENCY_BRAKE})),
     "texts": Scenario(texts, frozenset({TEXTS_IN_STORE})),
     "approvals": Scenario(approvals, frozenset({APPROVALS_IN_STORE, TEXTS_IN_STORE})),
+    "tools": Scenario(tools, frozenset({REGISTRY_TOOLS, COMPLETE_TO_END, STANDING_BY_HASH})),
 }
 """Scenario name → how to record it; `record` runs all but `demo` unless told which."""

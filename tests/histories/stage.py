@@ -18,7 +18,7 @@ from tests.fakes import FakeModelServer
 from workers.main import build_workers
 from workflows.company import CompanyWorkflow
 
-KEY = "PAPERCLIP_RECORD_KEY"
+KEY = "RECORD_PROVIDER_KEY"
 """The credential agents on the fake model server name: an environment variable holding its key."""
 
 Company = WorkflowHandle[CompanyWorkflow, object]
@@ -62,10 +62,11 @@ class Stage:
         *,
         budget: Budget | None = None,
         continue_after: int | None = None,
+        **spec_fields: Any,
     ) -> Company:
         """Start a company as the API does: in the store, with its search attribute, one goal
         (continuing as new after `continue_after` events, if given)."""
-        spec = CompanySpec(id=company_id, name="Acme Robotics", prefix="ACME", budget=budget or Budget())
+        spec = CompanySpec(id=company_id, name="Acme Robotics", prefix="ACME", budget=budget or Budget(), **spec_fields)
         self.store.upsert_company(spec)
         return await self.client.start_workflow(
             CompanyWorkflow.run,

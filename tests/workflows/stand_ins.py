@@ -18,7 +18,17 @@ from temporalio.worker import Worker
 
 from activities.templates import TemplateActivities
 from paperclip.constants import llm_queue, task_workflow_id
-from paperclip.models import Message, ModelTurnInput, ModelTurnResult, Provider, RecordInput, ToolCall, Usage
+from paperclip.models import (
+    Message,
+    ModelTurnInput,
+    ModelTurnResult,
+    Provider,
+    RecordInput,
+    Standing,
+    StandingInput,
+    ToolCall,
+    Usage,
+)
 from paperclip.tools import COMPLETE_TASK, DELEGATE_TASK
 from workflows.company import CompanyWorkflow
 from workflows.task import TaskWorkflow
@@ -47,6 +57,9 @@ class ScriptedModel:
 
     @activity.defn(name="model_turn")
     async def model_turn(self, input: ModelTurnInput) -> ModelTurnResult:
+        if input.standing is not None:  # read back what the workflow stored, as the activity does
+            standing = STANDING[input.standing]
+            input = input.model_copy(update={"system_prompt": standing.system_prompt, "tools": standing.tools})
         self.calls.append(input)
         pending = self.failures.get(input.session.agent)
         if pending:
@@ -91,13 +104,24 @@ class ScriptedModel:
         )
 
 
+STANDING: dict[str, Standing] = {}
+"""What the stand-in `store_standing` kept, by hash (for the stand-in model to read back)."""
+
+
 @dataclass
 class RecordingStore:
     batches: list[RecordInput] = field(default_factory=list)
+    standing: list[str] = field(default_factory=list)
+    """The hashes stored, in order."""
 
     @activity.defn(name="record")
     async def record(self, input: RecordInput) -> None:
         self.batches.append(input)
+
+    @activity.defn(name="store_standing")
+    async def store_standing(self, input: StandingInput) -> None:
+        STANDING[input.digest] = input.standing
+        self.standing.append(input.digest)
 
 
 STARTED: dict[str, list[WorkflowHandle[Any, Any]]] = {}
@@ -122,7 +146,7 @@ async def stand_in_workers(
             client,
             task_queue=queue,
             workflows=[CompanyWorkflow, TaskWorkflow],
-            activities=[store.record, TemplateActivities(None).agent_from_template],
+            activities=[store.record, store.store_standing, TemplateActivities(None).agent_from_template],
         ),
         Worker(client, task_queue=llm_queue(queue), activities=[model.model_turn]),
     ):

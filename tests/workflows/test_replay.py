@@ -10,6 +10,7 @@ from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
+import tests.workflows.tool_stand_ins  # noqa: F401  (registers the tools the tool loop's histories call)
 from tests.histories.patches import UnresolvedPatchId, code_patch_ids, recorded_patch_ids
 from workers.main import WORKFLOWS
 

@@ -23,13 +23,35 @@ with workflow.unsafe.imports_passed_through():
         CompanyState,
         DecideApprovalInput,
         Hold,
+        ToolDecision,
     )
     from paperclip.org import OrgError, check_hire, subtree
+    from paperclip.tools import ToolArgumentsError
+    from paperclip.tools.base import parse
+    from paperclip.tools.registry import REGISTRY
     from workflows.company.core import CompanyCore, hire_summary, reject
     from workflows.company.idempotency import remembered_update
     from workflows.company.texts import is_long_approval
     from workflows.patches import APPROVALS_IN_STORE
     from workflows.task import TaskWorkflow
+
+
+def check_tool_decision(approval: Approval, input: DecideApprovalInput) -> None:
+    """A tool decision goes with an approved `tool_call` only, and edited arguments must fit the
+    tool (the task checks them again, with its policy, before the call runs)."""
+    if approval.kind is not ApprovalKind.TOOL_CALL or approval.tool_call is None:
+        raise reject(f"approval '{approval.id}' is not a tool call: it takes no tool decision")
+    if input.tool is None or input.tool == ToolDecision():
+        return
+    if input.decision is not ApprovalStatus.APPROVED:
+        raise reject("a scope or edited arguments go with an approval; reject and say what to change")
+    tool = REGISTRY.get(approval.tool_call.tool)
+    if input.tool.arguments is not None and tool is not None:
+        try:
+            parse(tool.arguments, input.tool.arguments)
+        except ToolArgumentsError as err:
+            raise reject(f"the edited arguments do not fit: {err}") from None
+
 
 DECIDED_APPROVALS_CARRIED = 100
 """Decided approvals carried across continue-as-new; all of them are in the activity log."""
@@ -116,6 +138,7 @@ class ApprovalsPart(CompanyCore):
             requested_by=request.requested_by,
             task=request.task,
             agent=request.agent,
+            tool_call=request.tool_call,
             created_at=workflow.now(),
         )
         self.state.approvals[approval.id] = approval
@@ -156,6 +179,8 @@ class ApprovalsPart(CompanyCore):
         approval.note = input.note
         approval.decided_by = input.actor
         approval.decided_at = workflow.now()
+        if approval.kind is ApprovalKind.TOOL_CALL:
+            approval.decision = input.tool  # the asking task reads its scope and edited arguments
         note = f": {input.note}" if input.note else ""
         self._log(
             "approval.decided",
@@ -182,6 +207,8 @@ class ApprovalsPart(CompanyCore):
             raise reject("a hire is approved or rejected; reject it and say what to change")
         if approval.kind is ApprovalKind.BUDGET_OVERRIDE and input.decision is not ApprovalStatus.REJECTED:
             raise reject("raise the budget (set_budget) to resume, or reject to keep it paused")
+        if input.tool is not None:
+            check_tool_decision(approval, input)
 
     async def _settle_hire(self, approval: Approval, actor: str) -> None:
         assert approval.agent is not None

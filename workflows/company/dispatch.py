@@ -121,6 +121,8 @@ class DispatchPart(CompanyCore):
                 company_budgeted=self.state.spec.budget.is_capped or bool(caps_over(self.state, task)),
                 approval_timeout_seconds=self.state.spec.approval_timeout_seconds,
                 created_at=task.created_at,
+                repository=agent.repository or self.state.spec.repository,
+                company_tool_policy=self.state.spec.tool_policy,
             ),
             id=task_workflow_id(self.state.spec.id, task.identifier),
             parent_close_policy=ParentClosePolicy.ABANDON,
