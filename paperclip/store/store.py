@@ -21,8 +21,8 @@ from paperclip.store.limits import RateLimitStore
 from paperclip.store.mcp import McpServerStore
 from paperclip.store.records import RecordStore
 from paperclip.store.search import SearchStore
-from paperclip.store.tool_outputs import ToolOutputStore
 from paperclip.store.standing import StandingStore
+from paperclip.store.tool_outputs import ToolOutputStore
 
 __all__ = ["MIGRATIONS", "Store", "StoreCore", "UnsupportedDatabase", "normalise_url"]
 
