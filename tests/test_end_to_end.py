@@ -120,9 +120,11 @@ async def in_process_workers(
     processes: int = 1,
     cli: CliActivities | None = None,
     settings: Settings | None = None,
+    tools: bool = True,
 ) -> AsyncIterator[str]:
     """The workers of `processes` worker processes (in this one, each with its own connection),
-    on a fresh queue, with `settings` (the process's by default)."""
+    on a fresh queue, with `settings` (the process's by default); without the tools workers when
+    not `tools` (a test's stand-ins take their queues)."""
     queue = f"e2e-{uuid.uuid4().hex}"
     clients = [client] + [
         await Client.connect(
@@ -135,7 +137,9 @@ async def in_process_workers(
     workers = [
         w
         for c in clients
-        for w in build_workers(c, store, task_queue=queue, rate_limits=rate_limits, cli=cli, settings=settings)
+        for w in build_workers(
+            c, store, task_queue=queue, rate_limits=rate_limits, cli=cli, settings=settings, tools=tools
+        )
     ]
     runs = [asyncio.ensure_future(w.run()) for w in workers]
     try:

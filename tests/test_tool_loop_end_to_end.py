@@ -62,7 +62,7 @@ async def test_a_model_agent_calls_a_tool_and_reads_its_result_in_the_providers_
     host = ToolHost()
     client = dev_env.client
     async with (
-        in_process_workers(client, store, settings=bound_settings(model_server)) as queue,
+        in_process_workers(client, store, settings=bound_settings(model_server), tools=False) as queue,
         tool_workers(client, host, queue),
     ):
         company_id = f"wire-{provider}-{queue[-8:]}"

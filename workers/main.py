@@ -73,6 +73,7 @@ def build_workers(
     settings: Settings | None = None,
     keys: Keyring | None = None,
     max_concurrent_tool_calls: int | None = None,
+    tools: bool = True,
 ) -> list[Worker]:
     """The workers of one process: workflows + store writes, and model calls.
 
@@ -96,6 +97,8 @@ def build_workers(
             turns'); by default `settings.tool_concurrency`. Workspaces are made on
             `<task_queue>-tools` (`settings.workspace_concurrency` at once) and their tools run
             on `<task_queue>-tools@<settings.worker_host>`.
+        tools: whether this process makes workspaces and runs tool calls at all (False: other
+            processes' workers take the tools queues).
     """
     settings = settings or get_settings()
     tokens = partial(task_tokens, settings.home_dir, settings.secret_key)
@@ -115,7 +118,7 @@ def build_workers(
     templates = TemplateActivities(keys)
     record = StoreActivities(store)
     mcp = McpServers(store.get_mcp_server, keys=keys, allow=settings.mcp_stdio_allow, spawn=sandboxed_spawn)
-    tools = ToolActivities(store, settings=settings, keys=keys, mcp=mcp.runner_for)
+    tool_calls = ToolActivities(store, settings=settings, keys=keys, mcp=mcp.runner_for)
     workspaces = WorkspaceActivities(settings=settings, keys=keys, task_queue=task_queue)
     # Each model queue with the rate Temporal dispatches its calls at (None: as fast as slots free).
     model_queues: list[tuple[str, float | None]] = [(llm_queue(task_queue), None)]
@@ -124,7 +127,7 @@ def build_workers(
         for name, limit in limits.limits.items()
         if limit.requests_per_minute is not None  # `has_own_queue`, so routed here
     ]
-    return [
+    workers = [
         Worker(
             client,
             task_queue=task_queue,
@@ -159,16 +162,21 @@ def build_workers(
             max_heartbeat_throttle_interval=CLI_HEARTBEAT_THROTTLE,
             default_heartbeat_throttle_interval=CLI_HEARTBEAT_THROTTLE,
         ),
+    ]
+    if not tools:
+        return workers
+    return workers + [
         Worker(
             client,
             task_queue=tools_queue(task_queue),
-            activities=[workspaces.prepare_workspace, mcp.mcp_tools],
+            # run_tool here: the calls of tools that need no workspace (http_fetch, MCP tools)
+            activities=[workspaces.prepare_workspace, mcp.mcp_tools, tool_calls.run_tool],
             max_concurrent_activities=settings.workspace_concurrency,
         ),
         Worker(
             client,
             task_queue=tools_queue(task_queue, settings.worker_host),
-            activities=[tools.run_tool],
+            activities=[tool_calls.run_tool],
             max_concurrent_activities=max_concurrent_tool_calls or settings.tool_concurrency,
             max_heartbeat_throttle_interval=CLI_HEARTBEAT_THROTTLE,
             default_heartbeat_throttle_interval=CLI_HEARTBEAT_THROTTLE,

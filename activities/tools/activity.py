@@ -142,7 +142,8 @@ class ToolActivities:
                 arguments = parse(tool.arguments, input.arguments)
             except ToolArgumentsError as err:
                 return _failed(str(err), started)
-        if tool is None and input.workspace is None:  # an MCP tool of a task with no repository
+        if input.workspace is None and (tool is None or not tool.workspace):
+            # an MCP tool of a task with no repository, or a tool that needs none (http_fetch)
             workspace = company_folder(self.settings.home_dir, input.session.company_id) / "mcp"
             await asyncio.to_thread(workspace.mkdir, parents=True, exist_ok=True)
         else:

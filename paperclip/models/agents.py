@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 
 from paperclip.models.budgets import Budget
 from paperclip.models.enums import Provider, Role
-from paperclip.models.names import AgentName, EndpointName
+from paperclip.models.names import AgentName, EndpointName, Host
 from paperclip.models.tooling import RepositoryConfig, ToolRule
 
 
@@ -257,6 +257,9 @@ class AgentSpec(BaseModel):
     """Allow, ask or deny per tool (and argument pattern), over each tool's default."""
     repository: RepositoryConfig | None = None
     """Where its tasks' workspace tools work; None: the company's repository, if any."""
+    allow_hosts: list[Host] = Field(default_factory=list, max_length=100)
+    """Where its tools may reach over the network (`http_fetch`, and `run_command` through the
+    egress proxy): `host` or `host:port`; nowhere when empty."""
     heartbeat: HeartbeatPolicy = Field(default_factory=HeartbeatPolicy)
     budget: Budget = Field(default_factory=Budget)
     permissions: Permissions = Field(default_factory=Permissions)

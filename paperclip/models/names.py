@@ -18,6 +18,7 @@ from pydantic_core import CoreSchema, core_schema
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 PREFIX = re.compile(r"^[A-Z][A-Z0-9]{0,9}$")
+HOST = re.compile(r"^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?)(:[0-9]{1,5})?$")
 NOT_BLANK = r"\S"
 """A schema pattern: the text holds something other than whitespace."""
 
@@ -34,6 +35,13 @@ def check_prefix(value: str) -> str:
     if not PREFIX.fullmatch(value):
         raise ValueError("prefix must be 1-10 uppercase letters or digits, starting with a letter")
     return value
+
+
+def check_host(value: str) -> str:
+    """`value` if it is `host` or `host:port` (no scheme, no path), lowercased, else ValueError."""
+    if not HOST.fullmatch(value) or (":" in value.rsplit("]", 1)[-1] and int(value.rsplit(":", 1)[1]) > 65535):
+        raise ValueError(f"{value!r} is not a host: give `host` (ports 80 and 443) or `host:port`, with no scheme or path")
+    return value.lower()
 
 
 @dataclass(frozen=True)
@@ -65,5 +73,7 @@ CompanyId = Annotated[str, slug("company id")]
 EndpointName = Annotated[str, slug("endpoint name")]
 RoutineName = Annotated[str, slug("routine name")]
 TemplateName = Annotated[str, slug("template name")]
+Host = Annotated[str, Checked(HOST, check_host)]
+"""A host a tool may reach: `host` (ports 80 and 443) or `host:port` (`check_host`)."""
 Prefix = Annotated[str, Checked(PREFIX, check_prefix)]
 """A task-identifier prefix (`ACME`), checked by `check_prefix`."""

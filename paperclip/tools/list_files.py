@@ -30,6 +30,7 @@ register(
         arguments=ListFilesArguments,
         description="List the files of your workspace that match a glob (folders end with `/`; `.git` is left out).",
         policy=ToolPolicy.ALLOW,
+        concurrent=True,
         subject=lambda arguments: arguments.pattern,
     )
 )

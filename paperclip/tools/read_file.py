@@ -28,6 +28,7 @@ register(
             "when the file goes on, and from which line to read on."
         ),
         policy=ToolPolicy.ALLOW,
+        concurrent=True,
         subject=lambda arguments: arguments.path,
     )
 )

@@ -31,6 +31,7 @@ register(
             "answer line is `path:line: text` (long lines are cut; `.git` and binary files are skipped)."
         ),
         policy=ToolPolicy.ALLOW,
+        concurrent=True,
         subject=lambda arguments: arguments.glob,
     )
 )

@@ -3,6 +3,9 @@ parallel calls, and calls that wait or run across continue-as-new and a lost wor
 
 import asyncio
 
+import pytest
+from pydantic import ValidationError
+
 from temporalio.testing import WorkflowEnvironment
 
 from paperclip.constants import task_workflow_id
@@ -95,6 +98,23 @@ async def test_calls_on_different_paths_run_in_parallel_and_answer_in_call_order
     assert spans["a2"][0] >= spans["a1"][1]  # the same path: after
     assert spans["r"][0] >= max(spans["a2"][1], spans["b"][1])  # a command: alone, in order
     assert [m.tool_call_id for m in tool_answers(model, 2)] == ["a1", "b", "a2", "r"]
+
+
+async def test_a_call_carries_the_hosts_its_agent_may_reach(dev_env: WorkflowEnvironment) -> None:
+    client, queue = dev_env.client, fresh_queue()
+    model, host = ScriptedModel(plans={"dev": [[run("r", "curl pypi.org")]]}), ToolHost()
+    agent = AgentSpec.model_validate(worker_agent().model_dump() | {"allow_hosts": ["PyPI.org", "files.example:8443"]})
+    async with workers(client, model, host, queue):
+        company = await company_with(client, queue, agent)
+        await assign(company)
+        await wait_for(company, task_is(TaskStatus.DONE))
+    assert [r.allow_hosts for r in host.runs] == [["pypi.org", "files.example:8443"]]
+
+
+@pytest.mark.parametrize("entry", ["https://pypi.org", "pypi.org/simple", "pypi.org:99999", "*", ""])
+def test_an_allowed_host_is_a_host_or_a_host_and_port(entry: str) -> None:
+    with pytest.raises(ValidationError, match="is not a host"):
+        AgentSpec(name="dev", role="engineer", allow_hosts=[entry])
 
 
 # ------------------------------------------------------------------ durability
