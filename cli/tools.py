@@ -45,7 +45,8 @@ def tool_list(
         policy = tool["policy"]
         table.add_row(
             escape(tool["name"]),
-            f"[{POLICY_STYLE.get(policy, 'white')}]{policy}[/]",
+            f"[{POLICY_STYLE.get(policy, 'white')}]{policy}[/]"
+            + (f" ({escape(tool['note'])})" if tool.get("note") else ""),
             "yes" if tool["risky"] else "no",
             tool["runs"],
             escape(arguments(tool["parameters"])),

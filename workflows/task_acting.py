@@ -187,6 +187,7 @@ def check(task: TaskCore, step: ToolStep, tool: RegisteredTool) -> tuple[ToolArg
         untrusted_read=state.untrusted_read,
         allowed_for_task=state.allowed,
         risky=tool.risky_call(arguments) if tool.risky_call is not None else None,
+        default=ToolPolicy.ASK if tool.ask_when is not None and tool.ask_when(arguments) else None,
     )
     if verdict.policy is ToolPolicy.DENY:
         step.result = reply(step.call, prompts.tool_denied(tool.name, verdict.why))
@@ -385,6 +386,7 @@ async def run_step(task: TaskCore, step: ToolStep, tool: RegisteredTool, lock: a
                     arguments=arguments.model_dump(mode="json"),
                     workspace=workspace,
                     timeout_seconds=timeout,
+                    allow_hosts=list(task.input.agent.allow_hosts),
                 ),
                 result_type=ToolRunResult,
                 task_queue=workspace.queue if workspace is not None else tools_queue(workflow.info().task_queue),

@@ -34,7 +34,25 @@ def _ident(task: str) -> str:
     return "_".join(words) or "feature"
 
 
-_FILLER = {"a", "an", "the", "add", "with", "and", "to", "this", "of", "for", "in", "part", "function", "test", "its"}
+_FILLER = {
+    "a",
+    "an",
+    "the",
+    "add",
+    "with",
+    "and",
+    "to",
+    "this",
+    "of",
+    "for",
+    "in",
+    "part",
+    "function",
+    "test",
+    "its",
+    "repository",
+    "project",
+}
 
 
 def work(

@@ -32,6 +32,8 @@ class ToolPublic(BaseModel):
     """Its default policy, before the agent's and the company's rules."""
     risky: bool
     """It acts outside the workspace or runs code: once a task has read untrusted content, it asks."""
+    note: str = ""
+    """What differs per call (`git`: "push: asks by default, risky")."""
     runs: Literal["workflow", "activity"]
     """`workflow`: inside the task workflow; `activity`: the `run_tool` activity in the task's workspace."""
 
@@ -64,6 +66,7 @@ def public(tool: RegisteredTool) -> ToolPublic:
         parameters=tool.arguments.parameters(),
         policy=tool.policy,
         risky=tool.risky,
+        note=tool.note,
         runs=tool.runs,
     )
 

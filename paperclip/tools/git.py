@@ -68,6 +68,9 @@ GIT_TOOL = register(
         ),
         policy=ToolPolicy.ALLOW,
         risky=False,
+        risky_call=lambda arguments: arguments.subcommand == "push",
+        ask_when=lambda arguments: arguments.subcommand == "push",
+        note="push: asks by default, risky",
         subject=lambda arguments: arguments.subcommand,
     )
 )

@@ -51,6 +51,7 @@ HTTP_FETCH_TOOL = register(
         policy=ToolPolicy.ALLOW,
         risky=True,
         risky_call=lambda arguments: arguments.method != "GET",
+        note="POST: risky",
         workspace=False,
         subject=lambda arguments: f"{arguments.method} {arguments.url}",
     )

@@ -38,6 +38,11 @@ class RegisteredTool:
     risky_call: Callable[[Any], bool] | None = None
     """When set, whether one call (its checked arguments) is risky, instead of `risky` for all
     (`http_fetch`: a POST is, a GET is not)."""
+    ask_when: Callable[[Any], bool] | None = None
+    """When set, the calls it holds for ask by default, whatever `policy` says (`git`: a push);
+    the agent's and the company's rules still decide over it."""
+    note: str = ""
+    """What differs per call, for people reading the registry (`git`: "push: asks, risky")."""
     subject: Callable[[Any], str] = lambda arguments: ""
     """What a rule's pattern matches of a call (its command, path, URL or subcommand)."""
     workspace: bool = True

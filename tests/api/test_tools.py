@@ -58,6 +58,7 @@ async def test_the_list_shows_each_tool_with_its_schema_policy_and_how_it_runs(
     assert answer["count"] == len(answer["data"]) >= 2 and answer["max_tools"] == 128
     run = tools["stand_in_run"]
     assert (run["policy"], run["risky"], run["runs"]) == ("ask", True, "activity")
+    assert (tools["git"]["policy"], tools["git"]["note"]) == ("allow", "push: asks by default, risky")
     assert run["description"].startswith("Run a command in the task's workspace.")
     assert run["parameters"]["required"] == ["command"]
     assert run["parameters"]["properties"]["timeout_seconds"] == {
