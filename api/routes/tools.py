@@ -9,14 +9,17 @@ from pydantic import BaseModel, Field
 
 from api.agent_checks import may_grant_powers
 from api.auth import CallerDep
-from api.deps import SettingsDep, StoreDep
+from api.deps import ClientDep, SettingsDep, StoreDep
 from api.errors import ApiError
+from api.governance import _update
+from api.services import _company_handle
 from api.tool_checks import check_tooling
 from paperclip.keyring import Keyring
-from paperclip.models import CompanySpec, RepositoryConfig, ToolPolicy, ToolRule
+from paperclip.models import CompanySpec, RepositoryConfig, SetToolingInput, ToolPolicy, ToolRule
 from paperclip.store import Store
 from paperclip.tools.known import MCP_SEPARATOR
 from paperclip.tools.registry import MAX_TOOLS, REGISTRY, RegisteredTool
+from workflows.company import CompanyWorkflow
 
 router = APIRouter(tags=["tools"])
 
@@ -95,12 +98,12 @@ async def get_tool_policy(company: str, store: StoreDep) -> ToolSettings:
 
 @router.put("/companies/{company}/tool-policy", response_model=ToolSettingsSaved)
 async def put_tool_policy(
-    company: str, body: ToolSettings, store: StoreDep, settings: SettingsDep, caller: CallerDep
+    company: str, body: ToolSettings, store: StoreDep, settings: SettingsDep, caller: CallerDep, client: ClientDep
 ) -> ToolSettingsSaved:
     """Replace the company's repository and tool rules: 403 unless the board or an owner of its
     team; 422 for a rule naming an unknown tool, or a repository outside the workspace roots or
-    with an unknown credential. They are stored with the company's spec (its list and export show
-    them); the running company workflow dispatches with the rules it holds until it is told."""
+    with an unknown credential; 409 for an archived company. The company workflow dispatches its
+    new tasks with them; they are stored with the company's spec (its list and export show them)."""
     spec = await _company(store, company)
     team = await asyncio.to_thread(store.company_team, company)
     await asyncio.to_thread(
@@ -117,9 +120,11 @@ async def put_tool_policy(
     )
     if body.repository is None and not body.tool_policy and not may_grant_powers(caller, team):
         raise ApiError(403, "forbidden", f"company {company}: only the board or an owner of team {team} may clear them")
+    update = SetToolingInput(repository=body.repository, tool_policy=body.tool_policy, actor=caller.actor)
+    await _update(client, company, _company_handle(client, company).execute_update(CompanyWorkflow.set_tooling, update))
     updated = spec.model_copy(update={"repository": body.repository, "tool_policy": body.tool_policy})
     await asyncio.to_thread(store.upsert_company, updated)
     return ToolSettingsSaved(
         **body.model_dump(),
-        note="stored with the company's spec; running tasks keep the rules they were given",
+        note="new tasks get them; running tasks keep the repository and rules they were given",
     )

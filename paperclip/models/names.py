@@ -40,7 +40,7 @@ def check_prefix(value: str) -> str:
 def check_host(value: str) -> str:
     """`value` if it is `host` or `host:port` (no scheme, no path), lowercased, else ValueError."""
     if not HOST.fullmatch(value) or (":" in value.rsplit("]", 1)[-1] and int(value.rsplit(":", 1)[1]) > 65535):
-        raise ValueError(f"{value!r} is not a host: give `host` (ports 80 and 443) or `host:port`, with no scheme or path")
+        raise ValueError(f"{value!r} is not a host: give `host` (ports 80 and 443) or `host:port`, no scheme or path")
     return value.lower()
 
 

@@ -53,6 +53,15 @@ class RepositoryConfig(BaseModel):
     """The branch tasks start from; empty: the repository's current branch."""
 
 
+class SetToolingInput(BaseModel):
+    """Replace a company's repository and tool rules (`CompanyWorkflow.set_tooling`): tasks
+    dispatched from then on get them; running tasks keep those they were given."""
+
+    repository: RepositoryConfig | None = None
+    tool_policy: list[ToolRule] = Field(default_factory=list, max_length=200)
+    actor: str = "board"
+
+
 class ToolCallRequest(BaseModel):
     """A call of a tool waiting for a person (an approval of kind `tool_call`)."""
 

@@ -131,6 +131,11 @@ async def test_only_the_board_or_an_owner_sets_tool_rules_or_a_repository(
     }
     listed = (await api.get("/api/companies")).json()["data"]
     assert next(c for c in listed if c["id"] == red["id"])["tool_policy"][0]["pattern"] == "pytest*"
+    running = (await api.get(f"/api/companies/{red['id']}")).json()["spec"]  # the workflow's: new tasks get them
+    assert (running["repository"]["source"], running["tool_policy"][0]["pattern"]) == (
+        body["repository"]["source"],
+        "pytest*",
+    )
     assert_error(await api.put(path, json={"tool_policy": [{"tool": "nope", "policy": "ask"}]}), 422, "unknown_tool")
     assert_error(await api.put("/api/companies/nowhere/tool-policy", json={}), 404)
 

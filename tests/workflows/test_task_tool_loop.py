@@ -5,7 +5,6 @@ import asyncio
 
 import pytest
 from pydantic import ValidationError
-
 from temporalio.testing import WorkflowEnvironment
 
 from paperclip.constants import task_workflow_id

@@ -26,6 +26,7 @@ with workflow.unsafe.imports_passed_through():
         InvalidTransition,
         Reassign,
         ReassignTaskInput,
+        SetToolingInput,
         TaskActionInput,
         TaskRecord,
         TaskStatus,
@@ -169,6 +170,27 @@ class GovernancePart(CompanyCore):
             raise reject(
                 f"{len(still_open)} task(s) still open ({', '.join(still_open[:5])}): cancel them first", "Conflict"
             )
+
+    # ------------------------------------------------------------------ tools
+
+    @remembered_update
+    async def set_tooling(self, input: SetToolingInput) -> None:
+        """Replace the company's repository and tool rules (checked by the API, which stores them
+        too): tasks dispatched from now on get them; running tasks keep theirs."""
+        self._handled += 1
+        self.state.spec = self.state.spec.model_copy(
+            update={"repository": input.repository, "tool_policy": input.tool_policy}
+        )
+        where = input.repository.source if input.repository is not None else "no repository"
+        self._log(
+            "company.tooling",
+            actor=input.actor,
+            summary=f"tools: {where}, {len(input.tool_policy)} rule(s) for new tasks",
+        )
+
+    @set_tooling.validator
+    def _validate_set_tooling(self, input: SetToolingInput) -> None:
+        self._check_open()
 
     # ------------------------------------------------------------------ tasks
 
