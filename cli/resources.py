@@ -10,7 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from cli.budgets import cap_text, usd
-from cli.common import ApiUrl, Company, api, console
+from cli.common import ApiUrl, Company, api, console, fail
 from paperclip.models import Adapter, AgentStatus, Endpoint, Priority, Provider, Role
 from paperclip.money import cost
 
@@ -142,6 +142,15 @@ def company_create(
     budget_tokens: Annotated[
         int | None, typer.Option("--budget-tokens", min=0, help="Monthly cap in tokens over every agent.")
     ] = None,
+    repository: Annotated[
+        str | None,
+        typer.Option(
+            help="The repository its agents' tools work in: a path under the workspace roots, or an https URL."
+        ),
+    ] = None,
+    push_url: Annotated[
+        str | None, typer.Option("--push-url", help="Where `git push` sends a task's branch (a URL or a path).")
+    ] = None,
     api_url: ApiUrl = None,
 ) -> None:
     """Create a company with its goals, empty or from a company template."""
@@ -157,7 +166,10 @@ def company_create(
         "approval_timeout_seconds": approval_timeout,
         "budget_usd": budget_usd,
         "budget_tokens": budget_tokens,
+        "repository": {"source": repository, "push_url": push_url} if repository else None,
     }
+    if push_url and not repository:
+        fail("--push-url needs --repository")
     with api(api_url) as client:
         company = client.post("/api/companies", {k: v for k, v in body.items() if v is not None})
     goals = company.get("goals", [])
@@ -273,6 +285,14 @@ def agent_hire(
             help="An `http` agent's key: a credential bound to --url, or an environment variable the deployment allows."
         ),
     ] = None,
+    tool: Annotated[
+        list[str] | None,
+        typer.Option("--tool", help="A tool it may use besides the standard ones (repeat; `paperclip tool list`)."),
+    ] = None,
+    allow_host: Annotated[
+        list[str] | None,
+        typer.Option("--allow-host", help="A host its tools may reach, `host` or `host:port` (repeat)."),
+    ] = None,
     api_url: ApiUrl = None,
 ) -> None:
     """Hire an agent into a company, from scratch or from an agent template."""
@@ -284,6 +304,8 @@ def agent_hire(
         "reports_to": reports_to,
         "capabilities": capabilities,
         "system_prompt": system_prompt,
+        "tools": tool,
+        "allow_hosts": allow_host,
     }
     model_config = {"provider": provider.value if provider else None, "model": model, "base_url": base_url}
     model_config = {k: v for k, v in model_config.items() if v is not None}
