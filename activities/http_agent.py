@@ -21,6 +21,7 @@ from activities.providers.errors import credential_not_bound, missing_credential
 from paperclip.constants import Activity
 from paperclip.keys import KeyResolver, not_bound_message
 from paperclip.models import HttpConfig, HttpTurnInput, HttpTurnResult, Message, Usage
+from paperclip.netguard import HostRefused, resolve
 from paperclip.tokens import TaskTokens
 
 HTTP_REFUSED = "HttpAgentRefused"
@@ -83,6 +84,9 @@ class HttpAgentActivities:
             (`paperclip.keyring.Keyring`); the key is sent only if `http.url` is where it is bound.
         tokens: the task-token signer, made on first use.
         api_url: the API the agent calls back.
+        private_hosts: `host[:port]` on this machine or a link-local network the deployment lets
+            agents be at (`Settings.allow_private_hosts`); every other loopback, link-local or
+            metadata address is refused (`paperclip.netguard`).
     """
 
     def __init__(
@@ -93,8 +97,10 @@ class HttpAgentActivities:
         tokens: Callable[[], TaskTokens],
         api_url: str,
         client: httpx.AsyncClient | None = None,
+        private_hosts: list[str] | None = None,
     ) -> None:
         self.store = store
+        self.private_hosts = list(private_hosts or [])
         self.keys = keys
         self.tokens = tokens
         self.api_url = api_url
@@ -113,7 +119,8 @@ class HttpAgentActivities:
         """POST the turn to the agent.
 
         Raises:
-            ApplicationError: `HttpAgentUnavailable` (retried), `HttpAgentRefused`,
+            ApplicationError: `HttpAgentUnavailable` (retried), `HttpAgentRefused` (an answer
+                of 4xx, or a URL on this machine, a link-local network or a metadata service),
                 `MissingCredential` or `CredentialNotBound` (final).
         """
         http, session = input.http, input.session
@@ -148,9 +155,32 @@ class HttpAgentActivities:
             if not key.allows(http.url):
                 raise credential_not_bound(not_bound_message(http.credential, key.urls, http.url, "this HTTP agent"))
             headers["authorization"] = f"Bearer {key.secret}"
+        target = httpx.URL(http.url)
         try:
-            response = await self.client.post(
-                http.url, content=render(http, values), headers=headers, timeout=http.timeout_seconds
+            address = await resolve(
+                target.host, target.port or (443 if target.scheme == "https" else 80), private_ok=self.private_hosts
+            )
+        except HostRefused as err:
+            raise ApplicationError(
+                f"{http.url}: {err} (a deployment allows such a host with PAPERCLIP_ALLOW_PRIVATE_HOSTS)",
+                type=HTTP_REFUSED,
+                non_retryable=True,
+            ) from None
+        except (OSError, UnicodeError) as err:
+            raise ApplicationError(f"{http.url}: cannot resolve {target.host}: {err}", type=HTTP_UNAVAILABLE) from None
+        # To the address that was checked; the name stays for `Host` and TLS.
+        headers["host"] = target.netloc.decode("ascii")
+        extensions = {"sni_hostname": target.host} if target.scheme == "https" else {}
+        try:
+            response = await self.client.send(
+                self.client.build_request(
+                    "POST",
+                    target.copy_with(host=str(address)),
+                    content=render(http, values),
+                    headers=headers,
+                    timeout=http.timeout_seconds,
+                    extensions=extensions,
+                )
             )
         except httpx.HTTPError as err:
             raise ApplicationError(

@@ -118,7 +118,7 @@ class Settings(BaseSettings):
 
     allow_private_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
     """`host[:port]` on this machine or a link-local network that tools (`http_fetch`, the
-    sandbox's egress proxy) may reach even so, comma-separated; every other loopback, link-local
+    sandbox's egress proxy) and `http` agents may reach even so, comma-separated; every other loopback, link-local
     or metadata address is refused (`paperclip.netguard`)."""
 
     @field_validator("allow_private_hosts", mode="before")

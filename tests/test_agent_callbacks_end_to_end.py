@@ -56,7 +56,9 @@ async def stack(dev_env: WorkflowEnvironment, tmp_path: Path) -> AsyncIterator[S
     async with AsyncExitStack() as stack:
         api_url = await stack.enter_async_context(serve(app))
         agent_url = await stack.enter_async_context(serve(agent.app()))
-        workers_settings = settings.model_copy(update={"api_url": api_url})
+        # The fake agent is on this machine: the deployment allows it by name (else refused).
+        agent_host = httpx.URL(agent_url).netloc.decode()
+        workers_settings = settings.model_copy(update={"api_url": api_url, "allow_private_hosts": [agent_host]})
         for worker in build_workers(dev_env.client, store, task_queue=queue, settings=workers_settings):
             await stack.enter_async_context(worker)
         api = await stack.enter_async_context(

@@ -114,7 +114,13 @@ def build_workers(
         )
     limits = CredentialLimits(store, rate_limits, keys=keys)
     model = model or model_activities(store, settings, limits)
-    http = HttpAgentActivities(store, keys=keys, tokens=tokens, api_url=settings.resolved_api_url)
+    http = HttpAgentActivities(
+        store,
+        keys=keys,
+        tokens=tokens,
+        api_url=settings.resolved_api_url,
+        private_hosts=settings.allow_private_hosts,
+    )
     templates = TemplateActivities(keys)
     record = StoreActivities(store)
     mcp = McpServers(store.get_mcp_server, keys=keys, allow=settings.mcp_stdio_allow, spawn=sandboxed_spawn)

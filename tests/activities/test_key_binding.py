@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
 
+import httpx
 import pytest
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
@@ -136,8 +137,46 @@ def http_turn(url: str, credential: str | None = "agent-key") -> HttpTurnInput:
     )
 
 
-def http_agents(store: FakeStore, keys: KeyResolver, home: Path) -> HttpAgentActivities:
-    return HttpAgentActivities(store, keys=keys, tokens=partial(task_tokens, home), api_url="http://127.0.0.1:1")
+def http_agents(
+    store: FakeStore, keys: KeyResolver, home: Path, private_hosts: list[str] | None = None
+) -> HttpAgentActivities:
+    """The HTTP-agent activities; the test servers on 127.0.0.1 are allowed unless `private_hosts`
+    says which are."""
+    return HttpAgentActivities(
+        store,
+        keys=keys,
+        tokens=partial(task_tokens, home),
+        api_url="http://127.0.0.1:1",
+        private_hosts=["127.0.0.1"] if private_hosts is None else private_hosts,
+    )
+
+
+@pytest.mark.parametrize(
+    ("url", "why"),
+    [
+        ("http://127.0.0.1:{port}/run", "is a loopback address (this machine)"),
+        ("http://localhost:{port}/run", "localhost is this machine"),
+        ("http://169.254.169.254/latest/meta-data", "is a cloud metadata address"),
+        ("http://169.254.10.1:8080/run", "is a link-local address"),
+        ("http://metadata.google.internal/computeMetadata/v1/", "is a cloud metadata service"),
+        ("http://[::ffff:127.0.0.1]:{port}/run", "is a loopback address (this machine)"),
+    ],
+)
+async def test_an_http_agent_on_this_machine_or_a_metadata_service_is_refused_unless_allowed(
+    server, store, tmp_path, url: str, why: str
+) -> None:
+    port = httpx.URL(server.base_url).port
+    agents = http_agents(store, keys_for(server), tmp_path, private_hosts=[])
+
+    with pytest.raises(ApplicationError) as info:
+        await ActivityEnvironment().run(agents.http_turn, http_turn(url.format(port=port), credential=None))
+
+    assert (info.value.type, info.value.non_retryable) == ("HttpAgentRefused", True)
+    assert why in info.value.message and "PAPERCLIP_ALLOW_PRIVATE_HOSTS" in info.value.message
+    allowed = http_agents(store, keys_for(server), tmp_path, private_hosts=[f"127.0.0.1:{port}"])
+    with pytest.raises(ApplicationError) as reached:  # the model server has no agent there: it says 404
+        await ActivityEnvironment().run(allowed.http_turn, http_turn(f"{server.base_url}/run", credential=None))
+    assert "refused the task (404)" in reached.value.message
 
 
 async def test_an_http_agents_key_bound_elsewhere_is_not_sent(server, elsewhere, store, tmp_path) -> None:
