@@ -27,6 +27,8 @@ from paperclip.models import McpListing, McpServerConfig, McpToolSpec, ToolSpec
 from paperclip.tools.known import is_mcp_name
 from paperclip.tools.registry import REGISTRY, TOOL_NAME
 
+MCP_SERVER_FAILED = "McpServerFailed"
+"""The `mcp_tools` failure type: the server would not start, answer or list (not retried)."""
 SEPARATOR = "__"
 """Between a server's name and its tool's in the name the model sees."""
 MAX_NAME = 64

@@ -30,10 +30,9 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, FailureError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.mcp.activity import MCP_SERVER_FAILED
     from paperclip import prompts
     from paperclip.constants import Activity, tools_queue
-    from paperclip.mcp import agent_servers, offered_mcp_tools, server_of
+    from paperclip.mcp import MCP_SERVER_FAILED, agent_servers, offered_mcp_tools, server_of
     from paperclip.models import McpListing, McpToolsInput, McpToolsResult, Message, ToolCall, ToolPolicy
     from paperclip.tools.base import ToolArguments
     from paperclip.tools.policy import Verdict, decide

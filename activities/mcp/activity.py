@@ -26,13 +26,11 @@ from activities.mcp.spawn import Spawner, plain_spawn
 from activities.tools import Runner, ToolContext, ToolFailed, ToolOutput
 from paperclip.constants import Activity
 from paperclip.keys import KeyResolver, not_bound_message
-from paperclip.mcp import StdioEntry, config_hash, listing_digest, parse_allow_list, server_of
+from paperclip.mcp import MCP_SERVER_FAILED, StdioEntry, config_hash, listing_digest, parse_allow_list, server_of
 from paperclip.models import McpServerConfig, McpToolsInput, McpToolSpec, McpToolsResult, McpTransport
 
 LISTING_TTL_SECONDS = 600.0
 """How long a listing is answered from the cache before the server is asked again."""
-MCP_SERVER_FAILED = "McpServerFailed"
-"""The `mcp_tools` failure type: the server would not start, answer or list (not retried)."""
 
 
 class McpServers:
