@@ -285,8 +285,8 @@ def resolve(task: TaskCore, step: ToolStep) -> None:
         return
     decision = approval.decision or ToolDecision()
     tool = activity_tools(task).get(call.name)
-    if tool is None:  # reassigned meanwhile to an agent without it
-        step.result = reply(call, prompts.unknown_tool(call.name))
+    if tool is None:  # reassigned meanwhile to an agent without it, or its MCP server is down
+        step.result = unavailable(task, call) or reply(call, prompts.unknown_tool(call.name))
         return
     if decision.arguments is not None:
         # What the person wrote is checked as a call of the model's would be; they approved
@@ -345,8 +345,8 @@ def phases(steps: list[ToolStep], tools: dict[str, RegisteredTool]) -> list[list
 
 async def run_steps(task: TaskCore, steps: list[ToolStep]) -> None:
     tools = activity_tools(task)
-    for step in [s for s in steps if s.call.name not in tools]:  # reassigned to an agent without it
-        step.result = reply(step.call, prompts.unknown_tool(step.call.name))
+    for step in [s for s in steps if s.call.name not in tools]:  # reassigned, or its MCP server is down
+        step.result = unavailable(task, step.call) or reply(step.call, prompts.unknown_tool(step.call.name))
     steps = [s for s in steps if s.call.name in tools]
     # An MCP server works in the task's workspace too, when the task has a repository.
     if any(tools[s.call.name].workspace or is_mcp(tools[s.call.name]) for s in steps) and task.input.repository:
