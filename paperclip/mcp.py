@@ -13,17 +13,22 @@ Nothing else: no `npx -y` or `uvx` of whatever is latest, no program looked up o
 company's owner attaches an entry by its name; its command and arguments are the deployment's.
 """
 
+import fnmatch
 import hashlib
 import json
 import re
 import shlex
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from paperclip.errors import InvalidInput
-from paperclip.models import McpServerConfig
-from paperclip.tools.registry import TOOL_NAME
+from paperclip.models import McpListing, McpServerConfig, McpToolSpec, ToolSpec
+from paperclip.tools.known import is_mcp_name
+from paperclip.tools.registry import REGISTRY, TOOL_NAME
 
+MCP_SERVER_FAILED = "McpServerFailed"
+"""The `mcp_tools` failure type: the server would not start, answer or list (not retried)."""
 SEPARATOR = "__"
 """Between a server's name and its tool's in the name the model sees."""
 MAX_NAME = 64
@@ -109,6 +114,44 @@ def server_of(name: str) -> str | None:
         return None
     server, sep, tool = name.partition(SEPARATOR)
     return server if sep and server and tool else None
+
+
+def listing_digest(config_hash: str, tools: Iterable[McpToolSpec]) -> str:
+    """sha256 of a listing as a task holds it: the config's hash and every tool as listed (its
+    schema and annotations too), so any change of what the model would be offered shows."""
+    return _sha256({"config": config_hash, "tools": [t.model_dump(mode="json") for t in tools]})
+
+
+def agent_mcp_names(names: Iterable[str] | None) -> list[str]:
+    """The MCP tools among an agent's `tools`: `server__tool` and `server__*`, in order."""
+    return [n for n in dict.fromkeys(names or []) if n not in REGISTRY and is_mcp_name(n, wildcard=True)]
+
+
+def agent_servers(names: Iterable[str] | None) -> list[str]:
+    """The MCP servers an agent's `tools` name, in order, each once."""
+    return list(dict.fromkeys(n.partition(SEPARATOR)[0] for n in agent_mcp_names(names)))
+
+
+def offered_mcp_tools(names: Iterable[str] | None, listings: Mapping[str, McpListing]) -> list[McpToolSpec]:
+    """The MCP tools an agent is offered: those of its servers' listings that its `tools` name
+    (exactly, or by `server__*`), server by server in the order it names them."""
+    wanted = agent_mcp_names(names)
+    offered: list[McpToolSpec] = []
+    for server in agent_servers(wanted):
+        listing = listings.get(server)
+        for tool in listing.tools if listing is not None else []:
+            if TOOL_NAME.fullmatch(tool.name) and any(fnmatch.fnmatchcase(tool.name, w) for w in wanted):
+                offered.append(tool)
+    return offered
+
+
+def mcp_tool_spec(tool: McpToolSpec) -> ToolSpec:
+    """An MCP tool as the model is offered it: its name, description and input schema (an
+    object schema, as every provider requires one)."""
+    schema = dict(tool.input_schema) if tool.input_schema.get("type", "object") == "object" else {}
+    schema.setdefault("type", "object")
+    schema.setdefault("properties", {})
+    return ToolSpec.model_construct(name=tool.name, description=tool.description[:4_000], parameters=schema)
 
 
 def _sha256(document: Any) -> str:

@@ -100,6 +100,7 @@ EXPORTS = [
     "MAX_CATCHUP_SECONDS",
     "MCP_SERVER_NAME",
     "MIN_EVERY_SECONDS",
+    "McpListing",
     "McpServerConfig",
     "McpServerName",
     "McpToolSpec",

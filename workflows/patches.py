@@ -38,6 +38,12 @@ with a reminder, and runaways (too many plain replies, or idle tool turns, in a 
 STANDING_BY_HASH = "standing-by-hash"
 """The model calls of an agent with registry tools pass its system prompt and tools by content
 hash: stored once (`store_standing`) when they change, read back by the activity."""
+MCP_TOOLS_LOOP = "mcp-tools-loop"
+"""An agent whose `tools` name MCP servers' tools (`server__tool`, `server__*`) is offered them:
+the task lists each server with `mcp_tools` (carried by digest, asked again every few minutes)
+and acts on their calls as on registry tools' — decided by the policy, asked about, run as
+`run_tool`, their answers untrusted (`workflows.task_mcp`); such an agent ends by
+`complete_task` and passes its tools by hash, as one with registry tools does."""
 
 # ------------------------------------------------------------------ the company workflow
 

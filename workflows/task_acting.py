@@ -12,6 +12,9 @@ their answers go back to the model in call order.
 The workspace is made once per task (`prepare_workspace`, from `TaskInput.repository`); if its
 host no longer picks up calls, it is made again on another host and the agent is told what was
 lost.
+
+An agent's MCP servers' tools go the same way (`workflows.task_mcp`): listed before a turn,
+decided by the same policy, run as `run_tool`.
 """
 
 import asyncio
@@ -54,6 +57,9 @@ with workflow.unsafe.imports_passed_through():
     from workflows.patches import COMPLETE_TO_END, REGISTRY_TOOLS, STANDING_BY_HASH
     from workflows.signals import signal_company
     from workflows.task_core import TaskCore
+    from workflows.task_mcp import approved as mcp_approved
+    from workflows.task_mcp import is_mcp, list_servers, mcp_tools, unavailable, uses_mcp
+    from workflows.task_mcp import verdict as mcp_verdict
     from workflows.task_tools import act, reply
 
 CALLS_PER_TURN = 32
@@ -76,19 +82,25 @@ not an error); a call that keeps failing is the model's to read."""
 
 
 def activity_tools(task: TaskCore) -> dict[str, RegisteredTool]:
-    """The agent's registry tools that run as the `run_tool` activity, by name."""
-    return {t.name: t for t in registry_tools(task.input.agent.tools) if t.runs == "activity"}
+    """The agent's tools that run as the `run_tool` activity (its registry tools, then those of
+    its MCP servers it is offered), by name."""
+    registered = {t.name: t for t in registry_tools(task.input.agent.tools) if t.runs == "activity"}
+    return registered | mcp_tools(task)
 
 
 def acts(task: TaskCore) -> bool:
-    """Whether this task acts on registry tools (its agent has some, since `REGISTRY_TOOLS`)."""
-    return bool(registry_tools(task.input.agent.tools)) and workflow.patched(REGISTRY_TOOLS)
+    """Whether this task acts on registry tools (its agent has some, since `REGISTRY_TOOLS`), or
+    on MCP tools (since `MCP_TOOLS_LOOP`)."""
+    return (bool(registry_tools(task.input.agent.tools)) and workflow.patched(REGISTRY_TOOLS)) or uses_mcp(task)
 
 
 async def store_standing(task: TaskCore) -> str | None:
-    """For an agent with registry tools (since `STANDING_BY_HASH`): the hash its model calls pass
-    their system prompt and tools by, stored first when it changed; None: they travel as before."""
-    if not registry_tools(task.input.agent.tools) or not workflow.patched(STANDING_BY_HASH):
+    """Before a model turn: its agent's MCP servers listed when due (`task_mcp.list_servers`);
+    then, for an agent with registry (or MCP) tools since `STANDING_BY_HASH`, the hash its model
+    calls pass their system prompt and tools by, stored first when it changed; None: they travel
+    as before."""
+    await list_servers(task)
+    if not (registry_tools(task.input.agent.tools) or uses_mcp(task)) or not workflow.patched(STANDING_BY_HASH):
         return None
     standing = Standing(system_prompt=prompts.system_prompt(task.input), tools=task.tools())
     digest = standing.digest()
@@ -118,7 +130,7 @@ async def take_calls(task: TaskCore, answer: Message) -> None:
         state.steps.append(step)
         tool = tools.get(call.name)
         if tool is None:
-            step.result = await act(task, call)
+            step.result = unavailable(task, call) or await act(task, call)
             continue
         taken += 1
         if taken > CALLS_PER_TURN:
@@ -179,15 +191,19 @@ def check(task: TaskCore, step: ToolStep, tool: RegisteredTool) -> tuple[ToolArg
         return None
     step.subject = tool.subject(arguments)
     state = task.carry.tools
-    verdict = decide(
-        tool,
-        step.subject,
-        task.input.agent.tool_policy,
-        task.input.company_tool_policy,
-        untrusted_read=state.untrusted_read,
-        allowed_for_task=state.allowed,
-        risky=tool.risky_call(arguments) if tool.risky_call is not None else None,
-        default=ToolPolicy.ASK if tool.ask_when is not None and tool.ask_when(arguments) else None,
+    verdict = (
+        mcp_verdict(task, tool, step.subject)
+        if is_mcp(tool)
+        else decide(
+            tool,
+            step.subject,
+            task.input.agent.tool_policy,
+            task.input.company_tool_policy,
+            untrusted_read=state.untrusted_read,
+            allowed_for_task=state.allowed,
+            risky=tool.risky_call(arguments) if tool.risky_call is not None else None,
+            default=ToolPolicy.ASK if tool.ask_when is not None and tool.ask_when(arguments) else None,
+        )
     )
     if verdict.policy is ToolPolicy.DENY:
         step.result = reply(step.call, prompts.tool_denied(tool.name, verdict.why))
@@ -269,8 +285,8 @@ def resolve(task: TaskCore, step: ToolStep) -> None:
         return
     decision = approval.decision or ToolDecision()
     tool = activity_tools(task).get(call.name)
-    if tool is None:  # reassigned meanwhile to an agent without it
-        step.result = reply(call, prompts.unknown_tool(call.name))
+    if tool is None:  # reassigned meanwhile to an agent without it, or its MCP server is down
+        step.result = unavailable(task, call) or reply(call, prompts.unknown_tool(call.name))
         return
     if decision.arguments is not None:
         # What the person wrote is checked as a call of the model's would be; they approved
@@ -285,6 +301,8 @@ def resolve(task: TaskCore, step: ToolStep) -> None:
                 tool=call.name, policy=ToolPolicy.ALLOW, pattern=pattern, untrusted=task.carry.tools.untrusted_read
             )
         )
+    if is_mcp(tool):
+        mcp_approved(task, call.name)
     step.run = True
 
 
@@ -327,10 +345,11 @@ def phases(steps: list[ToolStep], tools: dict[str, RegisteredTool]) -> list[list
 
 async def run_steps(task: TaskCore, steps: list[ToolStep]) -> None:
     tools = activity_tools(task)
-    for step in [s for s in steps if s.call.name not in tools]:  # reassigned to an agent without it
-        step.result = reply(step.call, prompts.unknown_tool(step.call.name))
+    for step in [s for s in steps if s.call.name not in tools]:  # reassigned, or its MCP server is down
+        step.result = unavailable(task, step.call) or reply(step.call, prompts.unknown_tool(step.call.name))
     steps = [s for s in steps if s.call.name in tools]
-    if any(tools[s.call.name].workspace for s in steps) and task.input.repository is not None:
+    # An MCP server works in the task's workspace too, when the task has a repository.
+    if any(tools[s.call.name].workspace or is_mcp(tools[s.call.name]) for s in steps) and task.input.repository:
         note = await ensure_workspace(task)
         if note:
             task.carry.pending.append(Message(role="user", author="system", content=note))
@@ -372,10 +391,11 @@ async def run_step(task: TaskCore, step: ToolStep, tool: RegisteredTool, lock: a
         else:
             step.result = reply(call, prompts.tool_failed(call.name, "the task's workspace could not be made"))
         return
-    arguments = parse(tool.arguments, call.arguments)
-    timeout = min(float(getattr(arguments, "timeout_seconds", None) or tool.timeout_seconds), 24 * 3600.0)
+    arguments, mcp = parse(tool.arguments, call.arguments), is_mcp(tool)
+    given = None if mcp else getattr(arguments, "timeout_seconds", None)  # an MCP tool's own argument
+    timeout = min(float(given or tool.timeout_seconds), 24 * 3600.0)
     for _ in range(2):  # once more on a rebuilt workspace, if its host is gone
-        workspace = state.workspace if tool.workspace else None
+        workspace = state.workspace if tool.workspace or mcp else None
         try:
             result: ToolRunResult = await workflow.execute_activity(
                 Activity.RUN_TOOL,
@@ -383,7 +403,7 @@ async def run_step(task: TaskCore, step: ToolStep, tool: RegisteredTool, lock: a
                     session=task.session(),
                     call_id=call.id,
                     tool=call.name,
-                    arguments=arguments.model_dump(mode="json"),
+                    arguments=call.arguments if mcp else arguments.model_dump(mode="json"),
                     workspace=workspace,
                     timeout_seconds=timeout,
                     allow_hosts=list(task.input.agent.allow_hosts),
@@ -411,7 +431,7 @@ async def run_step(task: TaskCore, step: ToolStep, tool: RegisteredTool, lock: a
     else:
         step.result = reply(call, prompts.tool_failed(call.name, "the task's workspace is gone"))
         return
-    if result.untrusted:
+    if result.untrusted or mcp:  # what an MCP server says, even of its failure, is from outside
         state.untrusted_read = True
     if result.cost_usd:
         task.carry.cost_usd += result.cost_usd
@@ -437,7 +457,7 @@ def reminds(task: TaskCore) -> bool:
     """A plain reply: for an agent with tools (since `COMPLETE_TO_END`) it does not end the task;
     the agent is reminded to call complete_task, or, past `TEXT_REPLIES_CAP`, the task fails
     (`task.failure`). False: the reply is the task's result, as before."""
-    if not registry_tools(task.input.agent.tools) or not workflow.patched(COMPLETE_TO_END):
+    if not (registry_tools(task.input.agent.tools) or uses_mcp(task)) or not workflow.patched(COMPLETE_TO_END):
         return False
     state = task.carry.tools
     state.text_turns += 1

@@ -15,6 +15,7 @@ from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from paperclip.constants import SA_AGENT, SA_COMPANY, SA_STATUS, Activity, CompanySignal, cli_queue, llm_queue
+    from paperclip.mcp import mcp_tool_spec, offered_mcp_tools
     from paperclip.models import (
         Adapter,
         ApprovalRequest,
@@ -132,7 +133,8 @@ class TaskCore:
         return self.input.agent.fallback_models[self.carry.fallback - 1]
 
     def tools(self) -> list[ToolSpec]:
-        """The tools the agent is offered this turn (its registry tools after the standard ones)."""
+        """The tools the agent is offered this turn (its registry tools after the standard ones,
+        then its MCP servers' tools as the task last listed them)."""
         agent = self.input.agent
         return tools_for(
             direct_reports(self.input.team, agent.name),
@@ -140,6 +142,7 @@ class TaskCore:
             can_hire=agent.permissions.can_hire,
             strategy=self.input.require_strategy_approval,
             extra=agent.tools,
+            mcp=[mcp_tool_spec(t) for t in offered_mcp_tools(agent.tools, self.carry.tools.mcp)],
         )
 
     def turn_worst_case(self) -> WorstCase:

@@ -5,7 +5,9 @@ A listing is kept in the worker, keyed by the company and the config's hash (`pa
 config_hash`), for `LISTING_TTL_SECONDS`: a task's turns ask for it again without reconnecting,
 and a changed config (or a new pinned version in the allow-list) lists afresh. When a listing is
 made again for the same config, the tools whose description hash changed are named in
-`changed`, so the workflow can ask a person before one of them is called.
+`changed`, so the workflow can ask a person before one of them is called. A task names the server
+(`server_name`: its config is read from the store here, so none travels in a workflow's input)
+and the listing it holds (`known`): an identical one is answered `unchanged`, without its tools.
 """
 
 import asyncio
@@ -24,13 +26,11 @@ from activities.mcp.spawn import Spawner, plain_spawn
 from activities.tools import Runner, ToolContext, ToolFailed, ToolOutput
 from paperclip.constants import Activity
 from paperclip.keys import KeyResolver, not_bound_message
-from paperclip.mcp import StdioEntry, config_hash, parse_allow_list, server_of
+from paperclip.mcp import MCP_SERVER_FAILED, StdioEntry, config_hash, listing_digest, parse_allow_list, server_of
 from paperclip.models import McpServerConfig, McpToolsInput, McpToolSpec, McpToolsResult, McpTransport
 
 LISTING_TTL_SECONDS = 600.0
 """How long a listing is answered from the cache before the server is asked again."""
-MCP_SERVER_FAILED = "McpServerFailed"
-"""The `mcp_tools` failure type: the server would not start, answer or list (not retried)."""
 
 
 class McpServers:
@@ -74,9 +74,19 @@ class McpServers:
             ApplicationError: `McpServerFailed` (not retried), saying why the server could not list.
         """
         try:
-            return await self.listing(input.company_id, input.server, refresh=input.refresh, heartbeat=_heartbeat)
+            config = input.server
+            if config is None:  # a task names the server: its config is the company's now
+                assert input.server_name is not None
+                config = await asyncio.to_thread(self.servers, input.company_id, input.server_name)
+                if config is None:
+                    attach = "an owner attaches one with paperclip mcp add"
+                    raise ToolFailed(f"this company has no MCP server {input.server_name!r} ({attach})")
+            listed = await self.listing(input.company_id, config, refresh=input.refresh, heartbeat=_heartbeat)
         except ToolFailed as err:
             raise ApplicationError(str(err), type=MCP_SERVER_FAILED, non_retryable=True) from None
+        if input.known is not None and listed.digest == input.known:
+            return listed.model_copy(update={"tools": [], "unchanged": True})
+        return listed
 
     async def listing(
         self,
@@ -92,14 +102,25 @@ class McpServers:
         key = (company_id, digest)
         cached = self._listings.get(key)
         if cached is not None and not refresh and time.monotonic() - cached[0] < self.ttl_seconds:
-            return McpToolsResult(server=config.name, config_hash=digest, tools=cached[1], cached=True)
+            return self._result(config, digest, cached[1], cached=True)
         with tempfile.TemporaryDirectory(prefix="paperclip-mcp-") as workdir:
             self.connections += 1
             tools = await list_tools(connection, workdir=Path(workdir), heartbeat=heartbeat)
         before = {t.name: t.description_hash for t in cached[1]} if cached is not None else {}
         changed = [t.name for t in tools if t.name in before and before[t.name] != t.description_hash]
         self._listings[key] = (time.monotonic(), tools)
-        return McpToolsResult(server=config.name, config_hash=digest, tools=tools, changed=changed)
+        return self._result(config, digest, tools, changed=changed)
+
+    @staticmethod
+    def _result(config: McpServerConfig, digest: str, tools: list[McpToolSpec], **fields: Any) -> McpToolsResult:
+        return McpToolsResult(
+            server=config.name,
+            config_hash=digest,
+            tools=tools,
+            digest=listing_digest(digest, tools),
+            timeout_seconds=config.timeout_seconds,
+            **fields,
+        )
 
     # ------------------------------------------------------------------ calling
 

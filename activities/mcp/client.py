@@ -156,6 +156,7 @@ async def list_tools(connection: Connection, *, workdir: Path, heartbeat: Callab
                 description=description,
                 input_schema=schema,
                 description_hash=description_hash(description, schema),
+                read_only=bool(getattr(tool.annotations, "read_only_hint", None)),
             )
         )
     return specs

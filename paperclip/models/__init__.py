@@ -126,6 +126,7 @@ from paperclip.models.governance import (
 )
 from paperclip.models.mcp import (
     MCP_SERVER_NAME,
+    McpListing,
     McpServerConfig,
     McpServerName,
     McpToolsInput,
@@ -324,6 +325,7 @@ __all__ = [
     "MAX_CATCHUP_SECONDS",
     "MCP_SERVER_NAME",
     "MIN_EVERY_SECONDS",
+    "McpListing",
     "McpServerConfig",
     "McpServerName",
     "McpToolSpec",

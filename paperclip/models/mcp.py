@@ -6,6 +6,7 @@ tool `get_current_time` of the server `time`, and a policy rule `time__*` covers
 """
 
 import re
+from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -83,6 +84,9 @@ class McpToolSpec(BaseModel):
     description_hash: str
     """sha256 of the description and the input schema: a call approved for one hash is not
     approved for a tool that has since changed what it says it does."""
+    read_only: bool = False
+    """The server marks it read-only (its `readOnlyHint` annotation): not risky, so not escalated
+    to `ask` once the task has read untrusted content. Unmarked tools count as writing."""
 
 
 class McpToolsInput(BaseModel):
@@ -90,9 +94,21 @@ class McpToolsInput(BaseModel):
     the same config (`config_hash`) for the company is fresh, so no turn reconnects."""
 
     company_id: str
-    server: McpServerConfig
+    server: McpServerConfig | None = None
+    """The config to list (`paperclip mcp test`); None: the company's server `server_name`, read
+    from the store by the worker (a task names its servers, never carries their configs)."""
+    server_name: McpServerName | None = None
     refresh: bool = False
     """List again even when a cached listing is fresh."""
+    known: str | None = None
+    """The `digest` of the listing the caller holds: an identical listing is answered `unchanged`,
+    without its tools (a task's refresh puts nothing new in its history)."""
+
+    @model_validator(mode="after")
+    def _one_server(self) -> "McpToolsInput":
+        if (self.server is None) == (self.server_name is None):
+            raise ValueError("name the server to list: its config ('server') or its name ('server_name')")
+        return self
 
 
 class McpToolsResult(BaseModel):
@@ -105,3 +121,27 @@ class McpToolsResult(BaseModel):
     changed: list[str] = Field(default_factory=list)
     """Tools (namespaced) whose description hash differs from the previous listing of this
     config: a call of one needs approving again."""
+    digest: str = ""
+    """sha256 of the config hash and the tools as listed (`paperclip.mcp.listing_digest`)."""
+    unchanged: bool = False
+    """The listing's digest is the caller's `known` one: `tools` is left empty."""
+    timeout_seconds: float = 60.0
+    """The config's limit of one call (the server's start included)."""
+
+
+class McpListing(BaseModel):
+    """What a task carries of one of its agent's MCP servers: the tools last listed, by digest,
+    so a turn offers them without listing again (`workflows.task_mcp`)."""
+
+    server: str
+    listed_at: datetime
+    """When the task last asked (listed, or found the listing unchanged, or failed)."""
+    config_hash: str = ""
+    digest: str = ""
+    tools: list[McpToolSpec] = Field(default_factory=list)
+    timeout_seconds: float = 60.0
+    error: str = ""
+    """Why the server could not be listed (none of its tools are offered meanwhile)."""
+    pinned: dict[str, str] = Field(default_factory=dict)
+    """Tool → the description hash the task first saw (or a person since approved a call under):
+    a tool whose description changed since is asked about before it runs."""

@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from paperclip.models.conversation import Message, SessionRef, ToolCall
+from paperclip.models.mcp import McpListing
 
 
 class ToolPolicy(StrEnum):
@@ -190,3 +191,5 @@ class ToolState(BaseModel):
     """Consecutive turns whose calls all failed, were refused, or repeated the turn before's."""
     last_calls: list[str] = Field(default_factory=list)
     """The calls of the turn before (name and arguments), to tell a repeat."""
+    mcp: dict[str, McpListing] = Field(default_factory=dict)
+    """The agent's MCP servers by name: their tools as last listed (`workflows.task_mcp`)."""

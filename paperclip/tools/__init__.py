@@ -6,6 +6,7 @@ runs its handler (`workflows.task_tools`); the providers translate the specs to 
 formats. Adding a tool: a module here, a handler there, and an entry in `ARGUMENTS`.
 """
 
+from collections.abc import Sequence
 from typing import Any
 
 from paperclip.models import AgentSpec, ToolSpec
@@ -67,10 +68,12 @@ def tools_for(
     can_hire: bool = False,
     strategy: bool = False,
     extra: list[str] | None = None,
+    mcp: Sequence[ToolSpec] = (),
 ) -> list[ToolSpec]:
     """The tools of one turn: delegation only when there is somebody to delegate to, escalation
     only when there is somebody above, hiring only with the permission; then the registry tools
-    named in `extra` (an agent's `tools`), up to `MAX_TOOLS` in all."""
+    named in `extra` (an agent's `tools`), then its MCP servers' tools (`mcp`, as listed for the
+    task), up to `MAX_TOOLS` in all."""
     standard = (
         ([delegate_task_tool(team)] if team else [])
         + [complete_task_tool()]
@@ -81,7 +84,7 @@ def tools_for(
     more = [
         ToolSpec.model_construct(name=t.name, description=t.description, parameters=t.arguments.spec("").parameters)
         for t in registry_tools(extra)
-    ]
+    ] + list(mcp)
     return standard + more[: MAX_TOOLS - len(standard)]
 
 

@@ -39,6 +39,8 @@ from paperclip.models import (
     Usage,
 )
 from tests.histories.stage import KEY, Company, Scenario, Stage, settled
+from tests.mcp.conftest import ALLOW as MCP_ALLOW
+from tests.mcp.conftest import stdio as mcp_stdio
 from tests.workflows.helpers import wait_for
 from tests.workflows.tool_stand_ins import PROBE_READ, PROBE_RUN, TOOLS, ToolHost, tool_workers
 from workflows.company import CompanyWorkflow
@@ -51,6 +53,7 @@ from workflows.patches import (
     EMERGENCY_BRAKE,
     HEARTBEATS,
     IDEMPOTENT_UPDATES,
+    MCP_TOOLS_LOOP,
     OWN_COMMENTS,
     RECORDS_AS_ACTIVITY,
     REFUSAL_RECHECK,
@@ -343,6 +346,27 @@ async def tools(stage: Stage) -> Company:
     return company
 
 
+async def mcp(stage: Stage) -> Company:
+    """A model agent given an MCP server's tools (`time__*`, the reference `mcp-server-time` from
+    PyPI over stdio in the sandbox, attached to its company in the store): the task lists the
+    server once, offers its tools, runs a call of one as `run_tool`, replies in plain text (and is
+    reminded to complete), and completes."""
+    await stage.stop_workers()  # the deployment's allow-list names the server
+    stage.settings = stage.settings.model_copy(update={"mcp_stdio_allow": {"time": MCP_ALLOW["time"]}})
+    await stage.start_workers()
+    agent = AgentSpec(name="dev", role=Role.GENERAL, model=stage.fake_model(), tools=["time__*"])
+    stage.server.call_next("time__get_current_time", '{"timezone": "Europe/Paris"}')
+    stage.server.say_next("It is evening in Paris.")
+    stage.server.call_next("complete_task", '{"result": "It is evening in Paris."}')
+    company = await stage.start_company("mcp", [agent])
+    assert stage.store.add_mcp_server("mcp", mcp_stdio("time"))
+    await create_task(company, "What time is it in Paris?", "dev")
+    snap = await wait_for(company, all_done(1), timeout=TIMEOUT)
+    assert snap.tasks[0].status is TaskStatus.DONE, snap.tasks[0].result
+    assert stage.server.calls == 3, f"{stage.server.calls} model requests (the call, text, complete)"
+    return company
+
+
 SCENARIOS: dict[str, Scenario] = {
     "demo": Scenario(demo, frozenset({ADMISSION, RECORDS_AS_ACTIVITY})),
     "budget": Scenario(budget, frozenset({BUDGET_RESERVATION, REFUSAL_RECHECK, ADMISSION})),
@@ -356,5 +380,6 @@ SCENARIOS: dict[str, Scenario] = {
     "texts": Scenario(texts, frozenset({TEXTS_IN_STORE})),
     "approvals": Scenario(approvals, frozenset({APPROVALS_IN_STORE, TEXTS_IN_STORE})),
     "tools": Scenario(tools, frozenset({REGISTRY_TOOLS, COMPLETE_TO_END, STANDING_BY_HASH})),
+    "mcp": Scenario(mcp, frozenset({MCP_TOOLS_LOOP, COMPLETE_TO_END, STANDING_BY_HASH})),
 }
 """Scenario name → how to record it; `record` runs all but `demo` unless told which."""
