@@ -38,6 +38,10 @@ with a reminder, and runaways (too many plain replies, or idle tool turns, in a 
 STANDING_BY_HASH = "standing-by-hash"
 """The model calls of an agent with registry tools pass its system prompt and tools by content
 hash: stored once (`store_standing`) when they change, read back by the activity."""
+TASK_TOOLS = "agent-task-tools"
+"""The registry tools that run in the task workflow (`comment`, `read_task`) are run: a comment
+goes to the company (`task_commented`), a read to the store (`read_task` activity); before it,
+a call of one is answered as an unknown tool."""
 
 # ------------------------------------------------------------------ the company workflow
 

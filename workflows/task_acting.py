@@ -54,7 +54,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.patches import COMPLETE_TO_END, REGISTRY_TOOLS, STANDING_BY_HASH
     from workflows.signals import signal_company
     from workflows.task_core import TaskCore
-    from workflows.task_tools import act, reply
+    from workflows.task_tools import act, reply, run_in_workflow
 
 CALLS_PER_TURN = 32
 """Registry-tool calls of one turn acted on at most (each may be an approval for a person); the
@@ -76,8 +76,9 @@ not an error); a call that keeps failing is the model's to read."""
 
 
 def activity_tools(task: TaskCore) -> dict[str, RegisteredTool]:
-    """The agent's registry tools that run as the `run_tool` activity, by name."""
-    return {t.name: t for t in registry_tools(task.input.agent.tools) if t.runs == "activity"}
+    """The agent's registry tools, by name: those that run as the `run_tool` activity, and those
+    run in the workflow (`runs == "workflow"`, by `workflows.task_tools.run_in_workflow`)."""
+    return {t.name: t for t in registry_tools(task.input.agent.tools)}
 
 
 def acts(task: TaskCore) -> bool:
@@ -366,6 +367,9 @@ async def ensure_workspace(task: TaskCore, previous: WorkspaceRef | None = None)
 async def run_step(task: TaskCore, step: ToolStep, tool: RegisteredTool, lock: asyncio.Lock) -> None:
     """Run one call as the `run_tool` activity; its answer is the step's result."""
     call, state = step.call, task.carry.tools
+    if tool.runs == "workflow":
+        step.result = await run_in_workflow(task, call)
+        return
     if tool.workspace and state.workspace is None:
         if task.input.repository is None:
             step.result = reply(call, prompts.no_workspace(call.name))
