@@ -20,6 +20,7 @@ from paperclip.constants import llm_queue
 from paperclip.models import (
     ActivityEntry,
     AgentSpec,
+    ApprovalStatus,
     CommentInput,
     CompanySpec,
     CreateTaskInput,
@@ -27,13 +28,15 @@ from paperclip.models import (
     TaskRecord,
     TaskStatus,
     ToolCall,
+    ToolPolicy,
+    ToolRule,
 )
 from paperclip.store import Store
 from paperclip.tools.comment import COMMENT
 from paperclip.tools.read_task import READ_TASK, UNTRUSTED_NOTE
 from tests.workflows.helpers import company_id_of, start_company, wait_for
 from tests.workflows.stand_ins import RecordingStore, ScriptedModel, end_companies
-from tests.workflows.tool_helpers import REPO, Company, pending_tool_calls, run
+from tests.workflows.tool_helpers import REPO, Company, decide, pending_tool_calls, run
 from tests.workflows.tool_stand_ins import PROBE_RUN, ToolHost, fresh_queue, tool_workers
 from workflows.company import CompanyWorkflow
 from workflows.task import TaskWorkflow
@@ -272,3 +275,26 @@ async def test_a_task_tool_the_agent_was_not_given_is_unknown(dev_env: WorkflowE
         await wait_for(company, task_status("ACME-1", TaskStatus.DONE))
     assert answers(turns_of(model, "dev")[1]) == {"c": "Error: unknown tool 'comment'."}
     assert comments_on(store, company_id_of(company), "ACME-1") == []
+
+
+async def test_the_tool_policy_decides_them_a_comment_asked_about_is_posted_once_approved(
+    dev_env: WorkflowEnvironment, store: Store
+) -> None:
+    no_reads = [ToolRule(tool=READ_TASK, policy=ToolPolicy.DENY)]
+    dev = AgentSpec(name="dev", role="engineer", tools=TASK_TOOLS, tool_policy=no_reads)
+    model = ScriptedModel(plans={"dev": [[comment("c", "Plan: fix the lexer first."), read_task("r")]]})
+    asks = CompanySpec(id="x", name="A", prefix="ACME", tool_policy=[ToolRule(tool=COMMENT, policy=ToolPolicy.ASK)])
+    async with workers(dev_env.client, store, model) as queue:
+        company = await start_company(dev_env.client, queue, [dev], spec=asks)
+        await create(company, "Fix the parser", "dev")
+        snap = await wait_for(company, lambda s: bool(pending_tool_calls(s)))
+        [asked] = pending_tool_calls(snap)
+        assert asked.tool_call is not None
+        assert (asked.tool_call.tool, asked.tool_call.arguments) == (COMMENT, {"body": "Plan: fix the lexer first."})
+        assert comments_on(store, company_id_of(company), "ACME-1") == []  # nothing posted before the decision
+        await decide(company, asked.id, ApprovalStatus.APPROVED)
+        await wait_for(company, task_status("ACME-1", TaskStatus.DONE))
+        await recorded(store, company, lambda s, c: comments_on(s, c, "ACME-1"))
+    told = answers(turns_of(model, "dev")[1])
+    assert told["c"] == "Comment posted on your task ACME-1."
+    assert told["r"].startswith("Error: read_task may not be called here (the agent's rule for read_task says deny)")
