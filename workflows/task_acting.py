@@ -365,7 +365,8 @@ async def ensure_workspace(task: TaskCore, previous: WorkspaceRef | None = None)
 
 
 async def run_step(task: TaskCore, step: ToolStep, tool: RegisteredTool, lock: asyncio.Lock) -> None:
-    """Run one call as the `run_tool` activity; its answer is the step's result."""
+    """Run one call as the `run_tool` activity (a tool that runs in the workflow, by its handler);
+    its answer is the step's result."""
     call, state = step.call, task.carry.tools
     if tool.runs == "workflow":
         step.result = await run_in_workflow(task, call)

@@ -16,6 +16,7 @@ from datetime import timedelta
 from typing import Any
 
 from temporalio import workflow
+from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, FailureError
 from temporalio.workflow import ParentClosePolicy
 
@@ -59,6 +60,9 @@ with workflow.unsafe.imports_passed_through():
 
 MAX_DELEGATION_DEPTH = 5
 """A subtask of a subtask … at most this deep: delegation loops end."""
+
+READ_RETRIES = RetryPolicy(maximum_attempts=3)
+"""A store that does not answer is the model's to read after a few attempts, not a task stuck retrying."""
 
 Handler = Callable[[TaskCore, Any], Awaitable[str]]
 """Runs one checked call (the tool's argument model) for a task; answers what the model reads."""
@@ -311,6 +315,7 @@ async def read_task(task: TaskCore, args: ReadTaskArguments) -> str:
             ),
             result_type=TaskReading,
             start_to_close_timeout=timedelta(seconds=30),
+            retry_policy=READ_RETRIES,
         )
     except ActivityError as err:
         return prompts.tool_failed(READ_TASK, err.cause.message if isinstance(err.cause, FailureError) else str(err))
