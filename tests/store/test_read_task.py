@@ -51,6 +51,8 @@ async def test_a_task_reads_with_its_subtasks_and_newest_comments_first(store: S
     theirs = await read(store, "ACME-2")
     assert theirs.untrusted and "result:\nIt works." in theirs.text and "ben on ACME-2: note 99" in theirs.text
     assert (await read(store, "ACME-3")) == TaskReading(found=False)
+    store.record(RecordInput(tasks=[task_record("OTH-1", company_id="other", brief="Their secret plan.")]))
+    assert (await read(store, "OTH-1")) == TaskReading(found=False)  # another company's task is not there
     assert (await read(store, "ACME-1", reader="x")).found  # any agent of the company reads it
 
 
