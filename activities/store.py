@@ -1,5 +1,5 @@
-"""The store as activities: the company workflow's writes (activity log, task records) and the
-task briefs it reads back."""
+"""The store as activities: the company workflow's writes (activity log, task records), the
+task briefs it reads back, and the tasks an agent reads (`read_task`)."""
 
 import asyncio
 
@@ -8,6 +8,7 @@ from temporalio import activity
 from paperclip.constants import Activity
 from paperclip.models import RecordInput, StandingInput
 from paperclip.store import Store
+from paperclip.tools.read_task import COMMENTS_SHOWN, SUBTASKS_SHOWN, ReadTaskInput, TaskReading, describe_task
 
 
 class StoreActivities:
@@ -41,3 +42,26 @@ class StoreActivities:
         """Keep a task's system prompt and tools under their hash, for its model calls to read back.
         Idempotent, so safe to retry."""
         await asyncio.to_thread(self._store.put_standing, input.digest, input.standing)
+
+    @activity.defn(name=Activity.READ_TASK)
+    async def read_task(self, input: ReadTaskInput) -> TaskReading:
+        """A task of the company as its agent's `read_task` tool shows it: its record, its subtasks
+        and its latest comments, as the company last recorded them. Content by others than the
+        reader (a brief or result of another task, anyone else's comment) makes it untrusted."""
+        return await asyncio.to_thread(self._read_task, input)
+
+    def _read_task(self, input: ReadTaskInput) -> TaskReading:
+        record = self._store.get_task(input.company_id, input.identifier)
+        if record is None:
+            return TaskReading(found=False)
+        subtasks = self._store.list_tasks(input.company_id, parent=input.identifier, limit=SUBTASKS_SHOWN + 1)
+        comments = [
+            entry
+            for _, entry in self._store.list_activity(
+                input.company_id, kind="comment.posted", task=input.identifier, limit=COMMENTS_SHOWN, newest_first=True
+            )
+        ]
+        untrusted = not input.own or any(c.actor != input.reader for c in comments)
+        return TaskReading(
+            found=True, text=describe_task(record, subtasks, comments, untrusted=untrusted), untrusted=untrusted
+        )

@@ -79,6 +79,8 @@ class Activity:
     """A task's system prompt and tools stored once under their hash (model calls pass the hash)."""
     TASK_BRIEF = "task_brief"
     """A task's brief read back from the store (the company carries long ones by reference)."""
+    READ_TASK = "read_task"
+    """A task of the company as an agent's `read_task` tool shows it, read from the store."""
 
 
 class CompanySignal:
@@ -89,6 +91,7 @@ class CompanySignal:
     APPROVAL_REQUESTED = "approval_requested"
     APPROVAL_TIMED_OUT = "approval_timed_out"
     TASK_ESCALATED = "task_escalated"
+    TASK_COMMENTED = "task_commented"
     ROUTINE_FIRED = "routine_fired"
 
 

@@ -281,3 +281,24 @@ def too_many_text_replies(count: int) -> str:
 
 def too_many_idle_turns(count: int) -> str:
     return f"stopped: {count} turns in a row whose tool calls all failed or repeated the turn before"
+
+
+# ------------------------------------------------------------------ tools on tasks
+
+
+def not_related(target: str, related: list[str]) -> str:
+    return error(f"you may comment on {', '.join(related)} only (your task, its parent, your subtasks), not {target}.")
+
+
+def task_closed(target: str) -> str:
+    return error(f"{target} has finished; comments reach open tasks only.")
+
+
+def commented(target: str, *, own: bool) -> str:
+    if own:
+        return f"Comment posted on your task {target}."
+    return f"Comment posted on {target}; its agent reads it on its next turn."
+
+
+def no_such_task(target: str) -> str:
+    return error(f"no task {target} in your company.")

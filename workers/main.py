@@ -141,6 +141,7 @@ def build_workers(
             activities=[
                 record.record,
                 record.task_brief,
+                record.read_task,
                 record.store_standing,
                 templates.agent_from_template,
                 limits.credential_queue,

@@ -45,6 +45,11 @@ and acts on their calls as on registry tools' — decided by the policy, asked a
 `run_tool`, their answers untrusted (`workflows.task_mcp`); such an agent ends by
 `complete_task` and passes its tools by hash, as one with registry tools does."""
 
+TASK_TOOLS = "agent-task-tools"
+"""The registry tools that run in the task workflow (`comment`, `read_task`) are run: a comment
+goes to the company (`task_commented`), a read to the store (`read_task` activity); before it,
+a call of one is answered as an unknown tool."""
+
 # ------------------------------------------------------------------ the company workflow
 
 RECORDS_AS_ACTIVITY = "records-as-activity"

@@ -60,7 +60,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.task_mcp import approved as mcp_approved
     from workflows.task_mcp import is_mcp, list_servers, mcp_tools, unavailable, uses_mcp
     from workflows.task_mcp import verdict as mcp_verdict
-    from workflows.task_tools import act, reply
+    from workflows.task_tools import act, reply, run_in_workflow
 
 CALLS_PER_TURN = 32
 """Registry-tool calls of one turn acted on at most (each may be an approval for a person); the
@@ -82,9 +82,10 @@ not an error); a call that keeps failing is the model's to read."""
 
 
 def activity_tools(task: TaskCore) -> dict[str, RegisteredTool]:
-    """The agent's tools that run as the `run_tool` activity (its registry tools, then those of
-    its MCP servers it is offered), by name."""
-    registered = {t.name: t for t in registry_tools(task.input.agent.tools) if t.runs == "activity"}
+    """The agent's tools that run as the `run_tool` activity or in the workflow (its registry
+    tools, `runs == "workflow"` ones by `workflows.task_tools.run_in_workflow`), then those of its
+    MCP servers it is offered, by name."""
+    registered = {t.name: t for t in registry_tools(task.input.agent.tools)}
     return registered | mcp_tools(task)
 
 
@@ -383,8 +384,12 @@ async def ensure_workspace(task: TaskCore, previous: WorkspaceRef | None = None)
 
 
 async def run_step(task: TaskCore, step: ToolStep, tool: RegisteredTool, lock: asyncio.Lock) -> None:
-    """Run one call as the `run_tool` activity; its answer is the step's result."""
+    """Run one call as the `run_tool` activity (a tool that runs in the workflow, by its handler);
+    its answer is the step's result."""
     call, state = step.call, task.carry.tools
+    if tool.runs == "workflow":
+        step.result = await run_in_workflow(task, call)
+        return
     if tool.workspace and state.workspace is None:
         if task.input.repository is None:
             step.result = reply(call, prompts.no_workspace(call.name))

@@ -5,6 +5,10 @@ do not fit are the tool's answer (an error the model reads), never coerced. A ha
 orchestrates (a subtask, a signal to the company, a wait for the board); side effects run as
 activities named by `paperclip.constants.Activity`. Every answer is the tool result the model
 reads next turn (texts from `paperclip.prompts`).
+
+Registry tools that run in the workflow (`RegisteredTool.runs == "workflow"`: `comment`,
+`read_task`) are decided by the tool policy like any registry tool (`workflows.task_acting`),
+then run here by `run_in_workflow`.
 """
 
 from collections.abc import Awaitable, Callable
@@ -12,6 +16,7 @@ from datetime import timedelta
 from typing import Any
 
 from temporalio import workflow
+from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, FailureError
 from temporalio.workflow import ParentClosePolicy
 
@@ -25,6 +30,7 @@ with workflow.unsafe.imports_passed_through():
         ApprovalRequest,
         ApprovalStatus,
         ApprovalTimedOut,
+        CommentInput,
         Escalation,
         Message,
         TaskInput,
@@ -46,11 +52,17 @@ with workflow.unsafe.imports_passed_through():
         ToolArgumentsError,
         arguments_of,
     )
+    from paperclip.tools.comment import COMMENT, CommentArguments
+    from paperclip.tools.read_task import READ_TASK, ReadTaskArguments, ReadTaskInput, TaskReading
+    from workflows.patches import TASK_TOOLS
     from workflows.signals import signal_company
     from workflows.task_core import TaskCore, task_search_attributes
 
 MAX_DELEGATION_DEPTH = 5
 """A subtask of a subtask … at most this deep: delegation loops end."""
+
+READ_RETRIES = RetryPolicy(maximum_attempts=3)
+"""A store that does not answer is the model's to read after a few attempts, not a task stuck retrying."""
 
 Handler = Callable[[TaskCore, Any], Awaitable[str]]
 """Runs one checked call (the tool's argument model) for a task; answers what the model reads."""
@@ -251,3 +263,68 @@ HANDLERS: dict[str, Handler] = {
     HIRE_AGENT: hire,
 }
 """Tool name → its handler: every tool of `paperclip.tools.ARGUMENTS`."""
+
+
+# ------------------------------------------------------------------ registry tools run here
+
+
+async def run_in_workflow(task: TaskCore, call: ToolCall) -> Message:
+    """Run a registry tool that runs in the workflow (its call allowed or approved already)."""
+    handler = REGISTRY_HANDLERS.get(call.name)
+    if handler is None or not workflow.patched(TASK_TOOLS):
+        return reply(call, prompts.unknown_tool(call.name))
+    try:
+        arguments = arguments_of(call.name, call.arguments)
+    except ToolArgumentsError as err:
+        return reply(call, prompts.error(str(err)))
+    return reply(call, await handler(task, arguments))
+
+
+def related(task: TaskCore) -> list[str]:
+    """The tasks the agent may comment on: its own, its parent, and the subtasks it delegated."""
+    me = task.input.identifier
+    children = [f"{me}.{n}" for n in range(1, task.carry.child_counter + 1)]
+    return [me, *([task.input.parent] if task.input.parent else []), *children]
+
+
+async def comment(task: TaskCore, args: CommentArguments) -> str:
+    """Post a comment through the company, on the agent's own task, its parent or a subtask; a
+    subtask that finished takes no more."""
+    me, target = task.input.identifier, args.task or task.input.identifier
+    if target not in related(task):
+        return prompts.not_related(target, related(task))
+    if target.startswith(me + ".") and target not in task.carry.open_children:
+        return prompts.task_closed(target)
+    posted = CommentInput(identifier=target, body=args.body, author=task.input.agent.name)
+    await signal_company(task.input.company_id, CompanySignal.TASK_COMMENTED, posted)
+    return prompts.commented(target, own=target == me)
+
+
+async def read_task(task: TaskCore, args: ReadTaskArguments) -> str:
+    """Read a task of the company from the store; what others wrote there marks the task as
+    having read untrusted content."""
+    target = args.task or task.input.identifier
+    try:
+        reading: TaskReading = await workflow.execute_activity(
+            Activity.READ_TASK,
+            ReadTaskInput(
+                company_id=task.input.company_id,
+                identifier=target,
+                reader=task.input.agent.name,
+                own=target == task.input.identifier,
+            ),
+            result_type=TaskReading,
+            start_to_close_timeout=timedelta(seconds=30),
+            retry_policy=READ_RETRIES,
+        )
+    except ActivityError as err:
+        return prompts.tool_failed(READ_TASK, err.cause.message if isinstance(err.cause, FailureError) else str(err))
+    if not reading.found:
+        return prompts.no_such_task(target)
+    if reading.untrusted:
+        task.carry.tools.untrusted_read = True
+    return reading.text
+
+
+REGISTRY_HANDLERS: dict[str, Handler] = {COMMENT: comment, READ_TASK: read_task}
+"""Registry tool name → its handler: every registry tool with `runs == "workflow"`."""

@@ -11,6 +11,7 @@ from typing import Any
 
 from paperclip.models import AgentSpec, ToolSpec
 from paperclip.tools.base import ToolArguments, ToolArgumentsError, parse
+from paperclip.tools.comment import COMMENT_TOOL  # noqa: F401  (registers `comment`)
 from paperclip.tools.complete_task import COMPLETE_TASK, CompleteTaskArguments, complete_task_tool
 from paperclip.tools.create_pull_request import CreatePullRequestArguments as CreatePullRequestArguments
 from paperclip.tools.delegate_task import DELEGATE_TASK, DelegateTaskArguments, delegate_task_tool
@@ -21,6 +22,7 @@ from paperclip.tools.hire_agent import HIRE_AGENT, HireAgentArguments, hire_agen
 from paperclip.tools.http_fetch import HTTP_FETCH_TOOL  # noqa: F401  (registers `http_fetch`)
 from paperclip.tools.list_files import ListFilesArguments as ListFilesArguments
 from paperclip.tools.read_file import ReadFileArguments as ReadFileArguments
+from paperclip.tools.read_task import READ_TASK_TOOL  # noqa: F401  (registers `read_task`)
 from paperclip.tools.registry import MAX_TOOLS, REGISTRY, RegisteredTool
 from paperclip.tools.request_approval import REQUEST_APPROVAL, RequestApprovalArguments, request_approval_tool
 from paperclip.tools.run_command import RUN_COMMAND_TOOL  # noqa: F401  (registers `run_command`)

@@ -69,6 +69,9 @@ async def test_the_list_shows_each_tool_with_its_schema_policy_and_how_it_runs(
         "type": "integer",
     }
     assert (tools["stand_in_read"]["policy"], tools["stand_in_read"]["risky"]) == ("allow", False)
+    for name in ("comment", "read_task"):  # the tools on tasks run in the task workflow
+        assert (tools[name]["policy"], tools[name]["risky"], tools[name]["runs"]) == ("allow", False, "workflow")
+    assert tools["comment"]["parameters"]["required"] == ["body"]
     assert [t["name"] for t in answer["data"]] == sorted(tools)
 
 

@@ -21,6 +21,8 @@ async def test_tool_list_shows_policy_risk_and_arguments(
         assert cell in row
     [row] = [line for line in out.splitlines() if "stand_in_read" in line]
     assert "allow" in row and "path*" in row and " no " in row
+    [row] = [line for line in out.splitlines() if "│ comment " in line]
+    assert "allow" in row and "workflow" in row and "body*, task" in row and " no " in row
     assert "server__tool" in out
 
 

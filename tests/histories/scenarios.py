@@ -59,6 +59,7 @@ from workflows.patches import (
     REFUSAL_RECHECK,
     REGISTRY_TOOLS,
     STANDING_BY_HASH,
+    TASK_TOOLS,
     TEXTS_IN_STORE,
     USAGE_BEFORE_HOLD,
     WORKFLOW_RETRIES,
@@ -367,6 +368,20 @@ async def mcp(stage: Stage) -> Company:
     return company
 
 
+async def tasktools(stage: Stage) -> Company:
+    """A model agent with the tools on tasks: it reads its task (from the store), comments on it
+    (through the company: on record, not its own input), then completes."""
+    agent = AgentSpec(name="dev", role=Role.GENERAL, model=stage.fake_model(), tools=["comment", "read_task"])
+    stage.server.call_next("read_task", "{}")
+    stage.server.call_next("comment", '{"body": "Reading the parser first."}')
+    company = await stage.start_company("tasktools", [agent])
+    await create_task(company, "Fix the parser", "dev")
+    await wait_for(company, all_done(1), timeout=TIMEOUT)
+    assert [e.actor for _, e in stage.store.list_activity("tasktools", kind="comment.posted")] == ["dev"]
+    assert stage.server.calls == 3, f"{stage.server.calls} model requests (read, comment, complete)"
+    return company
+
+
 SCENARIOS: dict[str, Scenario] = {
     "demo": Scenario(demo, frozenset({ADMISSION, RECORDS_AS_ACTIVITY})),
     "budget": Scenario(budget, frozenset({BUDGET_RESERVATION, REFUSAL_RECHECK, ADMISSION})),
@@ -381,5 +396,6 @@ SCENARIOS: dict[str, Scenario] = {
     "approvals": Scenario(approvals, frozenset({APPROVALS_IN_STORE, TEXTS_IN_STORE})),
     "tools": Scenario(tools, frozenset({REGISTRY_TOOLS, COMPLETE_TO_END, STANDING_BY_HASH})),
     "mcp": Scenario(mcp, frozenset({MCP_TOOLS_LOOP, COMPLETE_TO_END, STANDING_BY_HASH})),
+    "tasktools": Scenario(tasktools, frozenset({TASK_TOOLS, REGISTRY_TOOLS})),
 }
 """Scenario name → how to record it; `record` runs all but `demo` unless told which."""

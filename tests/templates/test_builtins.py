@@ -92,8 +92,10 @@ def test_without_custom_templates_the_registry_is_the_built_ins(monkeypatch: pyt
         ("security-reviewer", ["read_file", "list_files", "search_files", "git"]),
         ("researcher", ["http_fetch", "read_file"]),
         ("qa", ["read_file", "list_files", "search_files", "run_command"]),
-        ("deployer", ["read_file", "run_command", "git", "http_fetch"]),
-        ("ceo", []),
+        ("deployer", ["read_file", "run_command", "git", "http_fetch", "read_task"]),
+        ("ceo", ["comment", "read_task"]),
+        ("cto", ["read_file", "list_files", "search_files", "git", "comment", "read_task"]),
+        ("pm", ["comment", "read_task"]),
         ("writer", []),
     ],
 )
@@ -101,6 +103,6 @@ def test_each_template_gets_the_tools_its_prompt_promises(name: str, tools: list
     assert REGISTRY.agent(name).tools == tools
 
 
-def test_every_tool_a_built_in_names_is_a_workspace_tool() -> None:
+def test_every_tool_a_built_in_names_is_a_workspace_tool_or_a_tool_on_tasks() -> None:
     named = {tool for template in REGISTRY.agents.values() for tool in template.template.tools}
-    assert named <= set(WORKSPACE_TOOLS), named - set(WORKSPACE_TOOLS)
+    assert named <= {*WORKSPACE_TOOLS, "comment", "read_task"}, named - {*WORKSPACE_TOOLS, "comment", "read_task"}

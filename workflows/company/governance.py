@@ -280,6 +280,27 @@ class GovernancePart(CompanyCore):
         `@name` also wakes that agent on this task's tree — or, with nothing open there, gives
         it a task to answer. Returns the tasks the comment reached."""
         self._handled += 1
+        return await self._comment(input)
+
+    @post_comment.validator
+    def _validate_post_comment(self, input: CommentInput) -> None:
+        self._open_task(input.identifier)
+
+    @workflow.signal
+    async def task_commented(self, input: CommentInput) -> None:
+        """A task's agent commented (its `comment` tool) on its own task, its parent or a subtask:
+        posted as `post_comment` posts a person's, while the task is open (a task that closed
+        meanwhile, or an author no longer of the company, drops it)."""
+        record = self.state.tasks.get(input.identifier)
+        if record is None or record.status.is_terminal or self.state.archived or input.author not in self.state.agents:
+            workflow.logger.info("comment by %s on %s dropped: the task is not open", input.author, input.identifier)
+            return
+        self._handled += 1
+        await self._comment(input)
+
+    async def _comment(self, input: CommentInput) -> list[str]:
+        """Post a comment on an open task: log it, wake the agents it mentions, and signal the
+        tasks it reached; returns them."""
         record = self.state.tasks[input.identifier]
         comment = Comment(id=str(workflow.uuid4()), author=input.author, body=input.body)
         reached = [record]
@@ -319,10 +340,6 @@ class GovernancePart(CompanyCore):
             [t for t in reached if t.status is not TaskStatus.QUEUED], TaskWorkflow.comment, comment
         )
         return [t.identifier for t in reached]
-
-    @post_comment.validator
-    def _validate_post_comment(self, input: CommentInput) -> None:
-        self._open_task(input.identifier)
 
     def _mentions(self, body: str) -> list[str]:
         """Agents named with `@name` (unknown names are ordinary text), each once."""
