@@ -6,17 +6,39 @@ all: a worker running as root (as in a container) bounds a fork bomb by the cgro
 `pids.max` instead, which counts only the run's own processes.
 """
 
+import ctypes
 import os
 import resource
 import signal
+import sys
 import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-
-from activities.cli.runner import _die_with_parent
+from typing import Any
 
 GIB = 1024**3
+PR_SET_PDEATHSIG = 1
+
+
+def _find_prctl() -> Any:
+    """libc's `prctl`, looked up once here: the child, between fork and exec, only calls it (no
+    loading a library there, where another thread of the worker may have held a lock at the fork)."""
+    if sys.platform != "linux":
+        return None
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+
+
+_PRCTL = _find_prctl()
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec (Linux): SIGKILL when the worker that started it dies, so a
+    killed worker leaves no tool running on with nobody to read it (its retry starts another)."""
+    _PRCTL(PR_SET_PDEATHSIG, int(signal.SIGKILL))
 
 
 @dataclass(frozen=True)
@@ -58,7 +80,8 @@ def apply_limits(limits: SandboxLimits, cgroup_procs: str | None) -> None:
         _, hard = resource.getrlimit(which)
         value = value if hard == resource.RLIM_INFINITY else min(value, hard)
         resource.setrlimit(which, (value, value))
-    _die_with_parent()
+    if _PRCTL is not None:
+        _die_with_parent()
 
 
 class PidsCgroup:
