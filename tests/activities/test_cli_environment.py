@@ -233,7 +233,7 @@ async def test_a_workspace_outside_the_roots_starts_nothing_however_it_gets_ther
     (roots / "shop").mkdir(parents=True)
     (tmp_path / "outside").mkdir()
     (roots / "link").symlink_to(tmp_path / "outside")
-    acts = CliActivities(FakeStore(), home=tmp_path / "home", workspace_roots=[roots])
+    acts = CliActivities(FakeStore(), home=tmp_path / "home", workspace_roots=[roots], sandbox=False)
     for workspace in (
         tmp_path / "outside",
         f"{roots}/../outside",

@@ -7,6 +7,8 @@ Each escape is also tried unsandboxed, where it succeeds: the probe itself works
 import asyncio
 import http.server
 import json
+import os
+import shutil
 import subprocess
 import threading
 import time
@@ -206,6 +208,32 @@ async def test_a_sandboxed_turn_past_its_timeout_leaves_no_process(secrets, tmp_
     assert marked(mark) == []
 
 
+async def test_a_retry_on_the_same_host_kills_what_the_lost_attempt_left_in_its_sandbox(
+    secrets, tmp_path: Path
+) -> None:
+    # The lost attempt (its worker "died": here, it is only forgotten) left its sandbox running; the
+    # retry finds it by the pid and marker the attempt heartbeated, before it starts its own.
+    mark = f"SANDBOX_TEST_MARK={uuid.uuid4().hex}"
+    lost_env = ActivityEnvironment()
+    beats: list[dict] = []
+    lost_env.on_heartbeat = lambda *d: beats.append(d[0])
+    lost_turn = process_turn(
+        ["sh", "-c", HANG], tmp_path / "roots" / "ws", env={mark.split("=")[0]: mark.split("=")[1]}
+    )
+    lost = asyncio.ensure_future(lost_env.run(acts(tmp_path).cli_turn, lost_turn))
+    await until_marked(mark, 4)
+    while not beats:
+        await asyncio.sleep(0.05)
+    retry = ActivityEnvironment()
+    retry.info = retry.info.__class__(**{**retry.info.__dict__, "attempt": 2, "heartbeat_details": [beats[-1]]})
+    result = await retry.run(acts(tmp_path).cli_turn, process_turn(["echo", "again"], tmp_path / "roots" / "ws"))
+    assert result.reply.content == "again"
+    assert marked(mark) == []  # bubblewrap, the shell and both sleeps, the `setsid` one included
+    with pytest.raises(ApplicationError) as killed:
+        await lost
+    assert killed.value.type == "CliAgentFailed"
+
+
 def git(repo: Path, *args: str) -> str:
     return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, text=True).stdout
 
@@ -287,3 +315,47 @@ async def test_a_missing_tool_is_still_said_to_be_missing_in_the_sandbox(secrets
             acts(tmp_path).cli_turn, process_turn(["no-such-agent-tool"], tmp_path / "roots" / "ws")
         )
     assert failed.value.type == "CliAgentMissing" and "no-such-agent-tool" in failed.value.message
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="needs node")
+async def test_an_npm_installed_cli_outside_the_system_runs_with_its_package(secrets, tmp_path: Path) -> None:
+    # An npm prefix of its own (as nvm's `~/.nvm/versions/node/<v>`): bin/tool → its package's
+    # script, which requires a module of its package and runs under node, with the limits.
+    prefix = tmp_path / "npm-prefix"
+    package = prefix / "lib" / "node_modules" / "tool"
+    package.mkdir(parents=True)
+    (package / "answer.js").write_text("module.exports = (s) => 'tool says: ' + s.trim();\n")
+    (package / "cli.js").write_text(
+        "#!/usr/bin/env node\n"
+        "const answer = require('./answer.js');\n"
+        "let input = ''; process.stdin.on('data', (d) => (input += d));\n"
+        "process.stdin.on('end', () => console.log(answer(input)));\n"
+    )
+    (package / "cli.js").chmod(0o755)
+    (prefix / "bin").mkdir()
+    (prefix / "bin" / "tool").symlink_to("../lib/node_modules/tool/cli.js")
+    result = await ActivityEnvironment().run(
+        acts(tmp_path).cli_turn,
+        process_turn([str(prefix / "bin" / "tool")], tmp_path / "roots" / "ws", prompt_on_stdin=True),
+    )
+    assert result.reply.content == "tool says: go"
+
+
+async def test_the_turns_environment_is_not_on_bubblewraps_command_line(secrets, tmp_path: Path) -> None:
+    # Anyone on the host may read a command line (`ps`); the key and the task token are only in the
+    # environment bubblewrap is started with, which its command inherits.
+    env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path / "h"), "ANTHROPIC_API_KEY": "sk-ant-secret"}
+    wrapped = await cli_sandbox.turn_sandbox(
+        ["python3", "-c", "pass"],
+        env | {"PAPERCLIP_TASK_TOKEN": "ptt1.secret"},
+        workspace=tmp_path / "roots",
+        agent_home=tmp_path / "h",
+        home=tmp_path / "home",
+        roots=[tmp_path / "roots"],
+        command=[],
+        timeout=60,
+        grace=1,
+    )
+    assert not [a for a in wrapped.argv if "secret" in a]
+    assert wrapped.env["ANTHROPIC_API_KEY"] == "sk-ant-secret" and wrapped.env["PAPERCLIP_TASK_TOKEN"] == "ptt1.secret"
+    assert str(tmp_path / "home") not in [a for a in wrapped.argv if a.startswith("/")]
