@@ -359,3 +359,24 @@ async def test_the_turns_environment_is_not_on_bubblewraps_command_line(secrets,
     assert not [a for a in wrapped.argv if "secret" in a]
     assert wrapped.env["ANTHROPIC_API_KEY"] == "sk-ant-secret" and wrapped.env["PAPERCLIP_TASK_TOKEN"] == "ptt1.secret"
     assert str(tmp_path / "home") not in [a for a in wrapped.argv if a.startswith("/")]
+
+
+async def test_a_sandboxed_turn_past_its_budget_is_stopped_and_leaves_no_process(secrets, tmp_path: Path) -> None:
+    ws = tmp_path / "roots" / "ws"
+    ws.mkdir(parents=True)
+    (ws / "script").write_text("spendy")  # 50 steps of $0.002, 0.1 s apart: 5 s if not stopped
+    mark = f"SANDBOX_TEST_MARK={uuid.uuid4().hex}"
+    env = {"FAKE_CLI_SCRIPT": str(ws / "script"), mark.split("=")[0]: mark.split("=")[1]}
+    started = time.monotonic()
+    result = await ActivityEnvironment().run(
+        acts(tmp_path).cli_turn,
+        CliTurnInput(
+            session=session(),
+            seq=1,
+            adapter=Adapter.OPENCODE_LOCAL,
+            cli=CliConfig(workspace=str(ws), env=env, turn_budget_usd=0.005, grace_seconds=1),
+            prompt="spend",
+        ),
+    )
+    assert time.monotonic() - started < 4 and marked(mark) == []
+    assert result.cost_usd == pytest.approx(0.006)
