@@ -1,5 +1,6 @@
-"""Running one CLI turn: its own process group, both pipes drained at once, a heartbeat with
-progress, a turn timeout with grace, and the whole group killed on cancel or when it ends."""
+"""Running one CLI turn: its own process group (in the sandbox, its own pid namespace), both
+pipes drained at once, a heartbeat with progress, a turn timeout with grace, and the whole group
+killed on cancel or when it ends."""
 
 import asyncio
 import os
