@@ -19,6 +19,11 @@ from typing import Any
 
 GIB = 1024**3
 PR_SET_PDEATHSIG = 1
+PREFIX = "paperclip-sandbox-"
+"""The name of each run's cgroup: this prefix and a random suffix."""
+STALE_SECONDS = 600.0
+"""How old an empty run cgroup must be to be swept: a live run's is empty only for the moment
+between its making and its first process joining it."""
 
 
 def _find_prctl() -> Any:
@@ -96,9 +101,11 @@ class PidsCgroup:
 
     @classmethod
     def create(cls, limit: int) -> "PidsCgroup | None":
-        """A new cgroup allowing `limit` processes; None when the machine gives us none."""
-        name = f"paperclip-sandbox-{uuid.uuid4().hex[:12]}"
+        """A new cgroup allowing `limit` processes; None when the machine gives us none. Empty
+        ones a killed worker left behind are removed on the way (`sweep`)."""
+        name = f"{PREFIX}{uuid.uuid4().hex[:12]}"
         for parent in _parents():
+            sweep(parent)
             path = parent / name
             try:
                 path.mkdir()
@@ -147,6 +154,21 @@ class PidsCgroup:
                 if time.monotonic() > deadline:
                     return
                 time.sleep(0.02)
+
+
+def sweep(parent: Path, older_than: float = STALE_SECONDS) -> None:
+    """Remove the empty sandbox cgroups under `parent` made more than `older_than` seconds ago:
+    a worker killed mid-run never removed its own (its processes died with it)."""
+    try:
+        entries = list(parent.glob(f"{PREFIX}*"))
+    except OSError:
+        return
+    for path in entries:
+        try:
+            if time.time() - path.stat().st_mtime > older_than and not (path / "cgroup.procs").read_text().split():
+                path.rmdir()  # refused while a process is in it
+        except OSError:
+            continue
 
 
 def _parents() -> list[Path]:
