@@ -63,6 +63,11 @@ class Settings(BaseSettings):
     """Model calls one worker runs at once (they mostly wait on the network)."""
     cli_concurrency: int = Field(default=4, ge=1)
     """CLI-agent turns one worker runs at once (each a process tree on this machine)."""
+    cli_sandbox: bool = True
+    """Run CLI and `process` agents' turns in the sandbox (bubblewrap: the workspace and the agent's
+    HOME writable, nothing of `$PAPERCLIP_HOME` or the worker's environment). On, a host without a
+    working bubblewrap fails such a turn, saying so; `PAPERCLIP_CLI_SANDBOX=false` runs them with
+    the worker's own powers instead."""
     tool_concurrency: int = Field(default=8, ge=1)
     """Tool calls (`run_tool`) one worker runs at once, on its host's tools queue."""
     workspace_concurrency: int = Field(default=2, ge=1)

@@ -50,7 +50,11 @@ async def stack(dev_env: WorkflowEnvironment, tmp_path: Path) -> AsyncIterator[S
     store = Store(f"sqlite:///{tmp_path / 'paperclip.db'}")
     store.migrate()
     queue = f"callbacks-{uuid.uuid4().hex}"
-    settings = Settings(home=tmp_path / "home", temporal_address=dev_env.client.service_client.config.target_host)
+    settings = Settings(
+        home=tmp_path / "home",
+        temporal_address=dev_env.client.service_client.config.target_host,
+        cli_sandbox=False,  # the fakes log outside any workspace (see tests/activities/test_cli_sandbox.py)
+    )
     agent = FakeHttpAgent()
     app = create_app(settings, client=dev_env.client, store=store, task_queue=queue)
     async with AsyncExitStack() as stack:

@@ -115,7 +115,13 @@ async def test_a_worker_process_gives_its_agents_none_of_its_secrets_and_keys_on
     scripts["watch"].write_text("hang")
     scripts["dev"].write_text("model")
     # The deployment's Anthropic key, bound by the deployment to the model server (its proxy).
-    extra = SECRETS | {"PAPERCLIP_HOME": str(tmp_path / "home"), "ANTHROPIC_BASE_URL": model_server.base_url_anthropic}
+    # Unsandboxed: what the worker's environment gives the tool itself is the point here, and the
+    # fakes log outside any workspace (tests/activities/test_cli_sandbox.py runs turns sandboxed).
+    extra = SECRETS | {
+        "PAPERCLIP_HOME": str(tmp_path / "home"),
+        "ANTHROPIC_BASE_URL": model_server.base_url_anthropic,
+        "PAPERCLIP_CLI_SANDBOX": "false",
+    }
     # What the API refuses at hire (tests/api/test_agent_powers.py), as if it had been bypassed.
     sneaky = CliConfig(
         env={

@@ -105,7 +105,7 @@ async def until_gone(pgid: int) -> float:
 async def test_a_cli_agent_finishes_its_task_and_its_cost_reaches_the_ledger(
     dev_env: WorkflowEnvironment, store: Store, fake_cli: Path, tmp_path: Path, adapter: Adapter
 ) -> None:
-    cli = CliActivities(store, home=tmp_path / "home")
+    cli = CliActivities(store, home=tmp_path / "home", sandbox=False)
     async with in_process_workers(dev_env.client, store, cli=cli) as queue:
         company_id, company = await company_with(dev_env.client, queue, adapter)
         snap = await wait_for(company, lambda s: s.tasks[0].status.is_terminal, timeout=60)
@@ -130,7 +130,9 @@ async def test_a_cli_agent_finishes_its_task_and_its_cost_reaches_the_ledger(
 async def test_a_cli_turn_reserves_its_per_turn_budget_before_the_tool_starts(
     dev_env: WorkflowEnvironment, store: Store, fake_cli: Path, tmp_path: Path
 ) -> None:
-    async with in_process_workers(dev_env.client, store, cli=CliActivities(store, home=tmp_path / "home")) as queue:
+    async with in_process_workers(
+        dev_env.client, store, cli=CliActivities(store, home=tmp_path / "home", sandbox=False)
+    ) as queue:
         _, company = await company_with(
             dev_env.client, queue, Adapter.CLAUDE_LOCAL, budget=Budget(monthly_usd=0.5), turn_budget_usd=1.0
         )
@@ -152,7 +154,9 @@ async def test_cancelling_the_task_kills_the_tools_process_group_at_once(
     dev_env: WorkflowEnvironment, store: Store, fake_cli: Path, tmp_path: Path
 ) -> None:
     (tmp_path / "script").write_text("hang")
-    async with in_process_workers(dev_env.client, store, cli=CliActivities(store, home=tmp_path / "home")) as queue:
+    async with in_process_workers(
+        dev_env.client, store, cli=CliActivities(store, home=tmp_path / "home", sandbox=False)
+    ) as queue:
         _, company = await company_with(dev_env.client, queue, Adapter.CLAUDE_LOCAL)
         run = await until_running(fake_cli)
         await company.execute_update(CompanyWorkflow.cancel_task, TaskActionInput(identifier="ACME-1"))
@@ -166,7 +170,9 @@ async def test_pausing_the_agent_stops_its_tool_and_resuming_runs_the_turn_again
     dev_env: WorkflowEnvironment, store: Store, fake_cli: Path, tmp_path: Path
 ) -> None:
     (tmp_path / "script").write_text("hang")
-    async with in_process_workers(dev_env.client, store, cli=CliActivities(store, home=tmp_path / "home")) as queue:
+    async with in_process_workers(
+        dev_env.client, store, cli=CliActivities(store, home=tmp_path / "home", sandbox=False)
+    ) as queue:
         _, company = await company_with(dev_env.client, queue, Adapter.CODEX_LOCAL)
         run = await until_running(fake_cli)
         await company.execute_update(CompanyWorkflow.pause_agent, AgentActionInput(agent="dev"))
@@ -188,7 +194,9 @@ async def test_a_worker_killed_mid_turn_leaves_no_tool_running_and_the_retry_res
     Store(f"sqlite:///{db}").migrate()
     queue = f"cli-kill-{uuid.uuid4().hex}"
     (tmp_path / "script").write_text("hang\nok")
-    env = {"PAPERCLIP_HOME": str(tmp_path / "home")}  # with PATH from the fixture
+    # With PATH from the fixture; unsandboxed: the fakes log outside any workspace, and their
+    # pgid is the host's (tests/activities/test_cli_sandbox.py runs turns sandboxed).
+    env = {"PAPERCLIP_HOME": str(tmp_path / "home"), "PAPERCLIP_CLI_SANDBOX": "false"}
     first = worker_process(dev_env, db, queue, tmp_path / "worker.log", env)
     second = None
     try:
@@ -260,7 +268,7 @@ async def test_agents_on_one_repository_each_work_in_a_worktree_of_their_task(
     dev_env: WorkflowEnvironment, store: Store, fake_cli: Path, tmp_path: Path, repo: Path
 ) -> None:
     home = tmp_path / "home"
-    cli = CliActivities(store, home=home, workspace_roots=[tmp_path])
+    cli = CliActivities(store, home=home, workspace_roots=[tmp_path], sandbox=False)
     async with in_process_workers(dev_env.client, store, cli=cli) as queue:
         company_id, company = await start_on_repo(dev_env.client, queue, repo, ["dev1", "dev2"])
         snap = await wait_for(company, lambda s: all(t.status.is_terminal for t in s.tasks), timeout=60)
@@ -282,7 +290,7 @@ async def test_a_failed_tasks_worktree_is_kept_for_inspection(
 ) -> None:
     (tmp_path / "script").write_text("fail\nfail\nfail")
     home = tmp_path / "home"
-    cli = CliActivities(store, home=home, workspace_roots=[tmp_path])
+    cli = CliActivities(store, home=home, workspace_roots=[tmp_path], sandbox=False)
     async with in_process_workers(dev_env.client, store, cli=cli) as queue:
         company_id, company = await start_on_repo(dev_env.client, queue, repo, ["dev1"])
         snap = await wait_for(company, lambda s: s.tasks[0].status.is_terminal, timeout=60)

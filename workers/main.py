@@ -111,6 +111,7 @@ def build_workers(
             tokens=tokens,
             keys=keys,
             workspace_roots=settings.workspace_roots,
+            sandbox=settings.cli_sandbox,
         )
     limits = CredentialLimits(store, rate_limits, keys=keys)
     model = model or model_activities(store, settings, limits)

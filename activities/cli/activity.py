@@ -29,6 +29,7 @@ from activities.cli.base import Stream
 from activities.cli.credentials import KeyRefused, key_environment
 from activities.cli.environment import agent_home, base_environment, turn_environment
 from activities.cli.runner import TurnTimedOut, kill_marked_group, run
+from activities.cli.sandbox import CliSandboxUnavailable, turn_sandbox
 from activities.http_agent import TOKEN_SLACK
 from activities.model_turn import TurnStore, pending_cost, turn_cost
 from paperclip.cli_rules import cli_problems, workspace_problem
@@ -46,6 +47,8 @@ CLI_MISSING = "CliAgentMissing"
 """The tool is not installed where the worker runs (final)."""
 CLI_TIMEOUT = "CliTurnTimeout"
 """The turn ran past its timeout and was stopped (final: it would again)."""
+CLI_NO_SANDBOX = "CliSandboxUnavailable"
+"""The sandbox is on and this worker host cannot make one (final: install bubblewrap)."""
 CLI_REFUSED = "CliAgentRefused"
 """The spec asks for what no agent may have (`paperclip.cli_rules`, a key not bound to its URL):
 nothing was started (final)."""
@@ -76,6 +79,8 @@ class CliActivities:
             (`Settings.workspace_roots`).
         environ: what the agents' environments take `PATH` and the locale from (the worker's
             environment, read at each turn, by default).
+        sandbox: run each turn in the sandbox (`activities.cli.sandbox`; `Settings.cli_sandbox`);
+            on, a host without a working bubblewrap fails the turn (`CliSandboxUnavailable`).
     """
 
     def __init__(
@@ -88,6 +93,7 @@ class CliActivities:
         keys: KeyResolver | None = None,
         workspace_roots: Sequence[Path] = (),
         environ: Mapping[str, str] | None = None,
+        sandbox: bool = True,
     ) -> None:
         self.store = store
         self.home = home
@@ -96,6 +102,7 @@ class CliActivities:
         self.keys = keys
         self.workspace_roots = list(workspace_roots)
         self.environ = environ
+        self.sandbox = sandbox
 
     def workspace(self, company_id: str, agent: str, cli: CliConfig) -> Path:
         if cli.workspace:
@@ -217,6 +224,19 @@ class CliActivities:
             return passed_turn_budget(stream, input.cli) is not None
 
         try:
+            sandbox = None
+            if self.sandbox:
+                sandbox = await turn_sandbox(
+                    argv,
+                    env,
+                    workspace=cwd,
+                    agent_home=Path(base["HOME"]),
+                    home=self.home,
+                    roots=self.workspace_roots,
+                    command=[*input.cli.command, *input.cli.args],
+                    timeout=input.cli.turn_timeout_seconds,
+                    grace=input.cli.grace_seconds,
+                )
             finished = await run(
                 adapter,
                 argv,
@@ -228,7 +248,10 @@ class CliActivities:
                 grace=input.cli.grace_seconds,
                 beat=beat,
                 stop_when=past_turn_budget,
+                sandbox=sandbox,
             )
+        except CliSandboxUnavailable as unavailable:
+            raise ApplicationError(f"{adapter.tool}: {unavailable}", type=CLI_NO_SANDBOX, non_retryable=True) from None
         except FileNotFoundError:
             raise ApplicationError(
                 f"{adapter.tool}: `{argv[0]}` is not installed on this worker (not on its PATH)",

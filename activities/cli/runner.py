@@ -1,11 +1,10 @@
-"""Running one CLI turn: its own process group, both pipes drained at once, a heartbeat with
-progress, a turn timeout with grace, and the whole group killed on cancel or when it ends."""
+"""Running one CLI turn: its own process group (in the sandbox, its own pid namespace), both
+pipes drained at once, a heartbeat with progress, a turn timeout with grace, and the whole group
+killed on cancel or when it ends."""
 
 import asyncio
-import ctypes
 import os
 import signal
-import sys
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -13,6 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from activities.cli.base import CliAdapter, Stream
+from activities.cli.sandbox import TurnSandbox
+from activities.sandbox.limits import _PRCTL, PidsCgroup, _die_with_parent, apply_limits
+from activities.sandbox.run import stop as stop_sandbox
 from paperclip.errors import PaperclipError
 
 HEARTBEAT_SECONDS = 0.5
@@ -21,7 +23,6 @@ server (the CLI worker's throttle), but a cancellation is learnt only at a heart
 CANCEL_GRACE_SECONDS = 2.0
 """How long a cancelled turn's processes get between SIGTERM and SIGKILL."""
 STDERR_TAIL_LINES = 20
-PR_SET_PDEATHSIG = 1
 LINE_LIMIT = 16 * 1024 * 1024
 """The longest stdout line read whole (a tool's final event can carry a long answer)."""
 
@@ -30,26 +31,6 @@ class TurnTimedOut(PaperclipError):
     """A CLI agent's turn ran past its time."""
 
     kind = "timeout"
-
-
-def _find_prctl() -> Any:
-    """libc's `prctl`, looked up once here: the child, between fork and exec, only calls it (no
-    loading a library there, where another thread of the worker may have held a lock at the fork)."""
-    if sys.platform != "linux":
-        return None
-    try:
-        return ctypes.CDLL(None, use_errno=True).prctl
-    except (OSError, AttributeError):
-        return None
-
-
-_PRCTL = _find_prctl()
-
-
-def _die_with_parent() -> None:
-    """In the child, before exec (Linux): SIGKILL when the worker that started it dies, so a
-    killed worker leaves no tool running on with nobody to read it (its retry starts another)."""
-    _PRCTL(PR_SET_PDEATHSIG, int(signal.SIGKILL))
 
 
 @dataclass
@@ -139,23 +120,50 @@ async def run(
     grace: float,
     beat: Callable[[dict[str, Any]], None],
     stop_when: Callable[[], bool] | None = None,
+    sandbox: TurnSandbox | None = None,
 ) -> Finished:
     """Run the turn's process to its end; raises `TurnTimedOut` past `timeout` seconds (after
     stopping it) and `FileNotFoundError` when the executable is missing. Cancelling the caller
     kills the whole process group. `stop_when`, asked after each line of output, stops it early
-    (SIGTERM, SIGKILL after `grace`)."""
-    process = await asyncio.create_subprocess_exec(
-        *argv,
-        cwd=cwd,
-        env=dict(env),
-        stdin=asyncio.subprocess.PIPE if stdin is not None else asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        start_new_session=True,  # its own process group, led by it: pgid == pid
-        preexec_fn=_die_with_parent if _PRCTL is not None else None,
-        limit=LINE_LIMIT,
-    )
+    (SIGTERM, SIGKILL after `grace`).
+
+    With `sandbox` (`activities.cli.sandbox`), its command line runs instead of `argv`, with
+    its environment and limits, and "the whole group" is every process of the sandbox's pid
+    namespace (a `setsid` child included): SIGTERM to each, SIGKILL after the grace.
+    """
+    cgroup = PidsCgroup.create(sandbox.limits.processes) if sandbox is not None else None
+    preexec: Callable[[], None] | None = _die_with_parent if _PRCTL is not None else None
+    if sandbox is not None:
+        limits, procs = sandbox.limits, cgroup.procs if cgroup is not None else None
+        argv, env = sandbox.argv, sandbox.env
+
+        def preexec() -> None:
+            apply_limits(limits, procs)
+
+    try:
+        process = await asyncio.create_subprocess_exec(
+            *argv,
+            cwd=cwd,
+            env=dict(env),
+            stdin=asyncio.subprocess.PIPE if stdin is not None else asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            start_new_session=True,  # its own process group, led by it: pgid == pid
+            preexec_fn=preexec,
+            limit=LINE_LIMIT,
+        )
+    except BaseException:
+        if cgroup is not None:
+            await asyncio.to_thread(cgroup.remove)
+        raise
     pgid = process.pid
+
+    async def halt(grace: float) -> None:
+        if sandbox is None:
+            await stop_group(pgid, grace)
+        else:
+            await stop_sandbox(process, cgroup, grace=grace)
+
     assert process.stdout is not None and process.stderr is not None
     stdout, stderr = process.stdout, process.stderr
     tail: deque[str] = deque(maxlen=STDERR_TAIL_LINES)
@@ -177,7 +185,7 @@ async def run(
             counted["bytes"] += len(raw)
             adapter.feed(raw.decode(errors="replace").rstrip("\r\n"), stream)
             if stop_when is not None and not stopping and stop_when():
-                stopping.append(asyncio.ensure_future(stop_group(pgid, grace)))
+                stopping.append(asyncio.ensure_future(halt(grace)))
 
     async def read_stderr() -> None:
         async for raw in stderr:
@@ -203,7 +211,7 @@ async def run(
         try:
             code = await asyncio.wait_for(process.wait(), timeout)
         except TimeoutError:
-            await stop_group(pgid, grace)
+            await halt(grace)
             raise TurnTimedOut(f"the turn ran past its {timeout:g} s timeout") from None
         # It has ended: what it left running in its group goes too, so the pipes close, and
         # what it wrote before it ended is read to the end.
@@ -211,7 +219,7 @@ async def run(
         await work
         await asyncio.gather(*stopping)
     except asyncio.CancelledError:
-        await stop_group(pgid, min(grace, CANCEL_GRACE_SECONDS))
+        await halt(min(grace, CANCEL_GRACE_SECONDS))
         raise
     finally:
         beating.cancel()
@@ -219,6 +227,8 @@ async def run(
         kill_group(pgid, signal.SIGKILL)
         if process.returncode is None:
             await process.wait()
+        if cgroup is not None:
+            await asyncio.to_thread(cgroup.remove)
         if not work.done():
             work.cancel()
         for stop in stopping:

@@ -6,17 +6,44 @@ all: a worker running as root (as in a container) bounds a fork bomb by the cgro
 `pids.max` instead, which counts only the run's own processes.
 """
 
+import ctypes
 import os
 import resource
 import signal
+import sys
 import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-
-from activities.cli.runner import _die_with_parent
+from typing import Any
 
 GIB = 1024**3
+PR_SET_PDEATHSIG = 1
+PREFIX = "paperclip-sandbox-"
+"""The name of each run's cgroup: this prefix and a random suffix."""
+STALE_SECONDS = 600.0
+"""How old an empty run cgroup must be to be swept: a live run's is empty only for the moment
+between its making and its first process joining it."""
+
+
+def _find_prctl() -> Any:
+    """libc's `prctl`, looked up once here: the child, between fork and exec, only calls it (no
+    loading a library there, where another thread of the worker may have held a lock at the fork)."""
+    if sys.platform != "linux":
+        return None
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+
+
+_PRCTL = _find_prctl()
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec (Linux): SIGKILL when the worker that started it dies, so a
+    killed worker leaves no tool running on with nobody to read it (its retry starts another)."""
+    _PRCTL(PR_SET_PDEATHSIG, int(signal.SIGKILL))
 
 
 @dataclass(frozen=True)
@@ -58,7 +85,8 @@ def apply_limits(limits: SandboxLimits, cgroup_procs: str | None) -> None:
         _, hard = resource.getrlimit(which)
         value = value if hard == resource.RLIM_INFINITY else min(value, hard)
         resource.setrlimit(which, (value, value))
-    _die_with_parent()
+    if _PRCTL is not None:
+        _die_with_parent()
 
 
 class PidsCgroup:
@@ -73,9 +101,11 @@ class PidsCgroup:
 
     @classmethod
     def create(cls, limit: int) -> "PidsCgroup | None":
-        """A new cgroup allowing `limit` processes; None when the machine gives us none."""
-        name = f"paperclip-sandbox-{uuid.uuid4().hex[:12]}"
+        """A new cgroup allowing `limit` processes; None when the machine gives us none. Empty
+        ones a killed worker left behind are removed on the way (`sweep`)."""
+        name = f"{PREFIX}{uuid.uuid4().hex[:12]}"
         for parent in _parents():
+            sweep(parent)
             path = parent / name
             try:
                 path.mkdir()
@@ -124,6 +154,21 @@ class PidsCgroup:
                 if time.monotonic() > deadline:
                     return
                 time.sleep(0.02)
+
+
+def sweep(parent: Path, older_than: float = STALE_SECONDS) -> None:
+    """Remove the empty sandbox cgroups under `parent` made more than `older_than` seconds ago:
+    a worker killed mid-run never removed its own (its processes died with it)."""
+    try:
+        entries = list(parent.glob(f"{PREFIX}*"))
+    except OSError:
+        return
+    for path in entries:
+        try:
+            if time.time() - path.stat().st_mtime > older_than and not (path / "cgroup.procs").read_text().split():
+                path.rmdir()  # refused while a process is in it
+        except OSError:
+            continue
 
 
 def _parents() -> list[Path]:

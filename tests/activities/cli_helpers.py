@@ -46,7 +46,9 @@ def fake_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def turns(tmp_path: Path) -> tuple[CliActivities, FakeStore]:
     """CLI turns with no keys, `tmp_path` a workspace root."""
     store = FakeStore()
-    acts = CliActivities(store, home=tmp_path / "home", api_url="http://127.0.0.1:8000", workspace_roots=[tmp_path])
+    acts = CliActivities(
+        store, home=tmp_path / "home", api_url="http://127.0.0.1:8000", workspace_roots=[tmp_path], sandbox=False
+    )
     return acts, store
 
 

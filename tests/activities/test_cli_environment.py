@@ -138,7 +138,9 @@ async def test_a_spec_that_bypassed_the_api_with_a_reserved_variable_starts_noth
 
 def keyed(tmp_path: Path, environ: dict[str, str]) -> CliActivities:
     """CLI turns whose keys are the deployment's, from `environ`."""
-    return CliActivities(FakeStore(), home=tmp_path / "home", keys=EnvironmentKeys(environ), workspace_roots=[tmp_path])
+    return CliActivities(
+        FakeStore(), home=tmp_path / "home", keys=EnvironmentKeys(environ), workspace_roots=[tmp_path], sandbox=False
+    )
 
 
 async def test_a_tool_gets_its_providers_key_and_official_url_and_no_other_key(fake_cli: Path, tmp_path: Path) -> None:
@@ -231,7 +233,7 @@ async def test_a_workspace_outside_the_roots_starts_nothing_however_it_gets_ther
     (roots / "shop").mkdir(parents=True)
     (tmp_path / "outside").mkdir()
     (roots / "link").symlink_to(tmp_path / "outside")
-    acts = CliActivities(FakeStore(), home=tmp_path / "home", workspace_roots=[roots])
+    acts = CliActivities(FakeStore(), home=tmp_path / "home", workspace_roots=[roots], sandbox=False)
     for workspace in (
         tmp_path / "outside",
         f"{roots}/../outside",
