@@ -184,13 +184,16 @@ def decide_step(task: TaskCore, step: ToolStep, tool: RegisteredTool) -> Approva
 
 def check(task: TaskCore, step: ToolStep, tool: RegisteredTool) -> tuple[ToolArguments, Any] | None:
     """The call's checked arguments and the policy's verdict; None when it is answered already
-    (arguments that do not fit, or a refusal)."""
+    (arguments that do not fit, a workspace tool of a task with no repository, or a refusal)."""
     try:
         arguments = parse(tool.arguments, step.call.arguments)
     except ToolArgumentsError as err:
         step.result = reply(step.call, prompts.error(str(err)))
         return None
     step.subject = tool.subject(arguments)
+    if tool.workspace and task.input.repository is None and not is_mcp(tool):
+        step.result = reply(step.call, prompts.no_workspace(tool.name))  # nothing to ask anyone about
+        return None
     state = task.carry.tools
     verdict = (
         mcp_verdict(task, tool, step.subject)
