@@ -216,7 +216,8 @@ async def test_read_task_shows_a_task_and_what_others_wrote_makes_a_risky_call_a
         plans={"dev": [[read_task("r1", "ACME-1"), read_task("r2", "ACME-99")], [run("x", "pytest -q")]]},
     )
     async with workers(dev_env.client, store, model) as queue:
-        company = await start_company(dev_env.client, queue, [other, dev])
+        spec = CompanySpec(id="x", name="A", prefix="ACME", repository=REPO)  # probe_run needs a workspace
+        company = await start_company(dev_env.client, queue, [other, dev], spec=spec)
         company_id = company_id_of(company)
         await create(company, "Build the parser", "other", brief="Parse the config files.")
         await wait_for(company, lambda s: len(turns_of(model, "other")) >= 1)
