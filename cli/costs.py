@@ -52,7 +52,17 @@ def costs(
     if not report["data"]:
         console.print(f"No model calls in {company} yet." if since is None and until is None else "No calls then.")
     else:
-        table = Table(by.value.capitalize(), "Calls", "Input", "Cached", "Cache writes", "Output", "USD", "Unpriced", "Unconfirmed")
+        table = Table(
+            by.value.capitalize(),
+            "Calls",
+            "Input",
+            "Cached",
+            "Cache writes",
+            "Output",
+            "USD",
+            "Unpriced",
+            "Unconfirmed",
+        )
         for column in table.columns[1:]:
             column.justify = "right"
         for line in report["data"]:
