@@ -39,6 +39,7 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from activities.providers.simulated import Decision, conversation_text, decide, estimate_tokens, reply_text
 from paperclip.models import Message, ToolCall, ToolSpec, Usage
+from tests.fakes.prompt_cache import PromptCache
 
 LABEL = "[fake]"
 _PIECE = 7
@@ -130,15 +131,6 @@ def _text(content: Any) -> str:
 
 class _BadRequest(Exception):
     pass
-
-
-CACHE_MINIMUM = 1024
-"""The fewest tokens a cached prompt prefix has (both providers' minimum for most models)."""
-
-
-def _without_cache_control(block: Any) -> Any:
-    """An Anthropic block or tool without its `cache_control` (a breakpoint is not content)."""
-    return {k: v for k, v in block.items() if k != "cache_control"} if isinstance(block, dict) else block
 
 
 # --------------------------------------------------------------------------- wire → neutral
@@ -274,8 +266,8 @@ class FakeModelServer:
         """Tool-call id → the arguments text sent for it as is (`call_next`)."""
         self._closing = False
         self._counter = itertools.count(1)
-        self._prompt_cache: dict[str, int] = {}
-        """Cached prompt prefixes (a key of their content → their tokens), as `_cache_usage` keeps them."""
+        self.prompt_cache = PromptCache()
+        """What the provider would have cached of the requests so far (cleared by `reset`)."""
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self.port = 0
@@ -411,10 +403,10 @@ class FakeModelServer:
             self.requests.clear()
             self.seen.clear()
             self.usages.clear()
-            self._prompt_cache.clear()
             self.aborted = 0
             self._requests_bucket = self._tokens_bucket = None
             self.refused.clear()
+        self.prompt_cache.clear()
         self.latency = 0.0
         self.chunk_delay = 0.0
         self.work_turns = 1
@@ -615,82 +607,24 @@ class FakeModelServer:
     # ---------------------------------------------------------------- prompt caching
 
     def _cache_usage(self, api: str, body: dict[str, Any], usage: Usage) -> Usage:
-        """`usage` with the prompt cache's reads and writes, as the provider would count them (a
+        """`usage` with the prompt cache's reads and writes, as the provider would report them (a
         count `cached_input_tokens` forces is kept when it is larger)."""
+
+        def count(prefix: dict[str, Any]) -> int | None:
+            parse = _openai_conversation if api == "openai" else _anthropic_conversation
+            try:
+                system, tools, conversation = parse({"max_tokens": 1, **prefix})
+            except (_BadRequest, KeyError, TypeError, ValueError):
+                return None
+            return estimate_tokens(conversation_text(system, tools, conversation))
+
         if api == "anthropic":
-            read, written = self._anthropic_cache(body)
+            read, written = self.prompt_cache.anthropic(body, count)
         else:
-            read, written = self._openai_cache(body), 0
+            read, written = self.prompt_cache.openai(body, count), 0
         cached = min(max(read, usage.cached_input_tokens), usage.input_tokens)
         written = min(written, usage.input_tokens - cached)
         return usage.model_copy(update={"cached_input_tokens": cached, "cache_write_tokens": written})
-
-    @staticmethod
-    def _prefix_tokens(api: str, body: dict[str, Any]) -> int:
-        """Tokens of a request body cut to a prefix, counted as a whole request is."""
-        parse = _openai_conversation if api == "openai" else _anthropic_conversation
-        system, tools, conversation = parse({"max_tokens": 1, **body})
-        return estimate_tokens(conversation_text(system, tools, conversation))
-
-    def _anthropic_cache(self, body: dict[str, Any]) -> tuple[int, int]:
-        """(read, written) tokens of an Anthropic request: each `cache_control` breakpoint names a
-        prefix (tools, then system, then messages; a breakpoint anywhere in a message counts that
-        whole message); the longest one already cached is read, and the longest one of at least
-        `CACHE_MINIMUM` tokens not yet cached is written past it. No breakpoint: no caching."""
-        tools = [_without_cache_control(t) for t in body.get("tools") or []]
-        system = body.get("system") or []
-        system = [{"type": "text", "text": system}] if isinstance(system, str) else system
-        system = [_without_cache_control(b) for b in system]
-        messages = [
-            {**m, "content": [_without_cache_control(b) for b in m["content"]]} if isinstance(m["content"], list) else m
-            for m in body.get("messages") or []
-        ]
-        prefixes: list[dict[str, Any]] = []
-        for i, t in enumerate(body.get("tools") or []):
-            if "cache_control" in t:
-                prefixes.append({"tools": tools[: i + 1]})
-        raw_system = body.get("system")
-        for i, b in enumerate(raw_system if isinstance(raw_system, list) else []):
-            if isinstance(b, dict) and "cache_control" in b:
-                prefixes.append({"tools": tools, "system": system[: i + 1]})
-        for i, m in enumerate(body.get("messages") or []):
-            blocks = m["content"] if isinstance(m["content"], list) else []
-            if any("cache_control" in b for b in blocks):
-                prefixes.append({"tools": tools, "system": system, "messages": messages[: i + 1]})
-        read = written = 0
-        model = body.get("model", "")
-        for prefix in prefixes:
-            key = json.dumps({"model": model, **prefix}, sort_keys=True)
-            tokens = self._prefix_tokens("anthropic", prefix)
-            with self._lock:
-                hit = self._prompt_cache.get(key)
-                if hit is not None:
-                    read = max(read, hit)
-                elif tokens >= CACHE_MINIMUM:
-                    self._prompt_cache[key] = tokens
-                    written = max(written, tokens)
-        return read, max(0, written - read)
-
-    def _openai_cache(self, body: dict[str, Any]) -> int:
-        """Cached tokens of an OpenAI request: the longest prefix (tools and the first k messages)
-        an earlier request sent, once it is `CACHE_MINIMUM` tokens, in steps of 128 as OpenAI counts."""
-        tools = body.get("tools") or []
-        messages = body.get("messages") or []
-        model = body.get("model", "")
-        cached = 0
-        for k in range(1, len(messages) + 1):
-            prefix = {"tools": tools, "messages": messages[:k]}
-            key = json.dumps({"model": model, **prefix}, sort_keys=True)
-            try:
-                tokens = self._prefix_tokens("openai", prefix)
-            except (_BadRequest, KeyError, TypeError, ValueError):
-                continue  # a prefix cut between a call and its results
-            with self._lock:
-                if key in self._prompt_cache:
-                    cached = max(cached, tokens)
-                else:
-                    self._prompt_cache[key] = tokens
-        return 0 if cached < CACHE_MINIMUM else cached - (cached - CACHE_MINIMUM) % 128
 
     def _stream(self, chunks: Iterator[bytes]) -> StreamingResponse:
         async def paced() -> AsyncIterator[bytes]:
