@@ -26,6 +26,7 @@ def _row(label: str, line: dict[str, Any]) -> list[str]:
         str(line["calls"]),
         f"{usage['input_tokens']:,}",
         f"{usage['cached_input_tokens']:,}",
+        f"{usage.get('cache_write_tokens', 0):,}",
         f"{usage['output_tokens']:,}",
         _usd(line),
         f"[yellow]{unpriced}[/yellow]" if unpriced else "0",
@@ -51,7 +52,17 @@ def costs(
     if not report["data"]:
         console.print(f"No model calls in {company} yet." if since is None and until is None else "No calls then.")
     else:
-        table = Table(by.value.capitalize(), "Calls", "Input", "Cached", "Output", "USD", "Unpriced", "Unconfirmed")
+        table = Table(
+            by.value.capitalize(),
+            "Calls",
+            "Input",
+            "Cached",
+            "Cache writes",
+            "Output",
+            "USD",
+            "Unpriced",
+            "Unconfirmed",
+        )
         for column in table.columns[1:]:
             column.justify = "right"
         for line in report["data"]:

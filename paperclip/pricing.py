@@ -1,10 +1,10 @@
 """What a model call costs: published list prices in USD per million tokens.
 
-`Usage.input_tokens` counts *all* prompt tokens, cached ones included (OpenAI's convention; the
-Anthropic provider adds cache reads and writes in). So a call costs
-`(input - cached) * input_price + cached * cached_price + output * output_price`.
-Anthropic cache *writes* are priced as plain input here (they list at 1.25x): we never ask for
-prompt caching, so they do not occur.
+`Usage.input_tokens` counts *all* prompt tokens, cache reads and writes included (OpenAI's
+convention; the Anthropic provider adds its separately reported reads and writes in). So a call costs
+`(input - cached - written) * input_price + cached * cached_price + written * cache_write_price
++ output * output_price`. Anthropic bills a (5-minute) cache write at 1.25x its input price and a
+read at 0.1x; OpenAI writes nothing extra and bills cached input at each model's listed price.
 
 Prices checked November 2026 against the providers' pricing pages. A model missing from the table
 has no price (`None`): token-only accounting, never a silent zero.
@@ -29,6 +29,12 @@ class Price:
     input: float
     output: float
     cached_input: float
+    cache_write: float | None = None
+    """A prompt-cache write's price; None: the input price (OpenAI caches for free)."""
+
+    @property
+    def write(self) -> float:
+        return self.input if self.cache_write is None else self.cache_write
 
 
 _OPENAI: dict[str, Price] = {
@@ -51,18 +57,29 @@ _OPENAI: dict[str, Price] = {
     "gpt-5.4-mini": Price(0.75, 4.50, 0.075),
 }
 
+CACHE_WRITE = 1.25
+"""Anthropic's 5-minute cache write, per input price."""
+
+CACHE_READ = 0.1
+"""Anthropic's cache read, per input price."""
+
+
+def _anthropic(input: float, output: float) -> Price:
+    return Price(input, output, round(input * CACHE_READ, 6), round(input * CACHE_WRITE, 6))
+
+
 _ANTHROPIC: dict[str, Price] = {
-    "claude-opus-4": Price(15.00, 75.00, 1.50),  # also claude-opus-4-1
-    "claude-opus-4-5": Price(5.00, 25.00, 0.50),
-    "claude-opus-4-6": Price(5.00, 25.00, 0.50),
-    "claude-opus-4-7": Price(5.00, 25.00, 0.50),
-    "claude-opus-4-8": Price(5.00, 25.00, 0.50),
-    "claude-opus-5": Price(5.00, 25.00, 0.50),
-    "claude-sonnet-4": Price(3.00, 15.00, 0.30),  # also 4-5 and 4-6
-    "claude-3-7-sonnet": Price(3.00, 15.00, 0.30),
-    "claude-haiku-4-5": Price(1.00, 5.00, 0.10),
-    "claude-3-5-haiku": Price(0.80, 4.00, 0.08),
-    "claude-3-haiku": Price(0.25, 1.25, 0.03),
+    "claude-opus-4": _anthropic(15.00, 75.00),  # also claude-opus-4-1
+    "claude-opus-4-5": _anthropic(5.00, 25.00),
+    "claude-opus-4-6": _anthropic(5.00, 25.00),
+    "claude-opus-4-7": _anthropic(5.00, 25.00),
+    "claude-opus-4-8": _anthropic(5.00, 25.00),
+    "claude-opus-5": _anthropic(5.00, 25.00),
+    "claude-sonnet-4": _anthropic(3.00, 15.00),  # also 4-5 and 4-6
+    "claude-3-7-sonnet": _anthropic(3.00, 15.00),
+    "claude-haiku-4-5": _anthropic(1.00, 5.00),
+    "claude-3-5-haiku": _anthropic(0.80, 4.00),
+    "claude-3-haiku": Price(0.25, 1.25, 0.03, 0.30),  # listed: not exactly 0.1x / 1.25x
 }
 
 _TABLES: dict[str, dict[str, Price]] = {
@@ -105,7 +122,9 @@ def price_for(config: ModelConfig) -> Price | None:
     list price; None when none of these knows (token-only accounting)."""
     if config.price is not None:
         own = config.price
-        return Price(own.input, own.output, own.input if own.cached_input is None else own.cached_input)
+        cached = own.input if own.cached_input is None else own.cached_input
+        write = own.input * CACHE_WRITE if config.provider is Provider.ANTHROPIC else None
+        return Price(own.input, own.output, cached, write)
     if config.is_simulated:
         return FREE
     return price(config.provider, config.model)
@@ -144,7 +163,9 @@ def priced(spec: AgentSpec, overrides: Mapping[str, ModelPrice]) -> AgentSpec:
 def call_cost(p: Price, usage: Usage) -> float:
     """What `usage` costs in USD at price `p`."""
     cached = min(usage.cached_input_tokens, usage.input_tokens)
-    total = (usage.input_tokens - cached) * p.input + cached * p.cached_input + usage.output_tokens * p.output
+    written = min(usage.cache_write_tokens, usage.input_tokens - cached)
+    plain = usage.input_tokens - cached - written
+    total = plain * p.input + cached * p.cached_input + written * p.write + usage.output_tokens * p.output
     return round(total / 1_000_000, 10)
 
 
@@ -173,16 +194,11 @@ def cost_usd(*args: ModelConfig | Provider | str | Usage) -> float | None:
 
 
 def worst_case(model: ModelConfig, prompt_tokens: int) -> tuple[float, int]:
-    """The most a call can cost (USD, tokens): a prompt of at most `prompt_tokens` at the input
-    price and a full `max_tokens` reply. A model with no price costs 0 USD here (token-only)."""
+    """The most a call can cost (USD, tokens): a prompt of at most `prompt_tokens` at the dearer
+    of the input and cache-write prices (an Anthropic call may write its whole prompt to the
+    cache) and a full `max_tokens` reply. A model with no price costs 0 USD here (token-only)."""
     tokens = prompt_tokens + model.max_tokens
-    if model.is_simulated:
+    p = price_for(model)
+    if p is None or model.is_simulated:
         return 0.0, tokens
-    if model.price is not None:
-        input_price, output_price = model.price.input, model.price.output
-    else:
-        listed = price(model.provider, model.model)
-        if listed is None:
-            return 0.0, tokens
-        input_price, output_price = listed.input, listed.output
-    return (prompt_tokens * input_price + model.max_tokens * output_price) / 1_000_000, tokens
+    return (prompt_tokens * max(p.input, p.write) + model.max_tokens * p.output) / 1_000_000, tokens

@@ -54,6 +54,40 @@ def to_wire_tools(tools: list[ToolSpec]) -> list[dict[str, Any]]:
     return [{"name": t.name, "description": t.description, "input_schema": t.parameters} for t in tools]
 
 
+EPHEMERAL: dict[str, str] = {"type": "ephemeral"}
+"""A prompt-cache breakpoint (5-minute TTL): the prefix up to and including its block is cached."""
+
+
+def with_cache_breakpoints(
+    system: str, tools: list[dict[str, Any]], messages: list[dict[str, Any]]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+    """`system` as a text block, with `cache_control` breakpoints on the stable prefix (the API
+    caches tools, then system, then messages, in that order; at most 4 breakpoints).
+
+    The breakpoints go on the last tool, the system prompt, the last user message before the
+    newest reply (what the previous turn sent: its prefix was written then, so this turn reads
+    it however many blocks came since; the API only looks back 20 blocks from a breakpoint), and
+    the newest message (writing this turn's whole prompt for the next one to read). A prefix
+    shorter than the model's minimum (1,024 tokens, more for some models) is simply not cached.
+    The inputs are not modified.
+    """
+    tools = [dict(t) for t in tools]
+    if tools:
+        tools[-1]["cache_control"] = EPHEMERAL
+    blocks = [{"type": "text", "text": system, "cache_control": EPHEMERAL}] if system else []
+    messages = [{**m, "content": list(m["content"])} for m in messages]
+    marked: list[int] = []
+    if messages:
+        marked.append(len(messages) - 1)
+        replies = [i for i, m in enumerate(messages) if m["role"] == "assistant"]
+        if replies and replies[-1] > 0:
+            marked.insert(0, replies[-1] - 1)
+    for i in marked:
+        content = messages[i]["content"]
+        content[-1] = {**content[-1], "cache_control": EPHEMERAL}
+    return blocks, tools, messages
+
+
 class AnthropicMessages:
     """A reusable async client for one endpoint and key; the SDK's retries are off, and it follows
     no redirect."""
@@ -83,12 +117,15 @@ class AnthropicMessages:
             "stream": True,
             "timeout": cfg.turn_timeout_seconds,
         }
-        if system:
-            params["system"] = system
+        system_blocks, tools, params["messages"] = with_cache_breakpoints(
+            system, to_wire_tools(request.tools), messages
+        )
+        if system_blocks:
+            params["system"] = system_blocks
         if cfg.temperature is not None:
             params["temperature"] = min(cfg.temperature, 1.0)  # Anthropic's range is 0..1
-        if request.tools:
-            params["tools"] = to_wire_tools(request.tools)
+        if tools:
+            params["tools"] = tools
         try:
             return await self._stream(params, on_chunk)
         except anthropic.APIStatusError as e:
@@ -145,6 +182,7 @@ class AnthropicMessages:
             input_tokens=counts["input"] + counts["cache_read"] + counts["cache_write"],
             output_tokens=counts["output"],
             cached_input_tokens=counts["cache_read"],
+            cache_write_tokens=counts["cache_write"],
         )
         tool_calls = [
             ToolCall(id=b["id"], name=b["name"], arguments=parse_arguments(b["json"]))

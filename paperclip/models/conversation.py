@@ -25,15 +25,21 @@ class Message(BaseModel):
 
 
 class Usage(BaseModel):
+    """A call's tokens. `input_tokens` counts every prompt token; `cached_input_tokens` (read from
+    the provider's prompt cache) and `cache_write_tokens` (written to it: Anthropic's
+    `cache_creation_input_tokens`) are parts of it, each billed at its own price."""
+
     input_tokens: int = 0
     output_tokens: int = 0
     cached_input_tokens: int = 0
+    cache_write_tokens: int = 0
 
     def __add__(self, other: "Usage") -> "Usage":
         return Usage(
             input_tokens=self.input_tokens + other.input_tokens,
             output_tokens=self.output_tokens + other.output_tokens,
             cached_input_tokens=self.cached_input_tokens + other.cached_input_tokens,
+            cache_write_tokens=self.cache_write_tokens + other.cache_write_tokens,
         )
 
     def __sub__(self, other: "Usage") -> "Usage":
@@ -41,6 +47,7 @@ class Usage(BaseModel):
             input_tokens=self.input_tokens - other.input_tokens,
             output_tokens=self.output_tokens - other.output_tokens,
             cached_input_tokens=self.cached_input_tokens - other.cached_input_tokens,
+            cache_write_tokens=self.cache_write_tokens - other.cache_write_tokens,
         )
 
 

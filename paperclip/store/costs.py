@@ -82,6 +82,7 @@ class CostStore(StoreCore):
             sa.func.coalesce(sa.func.sum(c.input_tokens), 0).label("input_tokens"),
             sa.func.coalesce(sa.func.sum(c.output_tokens), 0).label("output_tokens"),
             sa.func.coalesce(sa.func.sum(c.cached_input_tokens), 0).label("cached_input_tokens"),
+            sa.func.coalesce(sa.func.sum(c.cache_write_tokens), 0).label("cache_write_tokens"),
             sa.func.coalesce(sa.func.sum(c.cost_usd), 0.0).label("cost_usd"),
             (sa.func.count() - sa.func.count(c.cost_usd)).label("unpriced_calls"),
             sa.func.coalesce(sa.func.sum(lost), 0).label("unconfirmed_calls"),
@@ -109,7 +110,7 @@ class CostStore(StoreCore):
 
 
 def _line(key: str | None, sums: Any) -> CostLine:
-    calls, input_tokens, output_tokens, cached_input_tokens, cost_usd, unpriced_calls, *lost = sums
+    calls, input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, cost_usd, unpriced_calls, *lost = sums
     return CostLine(
         key=key,
         calls=calls,
@@ -118,6 +119,7 @@ def _line(key: str | None, sums: Any) -> CostLine:
             input_tokens=int(input_tokens),
             output_tokens=int(output_tokens),
             cached_input_tokens=int(cached_input_tokens),
+            cache_write_tokens=int(cache_write_tokens),
         ),
         cost_usd=round(float(cost_usd), USD_DIGITS),
         unpriced_calls=unpriced_calls,

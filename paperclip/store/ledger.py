@@ -28,6 +28,7 @@ def usage_columns(usage: Usage) -> dict[str, int]:
         "input_tokens": usage.input_tokens,
         "output_tokens": usage.output_tokens,
         "cached_input_tokens": usage.cached_input_tokens,
+        "cache_write_tokens": usage.cache_write_tokens,
     }
 
 
@@ -36,6 +37,7 @@ def usage_of(row: Any) -> Usage:
         input_tokens=row["input_tokens"],
         output_tokens=row["output_tokens"],
         cached_input_tokens=row["cached_input_tokens"],
+        cache_write_tokens=row["cache_write_tokens"],
     )
 
 

@@ -141,7 +141,9 @@ async def test_anthropic_gets_tool_results_and_reports_in_one_user_message(serve
     result = await run_turn(acts, turn_input(anthropic_model(server), seq=2, new=NEW_AFTER_DELEGATION))
 
     sent = server.requests[-1]
-    assert sent["system"] == "You are the CEO of Acme."
+    assert sent["system"] == [
+        {"type": "text", "text": "You are the CEO of Acme.", "cache_control": {"type": "ephemeral"}}
+    ]
     assert [m["role"] for m in sent["messages"]] == ["user", "assistant", "user"]
     assert [b["type"] for b in sent["messages"][1]["content"]] == ["text", "tool_use", "tool_use"]
     assert [b["type"] for b in sent["messages"][2]["content"]] == ["tool_result", "tool_result", "text", "text"]

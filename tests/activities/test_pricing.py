@@ -14,10 +14,10 @@ from paperclip.pricing import Price, cost_usd, no_price_warning, price
         ("openai", "gpt-4.1-nano", Price(0.10, 0.40, 0.025)),
         ("openai", "openai/gpt-5-mini", Price(0.25, 2.00, 0.025)),
         ("openai", "o3-mini-2025-01-31", Price(1.10, 4.40, 0.55)),
-        ("anthropic", "claude-sonnet-4-5-20250929", Price(3.00, 15.00, 0.30)),
-        ("anthropic", "claude-opus-4-1-20250805", Price(15.00, 75.00, 1.50)),
-        ("anthropic", "claude-opus-4-5", Price(5.00, 25.00, 0.50)),
-        ("anthropic", "claude-3-5-haiku-latest", Price(0.80, 4.00, 0.08)),
+        ("anthropic", "claude-sonnet-4-5-20250929", Price(3.00, 15.00, 0.30, 3.75)),
+        ("anthropic", "claude-opus-4-1-20250805", Price(15.00, 75.00, 1.50, 18.75)),
+        ("anthropic", "claude-opus-4-5", Price(5.00, 25.00, 0.50, 6.25)),
+        ("anthropic", "claude-3-5-haiku-latest", Price(0.80, 4.00, 0.08, 1.00)),
     ],
 )
 def test_dated_and_tagged_names_find_their_family(provider, model, expected) -> None:

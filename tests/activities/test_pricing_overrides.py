@@ -37,7 +37,7 @@ def test_without_a_cached_price_cached_input_costs_the_input_price() -> None:
     ("provider", "model", "expected"),
     [
         (Provider.OPENAI, "gpt-4o-2024-08-06", Price(2.50, 10.00, 1.25)),
-        (Provider.ANTHROPIC, "claude-haiku-4-5-20251001", Price(1.00, 5.00, 0.10)),
+        (Provider.ANTHROPIC, "claude-haiku-4-5-20251001", Price(1.00, 5.00, 0.10, 1.25)),
         (Provider.OPENAI, "gpt-4-turbo", None),
         (Provider.SIMULATED, "simulated", FREE),
     ],

@@ -40,7 +40,7 @@ def spend(ledger: Store, company: str) -> None:
             goal="G1",
             provider=provider,
             model=model,
-            usage=Usage(input_tokens=1000 * seq, output_tokens=100, cached_input_tokens=10),
+            usage=Usage(input_tokens=1000 * seq, output_tokens=100, cached_input_tokens=10, cache_write_tokens=5 * seq),
             cost_usd=usd,
             simulated=False,
             at=at,
@@ -54,7 +54,7 @@ def rows(output: str) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
     for text in output.splitlines():
         cells = [c.strip() for c in text.replace("│", "┃").split("┃") if c.strip()]
-        if len(cells) == 8:
+        if len(cells) == 9:
             found[cells[0]] = cells[1:]
     return found
 
@@ -67,9 +67,9 @@ async def test_costs_by_agent_with_a_total_and_a_warning(api: httpx.AsyncClient,
 
     assert result.exit_code == 0, result.output
     table = rows(result.stdout)
-    assert table["ceo"] == ["2", "3,000", "20", "200", "$0.7500", "0", "0"]
-    assert table["cto"] == ["1", "3,000", "10", "100", "-", "1", "0"]
-    assert table["Total"] == ["3", "6,000", "30", "300", "$0.7500", "1", "0"]
+    assert table["ceo"] == ["2", "3,000", "20", "15", "200", "$0.7500", "0", "0"]
+    assert table["cto"] == ["1", "3,000", "10", "15", "100", "-", "1", "0"]
+    assert table["Total"] == ["3", "6,000", "30", "30", "300", "$0.7500", "1", "0"]
     assert "warning: openai:my-model has no price: token-only accounting" in result.stderr
 
 
@@ -132,8 +132,8 @@ async def test_costs_of_cli_and_http_agents_are_rows_of_their_own(api: httpx.Asy
 
     assert result.exit_code == 0, result.output
     table = rows(result.stdout)
-    assert table["claude-code:claude-sonnet-4-5"] == ["1", "1,000", "0", "100", "$0.1250", "0", "0"]
+    assert table["claude-code:claude-sonnet-4-5"] == ["1", "1,000", "0", "0", "100", "$0.1250", "0", "0"]
     for key in ("codex:gpt-5-codex", "process:default", "http:default"):
-        assert table[key] == ["1", "1,000", "0", "100", "-", "1", "0"]
-    assert table["Total"] == ["4", "4,000", "0", "400", "$0.1250", "3", "0"]
+        assert table[key] == ["1", "1,000", "0", "0", "100", "-", "1", "0"]
+    assert table["Total"] == ["4", "4,000", "0", "0", "400", "$0.1250", "3", "0"]
     assert "warning: codex:gpt-5-codex has no price: token-only accounting" in result.stderr

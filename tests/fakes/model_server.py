@@ -40,6 +40,7 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from activities.providers.simulated import Decision, conversation_text, decide, estimate_tokens, reply_text
 from paperclip.models import Message, ToolCall, ToolSpec, Usage
+from tests.fakes.prompt_cache import PromptCache
 
 LABEL = "[fake]"
 _PIECE = 7
@@ -271,6 +272,8 @@ class FakeModelServer:
         """Tool-call id → the arguments text sent for it as is (`call_next`)."""
         self._closing = False
         self._counter = itertools.count(1)
+        self.prompt_cache = PromptCache()
+        """What the provider would have cached of the requests so far (cleared by `reset`)."""
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self.port = 0
@@ -411,6 +414,7 @@ class FakeModelServer:
             self.refused.clear()
             self.too_long = 0
         self.context_window = None
+        self.prompt_cache.clear()
         self.latency = 0.0
         self.chunk_delay = 0.0
         self.work_turns = 1
@@ -589,10 +593,14 @@ class FakeModelServer:
                 with self._lock:
                     self._raw_arguments[f"{prefix}-0"] = raw
                 decision = Decision(f"{LABEL} Calling {tool}.", [ToolCall(id=f"{prefix}-0", name=tool)])
-        usage = Usage(
-            input_tokens=total_in,
-            output_tokens=estimate_tokens(reply_text(decision)),
-            cached_input_tokens=min(self.cached_input_tokens, total_in),
+        usage = self._cache_usage(
+            api,
+            body,
+            Usage(
+                input_tokens=total_in,
+                output_tokens=estimate_tokens(reply_text(decision)),
+                cached_input_tokens=min(self.cached_input_tokens, total_in),
+            ),
         )
         with self._lock:
             self.usages.append(usage)
@@ -606,6 +614,28 @@ class FakeModelServer:
         if body.get("stream"):
             return self._stream(self._anthropic_events(n, model, decision, usage))
         return JSONResponse(self._anthropic_message(n, model, decision, usage))
+
+    # ---------------------------------------------------------------- prompt caching
+
+    def _cache_usage(self, api: str, body: dict[str, Any], usage: Usage) -> Usage:
+        """`usage` with the prompt cache's reads and writes, as the provider would report them (a
+        count `cached_input_tokens` forces is kept when it is larger)."""
+
+        def count(prefix: dict[str, Any]) -> int | None:
+            parse = _openai_conversation if api == "openai" else _anthropic_conversation
+            try:
+                system, tools, conversation = parse({"max_tokens": 1, **prefix})
+            except (_BadRequest, KeyError, TypeError, ValueError):
+                return None
+            return estimate_tokens(conversation_text(system, tools, conversation))
+
+        if api == "anthropic":
+            read, written = self.prompt_cache.anthropic(body, count)
+        else:
+            read, written = self.prompt_cache.openai(body, count), 0
+        cached = min(max(read, usage.cached_input_tokens), usage.input_tokens)
+        written = min(written, usage.input_tokens - cached)
+        return usage.model_copy(update={"cached_input_tokens": cached, "cache_write_tokens": written})
 
     def _stream(self, chunks: Iterator[bytes]) -> StreamingResponse:
         async def paced() -> AsyncIterator[bytes]:
@@ -780,8 +810,8 @@ class FakeModelServer:
     @staticmethod
     def _anthropic_usage(usage: Usage, output_tokens: int) -> dict[str, Any]:
         return {
-            "input_tokens": usage.input_tokens - usage.cached_input_tokens,
-            "cache_creation_input_tokens": 0,
+            "input_tokens": usage.input_tokens - usage.cached_input_tokens - usage.cache_write_tokens,
+            "cache_creation_input_tokens": usage.cache_write_tokens,
             "cache_read_input_tokens": usage.cached_input_tokens,
             "output_tokens": output_tokens,
         }

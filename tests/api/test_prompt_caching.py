@@ -1,0 +1,70 @@
+"""Prompt caching in a real task: an Anthropic agent's turns (real workers, real model activity and
+SDK, the fake provider server) write the prompt cache, then read it, and `GET /costs` shows the
+cached and cache-write tokens at the prices Anthropic bills."""
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from paperclip.models import Usage
+from tests.api.helpers import bind_fake_key, create_company, wait_for_task
+from tests.fakes import FakeModelServer
+
+# claude-haiku-4-5's list prices, USD per million tokens: $1 in, $5 out; Anthropic bills a 5-minute
+# cache write at 1.25x the input price and a cache read at 0.1x.
+IN, OUT, WRITE, READ = 1.00, 5.00, 1.25, 0.10
+TURNS = 8
+BRIEF = "Launch plan: ship small, ship often, and write down what each step taught us. " * 60
+"""About 1,200 tokens as the fake counts them: with it, the prompt passes the 1,024-token minimum
+a cached prefix needs."""
+
+
+@pytest.fixture
+async def server(api: httpx.AsyncClient) -> AsyncIterator[FakeModelServer]:
+    with FakeModelServer() as fake:
+        fake.work_turns = TURNS
+        await bind_fake_key(api, fake.base_url)
+        yield fake
+
+
+async def test_a_tasks_later_turns_read_the_cache_and_the_costs_say_so(
+    api: httpx.AsyncClient, server: FakeModelServer
+) -> None:
+    model = {
+        "provider": "anthropic",
+        "model": "claude-haiku-4-5",
+        "base_url": server.base_url_anthropic,
+        "credential": "fake-key",
+    }
+    company = (await create_company(api, agents=[{"name": "ceo", "role": "ceo", "model": model}]))["id"]
+    response = await api.post(
+        f"/api/companies/{company}/tasks", json={"title": "Plan the launch", "assignee": "ceo", "brief": BRIEF}
+    )
+    assert response.status_code == 201, response.text
+    await wait_for_task(api, company, "ACME-1", timeout=60)
+
+    usages = server.usages
+    assert len(usages) == TURNS
+    for body in server.requests:
+        assert body["tools"][-1]["cache_control"] == {"type": "ephemeral"}
+        assert body["system"][-1]["cache_control"] == {"type": "ephemeral"}
+        assert "cache_control" in body["messages"][-1]["content"][-1]
+    # The first turn writes its whole prompt; every later one reads what the turn before sent.
+    assert usages[0].cache_write_tokens == usages[0].input_tokens and usages[0].cached_input_tokens == 0
+    for before, now in zip(usages, usages[1:], strict=False):
+        assert now.cached_input_tokens == before.input_tokens
+        assert now.cache_write_tokens == now.input_tokens - before.input_tokens
+
+    total = sum(usages, Usage())
+    plain = total.input_tokens - total.cached_input_tokens - total.cache_write_tokens
+    billed = (plain * IN + total.cache_write_tokens * IN * WRITE + total.cached_input_tokens * IN * READ) / 1e6
+    billed += total.output_tokens * OUT / 1e6
+    body = (await api.get(f"/api/companies/{company}/costs", params={"group_by": "model"})).json()
+    [line] = body["data"]
+    assert line["key"] == "anthropic:claude-haiku-4-5"
+    assert line["usage"] == total.model_dump()
+    assert line["usage"]["cache_write_tokens"] > 0 and line["usage"]["cached_input_tokens"] > 0
+    assert line["cost_usd"] == pytest.approx(billed, abs=1e-9)
+    # Booked at the plain input price, the same prompts would have cost more.
+    assert line["cost_usd"] < (total.input_tokens * IN + total.output_tokens * OUT) / 1e6
