@@ -37,6 +37,8 @@ class ModelConfig(BaseModel):
     turn_timeout_seconds: float = Field(default=600, gt=0)
     price: ModelPrice | None = None
     """Its price, when not the built-in table's (a negotiated rate, a model the table lacks)."""
+    context_window: int | None = Field(default=None, ge=1_000, le=10_000_000)
+    """Tokens its prompt and reply may take together; None: the built-in table's."""
 
     @property
     def is_simulated(self) -> bool:
@@ -248,6 +250,12 @@ class AgentSpec(BaseModel):
     max_concurrent_runs: int = Field(default=4, ge=1, le=500)
     wake_model: ModelConfig | None = None
     """A cheaper model for the work its heartbeat finds for it (planning an unattended goal)."""
+    compaction_model: ModelConfig | None = None
+    """The model that writes the summary of a long conversation (a cheaper one will do); None:
+    its `wake_model`, else its `model`."""
+    compaction_share: float = Field(default=0.7, gt=0, le=0.95)
+    """The share of its model's context window a task's prompt may reach before the next turn is
+    preceded by a compaction turn."""
     fallback_models: list[ModelConfig] = Field(default_factory=list, max_length=5)
     """Tried in order when a call on the model before fails for good (retries spent, or refused)."""
     tools: list[str] | None = None
