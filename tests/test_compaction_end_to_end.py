@@ -137,3 +137,27 @@ async def test_the_compaction_model_writes_the_summary(
     assert (True, "gpt-4.1-nano") in models
     assert {model for compacting, model in models if compacting} == {"gpt-4.1-nano"}
     assert {model for compacting, model in models if not compacting} == {MODELS[Provider.OPENAI]}
+
+
+async def test_a_failed_compaction_leaves_the_conversation_whole_and_the_task_goes_on(
+    dev_env: WorkflowEnvironment,
+    model_server: FakeModelServer,  # noqa: F811
+    store: Store,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(TEST_KEY, model_server.openai_key)
+    gone = ModelConfig(
+        provider=Provider.OPENAI, model="gpt-4.1-nano", base_url=model_server.base_url_openai, credential="GONE_KEY"
+    )
+    company_id, task = await run_long_task(dev_env, model_server, store, agent_on(model_server, compaction_model=gone))
+
+    assert task.status is TaskStatus.DONE, task.result
+    bodies = model_server.requests
+    assert not any(is_compaction(body) for body in bodies)
+    assert all(f"note-{n} " in json.dumps(bodies[-1]["messages"]) for n in range(NOTES))  # nothing summarised
+    # The try took a seq (and failed before a call); none again within `RETRY_AFTER_TURNS`.
+    assert task.turns == len(bodies) + 1
+    assert not [m for m in store.list_messages(company_id, "ACME-1") if m.author == SUMMARY_AUTHOR]
+    trace = await build_trace(dev_env.client, company_id, "ACME-1")
+    errors = [e for e in trace.events if e.kind == "error"]
+    assert len(errors) == 1 and errors[0].content.startswith("compaction failed") and "GONE_KEY" in errors[0].content

@@ -6,7 +6,7 @@ turns load from the summary on (`paperclip.compaction`).
 A compaction is a turn of its own: it takes the next seq and the messages waiting for the next
 turn (they are summarised with the rest), it is reserved from the company's budgets like a turn
 and its cost is the task's. A failed compaction gives the messages back and the turn goes on
-uncompacted; another is tried once a model turn measured the prompt again.
+uncompacted; another is tried `RETRY_AFTER_TURNS` turns later.
 """
 
 from collections.abc import Awaitable, Callable
@@ -25,6 +25,10 @@ with workflow.unsafe.imports_passed_through():
     from workflows.patches import COMPACTION
     from workflows.task_acting import store_standing
     from workflows.task_core import TaskCore
+
+RETRY_AFTER_TURNS = 5
+"""Turns after a failed compaction before the next try (a compaction that keeps failing, say on a
+credential that is gone, must not double the task's turns)."""
 
 Reserve = Callable[[WorstCase], Awaitable[bool]]
 """Asks the company for a call's worst case: False when refused (the task holds) or cancelled."""
@@ -78,7 +82,7 @@ async def compact(task: TaskCore, reserve: Reserve) -> bool:
     except ActivityError as err:
         # Its seq stays used (its ledger row may hold a spend); what it took waits for the turn.
         task.carry.pending = sent + task.carry.pending
-        task.carry.compacted_turn = task.carry.turn
+        task.carry.compacted_turn = task.carry.turn + RETRY_AFTER_TURNS - 1
         workflow.logger.warning("%s: compaction failed (%s); the turn goes on", task.input.identifier, err.cause)
         return False
     task.carry.compacted_turn = task.carry.turn

@@ -288,7 +288,7 @@ class TraceReader:
             at,
             "error",
             actor=turn.session.agent,
-            content=f"model call failed: {message}",
+            content=f"{'compaction' if scheduled_event_id in self._compactions else 'model call'} failed: {message}",
             attempt=self._attempts.get(scheduled_event_id),
             turn=turn.seq,
             model=turn.model.model,
