@@ -10,7 +10,9 @@ from temporalio.testing import WorkflowEnvironment
 
 from api.traces import build_trace
 from paperclip.compaction import SUMMARY_AUTHOR, SUMMARY_HEADING, SUMMARY_REQUEST
-from paperclip.models import AgentSpec, CreateTaskInput, ModelConfig, Provider, TaskStatus
+from paperclip.constants import CompanySignal, task_workflow_id
+from paperclip.models import AgentSpec, Budget, BudgetRequest, CreateTaskInput, ModelConfig, Provider, TaskStatus
+from paperclip.pricing import worst_case
 from paperclip.store import Store
 from tests.fakes import FakeModelServer
 from tests.test_end_to_end import (
@@ -120,7 +122,22 @@ async def test_a_long_conversation_is_compacted_at_the_threshold_and_later_reque
     assert shown[0].content.startswith(SUMMARY_HEADING) and shown[0].cost_usd == costs[seq].cost_usd
 
 
-async def test_the_compaction_model_writes_the_summary(
+async def budget_requests(dev_env: WorkflowEnvironment, company_id: str, task: str) -> list[BudgetRequest]:
+    """The budget requests the task sent its company, from its history."""
+    history = await dev_env.client.get_workflow_handle(task_workflow_id(company_id, task)).fetch_history()
+    converter = dev_env.client.data_converter
+    found = []
+    for event in history.events:
+        attrs = event.signal_external_workflow_execution_initiated_event_attributes
+        if event.HasField("signal_external_workflow_execution_initiated_event_attributes") and (
+            attrs.signal_name == CompanySignal.REQUEST_BUDGET
+        ):
+            [request] = await converter.decode(attrs.input.payloads, [BudgetRequest])
+            found.append(request)
+    return found
+
+
+async def test_the_compaction_model_writes_the_summary_reserved_from_the_budget_at_its_price(
     dev_env: WorkflowEnvironment,
     model_server: FakeModelServer,  # noqa: F811
     store: Store,  # noqa: F811
@@ -130,9 +147,18 @@ async def test_the_compaction_model_writes_the_summary(
     cheap = ModelConfig(
         provider=Provider.OPENAI, model="gpt-4.1-nano", base_url=model_server.base_url_openai, credential=TEST_KEY
     )
-    _, task = await run_long_task(dev_env, model_server, store, agent_on(model_server, compaction_model=cheap))
+    agent = agent_on(model_server, compaction_model=cheap, budget=Budget(monthly_usd=10))
+    company_id, task = await run_long_task(dev_env, model_server, store, agent)
 
     assert task.status is TaskStatus.DONE, task.result
+    # Every turn, the compaction too, was reserved first; the compaction at the cheaper model's price.
+    requests = {r.seq: r for r in await budget_requests(dev_env, company_id, "ACME-1")}
+    assert sorted(requests) == list(range(1, task.turns + 1))
+    seq = next(i for i, body in enumerate(model_server.requests) if is_compaction(body)) + 1
+    asked = requests[seq].tokens - cheap.max_tokens
+    before = model_server.usages[seq - 2]  # the turn before it: the prompt measured, with its reply
+    assert asked > before.input_tokens + before.output_tokens
+    assert requests[seq].usd == pytest.approx(worst_case(cheap, asked)[0])
     models = [(is_compaction(body), body["model"]) for body in model_server.requests]
     assert (True, "gpt-4.1-nano") in models
     assert {model for compacting, model in models if compacting} == {"gpt-4.1-nano"}
