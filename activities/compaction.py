@@ -14,7 +14,7 @@ from temporalio.exceptions import ApplicationError
 
 from activities.model_turn import ModelActivities, _Heartbeat, input_hash, pending_cost, turn_cost
 from activities.providers import ProviderRequest
-from paperclip import compaction, pricing
+from paperclip import compaction, context, pricing
 from paperclip.constants import Activity
 from paperclip.models import ModelTurnInput, ModelTurnResult
 
@@ -38,8 +38,9 @@ class CompactionActivities:
         `input.seq` (the messages waiting in `input.new_messages`, the request, the summary).
 
         Raises:
-            ApplicationError: what a model turn raises, or `CompactionEmpty` (non-retryable) when
-                the reply holds no text.
+            ApplicationError: what a model turn raises (`ContextTooLong` when even the trimmed
+                conversation does not fit the compaction model), or `CompactionEmpty`
+                (non-retryable) when the reply holds no text.
         """
         cfg, turns = input.model, self.turns
         provider, _ = await turns._provider(cfg, input.session.company_id)
@@ -47,11 +48,16 @@ class CompactionActivities:
         earlier = await asyncio.to_thread(turns.store.load_messages, input.session, before_seq=input.seq)
         asked = [*input.new_messages, compaction.request_message()]
         # The agent's system prompt and tools stay: the conversation's tool calls refer to them.
+        # A conversation past the compaction model's window is trimmed as a turn's would be.
+        try:
+            fitted = context.fit(cfg, standing.system_prompt, standing.tools, [*earlier, *asked])
+        except context.ContextTooLong as err:
+            raise ApplicationError(str(err), type=context.CONTEXT_TOO_LONG, non_retryable=True) from err
         request = ProviderRequest(
             model=cfg,
             system_prompt=standing.system_prompt,
             tools=standing.tools,
-            messages=[*earlier, *asked],
+            messages=fitted.messages,
             seq=input.seq,
         )
         digest = input_hash(request)

@@ -26,7 +26,7 @@ from activities.limits import CredentialLimits
 from activities.providers import AnthropicMessages, ModelProvider, OpenAIChat, ProviderRequest, Simulated
 from activities.providers.errors import RATE_LIMITED, credential_not_bound, missing_credential
 from activities.providers.simulated import conversation_text, estimate_tokens
-from paperclip import pricing
+from paperclip import context, pricing
 from paperclip.constants import Activity
 from paperclip.keys import BoundKey, KeyResolver, client_base_url, not_bound_message
 from paperclip.models import (
@@ -222,17 +222,32 @@ class ModelActivities:
         Raises:
             ApplicationError: `ProviderRateLimited` / `ProviderUnavailable` (retryable, with the
                 provider's `retry-after` as `next_retry_delay`), `ProviderRejected`,
-                `MissingCredential` or `CredentialNotBound` (non-retryable).
+                `MissingCredential`, `CredentialNotBound` or `ContextTooLong` (non-retryable).
         """
         cfg = input.model
         provider, key = await self._provider(cfg, input.session.company_id)
         standing = await self._standing_of(input)
         earlier = await asyncio.to_thread(self.store.load_messages, input.session, before_seq=input.seq)
+        # Never sent over the model's window: old tool outputs stubbed, else the oldest middle left out.
+        try:
+            fitted = context.fit(cfg, standing.system_prompt, standing.tools, [*earlier, *input.new_messages])
+        except context.ContextTooLong as err:
+            raise ApplicationError(str(err), type=context.CONTEXT_TOO_LONG, non_retryable=True) from err
+        if fitted.stubbed or fitted.dropped:
+            activity.logger.info(
+                "%s turn %s: prompt trimmed from ~%s to ~%s tokens (%s tool outputs stubbed, %s messages left out)",
+                input.session.task,
+                input.seq,
+                fitted.full_tokens,
+                fitted.tokens,
+                fitted.stubbed,
+                fitted.dropped,
+            )
         request = ProviderRequest(
             model=cfg,
             system_prompt=standing.system_prompt,
             tools=standing.tools,
-            messages=[*earlier, *input.new_messages],
+            messages=fitted.messages,
             seq=input.seq,
         )
         digest = input_hash(request)

@@ -6,10 +6,8 @@ the task's first message (its brief and goals), the latest summary, then the mes
 Pure functions and texts: the task workflow, the activity and the store all use them.
 """
 
+from paperclip.context import context_window
 from paperclip.models import AgentSpec, Message, ModelConfig
-
-DEFAULT_CONTEXT_WINDOW = 128_000
-"""Tokens a model's prompt and reply may take when neither the agent nor the table says."""
 
 SUMMARY_AUTHOR = "compaction:summary"
 """The author of a summary message: not a possible agent name, task identifier or `board`, so
@@ -25,12 +23,6 @@ SUMMARY_REQUEST = (
     "references and identifiers worth re-reading. Do not call any tool: answer with the summary only."
 )
 SUMMARY_HEADING = "Summary of the conversation so far (earlier messages were compacted):"
-
-
-def context_window(model: ModelConfig) -> int:
-    """The tokens `model`'s prompt and reply may take together: its `context_window` when set,
-    else `DEFAULT_CONTEXT_WINDOW` (the context module supplies the per-model table)."""
-    return model.context_window or DEFAULT_CONTEXT_WINDOW
 
 
 def compaction_model(agent: AgentSpec) -> ModelConfig:

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 
 from activities.providers.base import OnChunk, ProviderReply, ProviderRequest
 from activities.providers.simulated_work import work
+from paperclip.context import conversation_text as conversation_text
+from paperclip.context import estimate_tokens as estimate_tokens
 from paperclip.models import Message, Provider, ToolCall, ToolSpec, Usage
 from paperclip.tools import COMPLETE_TASK, DELEGATE_TASK, REQUEST_APPROVAL
 
@@ -138,19 +140,6 @@ def _must_ask_strategy(tools: list[ToolSpec], messages: list[Message]) -> bool:
     kinds = approval.parameters.get("properties", {}).get("kind", {}).get("enum", []) if approval else []
     asked = any(c.name == REQUEST_APPROVAL for m in messages if m.role == "assistant" for c in m.tool_calls)
     return "strategy" in kinds and not asked
-
-
-def estimate_tokens(text: str) -> int:
-    """About four characters a token: good enough for a deterministic, labelled estimate."""
-    return max(1, (len(text) + 3) // 4)
-
-
-def conversation_text(system_prompt: str, tools: list[ToolSpec], messages: list[Message]) -> str:
-    parts = [system_prompt, json.dumps([t.model_dump() for t in tools], sort_keys=True)]
-    for m in messages:
-        parts.append(m.content)
-        parts += [json.dumps(c.arguments, sort_keys=True) for c in m.tool_calls]
-    return "\n".join(parts)
 
 
 def reply_text(decision: Decision) -> str:

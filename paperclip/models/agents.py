@@ -37,8 +37,18 @@ class ModelConfig(BaseModel):
     turn_timeout_seconds: float = Field(default=600, gt=0)
     price: ModelPrice | None = None
     """Its price, when not the built-in table's (a negotiated rate, a model the table lacks)."""
-    context_window: int | None = Field(default=None, ge=1_000, le=10_000_000)
-    """Tokens its prompt and reply may take together; None: the built-in table's."""
+    context_window: int | None = Field(default=None, ge=1024, le=100_000_000)
+    """Tokens a call may carry (prompt and reply), when not the built-in table's (`paperclip.context`):
+    a local model served with a small window, say."""
+
+    @model_validator(mode="after")
+    def _reply_fits(self) -> "ModelConfig":
+        if self.context_window is not None and self.max_tokens >= self.context_window:
+            raise ValueError(
+                f"max_tokens ({self.max_tokens}) must be less than context_window ({self.context_window}):"
+                " the reply is part of the window"
+            )
+        return self
 
     @property
     def is_simulated(self) -> bool:

@@ -60,3 +60,42 @@ async def test_latency_delays_the_answer_and_a_released_hang_answers(server: Fak
     server.release_hangs()
     assert (await pending).choices[0].message.content.startswith("[fake]")
     await client.close()
+
+
+async def test_past_its_context_window_each_api_answers_its_own_400(server: FakeModelServer) -> None:
+    server.context_window = 1024
+    long = "Task X-1: " + "read this " * 500  # 1254 tokens as the fake counts
+    oai = openai.AsyncOpenAI(api_key="test-key", base_url=server.base_url_openai, max_retries=0)
+    try:
+        await oai.chat.completions.create(
+            model="m", max_completion_tokens=100, messages=[{"role": "user", "content": long}]
+        )
+        raise AssertionError("not refused")
+    except openai.BadRequestError as err:
+        assert err.status_code == 400 and err.code == "context_length_exceeded" and err.param == "messages"
+        assert err.body is not None and err.body["type"] == "invalid_request_error"  # type: ignore[index]
+        assert "This model's maximum context length is 1024 tokens. However, you requested 1354 tokens" in err.message
+        assert "(1254 in the messages, 100 in the completion)" in err.message
+    ant = anthropic.AsyncAnthropic(api_key="test-key", base_url=server.base_url_anthropic, max_retries=0)
+    ask = lambda text, max_tokens: ant.messages.create(  # noqa: E731
+        model="claude-haiku-4-5", max_tokens=max_tokens, messages=[{"role": "user", "content": text}]
+    )
+    try:
+        await ask(long, 100)
+        raise AssertionError("not refused")
+    except anthropic.BadRequestError as err:
+        assert err.body == {
+            "type": "error",
+            "error": {"type": "invalid_request_error", "message": "prompt is too long: 1254 tokens > 1024 maximum"},
+            "request_id": "req_fake",
+        }
+    try:
+        await ask("Task X-1: " + "read this " * 80, 900)  # the prompt fits, not with the reply
+        raise AssertionError("not refused")
+    except anthropic.BadRequestError as err:
+        assert "input length and `max_tokens` exceed context limit: " in err.message and "+ 900 > 1024" in err.message
+    assert server.too_long == 3
+    server.context_window = None
+    assert (await ask(long, 100)).stop_reason == "end_turn"
+    await oai.close()
+    await ant.close()

@@ -11,6 +11,7 @@ against it through the real SDKs. Tests steer it at runtime::
         server.fail_next(2, status=429, retry_after=1)
         server.hang_next(1)                          # answer nothing until released or stopped
         server.limit(requests_per_second=5, tokens_per_minute=30_000)  # a key's rate limits
+        server.context_window = 8192                 # answer 400, as the provider does, past it
         ...
         server.redirect_to = other.base_url           # answer every request 307 to another server
         server.call_next("complete_task", '{"result": 42}')  # the next answer: this call, these raw arguments
@@ -263,6 +264,11 @@ class FakeModelServer:
         self.aborted = 0
         """Model requests whose client went away during `latency`, before any answer (a killed
         worker's calls in flight): nothing was served for them."""
+        self.context_window: int | None = None
+        """When set, the tokens a request may carry (prompt, estimated as the usage reports it, and
+        `max_tokens`); past it the answer is the provider's own 400 (`too_long` counts them)."""
+        self.too_long = 0
+        """Model requests refused for passing `context_window`."""
         self.refused: Counter[str] = Counter()
         """Model requests refused by the rate limits `limit` set, by limit (`requests`, `tokens`)."""
         self._requests_bucket: _Bucket | None = None
@@ -415,6 +421,8 @@ class FakeModelServer:
             self.aborted = 0
             self._requests_bucket = self._tokens_bucket = None
             self.refused.clear()
+            self.too_long = 0
+        self.context_window = None
         self.latency = 0.0
         self.chunk_delay = 0.0
         self.work_turns = 1
@@ -480,9 +488,10 @@ class FakeModelServer:
 
         @app.post("/_fake/control")
         async def control(request: Request) -> Response:
-            """Set `latency`, `chunk_delay`, `work_turns` or `cached_input_tokens` from another process."""
+            """Set `latency`, `chunk_delay`, `work_turns`, `cached_input_tokens` or `context_window`
+            from another process."""
             settings = await request.json()
-            for name in ("latency", "chunk_delay", "work_turns", "cached_input_tokens"):
+            for name in ("latency", "chunk_delay", "work_turns", "cached_input_tokens", "context_window"):
                 if name in settings:
                     setattr(self, name, settings[name])
             return JSONResponse({"ok": True})
@@ -569,6 +578,8 @@ class FakeModelServer:
             return self._openai_error(400, message) if api == "openai" else self._anthropic_error(400, message)
         total_in = estimate_tokens(conversation_text(system, tools, conversation))
         max_tokens = int(body.get("max_completion_tokens") or body.get("max_tokens") or 4096)
+        if self.context_window is not None and total_in + max_tokens > self.context_window:
+            return self._too_long(api, total_in, max_tokens, self.context_window)
         refused = self._over_limit(api, total_in + max_tokens)
         if refused is not None:
             return refused
@@ -635,13 +646,37 @@ class FakeModelServer:
             return self._openai_error(f.status, message, headers=headers)
         return self._anthropic_error(f.status, message, headers=headers)
 
+    def _too_long(self, api: str, prompt: int, max_tokens: int, window: int) -> Response:
+        """The 400 each provider answers a request past its model's context window."""
+        with self._lock:
+            self.too_long += 1
+        if api == "openai":
+            message = (
+                f"This model's maximum context length is {window} tokens. However, you requested "
+                f"{prompt + max_tokens} tokens ({prompt} in the messages, {max_tokens} in the completion). "
+                "Please reduce the length of the messages or completion."
+            )
+            return self._openai_error(400, message, code="context_length_exceeded", param="messages")
+        if prompt > window:
+            return self._anthropic_error(400, f"prompt is too long: {prompt} tokens > {window} maximum")
+        return self._anthropic_error(
+            400,
+            f"input length and `max_tokens` exceed context limit: {prompt} + {max_tokens} > {window}, "
+            "decrease input length or `max_tokens` and try again",
+        )
+
     @staticmethod
     def _openai_error(
-        status: int, message: str, *, code: str | None = None, headers: dict[str, str] | None = None
+        status: int,
+        message: str,
+        *,
+        code: str | None = None,
+        param: str | None = None,
+        headers: dict[str, str] | None = None,
     ) -> JSONResponse:
         kind = _OPENAI_ERROR_TYPES.get(status, "server_error")
         return JSONResponse(
-            {"error": {"message": message, "type": kind, "param": None, "code": code}},
+            {"error": {"message": message, "type": kind, "param": param, "code": code}},
             status_code=status,
             headers=headers,
         )

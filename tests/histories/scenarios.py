@@ -386,12 +386,12 @@ async def tasktools(stage: Stage) -> Company:
 
 async def compaction(stage: Stage) -> Company:
     """A budgeted agent whose model has a small context window: its calls each add a long note,
-    and once a prompt passes 70 % of the window a compaction turn (on its cheaper model, reserved
+    and once a prompt passes half of the window a compaction turn (on its cheaper model, reserved
     first) summarises the conversation; the task goes on from the summary and completes."""
-    window = stage.fake_model().model_copy(update={"context_window": 4_000})
+    window = stage.fake_model().model_copy(update={"context_window": 10_000, "max_tokens": 256})
     cheap = stage.fake_model().model_copy(update={"model": "gpt-4.1-nano"})
-    agent = AgentSpec(name="dev", role=Role.GENERAL, model=window, compaction_model=cheap)
-    for n in range(10):
+    agent = AgentSpec(name="dev", role=Role.GENERAL, model=window, compaction_model=cheap, compaction_share=0.5)
+    for n in range(14):
         stage.server.call_next("write_notes", json.dumps({"text": f"note {n} " + "lorem ipsum dolor sit amet " * 70}))
     company = await stage.start_company("compaction", [agent], budget=Budget(monthly_tokens=1_000_000))
     await create_task(company, "Keep notes", "dev")
