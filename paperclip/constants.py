@@ -61,6 +61,8 @@ class Activity:
     running workflow's history, so it never changes."""
 
     MODEL_TURN = "model_turn"
+    COMPACTION = "compaction"
+    """A model call that summarises a long conversation; later turns load from its summary."""
     CLI_TURN = "cli_turn"
     CLI_RELEASE_WORKSPACE = "cli_release_workspace"
     HTTP_TURN = "http_turn"

@@ -169,9 +169,10 @@ def client_base_url(provider: Provider, base_url: str | None, environ: Mapping[s
 
 def key_targets(spec: AgentSpec, environ: Mapping[str, str]) -> list[tuple[str, str, str]]:
     """Every (where, credential, URL) the agent's spec would send a key to: its model, wake
-    model and fallback models (simulated ones need none), and an `http` agent's credential."""
+    model, compaction model and fallback models (simulated ones need none), and an `http`
+    agent's credential."""
     found: list[tuple[str, str, str]] = []
-    models = [("model", spec.model), ("wake_model", spec.wake_model)]
+    models = [("model", spec.model), ("wake_model", spec.wake_model), ("compaction_model", spec.compaction_model)]
     models += [(f"fallback_models[{i}]", m) for i, m in enumerate(spec.fallback_models)]
     for where, model in models:
         if model is None or model.credential_name is None:

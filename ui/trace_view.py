@@ -131,7 +131,7 @@ def _meta(event: TraceEvent) -> str:
     parts = [f"turn {event.turn}"] if event.turn is not None else []
     if (
         event.model
-        and event.kind in ("task_started", "model_reply")
+        and event.kind in ("task_started", "model_reply", "compaction")
         and not (event.simulated and event.model == "simulated")
     ):
         parts.append(event.model)
@@ -182,6 +182,8 @@ def _entry(event: TraceEvent, *, root: str, agents: set[str]) -> ChatEntry:
         what = "said"
     elif event.kind == "model_reply":
         what, body = "replied", body or "_(no text: tool calls only)_"
+    elif event.kind == "compaction":
+        what = "compacted the conversation (later turns start from this summary)"
     elif event.kind == "tool_call":
         what = f"called `{event.tool}`"
         body = f"```json\n{json.dumps(event.arguments or {}, ensure_ascii=False, indent=2)}\n```"
@@ -200,6 +202,8 @@ def _entry(event: TraceEvent, *, root: str, agents: set[str]) -> ChatEntry:
         what, body = f"is {status}", ""
     elif event.kind == "task_finished":
         avatar, what = FINISHED.get(status, SYSTEM), f"task {status}"
-    else:
+    elif event.kind == "error":
         avatar, what = "⚠️", "error"
+    else:  # a kind this dashboard does not know yet: shown by its name
+        avatar, what = SYSTEM, str(event.kind).replace("_", " ")
     return ChatEntry(name=actor, avatar=avatar, header=f"{where}**{who}** · {what}", body=body, meta=_meta(event))

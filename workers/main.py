@@ -22,6 +22,7 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities.cli.activity import CliActivities
+from activities.compaction import CompactionActivities
 from activities.http_agent import HttpAgentActivities
 from activities.limits import CredentialLimits
 from activities.mcp import McpServers, sandboxed_spawn
@@ -115,6 +116,7 @@ def build_workers(
         )
     limits = CredentialLimits(store, rate_limits, keys=keys)
     model = model or model_activities(store, settings, limits)
+    compaction = CompactionActivities(model)
     http = HttpAgentActivities(
         store,
         keys=keys,
@@ -153,7 +155,7 @@ def build_workers(
             Worker(
                 client,
                 task_queue=queue,
-                activities=[model.model_turn],
+                activities=[model.model_turn, compaction.compact],
                 max_concurrent_activities=max_concurrent_model_calls,
                 max_task_queue_activities_per_second=per_second,
             )

@@ -49,6 +49,11 @@ TASK_TOOLS = "agent-task-tools"
 """The registry tools that run in the task workflow (`comment`, `read_task`) are run: a comment
 goes to the company (`task_commented`), a read to the store (`read_task` activity); before it,
 a call of one is answered as an unknown tool."""
+COMPACTION = "compaction"
+"""A model agent's task whose last prompt passed `AgentSpec.compaction_share` of its model's
+context window runs a compaction turn before its next turn (`workflows.task_compaction`):
+reserved, recorded and priced like a turn, its summary replaces the older messages in later
+requests."""
 
 # ------------------------------------------------------------------ the company workflow
 

@@ -36,11 +36,13 @@ with workflow.unsafe.imports_passed_through():
         TaskResult,
         TaskStatus,
         ToolCall,
+        WorstCase,
     )
     from workflows import retries
     from workflows.patches import ADMISSION, BUDGET_RESERVATION, OWN_COMMENTS, USAGE_BEFORE_HOLD
     from workflows.signals import signal_company
     from workflows.task_acting import await_tool_decisions, is_tool_request, reminds, runaway, waiting
+    from workflows.task_compaction import compact
     from workflows.task_core import TaskCore, carried, task_search_attributes
     from workflows.task_tools import act, await_decision
     from workflows.task_turns import run_turn
@@ -233,6 +235,8 @@ class TaskWorkflow(TaskCore):
                 return await self._finish(
                     TaskStatus.FAILED, f"stopped after {self.input.agent.max_turns} turns without completing"
                 )
+            if await compact(self, self._reserve):
+                continue  # compacted (or held for its budget): the loop looks again
             if not await self._reserve():
                 continue  # held for budget (or cancelled): the loop waits
             try:
@@ -298,13 +302,14 @@ class TaskWorkflow(TaskCore):
             what += " failed"
         return f"{what}: {self._failure_reason(err)}"
 
-    async def _reserve(self) -> bool:
-        """Ask the company for the next call's worst case; False when it is refused (the task then
-        holds until its scope resumes) or the task was cancelled meanwhile."""
+    async def _reserve(self, worst: WorstCase | None = None) -> bool:
+        """Ask the company for the next call's worst case (`worst`, else the next turn's); False
+        when it is refused (the task then holds until its scope resumes) or the task was
+        cancelled meanwhile."""
         if not self.is_budgeted() or not workflow.patched(BUDGET_RESERVATION):
             return True
         seq = self.carry.turn + 1
-        worst = self.turn_worst_case()
+        worst = worst or self.turn_worst_case()
         self.carry.budget_decision = None
         await self.drain_signal()  # usage reports first: the request's usage must not go backwards
         self.carry.reported_turn = self.carry.turn

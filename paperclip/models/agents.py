@@ -260,6 +260,12 @@ class AgentSpec(BaseModel):
     max_concurrent_runs: int = Field(default=4, ge=1, le=500)
     wake_model: ModelConfig | None = None
     """A cheaper model for the work its heartbeat finds for it (planning an unattended goal)."""
+    compaction_model: ModelConfig | None = None
+    """The model that writes the summary of a long conversation (a cheaper one will do); None:
+    its `wake_model`, else its `model`."""
+    compaction_share: float = Field(default=0.7, gt=0, le=0.95)
+    """The share of its model's context window a task's prompt may reach before the next turn is
+    preceded by a compaction turn."""
     fallback_models: list[ModelConfig] = Field(default_factory=list, max_length=5)
     """Tried in order when a call on the model before fails for good (retries spent, or refused)."""
     tools: list[str] | None = None

@@ -129,6 +129,9 @@ class TaskCarry(BaseModel):
     """Set when the company announced a cap after the task started (see `TaskInput.company_budgeted`)."""
     prompt_tokens: int = 0
     """The last call's prompt plus its reply, in tokens: the next prompt's size before new messages."""
+    compacted_turn: int = 0
+    """The turn of the last compaction: none again before a model turn measured the prompt after
+    it (after a failed one, a few turns later)."""
     budget_decision: BudgetDecision | None = None
     """The company's answer to this task's latest budget request."""
     strategy_approved: bool = False

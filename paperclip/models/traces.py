@@ -14,6 +14,7 @@ TraceKind = Literal[
     "task_started",
     "message",
     "model_reply",
+    "compaction",
     "tool_call",
     "tool_result",
     "delegation",

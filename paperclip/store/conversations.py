@@ -12,6 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from paperclip import money
+from paperclip.compaction import SUMMARY_AUTHOR
 from paperclip.models import ActivityEntry, CostEvent, Message, SessionRef, TaskRecord
 from paperclip.store import ledger
 from paperclip.store.engine import StoreCore, utc_now
@@ -29,18 +30,27 @@ class ConversationStore(StoreCore):
     """Messages by session and turn, and the import of a company's past."""
 
     def load_messages(self, session: SessionRef, *, before_seq: int) -> list[Message]:
-        """The session's messages of turns before `before_seq`, in conversation order."""
-        query = (
-            sa.select(messages)
-            .where(
-                messages.c.company_id == session.company_id,
-                messages.c.task == session.task,
-                messages.c.seq < before_seq,
-            )
-            .order_by(messages.c.seq, messages.c.idx)
+        """The session's messages of turns before `before_seq`, in conversation order, as a
+        request carries them: after a compaction, the task's first message, the latest summary
+        and the messages after it (`paperclip.compaction`; every message stays stored)."""
+        mine = sa.and_(
+            messages.c.company_id == session.company_id,
+            messages.c.task == session.task,
+            messages.c.seq < before_seq,
         )
+        last_summary = sa.select(sa.func.max(messages.c.seq)).where(mine, messages.c.author == SUMMARY_AUTHOR)
+        query = sa.select(messages).where(mine).order_by(messages.c.seq, messages.c.idx)
         with self.engine.connect() as conn:
-            return [ledger.message_of(row) for row in conn.execute(query).mappings()]
+            compacted = conn.execute(last_summary).scalar()
+            if compacted is None:
+                return [ledger.message_of(row) for row in conn.execute(query).mappings()]
+            first = conn.execute(query.limit(1)).mappings().first()
+            summary = conn.execute(
+                query.where(messages.c.seq == compacted, messages.c.author == SUMMARY_AUTHOR)
+            ).mappings()
+            after = conn.execute(query.where(messages.c.seq > compacted)).mappings()
+            rows = ([first] if first is not None else []) + list(summary) + list(after)
+            return [ledger.message_of(row) for row in rows]
 
     def save_turn(
         self,

@@ -38,6 +38,8 @@ from paperclip.traces.tools import APPROVAL_ANSWER, RUN_TOOL, ToolCalls
 
 MODEL_TURN = "model_turn"
 """The activity type of one agent turn."""
+COMPACTION = "compaction"
+"""The activity type of a compaction turn: a model call that summarises the conversation."""
 
 
 def _time(ts: Timestamp) -> datetime:
@@ -68,7 +70,9 @@ class TraceReader:
         self.trace = trace
         self.child_ids: list[str] = []
         self._turns: dict[int, ModelTurnInput] = {}
-        """Scheduled model-turn inputs by scheduled event id."""
+        """Scheduled model-turn (and compaction) inputs by scheduled event id."""
+        self._compactions: set[int] = set()
+        """Scheduled event ids of compaction turns."""
         self._attempts: dict[int, int] = {}
         """Attempt of the last started event by scheduled event id."""
         self._open_delegations: list[TraceEvent] = []
@@ -167,12 +171,14 @@ class TraceReader:
             if run is not None:
                 self._tools.scheduled(event.event_id, run, at)
             return
-        if attrs.activity_type.name != MODEL_TURN:
+        if attrs.activity_type.name not in (MODEL_TURN, COMPACTION):
             return
         turn: ModelTurnInput | None = await self._decode(attrs.input, ModelTurnInput)
         if turn is None:
             return
         self._turns[event.event_id] = turn
+        if attrs.activity_type.name == COMPACTION:
+            self._compactions.add(event.event_id)
         agent = turn.session.agent
         for message in turn.new_messages:
             if message.author in self._child_results and message.role == "user":
@@ -216,6 +222,19 @@ class TraceReader:
         agent = turn.session.agent
         if result.simulated:
             self.trace.simulated = True
+        if attrs.scheduled_event_id in self._compactions:
+            self._emit(
+                at,
+                "compaction",
+                actor=agent,
+                content=result.reply.content,
+                usage=result.usage,
+                cost_usd=result.cost_usd,
+                model=result.model,
+                simulated=result.simulated,
+                turn=turn.seq,
+            )
+            return
         self._emit(
             at,
             "model_reply",
@@ -269,7 +288,7 @@ class TraceReader:
             at,
             "error",
             actor=turn.session.agent,
-            content=f"model call failed: {message}",
+            content=f"{'compaction' if scheduled_event_id in self._compactions else 'model call'} failed: {message}",
             attempt=self._attempts.get(scheduled_event_id),
             turn=turn.seq,
             model=turn.model.model,

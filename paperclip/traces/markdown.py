@@ -86,6 +86,10 @@ def _event_line(event: TraceEvent) -> str:
         meta = f"{model}, {tokens_text(event.usage)} tokens{cost}"
         body = f"\n\n{_quote(event.content)}" if event.content.strip() else ""
         return f"**{when} reply** {who}{turn} — {meta}{body}"
+    if event.kind == "compaction":
+        cost = f", {money.cost(event.cost_usd)}" if event.cost_usd is not None else ", cost unknown"
+        meta = f"{event.model or '?'}, {tokens_text(event.usage)} tokens{cost}"
+        return f"**{when} compaction** {who}{turn} — {meta}\n\n{_quote(event.content)}"
     if event.kind == "tool_call":
         approved = f" (approved by {event.approved_by})" if event.approved_by else ""
         return f"**{when} tool call** {who}{turn}: `{event.tool}` {_arguments(event.arguments)}{approved}"
@@ -108,5 +112,7 @@ def _event_line(event: TraceEvent) -> str:
         status = event.status.value if event.status else "?"
         body = f"\n\n{_quote(event.content)}" if event.content.strip() else ""
         return f"**{when} task finished** {who}: {status}{body}"
+    if event.kind != "error":  # a kind this version does not know
+        return f"**{when} {event.kind.replace('_', ' ')}** {who}{turn}\n\n{_quote(event.content)}"
     attempt = f" (attempt {event.attempt})" if event.attempt else ""
     return f"**{when} error** {who}{turn}{attempt}: {event.content}"

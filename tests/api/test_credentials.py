@@ -127,6 +127,12 @@ async def test_every_door_of_a_hire_refuses_a_key_not_bound_where_its_model_is(a
         "credential_not_bound",
         f"dev: credential 'OPENAI_API_KEY' is bound to https://api.openai.com/v1; this agent's wake model is at {fake}",
     )
+    await refused(
+        await api.post(hire, json={"name": "dev", "reports_to": "cto", "compaction_model": on(server)}),
+        "credential_not_bound",
+        "dev: credential 'OPENAI_API_KEY' is bound to https://api.openai.com/v1;"
+        f" this agent's compaction model is at {fake}",
+    )
     # An HTTP agent's credential.
     http = {"url": f"{server.base_url}/run", "credential": "elsewhere-key"}
     await refused(

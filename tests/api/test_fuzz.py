@@ -108,7 +108,7 @@ def fuzz(
                     # An agent hired here may be given a task: it runs on the simulated model, so a
                     # made-up spec never picks a command, a folder or a server on this machine.
                     case.body = {**case.body, "adapter": "model", "model": {"provider": "simulated"}}
-                    case.body.update(wake_model=None, fallback_models=[])
+                    case.body.update(wake_model=None, compaction_model=None, fallback_models=[])
                 case.call_and_validate(base_url=url, headers=board, checks=CHECKS, timeout=30)
 
             try:

@@ -39,6 +39,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from activities.providers.simulated import Decision, conversation_text, decide, estimate_tokens, reply_text
+from paperclip.compaction import SUMMARY_REQUEST
 from paperclip.models import Message, ToolCall, ToolSpec, Usage
 from tests.fakes.prompt_cache import PromptCache
 
@@ -219,6 +220,17 @@ def _anthropic_conversation(body: dict[str, Any]) -> tuple[str, list[ToolSpec], 
 
 
 # --------------------------------------------------------------------------- the server
+
+
+def compaction_summary(conversation: list[Message]) -> str | None:
+    """The answer to a request for a summary (`paperclip.compaction`), which ends with the
+    request: it names how many messages came before it and the tools called in them, as a model
+    would sum them up; None for any other request (scripted answers wait for the next)."""
+    if not conversation or conversation[-1].role != "user" or conversation[-1].content != SUMMARY_REQUEST:
+        return None
+    earlier = conversation[:-1]
+    tools = sorted({call.name for m in earlier for call in m.tool_calls})
+    return f"{LABEL} Summary of {len(earlier)} messages; tools called: {', '.join(tools) or 'none'}."
 
 
 class FakeModelServer:
@@ -583,8 +595,11 @@ class FakeModelServer:
                 f"{LABEL} Working (turn {done_turns + 1}).",
                 [ToolCall(id=f"{prefix}-0", name="write_notes", arguments={"text": "progress"})],
             )
+        summary = compaction_summary(conversation)
+        if summary is not None:
+            decision = Decision(summary, [])
         with self._lock:
-            scripted = self._scripted.pop(0) if self._scripted else None
+            scripted = self._scripted.pop(0) if self._scripted and summary is None else None
         if scripted is not None:
             tool, raw = scripted
             if not tool:

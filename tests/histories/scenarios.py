@@ -7,6 +7,7 @@ during it every time; agents on the simulated model need no server.
 """
 
 import asyncio
+import json
 from collections.abc import Callable
 
 from paperclip.idempotency import RequestKey
@@ -48,6 +49,7 @@ from workflows.patches import (
     ADMISSION,
     APPROVALS_IN_STORE,
     BUDGET_RESERVATION,
+    COMPACTION,
     COMPLETE_TO_END,
     CREDENTIAL_QUEUES,
     EMERGENCY_BRAKE,
@@ -382,6 +384,23 @@ async def tasktools(stage: Stage) -> Company:
     return company
 
 
+async def compaction(stage: Stage) -> Company:
+    """A budgeted agent whose model has a small context window: its calls each add a long note,
+    and once a prompt passes half of the window a compaction turn (on its cheaper model, reserved
+    first) summarises the conversation; the task goes on from the summary and completes."""
+    window = stage.fake_model().model_copy(update={"context_window": 10_000, "max_tokens": 256})
+    cheap = stage.fake_model().model_copy(update={"model": "gpt-4.1-nano"})
+    agent = AgentSpec(name="dev", role=Role.GENERAL, model=window, compaction_model=cheap, compaction_share=0.5)
+    for n in range(14):
+        stage.server.call_next("write_notes", json.dumps({"text": f"note {n} " + "lorem ipsum dolor sit amet " * 70}))
+    company = await stage.start_company("compaction", [agent], budget=Budget(monthly_tokens=1_000_000))
+    await create_task(company, "Keep notes", "dev")
+    await wait_for(company, all_done(1), timeout=TIMEOUT)
+    bodies = stage.server.requests
+    assert any(body["model"] == "gpt-4.1-nano" for body in bodies), "no compaction request"
+    return company
+
+
 SCENARIOS: dict[str, Scenario] = {
     "demo": Scenario(demo, frozenset({ADMISSION, RECORDS_AS_ACTIVITY})),
     "budget": Scenario(budget, frozenset({BUDGET_RESERVATION, REFUSAL_RECHECK, ADMISSION})),
@@ -397,5 +416,6 @@ SCENARIOS: dict[str, Scenario] = {
     "tools": Scenario(tools, frozenset({REGISTRY_TOOLS, COMPLETE_TO_END, STANDING_BY_HASH})),
     "mcp": Scenario(mcp, frozenset({MCP_TOOLS_LOOP, COMPLETE_TO_END, STANDING_BY_HASH})),
     "tasktools": Scenario(tasktools, frozenset({TASK_TOOLS, REGISTRY_TOOLS})),
+    "compaction": Scenario(compaction, frozenset({COMPACTION, BUDGET_RESERVATION})),
 }
 """Scenario name → how to record it; `record` runs all but `demo` unless told which."""

@@ -1,6 +1,7 @@
 import pytest
 import sqlalchemy as sa
 
+from paperclip import compaction
 from paperclip.models import Message, SessionRef, ToolCall
 from paperclip.store import Store
 from tests.store.factories import cost_event
@@ -55,6 +56,31 @@ def test_load_messages_returns_earlier_turns_in_order(store: Store) -> None:
     assert contents == ["q1", "a1", "q2", "a2"]
     assert store.load_messages(SESSION, before_seq=1) == []
     assert len(store.load_messages(SESSION, before_seq=100)) == 6
+
+
+def test_after_a_compaction_load_messages_starts_from_the_latest_summary(store: Store) -> None:
+    def turn(seq: int, reply: Message) -> None:
+        store.save_turn(
+            SESSION, seq=seq, new_messages=[Message(role="user", content=f"q{seq}")], reply=reply, cost=None
+        )
+
+    for seq in (1, 2):
+        turn(seq, Message(role="assistant", content=f"a{seq}"))
+    turn(3, compaction.summary_message("first summary"))
+    turn(4, Message(role="assistant", content="a4"))
+    turn(5, compaction.summary_message("second summary"))
+    turn(6, Message(role="assistant", content="a6"))
+
+    def loaded(before_seq: int) -> list[str]:
+        return [
+            m.content.removeprefix(compaction.SUMMARY_HEADING).strip()
+            for m in store.load_messages(SESSION, before_seq=before_seq)
+        ]
+
+    assert loaded(3) == ["q1", "a1", "q2", "a2"]  # before any summary: everything
+    assert loaded(5) == ["q1", "first summary", "q4", "a4"]  # the first message, the summary, what came after
+    assert loaded(7) == ["q1", "second summary", "q6", "a6"]  # the latest summary only
+    assert len(store.list_messages("acme", "ACME-1")) == 12  # every message stays stored
 
 
 def test_an_unknown_price_stays_null_not_zero(store: Store) -> None:
