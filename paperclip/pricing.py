@@ -193,12 +193,14 @@ def cost_usd(*args: ModelConfig | Provider | str | Usage) -> float | None:
     return None if p is None else call_cost(p, usage)
 
 
-def worst_case(model: ModelConfig, prompt_tokens: int) -> tuple[float, int]:
+def worst_case(model: ModelConfig, prompt_tokens: int, *, cache_writes: bool = True) -> tuple[float, int]:
     """The most a call can cost (USD, tokens): a prompt of at most `prompt_tokens` at the dearer
     of the input and cache-write prices (an Anthropic call may write its whole prompt to the
-    cache) and a full `max_tokens` reply. A model with no price costs 0 USD here (token-only)."""
+    cache; at the input price alone without `cache_writes`, as tasks reserved before they knew)
+    and a full `max_tokens` reply. A model with no price costs 0 USD here (token-only)."""
     tokens = prompt_tokens + model.max_tokens
     p = price_for(model)
     if p is None or model.is_simulated:
         return 0.0, tokens
-    return (prompt_tokens * max(p.input, p.write) + model.max_tokens * p.output) / 1_000_000, tokens
+    prompt_price = max(p.input, p.write) if cache_writes else p.input
+    return (prompt_tokens * prompt_price + model.max_tokens * p.output) / 1_000_000, tokens

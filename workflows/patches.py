@@ -75,3 +75,8 @@ APPROVALS_IN_STORE = "approvals-in-store"
 characters of details in one: the rest go with the next, written at once); a task's answer
 carries its approval without long details (the task asked with them), and a continue-as-new
 leaves written long details in the store."""
+
+CACHE_WRITE_WORST_CASE = "cache-write-worst-case"
+"""A model turn's worst case prices its prompt at the dearer of the input and cache-write prices
+(an Anthropic call may write its whole prompt to the cache, at 1.25x the input price); before
+it, at the input price."""

@@ -41,7 +41,7 @@ with workflow.unsafe.imports_passed_through():
     from paperclip.prompts import bytes_of, standing_bytes
     from paperclip.tools import tools_for
     from workflows import retries
-    from workflows.patches import CREDENTIAL_QUEUES, TEAM_CREDENTIAL_QUEUES
+    from workflows.patches import CACHE_WRITE_WORST_CASE, CREDENTIAL_QUEUES, TEAM_CREDENTIAL_QUEUES
     from workflows.signals import signal_company
 
 USAGE_REPORT_INTERVAL = timedelta(seconds=2)
@@ -158,7 +158,7 @@ class TaskCore:
         prompt = self.carry.prompt_tokens + sum(bytes_of(m) for m in self.carry.pending)
         if self.carry.turn == 0:
             prompt += standing_bytes(self.input, self.tools())
-        usd, tokens = worst_case(self.model(), prompt)
+        usd, tokens = worst_case(self.model(), prompt, cache_writes=workflow.patched(CACHE_WRITE_WORST_CASE))
         return WorstCase(usd=usd, input_tokens=prompt, output_tokens=tokens - prompt)
 
     async def model_queue(self, model: ModelConfig) -> str:

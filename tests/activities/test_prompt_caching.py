@@ -183,3 +183,5 @@ def test_a_worst_case_reservation_covers_a_turn_that_writes_its_whole_prompt(con
     all_written = Usage(input_tokens=50_000, output_tokens=2_000, cache_write_tokens=50_000)
     cost = pricing.cost_usd(config, all_written)
     assert cost is not None and cost == pytest.approx(usd)
+    before, _ = pricing.worst_case(config, 50_000, cache_writes=False)  # tasks that reserved before
+    assert before == pytest.approx((50_000 * pricing.price_for(config).input + 2_000 * output) / 1e6)

@@ -47,6 +47,7 @@ from tests.workflows.tool_stand_ins import PROBE_READ, PROBE_RUN, TOOLS, ToolHos
 from workflows.company import CompanyWorkflow
 from workflows.patches import (
     ADMISSION,
+    CACHE_WRITE_WORST_CASE,
     APPROVALS_IN_STORE,
     BUDGET_RESERVATION,
     COMPACTION,
@@ -403,7 +404,7 @@ async def compaction(stage: Stage) -> Company:
 
 SCENARIOS: dict[str, Scenario] = {
     "demo": Scenario(demo, frozenset({ADMISSION, RECORDS_AS_ACTIVITY})),
-    "budget": Scenario(budget, frozenset({BUDGET_RESERVATION, REFUSAL_RECHECK, ADMISSION})),
+    "budget": Scenario(budget, frozenset({BUDGET_RESERVATION, REFUSAL_RECHECK, ADMISSION, CACHE_WRITE_WORST_CASE})),
     "ratelimit": Scenario(ratelimit, frozenset({CREDENTIAL_QUEUES}), rate_limits=RATE_LIMITS),
     "comments": Scenario(comments, frozenset({OWN_COMMENTS})),
     "held": Scenario(held, frozenset({USAGE_BEFORE_HOLD, BUDGET_RESERVATION})),
