@@ -47,9 +47,9 @@ from tests.workflows.tool_stand_ins import PROBE_READ, PROBE_RUN, TOOLS, ToolHos
 from workflows.company import CompanyWorkflow
 from workflows.patches import (
     ADMISSION,
-    CACHE_WRITE_WORST_CASE,
     APPROVALS_IN_STORE,
     BUDGET_RESERVATION,
+    CACHE_WRITE_WORST_CASE,
     COMPACTION,
     COMPLETE_TO_END,
     CREDENTIAL_QUEUES,
