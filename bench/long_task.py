@@ -117,7 +117,7 @@ async def one_task(
 
 
 def report(label: str, usages: list[Usage], seconds: float, end: str, cfg: ModelConfig) -> int:
-    tokens = [u.input_tokens + u.cached_input_tokens for u in usages]
+    tokens = [u.input_tokens for u in usages]  # cached reads and cache writes included, as billed
     total = sum(tokens)
     cost = sum(pricing.cost_usd(cfg, u) for u in usages)
     if not tokens:
@@ -126,7 +126,8 @@ def report(label: str, usages: list[Usage], seconds: float, end: str, cfg: Model
     print(
         f"{label:<10} {len(tokens):4d} requests in {seconds:6.1f} s ({end}); input tokens per request: "
         f"first {tokens[0]:,}, median {int(statistics.median(tokens)):,}, last {tokens[-1]:,}, "
-        f"largest {max(tokens):,}; total {total:,} (${cost:.4f})"
+        f"largest {max(tokens):,}; total {total:,}, {sum(u.cached_input_tokens for u in usages):,} of them cached "
+        f"(${cost:.4f})"
     )
     return total
 
