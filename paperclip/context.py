@@ -24,6 +24,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from paperclip.errors import InvalidInput
 from paperclip.models import Message, ModelConfig, Provider, ToolSpec
 
 # Published context windows (input + output tokens), checked November 2026 against the
@@ -82,7 +83,7 @@ CONTEXT_TOO_LONG = "ContextTooLong"
 """The error type of a turn whose kept conversation does not fit (non-retryable)."""
 
 
-class ContextTooLong(Exception):
+class ContextTooLong(InvalidInput):
     """What must be kept of a conversation does not fit the model's window."""
 
     def __init__(self, kept_tokens: int, max_tokens: int, window: int, model: str) -> None:

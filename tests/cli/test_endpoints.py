@@ -147,4 +147,5 @@ async def test_an_agent_hired_on_an_endpoint_calls_it_with_the_stored_key(
         "heartbeat_timeout_seconds": 30.0,
         "turn_timeout_seconds": 600.0,
         "price": agent["spec"]["model"]["price"],
+        "context_window": None,
     }
