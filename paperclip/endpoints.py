@@ -18,22 +18,15 @@ from typing import Any
 
 import httpx
 
+from paperclip import netguard
 from paperclip.errors import InvalidInput
 from paperclip.keys import UrlError, normalise_url
 from paperclip.models import Endpoint, EndpointKind
+from paperclip.netguard import METADATA_HOSTS, Address, literal_address
 
 PROBE_TIMEOUT_SECONDS = 10.0
 MAX_KEY_CHARS = 10_000
 _KEY_CHARACTERS = frozenset(string.ascii_letters + string.digits + string.punctuation)
-METADATA_HOSTS = frozenset({"metadata", "metadata.google.internal", "metadata.goog", "metadata.azure.com"})
-"""Names of cloud metadata services (a trailing dot and case do not matter)."""
-METADATA_ADDRESSES = frozenset(
-    ipaddress.ip_address(a) for a in ("100.100.100.200", "fd00:ec2::254", "168.63.129.16", "169.254.169.254")
-)
-"""Metadata services outside the link-local ranges (Alibaba, AWS over IPv6, Azure's wire server)."""
-_NAT64 = ipaddress.ip_network("64:ff9b::/96")
-
-Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
 class EndpointRefused(InvalidInput):
@@ -51,32 +44,9 @@ def check_key(key: str) -> str:
 
 
 def refused_address(address: Address) -> str | None:
-    """Why a request may not go to `address`: link-local or a metadata service; None: it may."""
-    candidates: list[Address] = [address]
-    if isinstance(address, ipaddress.IPv6Address):
-        if address.ipv4_mapped is not None:
-            candidates.append(address.ipv4_mapped)
-        if address in _NAT64:
-            candidates.append(ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
-    for candidate in candidates:
-        if candidate in METADATA_ADDRESSES:
-            return f"{address} is a cloud metadata address"
-        if candidate.is_link_local:
-            return f"{address} is a link-local address"
-    return None
-
-
-def _literal_address(host: str) -> Address | None:
-    """The address `host` spells itself, in any form the resolver reads as one (`0xa9fe.0xa9fe`,
-    `2852039166` and `169.254.169.254` alike); None for a name."""
-    try:
-        return ipaddress.ip_address(host)
-    except ValueError:
-        pass
-    try:
-        return ipaddress.IPv4Address(socket.inet_aton(host))
-    except OSError:
-        return None
+    """Why a request may not go to `address`: link-local or a metadata service (this machine and
+    private networks are where model servers run); None: it may."""
+    return netguard.refused_address(address, loopback=False, unspecified=False)
 
 
 def check_url(url: str) -> str:
@@ -95,7 +65,7 @@ def check_url(url: str) -> str:
         raise EndpointRefused(f"{url!r} is not a URL: {err}") from None
     if host.rstrip(".") in METADATA_HOSTS:
         raise EndpointRefused(f"{host} is a cloud metadata service, not a model server")
-    literal = _literal_address(host.rstrip("."))
+    literal = literal_address(host.rstrip("."))
     if literal is None:
         return normalised
     why = refused_address(literal)

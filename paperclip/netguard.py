@@ -46,9 +46,9 @@ def literal_address(host: str) -> Address | None:
         return None
 
 
-def refused_address(address: Address, *, loopback: bool = True) -> str | None:
-    """Why a request may not go to `address` (link-local, a metadata service, unspecified, and
-    with `loopback` this machine); None: it may."""
+def refused_address(address: Address, *, loopback: bool = True, unspecified: bool = True) -> str | None:
+    """Why a request may not go to `address` (link-local, a metadata service, and with
+    `unspecified` and `loopback` this machine); None: it may."""
     candidates: list[Address] = [address]
     if isinstance(address, ipaddress.IPv6Address):
         if address.ipv4_mapped is not None:
@@ -60,7 +60,7 @@ def refused_address(address: Address, *, loopback: bool = True) -> str | None:
             return f"{address} is a cloud metadata address"
         if candidate.is_link_local:
             return f"{address} is a link-local address"
-        if candidate.is_unspecified:
+        if unspecified and candidate.is_unspecified:
             return f"{address} is an unspecified address (this machine)"
         if loopback and candidate.is_loopback:
             return f"{address} is a loopback address (this machine)"
