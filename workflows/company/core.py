@@ -78,6 +78,8 @@ class CompanyCore:
         }
         """Approvals whose details the store may not have yet: new ones, and long ones carried
         whole (the last run ended with their write in flight, or before approvals were written)."""
+        self._tasks_sent: set[str] = set()
+        """The tasks of the last store write (in flight until `_recording` is done)."""
         self._approvals_sent: set[str] = set()
         """The approvals of the last store write (in flight until `_recording` is done)."""
         self._approvals_due = False

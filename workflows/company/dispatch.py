@@ -198,6 +198,7 @@ class DispatchPart(CompanyCore):
             approvals=self._approvals_to_write() if workflow.patched(APPROVALS_IN_STORE) else [],
         )
         self._unrecorded, self._dirty = [], set()
+        self._tasks_sent = {r.identifier for r in records}
         if not workflow.patched(RECORDS_AS_ACTIVITY):  # how runs recorded before
             await workflow.execute_local_activity(Activity.RECORD, batch, start_to_close_timeout=timedelta(seconds=30))
             return

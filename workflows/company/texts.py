@@ -41,6 +41,20 @@ def leave_texts(state: CompanyState, written: set[str]) -> None:
     state.stored_texts = sorted(stored)
 
 
+def shown_texts(state: CompanyState, tasks: list[TaskRecord], written: set[str]) -> tuple[list[TaskRecord], list[str]]:
+    """`tasks` as the snapshot shows them: long texts the store holds (`written`, or left at a
+    continue-as-new) by reference, so that a query's answer stays small however many long texts
+    the run holds; and the identifiers of the tasks shown so (the API fills their texts in)."""
+    stored = {i for i in state.stored_texts if i in state.tasks}
+    shown: list[TaskRecord] = []
+    for task in tasks:
+        if task.identifier in written and is_long(task):
+            task = task.model_copy(update={"brief": "", "result": None})
+            stored.add(task.identifier)
+        shown.append(task)
+    return shown, sorted(stored)
+
+
 def is_long_approval(approval: Approval) -> bool:
     """Whether the approval's details are too long to carry."""
     return len(approval.details) > CARRIED_TEXT_LIMIT

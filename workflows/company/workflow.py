@@ -44,7 +44,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.company.governance import GovernancePart
     from workflows.company.heartbeats import HeartbeatsPart
     from workflows.company.idempotency import remembered_update
-    from workflows.company.texts import leave_details, leave_texts, shown_approvals
+    from workflows.company.texts import leave_details, leave_texts, shown_approvals, shown_texts
     from workflows.patches import RECORDS_AS_ACTIVITY, TEXTS_IN_STORE
 
 FINISHED_TASKS_CARRIED = 200
@@ -257,10 +257,11 @@ class CompanyWorkflow(GovernancePart, GoalsPart, ApprovalsPart, HeartbeatsPart, 
     def snapshot(self) -> CompanySnapshot:
         s = self.state
         approvals, stored_approvals = shown_approvals(s, self._written_approvals())
+        tasks, stored_texts = shown_texts(s, [shown_task(s, t) for t in s.tasks.values()], self._written_tasks())
         return CompanySnapshot(
             spec=s.spec,
             agents=[shown_agent(s, a) for a in s.agents.values()],
-            tasks=[shown_task(s, t) for t in s.tasks.values()],
+            tasks=tasks,
             queue=list(s.queue),
             recent=list(s.recent),
             usage=s.usage,
@@ -277,7 +278,7 @@ class CompanyWorkflow(GovernancePart, GoalsPart, ApprovalsPart, HeartbeatsPart, 
             budget_warnings=budget_warnings(s),
             caps=list(s.caps.values()),
             simulated_agents=[a.spec.name for a in s.agents.values() if a.spec.model.is_simulated],
-            stored_texts=list(s.stored_texts),
+            stored_texts=stored_texts,
             stored_approvals=stored_approvals,
         )
 
@@ -369,6 +370,13 @@ class CompanyWorkflow(GovernancePart, GoalsPart, ApprovalsPart, HeartbeatsPart, 
             leave_details(s, self._written_approvals())
         s.generation += 1
         return s
+
+    def _written_tasks(self) -> set[str]:
+        """The tasks whose records the store holds as they are now: all but those changed since
+        the last write and those of a write in flight."""
+        if self._recording is not None and not self._recording.done():
+            return set(self.state.tasks) - self._dirty - self._tasks_sent
+        return set(self.state.tasks) - self._dirty
 
     def _written_approvals(self) -> set[str]:
         """The approvals whose details the store holds, as far as long details go: all but those
