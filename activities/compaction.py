@@ -12,9 +12,8 @@ import asyncio
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.model_turn import ModelActivities, _Heartbeat, input_hash, pending_cost, turn_cost
-from activities.providers import ProviderRequest
-from paperclip import compaction, context, pricing
+from activities.model_turn import ModelActivities, input_hash, pending_cost, turn_cost
+from paperclip import compaction, pricing
 from paperclip.constants import Activity
 from paperclip.models import ModelTurnInput, ModelTurnResult
 
@@ -43,23 +42,13 @@ class CompactionActivities:
                 (non-retryable) when the reply holds no text.
         """
         cfg, turns = input.model, self.turns
-        provider, _ = await turns._provider(cfg, input.session.company_id)
+        provider, key = await turns._provider(cfg, input.session.company_id)
         standing = await turns._standing_of(input)
         earlier = await asyncio.to_thread(turns.store.load_messages, input.session, before_seq=input.seq)
         asked = [*input.new_messages, compaction.request_message()]
         # The agent's system prompt and tools stay: the conversation's tool calls refer to them.
         # A conversation past the compaction model's window is trimmed as a turn's would be.
-        try:
-            fitted = context.fit(cfg, standing.system_prompt, standing.tools, [*earlier, *asked])
-        except context.ContextTooLong as err:
-            raise ApplicationError(str(err), type=context.CONTEXT_TOO_LONG, non_retryable=True) from err
-        request = ProviderRequest(
-            model=cfg,
-            system_prompt=standing.system_prompt,
-            tools=standing.tools,
-            messages=fitted.messages,
-            seq=input.seq,
-        )
+        request = await turns.fitted_request(provider, cfg, standing, [*earlier, *asked], input.seq)
         digest = input_hash(request)
         fields = {
             "provider": cfg.provider,
@@ -68,16 +57,14 @@ class CompactionActivities:
             "model_index": input.model_index,
             "attempt": input.attempt,
         }
-        if input.worst is not None:
-            pending = pending_cost(input.session, input.seq, input.worst, **fields)
-            await asyncio.to_thread(turns.store.begin_call, pending, input_hash=digest)
-        heartbeat = _Heartbeat()
-        heartbeat.beat()
-        beating = asyncio.ensure_future(heartbeat.keep_beating())
-        try:
-            reply = await provider.complete(request, heartbeat)
-        finally:
-            beating.cancel()
+
+        async def begin() -> None:
+            if input.worst is not None:
+                pending = pending_cost(input.session, input.seq, input.worst, **fields)
+                await asyncio.to_thread(turns.store.begin_call, pending, input_hash=digest)
+
+        # Within the credential's limits, like a model turn: a compaction is a call on the same key.
+        reply = await turns.call(provider, key, request, before_send=begin)
         cost = pricing.cost_usd(cfg, reply.usage)
         if cost is None:
             activity.logger.warning(pricing.no_price_warning(cfg.provider, cfg.model))

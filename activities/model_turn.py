@@ -13,9 +13,10 @@ same input instead of calling again.
 import asyncio
 import hashlib
 import json
+import math
 import os
 import time
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -23,9 +24,9 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.limits import CredentialLimits
-from activities.providers import AnthropicMessages, ModelProvider, OpenAIChat, ProviderRequest, Simulated
+from activities.prompt_fit import Calibration, measured_fit, plain
+from activities.providers import AnthropicMessages, ModelProvider, OpenAIChat, ProviderReply, ProviderRequest, Simulated
 from activities.providers.errors import RATE_LIMITED, credential_not_bound, missing_credential
-from activities.providers.simulated import conversation_text, estimate_tokens
 from paperclip import context, pricing
 from paperclip.constants import Activity
 from paperclip.keys import BoundKey, KeyResolver, client_base_url, not_bound_message
@@ -167,6 +168,8 @@ class ModelActivities:
         self._clients: dict[tuple[Provider, str, str], ModelProvider] = {}
         self._standing: dict[str, Standing] = {}
         """Standing instructions and tools read back by hash: the same for every turn of a task."""
+        self.calibration = Calibration()
+        """How the provider's token counts compare with the estimate, per model (`activities.prompt_fit`)."""
 
     async def _provider(self, cfg: ModelConfig, company_id: str) -> tuple[ModelProvider, BoundKey | None]:
         """The client for a call on `cfg` by a company's agent, and the key it sends, once the
@@ -215,6 +218,61 @@ class ModelActivities:
             self._standing[input.standing] = found
         return found
 
+    async def fitted_request(
+        self, provider: ModelProvider, cfg: ModelConfig, standing: Standing, messages: list[Message], seq: int
+    ) -> ProviderRequest:
+        """The request for `messages`, trimmed to fit `cfg`'s window (`activities.prompt_fit`).
+
+        Raises:
+            ApplicationError: `ContextTooLong` (non-retryable) when what must be kept does not fit.
+        """
+        try:
+            return await measured_fit(provider, cfg, standing, messages, self.calibration, seq=seq)
+        except context.ContextTooLong as err:
+            raise ApplicationError(str(err), type=context.CONTEXT_TOO_LONG, non_retryable=True) from err
+
+    async def call(
+        self,
+        provider: ModelProvider,
+        key: BoundKey | None,
+        request: ProviderRequest,
+        *,
+        before_send: Callable[[], Awaitable[None]] | None = None,
+    ) -> ProviderReply:
+        """Send `request`, within its credential's limits, heartbeating as the reply streams in;
+        `before_send` runs once the limits admit it (the ledger row of a call about to go out).
+        The reply's usage calibrates later estimates."""
+        cfg = request.model
+        # Limits are the bucket's: a team's credential is not another team's of the same name.
+        credential = key.bucket if key is not None else None
+        limits = self._limits if credential is not None else None
+        took = used = 0
+        if limits is not None and credential is not None:
+            if limits.tokens_per_minute(credential) is not None:
+                # The worst case, as the providers count it: the prompt (calibrated) and all of `max_tokens`.
+                took = math.ceil(plain(request) * (self.calibration.ratio(cfg) or 1.0)) + cfg.max_tokens
+            await limits.admit(credential, took)
+        try:
+            if before_send is not None:
+                await before_send()
+            heartbeat = _Heartbeat()
+            heartbeat.beat()
+            beating = asyncio.ensure_future(heartbeat.keep_beating())
+            try:
+                reply = await provider.complete(request, heartbeat)
+            finally:
+                beating.cancel()
+            used = reply.usage.input_tokens + reply.usage.output_tokens
+        except ApplicationError as err:
+            if limits is not None and credential is not None and err.type == RATE_LIMITED and err.next_retry_delay:
+                await limits.cool_down(credential, err.next_retry_delay)
+            raise
+        finally:
+            if limits is not None and credential is not None:
+                await limits.settle(credential, took, used)
+        self.calibration.observe(cfg, reply.usage.input_tokens, plain(request))
+        return reply
+
     @activity.defn(name=Activity.MODEL_TURN)
     async def model_turn(self, input: ModelTurnInput) -> ModelTurnResult:
         """Run one model call for `input.session` at turn `input.seq` and record it.
@@ -229,27 +287,7 @@ class ModelActivities:
         standing = await self._standing_of(input)
         earlier = await asyncio.to_thread(self.store.load_messages, input.session, before_seq=input.seq)
         # Never sent over the model's window: old tool outputs stubbed, else the oldest middle left out.
-        try:
-            fitted = context.fit(cfg, standing.system_prompt, standing.tools, [*earlier, *input.new_messages])
-        except context.ContextTooLong as err:
-            raise ApplicationError(str(err), type=context.CONTEXT_TOO_LONG, non_retryable=True) from err
-        if fitted.stubbed or fitted.dropped:
-            activity.logger.info(
-                "%s turn %s: prompt trimmed from ~%s to ~%s tokens (%s tool outputs stubbed, %s messages left out)",
-                input.session.task,
-                input.seq,
-                fitted.full_tokens,
-                fitted.tokens,
-                fitted.stubbed,
-                fitted.dropped,
-            )
-        request = ProviderRequest(
-            model=cfg,
-            system_prompt=standing.system_prompt,
-            tools=standing.tools,
-            messages=fitted.messages,
-            seq=input.seq,
-        )
+        request = await self.fitted_request(provider, cfg, standing, [*earlier, *input.new_messages], input.seq)
         digest = input_hash(request)
         settled: list[SettledAttempt] = []
         if input.lost:
@@ -273,45 +311,22 @@ class ModelActivities:
                     settled=settled,
                     reused=attempt,
                 )
-        # Limits are the bucket's: a team's credential is not another team's of the same name.
-        credential = key.bucket if key is not None else None
-        limits = self._limits if credential is not None else None
-        took = used = 0
-        if limits is not None and credential is not None:
-            if limits.tokens_per_minute(credential) is not None:
-                # The worst case, as the providers count it: the prompt (~4 characters a token)
-                # and all of `max_tokens`.
-                prompt = conversation_text(request.system_prompt, request.tools, request.messages)
-                took = estimate_tokens(prompt) + cfg.max_tokens
-            await limits.admit(credential, took)
-        if input.worst is not None:
-            pending = pending_cost(
-                input.session,
-                input.seq,
-                input.worst,
-                provider=cfg.provider,
-                model=cfg.model,
-                simulated=cfg.is_simulated,
-                model_index=input.model_index,
-                attempt=input.attempt,
-            )
-            await asyncio.to_thread(self.store.begin_call, pending, input_hash=digest)
-        try:
-            heartbeat = _Heartbeat()
-            heartbeat.beat()
-            beating = asyncio.ensure_future(heartbeat.keep_beating())
-            try:
-                reply = await provider.complete(request, heartbeat)
-            finally:
-                beating.cancel()
-            used = reply.usage.input_tokens + reply.usage.output_tokens
-        except ApplicationError as err:
-            if limits is not None and credential is not None and err.type == RATE_LIMITED and err.next_retry_delay:
-                await limits.cool_down(credential, err.next_retry_delay)
-            raise
-        finally:
-            if limits is not None and credential is not None:
-                await limits.settle(credential, took, used)
+
+        async def begin() -> None:
+            if input.worst is not None:
+                pending = pending_cost(
+                    input.session,
+                    input.seq,
+                    input.worst,
+                    provider=cfg.provider,
+                    model=cfg.model,
+                    simulated=cfg.is_simulated,
+                    model_index=input.model_index,
+                    attempt=input.attempt,
+                )
+                await asyncio.to_thread(self.store.begin_call, pending, input_hash=digest)
+
+        reply = await self.call(provider, key, request, before_send=begin)
         cost = pricing.cost_usd(cfg, reply.usage)
         if cost is None:
             # Said on every call, not once: each is a call the spend caps could not count in USD.

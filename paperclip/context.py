@@ -2,8 +2,9 @@
 measured size, and trimming that keeps meaning when the whole conversation would not fit.
 
 Every model turn sends the conversation so far. Before the call, `fit` measures the prompt
-(system prompt, tools and messages, a calibrated estimate with a safety margin) against the
-model's window less its `max_tokens`. Past the budget (`BUDGET_SHARE` of the window, less
+(system prompt, tools and messages: four characters a token, times a calibration ratio learnt
+from the provider's own counts, plus a safety margin) against the model's window less its
+`max_tokens`. Past the budget (`BUDGET_SHARE` of the window, less
 `max_tokens`) it trims, in this order, until the prompt fits:
 
 1. old tool outputs (outside the last `KEEP_TURNS` turns, oldest first) become a stub naming the
@@ -75,7 +76,10 @@ KEEP_TURNS = 6
 BUDGET_SHARE = 0.85
 """Trimming starts when the prompt passes this share of the window, less `max_tokens`."""
 MARGIN = 0.15
-"""Added to the estimate: real tokenizers count code and JSON denser than four characters a token."""
+"""Added to an uncalibrated estimate: real tokenizers count code and JSON denser than four
+characters a token."""
+CALIBRATED_MARGIN = 0.05
+"""Added to an estimate calibrated by the provider's counts (prompts vary around their ratio)."""
 MESSAGE_OVERHEAD = 4
 """Tokens each message costs beyond its text (role, framing); each tool call costs as much again."""
 _SEPARATORS = "-.:@"
@@ -145,6 +149,14 @@ def context_window(config: ModelConfig) -> int:
     return table[key] if key is not None else DEFAULT_WINDOWS.get(config.provider, 128_000)
 
 
+def prompt_limits(config: ModelConfig) -> tuple[int, int]:
+    """The most tokens a prompt to `config` may have (its window less `max_tokens`), and the
+    size trimming brings a longer one down to (`BUDGET_SHARE` of the window, less `max_tokens`)."""
+    window = context_window(config)
+    limit = window - config.max_tokens
+    return limit, min(limit, max(limit // 2, int(window * BUDGET_SHARE) - config.max_tokens))
+
+
 def _message_chars(m: Message) -> int:
     """What `m` adds to `conversation_text` (its line and its calls' lines)."""
     return 1 + len(m.content) + sum(1 + len(json.dumps(c.arguments, sort_keys=True)) for c in m.tool_calls)
@@ -154,14 +166,25 @@ def _overhead(m: Message) -> int:
     return MESSAGE_OVERHEAD * (1 + len(m.tool_calls))
 
 
-def _tokens(chars: int, overhead: int) -> int:
-    return math.ceil((chars + 3) // 4 * (1 + MARGIN)) + overhead
+def _tokens(chars: int, overhead: int, ratio: float | None = None) -> int:
+    scale = 1 + MARGIN if ratio is None else ratio * (1 + CALIBRATED_MARGIN)
+    return math.ceil((chars + 3) // 4 * scale) + overhead
 
 
-def prompt_tokens(system_prompt: str, tools: list[ToolSpec], messages: Sequence[Message]) -> int:
-    """A prompt's estimated tokens, with the safety margin and per-message overhead."""
+def prompt_tokens(
+    system_prompt: str, tools: list[ToolSpec], messages: Sequence[Message], *, ratio: float | None = None
+) -> int:
+    """A prompt's estimated tokens, with the safety margin and per-message overhead; `ratio` is
+    the calibration (the tokens a provider counted for a prompt over its plain estimate), None
+    before the provider has counted any."""
     chars = len(conversation_text(system_prompt, tools, []))
-    return _tokens(chars + sum(map(_message_chars, messages)), sum(map(_overhead, messages)))
+    return _tokens(chars + sum(map(_message_chars, messages)), sum(map(_overhead, messages)), ratio)
+
+
+def plain_tokens(system_prompt: str, tools: list[ToolSpec], messages: Sequence[Message]) -> int:
+    """A prompt's plain estimate (four characters a token, no margin): what a calibration ratio multiplies."""
+    chars = len(conversation_text(system_prompt, tools, [])) + sum(map(_message_chars, messages))
+    return (chars + 3) // 4 + sum(map(_overhead, messages))
 
 
 _STORED = " the rest is stored as "
@@ -216,21 +239,22 @@ def fit(
     messages: Sequence[Message],
     *,
     keep_turns: int = KEEP_TURNS,
+    ratio: float | None = None,
 ) -> Fitted:
-    """The messages to send so the prompt fits `config`'s window (see the module docstring).
+    """The messages to send so the prompt fits `config`'s window (see the module docstring);
+    `ratio` calibrates the estimate (`activities.prompt_fit`: the provider's own counts).
 
     Raises:
         ContextTooLong: the system prompt, the first user message and the last `keep_turns`
             turns, with `max_tokens`, pass the window.
     """
     window = context_window(config)
-    limit = window - config.max_tokens
-    budget = min(limit, max(limit // 2, int(window * BUDGET_SHARE) - config.max_tokens))
+    limit, budget = prompt_limits(config)
     base = len(conversation_text(system_prompt, tools, []))
     chars = [_message_chars(m) for m in messages]
     over = [_overhead(m) for m in messages]
     total_chars, total_over = base + sum(chars), sum(over)
-    full = _tokens(total_chars, total_over)
+    full = _tokens(total_chars, total_over, ratio)
     if full <= budget:
         return Fitted(list(messages), full, full)
     # What always stays: system messages, the first user message (the brief) and the last turns.
@@ -241,7 +265,7 @@ def fit(
     out = list(messages)
     stubbed = 0
     for i in range(first_user + 1, tail):
-        if _tokens(total_chars, total_over) <= budget:
+        if _tokens(total_chars, total_over, ratio) <= budget:
             break
         m = out[i]
         if m.role != "tool":
@@ -254,12 +278,12 @@ def fit(
         chars[i] = _message_chars(out[i])
         stubbed += 1
     dropped = 0
-    if _tokens(total_chars, total_over) > budget:
+    if _tokens(total_chars, total_over, ratio) > budget:
         mark = marker(0)
         mark_chars, mark_over = _message_chars(mark) + 4, _overhead(mark)  # room for the count's digits
         left_out: set[int] = set()
         for start, end in _units(out, first_user + 1, tail):
-            if _tokens(total_chars + mark_chars, total_over + mark_over) <= budget:
+            if _tokens(total_chars + mark_chars, total_over + mark_over, ratio) <= budget:
                 break
             if out[start].role == "system":
                 continue  # kept where it is: it is part of the instructions
@@ -270,7 +294,7 @@ def fit(
             dropped = len(left_out)
             rest = [m for i, m in enumerate(out) if i > first_user and i not in left_out]
             out = [*out[: first_user + 1], marker(dropped), *rest]
-    tokens = prompt_tokens(system_prompt, tools, out)
+    tokens = prompt_tokens(system_prompt, tools, out, ratio=ratio)
     if tokens > limit:
         raise ContextTooLong(tokens, config.max_tokens, window, config.model)
     return Fitted(out, tokens, full, stubbed, dropped)

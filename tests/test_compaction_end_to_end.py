@@ -191,3 +191,29 @@ async def test_a_failed_compaction_leaves_the_conversation_whole_and_the_task_go
     trace = await build_trace(dev_env.client, company_id, "ACME-1")
     errors = [e for e in trace.events if e.kind == "error"]
     assert len(errors) == 1 and errors[0].content.startswith("compaction failed") and "GONE_KEY" in errors[0].content
+
+
+async def test_a_compaction_answered_with_no_summary_replaces_nothing_and_stays_charged(
+    dev_env: WorkflowEnvironment,
+    model_server: FakeModelServer,  # noqa: F811
+    store: Store,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(TEST_KEY, model_server.openai_key)
+    model_server.empty_summaries = 1
+    company_id, task = await run_long_task(dev_env, model_server, store, agent_on(model_server))
+
+    assert task.status is TaskStatus.DONE, task.result
+    asked = [i for i, body in enumerate(model_server.requests) if is_compaction(body)]
+    assert asked  # the model was asked, and answered with nothing
+    first = asked[0] + 1
+    summaries = [m for m in store.list_messages(company_id, "ACME-1") if m.author == SUMMARY_AUTHOR]
+    assert all(m.content.strip() != SUMMARY_HEADING for m in summaries)  # no empty summary kept
+    # Its call was answered and may be billed: its ledger row stays at its worst case, unconfirmed.
+    row = next(e for e in store.list_cost_events(company_id, task="ACME-1") if e.seq == first)
+    assert not row.confirmed and row.cost_usd > 0
+    # The requests after it still carry the messages before it (nothing was replaced by it).
+    assert SUMMARY_HEADING not in json.dumps(model_server.requests[first]["messages"])
+    trace = await build_trace(dev_env.client, company_id, "ACME-1")
+    errors = [e for e in trace.events if e.kind == "error"]
+    assert len(errors) == 1 and "wrote no summary" in errors[0].content

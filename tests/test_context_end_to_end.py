@@ -76,7 +76,8 @@ async def run_task(
         max_tokens=MAX_TOKENS,
         context_window=window,
     )
-    agent = AgentSpec(name="dev", role="engineer", model=model, tools=TOOLS)
+    # Trimming alone: the prompts it sends stay under 85 % of the window, never reaching a compaction.
+    agent = AgentSpec(name="dev", role="engineer", model=model, tools=TOOLS, compaction_share=0.95)
     async with (
         in_process_workers(client, store, settings=bound_settings(server), tools=False) as queue,
         tool_workers(client, host, queue),
@@ -162,3 +163,33 @@ async def test_a_kept_part_over_the_window_fails_the_task_with_a_clear_error(
     assert "context window of 2048 tokens" in (task.result or ""), task.result
     assert "plus max_tokens 512" in (task.result or "")
     assert model_server.calls == 1 and model_server.too_long == 0  # never sent
+
+
+@pytest.mark.parametrize("provider", [Provider.OPENAI, Provider.ANTHROPIC])
+async def test_a_denser_tokenizer_than_the_estimate_is_measured_not_overrun(
+    dev_env: WorkflowEnvironment,
+    model_server: FakeModelServer,
+    store: Store,
+    provider: Provider,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The provider counts 2.5 characters a token, 39 % more than the estimate with its margin
+    thinks: Anthropic's prompts near the window are counted by its `count_tokens` before they go,
+    OpenAI's estimate is calibrated by the usage of its earlier replies; no request passes the window."""
+    monkeypatch.setenv(TEST_KEY, model_server.openai_key)
+    model_server.context_window = WINDOW
+    model_server.chars_per_token = 2.5
+    for n in range(1, READS + 1):
+        model_server.call_next(PROBE_READ, json.dumps({"path": f"src/f{n}.py"}))
+    _, task = await run_task(dev_env.client, store, model_server, provider, BigOutputs(), WINDOW)
+
+    assert task.status is TaskStatus.DONE, task.result
+    assert model_server.too_long == 0
+    sent = [u.input_tokens for u in model_server.usages]
+    assert max(sent) + MAX_TOKENS <= WINDOW
+    if provider is Provider.ANTHROPIC:
+        # Counted near the window (free), not on every turn.
+        assert 0 < len(model_server.counted) < model_server.calls
+    else:
+        assert model_server.counted == []
+    print(f"\n{provider}: prompt tokens per turn sent {sent}; counted {model_server.counted}")

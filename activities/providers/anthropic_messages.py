@@ -54,6 +54,9 @@ def to_wire_tools(tools: list[ToolSpec]) -> list[dict[str, Any]]:
     return [{"name": t.name, "description": t.description, "input_schema": t.parameters} for t in tools]
 
 
+COUNT_TIMEOUT_SECONDS = 30.0
+"""How long counting a prompt's tokens may take (it is a small, free request)."""
+
 EPHEMERAL: dict[str, str] = {"type": "ephemeral"}
 """A prompt-cache breakpoint (5-minute TTL): the prefix up to and including its block is cached."""
 
@@ -106,6 +109,28 @@ class AnthropicMessages:
 
     async def aclose(self) -> None:
         await self._client.close()
+
+    async def count_tokens(self, request: ProviderRequest) -> int | None:
+        """The prompt's input tokens from the API's free counting endpoint (`/v1/messages/count_tokens`).
+
+        Raises:
+            ApplicationError: as `complete` does, when the endpoint answers with an error.
+        """
+        system, messages = to_wire(request.system_prompt, request.messages)
+        params: dict[str, Any] = {"model": request.model.model, "messages": messages}
+        if system:
+            params["system"] = system
+        if request.tools:
+            params["tools"] = to_wire_tools(request.tools)
+        try:
+            counted = await self._client.messages.count_tokens(**params, timeout=COUNT_TIMEOUT_SECONDS)
+        except anthropic.APIStatusError as e:
+            status = e.status_code if e.status_code >= 300 else 502
+            detail = body_message(e.body, e.message)
+            raise status_error(NAME, status, detail, headers=e.response.headers, secret=self._secret) from None
+        except anthropic.APIConnectionError as e:
+            raise connection_error(NAME, e.message, secret=self._secret) from None
+        return int(counted.input_tokens)
 
     async def complete(self, request: ProviderRequest, on_chunk: OnChunk) -> ProviderReply:
         cfg = request.model

@@ -41,6 +41,11 @@ class ModelProvider(Protocol):
         """Stream one reply, calling `on_chunk` as pieces arrive; raise `ApplicationError` on failure."""
         ...
 
+    async def count_tokens(self, request: ProviderRequest) -> int | None:
+        """The prompt's input tokens as the provider counts them, where it offers counting
+        (free of charge); None where it does not."""
+        ...
+
     async def aclose(self) -> None: ...
 
 

@@ -72,6 +72,11 @@ class OpenAIChat:
     async def aclose(self) -> None:
         await self._client.close()
 
+    async def count_tokens(self, request: ProviderRequest) -> int | None:
+        """None: the Chat Completions API has no counting endpoint (each reply's usage calibrates
+        the estimate instead)."""
+        return None
+
     async def complete(self, request: ProviderRequest, on_chunk: OnChunk) -> ProviderReply:
         cfg = request.model
         params: dict[str, Any] = {

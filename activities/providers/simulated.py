@@ -154,6 +154,9 @@ class Simulated:
     async def aclose(self) -> None:
         return None
 
+    async def count_tokens(self, request: ProviderRequest) -> int | None:
+        return None
+
     async def complete(self, request: ProviderRequest, on_chunk: OnChunk) -> ProviderReply:
         decision = decide(request.tools, request.messages, id_prefix=f"sim-{request.seq}")
         on_chunk(decision.content)

@@ -1,5 +1,6 @@
 """A model turn under its credential's shared limits: a provider's retry-after holds every call on
-the key, a call waits for the key's token bucket, and what it did not use goes back."""
+the key, a call waits for the key's token bucket, and what it did not use goes back; a compaction
+turn takes from the same bucket."""
 
 import asyncio
 import time
@@ -7,10 +8,13 @@ from pathlib import Path
 
 import pytest
 from temporalio.exceptions import ApplicationError
+from temporalio.testing import ActivityEnvironment
 
+from activities.compaction import CompactionActivities
 from activities.limits import CredentialLimits
 from activities.model_turn import ModelActivities
-from activities.providers.simulated import conversation_text, estimate_tokens
+from paperclip.compaction import SUMMARY_AUTHOR, request_message
+from paperclip.context import plain_tokens
 from paperclip.models import ModelConfig, Provider, RateLimit, SessionRef
 from paperclip.store import Store
 from tests.activities.helpers import SESSION, keys_for, run_turn, turn_input
@@ -82,7 +86,9 @@ async def test_a_call_takes_its_worst_case_and_gives_back_what_it_did_not_use(se
 
     await run_turn(turns, inp)
 
-    prompt = estimate_tokens(conversation_text(inp.system_prompt, inp.tools, inp.new_messages))
+    # The prompt as estimated before the provider has counted any (four characters a token and
+    # each message's framing), and all of `max_tokens`.
+    prompt = plain_tokens(inp.system_prompt, inp.tools, inp.new_messages)
     used = server.usages[-1].input_tokens + server.usages[-1].output_tokens
     assert limit_store.taken == [prompt + 500]
     assert limit_store.returned == [prompt + 500 - used]
@@ -135,3 +141,18 @@ async def test_calls_that_leave_together_reach_the_provider_one_request_at_a_tim
     assert not server.refused and server.calls == 3
     assert time.monotonic() - started >= 1.9  # a request a second after the first
     assert any(isinstance(b, dict) and b.get("waiting_for") == f"{KEY}#requests rate limit" for b in beats)
+
+
+async def test_a_compaction_takes_from_its_keys_bucket_like_a_turn(server, store, limit_store) -> None:
+    limits = CredentialLimits(limit_store, {KEY: RateLimit(tokens_per_minute=100_000)})
+    turns = ModelActivities(store, keys=keys_for(server), limits=limits)
+    inp = turn_input(openai(server, max_tokens=300))
+
+    result = await ActivityEnvironment().run(CompactionActivities(turns).compact, inp)
+
+    assert result.reply.author == SUMMARY_AUTHOR
+    asked = [*inp.new_messages, request_message()]
+    prompt = plain_tokens(inp.system_prompt, inp.tools, asked)
+    used = server.usages[-1].input_tokens + server.usages[-1].output_tokens
+    assert limit_store.taken == [prompt + 300]
+    assert limit_store.returned == [prompt + 300 - used]

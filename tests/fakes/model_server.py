@@ -26,6 +26,7 @@ The API keys it accepts are `server.openai_key` and `server.anthropic_key` (both
 import asyncio
 import itertools
 import json
+import math
 import socket
 import threading
 import time
@@ -270,6 +271,13 @@ class FakeModelServer:
         `max_tokens`); past it the answer is the provider's own 400 (`too_long` counts them)."""
         self.too_long = 0
         """Model requests refused for passing `context_window`."""
+        self.empty_summaries = 0
+        """Requests for a summary still to be answered with no text at all (a model that fails to summarise)."""
+        self.chars_per_token = 4.0
+        """The fake's tokenizer: characters a token, in the usage it reports, in `context_window`
+        and in `/v1/messages/count_tokens` (a smaller figure is a denser tokenizer)."""
+        self.counted: list[int] = []
+        """What each `/v1/messages/count_tokens` request was answered."""
         self.refused: Counter[str] = Counter()
         """Model requests refused by the rate limits `limit` set, by limit (`requests`, `tokens`)."""
         self._requests_bucket: _Bucket | None = None
@@ -425,7 +433,10 @@ class FakeModelServer:
             self._requests_bucket = self._tokens_bucket = None
             self.refused.clear()
             self.too_long = 0
+            self.counted.clear()
         self.context_window = None
+        self.chars_per_token = 4.0
+        self.empty_summaries = 0
         self.prompt_cache.clear()
         self.latency = 0.0
         self.chunk_delay = 0.0
@@ -492,10 +503,17 @@ class FakeModelServer:
 
         @app.post("/_fake/control")
         async def control(request: Request) -> Response:
-            """Set `latency`, `chunk_delay`, `work_turns`, `cached_input_tokens` or `context_window`
-            from another process."""
+            """Set `latency`, `chunk_delay`, `work_turns`, `cached_input_tokens`, `context_window`
+            or `chars_per_token` from another process."""
             settings = await request.json()
-            for name in ("latency", "chunk_delay", "work_turns", "cached_input_tokens", "context_window"):
+            for name in (
+                "latency",
+                "chunk_delay",
+                "work_turns",
+                "cached_input_tokens",
+                "context_window",
+                "chars_per_token",
+            ):
                 if name in settings:
                     setattr(self, name, settings[name])
             return JSONResponse({"ok": True})
@@ -514,7 +532,24 @@ class FakeModelServer:
         async def messages(request: Request) -> Response:
             return await self._handle(request, "anthropic")
 
+        @app.post("/v1/messages/count_tokens")
+        async def count_tokens(request: Request) -> Response:
+            if not self._anthropic_authorised(request):
+                return self._anthropic_error(401, "invalid x-api-key")
+            try:
+                system, tools, conversation = _anthropic_conversation({"max_tokens": 1, **await request.json()})
+            except (_BadRequest, KeyError, TypeError, ValueError) as e:
+                return self._anthropic_error(400, f"malformed request: {e!r}")
+            counted = self._count(conversation_text(system, tools, conversation))
+            with self._lock:
+                self.counted.append(counted)
+            return JSONResponse({"input_tokens": counted})
+
         return app
+
+    def _count(self, text: str) -> int:
+        """`text`'s tokens as this fake's tokenizer counts them."""
+        return max(1, math.ceil(len(text) / self.chars_per_token))
 
     def _openai_authorised(self, request: Request) -> bool:
         return request.headers.get("authorization") == f"Bearer {self.openai_key}"
@@ -580,7 +615,7 @@ class FakeModelServer:
         except (_BadRequest, KeyError, TypeError, ValueError) as e:
             message = str(e) if isinstance(e, _BadRequest) else f"malformed request: {e!r}"
             return self._openai_error(400, message) if api == "openai" else self._anthropic_error(400, message)
-        total_in = estimate_tokens(conversation_text(system, tools, conversation))
+        total_in = self._count(conversation_text(system, tools, conversation))
         max_tokens = int(body.get("max_completion_tokens") or body.get("max_tokens") or 4096)
         if self.context_window is not None and total_in + max_tokens > self.context_window:
             return self._too_long(api, total_in, max_tokens, self.context_window)
@@ -597,7 +632,9 @@ class FakeModelServer:
             )
         summary = compaction_summary(conversation)
         if summary is not None:
-            decision = Decision(summary, [])
+            with self._lock:
+                empty, self.empty_summaries = self.empty_summaries > 0, max(0, self.empty_summaries - 1)
+            decision = Decision("" if empty else summary, [])
         with self._lock:
             scripted = self._scripted.pop(0) if self._scripted and summary is None else None
         if scripted is not None:
@@ -642,7 +679,7 @@ class FakeModelServer:
                 system, tools, conversation = parse({"max_tokens": 1, **prefix})
             except (_BadRequest, KeyError, TypeError, ValueError):
                 return None
-            return estimate_tokens(conversation_text(system, tools, conversation))
+            return self._count(conversation_text(system, tools, conversation))
 
         if api == "anthropic":
             read, written = self.prompt_cache.anthropic(body, count)
