@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from paperclip.keys import OFFICIAL_URLS, UrlError, normalise_url
-from paperclip.models import DEFAULT_CREDENTIALS, Adapter, AgentSpec, CliConfig, Provider
+from paperclip.models import DEFAULT_CREDENTIALS, Adapter, AgentSpec, CliConfig, CliPermissions, Provider, ToolPolicy
 
 CLI_ADAPTERS = frozenset({Adapter.CLAUDE_LOCAL, Adapter.CODEX_LOCAL, Adapter.OPENCODE_LOCAL, Adapter.PROCESS})
 """The adapters whose turns run a process on a worker."""
@@ -197,3 +197,19 @@ def workspace_problem(cli: CliConfig, *, home: Path, company_id: str, roots: Seq
         f"`cli.workspace` {cli.workspace} is outside the deployment's workspace roots ({where}); "
         "the deployment may add a root with PAPERCLIP_WORKSPACE_ROOTS"
     )
+
+
+_WRITING_TOOLS = ("write_file", "edit_file", "run_command")
+
+
+def permissions_for(spec: AgentSpec) -> CliPermissions:
+    """What a CLI agent's tool may do: its `cli.permissions`, else what its tool policy allows —
+    read-only when the policy denies every tool that writes (`write_file`, `edit_file`,
+    `run_command`, any call of them), else workspace-write with network (the tool calls the
+    product back over HTTP)."""
+    if spec.cli.permissions is not None:
+        return spec.cli.permissions
+    off = {r.tool for r in spec.tool_policy if r.pattern is None and r.policy is ToolPolicy.DENY}
+    if all(tool in off for tool in _WRITING_TOOLS):
+        return CliPermissions.READ_ONLY
+    return CliPermissions.WORKSPACE_WRITE_NETWORK

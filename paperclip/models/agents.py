@@ -140,6 +140,19 @@ class Adapter(StrEnum):
     and the agent answers later by calling the API back with its task token."""
 
 
+class CliPermissions(StrEnum):
+    """What a CLI agent's tool may do, mapped to each CLI's own flags (its sandbox holds either way)."""
+
+    READ_ONLY = "read-only"
+    """Read the workspace; no edits, no commands that change it, no network."""
+    WORKSPACE_WRITE = "workspace-write"
+    """Edit files and run commands in its workspace; no network."""
+    WORKSPACE_WRITE_NETWORK = "workspace-write-network"
+    """As `workspace-write`, and reach the network (the product's callback, and `allow_hosts`)."""
+    FULL = "full"
+    """Whatever the tool can do without asking (its own approvals off)."""
+
+
 class CliConfig(BaseModel):
     """How a CLI agent's turns run (adapters other than `model`). Holds no secret."""
 
@@ -152,6 +165,10 @@ class CliConfig(BaseModel):
     """Passed as the tool's model (`--model`); for OpenCode `provider/model`."""
     prompt_on_stdin: bool = True
     """`process` only: the prompt on stdin (else as the last argument)."""
+    permissions: CliPermissions | None = None
+    """What the tool may do, mapped to its flags (Claude `--permission-mode`/`--allowedTools`,
+    Codex `--sandbox` and network, OpenCode's permission config); None: what the agent's tool
+    policy allows (`paperclip.cli_rules.permissions_for`)."""
     env: dict[str, str] = Field(default_factory=dict)
     """Variables the tool gets besides its scrubbed environment (no secrets: they travel in
     history). The API refuses names of keys, base URLs, proxies and the like (`paperclip.cli_rules`)."""
