@@ -76,6 +76,11 @@ async def test_a_tasks_later_turns_read_the_cache_and_the_costs_say_so(
     assert line["cost_usd"] == pytest.approx(billed, abs=1e-9)
     # Booked at the plain input price, the same prompts would have cost more.
     assert line["cost_usd"] < (total.input_tokens * IN + total.output_tokens * OUT) / 1e6
+    # The activity log (and the live event stream) tells each turn's cache reads and writes.
+    turns = (await api.get(f"/api/companies/{company}/activity", params={"kind": "agent.turn"})).json()["data"]
+    assert [(t["data"]["cached_input_tokens"], t["data"]["cache_write_tokens"]) for t in turns] == [
+        (u.cached_input_tokens, u.cache_write_tokens) for u in usages
+    ]
 
 
 OWN_PRICE = {"input": 2.0, "output": 10.0, "cached_input": 0.3, "cache_write": 3.0}
