@@ -234,7 +234,9 @@ async def test_an_import_founds_a_company_with_the_same_agents_goals_org_and_his
     costs = await ok(await http.get(f"/api/companies/{new}/costs"))
     assert costs["total"] == (await ok(await http.get(f"/api/companies/{company}/costs")))["total"]
     assert costs["total"]["usage"]["cache_write_tokens"] > 0  # the CMO's, kept
-    assert [c.usage for c in source.store.list_cost_events(new)] == [c.usage for c in source.store.list_cost_events(company)]
+    assert [c.usage for c in source.store.list_cost_events(new)] == [
+        c.usage for c in source.store.list_cost_events(company)
+    ]
     imported = await ok(await http.get(f"/api/companies/{new}/activity", params={"kind": "company.imported"}))
     assert [e["summary"] for e in imported["data"]] == [
         f"Acme Copy imported from {company} (exported {doc['exported_at'][:10]} {doc['exported_at'][11:16]} UTC):"
