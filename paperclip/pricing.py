@@ -119,11 +119,15 @@ def price(provider: Provider | str, model: str) -> Price | None:
 
 def price_for(config: ModelConfig) -> Price | None:
     """What `config`'s calls cost: its own `price` if set, else free when simulated, else the table's
-    list price; None when none of these knows (token-only accounting)."""
+    list price; None when none of these knows (token-only accounting). An own price without a
+    cache-write price writes to the cache as the provider bills it: 1.25x its input price on
+    Anthropic, its input price on OpenAI (which bills no writes)."""
     if config.price is not None:
         own = config.price
         cached = own.input if own.cached_input is None else own.cached_input
-        write = own.input * CACHE_WRITE if config.provider is Provider.ANTHROPIC else None
+        write = own.cache_write
+        if write is None and config.provider is Provider.ANTHROPIC:
+            write = own.input * CACHE_WRITE
         return Price(own.input, own.output, cached, write)
     if config.is_simulated:
         return FREE

@@ -27,8 +27,9 @@ class Settings(BaseSettings):
 
     `PAPERCLIP_PRICES` is a JSON object of `provider:model` → USD per million tokens, e.g.
     `{"openai:gpt-4o": {"input": 2.5, "output": 10, "cached_input": 1.25}, "openai:my-model":
-    {"input": 0.2, "output": 0.8}}` (`cached_input` defaults to `input`; a family name also prices
-    its dated versions). It beats the built-in table and is written into an agent's model when the
+    {"input": 0.2, "output": 0.8}}` (`cached_input` defaults to `input`, `cache_write` to what the
+    provider bills: 1.25x `input` on Anthropic, `input` on OpenAI; a family name also prices its
+    dated versions). It beats the built-in table and is written into an agent's model when the
     agent is hired, unless its spec sets `model.price` itself.
 
     `PAPERCLIP_RATE_LIMITS` is a JSON object of credential name → what the provider allows it,

@@ -1,12 +1,12 @@
 """What the costs page draws, from the API's `CostReport` and `BudgetReport` (`paperclip.api_models`;
 pure functions, no Streamlit): chart rows of spend by agent, model or day, the period they cover,
-and the budget lines with spent against limit.
+the prompt cache's part of the input, and the budget lines with spent against limit.
 """
 
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-from paperclip.models import BudgetLine, BudgetReport, BudgetStatus, CapLine, CostGroup, CostLine, Provider
+from paperclip.models import BudgetLine, BudgetReport, BudgetStatus, CapLine, CostGroup, CostLine, Provider, Usage
 from paperclip.money import cap_text, usd
 from ui.rows import SIMULATED_LABEL
 
@@ -40,6 +40,17 @@ def cost_label(key: str | None, group: CostGroup) -> str:
 def tokens(line: CostLine) -> int:
     """Tokens as budgets count them: input and output."""
     return line.usage.input_tokens + line.usage.output_tokens
+
+
+def cache_text(usage: Usage) -> str:
+    """`9,000 read / 1,200 written`: the input tokens read from the provider's prompt cache and
+    written to it (each billed at its own price)."""
+    return f"{usage.cached_input_tokens:,} read / {usage.cache_write_tokens:,} written"
+
+
+def uses_cache(usage: Usage) -> bool:
+    """Whether any of `usage`'s input was read from the prompt cache or written to it."""
+    return bool(usage.cached_input_tokens or usage.cache_write_tokens)
 
 
 def chart_rows(lines: list[CostLine], *, group: CostGroup, measure: Measure) -> list[dict[str, Any]]:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from paperclip.models import TaskRecord, Trace, TraceEvent, Usage
 from paperclip.money import cost
+from ui.money import cache_text, uses_cache
 from ui.rows import SIMULATED_LABEL
 
 TASK_IDENTIFIER = re.compile(r"^[A-Z][A-Z0-9]{0,9}-\d+(\.\d+)*$")
@@ -137,6 +138,8 @@ def _meta(event: TraceEvent) -> str:
         parts.append(event.model)
     if event.usage is not None:
         parts.append(f"{tokens_text(event.usage)} tokens")
+        if uses_cache(event.usage):
+            parts.append(f"cache {cache_text(event.usage)}")
     if event.cost_usd is not None:
         parts.append("\\" + cost(event.cost_usd))
     if event.attempt and (event.attempt > 1 or event.kind == "error"):

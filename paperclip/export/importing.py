@@ -102,7 +102,7 @@ _GOAL_ID = re.compile(r"^G\d{1,9}$")
 
 
 def _fits(usage: Usage, count: int, usd: float) -> bool:
-    tokens = (usage.input_tokens, usage.output_tokens, usage.cached_input_tokens, count)
+    tokens = (usage.input_tokens, usage.output_tokens, usage.cached_input_tokens, usage.cache_write_tokens, count)
     return all(0 <= n <= MAX_COUNT for n in tokens) and math.isfinite(usd) and usd >= 0
 
 

@@ -5,7 +5,7 @@ holds a secret: a credential is named, and resolved by the activity that uses it
 import string
 from enum import StrEnum
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from paperclip.models.budgets import Budget
 from paperclip.models.enums import Provider, Role
@@ -14,12 +14,18 @@ from paperclip.models.tooling import RepositoryConfig, ToolRule
 
 
 class ModelPrice(BaseModel):
-    """USD per million tokens; overrides the built-in table for one model."""
+    """USD per million tokens; overrides the built-in table for one model. Every price is a finite
+    number, zero or more (an infinite one would book a cost no report could show)."""
+
+    model_config = ConfigDict(allow_inf_nan=False)
 
     input: float = Field(ge=0)
     output: float = Field(ge=0)
     cached_input: float | None = Field(default=None, ge=0)
     """None: the input price."""
+    cache_write: float | None = Field(default=None, ge=0)
+    """A prompt-cache write's price; None: as the provider bills it (Anthropic 1.25x the input
+    price; OpenAI writes nothing extra, so the input price)."""
 
 
 class ModelConfig(BaseModel):

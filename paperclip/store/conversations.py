@@ -189,6 +189,7 @@ def turn_entry(cost: CostEvent, reply: Message) -> ActivityEntry:
             "input_tokens": usage.input_tokens,
             "output_tokens": usage.output_tokens,
             "cached_input_tokens": usage.cached_input_tokens,
+            "cache_write_tokens": usage.cache_write_tokens,
             "cost_usd": cost.cost_usd,
             "tool_calls": calls,
         },

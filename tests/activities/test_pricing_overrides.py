@@ -9,7 +9,7 @@ from temporalio.testing import ActivityEnvironment
 from activities.model_turn import ModelActivities
 from activities.templates import TemplateActivities
 from paperclip.models import AgentFromTemplateInput, AgentSpec, ModelConfig, ModelPrice, Provider, SessionRef, Usage
-from paperclip.pricing import FREE, Price, cost_usd, no_price_warning, price_for, priced, with_price
+from paperclip.pricing import FREE, Price, cost_usd, no_price_warning, price_for, priced, with_price, worst_case
 from paperclip.settings import Settings, get_settings
 from tests.activities.conftest import FakeStore
 from tests.activities.helpers import keys_for, run_turn, turn_input
@@ -34,6 +34,44 @@ def test_without_a_cached_price_cached_input_costs_the_input_price() -> None:
 
 
 @pytest.mark.parametrize(
+    ("provider", "cache_write", "expected"),
+    [
+        (Provider.ANTHROPIC, None, Price(2, 10, 0.2, 2.5)),  # as Anthropic bills: 1.25x the input price
+        (Provider.ANTHROPIC, 3.0, Price(2, 10, 0.2, 3.0)),
+        (Provider.OPENAI, None, Price(2, 10, 0.2, None)),  # OpenAI bills no writes: the input price
+        (Provider.OPENAI, 0.0, Price(2, 10, 0.2, 0.0)),
+    ],
+)
+def test_an_own_price_writes_to_the_cache_at_its_own_price_else_as_the_provider_bills(
+    provider: Provider, cache_write: float | None, expected: Price
+) -> None:
+    own = ModelPrice(input=2, output=10, cached_input=0.2, cache_write=cache_write)
+    config = ModelConfig(provider=provider, model="negotiated", max_tokens=1_000, price=own)
+
+    assert price_for(config) == expected
+    written = Usage(input_tokens=1_000_000, output_tokens=0, cache_write_tokens=400_000)
+    assert cost_usd(config, written) == pytest.approx(600_000 * 2 / 1e6 + 400_000 * expected.write / 1e6)
+    # A reservation covers a call that writes its whole prompt, at the dearer of the two prices.
+    usd, _ = worst_case(config, 1_000_000)
+    assert usd == pytest.approx(max(2, expected.write) + 1_000 * 10 / 1e6)
+
+
+@pytest.mark.parametrize(
+    ("price", "field"),
+    [
+        ({"input": 1, "output": 1, "cache_write": -0.01}, "cache_write"),
+        ({"input": 1, "output": 1, "cache_write": float("inf")}, "cache_write"),
+        ({"input": float("inf"), "output": 1}, "input"),
+        ({"input": 1, "output": 1, "cached_input": float("nan")}, "cached_input"),
+    ],
+)
+def test_a_price_is_a_finite_number_of_zero_or_more(price: dict[str, float], field: str) -> None:
+    with pytest.raises(ValidationError) as raised:
+        ModelPrice.model_validate(price)
+    assert [e["loc"] for e in raised.value.errors()] == [(field,)]
+
+
+@pytest.mark.parametrize(
     ("provider", "model", "expected"),
     [
         (Provider.OPENAI, "gpt-4o-2024-08-06", Price(2.50, 10.00, 1.25)),
@@ -52,12 +90,14 @@ def test_settings_read_prices_from_the_environment(monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv(
         "PAPERCLIP_PRICES",
         '{"OpenAI:gpt-4o": {"input": 2, "output": 8, "cached_input": 1},'
-        ' "anthropic:my-claude": {"input": 1, "output": 3}}',
+        ' "anthropic:my-claude": {"input": 1, "output": 3, "cache_write": 1.5}}',
     )
     assert Settings().prices == {
         "openai:gpt-4o": ModelPrice(input=2, output=8, cached_input=1),
-        "anthropic:my-claude": ModelPrice(input=1, output=3),
+        "anthropic:my-claude": ModelPrice(input=1, output=3, cache_write=1.5),
     }
+    mine = with_price(ModelConfig(provider=Provider.ANTHROPIC, model="my-claude"), Settings().prices)
+    assert price_for(mine) == Price(1, 3, 1, 1.5)
 
 
 @pytest.mark.parametrize("key", ["gpt-4o", "simulated:x", "openai:"])

@@ -114,7 +114,7 @@ async def test_a_hire_gets_its_price_from_the_settings_unless_it_sets_its_own(
     assert hired.status_code == 201, hired.text
     assert hired.json()["spec"]["model"]["price"] == OWN_RATE.model_dump()
 
-    own = {"input": 1.0, "output": 2.0, "cached_input": None}
+    own = {"input": 1.0, "output": 2.0, "cached_input": None, "cache_write": None}
     hired = await api.post(
         f"/api/companies/{company}/agents",
         json={

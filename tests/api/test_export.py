@@ -1,7 +1,8 @@
 """Export and import over real HTTP: one company runs one task to done (the CEO delegating to a
-CTO on the fake provider server, through an endpoint whose key is stored, and to a CMO), and every
-test reads it: the JSON and Markdown exports, imports of it into new companies, a round trip,
-other teams and viewers, and documents that cannot be imported."""
+CTO on the fake provider server, through an endpoint whose key is stored, and to a CMO on the
+fake's Anthropic API, whose long system prompt is written to the prompt cache), and every test
+reads it: the JSON and Markdown exports, imports of it into new companies, a round trip, other
+teams and viewers, and documents that cannot be imported."""
 
 import asyncio
 import uuid
@@ -24,7 +25,10 @@ from tests.fakes import FakeModelServer
 from workers.main import build_workers
 
 KEY = "sk-export-3b9d27c1f0a4"
-"""The endpoint's key: the CTO's calls use it, no export may hold it."""
+"""The endpoints' key: the CTO's and CMO's calls use it, no export may hold it."""
+HANDBOOK = "You are the CMO of Acme Rockets. The brand book says: plain words, real numbers. " * 60
+"""About 1,300 tokens as the fake counts them: over the 1,024 a cached prefix needs, so the CMO's
+first call writes its prompt to the cache."""
 
 
 @dataclass
@@ -64,7 +68,7 @@ async def source(dev_env: WorkflowEnvironment, tmp_path_factory: pytest.TempPath
     store.migrate()
     queue = f"export-{uuid.uuid4()}"
     with FakeModelServer() as server:
-        server.openai_key = KEY
+        server.openai_key = server.anthropic_key = KEY
         async with AsyncExitStack() as stack:
             for worker in build_workers(dev_env.client, store, task_queue=queue, settings=settings):
                 await stack.enter_async_context(worker)
@@ -75,6 +79,14 @@ async def source(dev_env: WorkflowEnvironment, tmp_path_factory: pytest.TempPath
             )
             endpoint = {"name": "fake-llm", "type": "openai-compatible", "url": server.base_url_openai, "api_key": KEY}
             await ok(await http.post("/api/endpoints", json=endpoint), 201)
+            claude = {"name": "fake-claude", "type": "anthropic", "url": server.base_url_anthropic, "api_key": KEY}
+            await ok(await http.post("/api/endpoints", json=claude), 201)
+            on_claude = {
+                "provider": "anthropic",
+                "model": "claude-haiku-4-5",
+                "base_url": server.base_url_anthropic,
+                "credential": "fake-claude",
+            }
             on_endpoint = {
                 "provider": "openai",
                 "model": "gpt-4o-mini",
@@ -89,7 +101,7 @@ async def source(dev_env: WorkflowEnvironment, tmp_path_factory: pytest.TempPath
                     "model": {"price": {"input": 3, "output": 15}},
                 },
                 {"name": "cto", "role": "cto", "reports_to": "ceo", "model": on_endpoint, "budget": {"monthly_usd": 5}},
-                {"name": "cmo", "role": "cmo", "reports_to": "ceo"},
+                {"name": "cmo", "role": "cmo", "reports_to": "ceo", "model": on_claude, "system_prompt": HANDBOOK},
             ]
             company = (await create_company(http, agents=agents, budget_usd=50))["id"]
             goal = {"title": "Build the engine", "level": "team", "parent": "G1", "owner": "cto"}
@@ -131,7 +143,8 @@ async def test_the_json_export_holds_the_tasks_their_conversations_and_the_ledge
     exported = sum(c["cost_usd"] or 0.0 for c in doc["costs"])
     assert [(g["id"], g["parent"]) for g in doc["goals"]] == [("G1", None), ("G2", "G1")]
     [cap] = doc["caps"]
-    assert (cap["scope"], cap["cap"], cap["spend"]["usd"]) == ("goal:G1", {"usd": 1.0, "tokens": None}, exported)
+    assert (cap["scope"], cap["cap"]) == ("goal:G1", {"usd": 1.0, "tokens": None})
+    assert cap["spend"]["usd"] == pytest.approx(exported, abs=1e-12)
     assert [(r["name"], r["cron"], r["agent"]) for r in doc["routines"]] == [("new-year", "0 0 1 1 *", "cmo")]
 
     tasks = {t["identifier"]: t for t in doc["tasks"]}
@@ -148,7 +161,11 @@ async def test_the_json_export_holds_the_tasks_their_conversations_and_the_ledge
     report = await ok(await http.get(f"/api/companies/{company}/costs"))
     assert exported > 0 and round(exported, 2) == round(report["total"]["cost_usd"], 2)
     assert doc["cost_summary"]["total"] == report["total"]
-    assert {c["agent"] for c in doc["costs"] if c["cost_usd"]} == {"ceo", "cto"}
+    assert {c["agent"] for c in doc["costs"] if c["cost_usd"]} == {"ceo", "cto", "cmo"}
+    # The CMO's calls wrote to the prompt cache, and the export says how much, call by call.
+    written = [c["usage"]["cache_write_tokens"] for c in doc["costs"] if c["agent"] == "cmo"]
+    assert written[0] > 1024 and sum(written) == report["total"]["usage"]["cache_write_tokens"]
+    assert tasks["ACME-1.2"]["usage"]["cache_write_tokens"] == sum(written)
     kinds = [e["kind"] for e in doc["activity"]]
     assert kinds[0] == "company.created" and "task.finished" in kinds and not doc["activity_truncated"]
 
@@ -216,6 +233,10 @@ async def test_an_import_founds_a_company_with_the_same_agents_goals_org_and_his
     assert source.store.list_messages(new, "ACME-1.1") == source.store.list_messages(company, "ACME-1.1")
     costs = await ok(await http.get(f"/api/companies/{new}/costs"))
     assert costs["total"] == (await ok(await http.get(f"/api/companies/{company}/costs")))["total"]
+    assert costs["total"]["usage"]["cache_write_tokens"] > 0  # the CMO's, kept
+    assert [c.usage for c in source.store.list_cost_events(new)] == [
+        c.usage for c in source.store.list_cost_events(company)
+    ]
     imported = await ok(await http.get(f"/api/companies/{new}/activity", params={"kind": "company.imported"}))
     assert [e["summary"] for e in imported["data"]] == [
         f"Acme Copy imported from {company} (exported {doc['exported_at'][:10]} {doc['exported_at'][11:16]} UTC):"
@@ -245,6 +266,37 @@ async def test_export_import_export_gives_the_same_document_but_for_ids_and_time
         return doc
 
     assert normalised(second) == normalised(first)
+
+
+def without(key: str, item: Any) -> Any:
+    """`item` (a JSON document) with `key` taken out of every object in it."""
+    if isinstance(item, dict):
+        return {k: without(key, v) for k, v in item.items() if k != key}
+    if isinstance(item, list):
+        return [without(key, v) for v in item]
+    return item
+
+
+async def test_a_document_from_before_cache_writes_were_counted_imports_with_none(source: Source) -> None:
+    doc = await export(source.http, source.company)
+    older = without("cache_write_tokens", doc)
+    assert "cache_write_tokens" not in str(older) and older["costs"]
+    new = f"old-{uuid.uuid4().hex[:8]}"
+    answer = await import_(source.http, older, id=new)
+    assert (answer["cost_events"], answer["notes"]) == (len(doc["costs"]), [])
+
+    def tokens(usage: Any) -> tuple[int, int, int]:
+        return usage["input_tokens"], usage["cached_input_tokens"], usage["output_tokens"]
+
+    ledger = source.store.list_cost_events(new)
+    assert [(e.usage.model_dump(), e.cost_usd) for e in ledger] == [
+        ({**c["usage"], "cache_write_tokens": 0}, c["cost_usd"]) for c in doc["costs"]
+    ]
+    listed = (await ok(await source.http.get(f"/api/companies/{new}/tasks")))["data"]
+    assert [t["usage"] for t in listed] == [t["usage"] | {"cache_write_tokens": 0} for t in doc["tasks"]]
+    total = (await ok(await source.http.get(f"/api/companies/{new}/costs")))["total"]
+    assert total["usage"]["cache_write_tokens"] == 0
+    assert tokens(total["usage"]) == tokens(doc["cost_summary"]["total"]["usage"])
 
 
 async def test_an_import_under_another_prefix_renames_the_history(source: Source) -> None:
@@ -339,3 +391,8 @@ async def test_documents_that_cannot_be_imported_get_a_4xx_that_says_why(source:
         "tasks[0]: goal 'G1' is not there",
     ]
     assert (await http.get("/api/companies/x-dangling")).status_code == 404
+
+    negative = doc | {"costs": [doc["costs"][0] | {"usage": doc["costs"][0]["usage"] | {"cache_write_tokens": -1}}]}
+    error = assert_error(await http.post("/api/companies/import", json=negative, params={"id": "x-negative"}), 400)
+    assert error["details"] == ["costs[0]: a count or cost is out of range"]
+    assert (await http.get("/api/companies/x-negative")).status_code == 404

@@ -6,6 +6,7 @@ refreshes the README's pictures)."""
 import os
 import re
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -142,6 +143,13 @@ def test_every_page_opens_on_a_live_company(stack: Stack, initech: str, page) ->
             picked.inner_html()[:1500]
         )
         snap(page, path or "overview")
+        if path == "costs":  # this month's prompt cache, as the API sums it
+            month = datetime.now(UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0).isoformat()
+            usage = httpx.get(
+                f"{stack.api}/api/companies/acme/costs", params={"since": month}, headers=stack.board, timeout=10
+            ).json()["total"]["usage"]
+            read, written = usage["cached_input_tokens"], usage["cache_write_tokens"]
+            assert metric(page, "Prompt cache") == f"{read:,} read / {written:,} written"
     entries = re.search(r"Page 1, newest first, (\d+) entries", page.inner_text("body"))
     assert entries is not None and int(entries.group(1)) >= 10  # the demo's creation, delegations and results
 

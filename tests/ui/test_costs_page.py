@@ -37,6 +37,7 @@ def line(key: str | None, usd: float, tokens: int, calls: int = 1, unpriced: int
 
 def report(group: CostGroup, *lines: CostLine) -> dict[str, Any]:
     total = line(None, 2.5, 13_500, calls=5, unpriced=1)
+    total.usage = total.usage.model_copy(update={"cached_input_tokens": 6_000, "cache_write_tokens": 1_250})
     warnings = ["openai:my-model has no price: token-only accounting"]
     return CostReport(group_by=group, data=list(lines), total=total, warnings=warnings).model_dump(mode="json")
 
@@ -136,7 +137,13 @@ def test_charts_spend_by_agent_model_and_day_this_month_with_totals(fake_api: Fa
     assert list(by_model["model"]) == ["openai:gpt-4o-mini", SIMULATED_LABEL]
     assert list(by_day["day"]) == ["2026-01-04", "2026-01-05"]
     metrics = {metric.proto.label: metric.value for metric in at.metric}
-    assert metrics == {"Spend (USD)": "$2.50", "Model calls": "5", "Tokens": "13,500", "Unpriced calls": "1"}
+    assert metrics == {
+        "Spend (USD)": "$2.50",
+        "Model calls": "5",
+        "Tokens": "13,500",
+        "Prompt cache": "6,000 read / 1,250 written",
+        "Unpriced calls": "1",
+    }
     assert at.warning[0].value == "openai:my-model has no price: token-only accounting"
     queries = [parse_qs(urlsplit(path).query) for method, path, _ in fake_api.received if "/costs" in path]
     assert [query["group_by"] for query in queries] == [["agent"], ["model"], ["day"]]

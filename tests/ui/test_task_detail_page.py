@@ -35,7 +35,7 @@ DETAIL = TaskDetail(
         TaskStatus.RUNNING,
         turns=2,
         cost_usd=0.0125,
-        usage=Usage(input_tokens=1200, output_tokens=345),
+        usage=Usage(input_tokens=1200, output_tokens=345, cached_input_tokens=600, cache_write_tokens=450),
     ).model_dump(),
     subtasks=[SUBTASK],
 )
@@ -139,6 +139,7 @@ def test_shows_the_task_its_subtask_tree_and_its_workflow(fake_api: FakeApi) -> 
     assert app.selectbox(key="detail_task_picker").value == "ACME-1"
     figures = {metric.label: metric.value for metric in app.metric}
     assert figures == {"Status": "running", "Assignee": "ceo", "Cost (USD)": "0.0125", "Tokens": "1,200 in / 345 out"}
+    assert app.caption[0].value == "Priority high · 2 turns · prompt cache 600 read / 450 written"
     assert app.link_button[0].proto.url == "http://127.0.0.1:8233/namespaces/default/workflows/task:acme:ACME-1"
     subtask = app.page_link[-1]
     assert subtask.value == "ACME-1.1 · done — Budget the launch (cto)"

@@ -3,7 +3,7 @@
 from datetime import timedelta
 from typing import Any
 
-from paperclip.models import TaskRecord, TaskStatus, Trace, TraceEvent
+from paperclip.models import TaskRecord, TaskStatus, Trace, TraceEvent, Usage
 from tests.ui.helpers import T0
 from ui.trace_view import TOOL, SubtaskRow, chat_entries, replay_events, subtask_rows
 
@@ -73,6 +73,20 @@ def test_chat_entries_name_who_acted_and_mark_the_subtasks_events() -> None:
     assert entries[2].meta == r"gpt-4o-mini · \$0.0020"
     assert entries[4].avatar == TOOL
     assert entries[5].meta == "turn 2 · attempt 1"
+
+
+def test_a_turn_that_used_the_prompt_cache_says_what_it_read_and_wrote() -> None:
+    cached = Usage(input_tokens=5_000, output_tokens=200, cached_input_tokens=3_000, cache_write_tokens=1_500)
+    replies = [
+        event("ACME-1", 1, "model_reply", actor="ceo", model="claude-haiku-4-5", usage=cached, cost_usd=0.0035, turn=1),
+        event("ACME-1", 2, "model_reply", actor="ceo", model="gpt-4o", usage=Usage(input_tokens=90), turn=2),
+    ]
+    first, second = chat_entries(ROOT, replies)
+    assert (
+        first.meta
+        == r"turn 1 · claude-haiku-4-5 · 5,000 in / 200 out tokens · cache 3,000 read / 1,500 written · \$0.0035"
+    )
+    assert second.meta == "turn 2 · gpt-4o · 90 in / 0 out tokens"  # no cache, nothing said of it
 
 
 def test_the_subtask_tree_takes_live_status_from_the_records_and_depth_from_the_trace() -> None:

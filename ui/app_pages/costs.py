@@ -22,6 +22,7 @@ from ui.money import (
     Measure,
     budget_body,
     budget_rows,
+    cache_text,
     cap_rows,
     chart_rows,
     since,
@@ -75,10 +76,16 @@ except ApiError as error:
 
 if reports:
     total = reports[CostGroup.AGENT].total
-    spend, calls, used, unpriced = st.columns(4)
+    spend, calls, used, cached, unpriced = st.columns(5)
     spend.metric("Spend (USD)", usd(total.cost_usd))
     calls.metric("Model calls", f"{total.calls:,}")
     used.metric("Tokens", f"{tokens(total):,}", help="Input and output, as budgets count them")
+    cached.metric(
+        "Prompt cache",
+        cache_text(total.usage),
+        help="Input tokens read from the providers' prompt caches and written to them, each priced as billed "
+        "(Anthropic: a read at 0.1x the input price, a write at 1.25x)",
+    )
     unpriced.metric("Unpriced calls", f"{total.unpriced_calls:,}", help="Counted in tokens only: their USD is unknown")
     for warning in reports[CostGroup.AGENT].warnings:
         st.warning(warning)

@@ -7,6 +7,7 @@ from paperclip import money
 from paperclip.models import CommentPosted, TaskDetail, TaskRecord, TaskStatus, Trace
 from paperclip.settings import get_settings
 from ui.api_client import ApiError, parse
+from ui.money import cache_text, uses_cache
 from ui.rows import workflow_url
 from ui.session import REFRESH_SECONDS, TASK_BOARD, TASK_DETAIL, choose_company, get_api, show_error
 from ui.trace_view import (
@@ -89,7 +90,9 @@ def live_panel(company_id: str, identifier: str) -> None:
     assignee.metric("Assignee", task.assignee)
     cost.metric("Cost (USD)", f"{task.cost_usd:.4f}")
     tokens.metric("Tokens", tokens_text(task.usage))
-    st.caption(f"Priority {task.priority.value} · {task.turns} turns" + (f" · serves {task.goal}" if task.goal else ""))
+    cache = f" · prompt cache {cache_text(task.usage)}" if uses_cache(task.usage) else ""
+    serves = f" · serves {task.goal}" if task.goal else ""
+    st.caption(f"Priority {task.priority.value} · {task.turns} turns{cache}{serves}")
     if task.held:
         st.warning(f"Held before its next turn: {task.held}.", icon=":material/pause_circle:")
     if task.retry:
