@@ -82,10 +82,12 @@ def problems(doc: CompanyExport) -> list[str]:
             long = [m for m in turn.messages if len(m.author or "") > 200 or len(m.tool_call_id or "") > 200]
             check(not long, at, "an author or a tool call id is longer than 200 characters")
 
-    calls = Counter((c.task, c.seq) for c in doc.costs)
+    # One row per attempt: a retried or fallen-back call has several rows for one turn.
+    calls = Counter((c.task, c.seq, c.model_index, c.attempt) for c in doc.costs)
     for i, cost in enumerate(doc.costs):
         where = f"costs[{i}]"
-        check(calls[cost.task, cost.seq] == 1, where, f"call {cost.seq} of {cost.task} is there twice")
+        attempt = f"attempt {cost.attempt} on model {cost.model_index} of call {cost.seq} of {cost.task}"
+        check(calls[cost.task, cost.seq, cost.model_index, cost.attempt] == 1, where, f"{attempt} is there twice")
         check(cost.task in identifiers, where, f"task '{cost.task}' is not there")
         check(cost.agent in chart, where, f"agent '{cost.agent}' is not an agent of it")
         check(cost.goal is None or cost.goal in goal_ids, where, f"goal '{cost.goal}' is not there")

@@ -396,3 +396,21 @@ async def test_documents_that_cannot_be_imported_get_a_4xx_that_says_why(source:
     error = assert_error(await http.post("/api/companies/import", json=negative, params={"id": "x-negative"}), 400)
     assert error["details"] == ["costs[0]: a count or cost is out of range"]
     assert (await http.get("/api/companies/x-negative")).status_code == 404
+
+
+async def test_a_ledger_with_several_attempts_of_one_call_imports_each(source: Source) -> None:
+    doc = await export(source.http, source.company)
+    first = doc["costs"][0]
+    # A call whose first attempt's worker was lost (unconfirmed, at its worst case), answered on
+    # the second: two rows of one turn.
+    lost = {**first, "attempt": 2}
+    doc["costs"].insert(1, lost)
+    new = f"att-{uuid.uuid4().hex[:8]}"
+    answer = await import_(source.http, doc, id=new)
+    assert answer["cost_events"] == len(doc["costs"])
+    rows = [(e.task, e.seq, e.attempt) for e in source.store.list_cost_events(new)]
+    assert (first["task"], first["seq"], 1) in rows and (first["task"], first["seq"], 2) in rows
+    # The very same attempt twice is refused, and says which.
+    doc["costs"].insert(1, lost)
+    refused = await source.http.post("/api/companies/import", json=doc, params={"id": f"dup-{uuid.uuid4().hex[:8]}"})
+    assert refused.status_code == 400 and "attempt 2 on model 0 of call" in refused.text
