@@ -52,6 +52,7 @@ EXPORTS = [
     "Checked",
     "ChildFinished",
     "CliConfig",
+    "CliPermissions",
     "CliTurnInput",
     "CliTurnResult",
     "Comment",
