@@ -16,6 +16,7 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
+    from paperclip.cli_rules import permissions_for
     from paperclip.constants import Activity, cli_queue
     from paperclip.models import (
         Adapter,
@@ -153,7 +154,9 @@ class CliTurn(Turn):
                 session=task.session(),
                 seq=task.carry.turn,
                 adapter=task.input.agent.adapter,
-                cli=cli,
+                # The profile its tool policy gives it when the spec names none: the activity
+                # maps it to the tool's flags. (Only this input's value changes: replay-safe.)
+                cli=cli.model_copy(update={"permissions": permissions_for(task.input.agent)}),
                 prompt=cli_prompt(task.input, sent, resuming=self.session is not None),
                 resume=self.session,
                 attempt=max(1, task.carry.attempt),
