@@ -162,6 +162,7 @@ EXPORTS = [
     "ToolCall",
     "ToolCallRequest",
     "ToolDecision",
+    "ToolDenial",
     "ToolPolicy",
     "ToolRule",
     "ToolRunInput",
