@@ -154,8 +154,9 @@ class CliTurn(Turn):
                 session=task.session(),
                 seq=task.carry.turn,
                 adapter=task.input.agent.adapter,
-                # The profile its tool policy gives it when the spec names none: the activity
-                # maps it to the tool's flags. (Only this input's value changes: replay-safe.)
+                # Its permission profile, the tool policy's when the spec names none, which the
+                # activity maps to the tool's flags. (The same command, its input completed:
+                # recorded histories replay as they were.)
                 cli=cli.model_copy(update={"permissions": permissions_for(task.input.agent)}),
                 prompt=cli_prompt(task.input, sent, resuming=self.session is not None),
                 resume=self.session,
