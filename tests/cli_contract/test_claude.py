@@ -32,6 +32,8 @@ async def test_a_turn_answers_in_a_new_session_and_books_what_the_provider_count
     assert (result.tool, result.model) == ("claude-code", MODEL)
     # Two calls: the turn's, and the title of the new session (which the result's own `usage` leaves out).
     assert len(server.usages) == 2
+    assert set(server.keys_seen()) == {("/v1/messages", "x-api-key")}  # its key went nowhere else
+    assert {s.headers["x-api-key"] for s in server.seen if "x-api-key" in s.headers} == {server.anthropic_key}
     counted = provider_usage(server)
     assert result.usage == counted
     booked = claude_turns.store.costs[("acme", "ACME-1", "dev", 1)]

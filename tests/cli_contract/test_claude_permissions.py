@@ -15,7 +15,6 @@ from activities.cli import claude as claude_adapter
 from activities.cli.claude import ClaudeCode, permission_flags
 from activities.sandbox.bwrap import bwrap_path
 from paperclip.models import CliConfig, CliPermissions, ToolDenial
-from tests.activities.conftest import FakeStore
 from tests.cli_contract.conftest import ClaudeTurns, claude_activities
 from tests.fakes import FakeModelServer
 
@@ -153,4 +152,4 @@ async def test_in_the_sandbox_a_workspace_write_agent_edits_its_workspace_and_no
     assert (turns.workspace / "notes.md").read_text() == "status: final\n"
     assert (turns.workspace / "build.log").read_text() == "built\n"
     assert result.denials == []
-    assert isinstance(turns.store, FakeStore) and turns.store.costs[("acme", "ACME-1", "dev", 1)].usage == result.usage
+    assert turns.store.costs[("acme", "ACME-1", "dev", 1)].usage == result.usage
