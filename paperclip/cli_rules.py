@@ -10,7 +10,8 @@ company without the API, or was hired before these rules):
 - **Owner-only** (`owner_only_powers`, a 403 for an operator): a `process` agent (any command on
   the worker), a CLI agent with its own `cli.command`, or `cli.args` that point the tool at other
   settings (Claude Code's `--settings`, Codex's `-c`, …): each runs, or can send the tool's key,
-  wherever its author likes.
+  wherever its author likes; or `cli.args` that change the tool's permissions (Claude Code's
+  `--permission-mode`, `--allowedTools`, …), which would win over its profile.
 - **Outside the workspace roots** (`workspace_problem`, a 403 for everyone): a `cli.workspace`
   must be inside the company's own folder (`$PAPERCLIP_HOME/workspaces/<company>`) or a root the
   deployment opened (`PAPERCLIP_WORKSPACE_ROOTS`), compared as real paths, so `..` and symlinks
@@ -132,11 +133,19 @@ CONFIG_FLAGS: dict[Adapter, tuple[str, ...]] = {
 }
 """Flags that give a tool other settings (which may send its key elsewhere or start programs) or
 other directories than its workspace."""
+PERMISSION_FLAGS: dict[Adapter, tuple[str, ...]] = {
+    Adapter.CLAUDE_LOCAL: (
+        "--permission-mode", "--dangerously-skip-permissions", "--allow-dangerously-skip-permissions",
+        "--allowedTools", "--allowed-tools", "--disallowedTools", "--disallowed-tools", "--tools",
+    ),
+}  # fmt: skip
+"""Flags that change what a tool may do, which its permission profile (`cli.permissions`) sets:
+coming after the profile's flags, they would win over it (a read-only agent that bypasses)."""
 
 
-def _config_flag(adapter: Adapter, args: Sequence[str]) -> str | None:
+def _config_flag(adapter: Adapter, args: Sequence[str], table: dict[Adapter, tuple[str, ...]]) -> str | None:
     for arg in args:
-        for flag in CONFIG_FLAGS.get(adapter, ()):
+        for flag in table.get(adapter, ()):
             long = flag.startswith("--")
             if arg == flag or (long and arg.startswith(flag + "=")) or (not long and arg.startswith(flag)):
                 return arg
@@ -153,9 +162,12 @@ def owner_only_powers(spec: AgentSpec) -> list[str]:
     powers = []
     if spec.cli.command:
         powers.append(f"`cli.command` {spec.cli.command[0]!r} runs a program of its own choosing on the worker")
-    flag = _config_flag(spec.adapter, spec.cli.args)
+    flag = _config_flag(spec.adapter, spec.cli.args, CONFIG_FLAGS)
     if flag is not None:
         powers.append(f"`cli.args` {flag!r} gives the tool other settings or directories than its own")
+    flag = _config_flag(spec.adapter, spec.cli.args, PERMISSION_FLAGS)
+    if flag is not None:
+        powers.append(f"`cli.args` {flag!r} gives the tool other permissions than its profile's (`cli.permissions`)")
     return powers
 
 

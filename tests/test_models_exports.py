@@ -163,6 +163,7 @@ EXPORTS = [
     "ToolCall",
     "ToolCallRequest",
     "ToolDecision",
+    "ToolDenial",
     "ToolPolicy",
     "ToolRule",
     "ToolRunInput",

@@ -16,6 +16,7 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
+    from paperclip.cli_rules import permissions_for
     from paperclip.constants import Activity, cli_queue
     from paperclip.models import (
         Adapter,
@@ -153,7 +154,10 @@ class CliTurn(Turn):
                 session=task.session(),
                 seq=task.carry.turn,
                 adapter=task.input.agent.adapter,
-                cli=cli,
+                # Its permission profile, the tool policy's when the spec names none, which the
+                # activity maps to the tool's flags. (The same command, its input completed:
+                # recorded histories replay as they were.)
+                cli=cli.model_copy(update={"permissions": permissions_for(task.input.agent)}),
                 prompt=cli_prompt(task.input, sent, resuming=self.session is not None),
                 resume=self.session,
                 attempt=max(1, task.carry.attempt),

@@ -35,7 +35,7 @@ from activities.model_turn import TurnStore, pending_cost, turn_cost
 from paperclip.cli_rules import cli_problems, workspace_problem
 from paperclip.constants import Activity
 from paperclip.keys import KeyResolver
-from paperclip.models import CliConfig, CliTurnInput, CliTurnResult, Message, WorkspaceRelease
+from paperclip.models import CliConfig, CliPermissions, CliTurnInput, CliTurnResult, Message, WorkspaceRelease
 from paperclip.money import cost
 from paperclip.tokens import TaskTokens
 
@@ -55,9 +55,13 @@ nothing was started (final)."""
 
 
 def passed_turn_budget(stream: Stream, cli: CliConfig) -> str | None:
-    """What the turn has spent past its per-turn budget, as a phrase; None while within it."""
-    if cli.turn_budget_usd is not None and (stream.cost_usd or 0.0) > cli.turn_budget_usd:
-        return f"{cost(stream.cost_usd or 0.0)} of ${cli.turn_budget_usd:g}"
+    """What the turn has spent past its per-turn budget, as a phrase; None while within it (or
+    at it, unless the tool stopped itself there)."""
+    usd = stream.cost_usd or 0.0
+    if cli.turn_budget_usd is not None and (usd > cli.turn_budget_usd or stream.stopped_at_budget):
+        return f"{cost(usd)} of ${cli.turn_budget_usd:g}"
+    if stream.stopped_at_budget:  # a budget of its own (`cli.args`)
+        return f"{cost(usd)}, its tool's own budget"
     tokens = stream.usage.input_tokens + stream.usage.output_tokens
     if cli.turn_budget_tokens is not None and tokens > cli.turn_budget_tokens:
         return f"{tokens:,} of {cli.turn_budget_tokens:,} tokens"
@@ -260,7 +264,7 @@ class CliActivities:
             ) from None
         except TurnTimedOut as timed_out:
             raise ApplicationError(f"{adapter.tool}: {timed_out}", type=CLI_TIMEOUT, non_retryable=True) from None
-        over = passed_turn_budget(stream, input.cli) if finished.stopped else None
+        over = passed_turn_budget(stream, input.cli) if finished.stopped or stream.stopped_at_budget else None
         if over is None and (finished.exit_code != 0 or stream.error):
             last_error_line = (finished.stderr_tail.splitlines() or [""])[-1]
             reason = stream.error or last_error_line or stream.answer()[-300:] or "no output"
@@ -275,6 +279,10 @@ class CliActivities:
         answer = stream.answer() or "(no answer)"
         if over is not None:
             answer += f"\n\n[stopped: this turn passed its per-turn budget ({over})]"
+        if stream.denials:  # it went on without them: told, not failed (a retry would be refused again)
+            refused = "; ".join(f"{d.tool} {d.detail}".strip() for d in stream.denials)
+            profile = input.cli.permissions or CliPermissions.WORKSPACE_WRITE_NETWORK
+            answer += f"\n\n[refused by its permissions ({profile.value}): {refused}]"
         model = stream.model or input.cli.model or "default"
         reply = Message(role="assistant", content=answer, author=input.session.agent)
         event = turn_cost(
@@ -307,4 +315,5 @@ class CliActivities:
             session_id=stream.session_id,
             events=stream.events,
             settled=settled,
+            denials=stream.denials,
         )

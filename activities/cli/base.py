@@ -4,7 +4,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from paperclip.models import CliConfig, Usage
+from paperclip.models import CliConfig, ToolDenial, Usage
 
 
 @dataclass
@@ -21,6 +21,11 @@ class Stream:
     cost_usd: float | None = None
     error: str | None = None
     """Why the tool says the turn failed."""
+    stopped_at_budget: bool = False
+    """The tool stopped itself at the turn's budget (Claude Code's `--max-budget-usd`): the turn
+    ended there, as when the runner stops it (`passed_turn_budget`), and is not failed."""
+    denials: list[ToolDenial] = field(default_factory=list)
+    """Tool calls the tool's own permissions refused; it told its model and went on."""
     events: int = 0
     last_event: str = ""
     raw: list[str] = field(default_factory=list)
@@ -33,9 +38,14 @@ class Stream:
             return self.texts[-1]
         return "\n".join(self.raw).strip()
 
-    def add_usage(self, input_tokens: int, output_tokens: int, cached: int = 0) -> None:
+    def add_usage(self, input_tokens: int, output_tokens: int, cached: int = 0, written: int = 0) -> None:
+        """Add a call's tokens: `input_tokens` all of the prompt's, `cached` of them read from the
+        provider's prompt cache, `written` of them written to it."""
         self.usage = self.usage + Usage(
-            input_tokens=input_tokens, output_tokens=output_tokens, cached_input_tokens=cached
+            input_tokens=input_tokens,
+            output_tokens=output_tokens,
+            cached_input_tokens=cached,
+            cache_write_tokens=written,
         )
 
     def add_cost(self, usd: float | None) -> None:

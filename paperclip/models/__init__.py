@@ -232,6 +232,7 @@ from paperclip.models.turns import (
     SettledAttempt,
     Standing,
     StandingInput,
+    ToolDenial,
     WorkspaceRelease,
     WorstCase,
 )
@@ -389,6 +390,7 @@ __all__ = [
     "ToolCall",
     "ToolCallRequest",
     "ToolDecision",
+    "ToolDenial",
     "ToolPolicy",
     "ToolRule",
     "ToolRunInput",

@@ -132,6 +132,16 @@ class CliTurnInput(BaseModel):
     this machine, is killed before this attempt starts another."""
 
 
+class ToolDenial(BaseModel):
+    """A tool call a CLI agent's tool refused under its permission profile: the turn went on
+    without it (the tool said so to its model), so the turn is not failed, nor run again."""
+
+    tool: str
+    """The tool's own name for it (Claude Code's `Bash`, `Write`, …)."""
+    detail: str = ""
+    """What it would have done, cut short: the command, the file, the URL."""
+
+
 class CliTurnResult(BaseModel):
     reply: Message
     """The tool's final answer (cut short past `max_output_chars`, the whole of it in the store)."""
@@ -147,6 +157,9 @@ class CliTurnResult(BaseModel):
     """Stream events the tool emitted."""
     settled: list[SettledAttempt] = Field(default_factory=list)
     """What became of the lost attempts the input named."""
+    denials: list[ToolDenial] = Field(default_factory=list)
+    """Tool calls its permissions refused during the turn (its reply says so too): not a clean
+    success, though the turn ended."""
 
 
 class HttpTurnInput(BaseModel):

@@ -1,5 +1,5 @@
 """Who may put which CLI agent in a company, over real HTTP: a `process` agent, a custom command or
-settings flags only by the board or an owner (403 for an operator, with the reason); a workspace
+settings or permission flags only by the board or an owner (403 for an operator, with the reason); a workspace
 outside the roots for nobody, however the path gets there; `cli.env` naming a key, a base URL, a
 proxy or a loader variable for nobody (422) — at hire, at founding and at import."""
 
@@ -63,6 +63,13 @@ async def hire(
         (
             {"adapter": "codex_local", "cli": {"args": ["-cmodel_provider=mine"]}},
             "`cli.args` '-cmodel_provider=mine' gives the tool other settings",
+        ),
+        (
+            {
+                "adapter": "claude_local",
+                "cli": {"permissions": "read-only", "args": ["--dangerously-skip-permissions"]},
+            },
+            "`cli.args` '--dangerously-skip-permissions' gives the tool other permissions than its profile's",
         ),
     ],
 )

@@ -1,5 +1,6 @@
 """Fake `claude`, `codex` and `opencode` executables (`tests/fakes/bin/`), speaking each tool's
-real stream format: a session id, the answer, usage and (Claude Code, OpenCode) cost.
+real stream format: a session id, the answer, usage and (Claude Code, OpenCode) cost. Claude
+Code's events are `fake_claude`'s, checked against recorded real ones.
 
 Like the real tools it keeps its sessions under `$HOME` (`~/.fake-<tool>/sessions/`), and a
 session it cannot find there is an error (exit 1, "No conversation found with session ID: …"),
@@ -13,9 +14,11 @@ environment does not reach it):
 - `FAKE_CLI_SCRIPT`: a file of modes, one line a run, each run taking the first; with none left
   (or no file) a run is `ok`. Modes: `ok`; `slow` (events 0.3 s apart); `hang` (starts a child
   process and waits for ever, after its first event); `crash` (exits 3 after its first event);
-  `fail` (the tool reports a failed turn); `big` (an answer of 200,000 characters); `callback`
-  (calls the API back with its task token: a comment, then completes its task, and tries to
-  complete another task and to read the company list; the answers go to `FAKE_CLI_LOG.callbacks`);
+  `fail` (the tool reports a failed turn); `budget` (Claude Code: stopped at `--max-budget-usd`);
+  `denied` (Claude Code: a call its permissions refuse, then the answer); `big` (an answer of
+  200,000 characters); `callback` (calls the API back with its task token: a comment, then
+  completes its task, and tries to complete another task and to read the company list; the
+  answers go to `FAKE_CLI_LOG.callbacks`);
   `spendy` (OpenCode: many costly steps before its answer); `model` (one request to the provider
   URL and key it was given: `ANTHROPIC_BASE_URL` + `ANTHROPIC_API_KEY`, `OPENAI_BASE_URL` +
   `OPENAI_API_KEY`, OpenCode's inline config; the URL and the answer's status are logged).
@@ -30,6 +33,8 @@ import time
 import urllib.error
 import urllib.request
 import uuid
+
+import fake_claude  # this folder is on the path of the fakes in bin/
 
 USAGE = {"input": 1200, "cached": 200, "output": 80}
 SPENDY_STEPS = 50
@@ -127,6 +132,8 @@ def main(tool: str) -> None:
             }
             f.write(json.dumps(record) + "\n")
     if lost:
+        if tool == "claude":
+            fake_claude.lost(session)  # the real one says so in its stream too
         print(f"No conversation found with session ID: {session}", file=sys.stderr, flush=True)
         sys.exit(1)
     os.makedirs(_sessions(tool), exist_ok=True)
@@ -141,7 +148,10 @@ def main(tool: str) -> None:
     answer = f"[fake {tool}] done: {first_line}" + (f" (resumed {session})" if resumed else "")
     if mode == "big":
         answer = "x" * 200_000
-    {"claude": claude, "codex": codex, "opencode": opencode}[tool](session, answer, mode, delay)
+    if tool == "claude":
+        fake_claude.claude(session, answer, mode, delay, _stop_early)
+    else:
+        {"codex": codex, "opencode": opencode}[tool](session, answer, mode, delay)
 
 
 def _request(method: str, path: str, body: dict | None = None) -> dict:
@@ -178,50 +188,6 @@ def _stop_early(mode: str) -> None:
     if mode == "crash":
         print("fake: the connection to the model broke", file=sys.stderr, flush=True)
         sys.exit(3)
-
-
-def claude(session: str, answer: str, mode: str, delay: float) -> None:
-    model = "claude-sonnet-4-5"
-    _emit(
-        {
-            "type": "system",
-            "subtype": "init",
-            "session_id": session,
-            "model": model,
-            "tools": ["Bash"],
-            "cwd": os.getcwd(),
-        },
-        delay,
-    )
-    _stop_early(mode)
-    message = {
-        "id": "msg_1",
-        "type": "message",
-        "role": "assistant",
-        "model": model,
-        "content": [{"type": "text", "text": answer}],
-    }
-    _emit({"type": "assistant", "message": message, "session_id": session, "parent_tool_use_id": None}, delay)
-    failed = mode == "fail"
-    _emit(
-        {
-            "type": "result",
-            "subtype": "error_during_execution" if failed else "success",
-            "is_error": failed,
-            "duration_ms": 1234,
-            "num_turns": 1,
-            "result": "the model refused" if failed else answer,
-            "session_id": session,
-            "total_cost_usd": 0.0123,
-            "usage": {
-                "input_tokens": USAGE["input"] - USAGE["cached"],
-                "cache_creation_input_tokens": 0,
-                "cache_read_input_tokens": USAGE["cached"],
-                "output_tokens": USAGE["output"],
-            },
-        },
-        0,
-    )
 
 
 def codex(session: str, answer: str, mode: str, delay: float) -> None:

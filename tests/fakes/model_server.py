@@ -42,6 +42,7 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from activities.providers.simulated import Decision, conversation_text, decide, estimate_tokens, reply_text
 from paperclip.compaction import SUMMARY_REQUEST
 from paperclip.models import Message, ToolCall, ToolSpec, Usage
+from tests.fakes.claude_code_api import register as register_claude_code
 from tests.fakes.prompt_cache import PromptCache
 
 LABEL = "[fake]"
@@ -464,6 +465,7 @@ class FakeModelServer:
 
     def _build_app(self) -> FastAPI:
         app = FastAPI()
+        register_claude_code(self, app)  # first: its routes win
 
         inner = app.build_middleware_stack
 
