@@ -42,6 +42,7 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from activities.providers.simulated import Decision, conversation_text, decide, estimate_tokens, reply_text
 from paperclip.compaction import SUMMARY_REQUEST
 from paperclip.models import Message, ToolCall, ToolSpec, Usage
+from tests.fakes.openai_responses import ResponsesApi
 from tests.fakes.prompt_cache import PromptCache
 
 LABEL = "[fake]"
@@ -297,6 +298,7 @@ class FakeModelServer:
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self.port = 0
+        self.responses = ResponsesApi(self)  # `/v1/responses` (tests/fakes/openai_responses.py)
         self.app = self._build_app()
 
     # ---------------------------------------------------------------- lifecycle
@@ -527,6 +529,8 @@ class FakeModelServer:
         @app.post("/v1/chat/completions")
         async def chat_completions(request: Request) -> Response:
             return await self._handle(request, "openai")
+
+        self.responses.register(app)
 
         @app.post("/v1/messages")
         async def messages(request: Request) -> Response:

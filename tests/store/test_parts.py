@@ -17,6 +17,7 @@ STORE_METHODS = [
     "claim_request",
     "companies_of",
     "company_team",
+    "cli_session_total",
     "cool_down",
     "cost_summary",
     "create_team",
