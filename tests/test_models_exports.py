@@ -52,6 +52,8 @@ EXPORTS = [
     "Checked",
     "ChildFinished",
     "CliConfig",
+    "CliPermissions",
+    "CliSessionTotal",
     "CliTurnInput",
     "CliTurnResult",
     "Comment",

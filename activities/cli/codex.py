@@ -23,9 +23,11 @@ nobody to ask): read-only → `--sandbox read-only`; workspace-write → `--sand
 `-c sandbox_workspace_write.network_access=true` besides (the callback to the API); full →
 `--sandbox danger-full-access`. Unset, an agent gets workspace-write with network, what
 `paperclip.cli_rules.permissions_for` gives an agent whose tool policy denies no writing tool.
-Codex's sandbox (bubblewrap, Landlock and seccomp) runs inside the worker's own
-(`activities.cli.sandbox`), which it needs no privilege for: the worker's confines the whole
-turn, Codex's confines the model's commands within it (read-only, no network).
+Codex's sandbox (its own bubblewrap and seccomp) nests inside the worker's (`activities.cli.sandbox`),
+which does not confine writes to the workspace nor the network: the worker's sandbox is what the
+turn can see of the host, Codex's is what the model's commands may write and reach within it.
+Both need unprivileged user namespaces; Codex also needs its HOME outside `$TMPDIR`, or it
+installs no helper for its sandbox and every command fails.
 """
 
 import json

@@ -45,7 +45,6 @@ def model_server() -> Iterator[FakeModelServer]:
 @pytest.fixture
 def server(model_server: FakeModelServer) -> FakeModelServer:
     model_server.reset()
-    model_server.responses.reset()
     return model_server
 
 

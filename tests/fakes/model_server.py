@@ -440,6 +440,7 @@ class FakeModelServer:
         self.chars_per_token = 4.0
         self.empty_summaries = 0
         self.prompt_cache.clear()
+        self.responses.reset()
         self.latency = 0.0
         self.chunk_delay = 0.0
         self.work_turns = 1
