@@ -29,13 +29,23 @@ _ERROR = re.compile(r"^(error|fatal|panic)\b", re.IGNORECASE)
 
 def turn_usage(total: Usage, before: Usage | None) -> Usage:
     """What a turn added to its session's running `total`, given the total its session was last
-    booked against (None: no turn of it was booked yet, the whole total is this turn's). A total
-    below `before` in any count means the tool started counting afresh: all of it is this turn's."""
+    booked against (None: no turn of it was booked yet, the whole total is this turn's).
+
+    A difference no turn could have made means the tool started counting afresh (Codex does after
+    a full context window), and all of `total` is this turn's: a count that fell, cached or
+    written tokens past the input's, or no input or output added where the total has some (a
+    completed turn asked and was answered at least once)."""
     if before is None:
         return total
     added = total - before
     counts = (added.input_tokens, added.output_tokens, added.cached_input_tokens, added.cache_write_tokens)
-    return total if min(counts) < 0 else added
+    fresh = (
+        min(counts) < 0
+        or added.cached_input_tokens + added.cache_write_tokens > added.input_tokens
+        or (total.input_tokens > 0 and added.input_tokens == 0)
+        or (total.output_tokens > 0 and added.output_tokens == 0)
+    )
+    return total if fresh else added
 
 
 def plain(text: str) -> str:

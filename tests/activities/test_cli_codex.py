@@ -58,6 +58,10 @@ def test_a_total_below_the_booked_one_is_a_fresh_count() -> None:
     )
     assert turn_usage(ONE_TURN, None) == ONE_TURN
     assert turn_usage(ONE_TURN, booked) == ONE_TURN  # the tool lost count: all it says is this turn's
+    # Codex after a full context window: counted afresh, though no count fell below the booked one.
+    after_reset = Usage(input_tokens=8859, output_tokens=10, cached_input_tokens=8832)
+    assert turn_usage(after_reset, Usage(input_tokens=8807, output_tokens=10)) == after_reset
+    assert turn_usage(Usage(input_tokens=3100, output_tokens=90), booked) == Usage(input_tokens=3100, output_tokens=90)
 
 
 async def test_a_stream_codex_reconnects_and_then_completes_is_not_a_failure(fake_cli, turns) -> None:

@@ -220,3 +220,39 @@ async def test_a_codex_agent_finishes_its_task_and_the_ledger_is_what_the_provid
     ledger = store.list_cost_events(company_id)
     assert [(e.provider, e.model, e.usage) for e in ledger] == [("codex", MODEL, total(server.usages))]
     assert snap.tasks[0].usage == total(server.usages)
+
+
+async def test_what_a_failed_turn_used_is_booked_with_the_threads_next_turn(
+    server: FakeModelServer, folder: Path
+) -> None:
+    env, store = ActivityEnvironment(), new_store(folder)
+    server.call_next("exec_command", json.dumps({"cmd": "true"}))  # answered and billed
+    server.responses.fail_in_stream(6, code="server_error", message="Boom.", after=1)  # then 1 + 5 retries fail
+    with pytest.raises(ApplicationError) as failed:
+        await env.run(activities(store, folder, server).cli_turn, turn(server, PROMPT))
+    assert failed.value.message == "codex failed (exit code 1): stream disconnected before completion: Boom."
+    assert len(server.usages) == 1 and store.list_cost_events("acme") == []
+    thread = failed.value.details[0]["session_id"]
+    again = await env.run(activities(store, folder, server).cli_turn, turn(server, PROMPT, resume=thread))
+    assert again.usage == total(server.usages)  # the failed attempt's answered call, and this one's
+    assert total([e.usage for e in store.list_cost_events("acme")]) == total(server.usages)
+
+
+async def test_after_a_full_context_window_codex_counts_afresh_and_is_booked_so(
+    server: FakeModelServer, folder: Path
+) -> None:
+    env, store = ActivityEnvironment(), new_store(folder)
+    one = await env.run(activities(store, folder, server).cli_turn, turn(server, PROMPT))
+    server.call_next("exec_command", json.dumps({"cmd": "true"}))
+    server.responses.fail_in_stream(1, code="context_length_exceeded", message="Too long.", after=1)
+    with pytest.raises(ApplicationError):
+        await env.run(activities(store, folder, server).cli_turn, turn(server, "Two", seq=2, resume=one.session_id))
+    three = await env.run(
+        activities(store, folder, server).cli_turn, turn(server, "Three", seq=3, resume=one.session_id)
+    )
+    first, lost, third = server.usages
+    # Codex zeroes its thread's count at a full window: the next total is that turn's alone.
+    assert three.usage == third
+    # What the failed turn's answered call used is in no event Codex wrote: the ledger lacks it.
+    assert [e.usage for e in sorted(store.list_cost_events("acme"), key=lambda e: e.seq)] == [first, third]
+    assert lost.input_tokens > 0

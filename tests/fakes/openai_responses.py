@@ -15,7 +15,7 @@ events and `response.output_item.done`, then `response.completed` carrying `usag
 `sequence_number`; there is no `[DONE]`. Faults of its own (from tests)::
 
     server.responses.drop_next(1)        # the stream stops before `response.completed` (a dropped connection)
-    server.responses.fail_in_stream(1, code="server_error", message="…")  # `response.failed` after it started
+    server.responses.fail_in_stream(1, code="server_error", message="…")  # `response.failed` once it began
 
 A dropped or failed response is not in `server.usages` (nothing was billed that a client saw).
 """
@@ -129,7 +129,7 @@ class ResponsesApi:
         self.server = server
         self._lock = threading.Lock()
         self._drops = 0
-        self._stream_failures: list[tuple[str, str]] = []
+        self._stream_failures: list[tuple[str, str] | None] = []
         self._ids = itertools.count(1)
         self.dropped = 0
         """Streams cut before `response.completed` so far."""
@@ -149,10 +149,13 @@ class ResponsesApi:
         with self._lock:
             self._drops += n
 
-    def fail_in_stream(self, n: int = 1, *, code: str = "server_error", message: str = "The model failed.") -> None:
-        """End the next `n` streamed answers with `response.failed` (`error.code`, `error.message`)."""
+    def fail_in_stream(
+        self, n: int = 1, *, code: str = "server_error", message: str = "The model failed.", after: int = 0
+    ) -> None:
+        """End `n` streamed answers, after the next `after` ones, with `response.failed` (`error.code`,
+        `error.message`)."""
         with self._lock:
-            self._stream_failures += [(code, message)] * n
+            self._stream_failures += [None] * after + [(code, message)] * n
 
     async def handle(self, request: Request) -> Response:
         server = self.server
