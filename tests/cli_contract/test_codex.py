@@ -220,6 +220,7 @@ async def test_a_codex_agent_finishes_its_task_and_the_ledger_is_what_the_provid
     ledger = store.list_cost_events(company_id)
     assert [(e.provider, e.model, e.usage) for e in ledger] == [("codex", MODEL, total(server.usages))]
     assert snap.tasks[0].usage == total(server.usages)
+    print(f"\ncodex task ledger {ledger[0].usage} == fake provider {total(server.usages)}")
 
 
 async def test_what_a_failed_turn_used_is_booked_with_the_threads_next_turn(
