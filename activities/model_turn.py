@@ -32,6 +32,7 @@ from paperclip.constants import Activity
 from paperclip.keys import BoundKey, KeyResolver, client_base_url, not_bound_message
 from paperclip.models import (
     AttemptRef,
+    CliSessionTotal,
     CostEvent,
     Message,
     ModelConfig,
@@ -66,7 +67,10 @@ class TurnStore(Protocol):
         reply: Message,
         cost: CostEvent,
         input_hash: str | None = None,
+        session_total: CliSessionTotal | None = None,
     ) -> None: ...
+
+    def cli_session_total(self, company_id: str, tool: str, session_id: str) -> Usage | None: ...
 
     def begin_call(self, cost: CostEvent, *, input_hash: str | None = None) -> None: ...
 

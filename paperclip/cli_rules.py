@@ -128,11 +128,15 @@ def cli_problems(adapter: Adapter, cli: CliConfig) -> list[str]:
 
 CONFIG_FLAGS: dict[Adapter, tuple[str, ...]] = {
     Adapter.CLAUDE_LOCAL: ("--settings", "--mcp-config", "--plugin-dir", "--add-dir"),
-    Adapter.CODEX_LOCAL: ("-c", "--config", "-p", "--profile", "-C", "--cd", "--add-dir"),
+    Adapter.CODEX_LOCAL: (
+        "-c", "--config", "-p", "--profile", "-C", "--cd", "--add-dir",
+        # Over its permission profile: another sandbox, none, or approvals by a model.
+        "-s", "--sandbox", "--dangerously-bypass-approvals-and-sandbox", "--approve-for-me",
+    ),
     Adapter.OPENCODE_LOCAL: (),
-}
-"""Flags that give a tool other settings (which may send its key elsewhere or start programs) or
-other directories than its workspace."""
+}  # fmt: skip
+"""Flags that give a tool other settings (which may send its key elsewhere, start programs or
+lift its permission profile) or other directories than its workspace."""
 PERMISSION_FLAGS: dict[Adapter, tuple[str, ...]] = {
     Adapter.CLAUDE_LOCAL: (
         "--permission-mode", "--dangerously-skip-permissions", "--allow-dangerously-skip-permissions",

@@ -53,6 +53,7 @@ EXPORTS = [
     "ChildFinished",
     "CliConfig",
     "CliPermissions",
+    "CliSessionTotal",
     "CliTurnInput",
     "CliTurnResult",
     "Comment",

@@ -28,6 +28,7 @@ from activities.cli import ADAPTERS, workspace
 from activities.cli.base import Stream
 from activities.cli.credentials import KeyRefused, key_environment
 from activities.cli.environment import agent_home, base_environment, turn_environment
+from activities.cli.outcome import failure_reason, turn_usage
 from activities.cli.runner import TurnTimedOut, kill_marked_group, run
 from activities.cli.sandbox import CliSandboxUnavailable, turn_sandbox
 from activities.http_agent import TOKEN_SLACK
@@ -35,7 +36,15 @@ from activities.model_turn import TurnStore, pending_cost, turn_cost
 from paperclip.cli_rules import cli_problems, workspace_problem
 from paperclip.constants import Activity
 from paperclip.keys import KeyResolver
-from paperclip.models import CliConfig, CliPermissions, CliTurnInput, CliTurnResult, Message, WorkspaceRelease
+from paperclip.models import (
+    CliConfig,
+    CliPermissions,
+    CliSessionTotal,
+    CliTurnInput,
+    CliTurnResult,
+    Message,
+    WorkspaceRelease,
+)
 from paperclip.money import cost
 from paperclip.tokens import TaskTokens
 
@@ -266,8 +275,7 @@ class CliActivities:
             raise ApplicationError(f"{adapter.tool}: {timed_out}", type=CLI_TIMEOUT, non_retryable=True) from None
         over = passed_turn_budget(stream, input.cli) if finished.stopped or stream.stopped_at_budget else None
         if over is None and (finished.exit_code != 0 or stream.error):
-            last_error_line = (finished.stderr_tail.splitlines() or [""])[-1]
-            reason = stream.error or last_error_line or stream.answer()[-300:] or "no output"
+            reason = failure_reason(stream.error, finished.stderr_tail, stream.answer())
             # The retry resumes the session this attempt started, however soon the tool failed
             # (the runner's periodic heartbeat may not have carried its id yet).
             beat({"session_id": stream.session_id})
@@ -279,6 +287,18 @@ class CliActivities:
         answer = stream.answer() or "(no answer)"
         if over is not None:
             answer += f"\n\n[stopped: this turn passed its per-turn budget ({over})]"
+        session_total = None
+        if stream.session_total is not None and stream.session_id:
+            # The tool counts its whole session: this turn is what the total grew by.
+            session_total = CliSessionTotal(
+                company_id=company_id,
+                tool=adapter.tool,
+                session_id=stream.session_id,
+                task=input.session.task,
+                usage=stream.session_total,
+            )
+            before = await asyncio.to_thread(self.store.cli_session_total, company_id, adapter.tool, stream.session_id)
+            stream.usage = turn_usage(stream.session_total, before)
         if stream.denials:  # it went on without them: told, not failed (a retry would be refused again)
             refused = "; ".join(f"{d.tool} {d.detail}".strip() for d in stream.denials)
             profile = input.cli.permissions or CliPermissions.WORKSPACE_WRITE_NETWORK
@@ -296,7 +316,13 @@ class CliActivities:
         )
         prompt = Message(role="user", content=input.prompt, author="paperclip")
         await asyncio.to_thread(
-            self.store.save_turn, input.session, seq=input.seq, new_messages=[prompt], reply=reply, cost=event
+            self.store.save_turn,
+            input.session,
+            seq=input.seq,
+            new_messages=[prompt],
+            reply=reply,
+            cost=event,
+            session_total=session_total,
         )
         if len(answer) > input.cli.max_output_chars:
             kept = answer[: input.cli.max_output_chars]

@@ -18,6 +18,9 @@ class Stream:
     result: str | None = None
     """The final answer, when the tool states one."""
     usage: Usage = field(default_factory=Usage)
+    session_total: Usage | None = None
+    """The tool's running total over its whole session, when that is all it reports (Codex): the
+    turn's own usage is what the total grew by since the session's last booked turn."""
     cost_usd: float | None = None
     error: str | None = None
     """Why the tool says the turn failed."""

@@ -5,9 +5,11 @@ OpenAI one, OpenCode the one of its model's provider) is given it when the crede
 is bound to the URL the tool will call: `cli.base_url`, else the provider's official URL. The
 activity then sets both variables itself — the key (`ANTHROPIC_API_KEY`, …) and the URL
 (`ANTHROPIC_BASE_URL`, `OPENAI_BASE_URL`, OpenCode's inline config) to the URL it checked — and
-`cli.env` may set neither. Which credential: `cli.credential`; unset, the provider's own
-(`ANTHROPIC_API_KEY`, `OPENAI_API_KEY`) when the tool calls the official URL, and none when the
-spec names another URL (a local model server needs none; a key for it is named explicitly).
+`cli.env` may set neither. Codex reads no `OPENAI_BASE_URL`: its adapter gives it the same
+`cli.base_url` on its command line, as a model provider (`activities.cli.codex.provider_flags`).
+Which credential: `cli.credential`; unset, the provider's own (`ANTHROPIC_API_KEY`,
+`OPENAI_API_KEY`) when the tool calls the official URL, and none when the spec names another URL
+(a local model server needs none; a key for it is named explicitly).
 
 A tool given a key holds it: what its own commands do with it is the tool's permission profile.
 """

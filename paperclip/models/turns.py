@@ -142,6 +142,18 @@ class ToolDenial(BaseModel):
     """What it would have done, cut short: the command, the file, the URL."""
 
 
+class CliSessionTotal(BaseModel):
+    """What a CLI tool says one of its sessions has used in all, over every turn so far (Codex
+    reports only this). The store keeps the last one booked per session, so the session's next
+    turn, on whichever worker, books only what it added (`activities.cli.outcome.turn_usage`)."""
+
+    company_id: str
+    tool: str
+    session_id: str
+    task: str
+    usage: Usage
+
+
 class CliTurnResult(BaseModel):
     reply: Message
     """The tool's final answer (cut short past `max_output_chars`, the whole of it in the store)."""

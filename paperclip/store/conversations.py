@@ -13,11 +13,11 @@ import sqlalchemy as sa
 
 from paperclip import money
 from paperclip.compaction import SUMMARY_AUTHOR
-from paperclip.models import ActivityEntry, CostEvent, Message, SessionRef, TaskRecord
-from paperclip.store import ledger
+from paperclip.models import ActivityEntry, CliSessionTotal, CostEvent, Message, SessionRef, TaskRecord
+from paperclip.store import cli_usage, ledger
 from paperclip.store.engine import StoreCore, utc_now
 from paperclip.store.records import TASK_KEYS, activity_row, task_row
-from paperclip.store.tables import activity_log, cost_events, messages, tasks
+from paperclip.store.tables import activity_log, cli_usage_baselines, cost_events, messages, tasks
 
 MESSAGE_KEYS = ("company_id", "task", "seq", "idx")
 """What identifies a message: its place in a turn of a task's conversation."""
@@ -61,9 +61,12 @@ class ConversationStore(StoreCore):
         reply: Message,
         cost: CostEvent | None,
         input_hash: str | None = None,
+        session_total: CliSessionTotal | None = None,
     ) -> None:
         """Keep turn `seq`: its new messages then the reply (idx 0..n), its cost event (confirmed),
-        and an `agent.turn` entry in the activity log (what live event streams show of a turn).
+        and an `agent.turn` entry in the activity log (what live event streams show of a turn);
+        with `session_total`, the CLI session's running total the cost event was booked against
+        (`paperclip.store.cli_usage`), in the same transaction.
 
         Idempotent: a retried turn replaces what an earlier attempt wrote for the same seq. An
         attempt that answers after a later attempt of the same turn began (its worker was thought
@@ -78,6 +81,8 @@ class ConversationStore(StoreCore):
         turn = [*new_messages, reply]
         rows = [message_row(session, seq=seq, idx=idx, message=message, at=now) for idx, message in enumerate(turn)]
         with self._write() as conn:
+            if session_total is not None:
+                self._upsert(conn, cli_usage_baselines, [cli_usage.total_row(session_total)], keys=cli_usage.KEYS)
             if cost is not None and ledger.superseded(conn, cost):
                 self._upsert(conn, cost_events, [ledger.cost_row(cost, input_hash)], keys=ledger.KEYS)
                 return

@@ -309,3 +309,19 @@ standing = sa.Table(
     sa.Column("created_at", UTCDateTime, nullable=False),
 )
 """What model calls send besides their messages, stored once by hash (`ModelTurnInput.standing`)."""
+
+cli_usage_baselines = sa.Table(
+    "cli_usage_baselines",
+    metadata,
+    sa.Column("company_id", sa.String(63), primary_key=True),
+    sa.Column("tool", sa.String(32), primary_key=True, comment="codex, …: whose session id"),
+    sa.Column("session_id", sa.String(200), primary_key=True, comment="the tool's own (Codex: its thread id)"),
+    sa.Column("task", sa.String(200), nullable=False, comment="the task whose turns ran in the session"),
+    sa.Column("input_tokens", sa.BigInteger, nullable=False),
+    sa.Column("output_tokens", sa.BigInteger, nullable=False),
+    sa.Column("cached_input_tokens", sa.BigInteger, nullable=False),
+    sa.Column("cache_write_tokens", sa.BigInteger, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+)
+"""A CLI session's running total as last booked (`CliSessionTotal`): the next turn of the
+session books what the tool's total grew by since."""

@@ -4,7 +4,7 @@ from collections.abc import Iterator, Sequence
 
 import pytest
 
-from paperclip.models import AttemptRef, CostEvent, Message, SessionRef, SettledAttempt
+from paperclip.models import AttemptRef, CliSessionTotal, CostEvent, Message, SessionRef, SettledAttempt, Usage
 from tests.fakes import FakeModelServer
 
 
@@ -16,6 +16,7 @@ class FakeStore:
         self.turns: dict[tuple[str, str, str], dict[int, list[Message]]] = {}
         self.costs: dict[tuple[str, str, str, int], CostEvent] = {}
         self.begun: list[CostEvent] = []
+        self.session_totals: dict[tuple[str, str, str], Usage] = {}
 
     @staticmethod
     def _key(session: SessionRef) -> tuple[str, str, str]:
@@ -34,9 +35,16 @@ class FakeStore:
         reply: Message,
         cost: CostEvent,
         input_hash: str | None = None,
+        session_total: CliSessionTotal | None = None,
     ) -> None:
         self.turns.setdefault(self._key(session), {})[seq] = [*new_messages, reply]
         self.costs[(*self._key(session), seq)] = cost
+        if session_total is not None:
+            key = (session_total.company_id, session_total.tool, session_total.session_id)
+            self.session_totals[key] = session_total.usage
+
+    def cli_session_total(self, company_id: str, tool: str, session_id: str) -> Usage | None:
+        return self.session_totals.get((company_id, tool, session_id))
 
     def begin_call(self, cost: CostEvent, *, input_hash: str | None = None) -> None:
         self.begun.append(cost)

@@ -172,7 +172,8 @@ async def test_a_key_bound_to_a_url_reaches_the_model_server_there(
     script(fake_cli, "model")
     await ActivityEnvironment().run(acts.cli_turn, turn(adapter, model=model, base_url=url, credential=name))
     (run,) = runs(fake_cli)
-    path = "/v1/messages" if api == "anthropic" else "/v1/chat/completions"
+    path = {"anthropic": "/v1/messages", "openai": "/v1/chat/completions"}[api]
+    path = "/v1/responses" if adapter is Adapter.CODEX_LOCAL else path  # Codex speaks only the Responses API
     assert run["model_call"] == {"url": f"{server.base_url}{path}", "status": 200}  # the key it accepts
     assert run["environ"][name] == key
     assert len(server.requests) == 1

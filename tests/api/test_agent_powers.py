@@ -71,6 +71,10 @@ async def hire(
             },
             "`cli.args` '--dangerously-skip-permissions' gives the tool other permissions than its profile's",
         ),
+        (
+            {"adapter": "codex_local", "cli": {"args": ["--dangerously-bypass-approvals-and-sandbox"]}},
+            "`cli.args` '--dangerously-bypass-approvals-and-sandbox' gives the tool other settings",
+        ),
     ],
 )
 async def test_owner_only_powers_are_refused_to_an_operator_and_granted_to_an_owner_and_the_board(

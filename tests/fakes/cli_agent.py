@@ -20,13 +20,17 @@ environment does not reach it):
   completes its task, and tries to complete another task and to read the company list; the
   answers go to `FAKE_CLI_LOG.callbacks`);
   `spendy` (OpenCode: many costly steps before its answer); `model` (one request to the provider
-  URL and key it was given: `ANTHROPIC_BASE_URL` + `ANTHROPIC_API_KEY`, `OPENAI_BASE_URL` +
-  `OPENAI_API_KEY`, OpenCode's inline config; the URL and the answer's status are logged).
+  URL and key it was given: `ANTHROPIC_BASE_URL` + `ANTHROPIC_API_KEY`, Codex's model provider
+  from `-c` + its `env_key`, OpenCode's inline config; the URL and the answer's status are logged);
+  `backtrace` (exits 1 after its first event, an `Error:` in colour and a backtrace on stderr);
+  `reconnect` (Codex: says `Reconnecting... 1/5` mid-turn, then succeeds). Codex's usage is its
+  thread's running total, as the real one's (`tests/fakes/recorded/`).
 Only the standard library: it runs under any `python3`.
 """
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -37,6 +41,14 @@ import uuid
 import fake_claude  # this folder is on the path of the fakes in bin/
 
 USAGE = {"input": 1200, "cached": 200, "output": 80}
+LOST = {
+    "claude": "No conversation found with session ID: {}",
+    "codex": "Error: thread/resume: thread/resume failed: no rollout found for thread id {} (code -32600)",
+    "opencode": "No conversation found with session ID: {}",
+}
+"""What each tool says on stderr (exit 1) when asked to resume a session it does not have."""
+RECONNECTING = "Reconnecting... 1/5 (stream disconnected before completion: stream closed before response.completed)"
+BACKTRACE_ERROR = "the sandbox could not start: bwrap: No permissions to create new namespace"
 SPENDY_STEPS = 50
 """`spendy` (OpenCode): steps of $0.002 before it answers, 0.1 s apart."""
 
@@ -69,8 +81,28 @@ def _sessions(tool: str) -> str:
     return os.path.join(os.environ["HOME"], f".fake-{tool}", "sessions")
 
 
-def _call_model(tool: str, prompt: str) -> dict:
+def _codex_provider(argv: list[str]) -> tuple[str | None, str | None]:
+    """The base URL and key variable of the model provider Codex's `-c model_providers.<name>={…}`
+    gives it (as the real one, it reads no `OPENAI_BASE_URL`)."""
+    for arg in argv:
+        if arg.startswith("model_providers.") and "=" in arg:
+            table = arg.partition("=")[2]
+            url = re.search(r'base_url = "([^"]*)"', table)
+            key = re.search(r'env_key = "([^"]*)"', table)
+            return (url.group(1) if url else None), (key.group(1) if key else None)
+    return None, None
+
+
+def _call_model(tool: str, prompt: str, argv: list[str]) -> dict:
     """One model request where the environment says, with the key it holds; its URL and status."""
+    if tool == "codex":
+        base, key_variable = _codex_provider(argv)
+        if not base:
+            return {"url": None, "status": None}
+        url, key = f"{base}/responses", os.environ.get(key_variable or "", "")
+        body = {"model": "fake-model", "input": prompt, "stream": False}
+        headers = {"Content-Type": "application/json"} | ({"Authorization": f"Bearer {key}"} if key else {})
+        return _post(url, body, headers)
     if tool == "opencode":
         providers = json.loads(os.environ.get("OPENCODE_CONFIG_CONTENT") or "{}").get("provider") or {}
         provider, config = next(iter(providers.items()), ("", {}))
@@ -90,6 +122,10 @@ def _call_model(tool: str, prompt: str) -> dict:
     elif key:
         headers["Authorization"] = f"Bearer {key}"
     body = {"model": "fake-model", "max_tokens": 50, "messages": [{"role": "user", "content": prompt}]}
+    return _post(url, body, headers)
+
+
+def _post(url: str, body: dict, headers: dict) -> dict:
     request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST", headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
@@ -112,7 +148,7 @@ def main(tool: str) -> None:
     session = resumed or f"{tool}-{uuid.uuid4()}"
     known = os.path.join(_sessions(tool), f"{session}.json")
     lost = resumed is not None and not os.path.exists(known)
-    model_call = _call_model(tool, prompt) if mode == "model" else None
+    model_call = _call_model(tool, prompt, argv) if mode == "model" else None
     log = os.environ.get("FAKE_CLI_LOG")
     if log:
         with open(log, "a") as f:
@@ -134,7 +170,7 @@ def main(tool: str) -> None:
     if lost:
         if tool == "claude":
             fake_claude.lost(session)  # the real one says so in its stream too
-        print(f"No conversation found with session ID: {session}", file=sys.stderr, flush=True)
+        print(LOST[tool].format(session), file=sys.stderr, flush=True)
         sys.exit(1)
     os.makedirs(_sessions(tool), exist_ok=True)
     with open(known, "a") as f:
@@ -188,18 +224,35 @@ def _stop_early(mode: str) -> None:
     if mode == "crash":
         print("fake: the connection to the model broke", file=sys.stderr, flush=True)
         sys.exit(3)
+    if mode == "backtrace":  # a Rust tool's error, coloured, and the backtrace after it
+        frames = "".join(f"{i:>4}: <unknown>\n" for i in range(10))
+        print(f"\x1b[31mError:\x1b[0m {BACKTRACE_ERROR}\nStack backtrace:\n{frames}", file=sys.stderr, end="")
+        sys.exit(1)
 
 
 def codex(session: str, answer: str, mode: str, delay: float) -> None:
     _emit({"type": "thread.started", "thread_id": session}, delay)
     _stop_early(mode)
     _emit({"type": "turn.started"}, delay)
-    _emit({"type": "item.completed", "item": {"id": "item_0", "type": "reasoning", "text": "thinking"}}, delay)
+    if mode == "reconnect":  # a dropped stream, then success (what the real one says, tests/fakes/recorded)
+        _emit({"type": "error", "message": RECONNECTING}, delay)
     if mode == "fail":
+        _emit({"type": "error", "message": "the model refused"}, 0)
         _emit({"type": "turn.failed", "error": {"message": "the model refused"}}, 0)
         sys.exit(1)
-    _emit({"type": "item.completed", "item": {"id": "item_1", "type": "agent_message", "text": answer}}, delay)
-    usage = {"input_tokens": USAGE["input"], "cached_input_tokens": USAGE["cached"], "output_tokens": USAGE["output"]}
+    _emit({"type": "item.completed", "item": {"id": "item_0", "type": "agent_message", "text": answer}}, delay)
+    # Like the real one, it reports what the whole thread has used: each completed turn adds USAGE.
+    totals = os.path.join(_sessions("codex"), f"{session}.usage")
+    turns = int(open(totals).read()) + 1 if os.path.exists(totals) else 1
+    with open(totals, "w") as f:
+        f.write(str(turns))
+    usage = {
+        "input_tokens": USAGE["input"] * turns,
+        "cached_input_tokens": USAGE["cached"] * turns,
+        "cache_write_input_tokens": 0,
+        "output_tokens": USAGE["output"] * turns,
+        "reasoning_output_tokens": 0,
+    }
     _emit({"type": "turn.completed", "usage": usage}, 0)
 
 

@@ -43,6 +43,7 @@ from activities.providers.simulated import Decision, conversation_text, decide, 
 from paperclip.compaction import SUMMARY_REQUEST
 from paperclip.models import Message, ToolCall, ToolSpec, Usage
 from tests.fakes.claude_code_api import register as register_claude_code
+from tests.fakes.openai_responses import ResponsesApi
 from tests.fakes.prompt_cache import PromptCache
 
 LABEL = "[fake]"
@@ -298,6 +299,7 @@ class FakeModelServer:
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self.port = 0
+        self.responses = ResponsesApi(self)  # `/v1/responses` (tests/fakes/openai_responses.py)
         self.app = self._build_app()
 
     # ---------------------------------------------------------------- lifecycle
@@ -439,6 +441,7 @@ class FakeModelServer:
         self.chars_per_token = 4.0
         self.empty_summaries = 0
         self.prompt_cache.clear()
+        self.responses.reset()
         self.latency = 0.0
         self.chunk_delay = 0.0
         self.work_turns = 1
@@ -529,6 +532,8 @@ class FakeModelServer:
         @app.post("/v1/chat/completions")
         async def chat_completions(request: Request) -> Response:
             return await self._handle(request, "openai")
+
+        self.responses.register(app)
 
         @app.post("/v1/messages")
         async def messages(request: Request) -> Response:

@@ -15,6 +15,7 @@ STORE_METHODS = [
     "approval_details",
     "begin_call",
     "claim_request",
+    "cli_session_total",
     "companies_of",
     "company_team",
     "cool_down",
