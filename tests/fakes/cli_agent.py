@@ -38,7 +38,10 @@ import urllib.error
 import urllib.request
 import uuid
 
-import fake_claude  # this folder is on the path of the fakes in bin/
+try:
+    import fake_claude  # this folder is on the path of the fakes in bin/
+except ModuleNotFoundError:  # imported by a test, as a module of `tests.fakes`
+    from tests.fakes import fake_claude
 
 USAGE = {"input": 1200, "cached": 200, "output": 80}
 LOST = {
