@@ -84,6 +84,11 @@ from paperclip.models.company import (
     HireAgentInput,
     RoutineFire,
 )
+from paperclip.models.configure import (
+    AgentChanged,
+    ConfigureAgentInput,
+    ConfigureAgentResult,
+)
 from paperclip.models.conversation import (
     Message,
     SessionRef,
@@ -167,6 +172,10 @@ from paperclip.models.records import (
     TaskDetail,
     TaskRecord,
 )
+from paperclip.models.revisions import (
+    AgentRevision,
+    SpecChange,
+)
 from paperclip.models.routines import (
     CRON_FIELD,
     CRON_MACROS,
@@ -245,9 +254,11 @@ __all__ = [
     "AgentBrief",
     "AgentCall",
     "AgentCallAnswer",
+    "AgentChanged",
     "AgentDetail",
     "AgentFromTemplateInput",
     "AgentName",
+    "AgentRevision",
     "AgentSpec",
     "AgentState",
     "AgentStatus",
@@ -291,6 +302,8 @@ __all__ = [
     "CompanySnapshot",
     "CompanySpec",
     "CompanyState",
+    "ConfigureAgentInput",
+    "ConfigureAgentResult",
     "CostEvent",
     "CostGroup",
     "CostLine",
@@ -370,6 +383,7 @@ __all__ = [
     "SetToolingInput",
     "SettledAttempt",
     "Slug",
+    "SpecChange",
     "Spend",
     "Standing",
     "StandingInput",
