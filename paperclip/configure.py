@@ -108,8 +108,8 @@ def changes(before: AgentSpec, after: AgentSpec) -> list[SpecChange]:
 
 
 def summary(found: list[SpecChange], *, limit: int = 5) -> str:
-    """The changes in a line: `model.model gpt-4o-mini → gpt-4o; tools …` (the first few)."""
-    parts = [f"{c.field} {_brief(c.before)} → {_brief(c.after)}" for c in found[:limit]]
+    """The changes in a line: `model.model: gpt-4o-mini → gpt-4o; tools: …` (the first few)."""
+    parts = [f"{c.field}: {_brief(c.before)} → {_brief(c.after)}" for c in found[:limit]]
     more = f" and {len(found) - limit} more" if len(found) > limit else ""
     return "; ".join(parts) + more
 
