@@ -19,6 +19,7 @@ Import names from here (`from paperclip.models import AgentSpec`); the modules g
 - `records`: what the store keeps (tasks, the activity log, the cost ledger and its sums).
 - `governance`: goals, approvals, and the board's actions on agents, tasks and the company.
 - `company`: the company workflow's spec, carried state, input, updates and snapshot.
+- `revisions`, `configure`: an agent's revisions and their changes; its configure update, answer and signal.
 - `task`: the task workflow's input, carried state, result, events and signals.
 - `routines`: a routine's definition, its scheduled run's input and its schedule's state.
 - `tooling`: tool policies, a task's workspace, and a tool activity's input and result.

@@ -117,3 +117,18 @@ async def test_an_imported_agent_gets_its_spec_as_revision_1_at_its_first_config
     listed = await stored(api, copy, "cmo", 2)
     assert [(r["revision"], r["actor"]) for r in listed["data"]] == [(1, ""), (2, "board")]
     assert listed["data"][0]["spec"]["capabilities"] == "" and listed["data"][1]["spec"]["capabilities"] == "launches"
+
+
+async def test_a_budget_set_on_its_own_is_a_revision_too(api: httpx.AsyncClient) -> None:
+    company = (await create_company(api))["id"]
+    body = {"monthly_usd": 12.5, "monthly_tokens": None}
+    assert (await api.put(f"/api/companies/{company}/budgets/cmo", json=body)).status_code == 200
+    listed = await stored(api, company, "cmo", 2)
+    assert [(c["field"], c["after"], c["live"]) for c in listed["data"][1]["changes"]] == [
+        ("budget.monthly_usd", 12.5, True)
+    ]
+    # The same budget again changes nothing: no revision.
+    assert (await api.put(f"/api/companies/{company}/budgets/cmo", json=body)).status_code == 200
+    assert (await api.get(f"/api/companies/{company}/agents/cmo")).json()["revision"] == 2
+    rolled = (await restore(api, company, "cmo", 1)).json()
+    assert rolled["revision"] == 3 and rolled["agent"]["spec"]["budget"]["monthly_usd"] is None

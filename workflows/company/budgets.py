@@ -294,7 +294,9 @@ class BudgetsPart(CompanyCore):
             spend, stopped = self.state.spend, self.state.pause_reason == BUDGET
         else:
             agent = self.state.agents[input.scope]
-            agent.spec = agent.spec.model_copy(update={"budget": budget})
+            before, agent.spec = agent.spec, agent.spec.model_copy(update={"budget": budget})
+            if agent.spec != before:  # a change of its configuration: a revision, as a configure's
+                self._revise(agent, before=before, actor=input.actor)
             spend, stopped = agent.spend, agent.pause_reason == BUDGET
         self._log(
             "budget.set",
