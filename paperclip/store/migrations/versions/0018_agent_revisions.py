@@ -25,9 +25,7 @@ def upgrade() -> None:
         "agent_revisions",
         sa.Column("company_id", sa.String(63), nullable=False),
         sa.Column("agent", sa.String(63), nullable=False),
-        sa.Column(
-            "revision", sa.Integer, nullable=False, comment="1 as hired, one more per configure or rollback"
-        ),
+        sa.Column("revision", sa.Integer, nullable=False, comment="1 as hired, one more per configure or rollback"),
         sa.Column(
             "at",
             sa.DateTime(timezone=True),
@@ -36,9 +34,7 @@ def upgrade() -> None:
         ),
         sa.Column("actor", sa.String(200), nullable=False, server_default=""),
         sa.Column("spec", JSON_DOC, nullable=False, comment="AgentSpec: never a secret, only credentials' names"),
-        sa.Column(
-            "changes", JSON_DOC, nullable=False, comment="SpecChange list: what it changed from the one before"
-        ),
+        sa.Column("changes", JSON_DOC, nullable=False, comment="SpecChange list: what it changed from the one before"),
         sa.Column("restored_from", sa.Integer, nullable=True, comment="a rollback: the revision it restored"),
         sa.PrimaryKeyConstraint("company_id", "agent", "revision", name="pk_agent_revisions"),
     )
