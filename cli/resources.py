@@ -266,7 +266,8 @@ def agent_show(
     manager = f", reports to {escape(spec['reports_to'])}" if spec.get("reports_to") else ""
     console.print(f"[bold]{escape(spec['name'])}[/bold]{title}: {spec['role']}{manager}, on {_model(spec)}")
     reason = f" ({escape(agent['pause_reason'])})" if agent.get("pause_reason") else ""
-    console.print(f"Status {agent['status']}{reason}, running {agent['running']}, wakes {agent['wakes']}")
+    revision = f", revision {agent['revision']}" if agent.get("revision") else ""  # `agent revisions` lists them
+    console.print(f"Status {agent['status']}{reason}, running {agent['running']}, wakes {agent['wakes']}{revision}")
     console.print(
         f"Spend in {agent.get('month') or 'this month'}: {usd(spend['usd'])}, {spend['tokens']:,} tokens"
         f" (budget: {cap_text(budget['monthly_usd'], budget['monthly_tokens'])})",

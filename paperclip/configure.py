@@ -48,6 +48,11 @@ LIVE = (
     "cli.turn_budget_tokens",
 )
 """Fields (dotted paths) that reach running tasks at once; every other applies from the next task."""
+MODEL_FIELDS = ("model", "wake_model", "compaction_model")
+"""The spec's single models: a patch that changes one's provider or name resets `PER_MODEL`."""
+PER_MODEL = ("price", "context_window")
+"""What a model config sets for its model alone (else the built-in table's): a change of model
+that does not set them again drops them (the API then prices the new model from the settings)."""
 SHOWN_CHARS = 200
 """A value longer than this (as JSON) is shown cut short in a change (the revision keeps it whole)."""
 
@@ -71,6 +76,11 @@ def configured(spec: AgentSpec, patch: Mapping[str, Any]) -> AgentSpec:
     if problems:
         raise ConfigError(problems)
     merged = _merge(spec.model_dump(mode="json"), patch)
+    for name in MODEL_FIELDS:  # another model: what was set for the one before does not carry over
+        before, after, asked = getattr(spec, name), merged.get(name), patch.get(name)
+        if before is not None and isinstance(after, dict) and isinstance(asked, Mapping):
+            if (after.get("provider"), after.get("model")) != (before.provider.value, before.model):
+                merged[name] = {k: v for k, v in after.items() if k not in PER_MODEL or k in asked}
     try:
         return AgentSpec.model_validate(merged)
     except ValidationError as error:

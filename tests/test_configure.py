@@ -118,3 +118,16 @@ def test_a_restored_revision_keeps_the_agents_place_in_the_org_chart() -> None:
     former = cli_agent().model_copy(update={"reports_to": "ceo", "role": "cto", "title": "Old"})
     now = restored(cli_agent(), former)
     assert (now.reports_to, now.role, now.title) == ("cto", "engineer", "Old")
+
+
+def test_another_model_does_not_keep_the_price_or_window_set_for_the_one_before() -> None:
+    priced = ModelConfig(
+        provider=Provider.OPENAI, model="gpt-4o-mini", price={"input": 0.15, "output": 0.6}, context_window=8_192
+    )
+    spec = AgentSpec(name="cto", model=priced)
+    moved = configured(spec, {"model": {"model": "gpt-4o"}})
+    assert (moved.model.model, moved.model.price, moved.model.context_window) == ("gpt-4o", None, None)
+    kept = configured(spec, {"model": {"max_tokens": 512}})
+    assert kept.model.price == priced.price and kept.model.context_window == 8_192
+    given = configured(spec, {"model": {"model": "gpt-4o", "price": {"input": 2.5, "output": 10}}})
+    assert given.model.price is not None and given.model.price.input == 2.5 and given.model.context_window is None

@@ -104,6 +104,7 @@ async def test_revisions_are_listed_shown_and_rolled_back(api: httpx.AsyncClient
     assert f"Rolled cto in {company} back to revision 1: now revision 4" in out
     assert "model.model: gpt-4o → simulated (from its next task)" in out
     assert (await spec(api, company, "cto"))["model"]["provider"] == "simulated"
+    assert ", revision 4" in ok(await run(api, "agent", "show", "cto", "-c", company))
     out = ok(await run(api, "agent", "rollback", "cto", "4", "-c", company))
     assert "Nothing to change" in out
 
