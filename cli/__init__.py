@@ -6,7 +6,7 @@ clients of the API over HTTP, like the dashboard.
 
 import typer
 
-from cli import costs, endpoints, export, governance, search
+from cli import agents, costs, endpoints, export, governance, search
 from cli.access import team_app, token_app
 from cli.approvals import approval_app
 from cli.budgets import budget_app
@@ -35,6 +35,10 @@ app.command()(worker)
 app.command()(api)
 app.command()(ui)
 for group, name, command in (
+    (agent_app, "hire", agents.agent_hire),
+    (agent_app, "configure", agents.agent_configure),
+    (agent_app, "revisions", agents.agent_revisions),
+    (agent_app, "rollback", agents.agent_rollback),
     (agent_app, "register", endpoints.agent_register),
     (agent_app, "test", endpoints.agent_test),
     (agent_app, "pause", governance.agent_pause),

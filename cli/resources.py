@@ -1,7 +1,6 @@
 """Resource commands: clients of the API over HTTP (`company`, `agent`, `task`, `history`)."""
 
 import json
-import shlex
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -11,7 +10,7 @@ from rich.table import Table
 
 from cli.budgets import cap_text, usd
 from cli.common import ApiUrl, Company, api, console, fail
-from paperclip.models import Adapter, AgentStatus, Endpoint, Priority, Provider, Role
+from paperclip.models import Adapter, AgentStatus, Priority, Provider, Role
 from paperclip.money import cost
 
 company_app = typer.Typer(help="Create, list and show companies.", no_args_is_help=True)
@@ -234,114 +233,6 @@ def company_show(
 # --------------------------------------------------------------------------- agent
 
 
-@agent_app.command("hire")
-def agent_hire(
-    name: Annotated[str, typer.Argument(help="Agent name (slug), e.g. 'cto'.")],
-    company: Company,
-    role: Annotated[str | None, typer.Option(help="Role, e.g. engineer.")] = None,
-    title: Annotated[str | None, typer.Option(help="Job title.")] = None,
-    reports_to: Annotated[str | None, typer.Option("--reports-to", help="Manager's agent name.")] = None,
-    provider: Annotated[Provider | None, typer.Option(help="Model provider.")] = None,
-    model: Annotated[str | None, typer.Option(help="Model name, e.g. gpt-4o-mini.")] = None,
-    base_url: Annotated[str | None, typer.Option("--base-url", help="OpenAI-compatible endpoint.")] = None,
-    capabilities: Annotated[str | None, typer.Option(help="What this agent is good at (shown to delegators).")] = None,
-    system_prompt: Annotated[str | None, typer.Option("--system-prompt", help="System prompt.")] = None,
-    template: Annotated[
-        str | None, typer.Option(help="Agent template, e.g. coder; the options above override its fields.")
-    ] = None,
-    heartbeat: Annotated[
-        int | None, typer.Option("--heartbeat", help="Wake every this many seconds (at least 60) to look for work.")
-    ] = None,
-    wake_on_assignment: Annotated[
-        bool | None,
-        typer.Option(
-            "--wake-on-assignment/--no-wake-on-assignment", help="Start new tasks at once, or at its next wake."
-        ),
-    ] = None,
-    wake_on_comment: Annotated[
-        bool | None,
-        typer.Option("--wake-on-comment/--no-wake-on-comment", help="Wake for a comment at once, or at its next wake."),
-    ] = None,
-    max_concurrent_runs: Annotated[
-        int | None, typer.Option("--max-concurrent-runs", help="Tasks it works on at once.")
-    ] = None,
-    can_hire: Annotated[
-        bool | None, typer.Option("--can-hire/--cannot-hire", help="May hire agents into its team (hire_agent).")
-    ] = None,
-    endpoint: Annotated[
-        str | None, typer.Option(help="A registered endpoint (`agent register`) its model calls go to.")
-    ] = None,
-    adapter: Annotated[
-        Adapter | None, typer.Option(help="What runs its turns: a model, or a CLI agent (claude_local, …).")
-    ] = None,
-    workspace: Annotated[str | None, typer.Option(help="A CLI agent's working directory.")] = None,
-    command: Annotated[
-        str | None, typer.Option(help="A CLI agent's command (words split like a shell's), e.g. for `process`.")
-    ] = None,
-    url: Annotated[str | None, typer.Option(help="An `http` agent's URL: each turn is POSTed there.")] = None,
-    credential: Annotated[
-        str | None,
-        typer.Option(
-            help="An `http` agent's key: a credential bound to --url, or an environment variable the deployment allows."
-        ),
-    ] = None,
-    tool: Annotated[
-        list[str] | None,
-        typer.Option("--tool", help="A tool it may use besides the standard ones (repeat; `paperclip tool list`)."),
-    ] = None,
-    allow_host: Annotated[
-        list[str] | None,
-        typer.Option("--allow-host", help="A host its tools may reach, `host` or `host:port` (repeat)."),
-    ] = None,
-    api_url: ApiUrl = None,
-) -> None:
-    """Hire an agent into a company, from scratch or from an agent template."""
-    spec: dict[str, Any] = {
-        "name": name,
-        "template": template,
-        "role": role,
-        "title": title,
-        "reports_to": reports_to,
-        "capabilities": capabilities,
-        "system_prompt": system_prompt,
-        "tools": tool,
-        "allow_hosts": allow_host,
-    }
-    model_config = {"provider": provider.value if provider else None, "model": model, "base_url": base_url}
-    model_config = {k: v for k, v in model_config.items() if v is not None}
-    if model_config:
-        spec["model"] = model_config
-    policy = {
-        "interval_seconds": heartbeat,
-        "wake_on_assignment": wake_on_assignment,
-        "wake_on_comment": wake_on_comment,
-    }
-    policy = {k: v for k, v in policy.items() if v is not None}
-    if policy:
-        spec["heartbeat"] = policy
-    if max_concurrent_runs is not None:
-        spec["max_concurrent_runs"] = max_concurrent_runs
-    if can_hire is not None:
-        spec["permissions"] = {"can_hire": can_hire}
-    if adapter is not None:
-        spec["adapter"] = adapter.value
-    cli = {"workspace": workspace, "command": shlex.split(command) if command else None}
-    if any(v is not None for v in cli.values()):
-        spec["cli"] = {k: v for k, v in cli.items() if v is not None}
-    if url is not None or credential is not None:
-        spec["http"] = {k: v for k, v in {"url": url, "credential": credential}.items() if v is not None}
-    with api(api_url) as client:
-        if endpoint is not None:
-            # The one this company's agents get by that name: its team's, else the deployment's.
-            found = Endpoint.model_validate(client.get(f"/api/endpoints/{endpoint}", company=company))
-            spec["model"] = found.model_config_for(model).model_dump(mode="json", exclude_none=True) | model_config
-        agent = client.post(f"/api/companies/{company}/agents", {k: v for k, v in spec.items() if v is not None})
-    hired = agent.get("spec", {})
-    manager = f", reporting to {escape(hired['reports_to'])}" if hired.get("reports_to") else ""
-    origin = f" from template {escape(template)}" if template else ""
-    console.print(f"Hired [bold]{hired.get('name', name)}[/bold] into {company}{origin} on {_model(hired)}{manager}")
-
-
 @agent_app.command("list")
 def agent_list(
     company: Company,
@@ -375,7 +266,8 @@ def agent_show(
     manager = f", reports to {escape(spec['reports_to'])}" if spec.get("reports_to") else ""
     console.print(f"[bold]{escape(spec['name'])}[/bold]{title}: {spec['role']}{manager}, on {_model(spec)}")
     reason = f" ({escape(agent['pause_reason'])})" if agent.get("pause_reason") else ""
-    console.print(f"Status {agent['status']}{reason}, running {agent['running']}, wakes {agent['wakes']}")
+    revision = f", revision {agent['revision']}" if agent.get("revision") else ""  # `agent revisions` lists them
+    console.print(f"Status {agent['status']}{reason}, running {agent['running']}, wakes {agent['wakes']}{revision}")
     console.print(
         f"Spend in {agent.get('month') or 'this month'}: {usd(spend['usd'])}, {spend['tokens']:,} tokens"
         f" (budget: {cap_text(budget['monthly_usd'], budget['monthly_tokens'])})",

@@ -109,6 +109,7 @@ class TaskSignal:
     HOLD = "hold"
     CANCEL = "cancel"
     REASSIGN = "reassign"
+    AGENT_CHANGED = "agent_changed"
 
 
 TASK_WORKFLOW = "TaskWorkflow"

@@ -42,8 +42,9 @@ with workflow.unsafe.imports_passed_through():
     from workflows.patches import ADMISSION, BUDGET_RESERVATION, OWN_COMMENTS, USAGE_BEFORE_HOLD
     from workflows.signals import signal_company
     from workflows.task_acting import await_tool_decisions, is_tool_request, reminds, runaway, waiting
+    from workflows.task_agent import AgentChangesPart
     from workflows.task_compaction import compact
-    from workflows.task_core import TaskCore, carried, task_search_attributes
+    from workflows.task_core import carried, task_search_attributes
     from workflows.task_tools import act, await_decision
     from workflows.task_turns import run_turn
 
@@ -58,7 +59,7 @@ SEEN_COMMENTS = 100
 
 
 @workflow.defn(name=TASK_WORKFLOW)
-class TaskWorkflow(TaskCore):
+class TaskWorkflow(AgentChangesPart):
     @workflow.init
     def __init__(self, input: TaskInput) -> None:
         super().__init__(input)

@@ -19,6 +19,7 @@ Import names from here (`from paperclip.models import AgentSpec`); the modules g
 - `records`: what the store keeps (tasks, the activity log, the cost ledger and its sums).
 - `governance`: goals, approvals, and the board's actions on agents, tasks and the company.
 - `company`: the company workflow's spec, carried state, input, updates and snapshot.
+- `revisions`, `configure`: an agent's revisions and their changes; its configure update, answer and signal.
 - `task`: the task workflow's input, carried state, result, events and signals.
 - `routines`: a routine's definition, its scheduled run's input and its schedule's state.
 - `tooling`: tool policies, a task's workspace, and a tool activity's input and result.
@@ -83,6 +84,11 @@ from paperclip.models.company import (
     CreateTasksInput,
     HireAgentInput,
     RoutineFire,
+)
+from paperclip.models.configure import (
+    AgentChanged,
+    ConfigureAgentInput,
+    ConfigureAgentResult,
 )
 from paperclip.models.conversation import (
     Message,
@@ -167,6 +173,10 @@ from paperclip.models.records import (
     TaskDetail,
     TaskRecord,
 )
+from paperclip.models.revisions import (
+    AgentRevision,
+    SpecChange,
+)
 from paperclip.models.routines import (
     CRON_FIELD,
     CRON_MACROS,
@@ -247,9 +257,11 @@ __all__ = [
     "AgentBrief",
     "AgentCall",
     "AgentCallAnswer",
+    "AgentChanged",
     "AgentDetail",
     "AgentFromTemplateInput",
     "AgentName",
+    "AgentRevision",
     "AgentSpec",
     "AgentState",
     "AgentStatus",
@@ -294,6 +306,8 @@ __all__ = [
     "CompanySnapshot",
     "CompanySpec",
     "CompanyState",
+    "ConfigureAgentInput",
+    "ConfigureAgentResult",
     "CostEvent",
     "CostGroup",
     "CostLine",
@@ -373,6 +387,7 @@ __all__ = [
     "SetToolingInput",
     "SettledAttempt",
     "Slug",
+    "SpecChange",
     "Spend",
     "Standing",
     "StandingInput",

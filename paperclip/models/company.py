@@ -59,6 +59,9 @@ class AgentState(BaseModel):
     """Woken with tasks waiting for it (`wake_on_assignment` off): dispatch may start them."""
     unanswered: list[str] = Field(default_factory=list)
     """Its tasks with comments it has not been woken for (`wake_on_comment` off)."""
+    revision: int = Field(default=0, ge=0)
+    """Its spec's revision: 1 as hired, one more for each configure or rollback; 0 for an agent
+    hired before revisions were kept (its first configure keeps its spec as revision 1 first)."""
 
 
 class CompanyState(BaseModel):

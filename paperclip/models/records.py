@@ -10,6 +10,7 @@ from paperclip.models.agents import AgentSpec
 from paperclip.models.budgets import Unconfirmed
 from paperclip.models.conversation import Usage
 from paperclip.models.enums import Priority, TaskStatus
+from paperclip.models.revisions import AgentRevision
 
 
 class ActivityEntry(BaseModel):
@@ -161,3 +162,5 @@ class RecordInput(BaseModel):
     approvals: list[ApprovalRecord] = Field(default_factory=list)
     """Approvals new since the last write: the store keeps their details and hire spec (the first
     write of each; they never change)."""
+    revisions: list[AgentRevision] = Field(default_factory=list)
+    """Agents' new revisions (a hire's first, a configure's): the store keeps each once."""

@@ -23,7 +23,8 @@ from paperclip.models import (
 )
 from paperclip.store.engine import StoreCore, utc_now
 from paperclip.store.ledger import usage_columns, usage_of
-from paperclip.store.tables import activity_log, approvals, companies, tasks
+from paperclip.store.revisions import REVISION_KEYS, revision_row
+from paperclip.store.tables import activity_log, agent_revisions, approvals, companies, tasks
 
 TASK_KEYS = ("company_id", "identifier")
 """What identifies a task record."""
@@ -36,8 +37,8 @@ class RecordStore(StoreCore):
     """Companies, task records, approvals' details and the activity log."""
 
     def record(self, batch: RecordInput) -> None:
-        """Append activity entries (a repeated id is ignored), upsert task records and keep new
-        approvals' details.
+        """Append activity entries (a repeated id is ignored), upsert task records, keep new
+        approvals' details and agents' new revisions.
 
         A task record older (`updated_at`) than the one kept is ignored, so a late retry of an
         earlier batch cannot roll a task back. A task in `batch.texts_kept` keeps the brief
@@ -62,6 +63,9 @@ class RecordStore(StoreCore):
             if batch.approvals:
                 stmt = self._insert(approvals).on_conflict_do_nothing(index_elements=["company_id", "id"])
                 conn.execute(stmt, [approval_row(approval) for approval in batch.approvals])
+            if batch.revisions:
+                stmt = self._insert(agent_revisions).on_conflict_do_nothing(index_elements=list(REVISION_KEYS))
+                conn.execute(stmt, [revision_row(revision) for revision in batch.revisions])
             for keep, group in groups.items():
                 self._upsert(
                     conn,

@@ -21,6 +21,7 @@ from paperclip.store.ledger import LedgerStore
 from paperclip.store.limits import RateLimitStore
 from paperclip.store.mcp import McpServerStore
 from paperclip.store.records import RecordStore
+from paperclip.store.revisions import RevisionStore
 from paperclip.store.search import SearchStore
 from paperclip.store.standing import StandingStore
 from paperclip.store.tool_outputs import ToolOutputStore
@@ -42,6 +43,7 @@ class Store(
     McpServerStore,
     StandingStore,
     CliUsageStore,
+    RevisionStore,
 ):
     """Reads and writes the store: every part's methods on one object. Thread-safe; builds its
     engine on first use.

@@ -325,3 +325,18 @@ cli_usage_baselines = sa.Table(
 )
 """A CLI session's running total as last booked (`CliSessionTotal`): the next turn of the
 session books what the tool's total grew by since."""
+
+agent_revisions = sa.Table(
+    "agent_revisions",
+    metadata,
+    sa.Column("company_id", sa.String(63), primary_key=True),
+    sa.Column("agent", sa.String(63), primary_key=True),
+    sa.Column("revision", sa.Integer, primary_key=True, comment="1 as hired, one more per configure or rollback"),
+    sa.Column("at", UTCDateTime, nullable=True, comment="NULL: an agent's spec from before revisions were kept"),
+    sa.Column("actor", sa.String(200), nullable=False, server_default=""),
+    sa.Column("spec", JSONDoc, nullable=False, comment="AgentSpec: never a secret, only credentials' names"),
+    sa.Column("changes", JSONDoc, nullable=False, comment="SpecChange list: what it changed from the one before"),
+    sa.Column("restored_from", sa.Integer, nullable=True, comment="a rollback: the revision it restored"),
+)
+"""Every configuration each agent had (`paperclip.store.revisions`), written by the company with
+its record batches: what `paperclip agent revisions` lists and `agent rollback` restores."""

@@ -59,6 +59,7 @@ async def serve(app: FastAPI, host: str = "127.0.0.1") -> AsyncIterator[str]:
 STORE_ROUTES = {
     "test_access",
     "test_activity",
+    "test_agent_revisions",
     "test_companies",
     "test_costs",
     "test_credentials",

@@ -24,6 +24,7 @@ from paperclip.models import (
     CommentInput,
     CompanyActionInput,
     CompanySnapshot,
+    ConfigureAgentInput,
     CreateTaskInput,
     DecideApprovalInput,
     HeartbeatPolicy,
@@ -402,6 +403,27 @@ async def compaction(stage: Stage) -> Company:
     return company
 
 
+async def configure(stage: Stage) -> Company:
+    """While the lead's first call is in flight, the board configures the lead (a monthly budget,
+    which reaches its running task at once: its next calls are reserved) and ben (a new prompt, for
+    his next task: the subtask the lead's running task then delegates to him starts with it)."""
+    company = await stage.start_company("configure", pair(stage))
+    stage.server.hang_next(1)
+    await create_task(company, "Write the launch notes", "lead")
+    await stage.model_calls(1)
+    snap = await company.query(CompanyWorkflow.snapshot)
+    specs = {a.spec.name: a.spec for a in snap.agents}
+    for name, update in (("lead", {"budget": Budget(monthly_tokens=1_000_000)}), ("ben", {"system_prompt": "Brief."})):
+        change = ConfigureAgentInput(agent=specs[name].model_copy(update=update), revision=1)
+        await company.execute_update(CompanyWorkflow.configure_agent, change)
+    stage.server.release_hangs()
+    snap = await wait_for(company, all_done(3), timeout=TIMEOUT)
+    ben = [b for b in stage.server.requests if "You are ben" in str(b["messages"][0])]
+    assert ben and all("Brief." in str(b["messages"][0]) for b in ben), "ben's subtask missed his new prompt"
+    assert snap.spend.tokens > 0 and [a.revision for a in snap.agents] == [2, 1, 2]
+    return company
+
+
 SCENARIOS: dict[str, Scenario] = {
     "demo": Scenario(demo, frozenset({ADMISSION, RECORDS_AS_ACTIVITY})),
     "budget": Scenario(budget, frozenset({BUDGET_RESERVATION, REFUSAL_RECHECK, ADMISSION, CACHE_WRITE_WORST_CASE})),
@@ -418,5 +440,6 @@ SCENARIOS: dict[str, Scenario] = {
     "mcp": Scenario(mcp, frozenset({MCP_TOOLS_LOOP, COMPLETE_TO_END, STANDING_BY_HASH})),
     "tasktools": Scenario(tasktools, frozenset({TASK_TOOLS, REGISTRY_TOOLS})),
     "compaction": Scenario(compaction, frozenset({COMPACTION, BUDGET_RESERVATION})),
+    "configure": Scenario(configure, frozenset({BUDGET_RESERVATION})),
 }
 """Scenario name → how to record it; `record` runs all but `demo` unless told which."""

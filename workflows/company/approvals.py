@@ -113,9 +113,10 @@ class ApprovalsPart(CompanyCore):
         except OrgError as err:
             return refused(str(err))
         pending = self.state.spec.require_hire_approval
-        self.state.agents[spec.name] = AgentState(
+        self.state.agents[spec.name] = agent = AgentState(
             spec=spec, status=AgentStatus.PENDING_APPROVAL if pending else AgentStatus.ACTIVE
         )
+        self._revise(agent, before=None, actor=request.requested_by)
         self._log(
             "agent.hired",
             actor=request.requested_by,

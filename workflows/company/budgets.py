@@ -37,6 +37,7 @@ with workflow.unsafe.imports_passed_through():
         Reservation,
         SetBudgetInput,
         SetCapInput,
+        Spend,
         TaskRecord,
         TaskStatus,
         Unconfirmed,
@@ -293,7 +294,9 @@ class BudgetsPart(CompanyCore):
             spend, stopped = self.state.spend, self.state.pause_reason == BUDGET
         else:
             agent = self.state.agents[input.scope]
-            agent.spec = agent.spec.model_copy(update={"budget": budget})
+            before, agent.spec = agent.spec, agent.spec.model_copy(update={"budget": budget})
+            if agent.spec != before:  # a change of its configuration: a revision, as a configure's
+                self._revise(agent, before=before, actor=input.actor)
             spend, stopped = agent.spend, agent.pause_reason == BUDGET
         self._log(
             "budget.set",
@@ -301,17 +304,23 @@ class BudgetsPart(CompanyCore):
             agent=None if input.scope == "company" else input.scope,
             summary=f"{input.scope}'s monthly budget: {spent_of(spend, budget) or 'no cap'}",
         )
+        await self._budget_set(input.scope, budget, spend, stopped=stopped, actor=input.actor)
+        return budget
+
+    async def _budget_set(self, scope: str, budget: Budget, spend: Spend, *, stopped: bool, actor: str) -> None:
+        """What a new monthly budget on `scope` (now in the state) does: running tasks under a cap
+        reserve their calls from now on, a warning below the soft limit is lifted, and a scope its
+        budget `stopped` resumes once the new one leaves room."""
         if budget.is_capped:  # running tasks reserve their calls from now on
-            scope_tasks = self._open_tasks() if input.scope == "company" else self._open_tasks(agent=input.scope)
+            scope_tasks = self._open_tasks() if scope == "company" else self._open_tasks(agent=scope)
             await self._signal_tasks(
                 [t for t in scope_tasks if t.status is not TaskStatus.QUEUED], TaskWorkflow.budgeted, True
             )
-        if input.scope in self.state.warned and spend.share(budget) < self.state.spec.soft_limit:
-            self.state.warned.remove(input.scope)
+        if scope in self.state.warned and spend.share(budget) < self.state.spec.soft_limit:
+            self.state.warned.remove(scope)
         if stopped and spend.share(budget) < 1:
-            self._approve_overrides(input.scope, actor=input.actor, note="budget raised")
-            await self._resume_from_budget([input.scope], actor=input.actor)
-        return budget
+            self._approve_overrides(scope, actor=actor, note="budget raised")
+            await self._resume_from_budget([scope], actor=actor)
 
     @set_budget.validator
     def _validate_set_budget(self, input: SetBudgetInput) -> None:

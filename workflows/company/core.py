@@ -15,15 +15,19 @@ from temporalio import workflow
 from temporalio.exceptions import ApplicationError, FailureError
 
 with workflow.unsafe.imports_passed_through():
+    from paperclip.configure import changes
     from paperclip.constants import SA_COMPANY, task_workflow_id
     from paperclip.models import (
         ActivityEntry,
+        AgentRevision,
         AgentSpec,
+        AgentState,
         AgentStatus,
         CapState,
         CompanyInput,
         CompanyState,
         CreateTaskInput,
+        SpecChange,
         TaskRecord,
         TaskStatus,
     )
@@ -88,13 +92,25 @@ class CompanyCore:
         """Delegated tasks that introduced themselves and wait for their admission."""
         self._budget_settled = bool(self.state.deferred)  # decide them again in a new run
         """A reservation was released (or a scope stopped) since deferred requests were last decided."""
+        self._unrecorded_revisions: list[AgentRevision] = []
+        """Agents' revisions not yet written to the store (each came with a log entry, so the
+        write it goes with is due)."""
         self._recording: workflow.ActivityHandle[None] | None = None
         """The store write in flight, if any."""
         self._has_search_attributes = workflow.info().typed_search_attributes.get(SA_COMPANY) is not None
 
     # ------------------------------------------------------------------ the activity log
 
-    def _log(self, kind: str, *, actor: str, summary: str, task: str | None = None, agent: str | None = None) -> None:
+    def _log(
+        self,
+        kind: str,
+        *,
+        actor: str,
+        summary: str,
+        task: str | None = None,
+        agent: str | None = None,
+        data: dict[str, Any] | None = None,
+    ) -> None:
         """Add an entry to the activity log (the snapshot's recent ring, and the next store write)."""
         entry = ActivityEntry(
             id=str(workflow.uuid4()),
@@ -105,10 +121,42 @@ class CompanyCore:
             task=task,
             agent=agent,
             summary=summary,
+            data=data or {},
         )
         self.state.recent.append(entry)
         del self.state.recent[:-RECENT_ACTIVITY]
         self._unrecorded.append(entry)
+
+    def _revise(
+        self, agent: AgentState, *, before: AgentSpec | None, actor: str, restored_from: int | None = None
+    ) -> list[SpecChange]:
+        """Count a new revision of `agent`'s spec as it is now — its first when `before` is None (a
+        hire), else the one after `before` — and send it to the store with the next write (the
+        caller logs the change). Returns what changed from `before`.
+
+        An agent hired before revisions were kept (revision 0) gets `before` as its revision 1 first.
+        """
+        company = self.state.spec.id
+        found = [] if before is None else changes(before, agent.spec)
+        if before is not None and agent.revision == 0:
+            agent.revision = 1
+            self._unrecorded_revisions.append(
+                AgentRevision(company_id=company, agent=agent.spec.name, revision=1, spec=before)
+            )
+        agent.revision += 1
+        self._unrecorded_revisions.append(
+            AgentRevision(
+                company_id=company,
+                agent=agent.spec.name,
+                revision=agent.revision,
+                at=workflow.now(),
+                actor=actor,
+                spec=agent.spec,
+                changes=found,
+                restored_from=restored_from,
+            )
+        )
+        return found
 
     # ------------------------------------------------------------------ checks for validators
 

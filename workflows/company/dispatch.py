@@ -162,7 +162,7 @@ class DispatchPart(CompanyCore):
 
     def _record_due(self) -> bool:
         """Something to write, and no write in flight."""
-        due = self._unrecorded or self._dirty or self._approvals_due
+        due = self._unrecorded or self._unrecorded_revisions or self._dirty or self._approvals_due
         return bool(due) and (self._recording is None or self._recording.done())
 
     def _approvals_to_write(self) -> list[ApprovalRecord]:
@@ -196,8 +196,9 @@ class DispatchPart(CompanyCore):
             tasks=records,
             texts_kept=[r.identifier for r in records if r.identifier in self.state.stored_texts],
             approvals=self._approvals_to_write() if workflow.patched(APPROVALS_IN_STORE) else [],
+            revisions=self._unrecorded_revisions,
         )
-        self._unrecorded, self._dirty = [], set()
+        self._unrecorded, self._unrecorded_revisions, self._dirty = [], [], set()
         self._tasks_sent = {r.identifier for r in records}
         if not workflow.patched(RECORDS_AS_ACTIVITY):  # how runs recorded before
             await workflow.execute_local_activity(Activity.RECORD, batch, start_to_close_timeout=timedelta(seconds=30))

@@ -3,9 +3,9 @@
 Updates (validated before they enter history) change the company; tasks report to it by
 signal; the API reads it by query. The workflow is its parts put together (each a
 `CompanyCore`, see `core.py`): the board's levers (`governance`), goals, approvals,
-heartbeats, budgets and dispatch. Here are what is left: hiring, queueing tasks, the tasks'
-reports, routines, the snapshot, and the loop that dispatches, admits, records and continues
-as new.
+heartbeats, budgets and dispatch. Here are what is left: hiring and configuring agents,
+queueing tasks, the tasks' reports, routines, the snapshot, and the loop that dispatches,
+admits, records and continues as new.
 """
 
 from datetime import timedelta
@@ -14,8 +14,10 @@ from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from paperclip.configure import FIXED, summary
     from paperclip.holds import shown_agent, shown_task
     from paperclip.models import (
+        AgentChanged,
         AgentSpec,
         AgentState,
         AgentStatus,
@@ -23,6 +25,8 @@ with workflow.unsafe.imports_passed_through():
         CompanyResult,
         CompanySnapshot,
         CompanyState,
+        ConfigureAgentInput,
+        ConfigureAgentResult,
         CreateTaskInput,
         CreateTasksInput,
         GoalInput,
@@ -34,8 +38,8 @@ with workflow.unsafe.imports_passed_through():
         TaskStatus,
         check_transition,
     )
-    from paperclip.org import OrgError, check_hire, check_turn_budget
-    from paperclip.spend import budget_warnings
+    from paperclip.org import OrgError, chain_of_command, check_hire, check_turn_budget
+    from paperclip.spend import BUDGET, budget_warnings
     from workflows.company.approvals import ApprovalsPart, carried_approvals
     from workflows.company.budgets import BudgetsPart
     from workflows.company.core import hire_summary, reject
@@ -46,6 +50,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.company.idempotency import remembered_update
     from workflows.company.texts import leave_details, leave_texts, shown_approvals, shown_texts
     from workflows.patches import RECORDS_AS_ACTIVITY, TEXTS_IN_STORE
+    from workflows.task import TaskWorkflow
 
 FINISHED_TASKS_CARRIED = 200
 """Finished tasks carried across continue-as-new for the snapshot; older ones are in the store."""
@@ -74,6 +79,7 @@ class CompanyWorkflow(GovernancePart, GoalsPart, ApprovalsPart, HeartbeatsPart, 
         self._handled += 1
         agent = AgentState(spec=input.agent)
         self.state.agents[input.agent.name] = agent
+        self._revise(agent, before=None, actor=input.actor)
         self._log("agent.hired", actor=input.actor, agent=input.agent.name, summary=hire_summary(input.agent))
         return agent
 
@@ -88,7 +94,8 @@ class CompanyWorkflow(GovernancePart, GoalsPart, ApprovalsPart, HeartbeatsPart, 
 
     @remembered_update
     def update_agent(self, input: HireAgentInput) -> AgentState:
-        """Replace an agent's spec (model, prompt, manager, …); its running tasks keep theirs."""
+        """Replace an agent's spec (model, prompt, manager, …); its running tasks keep theirs. Kept
+        for the histories that hold it: agents are changed by `configure_agent`."""
         self._handled += 1
         agent = self.state.agents[input.agent.name]
         agent.spec = input.agent
@@ -100,6 +107,67 @@ class CompanyWorkflow(GovernancePart, GoalsPart, ApprovalsPart, HeartbeatsPart, 
         self._check_open()
         try:
             check_hire(self.state.agents, input.agent, replacing=True)
+            check_turn_budget(input.agent, budgeted=self.state.spec.budget.is_capped)
+        except OrgError as err:
+            raise reject(str(err), err.rejection) from None
+
+    @remembered_update
+    async def configure_agent(self, input: ConfigureAgentInput) -> ConfigureAgentResult:
+        """Change an agent's configuration (the API checks it as at hire) as a new revision. What
+        `paperclip.configure.LIVE` names reaches its running tasks at once, by signal; the rest
+        applies from its next task, a subtask delegated to it by a running task included."""
+        self._handled += 1
+        name = input.agent.name
+        agent = self.state.agents[name]
+        before, budget_changed = agent.spec, input.agent.budget != agent.spec.budget
+        if budget_changed:
+            self._roll_month()
+        stopped = agent.pause_reason == BUDGET
+        agent.spec = input.agent
+        found = self._revise(agent, before=before, actor=input.actor, restored_from=input.restored_from)
+        what = f"rolled back to revision {input.restored_from}" if input.restored_from else "configured"
+        self._log(
+            "agent.configured",
+            actor=input.actor,
+            agent=name,
+            summary=f"{name} {what} (revision {agent.revision}): {summary(found)}",
+            data={
+                "revision": agent.revision,
+                "restored_from": input.restored_from,
+                "changes": [c.model_dump(mode="json") for c in found],
+            },
+        )
+        if budget_changed:
+            await self._budget_set(name, agent.spec.budget, agent.spend, stopped=stopped, actor=input.actor)
+        # Its own tasks take the live fields; its managers' tasks delegate to it with the new spec.
+        chain = chain_of_command(self.state.agents, name)
+        running = [t for t in self._open_tasks() if t.status is not TaskStatus.QUEUED and t.assignee in chain]
+        changed = AgentChanged(agent=agent.spec, revision=agent.revision)
+        await self._signal_tasks(running, TaskWorkflow.agent_changed, changed)
+        reached = [t.identifier for t in running if t.assignee == name]
+        return ConfigureAgentResult(agent=agent, revision=agent.revision, changes=found, reached=reached)
+
+    @configure_agent.validator
+    def _validate_configure_agent(self, input: ConfigureAgentInput) -> None:
+        self._check_open()
+        name = input.agent.name
+        agent = self.state.agents.get(name)
+        if agent is None:
+            raise reject(f"agent '{name}' not found", "NotFound")
+        if agent.status is AgentStatus.TERMINATED:
+            raise reject(f"agent '{name}' is terminated", "Conflict")
+        if input.revision != agent.revision:
+            raise reject(
+                f"agent '{name}' was changed meanwhile (it is at revision {agent.revision}, the change was made"
+                f" from revision {input.revision}): look at it again and retry",
+                "Conflict",
+            )
+        fixed = [field for field in FIXED if getattr(input.agent, field) != getattr(agent.spec, field)]
+        if fixed:
+            raise reject(f"{', '.join(fixed)}: not changed by a configure ({name}'s place in the org chart)")
+        if input.agent == agent.spec:
+            raise reject(f"nothing to change: {name} is configured so already")
+        try:
             check_turn_budget(input.agent, budgeted=self.state.spec.budget.is_capped)
         except OrgError as err:
             raise reject(str(err), err.rejection) from None
@@ -400,5 +468,6 @@ class CompanyWorkflow(GovernancePart, GoalsPart, ApprovalsPart, HeartbeatsPart, 
         except OrgError as err:
             self._log("agent.rejected", actor="system", agent=spec.name, summary=str(err))
             return
-        self.state.agents[spec.name] = AgentState(spec=spec)
+        self.state.agents[spec.name] = agent = AgentState(spec=spec)
+        self._revise(agent, before=None, actor=actor)
         self._log("agent.hired", actor=actor, agent=spec.name, summary=hire_summary(spec))
