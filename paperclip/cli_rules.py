@@ -172,6 +172,8 @@ def owner_only_powers(spec: AgentSpec) -> list[str]:
     flag = _config_flag(spec.adapter, spec.cli.args, PERMISSION_FLAGS)
     if flag is not None:
         powers.append(f"`cli.args` {flag!r} gives the tool other permissions than its profile's (`cli.permissions`)")
+    if spec.cli.permissions is CliPermissions.FULL:
+        powers.append("`cli.permissions` 'full' lets the tool do whatever it can without asking")
     return powers
 
 

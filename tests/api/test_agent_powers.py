@@ -72,6 +72,10 @@ async def hire(
             "`cli.args` '--dangerously-skip-permissions' gives the tool other permissions than its profile's",
         ),
         (
+            {"adapter": "codex_local", "cli": {"permissions": "full"}},
+            "`cli.permissions` 'full' lets the tool do whatever it can without asking",
+        ),
+        (
             {"adapter": "codex_local", "cli": {"args": ["--dangerously-bypass-approvals-and-sandbox"]}},
             "`cli.args` '--dangerously-bypass-approvals-and-sandbox' gives the tool other settings",
         ),
