@@ -33,6 +33,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.patches import WORKFLOW_RETRIES
     from workflows.task_acting import acts, store_standing, take_calls
     from workflows.task_core import TaskCore
+    from workflows.task_sessions import keep, owner, resumable
     from workflows.task_tools import act
 
 MODEL_TURN_ATTEMPTS = 10
@@ -142,10 +143,14 @@ class CliTurn(Turn):
     its final message is the turn's reply (and, with no subtasks open, the result)."""
 
     session: str | None = None
+    """The session this turn resumes (None: a new one)."""
+    owner = ""
+    """Whose tool runs the turn (`workflows.task_sessions.owner`): the session it reports is theirs."""
 
     def start(self, sent: list[Message], worst: WorstCase | None) -> asyncio.Task[Any]:
         task, cli = self.task, self.task.input.agent.cli
-        self.session = task.carry.cli_session
+        self.owner = owner(task.input.agent)
+        self.session = resumable(task.carry, task.input.agent)
         orphan, task.orphan = task.orphan, None
         return workflow.start_activity(
             Activity.CLI_TURN,
@@ -183,7 +188,7 @@ class CliTurn(Turn):
             return
         details = retries.heartbeat_details(err)
         if details.get("session_id"):  # the retry resumes the session the attempt started
-            self.task.carry.cli_session = str(details["session_id"])
+            keep(self.task.carry, str(details["session_id"]), self.owner)
         if retries.lost(err):  # its tool may still run: the next attempt kills it first
             self.task.orphan = {k: details[k] for k in ("pid", "host", "marker") if k in details} or None
 
@@ -191,7 +196,7 @@ class CliTurn(Turn):
         assert isinstance(result, CliTurnResult)
         task = self.task
         retried = task.attempt_succeeded(result.settled)
-        task.carry.cli_session = result.session_id or self.session
+        keep(task.carry, result.session_id or self.session, self.owner)
         task.carry.usage = task.carry.usage + result.usage
         task.carry.cost_usd += result.cost_usd or 0.0
         task.report_turn(retried)

@@ -98,7 +98,9 @@ class OpenAIChat:
             return await self._stream(params, on_chunk)
         except openai.APIStatusError as e:
             detail = body_message(e.body, e.message)
-            raise status_error(self._who, e.status_code, detail, headers=e.response.headers, secret=self._secret) from None
+            raise status_error(
+                self._who, e.status_code, detail, headers=e.response.headers, secret=self._secret
+            ) from None
         except openai.APIConnectionError as e:
             raise connection_error(self._who, e.message, secret=self._secret) from None
         except openai.APIError as e:  # an error event in the middle of the stream

@@ -8,7 +8,9 @@ during it every time; agents on the simulated model need no server.
 
 import asyncio
 import json
+import os
 from collections.abc import Callable
+from pathlib import Path
 
 from paperclip.idempotency import RequestKey
 from paperclip.models import (
@@ -50,6 +52,7 @@ from workflows.patches import (
     APPROVALS_IN_STORE,
     BUDGET_RESERVATION,
     CACHE_WRITE_WORST_CASE,
+    CLI_SESSION_PER_AGENT,
     COMPACTION,
     COMPLETE_TO_END,
     CREDENTIAL_QUEUES,
@@ -69,6 +72,8 @@ from workflows.patches import (
 )
 
 TIMEOUT = 60
+FAKE_CLIS = Path(__file__).resolve().parents[1] / "fakes" / "bin"
+"""The fake `claude`, `codex` and `opencode` (`tests/fakes/cli_agent.py`)."""
 """Seconds a scenario waits for its company to reach a state (a loaded machine is slow)."""
 
 
@@ -402,6 +407,40 @@ async def compaction(stage: Stage) -> Company:
     return company
 
 
+async def clisession(stage: Stage) -> Company:
+    """dev's Claude Code turn starts a session and breaks (the fake tool's `crash`); while the task
+    waits to try again the board hands it to lead, on Codex: lead's tool starts a session of its
+    own (`cli-session-per-agent`) instead of being given dev's, and finishes the task."""
+    await stage.stop_workers()  # the fakes log outside any workspace: no sandbox
+    stage.settings = stage.settings.model_copy(update={"cli_sandbox": False})
+    folder = stage.settings.home_dir / "fake-cli"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "script").write_text("crash\nok\n")
+    env = {"FAKE_CLI_LOG": str(folder / "runs.jsonl"), "FAKE_CLI_SCRIPT": str(folder / "script")}
+    path = os.environ["PATH"]
+    os.environ["PATH"] = os.pathsep.join([str(FAKE_CLIS), path])  # the workers' tools find the fakes
+    try:
+        await stage.start_workers()
+        agents = [
+            AgentSpec(name="lead", role=Role.CEO, adapter=Adapter.CODEX_LOCAL, cli=CliConfig(env=env)),
+            AgentSpec(
+                name="dev", role=Role.ENGINEER, reports_to="lead", adapter=Adapter.CLAUDE_LOCAL, cli=CliConfig(env=env)
+            ),
+        ]
+        company = await stage.start_company("clisession", agents)
+        task = await create_task(company, "Fix the login bug", "dev")
+        await wait_for(company, lambda s: s.tasks[0].retry is not None, timeout=TIMEOUT)
+        await company.execute_update(CompanyWorkflow.reassign_task, ReassignTaskInput(identifier=task, assignee="lead"))
+        snap = await wait_for(company, lambda s: s.tasks[0].status.is_terminal, timeout=TIMEOUT)
+    finally:
+        os.environ["PATH"] = path
+    runs = [json.loads(line) for line in (folder / "runs.jsonl").read_text().splitlines()]
+    assert [(r["tool"], r["mode"]) for r in runs] == [("claude", "crash"), ("codex", "ok")], runs
+    assert "resume" not in runs[1]["argv"], runs[1]["argv"]
+    assert snap.tasks[0].status is TaskStatus.DONE, snap.tasks[0].result
+    return company
+
+
 SCENARIOS: dict[str, Scenario] = {
     "demo": Scenario(demo, frozenset({ADMISSION, RECORDS_AS_ACTIVITY})),
     "budget": Scenario(budget, frozenset({BUDGET_RESERVATION, REFUSAL_RECHECK, ADMISSION, CACHE_WRITE_WORST_CASE})),
@@ -418,5 +457,6 @@ SCENARIOS: dict[str, Scenario] = {
     "mcp": Scenario(mcp, frozenset({MCP_TOOLS_LOOP, COMPLETE_TO_END, STANDING_BY_HASH})),
     "tasktools": Scenario(tasktools, frozenset({TASK_TOOLS, REGISTRY_TOOLS})),
     "compaction": Scenario(compaction, frozenset({COMPACTION, BUDGET_RESERVATION})),
+    "clisession": Scenario(clisession, frozenset({CLI_SESSION_PER_AGENT, WORKFLOW_RETRIES})),
 }
 """Scenario name → how to record it; `record` runs all but `demo` unless told which."""
