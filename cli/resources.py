@@ -57,11 +57,14 @@ def _cost(value: float | None) -> str:
 
 
 def _model(agent_spec: dict[str, Any]) -> str:
-    adapter = agent_spec.get("adapter", Adapter.MODEL)
-    if adapter == Adapter.HTTP:
+    """What runs its turns: `provider:model`, simulated (labelled), or a CLI or HTTP agent's tool
+    (`claude`, `codex:gpt-5`, `http:URL`), never taken for the simulated model."""
+    adapter = Adapter(agent_spec.get("adapter", Adapter.MODEL))
+    if adapter is Adapter.HTTP:
         return f"http:{escape((agent_spec.get('http') or {}).get('url', '?'))}"
-    if adapter != Adapter.MODEL:
-        return str(adapter)
+    if adapter is not Adapter.MODEL:
+        model = (agent_spec.get("cli") or {}).get("model")
+        return escape(f"{adapter.label}:{model}" if model else adapter.label)
     model = agent_spec.get("model") or {}
     provider = model.get("provider", "simulated")
     if provider == Provider.SIMULATED:

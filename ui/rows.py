@@ -9,6 +9,8 @@ from typing import Any
 from paperclip.constants import task_workflow_id
 from paperclip.models import (
     ActivityEntry,
+    Adapter,
+    AgentSpec,
     AgentState,
     AgentStatus,
     Approval,
@@ -41,6 +43,14 @@ def model_label(model: ModelConfig, *, simulated: bool = False) -> str:
     return SIMULATED_LABEL if simulated or model.is_simulated else f"{model.provider}:{model.model}"
 
 
+def runs_on_label(spec: AgentSpec, *, simulated: bool = False) -> str:
+    """What runs an agent's turns: its model (`model_label`), or a CLI or HTTP agent's tool
+    (`claude`, `codex/gpt-5`, `http`), which is never the simulated model."""
+    if spec.adapter is Adapter.MODEL:
+        return model_label(spec.model, simulated=simulated)
+    return spec.runs_on
+
+
 def workflow_url(temporal_ui_url: str, namespace: str, company_id: str, identifier: str) -> str:
     """The task's workflow page in the Temporal Web UI."""
     return f"{temporal_ui_url}/namespaces/{namespace}/workflows/{task_workflow_id(company_id, identifier)}"
@@ -56,7 +66,7 @@ def agent_rows(snapshot: CompanySnapshot) -> list[dict[str, Any]]:
                 "title": spec.title,
                 "role": spec.role,
                 "reports to": spec.reports_to or "",
-                "model": model_label(spec.model, simulated=_is_simulated(snapshot, agent)),
+                "model": runs_on_label(spec, simulated=_is_simulated(snapshot, agent)),
                 "status": agent.status.value,
                 "running": agent.running,
                 "cost (USD)": round(agent.cost_usd, 4),
@@ -87,7 +97,9 @@ def task_rows(
 
 
 def _is_simulated(snapshot: CompanySnapshot, agent: AgentState) -> bool:
-    return agent.spec.name in snapshot.simulated_agents or agent.spec.model.is_simulated
+    return agent.spec.is_simulated or (
+        agent.spec.adapter is Adapter.MODEL and agent.spec.name in snapshot.simulated_agents
+    )
 
 
 def status_counts(statuses: Iterable[StrEnum], *, order: Iterable[StrEnum], counted: str) -> list[dict[str, Any]]:

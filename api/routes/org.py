@@ -21,8 +21,12 @@ class OrgNode(BaseModel):
     """`budget` when its budget (or the company's) stopped it."""
     capabilities: str
     model: str
-    """`provider/model`."""
+    """What runs its turns: `provider/model`, or a CLI or HTTP agent's adapter (`claude`,
+    `codex/gpt-5`, `http`; `AgentSpec.runs_on`)."""
+    adapter: str = "model"
+    """`model`, or the tool it runs on: `claude`, `codex`, `opencode`, `process`, `http`."""
     simulated: bool
+    """It runs on the offline simulated model (never a CLI or HTTP agent)."""
     running: int
     cost_usd: float
     heartbeat_seconds: int | None = None
@@ -51,7 +55,6 @@ def org_tree(agents: list[AgentState]) -> list[OrgNode]:
         reports.setdefault(manager, []).append(agent)
 
     def node(agent: AgentState, seen: frozenset[str]) -> OrgNode:
-        model = agent.spec.model
         below = [a for a in reports.get(agent.spec.name, []) if a.spec.name not in seen]
         return OrgNode(
             name=agent.spec.name,
@@ -60,8 +63,9 @@ def org_tree(agents: list[AgentState]) -> list[OrgNode]:
             status=agent.status,
             pause_reason=agent.pause_reason,
             capabilities=agent.spec.capabilities,
-            model=f"{model.provider}/{model.model}",
-            simulated=model.is_simulated,
+            model=agent.spec.runs_on,
+            adapter=agent.spec.adapter.label,
+            simulated=agent.spec.is_simulated,
             running=agent.running,
             cost_usd=agent.cost_usd,
             heartbeat_seconds=agent.spec.heartbeat.interval_seconds,

@@ -145,6 +145,9 @@ class CliTurnResult(BaseModel):
     """To resume on the task's next turn."""
     events: int = 0
     """Stream events the tool emitted."""
+    event_kinds: dict[str, int] = Field(default_factory=dict)
+    """Those events counted by kind (`system/init`, `assistant`, `item.completed`, …; the most
+    frequent few dozen), which the trace shows."""
     settled: list[SettledAttempt] = Field(default_factory=list)
     """What became of the lost attempts the input named."""
 

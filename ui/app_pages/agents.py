@@ -34,7 +34,7 @@ def runs_on(spec: AgentSpec) -> str:
 
 
 def simulated(spec: AgentSpec) -> bool:
-    return spec.adapter is Adapter.MODEL and spec.model.is_simulated
+    return spec.is_simulated
 
 
 def status_text(agent: AgentState) -> str:
