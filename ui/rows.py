@@ -35,6 +35,10 @@ AGENT_COLOURS: dict[AgentStatus, str] = {
     AgentStatus.TERMINATED: "#ffffff",
 }
 """The org chart's fill colour of each agent status (and its legend's)."""
+RETRYING_COLOUR = "#fdba74"
+"""The fill of an agent one of whose tasks is trying a failed turn again, whatever its status
+(a model endpoint that is down is not "running" well)."""
+RETRYING = "retrying"
 
 
 def model_label(model: ModelConfig, *, simulated: bool = False) -> str:
@@ -185,9 +189,12 @@ def org_dot(snapshot: CompanySnapshot) -> str:
     with its title and role, its running task and this month's spend; an edge from each manager
     to each report. A manager who is not in the company draws no edge (the agent is a root)."""
     running: dict[str, list[TaskRecord]] = {}
+    retrying: dict[str, list[TaskRecord]] = {}
     for task in sorted(snapshot.tasks, key=lambda t: t.created_at):
         if task.status is TaskStatus.RUNNING:
             running.setdefault(task.assignee, []).append(task)
+        if task.retry is not None and not task.status.is_terminal:
+            retrying.setdefault(task.assignee, []).append(task)
     names = {agent.spec.name for agent in snapshot.agents}
     lines = [
         "digraph org {",
@@ -195,8 +202,11 @@ def org_dot(snapshot: CompanySnapshot) -> str:
         '  edge [arrowhead=none, color="#9ca3af"];',
     ]
     for agent in snapshot.agents:
-        label = _agent_label(agent, running.get(agent.spec.name, []), simulated=_is_simulated(snapshot, agent))
-        lines.append(f"  {_quote(agent.spec.name)} [label={label}, {_status_style(agent.status)}];")
+        name = agent.spec.name
+        failing = retrying.get(name, [])
+        label = _agent_label(agent, running.get(name, []), failing, simulated=_is_simulated(snapshot, agent))
+        style = _status_style(agent.status, retrying=bool(failing))
+        lines.append(f"  {_quote(name)} [label={label}, {style}];")
     for agent in snapshot.agents:
         manager = agent.spec.reports_to
         if manager is not None and manager in names and manager != agent.spec.name:
@@ -206,8 +216,9 @@ def org_dot(snapshot: CompanySnapshot) -> str:
 
 
 def legend_dot() -> str:
-    """One box per agent status, in a row, filled as in `org_dot`."""
+    """One box per agent status, in a row, filled as in `org_dot`, and the retrying one's."""
     nodes = [f"  {_quote(status.value)} [{_status_style(status)}];" for status in AGENT_COLOURS]
+    nodes.append(f"  {_quote(RETRYING)} [fillcolor={_quote(RETRYING_COLOUR)}];")
     return "\n".join(
         [
             "digraph legend {",
@@ -218,18 +229,23 @@ def legend_dot() -> str:
     )
 
 
-def _status_style(status: AgentStatus) -> str:
-    """A node's fill for its status; a terminated agent's box is also dashed and its text grey."""
-    fill = f"fillcolor={_quote(AGENT_COLOURS[status])}"
+def _status_style(status: AgentStatus, *, retrying: bool = False) -> str:
+    """A node's fill for its status (`RETRYING_COLOUR` while a task of its retries); a terminated
+    agent's box is also dashed and its text grey."""
+    colour = RETRYING_COLOUR if retrying and status is not AgentStatus.TERMINATED else AGENT_COLOURS[status]
+    fill = f"fillcolor={_quote(colour)}"
     return fill + ', style="rounded,filled,dashed", fontcolor="#6b7280"' if status is AgentStatus.TERMINATED else fill
 
 
-def _agent_label(agent: AgentState, tasks: list[TaskRecord], *, simulated: bool) -> str:
+def _agent_label(agent: AgentState, tasks: list[TaskRecord], retrying: list[TaskRecord], *, simulated: bool) -> str:
     spec = agent.spec
     lines = [spec.name, f"{spec.title} · {spec.role.value}" if spec.title else spec.role.value]
     if tasks:
         more = f" (+{len(tasks) - 1} more)" if len(tasks) > 1 else ""
         lines.append(f"▶ {tasks[0].identifier}: {_short(tasks[0].title)}{more}")
+    for task in retrying:
+        assert task.retry is not None
+        lines.append(f"↻ {task.identifier} retrying {task.retry.brief(32)}")
     lines.append(f"{agent.spend.usd:.4f} USD this month")
     if simulated:
         lines.append(SIMULATED_LABEL)

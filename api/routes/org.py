@@ -5,7 +5,7 @@ from pydantic import BaseModel, Field
 
 from api import services
 from api.deps import ClientDep
-from paperclip.models import AgentState, AgentStatus, Role
+from paperclip.models import AgentState, AgentStatus, RetryState, Role, TaskRecord
 
 router = APIRouter(prefix="/companies/{company}", tags=["org"])
 
@@ -28,6 +28,9 @@ class OrgNode(BaseModel):
     simulated: bool
     """It runs on the offline simulated model (never a CLI or HTTP agent)."""
     running: int
+    retrying: dict[str, RetryState] = Field(default_factory=dict)
+    """Its tasks trying a failed turn again, by identifier: the attempt, when, and the last
+    failure (an agent retrying against an endpoint that is down is not simply `running`)."""
     cost_usd: float
     heartbeat_seconds: int | None = None
     """How often it wakes on its own; None: only when work reaches it."""
@@ -46,8 +49,13 @@ class OrgChart(BaseModel):
     """Agents in the chart."""
 
 
-def org_tree(agents: list[AgentState]) -> list[OrgNode]:
-    """The chart's roots with their reports nested. An agent whose manager is missing is a root."""
+def org_tree(agents: list[AgentState], tasks: list[TaskRecord] | None = None) -> list[OrgNode]:
+    """The chart's roots with their reports nested (with `tasks`, each agent's retrying ones). An
+    agent whose manager is missing is a root."""
+    retrying: dict[str, dict[str, RetryState]] = {}
+    for task in tasks or []:
+        if task.retry is not None and not task.status.is_terminal:
+            retrying.setdefault(task.assignee, {})[task.identifier] = task.retry
     names = {a.spec.name for a in agents}
     reports: dict[str | None, list[AgentState]] = {}
     for agent in agents:
@@ -67,6 +75,7 @@ def org_tree(agents: list[AgentState]) -> list[OrgNode]:
             adapter=agent.spec.adapter.label,
             simulated=agent.spec.is_simulated,
             running=agent.running,
+            retrying=retrying.get(agent.spec.name, {}),
             cost_usd=agent.cost_usd,
             heartbeat_seconds=agent.spec.heartbeat.interval_seconds,
             wakes=agent.wakes,
@@ -82,4 +91,6 @@ def org_tree(agents: list[AgentState]) -> list[OrgNode]:
 async def get_org(company: str, client: ClientDep) -> OrgChart:
     """Who reports to whom, with each agent's status, model and spend."""
     snapshot = await services.get_snapshot(client=client, company_id=company)
-    return OrgChart(company_id=snapshot.spec.id, data=org_tree(snapshot.agents), count=len(snapshot.agents))
+    return OrgChart(
+        company_id=snapshot.spec.id, data=org_tree(snapshot.agents, snapshot.tasks), count=len(snapshot.agents)
+    )

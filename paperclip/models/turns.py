@@ -160,6 +160,8 @@ class HttpTurnInput(BaseModel):
     title: str
     http: HttpConfig
     prompt: str
+    attempt: int = 1
+    """Which attempt of this turn (the task retries the POST since `http-turn-retries`)."""
 
 
 class HttpTurnResult(BaseModel):

@@ -63,16 +63,15 @@ class AgentTurns:
             "adapter": adapter_of(turn),
             "turn": turn.seq,
         }
+        fields["attempt"] = turn.attempt
         if isinstance(turn, CliTurnInput):
-            fields |= {"session": turn.resume, "attempt": turn.attempt, "model": turn.cli.model}
+            fields |= {"session": turn.resume, "model": turn.cli.model}
         return fields
 
     def attempt(self, event_id: int) -> int:
         """Which attempt of its turn an activity is: the task's own count, and Temporal's on top
         (an HTTP turn's, or a history's from before the task retried its turns itself)."""
-        turn = self.running[event_id]
-        own = turn.attempt if isinstance(turn, CliTurnInput) else 1
-        return own + self.started.get(event_id, 1) - 1
+        return self.running[event_id].attempt + self.started.get(event_id, 1) - 1
 
     def restarted(self, event_id: int, attempt: int, failure: str) -> dict[str, Any] | None:
         """Temporal started its `attempt` of the activity after `failure`: the `error` event of

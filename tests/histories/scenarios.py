@@ -12,10 +12,14 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
+import httpx
+
+from paperclip.constants import task_workflow_id
 from paperclip.idempotency import RequestKey
 from paperclip.models import (
     Adapter,
     AgentActionInput,
+    AgentCall,
     AgentSpec,
     ApprovalKind,
     ApprovalRequest,
@@ -29,6 +33,7 @@ from paperclip.models import (
     CreateTaskInput,
     DecideApprovalInput,
     HeartbeatPolicy,
+    HttpConfig,
     ModelConfig,
     RateLimit,
     ReassignTaskInput,
@@ -41,6 +46,8 @@ from paperclip.models import (
     ToolRule,
     Usage,
 )
+from tests.api.conftest import serve
+from tests.fakes.http_agent import FakeHttpAgent
 from tests.histories.stage import KEY, Company, Scenario, Stage, settled
 from tests.mcp.conftest import ALLOW as MCP_ALLOW
 from tests.mcp.conftest import stdio as mcp_stdio
@@ -58,6 +65,7 @@ from workflows.patches import (
     CREDENTIAL_QUEUES,
     EMERGENCY_BRAKE,
     HEARTBEATS,
+    HTTP_TURN_RETRIES,
     IDEMPOTENT_UPDATES,
     MCP_TOOLS_LOOP,
     OWN_COMMENTS,
@@ -70,6 +78,7 @@ from workflows.patches import (
     USAGE_BEFORE_HOLD,
     WORKFLOW_RETRIES,
 )
+from workflows.task import TaskWorkflow
 
 TIMEOUT = 60
 FAKE_CLIS = Path(__file__).resolve().parents[1] / "fakes" / "bin"
@@ -441,6 +450,29 @@ async def clisession(stage: Stage) -> Company:
     return company
 
 
+async def httpretry(stage: Stage) -> Company:
+    """An HTTP agent whose URL answers 503 twice: the task retries the POST itself, telling its
+    company it is retrying (`http-turn-retries`); the third POST is taken, and the agent completes
+    the task through the task's `agent_call` update, as the API does for it."""
+    agent = FakeHttpAgent(statuses={"ext": [503, 503]})
+    async with serve(agent.app()) as url:
+        await stage.stop_workers()  # the fake agent is on this machine: the deployment allows it
+        stage.settings = stage.settings.model_copy(update={"allow_private_hosts": [httpx.URL(url).netloc.decode()]})
+        await stage.start_workers()
+        ext = AgentSpec(name="ext", role=Role.GENERAL, adapter=Adapter.HTTP, http=HttpConfig(url=f"{url}/agents/ext"))
+        company = await stage.start_company("httpretry", [ext])
+        task = await create_task(company, "Check the numbers", "ext")
+        retrying = await wait_for(company, lambda s: s.tasks[0].retry is not None, timeout=TIMEOUT)
+        await agent.until("ext", 3)
+        done = AgentCall(agent="ext", tool="complete_task", arguments={"result": "The numbers check out."})
+        handle = stage.client.get_workflow_handle(task_workflow_id("httpretry", task))
+        await handle.execute_update(TaskWorkflow.agent_call, done)
+        snap = await wait_for(company, all_done(1), timeout=TIMEOUT)
+    assert retrying.tasks[0].retry is not None and retrying.tasks[0].retry.model == "http"
+    assert snap.tasks[0].result == "The numbers check out."
+    return company
+
+
 SCENARIOS: dict[str, Scenario] = {
     "demo": Scenario(demo, frozenset({ADMISSION, RECORDS_AS_ACTIVITY})),
     "budget": Scenario(budget, frozenset({BUDGET_RESERVATION, REFUSAL_RECHECK, ADMISSION, CACHE_WRITE_WORST_CASE})),
@@ -458,5 +490,6 @@ SCENARIOS: dict[str, Scenario] = {
     "tasktools": Scenario(tasktools, frozenset({TASK_TOOLS, REGISTRY_TOOLS})),
     "compaction": Scenario(compaction, frozenset({COMPACTION, BUDGET_RESERVATION})),
     "clisession": Scenario(clisession, frozenset({CLI_SESSION_PER_AGENT, WORKFLOW_RETRIES})),
+    "httpretry": Scenario(httpretry, frozenset({HTTP_TURN_RETRIES})),
 }
 """Scenario name → how to record it; `record` runs all but `demo` unless told which."""

@@ -18,7 +18,7 @@ from paperclip.models import (
 )
 from ui.board import card_caption
 from ui.money import budget_rows
-from ui.rows import SIMULATED_LABEL, model_label, org_dot
+from ui.rows import RETRYING_COLOUR, SIMULATED_LABEL, model_label, org_dot
 
 
 def snapshot(*agents: AgentSpec) -> CompanySnapshot:
@@ -64,7 +64,28 @@ def test_a_card_says_why_its_task_holds_and_that_it_is_retrying() -> None:
     held = task.model_copy(
         update={"held": "budget", "retry": RetryState(attempt=3, of=10, at=at, error="503", model="m")}
     )
-    assert card_caption(held) == "cto · medium · ⏸ held: budget · ↻ retrying (3/10)"
+    assert card_caption(held) == "cto · medium · ⏸ held: budget · ↻ retrying 3/10: 503"
+
+
+def test_an_agent_whose_task_retries_is_drawn_so_with_the_attempt_and_the_last_failure() -> None:
+    at = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
+    error = "openai endpoint 'local' at http://10.0.0.9:8000/v1 could not be reached: Connection error."
+    retry = RetryState(attempt=4, of=10, at=at, error=error, model="gpt-4o-mini", since=at)
+    task = TaskRecord(
+        company_id="acme",
+        identifier="ACME-1",
+        title="Build",
+        assignee="cto",
+        status="running",
+        retry=retry,
+        created_at=at,
+        updated_at=at,
+    )
+    cto = AgentSpec(name="cto", role=Role.CTO, model=ModelConfig(provider=Provider.OPENAI, model="gpt-4o-mini"))
+    dot = org_dot(snapshot(cto).model_copy(update={"tasks": [task]}))
+    assert "↻ ACME-1 retrying 4/10: openai endpoint 'local' at http…" in dot
+    assert f'fillcolor="{RETRYING_COLOUR}"' in dot  # not the green of a plain `running`
+    assert retry.describe() == f"attempt 4 of 10 at 12:00:00 UTC, failing since 12:00:00: {error}"
 
 
 def test_a_budget_row_says_how_much_of_its_spend_is_unconfirmed() -> None:
