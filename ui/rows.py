@@ -48,11 +48,13 @@ def model_label(model: ModelConfig, *, simulated: bool = False) -> str:
 
 
 def runs_on_label(spec: AgentSpec, *, simulated: bool = False) -> str:
-    """What runs an agent's turns: its model (`model_label`), or a CLI or HTTP agent's tool
-    (`claude`, `codex/gpt-5`, `http`), which is never the simulated model."""
+    """What answers an agent's turns: its model (`model_label`), or a CLI or HTTP agent's tool
+    (`claude`, `codex (gpt-5)`, `http (URL)`), which is never the simulated model."""
     if spec.adapter is Adapter.MODEL:
         return model_label(spec.model, simulated=simulated)
-    return spec.runs_on
+    if spec.adapter is Adapter.HTTP and spec.http is not None:
+        return f"http ({spec.http.url})"
+    return f"{spec.adapter.label} ({spec.cli.model})" if spec.cli.model else spec.adapter.label
 
 
 def workflow_url(temporal_ui_url: str, namespace: str, company_id: str, identifier: str) -> str:

@@ -3,12 +3,15 @@
 from datetime import UTC, datetime
 
 from paperclip.models import (
+    Adapter,
     AgentSpec,
     AgentState,
     BudgetLine,
     BudgetReport,
+    CliConfig,
     CompanySnapshot,
     CompanySpec,
+    HttpConfig,
     ModelConfig,
     Provider,
     RetryState,
@@ -18,7 +21,7 @@ from paperclip.models import (
 )
 from ui.board import card_caption
 from ui.money import budget_rows
-from ui.rows import RETRYING_COLOUR, SIMULATED_LABEL, model_label, org_dot
+from ui.rows import RETRYING_COLOUR, SIMULATED_LABEL, model_label, org_dot, runs_on_label
 
 
 def snapshot(*agents: AgentSpec) -> CompanySnapshot:
@@ -53,6 +56,15 @@ def test_model_label_names_a_real_model_and_never_passes_a_simulated_one_for_rea
     assert model_label(real) == "openai:gpt-4o-mini"
     assert model_label(ModelConfig()) == SIMULATED_LABEL  # the default model is the offline one
     assert model_label(real, simulated=True) == SIMULATED_LABEL  # the company runs it simulated
+
+
+def test_a_cli_or_http_agent_runs_on_its_tool_never_on_the_simulated_model() -> None:
+    claude = AgentSpec(name="dev", role=Role.ENGINEER, adapter=Adapter.CLAUDE_LOCAL)
+    assert runs_on_label(claude) == "claude"
+    assert runs_on_label(claude.model_copy(update={"cli": CliConfig(model="opus")})) == "claude (opus)"
+    ext = AgentSpec(name="ext", role=Role.ENGINEER, adapter=Adapter.HTTP, http=HttpConfig(url="https://a.example/x"))
+    assert runs_on_label(ext) == "http (https://a.example/x)"
+    assert runs_on_label(AgentSpec(name="ceo", role=Role.CEO)) == SIMULATED_LABEL
 
 
 def test_a_card_says_why_its_task_holds_and_that_it_is_retrying() -> None:
