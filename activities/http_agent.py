@@ -144,8 +144,9 @@ class HttpAgentActivities:
         headers = {
             "content-type": http.content_type,
             "user-agent": "paperclip",
-            # The same on every attempt of this turn: an agent can tell a retry from a new turn.
-            "idempotency-key": f"{info.workflow_id}/{info.activity_id}",
+            # The same on every attempt of this turn (each one an activity of its own since the
+            # task retries the POST itself): an agent can tell a retry from a new turn.
+            "idempotency-key": f"{info.workflow_id}/turn-{input.seq}",
             "x-paperclip-task": session.task,
         } | http.headers
         if http.credential:

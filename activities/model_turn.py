@@ -169,7 +169,7 @@ class ModelActivities:
         self._limits = limits
         self._environ = os.environ if environ is None else environ
         self._env_credentials = env_credentials
-        self._clients: dict[tuple[Provider, str, str], ModelProvider] = {}
+        self._clients: dict[tuple[Provider, str, str, str], ModelProvider] = {}
         self._standing: dict[str, Standing] = {}
         """Standing instructions and tools read back by hash: the same for every turn of a task."""
         self.calibration = Calibration()
@@ -192,12 +192,13 @@ class ModelActivities:
         url = client_base_url(cfg.provider, cfg.base_url, self._environ)
         if not key.allows(url):
             raise credential_not_bound(not_bound_message(name, key.urls, url))
-        # Keyed by a digest, so a rotated key gets a fresh client and no secret sits in a key.
-        found = (cfg.provider, url, hashlib.sha256(key.secret.encode()).hexdigest())
+        # Keyed by a digest, so a rotated key gets a fresh client and no secret sits in a key;
+        # and by the endpoint's name, which the client's failures name.
+        found = (cfg.provider, url, hashlib.sha256(key.secret.encode()).hexdigest(), key.name)
         client = self._clients.get(found)
         if client is None:
             cls = OpenAIChat if cfg.provider is Provider.OPENAI else AnthropicMessages
-            client = self._clients[found] = cls(api_key=key.secret, base_url=url)
+            client = self._clients[found] = cls(api_key=key.secret, base_url=url, endpoint=key.name)
         return client, key
 
     async def aclose(self) -> None:

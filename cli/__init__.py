@@ -6,7 +6,7 @@ clients of the API over HTTP, like the dashboard.
 
 import typer
 
-from cli import agents, costs, endpoints, export, governance, search
+from cli import agents, costs, endpoints, export, governance, search, tasks
 from cli.access import team_app, token_app
 from cli.approvals import approval_app
 from cli.budgets import budget_app
@@ -49,6 +49,7 @@ for group, name, command in (
     (company_app, "archive", governance.company_archive),
     (company_app, "export", export.company_export),
     (company_app, "import", export.company_import),
+    (task_app, "show", tasks.task_show),
     (task_app, "cancel", governance.task_cancel),
     (task_app, "reassign", governance.task_reassign),
     (task_app, "comment", governance.task_comment),

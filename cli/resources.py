@@ -10,7 +10,7 @@ from rich.table import Table
 
 from cli.budgets import cap_text, usd
 from cli.common import ApiUrl, Company, api, console, fail
-from paperclip.models import Adapter, AgentStatus, Priority, Provider, Role
+from paperclip.models import Adapter, AgentStatus, Priority, Provider, RetryState, Role
 from paperclip.money import cost
 
 company_app = typer.Typer(help="Create, list and show companies.", no_args_is_help=True)
@@ -36,18 +36,20 @@ class TraceFormat(StrEnum):
     MD = "md"
 
 
-def _status(status: str) -> str:
+def status_markup(status: str) -> str:
+    """A task's status, coloured."""
     return f"[{STATUS_STYLE.get(status, 'white')}]{status}[/]"
 
 
 def _task_status(task: dict[str, Any]) -> str:
-    """A task's status, with why it holds or that it waits to try its model call again."""
-    text = _status(task["status"])
+    """A task's status, with why it holds or that it is trying a failed turn again (the attempt
+    and the last failure)."""
+    text = status_markup(task["status"])
     if task.get("held"):
         text += f" [yellow]held: {escape(task['held'])}[/yellow]"
     retry = task.get("retry")
     if retry:
-        text += f" [yellow]retrying ({retry['attempt']}/{retry['of']})[/yellow]"
+        text += f" [yellow]↻ retrying {escape(RetryState.model_validate(retry).brief())}[/yellow]"
     return text
 
 
@@ -56,11 +58,14 @@ def _cost(value: float | None) -> str:
 
 
 def _model(agent_spec: dict[str, Any]) -> str:
-    adapter = agent_spec.get("adapter", Adapter.MODEL)
-    if adapter == Adapter.HTTP:
+    """What runs its turns: `provider:model`, simulated (labelled), or a CLI or HTTP agent's tool
+    (`claude`, `codex:gpt-5`, `http:URL`), never taken for the simulated model."""
+    adapter = Adapter(agent_spec.get("adapter", Adapter.MODEL))
+    if adapter is Adapter.HTTP:
         return f"http:{escape((agent_spec.get('http') or {}).get('url', '?'))}"
-    if adapter != Adapter.MODEL:
-        return str(adapter)
+    if adapter is not Adapter.MODEL:
+        model = (agent_spec.get("cli") or {}).get("model")
+        return escape(f"{adapter.label}:{model}" if model else adapter.label)
     model = agent_spec.get("model") or {}
     provider = model.get("provider", "simulated")
     if provider == Provider.SIMULATED:
@@ -68,7 +73,8 @@ def _model(agent_spec: dict[str, Any]) -> str:
     return f"{provider}:{model.get('model', '?')}"
 
 
-def _task_table(tasks: list[dict[str, Any]]) -> Table:
+def task_table(tasks: list[dict[str, Any]]) -> Table:
+    """Tasks as a table: identifier, title, assignee, status (held, retrying), priority, goal, turns, cost."""
     table = Table("Task", "Title", "Assignee", "Status", "Priority", "Goal", "Turns", "Cost")
     for task in tasks:
         table.add_row(
@@ -225,7 +231,7 @@ def company_show(
     console.print(agents)
     tasks = snapshot.get("tasks", [])
     if tasks:
-        table = _task_table(tasks)
+        table = task_table(tasks)
         table.title = "Tasks"
         console.print(table)
 
@@ -276,7 +282,7 @@ def agent_show(
     if spec.get("capabilities"):
         console.print(spec["capabilities"], style="italic", highlight=False)
     if agent["open_tasks"]:
-        table = _task_table(agent["open_tasks"])
+        table = task_table(agent["open_tasks"])
         table.title = "Open tasks"
         console.print(table)
     else:
@@ -323,7 +329,7 @@ def task_list(company: Company, api_url: ApiUrl = None) -> None:
     if not tasks:
         console.print(f"No tasks in {company} yet: `paperclip task assign --company {company} AGENT TITLE`.")
         return
-    console.print(_task_table(tasks))
+    console.print(task_table(tasks))
 
 
 # --------------------------------------------------------------------------- history

@@ -9,6 +9,7 @@ from rich.table import Table
 from rich.tree import Tree
 
 from cli.common import ApiUrl, Company, api, console
+from paperclip.models import RetryState
 from paperclip.money import cost
 
 STATUS_STYLE = {"active": "green", "idle": "green", "running": "yellow", "paused": "magenta", "error": "red"}
@@ -56,9 +57,14 @@ def _label(node: dict[str, Any]) -> str:
             f" ({node.get('wakes', 0)} with work, {node.get('skipped_wakes', 0)} skipped)"
         )
     reason = f" ({escape(node['pause_reason'])})" if node.get("pause_reason") else ""
+    retrying = "".join(
+        f" · [red]↻ {escape(task)} retrying {escape(RetryState.model_validate(retry).brief())}[/red]"
+        for task, retry in (node.get("retrying") or {}).items()
+    )
     return (
         f"[bold]{escape(node['name'])}[/bold]{title} [dim]({node['role']})[/dim] · {model} · "
-        f"[{STATUS_STYLE.get(status, 'dim')}]{status}{reason}[/]{running} · {cost(node.get('cost_usd', 0.0))}{wakes}"
+        f"[{STATUS_STYLE.get(status, 'dim')}]{status}{reason}[/]{running}{retrying} · "
+        f"{cost(node.get('cost_usd', 0.0))}{wakes}"
     )
 
 

@@ -183,7 +183,7 @@ async def test_an_http_agents_key_is_not_sent_to_a_url_it_is_not_bound_to(
 
     assert task.status is TaskStatus.FAILED
     assert task.result == (
-        "HTTP turn failed: CredentialNotBound: credential 'OPENAI_API_KEY' is bound to https://api.openai.com/v1;"
+        "HTTP turn failed: credential 'OPENAI_API_KEY' is bound to https://api.openai.com/v1;"
         f" this HTTP agent is at {model_server.base_url}/run"
     )
     assert model_server.seen == []

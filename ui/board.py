@@ -35,12 +35,12 @@ def board_columns(
 
 def card_caption(task: TaskRecord, *, simulated: bool = False) -> str:
     """`ceo · high · G2`: who works on it, how urgent, the goal it serves; the offline model labelled;
-    why it holds, or that it waits to try its model call again."""
+    why it holds, or that it is trying a failed turn again (the attempt and the last failure)."""
     parts = [f"{task.assignee} {SIMULATED_LABEL}" if simulated else task.assignee, task.priority.value]
     if task.goal:
         parts.append(task.goal)
     parts += [f"⏸ held: {task.held}"] if task.held else []
-    parts += [f"↻ retrying ({task.retry.attempt}/{task.retry.of})"] if task.retry else []
+    parts += [f"↻ retrying {task.retry.brief(48)}"] if task.retry else []
     return " · ".join(parts)
 
 

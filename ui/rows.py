@@ -9,6 +9,8 @@ from typing import Any
 from paperclip.constants import task_workflow_id
 from paperclip.models import (
     ActivityEntry,
+    Adapter,
+    AgentSpec,
     AgentState,
     AgentStatus,
     Approval,
@@ -33,12 +35,26 @@ AGENT_COLOURS: dict[AgentStatus, str] = {
     AgentStatus.TERMINATED: "#ffffff",
 }
 """The org chart's fill colour of each agent status (and its legend's)."""
+RETRYING_COLOUR = "#fdba74"
+"""The fill of an agent one of whose tasks is trying a failed turn again, whatever its status
+(a model endpoint that is down is not "running" well)."""
+RETRYING = "retrying"
 
 
 def model_label(model: ModelConfig, *, simulated: bool = False) -> str:
     """`provider:model`, or the simulated label for the offline model or when `simulated` (the
     company runs the agent simulated): never taken for a real model."""
     return SIMULATED_LABEL if simulated or model.is_simulated else f"{model.provider}:{model.model}"
+
+
+def runs_on_label(spec: AgentSpec, *, simulated: bool = False) -> str:
+    """What answers an agent's turns: its model (`model_label`), or a CLI or HTTP agent's tool
+    (`claude`, `codex (gpt-5)`, `http (URL)`), which is never the simulated model."""
+    if spec.adapter is Adapter.MODEL:
+        return model_label(spec.model, simulated=simulated)
+    if spec.adapter is Adapter.HTTP and spec.http is not None:
+        return f"http ({spec.http.url})"
+    return f"{spec.adapter.label} ({spec.cli.model})" if spec.cli.model else spec.adapter.label
 
 
 def workflow_url(temporal_ui_url: str, namespace: str, company_id: str, identifier: str) -> str:
@@ -56,7 +72,7 @@ def agent_rows(snapshot: CompanySnapshot) -> list[dict[str, Any]]:
                 "title": spec.title,
                 "role": spec.role,
                 "reports to": spec.reports_to or "",
-                "model": model_label(spec.model, simulated=_is_simulated(snapshot, agent)),
+                "model": runs_on_label(spec, simulated=_is_simulated(snapshot, agent)),
                 "status": agent.status.value,
                 "running": agent.running,
                 "cost (USD)": round(agent.cost_usd, 4),
@@ -87,7 +103,9 @@ def task_rows(
 
 
 def _is_simulated(snapshot: CompanySnapshot, agent: AgentState) -> bool:
-    return agent.spec.name in snapshot.simulated_agents or agent.spec.model.is_simulated
+    return agent.spec.is_simulated or (
+        agent.spec.adapter is Adapter.MODEL and agent.spec.name in snapshot.simulated_agents
+    )
 
 
 def status_counts(statuses: Iterable[StrEnum], *, order: Iterable[StrEnum], counted: str) -> list[dict[str, Any]]:
@@ -173,9 +191,12 @@ def org_dot(snapshot: CompanySnapshot) -> str:
     with its title and role, its running task and this month's spend; an edge from each manager
     to each report. A manager who is not in the company draws no edge (the agent is a root)."""
     running: dict[str, list[TaskRecord]] = {}
+    retrying: dict[str, list[TaskRecord]] = {}
     for task in sorted(snapshot.tasks, key=lambda t: t.created_at):
         if task.status is TaskStatus.RUNNING:
             running.setdefault(task.assignee, []).append(task)
+        if task.retry is not None and not task.status.is_terminal:
+            retrying.setdefault(task.assignee, []).append(task)
     names = {agent.spec.name for agent in snapshot.agents}
     lines = [
         "digraph org {",
@@ -183,8 +204,11 @@ def org_dot(snapshot: CompanySnapshot) -> str:
         '  edge [arrowhead=none, color="#9ca3af"];',
     ]
     for agent in snapshot.agents:
-        label = _agent_label(agent, running.get(agent.spec.name, []), simulated=_is_simulated(snapshot, agent))
-        lines.append(f"  {_quote(agent.spec.name)} [label={label}, {_status_style(agent.status)}];")
+        name = agent.spec.name
+        failing = retrying.get(name, [])
+        label = _agent_label(agent, running.get(name, []), failing, simulated=_is_simulated(snapshot, agent))
+        style = _status_style(agent.status, retrying=bool(failing))
+        lines.append(f"  {_quote(name)} [label={label}, {style}];")
     for agent in snapshot.agents:
         manager = agent.spec.reports_to
         if manager is not None and manager in names and manager != agent.spec.name:
@@ -194,8 +218,9 @@ def org_dot(snapshot: CompanySnapshot) -> str:
 
 
 def legend_dot() -> str:
-    """One box per agent status, in a row, filled as in `org_dot`."""
+    """One box per agent status, in a row, filled as in `org_dot`, and the retrying one's."""
     nodes = [f"  {_quote(status.value)} [{_status_style(status)}];" for status in AGENT_COLOURS]
+    nodes.append(f"  {_quote(RETRYING)} [fillcolor={_quote(RETRYING_COLOUR)}];")
     return "\n".join(
         [
             "digraph legend {",
@@ -206,18 +231,23 @@ def legend_dot() -> str:
     )
 
 
-def _status_style(status: AgentStatus) -> str:
-    """A node's fill for its status; a terminated agent's box is also dashed and its text grey."""
-    fill = f"fillcolor={_quote(AGENT_COLOURS[status])}"
+def _status_style(status: AgentStatus, *, retrying: bool = False) -> str:
+    """A node's fill for its status (`RETRYING_COLOUR` while a task of its retries); a terminated
+    agent's box is also dashed and its text grey."""
+    colour = RETRYING_COLOUR if retrying and status is not AgentStatus.TERMINATED else AGENT_COLOURS[status]
+    fill = f"fillcolor={_quote(colour)}"
     return fill + ', style="rounded,filled,dashed", fontcolor="#6b7280"' if status is AgentStatus.TERMINATED else fill
 
 
-def _agent_label(agent: AgentState, tasks: list[TaskRecord], *, simulated: bool) -> str:
+def _agent_label(agent: AgentState, tasks: list[TaskRecord], retrying: list[TaskRecord], *, simulated: bool) -> str:
     spec = agent.spec
     lines = [spec.name, f"{spec.title} · {spec.role.value}" if spec.title else spec.role.value]
     if tasks:
         more = f" (+{len(tasks) - 1} more)" if len(tasks) > 1 else ""
         lines.append(f"▶ {tasks[0].identifier}: {_short(tasks[0].title)}{more}")
+    for task in retrying:
+        assert task.retry is not None
+        lines.append(f"↻ {task.identifier} retrying {task.retry.brief(32)}")
     lines.append(f"{agent.spend.usd:.4f} USD this month")
     if simulated:
         lines.append(SIMULATED_LABEL)

@@ -130,9 +130,11 @@ def _avatar(actor: str | None, agents: set[str]) -> str:
 
 def _meta(event: TraceEvent) -> str:
     parts = [f"turn {event.turn}"] if event.turn is not None else []
+    if event.adapter and event.adapter != "model":  # a CLI or HTTP agent's turn: what ran it
+        parts.append(event.adapter)
     if (
         event.model
-        and event.kind in ("task_started", "model_reply", "compaction")
+        and event.kind in ("task_started", "prompt", "model_reply", "compaction")
         and not (event.simulated and event.model == "simulated")
     ):
         parts.append(event.model)
@@ -179,12 +181,19 @@ def _entry(event: TraceEvent, *, root: str, agents: set[str]) -> ChatEntry:
     status = event.status.value if event.status else "?"
     if event.kind == "task_started":
         what = "assigned the task"
+    elif event.kind == "prompt":
+        sent = "posted the task" if event.adapter == "http" else "sent the prompt"
+        session = f"resuming session `{event.session}`" if event.session else "a new session"
+        what = sent + ("" if event.adapter == "http" else f" ({session})")
+        body = f"```\n{event.content}\n```"
     elif event.kind == "message" and event.tool:
         avatar, what = TOOL, f"tool result of `{event.tool}`"
     elif event.kind == "message":
         what = "said"
     elif event.kind == "model_reply":
         what, body = "replied", body or "_(no text: tool calls only)_"
+        if event.stream:
+            body += f"\n\n_Streamed: {event.stream_text()}_"
     elif event.kind == "compaction":
         what = "compacted the conversation (later turns start from this summary)"
     elif event.kind == "tool_call":

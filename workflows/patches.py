@@ -54,6 +54,14 @@ COMPACTION = "compaction"
 context window runs a compaction turn before its next turn (`workflows.task_compaction`):
 reserved, recorded and priced like a turn, its summary replaces the older messages in later
 requests."""
+CLI_SESSION_PER_AGENT = "cli-session-per-agent"
+"""A CLI agent's session is resumed only by the agent (and tool) that started it: a task
+reassigned or escalated to another agent starts a session of its own there, where before the new
+agent's tool was handed the old one's session id (`workflows.task_sessions`)."""
+HTTP_TURN_RETRIES = "http-turn-retries"
+"""An HTTP agent's POST is retried by the task, as model and CLI turns are (one attempt an
+activity, a backoff or the agent's `retry-after` between, `retry` told to the company), so the
+board sees it retrying; before, Temporal retried it unseen."""
 
 # ------------------------------------------------------------------ the company workflow
 

@@ -45,6 +45,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.task_agent import AgentChangesPart
     from workflows.task_compaction import compact
     from workflows.task_core import carried, task_search_attributes
+    from workflows.task_sessions import handed_over
     from workflows.task_tools import act, await_decision
     from workflows.task_turns import run_turn
 
@@ -136,6 +137,7 @@ class TaskWorkflow(AgentChangesPart):
     def reassign(self, reassign: Reassign) -> None:
         """From the next turn on another agent works on this task, with the conversation so far."""
         previous = self.input.agent.name
+        handed_over(self.carry, self.input.agent)  # its CLI session stays its own tool's
         self.input = self.input.model_copy(update={"agent": reassign.agent, "team": reassign.team})
         self.carry.handing_over = False
         self.carry.pending.append(

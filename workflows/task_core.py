@@ -233,13 +233,16 @@ class TaskCore:
         """Wait before the next attempt (the provider's `retry-after`, else a backoff), telling the
         company the task is retrying; a hold or a cancellation ends the wait early."""
         wait = max(retries.delay(err, self.carry.attempt), timedelta(seconds=1))
-        model = self.model().model if self.input.agent.adapter is Adapter.MODEL else str(self.input.agent.adapter)
+        adapter = self.input.agent.adapter
+        model = self.model().model if adapter is Adapter.MODEL else adapter.label
+        since = self.carry.retry.since if self.carry.retry is not None else None
         self.carry.retry = RetryState(
             attempt=self.carry.attempt + 1,
             of=self.attempt_limit(),
             at=workflow.now() + wait,
             error=retries.reason(err)[:300],
             model=model,
+            since=since or workflow.now(),
         )
         workflow.logger.warning(
             "%s: attempt %s failed (%s); the next in %ss",

@@ -31,9 +31,10 @@ with workflow.unsafe.imports_passed_through():
     )
     from paperclip.prompts import cli_prompt, system_prompt
     from workflows import retries
-    from workflows.patches import WORKFLOW_RETRIES
+    from workflows.patches import HTTP_TURN_RETRIES, WORKFLOW_RETRIES
     from workflows.task_acting import acts, store_standing, take_calls
     from workflows.task_core import TaskCore
+    from workflows.task_sessions import keep, owner, resumable
     from workflows.task_tools import act
 
 MODEL_TURN_ATTEMPTS = 10
@@ -44,6 +45,9 @@ CLI_TURN_ATTEMPTS = 3
 
 class Turn:
     """One kind of turn: the parts of the skeleton that differ per agent (the defaults here)."""
+
+    charges_lost = True
+    """Whether an attempt lost with its worker is charged at its worst case (a turn that spends)."""
 
     def __init__(self, task: TaskCore) -> None:
         self.task = task
@@ -143,10 +147,14 @@ class CliTurn(Turn):
     its final message is the turn's reply (and, with no subtasks open, the result)."""
 
     session: str | None = None
+    """The session this turn resumes (None: a new one)."""
+    owner = ""
+    """Whose tool runs the turn (`workflows.task_sessions.owner`): the session it reports is theirs."""
 
     def start(self, sent: list[Message], worst: WorstCase | None) -> asyncio.Task[Any]:
         task, cli = self.task, self.task.input.agent.cli
-        self.session = task.carry.cli_session
+        self.owner = owner(task.input.agent)
+        self.session = resumable(task.carry, task.input.agent)
         orphan, task.orphan = task.orphan, None
         return workflow.start_activity(
             Activity.CLI_TURN,
@@ -187,7 +195,7 @@ class CliTurn(Turn):
             return
         details = retries.heartbeat_details(err)
         if details.get("session_id"):  # the retry resumes the session the attempt started
-            self.task.carry.cli_session = str(details["session_id"])
+            keep(self.task.carry, str(details["session_id"]), self.owner)
         if retries.lost(err):  # its tool may still run: the next attempt kills it first
             self.task.orphan = {k: details[k] for k in ("pid", "host", "marker") if k in details} or None
 
@@ -195,7 +203,7 @@ class CliTurn(Turn):
         assert isinstance(result, CliTurnResult)
         task = self.task
         retried = task.attempt_succeeded(result.settled)
-        task.carry.cli_session = result.session_id or self.session
+        keep(task.carry, result.session_id or self.session, self.owner)
         task.carry.usage = task.carry.usage + result.usage
         task.carry.cost_usd += result.cost_usd or 0.0
         task.report_turn(retried)
@@ -207,8 +215,12 @@ class HttpTurn(Turn):
     its answer through the API (`agent_call`): complete, delegate, ask for approval or escalate.
     Fails the task when none comes within `reply_timeout_seconds`."""
 
+    charges_lost = False  # a POST spends nothing; the agent's own calls are not the task's
+
     def owns_retries(self) -> bool:
-        return False  # Temporal retries the POST; the agent's own calls are not the task's
+        # Since the patch the task retries the POST, so the board sees it retrying (Temporal did).
+        self.task.own_retries = own = workflow.patched(HTTP_TURN_RETRIES)
+        return own
 
     def start(self, sent: list[Message], worst: WorstCase | None) -> asyncio.Task[Any]:
         task, http = self.task, self.task.input.agent.http
@@ -221,17 +233,24 @@ class HttpTurn(Turn):
                 title=task.input.title,
                 http=http,
                 prompt=cli_prompt(task.input, sent, resuming=task.carry.turn > 1),
+                attempt=max(1, task.carry.attempt),
             ),
             result_type=HttpTurnResult,
             task_queue=cli_queue(workflow.info().task_queue),
             start_to_close_timeout=timedelta(seconds=http.timeout_seconds + 30),
-            retry_policy=RetryPolicy(maximum_attempts=CLI_TURN_ATTEMPTS, maximum_interval=timedelta(minutes=1)),
+            retry_policy=(
+                retries.ONE_ATTEMPT
+                if worst is not None
+                else RetryPolicy(maximum_attempts=CLI_TURN_ATTEMPTS, maximum_interval=timedelta(minutes=1))
+            ),
         )
 
     async def answered(self, result: Any) -> Message | None:
         assert isinstance(result, HttpTurnResult)
         task, http = self.task, self.task.input.agent.http
         assert http is not None
+        if task.own_retries and task.attempt_succeeded([]):
+            task.report_turn(True)  # it was retrying: the company hears at once that it is not
 
         def answered() -> bool:
             return (
@@ -277,7 +296,7 @@ async def run_turn(task: TaskCore) -> Message | None:
     await workflow.wait_condition(lambda: call.done() or turn.interrupted())
     if not call.done():
         await stop(call)  # a CLI turn's activity kills the tool's whole process group
-        if worst is not None:  # stopped in flight: whether it spent anything is unknown
+        if worst is not None and turn.charges_lost:  # stopped in flight: whether it spent anything is unknown
             retries.charge_lost(task.carry, turn.model_index(), worst)
         if task.carry.cancel is None:  # held: the same turn, later
             task.undo_turn(sent)
@@ -287,7 +306,7 @@ async def run_turn(task: TaskCore) -> Message | None:
     except ActivityError as err:
         # Nothing of a failed attempt is kept: its messages wait for the next attempt, same turn.
         task.undo_turn(sent)
-        if worst is not None and retries.lost(err):
+        if worst is not None and turn.charges_lost and retries.lost(err):
             retries.charge_lost(task.carry, turn.model_index(), worst)
         turn.failed(err, own)
         raise

@@ -61,6 +61,9 @@ CLI_NO_SANDBOX = "CliSandboxUnavailable"
 CLI_REFUSED = "CliAgentRefused"
 """The spec asks for what no agent may have (`paperclip.cli_rules`, a key not bound to its URL):
 nothing was started (final)."""
+EVENT_KINDS_KEPT = 40
+"""Kinds of stream events a turn's result counts (the most frequent): a tool that names each event
+differently cannot grow the task's history with them."""
 
 
 def passed_turn_budget(stream: Stream, cli: CliConfig) -> str | None:
@@ -340,6 +343,7 @@ class CliActivities:
             model=model,
             session_id=stream.session_id,
             events=stream.events,
+            event_kinds=dict(stream.kinds.most_common(EVENT_KINDS_KEPT)),
             settled=settled,
             denials=stream.denials,
         )

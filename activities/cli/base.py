@@ -1,6 +1,7 @@
 """The interface every CLI adapter has, and what it reads from its tool's output."""
 
 import json
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -31,6 +32,8 @@ class Stream:
     """Tool calls the tool's own permissions refused; it told its model and went on."""
     events: int = 0
     last_event: str = ""
+    kinds: Counter[str] = field(default_factory=Counter)
+    """Events by kind (`last_event` as each came): what the turn's trace shows of its stream."""
     raw: list[str] = field(default_factory=list)
     """Lines that were not events (a `process` agent's plain output)."""
 

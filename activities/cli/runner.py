@@ -183,7 +183,10 @@ async def run(
     async def read_stdout() -> None:
         async for raw in stdout:
             counted["bytes"] += len(raw)
+            before = stream.events
             adapter.feed(raw.decode(errors="replace").rstrip("\r\n"), stream)
+            if stream.events > before:  # an event, counted by its kind for the trace
+                stream.kinds[stream.last_event] += stream.events - before
             if stop_when is not None and not stopping and stop_when():
                 stopping.append(asyncio.ensure_future(halt(grace)))
 

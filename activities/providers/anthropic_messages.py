@@ -5,7 +5,7 @@ from typing import Any
 import anthropic
 
 from activities.providers.base import OnChunk, ProviderReply, ProviderRequest, parse_arguments
-from activities.providers.errors import body_message, connection_error, status_error
+from activities.providers.errors import body_message, connection_error, endpoint_label, status_error
 from paperclip.models import Message, Provider, ToolCall, ToolSpec, Usage
 
 NAME = "anthropic"
@@ -97,7 +97,7 @@ class AnthropicMessages:
 
     name = Provider.ANTHROPIC
 
-    def __init__(self, *, api_key: str, base_url: str | None = None) -> None:
+    def __init__(self, *, api_key: str, base_url: str | None = None, endpoint: str | None = None) -> None:
         self._secret = api_key
         # No redirects: a server that answers 3xx must not get the key sent on to another host.
         self._client = anthropic.AsyncAnthropic(
@@ -106,6 +106,8 @@ class AnthropicMessages:
             max_retries=0,
             http_client=anthropic.DefaultAsyncHttpxClient(follow_redirects=False),
         )
+        # Failures name the endpoint and the URL the SDK really sends to (the official one when unset).
+        self._who = endpoint_label(NAME, endpoint, str(self._client.base_url).rstrip("/"))
 
     async def aclose(self) -> None:
         await self._client.close()
@@ -127,9 +129,9 @@ class AnthropicMessages:
         except anthropic.APIStatusError as e:
             status = e.status_code if e.status_code >= 300 else 502
             detail = body_message(e.body, e.message)
-            raise status_error(NAME, status, detail, headers=e.response.headers, secret=self._secret) from None
+            raise status_error(self._who, status, detail, headers=e.response.headers, secret=self._secret) from None
         except anthropic.APIConnectionError as e:
-            raise connection_error(NAME, e.message, secret=self._secret) from None
+            raise connection_error(self._who, e.message, secret=self._secret) from None
         return int(counted.input_tokens)
 
     async def complete(self, request: ProviderRequest, on_chunk: OnChunk) -> ProviderReply:
@@ -158,11 +160,11 @@ class AnthropicMessages:
             # redirect (3xx, not followed) is said as such.
             status = e.status_code if e.status_code >= 300 else 502
             detail = body_message(e.body, e.message)
-            raise status_error(NAME, status, detail, headers=e.response.headers, secret=self._secret) from None
+            raise status_error(self._who, status, detail, headers=e.response.headers, secret=self._secret) from None
         except anthropic.APIConnectionError as e:
-            raise connection_error(NAME, e.message, secret=self._secret) from None
+            raise connection_error(self._who, e.message, secret=self._secret) from None
         except anthropic.APIError as e:
-            raise status_error(NAME, 502, body_message(e.body, e.message), secret=self._secret) from None
+            raise status_error(self._who, 502, body_message(e.body, e.message), secret=self._secret) from None
 
     async def _stream(self, params: dict[str, Any], on_chunk: OnChunk) -> ProviderReply:
         text: list[str] = []

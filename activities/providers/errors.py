@@ -1,7 +1,9 @@
 """Provider failures as Temporal sees them: retryable (with the provider's own delay) or not.
 
-408/409/429/5xx and broken connections are retried by Temporal (the SDK's retries are off);
-other 4xx are final and say why in one line. No secret ever goes into a message.
+408/409/429/5xx and broken connections are retried (the SDK's retries are off); other 4xx are
+final and say why in one line. A message names the endpoint (the credential's name) and the URL
+the call went to (`endpoint_label`), so a failing call says where it failed. No secret ever goes
+into a message.
 """
 
 from collections.abc import Iterable, Mapping
@@ -49,6 +51,17 @@ def retry_delay(headers: Mapping[str, str] | None, *, now: datetime | None = Non
     return max(timedelta(0), when - (now or datetime.now(UTC)))
 
 
+def endpoint_label(provider: str, endpoint: str | None = None, url: str | None = None) -> str:
+    """Who failed, as a message names it: `openai endpoint 'team-key' at http://host:8000/v1`
+    (the provider alone when the endpoint or URL is not known)."""
+    label = provider
+    if endpoint:
+        label += f" endpoint '{endpoint}'"
+    if url:
+        label += f" at {url}"
+    return label
+
+
 def _clean(text: str, secret: str | None) -> str:
     text = " ".join(str(text).split())
     if secret:
@@ -64,7 +77,8 @@ def status_error(
     headers: Mapping[str, str] | None = None,
     secret: str | None = None,
 ) -> ApplicationError:
-    """The `ApplicationError` for an HTTP error answer of a provider."""
+    """The `ApplicationError` for an HTTP error answer of `provider` (its name, or the
+    `endpoint_label` of the endpoint that answered)."""
     detail = _clean(detail, secret) or "no detail"
     if status == 429:
         return ApplicationError(
@@ -89,7 +103,7 @@ def status_error(
 
 
 def connection_error(provider: str, detail: str, *, secret: str | None = None) -> ApplicationError:
-    """A connection failure or timeout: retryable."""
+    """A connection failure or timeout of `provider` (as in `status_error`): retryable."""
     return ApplicationError(f"{provider} could not be reached: {_clean(detail, secret)}", type=UNAVAILABLE)
 
 

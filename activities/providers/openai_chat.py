@@ -7,7 +7,7 @@ from urllib.parse import urlparse
 import openai
 
 from activities.providers.base import OnChunk, ProviderReply, ProviderRequest, parse_arguments
-from activities.providers.errors import body_message, connection_error, status_error
+from activities.providers.errors import body_message, connection_error, endpoint_label, status_error
 from paperclip.models import Message, Provider, ToolCall, ToolSpec, Usage
 
 NAME = "openai"
@@ -58,7 +58,7 @@ class OpenAIChat:
 
     name = Provider.OPENAI
 
-    def __init__(self, *, api_key: str, base_url: str | None = None) -> None:
+    def __init__(self, *, api_key: str, base_url: str | None = None, endpoint: str | None = None) -> None:
         self._secret = api_key
         self._official = _is_openai_itself(base_url)
         # No redirects: a server that answers 3xx must not get the key sent on to another host.
@@ -68,6 +68,8 @@ class OpenAIChat:
             max_retries=0,
             http_client=openai.DefaultAsyncHttpxClient(follow_redirects=False),
         )
+        # Failures name the endpoint and the URL the SDK really sends to (the official one when unset).
+        self._who = endpoint_label(NAME, endpoint, str(self._client.base_url).rstrip("/"))
 
     async def aclose(self) -> None:
         await self._client.close()
@@ -96,11 +98,13 @@ class OpenAIChat:
             return await self._stream(params, on_chunk)
         except openai.APIStatusError as e:
             detail = body_message(e.body, e.message)
-            raise status_error(NAME, e.status_code, detail, headers=e.response.headers, secret=self._secret) from None
+            raise status_error(
+                self._who, e.status_code, detail, headers=e.response.headers, secret=self._secret
+            ) from None
         except openai.APIConnectionError as e:
-            raise connection_error(NAME, e.message, secret=self._secret) from None
+            raise connection_error(self._who, e.message, secret=self._secret) from None
         except openai.APIError as e:  # an error event in the middle of the stream
-            raise status_error(NAME, 502, body_message(e.body, e.message), secret=self._secret) from None
+            raise status_error(self._who, 502, body_message(e.body, e.message), secret=self._secret) from None
 
     async def _stream(self, params: dict[str, Any], on_chunk: OnChunk) -> ProviderReply:
         text: list[str] = []

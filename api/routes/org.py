@@ -5,7 +5,7 @@ from pydantic import BaseModel, Field
 
 from api import services
 from api.deps import ClientDep
-from paperclip.models import AgentState, AgentStatus, Role
+from paperclip.models import AgentState, AgentStatus, RetryState, Role, TaskRecord
 
 router = APIRouter(prefix="/companies/{company}", tags=["org"])
 
@@ -21,9 +21,16 @@ class OrgNode(BaseModel):
     """`budget` when its budget (or the company's) stopped it."""
     capabilities: str
     model: str
-    """`provider/model`."""
+    """What runs its turns: `provider/model`, or a CLI or HTTP agent's adapter (`claude`,
+    `codex/gpt-5`, `http`; `AgentSpec.runs_on`)."""
+    adapter: str = "model"
+    """`model`, or the tool it runs on: `claude`, `codex`, `opencode`, `process`, `http`."""
     simulated: bool
+    """It runs on the offline simulated model (never a CLI or HTTP agent)."""
     running: int
+    retrying: dict[str, RetryState] = Field(default_factory=dict)
+    """Its tasks trying a failed turn again, by identifier: the attempt, when, and the last
+    failure (an agent retrying against an endpoint that is down is not simply `running`)."""
     cost_usd: float
     heartbeat_seconds: int | None = None
     """How often it wakes on its own; None: only when work reaches it."""
@@ -42,8 +49,13 @@ class OrgChart(BaseModel):
     """Agents in the chart."""
 
 
-def org_tree(agents: list[AgentState]) -> list[OrgNode]:
-    """The chart's roots with their reports nested. An agent whose manager is missing is a root."""
+def org_tree(agents: list[AgentState], tasks: list[TaskRecord] | None = None) -> list[OrgNode]:
+    """The chart's roots with their reports nested (with `tasks`, each agent's retrying ones). An
+    agent whose manager is missing is a root."""
+    retrying: dict[str, dict[str, RetryState]] = {}
+    for task in tasks or []:
+        if task.retry is not None and not task.status.is_terminal:
+            retrying.setdefault(task.assignee, {})[task.identifier] = task.retry
     names = {a.spec.name for a in agents}
     reports: dict[str | None, list[AgentState]] = {}
     for agent in agents:
@@ -51,7 +63,6 @@ def org_tree(agents: list[AgentState]) -> list[OrgNode]:
         reports.setdefault(manager, []).append(agent)
 
     def node(agent: AgentState, seen: frozenset[str]) -> OrgNode:
-        model = agent.spec.model
         below = [a for a in reports.get(agent.spec.name, []) if a.spec.name not in seen]
         return OrgNode(
             name=agent.spec.name,
@@ -60,9 +71,11 @@ def org_tree(agents: list[AgentState]) -> list[OrgNode]:
             status=agent.status,
             pause_reason=agent.pause_reason,
             capabilities=agent.spec.capabilities,
-            model=f"{model.provider}/{model.model}",
-            simulated=model.is_simulated,
+            model=agent.spec.runs_on,
+            adapter=agent.spec.adapter.label,
+            simulated=agent.spec.is_simulated,
             running=agent.running,
+            retrying=retrying.get(agent.spec.name, {}),
             cost_usd=agent.cost_usd,
             heartbeat_seconds=agent.spec.heartbeat.interval_seconds,
             wakes=agent.wakes,
@@ -78,4 +91,6 @@ def org_tree(agents: list[AgentState]) -> list[OrgNode]:
 async def get_org(company: str, client: ClientDep) -> OrgChart:
     """Who reports to whom, with each agent's status, model and spend."""
     snapshot = await services.get_snapshot(client=client, company_id=company)
-    return OrgChart(company_id=snapshot.spec.id, data=org_tree(snapshot.agents), count=len(snapshot.agents))
+    return OrgChart(
+        company_id=snapshot.spec.id, data=org_tree(snapshot.agents, snapshot.tasks), count=len(snapshot.agents)
+    )

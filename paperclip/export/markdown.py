@@ -62,7 +62,7 @@ def _org_lines(agents: list[ExportedAgent]) -> list[str]:
     names = set(status)
 
     def lines(spec: AgentSpec, depth: int) -> list[str]:
-        model = "simulated" if spec.model.is_simulated else f"{spec.model.provider}/{spec.model.model}"
+        model = "simulated" if spec.is_simulated else spec.runs_on  # a CLI or HTTP agent: its tool
         title = f", {spec.title}" if spec.title else ""
         own = ["  " * depth + f"- **{spec.name}** ({spec.role}{title}) — {model}, {status[spec.name]}"]
         return own + [line for report in direct_reports(specs, spec.name) for line in lines(report, depth + 1)]

@@ -145,6 +145,12 @@ class Adapter(StrEnum):
     """An agent behind a URL (`AgentSpec.http`): each turn POSTs the task to it, a 2xx is "accepted",
     and the agent answers later by calling the API back with its task token."""
 
+    @property
+    def label(self) -> str:
+        """What runs the turns, as the product shows it: `claude`, `codex`, `opencode`, `process`,
+        `http` (`model` for a model agent, shown by its model instead)."""
+        return self.value.removesuffix("_local")
+
 
 class CliPermissions(StrEnum):
     """What a CLI agent's tool may do, mapped to each CLI's own flags (its sandbox holds either way)."""
@@ -319,6 +325,22 @@ class AgentSpec(BaseModel):
         if self.adapter is Adapter.HTTP and self.http is None:
             raise ValueError("an `http` agent needs `http.url`")
         return self
+
+    @property
+    def is_simulated(self) -> bool:
+        """Whether its turns run on the offline simulated model: a CLI or HTTP agent's never do
+        (its `model` is not used)."""
+        return self.adapter is Adapter.MODEL and self.model.is_simulated
+
+    @property
+    def runs_on(self) -> str:
+        """What runs its turns, as shown: `provider/model` for a model agent, else its adapter
+        (`claude`, `codex`, `opencode`, `process`, `http`) with the CLI's model when it names one
+        (`claude/claude-sonnet-4-5`)."""
+        if self.adapter is Adapter.MODEL:
+            return f"{self.model.provider}/{self.model.model}"
+        model = self.cli.model if self.adapter is not Adapter.HTTP else None
+        return f"{self.adapter.label}/{model}" if model else self.adapter.label
 
 
 class AgentBrief(BaseModel):

@@ -31,17 +31,32 @@ class ActivityEntry(BaseModel):
 
 
 class RetryState(BaseModel):
-    """A task waiting to try its failed model call again (the task workflow owns the retries)."""
+    """A task trying its failed turn again (the task workflow owns the retries): set from the
+    turn's first failure until an attempt answers or the last one fails."""
 
     attempt: int
-    """The attempt that comes next (from 2)."""
+    """The attempt that comes next, or runs now (from 2)."""
     of: int
-    """The most attempts a call gets on one model."""
+    """The most attempts a turn gets (a model call's, on one model)."""
     at: datetime
-    """When the next attempt goes."""
+    """When that attempt goes (went)."""
     error: str
-    """Why the last one failed."""
+    """Why the last one failed (a model call's names its endpoint and URL)."""
     model: str
+    """What failed: the model, or the tool of a CLI or HTTP agent (`claude`, `http`)."""
+    since: datetime | None = None
+    """When the turn's first attempt failed (None: told before this was kept)."""
+
+    def describe(self) -> str:
+        """One line for a person: `attempt 3 of 10 at 12:00:03 UTC, failing since 11:59:58:
+        <the last failure>`."""
+        since = f", failing since {self.since:%H:%M:%S}" if self.since is not None else ""
+        return f"attempt {self.attempt} of {self.of} at {self.at:%H:%M:%S} UTC{since}: {self.error}"
+
+    def brief(self, width: int = 60) -> str:
+        """A short line for a table cell or a card: `3/10: <the last failure, cut to width>`."""
+        error = self.error if len(self.error) <= width else self.error[: width - 1] + "…"
+        return f"{self.attempt}/{self.of}: {error}"
 
 
 class TaskRecord(BaseModel):

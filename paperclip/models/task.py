@@ -125,6 +125,9 @@ class TaskCarry(BaseModel):
     """Which model the task runs on: 0 the agent's own, n its n-th fallback."""
     cli_session: str | None = None
     """A CLI agent's session on this task (its tool's session id), resumed by its next turn."""
+    cli_session_of: str | None = None
+    """Whose session `cli_session` is (`<agent>/<adapter>`): only that agent's tool resumes it
+    (None: not known, kept before this was)."""
     budgeted: bool | None = None
     """Set when the company announced a cap after the task started (see `TaskInput.company_budgeted`)."""
     prompt_tokens: int = 0

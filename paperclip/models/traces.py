@@ -12,6 +12,7 @@ from paperclip.models.enums import TaskStatus
 
 TraceKind = Literal[
     "task_started",
+    "prompt",
     "message",
     "model_reply",
     "compaction",
@@ -32,6 +33,9 @@ class TraceEvent(BaseModel):
     task: str
     """The identifier of the task whose history holds this event."""
     kind: TraceKind
+    """What happened; a `prompt` is what a CLI or HTTP agent's turn was sent, as one text (its
+    standing instructions on a new session, and what is new), where a model call's input shows
+    as its `message`s."""
     actor: str | None = None
     """Who acted: an agent, `board`, a task identifier, a tool name or `system`."""
     target: str | None = None
@@ -43,6 +47,14 @@ class TraceEvent(BaseModel):
     cost_usd: float | None = None
     model: str | None = None
     simulated: bool | None = None
+    adapter: str | None = None
+    """What ran the turn, for an agent outside the model activity: `claude`, `codex`, `opencode`,
+    `process` or `http` (on `task_started`, also `model`); None on a model call's events."""
+    session: str | None = None
+    """For a CLI turn: the tool's session (on its `prompt`, the one it resumes, None for a new
+    one; on its reply, the one it reported)."""
+    stream: dict[str, int] | None = None
+    """For a CLI turn's reply: the events its tool streamed, counted by kind."""
     attempt: int | None = None
     turn: int | None = None
     """The agent turn (model call sequence number) this event belongs to."""
@@ -63,6 +75,12 @@ class TraceEvent(BaseModel):
     """For `tool_result`: the full output's length in characters."""
     failed: bool | None = None
     """For `tool_result`: the call failed (the content says why)."""
+
+    def stream_text(self) -> str:
+        """Its CLI tool's streamed events by kind, most first (`3 assistant, 1 result/success`);
+        empty when it has none."""
+        ordered = sorted((self.stream or {}).items(), key=lambda kind: (-kind[1], kind[0]))
+        return ", ".join(f"{count} {kind}" for kind, count in ordered)
 
 
 class Trace(BaseModel):

@@ -167,6 +167,9 @@ class CliTurnResult(BaseModel):
     """To resume on the task's next turn."""
     events: int = 0
     """Stream events the tool emitted."""
+    event_kinds: dict[str, int] = Field(default_factory=dict)
+    """Those events counted by kind (`system/init`, `assistant`, `item.completed`, …; the most
+    frequent few dozen), which the trace shows."""
     settled: list[SettledAttempt] = Field(default_factory=list)
     """What became of the lost attempts the input named."""
     denials: list[ToolDenial] = Field(default_factory=list)
@@ -182,6 +185,8 @@ class HttpTurnInput(BaseModel):
     title: str
     http: HttpConfig
     prompt: str
+    attempt: int = 1
+    """Which attempt of this turn (the task retries the POST since `http-turn-retries`)."""
 
 
 class HttpTurnResult(BaseModel):

@@ -17,8 +17,15 @@ from temporalio.api.history.v1 import HistoryEvent
 from temporalio.converter import DataConverter
 
 from paperclip.models import (
+    Adapter,
+    AgentCall,
+    AgentCallAnswer,
     ApprovalAnswer,
     ChildFinished,
+    CliTurnInput,
+    CliTurnResult,
+    HttpTurnInput,
+    HttpTurnResult,
     Message,
     ModelTurnInput,
     ModelTurnResult,
@@ -34,6 +41,7 @@ from paperclip.models import (
     Usage,
 )
 from paperclip.tools import DELEGATE_TASK
+from paperclip.traces.agents import AGENT_CALL, CLI_TURN, HTTP_TURN, AgentTurns
 from paperclip.traces.tools import APPROVAL_ANSWER, RUN_TOOL, ToolCalls
 
 MODEL_TURN = "model_turn"
@@ -75,6 +83,9 @@ class TraceReader:
         """Scheduled event ids of compaction turns."""
         self._attempts: dict[int, int] = {}
         """Attempt of the last started event by scheduled event id."""
+        self._inputs_shown: dict[int, set[tuple[str, str | None, str, str | None]]] = {}
+        """Turn → the messages of its input shown: a retried attempt's are not shown again."""
+        self._agent_turns = AgentTurns()
         self._open_delegations: list[TraceEvent] = []
         self._child_results: set[str] = set()
         self._tools = ToolCalls()
@@ -111,8 +122,10 @@ class TraceReader:
             actor=task.parent or "board",
             target=task.agent.name,
             content=task.title + (f"\n\n{task.brief}" if task.brief else ""),
-            model=task.agent.model.model,
-            simulated=task.agent.model.is_simulated,
+            # What runs its turns: a model, or a CLI or HTTP agent's tool (its `model` unused).
+            model=task.agent.model.model if task.agent.adapter is Adapter.MODEL else task.agent.cli.model,
+            simulated=task.agent.is_simulated,
+            adapter=task.agent.adapter.label,
         )
 
     async def _on_workflow_execution_completed(self, event: HistoryEvent, at: datetime) -> None:
@@ -171,6 +184,12 @@ class TraceReader:
             if run is not None:
                 self._tools.scheduled(event.event_id, run, at)
             return
+        if attrs.activity_type.name in (CLI_TURN, HTTP_TURN):
+            hint = CliTurnInput if attrs.activity_type.name == CLI_TURN else HttpTurnInput
+            agent_turn: CliTurnInput | HttpTurnInput | None = await self._decode(attrs.input, hint)
+            if agent_turn is not None and (prompt := self._agent_turns.scheduled(event.event_id, agent_turn)):
+                self._emit(at, "prompt", **prompt)
+            return
         if attrs.activity_type.name not in (MODEL_TURN, COMPACTION):
             return
         turn: ModelTurnInput | None = await self._decode(attrs.input, ModelTurnInput)
@@ -180,26 +199,37 @@ class TraceReader:
         if attrs.activity_type.name == COMPACTION:
             self._compactions.add(event.event_id)
         agent = turn.session.agent
+        shown = self._inputs_shown.setdefault(turn.seq, set())
         for message in turn.new_messages:
             if message.author in self._child_results and message.role == "user":
                 continue  # the subtask's result is already in the trace, from its signal
             if message.role == "tool" and self._tools.is_shown(message.tool_call_id):
                 continue  # the call's result is already in the trace, from its activity
+            key = (message.role, message.author, message.content, message.tool_call_id)
+            if key in shown:
+                continue  # a retried attempt sends the turn's input again
+            shown.add(key)
             self._emit(at, "message", **message_fields(message, agent), turn=turn.seq)
 
     async def _on_activity_task_started(self, event: HistoryEvent, at: datetime) -> None:
         attrs = event.activity_task_started_event_attributes
+        if attrs.attempt > 1 and attrs.HasField("last_failure"):
+            failure = _failure_text(attrs.last_failure)
+            if error := self._agent_turns.restarted(attrs.scheduled_event_id, attrs.attempt, failure):
+                self._emit(at, "error", **error)
+                return
         turn = self._turns.get(attrs.scheduled_event_id)
         if turn is None:
             return
         self._attempts[attrs.scheduled_event_id] = attrs.attempt
         if attrs.attempt > 1 and attrs.HasField("last_failure"):
+            before = turn.attempt + attrs.attempt - 2  # the task's count, and Temporal's on top
             self._emit(
                 at,
                 "error",
                 actor=turn.session.agent,
-                content=f"attempt {attrs.attempt - 1} failed: {_failure_text(attrs.last_failure)}",
-                attempt=attrs.attempt - 1,
+                content=f"attempt {before} failed: {_failure_text(attrs.last_failure)}",
+                attempt=before,
                 turn=turn.seq,
                 model=turn.model.model,
                 simulated=turn.model.is_simulated,
@@ -212,6 +242,13 @@ class TraceReader:
             if answer is not None:
                 fields = self._tools.completed(attrs.scheduled_event_id, answer, at, company_id=self.trace.company_id)
                 self._emit(at, "tool_result", **fields)
+            return
+        agent_turn = self._agent_turns.running.get(attrs.scheduled_event_id)
+        if agent_turn is not None:
+            hint = CliTurnResult if isinstance(agent_turn, CliTurnInput) else HttpTurnResult
+            reply: CliTurnResult | HttpTurnResult | None = await self._decode(attrs.result, hint)
+            if reply is not None and (told := self._agent_turns.completed(attrs.scheduled_event_id, reply)):
+                self._emit(at, told[0], **told[1])
             return
         turn = self._turns.get(attrs.scheduled_event_id)
         if turn is None:
@@ -244,7 +281,7 @@ class TraceReader:
             cost_usd=result.cost_usd,
             model=result.model,
             simulated=result.simulated,
-            attempt=self._attempts.get(attrs.scheduled_event_id),
+            attempt=self._attempt(attrs.scheduled_event_id, turn),
             turn=turn.seq,
         )
         for call in result.reply.tool_calls:
@@ -280,7 +317,20 @@ class TraceReader:
         attrs = event.activity_task_timed_out_event_attributes
         self._turn_error(at, attrs.scheduled_event_id, f"timed out: {_failure_text(attrs.failure)}")
 
+    async def _on_activity_task_canceled(self, event: HistoryEvent, at: datetime) -> None:
+        stopped = self._agent_turns.stopped(event.activity_task_canceled_event_attributes.scheduled_event_id)
+        if stopped is not None:
+            self._emit(at, "error", **stopped)
+
+    def _attempt(self, scheduled_event_id: int, turn: ModelTurnInput) -> int | None:
+        """Which attempt of its turn a model call was: the task's count, and Temporal's on top."""
+        started = self._attempts.get(scheduled_event_id)
+        return None if started is None else turn.attempt + started - 1
+
     def _turn_error(self, at: datetime, scheduled_event_id: int, message: str) -> None:
+        if (error := self._agent_turns.failed(scheduled_event_id, message)) is not None:
+            self._emit(at, "error", **error)
+            return
         turn = self._turns.get(scheduled_event_id)
         if turn is None:
             return
@@ -289,11 +339,38 @@ class TraceReader:
             "error",
             actor=turn.session.agent,
             content=f"{'compaction' if scheduled_event_id in self._compactions else 'model call'} failed: {message}",
-            attempt=self._attempts.get(scheduled_event_id),
+            attempt=self._attempt(scheduled_event_id, turn),
             turn=turn.seq,
             model=turn.model.model,
             simulated=turn.model.is_simulated,
         )
+
+    # ------------------------------------------------------------------ calls through the API
+
+    async def _on_workflow_execution_update_accepted(self, event: HistoryEvent, at: datetime) -> None:
+        request = event.workflow_execution_update_accepted_event_attributes.accepted_request
+        if request.input.name != AGENT_CALL:
+            return
+        call: AgentCall | None = await self._decode(request.input.args, AgentCall)
+        if call is None:
+            return
+        kind, fields = self._agent_turns.called(event.event_id, call)
+        told = self._emit(at, kind, **fields)
+        if kind == "delegation":
+            self._open_delegations.append(told)  # the subtask it starts is matched to it
+
+    async def _on_workflow_execution_update_completed(self, event: HistoryEvent, at: datetime) -> None:
+        attrs = event.workflow_execution_update_completed_event_attributes
+        if attrs.accepted_event_id not in self._agent_turns.calls:
+            return
+        answer: AgentCallAnswer | None = None
+        failure: str | None = None
+        if attrs.outcome.HasField("failure"):
+            failure = _failure_text(attrs.outcome.failure)
+        else:
+            answer = await self._decode(attrs.outcome.success, AgentCallAnswer)
+        if (result := self._agent_turns.answered(attrs.accepted_event_id, answer, failure)) is not None:
+            self._emit(at, "tool_result", **result)
 
     # ------------------------------------------------------------------ subtasks
 

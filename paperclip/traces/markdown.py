@@ -74,17 +74,24 @@ def _event_line(event: TraceEvent) -> str:
     who = f"{event.actor or '?'} → {event.target}" if event.target else (event.actor or "?")
     turn = f" (turn {event.turn})" if event.turn is not None else ""
     if event.kind == "task_started":
-        return f"**{when} task started** {who}\n\n{_quote(event.content)}"
+        on = f" (on {event.adapter})" if event.adapter and event.adapter != "model" else ""
+        return f"**{when} task started** {who}{on}\n\n{_quote(event.content)}"
+    if event.kind == "prompt":
+        return f"**{when} prompt** {who}{turn} — {_runs_on(event)}, {_session(event)}\n\n{_quote(event.content)}"
     if event.kind == "message":
         label = "tool result" if event.tool else "message"
         return f"**{when} {label}** {who}{turn}\n\n{_quote(event.content)}"
     if event.kind == "model_reply":
         model = event.model or "?"
+        if event.adapter:  # a CLI tool's reply: the tool, and the model it reported
+            model = _runs_on(event)
         if event.simulated:
             model = "(simulated)" if "simulated" in model else f"{model} (simulated)"
         cost = f", {money.cost(event.cost_usd)}" if event.cost_usd is not None else ", cost unknown"
         meta = f"{model}, {tokens_text(event.usage)} tokens{cost}"
         body = f"\n\n{_quote(event.content)}" if event.content.strip() else ""
+        if event.stream:
+            body += f"\n\nStreamed: {event.stream_text()}"
         return f"**{when} reply** {who}{turn} — {meta}{body}"
     if event.kind == "compaction":
         cost = f", {money.cost(event.cost_usd)}" if event.cost_usd is not None else ", cost unknown"
@@ -116,3 +123,14 @@ def _event_line(event: TraceEvent) -> str:
         return f"**{when} {event.kind.replace('_', ' ')}** {who}{turn}\n\n{_quote(event.content)}"
     attempt = f" (attempt {event.attempt})" if event.attempt else ""
     return f"**{when} error** {who}{turn}{attempt}: {event.content}"
+
+
+def _runs_on(event: TraceEvent) -> str:
+    """A CLI or HTTP turn's tool, with the model it named or reported: `claude, claude-sonnet-4-5`."""
+    return f"{event.adapter}, {event.model}" if event.model else event.adapter or "?"
+
+
+def _session(event: TraceEvent) -> str:
+    if event.adapter == "http":
+        return "posted to the agent"
+    return f"resumes session {event.session}" if event.session else "a new session"

@@ -24,6 +24,13 @@ def model(server: FakeModelServer, provider: Provider) -> ModelConfig:
     return ModelConfig(provider=provider, model="claude-haiku-4-5", base_url=server.base_url_anthropic)
 
 
+def who(server: FakeModelServer, provider: Provider) -> str:
+    """How a failure names the endpoint: its credential (the provider's default here) and its URL."""
+    credential = "OPENAI_API_KEY" if provider is Provider.OPENAI else "ANTHROPIC_API_KEY"
+    url = server.base_url_openai if provider is Provider.OPENAI else server.base_url_anthropic
+    return f"{provider.value} endpoint '{credential}' at {url}"
+
+
 BOTH = pytest.mark.parametrize("provider", [Provider.OPENAI, Provider.ANTHROPIC], ids=["openai", "anthropic"])
 
 
@@ -41,7 +48,7 @@ async def test_rate_limit_is_retryable_after_the_providers_delay(server, store, 
     assert err.type == "ProviderRateLimited"
     assert not err.non_retryable
     assert err.next_retry_delay == timedelta(seconds=7)
-    assert f"{provider.value} rate limited the request (429)" in err.message
+    assert err.message.startswith(f"{who(server, provider)} rate limited the request (429): ")
     assert store.turns == {}  # nothing recorded for a failed call
 
 
@@ -58,6 +65,7 @@ async def test_server_errors_are_retryable(server, store, provider, status) -> N
     server.fail_next(1, status=status)
     err = await failing_turn(server, store, provider)
     assert (err.type, err.non_retryable, err.next_retry_delay) == ("ProviderUnavailable", False, None)
+    assert err.message.startswith(f"{who(server, provider)} is unavailable ({status}): ")
 
 
 @BOTH
@@ -66,20 +74,20 @@ async def test_client_errors_are_final_with_a_one_line_reason(server, store, pro
     server.fail_next(1, status=status, message="messages: bad\nthing")
     err = await failing_turn(server, store, provider)
     assert err.type == "ProviderRejected" and err.non_retryable
-    assert err.message == f"{provider.value} rejected the request ({status}): messages: bad thing"
+    assert err.message == f"{who(server, provider)} rejected the request ({status}): messages: bad thing"
 
 
 async def test_a_wrong_openai_key_is_rejected_without_leaking_it(server, store) -> None:
     err = await failing_turn(server, store, Provider.OPENAI, keys=keys_for(server, "sk-wrong-secret"))
     assert err.non_retryable and err.type == "ProviderRejected"
-    assert err.message == "openai rejected the request (401): Incorrect API key provided."
+    assert err.message == f"{who(server, Provider.OPENAI)} rejected the request (401): Incorrect API key provided."
     assert "sk-wrong-secret" not in str(err) and "sk-wrong-secret" not in repr(err.details)
 
 
 async def test_a_wrong_anthropic_key_is_rejected(server, store) -> None:
     err = await failing_turn(server, store, Provider.ANTHROPIC, keys=keys_for(server, "sk-ant-wrong"))
     assert err.non_retryable
-    assert err.message == "anthropic rejected the request (401): invalid x-api-key"
+    assert err.message == f"{who(server, Provider.ANTHROPIC)} rejected the request (401): invalid x-api-key"
 
 
 @BOTH
@@ -113,10 +121,12 @@ async def test_an_unreachable_endpoint_is_retryable(store, provider) -> None:
         port = s.getsockname()[1]
     url = f"http://127.0.0.1:{port}" + ("/v1" if provider is Provider.OPENAI else "")
     cfg = ModelConfig(provider=provider, model="m", base_url=url)
-    bound = BoundKey(name="key", secret="test-key", urls=(normalise_url(url),), bucket="key")
+    bound = BoundKey(name="local-llm", secret="test-key", urls=(normalise_url(url),), bucket="local-llm")
     with pytest.raises(ApplicationError) as info:
         await run_turn(ModelActivities(store, keys=lambda company, name: bound), turn_input(cfg))
     assert info.value.type == "ProviderUnavailable" and not info.value.non_retryable
+    # Which endpoint, and where: the board reads this while the task retries.
+    assert info.value.message.startswith(f"{provider.value} endpoint 'local-llm' at {url} could not be reached: ")
 
 
 async def test_a_hung_call_is_cancelled_through_its_heartbeat(server, store) -> None:

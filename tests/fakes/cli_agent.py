@@ -19,6 +19,8 @@ environment does not reach it):
   200,000 characters); `callback` (calls the API back with its task token: a comment, then
   completes its task, and tries to complete another task and to read the company list; the
   answers go to `FAKE_CLI_LOG.callbacks`);
+  `delegate:AGENT` (delegates a subtask to AGENT through the API with its task token, then
+  answers; the answer goes to `FAKE_CLI_LOG.callbacks`);
   `spendy` (OpenCode: many costly steps before its answer); `model` (one request to the provider
   URL and key it was given: `ANTHROPIC_BASE_URL` + `ANTHROPIC_API_KEY`, Codex's model provider
   from `-c` + its `env_key`, OpenCode's inline config; the URL and the answer's status are logged);
@@ -182,6 +184,8 @@ def main(tool: str) -> None:
         f.write(prompt)
     if mode == "callback":
         _call_back()
+    if mode.startswith("delegate:"):
+        _delegate(mode.removeprefix("delegate:"))
     delay = 0.3 if mode == "slow" else 0.0
     first_line = prompt.strip().splitlines()[0] if prompt.strip() else ""
     answer = f"[fake {tool}] done: {first_line}" + (f" (resumed {session})" if resumed else "")
@@ -219,6 +223,13 @@ def _call_back() -> None:
     }
     with open(os.environ["FAKE_CLI_LOG"] + ".callbacks", "a") as f:
         f.write(json.dumps(answers) + "\n")
+
+
+def _delegate(agent: str) -> None:
+    task = f"/api/companies/{os.environ['PAPERCLIP_COMPANY_ID']}/tasks/{os.environ['PAPERCLIP_TASK_ID']}"
+    body = {"agent": agent, "title": f"A part for {agent}", "brief": "Do your part."}
+    with open(os.environ["FAKE_CLI_LOG"] + ".callbacks", "a") as f:
+        f.write(json.dumps({"delegate": _request("POST", f"{task}/subtasks", body)}) + "\n")
 
 
 def _stop_early(mode: str) -> None:

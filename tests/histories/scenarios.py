@@ -8,12 +8,18 @@ during it every time; agents on the simulated model need no server.
 
 import asyncio
 import json
+import os
 from collections.abc import Callable
+from pathlib import Path
 
+import httpx
+
+from paperclip.constants import task_workflow_id
 from paperclip.idempotency import RequestKey
 from paperclip.models import (
     Adapter,
     AgentActionInput,
+    AgentCall,
     AgentSpec,
     ApprovalKind,
     ApprovalRequest,
@@ -28,6 +34,7 @@ from paperclip.models import (
     CreateTaskInput,
     DecideApprovalInput,
     HeartbeatPolicy,
+    HttpConfig,
     ModelConfig,
     RateLimit,
     ReassignTaskInput,
@@ -40,6 +47,8 @@ from paperclip.models import (
     ToolRule,
     Usage,
 )
+from tests.api.conftest import serve
+from tests.fakes.http_agent import FakeHttpAgent
 from tests.histories.stage import KEY, Company, Scenario, Stage, settled
 from tests.mcp.conftest import ALLOW as MCP_ALLOW
 from tests.mcp.conftest import stdio as mcp_stdio
@@ -51,11 +60,13 @@ from workflows.patches import (
     APPROVALS_IN_STORE,
     BUDGET_RESERVATION,
     CACHE_WRITE_WORST_CASE,
+    CLI_SESSION_PER_AGENT,
     COMPACTION,
     COMPLETE_TO_END,
     CREDENTIAL_QUEUES,
     EMERGENCY_BRAKE,
     HEARTBEATS,
+    HTTP_TURN_RETRIES,
     IDEMPOTENT_UPDATES,
     MCP_TOOLS_LOOP,
     OWN_COMMENTS,
@@ -68,8 +79,11 @@ from workflows.patches import (
     USAGE_BEFORE_HOLD,
     WORKFLOW_RETRIES,
 )
+from workflows.task import TaskWorkflow
 
 TIMEOUT = 60
+FAKE_CLIS = Path(__file__).resolve().parents[1] / "fakes" / "bin"
+"""The fake `claude`, `codex` and `opencode` (`tests/fakes/cli_agent.py`)."""
 """Seconds a scenario waits for its company to reach a state (a loaded machine is slow)."""
 
 
@@ -424,6 +438,63 @@ async def configure(stage: Stage) -> Company:
     return company
 
 
+async def clisession(stage: Stage) -> Company:
+    """dev's Claude Code turn starts a session and breaks (the fake tool's `crash`); while the task
+    waits to try again the board hands it to lead, on Codex: lead's tool starts a session of its
+    own (`cli-session-per-agent`) instead of being given dev's, and finishes the task."""
+    await stage.stop_workers()  # the fakes log outside any workspace: no sandbox
+    stage.settings = stage.settings.model_copy(update={"cli_sandbox": False})
+    folder = stage.settings.home_dir / "fake-cli"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "script").write_text("crash\nok\n")
+    env = {"FAKE_CLI_LOG": str(folder / "runs.jsonl"), "FAKE_CLI_SCRIPT": str(folder / "script")}
+    path = os.environ["PATH"]
+    os.environ["PATH"] = os.pathsep.join([str(FAKE_CLIS), path])  # the workers' tools find the fakes
+    try:
+        await stage.start_workers()
+        agents = [
+            AgentSpec(name="lead", role=Role.CEO, adapter=Adapter.CODEX_LOCAL, cli=CliConfig(env=env)),
+            AgentSpec(
+                name="dev", role=Role.ENGINEER, reports_to="lead", adapter=Adapter.CLAUDE_LOCAL, cli=CliConfig(env=env)
+            ),
+        ]
+        company = await stage.start_company("clisession", agents)
+        task = await create_task(company, "Fix the login bug", "dev")
+        await wait_for(company, lambda s: s.tasks[0].retry is not None, timeout=TIMEOUT)
+        await company.execute_update(CompanyWorkflow.reassign_task, ReassignTaskInput(identifier=task, assignee="lead"))
+        snap = await wait_for(company, lambda s: s.tasks[0].status.is_terminal, timeout=TIMEOUT)
+    finally:
+        os.environ["PATH"] = path
+    runs = [json.loads(line) for line in (folder / "runs.jsonl").read_text().splitlines()]
+    assert [(r["tool"], r["mode"]) for r in runs] == [("claude", "crash"), ("codex", "ok")], runs
+    assert "resume" not in runs[1]["argv"], runs[1]["argv"]
+    assert snap.tasks[0].status is TaskStatus.DONE, snap.tasks[0].result
+    return company
+
+
+async def httpretry(stage: Stage) -> Company:
+    """An HTTP agent whose URL answers 503 twice: the task retries the POST itself, telling its
+    company it is retrying (`http-turn-retries`); the third POST is taken, and the agent completes
+    the task through the task's `agent_call` update, as the API does for it."""
+    agent = FakeHttpAgent(statuses={"ext": [503, 503]})
+    async with serve(agent.app()) as url:
+        await stage.stop_workers()  # the fake agent is on this machine: the deployment allows it
+        stage.settings = stage.settings.model_copy(update={"allow_private_hosts": [httpx.URL(url).netloc.decode()]})
+        await stage.start_workers()
+        ext = AgentSpec(name="ext", role=Role.GENERAL, adapter=Adapter.HTTP, http=HttpConfig(url=f"{url}/agents/ext"))
+        company = await stage.start_company("httpretry", [ext])
+        task = await create_task(company, "Check the numbers", "ext")
+        retrying = await wait_for(company, lambda s: s.tasks[0].retry is not None, timeout=TIMEOUT)
+        await agent.until("ext", 3)
+        done = AgentCall(agent="ext", tool="complete_task", arguments={"result": "The numbers check out."})
+        handle = stage.client.get_workflow_handle(task_workflow_id("httpretry", task))
+        await handle.execute_update(TaskWorkflow.agent_call, done)
+        snap = await wait_for(company, all_done(1), timeout=TIMEOUT)
+    assert retrying.tasks[0].retry is not None and retrying.tasks[0].retry.model == "http"
+    assert snap.tasks[0].result == "The numbers check out."
+    return company
+
+
 SCENARIOS: dict[str, Scenario] = {
     "demo": Scenario(demo, frozenset({ADMISSION, RECORDS_AS_ACTIVITY})),
     "budget": Scenario(budget, frozenset({BUDGET_RESERVATION, REFUSAL_RECHECK, ADMISSION, CACHE_WRITE_WORST_CASE})),
@@ -441,5 +512,7 @@ SCENARIOS: dict[str, Scenario] = {
     "tasktools": Scenario(tasktools, frozenset({TASK_TOOLS, REGISTRY_TOOLS})),
     "compaction": Scenario(compaction, frozenset({COMPACTION, BUDGET_RESERVATION})),
     "configure": Scenario(configure, frozenset({BUDGET_RESERVATION})),
+    "clisession": Scenario(clisession, frozenset({CLI_SESSION_PER_AGENT, WORKFLOW_RETRIES})),
+    "httpretry": Scenario(httpretry, frozenset({HTTP_TURN_RETRIES})),
 }
 """Scenario name → how to record it; `record` runs all but `demo` unless told which."""

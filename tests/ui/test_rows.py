@@ -3,12 +3,15 @@
 from datetime import UTC, datetime
 
 from paperclip.models import (
+    Adapter,
     AgentSpec,
     AgentState,
     BudgetLine,
     BudgetReport,
+    CliConfig,
     CompanySnapshot,
     CompanySpec,
+    HttpConfig,
     ModelConfig,
     Provider,
     RetryState,
@@ -18,7 +21,7 @@ from paperclip.models import (
 )
 from ui.board import card_caption
 from ui.money import budget_rows
-from ui.rows import SIMULATED_LABEL, model_label, org_dot
+from ui.rows import RETRYING_COLOUR, SIMULATED_LABEL, model_label, org_dot, runs_on_label
 
 
 def snapshot(*agents: AgentSpec) -> CompanySnapshot:
@@ -55,6 +58,15 @@ def test_model_label_names_a_real_model_and_never_passes_a_simulated_one_for_rea
     assert model_label(real, simulated=True) == SIMULATED_LABEL  # the company runs it simulated
 
 
+def test_a_cli_or_http_agent_runs_on_its_tool_never_on_the_simulated_model() -> None:
+    claude = AgentSpec(name="dev", role=Role.ENGINEER, adapter=Adapter.CLAUDE_LOCAL)
+    assert runs_on_label(claude) == "claude"
+    assert runs_on_label(claude.model_copy(update={"cli": CliConfig(model="opus")})) == "claude (opus)"
+    ext = AgentSpec(name="ext", role=Role.ENGINEER, adapter=Adapter.HTTP, http=HttpConfig(url="https://a.example/x"))
+    assert runs_on_label(ext) == "http (https://a.example/x)"
+    assert runs_on_label(AgentSpec(name="ceo", role=Role.CEO)) == SIMULATED_LABEL
+
+
 def test_a_card_says_why_its_task_holds_and_that_it_is_retrying() -> None:
     at = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
     task = TaskRecord(
@@ -64,7 +76,28 @@ def test_a_card_says_why_its_task_holds_and_that_it_is_retrying() -> None:
     held = task.model_copy(
         update={"held": "budget", "retry": RetryState(attempt=3, of=10, at=at, error="503", model="m")}
     )
-    assert card_caption(held) == "cto · medium · ⏸ held: budget · ↻ retrying (3/10)"
+    assert card_caption(held) == "cto · medium · ⏸ held: budget · ↻ retrying 3/10: 503"
+
+
+def test_an_agent_whose_task_retries_is_drawn_so_with_the_attempt_and_the_last_failure() -> None:
+    at = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
+    error = "openai endpoint 'local' at http://10.0.0.9:8000/v1 could not be reached: Connection error."
+    retry = RetryState(attempt=4, of=10, at=at, error=error, model="gpt-4o-mini", since=at)
+    task = TaskRecord(
+        company_id="acme",
+        identifier="ACME-1",
+        title="Build",
+        assignee="cto",
+        status="running",
+        retry=retry,
+        created_at=at,
+        updated_at=at,
+    )
+    cto = AgentSpec(name="cto", role=Role.CTO, model=ModelConfig(provider=Provider.OPENAI, model="gpt-4o-mini"))
+    dot = org_dot(snapshot(cto).model_copy(update={"tasks": [task]}))
+    assert "↻ ACME-1 retrying 4/10: openai endpoint 'local' at http…" in dot
+    assert f'fillcolor="{RETRYING_COLOUR}"' in dot  # not the green of a plain `running`
+    assert retry.describe() == f"attempt 4 of 10 at 12:00:00 UTC, failing since 12:00:00: {error}"
 
 
 def test_a_budget_row_says_how_much_of_its_spend_is_unconfirmed() -> None:

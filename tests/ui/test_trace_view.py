@@ -101,3 +101,43 @@ def test_the_subtask_tree_takes_live_status_from_the_records_and_depth_from_the_
         SubtaskRow(0, "ACME-1.2", "Hire", "cto", "queued"),
     ]
     assert subtask_rows(None, records[1:]) == [SubtaskRow(0, "ACME-1.2", "Hire", "cto", "queued")]
+
+
+def test_a_cli_turn_shows_its_prompt_tool_and_stream_and_is_never_simulated() -> None:
+    events = [
+        event(
+            "ACME-2", 0, "task_started", actor="board", target="dev", content="Fix", adapter="claude", simulated=False
+        ),
+        event("ACME-2", 1, "prompt", actor="system", target="dev", content="You are dev", adapter="claude", turn=1),
+        event(
+            "ACME-2",
+            2,
+            "prompt",
+            actor="system",
+            target="dev",
+            content="Try again",
+            adapter="claude",
+            session="s-1",
+            attempt=2,
+            turn=1,
+        ),
+        event(
+            "ACME-2",
+            3,
+            "model_reply",
+            actor="dev",
+            content="Fixed",
+            adapter="claude",
+            model="claude-sonnet-4-5",
+            simulated=False,
+            cost_usd=0.0123,
+            stream={"assistant": 2, "result/success": 1},
+            turn=1,
+        ),
+    ]
+    started, new, resumed, reply = chat_entries(trace("ACME-2", "dev", events), events)
+    assert "claude" in started.meta and "simulated" not in started.meta
+    assert new.header.endswith("sent the prompt (a new session)") and new.body == "```\nYou are dev\n```"
+    assert resumed.header.endswith("sent the prompt (resuming session `s-1`)") and "attempt 2" in resumed.meta
+    assert reply.meta.startswith("turn 1 · claude · claude-sonnet-4-5") and "simulated" not in reply.meta
+    assert reply.body == "Fixed\n\n_Streamed: 2 assistant, 1 result/success_"

@@ -4,18 +4,21 @@ goals an agent sees, what a heartbeat finds, which approvals a new run carries (
 from datetime import UTC, datetime, timedelta
 
 from paperclip.models import (
+    Adapter,
     AgentSpec,
     AgentState,
     AgentStatus,
     Approval,
     ApprovalKind,
     ApprovalStatus,
+    CliConfig,
     CompanySpec,
     CompanyState,
     Goal,
     GoalLevel,
     GoalStatus,
     HeartbeatPolicy,
+    HttpConfig,
     ModelConfig,
     Priority,
     TaskRecord,
@@ -158,3 +161,8 @@ def test_a_hire_is_logged_with_its_manager_and_model() -> None:
     simulated = AgentSpec(name="dev", role="engineer", reports_to="cto", model=ModelConfig())
     assert hire_summary(simulated).startswith("dev hired as engineer, reports to cto, model ")
     assert hire_summary(simulated).endswith(" (simulated, offline)") == simulated.model.is_simulated
+    # A CLI or HTTP agent runs on its tool, never on the simulated model (its `model` is unused).
+    claude = AgentSpec(name="dev", role="engineer", adapter=Adapter.CLAUDE_LOCAL, cli=CliConfig(model="opus"))
+    assert hire_summary(claude) == "dev hired as engineer, runs on claude/opus"
+    http = AgentSpec(name="ext", role="engineer", adapter=Adapter.HTTP, http=HttpConfig(url="https://agents.example/x"))
+    assert hire_summary(http) == "ext hired as engineer, runs on http"

@@ -30,9 +30,7 @@ try:
 except ApiError as error:
     show_error(f"Cannot list the agents of {company_id}", error)
     st.stop()
-labels = {
-    a.spec.name: f"{a.spec.name} ({SIMULATED_LABEL})" if a.spec.model.is_simulated else a.spec.name for a in agents
-}
+labels = {a.spec.name: f"{a.spec.name} ({SIMULATED_LABEL})" if a.spec.is_simulated else a.spec.name for a in agents}
 
 
 def with_current(options: list[str], key: str) -> list[str]:

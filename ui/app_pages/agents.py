@@ -5,10 +5,10 @@ from typing import Any
 
 import streamlit as st
 
-from paperclip.models import Adapter, AgentDetail, AgentSpec, AgentState, AgentStatus
+from paperclip.models import AgentDetail, AgentSpec, AgentState, AgentStatus
 from paperclip.money import cap_text, usd
 from ui.api_client import ApiError, parse, parse_list
-from ui.rows import model_label
+from ui.rows import model_label, runs_on_label
 from ui.session import COSTS, REFRESH_SECONDS, TASK_DETAIL, choose_company, get_api, show_error
 
 RECENT_TASKS = 10
@@ -24,17 +24,8 @@ company_id = choose_company(api)
 agents_path = f"/api/companies/{company_id}/agents"
 
 
-def runs_on(spec: AgentSpec) -> str:
-    """What answers the agent's turns: its model, or its CLI tool or URL."""
-    if spec.adapter is Adapter.MODEL:
-        return model_label(spec.model)
-    if spec.adapter is Adapter.HTTP and spec.http is not None:
-        return f"http ({spec.http.url})"
-    return f"{spec.adapter} ({spec.cli.model})" if spec.cli.model else str(spec.adapter)
-
-
 def simulated(spec: AgentSpec) -> bool:
-    return spec.adapter is Adapter.MODEL and spec.model.is_simulated
+    return spec.is_simulated
 
 
 def status_text(agent: AgentState) -> str:
@@ -48,7 +39,7 @@ def agent_row(agent: AgentState) -> dict[str, Any]:
         "title": spec.title,
         "role": spec.role.value,
         "reports to": spec.reports_to or "",
-        "runs on": runs_on(spec),
+        "runs on": runs_on_label(spec),
         "status": status_text(agent),
         "running": agent.running,
         "spent this month (USD)": round(agent.spend.usd, 4),
@@ -139,7 +130,7 @@ config = {
     "Role": spec.role.value,
     "Title": spec.title or "—",
     "Reports to": spec.reports_to or "— (top of the org chart)",
-    "Runs on": runs_on(spec),
+    "Runs on": runs_on_label(spec),
     "Adapter": spec.adapter.value,
     "Fallback models": ", ".join(model_label(model) for model in spec.fallback_models) or "none",
     "Monthly budget": cap_text(spec.budget.monthly_usd, spec.budget.monthly_tokens),

@@ -25,7 +25,10 @@ def chart(company_id: str) -> None:
         st.info(f"No agents yet: `paperclip agent hire NAME --company {company_id}`.")
         return
     st.graphviz_chart(org_dot(snapshot), alt=f"The reporting tree of {company_id}")
-    st.caption(f"Spend is this month's ({snapshot.month or 'none yet'}); ▶ marks the task an agent is running.")
+    st.caption(
+        f"Spend is this month's ({snapshot.month or 'none yet'}); ▶ marks the task an agent is running, ↻ one"
+        " retrying a failed turn (the attempt and the last failure)."
+    )
     st.graphviz_chart(legend_dot(), alt="The colour of each agent status")
 
 

@@ -96,11 +96,8 @@ def live_panel(company_id: str, identifier: str) -> None:
     if task.held:
         st.warning(f"Held before its next turn: {task.held}.", icon=":material/pause_circle:")
     if task.retry:
-        retry = task.retry
         st.warning(
-            f"Retrying its {retry.model} call: attempt {retry.attempt} of {retry.of} at {retry.at:%H:%M:%S} UTC"
-            f" ({no_math(retry.error)}).",
-            icon=":material/autorenew:",
+            f"Retrying its {task.retry.model} turn: {no_math(task.retry.describe())}.", icon=":material/autorenew:"
         )
     if task.unconfirmed.attempts:
         lost = task.unconfirmed

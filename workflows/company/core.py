@@ -19,6 +19,7 @@ with workflow.unsafe.imports_passed_through():
     from paperclip.constants import SA_COMPANY, task_workflow_id
     from paperclip.models import (
         ActivityEntry,
+        Adapter,
         AgentRevision,
         AgentSpec,
         AgentState,
@@ -43,12 +44,13 @@ def reject(message: str, kind: str = "InvalidInput") -> ApplicationError:
 
 
 def hire_summary(spec: AgentSpec) -> str:
-    """The activity log's line for a hire (`cto hired as CTO, reports to ceo, model openai/gpt-…`)."""
-    model = f"{spec.model.provider}/{spec.model.model}"
-    if spec.model.is_simulated:
-        model += " (simulated, offline)"
+    """The activity log's line for a hire (`cto hired as CTO, reports to ceo, model openai/gpt-…`;
+    a CLI or HTTP agent's `runs on claude`)."""
+    runs_on = f"model {spec.runs_on}" if spec.adapter is Adapter.MODEL else f"runs on {spec.runs_on}"
+    if spec.is_simulated:
+        runs_on += " (simulated, offline)"
     manager = f", reports to {spec.reports_to}" if spec.reports_to else ""
-    return f"{spec.name} hired as {spec.role}{manager}, model {model}"
+    return f"{spec.name} hired as {spec.role}{manager}, {runs_on}"
 
 
 class CompanyCore:

@@ -345,7 +345,7 @@ class CompanyWorkflow(GovernancePart, GoalsPart, ApprovalsPart, HeartbeatsPart, 
             spend=s.spend,
             budget_warnings=budget_warnings(s),
             caps=list(s.caps.values()),
-            simulated_agents=[a.spec.name for a in s.agents.values() if a.spec.model.is_simulated],
+            simulated_agents=[a.spec.name for a in s.agents.values() if a.spec.is_simulated],
             stored_texts=stored_texts,
             stored_approvals=stored_approvals,
         )

@@ -1,0 +1,54 @@
+"""`paperclip task show`: one task as the company sees it now, over the API."""
+
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from cli.common import ApiUrl, Company, api, console
+from cli.resources import status_markup, task_table
+from paperclip.models import RetryState
+from paperclip.money import cost
+
+
+def task_show(
+    identifier: Annotated[str, typer.Argument(help="Task identifier, e.g. ACME-1.")],
+    company: Company,
+    api_url: ApiUrl = None,
+) -> None:
+    """Show a task: its status (why it holds, or that it is trying a failed turn again, with the
+    attempt and the last failure), assignee, spend, result and subtasks."""
+    with api(api_url) as client:
+        task = client.get(f"/api/companies/{company}/tasks/{identifier}")
+    console.print(f"[bold]{escape(task['identifier'])}[/bold] {escape(task['title'])}", highlight=False)
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="dim")
+    grid.add_column()
+    for label, value in _rows(task):
+        grid.add_row(label, value)
+    console.print(grid, highlight=False)
+    if task.get("subtasks"):
+        console.print(task_table(task["subtasks"]))
+
+
+def _rows(task: dict[str, Any]) -> list[tuple[str, str]]:
+    rows = [("status", status_markup(task["status"]))]
+    if task.get("held"):
+        rows.append(("held", f"[yellow]{escape(task['held'])}[/yellow] (before its next turn)"))
+    if task.get("retry"):
+        retry = RetryState.model_validate(task["retry"])
+        rows.append(("retrying", f"[yellow]{escape(retry.model)}: {escape(retry.describe())}[/yellow]"))
+    rows.append(("assignee", escape(task["assignee"])))
+    rows += [("parent", escape(task["parent"]))] if task.get("parent") else []
+    rows.append(("priority", task.get("priority", "")))
+    rows += [("goal", escape(task["goal"]))] if task.get("goal") else []
+    usage = task.get("usage") or {}
+    tokens = f"{usage.get('input_tokens', 0):,} in / {usage.get('output_tokens', 0):,} out"
+    rows.append(("turns", f"{task.get('turns', 0)} · {tokens} tokens · {cost(task.get('cost_usd') or 0.0)}"))
+    lost = task.get("unconfirmed") or {}
+    if lost.get("attempts"):
+        rows.append(("unconfirmed", f"{lost['attempts']} call(s) lost with their worker, charged at their worst case"))
+    if task.get("result"):
+        rows.append(("result", escape(task["result"])))
+    return rows
