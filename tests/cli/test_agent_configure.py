@@ -50,7 +50,7 @@ async def test_a_cli_agent_is_hired_and_configured_with_its_tools_options(api: h
             "--permissions", "workspace-write", "--turn-budget-usd", "0.5", "--max-turns", "5",
         )
     )  # fmt: skip
-    assert f"Hired dev into {company} on opencode_local, reporting to cto" in out
+    assert f"Hired dev into {company} on opencode:openai/gpt-4o-mini, reporting to cto" in out
     hired = await spec(api, company, "dev")
     assert hired["cli"]["model"] == "openai/gpt-4o-mini"  # the tool's --model, not the unused model field
     assert hired["model"]["model"] == "simulated"
