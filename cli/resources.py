@@ -11,6 +11,7 @@ from rich.table import Table
 
 from cli.budgets import cap_text, usd
 from cli.common import ApiUrl, Company, api, console, fail
+from paperclip.cli_rules import CLI_ADAPTERS
 from paperclip.models import Adapter, AgentStatus, Endpoint, Priority, Provider, Role
 from paperclip.money import cost
 
@@ -242,7 +243,10 @@ def agent_hire(
     title: Annotated[str | None, typer.Option(help="Job title.")] = None,
     reports_to: Annotated[str | None, typer.Option("--reports-to", help="Manager's agent name.")] = None,
     provider: Annotated[Provider | None, typer.Option(help="Model provider.")] = None,
-    model: Annotated[str | None, typer.Option(help="Model name, e.g. gpt-4o-mini.")] = None,
+    model: Annotated[
+        str | None,
+        typer.Option(help="Model name, e.g. gpt-4o-mini; a CLI agent's tool gets it (OpenCode: provider/model)."),
+    ] = None,
     base_url: Annotated[str | None, typer.Option("--base-url", help="OpenAI-compatible endpoint.")] = None,
     capabilities: Annotated[str | None, typer.Option(help="What this agent is good at (shown to delegators).")] = None,
     system_prompt: Annotated[str | None, typer.Option("--system-prompt", help="System prompt.")] = None,
@@ -272,7 +276,7 @@ def agent_hire(
         str | None, typer.Option(help="A registered endpoint (`agent register`) its model calls go to.")
     ] = None,
     adapter: Annotated[
-        Adapter | None, typer.Option(help="What runs its turns: a model, or a CLI agent (claude_local, …).")
+        Adapter | None, typer.Option(help="What runs its turns: a model, or a CLI agent (claude_local, gemini_local, …).")
     ] = None,
     workspace: Annotated[str | None, typer.Option(help="A CLI agent's working directory.")] = None,
     command: Annotated[
@@ -307,7 +311,12 @@ def agent_hire(
         "tools": tool,
         "allow_hosts": allow_host,
     }
-    model_config = {"provider": provider.value if provider else None, "model": model, "base_url": base_url}
+    cli_model = model if adapter in CLI_ADAPTERS else None  # the tool's `--model`, not a model call's
+    model_config = {
+        "provider": provider.value if provider else None,
+        "model": None if cli_model else model,
+        "base_url": base_url,
+    }
     model_config = {k: v for k, v in model_config.items() if v is not None}
     if model_config:
         spec["model"] = model_config
@@ -325,7 +334,7 @@ def agent_hire(
         spec["permissions"] = {"can_hire": can_hire}
     if adapter is not None:
         spec["adapter"] = adapter.value
-    cli = {"workspace": workspace, "command": shlex.split(command) if command else None}
+    cli = {"workspace": workspace, "command": shlex.split(command) if command else None, "model": cli_model}
     if any(v is not None for v in cli.values()):
         spec["cli"] = {k: v for k, v in cli.items() if v is not None}
     if url is not None or credential is not None:

@@ -25,9 +25,10 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.cli import ADAPTERS, workspace
-from activities.cli.base import Stream
+from activities.cli.base import PreparesTurn, Stream
 from activities.cli.credentials import KeyRefused, key_environment
 from activities.cli.environment import agent_home, base_environment, turn_environment
+from activities.cli.failure import failure_reason
 from activities.cli.runner import TurnTimedOut, kill_marked_group, run
 from activities.cli.sandbox import CliSandboxUnavailable, turn_sandbox
 from activities.http_agent import TOKEN_SLACK
@@ -208,6 +209,8 @@ class CliActivities:
                 company_id=company_id, task=input.session.task, agent=agent, ttl=ttl
             )
         env = turn_environment(base, spec=input.cli.env, key=key, callbacks=callbacks)
+        if isinstance(adapter, PreparesTurn):  # the tool's settings: its permissions, its auth type
+            env |= await asyncio.to_thread(adapter.prepare, input.cli, Path(base["HOME"]), env)
         stream = Stream(session_id=resume)
 
         def beat(progress: dict[str, Any]) -> None:
@@ -262,8 +265,7 @@ class CliActivities:
             raise ApplicationError(f"{adapter.tool}: {timed_out}", type=CLI_TIMEOUT, non_retryable=True) from None
         over = passed_turn_budget(stream, input.cli) if finished.stopped else None
         if over is None and (finished.exit_code != 0 or stream.error):
-            last_error_line = (finished.stderr_tail.splitlines() or [""])[-1]
-            reason = stream.error or last_error_line or stream.answer()[-300:] or "no output"
+            reason = failure_reason(stream.error, finished.stderr_tail, stream.answer())
             # The retry resumes the session this attempt started, however soon the tool failed
             # (the runner's periodic heartbeat may not have carried its id yet).
             beat({"session_id": stream.session_id})

@@ -1,5 +1,6 @@
-"""Fake `claude`, `codex` and `opencode` executables (`tests/fakes/bin/`), speaking each tool's
-real stream format: a session id, the answer, usage and (Claude Code, OpenCode) cost.
+"""Fake `claude`, `codex`, `opencode` and `gemini` executables (`tests/fakes/bin/`), speaking each
+tool's real stream format (checked against recorded real streams, `tests/fakes/recorded/`): a
+session id, the answer, usage and (Claude Code, OpenCode) cost. Each reads its prompt on stdin.
 
 Like the real tools it keeps its sessions under `$HOME` (`~/.fake-<tool>/sessions/`), and a
 session it cannot find there is an error (exit 1, "No conversation found with session ID: …"),
@@ -18,7 +19,8 @@ environment does not reach it):
   complete another task and to read the company list; the answers go to `FAKE_CLI_LOG.callbacks`);
   `spendy` (OpenCode: many costly steps before its answer); `model` (one request to the provider
   URL and key it was given: `ANTHROPIC_BASE_URL` + `ANTHROPIC_API_KEY`, `OPENAI_BASE_URL` +
-  `OPENAI_API_KEY`, OpenCode's inline config; the URL and the answer's status are logged).
+  `OPENAI_API_KEY`, OpenCode's inline config, `GOOGLE_GEMINI_BASE_URL` + `GEMINI_API_KEY`; the URL
+  and the answer's status are logged).
 Only the standard library: it runs under any `python3`.
 """
 
@@ -56,7 +58,7 @@ def _emit(event: dict, delay: float) -> None:
 
 
 def _resume(tool: str, argv: list[str]) -> str | None:
-    flag = {"claude": "--resume", "opencode": "--session", "codex": "resume"}[tool]
+    flag = {"claude": "--resume", "opencode": "--session", "codex": "resume", "gemini": "--resume"}[tool]
     return argv[argv.index(flag) + 1] if flag in argv else None
 
 
@@ -72,19 +74,26 @@ def _call_model(tool: str, prompt: str) -> dict:
         base = (config.get("options") or {}).get("baseURL")
         api = provider
         url = f"{base}/messages" if api == "anthropic" else f"{base}/chat/completions"
+    elif tool == "gemini":
+        api = "gemini"
+        base = os.environ.get("GOOGLE_GEMINI_BASE_URL")
+        url = f"{base}/v1beta/models/fake-model:generateContent"
     else:
         api = "anthropic" if tool == "claude" else "openai"
         base = os.environ.get("ANTHROPIC_BASE_URL" if api == "anthropic" else "OPENAI_BASE_URL")
         url = f"{base}/v1/messages" if api == "anthropic" else f"{base}/chat/completions"
     if not base:
         return {"url": None, "status": None}  # never the real provider from a test
-    key = os.environ.get("ANTHROPIC_API_KEY" if api == "anthropic" else "OPENAI_API_KEY")
+    key = os.environ.get({"anthropic": "ANTHROPIC_API_KEY", "gemini": "GEMINI_API_KEY"}.get(api, "OPENAI_API_KEY"))
     headers = {"Content-Type": "application/json"}
-    if key and api == "anthropic":
+    body: dict = {"model": "fake-model", "max_tokens": 50, "messages": [{"role": "user", "content": prompt}]}
+    if api == "gemini":
+        body = {"contents": [{"role": "user", "parts": [{"text": prompt}]}]}
+        headers["x-goog-api-key"] = key or ""
+    elif key and api == "anthropic":
         headers |= {"x-api-key": key, "anthropic-version": "2023-06-01"}
     elif key:
         headers["Authorization"] = f"Bearer {key}"
-    body = {"model": "fake-model", "max_tokens": 50, "messages": [{"role": "user", "content": prompt}]}
     request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST", headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
@@ -101,7 +110,7 @@ def _hang() -> None:
 
 def main(tool: str) -> None:
     argv = sys.argv[1:]
-    prompt = sys.stdin.read() if tool in ("claude", "codex") else argv[-1]
+    prompt = sys.stdin.read()
     mode = _mode()
     resumed = _resume(tool, argv)
     session = resumed or f"{tool}-{uuid.uuid4()}"
@@ -141,7 +150,7 @@ def main(tool: str) -> None:
     answer = f"[fake {tool}] done: {first_line}" + (f" (resumed {session})" if resumed else "")
     if mode == "big":
         answer = "x" * 200_000
-    {"claude": claude, "codex": codex, "opencode": opencode}[tool](session, answer, mode, delay)
+    {"claude": claude, "codex": codex, "opencode": opencode, "gemini": gemini}[tool](session, answer, mode, delay)
 
 
 def _request(method: str, path: str, body: dict | None = None) -> dict:
@@ -283,3 +292,30 @@ def opencode(session: str, answer: str, mode: str, delay: float) -> None:
         },
         0,
     )
+
+
+def gemini(session: str, answer: str, mode: str, delay: float) -> None:
+    now = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())
+    _emit({"type": "init", "timestamp": now, "session_id": session, "model": "auto"}, delay)
+    _stop_early(mode)
+    stats = {
+        "total_tokens": USAGE["input"] + USAGE["output"],
+        "input_tokens": USAGE["input"],
+        "output_tokens": USAGE["output"],
+        "cached": USAGE["cached"],
+        "input": USAGE["input"] - USAGE["cached"],
+        "duration_ms": 1234,
+        "tool_calls": 0,
+    }
+    if mode == "fail":
+        error = {"type": "unknown", "message": "[API Error: the model refused]"}
+        zero = {name: 0 for name in stats}
+        failed = {"type": "result", "timestamp": now, "status": "error", "error": error}
+        _emit(failed | {"stats": zero | {"models": {}}}, 0)
+        sys.exit(1)
+    for i in range(0, len(answer), 4000):  # the answer in pieces, as Gemini CLI streams it
+        piece = {"type": "message", "timestamp": now, "role": "assistant", "content": answer[i : i + 4000]}
+        _emit(piece | {"delta": True}, delay)
+    per_model = ("total_tokens", "input_tokens", "output_tokens", "cached", "input")
+    models = {"gemini-2.5-flash": {k: stats[k] for k in per_model}}
+    _emit({"type": "result", "timestamp": now, "status": "success", "stats": stats | {"models": models}}, 0)

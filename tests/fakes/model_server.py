@@ -42,6 +42,7 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from activities.providers.simulated import Decision, conversation_text, decide, estimate_tokens, reply_text
 from paperclip.compaction import SUMMARY_REQUEST
 from paperclip.models import Message, ToolCall, ToolSpec, Usage
+from tests.fakes.gemini_api import register as register_gemini
 from tests.fakes.prompt_cache import PromptCache
 
 LABEL = "[fake]"
@@ -545,6 +546,7 @@ class FakeModelServer:
                 self.counted.append(counted)
             return JSONResponse({"input_tokens": counted})
 
+        self.gemini = register_gemini(app, self)  # Gemini's own API (tests/fakes/gemini_api.py)
         return app
 
     def _count(self, text: str) -> int:
