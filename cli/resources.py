@@ -276,7 +276,8 @@ def agent_hire(
         str | None, typer.Option(help="A registered endpoint (`agent register`) its model calls go to.")
     ] = None,
     adapter: Annotated[
-        Adapter | None, typer.Option(help="What runs its turns: a model, or a CLI agent (claude_local, gemini_local, …).")
+        Adapter | None,
+        typer.Option(help="What runs its turns: a model, or a CLI agent (claude_local, gemini_local, …)."),
     ] = None,
     workspace: Annotated[str | None, typer.Option(help="A CLI agent's working directory.")] = None,
     command: Annotated[
