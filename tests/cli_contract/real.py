@@ -24,7 +24,9 @@ class RealCli:
     """Turns of one real CLI through the activity: its store, the agent's HOME and workspace, and
     the lines its tool wrote in the last turn."""
 
-    def __init__(self, adapter: Adapter, tmp_path: Path, keys: KeyResolver | None = None) -> None:
+    def __init__(
+        self, adapter: Adapter, tmp_path: Path, keys: KeyResolver | None = None, sandbox: bool = False
+    ) -> None:
         self.adapter = adapter
         self.executable = installed(TOOLS[adapter])
         self.store = FakeStore()
@@ -35,7 +37,7 @@ class RealCli:
             keys=keys,
             # Only the tool's folder and the system's on its PATH, as a worker would have them.
             environ={"PATH": f"{self.executable.parent}:/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8"},
-            sandbox=False,
+            sandbox=sandbox,
         )
         self.recording = Recording(ADAPTERS[adapter])
 

@@ -19,10 +19,12 @@ from tests.fakes import FakeModelServer
 CREDENTIAL = "FAKE_GEMINI"
 
 
-def gemini(server: FakeModelServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> RealCli:
+def gemini(
+    server: FakeModelServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, sandbox: bool = False
+) -> RealCli:
     """Gemini CLI with a key bound to the fake (as a deployment binds one to a proxy of its own)."""
     bound = BoundKey(CREDENTIAL, server.gemini.key, (normalise_url(server.base_url),), CREDENTIAL)
-    return real_cli(Adapter.GEMINI_LOCAL, tmp_path, monkeypatch, keys=lambda _, name: bound)
+    return real_cli(Adapter.GEMINI_LOCAL, tmp_path, monkeypatch, keys=lambda _, name: bound, sandbox=sandbox)
 
 
 def keyed(server: FakeModelServer, **cli: object) -> dict[str, object]:
@@ -143,3 +145,14 @@ async def test_a_permission_profile_is_what_the_tool_may_do_whatever_the_workspa
     if written and not refused:  # a stream with a tool call in it
         lines = list(cli.recording.lines)
         assert shapes(lines) == shapes(keep("gemini-tool-call", lines))
+
+
+async def test_it_runs_in_the_sandbox_a_turn_runs_in(
+    server: FakeModelServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cli = gemini(server, tmp_path, monkeypatch, sandbox=True)
+    # Its WebAssembly reserves address space by the tens of GiB (it failed at 16: "Out of memory:
+    # Cannot allocate Wasm memory for new instance").
+    result = await ActivityEnvironment().run(cli.acts.cli_turn, cli.turn(**keyed(server, model="gemini-2.5-flash")))
+    assert result.reply.content == "[fake] Done: Write the release notes."
+    assert counted(result.usage) == provided(server.usages)

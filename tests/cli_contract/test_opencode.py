@@ -166,3 +166,13 @@ async def test_a_permission_profile_is_what_the_tool_may_do_whatever_the_workspa
         lines = list(cli.recording.lines)
         assert shapes(lines) == shapes(keep("opencode-tool-call", lines))
     assert result.reply.content == "[fake] Done: Write the release notes."
+
+
+async def test_it_runs_in_the_sandbox_a_turn_runs_in(
+    server: FakeModelServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cli = real_cli(Adapter.OPENCODE_LOCAL, tmp_path, monkeypatch, sandbox=True)
+    chat_completions(cli, server)
+    result = await ActivityEnvironment().run(cli.acts.cli_turn, cli.turn(model=MODEL))
+    assert result.reply.content == "[fake] Done: Write the release notes."
+    assert counted(result.usage) == provided(server.usages)
