@@ -4,6 +4,7 @@ errors, a call, a streamed answer whose last chunk carries the usage, and JSON t
 import json
 
 import httpx
+import pytest
 
 from tests.fakes import FakeModelServer
 
@@ -15,8 +16,10 @@ def url(server: FakeModelServer, method: str) -> str:
     return f"{server.base_url}/v1beta/models/gemini-2.5-flash:{method}"
 
 
-async def test_a_call_is_answered_with_gemini_usage_and_counted(server: FakeModelServer) -> None:
-    server.gemini.thoughts_tokens = 3
+async def test_a_call_is_answered_with_gemini_usage_and_counted(
+    server: FakeModelServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(server.gemini, "thoughts_tokens", 3)  # the server outlives the test
     server.call_next("write_file", json.dumps({"file_path": "a.txt", "content": "x"}))
     async with httpx.AsyncClient() as client:
         answer = (
