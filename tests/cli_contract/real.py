@@ -36,7 +36,11 @@ class RealCli:
             workspace_roots=[tmp_path],
             keys=keys,
             # Only the tool's folder and the system's on its PATH, as a worker would have them.
-            environ={"PATH": f"{self.executable.parent}:/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8"},
+            environ={
+                "PATH": f"{self.executable.parent}:/usr/local/bin:/usr/bin:/bin",
+                "LANG": "C.UTF-8",
+                "TMPDIR": str(tmp_path),  # where Gemini CLI writes its error reports
+            },
             sandbox=sandbox,
         )
         self.recording = Recording(ADAPTERS[adapter])

@@ -57,7 +57,8 @@ async def test_a_real_cli_agent_finishes_its_task_and_the_ledger_holds_the_provi
     else:  # paperclip's key and URL
         cli = CliConfig(base_url=server.base_url, credential="FAKE_KEY")
     path = f"{installed(TOOLS[adapter]).parent}:/usr/local/bin:/usr/bin:/bin"
-    acts = CliActivities(store, home=home, keys=lambda _, name: bound, environ={"PATH": path}, sandbox=False)
+    environ = {"PATH": path, "TMPDIR": str(tmp_path)}
+    acts = CliActivities(store, home=home, keys=lambda _, name: bound, environ=environ, sandbox=False)
     async with in_process_workers(dev_env.client, store, cli=acts) as queue:
         spec = CompanySpec(id=company_id, name="Acme", prefix="ACME")
         agent = AgentSpec(name="dev", role="engineer", adapter=adapter, cli=cli)
