@@ -27,7 +27,9 @@ from pathlib import Path
 from paperclip.keys import OFFICIAL_URLS, UrlError, normalise_url
 from paperclip.models import DEFAULT_CREDENTIALS, Adapter, AgentSpec, CliConfig, CliPermissions, Provider, ToolPolicy
 
-CLI_ADAPTERS = frozenset({Adapter.CLAUDE_LOCAL, Adapter.CODEX_LOCAL, Adapter.OPENCODE_LOCAL, Adapter.PROCESS})
+CLI_ADAPTERS = frozenset(
+    {Adapter.CLAUDE_LOCAL, Adapter.CODEX_LOCAL, Adapter.OPENCODE_LOCAL, Adapter.GEMINI_LOCAL, Adapter.PROCESS}
+)
 """The adapters whose turns run a process on a worker."""
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -45,6 +47,9 @@ _RESERVED = frozenset(
         "SSH_ASKPASS", "GIT_EXEC_PATH", "GIT_PROXY_COMMAND",
         # Where the tools read their settings (which may say where their key goes).
         "CLAUDE_CONFIG_DIR", "CODEX_HOME", "OPENCODE_CONFIG", "OPENCODE_CONFIG_CONTENT", "OPENCODE_CONFIG_DIR",
+        "GEMINI_CLI_HOME", "GEMINI_CLI_SYSTEM_SETTINGS_PATH", "GEMINI_CLI_SYSTEM_DEFAULTS_PATH",
+        # What the tools may do without asking (the agent's permission profile says).
+        "OPENCODE_PERMISSION",
     }
 )  # fmt: skip
 _RESERVED_PREFIXES = ("PAPERCLIP_", "LD_", "DYLD_", "XDG_", "BASH_FUNC_", "GIT_CONFIG")
@@ -68,23 +73,35 @@ def env_name_problem(name: str) -> str | None:
     return None
 
 
+GEMINI = "gemini"
+"""Whose key Gemini CLI takes: Google's Gemini API (not a model `Provider`: agents reach it
+only through Gemini CLI)."""
+TOOL_CREDENTIALS: dict[Provider | str, str] = {p: name for p, name in DEFAULT_CREDENTIALS.items()}
+TOOL_CREDENTIALS[GEMINI] = "GEMINI_API_KEY"
+"""The credential a tool's key comes from when its spec names none (for the official URL)."""
+TOOL_URLS: dict[Provider | str, str] = {p: url for p, url in OFFICIAL_URLS.items()}
+TOOL_URLS[GEMINI] = "https://generativelanguage.googleapis.com"
+"""Where a tool's provider is when its spec names no `cli.base_url`."""
+
+
 @dataclass(frozen=True)
 class ToolKey:
     """How a CLI tool is given a provider's key: the variable it reads the key from, and where it
     is told the provider's URL."""
 
-    provider: Provider
+    provider: Provider | str
+    """A `Provider`, or `GEMINI`."""
     key_variable: str
     url_variable: str
     """`OPENCODE_CONFIG_CONTENT` for OpenCode: its inline config, which beats its config files."""
 
     @property
     def default_credential(self) -> str:
-        return DEFAULT_CREDENTIALS[self.provider]
+        return TOOL_CREDENTIALS[self.provider]
 
     @property
     def official_url(self) -> str:
-        return OFFICIAL_URLS[self.provider]
+        return TOOL_URLS[self.provider]
 
 
 def tool_key(adapter: Adapter, cli: CliConfig) -> ToolKey | None:
@@ -98,6 +115,8 @@ def tool_key(adapter: Adapter, cli: CliConfig) -> ToolKey | None:
         provider = (cli.model or "").partition("/")[0]
         if provider in (Provider.ANTHROPIC, Provider.OPENAI):
             return ToolKey(Provider(provider), DEFAULT_CREDENTIALS[Provider(provider)], "OPENCODE_CONFIG_CONTENT")
+    if adapter is Adapter.GEMINI_LOCAL:
+        return ToolKey(GEMINI, TOOL_CREDENTIALS[GEMINI], "GOOGLE_GEMINI_BASE_URL")
     return None
 
 
@@ -133,10 +152,16 @@ CONFIG_FLAGS: dict[Adapter, tuple[str, ...]] = {
         # Over its permission profile: another sandbox, none, or approvals by a model.
         "-s", "--sandbox", "--dangerously-bypass-approvals-and-sandbox", "--approve-for-me",
     ),
-    Adapter.OPENCODE_LOCAL: (),
+    Adapter.OPENCODE_LOCAL: ("--attach", "--dir", "--port", "--share", "--auto", "--agent"),
+    Adapter.GEMINI_LOCAL: (
+        "--policy", "--admin-policy", "--approval-mode", "-y", "--yolo", "--allowed-tools", "--include-directories",
+        "--extensions", "-e", "--allowed-mcp-server-names", "--session-file", "-w", "--worktree", "--raw-output",
+    ),
 }  # fmt: skip
-"""Flags that give a tool other settings (which may send its key elsewhere, start programs or
-lift its permission profile) or other directories than its workspace."""
+"""Flags that give a tool other settings (which may send its key elsewhere or start programs),
+other directories than its workspace, or more than its permission profile allows (Codex's
+`--sandbox` and bypass, OpenCode's `--auto` and `--agent`, Gemini CLI's `--yolo` and policies);
+OpenCode's `--attach` runs the turn on another server and `--share` publishes the session."""
 PERMISSION_FLAGS: dict[Adapter, tuple[str, ...]] = {
     Adapter.CLAUDE_LOCAL: (
         "--permission-mode", "--dangerously-skip-permissions", "--allow-dangerously-skip-permissions",

@@ -25,10 +25,11 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.cli import ADAPTERS, workspace
-from activities.cli.base import Stream
+from activities.cli.base import PreparesTurn, Stream
 from activities.cli.credentials import KeyRefused, key_environment
 from activities.cli.environment import agent_home, base_environment, turn_environment
-from activities.cli.outcome import failure_reason, turn_usage
+from activities.cli.failure import failure_reason
+from activities.cli.outcome import turn_usage
 from activities.cli.runner import TurnTimedOut, kill_marked_group, run
 from activities.cli.sandbox import CliSandboxUnavailable, turn_sandbox
 from activities.http_agent import TOKEN_SLACK
@@ -224,6 +225,8 @@ class CliActivities:
                 company_id=company_id, task=input.session.task, agent=agent, ttl=ttl
             )
         env = turn_environment(base, spec=input.cli.env, key=key, callbacks=callbacks)
+        if isinstance(adapter, PreparesTurn):  # the tool's settings: its permissions, its auth type
+            env |= await asyncio.to_thread(adapter.prepare, input.cli, Path(base["HOME"]), env)
         stream = Stream(session_id=resume)
 
         def beat(progress: dict[str, Any]) -> None:

@@ -2,10 +2,12 @@
 
 import json
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
 
-from paperclip.models import CliConfig, ToolDenial, Usage
+from paperclip.models import CliConfig, CliPermissions, ToolDenial, Usage
 
 
 @dataclass
@@ -61,7 +63,7 @@ class Stream:
 
 class CliAdapter(Protocol):
     tool: str
-    """The name the ledger and the trace give it (`claude-code`, `codex`, `opencode`, `process`)."""
+    """The name the ledger and the trace give it (`claude-code`, `codex`, `opencode`, `gemini`, `process`)."""
     default_command: list[str]
 
     def argv(self, cli: CliConfig, prompt: str, resume: str | None) -> tuple[list[str], str | None]:
@@ -89,5 +91,22 @@ def command(cli: CliConfig, default: list[str]) -> list[str]:
     return list(cli.command or default)
 
 
+def permissions(cli: CliConfig) -> CliPermissions:
+    """A turn's permission profile: `cli.permissions`; unset, workspace-write with network (what
+    `paperclip.cli_rules.permissions_for` gives an agent whose tool policy denies no writing tool)."""
+    return cli.permissions or CliPermissions.WORKSPACE_WRITE_NETWORK
+
+
 def number(value: Any) -> int:
     return int(value) if isinstance(value, int | float) else 0
+
+
+@runtime_checkable
+class PreparesTurn(Protocol):
+    """An adapter whose tool reads settings paperclip makes before each turn (OpenCode's
+    permissions, Gemini CLI's auth type and policy)."""
+
+    def prepare(self, cli: CliConfig, home: Path, env: Mapping[str, str]) -> dict[str, str]:
+        """Write the tool's settings for a turn under the agent's `home` and return the variables
+        to add to its environment (none of them secret). `env` is the turn's environment so far."""
+        ...

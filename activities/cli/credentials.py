@@ -1,15 +1,16 @@
 """The provider key a CLI tool gets, only where its credential is bound.
 
 A tool that takes a key (`paperclip.cli_rules.tool_key`: Claude Code the Anthropic key, Codex the
-OpenAI one, OpenCode the one of its model's provider) is given it when the credential resolves and
-is bound to the URL the tool will call: `cli.base_url`, else the provider's official URL. The
-activity then sets both variables itself — the key (`ANTHROPIC_API_KEY`, …) and the URL
-(`ANTHROPIC_BASE_URL`, `OPENAI_BASE_URL`, OpenCode's inline config) to the URL it checked — and
-`cli.env` may set neither. Codex reads no `OPENAI_BASE_URL`: its adapter gives it the same
-`cli.base_url` on its command line, as a model provider (`activities.cli.codex.provider_flags`).
-Which credential: `cli.credential`; unset, the provider's own (`ANTHROPIC_API_KEY`,
-`OPENAI_API_KEY`) when the tool calls the official URL, and none when the spec names another URL
-(a local model server needs none; a key for it is named explicitly).
+OpenAI one, OpenCode the one of its model's provider, Gemini CLI the Gemini API's) is given it
+when the credential resolves and is bound to the URL the tool will call: `cli.base_url`, else the
+provider's official URL. The activity then sets both variables itself — the key
+(`ANTHROPIC_API_KEY`, …) and the URL (`ANTHROPIC_BASE_URL`, `OPENAI_BASE_URL`,
+`GOOGLE_GEMINI_BASE_URL`, OpenCode's inline config) to the URL it checked — and `cli.env` may set
+neither. Which credential: `cli.credential`; unset, the provider's own (`ANTHROPIC_API_KEY`,
+`OPENAI_API_KEY`, `GEMINI_API_KEY`) when the tool calls the official URL, and none when the spec
+names another URL (a local model server needs none; a key for it is named explicitly). Codex reads
+no `OPENAI_BASE_URL`: its adapter gives it the same `cli.base_url` on its command line, as a model
+provider (`activities.cli.codex.provider_flags`).
 
 A tool given a key holds it: what its own commands do with it is the tool's permission profile.
 """
@@ -18,10 +19,10 @@ import json
 import os
 from collections.abc import Iterable, Mapping
 
-from paperclip.cli_rules import ToolKey, tool_key
+from paperclip.cli_rules import GEMINI, TOOL_CREDENTIALS, TOOL_URLS, ToolKey, tool_key
 from paperclip.errors import PaperclipError
-from paperclip.keys import OFFICIAL_URLS, BoundKey, KeyResolver, UrlError, normalise_url
-from paperclip.models import DEFAULT_CREDENTIALS, Adapter, CliConfig, Provider
+from paperclip.keys import BASE_URL_VARIABLES, BoundKey, KeyResolver, UrlError, normalise_url
+from paperclip.models import Adapter, CliConfig, Provider
 
 
 class KeyRefused(PaperclipError):
@@ -33,10 +34,10 @@ class KeyRefused(PaperclipError):
 class EnvironmentKeys:
     """A `KeyResolver` over the worker's environment, for the deployment's provider keys only.
 
-    `OPENAI_API_KEY` and `ANTHROPIC_API_KEY` (by default) resolve to the variable's value, bound to
-    the provider's official URL and to the base URL the deployment sets beside it
-    (`OPENAI_BASE_URL`, `ANTHROPIC_BASE_URL`, a proxy of its own); any other name resolves to None,
-    so no spec can read a variable of the worker by naming it.
+    `OPENAI_API_KEY`, `ANTHROPIC_API_KEY` and `GEMINI_API_KEY` (by default) resolve to the
+    variable's value, bound to the provider's official URL and to the base URL the deployment sets
+    beside it (`OPENAI_BASE_URL`, `ANTHROPIC_BASE_URL`, `GOOGLE_GEMINI_BASE_URL`, a proxy of its
+    own); any other name resolves to None, so no spec can read a variable of the worker by naming it.
 
     Args:
         environ: where the keys are read, when asked (the worker's environment by default).
@@ -44,19 +45,20 @@ class EnvironmentKeys:
     """
 
     def __init__(
-        self, environ: Mapping[str, str] | None = None, names: Iterable[str] = DEFAULT_CREDENTIALS.values()
+        self, environ: Mapping[str, str] | None = None, names: Iterable[str] = TOOL_CREDENTIALS.values()
     ) -> None:
         self.environ = environ
         self.names = frozenset(names)
 
     def __call__(self, company_id: str, name: str) -> BoundKey | None:
         environ = os.environ if self.environ is None else self.environ
-        provider = next((p for p, n in DEFAULT_CREDENTIALS.items() if n == name), None)
+        provider = next((p for p, n in TOOL_CREDENTIALS.items() if n == name), None)
         secret = environ.get(name, "")
         if name not in self.names or provider is None or not secret:
             return None
-        urls = [OFFICIAL_URLS[provider]]
-        deployment_url = environ.get(f"{provider.value.upper()}_BASE_URL", "")
+        urls = [TOOL_URLS[provider]]
+        variable = "GOOGLE_GEMINI_BASE_URL" if provider == GEMINI else BASE_URL_VARIABLES[Provider(provider)]
+        deployment_url = environ.get(variable, "")
         if deployment_url:
             urls.append(deployment_url)
         bound = []
@@ -74,7 +76,7 @@ def _url_variables(tool: ToolKey, url: str) -> dict[str, str]:
     # OpenCode's providers (the AI SDK's) take the Anthropic URL with its `/v1`; the inline config
     # beats every config file, the workspace's `opencode.json` too.
     base = url.rstrip("/") + ("/v1" if tool.provider is Provider.ANTHROPIC else "")
-    return {tool.url_variable: json.dumps({"provider": {tool.provider.value: {"options": {"baseURL": base}}}})}
+    return {tool.url_variable: json.dumps({"provider": {str(tool.provider): {"options": {"baseURL": base}}}})}
 
 
 def key_environment(adapter: Adapter, cli: CliConfig, keys: KeyResolver | None, company_id: str) -> dict[str, str]:

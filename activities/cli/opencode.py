@@ -1,15 +1,66 @@
-"""OpenCode: `opencode run --format json [--model provider/model] [--session id] <prompt>`.
+"""OpenCode: `opencode run --format json --print-logs --log-level ERROR --agent build
+[--model provider/model] [--session id | --title …]`, the prompt on stdin (no length limit,
+unlike an argument).
 
 Events, one JSON object a line, each with `type`, `timestamp` and `sessionID`: `step_start`,
 `text` (`part.text`), `tool_use` (`part.tool`, `part.state`), `step_finish` (`part.tokens`:
 `input`, `output`, `reasoning`, `cache.read`, `cache.write`; `part.cost` in USD) and `error`
-(`error`: `name` and `data.message`, or `message`). Usage and cost add up over the steps.
+(`error`: `name` and `data.message`, or `message`). Usage and cost add up over the steps. Its
+logs go to stderr at level ERROR only, where a failure its stream calls an "unexpected server
+error" is named (`error="ProviderModelNotFoundError: …"`).
+
+A new session is given a title (`--title`, the prompt's first line): without one OpenCode asks
+the model for a title in a call its output never shows, whose tokens would go uncounted. A step
+of a model OpenCode has no price for reports `cost: 0`: it is unpriced (None), not free.
+
+The permission profile goes to OpenCode's inline config (`OPENCODE_CONFIG_CONTENT`, which it
+merges over every config file, the workspace's `opencode.json` and the agent's HOME's too), for
+every agent and for the agent the turn runs (`build`, pinned, as a config file may pick another
+by default and give an agent permissions of its own, which beat the shared ones). Under
+`opencode run` a tool that would ask is refused, and the run ends there.
 """
 
+import json
+from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
-from activities.cli.base import Stream, command, json_event, number
-from paperclip.models import CliConfig
+from activities.cli.base import Stream, command, json_event, number, permissions
+from paperclip.models import CliConfig, CliPermissions
+
+TITLE_CHARS = 100
+AGENT = "build"
+"""OpenCode's own agent that works on the code."""
+INLINE_CONFIG = "OPENCODE_CONFIG_CONTENT"
+PERMISSIONS: dict[CliPermissions, dict[str, str]] = {
+    CliPermissions.READ_ONLY: {"*": "deny", "read": "allow", "glob": "allow", "grep": "allow", "list": "allow"},
+    CliPermissions.WORKSPACE_WRITE: {
+        "*": "allow",
+        "external_directory": "deny",
+        "webfetch": "deny",
+        "websearch": "deny",
+        "codesearch": "deny",
+    },
+    CliPermissions.WORKSPACE_WRITE_NETWORK: {"*": "allow", "external_directory": "deny"},
+    CliPermissions.FULL: {"*": "allow"},
+}
+"""OpenCode's permission config of each profile (the last rule that matches a tool wins)."""
+
+
+def _flag(args: list[str], name: str) -> str | None:
+    """The value `args` give flag `name` (`--name value` or `--name=value`); None: not given."""
+    for i, arg in enumerate(args):
+        if arg.startswith(name + "="):
+            return arg.partition("=")[2]
+        if arg == name:
+            return args[i + 1] if i + 1 < len(args) else ""
+    return None
+
+
+def title(prompt: str) -> str:
+    """A new session's title: the prompt's first line, cut short."""
+    first = next((line.strip() for line in prompt.splitlines() if line.strip()), "")
+    return first[:TITLE_CHARS] or "paperclip"
 
 
 class OpenCode:
@@ -17,12 +68,25 @@ class OpenCode:
     default_command = ["opencode"]
 
     def argv(self, cli: CliConfig, prompt: str, resume: str | None) -> tuple[list[str], str | None]:
-        argv = command(cli, self.default_command) + ["run", "--format", "json"]
+        argv = command(cli, self.default_command) + ["run", "--format", "json", "--print-logs", "--log-level", "ERROR"]
+        if _flag(cli.args, "--agent") is None:
+            argv += ["--agent", AGENT]
         if cli.model:
             argv += ["--model", cli.model]
         if resume:
             argv += ["--session", resume]
-        return argv + cli.args + [prompt], None
+        elif _flag(cli.args, "--title") is None:
+            argv.append(f"--title={title(prompt)}")
+        return argv + cli.args, prompt
+
+    def prepare(self, cli: CliConfig, home: Path, env: Mapping[str, str]) -> dict[str, str]:
+        """The inline config with the profile's permissions (beside the provider URL the key's
+        credential set there, if any)."""
+        profile = PERMISSIONS[permissions(cli)]
+        config = json.loads(env.get(INLINE_CONFIG) or "{}")
+        config["permission"] = profile
+        config.setdefault("agent", {})[_flag(cli.args, "--agent") or AGENT] = {"permission": profile}
+        return {INLINE_CONFIG: json.dumps(config)}
 
     def feed(self, line: str, stream: Stream) -> None:
         event = json_event(line)
@@ -43,8 +107,10 @@ class OpenCode:
             output = number(tokens.get("output")) + number(tokens.get("reasoning"))
             stream.add_usage(number(tokens.get("input")) + read + written, output, read)
             cost = part.get("cost")
-            stream.add_cost(float(cost) if isinstance(cost, int | float) else None)
+            # 0 for tokens is what OpenCode says of a model it has no price for.
+            stream.add_cost(float(cost) if isinstance(cost, int | float) and cost > 0 else None)
         elif kind == "error":
             error = event.get("error") or {}
             message = (error.get("data") or {}).get("message") or error.get("message") or event.get("message")
-            stream.error = str(message or error.get("name") or "error")
+            name = error.get("name")
+            stream.error = f"{name}: {message}" if name and message else str(message or name or "error")

@@ -39,11 +39,12 @@ class CliSandboxUnavailable(PaperclipError):
 
 def turn_limits(timeout: float, grace: float) -> SandboxLimits:
     """`run_command`'s limits, sized for a tool: CPU time twice the turn's wall time (its threads
-    add up), 16 GiB of address space (V8 reserves several GiB it never uses), 512 processes and
-    4096 descriptors (a tool runs tests and language servers)."""
+    add up), 64 GiB of address space (reserved, not used: V8 reserves about 10 GiB for each
+    WebAssembly instance, and Gemini CLI starts several, beside a heap sized to the host's memory),
+    512 processes and 4096 descriptors (a tool runs tests and language servers)."""
     return SandboxLimits(
         cpu_seconds=max(60, int(2 * (timeout + grace))),
-        memory_bytes=16 * GIB,
+        memory_bytes=64 * GIB,
         processes=512,
         file_bytes=4 * GIB,
         open_files=4096,

@@ -139,6 +139,8 @@ class Adapter(StrEnum):
     """Codex CLI: `codex exec --json …`."""
     OPENCODE_LOCAL = "opencode_local"
     """OpenCode: `opencode run --format json …`."""
+    GEMINI_LOCAL = "gemini_local"
+    """Gemini CLI: `gemini --output-format stream-json -p …`."""
     PROCESS = "process"
     """Any command: the prompt on stdin or as an argument, stdout is the result, exit code 0 is success."""
     HTTP = "http"
@@ -170,7 +172,7 @@ class CliConfig(BaseModel):
 
     command: list[str] = Field(default_factory=list)
     """The executable and its fixed arguments; empty: the adapter's own (`claude`, `codex`,
-    `opencode`); required for `process`."""
+    `opencode`, `gemini`); required for `process`."""
     args: list[str] = Field(default_factory=list)
     """Extra arguments, after the adapter's."""
     model: str | None = None
@@ -179,8 +181,8 @@ class CliConfig(BaseModel):
     """`process` only: the prompt on stdin (else as the last argument)."""
     permissions: CliPermissions | None = None
     """What the tool may do, mapped to its flags (Claude `--permission-mode`/`--allowedTools`,
-    Codex `--sandbox` and network, OpenCode's permission config); None: what the agent's tool
-    policy allows (`paperclip.cli_rules.permissions_for`)."""
+    Codex `--sandbox` and network, OpenCode's permission config, Gemini CLI's `--approval-mode`
+    and policy); None: what the agent's tool policy allows (`paperclip.cli_rules.permissions_for`)."""
     env: dict[str, str] = Field(default_factory=dict)
     """Variables the tool gets besides its scrubbed environment (no secrets: they travel in
     history). The API refuses names of keys, base URLs, proxies and the like (`paperclip.cli_rules`)."""

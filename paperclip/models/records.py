@@ -111,7 +111,7 @@ class CostEvent(BaseModel):
     goal: str | None = None
     seq: int
     provider: str
-    """A `Provider`, or the CLI tool that made the call (`claude-code`, `codex`, `opencode`, `process`)."""
+    """A `Provider`, or the CLI tool that made the call (`claude-code`, `codex`, `opencode`, `gemini`, `process`)."""
     model: str
     usage: Usage
     cost_usd: float | None

@@ -161,7 +161,7 @@ class CliTurnResult(BaseModel):
     cost_usd: float | None
     """What the tool reported; None when it reports tokens only (a subscription)."""
     tool: str
-    """`claude-code`, `codex`, `opencode` or `process`."""
+    """`claude-code`, `codex`, `opencode`, `gemini` or `process`."""
     model: str
     session_id: str | None = None
     """To resume on the task's next turn."""

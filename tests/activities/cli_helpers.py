@@ -14,7 +14,12 @@ from tests.activities.conftest import FakeStore
 
 BIN = Path(__file__).resolve().parents[1] / "fakes" / "bin"
 SESSION = SessionRef(company_id="acme", task="ACME-7", agent="dev", goal="G1")
-TOOLS = {Adapter.CLAUDE_LOCAL: "claude", Adapter.CODEX_LOCAL: "codex", Adapter.OPENCODE_LOCAL: "opencode"}
+TOOLS = {
+    Adapter.CLAUDE_LOCAL: "claude",
+    Adapter.CODEX_LOCAL: "codex",
+    Adapter.OPENCODE_LOCAL: "opencode",
+    Adapter.GEMINI_LOCAL: "gemini",
+}
 EACH = pytest.mark.parametrize("adapter", list(TOOLS), ids=list(TOOLS.values()))
 FAKE_ENV: dict[str, str] = {}
 """The fakes' steering variables (`FAKE_CLI_LOG`, `FAKE_CLI_SCRIPT`), which every turn's spec

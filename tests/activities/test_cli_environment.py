@@ -3,6 +3,7 @@ runs (none of the worker's secrets, only what passes), a HOME of the agent's own
 its credential is bound, and nothing started for a spec that asks for more."""
 
 import asyncio
+import json
 import os
 import subprocess
 from pathlib import Path
@@ -27,6 +28,7 @@ SECRETS = {
     "PAPERCLIP_DATABASE_URL": "postgresql://paperclip:db-password-42@db/paperclip",
     "OPENAI_API_KEY": "sk-openai-worker-secret",
     "ANTHROPIC_API_KEY": "sk-ant-worker-secret",
+    "GEMINI_API_KEY": "gemini-worker-secret",
     "STRIPE_LIVE_SECRET": "sk_live_unrelated_secret",
     "AWS_SECRET_ACCESS_KEY": "aws-secret-access-key-value",
 }
@@ -56,7 +58,8 @@ async def environ_while_running(acts: CliActivities, input: CliTurnInput) -> dic
 
 
 @pytest.mark.parametrize(
-    "adapter", [Adapter.CLAUDE_LOCAL, Adapter.CODEX_LOCAL, Adapter.OPENCODE_LOCAL, Adapter.PROCESS]
+    "adapter",
+    [Adapter.CLAUDE_LOCAL, Adapter.CODEX_LOCAL, Adapter.OPENCODE_LOCAL, Adapter.GEMINI_LOCAL, Adapter.PROCESS],
 )
 async def test_a_running_tools_environment_holds_none_of_the_workers_secrets(
     adapter: Adapter, fake_cli: Path, turns, monkeypatch: pytest.MonkeyPatch
@@ -74,6 +77,8 @@ async def test_a_running_tools_environment_holds_none_of_the_workers_secrets(
     assert not [name for name, value in seen.items() if any(secret in value for secret in SECRETS.values())]
     home = acts.home / "homes" / "acme" / "dev"
     passed = {name: value for name, value in os.environ.items() if name in PASSED or name.startswith("LC_")}
+    if adapter is Adapter.OPENCODE_LOCAL:  # its permissions, in its inline config (no key: none is bound)
+        assert json.loads(seen.pop("OPENCODE_CONFIG_CONTENT")).keys() == {"permission", "agent"}
     assert seen == passed | FAKE_ENV | {
         "HOME": str(home),
         "TERM": "dumb",
@@ -144,13 +149,19 @@ def keyed(tmp_path: Path, environ: dict[str, str]) -> CliActivities:
 
 
 async def test_a_tool_gets_its_providers_key_and_official_url_and_no_other_key(fake_cli: Path, tmp_path: Path) -> None:
-    acts = keyed(tmp_path, {"ANTHROPIC_API_KEY": "sk-ant-1", "OPENAI_API_KEY": "sk-oai-1"})
+    acts = keyed(tmp_path, {"ANTHROPIC_API_KEY": "sk-ant-1", "OPENAI_API_KEY": "sk-oai-1", "GEMINI_API_KEY": "gm-1"})
     await ActivityEnvironment().run(acts.cli_turn, turn(Adapter.CLAUDE_LOCAL))
     await ActivityEnvironment().run(acts.cli_turn, turn(Adapter.CODEX_LOCAL))
-    claude, codex = (run["environ"] for run in runs(fake_cli))
+    await ActivityEnvironment().run(acts.cli_turn, turn(Adapter.GEMINI_LOCAL))
+    claude, codex, gemini = (run["environ"] for run in runs(fake_cli))
     assert (claude["ANTHROPIC_API_KEY"], claude["ANTHROPIC_BASE_URL"]) == ("sk-ant-1", "https://api.anthropic.com")
     assert (codex["OPENAI_API_KEY"], codex["OPENAI_BASE_URL"]) == ("sk-oai-1", "https://api.openai.com/v1")
-    assert "OPENAI_API_KEY" not in claude and "ANTHROPIC_API_KEY" not in codex
+    official = "https://generativelanguage.googleapis.com"
+    assert (gemini["GEMINI_API_KEY"], gemini["GOOGLE_GEMINI_BASE_URL"]) == ("gm-1", official)
+    assert "OPENAI_API_KEY" not in claude and "ANTHROPIC_API_KEY" not in codex and "OPENAI_API_KEY" not in gemini
+    # Gemini CLI takes a key and URL from its environment only with the API-key auth type selected.
+    settings = json.loads((Path(gemini["HOME"]) / ".gemini" / "settings.json").read_text())
+    assert settings == {"security": {"auth": {"selectedType": "gemini-api-key"}}}
 
 
 @pytest.mark.parametrize(
@@ -160,19 +171,26 @@ async def test_a_tool_gets_its_providers_key_and_official_url_and_no_other_key(f
         (Adapter.CODEX_LOCAL, None, "openai"),
         (Adapter.OPENCODE_LOCAL, "anthropic/claude-sonnet-4-5", "anthropic"),
         (Adapter.OPENCODE_LOCAL, "openai/gpt-4o-mini", "openai"),
+        (Adapter.GEMINI_LOCAL, None, "gemini"),
     ],
 )
 async def test_a_key_bound_to_a_url_reaches_the_model_server_there(
     adapter: Adapter, model: str | None, api: str, fake_cli: Path, tmp_path: Path, server: FakeModelServer
 ) -> None:
-    url = server.base_url_anthropic if api == "anthropic" else server.base_url_openai
-    name, key = f"{api.upper()}_API_KEY", server.anthropic_key if api == "anthropic" else server.openai_key
+    url = {"anthropic": server.base_url_anthropic, "gemini": server.base_url}.get(api, server.base_url_openai)
+    name, key = (
+        f"{api.upper()}_API_KEY",
+        {"anthropic": server.anthropic_key, "gemini": server.gemini.key}.get(api, server.openai_key),
+    )
     # The deployment binds its key to the server (as it would to a proxy of its own).
-    acts = keyed(tmp_path, {name: key, f"{api.upper()}_BASE_URL": url})
+    url_variable = "GOOGLE_GEMINI_BASE_URL" if api == "gemini" else f"{api.upper()}_BASE_URL"
+    acts = keyed(tmp_path, {name: key, url_variable: url})
     script(fake_cli, "model")
     await ActivityEnvironment().run(acts.cli_turn, turn(adapter, model=model, base_url=url, credential=name))
     (run,) = runs(fake_cli)
-    path = {"anthropic": "/v1/messages", "openai": "/v1/chat/completions"}[api]
+    path = {"anthropic": "/v1/messages", "gemini": "/v1beta/models/fake-model:generateContent"}.get(
+        api, "/v1/chat/completions"
+    )
     path = "/v1/responses" if adapter is Adapter.CODEX_LOCAL else path  # Codex speaks only the Responses API
     assert run["model_call"] == {"url": f"{server.base_url}{path}", "status": 200}  # the key it accepts
     assert run["environ"][name] == key

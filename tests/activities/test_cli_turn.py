@@ -1,4 +1,4 @@
-"""The CLI-agent turn against fake `claude`, `codex` and `opencode` executables that speak the
+"""The CLI-agent turn against fake `claude`, `codex`, `opencode` and `gemini` executables that speak the
 real stream formats: answers, sessions resumed, usage and cost, failures, cancel and timeout."""
 
 import asyncio
@@ -19,6 +19,7 @@ EXPECTED = {
     Adapter.CLAUDE_LOCAL: (Usage(input_tokens=1200, output_tokens=80, cached_input_tokens=200), 0.0123),
     Adapter.CODEX_LOCAL: (Usage(input_tokens=1200, output_tokens=80, cached_input_tokens=200), None),
     Adapter.OPENCODE_LOCAL: (Usage(input_tokens=1200, output_tokens=80, cached_input_tokens=200), 0.004),
+    Adapter.GEMINI_LOCAL: (Usage(input_tokens=1200, output_tokens=80, cached_input_tokens=200), None),
 }
 
 

@@ -79,6 +79,18 @@ async def hire(
             {"adapter": "codex_local", "cli": {"args": ["--dangerously-bypass-approvals-and-sandbox"]}},
             "`cli.args` '--dangerously-bypass-approvals-and-sandbox' gives the tool other settings",
         ),
+        (  # approves whatever its permission profile would refuse
+            {"adapter": "opencode_local", "cli": {"args": ["--auto"]}},
+            "`cli.args` '--auto' gives the tool other settings",
+        ),
+        (  # runs the turn on another server
+            {"adapter": "opencode_local", "cli": {"args": ["--attach=http://elsewhere:4096"]}},
+            "`cli.args` '--attach=http://elsewhere:4096' gives the tool other settings",
+        ),
+        (
+            {"adapter": "gemini_local", "cli": {"args": ["--approval-mode", "yolo"]}},
+            "`cli.args` '--approval-mode' gives the tool other settings",
+        ),
     ],
 )
 async def test_owner_only_powers_are_refused_to_an_operator_and_granted_to_an_owner_and_the_board(
@@ -114,6 +126,9 @@ async def test_an_operator_hires_a_cli_agent_with_its_own_variables_and_a_keyles
         ({"NODE_OPTIONS": "--require /tmp/x.js"}, "changes what the tool runs or trusts"),
         ({"HOME": "/root"}, "changes what the tool runs or trusts"),
         ({"OPENCODE_CONFIG_CONTENT": "{}"}, "changes what the tool runs or trusts"),
+        ({"OPENCODE_PERMISSION": '{"*": "allow"}'}, "changes what the tool runs or trusts"),
+        ({"GEMINI_CLI_HOME": "/tmp/elsewhere"}, "changes what the tool runs or trusts"),
+        ({"GOOGLE_GEMINI_BASE_URL": "http://evil.example"}, "names a secret or where a key is sent"),
         ({"1BAD": "x"}, "is not an environment variable name"),
     ],
 )

@@ -247,3 +247,22 @@ def test_agent_list_rejects_an_unknown_status_and_show_reports_an_unknown_agent(
     with serve(FakeApi(routes={"GET /api/companies/acme/agents/ghost": (404, error)})) as api:
         result = runner.invoke(app, ["agent", "show", "ghost", "-c", "acme", "--api-url", api.url])
     assert result.exit_code == 1 and result.output.strip() == "error: agent 'ghost' not found (404 not_found)"
+
+
+def test_agent_hire_gives_a_cli_agents_model_to_its_tool() -> None:
+    hired = agent_json("dev", "simulated", "ceo")
+    hired["spec"] |= {"adapter": "opencode_local", "cli": {"model": "anthropic/claude-sonnet-4-5"}}
+    fake = FakeApi(routes={"POST /api/companies/acme/agents": (201, hired)})
+    with serve(fake) as api:
+        result = runner.invoke(
+            app,
+            ["agent", "hire", "dev", "-c", "acme", "--adapter", "opencode_local",
+             "--model", "anthropic/claude-sonnet-4-5", "--api-url", api.url],
+        )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    # The tool's own `--model` (`cli.model`), not the model field a CLI agent never calls.
+    assert fake.received[-1][2] == {
+        "name": "dev",
+        "adapter": "opencode_local",
+        "cli": {"model": "anthropic/claude-sonnet-4-5"},
+    }

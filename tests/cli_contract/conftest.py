@@ -1,4 +1,5 @@
-"""The real coding CLIs (pinned, from npm: `tests.cli_contract.npm`) run through the product's own
+"""Fixtures of the contract tests (`tests/cli_contract/real.py` says what they run for OpenCode
+and Gemini CLI). The real coding CLIs (pinned, from npm: `tests.cli_contract.npm`) run through the product's own
 turn activity against the fake model server, which logs what they send and answers as the
 provider does.
 
@@ -98,3 +99,18 @@ def claude_activities(tmp_path: Path, claude_bin: Path, server: FakeModelServer,
 def claude_turns(tmp_path: Path, claude_bin: Path, provider: FakeModelServer) -> ClaudeTurns:
     """Claude Code turns, unsandboxed (what the tool does, not what the sandbox lets it)."""
     return claude_activities(tmp_path, claude_bin, provider, sandbox=False)
+
+
+@pytest.fixture(scope="module")
+def model_server() -> Iterator[FakeModelServer]:
+    with FakeModelServer() as server:
+        yield server
+
+
+@pytest.fixture
+def server(model_server: FakeModelServer) -> FakeModelServer:
+    """The module's fake provider, reset for this test."""
+    model_server.reset()
+    model_server.cached_input_tokens = 0
+    model_server.gemini.key, model_server.gemini.thoughts_tokens = "test-key", 0
+    return model_server

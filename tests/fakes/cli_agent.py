@@ -1,6 +1,7 @@
-"""Fake `claude`, `codex` and `opencode` executables (`tests/fakes/bin/`), speaking each tool's
-real stream format: a session id, the answer, usage and (Claude Code, OpenCode) cost. Claude
-Code's events are `fake_claude`'s, checked against recorded real ones.
+"""Fake `claude`, `codex`, `opencode` and `gemini` executables (`tests/fakes/bin/`), speaking each
+tool's real stream format (checked against recorded real streams, `tests/fakes/recorded/`): a
+session id, the answer, usage and (Claude Code, OpenCode) cost. Each reads its prompt on stdin.
+Claude Code's events are `fake_claude`'s.
 
 Like the real tools it keeps its sessions under `$HOME` (`~/.fake-<tool>/sessions/`), and a
 session it cannot find there is an error (exit 1, "No conversation found with session ID: …"),
@@ -23,10 +24,10 @@ environment does not reach it):
   answers; the answer goes to `FAKE_CLI_LOG.callbacks`);
   `spendy` (OpenCode: many costly steps before its answer); `model` (one request to the provider
   URL and key it was given: `ANTHROPIC_BASE_URL` + `ANTHROPIC_API_KEY`, Codex's model provider
-  from `-c` + its `env_key`, OpenCode's inline config; the URL and the answer's status are logged);
-  `backtrace` (exits 1 after its first event, an `Error:` in colour and a backtrace on stderr);
-  `reconnect` (Codex: says `Reconnecting... 1/5` mid-turn, then succeeds). Codex's usage is its
-  thread's running total, as the real one's (`tests/fakes/recorded/`).
+  from `-c` + its `env_key`, OpenCode's inline config, `GOOGLE_GEMINI_BASE_URL` + `GEMINI_API_KEY`;
+  the URL and the answer's status are logged); `backtrace` (exits 1 after its first event, an
+  `Error:` in colour and a backtrace on stderr); `reconnect` (Codex: says `Reconnecting... 1/5`
+  mid-turn, then succeeds). Codex's usage is its thread's running total, as the real one's.
 Only the standard library: it runs under any `python3`.
 """
 
@@ -78,7 +79,7 @@ def _emit(event: dict, delay: float) -> None:
 
 
 def _resume(tool: str, argv: list[str]) -> str | None:
-    flag = {"claude": "--resume", "opencode": "--session", "codex": "resume"}[tool]
+    flag = {"claude": "--resume", "opencode": "--session", "codex": "resume", "gemini": "--resume"}[tool]
     return argv[argv.index(flag) + 1] if flag in argv else None
 
 
@@ -114,19 +115,26 @@ def _call_model(tool: str, prompt: str, argv: list[str]) -> dict:
         base = (config.get("options") or {}).get("baseURL")
         api = provider
         url = f"{base}/messages" if api == "anthropic" else f"{base}/chat/completions"
+    elif tool == "gemini":
+        api = "gemini"
+        base = os.environ.get("GOOGLE_GEMINI_BASE_URL")
+        url = f"{base}/v1beta/models/fake-model:generateContent"
     else:
         api = "anthropic" if tool == "claude" else "openai"
         base = os.environ.get("ANTHROPIC_BASE_URL" if api == "anthropic" else "OPENAI_BASE_URL")
         url = f"{base}/v1/messages" if api == "anthropic" else f"{base}/chat/completions"
     if not base:
         return {"url": None, "status": None}  # never the real provider from a test
-    key = os.environ.get("ANTHROPIC_API_KEY" if api == "anthropic" else "OPENAI_API_KEY")
+    key = os.environ.get({"anthropic": "ANTHROPIC_API_KEY", "gemini": "GEMINI_API_KEY"}.get(api, "OPENAI_API_KEY"))
     headers = {"Content-Type": "application/json"}
-    if key and api == "anthropic":
+    body: dict = {"model": "fake-model", "max_tokens": 50, "messages": [{"role": "user", "content": prompt}]}
+    if api == "gemini":
+        body = {"contents": [{"role": "user", "parts": [{"text": prompt}]}]}
+        headers["x-goog-api-key"] = key or ""
+    elif key and api == "anthropic":
         headers |= {"x-api-key": key, "anthropic-version": "2023-06-01"}
     elif key:
         headers["Authorization"] = f"Bearer {key}"
-    body = {"model": "fake-model", "max_tokens": 50, "messages": [{"role": "user", "content": prompt}]}
     return _post(url, body, headers)
 
 
@@ -147,7 +155,7 @@ def _hang() -> None:
 
 def main(tool: str) -> None:
     argv = sys.argv[1:]
-    prompt = sys.stdin.read() if tool in ("claude", "codex") else argv[-1]
+    prompt = sys.stdin.read()
     mode = _mode()
     resumed = _resume(tool, argv)
     session = resumed or f"{tool}-{uuid.uuid4()}"
@@ -194,7 +202,7 @@ def main(tool: str) -> None:
     if tool == "claude":
         fake_claude.claude(session, answer, mode, delay, _stop_early)
     else:
-        {"codex": codex, "opencode": opencode}[tool](session, answer, mode, delay)
+        {"codex": codex, "opencode": opencode, "gemini": gemini}[tool](session, answer, mode, delay)
 
 
 def _request(method: str, path: str, body: dict | None = None) -> dict:
@@ -316,3 +324,30 @@ def opencode(session: str, answer: str, mode: str, delay: float) -> None:
         },
         0,
     )
+
+
+def gemini(session: str, answer: str, mode: str, delay: float) -> None:
+    now = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())
+    _emit({"type": "init", "timestamp": now, "session_id": session, "model": "auto"}, delay)
+    _stop_early(mode)
+    stats = {
+        "total_tokens": USAGE["input"] + USAGE["output"],
+        "input_tokens": USAGE["input"],
+        "output_tokens": USAGE["output"],
+        "cached": USAGE["cached"],
+        "input": USAGE["input"] - USAGE["cached"],
+        "duration_ms": 1234,
+        "tool_calls": 0,
+    }
+    if mode == "fail":
+        error = {"type": "unknown", "message": "[API Error: the model refused]"}
+        zero = {name: 0 for name in stats}
+        failed = {"type": "result", "timestamp": now, "status": "error", "error": error}
+        _emit(failed | {"stats": zero | {"models": {}}}, 0)
+        sys.exit(1)
+    for i in range(0, len(answer), 4000):  # the answer in pieces, as Gemini CLI streams it
+        piece = {"type": "message", "timestamp": now, "role": "assistant", "content": answer[i : i + 4000]}
+        _emit(piece | {"delta": True}, delay)
+    per_model = ("total_tokens", "input_tokens", "output_tokens", "cached", "input")
+    models = {"gemini-2.5-flash": {k: stats[k] for k in per_model}}
+    _emit({"type": "result", "timestamp": now, "status": "success", "stats": stats | {"models": models}}, 0)

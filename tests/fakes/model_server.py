@@ -43,6 +43,7 @@ from activities.providers.simulated import Decision, conversation_text, decide, 
 from paperclip.compaction import SUMMARY_REQUEST
 from paperclip.models import Message, ToolCall, ToolSpec, Usage
 from tests.fakes.claude_code_api import register as register_claude_code
+from tests.fakes.gemini_api import register as register_gemini
 from tests.fakes.openai_responses import ResponsesApi
 from tests.fakes.prompt_cache import PromptCache
 
@@ -552,6 +553,7 @@ class FakeModelServer:
                 self.counted.append(counted)
             return JSONResponse({"input_tokens": counted})
 
+        self.gemini = register_gemini(app, self)  # Gemini's own API (tests/fakes/gemini_api.py)
         return app
 
     def _count(self, text: str) -> int:
