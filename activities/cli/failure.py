@@ -7,7 +7,11 @@ import re
 REASON_CHARS = 500
 _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
 """Escape sequences: colours and cursor moves (CSI), titles and links (OSC), and the rest."""
-_NOISE = re.compile(r"^(at\s|\d+:\s|<unknown>|\^+$|[\]\[{}(),]+$|\w+: \d+$|node:internal)")
+_NOISE = re.compile(
+    r"^(at\s|\d+:\s|\d+:$|<unknown>|\^+$|[\]\[{}(),]+$|\w+: \d+$|node:internal|stack backtrace:|backtrace:"
+    r"|note: run with `?RUST_BACKTRACE|note: some details are omitted|thread '.*' panicked at\s*$)",
+    re.IGNORECASE,
+)
 """A stack frame, a backtrace line, a caret, a lone bracket, an error object's `status: 400`."""
 _LOGGED = re.compile(r'\berror="((?:[^"\\]|\\.)*)"')
 """A structured log line's error (`level=ERROR … error="ProviderModelNotFoundError: …"`)."""

@@ -15,7 +15,8 @@ from temporalio.testing import ActivityEnvironment
 from activities.cli.activity import CliActivities
 from activities.cli.base import Stream
 from activities.cli.codex import Codex
-from activities.cli.outcome import stderr_reason, turn_usage
+from activities.cli.failure import stderr_reason
+from activities.cli.outcome import turn_usage
 from paperclip.models import Adapter, CliConfig, CliPermissions, Usage
 from paperclip.store import Store
 from tests.activities.cli_helpers import BIN, fake_cli, runs, script, turn, turns
@@ -85,7 +86,7 @@ def test_a_reason_is_found_in_noisy_stderr() -> None:
     node = "Error: connect ECONNREFUSED 127.0.0.1:9\n    at TCPConnectWrap.afterConnect (node:net:1555:16)\n"
     assert stderr_reason(node) == "Error: connect ECONNREFUSED 127.0.0.1:9"
     assert stderr_reason("\x1b[2m2026-12-03\x1b[0m \x1b[33mWARN\x1b[0m slow\n\x1b]0;title\x07done\n") == "done"
-    assert stderr_reason("  9: <unknown>\n") == ""
+    assert stderr_reason("  9: <unknown>\n") is None
 
 
 def read(scenario: str) -> Stream:
