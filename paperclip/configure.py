@@ -26,6 +26,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from paperclip.errors import InvalidInput
 from paperclip.models import AgentSpec, SpecChange
 
 FIXED = {
@@ -57,7 +58,7 @@ SHOWN_CHARS = 200
 """A value longer than this (as JSON) is shown cut short in a change (the revision keeps it whole)."""
 
 
-class ConfigError(ValueError):
+class ConfigError(InvalidInput):
     """A change that cannot be made: each problem names its field."""
 
     def __init__(self, problems: list[str]) -> None:

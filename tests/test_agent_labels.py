@@ -29,7 +29,7 @@ def test_each_agent_runs_on_its_model_or_its_tool() -> None:
         ("ext", "http", False),
         ("job", "process", False),
     ]
-    assert [a.label for a in Adapter] == ["model", "claude", "codex", "opencode", "process", "http"]
+    assert [a.label for a in Adapter] == ["model", "claude", "codex", "opencode", "gemini", "process", "http"]
 
 
 def test_the_exported_org_chart_names_each_agents_tool() -> None:
