@@ -252,10 +252,11 @@ class ModelActivities:
         credential = key.bucket if key is not None else None
         limits = self._limits if credential is not None else None
         took = used = 0
+        estimated = plain(request)
         if limits is not None and credential is not None:
             if limits.tokens_per_minute(credential) is not None:
                 # The worst case, as the providers count it: the prompt (calibrated) and all of `max_tokens`.
-                took = math.ceil(plain(request) * (self.calibration.ratio(cfg) or 1.0)) + cfg.max_tokens
+                took = math.ceil(estimated * (self.calibration.ratio(cfg) or 1.0)) + cfg.max_tokens
             await limits.admit(credential, took)
         try:
             if before_send is not None:
@@ -275,7 +276,7 @@ class ModelActivities:
         finally:
             if limits is not None and credential is not None:
                 await limits.settle(credential, took, used)
-        self.calibration.observe(cfg, reply.usage.input_tokens, plain(request))
+        self.calibration.observe(cfg, reply.usage.input_tokens, estimated)
         return reply
 
     @activity.defn(name=Activity.MODEL_TURN)

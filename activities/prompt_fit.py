@@ -65,6 +65,8 @@ def plain(request: ProviderRequest) -> int:
 
 async def _count(provider: ModelProvider, request: ProviderRequest) -> int | None:
     """The provider's count, or None when it has none or counting failed (the estimate stands)."""
+    if activity.in_activity():
+        activity.heartbeat({"counting": "prompt tokens"})  # a count takes a request's time
     try:
         return await provider.count_tokens(request)
     except ApplicationError as err:

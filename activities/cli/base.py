@@ -75,16 +75,20 @@ class CliAdapter(Protocol):
         ...
 
 
-def json_event(line: str) -> dict[str, Any] | None:
-    """The JSON object on a line, or None for anything else (a banner, a blank line)."""
-    line = line.strip()
-    if not line.startswith("{"):
+def json_event(line: str, stream: Stream) -> dict[str, Any] | None:
+    """The JSON object on a line, or None for anything else (a banner, a blank line), which
+    `stream` keeps as raw output."""
+    text = line.strip()
+    event = None
+    if text.startswith("{"):
+        try:
+            event = json.loads(text)
+        except ValueError:
+            event = None
+    if not isinstance(event, dict):
+        stream.raw.append(line)
         return None
-    try:
-        event = json.loads(line)
-    except ValueError:
-        return None
-    return event if isinstance(event, dict) else None
+    return event
 
 
 def command(cli: CliConfig, default: list[str]) -> list[str]:

@@ -134,9 +134,8 @@ class ClaudeCode:
         return argv + cli.args, prompt
 
     def feed(self, line: str, stream: Stream) -> None:
-        event = json_event(line)
+        event = json_event(line, stream)
         if event is None:
-            stream.raw.append(line)
             return
         kind = str(event.get("type", ""))
         stream.events += 1

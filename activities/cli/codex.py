@@ -98,9 +98,8 @@ class Codex:
         return argv + ["-"], prompt
 
     def feed(self, line: str, stream: Stream) -> None:
-        event = json_event(line)
+        event = json_event(line, stream)
         if event is None:
-            stream.raw.append(line)
             return
         kind = str(event.get("type", ""))
         stream.events += 1

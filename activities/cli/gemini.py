@@ -72,9 +72,8 @@ class Gemini:
         return {}
 
     def feed(self, line: str, stream: Stream) -> None:
-        event = json_event(line)
+        event = json_event(line, stream)
         if event is None:
-            stream.raw.append(line)
             return
         kind = str(event.get("type", ""))
         previous, stream.last_event = stream.last_event, kind

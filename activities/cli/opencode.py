@@ -89,9 +89,8 @@ class OpenCode:
         return {INLINE_CONFIG: json.dumps(config)}
 
     def feed(self, line: str, stream: Stream) -> None:
-        event = json_event(line)
+        event = json_event(line, stream)
         if event is None:
-            stream.raw.append(line)
             return
         kind = str(event.get("type", ""))
         part: dict[str, Any] = event.get("part") or {}

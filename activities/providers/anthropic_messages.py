@@ -3,6 +3,7 @@
 from typing import Any
 
 import anthropic
+from temporalio.exceptions import ApplicationError
 
 from activities.providers.base import OnChunk, ProviderReply, ProviderRequest, parse_arguments
 from activities.providers.errors import body_message, connection_error, endpoint_label, status_error
@@ -126,12 +127,8 @@ class AnthropicMessages:
             params["tools"] = to_wire_tools(request.tools)
         try:
             counted = await self._client.messages.count_tokens(**params, timeout=COUNT_TIMEOUT_SECONDS)
-        except anthropic.APIStatusError as e:
-            status = e.status_code if e.status_code >= 300 else 502
-            detail = body_message(e.body, e.message)
-            raise status_error(self._who, status, detail, headers=e.response.headers, secret=self._secret) from None
-        except anthropic.APIConnectionError as e:
-            raise connection_error(self._who, e.message, secret=self._secret) from None
+        except anthropic.APIError as e:
+            raise self._failure(e) from None
         return int(counted.input_tokens)
 
     async def complete(self, request: ProviderRequest, on_chunk: OnChunk) -> ProviderReply:
@@ -155,16 +152,20 @@ class AnthropicMessages:
             params["tools"] = tools
         try:
             return await self._stream(params, on_chunk)
-        except anthropic.APIStatusError as e:
+        except anthropic.APIError as e:
+            raise self._failure(e) from None
+
+    def _failure(self, e: anthropic.APIError) -> ApplicationError:
+        """What an SDK error is raised as (`activities.providers.errors`)."""
+        if isinstance(e, anthropic.APIStatusError):
             # An `error` event mid-stream arrives with the stream's 200: treat as unavailable. A
             # redirect (3xx, not followed) is said as such.
             status = e.status_code if e.status_code >= 300 else 502
             detail = body_message(e.body, e.message)
-            raise status_error(self._who, status, detail, headers=e.response.headers, secret=self._secret) from None
-        except anthropic.APIConnectionError as e:
-            raise connection_error(self._who, e.message, secret=self._secret) from None
-        except anthropic.APIError as e:
-            raise status_error(self._who, 502, body_message(e.body, e.message), secret=self._secret) from None
+            return status_error(self._who, status, detail, headers=e.response.headers, secret=self._secret)
+        if isinstance(e, anthropic.APIConnectionError):
+            return connection_error(self._who, e.message, secret=self._secret)
+        return status_error(self._who, 502, body_message(e.body, e.message), secret=self._secret)
 
     async def _stream(self, params: dict[str, Any], on_chunk: OnChunk) -> ProviderReply:
         text: list[str] = []
