@@ -25,7 +25,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from paperclip.keys import OFFICIAL_URLS, UrlError, normalise_url
-from paperclip.models import DEFAULT_CREDENTIALS, Adapter, AgentSpec, CliConfig, CliPermissions, Provider, ToolPolicy
+from paperclip.models import (
+    DEFAULT_CREDENTIALS,
+    Adapter,
+    AgentSpec,
+    CliConfig,
+    CliPermissions,
+    Provider,
+    ToolPolicy,
+    ToolRule,
+)
 
 CLI_ADAPTERS = frozenset(
     {Adapter.CLAUDE_LOCAL, Adapter.CODEX_LOCAL, Adapter.OPENCODE_LOCAL, Adapter.GEMINI_LOCAL, Adapter.PROCESS}
@@ -244,15 +253,42 @@ def workspace_problem(cli: CliConfig, *, home: Path, company_id: str, roots: Seq
 
 _WRITING_TOOLS = ("write_file", "edit_file", "run_command")
 
+ASKING_ADAPTERS = frozenset({Adapter.CLAUDE_LOCAL})
+"""The CLI tools whose permissions are per tool and per call, so a policy's `deny` and `ask` of
+one tool reach them (`cli_tool_rules`): the others' are per profile only."""
+CLI_TOOLS: dict[Adapter, dict[str, str]] = {
+    Adapter.CLAUDE_LOCAL: {
+        "Bash": "run_command", "Write": "write_file", "Edit": "edit_file", "MultiEdit": "edit_file",
+        "NotebookEdit": "edit_file", "WebFetch": "http_fetch",
+    },
+}  # fmt: skip
+"""A tool's own tools → the registry tool each stands for, whose rules govern it."""
+ASKED_ARGUMENT = {"run_command": "command"}
+"""The tools whose refused calls are asked about (those of the others are refused outright), and
+the argument an asked call's subject is shown as in its approval."""
+
+
+def cli_tool_rules(adapter: Adapter, agent: Sequence[ToolRule], company: Sequence[ToolRule]) -> list[ToolRule]:
+    """The rules (the company's, then the agent's) that deny or ask of a registry tool that one
+    of `adapter`'s own tools stands for: the tool is started refusing those calls, and a refused
+    call a rule asks about is asked about (`workflows.cli_asks`). Empty for a tool whose
+    permissions are per profile only (`ASKING_ADAPTERS`)."""
+    if adapter not in ASKING_ADAPTERS:
+        return []
+    governed = set(CLI_TOOLS[adapter].values())
+    return [r for r in (*company, *agent) if r.tool in governed and r.policy is not ToolPolicy.ALLOW]
+
 
 def permissions_for(spec: AgentSpec) -> CliPermissions:
     """What a CLI agent's tool may do: its `cli.permissions`, else what its tool policy allows —
     read-only when the policy denies every tool that writes (`write_file`, `edit_file`,
     `run_command`, any call of them), else workspace-write with network (the tool calls the
-    product back over HTTP)."""
+    product back over HTTP). A tool that cannot refuse one tool alone (not in `ASKING_ADAPTERS`)
+    cannot ask either: for it, `ask` counts as `deny`."""
     if spec.cli.permissions is not None:
         return spec.cli.permissions
-    off = {r.tool for r in spec.tool_policy if r.pattern is None and r.policy is ToolPolicy.DENY}
+    off_policies = {ToolPolicy.DENY} if spec.adapter in ASKING_ADAPTERS else {ToolPolicy.DENY, ToolPolicy.ASK}
+    off = {r.tool for r in spec.tool_policy if r.pattern is None and r.policy in off_policies}
     if all(tool in off for tool in _WRITING_TOOLS):
         return CliPermissions.READ_ONLY
     return CliPermissions.WORKSPACE_WRITE_NETWORK

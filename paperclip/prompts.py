@@ -253,6 +253,15 @@ def tool_revise(name: str, actor: str, note: str) -> str:
     return error(f"{actor} asks you to change this call of {name}; it did not run.{said}")
 
 
+def cli_granted(name: str, subject: str, actor: str, for_task: bool) -> str:
+    """What a CLI agent reads of a call its tool refused, asked about and approved."""
+    when = "in this and every later turn of the task" if for_task else "in this turn"
+    return (
+        f"{actor} approved your refused {name} call: {subject}\n"
+        f"Your tool now allows exactly that {when}; make the call again as approved, then go on."
+    )
+
+
 def tool_output(result: ToolRunResult) -> str:
     """A tool's answer as the model reads it: its output (cut, with where the rest is stored)."""
     content = error(result.content) if result.error and not result.content.startswith(ERROR) else result.content

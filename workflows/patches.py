@@ -58,6 +58,10 @@ CLI_SESSION_PER_AGENT = "cli-session-per-agent"
 """A CLI agent's session is resumed only by the agent (and tool) that started it: a task
 reassigned or escalated to another agent starts a session of its own there, where before the new
 agent's tool was handed the old one's session id (`workflows.task_sessions`)."""
+CLI_ASKS = "cli-asks"
+"""A call a CLI agent's tool refused because a rule of its tool policy asks of it is asked
+about (`workflows.cli_asks`), and the tool's next turn is given the decision; before, the
+refusal was only reported."""
 HTTP_TURN_RETRIES = "http-turn-retries"
 """An HTTP agent's POST is retried by the task, as model and CLI turns are (one attempt an
 activity, a backoff or the agent's `retry-after` between, `retry` told to the company), so the

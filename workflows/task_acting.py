@@ -54,6 +54,7 @@ with workflow.unsafe.imports_passed_through():
     from paperclip.tools.base import parse
     from paperclip.tools.policy import decide, literal
     from paperclip.tools.registry import RegisteredTool
+    from workflows.cli_asks import grant
     from workflows.patches import COMPLETE_TO_END, REGISTRY_TOOLS, STANDING_BY_HASH
     from workflows.signals import signal_company
     from workflows.task_core import TaskCore
@@ -288,6 +289,9 @@ def resolve(task: TaskCore, step: ToolStep) -> None:
         step.result = reply(call, prompts.tool_revise(call.name, actor, approval.note))
         return
     decision = approval.decision or ToolDecision()
+    if step.cli:  # its tool makes it, in its next turn
+        grant(task, step, actor, decision)
+        return
     tool = activity_tools(task).get(call.name)
     if tool is None:  # reassigned meanwhile to an agent without it, or its MCP server is down
         step.result = unavailable(task, call) or reply(call, prompts.unknown_tool(call.name))

@@ -31,6 +31,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from paperclip.prompts import cli_prompt, system_prompt
     from workflows import retries
+    from workflows.cli_asks import ask_refused, turn_grants, turn_rules, turn_taken
     from workflows.patches import HTTP_TURN_RETRIES, WORKFLOW_RETRIES
     from workflows.task_acting import acts, store_standing, take_calls
     from workflows.task_core import TaskCore
@@ -172,6 +173,8 @@ class CliTurn(Turn):
                 worst=worst,
                 lost=list(task.carry.lost),
                 orphan=orphan,
+                rules=turn_rules(task),
+                granted=turn_grants(task),
             ),
             result_type=CliTurnResult,
             task_queue=cli_queue(workflow.info().task_queue),
@@ -207,6 +210,9 @@ class CliTurn(Turn):
         task.carry.usage = task.carry.usage + result.usage
         task.carry.cost_usd += result.cost_usd or 0.0
         task.report_turn(retried)
+        turn_taken(task)
+        if result.denials:
+            await ask_refused(task, result)
         return result.reply
 
 

@@ -25,7 +25,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.cli import ADAPTERS, workspace
-from activities.cli.base import PreparesTurn, Stream
+from activities.cli.base import PreparesTurn, RefusesPerCall, Stream
 from activities.cli.credentials import KeyRefused, key_environment
 from activities.cli.environment import agent_home, base_environment, turn_environment
 from activities.cli.failure import failure_reason
@@ -201,7 +201,10 @@ class CliActivities:
         settled = []
         if input.lost:
             settled = await asyncio.to_thread(self.store.settle_attempts, input.session, input.seq, input.lost)
-        argv, stdin = adapter.argv(input.cli, input.prompt, resume)
+        if isinstance(adapter, RefusesPerCall):
+            argv, stdin = adapter.argv_with(input.cli, input.prompt, resume, input.rules, input.granted)
+        else:
+            argv, stdin = adapter.argv(input.cli, input.prompt, resume)
         base = await self.environment(company_id, agent)
         cwd = await workspace.task_directory(
             self.workspace(company_id, agent, input.cli),

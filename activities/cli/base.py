@@ -2,12 +2,12 @@
 
 import json
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
-from paperclip.models import CliConfig, CliPermissions, ToolDenial, Usage
+from paperclip.models import CliConfig, CliGrant, CliPermissions, ToolDenial, ToolRule, Usage
 
 
 @dataclass
@@ -103,6 +103,23 @@ def permissions(cli: CliConfig) -> CliPermissions:
 
 def number(value: Any) -> int:
     return int(value) if isinstance(value, int | float) else 0
+
+
+@runtime_checkable
+class RefusesPerCall(Protocol):
+    """An adapter whose tool's permissions are per tool and per call (`paperclip.cli_rules.ASKING_ADAPTERS`):
+    its command line also carries the policy's rules and the calls a person approved."""
+
+    def argv_with(
+        self,
+        cli: CliConfig,
+        prompt: str,
+        resume: str | None,
+        rules: Sequence[ToolRule],
+        granted: Sequence[CliGrant],
+    ) -> tuple[list[str], str | None]:
+        """`argv`, its tool refusing what `rules` deny or ask of and allowing what was `granted`."""
+        ...
 
 
 @runtime_checkable

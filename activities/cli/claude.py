@@ -22,12 +22,17 @@ What is read where, and why:
 A session resumes with `--resume <session_id>`. Permissions: `permission_flags`.
 """
 
+import fnmatch
 import json
 import os
+from collections.abc import Sequence
 from typing import Any
 
 from activities.cli.base import Stream, command, json_event, number
-from paperclip.models import CliConfig, CliPermissions, ToolDenial
+from paperclip.cli_rules import CLI_TOOLS
+from paperclip.models import Adapter, CliConfig, CliGrant, CliPermissions, ToolDenial, ToolPolicy, ToolRule
+
+RUN_COMMAND = "run_command"
 
 WRITING = ("Bash", "Edit", "Write", "NotebookEdit")
 """Claude Code's tools that change files or run commands."""
@@ -36,13 +41,27 @@ NETWORK = ("WebFetch", "WebSearch")
 NETWORK_COMMANDS = ("Bash(curl *)", "Bash(wget *)")
 """Commands denied where the profile has no network. The network itself is the sandbox's to
 close: a command can reach it by other programs; these rules keep the tool from trying."""
-DETAIL_CHARS = 200
-"""How much of a refused call's command, file or URL a denial keeps."""
+DETAIL_CHARS = 4_000
+"""How much of a refused call's command, file or URL a denial keeps (a call asked about is asked
+with all of it: one cut short is not asked)."""
+EVERY_COMMAND = "Bash(**)"
+"""The Bash rule every command matches (plain `Bash(*)` takes the tool away instead)."""
+OWN_TOOLS: dict[str, tuple[str, ...]] = {}
+for _own, _registry in CLI_TOOLS[Adapter.CLAUDE_LOCAL].items():
+    OWN_TOOLS[_registry] = (*OWN_TOOLS.get(_registry, ()), _own)
+"""Registry tool → the Claude Code tools that stand for it (`paperclip.cli_rules.CLI_TOOLS`)."""
 
 
-def permission_flags(permissions: CliPermissions | None, *, root: bool) -> list[str]:
+def permission_flags(
+    permissions: CliPermissions | None,
+    *,
+    root: bool,
+    rules: Sequence[ToolRule] = (),
+    granted: Sequence[CliGrant] = (),
+) -> list[str]:
     """Claude Code's flags for a permission profile (None: workspace-write with network, what an
-    agent whose tool policy writes gets: `paperclip.cli_rules.permissions_for`).
+    agent whose tool policy writes gets: `paperclip.cli_rules.permissions_for`), narrowed by the
+    tool policy's rules of what Claude's own tools do and widened by calls a person approved.
 
     - read-only: the default mode (under `-p` a call that would ask is refused), and no tool that
       writes, runs a command or reaches the network: the model is not offered them (it reads
@@ -53,21 +72,60 @@ def permission_flags(permissions: CliPermissions | None, *, root: bool) -> list[
       callback is a `curl` to `PAPERCLIP_API_URL`).
     - full: `bypassPermissions`; as root, where Claude Code refuses it outside a sandbox it
       knows, `acceptEdits` with every tool that would ask allowed by name (edits anywhere).
+
+    `rules` (`paperclip.cli_rules.cli_tool_rules`), what Claude Code was seen to obey (the
+    contract tests): a rule that asks of every command is the Bash rule `Bash(**)`, which keeps
+    Bash offered and refuses each call, reported in `permission_denials` (then asked about); a
+    `run_command` rule's pattern is a Bash rule of its own (`Bash(<pattern>)`, refused or
+    allowed); a rule that denies every command, or denies or asks of `write_file`, `edit_file`
+    or `http_fetch` (their own path and domain rules were not obeyed as written), takes the
+    tools out of the model's reach. Refusals win over allowances, so under a rule that asks of
+    every command a pattern that allows some does not.
+
+    `granted`: each approved command allowed exactly. The refusals that cover it are lifted for
+    the turn and Bash is then allowed by name to nothing else: what else runs in that turn is
+    what Claude Code runs unasked in its mode (filesystem commands inside the workspace, commands
+    that only read), and the sandbox holds it to the workspace.
     """
     profile = permissions or CliPermissions.WORKSPACE_WRITE_NETWORK
     if profile is CliPermissions.READ_ONLY:
         return ["--permission-mode=default", "--disallowedTools=" + ",".join(WRITING + NETWORK)]
-    if profile is CliPermissions.WORKSPACE_WRITE:
-        return [
-            "--permission-mode=acceptEdits",
-            "--allowedTools=Bash",
-            "--disallowedTools=" + ",".join(NETWORK + NETWORK_COMMANDS),
-        ]
-    if profile is CliPermissions.WORKSPACE_WRITE_NETWORK:
-        return ["--permission-mode=acceptEdits", "--allowedTools=" + ",".join(("Bash", *NETWORK))]
-    if root:
-        return ["--permission-mode=acceptEdits", "--allowedTools=" + ",".join(WRITING + NETWORK)]
-    return ["--permission-mode=bypassPermissions"]
+    if profile is CliPermissions.FULL and not root and not rules and not granted:
+        return ["--permission-mode=bypassPermissions"]
+    allowed: list[str] = {
+        CliPermissions.WORKSPACE_WRITE: ["Bash"],
+        CliPermissions.WORKSPACE_WRITE_NETWORK: ["Bash", *NETWORK],
+    }.get(profile, [*WRITING, *NETWORK])
+    refused = [*NETWORK, *NETWORK_COMMANDS] if profile is CliPermissions.WORKSPACE_WRITE else []
+    for tool, names in OWN_TOOLS.items():
+        mine = [r for r in rules if r.tool == tool and r.policy is not ToolPolicy.ALLOW]
+        if tool == RUN_COMMAND:
+            whole = {r.policy for r in mine if r.pattern is None}
+            if whole:
+                allowed = [a for a in allowed if a != "Bash"]
+                refused.append("Bash" if ToolPolicy.DENY in whole else EVERY_COMMAND)
+            refused += [f"Bash({r.pattern})" for r in mine if r.pattern is not None]
+            allowed += [
+                f"Bash({r.pattern})" for r in rules if r.tool == tool and r.policy is ToolPolicy.ALLOW and r.pattern
+            ]
+        elif mine:
+            allowed = [a for a in allowed if a not in names]
+            refused += [n for n in names if n not in refused]
+    for grant in granted:
+        if grant.tool != RUN_COMMAND:
+            continue
+        lifted = [r for r in refused if r.startswith("Bash(") and fnmatch.fnmatchcase(grant.subject, r[5:-1])]
+        if lifted:
+            refused = [r for r in refused if r not in lifted]
+            allowed = [a for a in allowed if a != "Bash"]
+        allowed.append(f"Bash({grant.subject})")
+    flags = ["--permission-mode=acceptEdits"]
+    # With rules, one an argument: a command's commas and spaces stay in it.
+    if allowed:
+        flags += ["--allowedTools", *allowed] if rules or granted else ["--allowedTools=" + ",".join(allowed)]
+    if refused:
+        flags += ["--disallowedTools", *refused] if rules or granted else ["--disallowedTools=" + ",".join(refused)]
+    return flags
 
 
 def _denial(entry: Any) -> ToolDenial | None:
@@ -123,8 +181,18 @@ class ClaudeCode:
     default_command = ["claude"]
 
     def argv(self, cli: CliConfig, prompt: str, resume: str | None) -> tuple[list[str], str | None]:
+        return self.argv_with(cli, prompt, resume, (), ())
+
+    def argv_with(
+        self,
+        cli: CliConfig,
+        prompt: str,
+        resume: str | None,
+        rules: Sequence[ToolRule],
+        granted: Sequence[CliGrant],
+    ) -> tuple[list[str], str | None]:
         argv = command(cli, self.default_command) + ["-p", "--output-format", "stream-json", "--verbose"]
-        argv += permission_flags(cli.permissions, root=os.geteuid() == 0)
+        argv += permission_flags(cli.permissions, root=os.geteuid() == 0, rules=rules, granted=granted)
         if cli.model:
             argv += ["--model", cli.model]
         if cli.turn_budget_usd is not None:  # Claude Code stops itself there

@@ -208,6 +208,7 @@ from paperclip.models.task import (
 )
 from paperclip.models.tooling import (
     INLINE_LIMIT,
+    CliGrant,
     PreparedWorkspace,
     PrepareWorkspaceInput,
     RepositoryConfig,
@@ -292,6 +293,7 @@ __all__ = [
     "Checked",
     "ChildFinished",
     "CliConfig",
+    "CliGrant",
     "CliPermissions",
     "CliSessionTotal",
     "CliTurnInput",

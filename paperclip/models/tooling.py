@@ -173,6 +173,22 @@ class ToolStep(BaseModel):
     """Decided to run (allowed, or approved) and not yet run."""
     result: Message | None = None
     """Its tool message, once answered."""
+    cli: bool = False
+    """A call a CLI agent's tool refused because its policy says `ask` (`workflows.cli_asks`):
+    approved, it is not run by the task but granted to the tool's next turn."""
+
+
+class CliGrant(BaseModel):
+    """A call a CLI agent's tool was refused, asked about and approved: its tool may make it
+    (the same tool on the same subject, exactly) in the task's next turn, or in every later one
+    when the person allowed it for the task."""
+
+    tool: str
+    """The registry tool its own tool stands for (`run_command`, `write_file`, `edit_file`,
+    `http_fetch`)."""
+    subject: str
+    """The command, path or URL, as approved."""
+    for_task: bool = False
 
 
 class ToolState(BaseModel):
@@ -193,3 +209,5 @@ class ToolState(BaseModel):
     """The calls of the turn before (name and arguments), to tell a repeat."""
     mcp: dict[str, McpListing] = Field(default_factory=dict)
     """The agent's MCP servers by name: their tools as last listed (`workflows.task_mcp`)."""
+    cli_grants: list[CliGrant] = Field(default_factory=list)
+    """Approved calls of a CLI agent's tool, given to its next turn (`for_task` ones to every one)."""

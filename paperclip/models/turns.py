@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from paperclip.models.agents import Adapter, CliConfig, HttpConfig, ModelConfig
 from paperclip.models.conversation import Message, SessionRef, ToolSpec, Usage
 from paperclip.models.enums import Provider
+from paperclip.models.tooling import CliGrant, ToolRule
 
 
 class WorstCase(BaseModel):
@@ -130,6 +131,11 @@ class CliTurnInput(BaseModel):
     orphan: dict[str, Any] | None = None
     """A lost attempt's last heartbeat (`pid`, `host`, `marker`): its tool, if it still runs on
     this machine, is killed before this attempt starts another."""
+    rules: list[ToolRule] = Field(default_factory=list)
+    """The agent's and company's rules that deny or ask of what the tool's own tools do
+    (`paperclip.cli_rules.cli_tool_rules`): the tool is started refusing those calls."""
+    granted: list[CliGrant] = Field(default_factory=list)
+    """Calls asked about and approved: the tool is started allowing exactly these."""
 
 
 class ToolDenial(BaseModel):

@@ -9,7 +9,7 @@ the fake server's URL, which the agent's `cli.base_url` names).
 """
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,7 @@ from temporalio.testing import ActivityEnvironment
 
 from activities.cli.activity import CliActivities
 from activities.cli.credentials import EnvironmentKeys
-from paperclip.models import Adapter, CliConfig, CliTurnInput, CliTurnResult, SessionRef, Usage
+from paperclip.models import Adapter, CliConfig, CliGrant, CliTurnInput, CliTurnResult, SessionRef, ToolRule, Usage
 from tests.activities.conftest import FakeStore
 from tests.cli_contract.npm import installed
 from tests.fakes import FakeModelServer
@@ -62,14 +62,29 @@ class ClaudeTurns:
     workspace: Path
 
     async def run(
-        self, prompt: str = "Task ACME-1: say hello", *, seq: int = 1, resume: str | None = None, **cli: Any
+        self,
+        prompt: str = "Task ACME-1: say hello",
+        *,
+        seq: int = 1,
+        resume: str | None = None,
+        rules: Sequence[ToolRule] = (),
+        granted: Sequence[CliGrant] = (),
+        **cli: Any,
     ) -> CliTurnResult:
-        """One turn; `cli` are `CliConfig` fields (the fake server's URL is its `base_url`)."""
+        """One turn; `cli` are `CliConfig` fields (the fake server's URL is its `base_url`);
+        `rules` and `granted` the tool policy's and the approved calls (`CliTurnInput`)."""
         config = CliConfig(
             base_url=self.server.base_url, credential="ANTHROPIC_API_KEY", workspace=str(self.workspace), **cli
         )
         input = CliTurnInput(
-            session=SESSION, seq=seq, adapter=Adapter.CLAUDE_LOCAL, cli=config, prompt=prompt, resume=resume
+            session=SESSION,
+            seq=seq,
+            adapter=Adapter.CLAUDE_LOCAL,
+            cli=config,
+            prompt=prompt,
+            resume=resume,
+            rules=list(rules),
+            granted=list(granted),
         )
         return await ActivityEnvironment().run(self.acts.cli_turn, input)
 

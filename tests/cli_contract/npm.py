@@ -79,7 +79,7 @@ def installed(tool: str) -> Path:
             check=True,
             capture_output=True,
             text=True,
-            timeout=900,
+            timeout=300,
         )
         if not executable.exists():
             raise FileNotFoundError(f"{package.name}@{package.version} installed no {package.bin}")

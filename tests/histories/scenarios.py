@@ -60,6 +60,7 @@ from workflows.patches import (
     APPROVALS_IN_STORE,
     BUDGET_RESERVATION,
     CACHE_WRITE_WORST_CASE,
+    CLI_ASKS,
     CLI_SESSION_PER_AGENT,
     COMPACTION,
     COMPLETE_TO_END,
@@ -472,6 +473,41 @@ async def clisession(stage: Stage) -> Company:
     return company
 
 
+async def cliask(stage: Stage) -> Company:
+    """dev's Claude Code is refused a command its tool policy asks of (the fake tool's `denied`):
+    the task asks the board (`cli-asks`), the board approves, and the tool's next turn resumes
+    its session allowed exactly that command."""
+    await stage.stop_workers()  # the fakes log outside any workspace: no sandbox
+    stage.settings = stage.settings.model_copy(update={"cli_sandbox": False})
+    folder = stage.settings.home_dir / "fake-cli-ask"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "script").write_text("denied\nok\n")
+    env = {"FAKE_CLI_LOG": str(folder / "runs.jsonl"), "FAKE_CLI_SCRIPT": str(folder / "script")}
+    path = os.environ["PATH"]
+    os.environ["PATH"] = os.pathsep.join([str(FAKE_CLIS), path])
+    try:
+        await stage.start_workers()
+        dev = AgentSpec(
+            name="dev",
+            role=Role.ENGINEER,
+            adapter=Adapter.CLAUDE_LOCAL,
+            cli=CliConfig(env=env),
+            tool_policy=[ToolRule(tool="run_command", policy=ToolPolicy.ASK)],
+        )
+        company = await stage.start_company("cliask", [dev])
+        await create_task(company, "Fetch the page", "dev")
+        snap = await wait_for(company, lambda s: any(a.kind is ApprovalKind.TOOL_CALL for a in s.approvals))
+        asked = next(a for a in snap.approvals if a.kind is ApprovalKind.TOOL_CALL)
+        decision = DecideApprovalInput(id=asked.id, decision=ApprovalStatus.APPROVED)
+        await company.execute_update(CompanyWorkflow.decide_approval, decision)
+        snap = await wait_for(company, all_done(1), timeout=TIMEOUT)
+    finally:
+        os.environ["PATH"] = path
+    runs = [json.loads(line) for line in (folder / "runs.jsonl").read_text().splitlines()]
+    assert len(runs) == 2 and "Bash(curl -s https://example.com)" in runs[1]["argv"], runs
+    return company
+
+
 async def httpretry(stage: Stage) -> Company:
     """An HTTP agent whose URL answers 503 twice: the task retries the POST itself, telling its
     company it is retrying (`http-turn-retries`); the third POST is taken, and the agent completes
@@ -514,5 +550,6 @@ SCENARIOS: dict[str, Scenario] = {
     "configure": Scenario(configure, frozenset({BUDGET_RESERVATION})),
     "clisession": Scenario(clisession, frozenset({CLI_SESSION_PER_AGENT, WORKFLOW_RETRIES})),
     "httpretry": Scenario(httpretry, frozenset({HTTP_TURN_RETRIES})),
+    "cliask": Scenario(cliask, frozenset({CLI_ASKS})),
 }
 """Scenario name → how to record it; `record` runs all but `demo` unless told which."""
