@@ -27,6 +27,7 @@ with workflow.unsafe.imports_passed_through():
         Message,
         ModelTurnInput,
         ModelTurnResult,
+        Usage,
         WorstCase,
     )
     from paperclip.prompts import cli_prompt, system_prompt
@@ -194,9 +195,14 @@ class CliTurn(Turn):
         return self.task.carry.cancel is not None or self.task.carry.held
 
     def failed(self, err: ActivityError, own: bool) -> None:
+        details = retries.heartbeat_details(err)
+        spent = details.get("usage")
+        if isinstance(spent, dict):  # what the tool said it spent before failing (booked in the ledger)
+            self.task.carry.usage = self.task.carry.usage + Usage.model_validate(spent)
+            cost = details.get("cost_usd")
+            self.task.carry.cost_usd += float(cost) if isinstance(cost, int | float) else 0.0
         if not own:
             return
-        details = retries.heartbeat_details(err)
         if details.get("session_id"):  # the retry resumes the session the attempt started
             keep(self.task.carry, str(details["session_id"]), self.owner)
         if retries.lost(err):  # its tool may still run: the next attempt kills it first

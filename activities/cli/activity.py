@@ -44,6 +44,7 @@ from paperclip.models import (
     CliTurnInput,
     CliTurnResult,
     Message,
+    Usage,
     WorkspaceRelease,
 )
 from paperclip.money import cost
@@ -120,6 +121,22 @@ class CliActivities:
         self.workspace_roots = list(workspace_roots)
         self.environ = environ
         self.sandbox = sandbox
+
+    async def _book_spent(self, input: CliTurnInput, tool: str, stream: Stream) -> dict[str, Any]:
+        """Book what a failed turn's tool said it spent before it failed (a failed attempt is
+        paid for too), and return it for the failure's details, which the task adds to its
+        spend: `usage` and `cost_usd`, or nothing when it reported nothing. A tool that reports
+        only its session's running total (Codex) reports it at a turn's end, so a failed turn
+        of its has nothing to book."""
+        if stream.usage == Usage() and not stream.cost_usd:
+            return {}
+        model = stream.model or input.cli.model or "default"
+        event = turn_cost(
+            input.session, input.seq, provider=tool, model=model, usage=stream.usage, cost_usd=stream.cost_usd,
+            attempt=input.attempt,
+        )  # fmt: skip
+        await asyncio.to_thread(self.store.book_attempt, event)
+        return {"usage": stream.usage.model_dump(), "cost_usd": stream.cost_usd}
 
     def workspace(self, company_id: str, agent: str, cli: CliConfig) -> Path:
         if cli.workspace:
@@ -281,16 +298,20 @@ class CliActivities:
                 non_retryable=True,
             ) from None
         except TurnTimedOut as timed_out:
-            raise ApplicationError(f"{adapter.tool}: {timed_out}", type=CLI_TIMEOUT, non_retryable=True) from None
+            spent = await self._book_spent(input, adapter.tool, stream)
+            raise ApplicationError(
+                f"{adapter.tool}: {timed_out}", spent, type=CLI_TIMEOUT, non_retryable=True
+            ) from None
         over = passed_turn_budget(stream, input.cli) if finished.stopped or stream.stopped_at_budget else None
         if over is None and (finished.exit_code != 0 or stream.error):
             reason = failure_reason(stream.error, finished.stderr_tail, stream.answer())
             # The retry resumes the session this attempt started, however soon the tool failed
             # (the runner's periodic heartbeat may not have carried its id yet).
             beat({"session_id": stream.session_id})
+            spent = await self._book_spent(input, adapter.tool, stream)
             raise ApplicationError(
                 f"{adapter.tool} failed (exit code {finished.exit_code}): {reason}",
-                {"session_id": stream.session_id},
+                {"session_id": stream.session_id} | spent,
                 type=CLI_FAILED,
             )
         answer = stream.answer() or "(no answer)"

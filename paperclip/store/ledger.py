@@ -128,6 +128,12 @@ class LedgerStore(StoreCore):
         with self._write() as conn:
             conn.execute(self._insert(cost_events).on_conflict_do_nothing(index_elements=list(KEYS)), [row])
 
+    def book_attempt(self, cost: CostEvent) -> None:
+        """Keep what a failed attempt spent, as its tool reported it before failing: the
+        attempt's row, confirmed at `cost` (in place of its worst case, if one was written)."""
+        with self._write() as conn:
+            self._upsert(conn, cost_events, [cost_row(cost.model_copy(update={"confirmed": True}), None)], keys=KEYS)
+
     def settle_attempts(self, session: SessionRef, seq: int, lost: Sequence[AttemptRef]) -> list[SettledAttempt]:
         """Each attempt of turn `seq` lost with its worker, as the ledger has it: confirmed (its
         usage and cost), never sent (no row: it died before its call), or unconfirmed (it may

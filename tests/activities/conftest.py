@@ -15,6 +15,8 @@ class FakeStore:
     def __init__(self) -> None:
         self.turns: dict[tuple[str, str, str], dict[int, list[Message]]] = {}
         self.costs: dict[tuple[str, str, str, int], CostEvent] = {}
+        self.booked: list[CostEvent] = []
+        """What failed attempts spent (`book_attempt`)."""
         self.begun: list[CostEvent] = []
         self.session_totals: dict[tuple[str, str, str], Usage] = {}
 
@@ -48,6 +50,9 @@ class FakeStore:
 
     def begin_call(self, cost: CostEvent, *, input_hash: str | None = None) -> None:
         self.begun.append(cost)
+
+    def book_attempt(self, cost: CostEvent) -> None:
+        self.booked.append(cost)
 
     def settle_attempts(self, session: SessionRef, seq: int, lost: Sequence[AttemptRef]) -> list[SettledAttempt]:
         return [SettledAttempt(model_index=a.model_index, attempt=a.attempt, outcome="unconfirmed") for a in lost]

@@ -51,3 +51,22 @@ async def test_a_failures_reason_is_read_from_its_errors(fake_cli, turns) -> Non
     with pytest.raises(ApplicationError) as failed:
         await ActivityEnvironment().run(acts.cli_turn, turn(Adapter.CLAUDE_LOCAL))
     assert failed.value.message == "claude-code failed (exit code 1): the model refused"
+
+
+async def test_a_failed_turn_books_what_its_tool_spent_and_says_so(fake_cli, turns) -> None:
+    acts, store = turns
+    script(fake_cli, "fail-spent")
+    with pytest.raises(ApplicationError) as failed:
+        await ActivityEnvironment().run(acts.cli_turn, turn(Adapter.CLAUDE_LOCAL))
+    [booked] = store.booked
+    assert (booked.usage, booked.cost_usd, booked.seq, booked.attempt) == (SPENT, pytest.approx(0.0123), 1, 1)
+    assert failed.value.details[0]["usage"] == SPENT.model_dump()  # the task adds it to its spend
+    assert failed.value.details[0]["cost_usd"] == pytest.approx(0.0123)
+
+
+async def test_a_failed_turn_that_spent_nothing_books_nothing(fake_cli, turns) -> None:
+    acts, store = turns
+    script(fake_cli, "fail")
+    with pytest.raises(ApplicationError) as failed:
+        await ActivityEnvironment().run(acts.cli_turn, turn(Adapter.CLAUDE_LOCAL))
+    assert store.booked == [] and "usage" not in failed.value.details[0]

@@ -15,7 +15,8 @@ environment does not reach it):
 - `FAKE_CLI_SCRIPT`: a file of modes, one line a run, each run taking the first; with none left
   (or no file) a run is `ok`. Modes: `ok`; `slow` (events 0.3 s apart); `hang` (starts a child
   process and waits for ever, after its first event); `crash` (exits 3 after its first event);
-  `fail` (the tool reports a failed turn); `budget` (Claude Code: stopped at `--max-budget-usd`);
+  `fail` (the tool reports a failed turn; Claude Code's `fail-spent` after spending);
+  `budget` (Claude Code: stopped at `--max-budget-usd`);
   `denied` (Claude Code: a call its permissions refuse, then the answer); `big` (an answer of
   200,000 characters); `callback` (calls the API back with its task token: a comment, then
   completes its task, and tries to complete another task and to read the company list; the

@@ -172,12 +172,14 @@ def lost(session: str) -> None:
 
 
 def claude(session: str, answer: str, mode: str, delay: float, stop_early: Callable[[str], None]) -> None:
-    """One turn: `ok` (and the common modes), `fail` (the turn fails, its reason in `errors`),
+    """One turn: `ok` (and the common modes), `fail` (the turn fails, its reason in `errors`;
+    `fail-spent`: having spent, as `modelUsage` and `total_cost_usd` say),
     `budget` (stopped at `--max-budget-usd`), `denied` (a Bash call refused, then the answer)."""
     emit(init(session), delay)
     stop_early(mode)
-    if mode == "fail":
-        emit(result(session, "error_during_execution", errors=["the model refused"], spent=False))
+    if mode in ("fail", "fail-spent"):  # `fail-spent`: after its calls were paid for
+        spent = mode == "fail-spent"
+        emit(result(session, "error_during_execution", errors=["the model refused"], spent=spent))
         sys.exit(1)
     if mode == "budget":
         emit(assistant(session, 1, {"type": "text", "text": "Working on it."}), delay)

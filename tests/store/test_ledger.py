@@ -31,6 +31,16 @@ def test_an_attempt_is_unconfirmed_at_its_worst_case_until_it_answers(store: Sto
     assert confirmed.confirmed and confirmed.usage == cost_event(1).usage and confirmed.cost_usd == 0.0125
 
 
+def test_a_failed_attempt_is_booked_at_what_its_tool_said_it_spent(store: Store) -> None:
+    begin(store, 1)
+    spent = cost_event(1, attempt=1, usage=Usage(input_tokens=300, output_tokens=20), cost_usd=0.004, confirmed=False)
+    store.book_attempt(spent)
+    [booked] = store.list_cost_events("acme")
+    assert (booked.confirmed, booked.usage, booked.cost_usd) == (True, spent.usage, 0.004)
+    store.book_attempt(cost_event(1, attempt=2, cost_usd=0.001))  # with no row before it: one of its own
+    assert [(e.attempt, e.confirmed) for e in store.list_cost_events("acme")] == [(1, True), (2, True)]
+
+
 def test_each_attempt_is_a_row_of_its_own(store: Store) -> None:
     begin(store, 1)
     begin(store, 2)

@@ -14,6 +14,7 @@ STORE_METHODS = [
     "add_mcp_server",
     "approval_details",
     "begin_call",
+    "book_attempt",
     "claim_request",
     "cli_session_total",
     "companies_of",
