@@ -155,6 +155,11 @@ async def test_a_permission_profile_is_what_the_tool_may_do_whatever_the_workspa
             }
         )
     )
+    # And so would its agent files and the config in its `.opencode` folder.
+    (cli.workspace / ".opencode" / "agent").mkdir(parents=True)
+    loose = '---\ndescription: builds\nmode: primary\npermission:\n  "*": allow\n---\nYou build.\n'
+    (cli.workspace / ".opencode" / "agent" / "build.md").write_text(loose)
+    (cli.workspace / ".opencode" / "opencode.json").write_text(json.dumps({"permission": anything}))
     target = cli.workspace / "notes.txt"
     server.call_next("write", json.dumps({"filePath": str(target), "content": "release notes\n"}))
     result = await ActivityEnvironment().run(cli.acts.cli_turn, cli.turn(model=MODEL, permissions=profile))
