@@ -32,6 +32,9 @@ class Stream:
     ended there, as when the runner stops it (`passed_turn_budget`), and is not failed."""
     denials: list[ToolDenial] = field(default_factory=list)
     """Tool calls the tool's own permissions refused; it told its model and went on."""
+    calls: dict[str, ToolDenial] = field(default_factory=dict)
+    """Tool calls by their id (the tool and what it was called on), for a tool that reports a
+    call's outcome apart from the call (Gemini CLI): a refused one becomes a denial."""
     events: int = 0
     last_event: str = ""
     kinds: Counter[str] = field(default_factory=Counter)
@@ -89,6 +92,27 @@ def json_event(line: str, stream: Stream) -> dict[str, Any] | None:
         stream.raw.append(line)
         return None
     return event
+
+
+DETAIL_CHARS = 4_000
+"""How much of a refused call's command, file or URL a denial keeps (a command asked about is
+asked with all of it: one cut short is not asked, `workflows.cli_asks`)."""
+DETAIL_KEYS = (
+    "command", "file_path", "filePath", "notebook_path", "url", "query", "pattern", "path", "dir_path", "prompt",
+)  # fmt: skip
+"""A tool call's arguments that say what it was called on, first found first (the tools' own
+names: Claude Code's, OpenCode's, Gemini CLI's)."""
+
+
+def denial(tool: str, given: Any) -> ToolDenial:
+    """A refused call of `tool` with arguments `given`: the command, file or URL it was called on
+    (its arguments as JSON when none is named), cut at `DETAIL_CHARS`."""
+    detail = ""
+    if isinstance(given, dict):
+        detail = next((given[k] for k in DETAIL_KEYS if isinstance(given.get(k), str)), None) or json.dumps(given)
+    if len(detail) > DETAIL_CHARS:
+        detail = detail[: DETAIL_CHARS - 1] + "…"
+    return ToolDenial(tool=tool, detail=detail)
 
 
 def command(cli: CliConfig, default: list[str]) -> list[str]:

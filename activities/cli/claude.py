@@ -23,12 +23,11 @@ A session resumes with `--resume <session_id>`. Permissions: `permission_flags`.
 """
 
 import fnmatch
-import json
 import os
 from collections.abc import Sequence
 from typing import Any
 
-from activities.cli.base import Stream, command, json_event, number
+from activities.cli.base import Stream, command, denial, json_event, number
 from paperclip.cli_rules import CLI_TOOLS
 from paperclip.models import Adapter, CliConfig, CliGrant, CliPermissions, ToolDenial, ToolPolicy, ToolRule
 
@@ -41,9 +40,6 @@ NETWORK = ("WebFetch", "WebSearch")
 NETWORK_COMMANDS = ("Bash(curl *)", "Bash(wget *)")
 """Commands denied where the profile has no network. The network itself is the sandbox's to
 close: a command can reach it by other programs; these rules keep the tool from trying."""
-DETAIL_CHARS = 4_000
-"""How much of a refused call's command, file or URL a denial keeps (a call asked about is asked
-with all of it: one cut short is not asked)."""
 EVERY_COMMAND = "Bash(**)"
 """The Bash rule every command matches (plain `Bash(*)` takes the tool away instead)."""
 OWN_TOOLS: dict[str, tuple[str, ...]] = {}
@@ -131,14 +127,7 @@ def permission_flags(
 def _denial(entry: Any) -> ToolDenial | None:
     if not isinstance(entry, dict) or not isinstance(entry.get("tool_name"), str):
         return None
-    given = entry.get("tool_input")
-    detail = ""
-    if isinstance(given, dict):
-        keys = ("command", "file_path", "notebook_path", "url", "query", "pattern", "path")
-        detail = next((given[k] for k in keys if isinstance(given.get(k), str)), None) or json.dumps(given)
-    if len(detail) > DETAIL_CHARS:
-        detail = detail[: DETAIL_CHARS - 1] + "…"
-    return ToolDenial(tool=entry["tool_name"], detail=detail)
+    return denial(entry["tool_name"], entry.get("tool_input"))
 
 
 def _read_usage(event: dict[str, Any], stream: Stream) -> None:

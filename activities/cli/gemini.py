@@ -14,9 +14,20 @@ and `total_tokens` (with it), and the same per model. A session resumes with
 
 Settings made before each turn (`prepare`): with a key or URL from paperclip, the API-key auth
 type in `~/.gemini/settings.json` (Gemini CLI takes `GOOGLE_GEMINI_BASE_URL` only with it); and
-the permission profile's rules in `~/.gemini/policies/paperclip.toml`, a user policy, which
-ranks above the workspace's own. `--skip-trust` because a headless run in an untrusted folder
-stops at once.
+the permission profile's rules in `~/.gemini/policies/paperclip.toml`, passed as the admin
+policy (`--admin-policy`, the tier above every user and workspace rule) and as the only user
+policy (`--policy`, which replaces the user policy folder). A flag beats the settings, so policy
+files the agent could plant in its HOME (which its shell may write), in a settings file there
+(`policyPaths`, `adminPolicyPaths`) or in a workspace it got trusted cannot allow what the
+profile refuses. (On a host with system policies, in `/etc/gemini-cli/policies`, Gemini CLI
+drops `--admin-policy` and the profile's rules rank as a user's.) `--skip-trust` because a
+headless run in an untrusted folder stops at once; it trusts the folder only after the
+settings are read, so the workspace's own `.gemini/settings.json` is not read at all.
+
+A call its policy refused (`Stream.denials`) is a `tool_result` with `status: error` and
+`error.type` `policy_violation`, or `tool_not_registered` for a tool the profile took away (a
+call of a tool Gemini CLI never had is the model's mistake, not a refusal); the call itself is
+the `tool_use` of the same `tool_id`. The model is told and goes on.
 """
 
 import json
@@ -24,7 +35,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from activities.cli.base import Stream, command, json_event, number, permissions
+from activities.cli.base import Stream, command, denial, json_event, number, permissions
 from paperclip.models import CliConfig, CliPermissions
 
 APPROVAL_MODES = {
@@ -33,18 +44,37 @@ APPROVAL_MODES = {
     CliPermissions.WORKSPACE_WRITE_NETWORK: "auto_edit",
     CliPermissions.FULL: "yolo",
 }
+WRITING = ("write_file", "replace", "run_shell_command")
+"""Gemini CLI's tools that change files or run commands."""
+NETWORK = ("web_fetch", "google_web_search")
+"""Its tools whose whole use is the network."""
+REFUSABLE = frozenset(WRITING + NETWORK)
+"""The tools a profile can take away: not registered, a call of one is a refused call."""
+
+
+def _names(tools: tuple[str, ...]) -> str:
+    return "[" + ", ".join(f'"{tool}"' for tool in tools) + "]"
+
+
 _SHELL = '[[rule]]\ntoolName = "run_shell_command"\ndecision = "allow"\npriority = 900\n'
-_NO_NETWORK = '[[rule]]\ntoolName = ["web_fetch", "google_web_search"]\ndecision = "deny"\npriority = 900\n'
-_NO_WRITES = '[[rule]]\ntoolName = ["write_file", "replace", "run_shell_command"]\ndecision = "deny"\npriority = 900\n'
+_NO_NETWORK = f'[[rule]]\ntoolName = {_names(NETWORK)}\ndecision = "deny"\npriority = 900\n'
+_NO_NETWORK_COMMANDS = (
+    '[[rule]]\ntoolName = "run_shell_command"\ncommandPrefix = ["curl", "wget"]\ndecision = "deny"\npriority = 950\n'
+)
+"""Commands denied where the profile has no network, as for Claude Code: the network itself is
+the sandbox's to close, this rule keeps the tool from trying."""
+_NO_WRITES = f'[[rule]]\ntoolName = {_names(WRITING)}\ndecision = "deny"\npriority = 900\n'
 POLICIES = {
     CliPermissions.READ_ONLY: _NO_WRITES + "\n" + _NO_NETWORK,
-    CliPermissions.WORKSPACE_WRITE: _SHELL + "\n" + _NO_NETWORK,
+    CliPermissions.WORKSPACE_WRITE: _SHELL + "\n" + _NO_NETWORK + "\n" + _NO_NETWORK_COMMANDS,
     CliPermissions.WORKSPACE_WRITE_NETWORK: _SHELL,
     CliPermissions.FULL: "",
 }
 """Rules a profile adds to its approval mode: `auto_edit` approves edits (in the workspace) and
 `web_fetch`, not shell commands."""
 POLICY_FILE = Path(".gemini") / "policies" / "paperclip.toml"
+POLICY_ARG = f"~/{POLICY_FILE.as_posix()}"
+"""The policy file as the flags name it: Gemini CLI reads `~` as its HOME, the agent's."""
 SETTINGS_FILE = Path(".gemini") / "settings.json"
 API_KEY_AUTH = "gemini-api-key"
 
@@ -56,6 +86,8 @@ class Gemini:
     def argv(self, cli: CliConfig, prompt: str, resume: str | None) -> tuple[list[str], str | None]:
         argv = command(cli, self.default_command) + ["--skip-trust", "--output-format", "stream-json"]
         argv += ["--approval-mode", APPROVAL_MODES[permissions(cli)]]
+        # The profile's rules over any the agent could plant (see the module's docstring).
+        argv += ["--admin-policy", POLICY_ARG, "--policy", POLICY_ARG]
         if cli.model:
             argv += ["--model", cli.model]
         if resume:
@@ -87,6 +119,13 @@ class Gemini:
                 stream.texts[-1] += event["content"]  # the next piece of the same message
             else:
                 stream.texts.append(event["content"])
+        elif kind == "tool_use" and isinstance(event.get("tool_id"), str):
+            stream.calls[event["tool_id"]] = denial(str(event.get("tool_name") or ""), event.get("parameters"))
+        elif kind == "tool_result" and event.get("status") == "error":
+            call = stream.calls.get(str(event.get("tool_id")))
+            why = (event.get("error") or {}).get("type")
+            if call and (why == "policy_violation" or (why == "tool_not_registered" and call.tool in REFUSABLE)):
+                stream.denials.append(call)
         elif kind == "error":
             stream.error = str(event.get("message") or "error")  # cleared if it carries on to success
         elif kind == "result":

@@ -18,6 +18,12 @@ merges over every config file, the workspace's `opencode.json` and the agent's H
 every agent and for the agent the turn runs (`build`, pinned, as a config file may pick another
 by default and give an agent permissions of its own, which beat the shared ones). Under
 `opencode run` a tool that would ask is refused, and the run ends there.
+
+A call its permissions refused (`Stream.denials`) is a `tool_use` whose `state` has `status:
+error` and an `error` saying so (`REFUSED`: a deny rule matched, or an ask nobody could answer);
+a call of one of OpenCode's own tools that the profile took away (not offered to the model) is
+a `tool_use` of that tool with `error: "Model tried to call unavailable tool …"`, or of its
+stand-in tool `invalid` (`input.tool` the one called). The model is told and goes on.
 """
 
 import json
@@ -25,14 +31,17 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from activities.cli.base import Stream, command, json_event, number, permissions
-from paperclip.models import CliConfig, CliPermissions
+from activities.cli.base import Stream, command, denial, json_event, number, permissions
+from paperclip.models import CliConfig, CliPermissions, ToolDenial
 
 TITLE_CHARS = 100
 AGENT = "build"
 """OpenCode's own agent that works on the code."""
 INLINE_CONFIG = "OPENCODE_CONFIG_CONTENT"
-PERMISSIONS: dict[CliPermissions, dict[str, str]] = {
+NETWORK_COMMANDS = {"curl *": "deny", "wget *": "deny"}
+"""Commands denied where the profile has no network, as for Claude Code: the network itself is the
+sandbox's to close, these rules keep the tool from trying."""
+PERMISSIONS: dict[CliPermissions, dict[str, str | dict[str, str]]] = {
     CliPermissions.READ_ONLY: {"*": "deny", "read": "allow", "glob": "allow", "grep": "allow", "list": "allow"},
     CliPermissions.WORKSPACE_WRITE: {
         "*": "allow",
@@ -40,11 +49,44 @@ PERMISSIONS: dict[CliPermissions, dict[str, str]] = {
         "webfetch": "deny",
         "websearch": "deny",
         "codesearch": "deny",
+        "bash": {"*": "allow", **NETWORK_COMMANDS},
     },
     CliPermissions.WORKSPACE_WRITE_NETWORK: {"*": "allow", "external_directory": "deny"},
     CliPermissions.FULL: {"*": "allow"},
 }
 """OpenCode's permission config of each profile (the last rule that matches a tool wins)."""
+
+
+REFUSED = ("specified a rule", "rejected permission")
+"""What OpenCode's error says of a call its permissions refused (a deny rule: "The user has
+specified a rule which prevents you from using this specific tool call"; an ask, which no one
+can answer under `opencode run`: "The user rejected permission to use this specific tool
+call"): the words its own interface marks a call denied by."""
+UNAVAILABLE = "Model tried to call unavailable tool"
+TOOLS = frozenset(
+    {
+        "bash", "edit", "write", "read", "glob", "grep", "list", "patch", "apply_patch", "multiedit", "webfetch",
+        "websearch", "codesearch", "task", "todowrite", "todoread", "skill", "lsp", "batch", "question", "execute",
+    }
+)  # fmt: skip
+"""OpenCode's own tools: called but not offered, one its permissions took away (a tool it never
+had is the model's mistake, not a refusal)."""
+STAND_IN = "invalid"
+"""The tool OpenCode runs in place of a call of a tool it did not offer."""
+
+
+def refusal(part: dict[str, Any]) -> ToolDenial | None:
+    """The refused call a `tool_use` part reports; None: it was not refused."""
+    state = part.get("state") or {}
+    tool, given = part.get("tool"), state.get("input")
+    said = str(state.get("error") or "") if state.get("status") == "error" else ""
+    if tool == STAND_IN and isinstance(given, dict):  # its arguments are the call it stands in for
+        tool, said, given = given.get("tool"), str(given.get("error") or ""), None
+    if not isinstance(tool, str) or not said:
+        return None
+    if any(words in said for words in REFUSED) or (UNAVAILABLE in said and tool in TOOLS):
+        return denial(tool, given)
+    return None
 
 
 def _flag(args: list[str], name: str) -> str | None:
@@ -99,6 +141,10 @@ class OpenCode:
         stream.session_id = event.get("sessionID") or part.get("sessionID") or stream.session_id
         if kind == "text" and isinstance(part.get("text"), str):
             stream.texts.append(part["text"])
+        elif kind == "tool_use":
+            refused = refusal(part)
+            if refused is not None:
+                stream.denials.append(refused)
         elif kind == "step_finish":
             tokens = part.get("tokens") or {}
             cache = tokens.get("cache") or {}

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from activities.cli.failure import failure_reason
-from activities.cli.gemini import POLICY_FILE, SETTINGS_FILE, Gemini
+from activities.cli.gemini import POLICY_ARG, POLICY_FILE, SETTINGS_FILE, Gemini
 from activities.cli.opencode import OpenCode
 from paperclip.models import CliConfig, CliPermissions
 
@@ -53,9 +53,11 @@ def test_gemini_runs_headless_with_the_profiles_approval_mode(profile: CliPermis
     argv, stdin = Gemini().argv(CliConfig(permissions=profile, model="gemini-2.5-pro"), PROMPT, "a-session")
     assert argv == [
         "gemini", "--skip-trust", "--output-format", "stream-json", "--approval-mode", mode,
+        "--admin-policy", POLICY_ARG, "--policy", POLICY_ARG,
         "--model", "gemini-2.5-pro", "--resume", "a-session", "-p", "",
     ]  # fmt: skip
     assert stdin == PROMPT
+    assert POLICY_ARG == "~/.gemini/policies/paperclip.toml"  # Gemini CLI reads `~` as the agent's HOME
 
 
 def test_gemini_settings_select_api_key_auth_and_keep_the_rest(tmp_path: Path) -> None:

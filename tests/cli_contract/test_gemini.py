@@ -11,7 +11,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
 from paperclip.keys import BoundKey, normalise_url
-from paperclip.models import Adapter, CliPermissions, Usage
+from paperclip.models import Adapter, CliPermissions, ToolDenial, Usage
 from tests.cli_contract.real import PROMPT, SESSION, RealCli, real_cli
 from tests.cli_contract.streams import keep, shapes
 from tests.fakes import FakeModelServer
@@ -141,7 +141,12 @@ async def test_a_permission_profile_is_what_the_tool_may_do_whatever_the_workspa
     tools = {f["name"] for t in server.requests[0]["tools"] for f in t["functionDeclarations"]}
     assert offered <= tools and not refused & tools
     assert target.exists() is written
-    assert result.reply.content == "[fake] Done: Write the release notes."
+    answer = "[fake] Done: Write the release notes."
+    if written:
+        assert result.denials == [] and result.reply.content == answer
+    else:  # refused, reported (tests/cli_contract/test_denials.py)
+        assert result.denials == [ToolDenial(tool="write_file", detail=str(target))]
+        assert result.reply.content.startswith(answer + "\n\n[refused by its permissions (read-only): write_file ")
     if written and not refused:  # a stream with a tool call in it
         lines = list(cli.recording.lines)
         assert shapes(lines) == shapes(keep("gemini-tool-call", lines))

@@ -10,7 +10,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
 from paperclip.keys import BoundKey, normalise_url
-from paperclip.models import Adapter, CliPermissions, Usage
+from paperclip.models import Adapter, CliPermissions, ToolDenial, Usage
 from paperclip.pricing import cost_usd
 from tests.cli_contract.real import PROMPT, SESSION, RealCli, real_cli
 from tests.cli_contract.streams import keep, shapes
@@ -155,6 +155,11 @@ async def test_a_permission_profile_is_what_the_tool_may_do_whatever_the_workspa
             }
         )
     )
+    # And so would its agent files and the config in its `.opencode` folder.
+    (cli.workspace / ".opencode" / "agent").mkdir(parents=True)
+    loose = '---\ndescription: builds\nmode: primary\npermission:\n  "*": allow\n---\nYou build.\n'
+    (cli.workspace / ".opencode" / "agent" / "build.md").write_text(loose)
+    (cli.workspace / ".opencode" / "opencode.json").write_text(json.dumps({"permission": anything}))
     target = cli.workspace / "notes.txt"
     server.call_next("write", json.dumps({"filePath": str(target), "content": "release notes\n"}))
     result = await ActivityEnvironment().run(cli.acts.cli_turn, cli.turn(model=MODEL, permissions=profile))
@@ -165,7 +170,12 @@ async def test_a_permission_profile_is_what_the_tool_may_do_whatever_the_workspa
     if written:  # a stream with a tool call in it
         lines = list(cli.recording.lines)
         assert shapes(lines) == shapes(keep("opencode-tool-call", lines))
-    assert result.reply.content == "[fake] Done: Write the release notes."
+    answer = "[fake] Done: Write the release notes."
+    if written:
+        assert result.denials == [] and result.reply.content == answer
+    else:  # refused, reported (tests/cli_contract/test_denials.py)
+        assert result.denials == [ToolDenial(tool="write", detail=str(target))]
+        assert result.reply.content.startswith(answer + "\n\n[refused by its permissions (read-only): write ")
 
 
 async def test_it_runs_in_the_sandbox_a_turn_runs_in(

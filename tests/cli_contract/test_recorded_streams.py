@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from activities.cli import ADAPTERS
-from paperclip.models import Adapter, CliConfig, Usage
+from paperclip.models import Adapter, CliConfig, ToolDenial, Usage
 from tests.cli_contract.real import PROMPT
 from tests.cli_contract.streams import RECORDED, read, recorded, shapes
 
@@ -110,3 +110,47 @@ def test_gemini_answers_with_what_it_said_after_its_tools() -> None:
 def test_gemini_says_why_a_turn_failed() -> None:
     stream = read(ADAPTERS[Adapter.GEMINI_LOCAL], recorded("gemini-failed"))
     assert stream.error and "API key not valid. Please pass a valid API key." in stream.error
+
+
+def test_opencode_reads_the_calls_its_permissions_refused() -> None:
+    adapter = ADAPTERS[Adapter.OPENCODE_LOCAL]
+    (unoffered,) = [e["part"] for e in events("opencode-refused-unoffered", "tool_use")]
+    assert read(adapter, recorded("opencode-refused-unoffered")).denials == [
+        ToolDenial(tool="write", detail=unoffered["state"]["input"]["filePath"])
+    ]
+    (rule,) = [e["part"] for e in events("opencode-refused-rule", "tool_use")]
+    assert "specified a rule" in rule["state"]["error"]
+    assert read(adapter, recorded("opencode-refused-rule")).denials == [
+        ToolDenial(tool="bash", detail=rule["state"]["input"]["command"])
+    ]
+    # Its stand-in tool answered the call: what the call was on is not in the stream.
+    assert read(adapter, recorded("opencode-refused-stand-in")).denials == [ToolDenial(tool="webfetch", detail="")]
+    for done in ("opencode-tool-call", "opencode-new-session", "opencode-failed"):
+        assert read(adapter, recorded(done)).denials == []
+
+
+def test_opencode_a_call_of_a_tool_it_never_had_is_no_refusal() -> None:
+    lines = [line.replace('"tool":"write"', '"tool":"frobnicate"') for line in recorded("opencode-refused-unoffered")]
+    assert '"tool":"frobnicate"' in "".join(lines)
+    assert read(ADAPTERS[Adapter.OPENCODE_LOCAL], lines).denials == []
+
+
+def test_gemini_reads_the_calls_its_policy_refused() -> None:
+    adapter = ADAPTERS[Adapter.GEMINI_LOCAL]
+    for name, why in (
+        ("gemini-refused-unregistered", "tool_not_registered"),
+        ("gemini-refused-policy", "policy_violation"),
+    ):
+        (call,) = events(name, "tool_use")
+        (outcome,) = events(name, "tool_result")
+        assert outcome["tool_id"] == call["tool_id"] and outcome["error"]["type"] == why
+        given = call["parameters"]
+        detail = given.get("command") or given.get("file_path")
+        assert read(adapter, recorded(name)).denials == [ToolDenial(tool=call["tool_name"], detail=detail)]
+    for done in ("gemini-tool-call", "gemini-new-session", "gemini-failed"):
+        assert read(adapter, recorded(done)).denials == []
+
+
+def test_gemini_a_tool_it_never_had_is_no_refusal() -> None:
+    lines = [line.replace('"write_file"', '"frobnicate"') for line in recorded("gemini-refused-unregistered")]
+    assert read(ADAPTERS[Adapter.GEMINI_LOCAL], lines).denials == []
