@@ -281,6 +281,7 @@ class Watch:
 
 
 @pytest.mark.long
+@pytest.mark.timeout(2400)  # minutes alone; many more on a machine busy with other tests
 async def test_a_company_runs_30_days_and_5000_tasks_through_continue_as_new_losing_nothing() -> None:
     store = RecordingStore()
     model = ScriptedModel(plans={name: counsel_script(name) for name in COUNSEL})
