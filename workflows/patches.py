@@ -58,6 +58,11 @@ CLI_SESSION_PER_AGENT = "cli-session-per-agent"
 """A CLI agent's session is resumed only by the agent (and tool) that started it: a task
 reassigned or escalated to another agent starts a session of its own there, where before the new
 agent's tool was handed the old one's session id (`workflows.task_sessions`)."""
+CLI_HOST_AFFINITY = "cli-host-affinity"
+"""A CLI agent's later turns on a task run on the worker host that ran its last one (its result
+names the host's queue, `<task_queue>-cli@<host>`), where its tool's session and its workspace
+are; a turn no worker of that host takes within `task_sessions.HOST_WAIT` runs again on any host,
+with a new session (`workflows.task_sessions`). Before, every turn went to the shared CLI queue."""
 HTTP_TURN_RETRIES = "http-turn-retries"
 """An HTTP agent's POST is retried by the task, as model and CLI turns are (one attempt an
 activity, a backoff or the agent's `retry-after` between, `retry` told to the company), so the
