@@ -30,8 +30,8 @@ from paperclip.models import (
 )
 from tests.workflows.helpers import start_company, wait_for
 from tests.workflows.stand_ins import RecordingStore, end_companies
-from workflows.company import CompanyWorkflow
 from workflows import task_sessions, task_turns
+from workflows.company import CompanyWorkflow
 from workflows.task import TaskWorkflow
 
 LATER = timedelta(minutes=20)
