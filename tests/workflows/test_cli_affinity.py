@@ -7,15 +7,16 @@ import uuid
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from temporalio import activity
-from temporalio.client import Client
-from temporalio.exceptions import ApplicationError
+from temporalio.client import Client, WorkflowHandle
+from temporalio.exceptions import ActivityError, ApplicationError, TimeoutError, TimeoutType
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from paperclip.constants import cli_queue
+from paperclip.constants import cli_queue, task_workflow_id
 from paperclip.models import (
     Adapter,
     AgentSpec,
@@ -26,11 +27,14 @@ from paperclip.models import (
     Message,
     ReassignTaskInput,
     TaskStatus,
+    Trace,
     Usage,
 )
+from paperclip.traces import TraceReader
+from paperclip.traces.history import UNCLAIMED
 from tests.workflows.helpers import start_company, wait_for
 from tests.workflows.stand_ins import RecordingStore, end_companies
-from workflows import task_sessions, task_turns
+from workflows import retries, task_sessions, task_turns
 from workflows.company import CompanyWorkflow
 from workflows.task import TaskWorkflow
 
@@ -109,6 +113,16 @@ async def another_client(env: WorkflowEnvironment) -> Client:
     return await Client.connect(env.client.service_client.config.target_host, data_converter=env.client.data_converter)
 
 
+async def trace_of(client: Client, company: WorkflowHandle[Any, Any]) -> Trace:
+    """ACME-1's trace, read from its history as the API reads it."""
+    task_id = task_workflow_id(company.id.split(":", 1)[1], "ACME-1")
+    trace = Trace(company_id=company.id, identifier="ACME-1", workflow_id=task_id)
+    reader = TraceReader(client.data_converter, trace)
+    async for event in client.get_workflow_handle(task_id).fetch_history_events():
+        await reader.add(event)
+    return trace
+
+
 def workflows(client: Client, queue: str) -> Worker:
     return Worker(
         client, task_queue=queue, workflows=[CompanyWorkflow, TaskWorkflow], activities=[RecordingStore().record]
@@ -184,6 +198,7 @@ async def test_a_turn_whose_host_is_gone_runs_again_elsewhere_in_a_new_session(
         shared, own = b.workers(client)
         async with shared, own:
             snap = await wait_for(company, lambda s: s.tasks[0].status.is_terminal)
+        trace = await trace_of(client, company)
         await end_companies(client, queue)
     first, second = hosts.calls
     assert (first.host, second.host) == ("a", "b")
@@ -195,3 +210,30 @@ async def test_a_turn_whose_host_is_gone_runs_again_elsewhere_in_a_new_session(
     assert retry is not None and retry.attempt == 2 and retry.of == 3, retry  # the wait was no attempt
     assert snap.tasks[0].status is TaskStatus.DONE and snap.tasks[0].result == "dev finished on b"
     assert snap.tasks[0].unconfirmed.attempts == 0  # it never ran: nothing charged as lost
+    # The trace tells the attempt that failed, then why the turn left its host.
+    assert [e.content for e in trace.events if e.kind == "error"] == [
+        "claude turn failed: claude failed (exit code 3): the connection to the model broke",
+        f"claude turn failed: {UNCLAIMED}",
+    ]
+
+
+def timed_out(kind: TimeoutType) -> ActivityError:
+    err = ActivityError(
+        "activity timed out",
+        scheduled_event_id=5,
+        started_event_id=0,
+        identity="",
+        activity_type="cli_turn",
+        activity_id="1",
+        retry_state=None,
+    )
+    err.__cause__ = TimeoutError("activity timed out", type=kind, last_heartbeat_details=[])
+    return err
+
+
+def test_an_attempt_no_worker_took_never_ran_and_is_not_charged_as_lost() -> None:
+    unclaimed = timed_out(TimeoutType.SCHEDULE_TO_START)
+    assert retries.unclaimed(unclaimed) and not retries.lost(unclaimed) and retries.retryable(unclaimed)
+    assert "the host is gone" in retries.reason(unclaimed)
+    silent = timed_out(TimeoutType.HEARTBEAT)  # started, then its worker went quiet: outcome unknown
+    assert retries.lost(silent) and not retries.unclaimed(silent)
