@@ -15,9 +15,11 @@ def llm_queue(base: str = TASK_QUEUE, credential: str | None = None) -> str:
     return f"{base}-llm" if credential is None else f"{base}-llm@{credential}"
 
 
-def cli_queue(base: str = TASK_QUEUE) -> str:
-    """The CLI-agent queue that goes with a workflow queue (`paperclip` → `paperclip-cli`)."""
-    return f"{base}-cli"
+def cli_queue(base: str = TASK_QUEUE, host: str | None = None) -> str:
+    """The CLI-agent queue that goes with a workflow queue (`paperclip` → `paperclip-cli`), or one
+    worker host's own (`paperclip-cli@host`), where the later turns of a CLI agent's task run: its
+    tool's session (in the agent's HOME) and its workspace are on that host's disk."""
+    return f"{base}-cli" if host is None else f"{base}-cli@{host}"
 
 
 def tools_queue(base: str = TASK_QUEUE, host: str | None = None) -> str:

@@ -143,6 +143,17 @@ def reassigned(input: TaskInput, previous: str) -> str:
     )
 
 
+def host_gone(input: TaskInput) -> str:
+    """What a CLI agent reads first in the new session that replaces one lost with its worker host
+    (the turn waited for that host in vain, `workflows.task_sessions.HOST_WAIT`)."""
+    return (
+        f"Your earlier session on task {input.identifier} was on a worker host that is gone, so this is a "
+        "new session on another host: what that session did is not here, and changes it left only in its "
+        "workspace (not committed and pushed) are lost. Look at the task's state before you go on; the "
+        f"messages below are what came since.\n\n{assignment(input)}"
+    )
+
+
 def describe_answer(answer: ApprovalAnswer) -> str:
     """The board's decision, as the agent reads it."""
     approval = answer.approval

@@ -74,9 +74,9 @@ class Settings(BaseSettings):
     workspace_concurrency: int = Field(default=2, ge=1)
     """Workspaces (`prepare_workspace`: a clone, a worktree) one worker makes at once."""
     worker_host: str = Field(default_factory=socket.gethostname, min_length=1, max_length=200)
-    """This worker's host as the tools queues know it (`<task_queue>-tools@<worker_host>`): the
-    workspaces it makes are reached there. Two workers on one machine with different homes are
-    two hosts."""
+    """This worker's host as the tools and CLI queues know it (`<task_queue>-tools@<worker_host>`,
+    `<task_queue>-cli@<worker_host>`): the workspaces it makes, and the CLI sessions it holds, are
+    reached there. Two workers on one machine with different homes are two hosts."""
     github_api_url: str = "https://api.github.com"
     """Where `create_pull_request` calls GitHub's REST API for repositories on github.com (other
     hosts: `https://<host>/api/v3`, GitHub Enterprise Server's)."""

@@ -4,8 +4,10 @@ One `paperclip worker` polls all queues: workflows and store writes on `papercli
 on `paperclip-llm` (its slots are the provider concurrency), the calls of each credential with a
 requests-a-minute limit on `paperclip-llm@<bucket>` (`<team>/<name>` for a team's credential,
 `<name>` for the deployment's), which Temporal dispatches at that rate to all the workers polling
-it together, CLI turns on `paperclip-cli`, workspaces made on `paperclip-tools`, and the tool
-calls of the workspaces this host holds on `paperclip-tools@<worker_host>` (slots of their own).
+it together, CLI turns on `paperclip-cli` and the later turns of the CLI sessions this host
+holds on `paperclip-cli@<worker_host>` (slots of their own), workspaces made on `paperclip-tools`,
+and the tool calls of the workspaces this host holds on `paperclip-tools@<worker_host>` (slots of
+their own).
 
 One `Keyring` resolves every credential of the process (model calls, HTTP agents, hires by
 agents, queues): a plain `(company_id, name) -> BoundKey | None` for the activities that send keys.
@@ -88,8 +90,11 @@ def build_workers(
         rate_limits: the credentials' limits by bucket (`Settings.rate_limits`); every worker
             of a deployment must be given the same.
         cli: the CLI-agent activities; by default with the settings' home, API URL and workspace
-            roots, and the process's keyring for the tools' keys.
-        max_concurrent_cli_turns: CLI agents this process runs at once (each is a process tree).
+            roots, the process's keyring for the tools' keys, and this host's CLI queue
+            (`<task_queue>-cli@<settings.worker_host>`), which a worker then polls too.
+        max_concurrent_cli_turns: CLI agents this process runs at once (each is a process tree),
+            on each of its two CLI queues: new sessions on `<task_queue>-cli`, the later turns of
+            this host's sessions on its own.
         settings: where the secret key is (task tokens, stored credentials), which environment
             variables may be credentials and where, and the API agents call back; the process
             settings by default.
@@ -113,6 +118,7 @@ def build_workers(
             keys=keys,
             workspace_roots=settings.workspace_roots,
             sandbox=settings.cli_sandbox,
+            host_queue=cli_queue(task_queue, settings.worker_host),
         )
     limits = CredentialLimits(store, rate_limits, keys=keys)
     model = model or model_activities(store, settings, limits)
@@ -173,6 +179,19 @@ def build_workers(
             default_heartbeat_throttle_interval=CLI_HEARTBEAT_THROTTLE,
         ),
     ]
+    if cli.host_queue is not None:
+        # The later turns of the sessions this host holds (their results named it), with slots of
+        # their own: a resumed turn waits only behind this host's other resumed turns.
+        workers.append(
+            Worker(
+                client,
+                task_queue=cli.host_queue,
+                activities=[cli.cli_turn, cli.release_workspace],
+                max_concurrent_activities=max_concurrent_cli_turns,
+                max_heartbeat_throttle_interval=CLI_HEARTBEAT_THROTTLE,
+                default_heartbeat_throttle_interval=CLI_HEARTBEAT_THROTTLE,
+            )
+        )
     if not tools:
         return workers
     return workers + [

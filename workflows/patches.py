@@ -62,6 +62,11 @@ CLI_ASKS = "cli-asks"
 """A call a CLI agent's tool refused because a rule of its tool policy asks of it is asked
 about (`workflows.cli_asks`), and the tool's next turn is given the decision; before, the
 refusal was only reported."""
+CLI_HOST_AFFINITY = "cli-host-affinity"
+"""A CLI agent's later turns on a task run on the worker host that ran its last one (its result
+names the host's queue, `<task_queue>-cli@<host>`), where its tool's session and its workspace
+are; a turn no worker of that host takes within `task_sessions.HOST_WAIT` runs again on any host,
+with a new session (`workflows.task_sessions`). Before, every turn went to the shared CLI queue."""
 HTTP_TURN_RETRIES = "http-turn-retries"
 """An HTTP agent's POST is retried by the task, as model and CLI turns are (one attempt an
 activity, a backoff or the agent's `retry-after` between, `retry` told to the company), so the

@@ -12,7 +12,7 @@ unknown. Pure functions over the task's carried state: they run inside the workf
 from datetime import timedelta
 
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError, ApplicationError, FailureError, TimeoutError
+from temporalio.exceptions import ActivityError, ApplicationError, FailureError, TimeoutError, TimeoutType
 
 from paperclip.models import LostAttempt, SettledAttempt, TaskCarry, Unconfirmed, Usage, WorstCase
 
@@ -34,12 +34,22 @@ def retryable(err: ActivityError) -> bool:
 
 
 def lost(err: ActivityError) -> bool:
-    """Whether the attempt timed out (its worker lost, or silent): its outcome is unknown."""
-    return isinstance(err.cause, TimeoutError)
+    """Whether the attempt timed out once started (its worker lost, or silent): its outcome is
+    unknown. One no worker took (`unclaimed`) never ran."""
+    return isinstance(err.cause, TimeoutError) and not unclaimed(err)
+
+
+def unclaimed(err: ActivityError) -> bool:
+    """Whether no worker took the attempt within its schedule-to-start timeout (set on a worker
+    host's own queue only: that host is gone): it never ran, and spent nothing."""
+    cause = err.cause
+    return isinstance(cause, TimeoutError) and cause.type is TimeoutType.SCHEDULE_TO_START
 
 
 def reason(err: ActivityError) -> str:
     cause = err.cause
+    if unclaimed(err):
+        return "no worker of the host that holds its session took it in time (the host is gone): it never ran"
     if isinstance(cause, TimeoutError):
         return "its worker was lost (no heartbeat): the call's outcome is unknown"
     if isinstance(cause, FailureError):

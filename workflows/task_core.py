@@ -41,12 +41,17 @@ with workflow.unsafe.imports_passed_through():
     from paperclip.prompts import bytes_of, standing_bytes
     from paperclip.tools import tools_for
     from workflows import retries
-    from workflows.patches import CACHE_WRITE_WORST_CASE, CREDENTIAL_QUEUES, TEAM_CREDENTIAL_QUEUES
+    from workflows.patches import CACHE_WRITE_WORST_CASE, CLI_HOST_AFFINITY, CREDENTIAL_QUEUES, TEAM_CREDENTIAL_QUEUES
     from workflows.signals import signal_company
 
 USAGE_REPORT_INTERVAL = timedelta(seconds=2)
 """How often a working task tells the company its usage between status changes: a signal per
 turn would cost a workflow task per turn on both sides."""
+
+
+HOST_RELEASE_WAIT = timedelta(minutes=1)
+"""How long a finished task waits for the worker host that holds its CLI agent's worktree to
+remove it: a host gone for good keeps the task's end waiting no longer."""
 
 
 ANNOUNCED_KEPT = 100
@@ -258,7 +263,11 @@ class TaskCore:
             pass
 
     async def release_workspace(self, succeeded: bool) -> None:
-        """A CLI agent's task has ended: its git worktree may go (a failure never holds the end up)."""
+        """A CLI agent's task has ended: its git worktree may go (a failure never holds the end up),
+        on the host that holds it when the task knows which (`CLI_HOST_AFFINITY`)."""
+        host = self.carry.cli_host_queue
+        if host is not None and not workflow.patched(CLI_HOST_AFFINITY):
+            host = None
         try:
             await workflow.execute_activity(
                 Activity.CLI_RELEASE_WORKSPACE,
@@ -270,7 +279,9 @@ class TaskCore:
                     succeeded=succeeded,
                 ),
                 result_type=bool,
-                task_queue=cli_queue(workflow.info().task_queue),
+                task_queue=host or cli_queue(workflow.info().task_queue),
+                # A host that is gone has nothing to release: the task ends without waiting for it.
+                schedule_to_start_timeout=HOST_RELEASE_WAIT if host else None,
                 start_to_close_timeout=timedelta(minutes=2),
                 retry_policy=RetryPolicy(maximum_attempts=3),
             )

@@ -36,7 +36,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.patches import HTTP_TURN_RETRIES, WORKFLOW_RETRIES
     from workflows.task_acting import acts, store_standing, take_calls
     from workflows.task_core import TaskCore
-    from workflows.task_sessions import keep, owner, resumable
+    from workflows.task_sessions import HOST_WAIT, host_gone, host_queue, keep, owner, resumable
     from workflows.task_tools import act
 
 MODEL_TURN_ATTEMPTS = 10
@@ -152,11 +152,14 @@ class CliTurn(Turn):
     """The session this turn resumes (None: a new one)."""
     owner = ""
     """Whose tool runs the turn (`workflows.task_sessions.owner`): the session it reports is theirs."""
+    host: str | None = None
+    """The queue of the worker host that holds the session, where the turn runs (None: any host's)."""
 
     def start(self, sent: list[Message], worst: WorstCase | None) -> asyncio.Task[Any]:
         task, cli = self.task, self.task.input.agent.cli
         self.owner = owner(task.input.agent)
         self.session = resumable(task.carry, task.input.agent)
+        self.host = host_queue(task.carry, task.input.agent)
         orphan, task.orphan = task.orphan, None
         return workflow.start_activity(
             Activity.CLI_TURN,
@@ -178,7 +181,9 @@ class CliTurn(Turn):
                 granted=turn_grants(task),
             ),
             result_type=CliTurnResult,
-            task_queue=cli_queue(workflow.info().task_queue),
+            task_queue=self.host or cli_queue(workflow.info().task_queue),
+            # A host that is gone takes nothing: the turn then runs elsewhere (`failed`).
+            schedule_to_start_timeout=HOST_WAIT if self.host else None,
             # The activity stops the tool at its own timeout; this one covers a lost worker.
             start_to_close_timeout=timedelta(seconds=cli.turn_timeout_seconds + cli.grace_seconds + 60),
             heartbeat_timeout=timedelta(seconds=cli.heartbeat_timeout_seconds),
@@ -203,8 +208,13 @@ class CliTurn(Turn):
             self.task.carry.cost_usd += float(cost) if isinstance(cost, int | float) else 0.0
         if not own:
             return
-        if details.get("session_id"):  # the retry resumes the session the attempt started
-            keep(self.task.carry, str(details["session_id"]), self.owner)
+        if self.host is not None and retries.unclaimed(err):
+            host_gone(self.task.carry, self.task.input, self.host)
+            return
+        if details.get("session_id") or details.get("queue"):
+            # The retry resumes the session the attempt started, on the host the attempt ran on.
+            session, queue = details.get("session_id") or self.session, details.get("queue") or self.host
+            keep(self.task.carry, str(session) if session else None, self.owner, str(queue) if queue else None)
         if retries.lost(err):  # its tool may still run: the next attempt kills it first
             self.task.orphan = {k: details[k] for k in ("pid", "host", "marker") if k in details} or None
 
@@ -212,7 +222,7 @@ class CliTurn(Turn):
         assert isinstance(result, CliTurnResult)
         task = self.task
         retried = task.attempt_succeeded(result.settled)
-        keep(task.carry, result.session_id or self.session, self.owner)
+        keep(task.carry, result.session_id or self.session, self.owner, result.host_queue)
         task.carry.usage = task.carry.usage + result.usage
         task.carry.cost_usd += result.cost_usd or 0.0
         task.report_turn(retried)

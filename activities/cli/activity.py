@@ -1,10 +1,13 @@
-"""The CLI-agent turn activity, on the `paperclip-cli` queue.
+"""The CLI-agent turn activity, on the `paperclip-cli` queue and on the worker host's own
+`paperclip-cli@<host>`.
 
 One turn runs the agent's tool once in its workspace with the turn's prompt, resuming the
-task's session. Progress is heartbeated (session id, bytes, events, the last event, its pid,
-host and turn marker), so a turn retried after its worker died, or after its tool failed,
-resumes the session the last attempt had started (the task workflow retries, passing what the
-lost attempt last said). Before the tool starts, the attempt's ledger row is written
+task's session. The tool keeps the session in the agent's HOME and works in a workspace, both on
+this host's disk: the result (and every heartbeat) names the host's queue, where the task sends
+the agent's later turns. Progress is heartbeated (session id, bytes, events, the last event, its
+pid, host, host queue and turn marker), so a turn retried after its worker died, or after its tool
+failed, resumes the session the last attempt had started, on its host (the task workflow retries,
+passing what the lost attempt last said). Before the tool starts, the attempt's ledger row is written
 unconfirmed at the turn's per-turn budget. The prompt
 and the whole answer go to the store with the cost event; history gets the answer cut short
 past `max_output_chars`, with a reference to the stored text.
@@ -99,6 +102,9 @@ class CliActivities:
             environment, read at each turn, by default).
         sandbox: run each turn in the sandbox (`activities.cli.sandbox`; `Settings.cli_sandbox`);
             on, a host without a working bubblewrap fails the turn (`CliSandboxUnavailable`).
+        host_queue: this worker host's own CLI queue (`cli_queue(task_queue, worker_host)`), which
+            each turn's result and heartbeats name: the session and workspace stay on this host,
+            and the task sends the agent's later turns there. None: later turns run on any host.
     """
 
     def __init__(
@@ -112,6 +118,7 @@ class CliActivities:
         workspace_roots: Sequence[Path] = (),
         environ: Mapping[str, str] | None = None,
         sandbox: bool = True,
+        host_queue: str | None = None,
     ) -> None:
         self.store = store
         self.home = home
@@ -121,6 +128,7 @@ class CliActivities:
         self.workspace_roots = list(workspace_roots)
         self.environ = environ
         self.sandbox = sandbox
+        self.host_queue = host_queue
 
     async def _book_spent(self, input: CliTurnInput, tool: str, stream: Stream) -> dict[str, Any]:
         """Book what a failed turn's tool said it spent before it failed (a failed attempt is
@@ -248,9 +256,11 @@ class CliActivities:
         if isinstance(adapter, PreparesTurn):  # the tool's settings: its permissions, its auth type
             env |= await asyncio.to_thread(adapter.prepare, input.cli, Path(base["HOME"]), env)
         stream = Stream(session_id=resume)
+        # Where a retry finds what this attempt leaves (its session, the workspace): this host.
+        here = {"queue": self.host_queue} if self.host_queue else {}
 
         def beat(progress: dict[str, Any]) -> None:
-            activity.heartbeat(progress | {"host": socket.gethostname(), "marker": turn_id})
+            activity.heartbeat(progress | {"host": socket.gethostname(), "marker": turn_id} | here)
 
         if input.worst is not None:
             model = input.cli.model or "default"
@@ -311,7 +321,7 @@ class CliActivities:
             spent = await self._book_spent(input, adapter.tool, stream)
             raise ApplicationError(
                 f"{adapter.tool} failed (exit code {finished.exit_code}): {reason}",
-                {"session_id": stream.session_id} | spent,
+                {"session_id": stream.session_id} | spent | here,
                 type=CLI_FAILED,
             )
         answer = stream.answer() or "(no answer)"
@@ -373,4 +383,5 @@ class CliActivities:
             event_kinds=dict(stream.kinds.most_common(EVENT_KINDS_KEPT)),
             settled=settled,
             denials=stream.denials,
+            host_queue=self.host_queue,
         )

@@ -128,6 +128,10 @@ class TaskCarry(BaseModel):
     cli_session_of: str | None = None
     """Whose session `cli_session` is (`<agent>/<adapter>`): only that agent's tool resumes it
     (None: not known, kept before this was)."""
+    cli_host_queue: str | None = None
+    """The queue of the worker host that ran that agent's last turn (`<task_queue>-cli@<host>`),
+    whose disk holds the session and the workspace: its next turns run there (None: on any host).
+    It goes with the session: another agent's turns start anywhere."""
     budgeted: bool | None = None
     """Set when the company announced a cap after the task started (see `TaskInput.company_budgeted`)."""
     prompt_tokens: int = 0

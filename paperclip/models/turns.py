@@ -181,6 +181,10 @@ class CliTurnResult(BaseModel):
     denials: list[ToolDenial] = Field(default_factory=list)
     """Tool calls its permissions refused during the turn (its reply says so too): not a clean
     success, though the turn ended."""
+    host_queue: str | None = None
+    """The CLI queue of the worker host that ran the turn (`<task_queue>-cli@<host>`): the session
+    and workspace are on its disk, so the task sends the agent's later turns there (None: a worker
+    without one, and the later turns run on any host)."""
 
 
 class HttpTurnInput(BaseModel):

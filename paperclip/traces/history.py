@@ -12,6 +12,7 @@ from typing import Any
 
 from google.protobuf.timestamp_pb2 import Timestamp
 from temporalio.api.common.v1 import Payloads
+from temporalio.api.enums.v1 import TimeoutType
 from temporalio.api.failure.v1 import Failure
 from temporalio.api.history.v1 import HistoryEvent
 from temporalio.converter import DataConverter
@@ -52,6 +53,13 @@ COMPACTION = "compaction"
 
 def _time(ts: Timestamp) -> datetime:
     return ts.ToDatetime(tzinfo=UTC)
+
+
+UNCLAIMED = (
+    "no worker of the host that holds its session took it in time (the host is gone): it never ran, "
+    "and runs again on another host, in a new session"
+)
+"""What a turn that waited in vain on its worker host's own queue says in the trace."""
 
 
 def _failure_text(failure: Failure) -> str:
@@ -315,7 +323,11 @@ class TraceReader:
 
     async def _on_activity_task_timed_out(self, event: HistoryEvent, at: datetime) -> None:
         attrs = event.activity_task_timed_out_event_attributes
-        self._turn_error(at, attrs.scheduled_event_id, f"timed out: {_failure_text(attrs.failure)}")
+        message = f"timed out: {_failure_text(attrs.failure)}"
+        if attrs.failure.timeout_failure_info.timeout_type == TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_START:
+            # Only a worker host's own queue has that timeout (`workflows.task_sessions.HOST_WAIT`).
+            message = UNCLAIMED
+        self._turn_error(at, attrs.scheduled_event_id, message)
 
     async def _on_activity_task_canceled(self, event: HistoryEvent, at: datetime) -> None:
         stopped = self._agent_turns.stopped(event.activity_task_canceled_event_attributes.scheduled_event_id)

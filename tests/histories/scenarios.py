@@ -61,6 +61,7 @@ from workflows.patches import (
     BUDGET_RESERVATION,
     CACHE_WRITE_WORST_CASE,
     CLI_ASKS,
+    CLI_HOST_AFFINITY,
     CLI_SESSION_PER_AGENT,
     COMPACTION,
     COMPLETE_TO_END,
@@ -508,6 +509,33 @@ async def cliask(stage: Stage) -> Company:
     return company
 
 
+async def cliaffinity(stage: Stage) -> Company:
+    """dev's Claude Code turn starts a session on this worker host and breaks (the fake tool's
+    `crash`): the retry goes to the host's own CLI queue (`cli-host-affinity`), resumes the session
+    there and finishes the task; its worktree is released on that host too."""
+    await stage.stop_workers()  # the fakes log outside any workspace: no sandbox
+    stage.settings = stage.settings.model_copy(update={"cli_sandbox": False, "worker_host": "host-a"})
+    folder = stage.settings.home_dir / "fake-cli-affinity"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "script").write_text("crash\nok\n")
+    env = {"FAKE_CLI_LOG": str(folder / "runs.jsonl"), "FAKE_CLI_SCRIPT": str(folder / "script")}
+    path = os.environ["PATH"]
+    os.environ["PATH"] = os.pathsep.join([str(FAKE_CLIS), path])  # the workers' tools find the fakes
+    try:
+        await stage.start_workers()
+        dev = AgentSpec(name="dev", role=Role.ENGINEER, adapter=Adapter.CLAUDE_LOCAL, cli=CliConfig(env=env))
+        company = await stage.start_company("cliaffinity", [dev])
+        await create_task(company, "Fix the login bug", "dev")
+        snap = await wait_for(company, lambda s: s.tasks[0].status.is_terminal, timeout=TIMEOUT)
+    finally:
+        os.environ["PATH"] = path
+    runs = [json.loads(line) for line in (folder / "runs.jsonl").read_text().splitlines()]
+    assert [r["mode"] for r in runs] == ["crash", "ok"], runs
+    assert runs[1]["argv"][runs[1]["argv"].index("--resume") + 1] == runs[0]["session"], runs[1]["argv"]
+    assert snap.tasks[0].status is TaskStatus.DONE, snap.tasks[0].result
+    return company
+
+
 async def httpretry(stage: Stage) -> Company:
     """An HTTP agent whose URL answers 503 twice: the task retries the POST itself, telling its
     company it is retrying (`http-turn-retries`); the third POST is taken, and the agent completes
@@ -551,5 +579,6 @@ SCENARIOS: dict[str, Scenario] = {
     "clisession": Scenario(clisession, frozenset({CLI_SESSION_PER_AGENT, WORKFLOW_RETRIES})),
     "httpretry": Scenario(httpretry, frozenset({HTTP_TURN_RETRIES})),
     "cliask": Scenario(cliask, frozenset({CLI_ASKS})),
+    "cliaffinity": Scenario(cliaffinity, frozenset({CLI_HOST_AFFINITY, WORKFLOW_RETRIES})),
 }
 """Scenario name → how to record it; `record` runs all but `demo` unless told which."""
