@@ -54,6 +54,7 @@ EXPORTS = [
     "Checked",
     "ChildFinished",
     "CliConfig",
+    "CliGrant",
     "CliPermissions",
     "CliSessionTotal",
     "CliTurnInput",
