@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
+from paperclip.errors import InvalidInput
 from paperclip.models.names import SLUG
 
 _TOKEN = re.compile(r"\$\$\{|\$\{([^{}]*)\}|\$\{")
@@ -45,7 +46,7 @@ class Reference:
     """Its offset in the text."""
 
 
-class MalformedReference(ValueError):
+class MalformedReference(InvalidInput):
     """A `${` that is not one of the forms (`FORMS_HINT`), at offset `start`."""
 
     def __init__(self, text: str, start: int) -> None:
