@@ -14,6 +14,7 @@ from cli.credentials import credential_app
 from cli.goals import goal_app
 from cli.mcp import mcp_app
 from cli.monitor import monitor
+from cli.pipelines import pipeline_app
 from cli.resources import agent_app, company_app, history, task_app
 from cli.routines import routine_app
 from cli.templates import template_app
@@ -63,6 +64,7 @@ app.add_typer(approval_app, name="approval")
 app.add_typer(budget_app, name="budget")
 app.add_typer(credential_app, name="credential")
 app.add_typer(routine_app, name="routine")
+app.add_typer(pipeline_app, name="pipeline")
 app.add_typer(template_app, name="template")
 app.add_typer(tool_app, name="tool")
 app.add_typer(team_app, name="team")

@@ -17,10 +17,14 @@ class ApiError(PaperclipError):
     """The API refused a request or could not be reached; `str()` is one readable line. Its
     `kind` is the API's error code (`not_found`, …), `unavailable` when there was no answer."""
 
-    def __init__(self, message: str, *, status: int | None = None, code: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, status: int | None = None, code: str | None = None, details: Any = None
+    ) -> None:
         super().__init__(message, kind=code or ("unavailable" if status is None else "internal"))
         self.status = status
         self.code = code
+        self.details = details
+        """The error's `details` as the API gave them (e.g. a pipeline's problems, each with its line)."""
 
 
 class SseEvent:
@@ -169,7 +173,7 @@ def _error_from(response: httpx.Response) -> ApiError:
         details = error.get("details")
         if isinstance(details, list) and details:
             message += ": " + "; ".join(_detail_line(item) for item in details)
-        return ApiError(f"{message} ({status}{' ' + code if code else ''})", status=status, code=code)
+        return ApiError(f"{message} ({status}{' ' + code if code else ''})", status=status, code=code, details=details)
     if isinstance(body, dict) and "detail" in body:
         detail = body["detail"]
         message = "; ".join(_detail_line(d) for d in detail) if isinstance(detail, list) else str(detail)

@@ -20,6 +20,7 @@ from paperclip.store.idempotency import IdempotencyStore
 from paperclip.store.ledger import LedgerStore
 from paperclip.store.limits import RateLimitStore
 from paperclip.store.mcp import McpServerStore
+from paperclip.store.pipelines import PipelineStore
 from paperclip.store.records import RecordStore
 from paperclip.store.revisions import RevisionStore
 from paperclip.store.search import SearchStore
@@ -44,6 +45,7 @@ class Store(
     StandingStore,
     CliUsageStore,
     RevisionStore,
+    PipelineStore,
 ):
     """Reads and writes the store: every part's methods on one object. Thread-safe; builds its
     engine on first use.

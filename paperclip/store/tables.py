@@ -340,3 +340,38 @@ agent_revisions = sa.Table(
 )
 """Every configuration each agent had (`paperclip.store.revisions`), written by the company with
 its record batches: what `paperclip agent revisions` lists and `agent rollback` restores."""
+
+pipelines = sa.Table(
+    "pipelines",
+    metadata,
+    sa.Column("company_id", sa.String(63), primary_key=True),
+    sa.Column("name", sa.String(63), primary_key=True),
+    sa.Column("version", sa.Integer, primary_key=True, comment="1, then one more for each different content"),
+    sa.Column("content", sa.Text, nullable=False, comment="the YAML document as given"),
+    sa.Column("digest", sa.String(64), nullable=False, comment="sha256 of the content"),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("created_by", sa.String(200), nullable=False, server_default=""),
+)
+"""Companies' pipeline documents, every version (`paperclip.store.pipelines`)."""
+
+pipeline_runs = sa.Table(
+    "pipeline_runs",
+    metadata,
+    sa.Column("company_id", sa.String(63), primary_key=True),
+    sa.Column("run_id", sa.String(100), primary_key=True),
+    sa.Column("pipeline", sa.String(63), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("digest", sa.String(64), nullable=False, comment="sha256 of the content the run started from"),
+    sa.Column("status", sa.String(16), nullable=False, comment="running | done | failed | cancelled"),
+    sa.Column("inputs", JSONDoc, nullable=False),
+    sa.Column("started_by", sa.String(200), nullable=False, server_default=""),
+    sa.Column("started_at", UTCDateTime, nullable=False),
+    sa.Column("finished_at", UTCDateTime, nullable=True),
+    sa.Column("tokens", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("cost_usd", sa.Float, nullable=False, server_default="0"),
+    sa.Column("idempotency_key", sa.String(200), nullable=True, comment="one run per key and company"),
+    sa.Column("state", JSONDoc, nullable=False, comment="PipelineRunState as the workflow last reported it"),
+    sa.UniqueConstraint("company_id", "idempotency_key"),
+    sa.Index(None, "company_id", "pipeline", "started_at"),
+)
+"""Pipelines' runs (`paperclip.store.pipelines`), written by the run's side as its state changes."""

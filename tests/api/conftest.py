@@ -68,6 +68,7 @@ STORE_ROUTES = {
     "test_export",
     "test_idempotency",
     "test_mcp_servers",
+    "test_pipelines",
     "test_search",
     "test_tasks",
     "test_tool_outputs",
