@@ -31,6 +31,9 @@ TABLES = {
     "standing",
     "cli_usage_baselines",
     "agent_revisions",
+    "hooks",
+    "hook_deliveries",
+    "webhook_subscriptions",
 }
 
 
@@ -41,7 +44,7 @@ def table_names(store: Store) -> set[str]:
 def test_migrate_creates_the_tables_at_head(store: Store) -> None:
     assert TABLES <= table_names(store)
     with store.engine.connect() as conn:
-        assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar_one() == "0018"
+        assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar_one() == "0020"
 
 
 def test_migrate_again_changes_nothing(store: Store) -> None:
