@@ -163,9 +163,7 @@ class HookStore(StoreCore):
         with self.engine.connect() as conn:
             found = [
                 StoredWebhook(
-                    spec=WebhookSpec(
-                        name=r.name, url=r.url, events=list(r.events), format=WebhookFormat(r.format)
-                    ),
+                    spec=WebhookSpec(name=r.name, url=r.url, events=list(r.events), format=WebhookFormat(r.format)),
                     sealed=r.sealed,
                     created_at=r.created_at,
                 )

@@ -62,9 +62,7 @@ def check_github(secret: str, body: bytes, header: str | None) -> None:
         raise SignatureRefused(f"{GITHUB_SIGNATURE} does not match the body signed with this hook's secret")
 
 
-def check_generic(
-    secret: str, body: bytes, timestamp: str | None, header: str | None, *, now: float
-) -> str:
+def check_generic(secret: str, body: bytes, timestamp: str | None, header: str | None, *, now: float) -> str:
     """Refuse a delivery whose signature is not `<timestamp>.<body>`'s, or whose timestamp is more
     than `REPLAY_WINDOW_SECONDS` from `now`; answers the signature's hex (the delivery's id).
 
