@@ -6,6 +6,7 @@ is claimed before the hook acts on it, in one insert that a repeat of the delive
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -62,7 +63,7 @@ class HookStore(StoreCore):
             return conn.execute(added.returning(hooks.c.name)).first() is not None
 
     @staticmethod
-    def _hook(row: sa.Row[tuple[str, str, bytes, dict[str, object], datetime]]) -> StoredHook:
+    def _hook(row: Any) -> StoredHook:
         spec = HookSpec.model_validate({**row.config, "name": row.name, "kind": row.kind})
         return StoredHook(spec=spec, sealed=row.sealed, created_at=row.created_at)
 
