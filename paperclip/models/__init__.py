@@ -26,6 +26,7 @@ Import names from here (`from paperclip.models import AgentSpec`); the modules g
 - `mcp`: a company's MCP servers, the tools they list, and the `mcp_tools` activity's input and result.
 - `traces`: a task's conversation trace.
 - `api`: the API's answers the dashboard reads too (pages, reports).
+- `webhooks`: incoming hooks (targets, deliveries), outgoing subscriptions, their events and the `notify` input.
 """
 
 from paperclip.models.access import (
@@ -248,6 +249,26 @@ from paperclip.models.turns import (
     WorkspaceRelease,
     WorstCase,
 )
+from paperclip.models.webhooks import (
+    HookAnswer,
+    HookCreated,
+    HookDelivery,
+    HookKind,
+    HookList,
+    HookPublic,
+    HookSpec,
+    HookTarget,
+    Notification,
+    NotifyInput,
+    NotifyResult,
+    TaskTarget,
+    WebhookCreated,
+    WebhookEvent,
+    WebhookFormat,
+    WebhookList,
+    WebhookPublic,
+    WebhookSpec,
+)
 
 __all__ = [
     "AGENT_TRANSITIONS",
@@ -336,6 +357,14 @@ __all__ = [
     "HeartbeatPolicy",
     "HireAgentInput",
     "Hold",
+    "HookAnswer",
+    "HookCreated",
+    "HookDelivery",
+    "HookKind",
+    "HookList",
+    "HookPublic",
+    "HookSpec",
+    "HookTarget",
     "Host",
     "HttpConfig",
     "HttpTurnInput",
@@ -360,6 +389,9 @@ __all__ = [
     "ModelTurnInput",
     "ModelTurnResult",
     "NOT_BLANK",
+    "Notification",
+    "NotifyInput",
+    "NotifyResult",
     "PREFIX",
     "Permissions",
     "Prefix",
@@ -404,6 +436,7 @@ __all__ = [
     "TaskRecord",
     "TaskResult",
     "TaskStatus",
+    "TaskTarget",
     "TeamRole",
     "TemplateName",
     "ToolCall",
@@ -422,6 +455,12 @@ __all__ = [
     "TraceKind",
     "Unconfirmed",
     "Usage",
+    "WebhookCreated",
+    "WebhookEvent",
+    "WebhookFormat",
+    "WebhookList",
+    "WebhookPublic",
+    "WebhookSpec",
     "WorkspaceRef",
     "WorkspaceRelease",
     "WorstCase",
