@@ -35,6 +35,7 @@ from api.routes import (
     goals,
     governance,
     health,
+    hooks,
     mcp_servers,
     org,
     pipelines,
@@ -44,6 +45,7 @@ from api.routes import (
     templates,
     tool_outputs,
     tools,
+    webhooks,
 )
 from api.schemas import ErrorResponse
 from paperclip import board
@@ -152,8 +154,11 @@ def create_app(
         brake,
         tool_outputs,
         tools,
+        hooks,
+        webhooks,
     ):
         app.include_router(module.router, prefix=API_PREFIX)
+    app.include_router(hooks.door, prefix=API_PREFIX)
 
     @app.middleware("http")
     async def forget_changed_companies(request: Request, call_next: Any) -> Any:

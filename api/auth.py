@@ -5,7 +5,8 @@
   running here (an agent's command, too) could otherwise act as the board.
 - **No credentials**: 401, with a hint on how to get in when the request comes from this machine
   and `PAPERCLIP_AUTH=local` (the default). Only the health check (`PUBLIC`) and, in local mode,
-  the codec routes called from this machine by an allowed Web UI (`_codec_from_web_ui`) answer.
+  the codec routes called from this machine by an allowed Web UI (`_codec_from_web_ui`) answer;
+  a webhook's delivery (`HOOK_DOOR`) is checked by its signature instead.
 - **An API key** (`Authorization: Bearer pck_…`, `paperclip token create`): a user, with a role in
   each of its teams. A company belongs to one team: other users get 404 for it, as if it did not
   exist; a viewer may only read (403 for anything else). Routes of no company: any user reads,
@@ -53,6 +54,9 @@ TASK_TOKEN_ROUTES = frozenset(
 READS = frozenset({"GET", "HEAD", "OPTIONS"})
 PUBLIC = frozenset({"/health"})
 """Routes anyone may call: whether the API and Temporal are up (`paperclip up` waits on it)."""
+HOOK_DOOR = "/hooks/{company}/{hook}"
+"""The door of incoming webhooks (`api.routes.hooks`): a POST there is authenticated by its
+signature, checked by the route, and carries no other credential (any it sends is ignored)."""
 CODEC_ROUTES = frozenset({"/codec/encode", "/codec/decode"})
 """The codec server's routes, which the Temporal Web UI calls from the browser (`_codec_from_web_ui`)."""
 CHECKED_KEYS_SECONDS = 300.0
@@ -200,6 +204,8 @@ async def authorize(
     """The caller, checked against the route it asks for."""
     route = request.scope.get("route")
     path = str(getattr(route, "path", "")).removeprefix("/api")
+    if path == HOOK_DOOR and request.method == "POST":
+        return ANONYMOUS
     if credentials is None:
         if path in PUBLIC:
             return ANONYMOUS

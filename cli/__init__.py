@@ -12,6 +12,7 @@ from cli.approvals import approval_app
 from cli.budgets import budget_app
 from cli.credentials import credential_app
 from cli.goals import goal_app
+from cli.hooks import hook_app, webhook_app
 from cli.mcp import mcp_app
 from cli.monitor import monitor
 from cli.pipelines import pipeline_app
@@ -70,6 +71,8 @@ app.add_typer(tool_app, name="tool")
 app.add_typer(team_app, name="team")
 app.add_typer(token_app, name="token")
 app.add_typer(mcp_app, name="mcp")
+app.add_typer(hook_app, name="hook")
+app.add_typer(webhook_app, name="webhook")
 app.command()(history)
 app.command()(monitor)
 app.command()(activity)

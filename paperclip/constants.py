@@ -85,6 +85,8 @@ class Activity:
     """A task's brief read back from the store (the company carries long ones by reference)."""
     READ_TASK = "read_task"
     """A task of the company as an agent's `read_task` tool shows it, read from the store."""
+    NOTIFY = "notify"
+    """A company's events sent to its webhook subscriptions, signed (`activities/webhooks.py`)."""
 
 
 class CompanySignal:

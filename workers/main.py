@@ -33,6 +33,7 @@ from activities.store import StoreActivities
 from activities.templates import TemplateActivities
 from activities.tools.activity import ToolActivities
 from activities.tools.workspace import WorkspaceActivities
+from activities.webhooks import WebhookActivities
 from paperclip.constants import TASK_QUEUE, cli_queue, llm_queue, tools_queue
 from paperclip.keyring import Keyring
 from paperclip.models import RateLimit
@@ -132,6 +133,11 @@ def build_workers(
     )
     templates = TemplateActivities(keys)
     record = StoreActivities(store)
+    webhooks = WebhookActivities(
+        store,
+        lambda: SecretBox(load_key(settings.home_dir, settings.secret_key)),
+        private_hosts=settings.allow_private_hosts,
+    )
     mcp = McpServers(store.get_mcp_server, keys=keys, allow=settings.mcp_stdio_allow, spawn=sandboxed_spawn)
     tool_calls = ToolActivities(store, settings=settings, keys=keys, mcp=mcp.runner_for)
     workspaces = WorkspaceActivities(settings=settings, keys=keys, task_queue=task_queue)
@@ -155,6 +161,7 @@ def build_workers(
                 templates.agent_from_template,
                 limits.credential_queue,
                 limits.model_queue,
+                webhooks.notify,
             ],
         ),
         *(

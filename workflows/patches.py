@@ -97,3 +97,7 @@ CACHE_WRITE_WORST_CASE = "cache-write-worst-case"
 """A model turn's worst case prices its prompt at the dearer of the input and cache-write prices
 (an Anthropic call may write its whole prompt to the cache, at 1.25x the input price); before
 it, at the input price."""
+OUTGOING_WEBHOOKS = "outgoing-webhooks"
+"""The company's events (an approval asked for, a budget incident, a failed task) are handed to
+the `notify` activity, which sends them to its webhook subscriptions; events not known to be sent
+are carried across continue-as-new (`workflows/company/notify.py`)."""

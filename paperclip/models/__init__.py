@@ -26,12 +26,10 @@ Import names from here (`from paperclip.models import AgentSpec`); the modules g
 - `mcp`: a company's MCP servers, the tools they list, and the `mcp_tools` activity's input and result.
 - `traces`: a task's conversation trace.
 - `api`: the API's answers the dashboard reads too (pages, reports).
+- `webhooks`: incoming hooks (targets, deliveries), outgoing subscriptions, their events and the `notify` input.
 """
 
-from paperclip.models.access import (
-    ApiKeyInfo,
-    TeamRole,
-)
+from paperclip.models.access import ApiKeyInfo, TeamRole
 from paperclip.models.agents import (
     DEFAULT_CREDENTIALS,
     HTTP_PLACEHOLDERS,
@@ -85,18 +83,8 @@ from paperclip.models.company import (
     HireAgentInput,
     RoutineFire,
 )
-from paperclip.models.configure import (
-    AgentChanged,
-    ConfigureAgentInput,
-    ConfigureAgentResult,
-)
-from paperclip.models.conversation import (
-    Message,
-    SessionRef,
-    ToolCall,
-    ToolSpec,
-    Usage,
-)
+from paperclip.models.configure import AgentChanged, ConfigureAgentInput, ConfigureAgentResult
+from paperclip.models.conversation import Message, SessionRef, ToolCall, ToolSpec, Usage
 from paperclip.models.enums import (
     AGENT_TRANSITIONS,
     GOAL_TRANSITIONS,
@@ -161,11 +149,7 @@ from paperclip.models.names import (
     check_slug,
     slug,
 )
-from paperclip.models.pipeline_records import (
-    PipelineRunRecord,
-    PipelineSummary,
-    PipelineVersion,
-)
+from paperclip.models.pipeline_records import PipelineRunRecord, PipelineSummary, PipelineVersion
 from paperclip.models.pipelines import (
     InputType,
     PipelineBudget,
@@ -191,10 +175,7 @@ from paperclip.models.records import (
     TaskDetail,
     TaskRecord,
 )
-from paperclip.models.revisions import (
-    AgentRevision,
-    SpecChange,
-)
+from paperclip.models.revisions import AgentRevision, SpecChange
 from paperclip.models.routines import (
     CRON_FIELD,
     CRON_MACROS,
@@ -241,11 +222,7 @@ from paperclip.models.tooling import (
     ToolStep,
     WorkspaceRef,
 )
-from paperclip.models.traces import (
-    Trace,
-    TraceEvent,
-    TraceKind,
-)
+from paperclip.models.traces import Trace, TraceEvent, TraceKind
 from paperclip.models.turns import (
     AgentCall,
     AgentCallAnswer,
@@ -265,6 +242,26 @@ from paperclip.models.turns import (
     ToolDenial,
     WorkspaceRelease,
     WorstCase,
+)
+from paperclip.models.webhooks import (
+    HookAnswer,
+    HookCreated,
+    HookDelivery,
+    HookKind,
+    HookList,
+    HookPublic,
+    HookSpec,
+    HookTarget,
+    Notification,
+    NotifyInput,
+    NotifyResult,
+    TaskTarget,
+    WebhookCreated,
+    WebhookEvent,
+    WebhookFormat,
+    WebhookList,
+    WebhookPublic,
+    WebhookSpec,
 )
 
 __all__ = [
@@ -354,6 +351,14 @@ __all__ = [
     "HeartbeatPolicy",
     "HireAgentInput",
     "Hold",
+    "HookAnswer",
+    "HookCreated",
+    "HookDelivery",
+    "HookKind",
+    "HookList",
+    "HookPublic",
+    "HookSpec",
+    "HookTarget",
     "Host",
     "HttpConfig",
     "HttpTurnInput",
@@ -379,6 +384,9 @@ __all__ = [
     "ModelTurnInput",
     "ModelTurnResult",
     "NOT_BLANK",
+    "Notification",
+    "NotifyInput",
+    "NotifyResult",
     "PREFIX",
     "Permissions",
     "PipelineBudget",
@@ -436,6 +444,7 @@ __all__ = [
     "TaskRecord",
     "TaskResult",
     "TaskStatus",
+    "TaskTarget",
     "TeamRole",
     "TemplateName",
     "ToolCall",
@@ -454,6 +463,12 @@ __all__ = [
     "TraceKind",
     "Unconfirmed",
     "Usage",
+    "WebhookCreated",
+    "WebhookEvent",
+    "WebhookFormat",
+    "WebhookList",
+    "WebhookPublic",
+    "WebhookSpec",
     "WorkspaceRef",
     "WorkspaceRelease",
     "WorstCase",

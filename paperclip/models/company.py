@@ -14,6 +14,7 @@ from paperclip.models.governance import Approval, Goal, GoalInput
 from paperclip.models.names import NOT_BLANK, CompanyId, Prefix
 from paperclip.models.records import ActivityEntry, TaskRecord
 from paperclip.models.tooling import RepositoryConfig, ToolRule
+from paperclip.models.webhooks import Notification
 
 
 class CompanySpec(BaseModel):
@@ -115,6 +116,9 @@ class CompanyState(BaseModel):
     """Lifetime caps on tasks and goals, by scope."""
     answered: dict[str, Answered] = Field(default_factory=dict)
     """Updates sent with an idempotency key, oldest first (`workflows/company_idempotency.py`)."""
+    notifications: list[Notification] = Field(default_factory=list)
+    """Events for the company's webhook subscriptions not known to be sent when the last run
+    continued as new: the next run sends them (again) first (`workflows/company/notify.py`)."""
 
 
 class CompanyInput(BaseModel):

@@ -16,6 +16,7 @@ from paperclip.store.conversations import ConversationStore
 from paperclip.store.costs import CostStore
 from paperclip.store.credentials import CredentialStore
 from paperclip.store.engine import MIGRATIONS, StoreCore, UnsupportedDatabase, normalise_url
+from paperclip.store.hooks import HookStore
 from paperclip.store.idempotency import IdempotencyStore
 from paperclip.store.ledger import LedgerStore
 from paperclip.store.limits import RateLimitStore
@@ -46,6 +47,7 @@ class Store(
     CliUsageStore,
     RevisionStore,
     PipelineStore,
+    HookStore,
 ):
     """Reads and writes the store: every part's methods on one object. Thread-safe; builds its
     engine on first use.

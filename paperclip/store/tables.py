@@ -375,3 +375,40 @@ pipeline_runs = sa.Table(
     sa.Index(None, "company_id", "pipeline", "started_at"),
 )
 """Pipelines' runs (`paperclip.store.pipelines`), written by the run's side as its state changes."""
+hooks = sa.Table(
+    "hooks",
+    metadata,
+    sa.Column("company_id", sa.String(63), primary_key=True),
+    sa.Column("name", sa.String(63), primary_key=True),
+    sa.Column("kind", sa.String(16), nullable=False, comment="github or generic: how deliveries are signed"),
+    sa.Column("sealed", sa.LargeBinary, nullable=False, comment="the secret, AES-256-GCM: nonce + ciphertext"),
+    sa.Column("config", JSONDoc, nullable=False, comment="HookSpec's target, inputs and when: never the secret"),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+"""A company's incoming webhooks (`paperclip.store.hooks`); the secret is sealed with
+`hook:<company>/<name>` as associated data."""
+
+hook_deliveries = sa.Table(
+    "hook_deliveries",
+    metadata,
+    sa.Column("company_id", sa.String(63), primary_key=True),
+    sa.Column("hook", sa.String(63), primary_key=True),
+    sa.Column("delivery", sa.String(200), primary_key=True, comment="X-GitHub-Delivery, or a generic one's signature"),
+    sa.Column("received_at", UTCDateTime, nullable=False),
+    sa.Column("outcome", sa.String(200), nullable=False, comment="pending, skipped, or task <identifier>"),
+)
+"""The deliveries each hook took: one row per delivery, so a repeat does nothing."""
+
+webhook_subscriptions = sa.Table(
+    "webhook_subscriptions",
+    metadata,
+    sa.Column("company_id", sa.String(63), primary_key=True),
+    sa.Column("name", sa.String(63), primary_key=True),
+    sa.Column("url", sa.Text, nullable=False),
+    sa.Column("events", JSONDoc, nullable=False, comment="WebhookEvent values it is told of"),
+    sa.Column("format", sa.String(16), nullable=False, comment="json or slack"),
+    sa.Column("sealed", sa.LargeBinary, nullable=False, comment="the signing secret, AES-256-GCM"),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+"""A company's outgoing webhooks (`paperclip.store.hooks`); the secret is sealed with
+`webhook:<company>/<name>` as associated data."""

@@ -66,6 +66,7 @@ STORE_ROUTES = {
     "test_endpoints",
     "test_events",
     "test_export",
+    "test_hooks",
     "test_idempotency",
     "test_mcp_servers",
     "test_pipelines",
@@ -73,6 +74,7 @@ STORE_ROUTES = {
     "test_tasks",
     "test_tool_outputs",
     "test_tools",
+    "test_webhooks",
 }
 """Tests of the routes that read or write the store themselves (teams and keys, the activity log
 and events, companies, the ledger, credentials and endpoints, export and import, idempotency keys, search,

@@ -47,6 +47,9 @@ from paperclip.models import (
     ToolRule,
     Usage,
 )
+from paperclip.models.webhooks import WebhookEvent, WebhookSpec
+from paperclip.secrets import SecretBox, load_key
+from paperclip.store.hooks import webhook_secret_name
 from tests.api.conftest import serve
 from tests.fakes.http_agent import FakeHttpAgent
 from tests.histories.stage import KEY, Company, Scenario, Stage, settled
@@ -71,6 +74,7 @@ from workflows.patches import (
     HTTP_TURN_RETRIES,
     IDEMPOTENT_UPDATES,
     MCP_TOOLS_LOOP,
+    OUTGOING_WEBHOOKS,
     OWN_COMMENTS,
     RECORDS_AS_ACTIVITY,
     REFUSAL_RECHECK,
@@ -559,6 +563,31 @@ async def httpretry(stage: Stage) -> Company:
     return company
 
 
+async def webhooks(stage: Stage) -> Company:
+    """A company with a webhook subscription (at a fake receiver that answers 503 first) and a
+    budget too small for the CEO's first call: the budget incident and the override approval it
+    opens are handed to `notify` (`outgoing-webhooks`), retried after the 503 and taken; the
+    board raises the budget and the tree finishes."""
+    receiver = FakeHttpAgent(statuses={"ops": [503]})
+    async with serve(receiver.app()) as url:
+        await stage.stop_workers()  # the receiver is on this machine: the deployment allows it
+        stage.settings = stage.settings.model_copy(update={"allow_private_hosts": [httpx.URL(url).netloc.decode()]})
+        await stage.start_workers()
+        events = [WebhookEvent.BUDGET_INCIDENT, WebhookEvent.APPROVAL_PENDING, WebhookEvent.TASK_FAILED]
+        box = SecretBox(load_key(stage.settings.home_dir, stage.settings.secret_key))
+        subscription = WebhookSpec(name="ops", url=f"{url}/agents/ops", events=events)
+        stage.store.add_webhook("webhooks", subscription, box.seal(webhook_secret_name("webhooks", "ops"), "s3cret"))
+        company = await stage.start_company("webhooks", org(), budget=Budget(monthly_tokens=100))
+        await create_task(company, "Launch", "ceo", goal="G1")
+        await wait_for(company, lambda s: s.paused and s.pause_reason == "budget", timeout=TIMEOUT)
+        await receiver.until("ops", 3)  # the 503, then both events
+        await company.execute_update(CompanyWorkflow.set_budget, SetBudgetInput(monthly_tokens=1_000_000))
+        await wait_for(company, all_done(3), timeout=TIMEOUT)
+    taken = sorted(json.loads(r.body)["event"] for r in receiver.of("ops")[1:])
+    assert taken == ["approval.pending", "budget.incident"], taken
+    return company
+
+
 SCENARIOS: dict[str, Scenario] = {
     "demo": Scenario(demo, frozenset({ADMISSION, RECORDS_AS_ACTIVITY})),
     "budget": Scenario(budget, frozenset({BUDGET_RESERVATION, REFUSAL_RECHECK, ADMISSION, CACHE_WRITE_WORST_CASE})),
@@ -580,5 +609,6 @@ SCENARIOS: dict[str, Scenario] = {
     "httpretry": Scenario(httpretry, frozenset({HTTP_TURN_RETRIES})),
     "cliask": Scenario(cliask, frozenset({CLI_ASKS})),
     "cliaffinity": Scenario(cliaffinity, frozenset({CLI_HOST_AFFINITY, WORKFLOW_RETRIES})),
+    "webhooks": Scenario(webhooks, frozenset({OUTGOING_WEBHOOKS})),
 }
 """Scenario name → how to record it; `record` runs all but `demo` unless told which."""

@@ -33,6 +33,9 @@ TABLES = {
     "agent_revisions",
     "pipelines",
     "pipeline_runs",
+    "hooks",
+    "hook_deliveries",
+    "webhook_subscriptions",
 }
 
 
@@ -43,7 +46,7 @@ def table_names(store: Store) -> set[str]:
 def test_migrate_creates_the_tables_at_head(store: Store) -> None:
     assert TABLES <= table_names(store)
     with store.engine.connect() as conn:
-        assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar_one() == "0019"
+        assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar_one() == "0020"
 
 
 def test_migrate_again_changes_nothing(store: Store) -> None:

@@ -29,6 +29,7 @@ from paperclip.models import (
     ToolCall,
     Usage,
 )
+from paperclip.models.webhooks import NotifyInput, NotifyResult
 from paperclip.tools import COMPLETE_TASK, DELEGATE_TASK
 from workflows.company import CompanyWorkflow
 from workflows.task import TaskWorkflow
@@ -113,6 +114,8 @@ class RecordingStore:
     batches: list[RecordInput] = field(default_factory=list)
     standing: list[str] = field(default_factory=list)
     """The hashes stored, in order."""
+    notified: list[NotifyInput] = field(default_factory=list)
+    """What the company handed to `notify` (its webhook subscriptions' events), in order."""
 
     @activity.defn(name="record")
     async def record(self, input: RecordInput) -> None:
@@ -122,6 +125,11 @@ class RecordingStore:
     async def store_standing(self, input: StandingInput) -> None:
         STANDING[input.digest] = input.standing
         self.standing.append(input.digest)
+
+    @activity.defn(name="notify")
+    async def notify(self, input: NotifyInput) -> NotifyResult:
+        self.notified.append(input)
+        return NotifyResult()
 
 
 STARTED: dict[str, list[WorkflowHandle[Any, Any]]] = {}
@@ -146,7 +154,12 @@ async def stand_in_workers(
             client,
             task_queue=queue,
             workflows=[CompanyWorkflow, TaskWorkflow],
-            activities=[store.record, store.store_standing, TemplateActivities(None).agent_from_template],
+            activities=[
+                store.record,
+                store.store_standing,
+                store.notify,
+                TemplateActivities(None).agent_from_template,
+            ],
         ),
         Worker(client, task_queue=llm_queue(queue), activities=[model.model_turn]),
     ):

@@ -14,6 +14,7 @@ from temporalio.worker import Worker
 
 from activities.store import StoreActivities
 from activities.templates import TemplateActivities
+from activities.webhooks import WebhookActivities
 from api import approvals
 from api.schemas import Decision
 from api.texts import with_stored_texts
@@ -32,6 +33,7 @@ from paperclip.models import (
     TaskStatus,
     ToolCall,
 )
+from paperclip.secrets import SecretBox, load_key
 from paperclip.store import Store
 from paperclip.tools import COMPLETE_TASK
 from tests.histories.stage import settled
@@ -79,7 +81,13 @@ async def test_500_open_tasks_with_100kb_briefs_continue_as_new_under_2mb(
             client,
             task_queue=queue,
             workflows=[CompanyWorkflow, TaskWorkflow],
-            activities=[acts.record, acts.task_brief, TemplateActivities(None).agent_from_template],
+            activities=[
+                acts.record,
+                acts.task_brief,
+                TemplateActivities(None).agent_from_template,
+                # The approvals below are events for webhooks: the company hands them to `notify`.
+                WebhookActivities(store, lambda: SecretBox(load_key(tmp_path))).notify,
+            ],
         ),
         Worker(client, task_queue=llm_queue(queue), activities=[model.model_turn]),
     ):

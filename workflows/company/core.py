@@ -32,6 +32,8 @@ with workflow.unsafe.imports_passed_through():
         TaskRecord,
         TaskStatus,
     )
+    from paperclip.models.webhooks import Notification, NotifyInput
+    from paperclip.webhooks.outgoing import notification_of
     from workflows.company.texts import is_long_approval
 
 RECENT_ACTIVITY = 50
@@ -100,6 +102,12 @@ class CompanyCore:
         self._recording: workflow.ActivityHandle[None] | None = None
         """The store write in flight, if any."""
         self._has_search_attributes = workflow.info().typed_search_attributes.get(SA_COMPANY) is not None
+        self._to_notify: list[Notification] = list(self.state.notifications)
+        """Events for the webhook subscriptions not handed to `notify` yet (`notify.py`); the
+        last run's unsent ones first."""
+        self.state.notifications = []
+        self._notifying: list[tuple[workflow.ActivityHandle[Any], NotifyInput]] = []
+        """`notify` activities started in this run, with what each sends."""
 
     # ------------------------------------------------------------------ the activity log
 
@@ -128,6 +136,10 @@ class CompanyCore:
         self.state.recent.append(entry)
         del self.state.recent[:-RECENT_ACTIVITY]
         self._unrecorded.append(entry)
+        record = self.state.tasks.get(task) if task is not None else None
+        notification = notification_of(entry, record.status if record is not None else None)
+        if notification is not None:
+            self._to_notify.append(notification)
 
     def _revise(
         self, agent: AgentState, *, before: AgentSpec | None, actor: str, restored_from: int | None = None

@@ -48,6 +48,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.company.governance import GovernancePart
     from workflows.company.heartbeats import HeartbeatsPart
     from workflows.company.idempotency import remembered_update
+    from workflows.company.notify import NotifyPart
     from workflows.company.texts import leave_details, leave_texts, shown_approvals, shown_texts
     from workflows.patches import RECORDS_AS_ACTIVITY, TEXTS_IN_STORE
     from workflows.task import TaskWorkflow
@@ -57,7 +58,7 @@ FINISHED_TASKS_CARRIED = 200
 
 
 @workflow.defn
-class CompanyWorkflow(GovernancePart, GoalsPart, ApprovalsPart, HeartbeatsPart, BudgetsPart, DispatchPart):
+class CompanyWorkflow(GovernancePart, GoalsPart, ApprovalsPart, HeartbeatsPart, BudgetsPart, DispatchPart, NotifyPart):
     """A company: its parts' signals, updates and queries, and the loop (see the module docstring)."""
 
     @workflow.init
@@ -354,6 +355,8 @@ class CompanyWorkflow(GovernancePart, GoalsPart, ApprovalsPart, HeartbeatsPart, 
 
     @workflow.run
     async def run(self, input: CompanyInput) -> CompanyResult:
+        if self._to_notify:  # carried from the last run (never so in a run from before webhooks)
+            self._notify()
         while True:
 
             def work() -> bool:
@@ -382,6 +385,7 @@ class CompanyWorkflow(GovernancePart, GoalsPart, ApprovalsPart, HeartbeatsPart, 
             await self._dispatch()
             await self._admit()
             await self._record()
+            self._notify()
             if self.state.archived:
                 await self._settle()
                 return CompanyResult(company_id=self.state.spec.id, archived=True)
@@ -431,6 +435,7 @@ class CompanyWorkflow(GovernancePart, GoalsPart, ApprovalsPart, HeartbeatsPart, 
         s.seen_events = {k: v for k, v in s.seen_events.items() if k in s.tasks}
         s.caps = {k: v for k, v in s.caps.items() if not k.startswith("task:") or k.partition(":")[2] in s.tasks}
         s.approvals = carried_approvals(self.state)
+        s.notifications = self._unsent_notifications()
         if workflow.patched(TEXTS_IN_STORE):
             # A record in flight to the store, or changed since, may not be there yet: it keeps its texts.
             in_flight = self._recording is not None and not self._recording.done()

@@ -1,0 +1,163 @@
+"""Webhooks in and out.
+
+- **Hooks** (incoming): a company's door for another system (`POST /api/hooks/{company}/{hook}`),
+  signed GitHub-style (`github`) or with a timestamp (`generic`). A hook maps each delivery to
+  inputs with JMESPath expressions over `{headers, body, event}`, may filter deliveries (`when`),
+  and acts on its `target`: for now a task for an agent (`TaskTarget`).
+- **Subscriptions** (outgoing): a URL told of the company's notable events (`WebhookEvent`),
+  signed, as JSON or as Slack text. The company workflow hands each event to the `notify`
+  activity (`NotifyInput`), which sends it; secrets never leave the store but there.
+"""
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field
+
+from paperclip.models.enums import Priority
+from paperclip.models.names import AgentName, Slug
+
+
+class HookKind(StrEnum):
+    GITHUB = "github"
+    """`X-Hub-Signature-256: sha256=<hex>` over the body; deliveries by `X-GitHub-Delivery`."""
+    GENERIC = "generic"
+    """`X-Paperclip-Timestamp` and `X-Paperclip-Signature: v1=<hex>` over `<timestamp>.<body>`."""
+
+
+class TaskTarget(BaseModel):
+    """A delivery becomes a task for `assignee`; `${inputs.NAME}` in the title and brief are the
+    hook's mapped inputs."""
+
+    kind: Literal["task"] = "task"
+    assignee: AgentName
+    title: str = Field(min_length=1, max_length=500)
+    brief: str = Field(default="", max_length=100_000)
+    priority: Priority = Priority.MEDIUM
+
+
+# A pipeline target (`{"kind": "pipeline", "pipeline": NAME}`, a run with the mapped inputs) joins
+# this union when pipeline runs can be started from the API layer: add its model here, a branch
+# in `api/routes/hooks.py`'s `_act`, and its checks in `paperclip.webhooks.hooks.check_hook`.
+HookTarget = Annotated[TaskTarget, Field(discriminator="kind")]
+"""What a hook does with a delivery, tagged by `kind`."""
+
+
+class HookSpec(BaseModel):
+    """A hook as created (`POST /api/companies/{c}/hooks`); the secret is made by the API."""
+
+    name: Slug
+    kind: HookKind = HookKind.GITHUB
+    target: HookTarget
+    inputs: dict[Slug, str] = Field(default_factory=dict, max_length=50)
+    """Input name → JMESPath expression over `{headers, body, event}` (headers lowercased)."""
+    when: str | None = Field(default=None, max_length=2_000)
+    """A JMESPath expression over the same document: the delivery acts only when it is truthy."""
+
+
+class HookPublic(HookSpec):
+    """A hook as listed: never its secret."""
+
+    created_at: datetime
+    path: str
+    """Where deliveries go, below the API's URL (`/api/hooks/{company}/{name}`)."""
+
+
+class HookCreated(HookPublic):
+    """The answer to a hook's creation: the only time its secret is shown."""
+
+    secret: str
+
+
+class HookList(BaseModel):
+    data: list[HookPublic]
+    count: int
+
+
+class HookDelivery(BaseModel):
+    """A delivery a hook took, as kept (deliveries are de-duplicated by `delivery`)."""
+
+    delivery: str
+    received_at: datetime
+    outcome: str
+    """`task ACME-3`, `skipped` (its `when` was false), or `pending` while it is acted on."""
+
+
+class HookAnswer(BaseModel):
+    """The answer to a delivery."""
+
+    delivery: str
+    duplicate: bool = False
+    """A delivery seen before: nothing was done."""
+    skipped: bool = False
+    """The hook's `when` was false: nothing was done."""
+    task: str | None = None
+    """The task it created."""
+
+
+class WebhookEvent(StrEnum):
+    """What a subscription may be told of."""
+
+    APPROVAL_PENDING = "approval.pending"
+    BUDGET_INCIDENT = "budget.incident"
+    """A budget (monthly or a lifetime cap) stopped its scope."""
+    TASK_FAILED = "task.failed"
+    PIPELINE_FINISHED = "pipeline.finished"
+
+
+class WebhookFormat(StrEnum):
+    JSON = "json"
+    SLACK = "slack"
+    """`{"text": …}`, what a Slack incoming webhook takes."""
+
+
+class WebhookSpec(BaseModel):
+    """A subscription as created (`POST /api/companies/{c}/webhooks`); the secret is made by the API."""
+
+    name: Slug
+    url: str = Field(max_length=2_000)
+    events: list[WebhookEvent] = Field(min_length=1)
+    format: WebhookFormat = WebhookFormat.JSON
+
+
+class WebhookPublic(WebhookSpec):
+    created_at: datetime
+
+
+class WebhookCreated(WebhookPublic):
+    """The answer to a subscription's creation: the only time its secret is shown."""
+
+    secret: str
+
+
+class WebhookList(BaseModel):
+    data: list[WebhookPublic]
+    count: int
+
+
+class Notification(BaseModel):
+    """One event of a company, as its subscriptions are told of it."""
+
+    id: str
+    """The activity-log entry it comes from: the same on every attempt (`X-Paperclip-Delivery`)."""
+    event: WebhookEvent
+    company_id: str
+    at: datetime
+    summary: str
+    task: str | None = None
+    agent: str | None = None
+
+
+class NotifyInput(BaseModel):
+    """The `notify` activity's input: events of one company (never a secret or a URL)."""
+
+    company_id: str
+    notifications: list[Notification] = Field(min_length=1)
+
+
+class NotifyResult(BaseModel):
+    sent: int = 0
+    """Deliveries a subscriber took (2xx)."""
+    refused: int = 0
+    """Deliveries a subscriber refused for good (4xx other than 408 and 429): not retried."""
