@@ -66,6 +66,10 @@ HTTP_TURN_RETRIES = "http-turn-retries"
 """An HTTP agent's POST is retried by the task, as model and CLI turns are (one attempt an
 activity, a backoff or the agent's `retry-after` between, `retry` told to the company), so the
 board sees it retrying; before, Temporal retried it unseen."""
+OUTPUT_SCHEMA = "output-schema"
+"""A task given an output schema (a pipeline step's) checks its result against it: a result that
+does not fit is answered with the error so the agent fixes it, and after `schema_tries` of them
+the task fails (`workflows.task_schema`)."""
 
 # ------------------------------------------------------------------ the company workflow
 
@@ -92,3 +96,7 @@ CACHE_WRITE_WORST_CASE = "cache-write-worst-case"
 """A model turn's worst case prices its prompt at the dearer of the input and cache-write prices
 (an Anthropic call may write its whole prompt to the cache, at 1.25x the input price); before
 it, at the input price."""
+
+PIPELINE_STEPS = "pipeline-steps"
+"""Pipeline runs ask the company for their steps' tasks and approval gates (`pipeline_step`), and
+the company tells a run what its steps' tasks spend and how they end (`workflows.company.pipelines`)."""
