@@ -13,6 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from paperclip.models.enums import ApprovalStatus, TaskStatus
+from paperclip.models.pipelines import PipelineRunInput, PipelineRunState
 
 OUTPUT_EXCERPT = 4_000
 """Characters of a step's output its news carries (and later steps' briefs show) at most."""
@@ -57,3 +58,19 @@ class StepNews(BaseModel):
     """Pending when just opened, then the board's decision (`approval`)."""
     note: str = ""
     """Why a request was refused, or the decision's note."""
+
+
+class PipelineCancel(BaseModel):
+    """Update of a run (`PipelineWorkflow.cancel`): stop it, cancelling every step's task."""
+
+    reason: str = Field(default="", max_length=2_000)
+    actor: str = "board"
+
+
+class PipelineRecordInput(BaseModel):
+    """A run's record for the store (`record_pipeline_run` activity): written as it starts (with
+    the run: its pinned version, digest and inputs) and as it ends (its steps, outputs' excerpts
+    and references, spend)."""
+
+    state: PipelineRunState
+    run: PipelineRunInput | None = None
