@@ -16,6 +16,7 @@ import jmespath
 import jmespath.exceptions
 
 from paperclip.errors import InvalidInput
+from paperclip.models.names import SLUG
 from paperclip.models.pipeline_steps import OUTPUT_EXCERPT
 from paperclip.models.pipelines import PipelineInputSpec, PipelineSpec, PipelineStep, StepState, StepStatus
 
@@ -28,9 +29,20 @@ INPUTS_MAX_CHARS = 200_000
 
 
 def step_ids(spec: PipelineSpec) -> list[str]:
-    """Each step's name in the run: its `id`, else its `output`'s name, else `<agent>-<n>` (n its
-    place, from 1)."""
-    return [s.id or s.output or f"{s.agent or s.template or 'step'}-{n}" for n, s in enumerate(spec.steps, 1)]
+    """Each step's name in the run: its `id`, else its `output`'s name (when that is a name),
+    else `<agent>-<n>` (n its place, from 1)."""
+    return [
+        s.id or (s.output if s.output and SLUG.match(s.output) else f"{s.agent or s.template or 'step'}-{n}")
+        for n, s in enumerate(spec.steps, 1)
+    ]
+
+
+def named(spec: PipelineSpec) -> PipelineSpec:
+    """`spec` with every step's `id` set (`step_ids`): what a run is started with (a step's empty
+    id would not pass the workflow input's validation)."""
+    ids = step_ids(spec)
+    steps = [s.model_copy(update={"id": i}) for s, i in zip(spec.steps, ids, strict=True)]
+    return spec.model_copy(update={"steps": steps})
 
 
 def producers(spec: PipelineSpec) -> dict[str, str]:
