@@ -21,6 +21,9 @@ from paperclip.models.pipeline_steps import OUTPUT_EXCERPT
 from paperclip.models.pipelines import PipelineInputSpec, PipelineSpec, PipelineStep, StepState, StepStatus
 
 REFERENCE = re.compile(r"\$\{\s*([A-Za-z0-9_.-]+)\s*\}")
+STEP_IN_WHEN = re.compile(r"\bsteps\.([a-z0-9][a-z0-9_-]*)")
+"""A step a `when` expression reads (`steps.scan.output.severity`)."""
+FENCE = re.compile(r"^```[A-Za-z0-9_-]*\s*\n(.*)\n```$", re.DOTALL)
 """`${inputs.x}`, `${steps.y.output}`, `${name}`."""
 INPUT_SHOWN = 20_000
 """Characters of one run input a step's brief shows at most (the run keeps the whole)."""
@@ -53,7 +56,8 @@ def producers(spec: PipelineSpec) -> dict[str, str]:
 
 def needs(spec: PipelineSpec) -> dict[str, set[str]]:
     """Each step's id → the steps that must end before it starts: those in its `needs`, those
-    whose outputs its `input` names, and those its `${steps.ID.output}` references name."""
+    whose outputs its `input` names, those its `${steps.ID.output}` references name, and those
+    its `when` reads (`steps.ID`)."""
     ids = step_ids(spec)
     made_by = producers(spec)
     found: dict[str, set[str]] = {}
@@ -65,6 +69,8 @@ def needs(spec: PipelineSpec) -> dict[str, set[str]]:
                 before.add(parts[1])
             elif len(parts) == 1 and parts[0] in made_by:
                 before.add(made_by[parts[0]])
+        if step.when is not None:
+            before |= {name for name in STEP_IN_WHEN.findall(step.when) if name in ids}
         before.discard(step_id)
         found[step_id] = before
     return found
@@ -163,6 +169,18 @@ def step_brief(
     return "\n\n".join(parts)
 
 
+def result_json(text: str) -> Any:
+    """The JSON value of a result (inside one Markdown code fence, ```json … ```, if it is
+    wrapped in one).
+
+    Raises:
+        ValueError: it is not JSON (`json.JSONDecodeError`).
+    """
+    text = text.strip()
+    fenced = FENCE.match(text)
+    return json.loads(fenced.group(1) if fenced else text)
+
+
 def output_value(state: StepState) -> Any:
     """A step's output as a `when` expression sees it: its JSON value when its excerpt is the
     whole output and is JSON, else the excerpt as text (None without output)."""
@@ -170,7 +188,7 @@ def output_value(state: StepState) -> Any:
         return None
     if state.size <= len(state.excerpt):
         try:
-            return json.loads(state.excerpt)
+            return result_json(state.excerpt)
         except ValueError:
             pass
     return state.excerpt

@@ -62,8 +62,8 @@ class PipelineWorkflow:
         self._stopping: str | None = None
         """Why the run stops (a failure, its budget, a cancel): no step starts any more."""
         self._stopped_at = workflow.now()
-        self._asked: set[str] = set()
-        """Steps whose task or gate this run asked the company for (asked again after a continue
+        self._asked: set[tuple[str, str]] = set()
+        """(step, `task` or `gate`) this run asked the company for (asked again after a continue
         as new: the company answers a repeat with what it gave)."""
         self._changed = True
         self._handled = 0
@@ -178,7 +178,7 @@ class PipelineWorkflow:
                 self._begin(step)
         for step in self.state.steps:
             if step.status in (StepStatus.PENDING, StepStatus.WAITING_APPROVAL) or (
-                step.status is StepStatus.RUNNING and step.task is None and step.id not in self._asked
+                step.status is StepStatus.RUNNING and step.task is None and (step.id, "task") not in self._asked
             ):
                 self._end_step(step, StepStatus.CANCELLED, f"not run: {self._stopping}")
 
@@ -225,14 +225,14 @@ class PipelineWorkflow:
         of this workflow), or to cancel the run's open tasks when it stops."""
         company = self.input.company_id
         for step in self.state.steps:
-            if step.id in self._asked or step.task is not None:
+            if step.task is not None:
                 continue
             request = self._request(step)
-            if request is not None:
-                self._asked.add(step.id)
+            if request is not None and (step.id, request.kind) not in self._asked:
+                self._asked.add((step.id, request.kind))
                 await signal_company(company, CompanySignal.PIPELINE_STEP, request)
-        if self._stopping is not None and "" not in self._asked:
-            self._asked.add("")
+        if self._stopping is not None and ("", "cancel") not in self._asked:
+            self._asked.add(("", "cancel"))
             cancel = PipelineStepRequest(
                 run_id=self.input.run_id, kind="cancel", reason=self._stopping, requested_by=self._who
             )

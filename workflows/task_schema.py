@@ -7,7 +7,6 @@ result saying why. A result wrapped in one Markdown code fence (```json … ```)
 """
 
 import json
-import re
 from typing import Any
 
 from temporalio import workflow
@@ -16,23 +15,12 @@ with workflow.unsafe.imports_passed_through():
     import jsonschema
 
     from paperclip import prompts
+    from paperclip.pipeline_runs import result_json
     from workflows.patches import OUTPUT_SCHEMA
     from workflows.task_core import TaskCore
 
-FENCE = re.compile(r"^```[A-Za-z0-9_-]*\s*\n(.*)\n```$", re.DOTALL)
 SCHEMA_SHOWN = 4_000
 """Characters of the schema an answer repeats at most."""
-
-
-def result_json(text: str) -> Any:
-    """The JSON value of a result (inside one code fence, if it is wrapped in one).
-
-    Raises:
-        ValueError: it is not JSON (`json.JSONDecodeError`).
-    """
-    text = text.strip()
-    fenced = FENCE.match(text)
-    return json.loads(fenced.group(1) if fenced else text)
 
 
 def schema_error(schema: dict[str, Any], text: str) -> str | None:

@@ -107,9 +107,10 @@ def team(*names: str) -> list[AgentSpec]:
 
 @asynccontextmanager
 async def pipeline_workers(
-    client: Client, model: StepModel, runs: MemoryRuns | None = None, *, queue: str | None = None
+    client: Client, model: StepModel, runs: MemoryRuns | None = None, *, queue: str | None = None, end: bool = True
 ) -> AsyncIterator[str]:
-    """The real company, task and pipeline workflows with stand-in activities; yields the queue."""
+    """The real company, task and pipeline workflows with stand-in activities; yields the queue.
+    With `end` the companies started on it are ended when the workers stop."""
     queue = queue or f"test-{uuid.uuid4().hex}"
     store = RecordingStore()
     async with (
@@ -129,7 +130,8 @@ async def pipeline_workers(
         try:
             yield queue
         finally:
-            await end_companies(client, queue)
+            if end:
+                await end_companies(client, queue)
 
 
 async def start_run(

@@ -3,20 +3,23 @@ company's tasks, outputs reach the steps that name them, independent steps overl
 fails, skips, continues and cancels as its document says."""
 
 import asyncio
+import uuid
+from datetime import timedelta
 
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
-from paperclip.models import TaskStatus
+from paperclip.models import ApprovalKind, ApprovalStatus, DecideApprovalInput, TaskStatus
+from paperclip.models.pipeline_steps import PipelineCancel
 from paperclip.models.pipelines import (
     PipelineBudget,
     PipelineInputSpec,
     PipelineSpec,
     PipelineStep,
     RunStatus,
+    StepApproval,
     StepStatus,
 )
-from paperclip.models.pipeline_steps import PipelineCancel
 from tests.workflows.helpers import start_company, wait_for
 from tests.workflows.pipeline_helpers import (
     MemoryRuns,
@@ -123,7 +126,9 @@ async def test_independent_steps_run_together(dev_env: WorkflowEnvironment) -> N
     assert state.status is RunStatus.DONE
     (a0, a1), (b0, b1) = model.spans["a"], model.spans["b"]
     assert a0 < b1 and b0 < a1
-    assert at(step(state, "join").started_at) >= max(at(step(state, "one").finished_at), at(step(state, "two").finished_at))
+    assert at(step(state, "join").started_at) >= max(
+        at(step(state, "one").finished_at), at(step(state, "two").finished_at)
+    )
     assert "a done" in model.assignments["ACME-3"] and "b done" in model.assignments["ACME-3"]
 
 
@@ -213,7 +218,10 @@ async def test_cancel_stops_every_running_step_and_starts_no_more(dev_env: Workf
         "three": StepStatus.CANCELLED,
     }
     assert sorted(model.cancelled) == ["ACME-1", "ACME-2"]
-    assert {t.identifier: t.status for t in snap.tasks} == {"ACME-1": TaskStatus.CANCELLED, "ACME-2": TaskStatus.CANCELLED}
+    assert {t.identifier: t.status for t in snap.tasks} == {
+        "ACME-1": TaskStatus.CANCELLED,
+        "ACME-2": TaskStatus.CANCELLED,
+    }
 
 
 async def test_the_budget_is_a_lifetime_cap_over_the_steps(dev_env: WorkflowEnvironment) -> None:
@@ -234,3 +242,132 @@ async def test_the_budget_is_a_lifetime_cap_over_the_steps(dev_env: WorkflowEnvi
     assert [s.status for s in state.steps] == [StepStatus.DONE, StepStatus.DONE, StepStatus.CANCELLED]
     assert state.cost_usd == pytest.approx(0.02)
     assert state.error == "its budget is spent: $0.0200 of $0.0150"
+
+
+SCHEMA = {
+    "type": "object",
+    "properties": {"verdict": {"enum": ["approve", "request_changes"]}, "issues": {"type": "integer"}},
+    "required": ["verdict", "issues"],
+}
+
+
+async def test_a_result_that_does_not_fit_the_schema_is_sent_back_and_fixed(dev_env: WorkflowEnvironment) -> None:
+    model = StepModel(
+        results={
+            "rev": [
+                "Looks fine to me!",
+                '{"verdict": "ok", "issues": 0}',
+                '```json\n{"verdict": "approve", "issues": 0}\n```',
+            ]
+        }
+    )
+    spec = PipelineSpec(
+        name="typed",
+        steps=[
+            PipelineStep(id="review", agent="rev", task="review", output_schema=SCHEMA),
+            PipelineStep(id="act", agent="rev", task="act", when="steps.review.output.verdict == 'approve'"),
+        ],
+    )
+    async with pipeline_workers(dev_env.client, model) as queue:
+        company = await start_company(dev_env.client, queue, team("rev"))
+        state = await (await start_run(dev_env.client, queue, company, spec)).result()
+    assert state.status is RunStatus.DONE
+    review = step(state, "review")
+    assert review.status is StepStatus.DONE and '"approve"' in review.excerpt
+    assert "must be JSON that fits this JSON schema" in model.assignments[review.task]
+    answers = model.answered[review.task]
+    assert "the result is not JSON" in answers[0] and "2 tries left" in answers[0]
+    assert (
+        "at verdict: 'ok' is not one of ['approve', 'request_changes']" in answers[1] and "1 tries left" in answers[1]
+    )
+    assert step(state, "act").status is StepStatus.DONE  # the fixed result's JSON decided `when`
+
+
+async def test_a_result_that_never_fits_fails_the_step_with_a_clear_reason(dev_env: WorkflowEnvironment) -> None:
+    model = StepModel(results={"rev": ['{"verdict": "approve"}', '{"verdict": "approve"}']})
+    spec = PipelineSpec(
+        name="typed",
+        steps=[PipelineStep(id="review", agent="rev", task="review", output_schema=SCHEMA, schema_tries=2)],
+    )
+    async with pipeline_workers(dev_env.client, model) as queue:
+        company = await start_company(dev_env.client, queue, team("rev"))
+        state = await (await start_run(dev_env.client, queue, company, spec)).result()
+    assert state.status is RunStatus.FAILED
+    review = step(state, "review")
+    assert review.status is StepStatus.FAILED
+    assert "its result did not fit the output schema after 2 tries; the last one at the top level:" in review.excerpt
+    assert "'issues' is a required property" in review.excerpt
+    assert state.error is not None and "did not fit the output schema" in state.error
+
+
+async def test_an_approval_gate_waits_for_the_board(skipping_env: WorkflowEnvironment) -> None:
+    model = StepModel()
+    spec = PipelineSpec(
+        name="careful",
+        steps=[
+            PipelineStep(id="draft", agent="a", task="draft"),
+            PipelineStep(
+                id="publish", agent="a", task="publish", needs=["draft"], approval=StepApproval(title="Publish?")
+            ),
+        ],
+    )
+    async with pipeline_workers(skipping_env.client, model) as queue:
+        company = await start_company(skipping_env.client, queue, team("a"))
+        run = await start_run(skipping_env.client, queue, company, spec)
+        state = await wait_run(run, lambda s: step(s, "publish").approval is not None)
+        await skipping_env.sleep(timedelta(days=3))  # a gate waits as long as it takes, at no cost
+        state = await run.query(PipelineWorkflow.run_state)
+        publish = step(state, "publish")
+        assert publish.status is StepStatus.WAITING_APPROVAL and publish.task is None
+        snap = await company.query(CompanyWorkflow.snapshot)
+        approval = next(a for a in snap.approvals if a.id == publish.approval)
+        assert approval.kind is ApprovalKind.BOARD and approval.title == "Publish?"
+        assert approval.requested_by == "pipeline:careful" and approval.task is None
+        assert [t.identifier for t in snap.tasks] == ["ACME-1"]  # no task before the decision
+        await company.execute_update(
+            CompanyWorkflow.decide_approval, DecideApprovalInput(id=approval.id, decision=ApprovalStatus.APPROVED)
+        )
+        state = await wait_run(run, finished)  # polled: awaiting the result would skip time
+    assert state.status is RunStatus.DONE and step(state, "publish").task == "ACME-2"
+
+
+async def test_a_rejected_gate_fails_its_step(dev_env: WorkflowEnvironment) -> None:
+    spec = PipelineSpec(
+        name="careful", steps=[PipelineStep(id="publish", agent="a", task="go", approval=StepApproval())]
+    )
+    async with pipeline_workers(dev_env.client, StepModel()) as queue:
+        company = await start_company(dev_env.client, queue, team("a"))
+        run = await start_run(dev_env.client, queue, company, spec)
+        state = await wait_run(run, lambda s: step(s, "publish").approval is not None)
+        decision = DecideApprovalInput(
+            id=step(state, "publish").approval, decision=ApprovalStatus.REJECTED, note="not today"
+        )
+        await company.execute_update(CompanyWorkflow.decide_approval, decision)
+        state = await run.result()
+    assert state.status is RunStatus.FAILED
+    assert step(state, "publish").error == f"its approval {decision.id} was rejected: not today"
+
+
+async def test_a_run_survives_its_workers_being_replaced(dev_env: WorkflowEnvironment) -> None:
+    model = StepModel()
+    spec = PipelineSpec(
+        name="durable",
+        steps=[
+            PipelineStep(id="one", agent="a", task="one", output="first"),
+            PipelineStep(id="gate", agent="a", task="two ${first}", input=["first"], approval=StepApproval()),
+            PipelineStep(id="three", agent="a", task="three ${steps.gate.output}"),
+        ],
+    )
+    queue = f"test-{uuid.uuid4().hex}"
+    async with pipeline_workers(dev_env.client, model, queue=queue, end=False):
+        company = await start_company(dev_env.client, queue, team("a"))
+        run = await start_run(dev_env.client, queue, company, spec)
+        state = await wait_run(run, lambda s: step(s, "gate").approval is not None)
+    # Every worker is gone; new ones (with nothing cached) carry the run and its company on.
+    async with pipeline_workers(dev_env.client, model, queue=queue):
+        decision = DecideApprovalInput(id=step(state, "gate").approval, decision=ApprovalStatus.APPROVED)
+        await company.execute_update(CompanyWorkflow.decide_approval, decision)
+        state = await run.result()
+    assert state.status is RunStatus.DONE
+    assert [s.task for s in state.steps] == ["ACME-1", "ACME-2", "ACME-3"]
+    assert "a done" in model.assignments["ACME-2"] and "a done" in model.assignments["ACME-3"]
