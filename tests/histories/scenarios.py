@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 
-from paperclip.constants import task_workflow_id
+from paperclip.constants import pipeline_workflow_id, task_workflow_id
 from paperclip.idempotency import RequestKey
 from paperclip.models import (
     Adapter,
@@ -47,6 +47,8 @@ from paperclip.models import (
     ToolRule,
     Usage,
 )
+from paperclip.models.pipelines import PipelineRunInput, PipelineSpec, PipelineStep, RunStatus
+from paperclip.pipeline_runs import named
 from tests.api.conftest import serve
 from tests.fakes.http_agent import FakeHttpAgent
 from tests.histories.stage import KEY, Company, Scenario, Stage, settled
@@ -70,7 +72,9 @@ from workflows.patches import (
     HTTP_TURN_RETRIES,
     IDEMPOTENT_UPDATES,
     MCP_TOOLS_LOOP,
+    OUTPUT_SCHEMA,
     OWN_COMMENTS,
+    PIPELINE_STEPS,
     RECORDS_AS_ACTIVITY,
     REFUSAL_RECHECK,
     REGISTRY_TOOLS,
@@ -80,6 +84,7 @@ from workflows.patches import (
     USAGE_BEFORE_HOLD,
     WORKFLOW_RETRIES,
 )
+from workflows.pipeline import PipelineWorkflow
 from workflows.task import TaskWorkflow
 
 TIMEOUT = 60
@@ -531,6 +536,39 @@ async def httpretry(stage: Stage) -> Company:
     return company
 
 
+async def pipeline(stage: Stage) -> Company:
+    """A pipeline run of two steps: the first's task must give JSON fitting its output schema, and
+    its agent's first result does not (sent back with the error), its second does; the second
+    step reads the first's output by reference. The company queues both steps and tells the run."""
+    agent = AgentSpec(name="rev", role=Role.GENERAL, model=stage.fake_model())
+    stage.server.call_next("complete_task", json.dumps({"result": "Looks fine to me."}))
+    stage.server.call_next("complete_task", json.dumps({"result": '{"verdict": "approve"}'}))
+    company = await stage.start_company("pipeline", [agent])
+    spec = PipelineSpec(
+        name="review",
+        steps=[
+            PipelineStep(
+                id="review",
+                agent="rev",
+                task="Review the change.",
+                output="verdict",
+                output_schema={"type": "object", "required": ["verdict"]},
+            ),
+            PipelineStep(id="post", agent="rev", task="Post ${verdict}.", input=["verdict"]),
+        ],
+    )
+    run = PipelineRunInput(
+        company_id="pipeline", run_id="r1", pipeline="review", version=1, digest="0" * 64, spec=named(spec)
+    )
+    handle = await stage.client.start_workflow(
+        PipelineWorkflow.run, run, id=pipeline_workflow_id("pipeline", "r1"), task_queue=stage.queue
+    )
+    state = await asyncio.wait_for(handle.result(), TIMEOUT)
+    assert state.status is RunStatus.DONE, state
+    await wait_for(company, all_done(2), timeout=TIMEOUT)
+    return company
+
+
 SCENARIOS: dict[str, Scenario] = {
     "demo": Scenario(demo, frozenset({ADMISSION, RECORDS_AS_ACTIVITY})),
     "budget": Scenario(budget, frozenset({BUDGET_RESERVATION, REFUSAL_RECHECK, ADMISSION, CACHE_WRITE_WORST_CASE})),
@@ -551,5 +589,6 @@ SCENARIOS: dict[str, Scenario] = {
     "clisession": Scenario(clisession, frozenset({CLI_SESSION_PER_AGENT, WORKFLOW_RETRIES})),
     "httpretry": Scenario(httpretry, frozenset({HTTP_TURN_RETRIES})),
     "cliask": Scenario(cliask, frozenset({CLI_ASKS})),
+    "pipeline": Scenario(pipeline, frozenset({PIPELINE_STEPS, OUTPUT_SCHEMA})),
 }
 """Scenario name → how to record it; `record` runs all but `demo` unless told which."""
