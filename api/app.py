@@ -37,6 +37,7 @@ from api.routes import (
     health,
     mcp_servers,
     org,
+    pipeline_runs,
     routines,
     search,
     tasks,
@@ -150,6 +151,7 @@ def create_app(
         brake,
         tool_outputs,
         tools,
+        pipeline_runs,
     ):
         app.include_router(module.router, prefix=API_PREFIX)
 
