@@ -14,6 +14,7 @@ from cli.credentials import credential_app
 from cli.goals import goal_app
 from cli.mcp import mcp_app
 from cli.monitor import monitor
+from cli.pipeline_runs import pipeline_app, run_app
 from cli.resources import agent_app, company_app, history, task_app
 from cli.routines import routine_app
 from cli.templates import template_app
@@ -68,6 +69,8 @@ app.add_typer(tool_app, name="tool")
 app.add_typer(team_app, name="team")
 app.add_typer(token_app, name="token")
 app.add_typer(mcp_app, name="mcp")
+app.add_typer(run_app, name="run")
+app.add_typer(pipeline_app, name="pipeline")
 app.command()(history)
 app.command()(monitor)
 app.command()(activity)
