@@ -38,6 +38,7 @@ from api.routes import (
     hooks,
     mcp_servers,
     org,
+    pipeline_runs,
     pipelines,
     routines,
     search,
@@ -156,6 +157,7 @@ def create_app(
         tools,
         hooks,
         webhooks,
+        pipeline_runs,
     ):
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(hooks.door, prefix=API_PREFIX)

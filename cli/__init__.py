@@ -15,6 +15,7 @@ from cli.goals import goal_app
 from cli.hooks import hook_app, webhook_app
 from cli.mcp import mcp_app
 from cli.monitor import monitor
+from cli.pipeline_runs import run_app
 from cli.pipelines import pipeline_app
 from cli.resources import agent_app, company_app, history, task_app
 from cli.routines import routine_app
@@ -73,6 +74,7 @@ app.add_typer(token_app, name="token")
 app.add_typer(mcp_app, name="mcp")
 app.add_typer(hook_app, name="hook")
 app.add_typer(webhook_app, name="webhook")
+app.add_typer(run_app, name="run")
 app.command()(history)
 app.command()(monitor)
 app.command()(activity)

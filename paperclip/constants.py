@@ -53,6 +53,10 @@ def task_workflow_id(company_id: str, identifier: str) -> str:
     return f"task:{company_id}:{identifier}"
 
 
+def pipeline_workflow_id(company_id: str, run_id: str) -> str:
+    return f"pipeline:{company_id}:{run_id}"
+
+
 def routine_schedule_id(company_id: str, name: str) -> str:
     return f"routine:{company_id}:{name}"
 
@@ -87,6 +91,8 @@ class Activity:
     """A task of the company as an agent's `read_task` tool shows it, read from the store."""
     NOTIFY = "notify"
     """A company's events sent to its webhook subscriptions, signed (`activities/webhooks.py`)."""
+    RECORD_PIPELINE_RUN = "record_pipeline_run"
+    """A pipeline run's state written to the store (its steps, outputs' references, spend)."""
 
 
 class CompanySignal:
@@ -99,6 +105,17 @@ class CompanySignal:
     TASK_ESCALATED = "task_escalated"
     TASK_COMMENTED = "task_commented"
     ROUTINE_FIRED = "routine_fired"
+    PIPELINE_STEP = "pipeline_step"
+    """A pipeline run asks for a step's task or gate, or cancels its open tasks."""
+
+
+class PipelineSignal:
+    """Signals a pipeline run (`PipelineWorkflow`) takes."""
+
+    STEP_NEWS = "step_news"
+    """From its company: a step's task, its spend, its end, its gate's decision."""
+    CANCEL = "cancel"
+    """From a person (the API): stop the run and cancel its steps."""
 
 
 class TaskSignal:
@@ -115,6 +132,9 @@ class TaskSignal:
     REASSIGN = "reassign"
     AGENT_CHANGED = "agent_changed"
 
+
+PIPELINE_WORKFLOW = "PipelineWorkflow"
+"""The pipeline run workflow's type."""
 
 TASK_WORKFLOW = "TaskWorkflow"
 """The task workflow's type: what a parent starts a subtask by (a type name is in history)."""

@@ -29,6 +29,7 @@ from activities.http_agent import HttpAgentActivities
 from activities.limits import CredentialLimits
 from activities.mcp import McpServers, sandboxed_spawn
 from activities.model_turn import ModelActivities
+from activities.pipelines import PipelineActivities, PipelineRunStore
 from activities.store import StoreActivities
 from activities.templates import TemplateActivities
 from activities.tools.activity import ToolActivities
@@ -43,12 +44,13 @@ from paperclip.store import Store
 from paperclip.temporal import connect
 from paperclip.tokens import task_tokens
 from workflows.company import CompanyWorkflow
+from workflows.pipeline import PipelineWorkflow
 from workflows.routine import RoutineWorkflow
 from workflows.task import TaskWorkflow
 
 log = logging.getLogger("paperclip.worker")
 
-WORKFLOWS: Sequence[type] = (CompanyWorkflow, TaskWorkflow, RoutineWorkflow)
+WORKFLOWS: Sequence[type] = (CompanyWorkflow, TaskWorkflow, RoutineWorkflow, PipelineWorkflow)
 CLI_HEARTBEAT_THROTTLE = timedelta(seconds=1)
 """How often a CLI turn's heartbeat reaches the server, and so how soon it learns it is cancelled."""
 
@@ -138,6 +140,7 @@ def build_workers(
         lambda: SecretBox(load_key(settings.home_dir, settings.secret_key)),
         private_hosts=settings.allow_private_hosts,
     )
+    runs = PipelineActivities(store if isinstance(store, PipelineRunStore) else None)
     mcp = McpServers(store.get_mcp_server, keys=keys, allow=settings.mcp_stdio_allow, spawn=sandboxed_spawn)
     tool_calls = ToolActivities(store, settings=settings, keys=keys, mcp=mcp.runner_for)
     workspaces = WorkspaceActivities(settings=settings, keys=keys, task_queue=task_queue)
@@ -158,6 +161,7 @@ def build_workers(
                 record.task_brief,
                 record.read_task,
                 record.store_standing,
+                runs.record_pipeline_run,
                 templates.agent_from_template,
                 limits.credential_queue,
                 limits.model_queue,

@@ -71,6 +71,10 @@ HTTP_TURN_RETRIES = "http-turn-retries"
 """An HTTP agent's POST is retried by the task, as model and CLI turns are (one attempt an
 activity, a backoff or the agent's `retry-after` between, `retry` told to the company), so the
 board sees it retrying; before, Temporal retried it unseen."""
+OUTPUT_SCHEMA = "output-schema"
+"""A task given an output schema (a pipeline step's) checks its result against it: a result that
+does not fit is answered with the error so the agent fixes it, and after `schema_tries` of them
+the task fails (`workflows.task_schema`)."""
 
 # ------------------------------------------------------------------ the company workflow
 
@@ -101,3 +105,7 @@ OUTGOING_WEBHOOKS = "outgoing-webhooks"
 """The company's events (an approval asked for, a budget incident, a failed task) are handed to
 the `notify` activity, which sends them to its webhook subscriptions; events not known to be sent
 are carried across continue-as-new (`workflows/company/notify.py`)."""
+
+PIPELINE_STEPS = "pipeline-steps"
+"""Pipeline runs ask the company for their steps' tasks and approval gates (`pipeline_step`), and
+the company tells a run what its steps' tasks spend and how they end (`workflows.company.pipelines`)."""

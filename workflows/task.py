@@ -45,6 +45,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.task_agent import AgentChangesPart
     from workflows.task_compaction import compact
     from workflows.task_core import carried, task_search_attributes
+    from workflows.task_schema import refused_result
     from workflows.task_sessions import handed_over
     from workflows.task_tools import act, await_decision
     from workflows.task_turns import run_turn
@@ -267,8 +268,10 @@ class TaskWorkflow(AgentChangesPart):
                 continue  # asked the board (or a person about a tool call), or escalated: the loop waits
             elif not reply.tool_calls:
                 if not reminds(self):
-                    return await self._finish(TaskStatus.DONE, reply.content)
-                if self.failure is not None:  # reminded too often
+                    if (sent_back := refused_result(self, reply.content)) is None:
+                        return await self._finish(TaskStatus.DONE, reply.content)
+                    self.carry.pending.append(Message(role="user", author="system", content=sent_back))
+                if self.failure is not None:  # reminded too often, or its result never fit its schema
                     return await self._finish(TaskStatus.FAILED, self.failure)
 
     def _failure_reason(self, err: ActivityError) -> str:

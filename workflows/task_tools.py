@@ -57,6 +57,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.patches import TASK_TOOLS
     from workflows.signals import signal_company
     from workflows.task_core import TaskCore, task_search_attributes
+    from workflows.task_schema import refused_result
 
 MAX_DELEGATION_DEPTH = 5
 """A subtask of a subtask … at most this deep: delegation loops end."""
@@ -85,9 +86,12 @@ def reply(call: ToolCall, content: str) -> Message:
 
 
 async def complete(task: TaskCore, args: CompleteTaskArguments) -> str:
-    """Finish the task with its result, unless subtasks are still open."""
+    """Finish the task with its result, unless subtasks are still open or it does not fit the
+    task's output schema (`workflows.task_schema`)."""
     if task.carry.open_children:
         return prompts.subtasks_open(list(task.carry.open_children))
+    if (sent_back := refused_result(task, args.result)) is not None:
+        return sent_back
     task.result = args.result
     return prompts.COMPLETED
 

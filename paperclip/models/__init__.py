@@ -81,6 +81,7 @@ from paperclip.models.company import (
     CreateTaskInput,
     CreateTasksInput,
     HireAgentInput,
+    PipelineStepRequest,
     RoutineFire,
 )
 from paperclip.models.configure import AgentChanged, ConfigureAgentInput, ConfigureAgentResult
@@ -150,6 +151,14 @@ from paperclip.models.names import (
     slug,
 )
 from paperclip.models.pipeline_records import PipelineRunRecord, PipelineSummary, PipelineVersion
+from paperclip.models.pipeline_steps import (
+    OUTPUT_EXCERPT,
+    PipelineCancel,
+    PipelineRecordInput,
+    PipelineStepRef,
+    PipelineTaskLink,
+    StepNews,
+)
 from paperclip.models.pipelines import (
     InputType,
     PipelineBudget,
@@ -387,16 +396,22 @@ __all__ = [
     "Notification",
     "NotifyInput",
     "NotifyResult",
+    "OUTPUT_EXCERPT",
     "PREFIX",
     "Permissions",
     "PipelineBudget",
+    "PipelineCancel",
     "PipelineInputSpec",
+    "PipelineRecordInput",
     "PipelineRunInput",
     "PipelineRunRecord",
     "PipelineRunState",
     "PipelineSpec",
     "PipelineStep",
+    "PipelineStepRef",
+    "PipelineStepRequest",
     "PipelineSummary",
+    "PipelineTaskLink",
     "PipelineVersion",
     "Prefix",
     "PrepareWorkspaceInput",
@@ -431,6 +446,7 @@ __all__ = [
     "Standing",
     "StandingInput",
     "StepApproval",
+    "StepNews",
     "StepState",
     "StepStatus",
     "TASK_TRANSITIONS",

@@ -2,6 +2,7 @@
 its input and result, the updates that hire and create tasks, and the snapshot it answers."""
 
 from datetime import datetime
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -12,6 +13,7 @@ from paperclip.models.conversation import Usage
 from paperclip.models.enums import AgentStatus, Priority
 from paperclip.models.governance import Approval, Goal, GoalInput
 from paperclip.models.names import NOT_BLANK, CompanyId, Prefix
+from paperclip.models.pipeline_steps import PipelineStepRef, PipelineTaskLink
 from paperclip.models.records import ActivityEntry, TaskRecord
 from paperclip.models.tooling import RepositoryConfig, ToolRule
 from paperclip.models.webhooks import Notification
@@ -119,6 +121,10 @@ class CompanyState(BaseModel):
     notifications: list[Notification] = Field(default_factory=list)
     """Events for the company's webhook subscriptions not known to be sent when the last run
     continued as new: the next run sends them (again) first (`workflows/company/notify.py`)."""
+    pipeline_tasks: dict[str, PipelineTaskLink] = Field(default_factory=dict)
+    """Open tasks that are steps of pipeline runs, by identifier: the run hears when they end."""
+    pipeline_gates: dict[str, PipelineStepRef] = Field(default_factory=dict)
+    """Pending approvals that gate steps of pipeline runs, by approval id."""
 
 
 class CompanyInput(BaseModel):
@@ -156,6 +162,9 @@ class CreateTaskInput(BaseModel):
     """A lifetime cap on the task with its subtasks (on top of the monthly budgets)."""
     actor: str = "board"
     """Who asked for it (the API sets the caller; the activity log says so)."""
+    pipeline: PipelineStepRef | None = None
+    """The step of a pipeline run it is (set by the run, never by the API): the run is told when
+    it ends."""
 
 
 class CreateTasksInput(BaseModel):
@@ -173,6 +182,27 @@ class RoutineFire(BaseModel):
     task: CreateTaskInput
     skip_if_open: bool = True
     """Overlap policy: no new task while the routine's last one is still open."""
+
+
+class PipelineStepRequest(BaseModel):
+    """Signal from a pipeline run to its company (`pipeline_step`): queue a step's task, open a
+    step's approval gate, or cancel every open task of the run. Answered by `StepNews`."""
+
+    run_id: str
+    step: str = ""
+    kind: Literal["task", "gate", "cancel"]
+    task: CreateTaskInput | None = None
+    """The step's task (`task`); its `pipeline` names the run and step."""
+    output_schema: dict[str, Any] | None = None
+    """The JSON schema the task's result must fit (`task`)."""
+    schema_tries: int = 3
+    title: str = ""
+    """What the board is asked (`gate`)."""
+    details: str = ""
+    requested_by: str = "pipeline"
+    """Who asks, in the activity log (`pipeline:<name>`)."""
+    reason: str = ""
+    """Why the run cancels (`cancel`)."""
 
 
 class CompanySnapshot(BaseModel):

@@ -119,6 +119,10 @@ class PipelineRunInput(BaseModel):
     inputs: dict[str, Any] = Field(default_factory=dict)
     started_by: str = "board"
     started_at: datetime | None = None
+    state: "PipelineRunState | None" = None
+    """The run so far, when it continues as new (its history stays short)."""
+    continue_as_new_after_events: int | None = None
+    """Continue as new after this many handled messages (tests); Temporal's suggestion always applies."""
 
 
 class StepState(BaseModel):
@@ -135,6 +139,12 @@ class StepState(BaseModel):
     cost_usd: float = 0.0
     started_at: datetime | None = None
     finished_at: datetime | None = None
+    excerpt: str = ""
+    """The start of its output (at most `OUTPUT_EXCERPT` characters; the whole is `output_ref`)."""
+    size: int = 0
+    """Its output's length in characters."""
+    approval: str | None = None
+    """Its gate's approval (`AP-3`), once asked."""
 
 
 class PipelineRunState(BaseModel):
@@ -149,3 +159,8 @@ class PipelineRunState(BaseModel):
     error: str | None = None
     tokens: int = 0
     cost_usd: float = 0.0
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+
+
+PipelineRunInput.model_rebuild()

@@ -2,7 +2,7 @@
 the events it signals its company, and the signals it receives."""
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -155,6 +155,8 @@ class TaskCarry(BaseModel):
     """The hash of the system prompt and tools last stored for its model calls."""
     tools: ToolState = Field(default_factory=ToolState)
     """Its registry tools: workspace, what it read, what a person allowed, calls waiting."""
+    schema_misses: int = 0
+    """Results given that did not fit `TaskInput.output_schema` (each sent back to the agent)."""
 
 
 class TaskInput(BaseModel):
@@ -188,6 +190,10 @@ class TaskInput(BaseModel):
     carry: TaskCarry | None = None
     continue_as_new_after_turns: int | None = None
     """Continue-as-new after this many turns in one run (tests); Temporal's suggestion always applies."""
+    output_schema: dict[str, Any] | None = None
+    """A JSON schema its result must fit (a pipeline step's): a result that does not is sent back
+    to the agent with the error, at most `schema_tries` times before the task fails."""
+    schema_tries: int = 3
     workspace_pickup_seconds: float | None = Field(default=None, gt=0)
     """How long a tool call waits for its workspace's host to pick it up before the host counts as
     gone and the workspace is made again (None: `workflows.task_acting.WORKSPACE_PICKUP`)."""

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 
-from paperclip.constants import task_workflow_id
+from paperclip.constants import pipeline_workflow_id, task_workflow_id
 from paperclip.idempotency import RequestKey
 from paperclip.models import (
     Adapter,
@@ -47,7 +47,9 @@ from paperclip.models import (
     ToolRule,
     Usage,
 )
+from paperclip.models.pipelines import PipelineRunInput, PipelineSpec, PipelineStep, RunStatus
 from paperclip.models.webhooks import WebhookEvent, WebhookSpec
+from paperclip.pipeline_runs import named
 from paperclip.secrets import SecretBox, load_key
 from paperclip.store.hooks import webhook_secret_name
 from tests.api.conftest import serve
@@ -75,7 +77,9 @@ from workflows.patches import (
     IDEMPOTENT_UPDATES,
     MCP_TOOLS_LOOP,
     OUTGOING_WEBHOOKS,
+    OUTPUT_SCHEMA,
     OWN_COMMENTS,
+    PIPELINE_STEPS,
     RECORDS_AS_ACTIVITY,
     REFUSAL_RECHECK,
     REGISTRY_TOOLS,
@@ -85,6 +89,7 @@ from workflows.patches import (
     USAGE_BEFORE_HOLD,
     WORKFLOW_RETRIES,
 )
+from workflows.pipeline import PipelineWorkflow
 from workflows.task import TaskWorkflow
 
 TIMEOUT = 60
@@ -585,6 +590,38 @@ async def webhooks(stage: Stage) -> Company:
         await wait_for(company, all_done(3), timeout=TIMEOUT)
     taken = sorted(json.loads(r.body)["event"] for r in receiver.of("ops")[1:])
     assert taken == ["approval.pending", "budget.incident"], taken
+
+
+async def pipeline(stage: Stage) -> Company:
+    """A pipeline run of two steps: the first's task must give JSON fitting its output schema, and
+    its agent's first result does not (sent back with the error), its second does; the second
+    step reads the first's output by reference. The company queues both steps and tells the run."""
+    agent = AgentSpec(name="rev", role=Role.GENERAL, model=stage.fake_model())
+    stage.server.call_next("complete_task", json.dumps({"result": "Looks fine to me."}))
+    stage.server.call_next("complete_task", json.dumps({"result": '{"verdict": "approve"}'}))
+    company = await stage.start_company("pipeline", [agent])
+    spec = PipelineSpec(
+        name="review",
+        steps=[
+            PipelineStep(
+                id="review",
+                agent="rev",
+                task="Review the change.",
+                output="verdict",
+                output_schema={"type": "object", "required": ["verdict"]},
+            ),
+            PipelineStep(id="post", agent="rev", task="Post ${verdict}.", input=["verdict"]),
+        ],
+    )
+    run = PipelineRunInput(
+        company_id="pipeline", run_id="r1", pipeline="review", version=1, digest="0" * 64, spec=named(spec)
+    )
+    handle = await stage.client.start_workflow(
+        PipelineWorkflow.run, run, id=pipeline_workflow_id("pipeline", "r1"), task_queue=stage.queue
+    )
+    state = await asyncio.wait_for(handle.result(), TIMEOUT)
+    assert state.status is RunStatus.DONE, state
+    await wait_for(company, all_done(2), timeout=TIMEOUT)
     return company
 
 
@@ -610,5 +647,6 @@ SCENARIOS: dict[str, Scenario] = {
     "cliask": Scenario(cliask, frozenset({CLI_ASKS})),
     "cliaffinity": Scenario(cliaffinity, frozenset({CLI_HOST_AFFINITY, WORKFLOW_RETRIES})),
     "webhooks": Scenario(webhooks, frozenset({OUTGOING_WEBHOOKS})),
+    "pipeline": Scenario(pipeline, frozenset({PIPELINE_STEPS, OUTPUT_SCHEMA})),
 }
 """Scenario name → how to record it; `record` runs all but `demo` unless told which."""

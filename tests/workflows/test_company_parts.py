@@ -43,6 +43,7 @@ def test_the_workflow_is_the_seven_parts_each_on_the_core() -> None:
         "GovernancePart",
         "HeartbeatsPart",
         "NotifyPart",
+        "PipelinesPart",
     ]
     assert all(part.__bases__ == (CompanyCore,) for part in PARTS)
 

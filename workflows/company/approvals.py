@@ -128,31 +128,6 @@ class ApprovalsPart(CompanyCore):
             return ApprovalAnswer(request_id=request.request_id, message=f"{spec.name} is hired")
         return ApprovalAnswer(request_id=request.request_id, approval=self._open_approval(request))
 
-    def _open_approval(self, request: ApprovalRequest) -> Approval:
-        self.state.approval_counter += 1
-        approval = Approval(
-            id=f"AP-{self.state.approval_counter}",
-            request_id=request.request_id,
-            kind=request.kind,
-            title=request.title,
-            details=request.details,
-            requested_by=request.requested_by,
-            task=request.task,
-            agent=request.agent,
-            tool_call=request.tool_call,
-            created_at=workflow.now(),
-        )
-        self.state.approvals[approval.id] = approval
-        self._unwritten_approvals.add(approval.id)
-        self._log(
-            "approval.requested",
-            actor=request.requested_by,
-            task=request.task,
-            agent=request.agent.name if request.agent else None,
-            summary=f"{approval.id} ({approval.kind}) asked by {approval.requested_by}: {approval.title}",
-        )
-        return approval
-
     @workflow.signal
     def approval_timed_out(self, message: ApprovalTimedOut) -> None:
         """A waiting task passed the company's approval timeout: the approval is escalated."""
@@ -194,6 +169,7 @@ class ApprovalsPart(CompanyCore):
             await self._settle_hire(approval, input.actor)
         if approval.task is not None:
             await self._answer(approval.task, ApprovalAnswer(request_id=approval.request_id, approval=approval))
+        self._pipeline_gate_decided(approval)
         return approval
 
     @decide_approval.validator

@@ -24,6 +24,9 @@ with workflow.unsafe.imports_passed_through():
         AgentSpec,
         AgentState,
         AgentStatus,
+        Approval,
+        ApprovalRequest,
+        ApprovalStatus,
         CapState,
         CompanyInput,
         CompanyState,
@@ -32,6 +35,7 @@ with workflow.unsafe.imports_passed_through():
         TaskRecord,
         TaskStatus,
     )
+    from paperclip.models.pipeline_steps import OUTPUT_EXCERPT, StepNews
     from paperclip.models.webhooks import Notification, NotifyInput
     from paperclip.webhooks.outgoing import notification_of
     from workflows.company.texts import is_long_approval
@@ -43,6 +47,11 @@ RECENT_ACTIVITY = 50
 def reject(message: str, kind: str = "InvalidInput") -> ApplicationError:
     """A validator's answer: the update is refused with this message, and nothing is recorded."""
     return ApplicationError(message, type=kind, non_retryable=True)
+
+
+def why(reason: str) -> str:
+    """A reason as the log appends it (`: over budget`), or nothing."""
+    return f": {reason}" if reason else ""
 
 
 def hire_summary(spec: AgentSpec) -> str:
@@ -108,6 +117,8 @@ class CompanyCore:
         self.state.notifications = []
         self._notifying: list[tuple[workflow.ActivityHandle[Any], NotifyInput]] = []
         """`notify` activities started in this run, with what each sends."""
+        self._pipeline_news: list[tuple[str, StepNews]] = []
+        """What pipeline runs are still to be told (run id, news), sent with the loop's next pass."""
 
     # ------------------------------------------------------------------ the activity log
 
@@ -256,3 +267,137 @@ class CompanyCore:
             summary=f"{record.identifier} '{record.title}' assigned to {record.assignee} ({record.priority})",
         )
         return record
+
+    def _check_task(self, input: CreateTaskInput) -> None:
+        """Refuse a task without a title, for an unknown or terminated agent, or for a goal that
+        is unknown or closed."""
+        if not input.title.strip():
+            raise reject("a task needs a title")
+        agent = self.state.agents.get(input.assignee)
+        if agent is None:
+            raise reject(f"unknown agent '{input.assignee}'")
+        if agent.status is AgentStatus.TERMINATED:
+            raise reject(f"agent '{input.assignee}' is terminated")
+        if input.goal is not None:
+            goal = self.state.goals.get(input.goal)
+            if goal is None:
+                raise reject(f"goal '{input.goal}' not found")
+            if not goal.status.is_open:
+                raise reject(f"goal '{input.goal}' is {goal.status}")
+
+    def _cancel_queued_or_list_running(
+        self, records: Iterable[TaskRecord], actor: str, reason: str
+    ) -> list[TaskRecord]:
+        """Cancel the queued ones here (they have no workflow yet); return the running ones."""
+        running = []
+        for record in records:
+            if record.status is not TaskStatus.QUEUED:
+                running.append(record)
+                continue
+            self.state.queue.remove(record.identifier)
+            record.status = TaskStatus.CANCELLED
+            record.result = f"cancelled by {actor}{why(reason)}"
+            record.updated_at = workflow.now()
+            self._dirty.add(record.identifier)
+            self._log(
+                "task.finished",
+                actor=actor,
+                task=record.identifier,
+                agent=record.assignee,
+                summary=f"{record.identifier} cancelled before it started",
+            )
+            self._pipeline_task_ended(record)
+        return running
+
+    # ------------------------------------------------------------------ approvals
+
+    def _open_approval(self, request: ApprovalRequest) -> Approval:
+        """Open an approval for the board (its task, if the request names one, is woken by the
+        decision)."""
+        self.state.approval_counter += 1
+        approval = Approval(
+            id=f"AP-{self.state.approval_counter}",
+            request_id=request.request_id,
+            kind=request.kind,
+            title=request.title,
+            details=request.details,
+            requested_by=request.requested_by,
+            task=request.task or None,
+            agent=request.agent,
+            tool_call=request.tool_call,
+            created_at=workflow.now(),
+        )
+        self.state.approvals[approval.id] = approval
+        self._unwritten_approvals.add(approval.id)
+        self._log(
+            "approval.requested",
+            actor=request.requested_by,
+            task=request.task or None,
+            agent=request.agent.name if request.agent else None,
+            summary=f"{approval.id} ({approval.kind}) asked by {approval.requested_by}: {approval.title}",
+        )
+        return approval
+
+    # ------------------------------------------------------------------ pipeline runs
+
+    def _tell_pipeline(self, run_id: str, news: StepNews) -> None:
+        """Send `news` to a run with the loop's next pass; a newer `progress` of a step replaces
+        one not sent yet (it is cumulative)."""
+        if news.kind == "progress":
+            older = (run_id, "progress", news.step)
+            self._pipeline_news = [(r, n) for r, n in self._pipeline_news if (r, n.kind, n.step) != older]
+        self._pipeline_news.append((run_id, news))
+
+    def _pipeline_task_ended(self, record: TaskRecord) -> None:
+        """A task that is a step of a pipeline run ended: its run hears how, with the start of
+        its result (the store holds the whole, under the task)."""
+        link = self.state.pipeline_tasks.pop(record.identifier, None)
+        if link is None:
+            return
+        result = record.result or ""
+        tokens, usd = self._step_spend(record.identifier)
+        self._tell_pipeline(
+            link.run_id,
+            StepNews(
+                step=link.step,
+                kind="finished",
+                identifier=record.identifier,
+                status=record.status,
+                excerpt=result[:OUTPUT_EXCERPT],
+                size=len(result),
+                tokens=tokens,
+                cost_usd=usd,
+            ),
+        )
+
+    def _pipeline_task_spent(self, record: TaskRecord) -> None:
+        """A task (or a subtask of one) that is a step of a budgeted run spent more: the run hears
+        what the step has spent so far."""
+        root = record.identifier.partition(".")[0]
+        link = self.state.pipeline_tasks.get(root)
+        if link is None or not link.budgeted:
+            return
+        tokens, usd = self._step_spend(root)
+        news = StepNews(step=link.step, kind="progress", identifier=root, tokens=tokens, cost_usd=usd)
+        self._tell_pipeline(link.run_id, news)
+
+    def _step_spend(self, identifier: str) -> tuple[int, float]:
+        """What a top-level task has spent with its subtasks (its lifetime cap's count, when it has
+        one), else by itself: tokens (input and output) and USD."""
+        cap = self.state.caps.get(f"task:{identifier}")
+        if cap is not None:
+            return cap.spend.tokens, cap.spend.usd
+        record = self.state.tasks[identifier]
+        return record.usage.input_tokens + record.usage.output_tokens, record.cost_usd
+
+    def _pipeline_gate_decided(self, approval: Approval) -> None:
+        """The board decided an approval that gates a pipeline run's step: the run hears it."""
+        if approval.status is ApprovalStatus.PENDING:
+            return
+        ref = self.state.pipeline_gates.pop(approval.id, None)
+        if ref is None:
+            return
+        news = StepNews(
+            step=ref.step, kind="approval", approval=approval.id, decision=approval.status, note=approval.note
+        )
+        self._tell_pipeline(ref.run_id, news)

@@ -97,6 +97,7 @@ class DispatchPart(CompanyCore):
                 start_to_close_timeout=timedelta(seconds=30),
             )
             self.state.stored_texts.remove(task.identifier)
+        link = self.state.pipeline_tasks.get(task.identifier)  # a pipeline run's step: its result has a schema
         specs = [a.spec for a in self.state.agents.values() if a.status is not AgentStatus.TERMINATED]
         agent = self.state.agents[task.assignee].spec
         if task.identifier in self.state.woken:
@@ -123,6 +124,8 @@ class DispatchPart(CompanyCore):
                 created_at=task.created_at,
                 repository=agent.repository or self.state.spec.repository,
                 company_tool_policy=self.state.spec.tool_policy,
+                output_schema=link.output_schema if link is not None else None,
+                schema_tries=link.schema_tries if link is not None else 3,
             ),
             id=task_workflow_id(self.state.spec.id, task.identifier),
             parent_close_policy=ParentClosePolicy.ABANDON,

@@ -6,7 +6,6 @@ activity-log entry and tells the affected task workflows by signal.
 """
 
 import re
-from collections.abc import Iterable
 
 from temporalio import workflow
 
@@ -33,17 +32,12 @@ with workflow.unsafe.imports_passed_through():
         check_agent_transition,
     )
     from paperclip.org import subtree
-    from workflows.company.core import CompanyCore, reject
+    from workflows.company.core import CompanyCore, reject, why
     from workflows.company.idempotency import remembered_update
     from workflows.patches import EMERGENCY_BRAKE
     from workflows.task import TaskWorkflow
 
 MENTION = re.compile(r"(?<![\w@])@([a-z0-9][a-z0-9_-]{0,62})")
-
-
-def why(reason: str) -> str:
-    """A reason as the log appends it (`: over budget`), or nothing."""
-    return f": {reason}" if reason else ""
 
 
 class GovernancePart(CompanyCore):
@@ -347,28 +341,3 @@ class GovernancePart(CompanyCore):
         return [
             n for n in names if n in self.state.agents and self.state.agents[n].status is not AgentStatus.TERMINATED
         ]
-
-    # ------------------------------------------------------------------ helpers
-
-    def _cancel_queued_or_list_running(
-        self, records: Iterable[TaskRecord], actor: str, reason: str
-    ) -> list[TaskRecord]:
-        """Cancel the queued ones here (they have no workflow yet); return the running ones."""
-        running = []
-        for record in records:
-            if record.status is not TaskStatus.QUEUED:
-                running.append(record)
-                continue
-            self.state.queue.remove(record.identifier)
-            record.status = TaskStatus.CANCELLED
-            record.result = f"cancelled by {actor}{why(reason)}"
-            record.updated_at = workflow.now()
-            self._dirty.add(record.identifier)
-            self._log(
-                "task.finished",
-                actor=actor,
-                task=record.identifier,
-                agent=record.assignee,
-                summary=f"{record.identifier} cancelled before it started",
-            )
-        return running

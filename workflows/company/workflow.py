@@ -49,6 +49,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.company.heartbeats import HeartbeatsPart
     from workflows.company.idempotency import remembered_update
     from workflows.company.notify import NotifyPart
+    from workflows.company.pipelines import PipelinesPart
     from workflows.company.texts import leave_details, leave_texts, shown_approvals, shown_texts
     from workflows.patches import RECORDS_AS_ACTIVITY, TEXTS_IN_STORE
     from workflows.task import TaskWorkflow
@@ -58,7 +59,9 @@ FINISHED_TASKS_CARRIED = 200
 
 
 @workflow.defn
-class CompanyWorkflow(GovernancePart, GoalsPart, ApprovalsPart, HeartbeatsPart, BudgetsPart, DispatchPart, NotifyPart):
+class CompanyWorkflow(
+    GovernancePart, GoalsPart, ApprovalsPart, HeartbeatsPart, BudgetsPart, DispatchPart, PipelinesPart, NotifyPart
+):
     """A company: its parts' signals, updates and queries, and the loop (see the module docstring)."""
 
     @workflow.init
@@ -199,21 +202,6 @@ class CompanyWorkflow(GovernancePart, GoalsPart, ApprovalsPart, HeartbeatsPart, 
             except ApplicationError as err:
                 raise reject(f"tasks[{i}]: {err.message}") from None
 
-    def _check_task(self, input: CreateTaskInput) -> None:
-        if not input.title.strip():
-            raise reject("a task needs a title")
-        agent = self.state.agents.get(input.assignee)
-        if agent is None:
-            raise reject(f"unknown agent '{input.assignee}'")
-        if agent.status is AgentStatus.TERMINATED:
-            raise reject(f"agent '{input.assignee}' is terminated")
-        if input.goal is not None:
-            goal = self.state.goals.get(input.goal)
-            if goal is None:
-                raise reject(f"goal '{input.goal}' not found")
-            if not goal.status.is_open:
-                raise reject(f"goal '{input.goal}' is {goal.status}")
-
     # ------------------------------------------------------------------ signals and queries
 
     @workflow.signal
@@ -241,6 +229,7 @@ class CompanyWorkflow(GovernancePart, GoalsPart, ApprovalsPart, HeartbeatsPart, 
         self._dirty.add(record.identifier)
         if event.usage is not None:
             self._take_usage(record, event.usage, event.cost_usd or 0.0, event.turns or 0, event.unconfirmed)
+            self._pipeline_task_spent(record)
         record.retry = event.retry
         if event.kind == "retry" and event.retry is not None:
             retry = event.retry
@@ -294,6 +283,7 @@ class CompanyWorkflow(GovernancePart, GoalsPart, ApprovalsPart, HeartbeatsPart, 
                 summary=f"{agent.spec.name} stopped taking work: {record.identifier} failed",
             )
         self._refresh_agent(record.assignee)
+        self._pipeline_task_ended(record)
 
     @workflow.signal
     def routine_fired(self, fire: RoutineFire) -> None:
@@ -364,6 +354,7 @@ class CompanyWorkflow(GovernancePart, GoalsPart, ApprovalsPart, HeartbeatsPart, 
                     bool(dispatchable(self.state) or self._to_admit)
                     or bool(self._budget_settled and self.state.deferred)
                     or self._record_due()
+                    or bool(self._pipeline_news)
                     or self._should_continue_as_new()
                     or self.state.archived
                 )
@@ -384,6 +375,7 @@ class CompanyWorkflow(GovernancePart, GoalsPart, ApprovalsPart, HeartbeatsPart, 
             await self._grant_deferred()
             await self._dispatch()
             await self._admit()
+            await self._send_pipeline_news()
             await self._record()
             self._notify()
             if self.state.archived:
@@ -413,9 +405,10 @@ class CompanyWorkflow(GovernancePart, GoalsPart, ApprovalsPart, HeartbeatsPart, 
             if self._recording is not None and not self._recording.done():
                 await self._recording
                 continue
-            if not (self._to_admit or self._dirty or self._unrecorded or self._approvals_due):
+            if not (self._to_admit or self._dirty or self._unrecorded or self._approvals_due or self._pipeline_news):
                 return
             await self._admit()
+            await self._send_pipeline_news()
             await self._record()
 
     def _should_continue_as_new(self) -> bool:
