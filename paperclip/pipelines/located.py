@@ -61,7 +61,12 @@ def load(text: str) -> Located:
         PipelineInvalid: the text is not YAML (the line and column of the error), holds more
             than one document, or expands to more than `MAX_NODES` values.
     """
-    loader = yaml.SafeLoader(text)
+    try:  # the reader refuses characters YAML does not allow as it is made
+        loader = yaml.SafeLoader(text)
+    except yaml.YAMLError as error:
+        raise PipelineInvalid(
+            [PipelineProblem(line=0, column=0, field="", message=f"invalid YAML: {str(error).splitlines()[0]}")]
+        ) from None
     try:
         node = loader.get_single_node()
         data = None if node is None else loader.construct_document(node)

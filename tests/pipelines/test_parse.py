@@ -120,6 +120,12 @@ def test_invalid_yaml_names_its_line_and_column() -> None:
     assert found.line == 6 and "invalid YAML" in found.message
 
 
+def test_characters_yaml_does_not_allow_are_refused_not_raised() -> None:
+    # PyYAML's reader refuses them as the loader is made, before any node (found by the API's fuzzing).
+    [found] = problems("\u0082\u00dfx\u008ab\u00cc")
+    assert "invalid YAML: unacceptable character #x0082" in found.message
+
+
 def test_an_unknown_agent_is_named_at_its_line_with_a_hint() -> None:
     found = only(GUIDE.replace("agent: reviewer", "agent: reveiwer"), agents=AGENTS)
     assert (found.line, found.column, found.field) == (12, 14, "steps[2].agent")

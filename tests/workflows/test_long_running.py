@@ -116,7 +116,7 @@ async def company_workers(client: Client, model: ScriptedModel, store: Recording
             client,
             task_queue=queue,
             workflows=[CompanyWorkflow, TaskWorkflow],
-            activities=[store.record],
+            activities=[store.record, store.notify],
             workflow_runner=UnsandboxedWorkflowRunner(),
         ),
         Worker(client, task_queue=llm_queue(queue), activities=[model.model_turn]),

@@ -31,6 +31,10 @@ NOTIFY_RETRIES = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_inte
 """A subscriber that is down is tried again with a backoff up to five minutes apart (the
 default's 100 s is short for a receiver being redeployed)."""
 NOTIFY_GIVE_UP = timedelta(hours=1)
+MAX_WAITING = 500
+"""Events kept waiting at most (the oldest dropped first, with a warning): they are workflow
+state, carried across continue-as-new, so a subscriber down for long, or workers that do not run
+`notify`, must not grow the company's state without bound."""
 
 
 class NotifyPart(CompanyCore):
@@ -41,6 +45,10 @@ class NotifyPart(CompanyCore):
         if not self._to_notify or not workflow.patched(OUTGOING_WEBHOOKS):
             self._to_notify = []  # a run from before webhooks: nothing was sent
             return
+        if len(self._to_notify) > MAX_WAITING:
+            dropped = len(self._to_notify) - MAX_WAITING
+            workflow.logger.warning("%d webhook notifications dropped: %d more wait to be sent", dropped, MAX_WAITING)
+            self._to_notify = self._to_notify[dropped:]
         self._notifying = [(handle, sent) for handle, sent in self._notifying if not handle.done()]
         while self._to_notify and len(self._notifying) < MAX_NOTIFYING:
             batch, self._to_notify = self._to_notify[:NOTIFY_BATCH], self._to_notify[NOTIFY_BATCH:]
@@ -60,7 +68,7 @@ class NotifyPart(CompanyCore):
         """The events not known to be sent, for the next run: those of activities in flight and
         those waiting (none in a run from before webhooks)."""
         in_flight = [n for handle, sent in self._notifying if not handle.done() for n in sent.notifications]
-        unsent = in_flight + self._to_notify
+        unsent = (in_flight + self._to_notify)[-MAX_WAITING:]
         return unsent if unsent and workflow.patched(OUTGOING_WEBHOOKS) else []
 
 
