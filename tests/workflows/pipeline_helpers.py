@@ -27,6 +27,7 @@ from paperclip.models import (
     ToolCall,
     Usage,
 )
+from paperclip.models.pipeline_records import PipelineRunRecord
 from paperclip.models.pipelines import PipelineRunInput, PipelineRunState, PipelineSpec, RunStatus
 from paperclip.pipeline_runs import named
 from paperclip.tools import COMPLETE_TASK
@@ -94,10 +95,23 @@ class StepModel:
 class MemoryRuns:
     """The store's pipeline runs, in memory (`activities.pipelines.PipelineRunStore`)."""
 
-    records: list[tuple[PipelineRunState, PipelineRunInput | None]] = field(default_factory=list)
+    records: list[tuple[PipelineRunState, dict[str, Any]]] = field(default_factory=list)
+    """Each write: the state, and what else was written with it (digest, inputs, start)."""
 
-    def record_pipeline_run(self, state: PipelineRunState, *, run: PipelineRunInput | None = None) -> None:
-        self.records.append((state, run))
+    def record_pipeline_run(self, state: PipelineRunState, **pinned: Any) -> None:
+        self.records.append((state, pinned))
+
+    def get_pipeline_run(
+        self, company_id: str, run_id: str | None = None, *, idempotency_key: str | None = None
+    ) -> PipelineRunRecord | None:
+        first = next((r for r in self.records if r[0].run_id == run_id), None)
+        if first is None:
+            return None
+        state, pinned = first
+        return PipelineRunRecord(
+            company_id=company_id, run_id=state.run_id, pipeline=state.pipeline, version=state.version,
+            status=state.status, state=state, **pinned,
+        )  # fmt: skip
 
 
 def team(*names: str) -> list[AgentSpec]:
@@ -121,6 +135,7 @@ async def pipeline_workers(
             activities=[
                 store.record,
                 store.store_standing,
+                store.notify,
                 TemplateActivities(None).agent_from_template,
                 PipelineActivities(runs or MemoryRuns()).record_pipeline_run,
             ],

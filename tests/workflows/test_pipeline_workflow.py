@@ -101,7 +101,7 @@ async def test_a_linear_pipeline_runs_each_step_as_a_company_task_seeing_the_out
     # Spend is counted per step and in all; the store got the run as it started and as it ended.
     assert state.cost_usd == pytest.approx(0.004) and state.tokens == 440
     assert [r[0].status for r in runs.records] == [RunStatus.RUNNING, RunStatus.DONE]
-    assert runs.records[0][1] is not None and runs.records[0][1].inputs == {"git_diff": DIFF}
+    assert runs.records[0][1]["inputs"] == {"git_diff": DIFF} and runs.records[1][1]["inputs"] == {"git_diff": DIFF}
 
 
 async def test_independent_steps_run_together(dev_env: WorkflowEnvironment) -> None:
