@@ -14,7 +14,6 @@ from temporalio.testing import WorkflowEnvironment
 from api.app import create_app
 from api.pipeline_runs import StoredPipeline, pipeline_source
 from paperclip.models.pipelines import PipelineInputSpec, PipelineSpec, PipelineStep, StepApproval
-from paperclip.pipelines import digest
 from paperclip.settings import Settings
 from paperclip.store import Store
 from tests.api.conftest import assert_error, board_headers, serve
@@ -139,51 +138,3 @@ async def test_bad_runs_are_refused_readably(api: httpx.AsyncClient) -> None:
     assert_error(await api.post(f"/api/companies/{company}/pipelines/nope/runs", json={}), 404, "not_found")
     assert_error(await api.post("/api/companies/no-such/pipelines/code-review/runs", json={}), 404, "not_found")
     assert_error(await api.get(f"/api/companies/{company}/pipeline-runs/nope"), 404, "not_found")
-
-
-STORED = """\
-workflow:
-  name: review
-  steps:
-    - agent: cto
-      task: "Lint the diff: ${git_diff}"
-      input: git_diff
-      output: lint_results
-    - agent: cmo
-      task: "Summarise $${not a reference} and ${lint_results}"
-      input: lint_results
-      output: summary
-"""
-
-
-@pytest.fixture
-async def stored_api(
-    dev_env: WorkflowEnvironment, store: Store, task_queue: str, workers: None, settings: Settings
-) -> AsyncIterator[httpx.AsyncClient]:
-    """The API as deployed: pipelines come from the store."""
-    app = create_app(settings, client=dev_env.client, store=store, task_queue=task_queue)
-    async with (
-        serve(app) as base_url,
-        httpx.AsyncClient(base_url=base_url, timeout=30, headers=board_headers(settings)) as http,
-    ):
-        yield http
-
-
-async def test_a_stored_pipeline_runs_and_its_run_is_kept(stored_api: httpx.AsyncClient, store: Store) -> None:
-    api = stored_api
-    company = (await create_company(api))["id"]
-    added = await api.post(f"/api/companies/{company}/pipelines", json={"yaml": STORED})
-    assert added.status_code == 201, added.text
-    started = await api.post(f"/api/companies/{company}/pipelines/review/runs", json={"inputs": {"git_diff": "+y"}})
-    assert started.status_code == 201, started.text
-    run = started.json()
-    assert run["version"] == 1
-    done = await wait_run(api, company, run["run_id"], "done")
-    assert [s["status"] for s in done["steps"]] == ["done", "done"]
-    task = (await api.get(f"/api/companies/{company}/tasks/{done['steps'][1]['task']}")).json()
-    assert "Summarise ${not a reference} and " in task["brief"]  # `$${` is a literal, as the parser reads it
-    deadline = asyncio.get_running_loop().time() + 30
-    while (kept := store.get_pipeline_run(company, run["run_id"])) is None or kept.status != "done":
-        assert asyncio.get_running_loop().time() < deadline, kept
-        await asyncio.sleep(0.1)
-    assert kept.digest == digest(STORED) and kept.inputs == {"git_diff": "+y"} and kept.version == 1

@@ -1,12 +1,16 @@
 """Pipeline documents over real HTTP: add (versions), list, show, validate, and 422s with lines."""
 
+import asyncio
 import uuid
 from typing import Any
 
 import httpx
 
 from paperclip.pipelines import builtin_text, digest
+from paperclip.store import Store
 from tests.api.conftest import assert_error
+from tests.api.helpers import create_company
+from tests.api.test_pipeline_runs import wait_run
 from tests.pipelines.test_parse import GUIDE
 
 YAML = {"Content-Type": "application/yaml"}
@@ -138,3 +142,37 @@ async def test_another_teams_company_is_not_found_by_validate_nor_by_its_routes(
     assert (await ok(await api.post("/api/pipelines/validate", json={"yaml": GUIDE}, headers=alice)))["spec"]
     assert_error(await api.get(f"/api/companies/{company}/pipelines", headers=alice), 404)
     assert_error(await api.post(f"/api/companies/{company}/pipelines", content=GUIDE, headers=alice | YAML), 404)
+
+
+STORED = """\
+workflow:
+  name: review
+  steps:
+    - agent: cto
+      task: "Lint the diff: ${git_diff}"
+      input: git_diff
+      output: lint_results
+    - agent: cmo
+      task: "Summarise $${not a reference} and ${lint_results}"
+      input: lint_results
+      output: summary
+"""
+
+
+async def test_a_stored_pipeline_runs_and_its_run_is_kept(api: httpx.AsyncClient, store: Store) -> None:
+    company = (await create_company(api))["id"]
+    added = await api.post(f"/api/companies/{company}/pipelines", json={"yaml": STORED})
+    assert added.status_code == 201, added.text
+    started = await api.post(f"/api/companies/{company}/pipelines/review/runs", json={"inputs": {"git_diff": "+y"}})
+    assert started.status_code == 201, started.text
+    run = started.json()
+    assert run["version"] == 1
+    done = await wait_run(api, company, run["run_id"], "done")
+    assert [s["status"] for s in done["steps"]] == ["done", "done"]
+    task = (await api.get(f"/api/companies/{company}/tasks/{done['steps'][1]['task']}")).json()
+    assert "Summarise ${not a reference} and " in task["brief"]  # `$${` is a literal, as the parser reads it
+    deadline = asyncio.get_running_loop().time() + 30
+    while (kept := store.get_pipeline_run(company, run["run_id"])) is None or kept.status != "done":
+        assert asyncio.get_running_loop().time() < deadline, kept
+        await asyncio.sleep(0.1)
+    assert kept.digest == digest(STORED) and kept.inputs == {"git_diff": "+y"} and kept.version == 1
