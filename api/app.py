@@ -37,6 +37,7 @@ from api.routes import (
     health,
     hooks,
     mcp_servers,
+    monitors,
     org,
     pipeline_runs,
     pipelines,
@@ -158,6 +159,7 @@ def create_app(
         hooks,
         webhooks,
         pipeline_runs,
+        monitors,
     ):
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(hooks.door, prefix=API_PREFIX)
