@@ -77,8 +77,9 @@ class GitHubClient:
     async def _send(
         self, method: str, url: str, *, accept: str = "application/vnd.github+json", **kwargs: Any
     ) -> httpx.Response:
-        if not self.key.allows(url):
-            raise GitHubError(f"credential '{self.key.name}' is not bound to {url.split('?')[0]}: not sent")
+        where = url.split("?", 1)[0]  # a bound URL has no query; the path decides
+        if not self.key.allows(where):
+            raise GitHubError(f"credential '{self.key.name}' is not bound to {where}: not sent")
         headers = {
             "Authorization": f"Bearer {self.key.secret}",
             "Accept": accept,
