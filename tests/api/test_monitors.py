@@ -1,0 +1,147 @@
+"""The pull-request reviewer end to end: real Temporal, the real workers, the fake model server
+behind the reviewing agents and the fake GitHub behind the monitor.
+
+Polling: each open pull request into the branch gets exactly one review (posted as a COMMENT on
+its head, its body the summarizer's output), a poll that finds nothing new starts nothing, and
+a new head gets one more. Webhook: a signed `pull_request` delivery starts one review, its
+redelivery and a second delivery of the same head none, a bad signature is a 401, other actions
+and branches are skipped. The token is in no workflow history and no agent's prompt; the
+reviewing agents have no tool that writes. Bad monitors are readable 4xx."""
+
+import json
+
+import pytest
+from temporalio.client import Client
+from temporalio.service import RPCError
+
+from paperclip.constants import monitor_schedule_id
+from paperclip.github.reviews import marker
+from paperclip.models.github import ReviewResult
+from tests.api.conftest import assert_error
+from tests.api.reviewer import SHA_A, SHA_B, SHA_C, World, delivery_body, world  # noqa: F401
+from tests.api.test_hooks import github_headers
+
+WRITE_TOOLS = {"write_file", "edit_file", "run_command", "git", "create_pull_request", "http_fetch"}
+
+pytestmark = pytest.mark.long
+
+
+def tools_seen(world: World) -> set[str]:
+    names = set()
+    for body in world.model.requests:
+        for tool in body.get("tools") or []:
+            names.add(tool.get("function", {}).get("name") or tool.get("name"))
+    return names
+
+
+async def test_polling_reviews_each_new_head_once_and_posts_the_summary(world: World) -> None:
+    gh = world.github
+    gh.add_pull(1, SHA_A, ["src/upload.py", "tests/test_upload.py", "README.md"])
+    gh.add_pull(2, SHA_B, ["src/retry.py"])
+    gh.add_pull(3, SHA_C, ["docs/x.md"], base="develop")  # another branch
+    gh.add_pull(4, SHA_C, ["src/wip.py"], draft=True)  # a draft: not yet
+    made = await world.add_monitor()
+    assert made["credential"] == "github-token" and made["mode"] == "poll" and made["secret"] is None
+
+    reviews = {r["number"]: r for r in await world.settled(2)}  # the first poll runs at once
+    assert set(reviews) == {1, 2} and all(r["state"] == "posted" for r in reviews.values())
+    for number, sha in ((1, SHA_A), (2, SHA_B)):
+        [posted] = gh.reviews[number]
+        summary = await world.summary_of(reviews[number])
+        assert posted["body"] == f"{summary.strip()}\n\n{marker(reviews[number]['run_id'])}"
+        assert posted["commit_id"] == sha and posted["state"] == "COMMENTED"
+        assert reviews[number]["review_id"] == posted["id"] and reviews[number]["review_url"] == posted["html_url"]
+    assert [r.json()["event"] for r in gh.posted()] == ["COMMENT", "COMMENT"]
+    # The steps had the diff and the file list, as untrusted input of the run.
+    run = (await world.api.get(f"/api/companies/{world.company}/pipeline-runs/{reviews[1]['run_id']}")).json()
+    brief = (await world.api.get(f"/api/companies/{world.company}/tasks/{run['steps'][0]['task']}")).json()["brief"]
+    assert "diff --git a/src/upload.py b/src/upload.py" in brief and "tests/test_upload.py" in brief
+
+    nothing_new = await world.poll_once()
+    assert nothing_new.pulls == [] and nothing_new.started == 0
+    gh.pulls[1].head_sha = SHA_C  # a push to the pull request
+    again = await world.poll_once()
+    assert [(p.number, p.head_sha) for p in again.pulls] == [(1, SHA_C)] and again.started == 1
+    newest = await world.settled(3)
+    assert {(r["number"], r["head_sha"]) for r in newest} == {(1, SHA_A), (2, SHA_B), (1, SHA_C)}
+    assert [r["commit_id"] for r in gh.reviews[1]] == [SHA_A, SHA_C] and len(gh.reviews[2]) == 1
+
+    # The token reached the fake GitHub only: in no history, no prompt; no agent could write.
+    token = gh.token
+    assert all(r.headers["authorization"] == f"Bearer {token}" for r in gh.received)
+    assert token not in await world.histories()
+    assert world.model.requests and token not in json.dumps(world.model.requests)
+    assert all(token not in value for _, value in world.model.keys_seen())
+    seen = tools_seen(world)
+    assert seen and not seen & WRITE_TOOLS, seen
+
+
+async def test_a_signed_delivery_starts_one_review_and_repeats_start_none(world: World) -> None:
+    gh = world.github
+    gh.add_pull(42, SHA_A, ["src/upload.py"])
+    made = await world.add_monitor(mode="webhook")
+    assert made["hook_path"] == f"/api/hooks/{world.company}/myapp" and len(made["secret"]) == 64
+    secret, door = made["secret"], made["hook_path"]
+    body = json.dumps(delivery_body(gh, 42, SHA_A)).encode()
+    headers = github_headers(secret, body, delivery="d-1")
+    first = await world.api.post(door, content=body, headers=headers)
+    assert first.status_code == 200, first.text
+    review_id = first.json()["review"]
+    assert review_id == f"review:{world.company}:myorg/myapp#42@{SHA_A}"
+    [review] = await world.settled(1)
+    assert review["state"] == "posted" and len(gh.reviews[42]) == 1
+    done = await world.client.get_workflow_handle(review_id, result_type=ReviewResult).result()
+    assert done.state is not None and done.state.value == "posted" and done.review_id == gh.reviews[42][0]["id"]
+
+    replay = await world.api.post(door, content=body, headers=headers)
+    assert replay.json()["duplicate"] is True
+    reopened = json.dumps(delivery_body(gh, 42, SHA_A, action="reopened")).encode()
+    second = await world.api.post(door, content=reopened, headers=github_headers(secret, reopened, delivery="d-2"))
+    assert second.json()["review"] == review_id
+    result = await world.client.get_workflow_handle(review_id, result_type=ReviewResult).result()
+    assert result.state is None and "reviewed by run" in result.note
+    assert len(gh.reviews[42]) == 1 and len(await world.reviews()) == 1
+
+    bad = await world.api.post(door, content=body, headers=github_headers("0" * 64, body, delivery="d-3"))
+    assert_error(bad, 401, "bad_signature")
+    for skipped in (
+        delivery_body(gh, 42, SHA_B, action="closed"),
+        delivery_body(gh, 42, SHA_B, base="develop"),
+        delivery_body(gh, 42, SHA_B, action="labeled"),
+    ):
+        raw = json.dumps(skipped).encode()
+        answer = await world.api.post(door, content=raw, headers=github_headers(secret, raw))
+        assert answer.json()["skipped"] is True, answer.text
+    push = json.dumps({"ref": "refs/heads/main"}).encode()
+    assert (await world.api.post(door, content=push, headers=github_headers(secret, push, event="push"))).json()[
+        "skipped"
+    ]
+    assert len(gh.posted()) == 1 and len(await world.reviews()) == 1
+
+
+async def test_bad_monitors_are_refused_readably_and_removing_one_stops_it(world: World) -> None:
+    api, path = world.api, world.path()
+    base = {"name": "myapp", "repo": "myorg/myapp", "branch": "main", "api_url": world.github_url}
+    bad_repo = assert_error(await api.post(path, json=base | {"repo": "not-a-repo"}), 422)
+    assert "repo" in bad_repo["message"] or "repo" in json.dumps(bad_repo["details"])
+    nowhere = assert_error(await api.post(path, json=base | {"api_url": "https://github.example.com/api/v3"}), 422)
+    assert nowhere["message"].startswith("no credential is bound to https://github.example.com/api/v3")
+    wrong = assert_error(await api.post(path, json=base | {"credential": "fake-key"}), 422)
+    assert wrong["message"].startswith("credential 'fake-key' is bound to")
+    unknown = assert_error(await api.post(path, json=base | {"pipeline": "nope"}), 422)
+    assert f"company '{world.company}' has no pipeline 'nope'" in unknown["message"]
+    assert_error(await api.post("/api/companies/nobody/monitors", json=base), 404)
+
+    await world.add_monitor()
+    assert_error(await api.post(path, json=base), 409, "conflict")
+    listed = (await api.get(path)).json()
+    assert listed["count"] == 1 and listed["data"][0]["repo"] == "myorg/myapp"
+    assert (await api.delete(world.path("/myapp"))).status_code == 204
+    assert_error(await api.get(world.path("/myapp")), 404)
+    assert_error(await api.delete(world.path("/myapp")), 404)
+    await assert_schedule_gone(world.client, world.company, "myapp")
+
+
+async def assert_schedule_gone(client: Client, company: str, name: str) -> None:
+    with pytest.raises(RPCError):
+        await client.get_schedule_handle(monitor_schedule_id(company, name)).describe()
