@@ -8,7 +8,7 @@ Each scenario (`tests.histories.scenarios`) runs one company on a dev server (in
 search attributes registered, like the tests' `dev_env`) with the real workers
 (`workers.main.build_workers`), a real SQLite store and, for agents on a provider, the fake
 model server (`tests.fakes.FakeModelServer`) with its key in `RECORD_PROVIDER_KEY` (a credential
-the recording deployment allows). It then writes the company's and each task's history here as
+the recording deployment allows). It then writes the company's, each task's (and each pipeline run's, review's and poll's) history here as
 `<version>-<scenario>-<workflow>.json` (`v4-budget-company.json`, `v4-budget-ACME-1.json`; the
 demo's files have no scenario: `v3-company.json`), and checks that they hold the patch ids the scenario is there for.
 
@@ -41,6 +41,8 @@ from tests.histories.stage import KEY, Company, Stage, settled
 from workflows.company import CompanyWorkflow
 
 HERE = Path(__file__).parent
+RUNS = (("pipeline", "pipeline:{}:"), ("review", "review:{}:"), ("poll", "github-poll:{}:"))
+"""Workflows of a company besides its own and its tasks': file name → workflow id prefix."""
 
 
 async def write_histories(client: Client, company: Company, prefix: str) -> dict[str, set[str]]:
@@ -53,6 +55,11 @@ async def write_histories(client: Client, company: Company, prefix: str) -> dict
         for t in snap.tasks
         if t.status is not TaskStatus.QUEUED  # never started: no workflow
     }
+    for kind, id_prefix in RUNS:  # the company's pipeline runs, reviews and polls, when it has any
+        query = f"WorkflowId STARTS_WITH '{id_prefix.format(company_id)}'"
+        ids = sorted({execution.id async for execution in client.list_workflows(query)})
+        for n, workflow_id in enumerate(ids, start=1):
+            handles[kind if n == 1 else f"{kind}{n}"] = client.get_workflow_handle(workflow_id)
     for handle in handles.values():
         await settled(handle)
     written: dict[str, set[str]] = {}
