@@ -198,4 +198,3 @@ class GitHubActivities:
 
 def _posted(made: dict[str, Any]) -> PostedReview:
     return PostedReview(review_id=int(made["id"]), review_url=made.get("html_url"))
-

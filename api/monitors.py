@@ -11,14 +11,13 @@ from datetime import timedelta
 from typing import Any
 
 from pydantic import ValidationError
-
 from temporalio.client import (
     Client,
     Schedule,
     ScheduleActionStartWorkflow,
     ScheduleIntervalSpec,
-    SchedulePolicy,
     ScheduleOverlapPolicy,
+    SchedulePolicy,
     ScheduleSpec,
     ScheduleState,
 )
@@ -124,9 +123,7 @@ def _credential(store: Store, settings: Settings, team: str | None, spec: GitHub
             raise ApiError(422, "invalid_input", f"credential '{spec.credential}' is not found")
         if not url_allowed(spec.api_url, urls):
             bound = " and ".join(display_url(u) for u in urls) or "no URL"
-            raise ApiError(
-                422, "invalid_input", f"credential '{spec.credential}' is bound to {bound}, not to {where}"
-            )
+            raise ApiError(422, "invalid_input", f"credential '{spec.credential}' is bound to {bound}, not to {where}")
         return spec.credential
     owners = [team, None] if team is not None else [None]
     for owner in owners:  # the team's first, then the deployment's

@@ -68,7 +68,9 @@ def github(
         made = client.post(f"/api/companies/{company}/monitors", body)
         hook_url = client.base_url + made["hook_path"] if made.get("hook_path") else None
     what = f"monitor {escape(made['name'])} of {escape(company)}: {escape(repo)} into {escape(branch)}"
-    console.print(f"{what}, reviewed by pipeline {escape(made['pipeline'])} with credential {escape(made['credential'])}")
+    console.print(
+        f"{what}, reviewed by pipeline {escape(made['pipeline'])} with credential {escape(made['credential'])}"
+    )
     if hook_url is None:
         console.print(f"Polling every {every}; the first poll runs now.", highlight=False)
         return
@@ -101,7 +103,11 @@ def reviews(name: Name, company: Company, api_url: ApiUrl = None) -> None:
     table = Table("PR", "Head", "State", "Run", "Review or error")
     for r in found:
         table.add_row(
-            f"#{r['number']}", r["head_sha"][:7], r["state"], r["run_id"], escape(r.get("review_url") or r.get("error") or "")
+            f"#{r['number']}",
+            r["head_sha"][:7],
+            r["state"],
+            r["run_id"],
+            escape(r.get("review_url") or r.get("error") or ""),
         )
     console.print(table)
 

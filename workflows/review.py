@@ -56,10 +56,14 @@ with workflow.unsafe.imports_passed_through():
 
 STORE_CALL = timedelta(seconds=30)
 GITHUB_CALL = timedelta(minutes=2)
-GITHUB_RETRY = RetryPolicy(initial_interval=timedelta(seconds=2), maximum_interval=timedelta(minutes=1), maximum_attempts=6)
+GITHUB_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=2), maximum_interval=timedelta(minutes=1), maximum_attempts=6
+)
 """GitHub down or rate limiting: a few tries over a few minutes, then the review fails (a wrong
 token or a missing repository fails at once: non-retryable)."""
-SUMMARY_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=10), maximum_attempts=20)
+SUMMARY_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=10), maximum_attempts=20
+)
 """The company records a task's result in a batch shortly after the run hears it ended."""
 MEMO_PIPELINE = "pipeline"
 """The run's pipeline, in its memo, as `api.pipeline_runs` lists a pipeline's runs by it."""

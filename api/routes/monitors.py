@@ -19,7 +19,14 @@ from api.monitors import check_monitor, create_schedule, delete_schedule
 from api.owned import company_owner
 from api.routes.endpoints import secret_box
 from api.routes.hooks import _NO_STORE, SECRET_BYTES, may_change
-from paperclip.models.github import GitHubMonitor, GitHubMonitorSpec, MonitorCreated, MonitorList, MonitorMode, ReviewList
+from paperclip.models.github import (
+    GitHubMonitor,
+    GitHubMonitorSpec,
+    MonitorCreated,
+    MonitorList,
+    MonitorMode,
+    ReviewList,
+)
 from paperclip.models.webhooks import REVIEW_INPUTS, HookKind, HookSpec, ReviewTarget
 from paperclip.store.hooks import hook_secret_name
 
@@ -67,7 +74,9 @@ async def add_monitor(
             hook = HookSpec(name=spec.name, kind=HookKind.GITHUB, target=target, inputs=REVIEW_INPUTS, when=REVIEW_WHEN)
             sealed = secret_box(settings).seal(hook_secret_name(company, spec.name), secret)
             if not await asyncio.to_thread(store.add_hook, company, hook, sealed):
-                raise ApiError(409, "conflict", f"company '{company}' has a hook '{spec.name}' already: remove it first")
+                raise ApiError(
+                    409, "conflict", f"company '{company}' has a hook '{spec.name}' already: remove it first"
+                )
     except BaseException:
         await asyncio.shield(asyncio.to_thread(store.delete_monitor, company, spec.name))
         raise

@@ -42,7 +42,9 @@ def check_pipeline(spec: PipelineSpec) -> None:
     names = {i.name for i in spec.inputs}
     if DIFF_INPUT not in names:
         raise InvalidInput(f"pipeline {spec.name} takes no '{DIFF_INPUT}' input: a reviewer gives it the diff")
-    needed = sorted(i.name for i in spec.inputs if i.required and i.default is None and i.name not in (DIFF_INPUT, FILES_INPUT))
+    needed = sorted(
+        i.name for i in spec.inputs if i.required and i.default is None and i.name not in (DIFF_INPUT, FILES_INPUT)
+    )
     if needed:
         raise InvalidInput(f"pipeline {spec.name} requires inputs a reviewer does not give: {', '.join(needed)}")
 

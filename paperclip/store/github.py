@@ -120,9 +120,7 @@ class GitHubStore(StoreCore):
         with self._write() as conn:
             conn.execute(
                 pull_request_reviews.update()
-                .where(
-                    r.company_id == company_id, r.repo == repo.lower(), r.number == number, r.head_sha == head_sha
-                )
+                .where(r.company_id == company_id, r.repo == repo.lower(), r.number == number, r.head_sha == head_sha)
                 .values(
                     state=state.value,
                     review_id=review_id,

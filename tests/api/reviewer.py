@@ -106,7 +106,9 @@ class World:
         return "\n".join(texts)
 
 
-def delivery_body(github: FakeGitHub, number: int, sha: str, action: str = "opened", base: str = "main") -> dict[str, Any]:
+def delivery_body(
+    github: FakeGitHub, number: int, sha: str, action: str = "opened", base: str = "main"
+) -> dict[str, Any]:
     """GitHub's `pull_request` delivery of the fake repository's pull request."""
     payload = copy.deepcopy(pull_request_payload(action, number))
     payload["pull_request"]["head"]["sha"] = sha

@@ -26,7 +26,7 @@ WRITE_TOOLS = {"write_file", "edit_file", "run_command", "git", "create_pull_req
 pytestmark = pytest.mark.long
 
 
-def tools_seen(world: World) -> set[str]:
+def tools_seen(world: World) -> set[str]:  # noqa: F811
     names = set()
     for body in world.model.requests:
         for tool in body.get("tools") or []:
@@ -34,7 +34,7 @@ def tools_seen(world: World) -> set[str]:
     return names
 
 
-async def test_polling_reviews_each_new_head_once_and_posts_the_summary(world: World) -> None:
+async def test_polling_reviews_each_new_head_once_and_posts_the_summary(world: World) -> None:  # noqa: F811
     gh = world.github
     gh.add_pull(1, SHA_A, ["src/upload.py", "tests/test_upload.py", "README.md"])
     gh.add_pull(2, SHA_B, ["src/retry.py"])
@@ -76,7 +76,7 @@ async def test_polling_reviews_each_new_head_once_and_posts_the_summary(world: W
     assert seen and not seen & WRITE_TOOLS, seen
 
 
-async def test_a_signed_delivery_starts_one_review_and_repeats_start_none(world: World) -> None:
+async def test_a_signed_delivery_starts_one_review_and_repeats_start_none(world: World) -> None:  # noqa: F811
     gh = world.github
     gh.add_pull(42, SHA_A, ["src/upload.py"])
     made = await world.add_monitor(mode="webhook")
@@ -119,7 +119,7 @@ async def test_a_signed_delivery_starts_one_review_and_repeats_start_none(world:
     assert len(gh.posted()) == 1 and len(await world.reviews()) == 1
 
 
-async def test_bad_monitors_are_refused_readably_and_removing_one_stops_it(world: World) -> None:
+async def test_bad_monitors_are_refused_readably_and_removing_one_stops_it(world: World) -> None:  # noqa: F811
     api, path = world.api, world.path()
     base = {"name": "myapp", "repo": "myorg/myapp", "branch": "main", "api_url": world.github_url}
     bad_repo = assert_error(await api.post(path, json=base | {"repo": "not-a-repo"}), 422)

@@ -28,7 +28,7 @@ def one_error_line(result: Result) -> str:
     return lines[0]
 
 
-async def test_a_webhook_monitor_prints_its_url_and_secret_once_and_is_listed_and_removed(world: World) -> None:
+async def test_a_webhook_monitor_prints_its_url_and_secret_once_and_is_listed_and_removed(world: World) -> None:  # noqa: F811
     c = world.company
     made = await cli(
         world.api, "monitor", "github", "--repo", "myorg/myapp", "--branch", "main", "-c", c,
@@ -52,7 +52,7 @@ async def test_a_webhook_monitor_prints_its_url_and_secret_once_and_is_listed_an
     assert hooks["count"] == 0  # its hook went with it
 
 
-async def test_bad_input_is_one_line_and_exit_1(world: World) -> None:
+async def test_bad_input_is_one_line_and_exit_1(world: World) -> None:  # noqa: F811
     c, url = world.company, world.github_url
     add = ("monitor", "github", "--branch", "main", "-c", c)
     line = one_error_line(await cli(world.api, *add, "--repo", "myapp", "--github-api", url))

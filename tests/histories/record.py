@@ -8,7 +8,8 @@ Each scenario (`tests.histories.scenarios`) runs one company on a dev server (in
 search attributes registered, like the tests' `dev_env`) with the real workers
 (`workers.main.build_workers`), a real SQLite store and, for agents on a provider, the fake
 model server (`tests.fakes.FakeModelServer`) with its key in `RECORD_PROVIDER_KEY` (a credential
-the recording deployment allows). It then writes the company's, each task's (and each pipeline run's, review's and poll's) history here as
+the recording deployment allows). It then writes the company's, each task's, pipeline run's,
+review's and poll's history here as
 `<version>-<scenario>-<workflow>.json` (`v4-budget-company.json`, `v4-budget-ACME-1.json`; the
 demo's files have no scenario: `v3-company.json`), and checks that they hold the patch ids the scenario is there for.
 

@@ -34,7 +34,9 @@ async def review(stage: Stage) -> Company:
         text = builtin_text("code-review")
         assert text is not None
         stage.store.add_pipeline("review", "code-review", text)
-        stage.store.add_monitor("review", GitHubMonitorSpec(name="myapp", repo="myorg/myapp", branch="main", api_url=url), "github")
+        stage.store.add_monitor(
+            "review", GitHubMonitorSpec(name="myapp", repo="myorg/myapp", branch="main", api_url=url), "github"
+        )
         poll = await stage.client.execute_workflow(
             GitHubPollWorkflow.run,
             PollInput(company_id="review", monitor="myapp"),

@@ -46,9 +46,7 @@ def test_racing_claimants_of_one_head_leave_exactly_one_holder(database: str) ->
     stores = [Store(database) for _ in range(4)]
     stores[0].migrate()
     with ThreadPoolExecutor(4) as pool:
-        held = list(
-            pool.map(lambda n: stores[n].claim_review("acme", "m", "o/r", 1, SHA, f"run-{n}")[0], range(4))
-        )
+        held = list(pool.map(lambda n: stores[n].claim_review("acme", "m", "o/r", 1, SHA, f"run-{n}")[0], range(4)))
     assert held.count(True) == 1
     for store in stores:
         store.dispose()
