@@ -18,7 +18,7 @@ from api.errors import ApiError
 from api.monitors import check_monitor, create_schedule, delete_schedule
 from api.owned import company_owner
 from api.routes.endpoints import secret_box
-from api.routes.hooks import _NO_STORE, SECRET_BYTES, may_change
+from api.routes.hooks import SECRET_BYTES, may_change
 from paperclip.models.github import (
     GitHubMonitor,
     GitHubMonitorSpec,
@@ -32,6 +32,8 @@ from paperclip.store.hooks import hook_secret_name
 
 router = APIRouter(prefix="/companies/{company}/monitors", tags=["monitors"])
 
+NO_STORE = {"Cache-Control": "no-store"}
+"""An answer that may hold a hook's secret: kept by no cache, nor by the idempotency store."""
 REVIEW_WHEN = "event == 'pull_request'"
 """A review hook's filter: other events are skipped before its target reads them."""
 
@@ -81,7 +83,7 @@ async def add_monitor(
         await asyncio.shield(asyncio.to_thread(store.delete_monitor, company, spec.name))
         raise
     made = MonitorCreated(**_public(monitor).model_dump(), secret=secret)
-    return Response(made.model_dump_json(), status_code=201, media_type="application/json", headers=_NO_STORE)
+    return Response(made.model_dump_json(), status_code=201, media_type="application/json", headers=NO_STORE)
 
 
 @router.get("", response_model=MonitorList)
