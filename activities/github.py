@@ -16,10 +16,7 @@ from temporalio.exceptions import ApplicationError
 from paperclip.constants import Activity
 from paperclip.errors import InvalidInput
 from paperclip.github import GitHubClient, GitHubError, truncate_diff
-from paperclip.github.reviews import check_pipeline
-from paperclip.keys import BoundKey, not_bound_message
-from paperclip.models import TaskStatus
-from paperclip.models.github import (
+from paperclip.github.models import (
     ClaimReviewInput,
     FetchPullInput,
     GitHubMonitor,
@@ -34,6 +31,9 @@ from paperclip.models.github import (
     SettleReviewInput,
     SummaryInput,
 )
+from paperclip.github.reviews import check_pipeline
+from paperclip.keys import BoundKey, not_bound_message
+from paperclip.models import TaskStatus
 from paperclip.models.pipelines import PipelineRunInput
 from paperclip.pipeline_runs import named
 from paperclip.pipelines import parse

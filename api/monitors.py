@@ -29,10 +29,10 @@ from api.deps import AppContext
 from api.errors import ApiError
 from paperclip.constants import POLL_WORKFLOW, REVIEW_WORKFLOW, SA_COMPANY, monitor_schedule_id, review_workflow_id
 from paperclip.errors import InvalidInput
+from paperclip.github.models import GitHubMonitor, GitHubMonitorSpec, PollInput, PullRef, ReviewInput
 from paperclip.github.reviews import REVIEW_ACTIONS, check_pipeline
 from paperclip.keyring import Keyring
 from paperclip.keys import UrlError, display_url, normalise_url, url_allowed
-from paperclip.models.github import GitHubMonitor, GitHubMonitorSpec, PollInput, PullRef, ReviewInput
 from paperclip.models.webhooks import HookAnswer, ReviewTarget
 from paperclip.pipelines import parse
 from paperclip.settings import Settings

@@ -13,7 +13,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from cli.common import ApiUrl, Company, api, console, fail
-from paperclip.models.github import DEFAULT_API_URL, DEFAULT_PIPELINE, REPO_PATTERN
+from paperclip.github.models import DEFAULT_API_URL, DEFAULT_PIPELINE, REPO_PATTERN
 from paperclip.models.routines import parse_duration
 
 Name = Annotated[str, typer.Argument(help="The monitor's name in the company.")]

@@ -35,8 +35,7 @@ with workflow.unsafe.imports_passed_through():
         review_workflow_id,
     )
     from paperclip.errors import InvalidInput
-    from paperclip.github.reviews import marker, review_body, review_inputs, review_run_id
-    from paperclip.models.github import (
+    from paperclip.github.models import (
         ClaimReviewInput,
         FetchPullInput,
         PollInput,
@@ -51,6 +50,7 @@ with workflow.unsafe.imports_passed_through():
         SettleReviewInput,
         SummaryInput,
     )
+    from paperclip.github.reviews import marker, review_body, review_inputs, review_run_id
     from paperclip.models.pipelines import PipelineRunState, RunStatus, StepStatus
     from paperclip.pipeline_runs import run_inputs
 

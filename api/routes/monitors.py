@@ -19,7 +19,7 @@ from api.monitors import check_monitor, create_schedule, delete_schedule
 from api.owned import company_owner
 from api.routes.endpoints import secret_box
 from api.routes.hooks import SECRET_BYTES, may_change
-from paperclip.models.github import (
+from paperclip.github.models import (
     GitHubMonitor,
     GitHubMonitorSpec,
     MonitorCreated,
@@ -27,7 +27,8 @@ from paperclip.models.github import (
     MonitorMode,
     ReviewList,
 )
-from paperclip.models.webhooks import REVIEW_INPUTS, HookKind, HookSpec, ReviewTarget
+from paperclip.github.reviews import REVIEW_INPUTS
+from paperclip.models.webhooks import HookKind, HookSpec, ReviewTarget
 from paperclip.store.hooks import hook_secret_name
 
 router = APIRouter(prefix="/companies/{company}/monitors", tags=["monitors"])

@@ -1,4 +1,4 @@
-"""GitHub's REST API for the pull-request reviewer (`paperclip.models.github`)."""
+"""GitHub's REST API for the pull-request reviewer (`paperclip.github.models`)."""
 
 from paperclip.github.client import DIFF_LIMIT, GitHubClient, GitHubError, truncate_diff
 

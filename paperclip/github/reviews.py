@@ -4,7 +4,7 @@ import hashlib
 from typing import Any
 
 from paperclip.errors import InvalidInput
-from paperclip.models.github import PullChange, ReviewInput
+from paperclip.github.models import PullChange, ReviewInput
 from paperclip.models.pipelines import PipelineSpec
 
 DIFF_INPUT = "git_diff"
@@ -13,6 +13,16 @@ BODY_LIMIT = 60_000
 """Characters of a summary posted at most (GitHub takes 65,536 in a review's body)."""
 REVIEW_ACTIONS = ("opened", "synchronize", "reopened", "ready_for_review")
 """The `pull_request` actions that ask for a review of the head."""
+REVIEW_INPUTS = {
+    "event": "event",
+    "action": "body.action",
+    "repo": "body.repository.full_name",
+    "number": "body.number",
+    "head": "body.pull_request.head.sha",
+    "base": "body.pull_request.base.ref",
+    "draft": "body.pull_request.draft",
+}
+"""A review hook's inputs: what its target reads of a `pull_request` delivery."""
 
 
 def review_run_id(review: ReviewInput) -> str:

@@ -42,23 +42,12 @@ class TaskTarget(BaseModel):
 # in `api/routes/hooks.py`'s `_act`, and its checks in `paperclip.webhooks.hooks.check_hook`.
 class ReviewTarget(BaseModel):
     """A GitHub `pull_request` delivery (opened, synchronize, reopened, ready_for_review) into the
-    monitor's branch starts that monitor's review of its head (`paperclip.models.github`); any
-    other delivery is skipped. The hook maps the fields it reads (`REVIEW_INPUTS`)."""
+    monitor's branch starts that monitor's review of its head (`paperclip.github.models`); any
+    other delivery is skipped. The hook maps the fields it reads (`paperclip.github.reviews.REVIEW_INPUTS`)."""
 
     kind: Literal["review"] = "review"
     monitor: Slug
 
-
-REVIEW_INPUTS = {
-    "event": "event",
-    "action": "body.action",
-    "repo": "body.repository.full_name",
-    "number": "body.number",
-    "head": "body.pull_request.head.sha",
-    "base": "body.pull_request.base.ref",
-    "draft": "body.pull_request.draft",
-}
-"""A review hook's inputs: what its target reads of a `pull_request` delivery."""
 
 HookTarget = Annotated[TaskTarget | ReviewTarget, Field(discriminator="kind")]
 """What a hook does with a delivery, tagged by `kind`."""

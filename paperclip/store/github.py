@@ -11,7 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from paperclip.models.github import GitHubMonitor, GitHubMonitorSpec, PullRequestReview, ReviewState
+from paperclip.github.models import GitHubMonitor, GitHubMonitorSpec, PullRequestReview, ReviewState
 from paperclip.store.engine import StoreCore, utc_now
 from paperclip.store.tables import github_monitors, pull_request_reviews
 

@@ -13,7 +13,7 @@ from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
 from paperclip.constants import monitor_schedule_id
-from paperclip.models.github import PollResult
+from paperclip.github.models import PollResult
 from paperclip.pipelines import builtin_text
 from tests.api.conftest import serve
 from tests.api.helpers import bind_fake_key, create_company

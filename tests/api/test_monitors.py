@@ -15,8 +15,8 @@ from temporalio.client import Client
 from temporalio.service import RPCError
 
 from paperclip.constants import monitor_schedule_id
+from paperclip.github.models import ReviewResult
 from paperclip.github.reviews import marker
-from paperclip.models.github import ReviewResult
 from tests.api.conftest import assert_error
 from tests.api.reviewer import SHA_A, SHA_B, SHA_C, World, delivery_body, world  # noqa: F401
 from tests.api.test_hooks import github_headers

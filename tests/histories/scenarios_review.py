@@ -3,9 +3,9 @@
 import asyncio
 
 from paperclip.constants import review_workflow_id
+from paperclip.github.models import GitHubMonitorSpec, PollInput, ReviewResult, ReviewState
 from paperclip.keys import normalise_url
 from paperclip.models import AgentSpec, Role
-from paperclip.models.github import GitHubMonitorSpec, PollInput, ReviewResult, ReviewState
 from paperclip.pipelines import builtin_text
 from paperclip.secrets import SecretBox, load_key
 from tests.api.conftest import serve

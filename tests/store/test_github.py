@@ -4,7 +4,7 @@ settled with its review or its error, listed newest first; repositories compare 
 
 from concurrent.futures import ThreadPoolExecutor
 
-from paperclip.models.github import GitHubMonitorSpec, MonitorMode, ReviewState
+from paperclip.github.models import GitHubMonitorSpec, MonitorMode, ReviewState
 from paperclip.store import Store
 from tests.store.factories import T0
 
