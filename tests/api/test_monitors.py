@@ -145,3 +145,41 @@ async def test_bad_monitors_are_refused_readably_and_removing_one_stops_it(world
 async def assert_schedule_gone(client: Client, company: str, name: str) -> None:
     with pytest.raises(RPCError):
         await client.get_schedule_handle(monitor_schedule_id(company, name)).describe()
+
+
+STRICT = """\
+name: strict-review
+inputs:
+  - name: git_diff
+steps:
+  - agent: summarizer
+    task: Give the verdict on the change as JSON.
+    input: [git_diff]
+    output: verdict
+    output_schema: {type: object, required: [verdict]}
+    schema_tries: 1
+"""
+
+
+async def test_a_failed_run_posts_nothing_and_a_head_moved_on_from_is_superseded(world: World) -> None:  # noqa: F811
+    gh = world.github
+    added = await world.api.post(
+        f"/api/companies/{world.company}/pipelines", content=STRICT, headers={"Content-Type": "application/yaml"}
+    )
+    assert added.status_code == 201, added.text
+    gh.add_pull(5, SHA_A, ["src/a.py"])
+    await world.add_monitor(pipeline="strict-review")  # its one step answers no JSON: the run fails
+    [failed] = await world.settled(1)
+    assert failed["state"] == "failed" and failed["run_id"] in failed["error"] and "failed" in failed["error"]
+    assert gh.posted() == [] and failed["review_id"] is None
+
+    made = await world.add_monitor(name="hooked", mode="webhook")
+    stale = json.dumps(delivery_body(gh, 5, SHA_B, action="synchronize")).encode()  # GitHub is at SHA_A now
+    answer = await world.api.post(made["hook_path"], content=stale, headers=github_headers(made["secret"], stale))
+    result = await world.client.get_workflow_handle(answer.json()["review"], result_type=ReviewResult).result()
+    assert result.state is not None and result.state.value == "superseded"
+    assert {(r["number"], r["head_sha"], r["state"]) for r in await world.reviews("hooked")} == {
+        (5, SHA_A, "failed"),
+        (5, SHA_B, "superseded"),
+    }
+    assert gh.posted() == []
