@@ -5,11 +5,13 @@ Polling: each open pull request into the branch gets exactly one review (posted 
 its head, its body the summarizer's output), a poll that finds nothing new starts nothing, and
 a new head gets one more. Webhook: a signed `pull_request` delivery starts one review, its
 redelivery and a second delivery of the same head none, a bad signature is a 401, other actions
-and branches are skipped. The token is in no workflow history and no agent's prompt; the
-reviewing agents have no tool that writes. Bad monitors are readable 4xx."""
+and branches are skipped. A failed run posts nothing; a head the pull request moved on from is
+superseded. The token is in no workflow history and no agent's prompt; the reviewing agents
+have no tool that writes. Bad monitors are readable 4xx; only the board or an owner adds one."""
 
 import json
 
+import httpx
 import pytest
 from temporalio.client import Client
 from temporalio.service import RPCError
@@ -18,6 +20,7 @@ from paperclip.constants import monitor_schedule_id
 from paperclip.github.models import ReviewResult
 from paperclip.github.reviews import marker
 from tests.api.conftest import assert_error
+from tests.api.helpers import company_body
 from tests.api.reviewer import SHA_A, SHA_B, SHA_C, World, delivery_body, world  # noqa: F401
 from tests.api.test_hooks import github_headers
 
@@ -183,3 +186,24 @@ async def test_a_failed_run_posts_nothing_and_a_head_moved_on_from_is_superseded
         (5, SHA_B, "superseded"),
     }
     assert gh.posted() == []
+
+
+async def test_only_the_board_or_an_owner_adds_a_monitor_and_other_teams_see_none(api: httpx.AsyncClient) -> None:
+    for team in ("red", "blue"):
+        assert (await api.post("/api/teams", json={"name": team})).status_code == 201
+    keys = {}
+    for user, team, role in (("olga", "red", "owner"), ("alice", "red", "operator"), ("bob", "blue", "owner")):
+        assert (await api.put(f"/api/teams/{team}/members", json={"user": user, "role": role})).status_code == 200
+        token = (await api.post("/api/tokens", json={"user": user, "label": "test"})).json()["token"]
+        keys[user] = {"Authorization": f"Bearer {token}"}
+    company = (await api.post("/api/companies", json=company_body(team="red"))).json()["id"]
+    url = f"/api/companies/{company}/monitors"
+    body = {"name": "myapp", "repo": "myorg/myapp", "branch": "main"}
+    refused = assert_error(await api.post(url, json=body, headers=keys["alice"]), 403, "forbidden")
+    assert "only the board or an owner of the company's team adds a monitor (alice is not)" in refused["message"]
+    # An owner passes that check, and meets the next: the company has no code-review pipeline.
+    missing = assert_error(await api.post(url, json=body, headers=keys["olga"]), 422, "invalid_input")
+    assert "has no pipeline 'code-review'" in missing["message"]
+    assert (await api.get(url, headers=keys["alice"])).json()["count"] == 0
+    assert_error(await api.get(url, headers=keys["bob"]), 404, "not_found")
+    assert_error(await api.delete(f"{url}/myapp", headers=keys["alice"]), 403, "forbidden")
