@@ -68,6 +68,8 @@ async def test_polling_reviews_each_new_head_once_and_posts_the_summary(world: W
     newest = await world.settled(3)
     assert {(r["number"], r["head_sha"]) for r in newest} == {(1, SHA_A), (2, SHA_B), (1, SHA_C)}
     assert [r["commit_id"] for r in gh.reviews[1]] == [SHA_A, SHA_C] and len(gh.reviews[2]) == 1
+    runs = (await world.api.get(f"/api/companies/{world.company}/pipelines/code-review/runs")).json()
+    assert sorted(r["run_id"] for r in runs["data"]) == sorted(r["run_id"] for r in newest)  # listed like any run
 
     # The token reached the fake GitHub only: in no history, no prompt; no agent could write.
     token = gh.token
