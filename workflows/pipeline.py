@@ -295,9 +295,7 @@ class PipelineWorkflow:
             requested_by=self._who,
         )
 
-    async def _hiring(
-        self, step: StepState, request: PipelineStepRequest, template: str
-    ) -> PipelineStepRequest | None:
+    async def _hiring(self, step: StepState, request: PipelineStepRequest, template: str) -> PipelineStepRequest | None:
         """A template step's task request with its temporary agent (`workflows.pipeline_hires`);
         None when the agent cannot be made (the step fails) or the run stopped meanwhile."""
         hired = await with_hire(request, template)

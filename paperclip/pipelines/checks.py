@@ -5,9 +5,10 @@ known agents (or agent templates), and ids and outputs are unique. A name a step
 is a step's output (the step then runs after that one) or a run input; a name no step outputs is
 an input of the run, a string unless `inputs` declares it — the guide's form declares no inputs,
 so an undeclared name is a deliberate implied input, unless it is close to a declared input's or
-an output's name: that is taken for a typo and named with its likely meaning (`did you mean`). `needs` names steps; the steps may not
-wait on each other in a cycle. `${…}` in a task names something the step may read, `when` is a
-JMESPath expression over `{inputs, steps}`, and `output_schema` is a JSON schema.
+an output's name: that is taken for a typo and named with its likely meaning (`did you mean`).
+`needs` names steps; the steps may not wait on each other in a cycle. `${…}` in a task names
+something the step may read, `when` is a JMESPath expression over `{inputs, steps}`, and
+`output_schema` is a JSON schema.
 """
 
 import difflib

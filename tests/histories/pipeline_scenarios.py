@@ -7,7 +7,14 @@ from temporalio.client import WorkflowHandle
 from paperclip.constants import pipeline_workflow_id
 from paperclip.models import AgentSpec, AgentStatus, ApprovalStatus, Role
 from paperclip.models.pipeline_steps import PipelineCancel
-from paperclip.models.pipelines import PipelineRunInput, PipelineRunState, PipelineSpec, PipelineStep, RunStatus, StepApproval
+from paperclip.models.pipelines import (
+    PipelineRunInput,
+    PipelineRunState,
+    PipelineSpec,
+    PipelineStep,
+    RunStatus,
+    StepApproval,
+)
 from paperclip.pipeline_runs import named
 from tests.histories.stage import Company, Stage
 from tests.workflows.helpers import wait_for

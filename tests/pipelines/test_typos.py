@@ -8,7 +8,6 @@ import pytest
 from typer.testing import CliRunner
 
 from cli import app
-
 from paperclip.models.pipelines import PipelineInputSpec
 from paperclip.pipelines import PipelineInvalid, PipelineProblem, builtin_text, parse
 
