@@ -143,3 +143,34 @@ async def test_a_gated_template_step_hires_only_once_approved(dev_env: WorkflowE
         )
         state = await run.result()
     assert state.status is RunStatus.DONE and step(state, "edit").agent == temporary_name("edit", run_id_of(run.id))
+
+
+async def test_a_run_that_continues_as_new_keeps_its_temporary_agent_and_retires_it(
+    dev_env: WorkflowEnvironment,
+) -> None:
+    hold = asyncio.Event()
+    model = StepModel()
+    spec = PipelineSpec(name="long", steps=[PipelineStep(id="write", template="writer", task="Write it.")])
+    async with pipeline_workers(dev_env.client, model) as queue:
+        company = await start_company_with_cto(dev_env, queue)
+        run = await start_run(dev_env.client, queue, company, spec, continue_as_new_after_events=1)
+        name = temporary_name("write", run_id_of(run.id))
+        model.gates[name] = hold
+        await wait_run(run, lambda s: step(s, "write").task is not None)
+        for _ in range(200):  # the task's news is its one handled message: it continues as new
+            if (await run.describe()).run_id != run.result_run_id:
+                break
+            await asyncio.sleep(0.05)
+        else:
+            raise AssertionError("the run did not continue as new")
+        hold.set()
+        state = await dev_env.client.get_workflow_handle_for(PipelineWorkflow.run, run.id).result()
+        snap = await wait_for(
+            company, lambda s: any(a.spec.name == name and a.status is AgentStatus.TERMINATED for a in s.agents)
+        )
+    assert state.status is RunStatus.DONE and step(state, "write").agent == name
+    assert [t.assignee for t in snap.tasks] == [name]  # hired and asked once, across the two runs
+    assert [e.kind for e in snap.recent if e.agent == name and e.kind.startswith("agent.")] == [
+        "agent.hired",
+        "agent.terminated",
+    ]
