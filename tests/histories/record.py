@@ -29,7 +29,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from paperclip.binaries import temporal_cli
-from paperclip.constants import SEARCH_ATTRIBUTES, task_workflow_id
+from paperclip.constants import SEARCH_ATTRIBUTES, pipeline_workflow_id, task_workflow_id
 from paperclip.devserver import dynamic_config_args
 from paperclip.models import TaskStatus
 from paperclip.settings import Settings
@@ -44,8 +44,8 @@ HERE = Path(__file__).parent
 
 
 async def write_histories(client: Client, company: Company, prefix: str) -> dict[str, set[str]]:
-    """Write the company's and its tasks' histories as `<prefix>-<workflow>.json`; returns the
-    patch ids in each file."""
+    """Write the company's, its tasks' and its pipeline runs' histories as `<prefix>-<workflow>.json`;
+    returns the patch ids in each file."""
     snap = await company.query(CompanyWorkflow.snapshot)
     company_id = snap.spec.id
     handles: dict[str, WorkflowHandle[Any, Any]] = {"company": company} | {
@@ -53,6 +53,9 @@ async def write_histories(client: Client, company: Company, prefix: str) -> dict
         for t in snap.tasks
         if t.status is not TaskStatus.QUEUED  # never started: no workflow
     }
+    runs = f"WorkflowId STARTS_WITH '{pipeline_workflow_id(company_id, '')}'"
+    async for execution in client.list_workflows(runs):  # its pipeline runs: `run-<run id>`
+        handles[f"run-{execution.id.rpartition(':')[2]}"] = client.get_workflow_handle(execution.id)
     for handle in handles.values():
         await settled(handle)
     written: dict[str, set[str]] = {}
