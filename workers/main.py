@@ -153,9 +153,7 @@ def build_workers(
     ]
     # On shutdown each stops polling at once and lets its running activities finish for at most
     # `worker_shutdown_seconds` before cancelling them (they are then retried elsewhere).
-    worker = partial(
-        Worker, client, graceful_shutdown_timeout=timedelta(seconds=settings.worker_shutdown_seconds)
-    )
+    worker = partial(Worker, client, graceful_shutdown_timeout=timedelta(seconds=settings.worker_shutdown_seconds))
     workers = [
         worker(
             task_queue=task_queue,

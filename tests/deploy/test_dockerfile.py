@@ -132,6 +132,4 @@ def test_the_agents_target_installs_the_coding_clis_the_contract_tests_check() -
                 if keyword == "ARG"}  # fmt: skip
     install = next(rest for keyword, rest in lineage("agents")[0].instructions if "npm install" in rest)
     specs = dict(re.findall(r'"(@?[^"@]+)@\$\{(\w+)\}"', install))
-    assert {package: versions[arg] for package, arg in specs.items()} == {
-        p.name: p.version for p in PINNED.values()
-    }
+    assert {package: versions[arg] for package, arg in specs.items()} == {p.name: p.version for p in PINNED.values()}

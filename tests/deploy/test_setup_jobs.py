@@ -138,7 +138,9 @@ def test_the_store_database_job_makes_a_role_and_database_the_store_migrates(tmp
             owner = conn.execute(
                 sa.text("SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = :n"), {"n": name}
             ).scalar_one()
-            login = conn.execute(sa.text("SELECT rolcanlogin FROM pg_roles WHERE rolname = :n"), {"n": name}).scalar_one()
+            login = conn.execute(
+                sa.text("SELECT rolcanlogin FROM pg_roles WHERE rolname = :n"), {"n": name}
+            ).scalar_one()
         assert owner == name and login
         store = Store(server.set(database=name, username=name, password="second").render_as_string(hide_password=False))
         store.migrate()  # the store's own tables, made by its own role
