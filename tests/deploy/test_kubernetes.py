@@ -1,12 +1,10 @@
-"""deploy/kubernetes: rendered by kustomize (`kubectl kustomize`, offline), every object valid by
+"""deploy/kubernetes: rendered as kustomize would (`tests.deploy.kustomize`), every object valid by
 Kubernetes' own schemas (`kubernetes-validate`, strict: no unknown field) for the oldest version
 whose fields it uses and the newest it knows, and the rules a cluster teaches: liveness by TCP,
 resource requests, fsGroup for mounted volumes, Recreate for a Deployment on a ReadWriteOnce
 volume, optional secrets marked so, a disruption budget, workers as a StatefulSet with a volume
 each and time to drain; and every variable given to our containers is one of our settings."""
 
-import shutil
-import subprocess
 from collections.abc import Iterator
 from functools import cache
 from typing import Any
@@ -14,7 +12,8 @@ from typing import Any
 import kubernetes_validate
 import pytest
 
-from tests.deploy.files import PAPERCLIP_IMAGE, ROOT, load_all, not_settings
+from tests.deploy.files import PAPERCLIP_IMAGE, ROOT, not_settings
+from tests.deploy.kustomize import render
 
 KUSTOMIZATION = ROOT / "deploy" / "kubernetes"
 VERSIONS = ["1.30.0", kubernetes_validate.latest_version()]
@@ -25,11 +24,7 @@ UID = 10001  # the image's USER
 
 @cache
 def rendered() -> tuple[dict[str, Any], ...]:
-    kubectl = shutil.which("kubectl")
-    assert kubectl, "kubectl (Debian's package) renders the kustomization"
-    done = subprocess.run([kubectl, "kustomize", str(KUSTOMIZATION)], capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
-    return tuple(load_all(done.stdout))
+    return tuple(render(KUSTOMIZATION))
 
 
 def objects(kind: str) -> list[dict[str, Any]]:
