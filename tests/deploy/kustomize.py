@@ -50,10 +50,9 @@ def render(folder: Path) -> list[dict[str, Any]]:
     unknown = set(kustomization) - KNOWN
     assert not unknown, f"kustomization features these tests do not render: {sorted(unknown)}"
     images = kustomization.get("images", [])
-    generated = [_generated(spec) for spec in kustomization.get("configMapGenerator", [])]
-    names = {
-        spec["name"]: g["metadata"]["name"] for spec, g in zip(kustomization.get("configMapGenerator", []), generated)
-    }
+    specs = kustomization.get("configMapGenerator", [])
+    generated = [_generated(spec) for spec in specs]
+    names = {spec["name"]: made["metadata"]["name"] for spec, made in zip(specs, generated, strict=True)}
     labels: dict[str, str] = {}
     for rule in kustomization.get("labels", []):
         assert set(rule) == {"pairs"}, f"labels options these tests do not render: {rule}"
