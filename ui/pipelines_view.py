@@ -80,7 +80,6 @@ def legend_dot() -> str:
     return "\n".join(
         [
             "digraph legend {",
-            "  rankdir=LR;",
             '  node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=9, height=0.2];',
             *nodes,
             "}",

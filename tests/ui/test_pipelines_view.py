@@ -34,7 +34,7 @@ SPEC = PipelineSpec(
         PipelineStep(agent="linter", task="Lint ${git_diff}", input=["git_diff"], output="lint_results"),
         PipelineStep(id="security", agent="security", task="Check", input=["lint_results"]),
         PipelineStep(id="notes", agent="writer", task="Notes on ${inputs.git_diff}"),
-        PipelineStep(id="summary", agent="writer", task="Sum ${steps.security.output}", needs=["notes"]),
+        PipelineStep(id="summary", agent="writer", task="Sum ${steps.security.output}", needs=["notes", "security"]),
     ],
 )
 
@@ -70,7 +70,7 @@ def test_each_step_is_filled_by_its_status_and_edges_follow_needs() -> None:
     name = {step: node_name(dot, step) for step in ("lint_results", "security", "notes", "summary")}
     assert edges == {
         (name["lint_results"], name["security"]),  # reads its output by name
-        (name["security"], name["summary"]),  # ${steps.security.output}
+        (name["security"], name["summary"]),  # needs, for its ${steps.security.output}
         (name["notes"], name["summary"]),  # needs
     }
 

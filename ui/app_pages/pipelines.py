@@ -153,8 +153,8 @@ def run_panel(run_id: str, spec_of: Callable[[int], PipelineSpec | None], refres
     st.caption(f"Run {run.run_id} of version {run.version} · {started}{finished}")
     if run.error:
         st.error(plain(run.error))
-    st.graphviz_chart(run_dot(spec_of(run.version), run), width="stretch")
-    st.graphviz_chart(legend_dot())
+    st.graphviz_chart(run_dot(spec_of(run.version), run), alt=f"The steps of run {run.run_id}, by status")
+    st.graphviz_chart(legend_dot(), alt="The colour of each step status")
     st.dataframe(step_rows(run), hide_index=True, width="stretch")
     for step in run.steps:
         if step.task:
@@ -196,7 +196,7 @@ if spec is None:
 else:
     if spec.description:
         st.caption(plain(spec.description))
-    with st.expander("Start a run", icon=":material/play_arrow:", expanded=True):
+    with st.expander("Start a run", icon=":material/play_arrow:"):
         run_form(name, spec.inputs)
 
 st.subheader("Runs")
