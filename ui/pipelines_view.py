@@ -113,9 +113,12 @@ def pipeline_rows(specs: dict[str, tuple[int, PipelineSpec | None]]) -> list[dic
     return rows
 
 
+def newest_first(runs: list[PipelineRunState]) -> list[PipelineRunState]:
+    return sorted(runs, key=lambda r: r.started_at.timestamp() if r.started_at else 0.0, reverse=True)
+
+
 def run_rows(runs: list[PipelineRunState], records: dict[str, PipelineRunRecord]) -> list[dict[str, Any]]:
     """The runs table, newest first: who started each comes from the store's record of it."""
-    ordered = sorted(runs, key=lambda r: r.started_at.timestamp() if r.started_at else 0.0, reverse=True)
     return [
         {
             "run": run.run_id,
@@ -127,7 +130,7 @@ def run_rows(runs: list[PipelineRunState], records: dict[str, PipelineRunRecord]
             "started by": records[run.run_id].started_by if run.run_id in records else "",
             "version": run.version,
         }
-        for run in ordered
+        for run in newest_first(runs)
     ]
 
 

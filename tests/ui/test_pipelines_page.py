@@ -173,3 +173,25 @@ def test_the_apis_refusal_is_shown(fake_api: FakeApi) -> None:
     assert app.error[0].value == (
         "Cannot start a run of review: input 'git_diff' is required by pipeline review (400 invalid_input)"
     )
+
+
+def test_a_running_run_is_cancelled_after_a_confirmation(fake_api: FakeApi) -> None:
+    cancelled = STARTED.model_copy(update={"status": RunStatus.CANCELLED})
+    fake_api.routes[f"POST {BASE}/pipeline-runs/r2/cancel"] = (200, json_of(cancelled))
+    app = open_page(run="r2")  # not listed yet (just started): read by its id
+    assert app.selectbox(key="pipelines_run").value == "r2"
+    app.button(key="pipelines_cancel").click().run()
+    assert app.warning[-1].value.startswith("Cancel run r2?")
+    assert not [path for method, path, _ in fake_api.received if method == "POST"]
+    app.button(key="pipelines_cancel_confirm").click().run()
+    assert not app.exception, app.exception
+    assert ("POST", f"{BASE}/pipeline-runs/r2/cancel", {"reason": "cancelled from the dashboard"}) in fake_api.received
+    assert app.success[0].value == "Run r2 is cancelled."
+
+
+def test_a_run_of_another_pipeline_in_the_url_is_not_shown(fake_api: FakeApi) -> None:
+    other = RUN.model_copy(update={"run_id": "x9", "pipeline": "other"})
+    fake_api.routes[f"GET {BASE}/pipeline-runs/x9"] = (200, json_of(other))
+    app = open_page(run="x9")
+    assert app.selectbox(key="pipelines_run").options == ["r1 · failed"]
+    assert app.query_params["run"] == "r1"

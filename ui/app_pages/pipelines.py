@@ -23,6 +23,7 @@ from ui.pipelines_view import (
     form_inputs,
     is_live,
     legend_dot,
+    newest_first,
     pipeline_rows,
     plain,
     run_dot,
@@ -60,6 +61,8 @@ def pick(label: str, options: list[str], *, key: str, param: str, format_func: C
 
 def _picked(key: str, param: str) -> None:
     st.query_params[param] = st.session_state[key]
+    if param == "pipeline":
+        st.query_params.pop("run", None)  # the run of another pipeline
 
 
 def load_pipelines() -> dict[str, tuple[int, PipelineSpec | None]]:
@@ -86,11 +89,11 @@ def field(plan: FieldPlan, key: str) -> Any:
     if plan.widget == "boolean":
         return st.checkbox(plan.label, value=plan.value, key=key, help=help_text)
     if plan.widget == "integer":
-        value = None if plan.value is None else int(plan.value)
-        return st.number_input(plan.label, value=value, step=1, key=key, help=help_text)
+        whole = None if plan.value is None else int(plan.value)
+        return st.number_input(plan.label, value=whole, step=1, key=key, help=help_text)
     if plan.widget == "number":
-        value = None if plan.value is None else float(plan.value)
-        return st.number_input(plan.label, value=value, key=key, help=help_text, format="%g")
+        real = None if plan.value is None else float(plan.value)
+        return st.number_input(plan.label, value=real, key=key, help=help_text, format="%g")
     placeholder = ('{"key": "value"}' if spec.type == "object" else "[1, 2]") if plan.widget == "json" else None
     label = f"{plan.label} — JSON" if plan.widget == "json" else plan.label
     return st.text_area(label, value=plan.value, key=key, help=help_text, placeholder=placeholder)
@@ -211,15 +214,21 @@ except ApiError as error:
     st.stop()
 if runs:
     st.dataframe(run_rows(runs, records), hide_index=True, width="stretch")
-ids = [run.run_id for run in sorted(runs, key=lambda r: r.started_at.timestamp() if r.started_at else 0, reverse=True)]
+runs = newest_first(runs)
 wanted = st.query_params.get("run")
-if wanted and wanted not in ids and wanted == st.session_state.get(STARTED):
-    ids.insert(0, wanted)  # just started: not listed yet
-if not ids:
+if wanted and wanted not in {run.run_id for run in runs}:
+    # just started (not listed yet), or older than the list: shown when it is this pipeline's
+    try:
+        found: PipelineRunState | None = api.get_pipeline_run(company_id, wanted)
+    except ApiError:
+        found = None  # not a run of this company: the picker shows the listed ones
+    if found is not None and found.pipeline == name:
+        runs.insert(0, found)
+if not runs:
     st.info(f"No runs of {name} yet: start one above.")
     st.stop()
 status_of = {run.run_id: run.status.value for run in runs}
-run_id = pick("Run", ids, key=RUN_PICK, param="run", format_func=lambda i: f"{i} · {status_of.get(i, 'running')}")
+run_id = pick("Run", list(status_of), key=RUN_PICK, param="run", format_func=lambda i: f"{i} · {status_of[i]}")
 versions: dict[int, PipelineSpec | None] = {latest: spec}
 
 
@@ -233,6 +242,6 @@ def spec_of(version: int) -> PipelineSpec | None:
     return versions[version]
 
 
-live = status_of.get(run_id, "running") == "running"
+live = status_of[run_id] == "running"
 panel = st.fragment(run_every=REFRESH_SECONDS if live else None)(run_panel)
 panel(run_id, spec_of, live)
