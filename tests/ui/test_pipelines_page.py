@@ -195,3 +195,11 @@ def test_a_run_of_another_pipeline_in_the_url_is_not_shown(fake_api: FakeApi) ->
     app = open_page(run="x9")
     assert app.selectbox(key="pipelines_run").options == ["r1 · failed"]
     assert app.query_params["run"] == "r1"
+
+
+def test_without_the_runs_records_the_runs_are_shown_with_who_started_them_blank(fake_api: FakeApi) -> None:
+    del fake_api.routes[f"GET {BASE}/pipeline-runs"]  # an API that keeps no records: 404
+    app = open_page()
+    runs = app.dataframe[1].value
+    assert list(runs["run"]) == ["r1"] and list(runs["started by"]) == [""]
+    assert app.get("graphviz_chart")  # the run is still shown

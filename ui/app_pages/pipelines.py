@@ -14,7 +14,7 @@ from typing import Any
 import streamlit as st
 
 from paperclip import money
-from paperclip.models.pipelines import PipelineInputSpec, PipelineRunState, PipelineSpec
+from paperclip.models.pipelines import PipelineInputSpec, PipelineRunState, PipelineSpec, StepStatus
 from ui.api_client import ApiError
 from ui.pipelines_view import (
     FieldPlan,
@@ -149,7 +149,7 @@ def run_panel(run_id: str, spec_of: Callable[[int], PipelineSpec | None], refres
     status.metric("Status", run.status.value)
     cost.metric("Cost", money.cost(run.cost_usd))
     tokens.metric("Tokens", f"{run.tokens:,}")
-    done = sum(step.status == "done" for step in run.steps)
+    done = sum(step.status is StepStatus.DONE for step in run.steps)
     steps.metric("Steps done", f"{done} / {len(run.steps)}")
     started = f"started {run.started_at:%Y-%m-%d %H:%M:%S} UTC" if run.started_at else "not started"
     finished = f" · finished {run.finished_at:%Y-%m-%d %H:%M:%S} UTC" if run.finished_at else ""
@@ -208,10 +208,13 @@ if outcome:
     st.success(outcome)
 try:
     runs = api.list_pipeline_runs(company_id, name)
-    records = {record.run_id: record for record in api.pipeline_run_records(company_id, name)}
 except ApiError as error:
     show_error(f"Cannot list the runs of {name}", error)
     st.stop()
+try:
+    records = {record.run_id: record for record in api.pipeline_run_records(company_id, name)}
+except ApiError:
+    records = {}  # who started each is left blank: the runs themselves are what matters here
 if runs:
     st.dataframe(run_rows(runs, records), hide_index=True, width="stretch")
 runs = newest_first(runs)
