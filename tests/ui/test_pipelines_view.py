@@ -107,6 +107,9 @@ def test_the_hostile_graph_has_the_structure_of_a_harmless_one() -> None:
     harmless = run_dot(SPEC, run(StepState(id="security", status=StepStatus.FAILED, error="boom")))
     assert QUOTED.sub('""', hostile) == QUOTED.sub('""', harmless)
     assert not any(line.rstrip().endswith("\\") for line in hostile.splitlines())
+    # a step's id is data too (a run's state holds what its workflow says): a node name is ours
+    by_id = run_dot(None, run(StepState(id=HOSTILE), StepState(id="b")))
+    assert QUOTED.sub('""', by_id) == QUOTED.sub('""', run_dot(None, run(StepState(id="a"), StepState(id="b"))))
 
 
 def test_without_a_spec_the_runs_steps_are_drawn_without_edges() -> None:
