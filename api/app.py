@@ -38,6 +38,7 @@ from api.routes import (
     hooks,
     mcp_servers,
     org,
+    pipeline_run_records,
     pipeline_runs,
     pipelines,
     routines,
@@ -158,6 +159,7 @@ def create_app(
         hooks,
         webhooks,
         pipeline_runs,
+        pipeline_run_records,
     ):
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(hooks.door, prefix=API_PREFIX)
