@@ -1,4 +1,4 @@
-"""Hiring from a template inside a task: reading templates is I/O, so it is an activity.
+"""Hiring from a template inside a task or a pipeline run: reading templates is I/O, so it is an activity.
 
 The agent it makes is checked as a hire through the API is (`paperclip.keyring.Keyring.
 check_agent`): a key only where it is bound, for the hiring company's team.
@@ -11,6 +11,7 @@ from temporalio.exceptions import ApplicationError
 
 from activities.providers.errors import MISSING_CREDENTIAL, NOT_BOUND
 from paperclip.constants import Activity
+from paperclip.demo import demo_model
 from paperclip.keyring import Keyring
 from paperclip.keys import CREDENTIAL_NOT_BOUND, INVALID_URL, UNKNOWN_CREDENTIAL, KeyRefused
 from paperclip.models import AgentFromTemplateInput, AgentSpec
@@ -21,10 +22,11 @@ from paperclip.templates.registry import TemplateError, load_registry
 
 
 def company_of(workflow_id: str) -> str | None:
-    """The company of a task workflow (`task:{company}:{identifier}`); None for any other id."""
+    """The company of a task or pipeline run workflow (`task:{company}:{identifier}`,
+    `pipeline:{company}:{run}`); None for any other id."""
     kind, _, rest = workflow_id.partition(":")
     company, _, identifier = rest.partition(":")
-    return company if kind == "task" and company and identifier else None
+    return company if kind in ("task", "pipeline") and company and identifier else None
 
 
 class TemplateActivities:
@@ -70,5 +72,6 @@ async def _agent_from_template(input: AgentFromTemplateInput) -> AgentSpec:
         raise ApplicationError(str(error), type="TemplateError", non_retryable=True) from None
     except ValueError as error:  # the name or title is not valid
         raise ApplicationError(str(error), type="InvalidInput", non_retryable=True) from None
-    spec, _ = runnable(spec, missing_credential=unset_credential, fallback=input.fallback)
+    fallback = input.fallback or demo_model()
+    spec, _ = runnable(spec, missing_credential=unset_credential, fallback=fallback)
     return priced(spec, get_settings().prices)

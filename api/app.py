@@ -39,6 +39,7 @@ from api.routes import (
     mcp_servers,
     monitors,
     org,
+    pipeline_run_records,
     pipeline_runs,
     pipelines,
     routines,
@@ -160,6 +161,7 @@ def create_app(
         webhooks,
         pipeline_runs,
         monitors,
+        pipeline_run_records,
     ):
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(hooks.door, prefix=API_PREFIX)

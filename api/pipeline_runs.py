@@ -8,6 +8,7 @@ their workflows (live, while Temporal keeps them).
 
 import hashlib
 import uuid
+from collections.abc import Collection
 from typing import Annotated, Any, Protocol, runtime_checkable
 
 import jsonschema
@@ -27,7 +28,8 @@ from paperclip.idempotency import RequestKey
 from paperclip.models.pipeline_steps import PipelineCancel
 from paperclip.models.pipelines import PipelineRunInput, PipelineRunState, PipelineSpec, RunStatus
 from paperclip.pipeline_runs import named, run_inputs
-from paperclip.pipelines import parse
+from paperclip.pipelines import PipelineInvalid, parse
+from paperclip.templates import TemplateError, builtin_registry, load_registry
 from workflows.pipeline import PipelineWorkflow
 
 MEMO_PIPELINE = "pipeline"
@@ -63,7 +65,17 @@ class StoredPipelines:
         found = self.store.get_pipeline(company_id, name)
         if found is None:
             return None
-        return StoredPipeline(spec=parse(found.content), version=found.version, digest=found.digest)
+        spec = parse(found.content, templates=_templates())
+        return StoredPipeline(spec=spec, version=found.version, digest=found.digest)
+
+
+def _templates() -> Collection[str]:
+    """The agent templates a stored document's steps may hire from: the built-in and custom ones
+    as they are now (the built-ins alone when a custom file is broken: adding told of it)."""
+    try:
+        return load_registry().agents.keys()
+    except TemplateError:
+        return builtin_registry().agents.keys()
 
 
 def pipeline_source(context: ContextDep) -> PipelineSource | None:
@@ -89,7 +101,13 @@ class PipelineRunList(BaseModel):
 
 
 def find_pipeline(source: PipelineSource | None, company_id: str, name: str) -> StoredPipeline:
-    found = source.get_pipeline(company_id, name) if source is not None else None
+    """The company's pipeline a run starts from: 404 when there is none, 409 when its document no
+    longer validates (an agent template it hires from is gone)."""
+    try:
+        found = source.get_pipeline(company_id, name) if source is not None else None
+    except PipelineInvalid as error:
+        problems = [p.model_dump() for p in error.problems]
+        raise ApiError(409, "conflict", f"pipeline '{name}' no longer validates: {error}", problems) from None
     if found is None:
         raise ApiError(404, "not_found", f"pipeline '{name}' not found in company '{company_id}'")
     return found

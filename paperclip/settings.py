@@ -10,13 +10,22 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import Field, ValidationError, ValidationInfo, field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SecretsSettingsSource,
+    SettingsConfigDict,
+    SettingsError,
+)
 
 from paperclip.codec import parse_keys
 from paperclip.constants import TASK_QUEUE
 from paperclip.keys import UrlError, normalise_url
 from paperclip.mcp import parse_allow_list
 from paperclip.models import ModelPrice, Provider, RateLimit
+
+SECRETS_DIR_VARIABLE = "PAPERCLIP_SECRETS_DIR"
 
 
 class Settings(BaseSettings):
@@ -55,6 +64,11 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PAPERCLIP_", extra="ignore")
 
     home: Path = Field(default=Path("~/.paperclip"))
+    secrets_dir: Path | None = None
+    """A folder of files, one a setting, named as its variable (`PAPERCLIP_SECRET_KEY`,
+    `PAPERCLIP_DATABASE_URL`, `TEMPORAL_ADDRESS`) and holding its value: a mounted Kubernetes
+    secret, say, so keys stay out of the environment. The environment wins over a file; read only
+    from the variable `PAPERCLIP_SECRETS_DIR`."""
     database_url: str | None = None
     temporal_address: str | None = Field(default=None, validation_alias="TEMPORAL_ADDRESS")
     temporal_namespace: str = "default"
@@ -69,6 +83,11 @@ class Settings(BaseSettings):
     HOME writable, nothing of `$PAPERCLIP_HOME` or the worker's environment). On, a host without a
     working bubblewrap fails such a turn, saying so; `PAPERCLIP_CLI_SANDBOX=false` runs them with
     the worker's own powers instead."""
+    worker_shutdown_seconds: float = Field(default=0.0, ge=0, le=3600)
+    """How long a worker told to stop (SIGTERM) lets its running activities finish, having stopped
+    taking new ones, before it cancels the rest (Temporal's graceful shutdown timeout); what it
+    cancels is retried on another worker. 0: cancel at once (the embedded stack, stopped by hand).
+    A deployment sets it and gives the process longer than that to stop before it is killed."""
     tool_concurrency: int = Field(default=8, ge=1)
     """Tool calls (`run_tool`) one worker runs at once, on its host's tools queue."""
     workspace_concurrency: int = Field(default=2, ge=1)
@@ -126,6 +145,24 @@ class Settings(BaseSettings):
     """`host[:port]` on this machine or a link-local network that tools (`http_fetch`, the
     sandbox's egress proxy) and `http` agents may reach even so, comma-separated; every other loopback, link-local
     or metadata address is refused (`paperclip.netguard`)."""
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Arguments, then the environment, then the files of `PAPERCLIP_SECRETS_DIR` (which must be
+        a folder: a mistyped one would otherwise quietly leave every secret unset)."""
+        folder = os.environ.get(SECRETS_DIR_VARIABLE)
+        if folder:
+            if not Path(folder).expanduser().is_dir():
+                raise SettingsError(f"{SECRETS_DIR_VARIABLE}={folder} is not a folder")
+            file_secret_settings = SecretsSettingsSource(settings_cls, secrets_dir=folder)
+        return init_settings, env_settings, dotenv_settings, file_secret_settings
 
     @field_validator("allow_private_hosts", mode="before")
     @classmethod

@@ -8,6 +8,7 @@ from pathlib import Path
 import streamlit as st
 
 from ui import session
+from ui.pipelines_view import PIPELINES
 
 HERE = Path(__file__).parent
 
@@ -19,6 +20,7 @@ pages = [
     st.Page(HERE / session.TASK_DETAIL, title="Task detail", icon=":material/forum:"),
     st.Page(HERE / session.AGENTS, title="Agents", icon=":material/smart_toy:"),
     st.Page(HERE / session.COSTS, title="Costs", icon=":material/payments:"),
+    st.Page(HERE / PIPELINES, title="Pipelines", icon=":material/schema:"),
     st.Page(HERE / session.APPROVALS, title="Approvals", icon=":material/fact_check:"),
     st.Page(HERE / session.ACTIVITY, title="Activity", icon=":material/history:"),
     st.Page(HERE / session.LOGIN, title="Log in", icon=":material/key:"),

@@ -161,9 +161,11 @@ def build_workers(
         for name, limit in limits.limits.items()
         if limit.requests_per_minute is not None  # `has_own_queue`, so routed here
     ]
+    # On shutdown each stops polling at once and lets its running activities finish for at most
+    # `worker_shutdown_seconds` before cancelling them (they are then retried elsewhere).
+    worker = partial(Worker, client, graceful_shutdown_timeout=timedelta(seconds=settings.worker_shutdown_seconds))
     workers = [
-        Worker(
-            client,
+        worker(
             task_queue=task_queue,
             workflows=list(WORKFLOWS),
             activities=[
@@ -185,8 +187,7 @@ def build_workers(
             ],
         ),
         *(
-            Worker(
-                client,
+            worker(
                 task_queue=queue,
                 activities=[model.model_turn, compaction.compact],
                 max_concurrent_activities=max_concurrent_model_calls,
@@ -194,8 +195,7 @@ def build_workers(
             )
             for queue, per_second in model_queues
         ),
-        Worker(
-            client,
+        worker(
             task_queue=cli_queue(task_queue),
             activities=[cli.cli_turn, cli.release_workspace, http.http_turn],
             max_concurrent_activities=max_concurrent_cli_turns,
@@ -210,8 +210,7 @@ def build_workers(
         # The later turns of the sessions this host holds (their results named it), with slots of
         # their own: a resumed turn waits only behind this host's other resumed turns.
         workers.append(
-            Worker(
-                client,
+            worker(
                 task_queue=cli.host_queue,
                 activities=[cli.cli_turn, cli.release_workspace],
                 max_concurrent_activities=max_concurrent_cli_turns,
@@ -222,15 +221,13 @@ def build_workers(
     if not tools:
         return workers
     return workers + [
-        Worker(
-            client,
+        worker(
             task_queue=tools_queue(task_queue),
             # run_tool here: the calls of tools that need no workspace (http_fetch, MCP tools)
             activities=[workspaces.prepare_workspace, mcp.mcp_tools, tool_calls.run_tool],
             max_concurrent_activities=settings.workspace_concurrency,
         ),
-        Worker(
-            client,
+        worker(
             task_queue=tools_queue(task_queue, settings.worker_host),
             activities=[tool_calls.run_tool],
             max_concurrent_activities=max_concurrent_tool_calls or settings.tool_concurrency,

@@ -109,3 +109,9 @@ are carried across continue-as-new (`workflows/company/notify.py`)."""
 PIPELINE_STEPS = "pipeline-steps"
 """Pipeline runs ask the company for their steps' tasks and approval gates (`pipeline_step`), and
 the company tells a run what its steps' tasks spend and how they end (`workflows.company.pipelines`)."""
+PIPELINE_TEMPLATES = "pipeline-templates"
+"""A pipeline step with a `template` runs: its run builds the agent (`agent_from_template`) and asks
+the company to hire it with the step's task (`PipelineStepRequest.hire`), for the run only; the run
+asks the company to retire its temporary agents as it ends (`release`). A stopped run's pending
+approval gates are cancelled (`ApprovalStatus.CANCELLED`), where before they stayed pending
+(`workflows.company.pipeline_agents`, `workflows.pipeline_hires`)."""

@@ -29,6 +29,8 @@ with workflow.unsafe.imports_passed_through():
     from paperclip.models.pipeline_steps import PipelineCancel, PipelineRecordInput, PipelineStepRef, StepNews
     from paperclip.models.pipelines import PipelineRunInput, PipelineRunState, RunStatus, StepState, StepStatus
     from paperclip.pipeline_runs import needs, step_brief, step_ids, when_holds
+    from workflows.patches import PIPELINE_TEMPLATES
+    from workflows.pipeline_hires import release, temporary_name, with_hire
     from workflows.signals import signal_company
 
 CANCEL_WAIT = timedelta(minutes=10)
@@ -154,6 +156,8 @@ class PipelineWorkflow:
         )
         self.state.error = self._stopping
         self.state.finished_at = workflow.now()
+        if workflow.patched(PIPELINE_TEMPLATES):
+            await release(input.company_id, input.run_id, self.state.steps, requested_by=self._who)
         await self._record(PipelineRecordInput(state=self.state))
         return self.state
 
@@ -193,7 +197,7 @@ class PipelineWorkflow:
             if not holds:
                 self._end_step(step, StepStatus.SKIPPED, f"its condition is false: {spec.when}")
                 return
-        if spec.agent is None:
+        if spec.agent is None and not workflow.patched(PIPELINE_TEMPLATES):
             self._end_step(
                 step, StepStatus.FAILED, "a step must name an agent (a template's temporary agent is not run yet)"
             )
@@ -230,7 +234,11 @@ class PipelineWorkflow:
             request = self._request(step)
             if request is not None and (step.id, request.kind) not in self._asked:
                 self._asked.add((step.id, request.kind))
-                await signal_company(company, CompanySignal.PIPELINE_STEP, request)
+                template = self.specs[step.id].template
+                if request.kind == "task" and template is not None:
+                    request = await self._hiring(step, request, template)
+                if request is not None:
+                    await signal_company(company, CompanySignal.PIPELINE_STEP, request)
         if self._stopping is not None and ("", "cancel") not in self._asked:
             self._asked.add(("", "cancel"))
             cancel = PipelineStepRequest(
@@ -253,7 +261,6 @@ class PipelineWorkflow:
             )
         if step.status is not StepStatus.RUNNING or self._stopping is not None:
             return None
-        assert spec.agent is not None
         budget = self.input.spec.budget
         cap = None
         if budget is not None:  # no step may spend more than the run has left
@@ -273,7 +280,7 @@ class PipelineWorkflow:
         task = CreateTaskInput(
             title=f"{self.input.pipeline}: {step.id}",
             brief=brief[:100_000],
-            assignee=spec.agent,
+            assignee=spec.agent or temporary_name(step.id, run),
             budget=cap,
             actor=self._who,
             pipeline=PipelineStepRef(run_id=run, step=step.id, budgeted=budget is not None),
@@ -287,6 +294,21 @@ class PipelineWorkflow:
             schema_tries=spec.schema_tries,
             requested_by=self._who,
         )
+
+    async def _hiring(self, step: StepState, request: PipelineStepRequest, template: str) -> PipelineStepRequest | None:
+        """A template step's task request with its temporary agent (`workflows.pipeline_hires`);
+        None when the agent cannot be made (the step fails) or the run stopped meanwhile."""
+        hired = await with_hire(request, template)
+        if isinstance(hired, str):
+            self._end_step(step, StepStatus.FAILED, hired)
+            self._advance()  # what the failure means now (the run may stop), before the loop looks
+            return None
+        if self._cancel is not None or self._stopping is not None:
+            self._asked.discard((step.id, "task"))  # not asked: the run cancels the step
+            self._changed = True
+            return None
+        step.agent = hired.task.assignee if hired.task is not None else None
+        return hired
 
     @property
     def _who(self) -> str:

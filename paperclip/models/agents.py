@@ -360,6 +360,8 @@ class AgentFromTemplateInput(BaseModel):
     template: str
     name: str
     title: str = ""
-    reports_to: str
-    fallback: ModelConfig
-    """The model to run on when the template's provider has no credential here (the hirer's)."""
+    reports_to: str | None
+    """Its manager; None: decided where it is hired (a pipeline run's temporary agent: the company's top)."""
+    fallback: ModelConfig | None = None
+    """The model to run on when the template's provider has no credential here (the hirer's); None:
+    the deployment's choice, as for a hire through the API (`paperclip.demo.demo_model`)."""

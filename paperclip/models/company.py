@@ -125,6 +125,9 @@ class CompanyState(BaseModel):
     """Open tasks that are steps of pipeline runs, by identifier: the run hears when they end."""
     pipeline_gates: dict[str, PipelineStepRef] = Field(default_factory=dict)
     """Pending approvals that gate steps of pipeline runs, by approval id."""
+    pipeline_agents: dict[str, str] = Field(default_factory=dict)
+    """Temporary agents hired for pipeline runs' `template` steps → their run's id: retired
+    (terminated) when the run ends (`release`)."""
 
 
 class CompanyInput(BaseModel):
@@ -185,14 +188,18 @@ class RoutineFire(BaseModel):
 
 
 class PipelineStepRequest(BaseModel):
-    """Signal from a pipeline run to its company (`pipeline_step`): queue a step's task, open a
-    step's approval gate, or cancel every open task of the run. Answered by `StepNews`."""
+    """Signal from a pipeline run to its company (`pipeline_step`): queue a step's task (hiring its
+    temporary agent first), open a step's approval gate, cancel every open task of the run, or
+    retire the run's temporary agents as it ends (`release`). Answered by `StepNews`."""
 
     run_id: str
     step: str = ""
-    kind: Literal["task", "gate", "cancel"]
+    kind: Literal["task", "gate", "cancel", "release"]
     task: CreateTaskInput | None = None
     """The step's task (`task`); its `pipeline` names the run and step."""
+    hire: AgentSpec | None = None
+    """The temporary agent to hire for the task first (`task` of a `template` step): the company
+    hires it under its top agent, as the board's hire, or refuses the step."""
     output_schema: dict[str, Any] | None = None
     """The JSON schema the task's result must fit (`task`)."""
     schema_tries: int = 3

@@ -189,3 +189,5 @@ class ApprovalStatus(StrEnum):
     REJECTED = "rejected"
     REVISION_REQUESTED = "revision_requested"
     """Not yet: the agent revises and asks again."""
+    CANCELLED = "cancelled"
+    """Withdrawn undecided: what it gated stopped (a pipeline run that ended while its step waited)."""

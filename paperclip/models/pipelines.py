@@ -145,6 +145,8 @@ class StepState(BaseModel):
     """Its output's length in characters."""
     approval: str | None = None
     """Its gate's approval (`AP-3`), once asked."""
+    agent: str | None = None
+    """The temporary agent the run hired for it (a `template` step), once asked."""
 
 
 class PipelineRunState(BaseModel):

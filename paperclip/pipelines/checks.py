@@ -3,9 +3,12 @@
 Each step gets its id (its `output`'s name, else `<agent>-<n>`, n its place from 1). Steps name
 known agents (or agent templates), and ids and outputs are unique. A name a step's `input` reads
 is a step's output (the step then runs after that one) or a run input; a name no step outputs is
-an input of the run, a string unless `inputs` declares it. `needs` names steps; the steps may not
-wait on each other in a cycle. `${…}` in a task names something the step may read, `when` is a
-JMESPath expression over `{inputs, steps}`, and `output_schema` is a JSON schema.
+an input of the run, a string unless `inputs` declares it — the guide's form declares no inputs,
+so an undeclared name is a deliberate implied input, unless it is close to a declared input's or
+an output's name: that is taken for a typo and named with its likely meaning (`did you mean`).
+`needs` names steps; the steps may not wait on each other in a cycle. `${…}` in a task names
+something the step may read, `when` is a JMESPath expression over `{inputs, steps}`, and
+`output_schema` is a JSON schema.
 """
 
 import difflib
@@ -39,6 +42,18 @@ def _known(names: Collection[str]) -> str:
 def _hint(name: str, names: Collection[str]) -> str:
     close = difflib.get_close_matches(name, list(names), n=1)
     return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _close(name: str, names: Collection[str]) -> str | None:
+    close = difflib.get_close_matches(name, list(names), n=1)
+    return close[0] if close else None
+
+
+def _typo(name: str, close: str) -> str:
+    return (
+        f"'{name}' is neither a declared input nor a step's output (did you mean '{close}'?):"
+        f" fix the name, or declare '{name}' in `inputs` if the run is given it"
+    )
 
 
 def default_id(step: PipelineStep, place: int) -> str:
@@ -172,7 +187,11 @@ def _reads(
                     at, f"'{name}' is a step, not an output: give step '{name}' `output: <name>` and read that name"
                 )
             elif name not in declared and name not in implied:
-                implied.append(name)
+                close = _close(name, [*declared, *producers])
+                if close is None:
+                    implied.append(name)
+                else:
+                    problem(at, _typo(name, close))
         for k, need in enumerate(step.needs):
             if need not in owners:
                 problem(
@@ -252,7 +271,8 @@ def _task_references(
                     at, f"{ref.text}: the output of step '{ids[producers[ref.name]]}': add '{ref.name}' to its input"
                 )
             else:
-                problem(at, f"{ref.text} names nothing: not a name this step reads (input) nor a run input")
+                hint = _hint(ref.name, {*step.input, *run_inputs, *producers})
+                problem(at, f"{ref.text} names nothing{hint}: not a name this step reads (input) nor a run input")
 
 
 def _step_reference(
@@ -321,7 +341,11 @@ def _when(
         if len(chain) < 2:
             continue
         if chain[0] == "inputs" and chain[1] not in run_inputs:
-            problem(at, f"inputs.{chain[1]}: no run input '{chain[1]}' (inputs: {_known(run_inputs)})")
+            problem(
+                at,
+                f"inputs.{chain[1]}: no run input '{chain[1]}'{_hint(chain[1], run_inputs)}"
+                f" (inputs: {_known(run_inputs)})",
+            )
         elif chain[0] == "steps":
             _step_reference(f"steps.{chain[1]}", chain[1], index, ids, owners, upstream, at, problem)
 

@@ -30,7 +30,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from paperclip.binaries import temporal_cli
-from paperclip.constants import SEARCH_ATTRIBUTES, task_workflow_id
+from paperclip.constants import SEARCH_ATTRIBUTES, pipeline_workflow_id, task_workflow_id
 from paperclip.devserver import dynamic_config_args
 from paperclip.models import TaskStatus
 from paperclip.settings import Settings
@@ -42,13 +42,13 @@ from tests.histories.stage import KEY, Company, Stage, settled
 from workflows.company import CompanyWorkflow
 
 HERE = Path(__file__).parent
-RUNS = (("pipeline", "pipeline:{}:"), ("review", "review:{}:"), ("poll", "github-poll:{}:"))
-"""Workflows of a company besides its own and its tasks': file name → workflow id prefix."""
+RUNS = (("review", "review:{}:"), ("poll", "github-poll:{}:"))
+"""Workflows of a company besides its own, its tasks' and its runs': file name → workflow id prefix."""
 
 
 async def write_histories(client: Client, company: Company, prefix: str) -> dict[str, set[str]]:
-    """Write the company's and its tasks' histories as `<prefix>-<workflow>.json`; returns the
-    patch ids in each file."""
+    """Write the company's, its tasks', its pipeline runs', reviews' and polls' histories as
+    `<prefix>-<workflow>.json`; returns the patch ids in each file."""
     snap = await company.query(CompanyWorkflow.snapshot)
     company_id = snap.spec.id
     handles: dict[str, WorkflowHandle[Any, Any]] = {"company": company} | {
@@ -56,7 +56,10 @@ async def write_histories(client: Client, company: Company, prefix: str) -> dict
         for t in snap.tasks
         if t.status is not TaskStatus.QUEUED  # never started: no workflow
     }
-    for kind, id_prefix in RUNS:  # the company's pipeline runs, reviews and polls, when it has any
+    runs = f"WorkflowId STARTS_WITH '{pipeline_workflow_id(company_id, '')}'"
+    async for execution in client.list_workflows(runs):  # its pipeline runs: `run-<run id>`
+        handles[f"run-{execution.id.rpartition(':')[2]}"] = client.get_workflow_handle(execution.id)
+    for kind, id_prefix in RUNS:  # its pull-request reviews and monitors' polls
         query = f"WorkflowId STARTS_WITH '{id_prefix.format(company_id)}'"
         ids = sorted({execution.id async for execution in client.list_workflows(query)})
         for n, workflow_id in enumerate(ids, start=1):

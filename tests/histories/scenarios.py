@@ -54,6 +54,7 @@ from paperclip.secrets import SecretBox, load_key
 from paperclip.store.hooks import webhook_secret_name
 from tests.api.conftest import serve
 from tests.fakes.http_agent import FakeHttpAgent
+from tests.histories.pipeline_scenarios import pipelinetemplate
 from tests.histories.scenarios_review import review
 from tests.histories.stage import KEY, Company, Scenario, Stage, settled
 from tests.mcp.conftest import ALLOW as MCP_ALLOW
@@ -81,6 +82,7 @@ from workflows.patches import (
     OUTPUT_SCHEMA,
     OWN_COMMENTS,
     PIPELINE_STEPS,
+    PIPELINE_TEMPLATES,
     RECORDS_AS_ACTIVITY,
     REFUSAL_RECHECK,
     REGISTRY_TOOLS,
@@ -650,5 +652,6 @@ SCENARIOS: dict[str, Scenario] = {
     "webhooks": Scenario(webhooks, frozenset({OUTGOING_WEBHOOKS})),
     "pipeline": Scenario(pipeline, frozenset({PIPELINE_STEPS, OUTPUT_SCHEMA})),
     "review": Scenario(review, frozenset()),
+    "pipelinetemplate": Scenario(pipelinetemplate, frozenset({PIPELINE_STEPS, PIPELINE_TEMPLATES})),
 }
 """Scenario name → how to record it; `record` runs all but `demo` unless told which."""

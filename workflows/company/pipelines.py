@@ -2,10 +2,12 @@
 
 A run (`PipelineWorkflow`) asks by the `pipeline_step` signal: a step's task is queued like any
 top-level task (numbered, prioritised, dispatched within the agents' and the company's caps,
-budgeted, approved and traced as any), a step's approval gate is an approval of kind `board`,
-and a cancel cancels the run's open tasks. The company answers the run by its `step_news`
-signal — the task it queued or why it refused, a budgeted step's spend as it goes, how the
-task ended, the gate's decision — sent with the loop's next pass (`_send_pipeline_news`).
+budgeted, approved and traced as any; a `template` step's once its temporary agent is hired,
+`workflows.company.pipeline_agents`), a step's approval gate is an approval of kind `board`, a
+cancel cancels the run's open tasks and pending gates, and a `release` retires the run's
+temporary agents. The company answers the run by its `step_news` signal — the task it queued or
+why it refused, a budgeted step's spend as it goes, how the task ended, the gate's decision —
+sent with the loop's next pass (`_send_pipeline_news`).
 Signals are at-least-once: a repeated request is answered again, never done twice.
 """
 
@@ -20,7 +22,8 @@ with workflow.unsafe.imports_passed_through():
     from paperclip.models.company import PipelineStepRequest
     from paperclip.models.pipeline_steps import PipelineStepRef, PipelineTaskLink, StepNews
     from workflows.company.core import CompanyCore
-    from workflows.patches import PIPELINE_STEPS
+    from workflows.company.pipeline_agents import hire_temporary, retire_temporaries, withdraw_gate
+    from workflows.patches import PIPELINE_STEPS, PIPELINE_TEMPLATES
     from workflows.task import TaskWorkflow
 
 
@@ -41,6 +44,9 @@ class PipelinesPart(CompanyCore):
             self._pipeline_task(request)
         elif request.kind == "gate":
             self._pipeline_gate(request)
+        elif request.kind == "release":
+            if workflow.patched(PIPELINE_TEMPLATES):
+                await retire_temporaries(self, request.run_id, actor=request.requested_by)
         else:
             await self._pipeline_cancel(request)
 
@@ -55,6 +61,12 @@ class PipelinesPart(CompanyCore):
         self._handled += 1
         try:
             self._check_open()
+            if request.hire is not None and workflow.patched(PIPELINE_TEMPLATES):
+                refused = hire_temporary(
+                    self, request.hire, run_id=request.run_id, step=request.step, actor=request.requested_by
+                )
+                if refused is not None:
+                    raise ApplicationError(refused)
             self._check_task(request.task)
         except ApplicationError as err:
             self._log("pipeline.refused", actor=request.requested_by, summary=f"step {request.step}: {err.message}")
@@ -96,8 +108,8 @@ class PipelinesPart(CompanyCore):
         self._tell_pipeline(request.run_id, news)
 
     async def _pipeline_cancel(self, request: PipelineStepRequest) -> None:
-        """Cancel the run's open tasks (queued ones here, running ones by signal) and drop its
-        gates: their approvals stay for the record, deciding them no longer reaches the run."""
+        """Cancel the run's open tasks (queued ones here, running ones by signal) and its pending
+        gates (their approvals stay for the record, `cancelled`: nobody waits for them)."""
         self._handled += 1
         mine = [i for i, link in self.state.pipeline_tasks.items() if link.run_id == request.run_id]
         open_tasks = [self.state.tasks[i] for i in mine if i in self.state.tasks]
@@ -107,6 +119,8 @@ class PipelinesPart(CompanyCore):
         for approval, ref in list(self.state.pipeline_gates.items()):
             if ref.run_id == request.run_id:
                 del self.state.pipeline_gates[approval]
+                if workflow.patched(PIPELINE_TEMPLATES):
+                    withdraw_gate(self, approval, run_id=request.run_id, reason=request.reason, actor=actor)
         await self._signal_tasks(running, TaskWorkflow.cancel, CancelTask(reason=request.reason, actor=actor))
 
     async def _send_pipeline_news(self) -> None:
