@@ -37,6 +37,7 @@ from api.routes import (
     health,
     hooks,
     mcp_servers,
+    monitors,
     org,
     pipeline_run_records,
     pipeline_runs,
@@ -159,6 +160,7 @@ def create_app(
         hooks,
         webhooks,
         pipeline_runs,
+        monitors,
         pipeline_run_records,
     ):
         app.include_router(module.router, prefix=API_PREFIX)

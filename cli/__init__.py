@@ -14,7 +14,7 @@ from cli.credentials import credential_app
 from cli.goals import goal_app
 from cli.hooks import hook_app, webhook_app
 from cli.mcp import mcp_app
-from cli.monitor import monitor
+from cli.monitor import monitor_app
 from cli.pipeline_runs import run_app
 from cli.pipelines import pipeline_app
 from cli.resources import agent_app, company_app, history, task_app
@@ -76,7 +76,7 @@ app.add_typer(hook_app, name="hook")
 app.add_typer(webhook_app, name="webhook")
 app.add_typer(run_app, name="run")
 app.command()(history)
-app.command()(monitor)
+app.add_typer(monitor_app, name="monitor")
 app.command()(activity)
 app.command()(org)
 app.command()(costs.costs)

@@ -78,7 +78,11 @@ def hook_list(company: Company, api_url: ApiUrl = None) -> None:
     table = Table("Name", "Kind", "Makes", "When", "Inputs")
     for h in found:
         target = h["target"]
-        makes = f"a task for {target['assignee']}: {target['title']}"
+        makes = (
+            f"a task for {target['assignee']}: {target['title']}"
+            if target["kind"] == "task"
+            else f"a {target['kind']} ({target.get('monitor') or target.get('pipeline') or ''})"
+        )
         inputs = ", ".join(f"{k}={v}" for k, v in h["inputs"].items())
         table.add_row(h["name"], h["kind"], escape(makes), escape(h.get("when") or "always"), escape(inputs))
     console.print(table)

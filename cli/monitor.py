@@ -1,4 +1,5 @@
-"""`paperclip monitor`: the company's activity, one line per event, from the API's SSE stream."""
+"""`paperclip monitor`: the company's activity, one line per event, from the API's SSE stream;
+its subcommands watch a GitHub repository's pull requests (`cli.monitor_github`)."""
 
 from datetime import datetime
 from typing import Annotated, Any
@@ -6,7 +7,8 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
-from cli.common import ApiUrl, Company, api, console
+from cli.common import ApiUrl, api, console, fail
+from cli.monitor_github import register_github
 
 
 def format_entry(entry: dict[str, Any]) -> str:
@@ -30,14 +32,29 @@ def format_entry(entry: dict[str, Any]) -> str:
     return " ".join(part for part in parts if part)
 
 
+monitor_app = typer.Typer(
+    help="The company's activity as it happens; or watch a GitHub repository's pull requests (github, list, remove).",
+    invoke_without_command=True,
+)
+
+
+@monitor_app.callback()
 def monitor(
-    company: Company,
+    ctx: typer.Context,
+    company: Annotated[
+        str | None,
+        typer.Option("--company", "-c", envvar="PAPERCLIP_COMPANY", help="Company id (or PAPERCLIP_COMPANY)."),
+    ] = None,
     follow: Annotated[bool, typer.Option("--follow", "-f", help="Keep printing new events until Ctrl-C.")] = False,
     after: Annotated[int | None, typer.Option(help="Only events after this sequence number.")] = None,
     api_url: ApiUrl = None,
 ) -> None:
     """Print the company's activity log (agent turns, task status, approvals, budget alerts…);
     with --follow, keep printing as it happens, reconnecting where it left off if the API goes away."""
+    if ctx.invoked_subcommand is not None:
+        return
+    if company is None:
+        fail("give the company: --company C (or PAPERCLIP_COMPANY)")
     with api(api_url) as client:
         try:
             events = client.events(
@@ -50,3 +67,6 @@ def monitor(
                     console.print(f"{escape(event.event)}: {escape(str(event.data))}", highlight=False)
         except KeyboardInterrupt:
             pass
+
+
+register_github(monitor_app)

@@ -61,6 +61,16 @@ def routine_schedule_id(company_id: str, name: str) -> str:
     return f"routine:{company_id}:{name}"
 
 
+def review_workflow_id(company_id: str, repo: str, number: int, head_sha: str) -> str:
+    """A pull request's head's review: one workflow per head, so Temporal dedupes the starts too."""
+    return f"review:{company_id}:{repo.lower()}#{number}@{head_sha}"
+
+
+def monitor_schedule_id(company_id: str, name: str) -> str:
+    """A polling GitHub monitor's schedule (its polls' workflow ids start the same)."""
+    return f"github-monitor:{company_id}:{name}"
+
+
 class Activity:
     """The names activities are registered by (`@activity.defn(name=...)`) and workflows call
     them by: a workflow names an activity, it never imports its code. A name is in every
@@ -93,6 +103,18 @@ class Activity:
     """A company's events sent to its webhook subscriptions, signed (`activities/webhooks.py`)."""
     RECORD_PIPELINE_RUN = "record_pipeline_run"
     """A pipeline run's state written to the store (its steps, outputs' references, spend)."""
+    CLAIM_REVIEW = "claim_review"
+    """A pull request's head claimed for one review (`activities/github.py`), its pipeline pinned."""
+    FETCH_PULL_REQUEST = "fetch_pull_request"
+    """A pull request's diff and changed files, fetched with the monitor's token (never returned)."""
+    REVIEW_SUMMARY = "review_summary"
+    """The final step's output: its task's result, read from the store."""
+    POST_REVIEW = "post_review"
+    """The summary posted as the pull request's review (event COMMENT) on its head commit."""
+    SETTLE_REVIEW = "settle_review"
+    """How a head's review ended, written to the store."""
+    OPEN_PULLS = "open_pulls"
+    """A monitor's open pull requests into its branch whose head has no review yet."""
 
 
 class CompanySignal:
@@ -132,6 +154,11 @@ class TaskSignal:
     REASSIGN = "reassign"
     AGENT_CHANGED = "agent_changed"
 
+
+REVIEW_WORKFLOW = "PullRequestReviewWorkflow"
+"""One head of a pull request reviewed by a pipeline run (`workflows/review.py`)."""
+POLL_WORKFLOW = "GitHubPollWorkflow"
+"""One poll of a GitHub monitor, started by its schedule."""
 
 PIPELINE_WORKFLOW = "PipelineWorkflow"
 """The pipeline run workflow's type."""

@@ -162,6 +162,7 @@ EXPORTS = [
     "RepositoryConfig",
     "Reservation",
     "RetryState",
+    "ReviewTarget",
     "Role",
     "RoutineFire",
     "RoutineInfo",

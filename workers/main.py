@@ -25,6 +25,7 @@ from temporalio.worker import Worker
 
 from activities.cli.activity import CliActivities
 from activities.compaction import CompactionActivities
+from activities.github import GitHubActivities
 from activities.http_agent import HttpAgentActivities
 from activities.limits import CredentialLimits
 from activities.mcp import McpServers, sandboxed_spawn
@@ -45,12 +46,20 @@ from paperclip.temporal import connect
 from paperclip.tokens import task_tokens
 from workflows.company import CompanyWorkflow
 from workflows.pipeline import PipelineWorkflow
+from workflows.review import GitHubPollWorkflow, PullRequestReviewWorkflow
 from workflows.routine import RoutineWorkflow
 from workflows.task import TaskWorkflow
 
 log = logging.getLogger("paperclip.worker")
 
-WORKFLOWS: Sequence[type] = (CompanyWorkflow, TaskWorkflow, RoutineWorkflow, PipelineWorkflow)
+WORKFLOWS: Sequence[type] = (
+    CompanyWorkflow,
+    TaskWorkflow,
+    RoutineWorkflow,
+    PipelineWorkflow,
+    PullRequestReviewWorkflow,
+    GitHubPollWorkflow,
+)
 CLI_HEARTBEAT_THROTTLE = timedelta(seconds=1)
 """How often a CLI turn's heartbeat reaches the server, and so how soon it learns it is cancelled."""
 
@@ -141,6 +150,7 @@ def build_workers(
         private_hosts=settings.allow_private_hosts,
     )
     runs = PipelineActivities(store if isinstance(store, PipelineRunStore) else None)
+    github = GitHubActivities(store, keys)
     mcp = McpServers(store.get_mcp_server, keys=keys, allow=settings.mcp_stdio_allow, spawn=sandboxed_spawn)
     tool_calls = ToolActivities(store, settings=settings, keys=keys, mcp=mcp.runner_for)
     workspaces = WorkspaceActivities(settings=settings, keys=keys, task_queue=task_queue)
@@ -168,6 +178,12 @@ def build_workers(
                 limits.credential_queue,
                 limits.model_queue,
                 webhooks.notify,
+                github.claim_review,
+                github.fetch_pull_request,
+                github.review_summary,
+                github.post_review,
+                github.settle_review,
+                github.open_pulls,
             ],
         ),
         *(

@@ -23,6 +23,7 @@ from api.agent_checks import may_grant_powers
 from api.auth import HOOK_DOOR, CallerDep
 from api.deps import ContextDep, SettingsDep, StoreDep
 from api.errors import ApiError
+from api.monitors import review_delivery
 from api.owned import company_owner
 from api.routes.endpoints import secret_box
 from api.temporal_bounds import REQUEST_KEY
@@ -37,6 +38,7 @@ from paperclip.models.webhooks import (
     HookList,
     HookPublic,
     HookSpec,
+    ReviewTarget,
     TaskTarget,
 )
 from paperclip.secrets import SecretError
@@ -182,6 +184,8 @@ async def _act(
         finally:
             REQUEST_KEY.reset(token)
         return HookAnswer(delivery=delivery, task=record.identifier)
+    if isinstance(target, ReviewTarget):
+        return await review_delivery(context, company, target, delivery, values)
     # A pipeline target (`{"kind": "pipeline", ...}`) starts its run here once it joins `HookTarget`.
     raise AssertionError(f"unknown hook target {target!r}")
 
@@ -216,5 +220,6 @@ async def deliver(company: str, hook: str, request: Request, store: StoreDep, co
     except BaseException:
         await asyncio.shield(asyncio.to_thread(store.release_delivery, company, hook, delivery))
         raise
-    await asyncio.to_thread(store.settle_delivery, company, hook, delivery, f"task {answer.task}")
+    outcome = "skipped" if answer.skipped else f"review {answer.review}" if answer.review else f"task {answer.task}"
+    await asyncio.to_thread(store.settle_delivery, company, hook, delivery, outcome)
     return answer

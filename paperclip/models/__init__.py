@@ -13,8 +13,7 @@ Import names from here (`from paperclip.models import AgentSpec`); the modules g
   the transitions each allows (`check_transition`).
 - `conversation`: messages, tool calls, tool specs, usage, the session a conversation is kept in.
 - `budgets`: monthly budgets, lifetime caps, spend, reservations, budget requests and decisions.
-- `agents`: an agent's spec and what it runs on (model, CLI tool, HTTP agent, endpoint).
-- `access`: team roles and API keys as listed.
+- `agents`, `access`: an agent's spec and what it runs on (model, CLI tool, HTTP agent, endpoint); roles, API keys.
 - `turns`: the activities' inputs and results for one turn, and the attempts made of it.
 - `records`: what the store keeps (tasks, the activity log, the cost ledger and its sums).
 - `governance`: goals, approvals, and the board's actions on agents, tasks and the company.
@@ -24,8 +23,7 @@ Import names from here (`from paperclip.models import AgentSpec`); the modules g
 - `routines`: a routine's definition, its scheduled run's input and its schedule's state.
 - `tooling`: tool policies, a task's workspace, and a tool activity's input and result.
 - `mcp`: a company's MCP servers, the tools they list, and the `mcp_tools` activity's input and result.
-- `traces`: a task's conversation trace.
-- `api`: the API's answers the dashboard reads too (pages, reports).
+- `traces`, `api`: a task's conversation trace; the API's answers the dashboard reads too (pages, reports).
 - `webhooks`: incoming hooks (targets, deliveries), outgoing subscriptions, their events and the `notify` input.
 """
 
@@ -264,6 +262,7 @@ from paperclip.models.webhooks import (
     Notification,
     NotifyInput,
     NotifyResult,
+    ReviewTarget,
     TaskTarget,
     WebhookCreated,
     WebhookEvent,
@@ -425,6 +424,7 @@ __all__ = [
     "RepositoryConfig",
     "Reservation",
     "RetryState",
+    "ReviewTarget",
     "Role",
     "RoutineFire",
     "RoutineInfo",

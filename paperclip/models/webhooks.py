@@ -40,7 +40,16 @@ class TaskTarget(BaseModel):
 # A pipeline target (`{"kind": "pipeline", "pipeline": NAME}`, a run with the mapped inputs) joins
 # this union when pipeline runs can be started from the API layer: add its model here, a branch
 # in `api/routes/hooks.py`'s `_act`, and its checks in `paperclip.webhooks.hooks.check_hook`.
-HookTarget = Annotated[TaskTarget, Field(discriminator="kind")]
+class ReviewTarget(BaseModel):
+    """A GitHub `pull_request` delivery (opened, synchronize, reopened, ready_for_review) into the
+    monitor's branch starts that monitor's review of its head (`paperclip.github.models`); any
+    other delivery is skipped. The hook maps the fields it reads (`paperclip.github.reviews.REVIEW_INPUTS`)."""
+
+    kind: Literal["review"] = "review"
+    monitor: Slug
+
+
+HookTarget = Annotated[TaskTarget | ReviewTarget, Field(discriminator="kind")]
 """What a hook does with a delivery, tagged by `kind`."""
 
 
@@ -94,6 +103,8 @@ class HookAnswer(BaseModel):
     """The hook's `when` was false: nothing was done."""
     task: str | None = None
     """The task it created."""
+    review: str | None = None
+    """The review workflow it started (or found started) for a pull request's head."""
 
 
 class WebhookEvent(StrEnum):

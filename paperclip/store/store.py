@@ -16,6 +16,7 @@ from paperclip.store.conversations import ConversationStore
 from paperclip.store.costs import CostStore
 from paperclip.store.credentials import CredentialStore
 from paperclip.store.engine import MIGRATIONS, StoreCore, UnsupportedDatabase, normalise_url
+from paperclip.store.github import GitHubStore
 from paperclip.store.hooks import HookStore
 from paperclip.store.idempotency import IdempotencyStore
 from paperclip.store.ledger import LedgerStore
@@ -48,6 +49,7 @@ class Store(
     RevisionStore,
     PipelineStore,
     HookStore,
+    GitHubStore,
 ):
     """Reads and writes the store: every part's methods on one object. Thread-safe; builds its
     engine on first use.

@@ -412,3 +412,33 @@ webhook_subscriptions = sa.Table(
 )
 """A company's outgoing webhooks (`paperclip.store.hooks`); the secret is sealed with
 `webhook:<company>/<name>` as associated data."""
+
+github_monitors = sa.Table(
+    "github_monitors",
+    metadata,
+    sa.Column("company_id", sa.String(63), primary_key=True),
+    sa.Column("name", sa.String(63), primary_key=True),
+    sa.Column("config", JSONDoc, nullable=False, comment="GitHubMonitorSpec: repo, branch, pipeline, api_url, mode"),
+    sa.Column("credential", sa.String(200), nullable=False, comment="the token's credential, by name: never the key"),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+"""Companies' pull-request reviewers (`paperclip.store.github`)."""
+
+pull_request_reviews = sa.Table(
+    "pull_request_reviews",
+    metadata,
+    sa.Column("company_id", sa.String(63), primary_key=True),
+    sa.Column("repo", sa.String(200), primary_key=True, comment="OWNER/NAME, lowercased"),
+    sa.Column("number", sa.Integer, primary_key=True),
+    sa.Column("head_sha", sa.String(40), primary_key=True),
+    sa.Column("monitor", sa.String(63), nullable=False),
+    sa.Column("run_id", sa.String(100), nullable=False, comment="the pipeline run that reviews it"),
+    sa.Column("state", sa.String(16), nullable=False, comment="running | posted | failed | superseded"),
+    sa.Column("review_id", sa.BigInteger, nullable=True),
+    sa.Column("review_url", sa.Text, nullable=True),
+    sa.Column("error", sa.Text, nullable=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+)
+"""One review per head commit of a pull request: claimed (inserted) before its run starts, so a
+poll and a delivery of the same head make one run."""

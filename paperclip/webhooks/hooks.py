@@ -48,7 +48,7 @@ def check_hook(spec: HookSpec) -> None:
         _compile(spec.when, "when")
     target = spec.target
     for field in ("title", "brief"):
-        unknown = sorted(set(PLACEHOLDER.findall(getattr(target, field))) - set(spec.inputs))
+        unknown = sorted(set(PLACEHOLDER.findall(getattr(target, field, ""))) - set(spec.inputs))
         if unknown:
             raise HookError(f"target.{field} names inputs the hook does not map: {', '.join(unknown)}")
 

@@ -166,6 +166,7 @@ async def test_a_github_pull_request_makes_exactly_one_task(
         "duplicate": True,
         "skipped": False,
         "task": None,
+        "review": None,
     }
     closed = json.dumps(pull_request_payload("closed")).encode()
     skipped = await anonymous.post(hook["path"], content=closed, headers=github_headers(secret, closed))

@@ -8,7 +8,8 @@ Each scenario (`tests.histories.scenarios`) runs one company on a dev server (in
 search attributes registered, like the tests' `dev_env`) with the real workers
 (`workers.main.build_workers`), a real SQLite store and, for agents on a provider, the fake
 model server (`tests.fakes.FakeModelServer`) with its key in `RECORD_PROVIDER_KEY` (a credential
-the recording deployment allows). It then writes the company's and each task's history here as
+the recording deployment allows). It then writes the company's, each task's, pipeline run's,
+review's and poll's history here as
 `<version>-<scenario>-<workflow>.json` (`v4-budget-company.json`, `v4-budget-ACME-1.json`; the
 demo's files have no scenario: `v3-company.json`), and checks that they hold the patch ids the scenario is there for.
 
@@ -41,11 +42,13 @@ from tests.histories.stage import KEY, Company, Stage, settled
 from workflows.company import CompanyWorkflow
 
 HERE = Path(__file__).parent
+RUNS = (("review", "review:{}:"), ("poll", "github-poll:{}:"))
+"""Workflows of a company besides its own, its tasks' and its runs': file name → workflow id prefix."""
 
 
 async def write_histories(client: Client, company: Company, prefix: str) -> dict[str, set[str]]:
-    """Write the company's, its tasks' and its pipeline runs' histories as `<prefix>-<workflow>.json`;
-    returns the patch ids in each file."""
+    """Write the company's, its tasks', its pipeline runs', reviews' and polls' histories as
+    `<prefix>-<workflow>.json`; returns the patch ids in each file."""
     snap = await company.query(CompanyWorkflow.snapshot)
     company_id = snap.spec.id
     handles: dict[str, WorkflowHandle[Any, Any]] = {"company": company} | {
@@ -56,6 +59,11 @@ async def write_histories(client: Client, company: Company, prefix: str) -> dict
     runs = f"WorkflowId STARTS_WITH '{pipeline_workflow_id(company_id, '')}'"
     async for execution in client.list_workflows(runs):  # its pipeline runs: `run-<run id>`
         handles[f"run-{execution.id.rpartition(':')[2]}"] = client.get_workflow_handle(execution.id)
+    for kind, id_prefix in RUNS:  # its pull-request reviews and monitors' polls
+        query = f"WorkflowId STARTS_WITH '{id_prefix.format(company_id)}'"
+        ids = sorted({execution.id async for execution in client.list_workflows(query)})
+        for n, workflow_id in enumerate(ids, start=1):
+            handles[kind if n == 1 else f"{kind}{n}"] = client.get_workflow_handle(workflow_id)
     for handle in handles.values():
         await settled(handle)
     written: dict[str, set[str]] = {}

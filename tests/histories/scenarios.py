@@ -55,6 +55,7 @@ from paperclip.store.hooks import webhook_secret_name
 from tests.api.conftest import serve
 from tests.fakes.http_agent import FakeHttpAgent
 from tests.histories.pipeline_scenarios import pipelinetemplate
+from tests.histories.scenarios_review import review
 from tests.histories.stage import KEY, Company, Scenario, Stage, settled
 from tests.mcp.conftest import ALLOW as MCP_ALLOW
 from tests.mcp.conftest import stdio as mcp_stdio
@@ -650,6 +651,7 @@ SCENARIOS: dict[str, Scenario] = {
     "cliaffinity": Scenario(cliaffinity, frozenset({CLI_HOST_AFFINITY, WORKFLOW_RETRIES})),
     "webhooks": Scenario(webhooks, frozenset({OUTGOING_WEBHOOKS})),
     "pipeline": Scenario(pipeline, frozenset({PIPELINE_STEPS, OUTPUT_SCHEMA})),
+    "review": Scenario(review, frozenset()),
     "pipelinetemplate": Scenario(pipelinetemplate, frozenset({PIPELINE_STEPS, PIPELINE_TEMPLATES})),
 }
 """Scenario name → how to record it; `record` runs all but `demo` unless told which."""

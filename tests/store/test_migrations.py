@@ -36,6 +36,8 @@ TABLES = {
     "hooks",
     "hook_deliveries",
     "webhook_subscriptions",
+    "github_monitors",
+    "pull_request_reviews",
 }
 
 
@@ -46,7 +48,7 @@ def table_names(store: Store) -> set[str]:
 def test_migrate_creates_the_tables_at_head(store: Store) -> None:
     assert TABLES <= table_names(store)
     with store.engine.connect() as conn:
-        assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar_one() == "0020"
+        assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar_one() == "0021"
 
 
 def test_migrate_again_changes_nothing(store: Store) -> None:
