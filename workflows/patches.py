@@ -109,3 +109,6 @@ are carried across continue-as-new (`workflows/company/notify.py`)."""
 PIPELINE_STEPS = "pipeline-steps"
 """Pipeline runs ask the company for their steps' tasks and approval gates (`pipeline_step`), and
 the company tells a run what its steps' tasks spend and how they end (`workflows.company.pipelines`)."""
+PIPELINE_NOTIFY = "pipeline-notify"
+"""A pipeline run that ends tells the company's `pipeline.finished` subscriptions itself, by the
+`notify` activity, after its record is written (`workflows.pipeline_notify`)."""

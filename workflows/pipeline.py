@@ -29,6 +29,7 @@ with workflow.unsafe.imports_passed_through():
     from paperclip.models.pipeline_steps import PipelineCancel, PipelineRecordInput, PipelineStepRef, StepNews
     from paperclip.models.pipelines import PipelineRunInput, PipelineRunState, RunStatus, StepState, StepStatus
     from paperclip.pipeline_runs import needs, step_brief, step_ids, when_holds
+    from workflows.pipeline_notify import tell_finished
     from workflows.signals import signal_company
 
 CANCEL_WAIT = timedelta(minutes=10)
@@ -155,6 +156,7 @@ class PipelineWorkflow:
         self.state.error = self._stopping
         self.state.finished_at = workflow.now()
         await self._record(PipelineRecordInput(state=self.state))
+        await tell_finished(self.state)
         return self.state
 
     def _advance(self) -> None:

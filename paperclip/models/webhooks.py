@@ -136,17 +136,34 @@ class WebhookList(BaseModel):
     count: int
 
 
+class PipelineNotice(BaseModel):
+    """How a pipeline run ended, in its `pipeline.finished` notification."""
+
+    pipeline: str
+    run_id: str
+    status: str
+    """`done`, `failed` or `cancelled`."""
+    error: str | None = None
+    tokens: int = 0
+    cost_usd: float = 0.0
+    link: str
+    """The run below the API's URL (`/api/companies/{c}/pipeline-runs/{run}`)."""
+
+
 class Notification(BaseModel):
     """One event of a company, as its subscriptions are told of it."""
 
     id: str
-    """The activity-log entry it comes from: the same on every attempt (`X-Paperclip-Delivery`)."""
+    """The activity-log entry it comes from, or the run that finished: the same on every attempt
+    (`X-Paperclip-Delivery`)."""
     event: WebhookEvent
     company_id: str
     at: datetime
     summary: str
     task: str | None = None
     agent: str | None = None
+    pipeline: PipelineNotice | None = None
+    """The run, for `pipeline.finished` (left out of other events' bodies)."""
 
 
 class NotifyInput(BaseModel):

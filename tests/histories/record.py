@@ -8,7 +8,8 @@ Each scenario (`tests.histories.scenarios`) runs one company on a dev server (in
 search attributes registered, like the tests' `dev_env`) with the real workers
 (`workers.main.build_workers`), a real SQLite store and, for agents on a provider, the fake
 model server (`tests.fakes.FakeModelServer`) with its key in `RECORD_PROVIDER_KEY` (a credential
-the recording deployment allows). It then writes the company's and each task's history here as
+the recording deployment allows). It then writes the company's, each task's and each pipeline
+run's history here as
 `<version>-<scenario>-<workflow>.json` (`v4-budget-company.json`, `v4-budget-ACME-1.json`; the
 demo's files have no scenario: `v3-company.json`), and checks that they hold the patch ids the scenario is there for.
 
@@ -29,7 +30,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from paperclip.binaries import temporal_cli
-from paperclip.constants import SEARCH_ATTRIBUTES, task_workflow_id
+from paperclip.constants import SEARCH_ATTRIBUTES, pipeline_workflow_id, task_workflow_id
 from paperclip.devserver import dynamic_config_args
 from paperclip.models import TaskStatus
 from paperclip.settings import Settings
@@ -44,8 +45,9 @@ HERE = Path(__file__).parent
 
 
 async def write_histories(client: Client, company: Company, prefix: str) -> dict[str, set[str]]:
-    """Write the company's and its tasks' histories as `<prefix>-<workflow>.json`; returns the
-    patch ids in each file."""
+    """Write the company's, its tasks' and its pipeline runs' histories as
+    `<prefix>-<workflow>.json` (a run's as `<prefix>-pipeline-<run>.json`); returns the patch ids
+    in each file."""
     snap = await company.query(CompanyWorkflow.snapshot)
     company_id = snap.spec.id
     handles: dict[str, WorkflowHandle[Any, Any]] = {"company": company} | {
@@ -53,6 +55,9 @@ async def write_histories(client: Client, company: Company, prefix: str) -> dict
         for t in snap.tasks
         if t.status is not TaskStatus.QUEUED  # never started: no workflow
     }
+    runs = f"WorkflowId STARTS_WITH '{pipeline_workflow_id(company_id, '')}'"
+    async for run in client.list_workflows(runs):
+        handles[f"pipeline-{run.id.rpartition(':')[2]}"] = client.get_workflow_handle(run.id)
     for handle in handles.values():
         await settled(handle)
     written: dict[str, set[str]] = {}

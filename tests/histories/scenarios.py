@@ -54,6 +54,7 @@ from paperclip.secrets import SecretBox, load_key
 from paperclip.store.hooks import webhook_secret_name
 from tests.api.conftest import serve
 from tests.fakes.http_agent import FakeHttpAgent
+from tests.histories.scenarios_pipelines import pipelinenotify
 from tests.histories.stage import KEY, Company, Scenario, Stage, settled
 from tests.mcp.conftest import ALLOW as MCP_ALLOW
 from tests.mcp.conftest import stdio as mcp_stdio
@@ -79,6 +80,7 @@ from workflows.patches import (
     OUTGOING_WEBHOOKS,
     OUTPUT_SCHEMA,
     OWN_COMMENTS,
+    PIPELINE_NOTIFY,
     PIPELINE_STEPS,
     RECORDS_AS_ACTIVITY,
     REFUSAL_RECHECK,
@@ -648,5 +650,6 @@ SCENARIOS: dict[str, Scenario] = {
     "cliaffinity": Scenario(cliaffinity, frozenset({CLI_HOST_AFFINITY, WORKFLOW_RETRIES})),
     "webhooks": Scenario(webhooks, frozenset({OUTGOING_WEBHOOKS})),
     "pipeline": Scenario(pipeline, frozenset({PIPELINE_STEPS, OUTPUT_SCHEMA})),
+    "pipelinenotify": Scenario(pipelinenotify, frozenset({PIPELINE_NOTIFY, PIPELINE_STEPS})),
 }
 """Scenario name → how to record it; `record` runs all but `demo` unless told which."""
