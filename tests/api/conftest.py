@@ -69,6 +69,7 @@ STORE_ROUTES = {
     "test_hooks",
     "test_idempotency",
     "test_mcp_servers",
+    "test_pipeline_run_list",
     "test_pipelines",
     "test_search",
     "test_tasks",
