@@ -3,7 +3,8 @@
 - **Hooks** (incoming): a company's door for another system (`POST /api/hooks/{company}/{hook}`),
   signed GitHub-style (`github`) or with a timestamp (`generic`). A hook maps each delivery to
   inputs with JMESPath expressions over `{headers, body, event}`, may filter deliveries (`when`),
-  and acts on its `target`: for now a task for an agent (`TaskTarget`).
+  and acts on its `target`: a task for an agent (`TaskTarget`) or a run of a pipeline
+  (`PipelineTarget`).
 - **Subscriptions** (outgoing): a URL told of the company's notable events (`WebhookEvent`),
   signed, as JSON or as Slack text. The company workflow hands each event to the `notify`
   activity (`NotifyInput`), which sends it; secrets never leave the store but there.
@@ -37,10 +38,15 @@ class TaskTarget(BaseModel):
     priority: Priority = Priority.MEDIUM
 
 
-# A pipeline target (`{"kind": "pipeline", "pipeline": NAME}`, a run with the mapped inputs) joins
-# this union when pipeline runs can be started from the API layer: add its model here, a branch
-# in `api/routes/hooks.py`'s `_act`, and its checks in `paperclip.webhooks.hooks.check_hook`.
-HookTarget = Annotated[TaskTarget, Field(discriminator="kind")]
+class PipelineTarget(BaseModel):
+    """A delivery starts a run of the company's `pipeline` (its latest version), the hook's mapped
+    inputs the run's inputs: one run per delivery (`api.hook_pipelines`)."""
+
+    kind: Literal["pipeline"] = "pipeline"
+    pipeline: Slug
+
+
+HookTarget = Annotated[TaskTarget | PipelineTarget, Field(discriminator="kind")]
 """What a hook does with a delivery, tagged by `kind`."""
 
 
@@ -81,7 +87,8 @@ class HookDelivery(BaseModel):
     delivery: str
     received_at: datetime
     outcome: str
-    """`task ACME-3`, `skipped` (its `when` was false), or `pending` while it is acted on."""
+    """`task ACME-3`, `run <id>` (a pipeline run), `skipped` (its `when` was false), or `pending`
+    while it is acted on."""
 
 
 class HookAnswer(BaseModel):
@@ -94,6 +101,13 @@ class HookAnswer(BaseModel):
     """The hook's `when` was false: nothing was done."""
     task: str | None = None
     """The task it created."""
+    run: str | None = None
+    """The pipeline run it started."""
+
+    @property
+    def outcome(self) -> str:
+        """What the delivery is kept as having done (`HookDelivery.outcome`)."""
+        return f"run {self.run}" if self.run is not None else f"task {self.task}"
 
 
 class WebhookEvent(StrEnum):

@@ -66,6 +66,7 @@ STORE_ROUTES = {
     "test_endpoints",
     "test_events",
     "test_export",
+    "test_hook_pipelines",
     "test_hooks",
     "test_idempotency",
     "test_mcp_servers",
