@@ -93,6 +93,8 @@ class Activity:
     """A company's events sent to its webhook subscriptions, signed (`activities/webhooks.py`)."""
     RECORD_PIPELINE_RUN = "record_pipeline_run"
     """A pipeline run's state written to the store (its steps, outputs' references, spend)."""
+    ROUTINE_PIPELINE_RUN = "routine_pipeline_run"
+    """The run a pipeline routine's fire starts, read from the store (`activities/routine_pipelines.py`)."""
 
 
 class CompanySignal:

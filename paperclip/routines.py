@@ -1,9 +1,9 @@
-"""Routines: recurring work, as Temporal Schedules that give an agent a task.
+"""Routines: recurring work, as Temporal Schedules that give an agent a task or start a pipeline run.
 
 A routine is a schedule `routine:{company}:{name}` whose action starts a short `RoutineWorkflow`
 (`routine-run:{company}:{name}-<scheduled time>`) on the company's task queue; that run signals
 the company (`routine_fired`), which queues the task, or skips it while the routine's last task is
-still open. The routine's definition travels in the schedule's memo, so Temporal is the only place
+still open. A pipeline routine's run starts a pipeline run instead (`workflows.routine_pipeline`). The routine's definition travels in the schedule's memo, so Temporal is the only place
 it lives; the company id is also a search attribute, for listing.
 
 Here are what the API and the workflow share: the schedule a routine is (`build_schedule`), its
@@ -27,7 +27,7 @@ from temporalio.common import SearchAttributePair, TypedSearchAttributes
 
 from paperclip.constants import SA_COMPANY
 from paperclip.errors import PaperclipError
-from paperclip.models.routines import CRON_FIELD, CRON_MACROS, RoutineInput, RoutineSpec
+from paperclip.models.routines import CRON_FIELD, CRON_MACROS, RoutineInput, RoutinePipeline, RoutineSpec
 
 ROUTINE_WORKFLOW = "RoutineWorkflow"
 """The workflow type a routine's schedule starts (`workflows.routine.RoutineWorkflow`)."""
@@ -88,7 +88,11 @@ def check_cron(cron: str) -> None:
 
 def build_schedule(company_id: str, spec: RoutineSpec, *, task_queue: str) -> Schedule:
     """The Temporal Schedule of a routine."""
-    run = RoutineInput(company_id=company_id, routine=spec.name, task=spec.task(), skip_if_open=spec.skip_if_open)
+    if spec.pipeline is not None:
+        pipeline = RoutinePipeline(pipeline=spec.pipeline, inputs=spec.inputs)
+        run = RoutineInput(company_id=company_id, routine=spec.name, pipeline=pipeline, skip_if_open=spec.skip_if_open)
+    else:
+        run = RoutineInput(company_id=company_id, routine=spec.name, task=spec.task(), skip_if_open=spec.skip_if_open)
     return Schedule(
         action=ScheduleActionStartWorkflow(
             ROUTINE_WORKFLOW,

@@ -30,6 +30,7 @@ from activities.limits import CredentialLimits
 from activities.mcp import McpServers, sandboxed_spawn
 from activities.model_turn import ModelActivities
 from activities.pipelines import PipelineActivities, PipelineRunStore
+from activities.routine_pipelines import RoutinePipelineActivities
 from activities.store import StoreActivities
 from activities.templates import TemplateActivities
 from activities.tools.activity import ToolActivities
@@ -141,6 +142,7 @@ def build_workers(
         private_hosts=settings.allow_private_hosts,
     )
     runs = PipelineActivities(store if isinstance(store, PipelineRunStore) else None)
+    routine_runs = RoutinePipelineActivities(store, client)
     mcp = McpServers(store.get_mcp_server, keys=keys, allow=settings.mcp_stdio_allow, spawn=sandboxed_spawn)
     tool_calls = ToolActivities(store, settings=settings, keys=keys, mcp=mcp.runner_for)
     workspaces = WorkspaceActivities(settings=settings, keys=keys, task_queue=task_queue)
@@ -162,6 +164,7 @@ def build_workers(
                 record.read_task,
                 record.store_standing,
                 runs.record_pipeline_run,
+                routine_runs.routine_pipeline_run,
                 templates.agent_from_template,
                 limits.credential_queue,
                 limits.model_queue,
