@@ -110,3 +110,23 @@ async def test_bad_pipeline_routines_are_refused_readably(api: httpx.AsyncClient
     stray = {"agent": "cto", "title": "t", "every": "1h", "inputs": {"scope": "x"}}
     assert "inputs are a pipeline's" in assert_error(await api.post(url, json=stray), 422)["message"]
     assert (await api.get(url)).json()["count"] == 0
+
+
+async def test_a_pipeline_routine_is_exported_and_left_out_of_an_import_with_a_note(api: httpx.AsyncClient) -> None:
+    company = (await create_company(api))["id"]
+    await api.post(f"/api/companies/{company}/pipelines", content=NIGHTLY, headers=YAML)
+    body = {"pipeline": "nightly", "inputs": {"scope": "billing"}, "cron": "0 2 * * *"}
+    assert (await api.post(f"/api/companies/{company}/routines", json=body)).status_code == 201
+    await poll(lambda: api.get(f"/api/companies/{company}/routines"), lambda r: r.json()["count"] == 1)
+    doc = (await api.get(f"/api/companies/{company}/export")).json()
+    [routine] = doc["routines"]
+    assert (routine["pipeline"], routine["inputs"], routine["agent"]) == ("nightly", {"scope": "billing"}, None)
+    markdown = (await api.get(f"/api/companies/{company}/export", params={"format": "md"})).text
+    assert "- **nightly** (cron `0 2 * * *`): a run of pipeline nightly" in markdown
+    imported = await api.post("/api/companies/import", json=doc, params={"id": f"{company}-copy"})
+    assert imported.status_code == 201, imported.text
+    assert imported.json()["routines"] == []
+    assert imported.json()["notes"] == [
+        "routine nightly not imported: it runs pipeline nightly, which an export does not carry "
+        "(add the pipeline, then the routine)"
+    ]
