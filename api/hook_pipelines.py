@@ -38,7 +38,8 @@ def check_target(source: runs.PipelineSource | None, company: str, spec: HookSpe
     """
     found = source.get_pipeline(company, target.pipeline) if source is not None else None
     if found is None:
-        raise ApiError(400, "invalid_input", f"hook {spec.name}: company '{company}' has no pipeline '{target.pipeline}'")
+        message = f"hook {spec.name}: company '{company}' has no pipeline '{target.pipeline}'"
+        raise ApiError(400, "invalid_input", message)
     declared = {i.name: i for i in found.spec.inputs}
     takes = ", ".join(declared) or "none"
     unknown = sorted(set(spec.inputs) - set(declared))
@@ -70,7 +71,12 @@ def run_values(spec: PipelineSpec, values: dict[str, Any]) -> dict[str, Any]:
 
 
 async def start(
-    context: ContextDep, company: str, stored: StoredHook, target: PipelineTarget, key: RequestKey, values: dict[str, Any]
+    context: ContextDep,
+    company: str,
+    stored: StoredHook,
+    target: PipelineTarget,
+    key: RequestKey,
+    values: dict[str, Any],
 ) -> str:
     """Start (or join) the delivery's run; returns its id.
 
@@ -91,4 +97,3 @@ async def start(
         key=key,
     )
     return state.run_id
-

@@ -3,8 +3,9 @@
 A routine is a schedule `routine:{company}:{name}` whose action starts a short `RoutineWorkflow`
 (`routine-run:{company}:{name}-<scheduled time>`) on the company's task queue; that run signals
 the company (`routine_fired`), which queues the task, or skips it while the routine's last task is
-still open. A pipeline routine's run starts a pipeline run instead (`workflows.routine_pipeline`). The routine's definition travels in the schedule's memo, so Temporal is the only place
-it lives; the company id is also a search attribute, for listing.
+still open. A pipeline routine's run starts a pipeline run instead (`workflows.routine_pipeline`).
+The routine's definition travels in the schedule's memo, so Temporal is the only place it lives;
+the company id is also a search attribute, for listing.
 
 Here are what the API and the workflow share: the schedule a routine is (`build_schedule`), its
 cron's check and its errors. The API's calls to Temporal's schedules are `api/schedules.py`; the

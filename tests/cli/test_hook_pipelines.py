@@ -40,7 +40,8 @@ async def test_a_hook_made_from_the_cli_starts_a_pipeline_run(api: httpx.AsyncCl
     assert listed.exit_code == 0 and "a run of pipeline pr-review" in listed.output
 
     both = await cli(api, "hook", "add", "x", "-c", company, "--pipeline", "pr-review", "--agent", "cto")
-    assert both.exit_code == 1 and both.output.strip() == "error: give --pipeline, or --agent and --title (a task), not both"
+    assert both.exit_code == 1
+    assert both.output.strip() == "error: give --pipeline, or --agent and --title (a task), not both"
     neither = await cli(api, "hook", "add", "x", "-c", company)
     assert neither.exit_code == 1 and len(neither.output.strip().splitlines()) == 1 and "--pipeline" in neither.output
     ghost = await cli(api, "hook", "add", "x", "-c", company, "--pipeline", "ghost")
