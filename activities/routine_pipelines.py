@@ -9,7 +9,6 @@ was terminated does not hold the routine up for ever.
 """
 
 import asyncio
-import hashlib
 from typing import Any
 
 from temporalio import activity
@@ -20,22 +19,12 @@ from temporalio.service import RPCError, RPCStatusCode
 from paperclip.constants import Activity, pipeline_workflow_id
 from paperclip.errors import InvalidInput
 from paperclip.models.pipelines import PipelineRunInput, RunStatus
-from paperclip.models.routines import RoutineRunPlan, RoutineRunRequest
 from paperclip.pipeline_runs import named, run_inputs
 from paperclip.pipelines import PipelineInvalid, parse
+from paperclip.routine_runs import RoutineRunPlan, RoutineRunRequest, run_id_of, started_by
 
 OPEN_LOOKED_AT = 200
 """Running runs of the pipeline looked through for the routine's own."""
-
-
-def started_by(routine: str) -> str:
-    """Who a routine's runs are started by (`PipelineRunInput.started_by`)."""
-    return f"routine:{routine}"
-
-
-def run_id_of(fire_id: str) -> str:
-    """A fire's run id: the same fire, the same run."""
-    return hashlib.sha256(fire_id.encode()).hexdigest()[:16]
 
 
 class RoutinePipelineActivities:
@@ -58,30 +47,32 @@ class RoutinePipelineActivities:
             ApplicationError: `InvalidInput` (not retried) when the pipeline is gone, or its
                 document or the routine's inputs no longer fit.
         """
-        name = input.pipeline.pipeline
-        if input.skip_if_open:
-            running = await self._running(input.company_id, name, input.routine)
+        fire = input.routine
+        company, name = fire.company_id, fire.pipeline
+        assert name is not None, "a task routine's fire starts no run"
+        if fire.skip_if_open:
+            running = await self._running(company, name, fire.routine)
             if running is not None:
                 return RoutineRunPlan(skipped=f"its last run {running} of {name} is still running")
-        found = await asyncio.to_thread(self.store.get_pipeline, input.company_id, name)
+        found = await asyncio.to_thread(self.store.get_pipeline, company, name)
         if found is None:
-            raise _invalid(f"routine {input.routine}: company '{input.company_id}' has no pipeline '{name}'")
+            raise _invalid(f"routine {fire.routine}: company '{company}' has no pipeline '{name}'")
         try:
             spec = named(parse(found.content))
-            values = run_inputs(spec, input.pipeline.inputs)
+            values = run_inputs(spec, fire.inputs)
         except PipelineInvalid as err:
-            raise _invalid(f"routine {input.routine}: pipeline {name} v{found.version} is invalid: {err}") from None
+            raise _invalid(f"routine {fire.routine}: pipeline {name} v{found.version} is invalid: {err}") from None
         except InvalidInput as err:
-            raise _invalid(f"routine {input.routine}: {err.message}") from None
+            raise _invalid(f"routine {fire.routine}: {err.message}") from None
         run = PipelineRunInput(
-            company_id=input.company_id,
+            company_id=company,
             run_id=run_id_of(input.fire_id),
             pipeline=spec.name,
             version=found.version,
             digest=found.digest,
             spec=spec,
             inputs=values,
-            started_by=started_by(input.routine),
+            started_by=started_by(fire.routine),
         )
         return RoutineRunPlan(run=run)
 

@@ -28,7 +28,7 @@ from temporalio.common import SearchAttributePair, TypedSearchAttributes
 
 from paperclip.constants import SA_COMPANY
 from paperclip.errors import PaperclipError
-from paperclip.models.routines import CRON_FIELD, CRON_MACROS, RoutineInput, RoutinePipeline, RoutineSpec
+from paperclip.models.routines import CRON_FIELD, CRON_MACROS, RoutineInput, RoutineSpec
 
 ROUTINE_WORKFLOW = "RoutineWorkflow"
 """The workflow type a routine's schedule starts (`workflows.routine.RoutineWorkflow`)."""
@@ -89,11 +89,11 @@ def check_cron(cron: str) -> None:
 
 def build_schedule(company_id: str, spec: RoutineSpec, *, task_queue: str) -> Schedule:
     """The Temporal Schedule of a routine."""
+    run = RoutineInput(company_id=company_id, routine=spec.name, skip_if_open=spec.skip_if_open)
     if spec.pipeline is not None:
-        pipeline = RoutinePipeline(pipeline=spec.pipeline, inputs=spec.inputs)
-        run = RoutineInput(company_id=company_id, routine=spec.name, pipeline=pipeline, skip_if_open=spec.skip_if_open)
+        run = run.model_copy(update={"pipeline": spec.pipeline, "inputs": spec.inputs})
     else:
-        run = RoutineInput(company_id=company_id, routine=spec.name, task=spec.task(), skip_if_open=spec.skip_if_open)
+        run = run.model_copy(update={"task": spec.task()})
     return Schedule(
         action=ScheduleActionStartWorkflow(
             ROUTINE_WORKFLOW,

@@ -6,9 +6,8 @@ import pytest
 from pydantic import ValidationError
 from temporalio.client import ScheduleActionStartWorkflow
 
-from activities.routine_pipelines import run_id_of, started_by
 from paperclip.models import RoutineInput, RoutineSpec
-from paperclip.models.routines import RoutinePipeline
+from paperclip.routine_runs import run_id_of, started_by
 from paperclip.routines import build_schedule
 
 
@@ -18,9 +17,7 @@ def test_a_pipeline_routine_is_named_after_its_pipeline_and_its_schedule_runs_it
     action = build_schedule("acme", spec, task_queue="q").action
     assert isinstance(action, ScheduleActionStartWorkflow)
     (run,) = action.args
-    assert run == RoutineInput(
-        company_id="acme", routine="nightly", pipeline=RoutinePipeline(pipeline="nightly", inputs={"scope": "billing"})
-    )
+    assert run == RoutineInput(company_id="acme", routine="nightly", pipeline="nightly", inputs={"scope": "billing"})
     assert run.task is None
 
 

@@ -17,7 +17,8 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 
 with workflow.unsafe.imports_passed_through():
     from paperclip.constants import PIPELINE_WORKFLOW, SA_COMPANY, Activity, pipeline_workflow_id
-    from paperclip.models.routines import RoutineInput, RoutineRunPlan, RoutineRunRequest, RoutineRunResult
+    from paperclip.models.routines import RoutineInput, RoutineRunResult
+    from paperclip.routine_runs import RoutineRunPlan, RoutineRunRequest
 
 MEMO_PIPELINE = "pipeline"
 """The run's pipeline, in its memo (as `api.pipeline_runs` writes it)."""
@@ -25,16 +26,11 @@ MEMO_PIPELINE = "pipeline"
 
 async def start_pipeline_run(input: RoutineInput, fire_id: str) -> RoutineRunResult:
     """Start the fire's pipeline run (or none while the last is running)."""
-    assert input.pipeline is not None
-    request = RoutineRunRequest(
-        company_id=input.company_id,
-        routine=input.routine,
-        fire_id=fire_id,
-        pipeline=input.pipeline,
-        skip_if_open=input.skip_if_open,
-    )
     plan = await workflow.execute_activity(
-        Activity.ROUTINE_PIPELINE_RUN, request, result_type=RoutineRunPlan, start_to_close_timeout=timedelta(seconds=30)
+        Activity.ROUTINE_PIPELINE_RUN,
+        RoutineRunRequest(fire_id=fire_id, routine=input),
+        result_type=RoutineRunPlan,
+        start_to_close_timeout=timedelta(seconds=30),
     )
     if plan.run is None:
         workflow.logger.info("routine %s started no run: %s", input.routine, plan.skipped)

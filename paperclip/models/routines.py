@@ -12,7 +12,6 @@ from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validat
 from paperclip.models.company import CreateTaskInput
 from paperclip.models.enums import Priority
 from paperclip.models.names import NOT_BLANK, RoutineName, Slug
-from paperclip.models.pipelines import PipelineRunInput
 
 DEFAULT_CATCHUP_SECONDS = 60
 """Runs missed while Temporal was down are made up if at most this late."""
@@ -176,21 +175,15 @@ class RoutineSpec(BaseModel):
         return CreateTaskInput(title=self.title, brief=self.brief, assignee=self.agent, priority=self.priority)
 
 
-class RoutinePipeline(BaseModel):
-    """The run a pipeline routine's fire starts: the pipeline and its inputs (checked at each fire
-    against the pipeline's latest version)."""
-
-    pipeline: str
-    inputs: dict[str, Any] = Field(default_factory=dict)
-
-
 class RoutineInput(BaseModel):
     """Input of one scheduled run of a routine (`RoutineWorkflow`): a task, or a pipeline run."""
 
     company_id: str
     routine: str
     task: CreateTaskInput | None = None
-    pipeline: RoutinePipeline | None = None
+    pipeline: str | None = None
+    """A pipeline routine's pipeline, whose latest version each fire runs with `inputs` (no `task`)."""
+    inputs: dict[str, Any] = Field(default_factory=dict)
     skip_if_open: bool = True
 
 
@@ -201,23 +194,6 @@ class RoutineRunResult(BaseModel):
     """The pipeline run it started (a pipeline routine's)."""
     skipped: str | None = None
     """Why it started no run (its last is still running)."""
-
-
-class RoutineRunRequest(BaseModel):
-    """The `routine_pipeline_run` activity's input: what a pipeline routine's fire would start."""
-
-    company_id: str
-    routine: str
-    fire_id: str
-    pipeline: RoutinePipeline
-    skip_if_open: bool = True
-
-
-class RoutineRunPlan(BaseModel):
-    """The run a fire starts (pinned to the pipeline's latest version), or why none."""
-
-    run: PipelineRunInput | None = None
-    skipped: str | None = None
 
 
 class RoutineRun(BaseModel):
