@@ -45,9 +45,9 @@ HERE = Path(__file__).parent
 
 
 async def write_histories(client: Client, company: Company, prefix: str) -> dict[str, set[str]]:
-    """Write the company's, its tasks' and its pipeline runs' histories as
-    `<prefix>-<workflow>.json` (a run's as `<prefix>-pipeline-<run>.json`); returns the patch ids
-    in each file."""
+    """Write the company's, its tasks', its pipeline runs' and its routine fires' histories as
+    `<prefix>-<workflow>.json` (a run's as `<prefix>-pipeline-<run>.json`, a routine's fire as
+    `<prefix>-routine-<name>.json`); returns the patch ids in each file."""
     snap = await company.query(CompanyWorkflow.snapshot)
     company_id = snap.spec.id
     handles: dict[str, WorkflowHandle[Any, Any]] = {"company": company} | {
@@ -58,6 +58,9 @@ async def write_histories(client: Client, company: Company, prefix: str) -> dict
     runs = f"WorkflowId STARTS_WITH '{pipeline_workflow_id(company_id, '')}'"
     async for run in client.list_workflows(runs):
         handles[f"pipeline-{run.id.rpartition(':')[2]}"] = client.get_workflow_handle(run.id)
+    async for fire in client.list_workflows(f"WorkflowId STARTS_WITH 'routine-run:{company_id}:'"):
+        name = fire.id.removeprefix(f"routine-run:{company_id}:").partition("-20")[0]
+        handles[f"routine-{name}"] = client.get_workflow_handle(fire.id)
     for handle in handles.values():
         await settled(handle)
     written: dict[str, set[str]] = {}

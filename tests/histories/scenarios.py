@@ -54,7 +54,7 @@ from paperclip.secrets import SecretBox, load_key
 from paperclip.store.hooks import webhook_secret_name
 from tests.api.conftest import serve
 from tests.fakes.http_agent import FakeHttpAgent
-from tests.histories.scenarios_pipelines import pipelinenotify
+from tests.histories.scenarios_pipelines import pipelinenotify, routinepipeline
 from tests.histories.stage import KEY, Company, Scenario, Stage, settled
 from tests.mcp.conftest import ALLOW as MCP_ALLOW
 from tests.mcp.conftest import stdio as mcp_stdio
@@ -651,5 +651,6 @@ SCENARIOS: dict[str, Scenario] = {
     "webhooks": Scenario(webhooks, frozenset({OUTGOING_WEBHOOKS})),
     "pipeline": Scenario(pipeline, frozenset({PIPELINE_STEPS, OUTPUT_SCHEMA})),
     "pipelinenotify": Scenario(pipelinenotify, frozenset({PIPELINE_NOTIFY, PIPELINE_STEPS})),
+    "routinepipeline": Scenario(routinepipeline, frozenset({PIPELINE_NOTIFY})),
 }
 """Scenario name → how to record it; `record` runs all but `demo` unless told which."""
