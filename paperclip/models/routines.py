@@ -125,7 +125,8 @@ class RoutineSpec(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _name_from_title(cls, data: Any) -> Any:
-        """No name: the title's words, lowercased and joined by '-' (`Daily stand-up` → `daily-stand-up`)."""
+        """No name: the title's words, lowercased and joined by '-' (`Daily stand-up` → `daily-stand-up`),
+        or a pipeline routine's pipeline."""
         if isinstance(data, dict) and not data.get("name"):
             source = data.get("title") if isinstance(data.get("title"), str) else data.get("pipeline")
             if isinstance(source, str):

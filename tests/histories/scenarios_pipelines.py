@@ -10,9 +10,9 @@ from paperclip.constants import pipeline_workflow_id
 from paperclip.models import AgentSpec, ModelConfig, Role
 from paperclip.models.pipelines import PipelineRunInput, PipelineRunState, PipelineSpec, PipelineStep, RunStatus
 from paperclip.models.routines import RoutineSpec
-from paperclip.routines import build_schedule
 from paperclip.models.webhooks import WebhookEvent, WebhookSpec
 from paperclip.pipeline_runs import named
+from paperclip.routines import build_schedule
 from paperclip.secrets import SecretBox, load_key
 from paperclip.store.hooks import webhook_secret_name
 from tests.api.conftest import serve
