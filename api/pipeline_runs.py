@@ -2,10 +2,16 @@
 
 A run starts from the company's stored pipeline, which the API finds through `PipelineSource`
 (the store's pipelines). With an `Idempotency-Key` the run's id comes from the key, so the same
-key twice starts one run: a repeat answers the run its first attempt started. Runs are read from
-their workflows (live, while Temporal keeps them).
+key twice starts one run: a repeat answers the run its first attempt started.
+
+A run is read from its workflow while Temporal keeps it, else from the store's record. A
+pipeline's runs are listed from the store's records (kept after Temporal's retention), newest
+first: the record of a running run is written as it starts and ends, so for each one still
+running its workflow is asked for its live state (the record stands if the workflow is gone).
+A store that keeps no runs lists them from Temporal's visibility instead.
 """
 
+import asyncio
 import hashlib
 import uuid
 from collections.abc import Collection
@@ -25,6 +31,7 @@ from api.services import STARTED_FOR, _started_for
 from paperclip.constants import SA_COMPANY, pipeline_workflow_id
 from paperclip.errors import InvalidInput
 from paperclip.idempotency import RequestKey
+from paperclip.models.pipeline_records import PipelineRunRecord
 from paperclip.models.pipeline_steps import PipelineCancel
 from paperclip.models.pipelines import PipelineRunInput, PipelineRunState, PipelineSpec, RunStatus
 from paperclip.pipeline_runs import named, run_inputs
@@ -98,6 +105,7 @@ class CancelRunBody(BaseModel):
 class PipelineRunList(BaseModel):
     data: list[PipelineRunState]
     count: int
+    """How many runs the pipeline has in all (`data` is one page of them)."""
 
 
 def find_pipeline(source: PipelineSource | None, company_id: str, name: str) -> StoredPipeline:
@@ -189,26 +197,54 @@ def _handle(client: Client, company_id: str, run_id: str) -> WorkflowHandle[Pipe
     return client.get_workflow_handle_for(PipelineWorkflow.run, pipeline_workflow_id(company_id, run_id))
 
 
-async def run_state(client: Client, company_id: str, run_id: str) -> PipelineRunState:
-    """A run as its workflow reports it (404 for no such run)."""
+async def run_state(client: Client, company_id: str, run_id: str, store: Any = None) -> PipelineRunState:
+    """A run as its workflow reports it, else as the store kept it (404 for no such run)."""
     try:
         state: PipelineRunState = await _handle(client, company_id, run_id).query(PipelineWorkflow.run_state)
     except RPCError as err:
-        if err.status == RPCStatusCode.NOT_FOUND:
+        if err.status != RPCStatusCode.NOT_FOUND:
+            raise
+        getter = getattr(store, "get_pipeline_run", None)
+        record = None if getter is None else await asyncio.to_thread(getter, company_id, run_id)
+        if record is None:
             raise ApiError(404, "not_found", f"pipeline run '{run_id}' not found in company '{company_id}'") from None
-        raise
+        return record.state
     return state
 
 
-async def list_runs(client: Client, company_id: str, pipeline: str) -> list[PipelineRunState]:
-    """The pipeline's runs in the company, newest first (at most `LISTED`)."""
+async def list_runs(
+    client: Client, company_id: str, pipeline: str, store: Any = None, *, limit: int = LISTED, offset: int = 0
+) -> PipelineRunList:
+    """The pipeline's runs in the company, newest first (see the module docstring)."""
+    lister = getattr(store, "list_pipeline_runs", None)
+    if lister is None:
+        found = await _listed_by_temporal(client, company_id, pipeline, limit)
+        return PipelineRunList(data=found, count=len(found))
+    records, total = await asyncio.to_thread(lister, company_id, pipeline=pipeline, limit=limit, offset=offset)
+    return PipelineRunList(data=[await _live(client, r) for r in records], count=total)
+
+
+async def _live(client: Client, record: PipelineRunRecord) -> PipelineRunState:
+    """A kept run as it stands: a running one's state from its workflow, if Temporal has it."""
+    if record.status is not RunStatus.RUNNING:
+        return record.state
+    try:
+        state: PipelineRunState = await _handle(client, record.company_id, record.run_id).query(
+            PipelineWorkflow.run_state
+        )
+    except RPCError:
+        return record.state
+    return state
+
+
+async def _listed_by_temporal(client: Client, company_id: str, pipeline: str, limit: int) -> list[PipelineRunState]:
     found: list[PipelineRunState] = []
     query = f"WorkflowId STARTS_WITH '{pipeline_workflow_id(company_id, '')}' AND WorkflowType = 'PipelineWorkflow'"
     async for execution in client.list_workflows(query):
         if (await execution.memo_value(MEMO_PIPELINE, default=None)) != pipeline:
             continue
         found.append(await run_state(client, company_id, execution.id.rpartition(":")[2]))
-        if len(found) >= LISTED:
+        if len(found) >= limit:
             break
     return found
 

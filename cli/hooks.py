@@ -1,4 +1,5 @@
-"""`paperclip hook add|list|remove` (incoming webhooks: a signed delivery makes a task) and
+"""`paperclip hook add|list|remove` (incoming webhooks: a signed delivery makes a task or starts a
+pipeline run) and
 `paperclip webhook add|list|remove` (outgoing: the company's events sent to a URL), over the API.
 A secret is printed once, when it is made."""
 
@@ -13,7 +14,8 @@ from paperclip.models import Priority
 from paperclip.models.webhooks import HookKind, WebhookEvent, WebhookFormat
 
 hook_app = typer.Typer(
-    help="Incoming webhooks (GitHub's or signed generic deliveries) that make tasks: add, list, remove.",
+    help="Incoming webhooks (GitHub's or signed generic deliveries) that make tasks or start pipeline runs: "
+    "add, list, remove.",
     no_args_is_help=True,
 )
 webhook_app = typer.Typer(
@@ -37,8 +39,12 @@ def _inputs(pairs: list[str]) -> dict[str, str]:
 def hook_add(
     name: Name,
     company: Company,
-    agent: Annotated[str, typer.Option(help="The agent each delivery's task is for.")],
-    title: Annotated[str, typer.Option(help="The task's title; ${inputs.NAME} is an input's value.")],
+    agent: Annotated[str | None, typer.Option(help="The agent each delivery's task is for.")] = None,
+    title: Annotated[str | None, typer.Option(help="The task's title; ${inputs.NAME} is an input's value.")] = None,
+    pipeline: Annotated[
+        str | None,
+        typer.Option(help="Or: the pipeline each delivery starts a run of, its inputs the hook's (--input)."),
+    ] = None,
     brief: Annotated[str, typer.Option(help="The task's brief, with ${inputs.NAME} as in the title.")] = "",
     kind: Annotated[HookKind, typer.Option(help="github: X-Hub-Signature-256; generic: timestamp + body.")] = (
         HookKind.GITHUB
@@ -53,8 +59,17 @@ def hook_add(
     priority: Annotated[Priority, typer.Option(help="The tasks' priority.")] = Priority.MEDIUM,
     api_url: ApiUrl = None,
 ) -> None:
-    """Make a hook; prints its URL and its secret (shown this once)."""
-    target = {"kind": "task", "assignee": agent, "title": title, "brief": brief, "priority": priority.value}
+    """Make a hook that makes a task (--agent, --title) or starts a pipeline run (--pipeline);
+    prints its URL and its secret (shown this once)."""
+    target: dict[str, Any]
+    if pipeline is not None:
+        if agent is not None or title is not None:
+            fail("give --pipeline, or --agent and --title (a task), not both")
+        target = {"kind": "pipeline", "pipeline": pipeline}
+    elif agent is None or title is None:
+        fail("give --agent and --title (each delivery makes a task), or --pipeline (it starts a run)")
+    else:
+        target = {"kind": "task", "assignee": agent, "title": title, "brief": brief, "priority": priority.value}
     body: dict[str, Any] = {"name": name, "kind": kind.value, "target": target, "inputs": _inputs(input or [])}
     if when is not None:
         body["when"] = when
@@ -78,11 +93,12 @@ def hook_list(company: Company, api_url: ApiUrl = None) -> None:
     table = Table("Name", "Kind", "Makes", "When", "Inputs")
     for h in found:
         target = h["target"]
-        makes = (
-            f"a task for {target['assignee']}: {target['title']}"
-            if target["kind"] == "task"
-            else f"a {target['kind']} ({target.get('monitor') or target.get('pipeline') or ''})"
-        )
+        if target["kind"] == "pipeline":
+            makes = f"a run of pipeline {target['pipeline']}"
+        elif target["kind"] == "review":
+            makes = f"a review by monitor {target['monitor']}"
+        else:
+            makes = f"a task for {target['assignee']}: {target['title']}"
         inputs = ", ".join(f"{k}={v}" for k, v in h["inputs"].items())
         table.add_row(h["name"], h["kind"], escape(makes), escape(h.get("when") or "always"), escape(inputs))
     console.print(table)

@@ -94,18 +94,22 @@ def run_pipeline(
 def pipeline_runs(
     name: Annotated[str, typer.Argument(help="The pipeline's name in the company.")],
     company: Company,
+    limit: Annotated[int, typer.Option(help="How many runs to show (the newest).")] = 50,
     api_url: ApiUrl = None,
 ) -> None:
-    """List a pipeline's runs, newest first: status, steps done, spend."""
+    """List a pipeline's runs, newest first, as the store keeps them (those Temporal forgot too):
+    status, steps done, spend, and the latest output or error."""
     with api(api_url) as client:
-        found = client.get(f"/api/companies/{company}/pipelines/{name}/runs")
+        found = client.get(f"/api/companies/{company}/pipelines/{name}/runs?limit={limit}")
     if not found["data"]:
         console.print(f"no runs of {escape(name)} yet")
         return
-    table = Table("run", "status", "steps done", "tokens", "cost", "started")
+    table = Table("run", "status", "steps done", "tokens", "cost", "started", "output / error")
     for run in found["data"]:
         done = sum(s["status"] == "done" for s in run["steps"])
         started = (run.get("started_at") or "-")[:19].replace("T", " ")
+        last = next((s for s in reversed(run["steps"]) if s.get("excerpt") or s.get("error")), None)
+        said = (run.get("error") or (last and (last.get("error") or last.get("excerpt"))) or "").replace("\n", " ")
         table.add_row(
             run["run_id"],
             _status(run["status"]),
@@ -113,5 +117,8 @@ def pipeline_runs(
             f"{run['tokens']:,}",
             f"${run['cost_usd']:.4f}",
             started,
+            escape(said[:60] + ("…" if len(said) > 60 else "")),
         )
     console.print(table)
+    if found["count"] > len(found["data"]):
+        console.print(f"the newest {len(found['data'])} of {found['count']} runs (--limit for more)")

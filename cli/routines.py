@@ -1,4 +1,5 @@
-"""`paperclip routine`: recurring work (Temporal Schedules that give an agent a task), over the API."""
+"""`paperclip routine`: recurring work (Temporal Schedules that give an agent a task or start a
+pipeline run), over the API."""
 
 from datetime import datetime
 from typing import Annotated, Any
@@ -7,11 +8,13 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from cli.common import ApiUrl, Company, api, console
+from cli.common import ApiUrl, Company, api, console, fail
+from cli.pipeline_runs import parse_inputs
 from paperclip.models import Priority
 
 routine_app = typer.Typer(
-    help="Recurring tasks on a schedule: add, list, pause, resume, trigger, delete.", no_args_is_help=True
+    help="Recurring tasks or pipeline runs on a schedule: add, list, pause, resume, trigger, delete.",
+    no_args_is_help=True,
 )
 
 Name = Annotated[str, typer.Argument(help="Routine name.")]
@@ -38,6 +41,14 @@ def _time(value: str | None) -> str:
     return "-" if not value else datetime.fromisoformat(value).strftime("%Y-%m-%d %H:%M UTC")
 
 
+def _does(routine: dict[str, Any]) -> str:
+    """What each fire does: `→ pm 'Stand-up'` or `→ pipeline nightly (k=v)`."""
+    if routine.get("pipeline"):
+        inputs = ", ".join(f"{k}={v}" for k, v in (routine.get("inputs") or {}).items())
+        return f"→ pipeline {routine['pipeline']}" + (f" ({inputs})" if inputs else "")
+    return f"→ {routine['agent']} '{routine['title']}'"
+
+
 def _next_run(routine: dict[str, Any]) -> str:
     runs = routine.get("next_runs") or []
     return "-" if routine.get("paused") or not runs else _time(runs[0])
@@ -46,23 +57,38 @@ def _next_run(routine: dict[str, Any]) -> str:
 @routine_app.command("add")
 def routine_add(
     company: Company,
-    agent: Annotated[str, typer.Option(help="The agent who gets the task.")],
-    title: Annotated[str, typer.Option(help="The task's title.")],
-    name: Annotated[str | None, typer.Argument(help="Routine name (default: from the title).")] = None,
+    agent: Annotated[str | None, typer.Option(help="The agent who gets the task.")] = None,
+    title: Annotated[str | None, typer.Option(help="The task's title.")] = None,
+    pipeline: Annotated[
+        str | None, typer.Option(help="Or: the pipeline each fire starts a run of (its latest version then).")
+    ] = None,
+    input: Annotated[
+        list[str] | None, typer.Option("--input", "-i", help="A pipeline input as NAME=VALUE (repeat for each).")
+    ] = None,
+    name: Annotated[
+        str | None, typer.Argument(help="Routine name (default: from the title, or the pipeline's name).")
+    ] = None,
     cron: Annotated[str | None, typer.Option(help="Cron expression, e.g. '0 9 * * 1-5' (UTC unless --tz).")] = None,
     every: Annotated[str | None, typer.Option(help="Or an interval, e.g. 1h, 30m, 1d (at least 1m).")] = None,
     tz: Annotated[str | None, typer.Option("--tz", help="IANA time zone of the cron, e.g. Europe/Paris.")] = None,
     brief: Annotated[str | None, typer.Option(help="Details for the agent.")] = None,
     priority: Annotated[Priority, typer.Option(help="Priority of each task.")] = Priority.MEDIUM,
     allow_overlap: Annotated[
-        bool, typer.Option("--allow-overlap", help="Create a task even while the last one is still open.")
+        bool,
+        typer.Option("--allow-overlap", help="Create a task (start a run) even while the last one is still open."),
     ] = False,
     catchup: Annotated[
         str | None, typer.Option(help="Make up runs missed while Temporal was down, if at most this late (e.g. 1h).")
     ] = None,
     api_url: ApiUrl = None,
 ) -> None:
-    """Give an agent a task on a schedule."""
+    """Give an agent a task (--agent, --title) or start a pipeline run (--pipeline, --input) on a schedule."""
+    if pipeline is not None and (agent is not None or title is not None or brief is not None):
+        fail("give --pipeline (a run), or --agent and --title (a task), not both")
+    if pipeline is None and (agent is None or title is None):
+        fail("give --agent and --title (each fire gives that task), or --pipeline (it starts a run)")
+    if pipeline is None and input:
+        fail("--input is a pipeline's: give --pipeline too")
     body: dict[str, Any] = {
         "name": name,
         "cron": cron,
@@ -71,15 +97,17 @@ def routine_add(
         "agent": agent,
         "title": title,
         "brief": brief,
-        "priority": priority.value,
+        "priority": None if pipeline is not None else priority.value,
+        "pipeline": pipeline,
+        "inputs": parse_inputs(input or []) if pipeline is not None else None,
         "skip_if_open": not allow_overlap,
         "catchup_seconds": catchup,
     }
     with api(api_url) as client:
         routine = client.post(_path(company), {k: v for k, v in body.items() if v is not None})
     console.print(
-        f"Added routine [bold]{routine['name']}[/bold]: {escape(_when(routine))} → {routine['agent']} "
-        f"'{escape(routine['title'])}'; next run {_next_run(routine)}",
+        f"Added routine [bold]{routine['name']}[/bold]: {escape(_when(routine))} {escape(_does(routine))}; "
+        f"next run {_next_run(routine)}",
         highlight=False,
     )
 
@@ -92,14 +120,13 @@ def routine_list(company: Company, api_url: ApiUrl = None) -> None:
     if not routines:
         console.print(f"No routines in {company}: `paperclip routine add --company {company} --cron ... --agent ...`.")
         return
-    table = Table("Routine", "When", "Agent", "Title", "Overlap", "State", "Next run", "Last run", "Runs")
+    table = Table("Routine", "When", "Does", "Overlap", "State", "Next run", "Last run", "Runs")
     for routine in routines:
         recent = routine.get("recent_actions") or []
         table.add_row(
             escape(routine["name"]),
             escape(_when(routine)),
-            escape(routine["agent"]),
-            escape(routine["title"]),
+            escape(_does(routine).removeprefix("→ ")),
             "skip if open" if routine.get("skip_if_open", True) else "allow",
             "[yellow]paused[/yellow]" if routine.get("paused") else "[green]active[/green]",
             _next_run(routine),
@@ -130,7 +157,7 @@ def routine_resume(name: Name, company: Company, api_url: ApiUrl = None) -> None
 
 @routine_app.command("trigger")
 def routine_trigger(name: Name, company: Company, api_url: ApiUrl = None) -> None:
-    """Fire a routine now (skipped by the company while its last task is open)."""
+    """Fire a routine now (skipped while its last task is open, or its last run running)."""
     with api(api_url) as client:
         client.post(f"{_path(company, name)}/trigger", {})
     console.print(f"Triggered routine [bold]{escape(name)}[/bold]")

@@ -1,10 +1,11 @@
-"""Routines: recurring work, as Temporal Schedules that give an agent a task.
+"""Routines: recurring work, as Temporal Schedules that give an agent a task or start a pipeline run.
 
 A routine is a schedule `routine:{company}:{name}` whose action starts a short `RoutineWorkflow`
 (`routine-run:{company}:{name}-<scheduled time>`) on the company's task queue; that run signals
 the company (`routine_fired`), which queues the task, or skips it while the routine's last task is
-still open. The routine's definition travels in the schedule's memo, so Temporal is the only place
-it lives; the company id is also a search attribute, for listing.
+still open. A pipeline routine's run starts a pipeline run instead (`workflows.routine_pipeline`).
+The routine's definition travels in the schedule's memo, so Temporal is the only place it lives;
+the company id is also a search attribute, for listing.
 
 Here are what the API and the workflow share: the schedule a routine is (`build_schedule`), its
 cron's check and its errors. The API's calls to Temporal's schedules are `api/schedules.py`; the
@@ -88,7 +89,11 @@ def check_cron(cron: str) -> None:
 
 def build_schedule(company_id: str, spec: RoutineSpec, *, task_queue: str) -> Schedule:
     """The Temporal Schedule of a routine."""
-    run = RoutineInput(company_id=company_id, routine=spec.name, task=spec.task(), skip_if_open=spec.skip_if_open)
+    run = RoutineInput(company_id=company_id, routine=spec.name, skip_if_open=spec.skip_if_open)
+    if spec.pipeline is not None:
+        run = run.model_copy(update={"pipeline": spec.pipeline, "inputs": spec.inputs})
+    else:
+        run = run.model_copy(update={"task": spec.task()})
     return Schedule(
         action=ScheduleActionStartWorkflow(
             ROUTINE_WORKFLOW,

@@ -31,6 +31,7 @@ from activities.limits import CredentialLimits
 from activities.mcp import McpServers, sandboxed_spawn
 from activities.model_turn import ModelActivities
 from activities.pipelines import PipelineActivities, PipelineRunStore
+from activities.routine_pipelines import RoutinePipelineActivities
 from activities.store import StoreActivities
 from activities.templates import TemplateActivities
 from activities.tools.activity import ToolActivities
@@ -151,6 +152,7 @@ def build_workers(
     )
     runs = PipelineActivities(store if isinstance(store, PipelineRunStore) else None)
     github = GitHubActivities(store, keys)
+    routine_runs = RoutinePipelineActivities(store, client)
     mcp = McpServers(store.get_mcp_server, keys=keys, allow=settings.mcp_stdio_allow, spawn=sandboxed_spawn)
     tool_calls = ToolActivities(store, settings=settings, keys=keys, mcp=mcp.runner_for)
     workspaces = WorkspaceActivities(settings=settings, keys=keys, task_queue=task_queue)
@@ -174,6 +176,7 @@ def build_workers(
                 record.read_task,
                 record.store_standing,
                 runs.record_pipeline_run,
+                routine_runs.routine_pipeline_run,
                 templates.agent_from_template,
                 limits.credential_queue,
                 limits.model_queue,

@@ -115,3 +115,6 @@ the company to hire it with the step's task (`PipelineStepRequest.hire`), for th
 asks the company to retire its temporary agents as it ends (`release`). A stopped run's pending
 approval gates are cancelled (`ApprovalStatus.CANCELLED`), where before they stayed pending
 (`workflows.company.pipeline_agents`, `workflows.pipeline_hires`)."""
+PIPELINE_NOTIFY = "pipeline-notify"
+"""A pipeline run that ends tells the company's `pipeline.finished` subscriptions itself, by the
+`notify` activity, after its record is written (`workflows.pipeline_notify`)."""

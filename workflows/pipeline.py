@@ -31,6 +31,7 @@ with workflow.unsafe.imports_passed_through():
     from paperclip.pipeline_runs import needs, step_brief, step_ids, when_holds
     from workflows.patches import PIPELINE_TEMPLATES
     from workflows.pipeline_hires import release, temporary_name, with_hire
+    from workflows.pipeline_notify import tell_finished
     from workflows.signals import signal_company
 
 CANCEL_WAIT = timedelta(minutes=10)
@@ -159,6 +160,7 @@ class PipelineWorkflow:
         if workflow.patched(PIPELINE_TEMPLATES):
             await release(input.company_id, input.run_id, self.state.steps, requested_by=self._who)
         await self._record(PipelineRecordInput(state=self.state))
+        await tell_finished(self.state)
         return self.state
 
     def _advance(self) -> None:

@@ -5,10 +5,11 @@ The door takes no board token or key: the delivery's signature is its credential
 exempts this one route). It answers, in order: 404 for an unknown hook; 401 for a missing, wrong
 or (generic form) stale signature, with nothing kept; 200 `duplicate` for a delivery taken before
 (`X-GitHub-Delivery`, or a generic delivery's signature), doing nothing; 200 `skipped` when the
-hook's `when` is false (and GitHub's `ping`); else the hook acts on its target and answers what it
-made. A delivery the hook could not act on (the company refused the task, Temporal did not
-answer) is forgotten, so the sender's redelivery is taken; the task's update is keyed by the
-delivery, so a redelivery after an unknown outcome does not make a second task.
+hook's `when` is false (and GitHub's `ping`); else the hook acts on its target — a task, or a
+pipeline run (`api.hook_pipelines`) — and answers what it made. A delivery the hook could not act
+on (the company refused the task, Temporal did not answer) is forgotten, so the sender's
+redelivery is taken; the task's update and the run are keyed by the delivery, so a redelivery
+after an unknown outcome does not make a second task or run.
 """
 
 import asyncio
@@ -18,13 +19,14 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
-from api import services
+from api import hook_pipelines, services
 from api.agent_checks import may_grant_powers
 from api.auth import HOOK_DOOR, CallerDep
 from api.deps import ContextDep, SettingsDep, StoreDep
 from api.errors import ApiError
 from api.monitors import review_delivery
 from api.owned import company_owner
+from api.pipeline_runs import PipelineSourceDep
 from api.routes.endpoints import secret_box
 from api.temporal_bounds import REQUEST_KEY
 from paperclip.errors import InvalidInput
@@ -38,6 +40,7 @@ from paperclip.models.webhooks import (
     HookList,
     HookPublic,
     HookSpec,
+    PipelineTarget,
     ReviewTarget,
     TaskTarget,
 )
@@ -69,14 +72,19 @@ async def may_change(store: Store, caller: CallerDep, company: str, what: str) -
 
 
 @router.post("", response_model=HookCreated, status_code=201)
-async def add_hook(company: str, spec: HookSpec, store: StoreDep, settings: SettingsDep, caller: CallerDep) -> Any:
+async def add_hook(
+    company: str, spec: HookSpec, store: StoreDep, settings: SettingsDep, caller: CallerDep, source: PipelineSourceDep
+) -> Any:
     """Make a hook: deliveries to `/api/hooks/{company}/{name}` signed with its secret act on its
-    target. The answer holds the secret; it is never shown again."""
+    target. The answer holds the secret; it is never shown again. 400 for a pipeline the company
+    does not have or whose inputs the hook does not fit."""
     await may_change(store, caller, company, "adds a hook")
     try:
         mapping.check_hook(spec)
     except InvalidInput as err:
         raise ApiError(422, "invalid_input", f"hook {spec.name}: {err}") from None
+    if isinstance(spec.target, PipelineTarget):
+        hook_pipelines.check_target(source, company, spec, spec.target)
     secret = secrets.token_hex(SECRET_BYTES)
     sealed = secret_box(settings).seal(hook_secret_name(company, spec.name), secret)
     if not await asyncio.to_thread(store.add_hook, company, spec, sealed):
@@ -159,6 +167,10 @@ async def _act(
 ) -> HookAnswer:
     """Do what the hook's target says with the delivery's inputs."""
     target = stored.spec.target
+    if isinstance(target, PipelineTarget):  # the run is keyed by the delivery, as the task's update is
+        key = hook_pipelines.delivery_key(company, stored.spec.name, delivery, body)
+        run = await hook_pipelines.start(context, company, stored, target, key, values)
+        return HookAnswer(delivery=delivery, run=run)
     if isinstance(target, TaskTarget):
         try:
             title, brief = mapping.task_of(target, values)
@@ -186,7 +198,6 @@ async def _act(
         return HookAnswer(delivery=delivery, task=record.identifier)
     if isinstance(target, ReviewTarget):
         return await review_delivery(context, company, target, delivery, values)
-    # A pipeline target (`{"kind": "pipeline", ...}`) starts its run here once it joins `HookTarget`.
     raise AssertionError(f"unknown hook target {target!r}")
 
 
@@ -220,6 +231,5 @@ async def deliver(company: str, hook: str, request: Request, store: StoreDep, co
     except BaseException:
         await asyncio.shield(asyncio.to_thread(store.release_delivery, company, hook, delivery))
         raise
-    outcome = "skipped" if answer.skipped else f"review {answer.review}" if answer.review else f"task {answer.task}"
-    await asyncio.to_thread(store.settle_delivery, company, hook, delivery, outcome)
+    await asyncio.to_thread(store.settle_delivery, company, hook, delivery, answer.outcome)
     return answer

@@ -1,6 +1,8 @@
 """Pipeline runs: start one of a company's pipelines, list its runs, read and cancel a run."""
 
-from fastapi import APIRouter, status
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
 
 from api import pipeline_runs as runs
 from api import services
@@ -40,18 +42,27 @@ async def start_pipeline_run(
 
 
 @router.get("/pipelines/{name}/runs", response_model=runs.PipelineRunList)
-async def list_pipeline_runs(company: str, name: str, client: ClientDep, store: StoreDep) -> runs.PipelineRunList:
-    """The pipeline's runs, newest first: status, steps, outputs' excerpts and spend."""
+async def list_pipeline_runs(
+    company: str,
+    name: str,
+    client: ClientDep,
+    store: StoreDep,
+    limit: Annotated[int, Query(ge=1, le=200)] = runs.LISTED,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> runs.PipelineRunList:
+    """The pipeline's runs, newest first, as the store keeps them (after Temporal forgot them
+    too): status, steps, outputs' excerpts and spend; a running run as its workflow reports it
+    now. `count` is how many runs there are in all."""
     await services.require_company(store=store, company_id=company)
-    found = await runs.list_runs(client, company, name)
-    return runs.PipelineRunList(data=found, count=len(found))
+    return await runs.list_runs(client, company, name, store, limit=limit, offset=offset)
 
 
 @router.get("/pipeline-runs/{run}", response_model=PipelineRunState)
 async def get_pipeline_run(company: str, run: str, client: ClientDep, store: StoreDep) -> PipelineRunState:
-    """A run: its status, each step's state, task, output (excerpt and reference) and spend."""
+    """A run: its status, each step's state, task, output (excerpt and reference) and spend
+    (from the store once Temporal no longer keeps it)."""
     await services.require_company(store=store, company_id=company)
-    return await runs.run_state(client, company, run)
+    return await runs.run_state(client, company, run, store)
 
 
 @router.post("/pipeline-runs/{run}/cancel", response_model=PipelineRunState)

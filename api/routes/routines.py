@@ -1,4 +1,4 @@
-"""Routines: recurring work as Temporal Schedules that give an agent a task."""
+"""Routines: recurring work as Temporal Schedules that give an agent a task or start a pipeline run."""
 
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -9,7 +9,10 @@ from pydantic import BaseModel
 from api import schedules, services
 from api.deps import ClientDep, ContextDep, StoreDep
 from api.errors import ApiError
+from api.pipeline_runs import PipelineSourceDep, find_pipeline
+from paperclip.errors import InvalidInput
 from paperclip.models import AgentStatus, RoutineInfo, RoutineSpec
+from paperclip.pipeline_runs import named, run_inputs
 from paperclip.routines import RoutineError
 
 router = APIRouter(prefix="/companies/{company}/routines", tags=["routines"])
@@ -33,18 +36,41 @@ def _answering_routine_errors() -> Iterator[None]:
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=RoutineInfo)
 async def create_routine(
-    company: str, body: RoutineSpec, client: ClientDep, store: StoreDep, context: ContextDep
+    company: str,
+    body: RoutineSpec,
+    client: ClientDep,
+    store: StoreDep,
+    context: ContextDep,
+    source: PipelineSourceDep,
 ) -> RoutineInfo:
-    """Create a routine; 400 for an unknown agent or a timing Temporal refuses, 409 for a taken name."""
+    """Create a routine; 400 for an unknown agent, a pipeline the company does not have or inputs
+    that do not fit it, or a timing Temporal refuses; 409 for a taken name."""
     await services.require_company(store=store, company_id=company)
-    snapshot = await services.get_snapshot(client=client, company_id=company)
-    agent = next((a for a in snapshot.agents if a.spec.name == body.agent), None)
-    if agent is None:
-        raise ApiError(400, "invalid_input", f"unknown agent '{body.agent}' in company '{company}'")
-    if agent.status is AgentStatus.TERMINATED:
-        raise ApiError(400, "invalid_input", f"agent '{body.agent}' is terminated")
+    if body.pipeline is not None:
+        _check_pipeline(source, company, body)
+    else:
+        snapshot = await services.get_snapshot(client=client, company_id=company)
+        agent = next((a for a in snapshot.agents if a.spec.name == body.agent), None)
+        if agent is None:
+            raise ApiError(400, "invalid_input", f"unknown agent '{body.agent}' in company '{company}'")
+        if agent.status is AgentStatus.TERMINATED:
+            raise ApiError(400, "invalid_input", f"agent '{body.agent}' is terminated")
     with _answering_routine_errors():
         return await schedules.create_routine(client, company_id=company, spec=body, task_queue=context.task_queue)
+
+
+def _check_pipeline(source: PipelineSourceDep, company: str, body: RoutineSpec) -> None:
+    """Refuse a pipeline routine for a pipeline the company does not have, or whose inputs do not
+    fit its latest version (each fire checks them again, against the version of the day)."""
+    assert body.pipeline is not None
+    try:
+        found = find_pipeline(source, company, body.pipeline)
+    except ApiError:
+        raise ApiError(400, "invalid_input", f"company '{company}' has no pipeline '{body.pipeline}'") from None
+    try:
+        run_inputs(named(found.spec), body.inputs)
+    except InvalidInput as err:
+        raise ApiError(400, "invalid_input", f"routine {body.name}: {err.message}") from None
 
 
 @router.get("", response_model=RoutineList)
@@ -76,7 +102,8 @@ async def resume_routine(company: str, name: str, client: ClientDep) -> RoutineI
 
 @router.post("/{name}/trigger", status_code=status.HTTP_202_ACCEPTED, response_model=RoutineInfo)
 async def trigger_routine(company: str, name: str, client: ClientDep) -> RoutineInfo:
-    """Fire now; the company still skips it while the routine's last task is open."""
+    """Fire now; the company still skips it while the routine's last task is open (a pipeline
+    routine: while its last run is running)."""
     with _answering_routine_errors():
         return await schedules.trigger_routine(client, company_id=company, name=name)
 

@@ -179,7 +179,13 @@ def import_plan(doc: CompanyExport, spec: CompanySpec, *, actor: str, now: datet
 
     routines = []
     for routine in doc.routines:
-        agent_state = agents.get(routine.agent)
+        if routine.pipeline is not None:
+            notes.append(
+                f"routine {routine.name} not imported: it runs pipeline {routine.pipeline}, which an export does "
+                "not carry (add the pipeline, then the routine)"
+            )
+            continue
+        agent_state = agents.get(routine.agent or "")
         if agent_state is None or agent_state.status is AgentStatus.TERMINATED:
             notes.append(f"routine {routine.name} not imported: its agent {routine.agent} is not working here")
         else:

@@ -43,7 +43,8 @@ def export_to_markdown(doc: CompanyExport) -> str:
         lines += ["## Routines", ""]
         for r in doc.routines:
             when = f"cron `{r.cron}`" if r.cron else f"every {r.every} s"
-            lines.append(f"- **{r.name}** ({when}): {r.agent} — {r.title}")
+            does = f"a run of pipeline {r.pipeline}" if r.pipeline is not None else f"{r.agent} — {r.title}"
+            lines.append(f"- **{r.name}** ({when}): {does}")
         lines.append("")
     traces = _traces(doc)
     lines += ["## Tasks", "", *(line for trace in traces for line in tree_lines(trace, 0)), ""]

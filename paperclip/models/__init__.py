@@ -1,25 +1,21 @@
 """The one vocabulary of the API, the workflows and the activities.
 
-Everything here is a pure pydantic model (or an enum, a type or a check): it passes through the
-workflow sandbox and is serialised by `pydantic_data_converter`, which decodes a payload by the
-type it is given, so a class's name and fields are what running workflows depend on, not the
-module it lives in. Every Temporal entry point takes one `…Input` and returns one `…Result`, so a
-field can be added later without breaking running workflows.
+Everything here is a pure pydantic model (or an enum, a type or a check): it passes through the workflow sandbox
+and is serialised by `pydantic_data_converter`, which decodes a payload by the type it is given, so a class's name
+and fields are what running workflows depend on, not the module it lives in. Every Temporal entry point takes one
+`…Input` and returns one `…Result`, so a field can be added later without breaking running workflows.
 
 Import names from here (`from paperclip.models import AgentSpec`); the modules group them:
-
 - `names`: slugs and prefixes, their patterns and checks (`AgentName`, `Prefix`, `check_slug`).
-- `enums`: providers, priorities, roles, and the task, agent, goal and approval lifecycles with
-  the transitions each allows (`check_transition`).
+- `enums`: providers, priorities, roles; the lifecycles of tasks, agents, goals, approvals (`check_transition`).
 - `conversation`: messages, tool calls, tool specs, usage, the session a conversation is kept in.
 - `budgets`: monthly budgets, lifetime caps, spend, reservations, budget requests and decisions.
 - `agents`, `access`: an agent's spec and what it runs on (model, CLI tool, HTTP agent, endpoint); roles, API keys.
 - `turns`: the activities' inputs and results for one turn, and the attempts made of it.
 - `records`: what the store keeps (tasks, the activity log, the cost ledger and its sums).
 - `governance`: goals, approvals, and the board's actions on agents, tasks and the company.
-- `company`: the company workflow's spec, carried state, input, updates and snapshot.
+- `company`, `task`: the company and task workflows' specs, inputs, carried states, updates, results, events, signals.
 - `revisions`, `configure`: an agent's revisions and their changes; its configure update, answer and signal.
-- `task`: the task workflow's input, carried state, result, events and signals.
 - `routines`: a routine's definition, its scheduled run's input and its schedule's state.
 - `tooling`: tool policies, a task's workspace, and a tool activity's input and result.
 - `mcp`: a company's MCP servers, the tools they list, and the `mcp_tools` activity's input and result.
@@ -262,6 +258,8 @@ from paperclip.models.webhooks import (
     Notification,
     NotifyInput,
     NotifyResult,
+    PipelineNotice,
+    PipelineTarget,
     ReviewTarget,
     TaskTarget,
     WebhookCreated,
@@ -401,6 +399,7 @@ __all__ = [
     "PipelineBudget",
     "PipelineCancel",
     "PipelineInputSpec",
+    "PipelineNotice",
     "PipelineRecordInput",
     "PipelineRunInput",
     "PipelineRunRecord",
@@ -410,6 +409,7 @@ __all__ = [
     "PipelineStepRef",
     "PipelineStepRequest",
     "PipelineSummary",
+    "PipelineTarget",
     "PipelineTaskLink",
     "PipelineVersion",
     "Prefix",

@@ -1,6 +1,7 @@
 """A routine as the API, the export and the routine workflow see it: when it fires, the task it
-gives whom, the input of one scheduled run, and what its schedule says of it. The Temporal
-Schedules themselves are made and read by `paperclip.routines`."""
+gives whom (or the pipeline it runs, with which inputs), the input of one scheduled run, and what
+its schedule says of it. The Temporal Schedules themselves are made and read by
+`paperclip.routines`."""
 
 import re
 from datetime import datetime
@@ -10,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validat
 
 from paperclip.models.company import CreateTaskInput
 from paperclip.models.enums import Priority
-from paperclip.models.names import NOT_BLANK, RoutineName
+from paperclip.models.names import NOT_BLANK, RoutineName, Slug
 
 DEFAULT_CATCHUP_SECONDS = 60
 """Runs missed while Temporal was down are made up if at most this late."""
@@ -74,10 +75,13 @@ def parse_duration(text: str | int) -> int:
 
 
 class RoutineSpec(BaseModel):
-    """A routine as defined: when it fires (exactly one of `cron` and `every`) and the task it gives whom."""
+    """A routine as defined: when it fires (exactly one of `cron` and `every`) and what it does:
+    the task it gives whom (`agent`, `title`, `brief`), or a run of a pipeline (`pipeline`,
+    `inputs`) — exactly one of the two."""
 
     name: RoutineName = ""
-    """Its name in the company; none: the title's words (`Daily stand-up` → `daily-stand-up`)."""
+    """Its name in the company; none: the title's words (`Daily stand-up` → `daily-stand-up`), or
+    the pipeline's name."""
     cron: Annotated[str, Field(json_schema_extra={"pattern": CRON_PATTERN})] | None = Field(
         default=None,
         max_length=200,
@@ -90,12 +94,16 @@ class RoutineSpec(BaseModel):
         description="Or an interval: seconds (at least 60) or a duration text such as `90s`, `15m`, `1h30m`, `1d`.",
     )
     time_zone: str | None = Field(default=None, max_length=64, description="The cron's IANA time zone (UTC if none).")
-    agent: str
-    title: str = Field(min_length=1, max_length=500, json_schema_extra={"pattern": NOT_BLANK})
+    agent: str | None = None
+    title: str | None = Field(default=None, min_length=1, max_length=500, json_schema_extra={"pattern": NOT_BLANK})
     brief: str = Field(default="", max_length=100_000)
     priority: Priority = Priority.MEDIUM
+    pipeline: Slug | None = Field(
+        default=None, description="Or: the company's pipeline each fire starts a run of (its latest version then)."
+    )
+    inputs: dict[str, Any] = Field(default_factory=dict, max_length=50, description="The pipeline run's inputs.")
     skip_if_open: bool = True
-    """Overlap policy: no new task while the routine's last one is still open."""
+    """Overlap policy: no new task (or run) while the routine's last one is still open (running)."""
     catchup_seconds: CatchupSeconds = Field(
         default=DEFAULT_CATCHUP_SECONDS,
         description="How late a run missed while Temporal was down may still happen: seconds or a duration "
@@ -117,9 +125,12 @@ class RoutineSpec(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _name_from_title(cls, data: Any) -> Any:
-        """No name: the title's words, lowercased and joined by '-' (`Daily stand-up` → `daily-stand-up`)."""
-        if isinstance(data, dict) and not data.get("name") and isinstance(data.get("title"), str):
-            return data | {"name": re.sub(r"[^a-z0-9]+", "-", data["title"].lower()).strip("-")[:63].rstrip("-")}
+        """No name: the title's words, lowercased and joined by '-' (`Daily stand-up` → `daily-stand-up`),
+        or a pipeline routine's pipeline."""
+        if isinstance(data, dict) and not data.get("name"):
+            source = data.get("title") if isinstance(data.get("title"), str) else data.get("pipeline")
+            if isinstance(source, str):
+                return data | {"name": re.sub(r"[^a-z0-9]+", "-", source.lower()).strip("-")[:63].rstrip("-")}
         return data
 
     @field_validator("every", "catchup_seconds", mode="before")
@@ -136,10 +147,10 @@ class RoutineSpec(BaseModel):
 
     @field_validator("title")
     @classmethod
-    def _title(cls, v: str) -> str:
-        if not v.strip():
+    def _title(cls, v: str | None) -> str | None:
+        if v is not None and not v.strip():
             raise ValueError("title must not be blank")
-        return v.strip()
+        return None if v is None else v.strip()
 
     @model_validator(mode="after")
     def _one_timing(self) -> Self:
@@ -147,22 +158,43 @@ class RoutineSpec(BaseModel):
             raise ValueError("give either cron or every")
         return self
 
+    @model_validator(mode="after")
+    def _one_form(self) -> Self:
+        task = self.agent is not None or self.title is not None or self.brief != ""
+        if self.pipeline is not None and task:
+            raise ValueError("give pipeline (a run) or agent and title (a task), not both")
+        if self.pipeline is None:
+            if self.agent is None or self.title is None:
+                raise ValueError("give agent and title (each fire gives that task), or pipeline (it starts a run)")
+            if self.inputs:
+                raise ValueError("inputs are a pipeline's: give pipeline too, or no inputs")
+        return self
+
     def task(self) -> CreateTaskInput:
+        """The task each fire gives (a task routine's)."""
+        assert self.agent is not None and self.title is not None, "a pipeline routine gives no task"
         return CreateTaskInput(title=self.title, brief=self.brief, assignee=self.agent, priority=self.priority)
 
 
 class RoutineInput(BaseModel):
-    """Input of one scheduled run of a routine (`RoutineWorkflow`)."""
+    """Input of one scheduled run of a routine (`RoutineWorkflow`): a task, or a pipeline run."""
 
     company_id: str
     routine: str
-    task: CreateTaskInput
+    task: CreateTaskInput | None = None
+    pipeline: str | None = None
+    """A pipeline routine's pipeline, whose latest version each fire runs with `inputs` (no `task`)."""
+    inputs: dict[str, Any] = Field(default_factory=dict)
     skip_if_open: bool = True
 
 
 class RoutineRunResult(BaseModel):
     fire_id: str
     """The run's workflow id, which the company keys repeats by."""
+    run_id: str | None = None
+    """The pipeline run it started (a pipeline routine's)."""
+    skipped: str | None = None
+    """Why it started no run (its last is still running)."""
 
 
 class RoutineRun(BaseModel):

@@ -3,7 +3,8 @@
 - **Hooks** (incoming): a company's door for another system (`POST /api/hooks/{company}/{hook}`),
   signed GitHub-style (`github`) or with a timestamp (`generic`). A hook maps each delivery to
   inputs with JMESPath expressions over `{headers, body, event}`, may filter deliveries (`when`),
-  and acts on its `target`: for now a task for an agent (`TaskTarget`).
+  and acts on its `target`: a task for an agent (`TaskTarget`) or a run of a pipeline
+  (`PipelineTarget`).
 - **Subscriptions** (outgoing): a URL told of the company's notable events (`WebhookEvent`),
   signed, as JSON or as Slack text. The company workflow hands each event to the `notify`
   activity (`NotifyInput`), which sends it; secrets never leave the store but there.
@@ -37,9 +38,14 @@ class TaskTarget(BaseModel):
     priority: Priority = Priority.MEDIUM
 
 
-# A pipeline target (`{"kind": "pipeline", "pipeline": NAME}`, a run with the mapped inputs) joins
-# this union when pipeline runs can be started from the API layer: add its model here, a branch
-# in `api/routes/hooks.py`'s `_act`, and its checks in `paperclip.webhooks.hooks.check_hook`.
+class PipelineTarget(BaseModel):
+    """A delivery starts a run of the company's `pipeline` (its latest version), the hook's mapped
+    inputs the run's inputs: one run per delivery (`api.hook_pipelines`)."""
+
+    kind: Literal["pipeline"] = "pipeline"
+    pipeline: Slug
+
+
 class ReviewTarget(BaseModel):
     """A GitHub `pull_request` delivery (opened, synchronize, reopened, ready_for_review) into the
     monitor's branch starts that monitor's review of its head (`paperclip.github.models`); any
@@ -49,7 +55,7 @@ class ReviewTarget(BaseModel):
     monitor: Slug
 
 
-HookTarget = Annotated[TaskTarget | ReviewTarget, Field(discriminator="kind")]
+HookTarget = Annotated[TaskTarget | PipelineTarget | ReviewTarget, Field(discriminator="kind")]
 """What a hook does with a delivery, tagged by `kind`."""
 
 
@@ -90,7 +96,8 @@ class HookDelivery(BaseModel):
     delivery: str
     received_at: datetime
     outcome: str
-    """`task ACME-3`, `skipped` (its `when` was false), or `pending` while it is acted on."""
+    """`task ACME-3`, `run <id>` (a pipeline run), `skipped` (its `when` was false), or `pending`
+    while it is acted on."""
 
 
 class HookAnswer(BaseModel):
@@ -105,6 +112,17 @@ class HookAnswer(BaseModel):
     """The task it created."""
     review: str | None = None
     """The review workflow it started (or found started) for a pull request's head."""
+    run: str | None = None
+    """The pipeline run it started."""
+
+    @property
+    def outcome(self) -> str:
+        """What the delivery is kept as having done (`HookDelivery.outcome`)."""
+        if self.skipped:
+            return "skipped"
+        if self.review is not None:
+            return f"review {self.review}"
+        return f"run {self.run}" if self.run is not None else f"task {self.task}"
 
 
 class WebhookEvent(StrEnum):
@@ -147,17 +165,34 @@ class WebhookList(BaseModel):
     count: int
 
 
+class PipelineNotice(BaseModel):
+    """How a pipeline run ended, in its `pipeline.finished` notification."""
+
+    pipeline: str
+    run_id: str
+    status: str
+    """`done`, `failed` or `cancelled`."""
+    error: str | None = None
+    tokens: int = 0
+    cost_usd: float = 0.0
+    link: str
+    """The run below the API's URL (`/api/companies/{c}/pipeline-runs/{run}`)."""
+
+
 class Notification(BaseModel):
     """One event of a company, as its subscriptions are told of it."""
 
     id: str
-    """The activity-log entry it comes from: the same on every attempt (`X-Paperclip-Delivery`)."""
+    """The activity-log entry it comes from, or the run that finished: the same on every attempt
+    (`X-Paperclip-Delivery`)."""
     event: WebhookEvent
     company_id: str
     at: datetime
     summary: str
     task: str | None = None
     agent: str | None = None
+    pipeline: PipelineNotice | None = None
+    """The run, for `pipeline.finished` (left out of other events' bodies)."""
 
 
 class NotifyInput(BaseModel):

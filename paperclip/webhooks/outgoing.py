@@ -3,10 +3,12 @@ are events (`notification_of`), and a delivery's body as JSON or as Slack text (
 """
 
 import json
+from datetime import datetime
 
 from paperclip.models.enums import TaskStatus
+from paperclip.models.pipelines import PipelineRunState
 from paperclip.models.records import ActivityEntry
-from paperclip.models.webhooks import Notification, WebhookEvent, WebhookFormat
+from paperclip.models.webhooks import Notification, PipelineNotice, WebhookEvent, WebhookFormat
 
 _EVENTS = {"approval.requested": WebhookEvent.APPROVAL_PENDING, "budget.exhausted": WebhookEvent.BUDGET_INCIDENT}
 _TITLES = {
@@ -36,6 +38,29 @@ def notification_of(entry: ActivityEntry, task_status: TaskStatus | None) -> Not
     )
 
 
+def pipeline_notification(state: PipelineRunState, at: datetime) -> Notification:
+    """The `pipeline.finished` event of a run that ended (its id names the run: one per run)."""
+    company, run = state.company_id, state.run_id
+    notice = PipelineNotice(
+        pipeline=state.pipeline,
+        run_id=run,
+        status=state.status.value,
+        error=state.error,
+        tokens=state.tokens,
+        cost_usd=state.cost_usd,
+        link=f"/api/companies/{company}/pipeline-runs/{run}",
+    )
+    why = f": {state.error[:300]}" if state.error else ""
+    return Notification(
+        id=f"pipeline:{company}:{run}:finished",
+        event=WebhookEvent.PIPELINE_FINISHED,
+        company_id=company,
+        at=at,
+        summary=f"{state.pipeline} run {run} {state.status.value} (${state.cost_usd:.4f}){why}",
+        pipeline=notice,
+    )
+
+
 def _slack_escape(text: str) -> str:
     # Slack reads &, < and > as markup (links, mentions): https://api.slack.com/reference/surfaces/formatting
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
@@ -50,4 +75,5 @@ def body(notification: Notification, format: WebhookFormat) -> bytes:
     """What a subscription of `format` is sent (the bytes its signature covers)."""
     if format is WebhookFormat.SLACK:
         return json.dumps({"text": slack_text(notification)}).encode()
-    return notification.model_dump_json().encode()
+    # Other events' bodies stay as they were before pipelines had one.
+    return notification.model_dump_json(exclude={"pipeline"} if notification.pipeline is None else None).encode()

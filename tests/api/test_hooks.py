@@ -167,6 +167,7 @@ async def test_a_github_pull_request_makes_exactly_one_task(
         "skipped": False,
         "task": None,
         "review": None,
+        "run": None,
     }
     closed = json.dumps(pull_request_payload("closed")).encode()
     skipped = await anonymous.post(hook["path"], content=closed, headers=github_headers(secret, closed))
@@ -259,7 +260,7 @@ async def test_bad_hooks_are_refused_with_the_reason(api: httpx.AsyncClient, ano
     bad_when = {"name": "a", "inputs": {"n": "body.n"}, "when": "event ==", "target": target}
     assert "when" in assert_error(await api.post(hooks(company), json=bad_when), 422)["message"]
     pipeline = {"name": "a", "target": {"kind": "pipeline", "pipeline": "code-review"}}
-    assert_error(await api.post(hooks(company), json=pipeline), 422)
+    assert "no pipeline 'code-review'" in assert_error(await api.post(hooks(company), json=pipeline), 400)["message"]
     await add_hook(api, company)
     assert_error(await api.post(hooks(company), json={"name": "prs", "target": target | {"title": "x"}}), 409)
 

@@ -9,7 +9,7 @@ search attributes registered, like the tests' `dev_env`) with the real workers
 (`workers.main.build_workers`), a real SQLite store and, for agents on a provider, the fake
 model server (`tests.fakes.FakeModelServer`) with its key in `RECORD_PROVIDER_KEY` (a credential
 the recording deployment allows). It then writes the company's, each task's, pipeline run's,
-review's and poll's history here as
+review's, poll's and routine fire's history here as
 `<version>-<scenario>-<workflow>.json` (`v4-budget-company.json`, `v4-budget-ACME-1.json`; the
 demo's files have no scenario: `v3-company.json`), and checks that they hold the patch ids the scenario is there for.
 
@@ -47,8 +47,9 @@ RUNS = (("review", "review:{}:"), ("poll", "github-poll:{}:"))
 
 
 async def write_histories(client: Client, company: Company, prefix: str) -> dict[str, set[str]]:
-    """Write the company's, its tasks', its pipeline runs', reviews' and polls' histories as
-    `<prefix>-<workflow>.json`; returns the patch ids in each file."""
+    """Write the company's, its tasks', its pipeline runs', reviews', polls' and routine fires'
+    histories as `<prefix>-<workflow>.json` (a run's as `<prefix>-run-<run>.json`, a routine's
+    fire as `<prefix>-routine-<name>.json`); returns the patch ids in each file."""
     snap = await company.query(CompanyWorkflow.snapshot)
     company_id = snap.spec.id
     handles: dict[str, WorkflowHandle[Any, Any]] = {"company": company} | {
@@ -64,6 +65,9 @@ async def write_histories(client: Client, company: Company, prefix: str) -> dict
         ids = sorted({execution.id async for execution in client.list_workflows(query)})
         for n, workflow_id in enumerate(ids, start=1):
             handles[kind if n == 1 else f"{kind}{n}"] = client.get_workflow_handle(workflow_id)
+    async for fire in client.list_workflows(f"WorkflowId STARTS_WITH 'routine-run:{company_id}:'"):
+        name = fire.id.removeprefix(f"routine-run:{company_id}:").partition("-20")[0]
+        handles[f"routine-{name}"] = client.get_workflow_handle(fire.id)
     for handle in handles.values():
         await settled(handle)
     written: dict[str, set[str]] = {}

@@ -56,6 +56,7 @@ from tests.api.conftest import serve
 from tests.fakes.http_agent import FakeHttpAgent
 from tests.histories.pipeline_scenarios import pipelinetemplate
 from tests.histories.scenarios_review import review
+from tests.histories.scenarios_pipelines import pipelinenotify, routinepipeline
 from tests.histories.stage import KEY, Company, Scenario, Stage, settled
 from tests.mcp.conftest import ALLOW as MCP_ALLOW
 from tests.mcp.conftest import stdio as mcp_stdio
@@ -81,6 +82,7 @@ from workflows.patches import (
     OUTGOING_WEBHOOKS,
     OUTPUT_SCHEMA,
     OWN_COMMENTS,
+    PIPELINE_NOTIFY,
     PIPELINE_STEPS,
     PIPELINE_TEMPLATES,
     RECORDS_AS_ACTIVITY,
@@ -653,5 +655,7 @@ SCENARIOS: dict[str, Scenario] = {
     "pipeline": Scenario(pipeline, frozenset({PIPELINE_STEPS, OUTPUT_SCHEMA})),
     "review": Scenario(review, frozenset()),
     "pipelinetemplate": Scenario(pipelinetemplate, frozenset({PIPELINE_STEPS, PIPELINE_TEMPLATES})),
+    "pipelinenotify": Scenario(pipelinenotify, frozenset({PIPELINE_NOTIFY, PIPELINE_STEPS})),
+    "routinepipeline": Scenario(routinepipeline, frozenset({PIPELINE_NOTIFY})),
 }
 """Scenario name → how to record it; `record` runs all but `demo` unless told which."""
