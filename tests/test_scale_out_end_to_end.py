@@ -108,7 +108,7 @@ class Board:
         assert answer.status_code == 200, answer.text
         return dict(answer.json())
 
-    async def approve_until(self, subject: str, *, timeout: float = 90) -> str:
+    async def approve_until(self, subject: str, *, timeout: float = 120) -> str:
         """Approve tool calls as they wait, until one for `subject` waits: answer its id, undecided."""
         deadline = asyncio.get_running_loop().time() + timeout
         while asyncio.get_running_loop().time() < deadline:
