@@ -16,8 +16,8 @@ runs the task again counts it once more. Counting in an activity instead would c
 attempt whose result Temporal then discarded (a timed-out attempt that still finished).
 
 Labels are bounded by construction: the provider (`Provider`, or the CLI tool from a fixed set),
-the model's family from the price table (`paperclip.pricing`), else `other`; a tool's registry
-name, `mcp` for any MCP server's tool, else `other`; the refused scope's kind. No company, agent,
+the model's family from the price table (`paperclip.pricing`), else `other`; a tool's name
+when the task workflow or the registry knows it, `mcp` for any MCP server's tool, else `other`; the refused scope's kind. No company, agent,
 task or free-form model name ever becomes a label.
 """
 
@@ -67,8 +67,9 @@ _TURNS = {Activity.MODEL_TURN: "model", Activity.CLI_TURN: "cli"}
 
 
 def tool_label(name: str) -> str:
-    """A tool call's label: its registry name, `mcp` for an MCP server's tool, else `other`."""
-    if name in tools.REGISTRY:
+    """A tool call's label: its name when the task workflow or the registry knows it, `mcp` for
+    an MCP server's tool, else `other` (a model may call any name at all)."""
+    if name in tools.ARGUMENTS or name in tools.REGISTRY:
         return name
     return "mcp" if is_mcp_name(name) else OTHER
 
