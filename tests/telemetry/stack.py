@@ -12,6 +12,7 @@ import httpx
 from prometheus_client.parser import text_string_to_metric_families
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
 
 from api.app import create_app
 from paperclip.settings import Settings
@@ -37,9 +38,12 @@ def free_port() -> int:
 
 
 @asynccontextmanager
-async def metered_stack(dev_env: WorkflowEnvironment, tmp_path: Path, **settings: object) -> AsyncIterator[Stack]:
+async def metered_stack(
+    dev_env: WorkflowEnvironment, tmp_path: Path, *, cached: bool = True, **settings: object
+) -> AsyncIterator[Stack]:
     """The API (with `settings`) and workers connected as `paperclip worker` connects them, with
-    a metrics port of their own."""
+    a metrics port of their own; not `cached`, the workflows' worker keeps no workflow in its
+    cache, so it replays each one's whole history for every workflow task."""
     store = Store(f"sqlite:///{tmp_path / 'paperclip.db'}")
     store.migrate()
     queue = f"telemetry-{uuid.uuid4().hex}"
@@ -50,12 +54,18 @@ async def metered_stack(dev_env: WorkflowEnvironment, tmp_path: Path, **settings
         metrics_port=free_port(),
         **settings,  # type: ignore[arg-type]
     )
-    client = await connect(config, runtime=worker_runtime(config))
+    runtime = worker_runtime(config)
+    client = await connect(config, runtime=runtime)
     app = create_app(config, client=client, store=store, task_queue=queue)
     async with AsyncExitStack() as stack:
         api_url = await stack.enter_async_context(serve(app))
         workers_settings = config.model_copy(update={"api_url": api_url})
-        for worker in build_workers(client, store, task_queue=queue, settings=workers_settings):
+        workers = build_workers(client, store, task_queue=queue, settings=workers_settings)
+        if not cached:
+            # On a client of its own: the SDK allows one workflow worker per queue and client.
+            other = await connect(config, runtime=runtime)
+            workers[0] = Worker(**(workers[0].config() | {"client": other, "max_cached_workflows": 0}))  # type: ignore[misc]
+        for worker in workers:
             await stack.enter_async_context(worker)
         api = await stack.enter_async_context(
             httpx.AsyncClient(base_url=api_url, timeout=30, headers=board_headers(config))

@@ -2,6 +2,7 @@
 per accepted result (a model call that fails and is tried again counts one turn that answered),
 with bounded labels, read by scraping the endpoint as Prometheus does."""
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -16,9 +17,11 @@ from tests.fakes import FakeModelServer
 from tests.telemetry.stack import Stack, metered_stack, samples, total
 
 
-@pytest.fixture
-async def stack(dev_env: WorkflowEnvironment, tmp_path: Path) -> AsyncIterator[Stack]:
-    async with metered_stack(dev_env, tmp_path) as stack:
+@pytest.fixture(params=[True, False], ids=["cached", "replaying"])
+async def stack(dev_env: WorkflowEnvironment, tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[Stack]:
+    """Workers that keep their workflows cached, and workers that replay every workflow's whole
+    history for each workflow task: the counts must be the same."""
+    async with metered_stack(dev_env, tmp_path, cached=request.param) as stack:
         yield stack
 
 
@@ -35,7 +38,7 @@ async def scrape(stack: Stack) -> str:
     return response.text
 
 
-async def company(stack: Stack, server: FakeModelServer, **extra: object) -> str:
+async def company(stack: Stack, server: FakeModelServer, **ceo: object) -> str:
     await bind_fake_key(stack.api, server.base_url, "local-llm")
     model = {"provider": "openai", "model": "gpt-4o-mini", "base_url": server.base_url_openai, "credential": "local-llm"}
     company_id = f"co-{uuid.uuid4().hex[:8]}"
@@ -44,8 +47,7 @@ async def company(stack: Stack, server: FakeModelServer, **extra: object) -> str
         "name": "Acme",
         "prefix": "ACME",
         "goals": ["Ship"],
-        "agents": [{"name": "ceo", "role": "ceo", "model": model}],
-        **extra,
+        "agents": [{"name": "ceo", "role": "ceo", "model": model, **ceo}],
     }
     response = await stack.api.post("/api/companies", json=body)
     assert response.status_code == 201, response.text
@@ -83,3 +85,22 @@ async def test_turns_tokens_usd_and_tool_calls_are_counted_once_each(stack: Stac
     calls = {dict(k)["tool"]: v for k, v in samples(text, f"{TOOL_CALLS}_total", **mine).items()}
     assert calls == {"other": 1.0, "read_task": 1.0, "complete_task": 1.0}
     assert total(text, f"{BUDGET_REFUSALS}_total", **mine) == 0
+
+
+async def test_a_budget_refusal_is_counted_once_by_its_scope(stack: Stack, server: FakeModelServer) -> None:
+    server.work_turns = 10_000  # the agent keeps working until its budget stops it
+    company_id = await company(stack, server, budget={"monthly_usd": 0.0005})
+    deadline = asyncio.get_running_loop().time() + 60
+    while True:
+        snapshot = (await stack.api.get(f"/api/companies/{company_id}")).json()
+        (ceo,) = snapshot["agents"]
+        if ceo["pause_reason"] == "budget":
+            break
+        assert asyncio.get_running_loop().time() < deadline, f"never paused: {ceo}"
+        await asyncio.sleep(0.1)
+    await asyncio.sleep(1)  # anything counted late would show by now
+
+    text = await scrape(stack)
+    refusals = {dict(k)["scope"]: v for k, v in samples(text, f"{BUDGET_REFUSALS}_total", task_queue=stack.queue).items()}
+    assert refusals == {"agent": 1.0}
+    assert total(text, f"{TURNS}_total", task_queue=stack.queue, outcome="ok") == len(server.usages)
