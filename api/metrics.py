@@ -20,7 +20,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from paperclip.settings import Settings
-from paperclip.telemetry import RequestSpans, setup_tracing
+from paperclip.telemetry import setup_tracing
 
 UNMATCHED = "unmatched"
 
@@ -58,10 +58,17 @@ class RequestMetrics:
         try:
             await self.app(scope, receive, sending)
         finally:
-            route = getattr(scope.get("route"), "path", UNMATCHED)
+            route = route_template(scope)
             method = scope["method"] if scope["method"] in METHODS else "OTHER"
             self.requests.labels(method, route, str(status)).inc()
             self.latency.labels(method, route).observe(time.perf_counter() - started)
+
+
+def route_template(scope: Scope) -> str:
+    """The template of the route that answered, with its router's prefix: FastAPI's own resolution
+    (what its telemetry names spans by), else the route's path, else `unmatched`."""
+    resolved = getattr(scope.get("fastapi", {}).get("effective_route_context"), "path_format", None)
+    return str(resolved or getattr(scope.get("route"), "path", UNMATCHED))
 
 
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
@@ -69,7 +76,7 @@ METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
 
 def install_observability(app: FastAPI, settings: Settings) -> None:
     """Serve `/metrics`, count every request, and trace them when tracing is on. Call last in
-    `create_app`, so the middlewares see every request first."""
+    `create_app`, so the middleware sees every request first."""
     registry = CollectorRegistry()
     ProcessCollector(registry=registry)
 
@@ -79,5 +86,4 @@ def install_observability(app: FastAPI, settings: Settings) -> None:
     app.add_route("/metrics", metrics, include_in_schema=False)
     app.add_middleware(RequestMetrics, registry=registry)
     if settings.tracing_enabled:
-        setup_tracing("paperclip-api")
-        app.add_middleware(RequestSpans)
+        setup_tracing("paperclip-api")  # FastAPI then makes each request's span itself

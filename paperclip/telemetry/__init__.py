@@ -6,12 +6,11 @@ All of it is off by default: the embedded stack runs exactly as without it.
 
 from paperclip.telemetry.counters import COUNTERS, ProductCounters, tool_label, turn_labels
 from paperclip.telemetry.runtime import client_interceptors, worker_runtime
-from paperclip.telemetry.tracing import RequestSpans, TracingUnavailable, setup_tracing
+from paperclip.telemetry.tracing import TracingUnavailable, setup_tracing
 
 __all__ = [
     "COUNTERS",
     "ProductCounters",
-    "RequestSpans",
     "TracingUnavailable",
     "client_interceptors",
     "setup_tracing",
