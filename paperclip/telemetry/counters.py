@@ -16,9 +16,9 @@ runs the task again counts it once more. Counting in an activity instead would c
 attempt whose result Temporal then discarded (a timed-out attempt that still finished).
 
 Labels are bounded by construction: the provider (`Provider`, or the CLI tool from a fixed set),
-the model's family from the price table (`paperclip.pricing`), else `other`; a tool's name
-when the task workflow or the registry knows it, `mcp` for any MCP server's tool, else `other`; the refused scope's kind. No company, agent,
-task or free-form model name ever becomes a label.
+the model's family from the price table (`paperclip.pricing`), else `other`; a tool's name when
+the task workflow or the registry knows it, `mcp` for any MCP server's tool, else `other`; the
+refused scope's kind. No company, agent, task or free-form model name ever becomes a label.
 """
 
 import asyncio

@@ -13,6 +13,7 @@ standard variables (`OTEL_EXPORTER_OTLP_ENDPOINT`, `OTEL_EXPORTER_OTLP_HEADERS`,
 """
 
 import os
+
 from opentelemetry import trace
 from temporalio.contrib.opentelemetry import TracingInterceptor
 

@@ -40,7 +40,12 @@ async def scrape(stack: Stack) -> str:
 
 async def company(stack: Stack, server: FakeModelServer, **ceo: object) -> str:
     await bind_fake_key(stack.api, server.base_url, "local-llm")
-    model = {"provider": "openai", "model": "gpt-4o-mini", "base_url": server.base_url_openai, "credential": "local-llm"}
+    model = {
+        "provider": "openai",
+        "model": "gpt-4o-mini",
+        "base_url": server.base_url_openai,
+        "credential": "local-llm",
+    }
     company_id = f"co-{uuid.uuid4().hex[:8]}"
     body = {
         "id": company_id,
@@ -101,6 +106,8 @@ async def test_a_budget_refusal_is_counted_once_by_its_scope(stack: Stack, serve
     await asyncio.sleep(1)  # anything counted late would show by now
 
     text = await scrape(stack)
-    refusals = {dict(k)["scope"]: v for k, v in samples(text, f"{BUDGET_REFUSALS}_total", task_queue=stack.queue).items()}
+    refusals = {
+        dict(k)["scope"]: v for k, v in samples(text, f"{BUDGET_REFUSALS}_total", task_queue=stack.queue).items()
+    }
     assert refusals == {"agent": 1.0}
     assert total(text, f"{TURNS}_total", task_queue=stack.queue, outcome="ok") == len(server.usages)
