@@ -4,6 +4,9 @@ spans carry the same trace id. Spans are read from an in-memory exporter on the 
 tracer provider (the one `setup_tracing` would install with an OTLP exporter)."""
 
 import asyncio
+import os
+import subprocess
+import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -17,6 +20,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from paperclip.settings import Settings
 from paperclip.telemetry import setup_tracing
+from tests.fakes.otlp_receiver import OtlpReceiver
 from tests.telemetry.stack import Stack, metered_stack
 
 EXPORTER = InMemorySpanExporter()
@@ -101,3 +105,22 @@ async def test_a_request_that_starts_a_workflow_is_one_trace(stack: Stack, spans
     for span in (start, run, activity):
         assert span.context is not None and span.context.trace_id == request.context.trace_id
     assert all(company_id not in s.name for s in spans.get_finished_spans())  # names are bounded too
+
+
+EXPORTING = """
+from opentelemetry import trace
+from paperclip.telemetry import setup_tracing
+assert setup_tracing("paperclip-worker")
+with trace.get_tracer("check").start_as_current_span("a span"):
+    pass
+trace.get_tracer_provider().shutdown()  # flushes the batch
+"""
+
+
+def test_setup_exports_by_otlp_http_to_the_configured_endpoint(tmp_path: Path) -> None:
+    """In a process of its own (a process sets its tracer provider once), to a real receiver."""
+    with OtlpReceiver() as receiver:
+        env = os.environ | {"OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint, "OTEL_SERVICE_NAME": "worker-7"}
+        done = subprocess.run([sys.executable, "-c", EXPORTING], env=env, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        assert receiver.spans() == [("worker-7", "a span")]
