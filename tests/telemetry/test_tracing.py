@@ -124,3 +124,23 @@ def test_setup_exports_by_otlp_http_to_the_configured_endpoint(tmp_path: Path) -
         done = subprocess.run([sys.executable, "-c", EXPORTING], env=env, capture_output=True, text=True, timeout=60)
         assert done.returncode == 0, done.stderr
         assert receiver.spans() == [("worker-7", "a span")]
+
+
+WITHOUT_SDK = """
+import sys
+sys.modules["opentelemetry.exporter.otlp.proto.http.trace_exporter"] = None  # as if not installed
+from paperclip.telemetry import TracingUnavailable, setup_tracing
+try:
+    setup_tracing("paperclip-api")
+except TracingUnavailable as err:
+    print(err)
+"""
+
+
+def test_tracing_without_the_otel_extra_is_refused_naming_it() -> None:
+    done = subprocess.run([sys.executable, "-c", WITHOUT_SDK], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == (
+        "tracing is on but opentelemetry.exporter.otlp.proto.http.trace_exporter is not installed: "
+        "pip install 'paperclip-temporal[otel]'"
+    )
