@@ -27,6 +27,7 @@ from typing import Any
 
 from temporalio import workflow
 from temporalio.client import Interceptor as ClientInterceptor
+from temporalio.exceptions import CancelledError
 from temporalio.worker import (
     Interceptor as WorkerInterceptor,
 )
@@ -89,8 +90,10 @@ def _count_turn(kind: str, handle: "asyncio.Future[Any]") -> None:
     meter = workflow.metric_meter()  # emits nothing while replaying
     if handle.cancelled():
         return
-    if handle.exception() is not None:
-        meter.create_counter(TURNS, COUNTERS[TURNS]).add(1, {"kind": kind, "outcome": "failed"})
+    error = handle.exception()
+    if error is not None:  # its last attempt failed, or the workflow cancelled it (a pause, a hold)
+        outcome = "cancelled" if isinstance(getattr(error, "cause", None), CancelledError) else "failed"
+        meter.create_counter(TURNS, COUNTERS[TURNS]).add(1, {"kind": kind, "outcome": outcome})
         return
     result = handle.result()
     provider = str(getattr(result, "tool" if kind == "cli" else "provider", OTHER))
