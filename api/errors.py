@@ -262,8 +262,8 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     if _json_not_declared(request, errors):
         sent = request.headers.get("content-type") or "none"
         message = (
-            f"the request body must be JSON sent with Content-Type: application/json (this one's: {sent}; "
-            f"curl -d sends application/x-www-form-urlencoded unless told with -H)"
+            f"the request body must be JSON, sent with Content-Type: application/json (this request's: {sent}; "
+            f"with curl -d, add -H 'Content-Type: application/json')"
         )
     return error_response(422, "invalid_input", message, details)
 
