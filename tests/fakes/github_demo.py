@@ -30,14 +30,7 @@ diff --git a/src/widgets/upload.py b/src/widgets/upload.py
 index 3b18e51..a9c2f7d 100644
 --- a/src/widgets/upload.py
 +++ b/src/widgets/upload.py
-@@ -1,12 +1,22 @@
- import time
- 
- import requests
- 
- BUCKET = "https://storage.example.com/widgets"
- 
- 
+@@ -8,4 +8,12 @@ BUCKET = "https://storage.example.com/widgets"
  def upload(name: str, data: bytes, token: str) -> str:
 -    response = requests.put(f"{BUCKET}/{name}", data=data, headers={"Authorization": token})
 -    response.raise_for_status()
@@ -57,7 +50,7 @@ diff --git a/tests/test_upload.py b/tests/test_upload.py
 index 5d41402..7c211e3 100644
 --- a/tests/test_upload.py
 +++ b/tests/test_upload.py
-@@ -8,3 +8,9 @@ def test_upload_returns_the_etag(bucket):
+@@ -8,1 +8,7 @@ def test_upload_returns_the_etag(bucket):
      assert upload("a.txt", b"hello", "t0k") == '"abc123"'
 +
 +
@@ -116,6 +109,7 @@ def main(argv: list[str] | None = None) -> None:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", args.port))
+    sock.listen(128)  # connections wait in the backlog from now on, while the server starts
     url = f"http://127.0.0.1:{sock.getsockname()[1]}"
     pull = github.pulls[1]
     print(f"fake GitHub at {url}: {github.full_name}, pull request #1 \"{pull.title}\" into main "
@@ -123,6 +117,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"reviews: curl -H 'Authorization: Bearer {args.token}' {url}/repos/{github.full_name}/pulls/1/reviews",
           flush=True)  # fmt: skip
     uvicorn.Server(uvicorn.Config(app(github), log_level="warning")).run(sockets=[sock])
+
 
 if __name__ == "__main__":
     main()
