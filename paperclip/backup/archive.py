@@ -41,7 +41,6 @@ from paperclip.backup.manifest import (
 )
 from paperclip.backup.sealed import OpeningReader, SealingWriter, Tampered
 from paperclip.backup.snapshot import (
-    SnapshotError,
     has_tables,
     migration_head,
     pg_dump,

@@ -57,7 +57,8 @@ def read_key_file(path: Path) -> KeyBundle:
         text = path.read_text()
     except OSError as error:
         raise SecretError(f"cannot read the key file {path}: {error.strerror}") from None
-    values = dict(m.groups() for line in text.splitlines() if (m := re.match(r"^([A-Z_]+)=(.*)$", line.strip())))
+    lines = [m for line in text.splitlines() if (m := re.match(r"^([A-Z_]+)=(.*)$", line.strip()))]
+    values = {m.group(1): m.group(2) for m in lines}
     if not values:
         return KeyBundle(backup=decode_key(text, str(path)))
     if BACKUP_VARIABLE not in values:

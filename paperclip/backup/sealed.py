@@ -111,7 +111,9 @@ class OpeningReader:
         if len(header) < _HEADER or not header.startswith(MAGIC):
             raise BackupSealError("this file is not a Paperclip backup archive")
         if not hmac.compare_digest(header[len(MAGIC) : len(MAGIC) + _FINGERPRINT], fingerprint(key)):
-            raise WrongKey("this archive was encrypted with another backup key: give the key it was made with (--key-file)")
+            raise WrongKey(
+                "this archive was encrypted with another backup key: give the key it was made with (--key-file)"
+            )
         self._header = header
         self._prefix = header[len(MAGIC) + _FINGERPRINT :]
         self._aead = AESGCM(key)
