@@ -129,6 +129,8 @@ class OpeningReader:
         if size < _TAG or size > CHUNK + _TAG:
             raise Tampered("this archive is altered: a chunk has an impossible length")
         sealed = self._source.read(size)
+        if len(sealed) < size:
+            raise Tampered("this archive is cut short or altered: it does not authenticate with its key")
         nonce = _nonce(self._prefix, self._index)
         for last in (False, True):  # the flag is not stored: the chunk authenticates under one of the two
             try:

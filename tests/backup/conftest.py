@@ -14,10 +14,12 @@ from pathlib import Path
 import httpx
 import pytest
 from temporalio.client import Client
+from typer.testing import CliRunner
 
 from api.app import create_app
+from cli import app
 from paperclip.devserver import dev_server_command, wait_until_ready
-from paperclip.settings import Settings
+from paperclip.settings import Settings, get_settings
 from paperclip.store import Store
 from paperclip.temporal import connect
 from tests.api.conftest import board_headers, serve
@@ -98,3 +100,25 @@ def paperclip(home: Path, *args: str, **env: str) -> subprocess.CompletedProcess
     return subprocess.run(
         [sys.executable, "-m", "cli", *args], cwd=REPO, env=environ, capture_output=True, text=True, timeout=120
     )
+
+
+@dataclass
+class Ran:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+_runner = CliRunner()
+
+
+def cli(home: Path, *args: str) -> Ran:
+    """`paperclip ARGS` in this process (faster than `paperclip`, the same command), settings read afresh."""
+    get_settings.cache_clear()
+    try:
+        result = _runner.invoke(app, list(args), env={"PAPERCLIP_HOME": str(home), "COLUMNS": "200"})
+    finally:
+        get_settings.cache_clear()
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return Ran(returncode=result.exit_code, stdout=result.stdout, stderr=result.stderr)
