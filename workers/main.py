@@ -269,22 +269,28 @@ async def run_worker(settings: Settings) -> None:
         settings=settings,
         keys=keys,
     )
-    try:  # the system routine of scheduled backups (`paperclip.backup.schedule`)
-        log.info("backup schedule: %s", await ensure_schedule(client, settings))
-    except Exception as error:  # noqa: BLE001 - a worker without it still works; say so
-        log.warning("the backup schedule could not be made: %s", error)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     running = asyncio.ensure_future(run_workers(workers))
+    backups = asyncio.ensure_future(_ensure_backups(client, settings))  # beside the polling, not before it
     log.info(
         "worker polling %s at %s",
         ", ".join(w.task_queue for w in workers),
         settings.resolved_temporal_address,
     )
     await asyncio.wait([running, asyncio.ensure_future(stop.wait())], return_when=asyncio.FIRST_COMPLETED)
+    backups.cancel()
     await asyncio.gather(*(w.shutdown() for w in workers), return_exceptions=True)
     await model.aclose()
     if running.done() and running.exception():
         raise running.exception()  # type: ignore[misc]
+
+
+async def _ensure_backups(client: Client, settings: Settings) -> None:
+    """The system routine of scheduled backups (`paperclip.backup.schedule`), as the settings say."""
+    try:
+        log.info("backup schedule: %s", await ensure_schedule(client, settings))
+    except Exception as error:  # noqa: BLE001 - a worker without it still works; say so
+        log.warning("the backup schedule could not be made: %s", error)
