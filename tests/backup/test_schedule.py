@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 from temporalio.client import ScheduleActionStartWorkflow
 from temporalio.service import RPCError
 from temporalio.testing import ActivityEnvironment
@@ -82,3 +83,12 @@ async def test_the_worker_process_makes_the_schedule_at_its_start(stack: Stack) 
     finally:
         worker.send_signal(signal.SIGTERM)
         await asyncio.wait_for(worker.wait(), 30)
+
+
+def test_the_interval_is_a_duration_and_zero_turns_backups_off(tmp_path: Path) -> None:
+    assert Settings(home=tmp_path, backup_every="30m").backup_every == 1800
+    assert Settings(home=tmp_path, backup_every="0").backup_every == 0
+    assert Settings(home=tmp_path).backup_every == 3600 and Settings(home=tmp_path).backup_keep_days == 30
+    assert Settings(home=tmp_path).resolved_backup_dir == tmp_path / "backups"
+    with pytest.raises(ValidationError, match="not a duration"):
+        Settings(home=tmp_path, backup_every="soon")
