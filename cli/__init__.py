@@ -9,6 +9,7 @@ import typer
 from cli import agents, costs, endpoints, export, governance, search, tasks
 from cli.access import team_app, token_app
 from cli.approvals import approval_app
+from cli.backup import backup_app
 from cli.budgets import budget_app
 from cli.credentials import credential_app
 from cli.goals import goal_app
@@ -75,6 +76,7 @@ app.add_typer(mcp_app, name="mcp")
 app.add_typer(hook_app, name="hook")
 app.add_typer(webhook_app, name="webhook")
 app.add_typer(run_app, name="run")
+app.add_typer(backup_app, name="backup")
 app.command()(history)
 app.add_typer(monitor_app, name="monitor")
 app.command()(activity)

@@ -25,7 +25,8 @@ class SecretError(PaperclipError):
     kind = "internal"
 
 
-def _decode_key(text: str, where: str) -> bytes:
+def decode_key(text: str, where: str) -> bytes:
+    """A 32-byte key from its base64 `text`; `where` names its source in the error."""
     try:
         key = base64.b64decode(text.strip(), validate=True)
     except (binascii.Error, ValueError):
@@ -38,10 +39,18 @@ def _decode_key(text: str, where: str) -> bytes:
 def load_key(home: Path, env_key: str | None = None) -> bytes:
     """The secret key: `env_key` (from `PAPERCLIP_SECRET_KEY`) or the key file, made if missing."""
     if env_key:
-        return _decode_key(env_key, "PAPERCLIP_SECRET_KEY")
-    path = home / KEY_FILE
+        return decode_key(env_key, "PAPERCLIP_SECRET_KEY")
+    return key_file(home / KEY_FILE)
+
+
+def key_file(path: Path) -> bytes:
+    """The 32-byte key kept (base64) in `path`, which is made with mode 0600 if missing.
+
+    Raises:
+        SecretError: the file does not hold a 32-byte base64 key.
+    """
     if not path.exists():
-        home.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         except FileExistsError:
@@ -49,7 +58,7 @@ def load_key(home: Path, env_key: str | None = None) -> bytes:
         else:
             with os.fdopen(fd, "w") as f:
                 f.write(base64.b64encode(AESGCM.generate_key(bit_length=256)).decode() + "\n")
-    return _decode_key(path.read_text(), str(path))
+    return decode_key(path.read_text(), str(path))
 
 
 class SecretBox:

@@ -24,6 +24,7 @@ from paperclip.constants import TASK_QUEUE
 from paperclip.keys import UrlError, normalise_url
 from paperclip.mcp import parse_allow_list
 from paperclip.models import ModelPrice, Provider, RateLimit
+from paperclip.models.routines import parse_duration
 
 SECRETS_DIR_VARIABLE = "PAPERCLIP_SECRETS_DIR"
 
@@ -155,6 +156,26 @@ class Settings(BaseSettings):
     sandbox's egress proxy) and `http` agents may reach even so, comma-separated; every other loopback, link-local
     or metadata address is refused (`paperclip.netguard`)."""
 
+    backup_every: int = Field(default=3600, ge=0)
+    """How often the system routine backs up (`PAPERCLIP_BACKUP_EVERY`: seconds or a duration,
+    `1h`, `30m`, `1d`); 0 turns scheduled backups off (the worker then removes the schedule)."""
+    backup_keep_days: int = Field(default=30, ge=1, le=36_500)
+    """Days a backup is kept: each scheduled backup removes the archives older than this."""
+    backup_dir: Path | None = None
+    """Where archives are written; None: `$PAPERCLIP_HOME/backups`. In a cluster, a volume every
+    worker mounts (the scheduled backup runs on any of them)."""
+    backup_key: str | None = None
+    """32 bytes, base64, that encrypt backups; None: the key file `$PAPERCLIP_HOME/backup.key`,
+    made (0600) on first use. Never written into an archive: keep a copy elsewhere
+    (`paperclip backup export-key`)."""
+
+    @field_validator("backup_every", mode="before")
+    @classmethod
+    def _backup_every(cls, every: object) -> object:
+        if isinstance(every, str):
+            return parse_duration(every)
+        return every
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -272,6 +293,11 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.home_dir / 'paperclip.db'}"
+
+    @property
+    def resolved_backup_dir(self) -> Path:
+        """Where archives go: `PAPERCLIP_BACKUP_DIR`, else `backups` in the home folder."""
+        return (self.backup_dir or self.home_dir / "backups").expanduser()
 
     @property
     def resolved_temporal_address(self) -> str:

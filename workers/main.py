@@ -23,6 +23,7 @@ from functools import partial
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from activities.backup import BackupActivities
 from activities.cli.activity import CliActivities
 from activities.compaction import CompactionActivities
 from activities.github import GitHubActivities
@@ -37,6 +38,7 @@ from activities.templates import TemplateActivities
 from activities.tools.activity import ToolActivities
 from activities.tools.workspace import WorkspaceActivities
 from activities.webhooks import WebhookActivities
+from paperclip.backup.schedule import ensure_schedule
 from paperclip.constants import TASK_QUEUE, cli_queue, llm_queue, tools_queue
 from paperclip.keyring import Keyring
 from paperclip.models import RateLimit
@@ -46,6 +48,7 @@ from paperclip.store import Store
 from paperclip.telemetry import setup_tracing, worker_runtime
 from paperclip.temporal import connect
 from paperclip.tokens import task_tokens
+from workflows.backup import BackupWorkflow
 from workflows.company import CompanyWorkflow
 from workflows.pipeline import PipelineWorkflow
 from workflows.review import GitHubPollWorkflow, PullRequestReviewWorkflow
@@ -61,6 +64,7 @@ WORKFLOWS: Sequence[type] = (
     PipelineWorkflow,
     PullRequestReviewWorkflow,
     GitHubPollWorkflow,
+    BackupWorkflow,
 )
 CLI_HEARTBEAT_THROTTLE = timedelta(seconds=1)
 """How often a CLI turn's heartbeat reaches the server, and so how soon it learns it is cancelled."""
@@ -154,6 +158,7 @@ def build_workers(
     runs = PipelineActivities(store if isinstance(store, PipelineRunStore) else None)
     github = GitHubActivities(store, keys)
     routine_runs = RoutinePipelineActivities(store, client)
+    backups = BackupActivities(settings)
     mcp = McpServers(store.get_mcp_server, keys=keys, allow=settings.mcp_stdio_allow, spawn=sandboxed_spawn)
     tool_calls = ToolActivities(store, settings=settings, keys=keys, mcp=mcp.runner_for)
     workspaces = WorkspaceActivities(settings=settings, keys=keys, task_queue=task_queue)
@@ -188,6 +193,7 @@ def build_workers(
                 github.post_review,
                 github.settle_review,
                 github.open_pulls,
+                backups.create_backup,
             ],
         ),
         *(
@@ -271,13 +277,23 @@ async def run_worker(settings: Settings) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     running = asyncio.ensure_future(run_workers(workers))
+    backups = asyncio.ensure_future(_ensure_backups(client, settings))  # beside the polling, not before it
     log.info(
         "worker polling %s at %s",
         ", ".join(w.task_queue for w in workers),
         settings.resolved_temporal_address,
     )
     await asyncio.wait([running, asyncio.ensure_future(stop.wait())], return_when=asyncio.FIRST_COMPLETED)
+    backups.cancel()
     await asyncio.gather(*(w.shutdown() for w in workers), return_exceptions=True)
     await model.aclose()
     if running.done() and running.exception():
         raise running.exception()  # type: ignore[misc]
+
+
+async def _ensure_backups(client: Client, settings: Settings) -> None:
+    """The system routine of scheduled backups (`paperclip.backup.schedule`), as the settings say."""
+    try:
+        log.info("backup schedule: %s", await ensure_schedule(client, settings))
+    except Exception as error:  # noqa: BLE001 - a worker without it still works; say so
+        log.warning("the backup schedule could not be made: %s", error)
