@@ -71,13 +71,14 @@ async def temporal_checks(settings: Settings) -> list[Finding]:
     listed = await client.operator_service.list_search_attributes(ListSearchAttributesRequest(namespace=namespace))
     missing = [key.name for key in SEARCH_ATTRIBUTES if key.name not in listed.custom_attributes]
     if missing:
-        create = " ".join(f"--name {name} --type Keyword" for name in missing)
+        # One command an attribute: given several --name, temporal CLI 1.9.1 registered only the first.
+        base = f"temporal operator search-attribute create --address {address} --namespace {namespace}"
         found.append(
             Finding(
                 check="search-attributes",
                 status=Status.FAIL,
                 detail=f"not registered in {namespace!r}: {', '.join(missing)}",
-                fix=f"temporal operator search-attribute create --address {address} --namespace {namespace} {create}",
+                fix=" && ".join(f"{base} --name {name} --type Keyword" for name in missing),
             )
         )
     else:
