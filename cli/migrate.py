@@ -17,8 +17,7 @@ def migrate() -> None:
     """Migrate the store (PAPERCLIP_DATABASE_URL, else SQLite in PAPERCLIP_HOME) to the newest schema."""
     store = Store.from_settings(get_settings())
     try:
-        before = schema_revisions(store).current
-        store.migrate()
+        before = store.migrate()
         after = schema_revisions(store)
     except Exception as error:  # noqa: BLE001 - the driver's or Alembic's error, as one line
         fail(f"the store was not migrated: {type(error).__name__}: {str(error).splitlines()[0]}")
