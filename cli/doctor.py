@@ -58,10 +58,11 @@ def port_findings(settings: Settings, temporal_ok: bool) -> list[Finding]:
             ("Temporal", settings.temporal_port, "PAPERCLIP_TEMPORAL_PORT", lambda: temporal_ok),
             ("Temporal Web UI", settings.temporal_ui_port, "PAPERCLIP_TEMPORAL_UI_PORT", lambda: temporal_ok),
         ]
+    api_health, ui_health = f"{local_api_url(settings)}/api/health", f"{ui_url(settings)}/_stcore/health"
     ports += [
-        ("API", settings.api_port, "PAPERCLIP_API_PORT", lambda: _answers_json(f"{local_api_url(settings)}/api/health", "temporal")),
-        ("dashboard", settings.ui_port, "PAPERCLIP_UI_PORT", lambda: _answers_ok(f"{ui_url(settings)}/_stcore/health")),
-    ]  # fmt: skip
+        ("API", settings.api_port, "PAPERCLIP_API_PORT", lambda: _answers_json(api_health, "temporal")),
+        ("dashboard", settings.ui_port, "PAPERCLIP_UI_PORT", lambda: _answers_ok(ui_health)),
+    ]
     found = []
     for name, port, setting, ours in ports:
         where = f"{settings.host}:{port}"

@@ -21,7 +21,7 @@ def replay_check(
     ] = False,
     company: Annotated[str | None, typer.Option("--company", "-c", help="With --from-temporal: one company's.")] = None,
     query: Annotated[
-        str | None, typer.Option("--query", help='With --from-temporal: a visibility query (default: running ones).')
+        str | None, typer.Option("--query", help="With --from-temporal: a visibility query (default: running ones).")
     ] = None,
     limit: Annotated[int, typer.Option("--limit", min=1, help="With --from-temporal: at most this many.")] = 200,
     save: Annotated[

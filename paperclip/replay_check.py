@@ -108,8 +108,8 @@ async def replay(
     for path in files:
         try:
             history = load_history(path)
-        except HistoryError as error:
-            outcomes.append(ReplayOutcome(name=path.name, workflow_type="?", error=str(error)))
+        except HistoryError as unreadable:
+            outcomes.append(ReplayOutcome(name=path.name, workflow_type="?", error=str(unreadable)))
             continue
         result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
         failure = result.replay_failure

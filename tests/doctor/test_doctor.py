@@ -169,7 +169,9 @@ async def test_missing_search_attributes_are_named_and_the_fix_registers_them(
     assert fix.startswith("temporal operator search-attribute create")
     assert fix.count(" && ") == 2
     path = f"{Path(temporal_cli()).parent}{os.pathsep}{os.environ['PATH']}"
-    process = await asyncio.create_subprocess_shell(fix, env={**os.environ, "PATH": path}, stdout=asyncio.subprocess.PIPE)
+    process = await asyncio.create_subprocess_shell(
+        fix, env={**os.environ, "PATH": path}, stdout=asyncio.subprocess.PIPE
+    )
     await asyncio.wait_for(process.communicate(), timeout=60)
     assert process.returncode == 0
     for _ in range(30):  # the server's search-attribute cache refreshes on its own time
