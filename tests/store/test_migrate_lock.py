@@ -6,8 +6,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+from temporalio.testing import WorkflowEnvironment
+
+from api.app import create_app
 from paperclip.doctor import schema_revisions
 from paperclip.doctor.schema import head_revision
+from paperclip.settings import Settings
 from paperclip.store import Store
 
 ROOT = Path(__file__).parent.parent.parent
@@ -41,3 +45,14 @@ def test_a_store_that_does_not_answer_is_one_line_and_exit_one(tmp_path: Path) -
     out, err = job.communicate(timeout=60)
     assert job.returncode == 1 and out == ""
     assert err.startswith("error: the store was not migrated: OperationalError:") and len(err.splitlines()) == 1
+
+
+async def test_the_api_migrates_at_start_unless_told_not_to(dev_env: WorkflowEnvironment, tmp_path: Path) -> None:
+    for migrate_on_start, expected in ((False, None), (True, head_revision())):
+        url = f"sqlite:///{tmp_path / f'{migrate_on_start}.db'}"
+        settings = Settings(home=tmp_path, database_url=url, migrate_on_start=migrate_on_start)
+        app = create_app(settings, client=dev_env.client)
+        async with app.router.lifespan_context(app):
+            store = Store(url)
+            assert schema_revisions(store).current == expected
+            store.dispose()
