@@ -192,3 +192,26 @@ async def test_an_unknown_namespace_and_a_bad_setting_are_failures(dev_env: Work
     assert code == 1
     assert out.startswith("FAIL settings: invalid setting PAPERCLIP_API_PORT (api_port):"), out
     assert "fix: correct it" in out and "temporal:" not in out
+
+
+async def test_a_port_served_by_our_own_api_is_ok(dev_env: WorkflowEnvironment, home: Path) -> None:
+    env = environment(home, dev_env.client.service_client.config.target_host)
+    port = env["PAPERCLIP_API_PORT"]
+    api = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "cli", "api", cwd=ROOT, env=env,
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        for _ in range(200):
+            try:
+                _, writer = await asyncio.open_connection("127.0.0.1", int(port))
+                writer.close()
+                break
+            except OSError:
+                await asyncio.sleep(0.1)
+        code, out = await run(env, "doctor")
+    finally:
+        api.terminate()
+        await api.wait()
+    assert f"OK   ports: API port 127.0.0.1:{port}: ours, running" in out, out
+    assert code == 0, out
