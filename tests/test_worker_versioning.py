@@ -17,6 +17,7 @@ from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from paperclip.doctor import Status, temporal_checks
 from paperclip.settings import Settings
 from paperclip.store import Store
 from paperclip.versioning import deployment_config
@@ -77,6 +78,7 @@ async def test_every_worker_of_the_process_announces_the_build(dev_env: Workflow
 
 async def test_a_new_build_takes_work_only_once_made_current(dev_env: WorkflowEnvironment) -> None:
     client = dev_env.client
+    address = client.service_client.config.target_host
     queue, deployment = f"q-{uuid.uuid4().hex}", f"paperclip-{uuid.uuid4().hex[:8]}"
 
     def start() -> asyncio.Future[WorkflowHandle[VersionProbe, str]]:
@@ -100,6 +102,15 @@ async def test_a_new_build_takes_work_only_once_made_current(dev_env: WorkflowEn
             assert await asyncio.wait_for(ran_on(await start()), timeout=30) == "old"  # started, not current
             await make_current(client, deployment, "new")
             assert await asyncio.wait_for(ran_on(await start()), timeout=30) == "new"
+    by_build = {
+        build: (await temporal_checks(settings_of(deployment, build, temporal_address=address)))[-1]
+        for build in ("new", "old")
+    }
+    assert by_build["new"].status is Status.OK and by_build["new"].detail == f"{deployment}.new is the current version"
+    assert by_build["old"].status is Status.INFO and "the current version new" in by_build["old"].detail
+    unset = (await temporal_checks(settings_of(f"{deployment}-x", "b1", temporal_address=address)))[-1]
+    assert unset.status is Status.WARN and unset.fix is not None
+    assert unset.fix.startswith("temporal worker deployment set-current-version --address")
     described = await client.workflow_service.describe_worker_deployment(
         DescribeWorkerDeploymentRequest(namespace=client.namespace, deployment_name=deployment)
     )

@@ -11,7 +11,9 @@ from pathlib import Path
 from pydantic import ValidationError
 from pydantic_settings import SettingsError
 from temporalio.api.operatorservice.v1 import ListSearchAttributesRequest
-from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest
+from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest, DescribeWorkerDeploymentRequest
+from temporalio.client import Client
+from temporalio.service import RPCError, RPCStatusCode
 
 from paperclip.constants import SEARCH_ATTRIBUTES
 from paperclip.doctor.findings import Finding, Status
@@ -84,7 +86,42 @@ async def temporal_checks(settings: Settings) -> list[Finding]:
     else:
         names = ", ".join(key.name for key in SEARCH_ATTRIBUTES)
         found.append(Finding(check="search-attributes", status=Status.OK, detail=f"registered: {names}"))
+    if settings.worker_build_id is not None:
+        found.append(await _versioning_check(client, settings))
     return found
+
+
+async def _versioning_check(client: Client, settings: Settings) -> Finding:
+    """With worker versioning on: is this build the deployment's current version?"""
+    name, build = settings.worker_deployment_name, settings.worker_build_id
+    make_current = (
+        f"temporal worker deployment set-current-version --address {settings.resolved_temporal_address} "
+        f"--namespace {settings.temporal_namespace} --deployment-name {name} --build-id {build}"
+    )
+    try:
+        described = await client.workflow_service.describe_worker_deployment(
+            DescribeWorkerDeploymentRequest(namespace=client.namespace, deployment_name=name)
+        )
+        current = described.worker_deployment_info.routing_config.current_deployment_version.build_id
+    except RPCError as error:
+        if error.status is not RPCStatusCode.NOT_FOUND:
+            raise
+        current = ""
+    if current == build:
+        return Finding(check="worker-version", status=Status.OK, detail=f"{name}.{build} is the current version")
+    if not current:
+        return Finding(
+            check="worker-version",
+            status=Status.WARN,
+            detail=f"deployment {name!r} has no current version: versioned workers take no workflow",
+            fix=make_current,
+        )
+    return Finding(
+        check="worker-version",
+        status=Status.INFO,
+        detail=f"this build is {build}, the current version {current} (make it current once checked)",
+        fix=make_current,
+    )
 
 
 def migrations_check(store: Store) -> Finding:
