@@ -17,6 +17,7 @@ from api.auth import READS, authorize
 from api.deps import AppContext, TemporalConnection
 from api.errors import BodySizeLimit, TemporalUnavailable, install_error_handlers
 from api.idempotency import idempotency_key, install_idempotency
+from api.metrics import install_observability
 from api.recent import RECENT
 from api.routes import (
     access,
@@ -186,4 +187,5 @@ def create_app(
         allow_headers=["Content-Type", "Authorization", "X-Namespace"],
         allow_credentials=True,
     )
+    install_observability(app, settings)
     return app

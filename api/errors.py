@@ -258,7 +258,21 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
         message = "the request body is not valid JSON" + (f": {reason}" if reason else "")
         message += f" (at character {position})" if isinstance(position, int) else ""
         return error_response(status.HTTP_400_BAD_REQUEST, "malformed_json", message, {"position": position})
-    return error_response(422, "invalid_input", _validation_message(errors), details)
+    message = _validation_message(errors)
+    if _json_not_declared(request, errors):
+        sent = request.headers.get("content-type") or "none"
+        message = (
+            f"the request body must be JSON, sent with Content-Type: application/json (this request's: {sent}; "
+            f"with curl -d, add -H 'Content-Type: application/json')"
+        )
+    return error_response(422, "invalid_input", message, details)
+
+
+def _json_not_declared(request: Request, errors: list[dict[str, Any]]) -> bool:
+    """Whether the body as a whole was refused because it was not sent as JSON: FastAPI then
+    reads it as text, and its "Input should be a valid dictionary" would not say why."""
+    whole_body = any(tuple(e.get("loc", ())) == ("body",) for e in errors)
+    return whole_body and "json" not in request.headers.get("content-type", "").lower()
 
 
 async def _temporal_error(request: Request, exc: Exception) -> JSONResponse:

@@ -76,8 +76,8 @@ def hook_add(
     with api(api_url) as client:
         made = client.post(f"/api/companies/{company}/hooks", body)
         url = client.base_url + made["path"]
-    console.print(f"hook {escape(name)} of {escape(company)}: POST {escape(url)}", highlight=False)
-    console.print(f"secret (shown once): {made['secret']}", highlight=False)
+    console.print(f"hook {escape(name)} of {escape(company)}: POST {escape(url)}", highlight=False, soft_wrap=True)
+    console.print(f"secret (shown once): {made['secret']}", highlight=False, soft_wrap=True)
     if kind is HookKind.GITHUB:
         console.print("In GitHub: Payload URL = the URL above, Content type application/json, Secret = the secret.")
 
@@ -128,7 +128,7 @@ def webhook_add(
     with api(api_url) as client:
         made = client.post(f"/api/companies/{company}/webhooks", body)
     console.print(f"webhook {escape(name)} of {escape(company)}: {', '.join(made['events'])} to {escape(url)}")
-    console.print(f"secret (shown once): {made['secret']}", highlight=False)
+    console.print(f"secret (shown once): {made['secret']}", highlight=False, soft_wrap=True)
 
 
 @webhook_app.command("list")

@@ -74,8 +74,8 @@ def github(
     if hook_url is None:
         console.print(f"Polling every {every}; the first poll runs now.", highlight=False)
         return
-    console.print(f"GitHub webhook: Payload URL {escape(hook_url)}", highlight=False)
-    console.print(f"secret (shown once): {made['secret']}", highlight=False)
+    console.print(f"GitHub webhook: Payload URL {escape(hook_url)}", highlight=False, soft_wrap=True)
+    console.print(f"secret (shown once): {made['secret']}", highlight=False, soft_wrap=True)
     console.print("In GitHub: Content type application/json, the secret above, events: Pull requests.")
 
 

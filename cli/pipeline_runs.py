@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
-from rich.table import Table
+from rich.table import Column, Table
 
 from cli.common import ApiUrl, Company, api, console, fail
 from cli.pipelines import pipeline_app  # `pipeline runs` beside validate, add, list and show
@@ -104,7 +104,8 @@ def pipeline_runs(
     if not found["data"]:
         console.print(f"no runs of {escape(name)} yet")
         return
-    table = Table("run", "status", "steps done", "tokens", "cost", "started", "output / error")
+    run_column = Column("run", no_wrap=True)  # whole on a narrow terminal, to be copied
+    table = Table(run_column, "status", "steps done", "tokens", "cost", "started", "output / error")
     for run in found["data"]:
         done = sum(s["status"] == "done" for s in run["steps"])
         started = (run.get("started_at") or "-")[:19].replace("T", " ")

@@ -115,6 +115,9 @@ class ApiClient:
         change = method not in ("GET", "HEAD", "OPTIONS") and self.idempotency_key is not None
         if change:
             kwargs["headers"] = {**kwargs.get("headers", {}), "Idempotency-Key": self.idempotency_key}
+        path, _, query = path.partition("?")
+        if query:  # httpx (0.28 on) drops a path's query when `params` are given: keep both
+            kwargs["params"] = httpx.QueryParams(query).merge(kwargs.get("params") or {})
         try:
             response = self._http.request(method, path, **kwargs)
         except httpx.HTTPError as error:

@@ -117,6 +117,12 @@ def price(provider: Provider | str, model: str) -> Price | None:
     return None if key is None else table[key]
 
 
+def family(provider: Provider | str, model: str) -> str | None:
+    """The price table's name for `model`'s family (`gpt-4o-mini-2024-07-18` → `gpt-4o-mini`),
+    or None when the table does not know it: a bounded name to label metrics by."""
+    return _family(_TABLES.get(provider, {}), model)
+
+
 def price_for(config: ModelConfig) -> Price | None:
     """What `config`'s calls cost: its own `price` if set, else free when simulated, else the table's
     list price; None when none of these knows (token-only accounting). An own price without a

@@ -103,6 +103,15 @@ class Settings(BaseSettings):
     (their next task goes to the new build, which replays them: patches and `paperclip
     replay-check` make that safe) or `pinned` (they finish on the build that started them, which
     must then keep running until they do)."""
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    """Where a worker serves Prometheus metrics (`/metrics`): the Temporal SDK's own and the
+    product counters (`paperclip.telemetry.counters`). None (the default): no metrics endpoint."""
+    metrics_host: str = "0.0.0.0"
+    """The address the worker's metrics endpoint binds (all interfaces, for a scraper in the cluster)."""
+    tracing: bool | None = None
+    """OpenTelemetry tracing (`paperclip.telemetry.tracing`): None (the default) turns it on exactly
+    when `OTEL_EXPORTER_OTLP_ENDPOINT` or `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` is set; spans go to
+    that endpoint by OTLP/HTTP, configured by the standard `OTEL_*` variables."""
     tool_concurrency: int = Field(default=8, ge=1)
     """Tool calls (`run_tool`) one worker runs at once, on its host's tools queue."""
     workspace_concurrency: int = Field(default=2, ge=1)
@@ -282,6 +291,13 @@ class Settings(BaseSettings):
     @property
     def resolved_temporal_address(self) -> str:
         return self.temporal_address or f"{self.host}:{self.temporal_port}"
+
+    @property
+    def tracing_enabled(self) -> bool:
+        """`tracing` if set, else whether the environment names an OTLP endpoint."""
+        if self.tracing is not None:
+            return self.tracing
+        return any(os.environ.get(v) for v in ("OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"))
 
     @property
     def resolved_api_url(self) -> str:

@@ -43,6 +43,7 @@ from paperclip.models import RateLimit
 from paperclip.secrets import SecretBox, load_key
 from paperclip.settings import Settings, get_settings
 from paperclip.store import Store
+from paperclip.telemetry import setup_tracing, worker_runtime
 from paperclip.temporal import connect
 from paperclip.tokens import task_tokens
 from paperclip.versioning import deployment_config
@@ -255,7 +256,9 @@ async def run_workers(workers: Sequence[Worker]) -> None:
 
 async def run_worker(settings: Settings) -> None:
     """The `paperclip worker` process: runs until SIGINT/SIGTERM, then shuts down cleanly."""
-    client = await connect(settings)
+    if settings.tracing_enabled:
+        setup_tracing("paperclip-worker")
+    client = await connect(settings, runtime=worker_runtime(settings))  # serves metrics if configured
     store = Store.from_settings(settings)
     if settings.migrate_on_start:
         store.migrate()

@@ -74,6 +74,12 @@ async def test_malformed_and_oversized_bodies(api: httpx.AsyncClient) -> None:
     assert_error(response, 400, "malformed_json")
     response = await api.post(f"/api/companies/{company}/tasks", json=["not", "an", "object"])
     assert_error(response, 422, "invalid_input")
+    # JSON sent without saying so (curl -d): the error says which header is missing.
+    form = {"content-type": "application/x-www-form-urlencoded"}
+    response = await api.post(f"/api/companies/{company}/tasks", content=b'{"title": "x"}', headers=form)
+    error = assert_error(response, 422, "invalid_input")
+    assert error["message"].startswith("the request body must be JSON, sent with Content-Type: application/json")
+    assert "application/x-www-form-urlencoded" in error["message"]
     big = {"title": "x", "assignee": "ceo", "brief": "b" * (1024 * 1024 + 1)}
     assert_error(await api.post(f"/api/companies/{company}/tasks", json=big), 413, "payload_too_large")
 

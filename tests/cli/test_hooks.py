@@ -18,18 +18,19 @@ from tests.api.helpers import create_company
 runner = CliRunner()
 
 
-async def cli(http: httpx.AsyncClient, *args: str) -> Result:
+async def cli(http: httpx.AsyncClient, *args: str, columns: int = 200) -> Result:
     argv = [*args, "--api-url", str(http.base_url)]
-    return await asyncio.to_thread(runner.invoke, app, argv, env={"COLUMNS": "200"})
+    return await asyncio.to_thread(runner.invoke, app, argv, env={"COLUMNS": str(columns)})
 
 
 async def test_a_hook_made_from_the_cli_takes_a_signed_delivery(api: httpx.AsyncClient) -> None:  # noqa: F811
     company = (await create_company(api))["id"]
     added = await cli(
         api, "hook", "add", "deploys", "-c", company, "--agent", "cto", "--title", "Check deploy ${inputs.sha}",
-        "--input", "sha=body.after", "--when", "event == 'push'",
+        "--input", "sha=body.after", "--when", "event == 'push'", columns=60,
     )  # fmt: skip
     assert added.exit_code == 0, added.output
+    # On a narrow terminal the URL and the secret stay whole on their lines, for a script to take.
     url = re.search(r"POST (\S+)", added.output)[1]  # type: ignore[index]
     secret = re.search(r"secret \(shown once\): ([0-9a-f]{64})", added.output)[1]  # type: ignore[index]
     assert url == f"{api.base_url}/api/hooks/{company}/deploys"
