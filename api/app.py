@@ -100,7 +100,7 @@ def create_app(
                 log.warning("%s", err.message)
         own_store = store is None
         the_store = store if store is not None else Store.from_settings(settings)
-        if own_store:
+        if own_store and settings.migrate_on_start:
             the_store.migrate()
         app.state.context = AppContext(settings=settings, temporal=temporal, store=the_store, task_queue=task_queue)
         try:

@@ -12,12 +12,15 @@ from cli.approvals import approval_app
 from cli.backup import backup_app
 from cli.budgets import budget_app
 from cli.credentials import credential_app
+from cli.doctor import doctor
 from cli.goals import goal_app
 from cli.hooks import hook_app, webhook_app
 from cli.mcp import mcp_app
+from cli.migrate import migrate
 from cli.monitor import monitor_app
 from cli.pipeline_runs import run_app
 from cli.pipelines import pipeline_app
+from cli.replay import replay_check
 from cli.resources import agent_app, company_app, history, task_app
 from cli.routines import routine_app
 from cli.templates import template_app
@@ -38,6 +41,9 @@ app.command()(up)
 app.command()(worker)
 app.command()(api)
 app.command()(ui)
+app.command()(doctor)
+app.command()(migrate)
+app.command("replay-check")(replay_check)
 for group, name, command in (
     (agent_app, "hire", agents.agent_hire),
     (agent_app, "configure", agents.agent_configure),

@@ -89,6 +89,21 @@ class Settings(BaseSettings):
     taking new ones, before it cancels the rest (Temporal's graceful shutdown timeout); what it
     cancels is retried on another worker. 0: cancel at once (the embedded stack, stopped by hand).
     A deployment sets it and gives the process longer than that to stop before it is killed."""
+    migrate_on_start: bool = True
+    """Whether the API and the workers bring the store's schema to the newest revision when they
+    start (under a lock, so together they migrate once). A deployment that runs `paperclip migrate`
+    as a one-shot job before it rolls the new version out sets it false."""
+    worker_build_id: str | None = Field(default=None, min_length=1, max_length=255, pattern=r"^[^.\s]+$")
+    """Opt-in Temporal worker versioning (a Worker Deployment Version): this worker's build, e.g.
+    the image's tag or git commit. Set, a worker takes only the workflow tasks Temporal routes to
+    this build (see `paperclip.versioning`); unset, workers are unversioned (the embedded stack)."""
+    worker_deployment_name: str = Field(default="paperclip", min_length=1, max_length=255, pattern=r"^[^.\s]+$")
+    """The Worker Deployment the build belongs to (with `PAPERCLIP_WORKER_BUILD_ID`)."""
+    worker_versioning_behavior: Literal["auto_upgrade", "pinned"] = "auto_upgrade"
+    """What a versioned worker's workflows do when a newer build becomes current: `auto_upgrade`
+    (their next task goes to the new build, which replays them: patches and `paperclip
+    replay-check` make that safe) or `pinned` (they finish on the build that started them, which
+    must then keep running until they do)."""
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
     """Where a worker serves Prometheus metrics (`/metrics`): the Temporal SDK's own and the
     product counters (`paperclip.telemetry.counters`). None (the default): no metrics endpoint."""

@@ -48,6 +48,7 @@ from paperclip.store import Store
 from paperclip.telemetry import setup_tracing, worker_runtime
 from paperclip.temporal import connect
 from paperclip.tokens import task_tokens
+from paperclip.versioning import deployment_config
 from workflows.backup import BackupWorkflow
 from workflows.company import CompanyWorkflow
 from workflows.pipeline import PipelineWorkflow
@@ -171,7 +172,14 @@ def build_workers(
     ]
     # On shutdown each stops polling at once and lets its running activities finish for at most
     # `worker_shutdown_seconds` before cancelling them (they are then retried elsewhere).
-    worker = partial(Worker, client, graceful_shutdown_timeout=timedelta(seconds=settings.worker_shutdown_seconds))
+    # With `PAPERCLIP_WORKER_BUILD_ID` every worker announces its deployment version, so Temporal
+    # routes each workflow's tasks (and their activities) to the build its history belongs to.
+    worker = partial(
+        Worker,
+        client,
+        graceful_shutdown_timeout=timedelta(seconds=settings.worker_shutdown_seconds),
+        deployment_config=deployment_config(settings),
+    )
     workers = [
         worker(
             task_queue=task_queue,
@@ -258,7 +266,8 @@ async def run_worker(settings: Settings) -> None:
         setup_tracing("paperclip-worker")
     client = await connect(settings, runtime=worker_runtime(settings))  # serves metrics if configured
     store = Store.from_settings(settings)
-    store.migrate()
+    if settings.migrate_on_start:
+        store.migrate()
     keys = keyring(store, settings)
     model = model_activities(store, settings, CredentialLimits(store, settings.rate_limits, keys=keys))
     workers = build_workers(

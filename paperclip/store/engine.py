@@ -22,6 +22,7 @@ from typing import Any, Self
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine, make_url
 
@@ -146,8 +147,9 @@ class StoreCore:
 
     # ------------------------------------------------------------------ lifecycle
 
-    def migrate(self) -> None:
-        """Bring the schema to the newest revision (Alembic `upgrade head`).
+    def migrate(self) -> str | None:
+        """Bring the schema to the newest revision (Alembic `upgrade head`); answers the revision
+        it found, read under the lock (None: an empty database).
 
         Safe on every start and from several processes at once: the upgrade runs in one
         transaction holding a lock (SQLite's write lock, a PostgreSQL advisory lock).
@@ -157,8 +159,10 @@ class StoreCore:
         with self._write() as conn:
             if self.dialect == "postgresql":
                 conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_MIGRATION_LOCK)))
+            found = MigrationContext.configure(conn).get_current_revision()
             config.attributes["connection"] = conn
             command.upgrade(config, "head")
+        return found
 
     def ping(self) -> None:
         """Raise (a SQLAlchemy `OperationalError`) unless the database answers."""
