@@ -88,6 +88,8 @@ class Activity:
     """Asked by histories from before `model_queue` only."""
     RECORD = "record"
     RUN_TOOL = "run_tool"
+    CREATE_BACKUP = "create_backup"
+    """The scheduled backup (`paperclip.backup.schedule`), then the old archives pruned."""
     """One call of a tool that acts (a file, a command, git, a fetch, an MCP server's tool)."""
     PREPARE_WORKSPACE = "prepare_workspace"
     """A task's workspace made (or found) on a worker host; answers where its tools run."""

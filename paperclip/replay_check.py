@@ -20,12 +20,13 @@ from temporalio.converter import DataConverter
 from temporalio.worker import Replayer
 
 from paperclip.constants import SA_COMPANY
+from paperclip.errors import InvalidInput
 
 DEFAULT_QUERY = 'ExecutionStatus = "Running"'
 """What `--from-temporal` exports without `--query`: the workflows the new code will take over."""
 
 
-class HistoryError(ValueError):
+class HistoryError(InvalidInput):
     """A file that is not a workflow history (one readable line)."""
 
 

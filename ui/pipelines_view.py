@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from paperclip import money
+from paperclip.errors import InvalidInput
 from paperclip.models.pipeline_records import PipelineRunRecord
 from paperclip.models.pipelines import (
     PipelineInputSpec,
@@ -159,7 +160,7 @@ def is_live(run: PipelineRunState) -> bool:
 # ---------------------------------------------------------------------------- the run form
 
 
-class FormProblem(ValueError):
+class FormProblem(InvalidInput):
     """A field of the run form that cannot be sent (JSON text that does not parse)."""
 
 

@@ -28,13 +28,14 @@ from temporalio.client import (
 )
 from temporalio.service import RPCError, RPCStatusCode
 
+from paperclip.constants import Activity
 from paperclip.settings import Settings
 
 log = logging.getLogger("paperclip.backup")
 
 SCHEDULE_ID = "paperclip-backup"
 BACKUP_WORKFLOW = "BackupWorkflow"
-BACKUP_ACTIVITY = "create_backup"
+BACKUP_ACTIVITY = Activity.CREATE_BACKUP
 RUN_TIMEOUT = timedelta(hours=2)
 """A run that cannot finish in this (no worker, a stuck dump) is given up; the next one tries again."""
 

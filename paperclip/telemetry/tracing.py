@@ -17,9 +17,13 @@ import os
 from opentelemetry import trace
 from temporalio.contrib.opentelemetry import TracingInterceptor
 
+from paperclip.errors import PaperclipError
 
-class TracingUnavailable(RuntimeError):
+
+class TracingUnavailable(PaperclipError, RuntimeError):
     """Tracing is on but the OpenTelemetry SDK or its OTLP exporter is not installed."""
+
+    kind = "unavailable"
 
 
 def setup_tracing(service_name: str) -> bool:
