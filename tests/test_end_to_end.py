@@ -111,6 +111,10 @@ async def start_company(client: Client, queue: str, agents: list[AgentSpec]):
     )
 
 
+SHUTDOWN_SECONDS = 120
+"""The longest the test workers may take to stop (they cancel their running activities at once)."""
+
+
 @asynccontextmanager
 async def in_process_workers(
     client: Client,
@@ -145,7 +149,9 @@ async def in_process_workers(
     try:
         yield queue
     finally:
-        await asyncio.gather(*(w.shutdown() for w in workers))
+        # Bounded, so a worker that cannot stop fails its test with a stack instead of holding the
+        # test process until the per-test timeout ends it.
+        await asyncio.wait_for(asyncio.gather(*(w.shutdown() for w in workers)), SHUTDOWN_SECONDS)
         await asyncio.gather(*runs, return_exceptions=True)
 
 

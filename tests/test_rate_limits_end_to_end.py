@@ -68,7 +68,7 @@ async def run_company(client, queue: str, server: FakeModelServer):
         CompanyWorkflow.create_tasks,
         CreateTasksInput(tasks=[CreateTaskInput(title="Write it up", assignee=a.name) for a in agents]),
     )
-    return await wait_for(company, lambda s: all(t.status.is_terminal for t in s.tasks), timeout=180)
+    return await wait_for(company, lambda s: all(t.status.is_terminal for t in s.tasks), timeout=300)
 
 
 async def test_fifty_agents_on_one_key_and_two_workers_are_never_refused(

@@ -146,12 +146,15 @@ def test_the_form_starts_a_run_once_per_key_and_shows_it(fake_api: FakeApi) -> N
     assert app.success[0].value == "Started run r2 of review: it is running."
     assert app.query_params["run"] == "r2" and app.selectbox(key="pipelines_run").value == "r2"
     assert "pipelines_cancel" in [button.key for button in app.button]  # a running run can be cancelled
+    app.run()  # a later rerun (the page reloads when the run ends) still says what the form did
+    assert app.success[0].value == "Started run r2 of review: see it below."
     submit(app)  # the same form again (a double click): the same key, so the API answers the same run
     assert app.info[0].value.startswith("Run r2 was started with these inputs already")
     (first, key), (again, key_again) = posts(fake_api)
     assert first == again == {"inputs": {"git_diff": "+line", "depth": 2, "options": {"strict": True}}}
     assert key and key == key_again
     app.button(key="pipelines_another").click().run()  # a fresh form: a new key
+    assert not app.success and not app.info
     submit(app)
     assert posts(fake_api)[-1][1] not in ("", key)
 

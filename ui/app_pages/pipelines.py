@@ -38,6 +38,9 @@ RUN_PICK = "pipelines_run"
 NONCE = "pipelines_form_nonce"
 # The run the form last started (the same form sent again answers it again).
 STARTED = "pipelines_started"
+# What the form said when it started it, said again on later reruns (the page reloads when the run
+# ends, which may be before the person has read it) until another run is asked for.
+STARTED_SAID = "pipelines_started_said"
 # What the last cancel did, shown after the rerun it causes.
 OUTCOME = "pipelines_outcome"
 CANCELLING = "pipelines_cancelling"
@@ -110,6 +113,10 @@ def run_form(name: str, inputs: list[PipelineInputSpec]) -> None:
         st.caption("\\* required")
         submitted = st.form_submit_button("Start run", type="primary")
     if not submitted:
+        said = st.session_state.get(STARTED_SAID)
+        if said and said[0] == name:
+            st.success(said[1])
+            st.button("Start another run", key="pipelines_another", on_click=_fresh_form)
         return
     try:
         values = form_inputs(inputs, typed)
@@ -125,6 +132,7 @@ def run_form(name: str, inputs: list[PipelineInputSpec]) -> None:
         st.info(f"Run {run.run_id} was started with these inputs already: it is {run.status.value}.")
     else:
         st.success(f"Started run {run.run_id} of {name}: it is {run.status.value}.")
+        st.session_state[STARTED_SAID] = (name, f"Started run {run.run_id} of {name}: see it below.")
     st.session_state[STARTED] = run.run_id
     st.query_params["run"] = run.run_id
     st.button("Start another run", key="pipelines_another", on_click=_fresh_form)
@@ -133,6 +141,7 @@ def run_form(name: str, inputs: list[PipelineInputSpec]) -> None:
 def _fresh_form() -> None:
     st.session_state[NONCE] = uuid.uuid4().hex
     st.session_state.pop(STARTED, None)
+    st.session_state.pop(STARTED_SAID, None)
 
 
 def run_panel(run_id: str, spec_of: Callable[[int], PipelineSpec | None], refreshing: bool) -> None:
