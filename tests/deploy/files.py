@@ -55,3 +55,12 @@ def words_after(text: str, marker: str) -> list[str]:
     found = re.search(re.escape(marker) + r'"?([^"\n]*)"?', text)
     assert found, f"{marker} not found"
     return sorted(found.group(1).split())
+
+
+CLUSTER = ROOT / "docker-compose.yml"
+DEV = ROOT / "docker-compose.dev.yml"
+
+
+def compose_ours(compose: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The services of a compose file that run our image."""
+    return {name: s for name, s in compose["services"].items() if PAPERCLIP_IMAGE.match(s.get("image", ""))}
