@@ -67,9 +67,9 @@ def secrets_dir() -> str:
     return config_map("paperclip-config")["PAPERCLIP_SECRETS_DIR"]
 
 
-def env(container: dict[str, Any]) -> dict[str, str]:
-    """The container's own `env` values (not what `envFrom` adds)."""
-    return {e["name"]: e["value"] for e in container.get("env", [])}
+def env(container: dict[str, Any]) -> dict[str, str | None]:
+    """The container's own `env` values (not what `envFrom` adds); None for one `valueFrom` gives."""
+    return {e["name"]: e.get("value") for e in container.get("env", [])}
 
 
 def secret_files(workload: dict[str, Any], container: dict[str, Any]) -> list[str]:
