@@ -24,6 +24,7 @@ from paperclip.settings import get_settings
 from paperclip.store import Store
 
 POLL_SECONDS = 2.0
+FIX = "run `paperclip migrate`"
 
 
 def _revisions(store: Store) -> SchemaRevisions | None:
@@ -44,7 +45,7 @@ def _wait(store: Store, seconds: float) -> None:
         if time.monotonic() >= deadline:
             where = "the store did not answer" if found is None else f"it is at {found.current or 'empty'}"
             head = head_revision()
-            fail(f"the store's schema did not reach revision {head} within {seconds:g}s ({where}): run `paperclip migrate`")
+            fail(f"the store's schema did not reach revision {head} within {seconds:g}s ({where}): {FIX}")
         time.sleep(POLL_SECONDS)
 
 

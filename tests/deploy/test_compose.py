@@ -11,7 +11,6 @@ import re
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -60,7 +59,9 @@ def test_our_containers_are_given_only_our_settings(path: Path) -> None:
         assert not_settings(service.get("environment", {}), allowed=allowed) == [], name
         assert not_settings(service.get("secrets", [])) == [], name  # files of PAPERCLIP_SECRETS_DIR
         command = service["command"]
-        assert command == ["cli", "migrate"] if name == "migrate" else command == [name]  # roles of docker/entrypoint.sh
+        assert (
+            command == ["cli", "migrate"] if name == "migrate" else command == [name]
+        )  # roles of docker/entrypoint.sh
         assert service["build"]["context"] == "."
 
 

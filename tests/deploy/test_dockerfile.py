@@ -140,7 +140,9 @@ def test_the_image_has_pg_dump_for_backups_and_the_otel_extra_for_tracing() -> N
     assert "postgresql-client" in runtime.split()  # Debian's: pg_dump and pg_restore
     snapshot = (ROOT / "paperclip" / "backup" / "snapshot.py").read_text()
     assert '_pg_tool("pg_dump")' in snapshot and '_pg_tool("pg_restore")' in snapshot  # what the backup runs
-    [install] = [rest for keyword, rest in lineage("build")[0].instructions if keyword == "RUN" and "pip install" in rest]
+    [install] = [
+        rest for keyword, rest in lineage("build")[0].instructions if keyword == "RUN" and "pip install" in rest
+    ]
     assert '".[otel]"' in install.split()
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
     assert any(dep.startswith("opentelemetry-sdk") for dep in pyproject["project"]["optional-dependencies"]["otel"])

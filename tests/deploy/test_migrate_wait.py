@@ -17,7 +17,12 @@ from tests.deploy.files import ROOT
 def paperclip(home: Path, *args: str) -> subprocess.Popen[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PAPERCLIP_")} | {"PAPERCLIP_HOME": str(home)}
     return subprocess.Popen(
-        [sys.executable, "-m", "cli", *args], env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        [sys.executable, "-m", "cli", *args],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
 
 

@@ -51,7 +51,10 @@ def test_compose_migrates_in_a_one_shot_job_the_api_and_workers_wait_for(monkeyp
 
 def test_kubernetes_migrates_in_a_job_and_each_api_and_worker_pod_waits_for_it(monkeypatch: pytest.MonkeyPatch) -> None:
     settings = config_map("paperclip-config")
-    assert read(monkeypatch, {"PAPERCLIP_MIGRATE_ON_START": settings["PAPERCLIP_MIGRATE_ON_START"]}).migrate_on_start is False
+    assert (
+        read(monkeypatch, {"PAPERCLIP_MIGRATE_ON_START": settings["PAPERCLIP_MIGRATE_ON_START"]}).migrate_on_start
+        is False
+    )
     job = named("Job", "paperclip-migrate")
     [migrate] = pod(job)["containers"]
     assert migrate["args"] == ["cli", "migrate"] and pod(job)["restartPolicy"] == "OnFailure"
