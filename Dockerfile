@@ -21,20 +21,23 @@ COPY workers ./workers
 COPY api ./api
 COPY ui ./ui
 COPY cli ./cli
-RUN /opt/paperclip/bin/pip install --no-compile . \
+# The `otel` extra: OpenTelemetry's SDK and OTLP exporter, so tracing is a setting away.
+RUN /opt/paperclip/bin/pip install --no-compile ".[otel]" \
     && /opt/paperclip/bin/python -m compileall -q /opt/paperclip/lib
 
 # ---------------------------------------------------------------- runtime: what every role needs
 FROM ${PYTHON_IMAGE} AS runtime
 # git: workspaces (clones, worktrees); bubblewrap: the sandbox tools and CLI agents run in;
-# tini: PID 1 that passes signals on and reaps an agent's orphaned processes.
+# tini: PID 1 that passes signals on and reaps an agent's orphaned processes; postgresql-client:
+# pg_dump and pg_restore, with which `paperclip backup` copies a store on PostgreSQL.
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends git bubblewrap tini ca-certificates \
+    && apt-get install -y --no-install-recommends git bubblewrap tini ca-certificates postgresql-client \
     && rm -rf /var/lib/apt/lists/*
-# A numeric user, so Kubernetes' runAsNonRoot can check it; the home folder is its own.
+# A numeric user, so Kubernetes' runAsNonRoot can check it; the home folder is its own, and so is
+# the backups' folder (a fresh volume mounted there takes its owner from the image).
 RUN groupadd --gid 10001 paperclip \
     && useradd --uid 10001 --gid 10001 --create-home --home-dir /home/paperclip --shell /usr/sbin/nologin paperclip \
-    && install -d -o 10001 -g 10001 -m 0700 /var/lib/paperclip
+    && install -d -o 10001 -g 10001 -m 0700 /var/lib/paperclip /var/backups/paperclip
 COPY --from=build /opt/paperclip /opt/paperclip
 COPY --chmod=0755 docker/entrypoint.sh /usr/local/bin/paperclip-entrypoint
 ENV PATH=/opt/paperclip/bin:$PATH \
@@ -43,7 +46,7 @@ ENV PATH=/opt/paperclip/bin:$PATH \
     PAPERCLIP_HOST=0.0.0.0
 WORKDIR /var/lib/paperclip
 USER 10001:10001
-EXPOSE 8000 8501
+EXPOSE 8000 8501 9464
 ENTRYPOINT ["/usr/bin/tini", "--", "/usr/local/bin/paperclip-entrypoint"]
 CMD ["cli", "--help"]
 

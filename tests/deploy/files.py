@@ -55,3 +55,25 @@ def words_after(text: str, marker: str) -> list[str]:
     found = re.search(re.escape(marker) + r'"?([^"\n]*)"?', text)
     assert found, f"{marker} not found"
     return sorted(found.group(1).split())
+
+
+CLUSTER = ROOT / "docker-compose.yml"
+DEV = ROOT / "docker-compose.dev.yml"
+
+
+def compose_ours(compose: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The services of a compose file that run our image."""
+    return {name: s for name, s in compose["services"].items() if PAPERCLIP_IMAGE.match(s.get("image", ""))}
+
+
+def mount_like_kubernetes(folder: Path, files: dict[str, str]) -> Path:
+    """`folder` laid out as the kubelet lays out a secret volume: the files in a dated folder,
+    `..data` linking to it, and each name a link through `..data`."""
+    dated = folder / "..2026_12_03_14_00_00.000000001"
+    dated.mkdir(parents=True)
+    for name, value in files.items():
+        (dated / name).write_text(value)
+    (folder / "..data").symlink_to(dated.name)
+    for name in files:
+        (folder / name).symlink_to(f"..data/{name}")
+    return folder

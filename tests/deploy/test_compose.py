@@ -11,22 +11,21 @@ import re
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from paperclip.devserver import DYNAMIC_CONFIG
 from tests.deploy.files import (
-    PAPERCLIP_IMAGE,
+    CLUSTER,
+    DEV,
     ROOT,
+    compose_ours,
     load,
     not_settings,
     provider_keys,
     search_attribute_names,
 )
 
-CLUSTER = ROOT / "docker-compose.yml"
-DEV = ROOT / "docker-compose.dev.yml"
 ONE_SHOT = re.compile(r"on-failure")
 
 
@@ -37,11 +36,6 @@ def check_compose_schema(*files: Path) -> subprocess.CompletedProcess[str]:
         text=True,
         timeout=120,
     )
-
-
-def ours(compose: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """The services that run our image."""
-    return {name: s for name, s in compose["services"].items() if PAPERCLIP_IMAGE.match(s.get("image", ""))}
 
 
 def test_both_compose_files_are_valid_by_the_compose_specification() -> None:
@@ -58,12 +52,16 @@ def test_the_schema_check_refuses_a_service_key_compose_does_not_know(tmp_path: 
 
 @pytest.mark.parametrize("path", [CLUSTER, DEV], ids=["cluster", "dev"])
 def test_our_containers_are_given_only_our_settings(path: Path) -> None:
-    services = ours(load(path))
-    assert set(services) == {"worker", "api", "ui"}
+    services = compose_ours(load(path))
+    assert set(services) == {"worker", "api", "ui"} | ({"migrate"} if path == CLUSTER else set())
     for name, service in services.items():
         allowed = provider_keys() if name == "worker" else frozenset()
         assert not_settings(service.get("environment", {}), allowed=allowed) == [], name
-        assert service["command"][0] == name  # a role of docker/entrypoint.sh
+        assert not_settings(service.get("secrets", [])) == [], name  # files of PAPERCLIP_SECRETS_DIR
+        command = service["command"]
+        assert (
+            command == ["cli", "migrate"] if name == "migrate" else command == [name]
+        )  # roles of docker/entrypoint.sh
         assert service["build"]["context"] == "."
 
 
@@ -98,7 +96,7 @@ def test_the_worker_scales_and_drains_before_it_is_killed() -> None:
     worker = load(CLUSTER)["services"]["worker"]
     assert "container_name" not in worker and "ports" not in worker and "hostname" not in worker
     # Each replica its own home (anonymous volume): its own workspaces, as a host of its own.
-    assert worker["volumes"] == ["/var/lib/paperclip"]
+    assert worker["volumes"][0] == "/var/lib/paperclip"
     drain = int(re.fullmatch(r"\$\{PAPERCLIP_WORKER_SHUTDOWN_SECONDS:-(\d+)\}",
                              worker["environment"]["PAPERCLIP_WORKER_SHUTDOWN_SECONDS"])[1])  # type: ignore[index]  # fmt: skip
     assert int(worker["stop_grace_period"].removesuffix("s")) > drain > 0

@@ -133,3 +133,16 @@ def test_the_agents_target_installs_the_coding_clis_the_contract_tests_check() -
     install = next(rest for keyword, rest in lineage("agents")[0].instructions if "npm install" in rest)
     specs = dict(re.findall(r'"(@?[^"@]+)@\$\{(\w+)\}"', install))
     assert {package: versions[arg] for package, arg in specs.items()} == {p.name: p.version for p in PINNED.values()}
+
+
+def test_the_image_has_pg_dump_for_backups_and_the_otel_extra_for_tracing() -> None:
+    runtime = next(rest for keyword, rest in lineage("runtime")[0].instructions if "apt-get install" in rest)
+    assert "postgresql-client" in runtime.split()  # Debian's: pg_dump and pg_restore
+    snapshot = (ROOT / "paperclip" / "backup" / "snapshot.py").read_text()
+    assert '_pg_tool("pg_dump")' in snapshot and '_pg_tool("pg_restore")' in snapshot  # what the backup runs
+    [install] = [
+        rest for keyword, rest in lineage("build")[0].instructions if keyword == "RUN" and "pip install" in rest
+    ]
+    assert '".[otel]"' in install.split()
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert any(dep.startswith("opentelemetry-sdk") for dep in pyproject["project"]["optional-dependencies"]["otel"])

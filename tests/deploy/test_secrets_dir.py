@@ -11,22 +11,9 @@ from pathlib import Path
 import pytest
 
 from paperclip.settings import Settings
-from tests.deploy.files import ROOT
+from tests.deploy.files import ROOT, mount_like_kubernetes
 
 KEY = base64.b64encode(b"k" * 32).decode()
-
-
-def mount_like_kubernetes(folder: Path, files: dict[str, str]) -> Path:
-    """`folder` laid out as the kubelet lays out a secret volume: the files in a dated folder,
-    `..data` linking to it, and each name a link through `..data`."""
-    dated = folder / "..2026_12_03_14_00_00.000000001"
-    dated.mkdir(parents=True)
-    for name, value in files.items():
-        (dated / name).write_text(value)
-    (folder / "..data").symlink_to(dated.name)
-    for name in files:
-        (folder / name).symlink_to(f"..data/{name}")
-    return folder
 
 
 def test_settings_come_from_the_files_of_the_secrets_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
