@@ -32,6 +32,7 @@ from activities.limits import CredentialLimits
 from activities.mcp import McpServers, sandboxed_spawn
 from activities.model_turn import ModelActivities
 from activities.pipelines import PipelineActivities, PipelineRunStore
+from activities.dependencies import DependencyActivities
 from activities.routine_pipelines import RoutinePipelineActivities
 from activities.store import StoreActivities
 from activities.templates import TemplateActivities
@@ -159,6 +160,7 @@ def build_workers(
     runs = PipelineActivities(store if isinstance(store, PipelineRunStore) else None)
     github = GitHubActivities(store, keys)
     routine_runs = RoutinePipelineActivities(store, client)
+    dependencies = DependencyActivities(client)
     backups = BackupActivities(settings)
     mcp = McpServers(store.get_mcp_server, keys=keys, allow=settings.mcp_stdio_allow, spawn=sandboxed_spawn)
     tool_calls = ToolActivities(store, settings=settings, keys=keys, mcp=mcp.runner_for)
@@ -188,6 +190,7 @@ def build_workers(
                 record.record,
                 record.task_brief,
                 record.read_task,
+                dependencies.add_blocker,
                 record.store_standing,
                 runs.record_pipeline_run,
                 routine_runs.routine_pipeline_run,
