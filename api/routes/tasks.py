@@ -9,6 +9,7 @@ from temporalio.client import Client
 
 from api import services
 from api.auth import Caller, CallerDep
+from api.dependencies import with_met_blockers
 from api.deps import ClientDep, StoreDep
 from api.recent import FINISHED, RECENT
 from paperclip.models import (
@@ -34,9 +35,14 @@ router = APIRouter(prefix="/companies/{company}/tasks", tags=["tasks"])
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=TaskRecord)
-async def create_task(company: str, task: CreateTaskInput, client: ClientDep, caller: CallerDep) -> TaskRecord:
-    """Queue a task for an agent; 400 when the agent is unknown or the title empty. The activity
-    log names the caller as who asked (an `actor` in the body is ignored)."""
+async def create_task(
+    company: str, task: CreateTaskInput, client: ClientDep, store: StoreDep, caller: CallerDep
+) -> TaskRecord:
+    """Queue a task for an agent; 400 when the agent is unknown or the title empty, or a blocker
+    (`blocked_by`) is unknown, another company's, the task itself or closes a cycle (named); 409
+    when a blocker failed or was cancelled. It waits queued until its blockers are done. The
+    activity log names the caller as who asked (an `actor` in the body is ignored)."""
+    task = await with_met_blockers(client=client, store=store, company_id=company, task=task)
     return await services.create_task(
         client=client, company_id=company, task=task.model_copy(update={"actor": caller.actor})
     )
