@@ -32,5 +32,7 @@ class DependencyActivities:
             record = await handle.execute_update(ADD_BLOCKER_UPDATE, call.request, result_type=TaskRecord)
         except WorkflowUpdateFailedError as err:
             cause = err.cause
-            return AddBlockerAnswer(ok=False, message=cause.message if isinstance(cause, ApplicationError) else str(err))
+            return AddBlockerAnswer(
+                ok=False, message=cause.message if isinstance(cause, ApplicationError) else str(err)
+            )
         return AddBlockerAnswer(ok=True, blocked_by=record.blocked_by)

@@ -26,13 +26,13 @@ from temporalio.worker import Worker
 from activities.backup import BackupActivities
 from activities.cli.activity import CliActivities
 from activities.compaction import CompactionActivities
+from activities.dependencies import DependencyActivities
 from activities.github import GitHubActivities
 from activities.http_agent import HttpAgentActivities
 from activities.limits import CredentialLimits
 from activities.mcp import McpServers, sandboxed_spawn
 from activities.model_turn import ModelActivities
 from activities.pipelines import PipelineActivities, PipelineRunStore
-from activities.dependencies import DependencyActivities
 from activities.routine_pipelines import RoutinePipelineActivities
 from activities.store import StoreActivities
 from activities.templates import TemplateActivities

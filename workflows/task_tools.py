@@ -37,6 +37,7 @@ with workflow.unsafe.imports_passed_through():
         TaskStatus,
         ToolCall,
     )
+    from paperclip.models.dependencies import AddBlockerAnswer, AddBlockerCall, AddBlockerInput
     from paperclip.org import subtree
     from paperclip.tools import (
         COMPLETE_TASK,
@@ -52,7 +53,6 @@ with workflow.unsafe.imports_passed_through():
         ToolArgumentsError,
         arguments_of,
     )
-    from paperclip.models.dependencies import AddBlockerAnswer, AddBlockerCall, AddBlockerInput
     from paperclip.tools.add_blocker import ADD_BLOCKER, AddBlockerArguments
     from paperclip.tools.comment import COMMENT, CommentArguments
     from paperclip.tools.read_task import READ_TASK, ReadTaskArguments, ReadTaskInput, TaskReading

@@ -27,8 +27,8 @@ from typing import Any
 
 from temporalio.client import Client, WorkflowHandle
 from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.testing import WorkflowEnvironment
 from temporalio.service import RPCError, RPCStatusCode
+from temporalio.testing import WorkflowEnvironment
 
 from paperclip.binaries import temporal_cli
 from paperclip.constants import SEARCH_ATTRIBUTES, pipeline_workflow_id, task_workflow_id

@@ -76,9 +76,7 @@ def to_block(state: CompanyState, ended: TaskRecord) -> list[TaskRecord]:
     """The queued tasks that wait for `ended`, which failed or was cancelled (none when it is done)."""
     if ended.status not in (TaskStatus.FAILED, TaskStatus.CANCELLED):
         return []
-    return [
-        t for t in state.tasks.values() if t.status is TaskStatus.QUEUED and ended.identifier in t.blocked_by
-    ]
+    return [t for t in state.tasks.values() if t.status is TaskStatus.QUEUED and ended.identifier in t.blocked_by]
 
 
 def inputs_of(state: CompanyState, record: TaskRecord) -> list[InputResult]:
