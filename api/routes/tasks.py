@@ -9,7 +9,7 @@ from temporalio.client import Client
 
 from api import services
 from api.auth import Caller, CallerDep
-from api.dependencies import with_met_blockers
+from api.dependencies import add_blocker, with_met_blockers
 from api.deps import ClientDep, StoreDep
 from api.recent import FINISHED, RECENT
 from paperclip.models import (
@@ -22,6 +22,7 @@ from paperclip.models import (
     TaskStatus,
     Trace,
 )
+from paperclip.models.dependencies import AddBlockerInput, NewBlocker
 from paperclip.tools import (
     CompleteTaskArguments,
     DelegateTaskArguments,
@@ -46,6 +47,16 @@ async def create_task(
     return await services.create_task(
         client=client, company_id=company, task=task.model_copy(update={"actor": caller.actor})
     )
+
+
+@router.post("/{identifier}/blockers", response_model=TaskRecord)
+async def add_task_blocker(
+    company: str, identifier: str, body: NewBlocker, client: ClientDep, store: StoreDep, caller: CallerDep
+) -> TaskRecord:
+    """Make a queued task also wait for another (and take its result, with `input`); 400 for an
+    unknown blocker or one that would close a cycle (the message names it), 409 once it started."""
+    request = AddBlockerInput(identifier=identifier, blocked_by=body.blocked_by, input=body.input, actor=caller.actor)
+    return await add_blocker(client=client, store=store, company_id=company, request=request)
 
 
 @router.get("", response_model=TaskList)

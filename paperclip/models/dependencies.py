@@ -46,3 +46,11 @@ class AddBlockerAnswer(BaseModel):
     ok: bool
     message: str = ""
     blocked_by: list[str] = Field(default_factory=list)
+
+
+class NewBlocker(BaseModel):
+    """Body of `POST …/tasks/{id}/blockers`: the board makes a queued task also wait for another."""
+
+    blocked_by: str = Field(min_length=1, max_length=200)
+    input: bool = False
+    """Also give it that task's result when it starts."""

@@ -2,12 +2,14 @@
 and in the task view, a chain that runs in order, bad blockers refused with the reason, and blockers
 that left the company's index checked against the store."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import httpx
 
 from paperclip.models import RecordInput, TaskRecord
+from paperclip.settings import Settings
 from paperclip.store import Store
+from paperclip.tokens import task_tokens
 from tests.api.conftest import api, assert_error, settings, store, task_queue, workers  # noqa: F401
 from tests.api.helpers import create_company, wait_for_task
 
@@ -68,3 +70,28 @@ async def test_blockers_that_left_the_index_are_checked_against_the_store(
     created = await api.post(tasks, json=body)
     assert created.status_code == 201, created.text
     assert (await wait_for_task(api, company, created.json()["identifier"]))["blocked_by"] == ["ACME-90"]
+
+
+async def test_the_board_adds_a_blocker_and_a_cycle_is_refused_naming_it(
+    api: httpx.AsyncClient,  # noqa: F811
+    settings: Settings,  # noqa: F811
+) -> None:
+    company = (await create_company(api))["id"]
+    tasks = f"/api/companies/{company}/tasks"
+    assert (await api.post(f"/api/companies/{company}/pause", json={"reason": "planning"})).status_code == 200
+    for body in [{}, {"blocked_by": ["ACME-1"]}, {"blocked_by": ["ACME-2"]}]:
+        assert (await api.post(tasks, json={"title": "x", "assignee": "cmo", **body})).status_code == 201
+    error = assert_error(await api.post(f"{tasks}/ACME-1/blockers", json={"blocked_by": "ACME-3"}), 400)
+    assert error["message"] == "a dependency cycle: ACME-1 → ACME-3 → ACME-2 → ACME-1"
+    added = await api.post(f"{tasks}/ACME-3/blockers", json={"blocked_by": "ACME-1", "input": True})
+    assert added.status_code == 200, added.text
+    assert (added.json()["blocked_by"], added.json()["inputs"]) == (["ACME-2", "ACME-1"], ["ACME-1"])
+    assert (await api.get(f"{tasks}/ACME-3")).json()["blocked_by"] == ["ACME-2", "ACME-1"]
+    # An agent's task token cannot reach the board's lever, not even on its own task.
+    token = task_tokens(settings.home_dir, settings.secret_key).mint(
+        company_id=company, task="ACME-3", agent="cmo", ttl=timedelta(minutes=5)
+    )
+    refused = await api.post(
+        f"{tasks}/ACME-3/blockers", json={"blocked_by": "ACME-2"}, headers={"Authorization": f"Bearer {token}"}
+    )
+    assert_error(refused, 403)
