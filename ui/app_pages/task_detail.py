@@ -121,6 +121,8 @@ def live_panel(company_id: str, identifier: str) -> None:
     trace: Trace | None = None
     if task.status is TaskStatus.QUEUED:
         st.info("Queued: its workflow, and the conversation, start when the company dispatches it.")
+    elif task.blocked_reason:
+        st.info("It never started: no workflow, no conversation.")
     else:
         try:
             trace = parse(Trace, api.get(f"{path}/trace", format="json"))
