@@ -42,9 +42,13 @@ def status_markup(status: str) -> str:
 
 
 def _task_status(task: dict[str, Any]) -> str:
-    """A task's status, with why it holds or that it is trying a failed turn again (the attempt
-    and the last failure)."""
+    """A task's status, with what a queued one waits on or why one blocked before it started, why
+    it holds or that it is trying a failed turn again (the attempt and the last failure)."""
     text = status_markup(task["status"])
+    if task.get("blocked_by") and task["status"] == "queued":
+        text += f" [dim]waiting on {escape(', '.join(task['blocked_by']))}[/dim]"
+    if task.get("blocked_reason"):
+        text += f" [red]{escape(task['blocked_reason'])}[/red]"
     if task.get("held"):
         text += f" [yellow]held: {escape(task['held'])}[/yellow]"
     retry = task.get("retry")

@@ -10,11 +10,15 @@ from tests.cli.test_governance import failed, ok, run
 
 async def test_cli_task_create_with_a_blocker_and_an_input(api: httpx.AsyncClient) -> None:  # noqa: F811
     company = (await create_company(api))["id"]
+    assert (await api.post(f"/api/companies/{company}/pause", json={"reason": "planning"})).status_code == 200
     ok(await run(api, "task", "create", "cmo", "Research", "-c", company))
     out = ok(
         await run(api, "task", "create", "cmo", "Write", "-c", company, "--blocked-by", "ACME-1", "--input", "ACME-1")
     )
     assert "Assigned ACME-2 to cmo, waiting on ACME-1: Write" in out
+    [row] = [line for line in ok(await run(api, "task", "list", "-c", company)).splitlines() if "ACME-2" in line]
+    assert "waiting on ACME-1" in row
+    assert (await api.post(f"/api/companies/{company}/resume", json={})).status_code == 200
     await wait_for_task(api, company, "ACME-2")
     shown = ok(await run(api, "task", "show", "ACME-2", "-c", company))
     assert "waits on" in shown and "ACME-1 (input)" in shown
