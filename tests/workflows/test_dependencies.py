@@ -14,6 +14,7 @@ from paperclip.models import (
     CompanyActionInput,
     CreateTaskInput,
     CreateTasksInput,
+    ReassignTaskInput,
     TaskActionInput,
     TaskStatus,
     ToolCall,
@@ -77,6 +78,13 @@ async def test_a_blocker_that_fails_leaves_its_dependant_blocked_and_tells_its_a
         told = [e for e in snap.recent if e.kind == "task.blocked"]
         assert [(e.task, e.agent) for e in told] == [("ACME-2", "b")]
         assert {a.spec.name: a.status for a in snap.agents}["b"] == "idle"  # not at work on it
+        # Handed to c, it is still not started: no run is counted for either agent.
+        await company.execute_update(
+            CompanyWorkflow.reassign_task, ReassignTaskInput(identifier="ACME-2", assignee="c")
+        )
+        snap = await company.query(CompanyWorkflow.snapshot)
+        assert {a.spec.name: a.running for a in snap.agents} == {"a": 0, "b": 0, "c": 0}
+        assert tasks_of(snap)["ACME-2"].assignee == "c"
         # Cancelling the blocked task (it never started) blocks the one waiting on it in turn.
         await company.execute_update(CompanyWorkflow.cancel_task, TaskActionInput(identifier="ACME-2"))
         snap = await wait_for(company, lambda s: tasks_of(s)["ACME-1"].status is TaskStatus.BLOCKED)
