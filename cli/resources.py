@@ -42,9 +42,13 @@ def status_markup(status: str) -> str:
 
 
 def _task_status(task: dict[str, Any]) -> str:
-    """A task's status, with why it holds or that it is trying a failed turn again (the attempt
-    and the last failure)."""
+    """A task's status, with what a queued one waits on or why one blocked before it started, why
+    it holds or that it is trying a failed turn again (the attempt and the last failure)."""
     text = status_markup(task["status"])
+    if task.get("blocked_by") and task["status"] == "queued":
+        text += f" [dim]waiting on {escape(', '.join(task['blocked_by']))}[/dim]"
+    if task.get("blocked_reason"):
+        text += f" [red]{escape(task['blocked_reason'])}[/red]"
     if task.get("held"):
         text += f" [yellow]held: {escape(task['held'])}[/yellow]"
     retry = task.get("retry")
@@ -293,6 +297,7 @@ def agent_show(
 
 
 @task_app.command("assign")
+@task_app.command("create")
 def task_assign(
     agent: Annotated[str, typer.Argument(help="Assignee agent name.")],
     title: Annotated[str, typer.Argument(help="What to do.")],
@@ -306,17 +311,28 @@ def task_assign(
     budget_tokens: Annotated[
         int | None, typer.Option("--budget-tokens", min=0, help="Lifetime cap in tokens, subtasks included.")
     ] = None,
+    blocked_by: Annotated[
+        list[str] | None, typer.Option("--blocked-by", help="A task it waits for, e.g. ACME-2 (repeatable).")
+    ] = None,
+    inputs: Annotated[
+        list[str] | None,
+        typer.Option("--input", help="A blocker whose result it is given when it starts (repeatable)."),
+    ] = None,
     api_url: ApiUrl = None,
 ) -> None:
-    """Assign a task to an agent; prints its identifier."""
+    """Assign a task to an agent (`create` is the same command); prints its identifier. With
+    `--blocked-by` it waits queued until those tasks are done."""
     body: dict[str, Any] = {"title": title, "assignee": agent, "priority": priority.value, "brief": brief, "goal": goal}
+    body |= {"blocked_by": blocked_by or None, "inputs": inputs or None}
     if budget_usd is not None or budget_tokens is not None:
         body["budget"] = {"usd": budget_usd, "tokens": budget_tokens}
     with api(api_url) as client:
         record = client.post(f"/api/companies/{company}/tasks", {k: v for k, v in body.items() if v is not None})
     serves = f" (serves {record['goal']})" if record.get("goal") else ""
+    waits = f", waiting on {', '.join(record['blocked_by'])}" if record.get("blocked_by") else ""
     console.print(
-        f"Assigned [bold]{record['identifier']}[/bold] to {record['assignee']}{serves}: {escape(record['title'])}",
+        f"Assigned [bold]{record['identifier']}[/bold] to {record['assignee']}{serves}{waits}: "
+        f"{escape(record['title'])}",
         highlight=False,
     )
 

@@ -39,6 +39,12 @@ def _rows(task: dict[str, Any]) -> list[tuple[str, str]]:
     if task.get("retry"):
         retry = RetryState.model_validate(task["retry"])
         rows.append(("retrying", f"[yellow]{escape(retry.model)}: {escape(retry.describe())}[/yellow]"))
+    if task.get("blocked_reason"):
+        rows.append(("blocked", f"[red]{escape(task['blocked_reason'])}[/red] (it never started)"))
+    if task.get("blocked_by"):
+        inputs = set(task.get("inputs") or [])
+        waits = ", ".join(b + (" (input)" if b in inputs else "") for b in task["blocked_by"])
+        rows.append(("waits on", escape(waits)))
     rows.append(("assignee", escape(task["assignee"])))
     rows += [("parent", escape(task["parent"]))] if task.get("parent") else []
     rows.append(("priority", task.get("priority", "")))

@@ -100,6 +100,8 @@ class Activity:
     TASK_BRIEF = "task_brief"
     """A task's brief read back from the store (the company carries long ones by reference)."""
     READ_TASK = "read_task"
+    ADD_BLOCKER = "add_blocker"
+    """An agent's `add_blocker` call asked of its company's update (`activities/dependencies.py`)."""
     """A task of the company as an agent's `read_task` tool shows it, read from the store."""
     NOTIFY = "notify"
     """A company's events sent to its webhook subscriptions, signed (`activities/webhooks.py`)."""

@@ -6,6 +6,7 @@ from fastapi.routing import APIRoute
 
 from api.routes.tasks import router
 from paperclip.models import AgentSpec
+from paperclip.models.dependencies import NewBlocker
 from paperclip.tools import (
     ARGUMENTS,
     COMPLETE_TASK,
@@ -90,4 +91,7 @@ def test_the_apis_bodies_for_the_same_actions_are_the_argument_models() -> None:
         "subtasks": DelegateTaskArguments,
         "approval-requests": RequestApprovalArguments,
         "escalate": EscalateArguments,
+        # The board's lever, not an agent's call on its own task: `add_blocker` names the task in
+        # its arguments, the route in its path.
+        "blockers": NewBlocker,
     }

@@ -35,10 +35,14 @@ def board_columns(
 
 def card_caption(task: TaskRecord, *, simulated: bool = False) -> str:
     """`ceo · high · G2`: who works on it, how urgent, the goal it serves; the offline model labelled;
-    why it holds, or that it is trying a failed turn again (the attempt and the last failure)."""
+    the tasks a queued one waits on, or why one that never started is blocked; why it holds, or that
+    it is trying a failed turn again (the attempt and the last failure)."""
     parts = [f"{task.assignee} {SIMULATED_LABEL}" if simulated else task.assignee, task.priority.value]
     if task.goal:
         parts.append(task.goal)
+    if task.blocked_by and task.status is TaskStatus.QUEUED:
+        parts.append(f"⧗ waiting on {', '.join(task.blocked_by)}")
+    parts += [f"⛔ blocked: {task.blocked_reason}"] if task.blocked_reason else []
     parts += [f"⏸ held: {task.held}"] if task.held else []
     parts += [f"↻ retrying {task.retry.brief(48)}"] if task.retry else []
     return " · ".join(parts)

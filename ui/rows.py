@@ -81,6 +81,16 @@ def agent_rows(snapshot: CompanySnapshot) -> list[dict[str, Any]]:
     return rows
 
 
+def waiting_note(task: TaskRecord) -> str:
+    """` (waiting on ACME-2)` for a queued task with blockers, ` (ACME-2 failed)`-like reason for
+    one blocked before it started, else nothing."""
+    if task.blocked_reason:
+        return f" ({task.blocked_reason})"
+    if task.blocked_by and task.status is TaskStatus.QUEUED:
+        return f" (waiting on {', '.join(task.blocked_by)})"
+    return ""
+
+
 def task_rows(
     tasks: list[TaskRecord], *, company_id: str, temporal_ui_url: str, namespace: str = "default"
 ) -> list[dict[str, Any]]:
@@ -92,7 +102,7 @@ def task_rows(
                 "task": task.identifier,
                 "title": task.title,
                 "assignee": task.assignee,
-                "status": task.status.value + (f" (held: {task.held})" if task.held else ""),
+                "status": task.status.value + waiting_note(task) + (f" (held: {task.held})" if task.held else ""),
                 "priority": task.priority.value,
                 "turns": task.turns,
                 "cost (USD)": round(task.cost_usd, 4),

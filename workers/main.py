@@ -26,6 +26,7 @@ from temporalio.worker import Worker
 from activities.backup import BackupActivities
 from activities.cli.activity import CliActivities
 from activities.compaction import CompactionActivities
+from activities.dependencies import DependencyActivities
 from activities.github import GitHubActivities
 from activities.http_agent import HttpAgentActivities
 from activities.limits import CredentialLimits
@@ -159,6 +160,7 @@ def build_workers(
     runs = PipelineActivities(store if isinstance(store, PipelineRunStore) else None)
     github = GitHubActivities(store, keys)
     routine_runs = RoutinePipelineActivities(store, client)
+    dependencies = DependencyActivities(client)
     backups = BackupActivities(settings)
     mcp = McpServers(store.get_mcp_server, keys=keys, allow=settings.mcp_stdio_allow, spawn=sandboxed_spawn)
     tool_calls = ToolActivities(store, settings=settings, keys=keys, mcp=mcp.runner_for)
@@ -188,6 +190,7 @@ def build_workers(
                 record.record,
                 record.task_brief,
                 record.read_task,
+                dependencies.add_blocker,
                 record.store_standing,
                 runs.record_pipeline_run,
                 routine_runs.routine_pipeline_run,

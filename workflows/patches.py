@@ -71,12 +71,20 @@ HTTP_TURN_RETRIES = "http-turn-retries"
 """An HTTP agent's POST is retried by the task, as model and CLI turns are (one attempt an
 activity, a backoff or the agent's `retry-after` between, `retry` told to the company), so the
 board sees it retrying; before, Temporal retried it unseen."""
+ADD_BLOCKER_TOOL = "deps-add-blocker-tool"
+"""An agent's `add_blocker` call is run (the `add_blocker` activity asks the company's update); before
+it, a call of it is answered as an unknown tool."""
 OUTPUT_SCHEMA = "output-schema"
 """A task given an output schema (a pipeline step's) checks its result against it: a result that
 does not fit is answered with the error so the agent fixes it, and after `schema_tries` of them
 the task fails (`workflows.task_schema`)."""
 
 # ------------------------------------------------------------------ the company workflow
+
+DEPENDENCIES = "deps-blocked-by"
+"""Tasks may wait for others of their company (`blocked_by`, `add_blocker`): dispatch passes a
+queued one over until its blockers are done, and gives it its inputs' results; a blocker that fails
+or is cancelled leaves it blocked (`workflows.company.dependencies`, `workflows.company.waiting`)."""
 
 RECORDS_AS_ACTIVITY = "records-as-activity"
 """Runs record to the store through a regular activity and settle before they end."""

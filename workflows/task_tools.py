@@ -37,6 +37,7 @@ with workflow.unsafe.imports_passed_through():
         TaskStatus,
         ToolCall,
     )
+    from paperclip.models.dependencies import AddBlockerAnswer, AddBlockerCall, AddBlockerInput
     from paperclip.org import subtree
     from paperclip.tools import (
         COMPLETE_TASK,
@@ -52,9 +53,10 @@ with workflow.unsafe.imports_passed_through():
         ToolArgumentsError,
         arguments_of,
     )
+    from paperclip.tools.add_blocker import ADD_BLOCKER, AddBlockerArguments
     from paperclip.tools.comment import COMMENT, CommentArguments
     from paperclip.tools.read_task import READ_TASK, ReadTaskArguments, ReadTaskInput, TaskReading
-    from workflows.patches import TASK_TOOLS
+    from workflows.patches import ADD_BLOCKER_TOOL, TASK_TOOLS
     from workflows.signals import signal_company
     from workflows.task_core import TaskCore, task_search_attributes
     from workflows.task_schema import refused_result
@@ -330,5 +332,33 @@ async def read_task(task: TaskCore, args: ReadTaskArguments) -> str:
     return reading.text
 
 
-REGISTRY_HANDLERS: dict[str, Handler] = {COMMENT: comment, READ_TASK: read_task}
+async def add_blocker(task: TaskCore, args: AddBlockerArguments) -> str:
+    """Ask the company to make a queued task of the agent's team (itself and everyone below it)
+    wait for another; the company's refusal is the answer."""
+    if not workflow.patched(ADD_BLOCKER_TOOL):
+        return prompts.unknown_tool(ADD_BLOCKER)
+    me = task.input.agent.name
+    request = AddBlockerInput(
+        identifier=args.task,
+        blocked_by=args.blocked_by,
+        input=args.input,
+        actor=me,
+        within=[me, *(s.name for s in subtree(task.input.team, me))],
+    )
+    try:
+        answer: AddBlockerAnswer = await workflow.execute_activity(
+            Activity.ADD_BLOCKER,
+            AddBlockerCall(company_id=task.input.company_id, request=request),
+            result_type=AddBlockerAnswer,
+            start_to_close_timeout=timedelta(seconds=30),
+            retry_policy=READ_RETRIES,
+        )
+    except ActivityError as err:
+        return prompts.tool_failed(ADD_BLOCKER, err.cause.message if isinstance(err.cause, FailureError) else str(err))
+    if not answer.ok:
+        return prompts.error(answer.message)
+    return prompts.blocker_added(args.task, answer.blocked_by)
+
+
+REGISTRY_HANDLERS: dict[str, Handler] = {COMMENT: comment, READ_TASK: read_task, ADD_BLOCKER: add_blocker}
 """Registry tool name → its handler: every registry tool with `runs == "workflow"`."""

@@ -9,6 +9,7 @@ from temporalio.client import Client
 
 from api import services
 from api.auth import Caller, CallerDep
+from api.dependencies import add_blocker, with_met_blockers
 from api.deps import ClientDep, StoreDep
 from api.recent import FINISHED, RECENT
 from paperclip.models import (
@@ -21,6 +22,7 @@ from paperclip.models import (
     TaskStatus,
     Trace,
 )
+from paperclip.models.dependencies import AddBlockerInput, NewBlocker
 from paperclip.tools import (
     CompleteTaskArguments,
     DelegateTaskArguments,
@@ -34,12 +36,27 @@ router = APIRouter(prefix="/companies/{company}/tasks", tags=["tasks"])
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=TaskRecord)
-async def create_task(company: str, task: CreateTaskInput, client: ClientDep, caller: CallerDep) -> TaskRecord:
-    """Queue a task for an agent; 400 when the agent is unknown or the title empty. The activity
-    log names the caller as who asked (an `actor` in the body is ignored)."""
+async def create_task(
+    company: str, task: CreateTaskInput, client: ClientDep, store: StoreDep, caller: CallerDep
+) -> TaskRecord:
+    """Queue a task for an agent; 400 when the agent is unknown or the title empty, or a blocker
+    (`blocked_by`) is unknown, another company's, the task itself or closes a cycle (named); 409
+    when a blocker failed or was cancelled. It waits queued until its blockers are done. The
+    activity log names the caller as who asked (an `actor` in the body is ignored)."""
+    task = await with_met_blockers(client=client, store=store, company_id=company, task=task)
     return await services.create_task(
         client=client, company_id=company, task=task.model_copy(update={"actor": caller.actor})
     )
+
+
+@router.post("/{identifier}/blockers", response_model=TaskRecord)
+async def add_task_blocker(
+    company: str, identifier: str, body: NewBlocker, client: ClientDep, store: StoreDep, caller: CallerDep
+) -> TaskRecord:
+    """Make a queued task also wait for another (and take its result, with `input`); 400 for an
+    unknown blocker or one that would close a cycle (the message names it), 409 once it started."""
+    request = AddBlockerInput(identifier=identifier, blocked_by=body.blocked_by, input=body.input, actor=caller.actor)
+    return await add_blocker(client=client, store=store, company_id=company, request=request)
 
 
 @router.get("", response_model=TaskList)

@@ -168,6 +168,14 @@ class CreateTaskInput(BaseModel):
     pipeline: PipelineStepRef | None = None
     """The step of a pipeline run it is (set by the run, never by the API): the run is told when
     it ends."""
+    blocked_by: list[str] = Field(default_factory=list, max_length=50)
+    """Tasks of the company it waits for (`ACME-2`): it starts once they are all done. In a
+    `create_tasks` batch, a task may name one created earlier or later in the same batch."""
+    inputs: list[str] = Field(default_factory=list, max_length=50)
+    """Those of `blocked_by` whose results it is given when it starts."""
+    met: list[str] = Field(default_factory=list, max_length=50)
+    """Blockers the API found done in the store, having left the company's index (set by the
+    API from the store, never taken from a caller): met already."""
 
 
 class CreateTasksInput(BaseModel):

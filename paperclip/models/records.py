@@ -86,6 +86,12 @@ class TaskRecord(BaseModel):
     """Set while the task waits to try a failed model call again."""
     held: str | None = None
     """Why the task holds before its next turn (`budget`, `agent paused`, `company paused`, …); None: it does not."""
+    blocked_by: list[str] = Field(default_factory=list)
+    """Tasks of its company it waits for: it stays queued until every one is done."""
+    inputs: list[str] = Field(default_factory=list)
+    """Those of `blocked_by` whose results it is given when it starts (by identifier and result)."""
+    blocked_reason: str | None = None
+    """Why a task that never started is blocked (a blocker failed or was cancelled); None: it is not."""
 
 
 class TaskDetail(TaskRecord):

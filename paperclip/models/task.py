@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 from paperclip.models.agents import AgentSpec
 from paperclip.models.budgets import BudgetDecision, Unconfirmed
 from paperclip.models.conversation import Message, Usage
+from paperclip.models.dependencies import InputResult
 from paperclip.models.enums import Priority, TaskStatus
 from paperclip.models.governance import ApprovalAnswer, Goal
 from paperclip.models.records import RetryState, TaskRecord
@@ -194,6 +195,8 @@ class TaskInput(BaseModel):
     """A JSON schema its result must fit (a pipeline step's): a result that does not is sent back
     to the agent with the error, at most `schema_tries` times before the task fails."""
     schema_tries: int = 3
+    inputs: list[InputResult] = Field(default_factory=list)
+    """The results of the tasks it waited on and named as inputs (`CreateTaskInput.inputs`)."""
     workspace_pickup_seconds: float | None = Field(default=None, gt=0)
     """How long a tool call waits for its workspace's host to pick it up before the host counts as
     gone and the workspace is made again (None: `workflows.task_acting.WORKSPACE_PICKUP`)."""

@@ -223,6 +223,7 @@ def task_row(record: TaskRecord) -> dict[str, Any]:
 def task_of(row: Any) -> TaskRecord:
     """A task record as a row of `tasks` keeps it."""
     fields = {key: row[key] for key in TaskRecord.model_fields if key not in _TRANSIENT}
+    fields |= {key: row[key] or [] for key in ("blocked_by", "inputs")}  # rows from before 0025: none
     unconfirmed = Unconfirmed(
         attempts=row["unconfirmed_attempts"], tokens=row["unconfirmed_tokens"], usd=row["unconfirmed_usd"]
     )

@@ -27,6 +27,7 @@ from typing import Any
 
 from temporalio.client import Client, WorkflowHandle
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
 
 from paperclip.binaries import temporal_cli
@@ -68,6 +69,13 @@ async def write_histories(client: Client, company: Company, prefix: str) -> dict
     async for fire in client.list_workflows(f"WorkflowId STARTS_WITH 'routine-run:{company_id}:'"):
         name = fire.id.removeprefix(f"routine-run:{company_id}:").partition("-20")[0]
         handles[f"routine-{name}"] = client.get_workflow_handle(fire.id)
+    for name, handle in list(handles.items()):
+        try:
+            await handle.describe()
+        except RPCError as err:  # cancelled or blocked before it started: no workflow either
+            if err.status is not RPCStatusCode.NOT_FOUND:
+                raise
+            del handles[name]
     for handle in handles.values():
         await settled(handle)
     written: dict[str, set[str]] = {}

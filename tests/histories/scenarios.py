@@ -55,6 +55,7 @@ from paperclip.store.hooks import webhook_secret_name
 from tests.api.conftest import serve
 from tests.fakes.http_agent import FakeHttpAgent
 from tests.histories.pipeline_scenarios import pipelinetemplate
+from tests.histories.scenarios_deps import deps
 from tests.histories.scenarios_pipelines import pipelinenotify, routinepipeline
 from tests.histories.scenarios_review import review
 from tests.histories.stage import KEY, Company, Scenario, Stage, settled
@@ -64,6 +65,7 @@ from tests.workflows.helpers import wait_for
 from tests.workflows.tool_stand_ins import PROBE_READ, PROBE_RUN, TOOLS, ToolHost, tool_workers
 from workflows.company import CompanyWorkflow
 from workflows.patches import (
+    ADD_BLOCKER_TOOL,
     ADMISSION,
     APPROVALS_IN_STORE,
     BUDGET_RESERVATION,
@@ -74,6 +76,7 @@ from workflows.patches import (
     COMPACTION,
     COMPLETE_TO_END,
     CREDENTIAL_QUEUES,
+    DEPENDENCIES,
     EMERGENCY_BRAKE,
     HEARTBEATS,
     HTTP_TURN_RETRIES,
@@ -657,5 +660,6 @@ SCENARIOS: dict[str, Scenario] = {
     "pipelinetemplate": Scenario(pipelinetemplate, frozenset({PIPELINE_STEPS, PIPELINE_TEMPLATES})),
     "pipelinenotify": Scenario(pipelinenotify, frozenset({PIPELINE_NOTIFY, PIPELINE_STEPS})),
     "routinepipeline": Scenario(routinepipeline, frozenset({PIPELINE_NOTIFY})),
+    "deps": Scenario(deps, frozenset({DEPENDENCIES, ADD_BLOCKER_TOOL})),
 }
 """Scenario name → how to record it; `record` runs all but `demo` unless told which."""

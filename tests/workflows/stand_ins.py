@@ -16,6 +16,7 @@ from temporalio.client import Client, WorkflowHandle, WorkflowQueryFailedError
 from temporalio.service import RPCError
 from temporalio.worker import Worker
 
+from activities.dependencies import DependencyActivities
 from activities.templates import TemplateActivities
 from paperclip.constants import llm_queue, task_workflow_id
 from paperclip.models import (
@@ -159,6 +160,7 @@ async def stand_in_workers(
                 store.store_standing,
                 store.notify,
                 TemplateActivities(None).agent_from_template,
+                DependencyActivities(client).add_blocker,
             ],
         ),
         Worker(client, task_queue=llm_queue(queue), activities=[model.model_turn]),

@@ -38,6 +38,7 @@ def test_the_workflow_is_the_seven_parts_each_on_the_core() -> None:
     assert sorted(p.__name__ for p in PARTS) == [
         "ApprovalsPart",
         "BudgetsPart",
+        "DependenciesPart",
         "DispatchPart",
         "GoalsPart",
         "GovernancePart",

@@ -95,6 +95,11 @@ def live_panel(company_id: str, identifier: str) -> None:
     st.caption(f"Priority {task.priority.value} · {task.turns} turns{cache}{serves}")
     if task.held:
         st.warning(f"Held before its next turn: {task.held}.", icon=":material/pause_circle:")
+    if task.blocked_reason:
+        st.error(f"Blocked before it started: {task.blocked_reason}.", icon=":material/block:")
+    elif task.blocked_by:
+        inputs = ", ".join(task.inputs)
+        st.caption(f"Waits on {', '.join(task.blocked_by)}" + (f" · given the results of {inputs}" if inputs else ""))
     if task.retry:
         st.warning(
             f"Retrying its {task.retry.model} turn: {no_math(task.retry.describe())}.", icon=":material/autorenew:"
@@ -116,6 +121,8 @@ def live_panel(company_id: str, identifier: str) -> None:
     trace: Trace | None = None
     if task.status is TaskStatus.QUEUED:
         st.info("Queued: its workflow, and the conversation, start when the company dispatches it.")
+    elif task.blocked_reason:
+        st.info("It never started: no workflow, no conversation.")
     else:
         try:
             trace = parse(Trace, api.get(f"{path}/trace", format="json"))

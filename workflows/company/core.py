@@ -39,6 +39,8 @@ with workflow.unsafe.imports_passed_through():
     from paperclip.models.webhooks import Notification, NotifyInput
     from paperclip.webhooks.outgoing import notification_of
     from workflows.company.texts import is_long_approval
+    from workflows.company.waiting import to_block
+    from workflows.patches import DEPENDENCIES
 
 RECENT_ACTIVITY = 50
 """Activity entries the snapshot keeps in memory; the store keeps them all."""
@@ -232,7 +234,7 @@ class CompanyCore:
         if agent is None or not agent.status.is_available:
             return
         busy = any(
-            t.assignee == name and t.status in (TaskStatus.RUNNING, TaskStatus.BLOCKED)
+            t.assignee == name and t.status in (TaskStatus.RUNNING, TaskStatus.BLOCKED) and t.blocked_reason is None
             for t in self.state.tasks.values()
         )
         agent.status = AgentStatus.RUNNING if busy else AgentStatus.IDLE
@@ -253,6 +255,9 @@ class CompanyCore:
             created_at=now,
             updated_at=now,
         )
+        if input.blocked_by and workflow.patched(DEPENDENCIES):
+            record.blocked_by = list(dict.fromkeys(input.blocked_by))
+            record.inputs = list(dict.fromkeys(input.inputs))
         self.state.tasks[record.identifier] = record
         self.state.queue.append(record.identifier)
         if input.budget is not None and input.budget.is_capped:
@@ -288,13 +293,15 @@ class CompanyCore:
     def _cancel_queued_or_list_running(
         self, records: Iterable[TaskRecord], actor: str, reason: str
     ) -> list[TaskRecord]:
-        """Cancel the queued ones here (they have no workflow yet); return the running ones."""
+        """Cancel the queued ones here (they have no workflow yet, nor has one blocked before it
+        started); return the running ones."""
         running = []
         for record in records:
-            if record.status is not TaskStatus.QUEUED:
+            if record.status is not TaskStatus.QUEUED and record.blocked_reason is None:
                 running.append(record)
                 continue
-            self.state.queue.remove(record.identifier)
+            if record.identifier in self.state.queue:
+                self.state.queue.remove(record.identifier)
             record.status = TaskStatus.CANCELLED
             record.result = f"cancelled by {actor}{why(reason)}"
             record.updated_at = workflow.now()
@@ -307,7 +314,30 @@ class CompanyCore:
                 summary=f"{record.identifier} cancelled before it started",
             )
             self._pipeline_task_ended(record)
+            self._block_dependants(record)
         return running
+
+    def _block_dependants(self, ended: TaskRecord) -> None:
+        """`ended` failed or was cancelled: the queued tasks waiting for it are blocked, with the
+        reason, and their assignees are told (the activity log names them; `dependencies.py`)."""
+        dependants = to_block(self.state, ended)
+        if not dependants or not workflow.patched(DEPENDENCIES):
+            return
+        outcome = f"{ended.identifier} {ended.status}" + (f": {ended.result[:200]}" if ended.result else "")
+        for task in dependants:
+            self.state.queue.remove(task.identifier)
+            task.status = TaskStatus.BLOCKED
+            task.blocked_reason = f"its blocker {outcome}"
+            task.updated_at = workflow.now()
+            self._dirty.add(task.identifier)
+            self._refresh_agent(task.assignee)  # not at work on it: it never started
+            self._log(
+                "task.blocked",
+                actor="system",
+                task=task.identifier,
+                agent=task.assignee,
+                summary=f"{task.identifier} is blocked, {task.assignee}: its blocker {outcome}",
+            )
 
     # ------------------------------------------------------------------ approvals
 

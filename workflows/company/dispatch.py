@@ -33,6 +33,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.company.core import CompanyCore
     from workflows.company.goals import goals_for
     from workflows.company.heartbeats import waits_for_wake
+    from workflows.company.waiting import inputs_of, waiting_on
     from workflows.patches import ADMISSION, APPROVALS_IN_STORE, RECORDS_AS_ACTIVITY
     from workflows.task import TaskWorkflow, task_search_attributes
 
@@ -59,7 +60,7 @@ def dispatchable(state: CompanyState) -> list[TaskRecord]:
         if len(picked) >= room:
             break
         agent = state.agents[task.assignee]
-        if waits_for_wake(state, task):
+        if waits_for_wake(state, task) or waiting_on(state, task):
             continue
         if agent.status.is_available and running[task.assignee] < agent.spec.max_concurrent_runs:
             running[task.assignee] += 1
@@ -126,6 +127,7 @@ class DispatchPart(CompanyCore):
                 company_tool_policy=self.state.spec.tool_policy,
                 output_schema=link.output_schema if link is not None else None,
                 schema_tries=link.schema_tries if link is not None else 3,
+                inputs=inputs_of(self.state, task),
             ),
             id=task_workflow_id(self.state.spec.id, task.identifier),
             parent_close_policy=ParentClosePolicy.ABANDON,

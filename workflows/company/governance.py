@@ -244,8 +244,8 @@ class GovernancePart(CompanyCore):
         record.assignee = assignee
         record.updated_at = workflow.now()
         self._dirty.add(record.identifier)
-        if record.status is TaskStatus.QUEUED:
-            return
+        if record.status is TaskStatus.QUEUED or record.blocked_reason is not None:
+            return  # not started: no workflow to tell, no run counted
         if record.parent is None and previous != assignee:
             self.state.agents[previous].running = max(0, self.state.agents[previous].running - 1)
             self.state.agents[assignee].running += 1

@@ -43,6 +43,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.company.approvals import ApprovalsPart, carried_approvals
     from workflows.company.budgets import BudgetsPart
     from workflows.company.core import hire_summary, reject
+    from workflows.company.dependencies import DependenciesPart
     from workflows.company.dispatch import DispatchPart, dispatchable
     from workflows.company.goals import GoalsPart
     from workflows.company.governance import GovernancePart
@@ -60,7 +61,15 @@ FINISHED_TASKS_CARRIED = 200
 
 @workflow.defn
 class CompanyWorkflow(
-    GovernancePart, GoalsPart, ApprovalsPart, HeartbeatsPart, BudgetsPart, DispatchPart, PipelinesPart, NotifyPart
+    GovernancePart,
+    GoalsPart,
+    ApprovalsPart,
+    HeartbeatsPart,
+    BudgetsPart,
+    DispatchPart,
+    PipelinesPart,
+    NotifyPart,
+    DependenciesPart,
 ):
     """A company: its parts' signals, updates and queries, and the loop (see the module docstring)."""
 
@@ -186,6 +195,7 @@ class CompanyWorkflow(
     def _validate_create_task(self, input: CreateTaskInput) -> None:
         self._check_open()
         self._check_task(input)
+        self._check_blockers([input])
 
     @remembered_update
     def create_tasks(self, input: CreateTasksInput) -> list[TaskRecord]:
@@ -201,6 +211,7 @@ class CompanyWorkflow(
                 self._check_task(task)
             except ApplicationError as err:
                 raise reject(f"tasks[{i}]: {err.message}") from None
+        self._check_blockers(input.tasks)
 
     # ------------------------------------------------------------------ signals and queries
 
@@ -284,6 +295,7 @@ class CompanyWorkflow(
             )
         self._refresh_agent(record.assignee)
         self._pipeline_task_ended(record)
+        self._block_dependants(record)
 
     @workflow.signal
     def routine_fired(self, fire: RoutineFire) -> None:
