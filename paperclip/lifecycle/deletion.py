@@ -87,8 +87,8 @@ async def delete_schedules(client: Client, store: Store, company_id: str) -> int
     """Delete the company's schedules: those listed under its search attribute, and its monitors'
     by id (a schedule made a moment ago may not be listed yet)."""
     ids = {entry.id async for entry in await client.list_schedules(query=_query(company_id))}
-    monitors = await asyncio.to_thread(store.list_monitors, company_id)
-    ids |= {monitor_schedule_id(company_id, m.name) for m in monitors}
+    monitors = await asyncio.to_thread(store.monitor_names, company_id)
+    ids |= {monitor_schedule_id(company_id, name) for name in monitors}
     deleted = 0
     for schedule_id in sorted(ids):
         deleted += await _ignoring_not_found(client.get_schedule_handle(schedule_id).delete())

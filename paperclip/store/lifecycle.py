@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from paperclip.models import TERMINAL_STATUSES
 from paperclip.store.engine import StoreCore
-from paperclip.store.tables import activity_log, companies, messages, metadata, tasks, tool_outputs
+from paperclip.store.tables import activity_log, companies, github_monitors, messages, metadata, tasks, tool_outputs
 
 
 def company_tables() -> list[tuple[sa.Table, sa.Column[str]]]:
@@ -50,6 +50,12 @@ class LifecycleStore(StoreCore):
         """Remove the activity log's entries from before `before`; how many went."""
         with self._write() as conn:
             return conn.execute(sa.delete(activity_log).where(activity_log.c.at < before)).rowcount or 0
+
+    def monitor_names(self, company_id: str) -> list[str]:
+        """The names of the company's GitHub monitors (each has a schedule to delete with it)."""
+        c = github_monitors.c
+        with self.engine.connect() as conn:
+            return list(conn.execute(sa.select(c.name).where(c.company_id == company_id).order_by(c.name)).scalars())
 
     def delete_company_rows(self, company_id: str) -> dict[str, int]:
         """Remove every row of the company, in every table that has one, in one transaction;

@@ -54,11 +54,13 @@ def insert(store: Store, table: sa.Table, company_id: str, words: str = "rocket 
 
 
 def fill(store: Store, company_id: str, words: str = "rocket engine") -> None:
-    """One row of `company_id` in every table that keeps a company's rows."""
+    """A row of `company_id` in every table that keeps a company's rows and has none of its yet."""
     store.create_team(TEAM)
+    held = counts(store, company_id)
     with store.engine.begin() as conn:
         for table, key in company_tables():
-            conn.execute(sa.insert(table).values(row(table, key, company_id, words)))
+            if not held[table.name]:
+                conn.execute(sa.insert(table).values(row(table, key, company_id, words)))
 
 
 def counts(store: Store, company_id: str) -> dict[str, int]:

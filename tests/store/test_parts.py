@@ -72,6 +72,7 @@ STORE_METHODS = [
     "list_webhooks",
     "load_messages",
     "migrate",
+    "monitor_names",
     "ping",
     "purge_activity",
     "purge_conversations",
