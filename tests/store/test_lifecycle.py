@@ -11,6 +11,7 @@ from paperclip.store import Store
 from paperclip.store.lifecycle import company_tables
 from paperclip.store.tables import activity_log, messages, metadata, tasks, tool_outputs
 from tests.lifecycle.rows import counts, fill, insert
+from tests.store.factories import migrate_to
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
 OLD = NOW - timedelta(days=100)
@@ -100,3 +101,21 @@ def test_purge_expired_purges_each_kind_by_its_days_and_never_one_kept_forever(s
     assert store.tool_output("acme", ref) is None
     later = purge_expired(store, PurgeInput(keep_days=keep), now=NOW + timedelta(days=150))
     assert later.purged[RetentionKind.ACTIVITY] == 1
+
+
+def index_columns(store: Store) -> set[tuple[str, ...]]:
+    inspector = sa.inspect(store.engine)
+    return {
+        (table, *(c for c in index["column_names"] if c))
+        for table in ("activity_log", "tool_outputs", "tasks")
+        for index in inspector.get_indexes(table)
+    }
+
+
+def test_migration_0022_indexes_what_the_purges_delete_by_and_goes_back(store: Store) -> None:
+    wanted = {("activity_log", "at"), ("tool_outputs", "created_at"), ("tasks", "status", "updated_at")}
+    assert wanted <= index_columns(store)
+    migrate_to(store, "0021", down=True)
+    assert not wanted & index_columns(store)
+    store.migrate()
+    assert wanted <= index_columns(store)
