@@ -40,7 +40,12 @@ async def people(api: httpx.AsyncClient) -> dict[str, str]:
     """Teams red and blue: olive owns red, alice operates it, vic views it; bob operates blue."""
     for team in ("red", "blue"):
         await ok(await api.post("/api/teams", json={"name": team}), 201)
-    members = {"olive": ("red", "owner"), "alice": ("red", "operator"), "vic": ("red", "viewer"), "bob": ("blue", "operator")}
+    members = {
+        "olive": ("red", "owner"),
+        "alice": ("red", "operator"),
+        "vic": ("red", "viewer"),
+        "bob": ("blue", "operator"),
+    }
     keys = {}
     for user, (team, role) in members.items():
         await ok(await api.put(f"/api/teams/{team}/members", json={"user": user, "role": role}))
@@ -62,7 +67,12 @@ async def test_only_the_board_or_an_owner_deletes_a_company_and_nothing_of_it_is
     red = (await ok(await api.post("/api/companies", json=company_body(team="red")), 201))["id"]
     other = (await ok(await api.post("/api/companies", json=company_body(team="red")), 201))["id"]
     for company in (red, other):
-        await ok(await api.post(f"/api/companies/{company}/tasks", json={"title": "Ship the rocket engine", "assignee": "ceo"}), 201)
+        await ok(
+            await api.post(
+                f"/api/companies/{company}/tasks", json={"title": "Ship the rocket engine", "assignee": "ceo"}
+            ),
+            201,
+        )
         await wait_for_task(api, company, "ACME-1")
     routine = {"name": "standup", "agent": "cmo", "title": "Daily stand-up", "cron": "0 9 * * 1-5"}
     await ok(await api.post(f"/api/companies/{red}/routines", json=routine), 201)

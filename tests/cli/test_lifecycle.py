@@ -1,7 +1,6 @@
 """`paperclip company delete` against the real API (dev server), and `paperclip purge --expired`
 on a home's store."""
 
-import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 

@@ -67,6 +67,8 @@ def counts(store: Store, company_id: str) -> dict[str, int]:
     """How many rows of the company each of those tables holds."""
     with store.engine.connect() as conn:
         return {
-            table.name: conn.execute(sa.select(sa.func.count()).select_from(table).where(key == company_id)).scalar_one()
+            table.name: conn.execute(
+                sa.select(sa.func.count()).select_from(table).where(key == company_id)
+            ).scalar_one()
             for table, key in company_tables()
         }
