@@ -4,6 +4,7 @@ schedules) nor in any store table, and nothing of another company is touched."""
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -14,6 +15,7 @@ from temporalio.testing import WorkflowEnvironment
 from paperclip.constants import SA_COMPANY, company_workflow_id
 from paperclip.settings import Settings
 from paperclip.store import Store
+from paperclip.tokens import task_tokens
 from tests.api.conftest import assert_error
 from tests.api.helpers import company_body, wait_for_task
 from tests.lifecycle.rows import counts, fill
@@ -87,6 +89,10 @@ async def test_only_the_board_or_an_owner_deletes_a_company_and_nothing_of_it_is
     refused = [("bob", 404, "not_found"), ("vic", 403, "forbidden"), ("alice", 403, "forbidden")]
     for user, status, code in refused:
         assert_error(await api.delete(f"/api/companies/{red}", headers=bearer(people[user])), status, code)
+    agent = task_tokens(settings.home_dir, settings.secret_key).mint(
+        company_id=red, task="ACME-1", agent="ceo", ttl=timedelta(minutes=5)
+    )  # an agent of the company's own
+    assert_error(await api.delete(f"/api/companies/{red}", headers=bearer(agent)), 403, "forbidden")
     assert min((await asyncio.to_thread(counts, store, red)).values()) >= 1  # nothing went
     assert (await api.get(f"/api/companies/{red}")).status_code == 200
 
