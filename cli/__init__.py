@@ -6,7 +6,7 @@ clients of the API over HTTP, like the dashboard.
 
 import typer
 
-from cli import agents, costs, endpoints, export, governance, search, tasks
+from cli import agents, costs, endpoints, export, governance, lifecycle, search, tasks
 from cli.access import team_app, token_app
 from cli.approvals import approval_app
 from cli.backup import backup_app
@@ -43,6 +43,7 @@ app.command()(api)
 app.command()(ui)
 app.command()(doctor)
 app.command()(migrate)
+app.command()(lifecycle.purge)
 app.command("replay-check")(replay_check)
 for group, name, command in (
     (agent_app, "hire", agents.agent_hire),
@@ -59,6 +60,7 @@ for group, name, command in (
     (company_app, "archive", governance.company_archive),
     (company_app, "export", export.company_export),
     (company_app, "import", export.company_import),
+    (company_app, "delete", lifecycle.company_delete),
     (task_app, "show", tasks.task_show),
     (task_app, "cancel", governance.task_cancel),
     (task_app, "reassign", governance.task_reassign),

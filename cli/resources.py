@@ -13,7 +13,7 @@ from cli.common import ApiUrl, Company, api, console, fail
 from paperclip.models import Adapter, AgentStatus, Priority, Provider, RetryState, Role
 from paperclip.money import cost
 
-company_app = typer.Typer(help="Create, list and show companies.", no_args_is_help=True)
+company_app = typer.Typer(help="Create, list, show and delete companies.", no_args_is_help=True)
 agent_app = typer.Typer(help="Hire, list and show agents.", no_args_is_help=True)
 task_app = typer.Typer(help="Assign and list tasks.", no_args_is_help=True)
 

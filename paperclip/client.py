@@ -77,8 +77,8 @@ class ApiClient:
     def put(self, path: str, body: dict[str, Any]) -> Any:
         return self._decode(self._send("PUT", path, json=body))
 
-    def delete(self, path: str) -> None:
-        self._send("DELETE", path)
+    def delete(self, path: str) -> Any:
+        return self._decode(self._send("DELETE", path))
 
     def get_text(self, path: str, **params: Any) -> str:
         return self._send("GET", path, params=_clean(params)).text

@@ -90,6 +90,8 @@ class Activity:
     RUN_TOOL = "run_tool"
     CREATE_BACKUP = "create_backup"
     """The scheduled backup (`paperclip.backup.schedule`), then the old archives pruned."""
+    PURGE_EXPIRED = "purge_expired"
+    """The daily purge of what the retention settings no longer keep (`paperclip.lifecycle.retention`)."""
     """One call of a tool that acts (a file, a command, git, a fetch, an MCP server's tool)."""
     PREPARE_WORKSPACE = "prepare_workspace"
     """A task's workspace made (or found) on a worker host; answers where its tools run."""

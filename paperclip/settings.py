@@ -184,6 +184,20 @@ class Settings(BaseSettings):
     made (0600) on first use. Never written into an archive: keep a copy elsewhere
     (`paperclip backup export-key`)."""
 
+    conversations_keep_days: int = Field(default=365, ge=0, le=36_500)
+    """Days the transcript of a finished task (done, failed or cancelled: its messages, and so
+    their search entries) is kept after the task last changed; the daily purge
+    (`paperclip.lifecycle.retention`) removes older ones. The task's record and its costs stay.
+    0 keeps them forever."""
+    tool_outputs_keep_days: int = Field(default=90, ge=0, le=36_500)
+    """Days a stored long tool output (`paperclip.store.tool_outputs`) is kept; 0: forever."""
+    activity_keep_days: int = Field(default=365, ge=0, le=36_500)
+    """Days an activity log entry is kept; 0: forever."""
+    temporal_retention_days: int = Field(default=30, ge=0, le=3650)
+    """Days Temporal keeps a closed workflow's history (the namespace's retention), which every
+    worker sets at its start (`paperclip.lifecycle.namespace`); 0 leaves the namespace as it was
+    registered. A company's histories are deleted with it whatever this says."""
+
     @field_validator("backup_every", mode="before")
     @classmethod
     def _backup_every(cls, every: object) -> object:

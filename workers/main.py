@@ -33,6 +33,7 @@ from activities.limits import CredentialLimits
 from activities.mcp import McpServers, sandboxed_spawn
 from activities.model_turn import ModelActivities
 from activities.pipelines import PipelineActivities, PipelineRunStore
+from activities.purge import PurgeActivities
 from activities.routine_pipelines import RoutinePipelineActivities
 from activities.store import StoreActivities
 from activities.templates import TemplateActivities
@@ -42,6 +43,8 @@ from activities.webhooks import WebhookActivities
 from paperclip.backup.schedule import ensure_schedule
 from paperclip.constants import TASK_QUEUE, cli_queue, llm_queue, tools_queue
 from paperclip.keyring import Keyring
+from paperclip.lifecycle.namespace import ensure_namespace_retention
+from paperclip.lifecycle.retention import ensure_purge_schedule
 from paperclip.models import RateLimit
 from paperclip.secrets import SecretBox, load_key
 from paperclip.settings import Settings, get_settings
@@ -53,6 +56,7 @@ from paperclip.versioning import deployment_config
 from workflows.backup import BackupWorkflow
 from workflows.company import CompanyWorkflow
 from workflows.pipeline import PipelineWorkflow
+from workflows.purge import PurgeWorkflow
 from workflows.review import GitHubPollWorkflow, PullRequestReviewWorkflow
 from workflows.routine import RoutineWorkflow
 from workflows.task import TaskWorkflow
@@ -67,6 +71,7 @@ WORKFLOWS: Sequence[type] = (
     PullRequestReviewWorkflow,
     GitHubPollWorkflow,
     BackupWorkflow,
+    PurgeWorkflow,
 )
 CLI_HEARTBEAT_THROTTLE = timedelta(seconds=1)
 """How often a CLI turn's heartbeat reaches the server, and so how soon it learns it is cancelled."""
@@ -162,6 +167,7 @@ def build_workers(
     routine_runs = RoutinePipelineActivities(store, client)
     dependencies = DependencyActivities(client)
     backups = BackupActivities(settings)
+    purges = PurgeActivities(store)
     mcp = McpServers(store.get_mcp_server, keys=keys, allow=settings.mcp_stdio_allow, spawn=sandboxed_spawn)
     tool_calls = ToolActivities(store, settings=settings, keys=keys, mcp=mcp.runner_for)
     workspaces = WorkspaceActivities(settings=settings, keys=keys, task_queue=task_queue)
@@ -205,6 +211,7 @@ def build_workers(
                 github.settle_review,
                 github.open_pulls,
                 backups.create_backup,
+                purges.purge_expired,
             ],
         ),
         *(
@@ -289,23 +296,31 @@ async def run_worker(settings: Settings) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     running = asyncio.ensure_future(run_workers(workers))
-    backups = asyncio.ensure_future(_ensure_backups(client, settings))  # beside the polling, not before it
+    # The system routines and the namespace's retention, beside the polling, not before it.
+    system = asyncio.ensure_future(_ensure_system(client, settings))
     log.info(
         "worker polling %s at %s",
         ", ".join(w.task_queue for w in workers),
         settings.resolved_temporal_address,
     )
     await asyncio.wait([running, asyncio.ensure_future(stop.wait())], return_when=asyncio.FIRST_COMPLETED)
-    backups.cancel()
+    system.cancel()
     await asyncio.gather(*(w.shutdown() for w in workers), return_exceptions=True)
     await model.aclose()
     if running.done() and running.exception():
         raise running.exception()  # type: ignore[misc]
 
 
-async def _ensure_backups(client: Client, settings: Settings) -> None:
-    """The system routine of scheduled backups (`paperclip.backup.schedule`), as the settings say."""
-    try:
-        log.info("backup schedule: %s", await ensure_schedule(client, settings))
-    except Exception as error:  # noqa: BLE001 - a worker without it still works; say so
-        log.warning("the backup schedule could not be made: %s", error)
+async def _ensure_system(client: Client, settings: Settings) -> None:
+    """The system routines (scheduled backups, `paperclip.backup.schedule`; the daily purge,
+    `paperclip.lifecycle.retention`) and Temporal's retention (`paperclip.lifecycle.namespace`),
+    as the settings say. Each failure is logged: a worker without them still works."""
+    for what, ensure in (
+        ("backup schedule", ensure_schedule),
+        ("purge schedule", ensure_purge_schedule),
+        ("namespace retention", ensure_namespace_retention),
+    ):
+        try:
+            log.info("%s: %s", what, await ensure(client, settings))
+        except Exception as error:  # noqa: BLE001 - a worker without it still works; say so
+            log.warning("the %s could not be made: %s", what, error)

@@ -14,6 +14,7 @@ from api.recent import RECENT
 from api.schemas import CompanyCreate, CompanyCreated, CompanyList, slug_from_name
 from api.tool_checks import check_tooling
 from paperclip.keyring import Keyring
+from paperclip.lifecycle.deletion import CompanyDeletion, CompanyNotFound, delete_company
 from paperclip.models import AgentSpec, AgentState, CompanySnapshot
 from paperclip.store import Store
 
@@ -104,6 +105,24 @@ async def get_company(company: str, client: ClientDep, store: StoreDep) -> Respo
     # Readers within the same half second share one encoding too (`api.recent`).
     body: bytes = await RECENT.get((company, "snapshot-json", id(client)), encoded)
     return Response(content=body, media_type="application/json")
+
+
+@router.delete("/{company}", response_model=CompanyDeletion)
+async def remove_company(
+    company: str, client: ClientDep, store: StoreDep, settings: SettingsDep, caller: CallerDep
+) -> CompanyDeletion:
+    """Delete the company for good: its schedules, its workflows with their histories, every row
+    the store keeps of it (with its search entries and tool outputs) and its folders on this host
+    (`paperclip.lifecycle.deletion`); answers what went. Only the board or an owner of the
+    company's team may; 404 for a company the caller cannot see or that does not exist."""
+    team = await asyncio.to_thread(store.company_team, company)
+    if not may_grant_powers(caller, team):
+        owners = "the board" if team is None else f"the board or an owner of team {team}"
+        raise ApiError(403, "forbidden", f"only {owners} deletes company '{company}'")
+    try:
+        return await delete_company(client, store, settings, company)
+    except CompanyNotFound as error:
+        raise ApiError(404, "not_found", str(error)) from None
 
 
 @router.post("/{company}/agents", status_code=status.HTTP_201_CREATED, response_model=AgentState)

@@ -10,26 +10,22 @@ built in tests (`workers.main.build_workers`) do not: no test stack gets a sched
 
 import logging
 from datetime import timedelta
-from typing import Literal
 
 from pydantic import BaseModel
 from temporalio.client import (
     Client,
     Schedule,
     ScheduleActionStartWorkflow,
-    ScheduleAlreadyRunningError,
     ScheduleIntervalSpec,
     ScheduleOverlapPolicy,
     SchedulePolicy,
     ScheduleSpec,
     ScheduleState,
-    ScheduleUpdate,
-    ScheduleUpdateInput,
 )
-from temporalio.service import RPCError, RPCStatusCode
 
 from paperclip.constants import Activity
 from paperclip.settings import Settings
+from paperclip.system_schedule import Outcome, ensure_system_schedule
 
 log = logging.getLogger("paperclip.backup")
 
@@ -71,26 +67,8 @@ def build_schedule(settings: Settings) -> Schedule:
     )
 
 
-async def ensure_schedule(client: Client, settings: Settings) -> Literal["created", "updated", "removed", "off"]:
+async def ensure_schedule(client: Client, settings: Settings) -> Outcome:
     """Make the backup schedule as the settings say: created if absent, updated to them if not,
     removed when backups are off. Safe to run at every start, from every worker."""
-    handle = client.get_schedule_handle(SCHEDULE_ID)
-    if settings.backup_every == 0:
-        try:
-            await handle.delete()
-        except RPCError as error:
-            if error.status != RPCStatusCode.NOT_FOUND:
-                raise
-            return "off"
-        return "removed"
-    schedule = build_schedule(settings)
-    try:
-        await client.create_schedule(SCHEDULE_ID, schedule)
-    except ScheduleAlreadyRunningError:
-
-        def replace(_: ScheduleUpdateInput) -> ScheduleUpdate:
-            return ScheduleUpdate(schedule=schedule)
-
-        await handle.update(replace)
-        return "updated"
-    return "created"
+    schedule = build_schedule(settings) if settings.backup_every else None
+    return await ensure_system_schedule(client, SCHEDULE_ID, schedule)

@@ -20,6 +20,7 @@ from paperclip.store.github import GitHubStore
 from paperclip.store.hooks import HookStore
 from paperclip.store.idempotency import IdempotencyStore
 from paperclip.store.ledger import LedgerStore
+from paperclip.store.lifecycle import LifecycleStore
 from paperclip.store.limits import RateLimitStore
 from paperclip.store.mcp import McpServerStore
 from paperclip.store.pipelines import PipelineStore
@@ -50,6 +51,7 @@ class Store(
     PipelineStore,
     HookStore,
     GitHubStore,
+    LifecycleStore,
 ):
     """Reads and writes the store: every part's methods on one object. Thread-safe; builds its
     engine on first use.

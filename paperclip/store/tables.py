@@ -97,6 +97,7 @@ tasks = sa.Table(
     sa.Index(None, "company_id", "parent"),
     sa.Index(None, "company_id", "created_at"),
     sa.Index(None, "company_id", "routine"),
+    sa.Index(None, "status", "updated_at"),
 )
 
 approvals = sa.Table(
@@ -172,6 +173,7 @@ activity_log = sa.Table(
     sa.Column("summary", sa.Text, nullable=False, default=""),
     sa.Column("data", JSONDoc, nullable=False),
     sa.Index(None, "company_id", "seq"),
+    sa.Index(None, "at"),
     sqlite_autoincrement=True,
 )
 """`seq` is the cursor of live event streams; `sqlite_autoincrement` so it is never reused."""
@@ -287,7 +289,7 @@ tool_outputs = sa.Table(
     sa.Column("agent", sa.String(63), nullable=False),
     sa.Column("content", sa.Text, nullable=False),
     sa.Column("size", sa.Integer, nullable=False, comment="characters"),
-    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False, index=True),
 )
 """Tool outputs longer than a tool result carries (`paperclip.store.tool_outputs`): the model
 reads the start and the reference; people read the rest through the API."""

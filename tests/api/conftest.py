@@ -61,6 +61,7 @@ STORE_ROUTES = {
     "test_activity",
     "test_agent_revisions",
     "test_companies",
+    "test_company_deletion",
     "test_costs",
     "test_credentials",
     "test_endpoints",

@@ -17,6 +17,9 @@ from temporalio.testing import ActivityEnvironment
 from activities.backup import BackupActivities
 from paperclip.backup import backup_key, read_manifest
 from paperclip.backup.schedule import BACKUP_WORKFLOW, SCHEDULE_ID, BackupInput, ensure_schedule
+from paperclip.lifecycle.namespace import namespace_retention
+from paperclip.lifecycle.retention import SCHEDULE_ID as PURGE_SCHEDULE_ID
+from paperclip.lifecycle.retention import PurgeInput, RetentionKind
 from paperclip.settings import Settings
 from tests.backup.conftest import REPO, Stack
 
@@ -66,6 +69,8 @@ async def test_the_worker_process_makes_the_schedule_at_its_start(stack: Stack) 
         "TEMPORAL_ADDRESS": settings.resolved_temporal_address,
         "PAPERCLIP_TASK_QUEUE": settings.task_queue,
         "PAPERCLIP_BACKUP_EVERY": "6h",
+        "PAPERCLIP_TOOL_OUTPUTS_KEEP_DAYS": "7",
+        "PAPERCLIP_TEMPORAL_RETENTION_DAYS": "12",
     }
     worker = await asyncio.create_subprocess_exec(sys.executable, "-m", "workers", cwd=REPO, env=env)
     try:
@@ -80,6 +85,20 @@ async def test_the_worker_process_makes_the_schedule_at_its_start(stack: Stack) 
                 assert asyncio.get_running_loop().time() < deadline, "no schedule after 60s"
                 await asyncio.sleep(0.2)
         assert [i.every for i in described.schedule.spec.intervals] == [timedelta(hours=6)]
+        # The daily purge with the worker's retention, and Temporal's retention, made beside it.
+        while True:
+            try:
+                purge = await stack.client.get_schedule_handle(PURGE_SCHEDULE_ID).describe()
+                if await namespace_retention(stack.client) == timedelta(days=12):
+                    break
+            except RPCError:
+                pass
+            assert asyncio.get_running_loop().time() < deadline, "no purge schedule or retention after 60s"
+            await asyncio.sleep(0.2)
+        action = purge.schedule.action
+        assert isinstance(action, ScheduleActionStartWorkflow)
+        [arg] = await stack.client.data_converter.decode(action.args)
+        assert PurgeInput.model_validate(arg).keep_days[RetentionKind.TOOL_OUTPUTS] == 7
     finally:
         worker.send_signal(signal.SIGTERM)
         await asyncio.wait_for(worker.wait(), 30)
