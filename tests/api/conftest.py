@@ -63,6 +63,7 @@ STORE_ROUTES = {
     "test_companies",
     "test_costs",
     "test_credentials",
+    "test_documents",
     "test_endpoints",
     "test_events",
     "test_export",
