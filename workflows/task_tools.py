@@ -7,8 +7,8 @@ activities named by `paperclip.constants.Activity`. Every answer is the tool res
 reads next turn (texts from `paperclip.prompts`).
 
 Registry tools that run in the workflow (`RegisteredTool.runs == "workflow"`: `comment`,
-`read_task`) are decided by the tool policy like any registry tool (`workflows.task_acting`),
-then run here by `run_in_workflow`.
+`read_task`, the document tools of `workflows.task_documents`) are decided by the tool policy like
+any registry tool (`workflows.task_acting`), then run here by `run_in_workflow`.
 """
 
 from collections.abc import Awaitable, Callable
@@ -53,7 +53,10 @@ with workflow.unsafe.imports_passed_through():
         arguments_of,
     )
     from paperclip.tools.comment import COMMENT, CommentArguments
+    from paperclip.tools.read_document import READ_DOCUMENT
     from paperclip.tools.read_task import READ_TASK, ReadTaskArguments, ReadTaskInput, TaskReading
+    from paperclip.tools.write_document import WRITE_DOCUMENT
+    from workflows import task_documents
     from workflows.patches import TASK_TOOLS
     from workflows.signals import signal_company
     from workflows.task_core import TaskCore, task_search_attributes
@@ -330,5 +333,10 @@ async def read_task(task: TaskCore, args: ReadTaskArguments) -> str:
     return reading.text
 
 
-REGISTRY_HANDLERS: dict[str, Handler] = {COMMENT: comment, READ_TASK: read_task}
+REGISTRY_HANDLERS: dict[str, Handler] = {
+    COMMENT: comment,
+    READ_TASK: read_task,
+    READ_DOCUMENT: lambda task, args: task_documents.read_document(task, args, related(task)),
+    WRITE_DOCUMENT: task_documents.write_document,
+}
 """Registry tool name → its handler: every registry tool with `runs == "workflow"`."""

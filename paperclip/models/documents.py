@@ -78,5 +78,7 @@ class RestoreDocument(BaseModel):
 
     revision: int = Field(ge=1, description="The revision whose body becomes the newest revision.")
     base_revision: int | None = Field(
-        default=None, ge=0, description="The revision you saw as the latest; 409 if it has moved on (not checked if left out)."
+        default=None,
+        ge=0,
+        description="The revision you saw as the latest; 409 if it has moved on (not checked if left out).",
     )

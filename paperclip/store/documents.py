@@ -93,7 +93,9 @@ class DocumentStore(StoreCore):
             raise _stale(key, base_revision, latest) from None
         return saved
 
-    def get_document(self, company_id: str, task: str, key: str, revision: int | None = None) -> DocumentRevision | None:
+    def get_document(
+        self, company_id: str, task: str, key: str, revision: int | None = None
+    ) -> DocumentRevision | None:
         """A revision of the document (its latest for None); None if there is no such one."""
         c = document_revisions.c
         query = sa.select(document_revisions).where(c.company_id == company_id, c.task == task, c.key == key)
@@ -173,7 +175,9 @@ def _keep_latest(conn: Connection, saved: DocumentRevision) -> None:
     c = documents.c
     where = (c.company_id == saved.company_id, c.task == saved.task, c.key == saved.key)
     if saved.revision == 1:
-        conn.execute(sa.insert(documents), [head | {"company_id": saved.company_id, "task": saved.task, "key": saved.key}])
+        conn.execute(
+            sa.insert(documents), [head | {"company_id": saved.company_id, "task": saved.task, "key": saved.key}]
+        )
     else:
         conn.execute(sa.update(documents).where(*where).values(**head))
 

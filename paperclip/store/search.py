@@ -1,8 +1,10 @@
-"""Full-text search over conversation messages, task titles and task documents, best match first.
+"""Full-text search over conversation messages, task titles and task documents, best match
+first.
 
-The indexes are migrations 0008's and 0024's (documents, at their latest revision): on SQLite an FTS5 table kept by triggers, on PostgreSQL GIN
-indexes over `to_tsvector('english', …)`, whose expressions the queries here repeat exactly (or
-the index goes unused). Both stem English words, so `rockets` finds `rocket`.
+The indexes are migration 0008's, and 0024's for documents (at their latest revision): on SQLite
+an FTS5 table kept by triggers, on PostgreSQL GIN indexes over `to_tsvector('english', …)`, whose
+expressions the queries here repeat exactly (or the index goes unused). Both stem English words,
+so `rockets` finds `rocket`.
 
 The query is user input, read as words and "quoted phrases" that must all appear. Each is handed
 to the database inside double quotes (it has none of its own), so no character of it is ever an

@@ -72,7 +72,11 @@ def test_a_restore_is_a_new_revision_and_each_save_is_in_the_activity_log(store:
     entries = [entry for _, entry in store.list_activity("acme", kind="document.saved")]
 
     assert (restored.revision, restored.restored_from) == (3, 1)
-    assert [(e.actor, e.task, e.data["revision"]) for e in entries] == [("ceo", "ACME-1", 1), ("ceo", "ACME-1", 2), ("board", "ACME-1", 3)]
+    assert [(e.actor, e.task, e.data["revision"]) for e in entries] == [
+        ("ceo", "ACME-1", 1),
+        ("ceo", "ACME-1", 2),
+        ("board", "ACME-1", 3),
+    ]
     assert entries[-1].summary == "board restored revision 1 of document 'plan' of ACME-1 (revision 3)"
 
 

@@ -20,7 +20,9 @@ down_revision: str | None = "0021"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-POSTGRESQL_INDEX = "CREATE INDEX ix_documents_search ON documents USING gin (to_tsvector('english', left(body, 100000)))"
+POSTGRESQL_INDEX = (
+    "CREATE INDEX ix_documents_search ON documents USING gin (to_tsvector('english', left(body, 100000)))"
+)
 
 
 def _sqlite_triggers() -> list[str]:
@@ -61,9 +63,7 @@ def upgrade() -> None:
         sa.Column("company_id", sa.String(63), nullable=False),
         sa.Column("task", sa.String(200), nullable=False),
         sa.Column("key", sa.String(63), nullable=False),
-        sa.Column(
-            "revision", sa.Integer, nullable=False, comment="two saves of one base cannot both take the next"
-        ),
+        sa.Column("revision", sa.Integer, nullable=False, comment="two saves of one base cannot both take the next"),
         sa.Column("body", sa.Text, nullable=False),
         sa.Column("author", sa.String(200), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
