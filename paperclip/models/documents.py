@@ -24,7 +24,7 @@ class DocumentRevision(BaseModel):
     company_id: str
     task: str
     """The task's identifier (`ACME-12`)."""
-    key: str
+    key: DocumentKey
     revision: int = Field(ge=1)
     """1 for the first save, one more for each save after it."""
     body: str

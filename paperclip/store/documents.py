@@ -128,6 +128,27 @@ class DocumentStore(StoreCore):
             total = conn.execute(sa.select(sa.func.count()).select_from(document_revisions).where(*where)).scalar_one()
         return rows, total
 
+    def company_document_revisions(self, company_id: str) -> list[DocumentRevision]:
+        """Every revision of every document of the company, with its body, by task, key and number
+        (what an export carries)."""
+        c = document_revisions.c
+        query = sa.select(document_revisions).where(c.company_id == company_id).order_by(c.task, c.key, c.revision)
+        with self.engine.connect() as conn:
+            return [DocumentRevision.model_validate(dict(row)) for row in conn.execute(query).mappings()]
+
+    def add_document_revisions(self, revisions: list[DocumentRevision]) -> None:
+        """Keep revisions as they were (an import), each document's latest as its row. Idempotent."""
+        if not revisions:
+            return
+        latest = {(r.company_id, r.task, r.key): r for r in sorted(revisions, key=lambda r: r.revision)}
+        heads = [_head(r) | {"company_id": r.company_id, "task": r.task, "key": r.key} for r in latest.values()]
+        with self._write() as conn:
+            stmt = self._insert(document_revisions).on_conflict_do_nothing(
+                index_elements=["company_id", "task", "key", "revision"]
+            )
+            conn.execute(stmt, [r.model_dump() for r in revisions])
+            self._upsert(conn, documents, heads, keys=("company_id", "task", "key"), keep=("id",))
+
 
 def _latest(conn: Connection, company_id: str, task: str, key: str) -> DocumentRevision | None:
     c = document_revisions.c
@@ -166,12 +187,7 @@ def _stale(key: str, base: int, latest: DocumentRevision | None) -> DocumentConf
 
 def _keep_latest(conn: Connection, saved: DocumentRevision) -> None:
     """Point the document's row (its search entry) at the new revision."""
-    head: dict[str, Any] = {
-        "revision": saved.revision,
-        "body": saved.body,
-        "author": saved.author,
-        "updated_at": saved.created_at,
-    }
+    head = _head(saved)
     c = documents.c
     where = (c.company_id == saved.company_id, c.task == saved.task, c.key == saved.key)
     if saved.revision == 1:
@@ -180,6 +196,16 @@ def _keep_latest(conn: Connection, saved: DocumentRevision) -> None:
         )
     else:
         conn.execute(sa.update(documents).where(*where).values(**head))
+
+
+def _head(revision: DocumentRevision) -> dict[str, Any]:
+    """What a document's row says of its latest revision."""
+    return {
+        "revision": revision.revision,
+        "body": revision.body,
+        "author": revision.author,
+        "updated_at": revision.created_at,
+    }
 
 
 def _entry(saved: DocumentRevision, agent: str | None) -> ActivityEntry:

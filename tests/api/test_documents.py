@@ -3,12 +3,13 @@ with the current revision, saves at once, restore, search, the activity log, bad
 may see and change them."""
 
 import asyncio
+import uuid
 from datetime import timedelta
 from typing import Any
 
 import httpx
 
-from paperclip.models import RecordInput
+from paperclip.models import RecordInput, TaskStatus
 from paperclip.models.documents import MAX_DOCUMENT_CHARS
 from paperclip.settings import Settings
 from paperclip.store import Store
@@ -159,3 +160,36 @@ async def test_a_task_token_reads_and_saves_its_own_tasks_documents_only(
     assert_error(await api.get(docs(other["id"]), headers=token), 404, "not_found")
     log = await ok(await api.get(f"/api/companies/{company}/activity", params={"kind": "document.saved"}))
     assert [(e["actor"], e["agent"]) for e in log["data"]] == [("cto", "cto")]
+
+
+async def test_an_export_carries_every_revision_and_an_import_renames_their_task(
+    api: httpx.AsyncClient, store: Store
+) -> None:
+    company = (await create_company(api))["id"]
+    done = task_record("ACME-1", company_id=company, title="Launch", status=TaskStatus.DONE, result="launched")
+    store.record(RecordInput(tasks=[done]))
+    plan = f"{docs(company)}/plan"
+    await ok(await put(api, plan, "# Plan\n\nfirst", 0))
+    await ok(await put(api, plan, "# Plan\n\nthe zephyr booster", 1))
+
+    exported = await ok(await api.get(f"/api/companies/{company}/export"))
+    [task] = exported["tasks"]
+    new = f"rock-{uuid.uuid4().hex[:8]}"
+    await ok(await api.post("/api/companies/import", json=exported, params={"id": new, "prefix": "ROCK"}), 201)
+
+    assert [(d["key"], d["revision"], d["body"]) for d in task["documents"]] == [
+        ("plan", 1, "# Plan\n\nfirst"),
+        ("plan", 2, "# Plan\n\nthe zephyr booster"),
+    ]
+    copied = await ok(await api.get(f"{docs(new, 'ROCK-1')}/plan"))
+    history = await ok(await api.get(f"{docs(new, 'ROCK-1')}/plan/revisions"))
+    assert (copied["company_id"], copied["task"], copied["revision"], copied["body"]) == (
+        new,
+        "ROCK-1",
+        2,
+        "# Plan\n\nthe zephyr booster",
+    )
+    assert [r["revision"] for r in history["data"]] == [2, 1]
+    found = await ok(await api.get(f"/api/companies/{new}/search", params={"q": "zephyr", "kind": "document"}))
+    assert [(h["task"], h["document"]) for h in found["data"]] == [("ROCK-1", "plan")]
+    assert (await ok(await put(api, f"{docs(new, 'ROCK-1')}/plan", "third", 2)))["revision"] == 3

@@ -10,6 +10,7 @@ from paperclip.store.engine import StoreCore
 
 STORE_METHODS = [
     "add_api_key",
+    "add_document_revisions",
     "add_history",
     "add_hook",
     "add_mcp_server",
@@ -24,6 +25,7 @@ STORE_METHODS = [
     "claim_review",
     "cli_session_total",
     "companies_of",
+    "company_document_revisions",
     "company_team",
     "cool_down",
     "cost_summary",
