@@ -1,5 +1,6 @@
 """The store as activities: the company workflow's writes (activity log, task records), the
-task briefs it reads back, and the tasks an agent reads (`read_task`)."""
+task briefs it reads back, the tasks an agent reads (`read_task`) and the documents it reads and
+writes (`read_document`, `write_document`)."""
 
 import asyncio
 
@@ -8,7 +9,16 @@ from temporalio import activity
 from paperclip.constants import Activity
 from paperclip.models import RecordInput, StandingInput
 from paperclip.store import Store
+from paperclip.store.documents import DocumentConflict
+from paperclip.tools.read_document import (
+    DocumentReading,
+    ReadDocumentInput,
+    describe_document,
+    describe_list,
+    no_document,
+)
 from paperclip.tools.read_task import COMMENTS_SHOWN, SUBTASKS_SHOWN, ReadTaskInput, TaskReading, describe_task
+from paperclip.tools.write_document import DocumentWritten, WriteDocumentInput
 
 
 class StoreActivities:
@@ -64,4 +74,56 @@ class StoreActivities:
         untrusted = not input.own or any(c.actor != input.reader for c in comments)
         return TaskReading(
             found=True, text=describe_task(record, subtasks, comments, untrusted=untrusted), untrusted=untrusted
+        )
+
+    @activity.defn(name=Activity.READ_DOCUMENT)
+    async def read_document(self, input: ReadDocumentInput) -> DocumentReading:
+        """A document of a task as the agent's `read_document` tool shows it (or, without a key,
+        the task's list of documents). A revision someone else saved is untrusted."""
+        return await asyncio.to_thread(self._read_document, input)
+
+    def _read_document(self, input: ReadDocumentInput) -> DocumentReading:
+        if input.key is None:
+            return DocumentReading(
+                text=describe_list(input.task, self._store.list_documents(input.company_id, input.task))
+            )
+        found = self._store.get_document(input.company_id, input.task, input.key, input.revision)
+        latest = self._store.get_document(input.company_id, input.task, input.key)
+        if found is None or latest is None:
+            keys = [d.key for d in self._store.list_documents(input.company_id, input.task)]
+            return DocumentReading(text=no_document(input.task, input.key, input.revision, keys))
+        untrusted = found.author != input.reader
+        text = describe_document(found, latest.revision, untrusted=untrusted)
+        return DocumentReading(text=text, untrusted=untrusted)
+
+    @activity.defn(name=Activity.WRITE_DOCUMENT)
+    async def write_document(self, input: WriteDocumentInput) -> DocumentWritten:
+        """Save a revision of a document of the agent's own task. A stale base saves nothing and
+        answers the current revision; a retry of a save that went through answers its revision."""
+        return await asyncio.to_thread(self._write_document, input)
+
+    def _write_document(self, input: WriteDocumentInput) -> DocumentWritten:
+        try:
+            saved = self._store.save_document(
+                input.company_id,
+                input.task,
+                input.key,
+                input.body,
+                base_revision=input.base_revision,
+                author=input.author,
+                agent=input.author,
+            )
+        except DocumentConflict as err:
+            if err.current is None:
+                return DocumentWritten(saved=False, text=f"Nothing was saved: {err.message}.")
+            current, untrusted = err.current, err.current.author != input.author
+            text = (
+                f"Nothing was saved: document '{input.key}' is at revision {current.revision} (saved by "
+                f"{current.author}), not {input.base_revision}. Merge your change into its current text below "
+                f"and write again with base_revision {current.revision}.\n"
+                + describe_document(current, current.revision, untrusted=untrusted)
+            )
+            return DocumentWritten(saved=False, text=text, untrusted=untrusted)
+        return DocumentWritten(
+            saved=True, text=f"Saved document '{saved.key}' of {saved.task} as revision {saved.revision}."
         )

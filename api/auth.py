@@ -48,6 +48,10 @@ TASK_TOKEN_ROUTES = frozenset(
         ("POST", f"{TASK}/approval-requests"),
         ("POST", f"{TASK}/escalate"),
         ("POST", f"{TASK}/complete"),
+        ("GET", f"{TASK}/documents"),
+        ("GET", f"{TASK}/documents/{{key}}"),
+        ("GET", f"{TASK}/documents/{{key}}/revisions"),
+        ("PUT", f"{TASK}/documents/{{key}}"),
     }
 )
 """What a task token may call, on its own task only (paths below the `/api` prefix)."""

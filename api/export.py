@@ -52,6 +52,7 @@ async def export_company(*, client: Client, store: Store, company_id: str) -> Co
     summary = await asyncio.to_thread(store.cost_summary, company_id, group_by=CostGroup.AGENT)
     latest = await asyncio.to_thread(store.list_activity, company_id, limit=ACTIVITY_LIMIT + 1, newest_first=True)
     found = await schedules.list_routines(client, company_id=company_id)
+    documents = await asyncio.to_thread(store.company_document_revisions, company_id)
     return company_export(
         snapshot=snapshot,
         goals=tree_order(snapshot.goals),
@@ -63,6 +64,7 @@ async def export_company(*, client: Client, store: Store, company_id: str) -> Co
         activity=[entry for _, entry in reversed(latest[:ACTIVITY_LIMIT])],
         activity_truncated=len(latest) > ACTIVITY_LIMIT,
         now=datetime.now(UTC),
+        documents=documents,
     )
 
 
@@ -104,6 +106,7 @@ async def import_company(
     await asyncio.to_thread(
         store.add_history, records=plan.records, turns=plan.turns, costs=plan.costs, activity=plan.activity
     )
+    await asyncio.to_thread(store.add_document_revisions, plan.documents)
     await asyncio.to_thread(store.upsert_company, spec)
     if team is not None:
         await asyncio.to_thread(store.set_company_team, spec.id, team)

@@ -13,6 +13,7 @@ from cli.backup import backup_app
 from cli.budgets import budget_app
 from cli.credentials import credential_app
 from cli.doctor import doctor
+from cli.documents import doc_app
 from cli.goals import goal_app
 from cli.hooks import hook_app, webhook_app
 from cli.mcp import mcp_app
@@ -67,6 +68,7 @@ for group, name, command in (
     (task_app, "comment", governance.task_comment),
 ):
     group.command(name)(command)
+task_app.add_typer(doc_app, name="doc")
 app.add_typer(company_app, name="company")
 app.add_typer(agent_app, name="agent")
 app.add_typer(task_app, name="task")

@@ -1,4 +1,4 @@
-"""`paperclip search`: find words in conversation messages and task titles, over the API."""
+"""`paperclip search`: find words in conversation messages, task titles and documents, over the API."""
 
 from datetime import datetime
 from typing import Annotated, Any
@@ -26,11 +26,11 @@ def search(
     company: Annotated[
         str | None, typer.Option("--company", "-c", help="Only this company (default: every one you may see).")
     ] = None,
-    kind: Annotated[SearchKind | None, typer.Option(help="Only messages or only task titles.")] = None,
+    kind: Annotated[SearchKind | None, typer.Option(help="Only messages, task titles or documents.")] = None,
     limit: Annotated[int, typer.Option(min=1, max=100, help="How many hits, best first.")] = 20,
     api_url: ApiUrl = None,
 ) -> None:
-    """Search conversation messages and task titles, best match first.
+    """Search conversation messages, task titles and task documents, best match first.
 
     Words match in any form: rockets finds rocket. A phrase goes in double quotes:
     paperclip search '"engine test"' budget
@@ -48,7 +48,7 @@ def search(
         table.add_row(
             *([escape(hit["company_id"])] if company is None else []),
             escape(hit["task"]) + title,
-            hit["kind"],
+            hit["kind"] + (f" {escape(hit['document'])}" if hit.get("document") else ""),
             escape(hit.get("author") or hit["agent"]),
             datetime.fromisoformat(hit["at"]).strftime("%Y-%m-%d %H:%M:%S"),
             _match(hit),

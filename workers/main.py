@@ -197,6 +197,8 @@ def build_workers(
                 record.task_brief,
                 record.read_task,
                 dependencies.add_blocker,
+                record.read_document,
+                record.write_document,
                 record.store_standing,
                 runs.record_pipeline_run,
                 routine_runs.routine_pipeline_run,

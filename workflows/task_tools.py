@@ -7,8 +7,8 @@ activities named by `paperclip.constants.Activity`. Every answer is the tool res
 reads next turn (texts from `paperclip.prompts`).
 
 Registry tools that run in the workflow (`RegisteredTool.runs == "workflow"`: `comment`,
-`read_task`) are decided by the tool policy like any registry tool (`workflows.task_acting`),
-then run here by `run_in_workflow`.
+`read_task`, the document tools of `workflows.task_documents`) are decided by the tool policy like
+any registry tool (`workflows.task_acting`), then run here by `run_in_workflow`.
 """
 
 from collections.abc import Awaitable, Callable
@@ -55,7 +55,10 @@ with workflow.unsafe.imports_passed_through():
     )
     from paperclip.tools.add_blocker import ADD_BLOCKER, AddBlockerArguments
     from paperclip.tools.comment import COMMENT, CommentArguments
+    from paperclip.tools.read_document import READ_DOCUMENT
     from paperclip.tools.read_task import READ_TASK, ReadTaskArguments, ReadTaskInput, TaskReading
+    from paperclip.tools.write_document import WRITE_DOCUMENT
+    from workflows import task_documents
     from workflows.patches import ADD_BLOCKER_TOOL, TASK_TOOLS
     from workflows.signals import signal_company
     from workflows.task_core import TaskCore, task_search_attributes
@@ -361,4 +364,10 @@ async def add_blocker(task: TaskCore, args: AddBlockerArguments) -> str:
 
 
 REGISTRY_HANDLERS: dict[str, Handler] = {COMMENT: comment, READ_TASK: read_task, ADD_BLOCKER: add_blocker}
+REGISTRY_HANDLERS: dict[str, Handler] = {
+    COMMENT: comment,
+    READ_TASK: read_task,
+    READ_DOCUMENT: lambda task, args: task_documents.read_document(task, args, related(task)),
+    WRITE_DOCUMENT: task_documents.write_document,
+}
 """Registry tool name → its handler: every registry tool with `runs == "workflow"`."""

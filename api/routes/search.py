@@ -1,4 +1,4 @@
-"""Full-text search over conversation messages and task titles, in what the caller may see."""
+"""Full-text search over conversation messages, task titles and task documents, in what the caller may see."""
 
 import asyncio
 from collections.abc import Collection
@@ -23,7 +23,7 @@ Q = Query(
     "no other character is an operator. Not blank (else 400).",
     json_schema_extra={"pattern": NOT_BLANK},
 )
-KIND = Query(default=None, description="Only messages or only task titles; both if not given.")
+KIND = Query(default=None, description="Only messages, only task titles or only documents; all if not given.")
 LIMIT = Query(default=20, ge=1, le=100)
 
 
@@ -47,7 +47,7 @@ async def _search(
 async def search_everywhere(
     store: StoreDep, caller: CallerDep, q: str = Q, kind: SearchKind | None = KIND, limit: int = LIMIT
 ) -> SearchResults:
-    """Messages and task titles matching `q` in every company the caller may see (all for the
+    """Messages, task titles and documents matching `q` in every company the caller may see (all for the
     board, its teams' for a user)."""
     visible = None if caller.is_board else await asyncio.to_thread(store.companies_of, caller.roles)
     return await _search(store, visible, q, kind, limit)
@@ -57,6 +57,6 @@ async def search_everywhere(
 async def search_company(
     company: str, store: StoreDep, q: str = Q, kind: SearchKind | None = KIND, limit: int = LIMIT
 ) -> SearchResults:
-    """Messages and task titles matching `q` in the company."""
+    """Messages, task titles and documents matching `q` in the company."""
     await services.require_company(store=store, company_id=company)
     return await _search(store, [company], q, kind, limit)

@@ -20,6 +20,7 @@ from paperclip.models import (
     SessionRef,
     TaskRecord,
 )
+from paperclip.models.documents import DocumentRevision
 from paperclip.org import subtree
 from paperclip.store.costs import CostSummary
 
@@ -55,6 +56,8 @@ class ExportedTask(TaskRecord):
     """A task's record with its conversation, from the store."""
 
     conversation: list[Turn] = Field(default_factory=list)
+    documents: list[DocumentRevision] = Field(default_factory=list)
+    """Every revision of each of its documents, by key and number."""
 
 
 class CompanyExport(BaseModel):
@@ -108,11 +111,15 @@ def company_export(
     activity: list[ActivityEntry],
     activity_truncated: bool,
     now: datetime,
+    documents: list[DocumentRevision] | None = None,
 ) -> CompanyExport:
     """The document of a company, from its snapshot and what the store keeps of it."""
     conversations: dict[str, list[Turn]] = {}
     for session, seq, at, messages in turns:
         conversations.setdefault(session.task, []).append(Turn(seq=seq, agent=session.agent, at=at, messages=messages))
+    revisions: dict[str, list[DocumentRevision]] = {}
+    for revision in documents or []:
+        revisions.setdefault(revision.task, []).append(revision)
     return CompanyExport(
         format=FORMAT,
         version=VERSION,
@@ -122,7 +129,14 @@ def company_export(
         goals=goals,
         caps=[c for c in snapshot.caps if c.scope.startswith("goal:")],
         routines=routines,
-        tasks=[ExportedTask(**t.model_dump(), conversation=conversations.get(t.identifier, [])) for t in tasks],
+        tasks=[
+            ExportedTask(
+                **t.model_dump(),
+                conversation=conversations.get(t.identifier, []),
+                documents=revisions.get(t.identifier, []),
+            )
+            for t in tasks
+        ],
         costs=costs,
         cost_summary=cost_summary,
         activity=activity,

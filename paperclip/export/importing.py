@@ -4,7 +4,7 @@ import math
 import re
 import uuid
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from paperclip.export.document import MAX_COUNT, CompanyExport, Conversation, ExportedTask
@@ -23,6 +23,7 @@ from paperclip.models import (
     TaskRecord,
     Usage,
 )
+from paperclip.models.documents import DocumentRevision
 from paperclip.org import OrgError, check_hire
 
 
@@ -120,6 +121,7 @@ class ImportPlan:
     activity: list[ActivityEntry]
     routines: list[RoutineSpec]
     notes: list[str]
+    documents: list[DocumentRevision] = field(default_factory=list)
 
 
 def import_plan(doc: CompanyExport, spec: CompanySpec, *, actor: str, now: datetime) -> ImportPlan:
@@ -154,7 +156,7 @@ def import_plan(doc: CompanyExport, spec: CompanySpec, *, actor: str, now: datet
         notes.append(f"{len(left)} unfinished tasks not imported (history is finished work): {shown}")
     records = [
         TaskRecord.model_validate(
-            task.model_dump(exclude={"conversation"})
+            task.model_dump(exclude={"conversation", "documents"})
             | {
                 "company_id": spec.id,
                 "identifier": rename(task.identifier),
@@ -175,6 +177,11 @@ def import_plan(doc: CompanyExport, spec: CompanySpec, *, actor: str, now: datet
     ]
     costs = [
         c.model_copy(update={"company_id": spec.id, "task": rename(c.task)}) for c in doc.costs if c.task in carried
+    ]
+    documents = [
+        d.model_copy(update={"company_id": spec.id, "task": rename(task.identifier)})
+        for task in carried.values()
+        for d in task.documents
     ]
 
     routines = []
@@ -221,6 +228,7 @@ def import_plan(doc: CompanyExport, spec: CompanySpec, *, actor: str, now: datet
         activity=[*activity, imported],
         routines=routines,
         notes=notes,
+        documents=documents,
     )
 
 

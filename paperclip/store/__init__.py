@@ -1,4 +1,4 @@
-"""The store (SQLAlchemy 2): transcripts, cost events, the activity log and task records."""
+"""The store (SQLAlchemy 2): transcripts, cost events, the activity log, task records and documents."""
 
 from paperclip.store.costs import CostGroup, CostLine, CostSummary
 from paperclip.store.search import SearchHit, SearchKind

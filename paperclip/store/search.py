@@ -1,8 +1,10 @@
-"""Full-text search over conversation messages and task titles, best match first.
+"""Full-text search over conversation messages, task titles and task documents, best match
+first.
 
-The indexes are migration 0008's: on SQLite an FTS5 table kept by triggers, on PostgreSQL GIN
-indexes over `to_tsvector('english', …)`, whose expressions the queries here repeat exactly (or
-the index goes unused). Both stem English words, so `rockets` finds `rocket`.
+The indexes are migration 0008's, and 0024's for documents (at their latest revision): on SQLite
+an FTS5 table kept by triggers, on PostgreSQL GIN indexes over `to_tsvector('english', …)`, whose
+expressions the queries here repeat exactly (or the index goes unused). Both stem English words,
+so `rockets` finds `rocket`.
 
 The query is user input, read as words and "quoted phrases" that must all appear. Each is handed
 to the database inside double quotes (it has none of its own), so no character of it is ever an
@@ -19,7 +21,7 @@ import sqlalchemy as sa
 from pydantic import BaseModel
 
 from paperclip.store.engine import StoreCore
-from paperclip.store.tables import messages, tasks
+from paperclip.store.tables import documents, messages, tasks
 
 SEARCHED_CHARS = 100_000
 """How much of a message is indexed (migration 0008 spells the same number)."""
@@ -46,6 +48,8 @@ class SearchKind(StrEnum):
     """A message of a task's conversation."""
     TASK = "task"
     """A task's title."""
+    DOCUMENT = "document"
+    """A document of a task, at its latest revision."""
 
 
 class SearchHit(BaseModel):
@@ -61,6 +65,10 @@ class SearchHit(BaseModel):
     """Who said the message: an agent, `board`, or a task identifier."""
     seq: int | None = None
     """The message's turn in the conversation."""
+    document: str | None = None
+    """The document's key (`plan`), for a document."""
+    revision: int | None = None
+    """The document's latest revision (the one found), for a document."""
     snippet: str
     """Where the match is, in a few words of the text."""
     marks: list[tuple[int, int]]
@@ -76,7 +84,7 @@ def terms(query: str) -> list[str]:
 
 
 class SearchStore(StoreCore):
-    """Full-text search over the store's messages and task titles."""
+    """Full-text search over the store's messages, task titles and documents."""
 
     def search(
         self,
@@ -93,26 +101,29 @@ class SearchStore(StoreCore):
             return []
         scope = None if company_ids is None else list(company_ids)
         wanted = {SearchKind(kind) for kind in kinds}
-        m, t = messages.alias("m"), tasks.alias("t")
+        m, t, d = messages.alias("m"), tasks.alias("t"), documents.alias("d")
         if self.dialect == "postgresql":
             top = _postgresql_best(quoted, scope, wanted, limit)
-            text = sa.func.coalesce(_indexed(m.c.content), t.c.title)
+            text = sa.func.coalesce(_indexed(m.c.content), _indexed(d.c.body), t.c.title)
             snippet = sa.func.ts_headline(ENGLISH, text, _tsquery(quoted), HEADLINE_OPTIONS)
         else:
             top = _sqlite_best(quoted, scope, wanted, limit)
             snippet = top.c.snippet
         is_message = top.c.kind == SearchKind.MESSAGE.value
+        is_document = top.c.kind == SearchKind.DOCUMENT.value
         found = (
             sa.select(
                 top.c.kind,
                 top.c.company_id,
                 top.c.task,
                 t.c.title,
-                sa.func.coalesce(m.c.agent, t.c.assignee).label("agent"),
-                m.c.author,
+                sa.func.coalesce(m.c.agent, t.c.assignee, d.c.author).label("agent"),
+                sa.func.coalesce(m.c.author, d.c.author).label("author"),
                 m.c.seq,
+                d.c.key.label("document"),
+                d.c.revision,
                 snippet.label("snippet"),
-                sa.func.coalesce(m.c.created_at, t.c.created_at).label("at"),
+                sa.func.coalesce(m.c.created_at, d.c.updated_at, t.c.created_at).label("at"),
             )
             .select_from(top)
             .outerjoin(
@@ -125,6 +136,7 @@ class SearchStore(StoreCore):
                     m.c.idx == top.c.idx,
                 ),
             )
+            .outerjoin(d, sa.and_(is_document, d.c.id == top.c.seq))
             .outerjoin(t, sa.and_(t.c.company_id == top.c.company_id, t.c.identifier == top.c.task))
             .order_by(top.c.rank, top.c.company_id, top.c.task, top.c.seq, top.c.idx)
         )
@@ -164,6 +176,7 @@ def _postgresql_best(quoted: str, scope: list[str] | None, kinds: set[SearchKind
     for kind, table, task, seq, idx, text in (
         (SearchKind.MESSAGE, messages, messages.c.task, messages.c.seq, messages.c.idx, _indexed(messages.c.content)),
         (SearchKind.TASK, tasks, tasks.c.identifier, zero, zero, tasks.c.title),
+        (SearchKind.DOCUMENT, documents, documents.c.task, documents.c.id, zero, _indexed(documents.c.body)),
     ):
         if kind not in kinds:
             continue
@@ -182,7 +195,7 @@ def _postgresql_best(quoted: str, scope: list[str] | None, kinds: set[SearchKind
 
 
 def _indexed(content: Any) -> Any:
-    """The part of a message PostgreSQL indexes (a literal length, as in the index expression)."""
+    """The part of a message (or a document) PostgreSQL indexes (a literal length, as in the index expression)."""
     return sa.func.left(content, sa.literal_column(str(SEARCHED_CHARS)))
 
 

@@ -15,6 +15,7 @@ from paperclip.store.cli_usage import CliUsageStore
 from paperclip.store.conversations import ConversationStore
 from paperclip.store.costs import CostStore
 from paperclip.store.credentials import CredentialStore
+from paperclip.store.documents import DocumentStore
 from paperclip.store.engine import MIGRATIONS, StoreCore, UnsupportedDatabase, normalise_url
 from paperclip.store.github import GitHubStore
 from paperclip.store.hooks import HookStore
@@ -52,6 +53,7 @@ class Store(
     HookStore,
     GitHubStore,
     LifecycleStore,
+    DocumentStore,
 ):
     """Reads and writes the store: every part's methods on one object. Thread-safe; builds its
     engine on first use.

@@ -447,3 +447,32 @@ pull_request_reviews = sa.Table(
 )
 """One review per head commit of a pull request: claimed (inserted) before its run starts, so a
 poll and a delivery of the same head make one run."""
+
+documents = sa.Table(
+    "documents",
+    metadata,
+    sa.Column("id", BigIntegerPK, primary_key=True, autoincrement=True, comment="the search index's key"),
+    sa.Column("company_id", sa.String(63), nullable=False),
+    sa.Column("task", sa.String(200), nullable=False),
+    sa.Column("key", sa.String(63), nullable=False),
+    sa.Column("revision", sa.Integer, nullable=False, comment="the latest revision"),
+    sa.Column("body", sa.Text, nullable=False, comment="the latest revision's body (what search finds)"),
+    sa.Column("author", sa.String(200), nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("company_id", "task", "key"),
+)
+"""Each task's documents at their latest revision (`paperclip.store.documents`)."""
+
+document_revisions = sa.Table(
+    "document_revisions",
+    metadata,
+    sa.Column("company_id", sa.String(63), primary_key=True),
+    sa.Column("task", sa.String(200), primary_key=True),
+    sa.Column("key", sa.String(63), primary_key=True),
+    sa.Column("revision", sa.Integer, primary_key=True, comment="two saves of one base cannot both take the next"),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("author", sa.String(200), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("restored_from", sa.Integer, nullable=True),
+)
+"""Every revision of every document: never changed once written."""

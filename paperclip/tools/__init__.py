@@ -22,12 +22,14 @@ from paperclip.tools.git import GIT_TOOL  # noqa: F401  (registers `git`)
 from paperclip.tools.hire_agent import HIRE_AGENT, HireAgentArguments, hire_agent_tool
 from paperclip.tools.http_fetch import HTTP_FETCH_TOOL  # noqa: F401  (registers `http_fetch`)
 from paperclip.tools.list_files import ListFilesArguments as ListFilesArguments
+from paperclip.tools.read_document import READ_DOCUMENT_TOOL  # noqa: F401  (registers `read_document`)
 from paperclip.tools.read_file import ReadFileArguments as ReadFileArguments
 from paperclip.tools.read_task import READ_TASK_TOOL  # noqa: F401  (registers `read_task`)
 from paperclip.tools.registry import MAX_TOOLS, REGISTRY, RegisteredTool
 from paperclip.tools.request_approval import REQUEST_APPROVAL, RequestApprovalArguments, request_approval_tool
 from paperclip.tools.run_command import RUN_COMMAND_TOOL  # noqa: F401  (registers `run_command`)
 from paperclip.tools.search_files import SearchFilesArguments as SearchFilesArguments
+from paperclip.tools.write_document import WRITE_DOCUMENT_TOOL  # noqa: F401  (registers `write_document`)
 from paperclip.tools.write_file import WriteFileArguments as WriteFileArguments
 
 # The workspace tools' modules (imported above) register them in `paperclip.tools.registry.REGISTRY`.

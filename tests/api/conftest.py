@@ -64,6 +64,7 @@ STORE_ROUTES = {
     "test_company_deletion",
     "test_costs",
     "test_credentials",
+    "test_documents",
     "test_endpoints",
     "test_events",
     "test_export",

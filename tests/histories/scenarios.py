@@ -56,6 +56,7 @@ from tests.api.conftest import serve
 from tests.fakes.http_agent import FakeHttpAgent
 from tests.histories.pipeline_scenarios import pipelinetemplate
 from tests.histories.scenarios_deps import deps
+from tests.histories.scenarios_documents import documents
 from tests.histories.scenarios_pipelines import pipelinenotify, routinepipeline
 from tests.histories.scenarios_review import review
 from tests.histories.stage import KEY, Company, Scenario, Stage, settled
@@ -661,5 +662,6 @@ SCENARIOS: dict[str, Scenario] = {
     "pipelinenotify": Scenario(pipelinenotify, frozenset({PIPELINE_NOTIFY, PIPELINE_STEPS})),
     "routinepipeline": Scenario(routinepipeline, frozenset({PIPELINE_NOTIFY})),
     "deps": Scenario(deps, frozenset({DEPENDENCIES, ADD_BLOCKER_TOOL})),
+    "documents": Scenario(documents, frozenset({TASK_TOOLS, REGISTRY_TOOLS})),
 }
 """Scenario name → how to record it; `record` runs all but `demo` unless told which."""

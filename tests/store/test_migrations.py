@@ -38,6 +38,8 @@ TABLES = {
     "webhook_subscriptions",
     "github_monitors",
     "pull_request_reviews",
+    "documents",
+    "document_revisions",
 }
 
 

@@ -24,7 +24,7 @@ def test_a_task_keeps_what_it_waits_for(store: Store) -> None:
 
 def test_rows_from_before_the_migration_wait_on_nothing_and_it_downgrades(database: str) -> None:
     store = Store(database)
-    migrate_to(store, "0022")
+    migrate_to(store, "0024")
     row = "INSERT INTO tasks (company_id, identifier, title, brief, assignee, priority, status, turns, input_tokens,"
     row += " output_tokens, cached_input_tokens, cost_usd, created_at, updated_at) VALUES ('acme', 'ACME-1', 't',"
     row += " '', 'ceo', 'medium', 'done', 1, 10, 1, 0, 0.5, '2025-01-01 12:00:00', '2025-01-01 12:00:00')"
@@ -33,6 +33,6 @@ def test_rows_from_before_the_migration_wait_on_nothing_and_it_downgrades(databa
     store.migrate()
     old = store.get_task("acme", "ACME-1")
     assert old is not None and old.blocked_by == [] and old.inputs == [] and old.blocked_reason is None
-    migrate_to(store, "0022", down=True)
+    migrate_to(store, "0024", down=True)
     assert "blocked_by" not in {c["name"] for c in sa.inspect(store.engine).get_columns("tasks")}
     store.dispose()

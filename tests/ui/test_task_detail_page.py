@@ -113,6 +113,8 @@ def fake_api(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeApi]:
             f"GET {TASK}": (200, DETAIL.model_dump(mode="json")),
             "GET /api/companies/acme/tasks/ACME-2": (200, TaskDetail(**newer.model_dump()).model_dump(mode="json")),
             f"GET {TASK}/trace": (200, TRACE.model_dump(mode="json")),
+            f"GET {TASK}/documents": (200, {"data": [], "count": 0}),
+            "GET /api/companies/acme/tasks/ACME-2/documents": (200, {"data": [], "count": 0}),
             f"POST {TASK}/comments": (201, {"reached": ["ACME-1", "ACME-2"]}),
             f"POST {TASK}/cancel": (409, {"error": CONFLICT}),
         }

@@ -1,5 +1,6 @@
 """Task detail: one task's status, cost and tokens, its conversation replayed as a chat, its
-subtask tree (refreshed live); comment on it, cancel it, open its workflow in the Temporal Web UI."""
+subtask tree (refreshed live); its documents (read any revision, edit, restore); comment on it, cancel it,
+open its workflow in the Temporal Web UI."""
 
 import streamlit as st
 
@@ -7,6 +8,7 @@ from paperclip import money
 from paperclip.models import CommentPosted, TaskDetail, TaskRecord, TaskStatus, Trace
 from paperclip.settings import get_settings
 from ui.api_client import ApiError, parse
+from ui.documents_view import documents_panel
 from ui.money import cache_text, uses_cache
 from ui.rows import workflow_url
 from ui.session import REFRESH_SECONDS, TASK_BOARD, TASK_DETAIL, choose_company, get_api, show_error
@@ -217,6 +219,8 @@ def cancel(company_id: str, identifier: str) -> None:
 
 identifier = choose_task(company_id)
 live_panel(company_id, identifier)
+st.divider()
+documents_panel(api, company_id, identifier)
 st.divider()
 left, right = st.columns(2)
 with left:
