@@ -363,10 +363,10 @@ async def add_blocker(task: TaskCore, args: AddBlockerArguments) -> str:
     return prompts.blocker_added(args.task, answer.blocked_by)
 
 
-REGISTRY_HANDLERS: dict[str, Handler] = {COMMENT: comment, READ_TASK: read_task, ADD_BLOCKER: add_blocker}
 REGISTRY_HANDLERS: dict[str, Handler] = {
     COMMENT: comment,
     READ_TASK: read_task,
+    ADD_BLOCKER: add_blocker,
     READ_DOCUMENT: lambda task, args: task_documents.read_document(task, args, related(task)),
     WRITE_DOCUMENT: task_documents.write_document,
 }
