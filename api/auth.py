@@ -48,6 +48,9 @@ TASK_TOKEN_ROUTES = frozenset(
         ("POST", f"{TASK}/approval-requests"),
         ("POST", f"{TASK}/escalate"),
         ("POST", f"{TASK}/complete"),
+        ("GET", f"{TASK}/attachments"),
+        ("POST", f"{TASK}/attachments"),
+        ("GET", f"{TASK}/attachments/{{attachment_id}}"),
     }
 )
 """What a task token may call, on its own task only (paths below the `/api` prefix)."""

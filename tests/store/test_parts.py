@@ -10,6 +10,7 @@ from paperclip.store.engine import StoreCore
 
 STORE_METHODS = [
     "add_api_key",
+    "add_attachment",
     "add_history",
     "add_hook",
     "add_mcp_server",
@@ -28,6 +29,7 @@ STORE_METHODS = [
     "cool_down",
     "cost_summary",
     "create_team",
+    "delete_attachment",
     "delete_credential",
     "delete_endpoint",
     "delete_hook",
@@ -40,6 +42,7 @@ STORE_METHODS = [
     "from_settings",
     "get_agent_revision",
     "get_api_key",
+    "get_attachment",
     "get_company",
     "get_credential",
     "get_endpoint",
@@ -54,6 +57,7 @@ STORE_METHODS = [
     "list_activity",
     "list_agent_revisions",
     "list_api_keys",
+    "list_attachments",
     "list_companies",
     "list_cost_events",
     "list_credentials",
