@@ -21,7 +21,8 @@ COPY workers ./workers
 COPY api ./api
 COPY ui ./ui
 COPY cli ./cli
-RUN /opt/paperclip/bin/pip install --no-compile . \
+# [s3]: boto3, for the S3-compatible attachments backend a cluster uses (PAPERCLIP_ATTACHMENTS_BACKEND=s3).
+RUN /opt/paperclip/bin/pip install --no-compile ".[s3]" \
     && /opt/paperclip/bin/python -m compileall -q /opt/paperclip/lib
 
 # ---------------------------------------------------------------- runtime: what every role needs

@@ -7,10 +7,10 @@ run, whatever the file is (`paperclip.attachments.content` says which types are 
 """
 
 import asyncio
-from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, File, Request, Response, UploadFile, status
+from fastapi import APIRouter, Request, Response, status
+from starlette.datastructures import UploadFile
 
 from api import services
 from api.auth import CallerDep
@@ -67,22 +67,48 @@ def content_disposition(filename: str) -> str:
     return f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=Attachment)
+UPLOAD_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {"file": {"type": "string", "format": "binary"}},
+                },
+                "encoding": {"file": {"contentType": "*/*"}},
+            }
+        },
+    }
+}
+"""The upload's body as OpenAPI says it: the route reads the form itself, after the
+`Idempotency-Key` check has read (and kept) the raw body."""
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=Attachment, openapi_extra=UPLOAD_BODY)
 async def upload(
     company: str,
     identifier: str,
-    file: Annotated[UploadFile, File(description="The file (its part's Content-Type is its declared type).")],
     request: Request,
     client: ClientDep,
     store: StoreDep,
     context: ContextDep,
     caller: CallerDep,
 ) -> Attachment:
-    """Attach a file to the task: 413 past `PAPERCLIP_ATTACHMENTS_MAX_BYTES`, 415 for a type not
-    taken or content that is not what its part declares, 404 for a task the company lacks."""
+    """Attach a file (the multipart part `file`; its Content-Type is its declared type) to the
+    task: 413 past `PAPERCLIP_ATTACHMENTS_MAX_BYTES`, 415 for a type not taken or content that is
+    not what its part declares, 404 for a task the company lacks."""
     await services.get_task(client=client, store=store, company_id=company, identifier=identifier)
     backend = storage(request, context)
     most = context.settings.attachments_max_bytes
+    try:
+        form = await request.form(max_files=1, max_fields=10)
+    except Exception:  # starlette's MultiPartException and the parser's own: the body is not a form
+        raise ApiError(400, "invalid_input", "send the file as multipart/form-data, in the part 'file'") from None
+    file = form.get("file")
+    if not isinstance(file, UploadFile):
+        raise ApiError(400, "invalid_input", "send the file as multipart/form-data, in the part 'file'")
     data = await file.read(most + 1)
     try:
         return await asyncio.to_thread(
@@ -101,6 +127,8 @@ async def upload(
         raise ApiError(REFUSED_STATUS.get(err.kind, 400), err.kind, str(err)) from None
     except StorageError as err:
         raise _unavailable(err) from None
+    finally:
+        await form.close()
 
 
 @router.get("", response_model=AttachmentList)

@@ -39,9 +39,7 @@ class AttachmentStore(StoreCore):
     def get_attachment(self, company_id: str, attachment_id: str) -> Attachment | None:
         c = attachments.c
         with self.engine.connect() as conn:
-            row = conn.execute(
-                sa.select(attachments).where(c.company_id == company_id, c.id == attachment_id)
-            ).first()
+            row = conn.execute(sa.select(attachments).where(c.company_id == company_id, c.id == attachment_id)).first()
         return None if row is None else _attachment_of(row)
 
     def delete_attachment(self, company_id: str, attachment_id: str) -> bool:

@@ -103,8 +103,10 @@ async def test_uploads_too_large_or_not_what_they_claim_are_refused(api: httpx.A
         response = await api.post(base, **upload(name, data, declared))
         assert message in assert_error(response, 415, "unsupported_media_type")["message"], name
     assert_error(await api.post(base, **upload("empty.txt", b"", "text/plain")), 400)
-    assert_error(await api.post(base, data={"nofile": "x"}), 422)
-    missing = await api.post(f"/api/companies/{company}/tasks/ACME-99/attachments", **upload("a.txt", b"a", "text/plain"))
+    assert "part 'file'" in assert_error(await api.post(base, data={"nofile": "x"}), 400)["message"]
+    missing = await api.post(
+        f"/api/companies/{company}/tasks/ACME-99/attachments", **upload("a.txt", b"a", "text/plain")
+    )
     assert_error(missing, 404, "not_found")
     # Unknown binary stays octet-stream; a known one declared as octet-stream takes its real type.
     blob = await ok(await api.post(base, **upload("a.bin", b"\0\1\2", "application/octet-stream")), 201)
@@ -157,3 +159,15 @@ async def test_attachments_are_404_to_another_team_and_under_another_company(
     assert_error(await api.post(base, headers=vic, **upload("x.txt", b"x", "text/plain")), 403, "forbidden")
     assert_error(await api.delete(f"{base}/{made['id']}", headers=vic), 403, "forbidden")
     assert (await api.get(f"{base}/{made['id']}", headers=alice)).content == b"the plan"
+
+
+async def test_an_upload_repeated_with_its_idempotency_key_is_kept_once(api: httpx.AsyncClient) -> None:
+    company = await company_with_task(api)
+    base = f"/api/companies/{company}/tasks/ACME-1/attachments"
+    headers = {"Idempotency-Key": "upload-1", "Content-Type": "multipart/form-data; boundary=fixed-boundary-1"}
+    first = await ok(await api.post(base, headers=headers, **upload("a.txt", b"once", "text/plain")), 201)
+    again = await api.post(base, headers=headers, **upload("a.txt", b"once", "text/plain"))
+    assert again.status_code == 201 and again.headers["idempotent-replayed"] == "true" and again.json() == first
+    other = await api.post(base, headers=headers, **upload("a.txt", b"twice", "text/plain"))
+    assert_error(other, 422, "idempotency_key_reused")
+    assert [a["id"] for a in (await ok(await api.get(base)))["data"]] == [first["id"]]

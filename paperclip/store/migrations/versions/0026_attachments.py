@@ -20,9 +20,7 @@ def upgrade() -> None:
     op.create_table(
         "attachments",
         sa.Column("company_id", sa.String(63), nullable=False),
-        sa.Column(
-            "id", sa.String(40), nullable=False, comment="att-<hex>: the key of the bytes in the backend"
-        ),
+        sa.Column("id", sa.String(40), nullable=False, comment="att-<hex>: the key of the bytes in the backend"),
         sa.Column("task", sa.String(200), nullable=False),
         sa.Column("filename", sa.String(255), nullable=False, comment="the uploader's name, made safe"),
         sa.Column("content_type", sa.String(100), nullable=False),
