@@ -18,6 +18,7 @@ from paperclip.models.attachments import Attachment
 from paperclip.settings import Settings
 
 __all__ = [
+    "AttachmentRecords",
     "AttachmentRefused",
     "AttachmentStorage",
     "DiskStorage",

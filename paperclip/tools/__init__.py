@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from paperclip.models import AgentSpec, ToolSpec
+from paperclip.tools.attach_file import AttachFileArguments as AttachFileArguments
 from paperclip.tools.base import ToolArguments, ToolArgumentsError, parse
 from paperclip.tools.comment import COMMENT_TOOL  # noqa: F401  (registers `comment`)
 from paperclip.tools.complete_task import COMPLETE_TASK, CompleteTaskArguments, complete_task_tool
