@@ -2,7 +2,9 @@
 download, deleted; refused when too large or not what they claim; and invisible (404) to
 another team, and to another company's path."""
 
+import base64
 import hashlib
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +14,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from paperclip.settings import Settings
 from tests.api.conftest import assert_error
-from tests.api.helpers import company_body
+from tests.api.helpers import company_body, wait_for_task
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
 MAX_BYTES = 4_000
@@ -171,3 +173,30 @@ async def test_an_upload_repeated_with_its_idempotency_key_is_kept_once(api: htt
     other = await api.post(base, headers=headers, **upload("a.txt", b"twice", "text/plain"))
     assert_error(other, 422, "idempotency_key_reused")
     assert [a["id"] for a in (await ok(await api.get(base)))["data"]] == [first["id"]]
+
+
+async def test_an_export_carries_the_files_and_an_import_keeps_them_under_new_ids(api: httpx.AsyncClient) -> None:
+    company = await company_with_task(api)
+    base = f"/api/companies/{company}/tasks/ACME-1/attachments"
+    made = await ok(await api.post(base, **upload("chart.png", PNG, "image/png")), 201)
+    await wait_for_task(api, company, "ACME-1", "done")
+    doc = await ok(await api.get(f"/api/companies/{company}/export"))
+    [exported] = doc["attachments"]
+    assert exported["id"] == made["id"] and base64.b64decode(exported["content"]) == PNG
+
+    tampered = {**doc, "attachments": [{**exported, "content": base64.b64encode(PNG[:-1] + b"!").decode()}]}
+    copy = f"copy-{uuid.uuid4().hex[:10]}"
+    refused = await api.post("/api/companies/import", params={"id": copy, "prefix": "BAD"}, json=tampered)
+    assert "attachments[0]" in assert_error(refused, 400, "invalid_document")["message"]
+
+    await ok(await api.post("/api/companies/import", params={"id": copy, "prefix": "COPY"}, json=doc), 201)
+    [copied] = (await ok(await api.get(f"/api/companies/{copy}/tasks/COPY-1/attachments")))["data"]
+    assert copied["id"] != made["id"] and copied["task"] == "COPY-1"
+    assert {k: copied[k] for k in ("filename", "content_type", "sha256", "uploaded_by")} == {
+        k: made[k] for k in ("filename", "content_type", "sha256", "uploaded_by")
+    }
+    got = await api.get(f"/api/companies/{copy}/tasks/COPY-1/attachments/{copied['id']}")
+    assert got.content == PNG
+    # The original's file is its own: deleting the copy leaves it.
+    await ok(await api.delete(f"/api/companies/{copy}/tasks/COPY-1/attachments/{copied['id']}"), 204)
+    assert (await api.get(f"{base}/{made['id']}")).content == PNG
