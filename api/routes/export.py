@@ -40,8 +40,8 @@ async def export_company(
 ) -> Response:
     """The company's spec, agents (credentials by name only), goals, budgets, routines, tasks with
     their conversations and files, cost ledger and latest activity: JSON as a file to import, or Markdown."""
-    has_files = format == "json" and await asyncio.to_thread(store.list_attachments, company)
-    files = attachment_storage(request, context) if has_files else None
+    listed = await asyncio.to_thread(store.list_attachments, company) if format == "json" else []
+    files = attachment_storage(request, context) if listed else None
     try:
         document = await export.export_company(client=client, store=store, company_id=company, storage=files)
     except StorageError as err:
