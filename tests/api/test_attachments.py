@@ -5,6 +5,7 @@ another team, and to another company's path."""
 import base64
 import hashlib
 import uuid
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from paperclip.settings import Settings
+from paperclip.tokens import task_tokens
 from tests.api.conftest import assert_error
 from tests.api.helpers import company_body, wait_for_task
 
@@ -200,3 +202,19 @@ async def test_an_export_carries_the_files_and_an_import_keeps_them_under_new_id
     # The original's file is its own: deleting the copy leaves it.
     await ok(await api.delete(f"/api/companies/{copy}/tasks/COPY-1/attachments/{copied['id']}"), 204)
     assert (await api.get(f"{base}/{made['id']}")).content == PNG
+
+
+async def test_a_task_token_attaches_to_and_reads_its_own_task_only(api: httpx.AsyncClient, settings: Settings) -> None:
+    company = await company_with_task(api)
+    await ok(await api.post(f"/api/companies/{company}/tasks", json={"title": "Other", "assignee": "cto"}), 201)
+    signer = task_tokens(settings.home_dir, settings.secret_key)
+    token = bearer(signer.mint(company_id=company, task="ACME-1", agent="ceo", ttl=timedelta(hours=1)))
+    base = f"/api/companies/{company}/tasks/ACME-1/attachments"
+    made = await ok(await api.post(base, headers=token, **upload("out.txt", b"done", "text/plain")), 201)
+    assert made["uploaded_by"] == "ceo"
+    assert (await ok(await api.get(base, headers=token)))["count"] == 1
+    assert (await api.get(f"{base}/{made['id']}", headers=token)).content == b"done"
+    assert_error(await api.delete(f"{base}/{made['id']}", headers=token), 403, "forbidden")
+    other = f"/api/companies/{company}/tasks/ACME-2/attachments"
+    assert_error(await api.post(other, headers=token, **upload("x.txt", b"x", "text/plain")), 403, "forbidden")
+    assert_error(await api.get(other, headers=token), 403, "forbidden")
