@@ -20,11 +20,9 @@ class AttachmentStore(StoreCore):
     def add_attachment(self, company_id: str, attachment: Attachment) -> bool:
         """Keep an attachment's record; False when the company has one by that id already."""
         row = {"company_id": company_id, **attachment.model_dump()}
+        added = self._insert(attachments).values(row).on_conflict_do_nothing(index_elements=["company_id", "id"])
         with self._write() as conn:
-            done = conn.execute(
-                self._insert(attachments).values(row).on_conflict_do_nothing(index_elements=["company_id", "id"])
-            )
-        return bool(done.rowcount)
+            return conn.execute(added.returning(attachments.c.id)).first() is not None
 
     def list_attachments(self, company_id: str, task: str | None = None) -> list[Attachment]:
         """The company's attachments (of `task` only, when given), oldest first."""
@@ -45,9 +43,9 @@ class AttachmentStore(StoreCore):
     def delete_attachment(self, company_id: str, attachment_id: str) -> bool:
         """Forget the record; False when there was none. (The caller removes the bytes.)"""
         c = attachments.c
+        gone = sa.delete(attachments).where(c.company_id == company_id, c.id == attachment_id).returning(c.id)
         with self._write() as conn:
-            done = conn.execute(sa.delete(attachments).where(c.company_id == company_id, c.id == attachment_id))
-        return bool(done.rowcount)
+            return conn.execute(gone).first() is not None
 
 
 def _attachment_of(row: Any) -> Attachment:
