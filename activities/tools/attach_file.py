@@ -1,6 +1,9 @@
 """`attach_file`: a workspace file attached to the calling task (the store keeps its record,
 the attachment storage its bytes).
 
+A refused file (too large, active content, a type that is not its content) is the model's to
+read; the storage's trouble (`StorageError`) fails the activity, which Temporal retries.
+
 The path is confined to the workspace as for `read_file` (no `..`, no absolute path, no link
 followed). The attachment's id is derived from the call, so an activity retried after it kept
 the file answers the same attachment instead of a second one.
@@ -11,7 +14,7 @@ import mimetypes
 
 from activities.tools.base import ToolContext, ToolFailed, ToolOutput
 from activities.tools.paths import read_bytes
-from paperclip.attachments import AttachmentRefused, StorageError, add_attachment, new_id, open_storage
+from paperclip.attachments import AttachmentRefused, add_attachment, new_id, open_storage
 from paperclip.settings import get_settings
 from paperclip.tools.attach_file import AttachFileArguments
 
@@ -40,8 +43,6 @@ def _attach(ctx: ToolContext, args: AttachFileArguments) -> ToolOutput:
         )
     except AttachmentRefused as err:
         raise ToolFailed(f"{args.path} was not attached: {err}") from None
-    except StorageError:
-        raise  # the storage's trouble, not the model's: the activity fails and is retried
     return ToolOutput(
         content=f"attached {args.path} to {session.task} as {made.filename} ({made.content_type}, "
         f"{made.size:,} bytes): {made.id}"
