@@ -2,6 +2,8 @@
 subtask tree (refreshed live), its files to download; comment on it, cancel it, open its workflow in the
 Temporal Web UI."""
 
+import functools
+
 import streamlit as st
 
 from paperclip import money
@@ -180,7 +182,7 @@ def attachments(company_id: str, identifier: str) -> None:
     for file in found.data:
         st.download_button(
             f"{file.filename} · {file.content_type} · {file.size:,} bytes · by {file.uploaded_by}",
-            data=lambda file_id=file.id: api.get_bytes(f"{path}/{file_id}"),
+            data=functools.partial(api.get_bytes, f"{path}/{file.id}"),
             file_name=file.filename,
             mime="application/octet-stream",  # saved, never shown by the browser
             key=f"detail_attachment_{file.id}",
