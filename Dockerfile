@@ -21,8 +21,9 @@ COPY workers ./workers
 COPY api ./api
 COPY ui ./ui
 COPY cli ./cli
-# The `otel` extra: OpenTelemetry's SDK and OTLP exporter, so tracing is a setting away.
-RUN /opt/paperclip/bin/pip install --no-compile ".[otel]" \
+# Extras: `otel` (OpenTelemetry's SDK and OTLP exporter, so tracing is a setting away) and `s3`
+# (boto3, for the S3-compatible attachments backend a cluster uses: PAPERCLIP_ATTACHMENTS_BACKEND=s3).
+RUN /opt/paperclip/bin/pip install --no-compile ".[otel,s3]" \
     && /opt/paperclip/bin/python -m compileall -q /opt/paperclip/lib
 
 # ---------------------------------------------------------------- runtime: what every role needs

@@ -24,6 +24,7 @@ from api.routes import (
     activity,
     agents,
     approvals,
+    attachments,
     brake,
     budgets,
     codec,
@@ -52,6 +53,7 @@ from api.routes import (
     tools,
     webhooks,
 )
+from api.routes.attachments import MULTIPART_SLACK, UPLOAD_PATH
 from api.schemas import ErrorResponse
 from paperclip import board
 from paperclip.settings import Settings, get_settings
@@ -132,7 +134,7 @@ def create_app(
     )
     install_error_handlers(app)
     install_idempotency(app)
-    app.add_middleware(BodySizeLimit)
+    app.add_middleware(BodySizeLimit, patterns={UPLOAD_PATH: settings.attachments_max_bytes + MULTIPART_SLACK})
     for module in (
         health,
         companies,
@@ -165,6 +167,7 @@ def create_app(
         pipeline_runs,
         monitors,
         pipeline_run_records,
+        attachments,
     ):
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(hooks.door, prefix=API_PREFIX)

@@ -52,6 +52,9 @@ TASK_TOKEN_ROUTES = frozenset(
         ("GET", f"{TASK}/documents/{{key}}"),
         ("GET", f"{TASK}/documents/{{key}}/revisions"),
         ("PUT", f"{TASK}/documents/{{key}}"),
+        ("GET", f"{TASK}/attachments"),
+        ("POST", f"{TASK}/attachments"),
+        ("GET", f"{TASK}/attachments/{{attachment_id}}"),
     }
 )
 """What a task token may call, on its own task only (paths below the `/api` prefix)."""

@@ -9,6 +9,7 @@ Temporal refusing more work at once, such as its limit of updates in flight per 
 """
 
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request, status
@@ -308,19 +309,32 @@ class _BodyTooLarge(StarletteHTTPException):
 
 
 class BodySizeLimit:
-    """Refuse request bodies over `max_bytes` (or the path's own limit in `wider`) with 413, by
-    Content-Length or while reading."""
+    """Refuse request bodies over `max_bytes` (or the path's own limit in `wider`, or that of the
+    first pattern in `patterns` the path matches) with 413, by Content-Length or while reading."""
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int = MAX_BODY_BYTES, wider: dict[str, int] | None = None) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_bytes: int = MAX_BODY_BYTES,
+        wider: dict[str, int] | None = None,
+        patterns: dict[str, int] | None = None,
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.wider = WIDER_BODIES if wider is None else wider
+        self.patterns = [(re.compile(p), most) for p, most in (patterns or {}).items()]
+
+    def _most(self, path: str) -> int:
+        if path in self.wider:
+            return self.wider[path]
+        return next((most for pattern, most in self.patterns if pattern.fullmatch(path)), self.max_bytes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        most = self.wider.get(scope.get("path", ""), self.max_bytes)
+        most = self._most(scope.get("path", ""))
         length = dict(scope.get("headers", [])).get(b"content-length")
         if length is not None and length.isdigit() and int(length) > most:
             response = error_response(413, "payload_too_large", f"the request body is larger than {most} bytes")

@@ -2,6 +2,7 @@
 imported as a new company whose store keeps the document's finished work as history."""
 
 import asyncio
+import base64
 from datetime import UTC, datetime
 
 from temporalio.client import Client
@@ -11,8 +12,18 @@ from api.errors import ApiError
 from api.goals import tree_order
 from api.schemas import CompanyPublic
 from api.services import STORE_SCAN_LIMIT, check_keys, get_snapshot, list_tasks, require_company, start_company
+from paperclip.attachments import AttachmentRefused, AttachmentStorage, add_attachment
 from paperclip.constants import company_workflow_id
-from paperclip.export import ACTIVITY_LIMIT, CompanyExport, company_export, import_plan, problems
+from paperclip.export import (
+    ACTIVITY_LIMIT,
+    CompanyExport,
+    ExportedAttachment,
+    ImportPlan,
+    attachment_bytes,
+    company_export,
+    import_plan,
+    problems,
+)
 from paperclip.idempotency import RequestKey
 from paperclip.keyring import Keyring
 from paperclip.models import CompanyInput, CompanySpec, RoutineSpec
@@ -42,8 +53,11 @@ class CompanyImported(CompanyPublic):
     """What was left out, and why."""
 
 
-async def export_company(*, client: Client, store: Store, company_id: str) -> CompanyExport:
-    """The company's document: its snapshot now, and what the store keeps of it."""
+async def export_company(
+    *, client: Client, store: Store, company_id: str, storage: AttachmentStorage | None = None
+) -> CompanyExport:
+    """The company's document: its snapshot now, what the store keeps of it, and (with `storage`)
+    its tasks' files."""
     await require_company(store=store, company_id=company_id)
     snapshot = await get_snapshot(client=client, company_id=company_id)
     tasks, _ = await list_tasks(client=client, store=store, company_id=company_id, limit=STORE_SCAN_LIMIT)
@@ -53,7 +67,9 @@ async def export_company(*, client: Client, store: Store, company_id: str) -> Co
     latest = await asyncio.to_thread(store.list_activity, company_id, limit=ACTIVITY_LIMIT + 1, newest_first=True)
     found = await schedules.list_routines(client, company_id=company_id)
     documents = await asyncio.to_thread(store.company_document_revisions, company_id)
+    files = [] if storage is None else await asyncio.to_thread(_exported_files, store, storage, company_id)
     return company_export(
+        attachments=files,
         snapshot=snapshot,
         goals=tree_order(snapshot.goals),
         routines=[RoutineSpec.model_validate(r.model_dump(include=set(RoutineSpec.model_fields))) for r in found],
@@ -66,6 +82,36 @@ async def export_company(*, client: Client, store: Store, company_id: str) -> Co
         now=datetime.now(UTC),
         documents=documents,
     )
+
+
+def _exported_files(store: Store, storage: AttachmentStorage, company_id: str) -> list[ExportedAttachment]:
+    return [
+        ExportedAttachment(**a.model_dump(), content=base64.b64encode(storage.get(a.id)).decode("ascii"))
+        for a in store.list_attachments(company_id)
+    ]
+
+
+def _import_files(store: Store, storage: AttachmentStorage, company_id: str, plan: ImportPlan, most: int) -> list[str]:
+    """Keep the carried tasks' files under new ids; answers a note per file left out."""
+    notes = []
+    for file in plan.attachments:
+        data = attachment_bytes(file)
+        assert data is not None  # `problems` checked it
+        try:
+            add_attachment(
+                store,
+                storage,
+                company_id=company_id,
+                task=file.task,
+                filename=file.filename,
+                declared_type=file.content_type,
+                data=data,
+                uploaded_by=file.uploaded_by,
+                max_bytes=most,
+            )
+        except AttachmentRefused as err:
+            notes.append(f"attachment {file.filename} of {file.task} not imported: {err}")
+    return notes
 
 
 async def import_company(
@@ -81,6 +127,8 @@ async def import_company(
     prefix: str | None = None,
     keyring: Keyring | None = None,
     key: RequestKey | None = None,
+    storage: AttachmentStorage | None = None,
+    max_attachment_bytes: int = 0,
 ) -> CompanyImported:
     """Found a new company from `doc`, under the document's id, name and prefix unless given; with
     a `keyring`, each agent's keys must be bound where its models are (for the company's `team`).
@@ -111,6 +159,8 @@ async def import_company(
     if team is not None:
         await asyncio.to_thread(store.set_company_team, spec.id, team)
     notes, created = list(plan.notes), []
+    if storage is not None:
+        notes += await asyncio.to_thread(_import_files, store, storage, spec.id, plan, max_attachment_bytes)
     for routine in plan.routines:
         # Paused: an imported copy should not start working (and spending) on its own.
         try:

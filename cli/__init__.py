@@ -6,7 +6,7 @@ clients of the API over HTTP, like the dashboard.
 
 import typer
 
-from cli import agents, costs, endpoints, export, governance, lifecycle, search, tasks
+from cli import agents, attachments, costs, endpoints, export, governance, lifecycle, search, tasks
 from cli.access import team_app, token_app
 from cli.approvals import approval_app
 from cli.backup import backup_app
@@ -66,6 +66,9 @@ for group, name, command in (
     (task_app, "cancel", governance.task_cancel),
     (task_app, "reassign", governance.task_reassign),
     (task_app, "comment", governance.task_comment),
+    (task_app, "attach", attachments.task_attach),
+    (task_app, "attachments", attachments.task_attachments),
+    (task_app, "download", attachments.task_download),
 ):
     group.command(name)(command)
 task_app.add_typer(doc_app, name="doc")

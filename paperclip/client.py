@@ -1,5 +1,6 @@
 """The CLI's one HTTP client of the API, and its one error class."""
 
+import hashlib
 import json
 import time
 from collections.abc import Iterator
@@ -82,6 +83,18 @@ class ApiClient:
 
     def get_text(self, path: str, **params: Any) -> str:
         return self._send("GET", path, params=_clean(params)).text
+
+    def upload(self, path: str, *, field: str, filename: str, data: bytes, content_type: str) -> Any:
+        """POST one file as `multipart/form-data` (its part named `field`). The boundary is derived
+        from the content, so the same upload is the same request (an `Idempotency-Key` retry)."""
+        boundary = "paperclip-" + hashlib.sha256(data).hexdigest()[:32]
+        headers = {"Content-Type": f"multipart/form-data; boundary={boundary}"}
+        return self._decode(self._send("POST", path, files={field: (filename, data, content_type)}, headers=headers))
+
+    def get_bytes(self, path: str) -> tuple[bytes, httpx.Headers]:
+        """A download: its bytes and the response's headers."""
+        response = self._send("GET", path)
+        return response.content, response.headers
 
     def events(self, path: str, *, resume: bool = False, **params: Any) -> Iterator[SseEvent]:
         """Stream Server-Sent Events from `path` until the server ends the stream; with `resume`,

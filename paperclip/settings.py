@@ -197,6 +197,19 @@ class Settings(BaseSettings):
     """Days Temporal keeps a closed workflow's history (the namespace's retention), which every
     worker sets at its start (`paperclip.lifecycle.namespace`); 0 leaves the namespace as it was
     registered. A company's histories are deleted with it whatever this says."""
+    attachments_backend: Literal["disk", "s3"] = "disk"
+    """Where files uploaded to tasks are kept (`paperclip.attachments`): `disk`,
+    `$PAPERCLIP_HOME/attachments` (one API process, its workers on the same machine); `s3`, a
+    bucket every API process and worker reaches."""
+    attachments_max_bytes: int = Field(default=25 * 1024 * 1024, ge=1, le=5 * 1024**3)
+    """The largest attachment, in bytes (larger uploads: 413)."""
+    attachments_s3_bucket: str | None = None
+    attachments_s3_endpoint_url: str | None = None
+    """An S3-compatible endpoint (MinIO, Ceph, R2...); None: AWS's for the region."""
+    attachments_s3_region: str = "us-east-1"
+    attachments_s3_credentials_file: Path | None = None
+    """A secret file, JSON `{"access_key_id": …, "secret_access_key": …}`: the only place the
+    bucket's keys are read from, sent only to the endpoint above."""
 
     @field_validator("backup_every", mode="before")
     @classmethod

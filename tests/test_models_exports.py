@@ -266,8 +266,8 @@ def _defined(path: Path) -> set[str]:
     return {name for name in names if not name.startswith("_")}
 
 
-NOT_REEXPORTED = {"dependencies.py", "documents.py"}
-"""Modules imported from where they are (`paperclip.models.dependencies`, `.documents`): the package's `__init__`
+NOT_REEXPORTED = {"attachments.py", "dependencies.py", "documents.py"}
+"""Modules imported from where they are (`paperclip.models.dependencies`, …): the package's `__init__`
 is at its size limit."""
 
 

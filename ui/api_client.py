@@ -48,6 +48,10 @@ class DashboardApi:
     def put(self, path: str, body: dict[str, Any]) -> Any:
         return self._client.put(path, body)
 
+    def get_bytes(self, path: str) -> bytes:
+        """A download's bytes (an attachment)."""
+        return self._client.get_bytes(path)[0]
+
     def patch(self, path: str, body: dict[str, Any]) -> Any:
         return self._client.patch(path, body)
 

@@ -6,6 +6,7 @@ that holds it, and answers a `ToolRunResult` (long output stored and passed by r
 """
 
 from activities.tools import git, http_fetch, run_command
+from activities.tools.attach_file import run as run_attach_file
 from activities.tools.base import Runner, ToolContext, ToolFailed, ToolOutput
 from activities.tools.create_pull_request import run as run_create_pull_request
 from activities.tools.edit_file import run as run_edit_file
@@ -28,5 +29,6 @@ RUNNERS["edit_file"] = run_edit_file
 RUNNERS["list_files"] = run_list_files
 RUNNERS["search_files"] = run_search_files
 RUNNERS["create_pull_request"] = run_create_pull_request
+RUNNERS["attach_file"] = run_attach_file
 
 __all__ = ["RUNNERS", "Runner", "ToolContext", "ToolFailed", "ToolOutput"]

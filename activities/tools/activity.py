@@ -167,6 +167,8 @@ class ToolActivities:
             push_url=push_target(repository),
             private_hosts=list(self.settings.allow_private_hosts),
             key_for=lambda url: key if key is not None and key.allows(url) else None,
+            call_id=input.call_id,
+            store=self.store,
         )
         beat = asyncio.ensure_future(_beat(details))
         try:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from paperclip.attachments import AttachmentRecords
 from paperclip.errors import InvalidInput
 from paperclip.keys import BoundKey, KeyResolver
 from paperclip.models import RepositoryConfig, SessionRef
@@ -49,6 +50,10 @@ class ToolContext:
     key_for: Callable[[str], BoundKey | None] = lambda url: None
     """The credential bound to a URL that a request there carries (added by us: `http_fetch`,
     the egress proxy, `git push`); never given to the model or the sandbox."""
+    call_id: str = ""
+    """The model's id of this call (an attachment's id is derived from it: a retry makes no second)."""
+    store: AttachmentRecords | None = None
+    """Where `attach_file` records what it attaches; None: nothing is attached here."""
 
 
 @dataclass

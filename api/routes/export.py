@@ -4,17 +4,20 @@ company (`paperclip.export` says what the document holds and how history is carr
 import asyncio
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.responses import PlainTextResponse
 
 from api import export
 from api.agent_checks import check_agents, may_grant_powers
 from api.auth import CallerDep
 from api.deps import ClientDep, ContextDep, StoreDep
+from api.errors import ApiError
 from api.export import CompanyImported
 from api.idempotency import IdempotencyDep
+from api.routes.attachments import storage as attachment_storage
 from api.routes.companies import _owning_team
 from api.tool_checks import check_tooling
+from paperclip.attachments import StorageError
 from paperclip.export import CompanyExport, export_to_markdown
 from paperclip.keyring import Keyring
 from paperclip.models import PREFIX, SLUG
@@ -28,11 +31,21 @@ router = APIRouter(prefix="/companies", tags=["export"])
     responses={200: {"content": {"text/markdown": {}}, "description": "The document (JSON or Markdown)"}},
 )
 async def export_company(
-    company: str, client: ClientDep, store: StoreDep, format: Literal["json", "md"] = "json"
+    company: str,
+    client: ClientDep,
+    store: StoreDep,
+    request: Request,
+    context: ContextDep,
+    format: Literal["json", "md"] = "json",
 ) -> Response:
     """The company's spec, agents (credentials by name only), goals, budgets, routines, tasks with
-    their conversations, cost ledger and latest activity: JSON as a file to import, or Markdown."""
-    document = await export.export_company(client=client, store=store, company_id=company)
+    their conversations and files, cost ledger and latest activity: JSON as a file to import, or Markdown."""
+    listed = await asyncio.to_thread(store.list_attachments, company) if format == "json" else []
+    files = attachment_storage(request, context) if listed else None
+    try:
+        document = await export.export_company(client=client, store=store, company_id=company, storage=files)
+    except StorageError as err:
+        raise ApiError(503, "attachment_storage", str(err)) from None
     if format == "md":
         return PlainTextResponse(export_to_markdown(document), media_type="text/markdown; charset=utf-8")
     return Response(
@@ -45,6 +58,7 @@ async def export_company(
 @router.post("/import", status_code=status.HTTP_201_CREATED, response_model=CompanyImported)
 async def import_company(
     document: CompanyExport,
+    request: Request,
     client: ClientDep,
     store: StoreDep,
     context: ContextDep,
@@ -93,4 +107,6 @@ async def import_company(
         prefix=prefix,
         keyring=keyring,
         key=key,
+        storage=attachment_storage(request, context) if document.attachments else None,
+        max_attachment_bytes=context.settings.attachments_max_bytes,
     )

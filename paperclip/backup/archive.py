@@ -9,6 +9,9 @@ their own rows. The other way round, Temporal would remember turns whose message
 lost. In a cluster the archive holds the store only: Temporal's PostgreSQL is its operator's to
 back up (its histories, schedules and visibility, with the database's own tools).
 
+The disk backend's attachments are copied after the store: their bytes are kept before their
+record, so every record the store's copy holds has its file in the archive.
+
 An archive is a gzip'd tar — `manifest.json` first, then the files it lists — sealed as a whole
 (`paperclip.backup.sealed`). A restore opens it into a staging folder beside the target, checks
 every file's sha256 and size against the manifest and the seal to its last byte, and only then
@@ -19,6 +22,7 @@ import base64
 import contextlib
 import hashlib
 import os
+import shutil
 import tarfile
 import tempfile
 from collections.abc import Iterator
@@ -29,15 +33,17 @@ from typing import BinaryIO, Literal, cast
 from sqlalchemy.engine import make_url
 
 from paperclip import __version__
+from paperclip.attachments.storage import DiskStorage
 from paperclip.backup.manifest import (
+    ATTACHMENTS,
     MANIFEST,
-    MEMBERS,
     STORE_PGDUMP,
     STORE_SQLITE,
     TEMPORAL_DB,
     Manifest,
     archive_name,
     file_digest,
+    is_member,
 )
 from paperclip.backup.sealed import OpeningReader, SealingWriter, Tampered
 from paperclip.backup.snapshot import (
@@ -102,12 +108,15 @@ def create_backup(settings: Settings, key: bytes, *, directory: Path | None = No
             pg_dump(url, staging / STORE_PGDUMP)
             files.append(staging / STORE_PGDUMP)
             head = migration_head(url)
+        names = {path: path.name for path in files}
+        for path in _copy_attachments(settings, staging):  # after the store: see the module's note
+            names[path] = f"{ATTACHMENTS}/{path.name}"
         manifest = Manifest(
             created_at=created,
             product_version=__version__,
             store_kind=kind,
             migration_head=head,
-            files=[file_digest(path) for path in files],
+            files=[file_digest(path, name) for path, name in names.items()],
         )
         (staging / MANIFEST).write_text(manifest.model_dump_json(indent=2))
         target = folder / archive_name(created)
@@ -116,8 +125,8 @@ def create_backup(settings: Settings, key: bytes, *, directory: Path | None = No
             os.chmod(partial, 0o600)
             sealed = SealingWriter(raw, key)
             with tarfile.open(fileobj=cast(BinaryIO, sealed), mode="w|gz") as tar:
-                for path in [staging / MANIFEST, *files]:
-                    tar.add(path, arcname=path.name, recursive=False)
+                for path, name in [(staging / MANIFEST, MANIFEST), *names.items()]:
+                    tar.add(path, arcname=name, recursive=False)
             sealed.close()
             raw.flush()
             os.fsync(raw.fileno())
@@ -148,7 +157,7 @@ def _members(archive: Path, key: bytes) -> Iterator[tuple[Manifest, Iterator[tup
             def rest() -> Iterator[tuple[tarfile.TarInfo, BinaryIO]]:
                 try:
                     while (member := tar.next()) is not None:
-                        if not member.isfile() or member.name not in MEMBERS:
+                        if not member.isfile() or not is_member(member.name):
                             raise Tampered(f"this archive holds {member.name!r}, which a backup never does")
                         body = tar.extractfile(member)
                         assert body is not None
@@ -188,6 +197,7 @@ def _unpack(archive: Path, key: bytes, staging: Path) -> Manifest:
             if listed is None or member.name in seen:
                 raise Tampered(f"this archive holds {member.name} twice or unlisted: it was altered")
             digest, size = hashlib.sha256(), 0
+            (staging / member.name).parent.mkdir(exist_ok=True)
             with (staging / member.name).open("wb") as out:
                 while block := body.read(1 << 20):
                     digest.update(block)
@@ -255,10 +265,39 @@ def restore_backup(
             done.append(f"Temporal → {temporal_target}")
         elif archived_temporal:
             done.append("Temporal's file left out: this deployment's Temporal is TEMPORAL_ADDRESS's")
+        done += _put_back_attachments(staging, settings, manifest)
         if secret_key is not None:
             _write_key(key_path, secret_key)
             done.append(f"secret key → {key_path}")
     return manifest, done
+
+
+def _copy_attachments(settings: Settings, staging: Path) -> list[Path]:
+    """The disk backend's files, copied into `staging/attachments` (an S3 bucket is its operator's
+    to back up, as a cluster's Temporal database is)."""
+    if settings.attachments_backend != "disk":
+        return []
+    disk = DiskStorage(settings.home_dir / ATTACHMENTS)
+    folder = staging / ATTACHMENTS
+    copied = []
+    for attachment_id in disk.ids():
+        folder.mkdir(exist_ok=True)
+        with contextlib.suppress(FileNotFoundError):  # deleted since it was listed
+            shutil.copyfile(disk.path(attachment_id), folder / attachment_id)
+            copied.append(folder / attachment_id)
+    return copied
+
+
+def _put_back_attachments(staging: Path, settings: Settings, manifest: Manifest) -> list[str]:
+    archived = [f.name.removeprefix(f"{ATTACHMENTS}/") for f in manifest.files if f.what == "attachment"]
+    if not archived:
+        return []
+    if settings.attachments_backend != "disk":
+        return [f"{len(archived)} attachments left out: this deployment keeps them in S3 (copy them there)"]
+    disk = DiskStorage(settings.home_dir / ATTACHMENTS)
+    for attachment_id in archived:
+        disk.put(attachment_id, (staging / ATTACHMENTS / attachment_id).read_bytes())
+    return [f"{len(archived)} attachments → {disk.root}"]
 
 
 def _b64(key: bytes) -> bytes:

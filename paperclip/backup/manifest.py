@@ -13,7 +13,17 @@ STORE_SQLITE = "store.sqlite"
 STORE_PGDUMP = "store.pgdump"
 TEMPORAL_DB = "temporal.db"
 MEMBERS = (STORE_SQLITE, STORE_PGDUMP, TEMPORAL_DB)
-"""The only names an archive's files may have: a restore writes nothing else."""
+ATTACHMENTS = "attachments"
+"""The folder of the attachments' bytes (the disk backend's), in the archive as in the home."""
+ATTACHMENT_MEMBER = re.compile(r"^attachments/att-[0-9a-f]{32}$")
+"""The only names an archive's files may have besides `MEMBERS`: a restore writes nothing else."""
+
+
+def is_member(name: str) -> bool:
+    """Whether an archive may hold a file of this name."""
+    return name in MEMBERS or ATTACHMENT_MEMBER.match(name) is not None
+
+
 SUFFIX = ".tar.gz.enc"
 _NAME = re.compile(r"^paperclip-backup-(\d{8}T\d{6}(?:\.\d{6})?Z)" + re.escape(SUFFIX) + "$")
 
@@ -22,7 +32,7 @@ class ArchivedFile(BaseModel):
     """One file of an archive."""
 
     name: str
-    what: Literal["store", "temporal"]
+    what: Literal["store", "temporal", "attachment"]
     size: int
     sha256: str
 
@@ -42,6 +52,8 @@ class Manifest(BaseModel):
         parts = [f"store ({self.store_kind}, {self.migration_head or 'empty'})"]
         if any(f.what == "temporal" for f in self.files):
             parts.append("temporal")
+        if count := sum(f.what == "attachment" for f in self.files):
+            parts.append(f"{count} attachments")
         return " + ".join(parts)
 
 
@@ -60,11 +72,14 @@ def archive_time(path: Path) -> datetime | None:
     return datetime.strptime(stamp, form).replace(tzinfo=UTC)
 
 
-def file_digest(path: Path) -> ArchivedFile:
-    """Size and sha256 of a file about to be archived (its `what` filled in by the caller)."""
+def file_digest(path: Path, name: str | None = None) -> ArchivedFile:
+    """Size and sha256 of a file about to be archived under `name` (its own by default)."""
     digest = hashlib.sha256()
     with path.open("rb") as f:
         while block := f.read(1 << 20):
             digest.update(block)
-    what: Literal["store", "temporal"] = "temporal" if path.name == TEMPORAL_DB else "store"
-    return ArchivedFile(name=path.name, what=what, size=path.stat().st_size, sha256=digest.hexdigest())
+    name = name or path.name
+    what: Literal["store", "temporal", "attachment"] = (
+        "temporal" if name == TEMPORAL_DB else "attachment" if ATTACHMENT_MEMBER.match(name) else "store"
+    )
+    return ArchivedFile(name=name, what=what, size=path.stat().st_size, sha256=digest.hexdigest())

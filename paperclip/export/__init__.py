@@ -5,13 +5,21 @@ it did (its tasks with their conversations, the cost ledger, the latest activity
 secret: an agent names the credential it uses, and credentials stay in the store that keeps them.
 
 An import founds a new company (`import_plan`): the same agents, goals, budgets and routines, and
-the finished tasks with their conversations and costs as history records of the new company. Its
+the finished tasks with their conversations, costs and files (attachments, their bytes in base64)
+as history records of the new company. Its
 workflow starts from a carried state, the way a continue-as-new run does, so goals keep their ids
 and its next task is numbered after the imported ones: no new task takes an old one's identifier.
 """
 
-from paperclip.export.document import ACTIVITY_LIMIT, FORMAT, VERSION, CompanyExport, company_export
-from paperclip.export.importing import ImportPlan, import_plan, problems
+from paperclip.export.document import (
+    ACTIVITY_LIMIT,
+    FORMAT,
+    VERSION,
+    CompanyExport,
+    ExportedAttachment,
+    company_export,
+)
+from paperclip.export.importing import ImportPlan, attachment_bytes, import_plan, problems
 from paperclip.export.markdown import export_to_markdown
 
 __all__ = [
@@ -19,7 +27,9 @@ __all__ = [
     "FORMAT",
     "VERSION",
     "CompanyExport",
+    "ExportedAttachment",
     "ImportPlan",
+    "attachment_bytes",
     "company_export",
     "export_to_markdown",
     "import_plan",

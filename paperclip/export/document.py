@@ -20,6 +20,7 @@ from paperclip.models import (
     SessionRef,
     TaskRecord,
 )
+from paperclip.models.attachments import Attachment
 from paperclip.models.documents import DocumentRevision
 from paperclip.org import subtree
 from paperclip.store.costs import CostSummary
@@ -50,6 +51,12 @@ class Turn(BaseModel):
     at: datetime
     """When the store kept it."""
     messages: list[Message] = Field(min_length=1)
+
+
+class ExportedAttachment(Attachment):
+    """A file of a task, its bytes in base64 (an import checks them against `size` and `sha256`)."""
+
+    content: str = Field(description="The file's bytes, base64.")
 
 
 class ExportedTask(TaskRecord):
@@ -86,6 +93,8 @@ class CompanyExport(BaseModel):
     """The latest entries of the activity log (at most `ACTIVITY_LIMIT`), oldest first."""
     activity_truncated: bool = False
     """Older entries were left out."""
+    attachments: list[ExportedAttachment] = Field(default_factory=list)
+    """The tasks' files, with their bytes (an import carries those of the finished tasks it carries)."""
 
     @model_validator(mode="before")
     @classmethod
@@ -112,6 +121,7 @@ def company_export(
     activity_truncated: bool,
     now: datetime,
     documents: list[DocumentRevision] | None = None,
+    attachments: list[ExportedAttachment] | None = None,
 ) -> CompanyExport:
     """The document of a company, from its snapshot and what the store keeps of it."""
     conversations: dict[str, list[Turn]] = {}
@@ -141,6 +151,7 @@ def company_export(
         cost_summary=cost_summary,
         activity=activity,
         activity_truncated=activity_truncated,
+        attachments=attachments or [],
     )
 
 

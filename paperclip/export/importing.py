@@ -1,5 +1,7 @@
 """A company document checked (`problems`) and turned into a new company (`import_plan`)."""
 
+import base64
+import hashlib
 import math
 import re
 import uuid
@@ -7,7 +9,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from paperclip.export.document import MAX_COUNT, CompanyExport, Conversation, ExportedTask
+from paperclip.export.document import MAX_COUNT, CompanyExport, Conversation, ExportedAttachment, ExportedTask
 from paperclip.models import (
     SLUG,
     ActivityEntry,
@@ -98,7 +100,21 @@ def problems(doc: CompanyExport) -> list[str]:
     for i, entry in enumerate(doc.activity):
         fits = len(entry.kind) <= 64 and len(entry.actor) <= 200 and len(entry.agent or "") <= 63
         check(fits and len(entry.task or "") <= 200, f"activity[{i}]", "a kind, actor, agent or task is too long")
+    for i, attachment in enumerate(doc.attachments):
+        where = f"attachments[{i}]"
+        check(attachment.task in identifiers, where, f"task '{attachment.task}' is not there")
+        check(attachment_bytes(attachment) is not None, where, "its content is not the bytes its size and sha256 say")
     return found
+
+
+def attachment_bytes(attachment: ExportedAttachment) -> bytes | None:
+    """The bytes of an exported file, when its content decodes to what its size and sha256 say."""
+    try:
+        data = base64.b64decode(attachment.content, validate=True)
+    except ValueError:
+        return None
+    ok = len(data) == attachment.size and hashlib.sha256(data).hexdigest() == attachment.sha256
+    return data if ok else None
 
 
 _GOAL_ID = re.compile(r"^G\d{1,9}$")
@@ -122,6 +138,8 @@ class ImportPlan:
     routines: list[RoutineSpec]
     notes: list[str]
     documents: list[DocumentRevision] = field(default_factory=list)
+    attachments: list[ExportedAttachment] = field(default_factory=list)
+    """The carried tasks' files, their `task` renamed (the import gives each a new id)."""
 
 
 def import_plan(doc: CompanyExport, spec: CompanySpec, *, actor: str, now: datetime) -> ImportPlan:
@@ -220,7 +238,9 @@ def import_plan(doc: CompanyExport, spec: CompanySpec, *, actor: str, now: datet
         counter=max((int(t.identifier[len(old) + 1 :].split(".")[0]) for t in doc.tasks), default=0),
         recent=[imported],
     )
+    files = [a.model_copy(update={"task": rename(a.task)}) for a in doc.attachments if a.task in carried]
     return ImportPlan(
+        attachments=files,
         state=state,
         records=records,
         turns=turns,

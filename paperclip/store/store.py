@@ -11,6 +11,7 @@ so), so the order they are listed in does not matter.
 """
 
 from paperclip.store.access import AccessStore
+from paperclip.store.attachments import AttachmentStore
 from paperclip.store.cli_usage import CliUsageStore
 from paperclip.store.conversations import ConversationStore
 from paperclip.store.costs import CostStore
@@ -54,6 +55,7 @@ class Store(
     GitHubStore,
     LifecycleStore,
     DocumentStore,
+    AttachmentStore,
 ):
     """Reads and writes the store: every part's methods on one object. Thread-safe; builds its
     engine on first use.

@@ -476,3 +476,20 @@ document_revisions = sa.Table(
     sa.Column("restored_from", sa.Integer, nullable=True),
 )
 """Every revision of every document: never changed once written."""
+
+attachments = sa.Table(
+    "attachments",
+    metadata,
+    sa.Column("company_id", sa.String(63), primary_key=True),
+    sa.Column("id", sa.String(40), primary_key=True, comment="att-<hex>: the key of the bytes in the backend"),
+    sa.Column("task", sa.String(200), nullable=False),
+    sa.Column("filename", sa.String(255), nullable=False, comment="the uploader's name, made safe"),
+    sa.Column("content_type", sa.String(100), nullable=False),
+    sa.Column("size", sa.BigInteger, nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("uploaded_by", sa.String(200), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Index("ix_attachments_company_id_task", "company_id", "task"),
+)
+"""Files uploaded to tasks (`paperclip.store.attachments`); their bytes are in the attachment
+storage (`paperclip.attachments`), under `id`."""

@@ -11,6 +11,7 @@ from typing import Any
 
 from paperclip.models import AgentSpec, ToolSpec
 from paperclip.tools.add_blocker import ADD_BLOCKER_TOOL  # noqa: F401  (registers `add_blocker`)
+from paperclip.tools.attach_file import AttachFileArguments as AttachFileArguments
 from paperclip.tools.base import ToolArguments, ToolArgumentsError, parse
 from paperclip.tools.comment import COMMENT_TOOL  # noqa: F401  (registers `comment`)
 from paperclip.tools.complete_task import COMPLETE_TASK, CompleteTaskArguments, complete_task_tool

@@ -60,6 +60,7 @@ STORE_ROUTES = {
     "test_access",
     "test_activity",
     "test_agent_revisions",
+    "test_attachments",
     "test_companies",
     "test_company_deletion",
     "test_costs",

@@ -40,6 +40,7 @@ TABLES = {
     "pull_request_reviews",
     "documents",
     "document_revisions",
+    "attachments",
 }
 
 
@@ -50,7 +51,7 @@ def table_names(store: Store) -> set[str]:
 def test_migrate_creates_the_tables_at_head(store: Store) -> None:
     assert TABLES <= table_names(store)
     with store.engine.connect() as conn:
-        assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar_one() == "0025"
+        assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar_one() == "0026"
 
 
 def test_migrate_again_changes_nothing(store: Store) -> None:

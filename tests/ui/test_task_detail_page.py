@@ -10,6 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from paperclip.models import Priority, TaskDetail, TaskRecord, TaskStatus, Trace, TraceEvent, Usage
+from paperclip.models.attachments import Attachment
 from tests.cli.fake_api import FakeApi, company_json
 from tests.ui.helpers import APP, T0, dashboard_api
 from ui.rows import SIMULATED_LABEL
@@ -95,6 +96,16 @@ TRACE = Trace(
         )
     ],
 )
+PLAN = Attachment(
+    id="att-" + "a" * 32,
+    task="ACME-1",
+    filename="plan.csv",
+    content_type="text/csv",
+    size=18,
+    sha256="0" * 64,
+    uploaded_by="ceo",
+    created_at=T0,
+)
 CONFLICT = {"code": "conflict", "message": "task ACME-1 has already finished (done)", "details": None}
 
 
@@ -117,6 +128,9 @@ def fake_api(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeApi]:
             "GET /api/companies/acme/tasks/ACME-2/documents": (200, {"data": [], "count": 0}),
             f"POST {TASK}/comments": (201, {"reached": ["ACME-1", "ACME-2"]}),
             f"POST {TASK}/cancel": (409, {"error": CONFLICT}),
+            f"GET {TASK}/attachments": (200, {"data": [PLAN.model_dump(mode="json")], "count": 1}),
+            f"GET {TASK}/attachments/{PLAN.id}": (200, "month,total\njan,3\n"),
+            "GET /api/companies/acme/tasks/ACME-2/attachments": (200, {"data": [], "count": 0}),
         }
     )
     with dashboard_api(fake, monkeypatch) as api:
@@ -197,3 +211,13 @@ def test_without_a_task_in_the_url_the_newest_is_picked(fake_api: FakeApi) -> No
     assert app.metric[0].value == "queued"
     assert app.info[0].value.startswith("Queued: its workflow, and the conversation, start")  # not an error
     assert not any(path.startswith("/api/companies/acme/tasks/ACME-2/trace") for _, path, _ in fake_api.received)
+
+
+def test_the_tasks_files_are_listed_as_downloads_fetched_only_when_clicked(fake_api: FakeApi) -> None:
+    app = open_task()
+    assert app.subheader[-1].value == "Attachments"
+    [button] = app.get("download_button")
+    assert button.proto.label == "plan.csv · text/csv · 18 bytes · by ceo"
+    assert not any(path.endswith(PLAN.id) for _, path, _ in fake_api.received)  # nothing fetched yet
+    newer = open_task("ACME-2")
+    assert not newer.get("download_button") and "Attachments" not in [h.value for h in newer.subheader]
