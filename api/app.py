@@ -43,6 +43,7 @@ from api.routes import (
     pipeline_run_records,
     pipeline_runs,
     pipelines,
+    projects,
     routines,
     search,
     tasks,
@@ -163,6 +164,7 @@ def create_app(
         pipeline_runs,
         monitors,
         pipeline_run_records,
+        projects,
     ):
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(hooks.door, prefix=API_PREFIX)

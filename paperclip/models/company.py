@@ -14,6 +14,7 @@ from paperclip.models.enums import AgentStatus, Priority
 from paperclip.models.governance import Approval, Goal, GoalInput
 from paperclip.models.names import NOT_BLANK, CompanyId, Prefix
 from paperclip.models.pipeline_steps import PipelineStepRef, PipelineTaskLink
+from paperclip.models.projects import LabelName, Project, ProjectKey
 from paperclip.models.records import ActivityEntry, TaskRecord
 from paperclip.models.tooling import RepositoryConfig, ToolRule
 from paperclip.models.webhooks import Notification
@@ -128,6 +129,8 @@ class CompanyState(BaseModel):
     pipeline_agents: dict[str, str] = Field(default_factory=dict)
     """Temporary agents hired for pipeline runs' `template` steps → their run's id: retired
     (terminated) when the run ends (`release`)."""
+    projects: dict[str, Project] = Field(default_factory=dict)
+    """The company's projects, by key (`workflows/company/projects.py`)."""
 
 
 class CompanyInput(BaseModel):
@@ -168,6 +171,10 @@ class CreateTaskInput(BaseModel):
     pipeline: PipelineStepRef | None = None
     """The step of a pipeline run it is (set by the run, never by the API): the run is told when
     it ends."""
+    project: ProjectKey | None = None
+    """The project it belongs to (`WEB`): its workspace and lifetime cap apply; subtasks inherit it."""
+    labels: list[LabelName] = Field(default_factory=list, max_length=20)
+    """The company's labels it carries (the API checks they exist)."""
 
 
 class CreateTasksInput(BaseModel):
@@ -237,6 +244,7 @@ class CompanySnapshot(BaseModel):
     """Scopes past their soft limit or stopped by their budget this month, as sentences."""
     caps: list[CapState] = Field(default_factory=list)
     """Lifetime caps on tasks and goals, with their spend."""
+    projects: list[Project] = Field(default_factory=list)
     simulated_agents: list[str]
     """Agents on the offline `simulated` model: shown as such wherever they appear."""
     stored_texts: list[str] = Field(default_factory=list)

@@ -19,6 +19,7 @@ from paperclip.store.engine import MIGRATIONS, StoreCore, UnsupportedDatabase, n
 from paperclip.store.github import GitHubStore
 from paperclip.store.hooks import HookStore
 from paperclip.store.idempotency import IdempotencyStore
+from paperclip.store.labels import LabelStore
 from paperclip.store.ledger import LedgerStore
 from paperclip.store.limits import RateLimitStore
 from paperclip.store.mcp import McpServerStore
@@ -50,6 +51,7 @@ class Store(
     PipelineStore,
     HookStore,
     GitHubStore,
+    LabelStore,
 ):
     """Reads and writes the store: every part's methods on one object. Thread-safe; builds its
     engine on first use.

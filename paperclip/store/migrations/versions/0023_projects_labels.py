@@ -1,0 +1,45 @@
+"""Projects and labels: tasks remember their project and labels; each company keeps its labels.
+
+(The projects themselves live in the company workflow, like its goals.)
+
+Revision ID: 0023
+Revises: 0021
+Create Date: 2026-12-03
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+from sqlalchemy.dialects import postgresql
+
+revision: str = "0023"
+down_revision: str | None = "0021"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+JSON_DOC = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("tasks") as batch:
+        batch.add_column(sa.Column("project", sa.String(10), nullable=True))
+        batch.add_column(
+            sa.Column("labels", JSON_DOC, nullable=True, comment="the names of the company's labels it carries")
+        )
+    op.create_table(
+        "labels",
+        sa.Column("company_id", sa.String(63), nullable=False),
+        sa.Column("name", sa.String(40), nullable=False),
+        sa.Column("colour", sa.String(7), nullable=False),
+        sa.Column("description", sa.Text, nullable=False, server_default=""),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("company_id", "name", name="pk_labels"),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("labels")
+    with op.batch_alter_table("tasks") as batch:
+        batch.drop_column("labels")
+        batch.drop_column("project")
