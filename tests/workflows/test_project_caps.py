@@ -2,6 +2,8 @@
 tasks and their subtasks reserve each call first, stop at the cap without passing it while tasks
 outside the project go on, and raising the cap lets them finish."""
 
+import json
+
 import pytest
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
@@ -10,11 +12,14 @@ from paperclip.models import (
     ApprovalKind,
     ApprovalStatus,
     Cap,
+    CompanySpec,
     CreateTaskInput,
+    RepositoryConfig,
     SetCapInput,
     TaskStatus,
     ToolCall,
 )
+from paperclip.constants import task_workflow_id
 from paperclip.models.projects import ProjectInput, ProjectStatus, ProjectUpdateInput
 from paperclip.tools import DELEGATE_TASK
 from tests.workflows.helpers import start_company, wait_for
@@ -95,3 +100,27 @@ async def test_projects_refuse_unknown_links_and_closed_projects_take_no_tasks(d
                 CompanyWorkflow.create_task, CreateTaskInput(title="t", assignee="a", project="WEB")
             )
         assert "project 'WEB' is cancelled: it takes no new tasks" in str(refused.value.cause)
+
+
+async def test_a_project_task_works_in_the_projects_workspace_and_others_in_the_companys(
+    dev_env: WorkflowEnvironment,
+) -> None:
+    spec = CompanySpec(id="x", name="Acme", prefix="ACME", repository=RepositoryConfig(source="/srv/company"))
+    async with stand_in_workers(dev_env.client, ScriptedModel()) as queue:
+        company = await start_company(dev_env.client, queue, [looper("a")], spec=spec)
+        web = RepositoryConfig(source="https://git.example.com/web.git", credential="git", base="main")
+        await company.execute_update(
+            CompanyWorkflow.create_project, ProjectInput(key="WEB", name="Website", workspace=web)
+        )
+        inside = await company.execute_update(
+            CompanyWorkflow.create_task, CreateTaskInput(title="In", assignee="a", project="WEB")
+        )
+        outside = await company.execute_update(CompanyWorkflow.create_task, CreateTaskInput(title="Out", assignee="a"))
+        await wait_for(company, lambda s: all(t.status is not TaskStatus.QUEUED for t in s.tasks), timeout=60)
+        company_id = company.id.split(":", 1)[1]
+        given = {}
+        for task in (inside, outside):
+            handle = dev_env.client.get_workflow_handle(task_workflow_id(company_id, task.identifier))
+            started = (await handle.fetch_history()).events[0].workflow_execution_started_event_attributes
+            given[task.identifier] = json.loads(started.input.payloads[0].data)["repository"]["source"]
+    assert given == {inside.identifier: web.source, outside.identifier: "/srv/company"}
