@@ -56,6 +56,7 @@ from tests.api.conftest import serve
 from tests.fakes.http_agent import FakeHttpAgent
 from tests.histories.pipeline_scenarios import pipelinetemplate
 from tests.histories.scenarios_pipelines import pipelinenotify, routinepipeline
+from tests.histories.scenarios_projects import projects
 from tests.histories.scenarios_review import review
 from tests.histories.stage import KEY, Company, Scenario, Stage, settled
 from tests.mcp.conftest import ALLOW as MCP_ALLOW
@@ -657,5 +658,6 @@ SCENARIOS: dict[str, Scenario] = {
     "pipelinetemplate": Scenario(pipelinetemplate, frozenset({PIPELINE_STEPS, PIPELINE_TEMPLATES})),
     "pipelinenotify": Scenario(pipelinenotify, frozenset({PIPELINE_NOTIFY, PIPELINE_STEPS})),
     "routinepipeline": Scenario(routinepipeline, frozenset({PIPELINE_NOTIFY})),
+    "projects": Scenario(lambda stage: projects(stage, org()), frozenset({BUDGET_RESERVATION})),
 }
 """Scenario name → how to record it; `record` runs all but `demo` unless told which."""
