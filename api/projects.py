@@ -45,6 +45,21 @@ async def get_project(*, client: Client, company_id: str, key: str) -> Project:
     return found
 
 
+async def require_project(*, client: Client, company_id: str, key: str | None) -> None:
+    """Refuse a project the company does not have or that takes no new tasks (400, as the company
+    would refuse each task given to it)."""
+    if key is None:
+        return
+    snapshot = await get_snapshot(client=client, company_id=company_id)
+    found = next((p for p in snapshot.projects if p.key == key), None)
+    if found is None:
+        raise ApiError(
+            400, "invalid_input", f"project '{key}' not found in company '{company_id}'", {"field": "project"}
+        )
+    if not found.status.is_open:
+        raise ApiError(400, "invalid_input", f"project '{key}' is {found.status}: it takes no new tasks")
+
+
 async def check_workspace(
     workspace: RepositoryConfig | None, *, key: str, company_id: str, caller: Caller, store: Store, settings: Settings
 ) -> None:

@@ -103,7 +103,9 @@ def budget_set(
     company: Company,
     scope: Annotated[
         str,
-        typer.Argument(help="`company` or an agent's name (monthly); `task:ACME-3`, `goal:G2` or `project:WEB` (lifetime)."),
+        typer.Argument(
+            help="`company` or an agent's name (monthly); `task:ACME-3`, `goal:G2` or `project:WEB` (lifetime)."
+        ),
     ] = COMPANY_SCOPE,
     usd_cap: Annotated[float | None, typer.Option("--usd", min=0, help="Cap in USD.")] = None,
     tokens: Annotated[int | None, typer.Option("--tokens", min=0, help="Cap in tokens.")] = None,

@@ -24,7 +24,8 @@ def _path(company: str, tail: str = "") -> str:
 def _describe(project: dict[str, Any]) -> str:
     status = project["status"]
     lead = f", led by {escape(project['lead'])}" if project.get("lead") else ""
-    return f"[bold]{project['key']}[/bold] ({escape(project['name'])}{lead}, [{STATUS_STYLE.get(status, 'white')}]{status}[/])"
+    shown = f"[{STATUS_STYLE.get(status, 'white')}]{status}[/]"
+    return f"[bold]{project['key']}[/bold] ({escape(project['name'])}{lead}, {shown})"
 
 
 def _workspace(source: str | None, credential: str | None, base: str | None) -> dict[str, Any] | None:
@@ -132,9 +133,7 @@ def project_set(
     base: Base = None,
     status: Annotated[ProjectStatus | None, typer.Option(help="The new status.")] = None,
     target_date: Target = None,
-    clear: Annotated[
-        list[str] | None, typer.Option(help="Empty lead, workspace or target_date (repeatable).")
-    ] = None,
+    clear: Annotated[list[str] | None, typer.Option(help="Empty lead, workspace or target_date (repeatable).")] = None,
     api_url: ApiUrl = None,
 ) -> None:
     """Change a project (its budget: `paperclip budget set project:KEY`)."""
@@ -163,9 +162,7 @@ def label_list(company: Company, api_url: ApiUrl = None) -> None:
         return
     table = Table("Label", "Colour", "Description")
     for label in labels:
-        table.add_row(
-            f"[{label['colour']}]{label['name']}[/]", label["colour"], escape(label.get("description") or "")
-        )
+        table.add_row(f"[{label['colour']}]{label['name']}[/]", label["colour"], escape(label.get("description") or ""))
     console.print(table)
 
 

@@ -42,8 +42,9 @@ class ProjectPatch(BaseModel):
     @model_validator(mode="after")
     def _something(self) -> "ProjectPatch":
         if not self.clear and not self.model_dump(exclude={"clear"}, exclude_none=True):
-            raise ValueError("nothing to change: give name, description, lead, goals, workspace, status, "
-                             "target_date or clear")
+            raise ValueError(
+                "nothing to change: give name, description, lead, goals, workspace, status, target_date or clear"
+            )
         return self
 
 

@@ -40,16 +40,22 @@ ProjectKey = Annotated[
     str,
     Checked(
         PROJECT_KEY,
-        partial(_check, regex=PROJECT_KEY, sentence="project key must be 2-10 uppercase letters or digits, "
-                "starting with a letter"),
+        partial(
+            _check,
+            regex=PROJECT_KEY,
+            sentence="project key must be 2-10 uppercase letters or digits, starting with a letter",
+        ),
     ),
 ]
 LabelName = Annotated[
     str,
     Checked(
         LABEL_NAME,
-        partial(_check, regex=LABEL_NAME, sentence="label name must be 1-40 lowercase letters, digits, '-' or '_', "
-                "starting with a letter or digit"),
+        partial(
+            _check,
+            regex=LABEL_NAME,
+            sentence="label name must be 1-40 lowercase letters, digits, '-' or '_', starting with a letter or digit",
+        ),
     ),
 ]
 Colour = Annotated[str, Checked(COLOUR, check_colour)]

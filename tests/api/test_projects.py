@@ -47,11 +47,22 @@ async def test_a_project_gathers_tasks_with_its_workspace_and_tasks_filter_by_pr
     web = await post(
         api,
         f"{base}/projects",
-        {"key": "WEB", "name": "Website", "lead": "cto", "goals": ["G1"], "workspace": workspace,
-         "target_date": "2027-01-31", "budget": {"usd": 5}},
+        {
+            "key": "WEB",
+            "name": "Website",
+            "lead": "cto",
+            "goals": ["G1"],
+            "workspace": workspace,
+            "target_date": "2027-01-31",
+            "budget": {"usd": 5},
+        },
     )
     assert (web["key"], web["lead"], web["goals"], web["status"], web["target_date"]) == (
-        "WEB", "cto", ["G1"], "active", "2027-01-31"
+        "WEB",
+        "cto",
+        ["G1"],
+        "active",
+        "2027-01-31",
     )
     await post(api, f"{base}/projects", {"key": "OPS", "name": "Operations", "status": "planned"})
     assert await listed(api, f"{base}/projects") == ["OPS", "WEB"]
@@ -62,10 +73,12 @@ async def test_a_project_gathers_tasks_with_its_workspace_and_tasks_filter_by_pr
     await post(api, f"{base}/labels", {"name": "bug", "colour": "#FF0000"})
     await post(api, f"{base}/labels", {"name": "ui"})
     assert [(lb["name"], lb["colour"]) for lb in (await api.get(f"{base}/labels")).json()["data"]] == [
-        ("bug", "#ff0000"), ("ui", "#888888")
+        ("bug", "#ff0000"),
+        ("ui", "#888888"),
     ]
-    one = await post(api, f"{base}/tasks", {"title": "Fix nav", "assignee": "cto", "project": "WEB",
-                                            "labels": ["bug", "ui"]})
+    one = await post(
+        api, f"{base}/tasks", {"title": "Fix nav", "assignee": "cto", "project": "WEB", "labels": ["bug", "ui"]}
+    )
     two = await post(api, f"{base}/tasks", {"title": "Style", "assignee": "cmo", "project": "WEB", "labels": ["ui"]})
     three = await post(api, f"{base}/tasks", {"title": "Payroll", "assignee": "cmo", "labels": ["bug"]})
     assert (one["project"], one["labels"]) == ("WEB", ["bug", "ui"])
@@ -94,11 +107,18 @@ async def test_bad_projects_labels_and_workspaces_are_refused_with_the_reason(ap
         ("projects", {"key": "WEB", "name": "again"}, 409, "project 'WEB' already exists"),
         ("projects", {"key": "NEW", "name": "x", "lead": "nobody"}, 400, "unknown agent 'nobody'"),
         ("projects", {"key": "NEW", "name": "x", "goals": ["G9"]}, 404, "goal 'G9' not found"),
-        ("projects", {"key": "NEW", "name": "x", "workspace": {"source": "/etc"}}, 422,
-         "not an absolute path under the deployment's workspace roots"),
-        ("projects", {"key": "NEW", "name": "x", "workspace": {"source": "https://git.example.com/r.git",
-                                                               "credential": "none"}}, 422,
-         "there is no credential 'none'"),
+        (
+            "projects",
+            {"key": "NEW", "name": "x", "workspace": {"source": "/etc"}},
+            422,
+            "not an absolute path under the deployment's workspace roots",
+        ),
+        (
+            "projects",
+            {"key": "NEW", "name": "x", "workspace": {"source": "https://git.example.com/r.git", "credential": "none"}},
+            422,
+            "there is no credential 'none'",
+        ),
         ("labels", {"name": "Bad Label"}, 422, "label name must be 1-40 lowercase"),
         ("labels", {"name": "x" * 41}, 422, "label name must be 1-40 lowercase"),
         ("labels", {"name": "ok", "colour": "red"}, 422, "colour 'red' must be #rrggbb"),
@@ -132,9 +152,7 @@ async def test_another_team_sees_no_project_and_a_task_cannot_join_another_compa
 
     for path in ("projects", "projects/WEB", "labels"):
         assert_error(await api.get(f"/api/companies/{red}/{path}", headers=keys["bob"]), 404, "not_found")
-    assert_error(
-        await api.patch(f"/api/companies/{red}/projects/WEB", json={"name": "mine"}, headers=keys["bob"]), 404
-    )
+    assert_error(await api.patch(f"/api/companies/{red}/projects/WEB", json={"name": "mine"}, headers=keys["bob"]), 404)
     assert_error(
         await api.put(f"/api/companies/{red}/budgets/projects/WEB", json={"usd": 1}, headers=keys["bob"]),
         404,

@@ -39,7 +39,9 @@ async def test_project_add_list_show_and_set(api: httpx.AsyncClient) -> None:  #
 async def test_labels_and_tasks_filtered_by_project_and_label(api: httpx.AsyncClient) -> None:  # noqa: F811
     company = (await create_company(api))["id"]
     ok(await run(api, "project", "add", "WEB", "Website", "-c", company))
-    assert "Added label bug (#ff0000)" in ok(await run(api, "label", "add", "bug", "-c", company, "--colour", "#FF0000"))
+    assert "Added label bug (#ff0000)" in ok(
+        await run(api, "label", "add", "bug", "-c", company, "--colour", "#FF0000")
+    )
     ok(await run(api, "label", "add", "ui", "-c", company))
     assert [row[0] for row in cells(ok(await run(api, "label", "list", "-c", company)))] == ["bug", "ui"]
     assert "label name must be 1-40 lowercase" in failed(await run(api, "label", "add", "Big Bug", "-c", company))

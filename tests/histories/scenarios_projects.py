@@ -26,16 +26,16 @@ async def projects(stage: Stage, agents: list[AgentSpec]) -> Company:
     await company.execute_update(CompanyWorkflow.create_task, CreateTaskInput(title="Audit", assignee="cto"))
     await wait_for(
         company,
-        lambda s: any(c.scope == "project:WEB" and c.stopped for c in s.caps)
-        and any(t.title == "Audit" and t.status is TaskStatus.DONE for t in s.tasks),
+        lambda s: (
+            any(c.scope == "project:WEB" and c.stopped for c in s.caps)
+            and any(t.title == "Audit" and t.status is TaskStatus.DONE for t in s.tasks)
+        ),
         timeout=TIMEOUT,
     )
     await company.execute_update(
         CompanyWorkflow.update_project, ProjectUpdateInput(key="WEB", description="The new site", clear=["lead"])
     )
-    await company.execute_update(
-        CompanyWorkflow.set_cap, SetCapInput(scope="project:WEB", cap=Cap(tokens=10_000_000))
-    )
+    await company.execute_update(CompanyWorkflow.set_cap, SetCapInput(scope="project:WEB", cap=Cap(tokens=10_000_000)))
     snap = await wait_for(
         company, lambda s: len(s.tasks) == 4 and all(t.status is TaskStatus.DONE for t in s.tasks), timeout=TIMEOUT
     )

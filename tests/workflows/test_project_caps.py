@@ -8,6 +8,7 @@ import pytest
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 
+from paperclip.constants import task_workflow_id
 from paperclip.models import (
     ApprovalKind,
     ApprovalStatus,
@@ -19,7 +20,6 @@ from paperclip.models import (
     TaskStatus,
     ToolCall,
 )
-from paperclip.constants import task_workflow_id
 from paperclip.models.projects import ProjectInput, ProjectStatus, ProjectUpdateInput
 from paperclip.tools import DELEGATE_TASK
 from tests.workflows.helpers import start_company, wait_for
@@ -81,8 +81,11 @@ async def test_projects_refuse_unknown_links_and_closed_projects_take_no_tasks(d
             (CompanyWorkflow.create_project, ProjectInput(key="NEW", name="n", goals=["G9"]), "goal 'G9' not found"),
             (CompanyWorkflow.update_project, ProjectUpdateInput(key="NOPE", name="n"), "project 'NOPE' not found"),
             (CompanyWorkflow.set_cap, SetCapInput(scope="project:NOPE", cap=Cap(usd=1)), "project 'NOPE' not found"),
-            (CompanyWorkflow.create_task, CreateTaskInput(title="t", assignee="a", project="NOPE"),
-             "project 'NOPE' not found"),
+            (
+                CompanyWorkflow.create_task,
+                CreateTaskInput(title="t", assignee="a", project="NOPE"),
+                "project 'NOPE' not found",
+            ),
         ]:
             with pytest.raises(WorkflowUpdateFailedError) as refused:
                 await company.execute_update(update, bad)  # type: ignore[arg-type]

@@ -10,8 +10,9 @@ turn, and a `budget_override` approval opens; raising the budget resumes the sco
 a new month.
 
 Lifetime caps (`CompanyState.caps`) work the same way on a task with its subtasks (`task:ACME-3`),
-on a goal with the goals under it (`goal:G2`) and on a project (`project:WEB`): they count what their tasks spend from the
-moment the cap is set, never roll over, and a call that does not fit holds the tasks they cover.
+on a goal with the goals under it (`goal:G2`) and on a project (`project:WEB`): they count what
+their tasks spend from the moment the cap is set, never roll over, and a call that does not fit
+holds the tasks they cover.
 """
 
 from datetime import timedelta
@@ -386,9 +387,7 @@ class BudgetsPart(CompanyCore):
             if key not in self.state.projects:
                 raise reject(f"project '{key}' not found", "NotFound")
         else:
-            raise reject(
-                f"'{input.scope}': a lifetime cap is on `task:<identifier>`, `goal:<id>` or `project:<key>`"
-            )
+            raise reject(f"'{input.scope}': a lifetime cap is on `task:<identifier>`, `goal:<id>` or `project:<key>`")
 
     async def _lift_cap(self, cap: CapState, *, actor: str, note: str) -> None:
         """The board raised or dropped a cap that stopped its tasks: its override is decided, they go on."""
