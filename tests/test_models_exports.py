@@ -1,7 +1,10 @@
 """`paperclip.models` is a package of topic modules; its `__init__` re-exports every public name of
 them, so `from paperclip.models import X` works for the whole vocabulary. These tests pin the
 exported names (a name that goes is a break for every importer, one that comes must be listed)
-and check that the vocabulary stays pure (the dashboard imports it without Temporal or FastAPI)."""
+and check that the vocabulary stays pure (the dashboard imports it without Temporal or FastAPI).
+
+Modules in `BY_PATH` came after `__init__` reached its 500 lines: their names are imported from
+the module itself (`from paperclip.models.projects import Project`), and never re-exported."""
 
 import ast
 import subprocess
@@ -9,6 +12,9 @@ import sys
 from pathlib import Path
 
 import paperclip.models
+
+BY_PATH = {"projects.py"}
+"""Topic modules imported by their own path, not through `paperclip.models`."""
 
 EXPORTS = [
     "AGENT_TRANSITIONS",
@@ -274,7 +280,8 @@ def test_every_public_name_of_the_modules_is_exported_once() -> None:
         for name in _defined(path):
             assert name not in seen, f"{name} is defined in both {seen[name]} and {path.name}"
             seen[name] = path.name
-    assert sorted(seen) == EXPORTS
+    assert sorted(name for name, module in seen.items() if module not in BY_PATH) == EXPORTS
+    assert not {name for name, module in seen.items() if module in BY_PATH} & set(EXPORTS)
 
 
 def test_the_vocabulary_imports_no_framework() -> None:

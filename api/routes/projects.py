@@ -3,20 +3,21 @@
 import asyncio
 
 from fastapi import APIRouter, Query, Response, status
-from pydantic import BaseModel, Field, model_validator
+from pydantic import model_validator
 
 from api import projects
 from api.auth import CallerDep
 from api.deps import ClientDep, SettingsDep, StoreDep
 from api.errors import ApiError
 from api.services import require_company
-from paperclip.models import SLUG, RepositoryConfig
+from paperclip.models import SLUG
 from paperclip.models.projects import (
     Label,
     LabelInput,
     LabelList,
     LabelName,
     Project,
+    ProjectChanges,
     ProjectInput,
     ProjectKey,
     ProjectList,
@@ -27,17 +28,8 @@ from paperclip.models.projects import (
 router = APIRouter(prefix="/companies/{company}", tags=["projects"])
 
 
-class ProjectPatch(BaseModel):
+class ProjectPatch(ProjectChanges):
     """What to change in a project; `clear` empties `lead`, `workspace` or `target_date`."""
-
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    description: str | None = Field(default=None, max_length=5_000)
-    lead: str | None = None
-    goals: list[str] | None = Field(default=None, max_length=50)
-    workspace: RepositoryConfig | None = None
-    status: ProjectStatus | None = None
-    target_date: str | None = Field(default=None, description="YYYY-MM-DD")
-    clear: list[str] = Field(default_factory=list, max_length=3)
 
     @model_validator(mode="after")
     def _something(self) -> "ProjectPatch":
@@ -95,7 +87,7 @@ async def update_project(
     await projects.check_workspace(
         body.workspace, key=key, company_id=company, caller=caller, store=store, settings=settings
     )
-    change = ProjectUpdateInput.model_validate(body.model_dump(exclude_none=True) | {"key": key, "actor": caller.actor})
+    change = ProjectUpdateInput(**dict(body), key=key, actor=caller.actor)
     return await projects.update_project(client=client, company_id=company, change=change)
 
 

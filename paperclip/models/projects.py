@@ -121,11 +121,10 @@ class Project(BaseModel):
     updated_at: datetime
 
 
-class ProjectUpdateInput(BaseModel):
-    """Change a project (fields left None stay); `clear` names the optional fields to empty
-    (`lead`, `workspace`, `target_date`)."""
+class ProjectChanges(BaseModel):
+    """What to change in a project (fields left None stay); `clear` names the optional fields to
+    empty (`lead`, `workspace`, `target_date`)."""
 
-    key: str
     name: str | None = Field(default=None, min_length=1, max_length=200)
     description: str | None = Field(default=None, max_length=5_000)
     lead: str | None = None
@@ -134,7 +133,6 @@ class ProjectUpdateInput(BaseModel):
     status: ProjectStatus | None = None
     target_date: date | None = None
     clear: list[str] = Field(default_factory=list, max_length=3)
-    actor: str = "board"
 
     @field_validator("name")
     @classmethod
@@ -148,6 +146,13 @@ class ProjectUpdateInput(BaseModel):
         if unknown:
             raise ValueError(f"clear: {', '.join(unknown)} cannot be cleared (only lead, workspace, target_date)")
         return v
+
+
+class ProjectUpdateInput(ProjectChanges):
+    """Change a project (`CompanyWorkflow.update_project`)."""
+
+    key: str
+    actor: str = "board"
 
 
 class ProjectList(BaseModel):

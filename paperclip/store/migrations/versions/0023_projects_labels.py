@@ -22,11 +22,10 @@ JSON_DOC = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("tasks") as batch:
-        batch.add_column(sa.Column("project", sa.String(10), nullable=True))
-        batch.add_column(
-            sa.Column("labels", JSON_DOC, nullable=True, comment="the names of the company's labels it carries")
-        )
+    op.add_column("tasks", sa.Column("project", sa.String(10), nullable=True))
+    op.add_column(
+        "tasks", sa.Column("labels", JSON_DOC, nullable=True, comment="the names of the company's labels it carries")
+    )
     op.create_table(
         "labels",
         sa.Column("company_id", sa.String(63), nullable=False),
@@ -40,6 +39,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("labels")
-    with op.batch_alter_table("tasks") as batch:
-        batch.drop_column("labels")
-        batch.drop_column("project")
+    # Not in batch mode: recreating `tasks` on SQLite would drop the search index's triggers.
+    op.drop_column("tasks", "labels")
+    op.drop_column("tasks", "project")
