@@ -10,7 +10,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from paperclip.settings import Settings
 from tests.api.conftest import assert_error
-from tests.api.helpers import company_body, create_company
+from tests.api.helpers import company_body, create_company, wait_for_task
 
 
 @pytest.fixture
@@ -87,6 +87,11 @@ async def test_a_project_gathers_tasks_with_its_workspace_and_tasks_filter_by_pr
     assert await listed(api, tasks, label="bug") == [one["identifier"], three["identifier"]]
     assert await listed(api, tasks, label="ui", project="WEB") == [one["identifier"], two["identifier"]]
     assert await listed(api, tasks, project="OPS") == []
+    for task in (one, two, three):
+        await wait_for_task(api, company, task["identifier"])
+    by_project = (await api.get(f"{base}/costs", params={"group_by": "project"})).json()
+    calls = {line["key"]: line["calls"] for line in by_project["data"]}
+    assert set(calls) == {"WEB", None} and calls["WEB"] >= 2 and calls[None] >= 1, by_project
 
     changed = await api.patch(f"{base}/projects/WEB", json={"status": "completed", "clear": ["lead"]})
     assert changed.status_code == 200, changed.text
