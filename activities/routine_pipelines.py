@@ -73,6 +73,7 @@ class RoutinePipelineActivities:
             spec=spec,
             inputs=values,
             started_by=started_by(fire.routine),
+            project=fire.project,
         )
         return RoutineRunPlan(run=run)
 

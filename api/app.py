@@ -45,6 +45,7 @@ from api.routes import (
     pipeline_run_records,
     pipeline_runs,
     pipelines,
+    projects,
     routines,
     search,
     tasks,
@@ -168,6 +169,7 @@ def create_app(
         monitors,
         pipeline_run_records,
         attachments,
+        projects,
     ):
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(hooks.door, prefix=API_PREFIX)

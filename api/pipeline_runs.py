@@ -34,6 +34,7 @@ from paperclip.idempotency import RequestKey
 from paperclip.models.pipeline_records import PipelineRunRecord
 from paperclip.models.pipeline_steps import PipelineCancel
 from paperclip.models.pipelines import PipelineRunInput, PipelineRunState, PipelineSpec, RunStatus
+from paperclip.models.projects import ProjectKey
 from paperclip.pipeline_runs import named, run_inputs
 from paperclip.pipelines import PipelineInvalid, parse
 from paperclip.templates import TemplateError, builtin_registry, load_registry
@@ -96,6 +97,8 @@ PipelineSourceDep = Annotated[PipelineSource | None, Depends(pipeline_source)]
 
 class RunPipelineBody(BaseModel):
     inputs: dict[str, Any] = Field(default_factory=dict)
+    project: ProjectKey | None = None
+    """The project its steps' tasks belong to."""
 
 
 class CancelRunBody(BaseModel):
@@ -149,6 +152,7 @@ async def start_run(
     inputs: dict[str, Any],
     actor: str,
     key: RequestKey | None,
+    project: str | None = None,
 ) -> PipelineRunState:
     """Start a run of `pipeline` (its inputs checked); a repeat of the request with the same key
     answers the run it started.
@@ -174,6 +178,7 @@ async def start_run(
         spec=spec,
         inputs=values,
         started_by=actor,
+        project=project,
     )
     memo: dict[str, Any] = {MEMO_PIPELINE: spec.name}
     if key is not None:

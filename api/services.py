@@ -328,6 +328,8 @@ async def list_tasks(
     status: TaskStatus | None = None,
     assignee: str | None = None,
     parent: str | None = None,
+    project: str | None = None,
+    label: str | None = None,
     limit: int = 100,
     offset: int = 0,
     newest_first: bool = False,
@@ -339,6 +341,10 @@ async def list_tasks(
         tasks = [t for t in tasks if t.status == status]
     if parent is not None:
         tasks = [t for t in tasks if t.parent == parent]
+    if project is not None:
+        tasks = [t for t in tasks if t.project == project]
+    if label is not None:
+        tasks = [t for t in tasks if label in t.labels]
     if newest_first:
         tasks = tasks[::-1]
     return tasks[offset : offset + limit], len(tasks)

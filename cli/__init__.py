@@ -21,6 +21,7 @@ from cli.migrate import migrate
 from cli.monitor import monitor_app
 from cli.pipeline_runs import run_app
 from cli.pipelines import pipeline_app
+from cli.projects import label_app, project_app
 from cli.replay import replay_check
 from cli.resources import agent_app, company_app, history, task_app
 from cli.routines import routine_app
@@ -76,6 +77,8 @@ app.add_typer(company_app, name="company")
 app.add_typer(agent_app, name="agent")
 app.add_typer(task_app, name="task")
 app.add_typer(goal_app, name="goal")
+app.add_typer(project_app, name="project")
+app.add_typer(label_app, name="label")
 app.add_typer(approval_app, name="approval")
 app.add_typer(budget_app, name="budget")
 app.add_typer(credential_app, name="credential")

@@ -42,8 +42,8 @@ def _cap(given: float | None, *, clear: bool, kept: Any) -> Any:
     return None if clear else given if given is not None else kept
 
 
-LIFETIME = {"task": "tasks", "goal": "goals"}
-"""Scopes of lifetime caps (`task:ACME-3`, `goal:G2`) and their path below the budgets."""
+LIFETIME = {"task": "tasks", "goal": "goals", "project": "projects"}
+"""Scopes of lifetime caps (`task:ACME-3`, `goal:G2`, `project:WEB`) and their path below the budgets."""
 
 
 def _lifetime(scope: str) -> bool:
@@ -103,7 +103,9 @@ def budget_set(
     company: Company,
     scope: Annotated[
         str,
-        typer.Argument(help="`company` or an agent's name (monthly); `task:ACME-3` or `goal:G2` (lifetime)."),
+        typer.Argument(
+            help="`company` or an agent's name (monthly); `task:ACME-3`, `goal:G2` or `project:WEB` (lifetime)."
+        ),
     ] = COMPANY_SCOPE,
     usd_cap: Annotated[float | None, typer.Option("--usd", min=0, help="Cap in USD.")] = None,
     tokens: Annotated[int | None, typer.Option("--tokens", min=0, help="Cap in tokens.")] = None,

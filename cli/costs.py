@@ -36,7 +36,7 @@ def _row(label: str, line: dict[str, Any]) -> list[str]:
 
 def costs(
     company: Company,
-    by: Annotated[CostGroup, typer.Option("--by", help="Sum by agent, model, task, goal or day (UTC).")] = (
+    by: Annotated[CostGroup, typer.Option("--by", help="Sum by agent, model, task, goal, project or day (UTC).")] = (
         CostGroup.AGENT
     ),
     since: Annotated[str | None, typer.Option(help="Only calls from this date or time on (UTC unless given).")] = None,

@@ -318,17 +318,28 @@ def task_assign(
         list[str] | None,
         typer.Option("--input", help="A blocker whose result it is given when it starts (repeatable)."),
     ] = None,
+    project: Annotated[str | None, typer.Option(help="The project it belongs to, e.g. WEB.")] = None,
+    label: Annotated[list[str] | None, typer.Option(help="A label it carries (repeatable).")] = None,
     api_url: ApiUrl = None,
 ) -> None:
     """Assign a task to an agent (`create` is the same command); prints its identifier. With
     `--blocked-by` it waits queued until those tasks are done."""
-    body: dict[str, Any] = {"title": title, "assignee": agent, "priority": priority.value, "brief": brief, "goal": goal}
+    body: dict[str, Any] = {
+        "title": title,
+        "assignee": agent,
+        "priority": priority.value,
+        "brief": brief,
+        "goal": goal,
+        "project": project,
+        "labels": label,
+    }
     body |= {"blocked_by": blocked_by or None, "inputs": inputs or None}
     if budget_usd is not None or budget_tokens is not None:
         body["budget"] = {"usd": budget_usd, "tokens": budget_tokens}
     with api(api_url) as client:
         record = client.post(f"/api/companies/{company}/tasks", {k: v for k, v in body.items() if v is not None})
     serves = f" (serves {record['goal']})" if record.get("goal") else ""
+    serves += f" in project {record['project']}" if record.get("project") else ""
     waits = f", waiting on {', '.join(record['blocked_by'])}" if record.get("blocked_by") else ""
     console.print(
         f"Assigned [bold]{record['identifier']}[/bold] to {record['assignee']}{serves}{waits}: "
@@ -338,12 +349,20 @@ def task_assign(
 
 
 @task_app.command("list")
-def task_list(company: Company, api_url: ApiUrl = None) -> None:
-    """List a company's tasks."""
+def task_list(
+    company: Company,
+    project: Annotated[str | None, typer.Option(help="Only tasks of this project, e.g. WEB.")] = None,
+    label: Annotated[str | None, typer.Option(help="Only tasks carrying this label.")] = None,
+    api_url: ApiUrl = None,
+) -> None:
+    """List a company's tasks (of one project, or carrying one label)."""
     with api(api_url) as client:
-        tasks = client.get(f"/api/companies/{company}/tasks").get("data", [])
+        tasks = client.get(f"/api/companies/{company}/tasks", project=project, label=label).get("data", [])
     if not tasks:
-        console.print(f"No tasks in {company} yet: `paperclip task assign --company {company} AGENT TITLE`.")
+        if project or label:
+            console.print(f"No tasks in {company} match.")
+        else:
+            console.print(f"No tasks in {company} yet: `paperclip task assign --company {company} AGENT TITLE`.")
         return
     console.print(task_table(tasks))
 

@@ -91,7 +91,7 @@ def build_schedule(company_id: str, spec: RoutineSpec, *, task_queue: str) -> Sc
     """The Temporal Schedule of a routine."""
     run = RoutineInput(company_id=company_id, routine=spec.name, skip_if_open=spec.skip_if_open)
     if spec.pipeline is not None:
-        run = run.model_copy(update={"pipeline": spec.pipeline, "inputs": spec.inputs})
+        run = run.model_copy(update={"pipeline": spec.pipeline, "inputs": spec.inputs, "project": spec.project})
     else:
         run = run.model_copy(update={"task": spec.task()})
     return Schedule(

@@ -16,7 +16,7 @@ BUDGET = "budget"
 """The pause reason of a scope its budget stopped."""
 COMPANY = "company"
 """The scope of the company's monthly budget (every other monthly scope is an agent's name)."""
-LIFETIME_SCOPES = ("task:", "goal:")
+LIFETIME_SCOPES = ("task:", "goal:", "project:")
 """Scopes of lifetime caps; every other scope (`company`, an agent) has a monthly budget."""
 
 Limit = tuple[str, Budget | Cap, Spend]
@@ -35,7 +35,7 @@ def next_month(moment: datetime) -> datetime:
 
 
 def is_lifetime(scope: str) -> bool:
-    """Whether `scope` is a lifetime cap's (`task:…`, `goal:…`), not a monthly budget's."""
+    """Whether `scope` is a lifetime cap's (`task:…`, `goal:…`, `project:…`), not a monthly budget's."""
     return scope.startswith(LIFETIME_SCOPES)
 
 
@@ -67,10 +67,13 @@ def spent_line(name: str, spend: Spend, budget: Budget | Cap) -> str:
 
 
 def covers(state: CompanyState, scope: str, record: TaskRecord) -> bool:
-    """Whether a lifetime cap's scope covers a task: the task or one above it, its goal or one above it."""
+    """Whether a lifetime cap's scope covers a task: the task or one above it, its goal or one
+    above it, its project."""
     kind, _, key = scope.partition(":")
     if kind == "task":
         return record.identifier == key or record.identifier.startswith(key + ".")
+    if kind == "project":
+        return record.project == key
     goal, seen = record.goal, set()
     while goal is not None and goal not in seen:
         if goal == key:

@@ -18,6 +18,7 @@ pages = [
     st.Page(HERE / session.ORG_CHART, title="Org chart", icon=":material/account_tree:"),
     st.Page(HERE / session.TASK_BOARD, title="Task board", icon=":material/view_kanban:"),
     st.Page(HERE / session.TASK_DETAIL, title="Task detail", icon=":material/forum:"),
+    st.Page(HERE / session.PROJECTS, title="Projects", icon=":material/folder_special:"),
     st.Page(HERE / session.AGENTS, title="Agents", icon=":material/smart_toy:"),
     st.Page(HERE / session.COSTS, title="Costs", icon=":material/payments:"),
     st.Page(HERE / PIPELINES, title="Pipelines", icon=":material/schema:"),

@@ -57,6 +57,8 @@ def create_task_body(
     goal: str | None = None,
     budget_usd: float | None = None,
     budget_tokens: int | None = None,
+    project: str | None = None,
+    labels: list[str] | None = None,
 ) -> dict[str, Any]:
     """The JSON of `POST /api/companies/{c}/tasks` (`CreateTaskInput`), unvalidated: the API
     judges the input, so its message is the one the reader sees. A budget only when one is given."""
@@ -65,4 +67,8 @@ def create_task_body(
         body["goal"] = goal
     if budget_usd is not None or budget_tokens is not None:
         body["budget"] = {"usd": budget_usd, "tokens": budget_tokens}
+    if project:
+        body["project"] = project
+    if labels:
+        body["labels"] = labels
     return body

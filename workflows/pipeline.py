@@ -286,6 +286,7 @@ class PipelineWorkflow:
             budget=cap,
             actor=self._who,
             pipeline=PipelineStepRef(run_id=run, step=step.id, budgeted=budget is not None),
+            project=self.input.project,
         )
         return PipelineStepRequest(
             run_id=run,

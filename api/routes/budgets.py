@@ -28,15 +28,16 @@ async def get_budgets(company: str, client: ClientDep) -> BudgetReport:
 )
 async def set_cap(
     company: str,
-    kind: Literal["tasks", "goals"],
+    kind: Literal["tasks", "goals", "projects"],
     key: str,
     body: CapBody,
     client: ClientDep,
     caller: CallerDep,
 ) -> CapLine | Response:
-    """Replace the lifetime cap of a task (with its subtasks: `tasks/ACME-3`) or of a goal (with the
-    goals under it: `goals/G2`); both kinds null drops it (204). Tasks it held go on once it leaves
-    room. 404 unknown task or goal, 409 finished task or archived company."""
+    """Replace the lifetime cap of a task (with its subtasks: `tasks/ACME-3`), of a goal (with the
+    goals under it: `goals/G2`) or of a project (`projects/WEB`); both kinds null drops it (204).
+    Tasks it held go on once it leaves room. 404 unknown task, goal or project, 409 finished task
+    or archived company."""
     scope = f"{kind[:-1]}:{key}"
     line = await budgets.set_cap(client=client, actor=caller.actor, company_id=company, scope=scope, body=body)
     return Response(status_code=status.HTTP_204_NO_CONTENT) if line is None else line

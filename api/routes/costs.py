@@ -1,5 +1,5 @@
 """`GET /api/companies/{company}/costs`: spend from the cost ledger, summed by agent, model, task,
-goal or UTC day."""
+goal, project or UTC day."""
 
 import asyncio
 from datetime import UTC, datetime
@@ -25,7 +25,7 @@ def _utc(value: datetime | None) -> datetime | None:
 async def cost_report(
     company: str,
     store: StoreDep,
-    group_by: CostGroup = Query(default=CostGroup.AGENT, description="agent, model, task, goal or day."),
+    group_by: CostGroup = Query(default=CostGroup.AGENT, description="agent, model, task, goal, project or day."),
     since: datetime | None = Query(
         default=None, description="Only calls at or after this time (UTC if no zone); earlier than `until` (else 422)."
     ),

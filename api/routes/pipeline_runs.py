@@ -9,6 +9,7 @@ from api import services
 from api.auth import CallerDep
 from api.deps import ClientDep, ContextDep, StoreDep
 from api.idempotency import IdempotencyDep
+from api.projects import require_project
 from paperclip.models.pipelines import PipelineRunState
 
 router = APIRouter(prefix="/companies/{company}", tags=["pipelines"])
@@ -30,6 +31,7 @@ async def start_pipeline_run(
     400 for inputs that do not fit the pipeline, 404 for an unknown company or pipeline."""
     await services.require_company(store=store, company_id=company)
     pipeline = runs.find_pipeline(source, company, name)
+    await require_project(client=client, company_id=company, key=body.project)
     return await runs.start_run(
         client=client,
         task_queue=context.task_queue,
@@ -38,6 +40,7 @@ async def start_pipeline_run(
         inputs=body.inputs,
         actor=caller.actor,
         key=key,
+        project=body.project,
     )
 
 

@@ -10,6 +10,7 @@ from api import schedules, services
 from api.deps import ClientDep, ContextDep, StoreDep
 from api.errors import ApiError
 from api.pipeline_runs import PipelineSourceDep, find_pipeline
+from api.projects import check_labels, require_project
 from paperclip.errors import InvalidInput
 from paperclip.models import AgentStatus, RoutineInfo, RoutineSpec
 from paperclip.pipeline_runs import named, run_inputs
@@ -46,6 +47,8 @@ async def create_routine(
     """Create a routine; 400 for an unknown agent, a pipeline the company does not have or inputs
     that do not fit it, or a timing Temporal refuses; 409 for a taken name."""
     await services.require_company(store=store, company_id=company)
+    await require_project(client=client, company_id=company, key=body.project)
+    await check_labels(store=store, company_id=company, names=body.labels)
     if body.pipeline is not None:
         _check_pipeline(source, company, body)
     else:

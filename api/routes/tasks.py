@@ -11,6 +11,7 @@ from api import services
 from api.auth import Caller, CallerDep
 from api.dependencies import add_blocker, with_met_blockers
 from api.deps import ClientDep, StoreDep
+from api.projects import check_labels
 from api.recent import FINISHED, RECENT
 from paperclip.models import (
     AgentCall,
@@ -23,6 +24,7 @@ from paperclip.models import (
     Trace,
 )
 from paperclip.models.dependencies import AddBlockerInput, NewBlocker
+from paperclip.models.projects import LabelName, ProjectKey
 from paperclip.tools import (
     CompleteTaskArguments,
     DelegateTaskArguments,
@@ -39,10 +41,12 @@ router = APIRouter(prefix="/companies/{company}/tasks", tags=["tasks"])
 async def create_task(
     company: str, task: CreateTaskInput, client: ClientDep, store: StoreDep, caller: CallerDep
 ) -> TaskRecord:
-    """Queue a task for an agent; 400 when the agent is unknown or the title empty, or a blocker
-    (`blocked_by`) is unknown, another company's, the task itself or closes a cycle (named); 409
-    when a blocker failed or was cancelled. It waits queued until its blockers are done. The
-    activity log names the caller as who asked (an `actor` in the body is ignored)."""
+    """Queue a task for an agent; 400 when the agent or project is unknown or the title empty, or a
+    blocker (`blocked_by`) is unknown, another company's, the task itself or closes a cycle (named);
+    422 for a label the company does not have; 409 when a blocker failed or was cancelled. It waits
+    queued until its blockers are done. The activity log names the caller as who asked (an `actor`
+    in the body is ignored)."""
+    await check_labels(store=store, company_id=company, names=task.labels)
     task = await with_met_blockers(client=client, store=store, company_id=company, task=task)
     return await services.create_task(
         client=client, company_id=company, task=task.model_copy(update={"actor": caller.actor})
@@ -67,12 +71,14 @@ async def list_tasks(
     status: TaskStatus | None = None,
     assignee: str | None = None,
     parent: str | None = None,
+    project: ProjectKey | None = Query(default=None, description="Only tasks of this project (`WEB`)."),
+    label: LabelName | None = Query(default=None, description="Only tasks carrying this label."),
     limit: int = Query(default=100, ge=1, le=1000),
     offset: int = Query(default=0, ge=0),
     order: Literal["asc", "desc"] = Query(default="asc", description="`asc`: oldest first; `desc`: newest first."),
 ) -> TaskList:
     """Running tasks as the company sees them now, finished ones from the store, oldest first
-    (newest first with `order=desc`)."""
+    (newest first with `order=desc`); `?project=` and `?label=` filter."""
     tasks, count = await services.list_tasks(
         client=client,
         store=store,
@@ -80,6 +86,8 @@ async def list_tasks(
         status=status,
         assignee=assignee,
         parent=parent,
+        project=project,
+        label=label,
         limit=limit,
         offset=offset,
         newest_first=order == "desc",

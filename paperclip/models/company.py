@@ -14,6 +14,7 @@ from paperclip.models.enums import AgentStatus, Priority
 from paperclip.models.governance import Approval, Goal, GoalInput
 from paperclip.models.names import NOT_BLANK, CompanyId, Prefix
 from paperclip.models.pipeline_steps import PipelineStepRef, PipelineTaskLink
+from paperclip.models.projects import LabelName, Project, ProjectKey
 from paperclip.models.records import ActivityEntry, TaskRecord
 from paperclip.models.tooling import RepositoryConfig, ToolRule
 from paperclip.models.webhooks import Notification
@@ -128,6 +129,8 @@ class CompanyState(BaseModel):
     pipeline_agents: dict[str, str] = Field(default_factory=dict)
     """Temporary agents hired for pipeline runs' `template` steps → their run's id: retired
     (terminated) when the run ends (`release`)."""
+    projects: dict[str, Project] = Field(default_factory=dict)
+    """The company's projects, by key (`workflows/company/projects.py`)."""
 
 
 class CompanyInput(BaseModel):
@@ -176,6 +179,10 @@ class CreateTaskInput(BaseModel):
     met: list[str] = Field(default_factory=list, max_length=50)
     """Blockers the API found done in the store, having left the company's index (set by the
     API from the store, never taken from a caller): met already."""
+    project: ProjectKey | None = None
+    """The project it belongs to (`WEB`): its workspace and lifetime cap apply; subtasks inherit it."""
+    labels: list[LabelName] = Field(default_factory=list, max_length=20)
+    """The company's labels it carries (the API checks they exist)."""
 
 
 class CreateTasksInput(BaseModel):
@@ -245,6 +252,7 @@ class CompanySnapshot(BaseModel):
     """Scopes past their soft limit or stopped by their budget this month, as sentences."""
     caps: list[CapState] = Field(default_factory=list)
     """Lifetime caps on tasks and goals, with their spend."""
+    projects: list[Project] = Field(default_factory=list)
     simulated_agents: list[str]
     """Agents on the offline `simulated` model: shown as such wherever they appear."""
     stored_texts: list[str] = Field(default_factory=list)

@@ -119,6 +119,8 @@ class PipelineRunInput(BaseModel):
     inputs: dict[str, Any] = Field(default_factory=dict)
     started_by: str = "board"
     started_at: datetime | None = None
+    project: str | None = None
+    """The project its steps' tasks belong to."""
     state: "PipelineRunState | None" = None
     """The run so far, when it continues as new (its history stays short)."""
     continue_as_new_after_events: int | None = None

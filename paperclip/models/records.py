@@ -80,6 +80,10 @@ class TaskRecord(BaseModel):
     """The routine that created it, if any."""
     goal: str | None = None
     """The goal it serves; a subtask serves its parent's."""
+    project: str | None = None
+    """The project it belongs to; a subtask belongs to its parent's."""
+    labels: list[str] = Field(default_factory=list)
+    """The company's labels it carries."""
     unconfirmed: Unconfirmed = Field(default_factory=Unconfirmed)
     """Model calls lost with their worker before they answered, charged at their worst case."""
     retry: RetryState | None = None
@@ -144,6 +148,8 @@ class CostGroup(StrEnum):
     """The UTC date of the call, `YYYY-MM-DD`."""
     GOAL = "goal"
     """The goal the task served; None for tasks that serve none."""
+    PROJECT = "project"
+    """The project the task belongs to; None for tasks outside every project."""
 
 
 class CostLine(BaseModel):

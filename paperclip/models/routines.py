@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validat
 from paperclip.models.company import CreateTaskInput
 from paperclip.models.enums import Priority
 from paperclip.models.names import NOT_BLANK, RoutineName, Slug
+from paperclip.models.projects import LabelName, ProjectKey
 
 DEFAULT_CATCHUP_SECONDS = 60
 """Runs missed while Temporal was down are made up if at most this late."""
@@ -104,6 +105,8 @@ class RoutineSpec(BaseModel):
     inputs: dict[str, Any] = Field(default_factory=dict, max_length=50, description="The pipeline run's inputs.")
     skip_if_open: bool = True
     """Overlap policy: no new task (or run) while the routine's last one is still open (running)."""
+    project: ProjectKey | None = Field(default=None, description="The project its tasks (or runs' tasks) belong to.")
+    labels: list[LabelName] = Field(default_factory=list, max_length=20, description="The labels its tasks carry.")
     catchup_seconds: CatchupSeconds = Field(
         default=DEFAULT_CATCHUP_SECONDS,
         description="How late a run missed while Temporal was down may still happen: seconds or a duration "
@@ -173,7 +176,14 @@ class RoutineSpec(BaseModel):
     def task(self) -> CreateTaskInput:
         """The task each fire gives (a task routine's)."""
         assert self.agent is not None and self.title is not None, "a pipeline routine gives no task"
-        return CreateTaskInput(title=self.title, brief=self.brief, assignee=self.agent, priority=self.priority)
+        return CreateTaskInput(
+            title=self.title,
+            brief=self.brief,
+            assignee=self.agent,
+            priority=self.priority,
+            project=self.project,
+            labels=self.labels,
+        )
 
 
 class RoutineInput(BaseModel):
@@ -186,6 +196,8 @@ class RoutineInput(BaseModel):
     """A pipeline routine's pipeline, whose latest version each fire runs with `inputs` (no `task`)."""
     inputs: dict[str, Any] = Field(default_factory=dict)
     skip_if_open: bool = True
+    project: str | None = None
+    """The project a pipeline routine's runs give their tasks."""
 
 
 class RoutineRunResult(BaseModel):

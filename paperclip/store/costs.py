@@ -1,5 +1,5 @@
-"""Spend read from the cost ledger: its events, and their sums by agent, model, task, goal or UTC
-day, in SQL.
+"""Spend read from the cost ledger: its events, and their sums by agent, model, task, goal, project
+or UTC day, in SQL.
 
 One GROUP BY that reads the same on SQLite and PostgreSQL; only the UTC day differs (SQLite keeps
 UTC text, PostgreSQL a `timestamptz` whose date depends on the session's zone unless converted).
@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from paperclip.models import CostEvent, CostGroup, CostLine, Unconfirmed, Usage
 from paperclip.store import ledger
 from paperclip.store.engine import StoreCore
-from paperclip.store.tables import cost_events
+from paperclip.store.tables import cost_events, tasks
 
 USD_DIGITS = 10
 """Sums are rounded like one call's cost (`pricing.call_cost`), so the backends agree."""
@@ -43,8 +43,19 @@ def _keys(group: CostGroup, dialect: str) -> list[sa.ColumnElement[Any]]:
             return [c.provider, c.model]
         case CostGroup.DAY:
             return [_day(dialect).label("day")]
+        case CostGroup.PROJECT:
+            return [tasks.c.project]
         case _:
             return [c[group.value]]
+
+
+def _source(group: CostGroup) -> sa.FromClause:
+    """The ledger, joined to the task records when the group is the task's project (a subtask's
+    record names its parent's, so the ledger need not)."""
+    if group is not CostGroup.PROJECT:
+        return cost_events
+    c = cost_events.c
+    return cost_events.outerjoin(tasks, sa.and_(tasks.c.company_id == c.company_id, tasks.c.identifier == c.task))
 
 
 class CostStore(StoreCore):
@@ -91,7 +102,7 @@ class CostStore(StoreCore):
                 "unconfirmed_usd"
             ),
         )
-        grouped = sa.select(*keys, *sums).where(*where).group_by(*keys)
+        grouped = sa.select(*keys, *sums).select_from(_source(CostGroup(group_by))).where(*where).group_by(*keys)
         unpriced = sa.select(c.provider, c.model).where(*where, c.cost_usd.is_(None)).distinct()
         with self.engine.connect() as conn:
             rows = conn.execute(grouped).all()

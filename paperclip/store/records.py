@@ -227,4 +227,5 @@ def task_of(row: Any) -> TaskRecord:
     unconfirmed = Unconfirmed(
         attempts=row["unconfirmed_attempts"], tokens=row["unconfirmed_tokens"], usd=row["unconfirmed_usd"]
     )
-    return TaskRecord.model_validate(fields | {"usage": usage_of(row), "unconfirmed": unconfirmed})
+    extra = {"usage": usage_of(row), "unconfirmed": unconfirmed, "labels": row["labels"] or []}
+    return TaskRecord.model_validate(fields | extra)

@@ -21,6 +21,7 @@ from paperclip.store.engine import MIGRATIONS, StoreCore, UnsupportedDatabase, n
 from paperclip.store.github import GitHubStore
 from paperclip.store.hooks import HookStore
 from paperclip.store.idempotency import IdempotencyStore
+from paperclip.store.labels import LabelStore
 from paperclip.store.ledger import LedgerStore
 from paperclip.store.lifecycle import LifecycleStore
 from paperclip.store.limits import RateLimitStore
@@ -56,6 +57,7 @@ class Store(
     LifecycleStore,
     DocumentStore,
     AttachmentStore,
+    LabelStore,
 ):
     """Reads and writes the store: every part's methods on one object. Thread-safe; builds its
     engine on first use.

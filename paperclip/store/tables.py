@@ -92,6 +92,8 @@ tasks = sa.Table(
     sa.Column("blocked_by", JSONDoc, nullable=True, comment="identifiers it waits for"),
     sa.Column("inputs", JSONDoc, nullable=True, comment="those whose results it is given"),
     sa.Column("blocked_reason", sa.Text, nullable=True),
+    sa.Column("project", sa.String(10), nullable=True),
+    sa.Column("labels", JSONDoc, nullable=True, comment="the names of the company's labels it carries"),
     sa.Index(None, "company_id", "status"),
     sa.Index(None, "company_id", "assignee"),
     sa.Index(None, "company_id", "parent"),
@@ -293,6 +295,18 @@ tool_outputs = sa.Table(
 )
 """Tool outputs longer than a tool result carries (`paperclip.store.tool_outputs`): the model
 reads the start and the reference; people read the rest through the API."""
+
+
+labels = sa.Table(
+    "labels",
+    metadata,
+    sa.Column("company_id", sa.String(63), primary_key=True),
+    sa.Column("name", sa.String(40), primary_key=True),
+    sa.Column("colour", sa.String(7), nullable=False),
+    sa.Column("description", sa.Text, nullable=False, server_default=""),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+"""Each company's labels (`paperclip.store.labels`); tasks carry their names."""
 
 
 mcp_servers = sa.Table(

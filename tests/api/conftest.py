@@ -75,6 +75,7 @@ STORE_ROUTES = {
     "test_mcp_servers",
     "test_pipeline_run_list",
     "test_pipelines",
+    "test_projects",
     "test_search",
     "test_tasks",
     "test_tool_outputs",

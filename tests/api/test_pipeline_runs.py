@@ -138,3 +138,17 @@ async def test_bad_runs_are_refused_readably(api: httpx.AsyncClient) -> None:
     assert_error(await api.post(f"/api/companies/{company}/pipelines/nope/runs", json={}), 404, "not_found")
     assert_error(await api.post("/api/companies/no-such/pipelines/code-review/runs", json={}), 404, "not_found")
     assert_error(await api.get(f"/api/companies/{company}/pipeline-runs/nope"), 404, "not_found")
+
+
+async def test_a_run_in_a_project_gives_its_steps_tasks_the_project(api: httpx.AsyncClient) -> None:
+    company = (await create_company(api))["id"]
+    runs = f"/api/companies/{company}/pipelines/code-review/runs"
+    error = assert_error(await api.post(runs, json={"inputs": {"git_diff": "+x"}, "project": "WEB"}), 400)
+    assert "project 'WEB' not found" in error["message"]
+    assert_error(await api.post(runs, json={"inputs": {"git_diff": "+x"}, "project": "web"}), 422)
+    assert (await api.post(f"/api/companies/{company}/projects", json={"key": "WEB", "name": "Web"})).status_code == 201
+    started = await api.post(runs, json={"inputs": {"git_diff": "+x = 1"}, "project": "WEB"})
+    assert started.status_code == 201, started.text
+    await wait_run(api, company, started.json()["run_id"], "done")
+    tasks = (await api.get(f"/api/companies/{company}/tasks", params={"project": "WEB"})).json()["data"]
+    assert [t["identifier"] for t in tasks] == ["ACME-1", "ACME-2"]

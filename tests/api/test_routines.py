@@ -171,3 +171,21 @@ async def test_a_cron_is_five_fields_or_a_macro_so_nothing_fires_more_than_once_
     runs = [datetime.fromisoformat(t) for t in hourly["next_runs"]]
     assert [(r.minute, r.second) for r in runs] == [(0, 0)] * 5
     assert [b - a for a, b in zip(runs, runs[1:], strict=False)] == [timedelta(hours=1)] * 4
+
+
+async def test_a_routines_tasks_belong_to_its_project_and_carry_its_labels(api: httpx.AsyncClient) -> None:
+    company = (await create_company(api))["id"]
+    base = f"/api/companies/{company}"
+    assert (await api.post(f"{base}/projects", json={"key": "OPS", "name": "Operations"})).status_code == 201
+    assert (await api.post(f"{base}/labels", json={"name": "daily"})).status_code == 201
+    refused = await api.post(f"{base}/routines", json=standup(project="NOPE"))
+    assert refused.status_code == 400 and "project 'NOPE' not found" in refused.json()["error"]["message"]
+    refused = await api.post(f"{base}/routines", json=standup(labels=["weekly"]))
+    assert refused.status_code == 422 and "weekly is not a label" in refused.json()["error"]["message"]
+    created = await add(api, company, every="1h", project="OPS", labels=["daily"])
+    assert (created["project"], created["labels"]) == ("OPS", ["daily"])
+    assert (await api.post(f"{base}/routines/standup/trigger")).status_code == 202
+    (task,) = await poll(lambda: routine_tasks(api, company), lambda tasks: len(tasks) == 1)
+    assert (task["project"], task["labels"]) == ("OPS", ["daily"])
+    listed = (await api.get(f"{base}/tasks", params={"project": "OPS", "label": "daily"})).json()["data"]
+    assert [t["identifier"] for t in listed] == [task["identifier"]]

@@ -21,6 +21,7 @@ PAGES = {
     "": "overview",
     "org_chart": "org chart",
     "task_board": "task board",
+    "projects": "projects",
     "agents": "agents",
     "costs": "costs",
     "approvals": "approvals",

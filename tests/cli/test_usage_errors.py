@@ -36,8 +36,8 @@ runner = CliRunner()
         ),
         (
             ["costs", "-c", "acme", "--by", "colour"],
-            "paperclip: invalid value for '--by': 'colour' is not one of 'agent', 'model', 'task', 'day', 'goal' "
-            "(see paperclip costs --help)",
+            "paperclip: invalid value for '--by': 'colour' is not one of 'agent', 'model', 'task', 'day', 'goal', "
+            "'project' (see paperclip costs --help)",
         ),
         (
             ["routine", "add", "-c", "acme", "--agent", "cmo", "--title", "x", "--catchup"],

@@ -58,6 +58,7 @@ from tests.histories.pipeline_scenarios import pipelinetemplate
 from tests.histories.scenarios_deps import deps
 from tests.histories.scenarios_documents import documents
 from tests.histories.scenarios_pipelines import pipelinenotify, routinepipeline
+from tests.histories.scenarios_projects import projects
 from tests.histories.scenarios_review import review
 from tests.histories.stage import KEY, Company, Scenario, Stage, settled
 from tests.mcp.conftest import ALLOW as MCP_ALLOW
@@ -663,5 +664,6 @@ SCENARIOS: dict[str, Scenario] = {
     "routinepipeline": Scenario(routinepipeline, frozenset({PIPELINE_NOTIFY})),
     "deps": Scenario(deps, frozenset({DEPENDENCIES, ADD_BLOCKER_TOOL})),
     "documents": Scenario(documents, frozenset({TASK_TOOLS, REGISTRY_TOOLS})),
+    "projects": Scenario(lambda stage: projects(stage, org()), frozenset({BUDGET_RESERVATION})),
 }
 """Scenario name → how to record it; `record` runs all but `demo` unless told which."""

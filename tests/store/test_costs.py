@@ -5,9 +5,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy.engine import make_url
 
-from paperclip.models import Message, Provider, SessionRef, Usage
+from paperclip.models import Message, Provider, RecordInput, SessionRef, Usage
 from paperclip.store import CostGroup, CostLine, Store
-from tests.store.factories import cost_event
+from tests.store.factories import cost_event, task_record
 
 NIGHT = datetime(2025, 3, 1, 23, 30, tzinfo=UTC)
 """Half an hour before midnight UTC: another date in most other zones."""
@@ -155,3 +155,25 @@ def test_calls_of_cli_and_http_agents_are_rows_of_their_own_provider(store: Stor
         ("ext", 1, 0.0, 1),
         ("ops", 1, 0.0, 1),
     ]
+
+
+def test_spend_is_summed_by_project_through_the_task_records(store: Store) -> None:
+    spend(store, *LEDGER)
+    store.record(
+        RecordInput(
+            tasks=[
+                task_record("ACME-1", project="WEB", labels=["bug", "ui"]),
+                task_record("ACME-1.1", parent="ACME-1", project="WEB"),
+                task_record("ACME-2"),
+                task_record("GLOB-1", company_id="globex", project="WEB"),
+            ]
+        )
+    )
+
+    summary = store.cost_summary("acme", group_by=CostGroup.PROJECT)
+
+    assert summary.data == [line("WEB", 1, 2, 4, cost=0.75, unpriced=1), line(None, 8, cost=0.125)]
+    assert summary.total == line(None, 1, 2, 4, 8, cost=0.875, unpriced=1)
+    kept = store.get_task("acme", "ACME-1")
+    assert kept is not None and (kept.project, kept.labels) == ("WEB", ["bug", "ui"])
+    assert store.get_task("acme", "ACME-2").labels == []  # type: ignore[union-attr]

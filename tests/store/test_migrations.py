@@ -41,6 +41,7 @@ TABLES = {
     "documents",
     "document_revisions",
     "attachments",
+    "labels",
 }
 
 

@@ -9,6 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from paperclip.models import Goal, GoalLevel, GoalStatus, Priority, TaskRecord, TaskStatus
+from paperclip.models.projects import Label, Project
 from tests.cli.fake_api import FakeApi, agent_json, company_json, snapshot_json
 from tests.ui.helpers import APP, T0, dashboard_api
 from ui.rows import SIMULATED_LABEL
@@ -35,6 +36,14 @@ def goal(goal_id: str, title: str) -> dict[str, Any]:
     ).model_dump(mode="json")
 
 
+def project(key: str, name: str) -> dict[str, Any]:
+    return Project(key=key, name=name, created_at=T0, updated_at=T0).model_dump(mode="json")
+
+
+def label(name: str) -> dict[str, Any]:
+    return Label(name=name, created_at=T0).model_dump(mode="json")
+
+
 TASKS = [
     task(1, TaskStatus.DONE, "ceo", Priority.HIGH, "G1"),
     task(2, TaskStatus.QUEUED, "cto", Priority.LOW),
@@ -52,6 +61,8 @@ def fake_api(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeApi]:
             "GET /api/companies/acme": (200, snapshot_json([agent_json("ceo"), agent_json("cto", "openai")], [])),
             "GET /api/companies/acme/goals": (200, {"data": [goal("G1", "Launch"), goal("G2", "Hire")], "count": 2}),
             "GET /api/companies/acme/tasks": (200, {"data": TASKS, "count": 5, "total": 5}),
+            "GET /api/companies/acme/projects": (200, {"data": [project("WEB", "Website")], "count": 1}),
+            "GET /api/companies/acme/labels": (200, {"data": [label("bug"), label("ui")], "count": 2}),
             "POST /api/companies/acme/tasks": (201, task(6, TaskStatus.QUEUED, "cto", Priority.HIGH, "G2")),
         }
     )
@@ -91,6 +102,28 @@ def test_the_agent_filter_asks_the_api_and_priority_and_goal_filter_the_cards(fa
     at.selectbox(key="board_goal").set_value("G1").run()
     assert not at.exception
     assert cards(at) == ["ACME-3", "ACME-1"]
+
+
+def test_the_project_and_label_filters_ask_the_api(fake_api: FakeApi) -> None:
+    at = open_board()
+    assert at.selectbox(key="board_project").options == ["WEB · Website"]
+    at.selectbox(key="board_project").set_value("WEB").run()
+    at.selectbox(key="board_label").set_value("bug").run()
+    assert not at.exception
+    asked = [path for method, path, _ in fake_api.received if method == "GET" and "/tasks?" in path]
+    assert "project=WEB" in asked[-1] and "label=bug" in asked[-1]
+
+
+def test_a_new_task_can_join_a_project_with_labels(fake_api: FakeApi) -> None:
+    at = open_board()
+    at.text_input(key="board_new_title").input("Fix the nav")
+    at.selectbox(key="board_new_assignee").set_value("cto")
+    at.selectbox(key="board_new_project").set_value("WEB")
+    at.multiselect(key="board_new_labels").set_value(["bug", "ui"])
+    next(button for button in at.button if button.label == "Create and assign").click().run()
+    assert not at.exception
+    sent = next(body for method, _, body in reversed(fake_api.received) if method == "POST")
+    assert (sent["project"], sent["labels"]) == ("WEB", ["bug", "ui"])
 
 
 def fill_form(at: AppTest) -> None:

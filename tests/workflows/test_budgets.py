@@ -236,7 +236,10 @@ async def test_a_goal_cap_covers_every_task_serving_it_and_dropping_it_lets_them
         for bad, why in [
             (SetCapInput(scope="task:ACME-99", cap=Cap(usd=1)), "task 'ACME-99' not found"),
             (SetCapInput(scope="goal:G9", cap=Cap(usd=1)), "goal 'G9' not found"),
-            (SetCapInput(scope="agent:a", cap=Cap(usd=1)), "a lifetime cap is on `task:<identifier>` or `goal:<id>`"),
+            (
+                SetCapInput(scope="agent:a", cap=Cap(usd=1)),
+                "a lifetime cap is on `task:<identifier>`, `goal:<id>` or `project:<key>`",
+            ),
         ]:
             with pytest.raises(WorkflowUpdateFailedError) as refused:
                 await company.execute_update(CompanyWorkflow.set_cap, bad)

@@ -1,9 +1,10 @@
 """Task board: the company's tasks in one column per status (refreshed live), filtered by agent,
-priority and goal, and a form that creates a task and assigns it."""
+priority, goal, project and label, and a form that creates a task and assigns it."""
 
 import streamlit as st
 
 from paperclip.models import AgentStatus, Goal, Priority, TaskRecord
+from paperclip.models.projects import Label, Project
 from ui.api_client import ApiError, parse, parse_list
 from ui.board import MAX_CARDS, board_columns, card_caption, create_task_body
 from ui.session import REFRESH_SECONDS, TASK_DETAIL, choose_company, get_api, show_error
@@ -19,6 +20,8 @@ company_id = choose_company(api)
 try:
     snapshot = api.get_company(company_id)
     goals = parse_list(Goal, api.get(f"/api/companies/{company_id}/goals"))
+    projects = parse_list(Project, api.get(f"/api/companies/{company_id}/projects"))
+    labels = [label.name for label in parse_list(Label, api.get(f"/api/companies/{company_id}/labels"))]
 except ApiError as error:
     show_error(f"Cannot load {company_id}", error)
     st.stop()
@@ -26,10 +29,15 @@ agents = [agent.spec.name for agent in snapshot.agents]
 assignable = [agent.spec.name for agent in snapshot.agents if agent.status != AgentStatus.TERMINATED]
 simulated = set(snapshot.simulated_agents)
 goal_titles = {goal.id: goal.title for goal in goals}
+project_names = {project.key: project.name for project in projects}
 
 
 def goal_label(goal_id: str) -> str:
     return f"{goal_id} · {goal_titles.get(goal_id, '')}"
+
+
+def project_label(key: str) -> str:
+    return f"{key} · {project_names.get(key, '')}"
 
 
 def create_task() -> None:
@@ -50,6 +58,16 @@ def create_task() -> None:
             format_func=goal_label,
             key="board_new_goal",
         )
+        in_project, marked = st.columns(2)
+        project = in_project.selectbox(
+            "Project",
+            [p.key for p in projects if p.status.is_open],
+            index=None,
+            placeholder="No project",
+            format_func=project_label,
+            key="board_new_project",
+        )
+        chosen = marked.multiselect("Labels", labels, key="board_new_labels")
         usd, tokens = st.columns(2)
         budget_usd = usd.number_input(
             "Budget in USD (optional, subtasks included)", min_value=0.0, value=None, key="board_new_budget_usd"
@@ -68,6 +86,8 @@ def create_task() -> None:
         goal=goal,
         budget_usd=budget_usd,
         budget_tokens=None if budget_tokens is None else int(budget_tokens),
+        project=project,
+        labels=chosen,
     )
     try:
         task = parse(TaskRecord, api.post(f"/api/companies/{company_id}/tasks", body))
@@ -81,9 +101,16 @@ def create_task() -> None:
 
 
 @st.fragment(run_every=REFRESH_SECONDS)
-def board(company_id: str, agent: str | None, priority: Priority | None, goal: str | None) -> None:
+def board(
+    company_id: str,
+    agent: str | None,
+    priority: Priority | None,
+    goal: str | None,
+    project: str | None = None,
+    label: str | None = None,
+) -> None:
     try:
-        tasks = api.list_tasks(company_id, assignee=agent, limit=MAX_TASKS)
+        tasks = api.list_tasks(company_id, assignee=agent, project=project, label=label, limit=MAX_TASKS)
     except ApiError as error:
         show_error(f"Cannot list the tasks of {company_id}", error)
         return
@@ -110,7 +137,7 @@ with st.expander("New task", icon=":material/add_task:"):
     else:
         st.info("No agent can take a task: hire one first (`paperclip agent hire`).")
 
-agent_filter, priority_filter, goal_filter = st.columns(3)
+agent_filter, priority_filter, goal_filter, project_filter, label_filter = st.columns(5)
 agent = agent_filter.selectbox("Agent", agents, index=None, placeholder="All agents", key="board_agent")
 priority = priority_filter.selectbox(
     "Priority", PRIORITIES, index=None, placeholder="All priorities", key="board_priority"
@@ -118,4 +145,13 @@ priority = priority_filter.selectbox(
 goal = goal_filter.selectbox(
     "Goal", list(goal_titles), index=None, placeholder="All goals", format_func=goal_label, key="board_goal"
 )
-board(company_id, agent, Priority(priority) if priority else None, goal)
+project = project_filter.selectbox(
+    "Project",
+    list(project_names),
+    index=None,
+    placeholder="All projects",
+    format_func=project_label,
+    key="board_project",
+)
+label = label_filter.selectbox("Label", labels, index=None, placeholder="All labels", key="board_label")
+board(company_id, agent, Priority(priority) if priority else None, goal, project, label)

@@ -9,9 +9,10 @@ agent (or the whole company) is paused with reason `budget`, its tasks hold befo
 turn, and a `budget_override` approval opens; raising the budget resumes the scope, and so does
 a new month.
 
-Lifetime caps (`CompanyState.caps`) work the same way on a task with its subtasks (`task:ACME-3`)
-and on a goal with the goals under it (`goal:G2`): they count what their tasks spend from the
-moment the cap is set, never roll over, and a call that does not fit holds the tasks they cover.
+Lifetime caps (`CompanyState.caps`) work the same way on a task with its subtasks (`task:ACME-3`),
+on a goal with the goals under it (`goal:G2`) and on a project (`project:WEB`): they count what
+their tasks spend from the moment the cap is set, never roll over, and a call that does not fit
+holds the tasks they cover.
 """
 
 from datetime import timedelta
@@ -341,7 +342,7 @@ class BudgetsPart(CompanyCore):
 
     @remembered_update
     async def set_cap(self, input: SetCapInput) -> CapState | None:
-        """Set the lifetime cap of a task or a goal, or drop it (no cap of either kind). A new cap
+        """Set the lifetime cap of a task, a goal or a project, or drop it (no cap of either kind). A new cap
         counts what its tasks have spent so far; a scope it stopped resumes once it leaves room."""
         self._handled += 1
         cap = self.state.caps.get(input.scope)
@@ -382,8 +383,11 @@ class BudgetsPart(CompanyCore):
             goal = self.state.goals.get(key)
             if goal is None:
                 raise reject(f"goal '{key}' not found", "NotFound")
+        elif kind == "project":
+            if key not in self.state.projects:
+                raise reject(f"project '{key}' not found", "NotFound")
         else:
-            raise reject(f"'{input.scope}': a lifetime cap is on `task:<identifier>` or `goal:<id>`")
+            raise reject(f"'{input.scope}': a lifetime cap is on `task:<identifier>`, `goal:<id>` or `project:<key>`")
 
     async def _lift_cap(self, cap: CapState, *, actor: str, note: str) -> None:
         """The board raised or dropped a cap that stopped its tasks: its override is decided, they go on."""

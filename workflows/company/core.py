@@ -252,6 +252,8 @@ class CompanyCore:
             assignee=input.assignee,
             priority=input.priority,
             goal=input.goal,
+            project=input.project,
+            labels=list(dict.fromkeys(input.labels)),
             created_at=now,
             updated_at=now,
         )
@@ -274,8 +276,8 @@ class CompanyCore:
         return record
 
     def _check_task(self, input: CreateTaskInput) -> None:
-        """Refuse a task without a title, for an unknown or terminated agent, or for a goal that
-        is unknown or closed."""
+        """Refuse a task without a title, for an unknown or terminated agent, or for a goal or
+        project that is unknown or closed."""
         if not input.title.strip():
             raise reject("a task needs a title")
         agent = self.state.agents.get(input.assignee)
@@ -289,6 +291,12 @@ class CompanyCore:
                 raise reject(f"goal '{input.goal}' not found")
             if not goal.status.is_open:
                 raise reject(f"goal '{input.goal}' is {goal.status}")
+        if input.project is not None:
+            project = self.state.projects.get(input.project)
+            if project is None:
+                raise reject(f"project '{input.project}' not found")
+            if not project.status.is_open:
+                raise reject(f"project '{input.project}' is {project.status}: it takes no new tasks")
 
     def _cancel_queued_or_list_running(
         self, records: Iterable[TaskRecord], actor: str, reason: str

@@ -23,6 +23,7 @@ with workflow.unsafe.imports_passed_through():
         CompanyState,
         Hold,
         RecordInput,
+        RepositoryConfig,
         TaskInput,
         TaskRecord,
         TaskStatus,
@@ -123,7 +124,7 @@ class DispatchPart(CompanyCore):
                 company_budgeted=self.state.spec.budget.is_capped or bool(caps_over(self.state, task)),
                 approval_timeout_seconds=self.state.spec.approval_timeout_seconds,
                 created_at=task.created_at,
-                repository=agent.repository or self.state.spec.repository,
+                repository=self._workspace_of(task) or agent.repository or self.state.spec.repository,
                 company_tool_policy=self.state.spec.tool_policy,
                 output_schema=link.output_schema if link is not None else None,
                 schema_tries=link.schema_tries if link is not None else 3,
@@ -162,6 +163,12 @@ class DispatchPart(CompanyCore):
             self._signal_tasks(held, TaskWorkflow.hold, Hold(held=True)),
             self._signal_tasks(stop, TaskWorkflow.cancel, CancelTask(reason="its agent has left", actor="system")),
         )
+
+    def _workspace_of(self, task: TaskRecord) -> RepositoryConfig | None:
+        """The workspace of the task's project, when it belongs to one that has one (it wins over
+        the agent's and the company's repository)."""
+        project = self.state.projects.get(task.project) if task.project is not None else None
+        return project.workspace if project is not None else None
 
     # ------------------------------------------------------------------ the store
 

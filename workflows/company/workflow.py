@@ -51,6 +51,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.company.idempotency import remembered_update
     from workflows.company.notify import NotifyPart
     from workflows.company.pipelines import PipelinesPart
+    from workflows.company.projects import ProjectsPart
     from workflows.company.texts import leave_details, leave_texts, shown_approvals, shown_texts
     from workflows.patches import RECORDS_AS_ACTIVITY, TEXTS_IN_STORE
     from workflows.task import TaskWorkflow
@@ -63,6 +64,7 @@ FINISHED_TASKS_CARRIED = 200
 class CompanyWorkflow(
     GovernancePart,
     GoalsPart,
+    ProjectsPart,
     ApprovalsPart,
     HeartbeatsPart,
     BudgetsPart,
@@ -227,6 +229,9 @@ class CompanyWorkflow(
             if event.record is None:
                 return  # a task this company no longer carries
             record = self.state.tasks[event.identifier] = event.record.model_copy()
+            above = self.state.tasks.get(record.parent) if record.parent is not None else None
+            if above is not None:  # a subtask belongs to its parent's project
+                record.project = above.project
             self._log(
                 "task.created",
                 actor=record.parent or "board",
@@ -348,6 +353,7 @@ class CompanyWorkflow(
             spend=s.spend,
             budget_warnings=budget_warnings(s),
             caps=list(s.caps.values()),
+            projects=list(s.projects.values()),
             simulated_agents=[a.spec.name for a in s.agents.values() if a.spec.is_simulated],
             stored_texts=stored_texts,
             stored_approvals=stored_approvals,

@@ -6,7 +6,7 @@ triggers keep those in the FTS5 table of migration 0008 (`search_keys` kind `doc
 `seq` the document's id). `paperclip.store.search` queries these exact expressions.
 
 Revision ID: 0024
-Revises: 0022
+Revises: 0023
 Create Date: 2026-12-03
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0024"
-down_revision: str | None = "0022"
+down_revision: str | None = "0023"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
