@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from paperclip.models.attachments import Attachment
 from paperclip.store.engine import StoreCore
-from paperclip.store.tables import attachments
+from paperclip.store.task_tables import attachments
 
 
 class AttachmentStore(StoreCore):

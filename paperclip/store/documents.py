@@ -23,7 +23,8 @@ from paperclip.models import ActivityEntry
 from paperclip.models.documents import DocumentRevision, DocumentSummary
 from paperclip.store.engine import StoreCore, utc_now
 from paperclip.store.records import activity_row
-from paperclip.store.tables import activity_log, document_revisions, documents
+from paperclip.store.tables import activity_log
+from paperclip.store.task_tables import document_revisions, documents
 
 SAVED = "document.saved"
 """The activity-log kind of a save (and a restore)."""

@@ -21,7 +21,8 @@ import sqlalchemy as sa
 from pydantic import BaseModel
 
 from paperclip.store.engine import StoreCore
-from paperclip.store.tables import documents, messages, tasks
+from paperclip.store.tables import messages, tasks
+from paperclip.store.task_tables import documents
 
 SEARCHED_CHARS = 100_000
 """How much of a message is indexed (migration 0008 spells the same number)."""

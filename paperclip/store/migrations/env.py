@@ -11,6 +11,7 @@ from typing import Any
 from alembic import context
 from sqlalchemy import Connection, create_engine
 
+import paperclip.store  # noqa: F401  (every part, so every table, is on `metadata`)
 from paperclip.store.tables import metadata
 
 
