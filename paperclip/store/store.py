@@ -28,6 +28,7 @@ from paperclip.store.revisions import RevisionStore
 from paperclip.store.search import SearchStore
 from paperclip.store.standing import StandingStore
 from paperclip.store.tool_outputs import ToolOutputStore
+from paperclip.store.work_products import WorkProductStore
 
 __all__ = ["MIGRATIONS", "Store", "StoreCore", "UnsupportedDatabase", "normalise_url"]
 
@@ -50,6 +51,7 @@ class Store(
     PipelineStore,
     HookStore,
     GitHubStore,
+    WorkProductStore,
 ):
     """Reads and writes the store: every part's methods on one object. Thread-safe; builds its
     engine on first use.
