@@ -175,6 +175,16 @@ class ToolActivities:
             return _failed(str(err), started)
         finally:
             beat.cancel()
+        if output.products:  # once per product, however often the activity runs
+            session = input.session
+            await asyncio.to_thread(
+                self.store.record_work_products,
+                session.company_id,
+                session.task,
+                output.products,
+                recorded_by=input.tool,
+                actor=session.agent,
+            )
         content, ref = output.content, None
         if len(content) > INLINE_LIMIT:
             ref = await asyncio.to_thread(self.store.save_tool_output, input.session, input.call_id, content)
