@@ -50,6 +50,7 @@ from api.routes import (
     tool_outputs,
     tools,
     webhooks,
+    work_products,
 )
 from api.schemas import ErrorResponse
 from paperclip import board
@@ -163,6 +164,7 @@ def create_app(
         pipeline_runs,
         monitors,
         pipeline_run_records,
+        work_products,
     ):
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(hooks.door, prefix=API_PREFIX)
