@@ -57,6 +57,7 @@ from tests.fakes.http_agent import FakeHttpAgent
 from tests.histories.pipeline_scenarios import pipelinetemplate
 from tests.histories.scenarios_pipelines import pipelinenotify, routinepipeline
 from tests.histories.scenarios_review import review
+from tests.histories.scenarios_work_products import workproducts
 from tests.histories.stage import KEY, Company, Scenario, Stage, settled
 from tests.mcp.conftest import ALLOW as MCP_ALLOW
 from tests.mcp.conftest import stdio as mcp_stdio
@@ -92,6 +93,7 @@ from workflows.patches import (
     TASK_TOOLS,
     TEXTS_IN_STORE,
     USAGE_BEFORE_HOLD,
+    WORK_PRODUCTS,
     WORKFLOW_RETRIES,
 )
 from workflows.pipeline import PipelineWorkflow
@@ -657,5 +659,6 @@ SCENARIOS: dict[str, Scenario] = {
     "pipelinetemplate": Scenario(pipelinetemplate, frozenset({PIPELINE_STEPS, PIPELINE_TEMPLATES})),
     "pipelinenotify": Scenario(pipelinenotify, frozenset({PIPELINE_NOTIFY, PIPELINE_STEPS})),
     "routinepipeline": Scenario(routinepipeline, frozenset({PIPELINE_NOTIFY})),
+    "workproducts": Scenario(workproducts, frozenset({WORK_PRODUCTS})),
 }
 """Scenario name → how to record it; `record` runs all but `demo` unless told which."""
