@@ -6,7 +6,7 @@ clients of the API over HTTP, like the dashboard.
 
 import typer
 
-from cli import agents, costs, endpoints, export, governance, search, tasks
+from cli import agents, costs, endpoints, export, governance, search, tasks, work_products
 from cli.access import team_app, token_app
 from cli.approvals import approval_app
 from cli.backup import backup_app
@@ -63,6 +63,7 @@ for group, name, command in (
     (task_app, "cancel", governance.task_cancel),
     (task_app, "reassign", governance.task_reassign),
     (task_app, "comment", governance.task_comment),
+    (task_app, "products", work_products.task_products),
 ):
     group.command(name)(command)
 app.add_typer(company_app, name="company")
@@ -89,6 +90,7 @@ app.command()(activity)
 app.command()(org)
 app.command()(costs.costs)
 app.command()(search.search)
+app.command()(work_products.artifacts)
 app.command()(governance.pause)
 app.command()(governance.resume)
 
