@@ -112,7 +112,9 @@ def fake_api(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeApi]:
             "GET /api/companies/acme/tasks": (200, {"data": listed, "count": 3, "total": 3}),
             f"GET {TASK}": (200, DETAIL.model_dump(mode="json")),
             "GET /api/companies/acme/tasks/ACME-2": (200, TaskDetail(**newer.model_dump()).model_dump(mode="json")),
+            "GET /api/companies/acme/tasks/ACME-2/work-products": (200, {"data": [], "count": 0}),
             f"GET {TASK}/trace": (200, TRACE.model_dump(mode="json")),
+            f"GET {TASK}/work-products": (200, {"data": [], "count": 0}),
             f"POST {TASK}/comments": (201, {"reached": ["ACME-1", "ACME-2"]}),
             f"POST {TASK}/cancel": (409, {"error": CONFLICT}),
         }
