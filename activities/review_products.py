@@ -25,9 +25,7 @@ def review_tasks(store: Store, input: SettleReviewInput) -> list[str]:
     if run is not None and run.state.steps and run.state.steps[-1].task:
         tasks.append(run.state.steps[-1].task)
     suffix = f"/{review.repo.lower()}/pull/{review.pull.number}"
-    for product in store.list_work_products(
-        review.company_id, kind=WorkProductKind.PULL_REQUEST, limit=PULLS_SEARCHED
-    ):
+    for product in store.list_work_products(review.company_id, kind=WorkProductKind.PULL_REQUEST, limit=PULLS_SEARCHED):
         if product.value.lower().rstrip("/").endswith(suffix) and product.task not in tasks:
             tasks.append(product.task)
     return tasks

@@ -32,7 +32,9 @@ def artifacts(
     api_url: ApiUrl = None,
 ) -> None:
     """List what the company's tasks produced, newest first."""
-    params: dict[str, Any] = {"limit": limit} | ({"kind": kind.value} if kind else {}) | ({"task": task} if task else {})
+    params: dict[str, Any] = (
+        {"limit": limit} | ({"kind": kind.value} if kind else {}) | ({"task": task} if task else {})
+    )
     with api(api_url) as client:
         found = client.get(f"/api/companies/{company}/work-products", **params).get("data", [])
     if not found:

@@ -83,4 +83,3 @@ async def test_a_commit_and_declared_products_are_listed_and_hostile_declaration
     assert any("missing.md: no such file in your workspace" in a for a in answers), answers
     record = (await api.get(f"/api/companies/{company}/tasks/{task}")).json()
     assert record["status"] == "done" and record["result"] == "The notes are in."
-

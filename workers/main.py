@@ -242,7 +242,12 @@ def build_workers(
         worker(
             task_queue=tools_queue(task_queue),
             # run_tool here: the calls of tools that need no workspace (http_fetch, MCP tools)
-            activities=[workspaces.prepare_workspace, mcp.mcp_tools, tool_calls.run_tool, tool_calls.record_work_products],
+            activities=[
+                workspaces.prepare_workspace,
+                mcp.mcp_tools,
+                tool_calls.run_tool,
+                tool_calls.record_work_products,
+            ],
             max_concurrent_activities=settings.workspace_concurrency,
         ),
         worker(

@@ -202,7 +202,6 @@ class ToolActivities:
             duration_ms=_ms(started),
         )
 
-
     @activity.defn(name=Activity.RECORD_WORK_PRODUCTS)
     async def record_work_products(self, input: RecordProductsInput) -> RecordProductsResult:
         """Keep what the agent declared on completing: every product, or none when a declared

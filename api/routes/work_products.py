@@ -34,7 +34,5 @@ async def list_work_products(
 ) -> WorkProductList:
     """Every task's products (of `kind`, of `task`), newest first: the artifacts view."""
     await services.require_company(store=store, company_id=company)
-    found = await asyncio.to_thread(
-        store.list_work_products, company, task=task, kind=kind, before=before, limit=limit
-    )
+    found = await asyncio.to_thread(store.list_work_products, company, task=task, kind=kind, before=before, limit=limit)
     return WorkProductList(data=found, count=len(found))

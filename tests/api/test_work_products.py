@@ -34,10 +34,16 @@ async def test_a_tasks_products_and_the_artifacts_view_newest_first_by_kind(
         ("commit", SHA, "git"),
     ]
     every = await ok(await api.get(f"/api/companies/{company}/work-products"))
-    assert [(p["task"], p["kind"]) for p in every["data"]] == [("ACME-2", "url"), ("ACME-1", "branch"), ("ACME-1", "commit")]
+    assert [(p["task"], p["kind"]) for p in every["data"]] == [
+        ("ACME-2", "url"),
+        ("ACME-1", "branch"),
+        ("ACME-1", "commit"),
+    ]
     urls = await ok(await api.get(f"/api/companies/{company}/work-products", params={"kind": "url"}))
     assert [(p["value"], p["title"]) for p in urls["data"]] == [("https://example.com/report", "The report")]
-    older = await ok(await api.get(f"/api/companies/{company}/work-products", params={"before": every["data"][0]["id"]}))
+    older = await ok(
+        await api.get(f"/api/companies/{company}/work-products", params={"before": every["data"][0]["id"]})
+    )
     assert [p["kind"] for p in older["data"]] == ["branch", "commit"]
     assert (await ok(await api.get(f"/api/companies/{company}/tasks/ACME-9/work-products")))["data"] == []
     # each product is on the activity log once, under the task it belongs to
@@ -51,11 +57,12 @@ async def test_a_tasks_products_and_the_artifacts_view_newest_first_by_kind(
     assert_error(await api.get("/api/companies/no-such-company/work-products"), 404, "not_found")
 
 
-async def test_another_teams_products_are_not_found(api: httpx.AsyncClient, store: Store, people: dict[str, str]) -> None:
+async def test_another_teams_products_are_not_found(
+    api: httpx.AsyncClient, store: Store, people: dict[str, str]
+) -> None:
     alice, bob = bearer(people["alice"]), bearer(people["bob"])
     red = (await ok(await api.post("/api/companies", json=company_body(), headers=alice), 201))["id"]
     products(store, red)
     assert (await ok(await api.get(f"/api/companies/{red}/work-products", headers=alice)))["count"] == 3
     for path in (f"/api/companies/{red}/work-products", f"/api/companies/{red}/tasks/ACME-1/work-products"):
         assert_error(await api.get(path, headers=bob), 404, "not_found")
-

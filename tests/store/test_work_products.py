@@ -20,7 +20,12 @@ def test_a_product_recorded_again_is_kept_once_with_one_activity_entry(store: St
     assert store.record_work_products("acme", "ACME-1", [commit()], recorded_by="git", actor="coder", now=T0) == 1
     assert store.record_work_products("acme", "ACME-1", [commit(title="again")], recorded_by="git", actor="coder") == 0
     [kept] = store.list_work_products("acme", task="ACME-1")
-    assert (kept.kind, kept.value, kept.title, kept.recorded_by) == (WorkProductKind.COMMIT, SHA, "Add the parser", "git")
+    assert (kept.kind, kept.value, kept.title, kept.recorded_by) == (
+        WorkProductKind.COMMIT,
+        SHA,
+        "Add the parser",
+        "git",
+    )
     assert kept.company_id == "acme" and kept.task == "ACME-1" and kept.created_at == T0
     entries = [e for _, e in store.list_activity("acme", kind=RECORDED)]
     assert [(e.task, e.actor, e.data["value"], e.data["recorded_by"]) for e in entries] == [

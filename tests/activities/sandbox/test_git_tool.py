@@ -67,7 +67,10 @@ async def test_a_commit_answers_its_hash_and_branch_as_work_products_and_nothing
     await RUNNERS["git"](ctx, parse(GitArguments, {"subcommand": "add", "paths": ["add.py"]}))
     done = await RUNNERS["git"](ctx, parse(GitArguments, {"subcommand": "commit", "message": "Add x\n\nbody"}))
     sha = git("rev-parse", "HEAD", cwd=worktree).strip()
-    assert [(p.kind.value, p.value, p.title) for p in done.products] == [("commit", sha, "Add x"), ("branch", BRANCH, "")]
+    assert [(p.kind.value, p.value, p.title) for p in done.products] == [
+        ("commit", sha, "Add x"),
+        ("branch", BRANCH, ""),
+    ]
     logged = await RUNNERS["git"](ctx, parse(GitArguments, {"subcommand": "log"}))
     assert logged.products == []
 

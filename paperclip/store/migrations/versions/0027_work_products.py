@@ -22,7 +22,9 @@ def upgrade() -> None:
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
         sa.Column("company_id", sa.String(63), nullable=False),
         sa.Column("task", sa.String(200), nullable=False),
-        sa.Column("kind", sa.String(16), nullable=False, comment="commit | branch | pull_request | file | document | url"),
+        sa.Column(
+            "kind", sa.String(16), nullable=False, comment="commit | branch | pull_request | file | document | url"
+        ),
         sa.Column("value", sa.Text, nullable=False, comment="hash, branch, URL, path in the workspace, document key"),
         sa.Column("value_digest", sa.String(64), nullable=False, comment="sha256 of value: the unique key's part"),
         sa.Column("title", sa.Text, nullable=False),
