@@ -1,6 +1,8 @@
 """`complete_task(result, work_products)`: finish the task with its result, and say what it
 produced that no tool recorded already (also `POST …/tasks/{id}/complete`)."""
 
+from typing import Any
+
 from pydantic import Field
 
 from paperclip.models import ToolSpec
@@ -22,6 +24,25 @@ class CompleteTaskArguments(ToolArguments):
             "URLs. Your commits and pull requests are recorded already."
         ),
     )
+
+    @classmethod
+    def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        """The schema with its nested models written in place: every tool's schema is one plain
+        object, without `$ref`, which some OpenAI-compatible servers do not follow."""
+        schema = super().model_json_schema(*args, **kwargs)
+        defs = schema.pop("$defs", {})
+
+        def inline(node: Any) -> Any:
+            if isinstance(node, list):
+                return [inline(n) for n in node]
+            if not isinstance(node, dict):
+                return node
+            if "$ref" in node:
+                return inline(defs[node["$ref"].rpartition("/")[2]]) | {k: v for k, v in node.items() if k != "$ref"}
+            return {k: inline(v) for k, v in node.items()}
+
+        inlined: dict[str, Any] = inline(schema)
+        return inlined
 
 
 def complete_task_tool() -> ToolSpec:
