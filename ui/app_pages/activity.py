@@ -13,7 +13,17 @@ from ui.session import choose_company, get_api, show_error
 
 # (Comments, not docstrings: a page's bare strings are drawn by Streamlit's magic.)
 FILTERS = ("kind", "actor", "agent", "task")  # the API's filters, each also a query parameter of this page
-FAMILIES = ["task.*", "agent.*", "approval.*", "budget.*", "comment.*", "goal.*", "routine.*", "company.*"]
+FAMILIES = [
+    "task.*",
+    "agent.*",
+    "approval.*",
+    "budget.*",
+    "comment.*",
+    "goal.*",
+    "routine.*",
+    "company.*",
+    "work_product.*",
+]
 PAGE_SIZES = [50, 100, 200, 500]
 CURSORS = "activity_cursors"  # the `before` of each page read so far, with what they page: (scope, [seq, …])
 
