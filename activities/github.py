@@ -13,6 +13,7 @@ from typing import Any
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.review_products import record_review
 from paperclip.constants import Activity
 from paperclip.errors import InvalidInput
 from paperclip.github import GitHubClient, GitHubError, truncate_diff
@@ -162,6 +163,8 @@ class GitHubActivities:
 
     @activity.defn(name=Activity.SETTLE_REVIEW)
     async def settle_review(self, input: SettleReviewInput) -> None:
+        """Write how the review ended; a posted one's link becomes a work product of its tasks
+        (`activities.review_products`). Idempotent, so safe to retry."""
         review = input.review
         await asyncio.to_thread(
             self._store.settle_review,
@@ -174,6 +177,8 @@ class GitHubActivities:
             review_url=input.review_url,
             error=input.error,
         )
+        if input.state is ReviewState.POSTED:
+            await asyncio.to_thread(record_review, self._store, input)
 
     @activity.defn(name=Activity.OPEN_PULLS)
     async def open_pulls(self, input: PollInput) -> PollResult:

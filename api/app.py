@@ -53,6 +53,7 @@ from api.routes import (
     tool_outputs,
     tools,
     webhooks,
+    work_products,
 )
 from api.routes.attachments import MULTIPART_SLACK, UPLOAD_PATH
 from api.schemas import ErrorResponse
@@ -170,6 +171,7 @@ def create_app(
         pipeline_run_records,
         attachments,
         projects,
+        work_products,
     ):
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(hooks.door, prefix=API_PREFIX)

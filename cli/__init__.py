@@ -6,7 +6,7 @@ clients of the API over HTTP, like the dashboard.
 
 import typer
 
-from cli import agents, attachments, costs, endpoints, export, governance, lifecycle, search, tasks
+from cli import agents, attachments, costs, endpoints, export, governance, lifecycle, search, tasks, work_products
 from cli.access import team_app, token_app
 from cli.approvals import approval_app
 from cli.backup import backup_app
@@ -70,6 +70,7 @@ for group, name, command in (
     (task_app, "attach", attachments.task_attach),
     (task_app, "attachments", attachments.task_attachments),
     (task_app, "download", attachments.task_download),
+    (task_app, "products", work_products.task_products),
 ):
     group.command(name)(command)
 task_app.add_typer(doc_app, name="doc")
@@ -99,6 +100,7 @@ app.command()(activity)
 app.command()(org)
 app.command()(costs.costs)
 app.command()(search.search)
+app.command()(work_products.artifacts)
 app.command()(governance.pause)
 app.command()(governance.resume)
 

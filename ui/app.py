@@ -9,6 +9,7 @@ import streamlit as st
 
 from ui import session
 from ui.pipelines_view import PIPELINES
+from ui.work_products_view import ARTIFACTS
 
 HERE = Path(__file__).parent
 
@@ -22,6 +23,7 @@ pages = [
     st.Page(HERE / session.AGENTS, title="Agents", icon=":material/smart_toy:"),
     st.Page(HERE / session.COSTS, title="Costs", icon=":material/payments:"),
     st.Page(HERE / PIPELINES, title="Pipelines", icon=":material/schema:"),
+    st.Page(HERE / ARTIFACTS, title="Artifacts", icon=":material/inventory_2:"),
     st.Page(HERE / session.APPROVALS, title="Approvals", icon=":material/fact_check:"),
     st.Page(HERE / session.ACTIVITY, title="Activity", icon=":material/history:"),
     st.Page(HERE / session.LOGIN, title="Log in", icon=":material/key:"),

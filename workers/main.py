@@ -254,12 +254,17 @@ def build_workers(
         worker(
             task_queue=tools_queue(task_queue),
             # run_tool here: the calls of tools that need no workspace (http_fetch, MCP tools)
-            activities=[workspaces.prepare_workspace, mcp.mcp_tools, tool_calls.run_tool],
+            activities=[
+                workspaces.prepare_workspace,
+                mcp.mcp_tools,
+                tool_calls.run_tool,
+                tool_calls.record_work_products,
+            ],
             max_concurrent_activities=settings.workspace_concurrency,
         ),
         worker(
             task_queue=tools_queue(task_queue, settings.worker_host),
-            activities=[tool_calls.run_tool],
+            activities=[tool_calls.run_tool, tool_calls.record_work_products],
             max_concurrent_activities=max_concurrent_tool_calls or settings.tool_concurrency,
             max_heartbeat_throttle_interval=CLI_HEARTBEAT_THROTTLE,
             default_heartbeat_throttle_interval=CLI_HEARTBEAT_THROTTLE,

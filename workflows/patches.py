@@ -126,3 +126,8 @@ approval gates are cancelled (`ApprovalStatus.CANCELLED`), where before they sta
 PIPELINE_NOTIFY = "pipeline-notify"
 """A pipeline run that ends tells the company's `pipeline.finished` subscriptions itself, by the
 `notify` activity, after its record is written (`workflows.pipeline_notify`)."""
+
+WORK_PRODUCTS = "workproducts-complete-declared"
+"""`complete_task` keeps the work products the agent declares (`record_work_products`, on the
+workspace's host when a file is declared) before the task ends; a refused one is the model's to
+read and the task goes on (`workflows.task_products`)."""

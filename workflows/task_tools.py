@@ -59,9 +59,10 @@ with workflow.unsafe.imports_passed_through():
     from paperclip.tools.read_task import READ_TASK, ReadTaskArguments, ReadTaskInput, TaskReading
     from paperclip.tools.write_document import WRITE_DOCUMENT
     from workflows import task_documents
-    from workflows.patches import ADD_BLOCKER_TOOL, TASK_TOOLS
+    from workflows.patches import ADD_BLOCKER_TOOL, TASK_TOOLS, WORK_PRODUCTS
     from workflows.signals import signal_company
     from workflows.task_core import TaskCore, task_search_attributes
+    from workflows.task_products import record_declared
     from workflows.task_schema import refused_result
 
 MAX_DELEGATION_DEPTH = 5
@@ -91,12 +92,17 @@ def reply(call: ToolCall, content: str) -> Message:
 
 
 async def complete(task: TaskCore, args: CompleteTaskArguments) -> str:
-    """Finish the task with its result, unless subtasks are still open or it does not fit the
-    task's output schema (`workflows.task_schema`)."""
+    """Finish the task with its result, unless subtasks are still open, it does not fit the
+    task's output schema (`workflows.task_schema`), or a declared work product is refused
+    (`workflows.task_products`)."""
     if task.carry.open_children:
         return prompts.subtasks_open(list(task.carry.open_children))
     if (sent_back := refused_result(task, args.result)) is not None:
         return sent_back
+    if args.work_products and workflow.patched(WORK_PRODUCTS):
+        refused = await record_declared(task, args.work_products)
+        if refused is not None:
+            return refused
     task.result = args.result
     return prompts.COMPLETED
 

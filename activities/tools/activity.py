@@ -22,10 +22,12 @@ from activities.cli.workspace import slug
 from activities.tools import RUNNERS
 from activities.tools.base import Runner, ToolContext, ToolFailed, ToolOutput
 from activities.tools.ledger import load_repository
+from activities.tools.products import refused_files
 from paperclip.cli_rules import company_folder
 from paperclip.constants import Activity
 from paperclip.keys import KeyResolver
-from paperclip.models import INLINE_LIMIT, RepositoryConfig, ToolRunInput, ToolRunResult
+from paperclip.models import INLINE_LIMIT, RepositoryConfig, ToolRunInput, ToolRunResult, WorkspaceRef
+from paperclip.models.work_products import AGENT, RecordProductsInput, RecordProductsResult, WorkProductKind
 from paperclip.settings import Settings
 from paperclip.store import Store
 from paperclip.tools import ToolArgumentsError
@@ -96,10 +98,12 @@ class ToolActivities:
         """The runner of an MCP server's tool by its `server__tool` name (None: not one)."""
 
     def _workspace(self, input: ToolRunInput) -> Path:
-        ref = input.workspace
+        return self._workspace_of(input.workspace, input.session.company_id, input.tool)
+
+    def _workspace_of(self, ref: WorkspaceRef | None, company_id: str, what: str) -> Path:
         if ref is None:
             raise ApplicationError(
-                f"{input.tool} needs the task's workspace; none was given", type=WORKSPACE_REFUSED, non_retryable=True
+                f"{what} needs the task's workspace; none was given", type=WORKSPACE_REFUSED, non_retryable=True
             )
         if ref.host != self.settings.worker_host:
             raise ApplicationError(
@@ -107,10 +111,10 @@ class ToolActivities:
                 type=WORKSPACE_REFUSED,
                 non_retryable=True,
             )
-        workspace = confined_workspace(ref.path, allowed_roots(self.settings, input.session.company_id))
+        workspace = confined_workspace(ref.path, allowed_roots(self.settings, company_id))
         if workspace is None:
             raise ApplicationError(
-                f"{ref.path} is not a workspace of company {input.session.company_id} on this worker: refused",
+                f"{ref.path} is not a workspace of company {company_id} on this worker: refused",
                 type=WORKSPACE_REFUSED,
                 non_retryable=True,
             )
@@ -177,6 +181,16 @@ class ToolActivities:
             return _failed(str(err), started)
         finally:
             beat.cancel()
+        if output.products:  # once per product, however often the activity runs
+            session = input.session
+            await asyncio.to_thread(
+                self.store.record_work_products,
+                session.company_id,
+                session.task,
+                output.products,
+                recorded_by=input.tool,
+                actor=session.agent,
+            )
         content, ref = output.content, None
         if len(content) > INLINE_LIMIT:
             ref = await asyncio.to_thread(self.store.save_tool_output, input.session, input.call_id, content)
@@ -189,6 +203,31 @@ class ToolActivities:
             cost_usd=output.cost_usd,
             duration_ms=_ms(started),
         )
+
+    @activity.defn(name=Activity.RECORD_WORK_PRODUCTS)
+    async def record_work_products(self, input: RecordProductsInput) -> RecordProductsResult:
+        """Keep what the agent declared on completing: every product, or none when a declared
+        file is not a file inside the task's workspace (the answer says why, for the model).
+        Idempotent, so safe to retry.
+
+        Raises:
+            ApplicationError: `WorkspaceRefused` or `WorkspaceMissing` (final), as for `run_tool`.
+        """
+        session = input.session
+        if any(p.kind is WorkProductKind.FILE for p in input.products):
+            workspace = self._workspace_of(input.workspace, session.company_id, "a file work product")
+            refused = await asyncio.to_thread(refused_files, workspace, input.products)
+            if refused:
+                return RecordProductsResult(refused=refused)
+        recorded = await asyncio.to_thread(
+            self.store.record_work_products,
+            session.company_id,
+            session.task,
+            input.products,
+            recorded_by=AGENT,
+            actor=session.agent,
+        )
+        return RecordProductsResult(recorded=recorded)
 
 
 def push_target(repository: RepositoryConfig | None) -> str:

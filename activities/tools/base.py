@@ -15,6 +15,7 @@ from paperclip.attachments import AttachmentRecords
 from paperclip.errors import InvalidInput
 from paperclip.keys import BoundKey, KeyResolver
 from paperclip.models import RepositoryConfig, SessionRef
+from paperclip.models.work_products import DeclaredProduct
 from paperclip.settings import Settings
 
 
@@ -64,6 +65,8 @@ class ToolOutput:
     untrusted: bool = False
     """The content came from outside the task (a fetched page, an MCP result, a file it did not write)."""
     cost_usd: float = 0.0
+    products: list[DeclaredProduct] = field(default_factory=list)
+    """What the call produced (a commit, a pull request): kept as the task's work products."""
 
 
 class ToolFailed(InvalidInput):

@@ -15,6 +15,7 @@ from temporalio.exceptions import ApplicationError
 
 from activities.tools.base import ToolContext, ToolFailed, ToolOutput
 from paperclip.keys import not_bound_message
+from paperclip.models.work_products import DeclaredProduct, WorkProductKind
 from paperclip.settings import get_settings
 from paperclip.tools.create_pull_request import CreatePullRequestArguments
 
@@ -74,7 +75,13 @@ async def run(ctx: ToolContext, args: CreatePullRequestArguments) -> ToolOutput:
 
 
 def _opened(pull: dict[str, object], how: str) -> ToolOutput:
-    return ToolOutput(content=f"{how}: pull request #{pull.get('number')} {pull.get('html_url')}")
+    """The answer, and the pull request as the task's work product (when GitHub gave a web URL)."""
+    url, title = pull.get("html_url"), str(pull.get("title") or "")[:300]
+    try:
+        products = [DeclaredProduct(kind=WorkProductKind.PULL_REQUEST, value=str(url), title=title)] if url else []
+    except ValueError:
+        products = []  # not an http(s) URL: answered, not kept
+    return ToolOutput(content=f"{how}: pull request #{pull.get('number')} {url}", products=products)
 
 
 async def _default_branch(http: httpx.AsyncClient, repo_url: str, secret: str) -> str:

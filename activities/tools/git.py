@@ -16,6 +16,7 @@ import signal
 import tempfile
 
 from activities.tools.base import ToolContext, ToolFailed, ToolOutput
+from paperclip.models.work_products import DeclaredProduct, WorkProductKind
 from paperclip.tools.git import GitArguments
 
 OUTPUT_LIMIT = 1024 * 1024
@@ -102,27 +103,52 @@ def git_env(ctx: ToolContext, home: str, *, push: bool) -> dict[str, str]:
 async def run(ctx: ToolContext, args: GitArguments) -> ToolOutput:
     argv = git_argv(args, ctx)
     with tempfile.TemporaryDirectory(prefix="paperclip-git-") as home:
-        proc = await asyncio.create_subprocess_exec(
-            *argv,
-            cwd=ctx.workspace,
-            env=git_env(ctx, home, push=args.subcommand == "push"),
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT,
-            start_new_session=True,
-        )
-        try:
-            output, _ = await asyncio.wait_for(proc.communicate(), ctx.timeout_seconds)
-        except TimeoutError:
-            await _kill(proc)
-            raise ToolFailed(f"git {args.subcommand} timed out after {ctx.timeout_seconds:g} s") from None
-        except BaseException:
-            await _kill(proc)
-            raise
-    text = output[:OUTPUT_LIMIT].decode("utf-8", errors="replace")
-    if proc.returncode != 0:
-        raise ToolFailed(f"git {args.subcommand} failed (exit code {proc.returncode}):\n{text}")
-    return ToolOutput(content=text or f"git {args.subcommand}: done")
+        code, text = await _git(ctx, argv, home, push=args.subcommand == "push", what=args.subcommand)
+        if code != 0:
+            raise ToolFailed(f"git {args.subcommand} failed (exit code {code}):\n{text}")
+        products = await _committed(ctx, home, args.message or "") if args.subcommand == "commit" else []
+    return ToolOutput(content=text or f"git {args.subcommand}: done", products=products)
+
+
+async def _committed(ctx: ToolContext, home: str, message: str) -> list[DeclaredProduct]:
+    """The commit just made and its branch, as the task's work products (none if git cannot say)."""
+    base = ["git"] + [item for pair in SAFE_CONFIG for item in ("-c", pair)]
+    code, sha = await _git(ctx, [*base, "rev-parse", "--verify", "HEAD"], home, push=False, what="rev-parse")
+    if code != 0:
+        return []
+    code, branch = await _git(ctx, [*base, "symbolic-ref", "--short", "-q", "HEAD"], home, push=False, what="branch")
+    subject = message.strip().splitlines()[0][:300] if message.strip() else ""
+    products: list[DeclaredProduct] = []
+    try:
+        products.append(DeclaredProduct(kind=WorkProductKind.COMMIT, value=sha.strip(), title=subject))
+        if code == 0 and branch.strip():
+            products.append(DeclaredProduct(kind=WorkProductKind.BRANCH, value=branch.strip()))
+    except ValueError:
+        pass  # not what a hash or a branch looks like: not kept
+    return products
+
+
+async def _git(ctx: ToolContext, argv: list[str], home: str, *, push: bool, what: str) -> tuple[int, str]:
+    """Run one git command line in the workspace: its exit code and output (cut to `OUTPUT_LIMIT`)."""
+    proc = await asyncio.create_subprocess_exec(
+        *argv,
+        cwd=ctx.workspace,
+        env=git_env(ctx, home, push=push),
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        output, _ = await asyncio.wait_for(proc.communicate(), ctx.timeout_seconds)
+    except TimeoutError:
+        await _kill(proc)
+        raise ToolFailed(f"git {what} timed out after {ctx.timeout_seconds:g} s") from None
+    except BaseException:
+        await _kill(proc)
+        raise
+    assert proc.returncode is not None
+    return proc.returncode, output[:OUTPUT_LIMIT].decode("utf-8", errors="replace")
 
 
 async def _kill(proc: asyncio.subprocess.Process) -> None:

@@ -32,6 +32,7 @@ from paperclip.store.revisions import RevisionStore
 from paperclip.store.search import SearchStore
 from paperclip.store.standing import StandingStore
 from paperclip.store.tool_outputs import ToolOutputStore
+from paperclip.store.work_products import WorkProductStore
 
 __all__ = ["MIGRATIONS", "Store", "StoreCore", "UnsupportedDatabase", "normalise_url"]
 
@@ -58,6 +59,7 @@ class Store(
     DocumentStore,
     AttachmentStore,
     LabelStore,
+    WorkProductStore,
 ):
     """Reads and writes the store: every part's methods on one object. Thread-safe; builds its
     engine on first use.

@@ -81,6 +81,7 @@ STORE_ROUTES = {
     "test_tool_outputs",
     "test_tools",
     "test_webhooks",
+    "test_work_products",
 }
 """Tests of the routes that read or write the store themselves (teams and keys, the activity log
 and events, companies, the ledger, credentials and endpoints, export and import, idempotency keys, search,

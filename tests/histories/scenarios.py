@@ -60,6 +60,7 @@ from tests.histories.scenarios_documents import documents
 from tests.histories.scenarios_pipelines import pipelinenotify, routinepipeline
 from tests.histories.scenarios_projects import projects
 from tests.histories.scenarios_review import review
+from tests.histories.scenarios_work_products import workproducts
 from tests.histories.stage import KEY, Company, Scenario, Stage, settled
 from tests.mcp.conftest import ALLOW as MCP_ALLOW
 from tests.mcp.conftest import stdio as mcp_stdio
@@ -97,6 +98,7 @@ from workflows.patches import (
     TASK_TOOLS,
     TEXTS_IN_STORE,
     USAGE_BEFORE_HOLD,
+    WORK_PRODUCTS,
     WORKFLOW_RETRIES,
 )
 from workflows.pipeline import PipelineWorkflow
@@ -665,5 +667,6 @@ SCENARIOS: dict[str, Scenario] = {
     "deps": Scenario(deps, frozenset({DEPENDENCIES, ADD_BLOCKER_TOOL})),
     "documents": Scenario(documents, frozenset({TASK_TOOLS, REGISTRY_TOOLS})),
     "projects": Scenario(lambda stage: projects(stage, org()), frozenset({BUDGET_RESERVATION})),
+    "workproducts": Scenario(workproducts, frozenset({WORK_PRODUCTS})),
 }
 """Scenario name → how to record it; `record` runs all but `demo` unless told which."""

@@ -23,6 +23,7 @@ FAMILIES = [
     "goal.*",
     "routine.*",
     "company.*",
+    "work_product.*",
 ]
 PAGE_SIZES = [50, 100, 200, 500]
 CURSORS = "activity_cursors"  # the `before` of each page read so far, with what they page: (scope, [seq, …])

@@ -23,6 +23,7 @@ from ui.trace_view import (
     subtask_rows,
     tokens_text,
 )
+from ui.work_products_view import task_products
 
 # The most tasks the API lists at once (the picker's choice).
 MAX_TASKS = 1000
@@ -123,6 +124,7 @@ def live_panel(company_id: str, identifier: str) -> None:
     if task.result:
         st.markdown("**Result**")
         st.markdown(no_math(task.result))
+    task_products(api, company_id, identifier)
     trace: Trace | None = None
     if task.status is TaskStatus.QUEUED:
         st.info("Queued: its workflow, and the conversation, start when the company dispatches it.")

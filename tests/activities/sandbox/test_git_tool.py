@@ -58,6 +58,23 @@ async def test_commit_as_the_agent_and_push_the_tasks_branch(repo: tuple[Path, P
     assert not (tmp_path / "hook-ran").exists()  # the repository's hooks never run
 
 
+async def test_a_commit_answers_its_hash_and_branch_as_work_products_and_nothing_else_does(
+    repo: tuple[Path, Path, Path], tmp_path: Path
+) -> None:
+    _, worktree, _ = repo
+    (worktree / "add.py").write_text("x = 1\n")
+    ctx = context(worktree, tmp_path, branch=BRANCH)
+    await RUNNERS["git"](ctx, parse(GitArguments, {"subcommand": "add", "paths": ["add.py"]}))
+    done = await RUNNERS["git"](ctx, parse(GitArguments, {"subcommand": "commit", "message": "Add x\n\nbody"}))
+    sha = git("rev-parse", "HEAD", cwd=worktree).strip()
+    assert [(p.kind.value, p.value, p.title) for p in done.products] == [
+        ("commit", sha, "Add x"),
+        ("branch", BRANCH, ""),
+    ]
+    logged = await RUNNERS["git"](ctx, parse(GitArguments, {"subcommand": "log"}))
+    assert logged.products == []
+
+
 async def test_another_branch_is_never_pushed(repo: tuple[Path, Path, Path], tmp_path: Path) -> None:
     _, worktree, _ = repo
     with pytest.raises(ToolFailed, match="only this task's branch"):

@@ -104,6 +104,12 @@ async def test_a_pull_request_of_the_tasks_branch_into_the_default_branch(tmp_pa
     for request in github.requests:
         assert request["headers"]["Authorization"] == f"Bearer {TOKEN}"
         assert request["headers"]["Accept"] == "application/vnd.github+json"
+    [product] = acts.store.list_work_products("acme", task="ACME-1")
+    assert (product.kind.value, product.value, product.recorded_by) == (
+        "pull_request",
+        "https://github.com/acme/widgets/pull/1",
+        "create_pull_request",
+    )
     print(f"bytes of a create_pull_request ToolRunResult: {len(result.model_dump_json())}")
 
 
@@ -119,3 +125,4 @@ async def test_githubs_refusal_is_the_models_to_read(tmp_path: Path, github: Fak
     result = await call(acts, ws.model_copy(update={"branch": "no-commits"}), "create_pull_request", title="Nothing")
     assert result.error and "422" in result.content and "No commits between" in result.content
     assert TOKEN not in result.content
+    assert acts.store.list_work_products("acme") == []
