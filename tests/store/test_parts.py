@@ -10,8 +10,8 @@ from paperclip.store.engine import StoreCore
 
 STORE_METHODS = [
     "add_api_key",
-    "add_document_revisions",
     "add_attachment",
+    "add_document_revisions",
     "add_history",
     "add_hook",
     "add_label",
@@ -32,8 +32,8 @@ STORE_METHODS = [
     "cool_down",
     "cost_summary",
     "create_team",
-    "delete_company_rows",
     "delete_attachment",
+    "delete_company_rows",
     "delete_credential",
     "delete_endpoint",
     "delete_hook",

@@ -28,7 +28,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("tasks") as batch:
-        batch.drop_column("blocked_reason")
-        batch.drop_column("inputs")
-        batch.drop_column("blocked_by")
+    # Not in batch mode: recreating `tasks` on SQLite would drop the search index's triggers.
+    op.drop_column("tasks", "blocked_reason")
+    op.drop_column("tasks", "inputs")
+    op.drop_column("tasks", "blocked_by")
