@@ -6,10 +6,13 @@ neither blocks the worker's event loop nor looks dead to Temporal.
 
 import asyncio
 import logging
+from functools import partial
 
 from temporalio import activity
 
+from paperclip.attachments import open_storage
 from paperclip.lifecycle.retention import PURGE_ACTIVITY, PurgeInput, PurgeResult, purge_expired
+from paperclip.settings import Settings
 from paperclip.store import Store
 
 log = logging.getLogger("paperclip.lifecycle")
@@ -18,14 +21,17 @@ HEARTBEAT_SECONDS = 10.0
 
 
 class PurgeActivities:
-    """The purges of the store `store`."""
+    """The purges of the store `store` and of the attachments' storage the settings name."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, settings: Settings) -> None:
         self.store = store
+        self.settings = settings
 
     @activity.defn(name=PURGE_ACTIVITY)
     async def purge_expired(self, input: PurgeInput) -> PurgeResult:
-        work = asyncio.ensure_future(asyncio.to_thread(purge_expired, self.store, input))
+        work = asyncio.ensure_future(
+            asyncio.to_thread(purge_expired, self.store, input, partial(open_storage, self.settings))
+        )
         while True:
             done, _ = await asyncio.wait({work}, timeout=HEARTBEAT_SECONDS)
             if done:

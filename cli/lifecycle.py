@@ -6,6 +6,7 @@ Deleting a company goes through the API (who may is the API's to say); the purge
 same purge the daily system routine runs on a worker.
 """
 
+from functools import partial
 from typing import Annotated
 
 import typer
@@ -13,6 +14,7 @@ from rich.table import Table
 from sqlalchemy.exc import SQLAlchemyError
 
 from cli.common import ApiUrl, api, console, fail
+from paperclip.attachments import StorageError, open_storage
 from paperclip.lifecycle.retention import purge_expired, retention
 from paperclip.settings import get_settings
 from paperclip.store import Store
@@ -24,7 +26,7 @@ def company_delete(
     api_url: ApiUrl = None,
 ) -> None:
     """Delete a company for good: its workflows and their histories, schedules, store rows,
-    search entries, tool outputs and folders. There is no undo (but a backup)."""
+    search entries, tool outputs, attachments and folders. There is no undo (but a backup)."""
     if not yes:
         fail(f"deleting company {company} cannot be undone: run it again with --yes")
     with api(api_url) as client:
@@ -32,7 +34,8 @@ def company_delete(
     rows = sum(deleted.get("rows", {}).values())
     console.print(
         f"Deleted company [bold]{company}[/bold]: {deleted.get('workflows', 0)} workflows with their histories,"
-        f" {deleted.get('schedules', 0)} schedules, {rows} store rows, {len(deleted.get('folders', []))} folders",
+        f" {deleted.get('schedules', 0)} schedules, {rows} store rows,"
+        f" {deleted.get('files', 0)} attachments, {len(deleted.get('folders', []))} folders",
         highlight=False,
     )
 
@@ -49,7 +52,9 @@ def purge(
     input = retention(settings)
     store = Store.from_settings(settings)
     try:
-        result = purge_expired(store, input)
+        result = purge_expired(store, input, partial(open_storage, settings))
+    except StorageError as error:
+        fail(f"the attachments could not be purged: {error}")
     except SQLAlchemyError as error:
         fail(f"the store could not be purged: {error.__class__.__name__}: {str(error).splitlines()[0]}")
     finally:

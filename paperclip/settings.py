@@ -193,6 +193,9 @@ class Settings(BaseSettings):
     """Days a stored long tool output (`paperclip.store.tool_outputs`) is kept; 0: forever."""
     activity_keep_days: int = Field(default=365, ge=0, le=36_500)
     """Days an activity log entry is kept; 0: forever."""
+    attachments_keep_days: int = Field(default=0, ge=0, le=36_500)
+    """Days a file uploaded to a finished task (done, failed, cancelled) is kept, record and bytes;
+    0 (the default): forever, since an attachment is often what the task delivered."""
     temporal_retention_days: int = Field(default=30, ge=0, le=3650)
     """Days Temporal keeps a closed workflow's history (the namespace's retention), which every
     worker sets at its start (`paperclip.lifecycle.namespace`); 0 leaves the namespace as it was

@@ -167,7 +167,7 @@ def build_workers(
     routine_runs = RoutinePipelineActivities(store, client)
     dependencies = DependencyActivities(client)
     backups = BackupActivities(settings)
-    purges = PurgeActivities(store)
+    purges = PurgeActivities(store, settings)
     mcp = McpServers(store.get_mcp_server, keys=keys, allow=settings.mcp_stdio_allow, spawn=sandboxed_spawn)
     tool_calls = ToolActivities(store, settings=settings, keys=keys, mcp=mcp.runner_for)
     workspaces = WorkspaceActivities(settings=settings, keys=keys, task_queue=task_queue)

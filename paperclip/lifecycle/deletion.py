@@ -10,7 +10,8 @@ In this order, so nothing it starts outlives it:
    start a subtask while its siblings go);
 3. every store row with its `company_id` (`paperclip.store.lifecycle`), with its search entries
    and stored tool outputs, its hooks' sealed secrets and its monitors;
-4. its folders in this host's home (workspaces, agents' homes: those of the embedded stack).
+4. its attachments' bytes in their storage (on disk or S3), after their records;
+5. its folders in this host's home (workspaces, agents' homes: those of the embedded stack).
 
 Team credentials and endpoints belong to the team, not the company, and stay. A worker host of a
 cluster keeps its own copy of the company's folders until removed by hand.
@@ -25,6 +26,7 @@ from temporalio.api.workflowservice.v1 import DeleteWorkflowExecutionRequest
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
+from paperclip.attachments import open_storage
 from paperclip.cli_rules import company_folder
 from paperclip.constants import SA_COMPANY, company_workflow_id, monitor_schedule_id
 from paperclip.errors import PaperclipError
@@ -51,6 +53,8 @@ class CompanyDeletion(BaseModel):
     """Workflow executions deleted with their histories."""
     rows: dict[str, int] = {}
     """Store rows removed, by table."""
+    files: int = 0
+    """Attachments whose bytes were removed from their storage."""
     folders: list[str] = []
     """Folders removed on this host."""
 
@@ -100,6 +104,8 @@ async def delete_workflows(client: Client, company_id: str) -> int:
     service = client.workflow_service
     done: set[tuple[str, str]] = set()
     deleted: set[str] = set()
+    gone: set[str] = set()
+    """Ids with no current run left (their latest run deleted, or none)."""
 
     async def delete(workflow_id: str, run_id: str = "") -> None:
         request = DeleteWorkflowExecutionRequest(
@@ -107,18 +113,39 @@ async def delete_workflows(client: Client, company_id: str) -> int:
         )
         if await _ignoring_not_found(service.delete_workflow_execution(request)):
             deleted.add(workflow_id)
+        elif not run_id:
+            gone.add(workflow_id)
         done.add((workflow_id, run_id))
 
     await delete(company_workflow_id(company_id))  # first: it starts no task after this
-    for _ in range(ROUNDS):
+    for listing in range(ROUNDS):
         found = {(w.id, w.run_id) async for w in client.list_workflows(_query(company_id))}
-        new = found - done
-        if not new:
-            break
-        for workflow_id, run_id in sorted(new):
+        for workflow_id, run_id in sorted(found - done):
             await delete(workflow_id, run_id)
+        # Each id's current run too, until there is none: a run the listing has not shown yet
+        # (visibility lags a little) is found by its id.
+        for workflow_id in sorted({workflow_id for workflow_id, _ in found} - gone):
+            done.discard((workflow_id, ""))
+            await delete(workflow_id)
+        if listing and not found - done and {workflow_id for workflow_id, _ in found} <= gone:
+            break  # (never after the first listing alone: it may not show what was just started)
         await asyncio.sleep(ROUND_PAUSE_SECONDS)
     return len(deleted)
+
+
+def remove_files(settings: Settings, attachment_ids: list[str]) -> int:
+    """Remove the bytes of the attachments whose records went (how many)."""
+    if not attachment_ids:
+        return 0
+    storage = open_storage(settings)
+    removed = 0
+    for attachment_id in attachment_ids:
+        try:
+            storage.delete(attachment_id)
+        except ValueError:
+            continue  # not an attachment id, so no bytes were ever kept under it
+        removed += 1
+    return removed
 
 
 def remove_folders(settings: Settings, company_id: str) -> list[str]:
@@ -142,6 +169,8 @@ async def delete_company(client: Client, store: Store, settings: Settings, compa
     deletion = CompanyDeletion(company_id=company_id)
     deletion.schedules = await delete_schedules(client, store, company_id)
     deletion.workflows = await delete_workflows(client, company_id)
+    files = await asyncio.to_thread(store.company_attachment_ids, company_id)
     deletion.rows = await asyncio.to_thread(store.delete_company_rows, company_id)
+    deletion.files = await asyncio.to_thread(remove_files, settings, files)
     deletion.folders = await asyncio.to_thread(remove_folders, settings, company_id)
     return deletion

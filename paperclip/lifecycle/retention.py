@@ -7,12 +7,13 @@ Each kind has its setting of days (0: forever) and its purge in the store:
 | `conversations` | `PAPERCLIP_CONVERSATIONS_KEEP_DAYS` | a finished task's messages (and search entries)     |
 | `tool_outputs`  | `PAPERCLIP_TOOL_OUTPUTS_KEEP_DAYS`  | stored long tool outputs                            |
 | `activity`      | `PAPERCLIP_ACTIVITY_KEEP_DAYS`      | activity log entries                                |
+| `attachments`   | `PAPERCLIP_ATTACHMENTS_KEEP_DAYS`   | a finished task's files: records and bytes          |
 
 The system routine `paperclip-purge` (a Temporal Schedule, daily) starts `PurgeWorkflow`, whose one
 activity (`activities.purge`) runs `purge_expired` on a worker; `paperclip purge --expired` runs
 the same at once. The worker makes the schedule at its start (`ensure_purge_schedule`), as it
-makes the backup's, and removes it when every kind is kept forever. A new kind of stored data
-(attachments, say) is one more `RetentionKind`, its setting and its entry in `PURGES`.
+makes the backup's, and removes it when every kind is kept forever. A new kind of stored data is
+one more `RetentionKind`, its setting and its entry in `PURGES`.
 """
 
 from collections.abc import Callable
@@ -31,6 +32,7 @@ from temporalio.client import (
     ScheduleState,
 )
 
+from paperclip.attachments import AttachmentStorage
 from paperclip.constants import Activity
 from paperclip.settings import Settings
 from paperclip.store import Store
@@ -48,14 +50,32 @@ class RetentionKind(StrEnum):
     CONVERSATIONS = "conversations"
     TOOL_OUTPUTS = "tool_outputs"
     ACTIVITY = "activity"
+    ATTACHMENTS = "attachments"
 
 
-PURGES: dict[RetentionKind, Callable[[Store, datetime], int]] = {
-    RetentionKind.CONVERSATIONS: Store.purge_conversations,
-    RetentionKind.TOOL_OUTPUTS: Store.purge_tool_outputs,
-    RetentionKind.ACTIVITY: Store.purge_activity,
+Storage = Callable[[], AttachmentStorage]
+"""Opens the attachments' storage, only when a purge needs it (a misconfigured backend stops the
+attachments' purge, not the others')."""
+
+
+def _purge_attachments(store: Store, before: datetime, storage: Storage) -> int:
+    """Records first, then bytes (as one attachment is removed): a failure between leaves bytes
+    nothing refers to, never a record without its file."""
+    files = storage()
+    ids = store.purge_attachments(before)
+    for attachment_id in ids:
+        files.delete(attachment_id)
+    return len(ids)
+
+
+PURGES: dict[RetentionKind, Callable[[Store, datetime, Storage], int]] = {
+    RetentionKind.CONVERSATIONS: lambda store, before, _: store.purge_conversations(before),
+    RetentionKind.TOOL_OUTPUTS: lambda store, before, _: store.purge_tool_outputs(before),
+    RetentionKind.ACTIVITY: lambda store, before, _: store.purge_activity(before),
+    RetentionKind.ATTACHMENTS: _purge_attachments,
 }
-"""Each kind's purge: removes what is older than a time, answers how many rows went."""
+"""Each kind's purge: removes what is older than a time (the attachments' bytes from their
+storage), answers how many rows went."""
 
 
 class PurgeInput(BaseModel):
@@ -78,19 +98,21 @@ def retention(settings: Settings) -> PurgeInput:
             RetentionKind.CONVERSATIONS: settings.conversations_keep_days,
             RetentionKind.TOOL_OUTPUTS: settings.tool_outputs_keep_days,
             RetentionKind.ACTIVITY: settings.activity_keep_days,
+            RetentionKind.ATTACHMENTS: settings.attachments_keep_days,
         }
     )
 
 
-def purge_expired(store: Store, input: PurgeInput, *, now: datetime | None = None) -> PurgeResult:
-    """Remove, kind by kind, what is older than its days; a kind kept forever is not touched."""
+def purge_expired(store: Store, input: PurgeInput, storage: Storage, *, now: datetime | None = None) -> PurgeResult:
+    """Remove, kind by kind, what is older than its days (attachments' bytes from `storage`); a
+    kind kept forever is not touched."""
     now = now or datetime.now(UTC)
     result = PurgeResult()
     for kind, days in input.keep_days.items():
         if days <= 0:
             continue
         before = now - timedelta(days=days)
-        result.purged[kind] = PURGES[kind](store, before)
+        result.purged[kind] = PURGES[kind](store, before, storage)
         result.before[kind] = before
     return result
 

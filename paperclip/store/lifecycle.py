@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from paperclip.models import TERMINAL_STATUSES
 from paperclip.store.engine import StoreCore
 from paperclip.store.tables import activity_log, companies, github_monitors, messages, metadata, tasks, tool_outputs
+from paperclip.store.task_tables import attachments
 
 
 def company_tables() -> list[tuple[sa.Table, sa.Column[str]]]:
@@ -45,6 +46,26 @@ class LifecycleStore(StoreCore):
         """Remove the stored tool outputs kept before `before`; how many went."""
         with self._write() as conn:
             return conn.execute(sa.delete(tool_outputs).where(tool_outputs.c.created_at < before)).rowcount or 0
+
+    def purge_attachments(self, before: datetime) -> list[str]:
+        """Forget the attachments uploaded before `before` to finished tasks (done, failed,
+        cancelled): their records go, and their ids are answered so the caller removes the bytes."""
+        finished = sa.exists().where(
+            tasks.c.company_id == attachments.c.company_id,
+            tasks.c.identifier == attachments.c.task,
+            tasks.c.status.in_([str(s) for s in TERMINAL_STATUSES]),
+        )
+        with self._write() as conn:
+            gone = conn.execute(
+                sa.delete(attachments).where(attachments.c.created_at < before, finished).returning(attachments.c.id)
+            )
+            return sorted(gone.scalars())
+
+    def company_attachment_ids(self, company_id: str) -> list[str]:
+        """The ids of the company's attachments (whose bytes go with it)."""
+        with self.engine.connect() as conn:
+            query = sa.select(attachments.c.id).where(attachments.c.company_id == company_id)
+            return sorted(conn.execute(query).scalars())
 
     def purge_activity(self, before: datetime) -> int:
         """Remove the activity log's entries from before `before`; how many went."""

@@ -81,6 +81,13 @@ async def test_only_the_board_or_an_owner_deletes_a_company_and_nothing_of_it_is
     folder = settings.home_dir / "workspaces" / red
     folder.mkdir(parents=True)
     (folder / "notes.md").write_text("the company's own files")
+    files = {"file": ("plan.txt", b"the plan", "text/plain")}
+    kept = {}
+    for company in (red, other):  # a file uploaded to each, kept on disk under the API's home
+        url = f"/api/companies/{company}/tasks/ACME-1/attachments"
+        kept[company] = (await ok(await api.post(url, files=files), 201))["id"]
+    stored = settings.home_dir / "attachments"
+    assert {p.name for p in stored.iterdir()} == set(kept.values())
     await asyncio.to_thread(fill, store, red)  # a row in every table of the store that keeps a company's
     await asyncio.to_thread(fill, store, other)
     before = await asyncio.to_thread(counts, store, other)
@@ -101,6 +108,7 @@ async def test_only_the_board_or_an_owner_deletes_a_company_and_nothing_of_it_is
     assert deleted["company_id"] == red and deleted["schedules"] == 1 and deleted["workflows"] >= 2
     assert {"companies", "tasks", "messages", "activity_log", "tool_outputs", "hooks"} <= set(deleted["rows"])
     assert deleted["folders"] == [str(folder)] and not folder.exists()
+    assert deleted["files"] == 1 and {p.name for p in stored.iterdir()} == {kept[other]}  # its bytes went too
     assert set((await asyncio.to_thread(counts, store, red)).values()) == {0}
     after = await asyncio.to_thread(counts, store, other)
     assert all(after[table] >= n >= 1 for table, n in before.items()), after  # nothing of it went

@@ -27,7 +27,12 @@ from paperclip.store.tables import activity_log
 from tests.lifecycle.rows import insert
 from workers.main import build_workers
 
-DEFAULTS = {RetentionKind.CONVERSATIONS: 365, RetentionKind.TOOL_OUTPUTS: 90, RetentionKind.ACTIVITY: 365}
+DEFAULTS = {
+    RetentionKind.CONVERSATIONS: 365,
+    RetentionKind.TOOL_OUTPUTS: 90,
+    RetentionKind.ACTIVITY: 365,
+    RetentionKind.ATTACHMENTS: 0,  # forever
+}
 
 
 @pytest.fixture

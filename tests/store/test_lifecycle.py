@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
+from paperclip.attachments import AttachmentStorage
 from paperclip.lifecycle.retention import PurgeInput, RetentionKind, purge_expired
 from paperclip.models import SessionRef
 from paperclip.store import Store
@@ -88,6 +89,10 @@ def test_tool_outputs_and_activity_go_by_age(store: Store) -> None:
         assert conn.execute(sa.select(activity_log.c.id)).scalars().all() == ["a-new"]
 
 
+def unopened() -> AttachmentStorage:
+    raise AssertionError("the attachments' storage is opened only to purge attachments")
+
+
 def test_purge_expired_purges_each_kind_by_its_days_and_never_one_kept_forever(store: Store) -> None:
     insert(store, activity_log, "acme", id="a-old", at=OLD)
     session = SessionRef(company_id="acme", task="ACME-1", agent="ceo")
@@ -96,12 +101,12 @@ def test_purge_expired_purges_each_kind_by_its_days_and_never_one_kept_forever(s
         conn.execute(sa.update(tool_outputs).values(created_at=OLD))
     keep = {RetentionKind.ACTIVITY: 200, RetentionKind.TOOL_OUTPUTS: 30, RetentionKind.CONVERSATIONS: 0}
 
-    result = purge_expired(store, PurgeInput(keep_days=keep), now=NOW)
+    result = purge_expired(store, PurgeInput(keep_days=keep), unopened, now=NOW)
 
     assert result.purged == {RetentionKind.ACTIVITY: 0, RetentionKind.TOOL_OUTPUTS: 1}
     assert result.before[RetentionKind.TOOL_OUTPUTS] == NOW - timedelta(days=30)
     assert store.tool_output("acme", ref) is None
-    later = purge_expired(store, PurgeInput(keep_days=keep), now=NOW + timedelta(days=150))
+    later = purge_expired(store, PurgeInput(keep_days=keep), unopened, now=NOW + timedelta(days=150))
     assert later.purged[RetentionKind.ACTIVITY] == 1
 
 
