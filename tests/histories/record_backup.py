@@ -4,51 +4,13 @@ home (`python -m tests.histories.record_backup v19`)."""
 
 import asyncio
 import sys
-import tempfile
-import uuid
-from pathlib import Path
-
-from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.testing import WorkflowEnvironment
 
 from paperclip.backup.schedule import SCHEDULE_ID, ensure_schedule
-from paperclip.binaries import temporal_cli
-from paperclip.devserver import dynamic_config_args
-from paperclip.settings import Settings
-from paperclip.store import Store
-from tests.histories.stage import settled
-from workers.main import build_workers
-
-HERE = Path(__file__).parent
+from tests.histories.record_system import HERE, record_system_run
 
 
 async def record(version: str) -> None:
-    env = await WorkflowEnvironment.start_local(
-        dev_server_existing_path=temporal_cli(),
-        data_converter=pydantic_data_converter,
-        dev_server_extra_args=dynamic_config_args(),
-    )
-    with tempfile.TemporaryDirectory() as folder:
-        queue = f"record-{uuid.uuid4().hex}"
-        settings = Settings.model_validate({"home": folder, "task_queue": queue, "temporal_address": "unused:1"})
-        store = Store.from_settings(settings)
-        store.migrate()
-        workers = build_workers(env.client, store, task_queue=queue, settings=settings)
-        runs = [asyncio.ensure_future(w.run()) for w in workers]
-        await ensure_schedule(env.client, settings)
-        schedule = env.client.get_schedule_handle(SCHEDULE_ID)
-        await schedule.trigger()
-        while not (actions := (await schedule.describe()).info.recent_actions):
-            await asyncio.sleep(0.1)
-        run = env.client.get_workflow_handle(actions[0].action.workflow_id)
-        await run.result()
-        await settled(run)
-        (HERE / f"{version}-backup-run.json").write_text((await run.fetch_history()).to_json())
-        await schedule.delete()
-        await asyncio.gather(*(w.shutdown() for w in workers))
-        await asyncio.gather(*runs, return_exceptions=True)
-        store.dispose()
-    await env.shutdown()
+    await record_system_run(HERE / f"{version}-backup-run.json", SCHEDULE_ID, ensure_schedule)
 
 
 if __name__ == "__main__":
