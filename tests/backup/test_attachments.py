@@ -2,6 +2,7 @@
 an archive naming any other path is refused before anything is written."""
 
 import io
+import re
 import tarfile
 from datetime import UTC, datetime
 from pathlib import Path
@@ -47,7 +48,7 @@ def test_attachments_are_backed_up_and_restored_with_their_records(tmp_path: Pat
     assert sorted(f.name for f in manifest.files if f.what == "attachment") == sorted(
         f"attachments/{a.id}" for a in made
     )
-    assert manifest.summary() == "store (sqlite, 0026) + 2 attachments"
+    assert re.fullmatch(r"store \(sqlite, \d{4}\) \+ 2 attachments", manifest.summary())
 
     fresh = settings_of(tmp_path / "fresh")
     _, done = restore_backup(archive, fresh, backup_key(settings))

@@ -3,7 +3,6 @@ is listed; a run started from its form without a required input shows the API's 
 started with it (two quick clicks: one run) appears with its step graph, which turns green as its steps finish on the
 simulated model; and a step links to its task's trace."""
 
-import re
 
 import httpx
 import pytest
@@ -105,7 +104,7 @@ def test_a_run_started_from_the_form_shows_its_graph_and_links_to_its_steps_trac
     start.click()
     page.wait_for_timeout(150)
     start.click(force=True)
-    page.get_by_text(re.compile(r"Started run [0-9a-f]{16}|Run [0-9a-f]{16} was started")).wait_for()
+    # (what the form says after each click is the page tests' in tests/ui: here, what the API has)
     runs = stack.wait_for(f"/api/companies/{company}/pipelines/brief/runs", lambda body: body["count"] >= 1)
     run = runs["data"][0]  # type: ignore[index]
     stack.wait_for(f"/api/companies/{company}/pipeline-runs/{run['run_id']}", lambda b: b["status"] == "done", 120)
