@@ -79,7 +79,7 @@ async def test_fifty_agents_on_one_key_and_two_workers_are_never_refused(
         dev_env.client, store, rate_limits=LIMITS, processes=2, settings=bound_settings(model_server)
     ) as queue:
         snap = await run_company(dev_env.client, queue, model_server)
-    assert {t.status for t in snap.tasks} == {TaskStatus.DONE}
+    assert {t.status for t in snap.tasks} == {TaskStatus.DONE}, [(t.identifier, t.result) for t in snap.tasks]
     assert not model_server.refused
     assert len(model_server.usages) == model_server.calls == AGENTS * TURNS
     # The calls needed more tokens than a minute's bucket holds: the token limit was met, not idle.
@@ -95,7 +95,7 @@ async def test_without_the_limits_the_same_company_is_refused(
     monkeypatch.setenv(KEY, model_server.openai_key)
     async with in_process_workers(dev_env.client, store, processes=2, settings=bound_settings(model_server)) as queue:
         snap = await run_company(dev_env.client, queue, model_server)
-    assert {t.status for t in snap.tasks} == {TaskStatus.DONE}
+    assert {t.status for t in snap.tasks} == {TaskStatus.DONE}, [(t.identifier, t.result) for t in snap.tasks]
     # The calls need more tokens than a minute's bucket holds, so some are refused however slowly
     # the machine runs them (how many depends on its speed: 6 to 40 out of 50 seen).
     assert model_server.refused.total() > 0
