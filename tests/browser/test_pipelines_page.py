@@ -3,7 +3,6 @@ is listed; a run started from its form without a required input shows the API's 
 started with it (two quick clicks: one run) appears with its step graph, which turns green as its steps finish on the
 simulated model; and a step links to its task's trace."""
 
-
 import httpx
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
