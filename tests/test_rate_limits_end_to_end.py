@@ -95,7 +95,10 @@ async def test_without_the_limits_the_same_company_is_refused(
     monkeypatch.setenv(KEY, model_server.openai_key)
     async with in_process_workers(dev_env.client, store, processes=2, settings=bound_settings(model_server)) as queue:
         snap = await run_company(dev_env.client, queue, model_server)
-    assert {t.status for t in snap.tasks} == {TaskStatus.DONE}, [(t.identifier, t.result) for t in snap.tasks]
+    # Most finish once retried; on a loaded machine a task may run out of retries, refused each time.
+    failed = [t for t in snap.tasks if t.status != TaskStatus.DONE]
+    assert all(t.status == TaskStatus.FAILED and "(429)" in (t.result or "") for t in failed), failed
+    assert len(failed) < AGENTS // 2, failed
     # The calls need more tokens than a minute's bucket holds, so some are refused however slowly
     # the machine runs them (how many depends on its speed: 6 to 40 out of 50 seen).
     assert model_server.refused.total() > 0
