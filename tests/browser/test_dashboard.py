@@ -87,6 +87,8 @@ def metric(page, label: str) -> str:
 def test_the_board_creates_a_task_approves_its_plan_and_reads_its_trace(stack: Stack, initech: str, page) -> None:
     page.goto(f"{stack.dashboard}/task_board?company={initech}")
     page.get_by_text("New task").first.click()
+    # The board holds its live refresh while the form is open, so no refresh lands on the submit.
+    page.get_by_text("Live refresh is paused while the new-task form is open.").wait_for()
     page.locator(".st-key-board_new_title input").fill("Ship the beta")
     page.locator(".st-key-board_new_brief textarea").fill("Everything the first customers need.")
     page.get_by_role("button", name="Create and assign").click()

@@ -150,6 +150,10 @@ def test_creating_a_task_posts_it_and_names_the_new_identifier(fake_api: FakeApi
         "budget": {"usd": 2.5, "tokens": None},
     }
     assert at.success[0].value == "Created ACME-6 and assigned it to cto."
+    posts = sum(method == "POST" for method, _, _ in fake_api.received)
+    at.run()  # a later rerun says it again and creates nothing more
+    assert at.success[0].value == "Created ACME-6 and assigned it to cto."
+    assert sum(method == "POST" for method, _, _ in fake_api.received) == posts
 
 
 def test_a_refused_task_shows_the_api_message(fake_api: FakeApi) -> None:

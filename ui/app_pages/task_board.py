@@ -13,6 +13,11 @@ from ui.trace_view import no_math
 # The most tasks the API lists at once.
 MAX_TASKS = 1000
 PRIORITIES = [priority.value for priority in Priority]
+# What the form said about the task it created, said again on later reruns until it creates another.
+CREATED_SAID = "board_created_said"
+# Whether the new-task form is open: the board holds its live refresh meanwhile, so a refresh never
+# lands on the form's submit.
+FORM_OPEN = "board_form_open"
 
 st.title("Task board")
 api = get_api()
@@ -77,7 +82,11 @@ def create_task() -> None:
         )
         submitted = st.form_submit_button("Create and assign", type="primary")
     if not submitted:
+        said = st.session_state.get(CREATED_SAID)
+        if said and said[0] == company_id:
+            created(*said)
         return
+    st.session_state.pop(CREATED_SAID, None)
     body = create_task_body(
         title=title,
         brief=brief,
@@ -94,13 +103,16 @@ def create_task() -> None:
     except ApiError as error:
         show_error("Cannot create the task", error)
         return
-    st.success(f"Created {task.identifier} and assigned it to {task.assignee}.")
-    st.page_link(
-        TASK_DETAIL, label=f"Open {task.identifier}", query_params={"company": company_id, "task": task.identifier}
-    )
+    said = (company_id, task.identifier, task.assignee)
+    st.session_state[CREATED_SAID] = said
+    created(*said)
 
 
-@st.fragment(run_every=REFRESH_SECONDS)
+def created(company: str, identifier: str, assignee: str) -> None:
+    st.success(f"Created {identifier} and assigned it to {assignee}.")
+    st.page_link(TASK_DETAIL, label=f"Open {identifier}", query_params={"company": company, "task": identifier})
+
+
 def board(
     company_id: str,
     agent: str | None,
@@ -131,7 +143,7 @@ def board(
             column.caption(f"… and {len(cards) - MAX_CARDS} more")
 
 
-with st.expander("New task", icon=":material/add_task:"):
+with st.expander("New task", icon=":material/add_task:", key=FORM_OPEN, on_change="rerun"):
     if assignable:
         create_task()
     else:
@@ -154,4 +166,8 @@ project = project_filter.selectbox(
     key="board_project",
 )
 label = label_filter.selectbox("Label", labels, index=None, placeholder="All labels", key="board_label")
-board(company_id, agent, Priority(priority) if priority else None, goal, project, label)
+form_open = bool(st.session_state.get(FORM_OPEN))
+if form_open:
+    st.caption("Live refresh is paused while the new-task form is open.")
+live = st.fragment(board, run_every=None if form_open else REFRESH_SECONDS)
+live(company_id, agent, Priority(priority) if priority else None, goal, project, label)
