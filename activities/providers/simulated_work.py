@@ -1,7 +1,8 @@
 """What the offline brain does with workspace tools, so the demo shows agents that act.
 
-An engineer (offered `write_file`, `run_command` and `git`) adds a function and its test, runs
-the test, commits and pushes the task's branch; a reviewer (offered `git` but not `write_file`) reads the diff of the
+An engineer (offered `write_file`, `run_command` and `git`) writes its plan as the task's `plan`
+document first when offered `write_document`, then adds a function and its test, runs the test,
+commits and pushes the task's branch; a reviewer (offered `git` but not `write_file`) reads the diff of the
 task's branch and reports. One step a turn, each decided by which steps the conversation already
 holds, so a conversation replays to the same moves. Every text starts with the brain's label.
 """
@@ -11,6 +12,7 @@ import re
 from paperclip.models import Message, ToolCall, ToolSpec
 
 WRITE_FILE, RUN_COMMAND, GIT, READ_FILE = "write_file", "run_command", "git", "read_file"
+WRITE_DOCUMENT = "write_document"
 
 
 def _called(messages: list[Message], name: str, **matching: str) -> int:
@@ -62,18 +64,27 @@ def work(
     done (a string), or None when the agent has no workspace tools to work with."""
     names = {t.name for t in tools}
     if {WRITE_FILE, RUN_COMMAND, GIT} <= names:
-        return _engineer(messages, task, id_prefix=id_prefix, label=label)
+        return _engineer(messages, task, id_prefix=id_prefix, label=label, plans=WRITE_DOCUMENT in names)
     if GIT in names and WRITE_FILE not in names:
         return _reviewer(messages, id_prefix=id_prefix, label=label)
     return None
 
 
-def _engineer(messages: list[Message], task: str, *, id_prefix: str, label: str) -> tuple[str, list[ToolCall]] | str:
+def _engineer(
+    messages: list[Message], task: str, *, id_prefix: str, label: str, plans: bool = False
+) -> tuple[str, list[ToolCall]] | str:
     name = _ident(task)
     module, test = f"{name}.py", f"test_{name}.py"
 
     def call(tool: str, **arguments: object) -> list[ToolCall]:
         return [ToolCall(id=f"{id_prefix}-0", name=tool, arguments=dict(arguments))]
+
+    if plans and not _called(messages, WRITE_DOCUMENT, key="plan"):
+        plan = (
+            f"# Plan: {task[:80]}\n\n{label}\n\n1. Write `{name}()` in `{module}`.\n"
+            f"2. Test it in `{test}` and run the test.\n3. Commit and push the task's branch.\n"
+        )
+        return f"{label} Writing the plan.", call(WRITE_DOCUMENT, key="plan", body=plan, base_revision=0)
 
     if not _called(messages, WRITE_FILE, path=module):
         source = f'def {name}(text: str) -> str:\n    """{task[:60]}."""\n    return text.strip().lower()\n'

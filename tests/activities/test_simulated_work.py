@@ -60,3 +60,14 @@ def test_a_reviewer_reads_the_log_and_the_diff_and_reports_the_files() -> None:
 def test_without_workspace_tools_a_leaf_completes_at_once() -> None:
     messages = _run(_offer("complete_task"), "Write the plan")
     assert [c.name for m in messages for c in m.tool_calls] == ["complete_task"]
+
+
+def test_an_engineer_offered_documents_writes_its_plan_first() -> None:
+    tools = _offer("write_document", "write_file", "run_command", "git", "complete_task")
+    messages = _run(tools, "Add a slugify helper with a test")
+    calls = [(c.name, c.arguments) for m in messages for c in m.tool_calls]
+    assert [name for name, _ in calls][:2] == ["write_document", "write_file"]
+    assert [name for name, _ in calls].count("write_document") == 1
+    plan = calls[0][1]
+    assert (plan["key"], plan["base_revision"]) == ("plan", 0)
+    assert plan["body"].startswith("# Plan: Add a slugify helper") and "`slugify_helper.py`" in plan["body"]
