@@ -15,7 +15,7 @@ standard variables (`OTEL_EXPORTER_OTLP_ENDPOINT`, `OTEL_EXPORTER_OTLP_HEADERS`,
 import os
 
 from opentelemetry import trace
-from temporalio.contrib.opentelemetry import TracingInterceptor
+from temporalio.client import Interceptor
 
 from paperclip.errors import PaperclipError
 
@@ -48,7 +48,16 @@ def setup_tracing(service_name: str) -> bool:
     return True
 
 
-def temporal_tracing() -> TracingInterceptor:
+def temporal_tracing() -> Interceptor:
     """Temporal's interceptor: spans for starting, signalling and running workflows and activities,
-    with the context carried in their headers (no payload is ever put in a span)."""
+    with the context carried in their headers (no payload is ever put in a span).
+
+    Imported here, not at the top: Temporal's OpenTelemetry module needs the SDK, which only the
+    `otel` extra installs, and a process with tracing off must start without it."""
+    try:
+        from temporalio.contrib.opentelemetry import TracingInterceptor
+    except ImportError as err:
+        raise TracingUnavailable(
+            f"tracing is on but {err.name} is not installed: pip install 'paperclip-temporal[otel]'"
+        ) from None
     return TracingInterceptor()
