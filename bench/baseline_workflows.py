@@ -2,6 +2,7 @@
 with none of the product's work (no store, no signals, no model call)."""
 
 import asyncio
+import time
 from datetime import timedelta
 
 from temporalio import activity, workflow
@@ -38,3 +39,18 @@ class BareParent:
             )
         )
         await asyncio.gather(*children)
+
+
+@activity.defn
+async def step() -> float:
+    """A no-op activity that says when it ran."""
+    return time.time()
+
+
+@workflow.defn
+class Steps:
+    """`n` no-op activities one after another: the sequential step's floor."""
+
+    @workflow.run
+    async def run(self, n: int) -> list[float]:
+        return [await workflow.execute_activity(step, start_to_close_timeout=timedelta(seconds=30)) for _ in range(n)]

@@ -4,6 +4,7 @@ and in no process's environment nor any log."""
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -84,6 +85,9 @@ def test_up_demo_runs_the_demo_task_to_done_and_stops_cleanly_on_sigterm(tmp_pat
             status = next(t["status"] for t in tasks.json()["data"] if t["identifier"] == "ACME-1")
             time.sleep(0.5)
         assert status == "done"
+        # The dev server's file runs in WAL mode (journal_mode is kept in the file itself).
+        with sqlite3.connect(tmp_path / "temporal.db") as db:
+            assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
     finally:
         up.send_signal(signal.SIGTERM)
         code = up.wait(timeout=60)
