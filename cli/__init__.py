@@ -64,6 +64,7 @@ for group, name, command in (
     (company_app, "import", export.company_import),
     (company_app, "delete", lifecycle.company_delete),
     (task_app, "show", tasks.task_show),
+    (task_app, "wait", tasks.task_wait),
     (task_app, "cancel", governance.task_cancel),
     (task_app, "reassign", governance.task_reassign),
     (task_app, "comment", governance.task_comment),

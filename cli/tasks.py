@@ -1,14 +1,16 @@
 """`paperclip task show`: one task as the company sees it now, over the API."""
 
+import time
 from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
-from cli.common import ApiUrl, Company, api, console
+from cli.common import ApiUrl, Company, api, console, fail
 from cli.resources import status_markup, task_table
-from paperclip.models import RetryState
+from paperclip.models import RetryState, TaskStatus
+from paperclip.models.enums import TERMINAL_STATUSES
 from paperclip.money import cost
 
 
@@ -58,3 +60,33 @@ def _rows(task: dict[str, Any]) -> list[tuple[str, str]]:
     if task.get("result"):
         rows.append(("result", escape(task["result"])))
     return rows
+
+
+def task_wait(
+    identifier: Annotated[str, typer.Argument(help="Task identifier, e.g. ACME-1.")],
+    company: Company,
+    status: Annotated[
+        list[TaskStatus] | None,
+        typer.Option("--status", help="Wait for this status (repeatable); default: until it ends."),
+    ] = None,
+    timeout: Annotated[float, typer.Option(min=0, help="Give up after this many seconds.")] = 300.0,
+    api_url: ApiUrl = None,
+) -> None:
+    """Wait until a task reaches a status (by default until it is done, failed or cancelled),
+    then print it. Exit 1 when it ends in another status or the timeout passes first."""
+    wanted = set(status or TERMINAL_STATUSES)
+    deadline = time.monotonic() + timeout
+    with api(api_url) as client:
+        while True:
+            task = client.get(f"/api/companies/{company}/tasks/{identifier}")
+            now = TaskStatus(task["status"])
+            if now in wanted:
+                if status is None and now != TaskStatus.DONE:
+                    fail(f"{identifier} ended {now.value}" + (f": {task['result']}" if task.get("result") else ""))
+                console.print(f"{escape(identifier)}: {status_markup(now)}", highlight=False)
+                return
+            if now.is_terminal:
+                fail(f"{identifier} ended {now.value} before reaching {', '.join(sorted(wanted))}")
+            if time.monotonic() >= deadline:
+                fail(f"{identifier} is still {now.value} after {timeout:g} s")
+            time.sleep(0.5)
