@@ -6,7 +6,19 @@ clients of the API over HTTP, like the dashboard.
 
 import typer
 
-from cli import agents, attachments, costs, endpoints, export, governance, lifecycle, search, tasks, work_products
+from cli import (
+    agents,
+    approval_wait,
+    attachments,
+    costs,
+    endpoints,
+    export,
+    governance,
+    lifecycle,
+    search,
+    tasks,
+    work_products,
+)
 from cli.access import team_app, token_app
 from cli.approvals import approval_app
 from cli.backup import backup_app
@@ -72,6 +84,7 @@ for group, name, command in (
     (task_app, "attachments", attachments.task_attachments),
     (task_app, "download", attachments.task_download),
     (task_app, "products", work_products.task_products),
+    (approval_app, "wait", approval_wait.approval_wait),
 ):
     group.command(name)(command)
 task_app.add_typer(doc_app, name="doc")

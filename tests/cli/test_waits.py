@@ -1,5 +1,5 @@
-"""`paperclip task wait`: until a status, until the end, and the one-line failures, against the
-real API (dev server)."""
+"""`paperclip task wait` and `paperclip approval wait`: until a status or an approval, and the one-line
+failures, against the real API (dev server)."""
 
 import httpx
 
@@ -32,3 +32,11 @@ async def test_task_wait_returns_at_the_status_and_fails_in_one_line_otherwise(a
     )
     bad = await run(api, "task", "wait", "ACME-1", "-c", company, "--status", "finished")
     assert bad.exit_code == 1 and "'finished' is not one of" in bad.output
+
+
+async def test_approval_wait_gives_up_in_one_line(api: httpx.AsyncClient) -> None:  # noqa: F811
+    company = (await create_company(api))["id"]
+    assert failed(await run(api, "approval", "wait", "AP-1", "-c", company, "--timeout", "1")) == (
+        f"error: no approval AP-1 in {company} after 1 s"
+    )
+    assert failed(await run(api, "approval", "wait", "AP-1", "-c", "nowhere", "--timeout", "1")).startswith("error: ")
