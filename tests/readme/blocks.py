@@ -52,9 +52,8 @@ def script(text: str) -> str:
         up = UP_LINE.match(line.strip())
         if up:
             assignments, arguments = up.group(1).strip(), up.group(2).strip()
-            lines.append(
-                f'(cd ~ && exec env {assignments} paperclip up {arguments} > "$UP_LOG" 2>&1) & echo $! > "$UP_PID"; ready'
-            )
+            start = f'(cd ~ && exec env {assignments} paperclip up {arguments} > "$UP_LOG" 2>&1) &'
+            lines.append(f'{start} echo $! > "$UP_PID"; ready')
         else:
             lines.append(line)
     return PRELUDE + "\n".join(lines) + "\n"
