@@ -13,9 +13,12 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from paperclip import board
 from tests.cli.fake_api import free_port
 
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -64,16 +67,27 @@ class Ran:
     code: int
     output: str
     home: Path
-    up_log: str
+    api: str
+    """The stack's API, still up while the `ran` block is open."""
+    dashboard: str
+    up_log: Path
+
+    @property
+    def board(self) -> dict[str, str]:
+        """The board's credential (the token `paperclip up` made in the home)."""
+        return {"Authorization": f"Bearer {board.read_token(self.home / '.paperclip')}"}
 
 
-def run(heading: str, home: Path, *, timeout: float = 600) -> Ran:
-    """Run the block under `heading` with `home` as `~`; the stack it starts is stopped after."""
+@contextmanager
+def ran(heading: str, home: Path, *, timeout: float = 600) -> Iterator[Ran]:
+    """Run the block under `heading` with `home` as `~`; the stack it started stays up until the
+    `with` ends, for the test to look at."""
     home.mkdir(parents=True, exist_ok=True)
     up_log, up_pid = home / "up.log", home / "up.pid"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PAPERCLIP_", "TEMPORAL_"))}
     env |= {"OPENAI_API_KEY": "", "ANTHROPIC_API_KEY": "", "COLUMNS": "200"}
-    env |= {f"PAPERCLIP_{p}_PORT": str(free_port()) for p in ("TEMPORAL", "TEMPORAL_UI", "API", "UI")}
+    ports = {p: free_port() for p in ("TEMPORAL", "TEMPORAL_UI", "API", "UI")}
+    env |= {f"PAPERCLIP_{p}_PORT": str(port) for p, port in ports.items()}
     env |= {
         "HOME": str(home),
         "PAPERCLIP_HOME": str(home / ".paperclip"),
@@ -87,17 +101,25 @@ def run(heading: str, home: Path, *, timeout: float = 600) -> Ran:
     }
     try:
         done = subprocess.run(
-            ["bash", "-c", script(block(heading))],
-            cwd=home,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
+            ["bash", "-c", script(block(heading))], cwd=home, env=env, capture_output=True, text=True, timeout=timeout
         )
-        return Ran(done.returncode, done.stdout + done.stderr, home, up_log.read_text() if up_log.exists() else "")
+        yield Ran(
+            done.returncode,
+            done.stdout + done.stderr,
+            home,
+            api=f"http://127.0.0.1:{ports['API']}",
+            dashboard=f"http://127.0.0.1:{ports['UI']}",
+            up_log=up_log,
+        )
     finally:
         if up_pid.exists():
             stop(int(up_pid.read_text()))
+
+
+def run(heading: str, home: Path, *, timeout: float = 600) -> Ran:
+    """Run the block under `heading` and stop the stack it started."""
+    with ran(heading, home, timeout=timeout) as result:
+        return result
 
 
 def stop(pid: int) -> None:

@@ -16,7 +16,7 @@ def git(*args: str) -> str:
 
 def test_an_agent_that_edits_a_repository(tmp_path) -> None:
     ran = run("An agent that edits a repository", tmp_path / "home")
-    assert ran.code == 0, ran.output + ran.up_log
+    assert ran.code == 0, ran.output + ran.up_log.read_text()
     assert "AP-1 tool_call (task ACME-1): " in ran.output and "ACME-1: done" in ran.output
     # The pushed branch holds the agent's commit, and the history names both approved calls.
     assert "engineer: Add slugify_helper with its test" in ran.output
