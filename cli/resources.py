@@ -162,6 +162,8 @@ def company_create(
     push_url: Annotated[
         str | None, typer.Option("--push-url", help="Where `git push` sends a task's branch (a URL or a path).")
     ] = None,
+    review: ReviewOption = None,
+    review_cycles: CyclesOption = None,
     api_url: ApiUrl = None,
 ) -> None:
     """Create a company with its goals, empty or from a company template."""
@@ -178,6 +180,7 @@ def company_create(
         "budget_usd": budget_usd,
         "budget_tokens": budget_tokens,
         "repository": {"source": repository, "push_url": push_url} if repository else None,
+        "review": review_body(review, review_cycles),
     }
     if push_url and not repository:
         fail("--push-url needs --repository")

@@ -156,12 +156,13 @@ async def test_an_agent_of_a_role_reviews_with_its_verdict_tool(api: httpx.Async
 async def test_an_empty_completion_under_review_is_refused_and_the_task_keeps_running(
     api: httpx.AsyncClient, model: ScriptedModel
 ) -> None:
-    company = (await create_company(api, agents=AGENTS))["id"]
+    # The company's policy: its tasks are reviewed by the board.
+    company = (await create_company(api, agents=AGENTS, review={"reviewer": "board"}))["id"]
     model.plans["writer"] = [
         [ToolCall(id="empty", name=COMPLETE_TASK, arguments={"result": "All done, trust me"})],
         complete("The report", "https://example.com/report"),
     ]
-    task = {"title": "Write the report", "assignee": "writer", "review": {"reviewer": "board"}}
+    task = {"title": "Write the report", "assignee": "writer"}
     await ok(await api.post(f"/api/companies/{company}/tasks", json=task), 201)
     review = await next_review(api, company, set())
     assert "The report" in review["details"] and "trust me" not in review["details"]
