@@ -159,6 +159,7 @@ async def test_an_empty_completion_under_review_is_refused_and_the_task_keeps_ru
     # The company's policy: its tasks are reviewed by the board.
     company = (await create_company(api, agents=AGENTS, review={"reviewer": "board"}))["id"]
     model.plans["writer"] = [
+        verdict("approve", "I approve my own work"),  # not a review task: no such tool for it
         [ToolCall(id="empty", name=COMPLETE_TASK, arguments={"result": "All done, trust me"})],
         complete("The report", "https://example.com/report"),
     ]
@@ -167,7 +168,8 @@ async def test_an_empty_completion_under_review_is_refused_and_the_task_keeps_ru
     review = await next_review(api, company, set())
     assert "The report" in review["details"] and "trust me" not in review["details"]
     turns = given(model, "writer")
-    assert len(turns) == 2 and "delivered nothing to review" in turns[1], turns
+    assert len(turns) == 3 and f"unknown tool '{REVIEW_VERDICT}'" in turns[1], turns
+    assert "delivered nothing to review" in turns[2] and "no document on the task" in turns[2], turns
     await decide(api, company, review["id"], decision="approved")
     assert (await wait_for_task(api, company, "ACME-1"))["result"] == "The report"
 
@@ -219,3 +221,18 @@ async def test_a_viewer_or_another_team_cannot_decide_a_review(api: httpx.AsyncC
     assert (await wait_for_task(api, company, "ACME-1", "in_review"))["status"] == "in_review"
     await decide(api, company, review["id"], decision="approved")
     assert (await wait_for_task(api, company, "ACME-1"))["result"] == "Logo"
+
+
+async def test_cancelling_a_task_in_review_cancels_its_review_task(
+    api: httpx.AsyncClient, model: ScriptedModel
+) -> None:
+    company = (await create_company(api, agents=AGENTS))["id"]
+    model.plans["writer"] = [complete("Specs", "https://example.com/specs")]
+    model.gated = {"checker"}  # the review task's turn holds until cancelled
+    task = {"title": "Write the specs", "assignee": "writer", "review": {"reviewer": "agent:checker"}}
+    await ok(await api.post(f"/api/companies/{company}/tasks", json=task), 201)
+    await wait_for_task(api, company, "ACME-1.1", "running")
+    assert (await wait_for_task(api, company, "ACME-1", "in_review"))["assignee"] == "writer"
+    await ok(await api.post(f"/api/companies/{company}/tasks/ACME-1/cancel", json={"reason": "not needed"}))
+    await wait_for_task(api, company, "ACME-1", "cancelled")
+    await wait_for_task(api, company, "ACME-1.1", "cancelled")
