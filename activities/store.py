@@ -8,6 +8,7 @@ from temporalio import activity
 
 from paperclip.constants import Activity
 from paperclip.models import RecordInput, StandingInput
+from paperclip.models.review import Deliveries, DeliveriesInput
 from paperclip.store import Store
 from paperclip.store.documents import DocumentConflict
 from paperclip.tools.read_document import (
@@ -74,6 +75,20 @@ class StoreActivities:
         untrusted = not input.own or any(c.actor != input.reader for c in comments)
         return TaskReading(
             found=True, text=describe_task(record, subtasks, comments, untrusted=untrusted), untrusted=untrusted
+        )
+
+    @activity.defn(name=Activity.TASK_DELIVERIES)
+    async def task_deliveries(self, input: DeliveriesInput) -> Deliveries:
+        """What a task delivered so far, for its review (docs/review.md): its work products and
+        its documents, one line each (at most 100 of each)."""
+        return await asyncio.to_thread(self._deliveries, input)
+
+    def _deliveries(self, input: DeliveriesInput) -> Deliveries:
+        products = self._store.list_work_products(input.company_id, task=input.task)
+        documents = self._store.list_documents(input.company_id, input.task)[:100]
+        return Deliveries(
+            work_products=[f"{p.kind} {p.value}" + (f" ({p.title})" if p.title else "") for p in reversed(products)],
+            documents=[f"document {d.key} (revision {d.revision}, by {d.author})" for d in documents],
         )
 
     @activity.defn(name=Activity.READ_DOCUMENT)

@@ -20,6 +20,7 @@ from paperclip.models import (
     ToolDecision,
     ToolRule,
 )
+from paperclip.models.review import ReviewPolicy
 
 MAX_PREFIX_FROM_NAME = 6
 
@@ -72,6 +73,8 @@ class CompanyCreate(BaseModel):
     """The repository its agents' tasks work in (owners only): a path under the workspace roots or an https URL."""
     tool_policy: list[ToolRule] = Field(default_factory=list, max_length=200)
     """Tool rules over every agent's (owners only)."""
+    review: ReviewPolicy | None = None
+    """Its tasks are reviewed before they are done (docs/review.md)."""
 
     @field_validator("name")
     @classmethod

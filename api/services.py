@@ -181,6 +181,7 @@ async def create_company(
         budget=Budget(monthly_usd=body.budget_usd, monthly_tokens=body.budget_tokens),
         repository=body.repository,
         tool_policy=body.tool_policy,
+        review=body.review,
     )
     check_initial_agents(body.agents, budgeted=spec.budget.is_capped)
     if keyring is not None:

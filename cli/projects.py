@@ -8,6 +8,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from cli.common import ApiUrl, Company, api, console
+from cli.review import CyclesOption, ReviewOption, review_body
 from paperclip.models.projects import ProjectStatus
 
 project_app = typer.Typer(help="The company's projects: list, show, add, change.", no_args_is_help=True)
@@ -100,6 +101,8 @@ def project_add(
     target_date: Target = None,
     budget_usd: Annotated[float | None, typer.Option("--budget-usd", min=0, help="Lifetime cap in USD.")] = None,
     budget_tokens: Annotated[int | None, typer.Option("--budget-tokens", min=0, help="Lifetime cap in tokens.")] = None,
+    review: ReviewOption = None,
+    review_cycles: CyclesOption = None,
     api_url: ApiUrl = None,
 ) -> None:
     """Add a project (with a lifetime budget its tasks reserve from, if given)."""
@@ -112,6 +115,7 @@ def project_add(
         "workspace": _workspace(workspace, credential, base),
         "status": status.value,
         "target_date": target_date,
+        "review": review_body(review, review_cycles),
     }
     if budget_usd is not None or budget_tokens is not None:
         body["budget"] = {"usd": budget_usd, "tokens": budget_tokens}
@@ -133,7 +137,11 @@ def project_set(
     base: Base = None,
     status: Annotated[ProjectStatus | None, typer.Option(help="The new status.")] = None,
     target_date: Target = None,
-    clear: Annotated[list[str] | None, typer.Option(help="Empty lead, workspace or target_date (repeatable).")] = None,
+    clear: Annotated[
+        list[str] | None, typer.Option(help="Empty lead, workspace, target_date or review (repeatable).")
+    ] = None,
+    review: ReviewOption = None,
+    review_cycles: CyclesOption = None,
     api_url: ApiUrl = None,
 ) -> None:
     """Change a project (its budget: `paperclip budget set project:KEY`)."""
@@ -146,6 +154,7 @@ def project_set(
         "status": status.value if status else None,
         "target_date": target_date,
         "clear": clear,
+        "review": review_body(review, review_cycles),
     }
     with api(api_url) as client:
         project = client.patch(_path(company, f"/{key}"), {k: v for k, v in body.items() if v is not None})

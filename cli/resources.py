@@ -10,6 +10,7 @@ from rich.table import Table
 
 from cli.budgets import cap_text, usd
 from cli.common import ApiUrl, Company, api, console, fail
+from cli.review import CyclesOption, ReviewOption, review_body
 from paperclip.models import Adapter, AgentStatus, Priority, Provider, RetryState, Role
 from paperclip.money import cost
 
@@ -21,6 +22,7 @@ STATUS_STYLE = {
     "queued": "cyan",
     "running": "yellow",
     "blocked": "magenta",
+    "in_review": "blue",
     "done": "green",
     "failed": "red",
     "cancelled": "dim",
@@ -160,6 +162,8 @@ def company_create(
     push_url: Annotated[
         str | None, typer.Option("--push-url", help="Where `git push` sends a task's branch (a URL or a path).")
     ] = None,
+    review: ReviewOption = None,
+    review_cycles: CyclesOption = None,
     api_url: ApiUrl = None,
 ) -> None:
     """Create a company with its goals, empty or from a company template."""
@@ -176,6 +180,7 @@ def company_create(
         "budget_usd": budget_usd,
         "budget_tokens": budget_tokens,
         "repository": {"source": repository, "push_url": push_url} if repository else None,
+        "review": review_body(review, review_cycles),
     }
     if push_url and not repository:
         fail("--push-url needs --repository")
@@ -320,6 +325,8 @@ def task_assign(
     ] = None,
     project: Annotated[str | None, typer.Option(help="The project it belongs to, e.g. WEB.")] = None,
     label: Annotated[list[str] | None, typer.Option(help="A label it carries (repeatable).")] = None,
+    review: ReviewOption = None,
+    review_cycles: CyclesOption = None,
     api_url: ApiUrl = None,
 ) -> None:
     """Assign a task to an agent (`create` is the same command); prints its identifier. With
@@ -332,6 +339,7 @@ def task_assign(
         "goal": goal,
         "project": project,
         "labels": label,
+        "review": review_body(review, review_cycles),
     }
     body |= {"blocked_by": blocked_by or None, "inputs": inputs or None}
     if budget_usd is not None or budget_tokens is not None:

@@ -51,6 +51,8 @@ def _rows(task: dict[str, Any]) -> list[tuple[str, str]]:
     rows += [("parent", escape(task["parent"]))] if task.get("parent") else []
     rows.append(("priority", task.get("priority", "")))
     rows += [("goal", escape(task["goal"]))] if task.get("goal") else []
+    if review := task.get("review"):
+        rows.append(("review", f"{escape(review['reviewer'])}, at most {review['max_cycles']} review(s)"))
     usage = task.get("usage") or {}
     tokens = f"{usage.get('input_tokens', 0):,} in / {usage.get('output_tokens', 0):,} out"
     rows.append(("turns", f"{task.get('turns', 0)} · {tokens} tokens · {cost(task.get('cost_usd') or 0.0)}"))

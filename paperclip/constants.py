@@ -125,6 +125,8 @@ class Activity:
     """How a head's review ended, written to the store."""
     OPEN_PULLS = "open_pulls"
     """A monitor's open pull requests into its branch whose head has no review yet."""
+    TASK_DELIVERIES = "task_deliveries"
+    """What a task delivered (its work products and documents), read from the store for its review."""
     RECORD_WORK_PRODUCTS = "record_work_products"
     """The work products an agent declared on completing, checked (files: on its workspace's host) and kept."""
     ROUTINE_PIPELINE_RUN = "routine_pipeline_run"

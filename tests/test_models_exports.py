@@ -13,7 +13,7 @@ from pathlib import Path
 
 import paperclip.models
 
-BY_PATH = {"attachments.py", "dependencies.py", "documents.py", "projects.py", "work_products.py"}
+BY_PATH = {"attachments.py", "dependencies.py", "documents.py", "projects.py", "review.py", "work_products.py"}
 """Topic modules imported by their own path, not through `paperclip.models`."""
 
 EXPORTS = [

@@ -7,7 +7,8 @@ from paperclip.models import Priority, TaskRecord, TaskStatus
 from ui.rows import SIMULATED_LABEL
 
 COLUMNS = list(TaskStatus)
-"""One column per status, in lifecycle order (queued → running → blocked → done, failed, cancelled)."""
+"""One column per status, in lifecycle order (queued → running → blocked → in review → done, failed,
+cancelled)."""
 
 MAX_CARDS = 50
 """Cards drawn per column; the rest are counted (a finished column only grows)."""

@@ -196,6 +196,7 @@ def build_workers(
                 record.record,
                 record.task_brief,
                 record.read_task,
+                record.task_deliveries,
                 dependencies.add_blocker,
                 record.read_document,
                 record.write_document,

@@ -131,3 +131,8 @@ WORK_PRODUCTS = "workproducts-complete-declared"
 """`complete_task` keeps the work products the agent declares (`record_work_products`, on the
 workspace's host when a file is declared) before the task ends; a refused one is the model's to
 read and the task goes on (`workflows.task_products`)."""
+REVIEW = "review-before-done"
+"""A task under a review policy (`TaskInput.review`) goes `in_review` when its agent completes: the
+board decides an approval of kind `review`, or the reviewing agent a review task of its own; sent
+back, the notes are its agent's next input; `complete_task` with nothing delivered is refused
+(`workflows.task_review`)."""

@@ -38,6 +38,7 @@ with workflow.unsafe.imports_passed_through():
         ToolCall,
         WorstCase,
     )
+    from paperclip.tools.review_verdict import REVIEW_VERDICT
     from workflows import retries
     from workflows.patches import ADMISSION, BUDGET_RESERVATION, OWN_COMMENTS, USAGE_BEFORE_HOLD
     from workflows.signals import signal_company
@@ -45,6 +46,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.task_agent import AgentChangesPart
     from workflows.task_compaction import compact
     from workflows.task_core import carried, task_search_attributes
+    from workflows.task_review import await_review, submit
     from workflows.task_schema import refused_result
     from workflows.task_sessions import handed_over
     from workflows.task_tools import act, await_decision
@@ -70,7 +72,12 @@ class TaskWorkflow(AgentChangesPart):
 
     @workflow.signal(name=TaskSignal.CHILD_FINISHED)
     def child_finished(self, msg: ChildFinished) -> None:
-        """A subtask ended: its result (a summary, not a transcript) is the next turn's input."""
+        """A subtask ended: its result (a summary, not a transcript) is the next turn's input; a
+        review task's end is its verdict (`workflows.task_review`)."""
+        if msg.identifier == self.carry.review_request:
+            self.carry.open_children.pop(msg.identifier, None)
+            self.carry.review_finished = msg
+            return
         if self.carry.open_children.pop(msg.identifier, None) is None:
             return  # a repeat, or not ours: signals are at-least-once
         self.carry.pending.append(Message(role="user", author=msg.identifier, content=prompts.child_finished(msg)))
@@ -162,6 +169,12 @@ class TaskWorkflow(AgentChangesPart):
     def _check_agent_call(self, call: AgentCall) -> None:
         if self.carry.status.is_terminal or self.result is not None or self.failure is not None:
             raise ApplicationError(f"task {self.input.identifier} is finished", type="Conflict", non_retryable=True)
+        if self.carry.status is TaskStatus.IN_REVIEW:
+            raise ApplicationError(
+                f"task {self.input.identifier} is in review; it goes on if its reviewer sends it back",
+                type="Conflict",
+                non_retryable=True,
+            )
         if self.carry.waiting_for is not None:
             raise ApplicationError(
                 f"task {self.input.identifier} waits for the board's decision; it goes on once that is made",
@@ -202,7 +215,13 @@ class TaskWorkflow(AgentChangesPart):
             if self.carry.cancel is not None:
                 return await self._cancelled(self.carry.cancel)
             if self.result is not None:  # completed through the API (`agent_call`) while held
+                if await submit(self):
+                    continue  # in review
                 return await self._finish(TaskStatus.DONE, self.result)
+            if self.carry.status is TaskStatus.IN_REVIEW:
+                if (ended := await await_review(self)) is not None:
+                    return await self._finish(*ended)
+                continue  # sent back (its notes are the next input), cancelled, or continue-as-new
             if self.carry.held or self.carry.handing_over:
                 if self.carry.turn > self.carry.reported_turn and workflow.patched(USAGE_BEFORE_HOLD):
                     await self.emit("turn")
@@ -259,6 +278,8 @@ class TaskWorkflow(AgentChangesPart):
             if self.failure is not None:
                 return await self._finish(TaskStatus.FAILED, self.failure)
             if self.result is not None:
+                if await submit(self):
+                    continue
                 return await self._finish(TaskStatus.DONE, self.result)
             if (stopped := runaway(self, reply)) is not None:
                 return await self._finish(TaskStatus.FAILED, stopped)
@@ -269,7 +290,13 @@ class TaskWorkflow(AgentChangesPart):
             elif not reply.tool_calls:
                 if not reminds(self):
                     if (sent_back := refused_result(self, reply.content)) is None:
-                        return await self._finish(TaskStatus.DONE, reply.content)
+                        if self.input.reviewing is not None:  # a review task ends with its verdict
+                            sent_back = prompts.error(f"give your verdict with {REVIEW_VERDICT}.")
+                        else:
+                            self.result = reply.content
+                            if await submit(self):
+                                continue
+                            return await self._finish(TaskStatus.DONE, reply.content)
                     self.carry.pending.append(Message(role="user", author="system", content=sent_back))
                 if self.failure is not None:  # reminded too often, or its result never fit its schema
                     return await self._finish(TaskStatus.FAILED, self.failure)
@@ -374,7 +401,11 @@ class TaskWorkflow(AgentChangesPart):
         await self.emit("finished", status=status, record=self.record(), summary=result or "")
         if self.input.parent is not None:
             finished = ChildFinished(
-                identifier=self.input.identifier, assignee=self.input.agent.name, status=status, result=result
+                identifier=self.input.identifier,
+                assignee=self.input.agent.name,
+                status=status,
+                result=result,
+                verdict=self.carry.verdict_given,
             )
             try:
                 await workflow.get_external_workflow_handle(

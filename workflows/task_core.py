@@ -68,6 +68,7 @@ def carried(carry: TaskCarry) -> TaskCarry:
         request: answer
         for request, answer in carry.answers.items()
         if request == carry.waiting_for
+        or request == carry.review_request
         or request in tool_requests
         or (answer.ok and answer.approval is not None and answer.approval.status is ApprovalStatus.PENDING)
     }
@@ -148,6 +149,7 @@ class TaskCore:
             strategy=self.input.require_strategy_approval,
             extra=agent.tools,
             mcp=[mcp_tool_spec(t) for t in offered_mcp_tools(agent.tools, self.carry.tools.mcp)],
+            reviewing=self.input.reviewing,
         )
 
     def turn_worst_case(self) -> WorstCase:

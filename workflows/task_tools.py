@@ -38,6 +38,7 @@ with workflow.unsafe.imports_passed_through():
         ToolCall,
     )
     from paperclip.models.dependencies import AddBlockerAnswer, AddBlockerCall, AddBlockerInput
+    from paperclip.models.review import ReviewVerdict
     from paperclip.org import subtree
     from paperclip.tools import (
         COMPLETE_TASK,
@@ -57,12 +58,14 @@ with workflow.unsafe.imports_passed_through():
     from paperclip.tools.comment import COMMENT, CommentArguments
     from paperclip.tools.read_document import READ_DOCUMENT
     from paperclip.tools.read_task import READ_TASK, ReadTaskArguments, ReadTaskInput, TaskReading
+    from paperclip.tools.review_verdict import REVIEW_VERDICT, ReviewVerdictArguments
     from paperclip.tools.write_document import WRITE_DOCUMENT
     from workflows import task_documents
-    from workflows.patches import ADD_BLOCKER_TOOL, TASK_TOOLS, WORK_PRODUCTS
+    from workflows.patches import ADD_BLOCKER_TOOL, REVIEW, TASK_TOOLS, WORK_PRODUCTS
     from workflows.signals import signal_company
     from workflows.task_core import TaskCore, task_search_attributes
     from workflows.task_products import record_declared
+    from workflows.task_review import nothing_to_review
     from workflows.task_schema import refused_result
 
 MAX_DELEGATION_DEPTH = 5
@@ -99,11 +102,27 @@ async def complete(task: TaskCore, args: CompleteTaskArguments) -> str:
         return prompts.subtasks_open(list(task.carry.open_children))
     if (sent_back := refused_result(task, args.result)) is not None:
         return sent_back
+    if task.input.reviewing is not None:
+        return prompts.error(f"a review task ends with {REVIEW_VERDICT}: approve, or request changes with notes.")
     if args.work_products and workflow.patched(WORK_PRODUCTS):
         refused = await record_declared(task, args.work_products)
         if refused is not None:
             return refused
+    if (empty := await nothing_to_review(task, declared=bool(args.work_products))) is not None:
+        return empty
     task.result = args.result
+    return prompts.COMPLETED
+
+
+async def give_verdict(task: TaskCore, args: ReviewVerdictArguments) -> str:
+    """A review task's agent decides (`review_verdict`): its task ends, and the verdict goes to the
+    task it reviews with its end."""
+    if task.input.reviewing is None or not workflow.patched(REVIEW):
+        return prompts.unknown_tool(REVIEW_VERDICT)
+    verdict = ReviewVerdict(decision=args.decision, notes=args.notes.strip(), reviewer=task.input.agent.name)
+    task.carry.verdict_given = verdict
+    said = "approved" if verdict.decision == "approve" else "changes requested"
+    task.result = f"{task.input.reviewing} {said}" + (f": {verdict.notes}" if verdict.notes else "")
     return prompts.COMPLETED
 
 
@@ -276,6 +295,7 @@ HANDLERS: dict[str, Handler] = {
     ESCALATE: escalate,
     REQUEST_APPROVAL: request_approval,
     HIRE_AGENT: hire,
+    REVIEW_VERDICT: give_verdict,
 }
 """Tool name → its handler: every tool of `paperclip.tools.ARGUMENTS`."""
 

@@ -16,6 +16,7 @@ from paperclip.models.names import NOT_BLANK, CompanyId, Prefix
 from paperclip.models.pipeline_steps import PipelineStepRef, PipelineTaskLink
 from paperclip.models.projects import LabelName, Project, ProjectKey
 from paperclip.models.records import ActivityEntry, TaskRecord
+from paperclip.models.review import ReviewPolicy
 from paperclip.models.tooling import RepositoryConfig, ToolRule
 from paperclip.models.webhooks import Notification
 
@@ -39,6 +40,8 @@ class CompanySpec(BaseModel):
     """The repository its agents' tasks work in, unless an agent names its own."""
     tool_policy: list[ToolRule] = Field(default_factory=list, max_length=200)
     """Tool rules over every agent's (a company's rule wins over an agent's of the same tool)."""
+    review: ReviewPolicy | None = None
+    """Its tasks are reviewed before they are done (a project's or a task's policy wins; docs/review.md)."""
 
 
 class AgentState(BaseModel):
@@ -183,6 +186,8 @@ class CreateTaskInput(BaseModel):
     """The project it belongs to (`WEB`): its workspace and lifetime cap apply; subtasks inherit it."""
     labels: list[LabelName] = Field(default_factory=list, max_length=20)
     """The company's labels it carries (the API checks they exist)."""
+    review: ReviewPolicy | None = None
+    """Review before done (wins over its project's and the company's policy; docs/review.md)."""
 
 
 class CreateTasksInput(BaseModel):

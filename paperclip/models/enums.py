@@ -31,7 +31,9 @@ _PRIORITY_RANK = {Priority.CRITICAL: 0, Priority.HIGH: 1, Priority.MEDIUM: 2, Pr
 class TaskStatus(StrEnum):
     """The task lifecycle (see docs/architecture.md).
 
-    queued → running → (blocked ⇄ running) → done | failed; cancelled from any open status.
+    queued → running → (blocked ⇄ running) → done | failed; cancelled from any open status. Under a
+    review policy (docs/review.md) a completed task is `in_review` first: approved it is done, sent
+    back it runs again.
     """
 
     QUEUED = "queued"
@@ -40,6 +42,8 @@ class TaskStatus(StrEnum):
     """The agent is taking turns on it."""
     BLOCKED = "blocked"
     """Waiting for the subtasks it delegated; wakes when they finish."""
+    IN_REVIEW = "in_review"
+    """Completed under a review policy: waits for its reviewer to approve it or send it back."""
     DONE = "done"
     FAILED = "failed"
     CANCELLED = "cancelled"
@@ -53,8 +57,11 @@ TERMINAL_STATUSES = frozenset({TaskStatus.DONE, TaskStatus.FAILED, TaskStatus.CA
 
 TASK_TRANSITIONS: dict[TaskStatus, frozenset[TaskStatus]] = {
     TaskStatus.QUEUED: frozenset({TaskStatus.RUNNING, TaskStatus.BLOCKED, TaskStatus.CANCELLED}),
-    TaskStatus.RUNNING: frozenset({TaskStatus.BLOCKED, TaskStatus.DONE, TaskStatus.FAILED, TaskStatus.CANCELLED}),
+    TaskStatus.RUNNING: frozenset(
+        {TaskStatus.BLOCKED, TaskStatus.IN_REVIEW, TaskStatus.DONE, TaskStatus.FAILED, TaskStatus.CANCELLED}
+    ),
     TaskStatus.BLOCKED: frozenset({TaskStatus.RUNNING, TaskStatus.FAILED, TaskStatus.CANCELLED}),
+    TaskStatus.IN_REVIEW: frozenset({TaskStatus.RUNNING, TaskStatus.DONE, TaskStatus.FAILED, TaskStatus.CANCELLED}),
     TaskStatus.DONE: frozenset(),
     TaskStatus.FAILED: frozenset(),
     TaskStatus.CANCELLED: frozenset(),
@@ -181,6 +188,9 @@ class ApprovalKind(StrEnum):
     """A budget ran out: the board raises it (the scope resumes) or keeps the scope paused."""
     TOOL_CALL = "tool_call"
     """An agent's call of a tool whose policy is `ask` (or escalated to it): it runs if approved."""
+    REVIEW = "review"
+    """A completed task under a review policy whose reviewer is the board: approved it is done;
+    rejected (or a revision asked) it goes back to its agent with the note."""
 
 
 class ApprovalStatus(StrEnum):

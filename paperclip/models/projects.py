@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field, field_validator
 
 from paperclip.models.budgets import Cap
 from paperclip.models.names import Checked
+from paperclip.models.review import ReviewPolicy
 from paperclip.models.tooling import RepositoryConfig
 
 PROJECT_KEY = re.compile(r"^[A-Z][A-Z0-9]{1,9}$")
@@ -100,6 +101,8 @@ class ProjectInput(BaseModel):
     target_date: date | None = None
     budget: Cap | None = None
     """A lifetime cap on its tasks (`project:<key>`), reserved before each call."""
+    review: ReviewPolicy | None = None
+    """Its tasks are reviewed before they are done (a task's own policy wins; docs/review.md)."""
     actor: str = "board"
 
     @field_validator("name")
@@ -117,13 +120,14 @@ class Project(BaseModel):
     workspace: RepositoryConfig | None = None
     status: ProjectStatus = ProjectStatus.ACTIVE
     target_date: date | None = None
+    review: ReviewPolicy | None = None
     created_at: datetime
     updated_at: datetime
 
 
 class ProjectChanges(BaseModel):
     """What to change in a project (fields left None stay); `clear` names the optional fields to
-    empty (`lead`, `workspace`, `target_date`)."""
+    empty (`lead`, `workspace`, `target_date`, `review`)."""
 
     name: str | None = Field(default=None, min_length=1, max_length=200)
     description: str | None = Field(default=None, max_length=5_000)
@@ -132,7 +136,8 @@ class ProjectChanges(BaseModel):
     workspace: RepositoryConfig | None = None
     status: ProjectStatus | None = None
     target_date: date | None = None
-    clear: list[str] = Field(default_factory=list, max_length=3)
+    review: ReviewPolicy | None = None
+    clear: list[str] = Field(default_factory=list, max_length=4)
 
     @field_validator("name")
     @classmethod
@@ -142,9 +147,11 @@ class ProjectChanges(BaseModel):
     @field_validator("clear")
     @classmethod
     def _clear(cls, v: list[str]) -> list[str]:
-        unknown = sorted(set(v) - {"lead", "workspace", "target_date"})
+        unknown = sorted(set(v) - {"lead", "workspace", "target_date", "review"})
         if unknown:
-            raise ValueError(f"clear: {', '.join(unknown)} cannot be cleared (only lead, workspace, target_date)")
+            raise ValueError(
+                f"clear: {', '.join(unknown)} cannot be cleared (only lead, workspace, target_date, review)"
+            )
         return v
 
 

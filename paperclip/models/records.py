@@ -10,6 +10,7 @@ from paperclip.models.agents import AgentSpec
 from paperclip.models.budgets import Unconfirmed
 from paperclip.models.conversation import Usage
 from paperclip.models.enums import Priority, TaskStatus
+from paperclip.models.review import ReviewPolicy
 from paperclip.models.revisions import AgentRevision
 
 
@@ -96,6 +97,8 @@ class TaskRecord(BaseModel):
     """Those of `blocked_by` whose results it is given when it starts (by identifier and result)."""
     blocked_reason: str | None = None
     """Why a task that never started is blocked (a blocker failed or was cancelled); None: it is not."""
+    review: ReviewPolicy | None = None
+    """Its effective review policy, resolved when it was queued (`board` or `agent:<name>`)."""
 
 
 class TaskDetail(TaskRecord):

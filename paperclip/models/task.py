@@ -13,6 +13,7 @@ from paperclip.models.dependencies import InputResult
 from paperclip.models.enums import Priority, TaskStatus
 from paperclip.models.governance import ApprovalAnswer, Goal
 from paperclip.models.records import RetryState, TaskRecord
+from paperclip.models.review import ReviewVerdict, TaskReview
 from paperclip.models.tooling import RepositoryConfig, ToolRule, ToolState
 from paperclip.models.turns import LostAttempt
 
@@ -61,6 +62,8 @@ class ChildFinished(BaseModel):
     assignee: str
     status: TaskStatus
     result: str | None
+    verdict: ReviewVerdict | None = None
+    """A review task's verdict (its agent's `review_verdict`), for the task it reviewed."""
 
 
 class TaskEvent(BaseModel):
@@ -158,6 +161,18 @@ class TaskCarry(BaseModel):
     """Its registry tools: workspace, what it read, what a person allowed, calls waiting."""
     schema_misses: int = 0
     """Results given that did not fit `TaskInput.output_schema` (each sent back to the agent)."""
+    under_review: str | None = None
+    """The result its reviewer reviews now (`in_review`); None: none is."""
+    review_cycles: int = 0
+    """Reviews asked so far (`TaskReview.max_cycles` at most)."""
+    review_request: str | None = None
+    """The approval request (the board reviews) or the review task (an agent does) waited for."""
+    review_tasks: int = 0
+    """Review tasks it started (numbered among its subtasks, but no delegated work)."""
+    review_finished: ChildFinished | None = None
+    """The review task's end (with its verdict), once it came."""
+    verdict_given: ReviewVerdict | None = None
+    """A review task's own verdict (its agent's `review_verdict`), told to the task it reviewed."""
 
 
 class TaskInput(BaseModel):
@@ -200,6 +215,10 @@ class TaskInput(BaseModel):
     workspace_pickup_seconds: float | None = Field(default=None, gt=0)
     """How long a tool call waits for its workspace's host to pick it up before the host counts as
     gone and the workspace is made again (None: `workflows.task_acting.WORKSPACE_PICKUP`)."""
+    review: TaskReview | None = None
+    """Reviewed before it is done (docs/review.md): completing makes it `in_review`."""
+    reviewing: str | None = None
+    """The task this one reviews (a review task): its agent is offered `review_verdict`."""
 
 
 class TaskResult(BaseModel):

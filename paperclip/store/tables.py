@@ -94,6 +94,7 @@ tasks = sa.Table(
     sa.Column("blocked_reason", sa.Text, nullable=True),
     sa.Column("project", sa.String(10), nullable=True),
     sa.Column("labels", JSONDoc, nullable=True, comment="the names of the company's labels it carries"),
+    sa.Column("review", JSONDoc, nullable=True, comment="its review policy, resolved when it was queued"),
     sa.Index(None, "company_id", "status"),
     sa.Index(None, "company_id", "assignee"),
     sa.Index(None, "company_id", "parent"),

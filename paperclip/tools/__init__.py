@@ -28,6 +28,7 @@ from paperclip.tools.read_file import ReadFileArguments as ReadFileArguments
 from paperclip.tools.read_task import READ_TASK_TOOL  # noqa: F401  (registers `read_task`)
 from paperclip.tools.registry import MAX_TOOLS, REGISTRY, RegisteredTool
 from paperclip.tools.request_approval import REQUEST_APPROVAL, RequestApprovalArguments, request_approval_tool
+from paperclip.tools.review_verdict import ReviewVerdictArguments, review_verdict_tool
 from paperclip.tools.run_command import RUN_COMMAND_TOOL  # noqa: F401  (registers `run_command`)
 from paperclip.tools.search_files import SearchFilesArguments as SearchFilesArguments
 from paperclip.tools.write_document import WRITE_DOCUMENT_TOOL  # noqa: F401  (registers `write_document`)
@@ -42,6 +43,7 @@ ARGUMENTS: dict[str, type[ToolArguments]] = {
         EscalateArguments,
         RequestApprovalArguments,
         HireAgentArguments,
+        ReviewVerdictArguments,
     )
 }
 """Tool name → its argument model: every tool the task workflow handles."""
@@ -75,17 +77,19 @@ def tools_for(
     strategy: bool = False,
     extra: list[str] | None = None,
     mcp: Sequence[ToolSpec] = (),
+    reviewing: str | None = None,
 ) -> list[ToolSpec]:
     """The tools of one turn: delegation only when there is somebody to delegate to, escalation
     only when there is somebody above, hiring only with the permission; then the registry tools
     named in `extra` (an agent's `tools`), then its MCP servers' tools (`mcp`, as listed for the
-    task), up to `MAX_TOOLS` in all."""
+    task), up to `MAX_TOOLS` in all. A review task (`reviewing`) is offered `review_verdict`."""
     standard = (
         ([delegate_task_tool(team)] if team else [])
         + [complete_task_tool()]
         + ([escalate_tool(manager)] if manager else [])
         + [request_approval_tool(strategy=strategy)]
         + ([hire_agent_tool()] if can_hire else [])
+        + ([review_verdict_tool(reviewing)] if reviewing else [])
     )
     more = [
         ToolSpec.model_construct(name=t.name, description=t.description, parameters=t.arguments.spec("").parameters)

@@ -76,6 +76,7 @@ STORE_ROUTES = {
     "test_pipeline_run_list",
     "test_pipelines",
     "test_projects",
+    "test_review",
     "test_search",
     "test_tasks",
     "test_tool_outputs",

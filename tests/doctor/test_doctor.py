@@ -129,7 +129,7 @@ async def test_a_broken_installation_names_each_problem_with_its_fix(home: Path)
     assert found["migrations"] == {
         "check": "migrations",
         "status": "fail",
-        "detail": "store schema at revision 0020, the code needs 0027",
+        "detail": "store schema at revision 0020, the code needs 0028",
         "fix": "paperclip migrate",
     }
     assert found["secret-key"]["status"] == "fail" and "mode 0644" in found["secret-key"]["detail"]
@@ -142,7 +142,7 @@ async def test_a_broken_installation_names_each_problem_with_its_fix(home: Path)
 
     # The fixes, applied, mend it (all but Temporal, which is not running).
     code, out = await run(env, "migrate")
-    assert code == 0 and "store schema migrated from 0020 to revision 0027" in out, out
+    assert code == 0 and "store schema migrated from 0020 to revision 0028" in out, out
     (home / KEY_FILE).chmod(0o600)
     _, found = await doctor_json(env)
     assert found["migrations"]["status"] == "ok" and found["secret-key"]["status"] == "ok"

@@ -60,6 +60,7 @@ from tests.histories.scenarios_documents import documents
 from tests.histories.scenarios_pipelines import pipelinenotify, routinepipeline
 from tests.histories.scenarios_projects import projects
 from tests.histories.scenarios_review import review
+from tests.histories.scenarios_task_review import taskreview
 from tests.histories.scenarios_work_products import workproducts
 from tests.histories.stage import KEY, Company, Scenario, Stage, settled
 from tests.mcp.conftest import ALLOW as MCP_ALLOW
@@ -94,6 +95,7 @@ from workflows.patches import (
     RECORDS_AS_ACTIVITY,
     REFUSAL_RECHECK,
     REGISTRY_TOOLS,
+    REVIEW,
     STANDING_BY_HASH,
     TASK_TOOLS,
     TEXTS_IN_STORE,
@@ -668,5 +670,6 @@ SCENARIOS: dict[str, Scenario] = {
     "documents": Scenario(documents, frozenset({TASK_TOOLS, REGISTRY_TOOLS})),
     "projects": Scenario(lambda stage: projects(stage, org()), frozenset({BUDGET_RESERVATION})),
     "workproducts": Scenario(workproducts, frozenset({WORK_PRODUCTS})),
+    "taskreview": Scenario(taskreview, frozenset({REVIEW, WORK_PRODUCTS})),
 }
 """Scenario name → how to record it; `record` runs all but `demo` unless told which."""

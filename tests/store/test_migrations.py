@@ -53,7 +53,7 @@ def table_names(store: Store) -> set[str]:
 def test_migrate_creates_the_tables_at_head(store: Store) -> None:
     assert TABLES <= table_names(store)
     with store.engine.connect() as conn:
-        assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar_one() == "0027"
+        assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar_one() == "0028"
 
 
 def test_migrate_again_changes_nothing(store: Store) -> None:

@@ -143,7 +143,7 @@ def test_the_migration_indexes_rows_already_there_and_downgrades(database: str) 
         key: value
         for key, value in row.items()
         if not key.startswith("unconfirmed_")
-        and key not in ("cache_write_tokens", "project", "labels", "blocked_by", "inputs", "blocked_reason")
+        and key not in ("cache_write_tokens", "project", "labels", "blocked_by", "inputs", "blocked_reason", "review")
     }
     with store.engine.begin() as conn:
         conn.execute(tables.tasks.insert().values(**row))

@@ -84,7 +84,15 @@ def cards(at: AppTest) -> list[str]:
 def test_columns_follow_the_lifecycle_and_cards_link_to_their_detail(fake_api: FakeApi) -> None:
     at = open_board()
     headers = [header.value for header in at.subheader]
-    assert headers == ["Queued (2)", "Running (1)", "Blocked (0)", "Done (1)", "Failed (0)", "Cancelled (1)"]
+    assert headers == [
+        "Queued (2)",
+        "Running (1)",
+        "Blocked (0)",
+        "In review (0)",
+        "Done (1)",
+        "Failed (0)",
+        "Cancelled (1)",
+    ]
     assert cards(at) == ["ACME-3", "ACME-2", "ACME-4", "ACME-1", "ACME-5"]  # open ones in dispatch order
     assert at.page_link[0].proto.query_string == "company=acme&task=ACME-3"
     captions = [caption.value for caption in at.caption]

@@ -136,6 +136,8 @@ def pending_card(approval: Approval) -> None:
             )
         if approval.tool_call is not None:
             tool_call_details(approval)
+        if approval.kind is ApprovalKind.REVIEW:
+            st.info("Approve: the task is done. Reject or ask a revision: it goes back to its agent with your note.")
         if approval.kind is ApprovalKind.BUDGET_OVERRIDE:
             st.info("To approve, raise the budget: that resumes the scope and approves this. Reject keeps it paused.")
             st.page_link(COSTS, label="Raise the budget", icon="💰", query_params={"company": company_id})

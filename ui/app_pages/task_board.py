@@ -128,7 +128,7 @@ def board(
         return
     columns = board_columns(tasks, priority=priority, goal=goal)
     for column, (status, cards) in zip(st.columns(len(columns)), columns.items(), strict=True):
-        column.subheader(f"{status.value.capitalize()} ({len(cards)})")
+        column.subheader(f"{status.value.replace('_', ' ').capitalize()} ({len(cards)})")
         for task in cards[:MAX_CARDS]:
             card = column.container(border=True)
             card.page_link(

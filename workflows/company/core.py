@@ -38,6 +38,7 @@ with workflow.unsafe.imports_passed_through():
     from paperclip.models.pipeline_steps import OUTPUT_EXCERPT, StepNews
     from paperclip.models.webhooks import Notification, NotifyInput
     from paperclip.webhooks.outgoing import notification_of
+    from workflows.company.review import resolved
     from workflows.company.texts import is_long_approval
     from workflows.company.waiting import to_block
     from workflows.patches import DEPENDENCIES
@@ -257,6 +258,7 @@ class CompanyCore:
             created_at=now,
             updated_at=now,
         )
+        record.review, unreviewed = resolved(self.state, input)
         if input.blocked_by and workflow.patched(DEPENDENCIES):
             record.blocked_by = list(dict.fromkeys(input.blocked_by))
             record.inputs = list(dict.fromkeys(input.inputs))
@@ -273,6 +275,8 @@ class CompanyCore:
             agent=record.assignee,
             summary=f"{record.identifier} '{record.title}' assigned to {record.assignee} ({record.priority})",
         )
+        if unreviewed is not None:  # a routine's or a pipeline's task: queued, without its review
+            self._log("task.review", actor="system", task=record.identifier, summary=f"not reviewed: {unreviewed}")
         return record
 
     def _check_task(self, input: CreateTaskInput) -> None:
@@ -297,6 +301,8 @@ class CompanyCore:
                 raise reject(f"project '{input.project}' not found")
             if not project.status.is_open:
                 raise reject(f"project '{input.project}' is {project.status}: it takes no new tasks")
+        if (unreviewed := resolved(self.state, input)[1]) is not None:
+            raise reject(unreviewed)
 
     def _cancel_queued_or_list_running(
         self, records: Iterable[TaskRecord], actor: str, reason: str

@@ -34,6 +34,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.company.core import CompanyCore
     from workflows.company.goals import goals_for
     from workflows.company.heartbeats import waits_for_wake
+    from workflows.company.review import task_review
     from workflows.company.waiting import inputs_of, waiting_on
     from workflows.patches import ADMISSION, APPROVALS_IN_STORE, RECORDS_AS_ACTIVITY
     from workflows.task import TaskWorkflow, task_search_attributes
@@ -129,6 +130,7 @@ class DispatchPart(CompanyCore):
                 output_schema=link.output_schema if link is not None else None,
                 schema_tries=link.schema_tries if link is not None else 3,
                 inputs=inputs_of(self.state, task),
+                review=task_review(self.state, task),
             ),
             id=task_workflow_id(self.state.spec.id, task.identifier),
             parent_close_policy=ParentClosePolicy.ABANDON,

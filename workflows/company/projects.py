@@ -33,6 +33,7 @@ class ProjectsPart(CompanyCore):
             workspace=input.workspace,
             status=input.status,
             target_date=input.target_date,
+            review=input.review,
             created_at=now,
             updated_at=now,
         )
@@ -63,6 +64,8 @@ class ProjectsPart(CompanyCore):
             changes["goals"] = list(dict.fromkeys(changes["goals"]))
         if "workspace" in changes:
             changes["workspace"] = input.workspace
+        if "review" in changes:
+            changes["review"] = input.review
         changes |= {name: None for name in input.clear}
         for name, value in changes.items():
             setattr(project, name, value)

@@ -263,16 +263,21 @@ class CompanyWorkflow(
             except InvalidTransition as err:
                 workflow.logger.warning("ignored task event %s: %s", event.identifier, err)
                 return
+            reviewing = TaskStatus.IN_REVIEW in (record.status, event.status)
             record.status = event.status
             if event.kind == "finished":
+                if reviewing:
+                    said = f"{record.identifier} {'approved' if record.status is TaskStatus.DONE else record.status}"
+                    said += " in review"
+                    self._log("task.review", actor=record.assignee, task=record.identifier, summary=said)
                 self._task_finished(record, event)
             else:
                 self._log(
-                    "task.status",
+                    "task.review" if reviewing else "task.status",
                     actor=record.assignee,
                     task=record.identifier,
                     agent=record.assignee,
-                    summary=f"{record.identifier} is {record.status}",
+                    summary=f"{record.identifier} is {record.status}" + (f": {event.summary}" if event.summary else ""),
                 )
 
     def _task_finished(self, record: TaskRecord, event: TaskEvent) -> None:
