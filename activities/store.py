@@ -9,6 +9,7 @@ from temporalio import activity
 from paperclip.constants import Activity
 from paperclip.models import RecordInput, StandingInput
 from paperclip.models.review import Deliveries, DeliveriesInput
+from paperclip.models.work_products import DeclaredProduct, WorkProductKind
 from paperclip.store import Store
 from paperclip.store.documents import DocumentConflict
 from paperclip.tools.read_document import (
@@ -19,7 +20,7 @@ from paperclip.tools.read_document import (
     no_document,
 )
 from paperclip.tools.read_task import COMMENTS_SHOWN, SUBTASKS_SHOWN, ReadTaskInput, TaskReading, describe_task
-from paperclip.tools.write_document import DocumentWritten, WriteDocumentInput
+from paperclip.tools.write_document import WRITE_DOCUMENT, DocumentWritten, WriteDocumentInput
 
 
 class StoreActivities:
@@ -139,6 +140,11 @@ class StoreActivities:
                 + describe_document(current, current.revision, untrusted=untrusted)
             )
             return DocumentWritten(saved=False, text=text, untrusted=untrusted)
+        # The document is what the task produced, recorded as the git tool records a commit (once a key).
+        product = DeclaredProduct(kind=WorkProductKind.DOCUMENT, value=saved.key, title=f"document {saved.key}")
+        self._store.record_work_products(
+            input.company_id, input.task, [product], recorded_by=WRITE_DOCUMENT, actor=input.author
+        )
         return DocumentWritten(
             saved=True, text=f"Saved document '{saved.key}' of {saved.task} as revision {saved.revision}."
         )

@@ -35,11 +35,13 @@ def test_a_project_from_plan_to_review(tmp_path) -> None:
         assert (first["status"], second["status"]) == ("done", "done")
         assert second["blocked_by"] == ["ACME-1"] and second["inputs"] == ["ACME-1"]
         assert (first["project"], second["project"]) == ("WEB", "WEB")
-        assert first["finished_at"] <= second["started_at"]
+        approvals = {a["id"]: a for a in api.get("/approvals").json()["data"]}
+        assert [approvals[a]["task"] for a in ("AP-1", "AP-2", "AP-3")] == ["ACME-1", "ACME-1", "ACME-2"]
+        assert approvals["AP-2"]["decided_at"] <= approvals["AP-3"]["created_at"]
+        assert first["result"] in str(api.get("/tasks/ACME-2/trace").json())
         # The plan document, shown by the CLI.
         assert "# Plan: Add a slugify helper" in done.output
         # The review: sent back once with the note, which the agent's next turn read; then approved.
-        approvals = {a["id"]: a for a in api.get("/approvals").json()["data"]}
         assert [approvals[a]["kind"] for a in ("AP-1", "AP-2", "AP-3")] == ["review"] * 3
         assert [approvals[a]["status"] for a in ("AP-1", "AP-2", "AP-3")] == ["rejected", "approved", "approved"]
         trace = api.get("/tasks/ACME-1/trace").json()

@@ -131,3 +131,11 @@ async def test_an_agent_writes_its_own_documents_reads_its_parents_and_reaches_n
     assert rivals is not None and (rivals.revision, rivals.body) == (1, "the rival's secret plan")
     saved = [(e.actor, e.task, e.agent) for _, e in store.list_activity(company_id, kind="document.saved")]
     assert saved == [("lead", "ACME-1", "lead"), ("ana", "ACME-1.1", "ana")]
+    # Each document an agent wrote is a work product of its task, once however often it is saved;
+    # a refused save records nothing.
+    products = [(p.task, p.kind, p.value, p.recorded_by) for p in store.list_work_products(company_id)]
+    assert sorted(products) == [
+        ("ACME-1", "document", "plan", "write_document"),
+        ("ACME-1.1", "document", "notes", "write_document"),
+    ]
+    assert store.list_work_products("rival") == []
