@@ -60,6 +60,7 @@ def create_task_body(
     budget_tokens: int | None = None,
     project: str | None = None,
     labels: list[str] | None = None,
+    reviewer: str | None = None,
 ) -> dict[str, Any]:
     """The JSON of `POST /api/companies/{c}/tasks` (`CreateTaskInput`), unvalidated: the API
     judges the input, so its message is the one the reader sees. A budget only when one is given."""
@@ -72,4 +73,6 @@ def create_task_body(
         body["project"] = project
     if labels:
         body["labels"] = labels
+    if reviewer:
+        body["review"] = {"reviewer": reviewer}
     return body

@@ -173,3 +173,21 @@ def test_a_refused_task_shows_the_api_message(fake_api: FakeApi) -> None:
     assert not at.exception
     assert at.error[0].value.startswith("Cannot create the task: budget.usd: Input should be a finite number")
     assert not at.success
+
+
+def test_a_new_task_may_ask_for_review_by_the_board_or_an_agent(fake_api: FakeApi) -> None:
+    at = open_board()
+    offered = at.selectbox(key="board_new_reviewer").options
+    assert offered[0] == "a person (the board)" and "agent:cto" in offered
+    at.text_input(key="board_new_title").input("Fix the nav")
+    at.selectbox(key="board_new_assignee").set_value("cto")
+    at.selectbox(key="board_new_reviewer").set_value("agent:ceo")
+    next(button for button in at.button if button.label == "Create and assign").click().run()
+    assert not at.exception
+    sent = next(body for method, _, body in reversed(fake_api.received) if method == "POST")
+    assert sent["review"] == {"reviewer": "agent:ceo"}
+    # Left empty, the task says nothing of review: its project's or company's policy holds.
+    at.selectbox(key="board_new_reviewer").set_value(None)
+    next(button for button in at.button if button.label == "Create and assign").click().run()
+    sent = next(body for method, _, body in reversed(fake_api.received) if method == "POST")
+    assert "review" not in sent

@@ -73,6 +73,14 @@ def create_task() -> None:
             key="board_new_project",
         )
         chosen = marked.multiselect("Labels", labels, key="board_new_labels")
+        reviewer = st.selectbox(
+            "Review before done (docs/review.md)",
+            ["board", *(f"agent:{name}" for name in assignable)],
+            index=None,
+            placeholder="As its project or the company says",
+            format_func=lambda value: "a person (the board)" if value == "board" else value,
+            key="board_new_reviewer",
+        )
         usd, tokens = st.columns(2)
         budget_usd = usd.number_input(
             "Budget in USD (optional, subtasks included)", min_value=0.0, value=None, key="board_new_budget_usd"
@@ -97,6 +105,7 @@ def create_task() -> None:
         budget_tokens=None if budget_tokens is None else int(budget_tokens),
         project=project,
         labels=chosen,
+        reviewer=reviewer,
     )
     try:
         task = parse(TaskRecord, api.post(f"/api/companies/{company_id}/tasks", body))
