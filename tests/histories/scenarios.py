@@ -8,18 +8,11 @@ during it every time; agents on the simulated model need no server.
 
 import asyncio
 import json
-import os
-from collections.abc import Callable
-from pathlib import Path
 
-import httpx
-
-from paperclip.constants import pipeline_workflow_id, task_workflow_id
 from paperclip.idempotency import RequestKey
 from paperclip.models import (
     Adapter,
     AgentActionInput,
-    AgentCall,
     AgentSpec,
     ApprovalKind,
     ApprovalRequest,
@@ -29,13 +22,10 @@ from paperclip.models import (
     CliConfig,
     CommentInput,
     CompanyActionInput,
-    CompanySnapshot,
     ConfigureAgentInput,
     CreateTaskInput,
     DecideApprovalInput,
     HeartbeatPolicy,
-    HttpConfig,
-    ModelConfig,
     RateLimit,
     ReassignTaskInput,
     RepositoryConfig,
@@ -47,16 +37,12 @@ from paperclip.models import (
     ToolRule,
     Usage,
 )
-from paperclip.models.pipelines import PipelineRunInput, PipelineSpec, PipelineStep, RunStatus
-from paperclip.models.webhooks import WebhookEvent, WebhookSpec
-from paperclip.pipeline_runs import named
-from paperclip.secrets import SecretBox, load_key
-from paperclip.store.hooks import webhook_secret_name
-from tests.api.conftest import serve
-from tests.fakes.http_agent import FakeHttpAgent
+from tests.histories.base import TIMEOUT, all_done, create_task, org
 from tests.histories.pipeline_scenarios import pipelinetemplate
+from tests.histories.scenarios_agents import cliaffinity, cliask, clisession, httpretry
 from tests.histories.scenarios_deps import deps
 from tests.histories.scenarios_documents import documents
+from tests.histories.scenarios_events import pipeline, webhooks
 from tests.histories.scenarios_pipelines import pipelinenotify, routinepipeline
 from tests.histories.scenarios_projects import projects
 from tests.histories.scenarios_review import review
@@ -103,36 +89,6 @@ from workflows.patches import (
     WORK_PRODUCTS,
     WORKFLOW_RETRIES,
 )
-from workflows.pipeline import PipelineWorkflow
-from workflows.task import TaskWorkflow
-
-TIMEOUT = 60
-FAKE_CLIS = Path(__file__).resolve().parents[1] / "fakes" / "bin"
-"""The fake `claude`, `codex` and `opencode` (`tests/fakes/cli_agent.py`)."""
-"""Seconds a scenario waits for its company to reach a state (a loaded machine is slow)."""
-
-
-def org(model: ModelConfig | None = None, *, heartbeat: HeartbeatPolicy | None = None) -> list[AgentSpec]:
-    """The demo's chart: a CEO (waking on `heartbeat`, if given) and two reports, on `model`."""
-    model = model or ModelConfig()
-    return [
-        AgentSpec(
-            name="ceo", role=Role.CEO, title="Chief Executive", model=model, heartbeat=heartbeat or HeartbeatPolicy()
-        ),
-        AgentSpec(name="cto", role=Role.CTO, reports_to="ceo", capabilities="software", model=model),
-        AgentSpec(name="cmo", role=Role.CMO, reports_to="ceo", capabilities="marketing", model=model),
-    ]
-
-
-def all_done(count: int) -> Callable[[CompanySnapshot], bool]:
-    return lambda s: len(s.tasks) == count and all(t.status is TaskStatus.DONE for t in s.tasks)
-
-
-async def create_task(company: Company, title: str, assignee: str, goal: str | None = None) -> str:
-    task = await company.execute_update(
-        CompanyWorkflow.create_task, CreateTaskInput(title=title, assignee=assignee, goal=goal)
-    )
-    return task.identifier
 
 
 async def demo(stage: Stage) -> Company:
@@ -460,182 +416,6 @@ async def configure(stage: Stage) -> Company:
     ben = [b for b in stage.server.requests if "You are ben" in str(b["messages"][0])]
     assert ben and all("Brief." in str(b["messages"][0]) for b in ben), "ben's subtask missed his new prompt"
     assert snap.spend.tokens > 0 and [a.revision for a in snap.agents] == [2, 1, 2]
-    return company
-
-
-async def clisession(stage: Stage) -> Company:
-    """dev's Claude Code turn starts a session and breaks (the fake tool's `crash`); while the task
-    waits to try again the board hands it to lead, on Codex: lead's tool starts a session of its
-    own (`cli-session-per-agent`) instead of being given dev's, and finishes the task."""
-    await stage.stop_workers()  # the fakes log outside any workspace: no sandbox
-    stage.settings = stage.settings.model_copy(update={"cli_sandbox": False})
-    folder = stage.settings.home_dir / "fake-cli"
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "script").write_text("crash\nok\n")
-    env = {"FAKE_CLI_LOG": str(folder / "runs.jsonl"), "FAKE_CLI_SCRIPT": str(folder / "script")}
-    path = os.environ["PATH"]
-    os.environ["PATH"] = os.pathsep.join([str(FAKE_CLIS), path])  # the workers' tools find the fakes
-    try:
-        await stage.start_workers()
-        agents = [
-            AgentSpec(name="lead", role=Role.CEO, adapter=Adapter.CODEX_LOCAL, cli=CliConfig(env=env)),
-            AgentSpec(
-                name="dev", role=Role.ENGINEER, reports_to="lead", adapter=Adapter.CLAUDE_LOCAL, cli=CliConfig(env=env)
-            ),
-        ]
-        company = await stage.start_company("clisession", agents)
-        task = await create_task(company, "Fix the login bug", "dev")
-        await wait_for(company, lambda s: s.tasks[0].retry is not None, timeout=TIMEOUT)
-        await company.execute_update(CompanyWorkflow.reassign_task, ReassignTaskInput(identifier=task, assignee="lead"))
-        snap = await wait_for(company, lambda s: s.tasks[0].status.is_terminal, timeout=TIMEOUT)
-    finally:
-        os.environ["PATH"] = path
-    runs = [json.loads(line) for line in (folder / "runs.jsonl").read_text().splitlines()]
-    assert [(r["tool"], r["mode"]) for r in runs] == [("claude", "crash"), ("codex", "ok")], runs
-    assert "resume" not in runs[1]["argv"], runs[1]["argv"]
-    assert snap.tasks[0].status is TaskStatus.DONE, snap.tasks[0].result
-    return company
-
-
-async def cliask(stage: Stage) -> Company:
-    """dev's Claude Code is refused a command its tool policy asks of (the fake tool's `denied`):
-    the task asks the board (`cli-asks`), the board approves, and the tool's next turn resumes
-    its session allowed exactly that command."""
-    await stage.stop_workers()  # the fakes log outside any workspace: no sandbox
-    stage.settings = stage.settings.model_copy(update={"cli_sandbox": False})
-    folder = stage.settings.home_dir / "fake-cli-ask"
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "script").write_text("denied\nok\n")
-    env = {"FAKE_CLI_LOG": str(folder / "runs.jsonl"), "FAKE_CLI_SCRIPT": str(folder / "script")}
-    path = os.environ["PATH"]
-    os.environ["PATH"] = os.pathsep.join([str(FAKE_CLIS), path])
-    try:
-        await stage.start_workers()
-        dev = AgentSpec(
-            name="dev",
-            role=Role.ENGINEER,
-            adapter=Adapter.CLAUDE_LOCAL,
-            cli=CliConfig(env=env),
-            tool_policy=[ToolRule(tool="run_command", policy=ToolPolicy.ASK)],
-        )
-        company = await stage.start_company("cliask", [dev])
-        await create_task(company, "Fetch the page", "dev")
-        snap = await wait_for(company, lambda s: any(a.kind is ApprovalKind.TOOL_CALL for a in s.approvals))
-        asked = next(a for a in snap.approvals if a.kind is ApprovalKind.TOOL_CALL)
-        decision = DecideApprovalInput(id=asked.id, decision=ApprovalStatus.APPROVED)
-        await company.execute_update(CompanyWorkflow.decide_approval, decision)
-        snap = await wait_for(company, all_done(1), timeout=TIMEOUT)
-    finally:
-        os.environ["PATH"] = path
-    runs = [json.loads(line) for line in (folder / "runs.jsonl").read_text().splitlines()]
-    assert len(runs) == 2 and "Bash(curl -s https://example.com)" in runs[1]["argv"], runs
-    return company
-
-
-async def cliaffinity(stage: Stage) -> Company:
-    """dev's Claude Code turn starts a session on this worker host and breaks (the fake tool's
-    `crash`): the retry goes to the host's own CLI queue (`cli-host-affinity`), resumes the session
-    there and finishes the task; its worktree is released on that host too."""
-    await stage.stop_workers()  # the fakes log outside any workspace: no sandbox
-    stage.settings = stage.settings.model_copy(update={"cli_sandbox": False, "worker_host": "host-a"})
-    folder = stage.settings.home_dir / "fake-cli-affinity"
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "script").write_text("crash\nok\n")
-    env = {"FAKE_CLI_LOG": str(folder / "runs.jsonl"), "FAKE_CLI_SCRIPT": str(folder / "script")}
-    path = os.environ["PATH"]
-    os.environ["PATH"] = os.pathsep.join([str(FAKE_CLIS), path])  # the workers' tools find the fakes
-    try:
-        await stage.start_workers()
-        dev = AgentSpec(name="dev", role=Role.ENGINEER, adapter=Adapter.CLAUDE_LOCAL, cli=CliConfig(env=env))
-        company = await stage.start_company("cliaffinity", [dev])
-        await create_task(company, "Fix the login bug", "dev")
-        snap = await wait_for(company, lambda s: s.tasks[0].status.is_terminal, timeout=TIMEOUT)
-    finally:
-        os.environ["PATH"] = path
-    runs = [json.loads(line) for line in (folder / "runs.jsonl").read_text().splitlines()]
-    assert [r["mode"] for r in runs] == ["crash", "ok"], runs
-    assert runs[1]["argv"][runs[1]["argv"].index("--resume") + 1] == runs[0]["session"], runs[1]["argv"]
-    assert snap.tasks[0].status is TaskStatus.DONE, snap.tasks[0].result
-    return company
-
-
-async def httpretry(stage: Stage) -> Company:
-    """An HTTP agent whose URL answers 503 twice: the task retries the POST itself, telling its
-    company it is retrying (`http-turn-retries`); the third POST is taken, and the agent completes
-    the task through the task's `agent_call` update, as the API does for it."""
-    agent = FakeHttpAgent(statuses={"ext": [503, 503]})
-    async with serve(agent.app()) as url:
-        await stage.stop_workers()  # the fake agent is on this machine: the deployment allows it
-        stage.settings = stage.settings.model_copy(update={"allow_private_hosts": [httpx.URL(url).netloc.decode()]})
-        await stage.start_workers()
-        ext = AgentSpec(name="ext", role=Role.GENERAL, adapter=Adapter.HTTP, http=HttpConfig(url=f"{url}/agents/ext"))
-        company = await stage.start_company("httpretry", [ext])
-        task = await create_task(company, "Check the numbers", "ext")
-        retrying = await wait_for(company, lambda s: s.tasks[0].retry is not None, timeout=TIMEOUT)
-        await agent.until("ext", 3)
-        done = AgentCall(agent="ext", tool="complete_task", arguments={"result": "The numbers check out."})
-        handle = stage.client.get_workflow_handle(task_workflow_id("httpretry", task))
-        await handle.execute_update(TaskWorkflow.agent_call, done)
-        snap = await wait_for(company, all_done(1), timeout=TIMEOUT)
-    assert retrying.tasks[0].retry is not None and retrying.tasks[0].retry.model == "http"
-    assert snap.tasks[0].result == "The numbers check out."
-    return company
-
-
-async def webhooks(stage: Stage) -> Company:
-    """A company with a webhook subscription (at a fake receiver that answers 503 first) and a
-    budget too small for the CEO's first call: the budget incident and the override approval it
-    opens are handed to `notify` (`outgoing-webhooks`), retried after the 503 and taken; the
-    board raises the budget and the tree finishes."""
-    receiver = FakeHttpAgent(statuses={"ops": [503]})
-    async with serve(receiver.app()) as url:
-        await stage.stop_workers()  # the receiver is on this machine: the deployment allows it
-        stage.settings = stage.settings.model_copy(update={"allow_private_hosts": [httpx.URL(url).netloc.decode()]})
-        await stage.start_workers()
-        events = [WebhookEvent.BUDGET_INCIDENT, WebhookEvent.APPROVAL_PENDING, WebhookEvent.TASK_FAILED]
-        box = SecretBox(load_key(stage.settings.home_dir, stage.settings.secret_key))
-        subscription = WebhookSpec(name="ops", url=f"{url}/agents/ops", events=events)
-        stage.store.add_webhook("webhooks", subscription, box.seal(webhook_secret_name("webhooks", "ops"), "s3cret"))
-        company = await stage.start_company("webhooks", org(), budget=Budget(monthly_tokens=100))
-        await create_task(company, "Launch", "ceo", goal="G1")
-        await wait_for(company, lambda s: s.paused and s.pause_reason == "budget", timeout=TIMEOUT)
-        await receiver.until("ops", 3)  # the 503, then both events
-        await company.execute_update(CompanyWorkflow.set_budget, SetBudgetInput(monthly_tokens=1_000_000))
-        await wait_for(company, all_done(3), timeout=TIMEOUT)
-    taken = sorted(json.loads(r.body)["event"] for r in receiver.of("ops")[1:])
-    assert taken == ["approval.pending", "budget.incident"], taken
-
-
-async def pipeline(stage: Stage) -> Company:
-    """A pipeline run of two steps: the first's task must give JSON fitting its output schema, and
-    its agent's first result does not (sent back with the error), its second does; the second
-    step reads the first's output by reference. The company queues both steps and tells the run."""
-    agent = AgentSpec(name="rev", role=Role.GENERAL, model=stage.fake_model())
-    stage.server.call_next("complete_task", json.dumps({"result": "Looks fine to me."}))
-    stage.server.call_next("complete_task", json.dumps({"result": '{"verdict": "approve"}'}))
-    company = await stage.start_company("pipeline", [agent])
-    spec = PipelineSpec(
-        name="review",
-        steps=[
-            PipelineStep(
-                id="review",
-                agent="rev",
-                task="Review the change.",
-                output="verdict",
-                output_schema={"type": "object", "required": ["verdict"]},
-            ),
-            PipelineStep(id="post", agent="rev", task="Post ${verdict}.", input=["verdict"]),
-        ],
-    )
-    run = PipelineRunInput(
-        company_id="pipeline", run_id="r1", pipeline="review", version=1, digest="0" * 64, spec=named(spec)
-    )
-    handle = await stage.client.start_workflow(
-        PipelineWorkflow.run, run, id=pipeline_workflow_id("pipeline", "r1"), task_queue=stage.queue
-    )
-    state = await asyncio.wait_for(handle.result(), TIMEOUT)
-    assert state.status is RunStatus.DONE, state
-    await wait_for(company, all_done(2), timeout=TIMEOUT)
     return company
 
 

@@ -11,7 +11,7 @@ TIMEOUT = 60
 async def documents(stage: Stage) -> Company:
     """A model agent with the document tools: it saves its task's plan, reads it back (the
     `write_document` and `read_document` activities), then completes."""
-    from tests.histories.scenarios import all_done, create_task
+    from tests.histories.base import all_done, create_task
 
     agent = AgentSpec(
         name="dev", role=Role.GENERAL, model=stage.fake_model(), tools=["read_document", "write_document"]
