@@ -236,3 +236,17 @@ async def test_cancelling_a_task_in_review_cancels_its_review_task(
     await ok(await api.post(f"/api/companies/{company}/tasks/ACME-1/cancel", json={"reason": "not needed"}))
     await wait_for_task(api, company, "ACME-1", "cancelled")
     await wait_for_task(api, company, "ACME-1.1", "cancelled")
+
+
+async def test_a_review_of_a_cancelled_task_cannot_be_decided(api: httpx.AsyncClient, model: ScriptedModel) -> None:
+    company = (await create_company(api, agents=AGENTS))["id"]
+    model.plans["writer"] = [complete("Specs", "https://example.com/specs")]
+    task = {"title": "Write the specs", "assignee": "writer", "review": {"reviewer": "board"}}
+    await ok(await api.post(f"/api/companies/{company}/tasks", json=task), 201)
+    review = await next_review(api, company, set())
+    await ok(await api.post(f"/api/companies/{company}/tasks/ACME-1/cancel", json={"reason": "not needed"}))
+    await wait_for_task(api, company, "ACME-1", "cancelled")
+    late = await api.post(f"/api/companies/{company}/approvals/{review['id']}/decision", json={"decision": "approved"})
+    error = assert_error(late, 409)
+    assert error["message"] == f"approval '{review['id']}' was asked for ACME-1, which is cancelled", error
+    assert (await wait_for_task(api, company, "ACME-1", "cancelled"))["result"] != "Specs"

@@ -35,6 +35,10 @@ with workflow.unsafe.imports_passed_through():
     from workflows.patches import APPROVALS_IN_STORE
     from workflows.task import TaskWorkflow
 
+OUTLIVE_THEIR_TASK = frozenset({ApprovalKind.HIRE_AGENT, ApprovalKind.BUDGET_OVERRIDE})
+"""Approvals whose decision still matters once the task that asked has ended (a hire, a budget);
+the others (a plan, a tool call, a question, a review) wait on their task and end with it."""
+
 
 def check_tool_decision(approval: Approval, input: DecideApprovalInput) -> None:
     """A tool decision goes with an approved `tool_call` only, and edited arguments must fit the
@@ -180,6 +184,11 @@ class ApprovalsPart(CompanyCore):
             raise reject(f"approval '{input.id}' not found", "NotFound")
         if approval.status is not ApprovalStatus.PENDING:
             raise reject(f"approval '{input.id}' is already {approval.status}", "Conflict")
+        if approval.task is not None and approval.kind not in OUTLIVE_THEIR_TASK:
+            task = self.state.tasks.get(approval.task)
+            if task is None or task.status.is_terminal:
+                ended = "has ended" if task is None else f"is {task.status.value}"
+                raise reject(f"approval '{input.id}' was asked for {approval.task}, which {ended}", "Conflict")
         if approval.kind is ApprovalKind.HIRE_AGENT and input.decision is ApprovalStatus.REVISION_REQUESTED:
             raise reject("a hire is approved or rejected; reject it and say what to change")
         if approval.kind is ApprovalKind.BUDGET_OVERRIDE and input.decision is not ApprovalStatus.REJECTED:
