@@ -186,9 +186,10 @@ class ApprovalsPart(CompanyCore):
             raise reject(f"approval '{input.id}' is already {approval.status}", "Conflict")
         if approval.task is not None and approval.kind not in OUTLIVE_THEIR_TASK:
             task = self.state.tasks.get(approval.task)
-            if task is None or task.status.is_terminal:
-                ended = "has ended" if task is None else f"is {task.status.value}"
-                raise reject(f"approval '{input.id}' was asked for {approval.task}, which {ended}", "Conflict")
+            if task is not None and task.status.is_terminal:
+                raise reject(
+                    f"approval '{input.id}' was asked for {approval.task}, which is {task.status.value}", "Conflict"
+                )
         if approval.kind is ApprovalKind.HIRE_AGENT and input.decision is ApprovalStatus.REVISION_REQUESTED:
             raise reject("a hire is approved or rejected; reject it and say what to change")
         if approval.kind is ApprovalKind.BUDGET_OVERRIDE and input.decision is not ApprovalStatus.REJECTED:
