@@ -31,7 +31,6 @@ import asyncio
 import os
 import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -108,17 +107,17 @@ async def dev_server(store: str, home: Path) -> AsyncIterator[Client]:
     if store == "memory":
         command = in_memory(command)
     log = (home / "temporal.log").open("w")
-    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+    process = await asyncio.create_subprocess_exec(*command, stdout=log, stderr=asyncio.subprocess.STDOUT)
     try:
         await wait_until_ready(settings, timeout=60)
         yield await connect(settings)
     finally:
         process.terminate()
         try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
+            await asyncio.wait_for(process.wait(), 10)
+        except TimeoutError:
             process.kill()
-            process.wait()
+            await process.wait()
         log.close()
 
 
@@ -142,9 +141,7 @@ def gaps(history_events: list, activity_type: str | None = None) -> list[float]:
         e.event_time.ToDatetime()
         for e in history_events
         if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
-        and (
-            activity_type is None or e.activity_task_scheduled_event_attributes.activity_type.name == activity_type
-        )
+        and (activity_type is None or e.activity_task_scheduled_event_attributes.activity_type.name == activity_type)
     ]
     return [(b - a).total_seconds() for a, b in zip(scheduled, scheduled[1:], strict=False)]
 

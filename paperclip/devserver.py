@@ -60,8 +60,8 @@ def dev_server_command(settings: Settings) -> list[str]:
         "warn",
         *dynamic_config_args(),
     ]
-    for key, value in SQLITE_PRAGMAS.items():
-        command += ["--sqlite-pragma", f"{key}={value}"]
+    for pragma, value in SQLITE_PRAGMAS.items():
+        command += ["--sqlite-pragma", f"{pragma}={value}"]
     for key in SEARCH_ATTRIBUTES:
         command += ["--search-attribute", f"{key.name}=Keyword"]
     if settings.payload_key:  # the Web UI shows sealed payloads opened by the API
