@@ -70,7 +70,8 @@ def problems(doc: CompanyExport) -> list[str]:
     for i, cap in enumerate(doc.caps):
         kind, _, capped = cap.scope.partition(":")
         named = (kind == "goal" and capped in goal_ids) or (kind == "project" and capped in project_keys)
-        check(named, f"caps[{i}]", f"'{cap.scope}' names no goal or project there")
+        what = "project" if kind == "project" else "goal"
+        check(named, f"caps[{i}]", f"'{cap.scope}' names no {what} there")
         check(_fits(Usage(), cap.spend.tokens, cap.spend.usd), f"caps[{i}]", "the spend is out of range")
     if not any(g.level is GoalLevel.COMPANY and g.status is not GoalStatus.CANCELLED for g in doc.goals):
         found.append("goals: a company needs a company goal that is not cancelled")
@@ -266,8 +267,9 @@ def import_plan(doc: CompanyExport, spec: CompanySpec, *, actor: str, now: datet
         kind="company.imported",
         actor=actor,
         summary=f"{spec.name} imported from {doc.company.id} (exported {doc.exported_at:%Y-%m-%d %H:%M} UTC):"
-        f" {len(agents)} agents, {len(doc.goals)} goals, {len(doc.projects)} projects, {len(doc.labels)} labels,"
-        f" {len(records)} finished tasks",
+        f" {len(agents)} agents, {len(doc.goals)} goals, {len(records)} finished tasks"
+        + (f", {len(doc.projects)} projects" if doc.projects else "")
+        + (f", {len(doc.labels)} labels" if doc.labels else ""),
     )
     activity = [
         e.model_copy(update={"id": _entry_id(spec.id, e.id), "company_id": spec.id, "task": e.task and rename(e.task)})

@@ -147,6 +147,8 @@ async def test_export_import_round_trips_projects_labels_dependencies_documents_
     assert ("label.added", "board", None) in log
     assert ("work_product.recorded", "cmo", "ROCK-2") in log
     assert ("attachment.added", "board", "ROCK-2") in log and ("document.saved", "board", "ROCK-1") in log
+    imported = await ok(await api.get(f"{base}/activity", params={"kind": "company.imported"}))
+    assert imported["data"][0]["summary"].endswith(": 3 agents, 1 goals, 2 finished tasks, 2 projects, 2 labels")
 
 
 async def test_a_document_whose_references_do_not_hold_is_refused_with_the_reason(
@@ -164,7 +166,7 @@ async def test_a_document_whose_references_do_not_hold_is_refused_with_the_reaso
         ("projects.0.goals", ["G9"], "projects[0]: a goal of it is not there"),
         ("projects.1.key", "ENG", "projects[1]: project 'ENG' is there twice"),
         ("projects.0.key", "../x", "projects[0]: '../x' is not a project key"),
-        ("caps.0.scope", "project:NOPE", "caps[0]: 'project:NOPE' names no goal or project there"),
+        ("caps.0.scope", "project:NOPE", "caps[0]: 'project:NOPE' names no project there"),
         ("labels.1.name", "bug", "labels[1]: label 'bug' is there twice"),
         ("work_products.0.task", "ACME-99", "work_products[0]: task 'ACME-99' is not there"),
     ]
