@@ -94,6 +94,9 @@ async def test_export_import_round_trips_projects_labels_dependencies_documents_
     assert [(lb["name"], lb["colour"]) for lb in doc["labels"]] == [("bug", "#ff0000"), ("ui", "#888888")]
     assert [c["scope"] for c in doc["caps"]] == ["project:ENG"]
     assert [(w["task"], w["kind"], w["value"]) for w in doc["work_products"]] == [("ACME-2", "pull_request", PR)]
+    text = (await api.get(f"/api/companies/{company}/export", params={"format": "md"})).text
+    assert "- **ENG** Engine — active, led by cto, for G1, due 2027-01-31" in text
+    assert "- `ui` (#888888) What people see" in text and "| project:ENG | $5.00 |" in text
 
     new = f"rock-{uuid.uuid4().hex[:8]}"
     made = await ok(await api.post("/api/companies/import", json=doc, params={"id": new, "prefix": "ROCK"}), 201)
