@@ -26,7 +26,7 @@ from paperclip.models import (
     Usage,
 )
 from paperclip.models.documents import DocumentRevision
-from paperclip.models.projects import CONTROL, LABEL_NAME, PROJECT_KEY, Label
+from paperclip.models.projects import CONTROL, LABEL_NAME, PROJECT_KEY, Label, Project
 from paperclip.models.work_products import WorkProduct
 from paperclip.org import OrgError, check_hire
 
@@ -283,7 +283,7 @@ def import_plan(doc: CompanyExport, spec: CompanySpec, *, actor: str, now: datet
         goal_counter=max((int(g.id[1:]) for g in doc.goals), default=0),
         counter=max((int(t.identifier[len(old) + 1 :].split(".")[0]) for t in doc.tasks), default=0),
         recent=[imported],
-        projects={p.key: p for p in doc.projects},
+        projects={p.key: _led(p, agents, notes) for p in doc.projects},
     )
     files = [a.model_copy(update={"task": rename(a.task)}) for a in doc.attachments if a.task in carried]
     products = [
@@ -304,6 +304,14 @@ def import_plan(doc: CompanyExport, spec: CompanySpec, *, actor: str, now: datet
         notes=notes,
         documents=documents,
     )
+
+
+def _led(project: Project, agents: dict[str, AgentState], notes: list[str]) -> Project:
+    """The project, without its lead when the lead is not imported (an agent awaiting approval)."""
+    if project.lead is None or project.lead in agents:
+        return project
+    notes.append(f"project {project.key} is imported without its lead {project.lead}, who is not imported")
+    return project.model_copy(update={"lead": None})
 
 
 _UNRESERVED = {"reserved_usd": 0.0, "reserved_tokens": 0}
