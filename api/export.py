@@ -27,6 +27,7 @@ from paperclip.export import (
 from paperclip.idempotency import RequestKey
 from paperclip.keyring import Keyring
 from paperclip.models import CompanyInput, CompanySpec, RoutineSpec
+from paperclip.models.work_products import WorkProduct
 from paperclip.routines import RoutineError
 from paperclip.store import CostGroup, Store
 
@@ -45,6 +46,10 @@ class CompanyImported(CompanyPublic):
     turns: int
     """Conversation turns of those tasks."""
     cost_events: int
+    projects: int = 0
+    labels: int = 0
+    work_products: int = 0
+    """Of the finished tasks carried."""
     activity: int
     """Activity entries, the `company.imported` one included."""
     routines: list[str]
@@ -67,6 +72,8 @@ async def export_company(
     latest = await asyncio.to_thread(store.list_activity, company_id, limit=ACTIVITY_LIMIT + 1, newest_first=True)
     found = await schedules.list_routines(client, company_id=company_id)
     documents = await asyncio.to_thread(store.company_document_revisions, company_id)
+    labels = await asyncio.to_thread(store.list_labels, company_id)
+    products = await asyncio.to_thread(_work_products, store, company_id)
     files = [] if storage is None else await asyncio.to_thread(_exported_files, store, storage, company_id)
     return company_export(
         attachments=files,
@@ -81,7 +88,17 @@ async def export_company(
         activity_truncated=len(latest) > ACTIVITY_LIMIT,
         now=datetime.now(UTC),
         documents=documents,
+        labels=labels,
+        work_products=products,
     )
+
+
+def _work_products(store: Store, company_id: str) -> list[WorkProduct]:
+    """All the company's work products, oldest first (the store pages them newest first)."""
+    found: list[WorkProduct] = []
+    while page := store.list_work_products(company_id, limit=1_000, before=found[-1].id if found else None):
+        found += page
+    return found[::-1]
 
 
 def _exported_files(store: Store, storage: AttachmentStorage, company_id: str) -> list[ExportedAttachment]:
@@ -155,6 +172,9 @@ async def import_company(
         store.add_history, records=plan.records, turns=plan.turns, costs=plan.costs, activity=plan.activity
     )
     await asyncio.to_thread(store.add_document_revisions, plan.documents)
+    await asyncio.to_thread(store.add_work_products, plan.work_products)
+    for label in plan.labels:
+        await asyncio.to_thread(store.add_label, spec.id, label, actor=actor, now=label.created_at)
     await asyncio.to_thread(store.upsert_company, spec)
     if team is not None:
         await asyncio.to_thread(store.set_company_team, spec.id, team)
@@ -179,6 +199,9 @@ async def import_company(
         tasks=len(plan.records),
         turns=len(plan.turns),
         cost_events=len(plan.costs),
+        projects=len(plan.state.projects),
+        labels=len(plan.labels),
+        work_products=len(plan.work_products),
         activity=len(plan.activity),
         routines=created,
         notes=notes,

@@ -110,9 +110,9 @@ async def check_labels(*, store: Store, company_id: str, names: list[str]) -> No
         )
 
 
-async def add_label(*, store: Store, company_id: str, label: LabelInput) -> Label:
-    """Add a label; 409 when the company has one of that name."""
-    added = await asyncio.to_thread(store.add_label, company_id, label)
+async def add_label(*, store: Store, company_id: str, label: LabelInput, actor: str = "board") -> Label:
+    """Add a label (the activity log says `actor` did); 409 when the company has one of that name."""
+    added = await asyncio.to_thread(store.add_label, company_id, label, actor=actor)
     if added is None:
         raise ApiError(409, "conflict", f"label '{label.name}' already exists in company '{company_id}'")
     return added

@@ -42,8 +42,9 @@ def company_import(
 ) -> None:
     """Found a new company from an export, with its finished tasks as history.
 
-    The same agents, goals, budgets and org chart; its routines paused; the finished tasks with
-    their conversations and costs kept as the new company's history.
+    The same agents, goals, budgets, org chart, projects and labels; its routines paused; the
+    finished tasks with their conversations, costs, dependencies, documents, files and work
+    products kept as the new company's history.
     """
     try:
         document: Any = json.loads(file.read_text())
@@ -55,7 +56,9 @@ def company_import(
     console.print(
         f"Imported [bold]{company['id']}[/bold] ({escape(company['name'])}, prefix {company['prefix']}) from"
         f" {company['imported_from']}: {company['agents']} agents, {company['goals']} goals,"
-        f" {company['tasks']} finished tasks, {company['cost_events']} model calls",
+        f" {company['tasks']} finished tasks, {company['cost_events']} model calls"
+        + (f", {company['projects']} projects" if company.get("projects") else "")
+        + (f", {company['labels']} labels" if company.get("labels") else ""),
         highlight=False,
     )
     if company["routines"]:

@@ -159,11 +159,18 @@ async def download(
 
 @router.delete("/{attachment_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete(
-    company: str, identifier: str, attachment_id: str, request: Request, store: StoreDep, context: ContextDep
+    company: str,
+    identifier: str,
+    attachment_id: str,
+    request: Request,
+    store: StoreDep,
+    context: ContextDep,
+    caller: CallerDep,
 ) -> Response:
     found = await _record(store, company, identifier, attachment_id)
+    backend = storage(request, context)
     try:
-        if not await asyncio.to_thread(remove, store, storage(request, context), company, found.id):
+        if not await asyncio.to_thread(remove, store, backend, company, found.id, actor=caller.actor):
             raise _not_found(identifier, attachment_id)
     except StorageError as err:
         raise _unavailable(err) from None

@@ -73,8 +73,9 @@ async def import_company(
     ] = None,
     key: IdempotencyDep = None,
 ) -> CompanyImported:
-    """Found a new company from an export: the same agents, goals, budgets and org chart, routines
-    paused, and the finished tasks with their conversations and costs as its history. 400 names
+    """Found a new company from an export: the same agents, goals, budgets, org chart, projects and
+    labels, routines paused, and the finished tasks with their conversations, costs, dependencies,
+    documents, files and work products as its history. 400 names
     what keeps a document from being imported; 409 when the id is taken."""
     owner = await _owning_team(team, caller, store)
     specs = [agent.spec for agent in document.agents]
@@ -95,6 +96,21 @@ async def import_company(
         settings=context.settings,
         keyring=keyring,
     )
+    for project in document.projects:
+        if project.workspace is not None:
+            # A project's workspace is checked as when it is created: roots, credentials, powers.
+            await asyncio.to_thread(
+                check_tooling,
+                repository=project.workspace,
+                rules=[],
+                where=f"project {project.key}: workspace",
+                owner=may_grant_powers(caller, owner),
+                actor=caller.actor,
+                team=owner,
+                company_id=company_id,
+                settings=context.settings,
+                keyring=keyring,
+            )
     return await export.import_company(
         client=client,
         store=store,

@@ -100,15 +100,15 @@ async def list_labels(company: str, store: StoreDep) -> LabelList:
 
 
 @router.post("/labels", status_code=status.HTTP_201_CREATED, response_model=Label)
-async def add_label(company: str, label: LabelInput, store: StoreDep) -> Label:
+async def add_label(company: str, label: LabelInput, store: StoreDep, caller: CallerDep) -> Label:
     """Add a label (name, `#rrggbb` colour); 409 when the company has one of that name."""
     await require_company(store=store, company_id=company)
-    return await projects.add_label(store=store, company_id=company, label=label)
+    return await projects.add_label(store=store, company_id=company, label=label, actor=caller.actor)
 
 
 @router.delete("/labels/{name}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_label(company: str, name: LabelName, store: StoreDep) -> Response:
+async def delete_label(company: str, name: LabelName, store: StoreDep, caller: CallerDep) -> Response:
     """Remove a label (tasks that carry it keep its name); 404 unknown."""
-    if not await asyncio.to_thread(store.delete_label, company, name):
+    if not await asyncio.to_thread(store.delete_label, company, name, actor=caller.actor):
         raise ApiError(404, "not_found", f"label '{name}' not found in company '{company}'")
     return Response(status_code=status.HTTP_204_NO_CONTENT)

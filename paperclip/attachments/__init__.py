@@ -41,7 +41,7 @@ class AttachmentRecords(Protocol):
 
     def get_attachment(self, company_id: str, attachment_id: str) -> Attachment | None: ...
 
-    def delete_attachment(self, company_id: str, attachment_id: str) -> bool: ...
+    def delete_attachment(self, company_id: str, attachment_id: str, *, actor: str = "board") -> bool: ...
 
 
 def open_storage(settings: Settings) -> AttachmentStorage:
@@ -115,10 +115,11 @@ def add_attachment(
 
 
 def remove_attachment(
-    records: AttachmentRecords, storage: AttachmentStorage, company_id: str, attachment_id: str
+    records: AttachmentRecords, storage: AttachmentStorage, company_id: str, attachment_id: str, *, actor: str = "board"
 ) -> bool:
-    """Forget the record, then the bytes; False when the company has no such attachment."""
-    if not records.delete_attachment(company_id, attachment_id):
+    """Forget the record (the activity log says `actor` did), then the bytes; False when the
+    company has no such attachment."""
+    if not records.delete_attachment(company_id, attachment_id, actor=actor):
         return False
     storage.delete(attachment_id)
     return True

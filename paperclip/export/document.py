@@ -22,6 +22,8 @@ from paperclip.models import (
 )
 from paperclip.models.attachments import Attachment
 from paperclip.models.documents import DocumentRevision
+from paperclip.models.projects import Label, Project
+from paperclip.models.work_products import WorkProduct
 from paperclip.org import subtree
 from paperclip.store.costs import CostSummary
 
@@ -80,8 +82,13 @@ class CompanyExport(BaseModel):
     goals: list[Goal]
     """Each goal before the goals under it."""
     caps: list[CapState] = Field(default_factory=list)
-    """Lifetime caps on goals (`goal:G2`), with what was spent under them. (A task's cap goes with
-    its task, and an import carries no open task.)"""
+    """Lifetime caps on goals (`goal:G2`) and projects (`project:WEB`), with what was spent under
+    them. (A task's cap goes with its task, and an import carries no open task.)"""
+    projects: list[Project] = Field(default_factory=list)
+    """The company's projects (lead, goals, default workspace, status, target date; the lifetime
+    budget is the cap `project:<key>`). A task names its project (`project`)."""
+    labels: list[Label] = Field(default_factory=list)
+    """The company's labels (name, colour). A task names the labels it carries (`labels`)."""
     routines: list[RoutineSpec] = Field(default_factory=list)
     tasks: list[ExportedTask] = Field(default_factory=list)
     """Oldest first; open tasks as they were at the export (an import carries finished ones only)."""
@@ -95,6 +102,8 @@ class CompanyExport(BaseModel):
     """Older entries were left out."""
     attachments: list[ExportedAttachment] = Field(default_factory=list)
     """The tasks' files, with their bytes (an import carries those of the finished tasks it carries)."""
+    work_products: list[WorkProduct] = Field(default_factory=list)
+    """What the tasks produced, oldest first (an import carries those of the tasks it carries)."""
 
     @model_validator(mode="before")
     @classmethod
@@ -122,6 +131,8 @@ def company_export(
     now: datetime,
     documents: list[DocumentRevision] | None = None,
     attachments: list[ExportedAttachment] | None = None,
+    labels: list[Label] | None = None,
+    work_products: list[WorkProduct] | None = None,
 ) -> CompanyExport:
     """The document of a company, from its snapshot and what the store keeps of it."""
     conversations: dict[str, list[Turn]] = {}
@@ -137,7 +148,10 @@ def company_export(
         company=snapshot.spec,
         agents=[ExportedAgent(spec=a.spec, status=a.status) for a in _chart_order(snapshot.agents)],
         goals=goals,
-        caps=[c for c in snapshot.caps if c.scope.startswith("goal:")],
+        caps=[c for c in snapshot.caps if c.scope.startswith(("goal:", "project:"))],
+        projects=snapshot.projects,
+        labels=labels or [],
+        work_products=work_products or [],
         routines=routines,
         tasks=[
             ExportedTask(

@@ -26,14 +26,16 @@ from paperclip.models import (
     Usage,
 )
 from paperclip.models.documents import DocumentRevision
+from paperclip.models.projects import CONTROL, LABEL_NAME, PROJECT_KEY, Label, Project
+from paperclip.models.work_products import WorkProduct
 from paperclip.org import OrgError, check_hire
 
 
 def problems(doc: CompanyExport) -> list[str]:
     """What keeps `doc` from founding a company, one line each; none when it can.
 
-    Everything a document names must be in it (agents, goals, tasks), identifiers must be the
-    company's (`ACME-12.3`), and text and numbers must fit the store's columns.
+    Everything a document names must be in it (agents, goals, projects, tasks), identifiers must
+    be the company's (`ACME-12.3`), and text and numbers must fit the store's columns.
     """
     found: list[str] = []
 
@@ -56,12 +58,29 @@ def problems(doc: CompanyExport) -> list[str]:
         check(goal_ids[goal.id] == 1, where, f"goal '{goal.id}' is there twice")
         check(goal.parent is None or goal.parent in goal_ids, where, f"parent goal '{goal.parent}' is not there")
         check(goal.owner is None or goal.owner in chart, where, f"owner '{goal.owner}' is not an agent of it")
+    project_keys = Counter(p.key for p in doc.projects)
+    for i, project in enumerate(doc.projects):
+        where = f"projects[{i}]"
+        check(PROJECT_KEY.fullmatch(project.key) is not None, where, f"'{project.key[:20]}' is not a project key")
+        check(project_keys[project.key] == 1, where, f"project '{project.key}' is there twice")
+        check(project.lead is None or project.lead in chart, where, f"lead '{project.lead}' is not an agent of it")
+        check(all(g in goal_ids for g in project.goals), where, "a goal of it is not there")
+        plain = 0 < len(project.name) <= 200 and not CONTROL.search(project.name)
+        check(plain and len(project.description) <= 5_000 and len(project.goals) <= 50, where, "a field is too long")
     for i, cap in enumerate(doc.caps):
-        capped = cap.scope.removeprefix("goal:")
-        check(cap.scope.startswith("goal:") and capped in goal_ids, f"caps[{i}]", f"'{cap.scope}' names no goal there")
+        kind, _, capped = cap.scope.partition(":")
+        named = (kind == "goal" and capped in goal_ids) or (kind == "project" and capped in project_keys)
+        what = "project" if kind == "project" else "goal"
+        check(named, f"caps[{i}]", f"'{cap.scope}' names no {what} there")
         check(_fits(Usage(), cap.spend.tokens, cap.spend.usd), f"caps[{i}]", "the spend is out of range")
     if not any(g.level is GoalLevel.COMPANY and g.status is not GoalStatus.CANCELLED for g in doc.goals):
         found.append("goals: a company needs a company goal that is not cancelled")
+
+    label_names = Counter(label.name for label in doc.labels)
+    for i, label in enumerate(doc.labels):
+        where = f"labels[{i}]"
+        # (The model checked its name, colour and description.)
+        check(label_names[label.name] == 1, where, f"label '{label.name}' is there twice")
 
     identifier = re.compile(rf"^{re.escape(doc.company.prefix)}-\d{{1,9}}(\.\d{{1,9}})*$")
     identifiers = Counter(t.identifier for t in doc.tasks)
@@ -77,6 +96,13 @@ def problems(doc: CompanyExport) -> list[str]:
             task.routine is None or SLUG.fullmatch(task.routine) is not None, where, "`routine` is not a routine name"
         )
         check(_fits(task.usage, task.turns, task.cost_usd), where, "a count or cost is out of range")
+        check(task.project is None or task.project in project_keys, where, f"project '{task.project}' is not there")
+        # A label deleted since keeps its name on the tasks that carry it, so only its form is checked.
+        named = all(LABEL_NAME.fullmatch(label) for label in task.labels)
+        check(named and len(task.labels) <= MAX_LABELS, where, "`labels` holds something that is not a label name")
+        missing = [b for b in task.blocked_by if b not in identifiers or b == name]
+        check(not missing, where, f"blocker '{missing[0] if missing else ''}' is not another task there")
+        check(set(task.inputs) <= set(task.blocked_by), where, "an input is not one of its blockers")
         seqs = Counter(turn.seq for turn in task.conversation)
         for j, turn in enumerate(task.conversation):
             at = f"{where}.conversation[{j}]"
@@ -104,6 +130,10 @@ def problems(doc: CompanyExport) -> list[str]:
         where = f"attachments[{i}]"
         check(attachment.task in identifiers, where, f"task '{attachment.task}' is not there")
         check(attachment_bytes(attachment) is not None, where, "its content is not the bytes its size and sha256 say")
+    for i, product in enumerate(doc.work_products):
+        where = f"work_products[{i}]"
+        check(product.task in identifiers, where, f"task '{product.task}' is not there")
+        check(len(product.recorded_by) <= 100, where, "`recorded_by` is too long")
     return found
 
 
@@ -118,6 +148,8 @@ def attachment_bytes(attachment: ExportedAttachment) -> bytes | None:
 
 
 _GOAL_ID = re.compile(r"^G\d{1,9}$")
+MAX_LABELS = 50
+"""Labels a task may carry in a document."""
 
 
 def _fits(usage: Usage, count: int, usd: float) -> bool:
@@ -140,14 +172,21 @@ class ImportPlan:
     documents: list[DocumentRevision] = field(default_factory=list)
     attachments: list[ExportedAttachment] = field(default_factory=list)
     """The carried tasks' files, their `task` renamed (the import gives each a new id)."""
+    labels: list[Label] = field(default_factory=list)
+    work_products: list[WorkProduct] = field(default_factory=list)
+    """The carried tasks' products, their `task` renamed."""
 
 
 def import_plan(doc: CompanyExport, spec: CompanySpec, *, actor: str, now: datetime) -> ImportPlan:
     """Found `spec` from `doc` (without `problems`).
 
     Finished tasks (with their subtasks) are carried, re-keyed to the new company (and prefix);
-    open ones are not, since nothing would run them. Agents keep their specs and statuses (a
-    running one is idle); an agent still waiting for the board's approval is left out.
+    open ones are not, since nothing would run them. A carried task keeps its project, labels
+    and dependencies (`blocked_by`, `inputs`, renamed): as every carried task is finished, no
+    edge waits for anything; an edge to a task left out is dropped with a note. Projects (with
+    their lifetime caps) and labels are carried whole, and the carried tasks' documents, files
+    and work products. Agents keep their specs and statuses (a running one is idle); an agent
+    still waiting for the board's approval is left out.
     The activity log is carried with new entry ids, and a `company.imported` entry ends it.
     """
     old = doc.company.prefix
@@ -172,6 +211,9 @@ def import_plan(doc: CompanyExport, spec: CompanySpec, *, actor: str, now: datet
     if left:
         shown = ", ".join(left[:10]) + (", …" if len(left) > 10 else "")
         notes.append(f"{len(left)} unfinished tasks not imported (history is finished work): {shown}")
+    dropped = sorted({b for t in carried.values() for b in t.blocked_by if b not in carried})
+    if dropped:
+        notes.append(f"dependencies on tasks not imported were dropped: {', '.join(dropped[:10])}")
     records = [
         TaskRecord.model_validate(
             task.model_dump(exclude={"conversation", "documents"})
@@ -179,6 +221,8 @@ def import_plan(doc: CompanyExport, spec: CompanySpec, *, actor: str, now: datet
                 "company_id": spec.id,
                 "identifier": rename(task.identifier),
                 "parent": task.parent and rename(task.parent),
+                "blocked_by": [rename(b) for b in task.blocked_by if b in carried],
+                "inputs": [rename(b) for b in task.inputs if b in carried],
             }
         )
         for task in carried.values()
@@ -223,7 +267,9 @@ def import_plan(doc: CompanyExport, spec: CompanySpec, *, actor: str, now: datet
         kind="company.imported",
         actor=actor,
         summary=f"{spec.name} imported from {doc.company.id} (exported {doc.exported_at:%Y-%m-%d %H:%M} UTC):"
-        f" {len(agents)} agents, {len(doc.goals)} goals, {len(records)} finished tasks",
+        f" {len(agents)} agents, {len(doc.goals)} goals, {len(records)} finished tasks"
+        + (f", {len(doc.projects)} projects" if doc.projects else "")
+        + (f", {len(doc.labels)} labels" if doc.labels else ""),
     )
     activity = [
         e.model_copy(update={"id": _entry_id(spec.id, e.id), "company_id": spec.id, "task": e.task and rename(e.task)})
@@ -237,9 +283,17 @@ def import_plan(doc: CompanyExport, spec: CompanySpec, *, actor: str, now: datet
         goal_counter=max((int(g.id[1:]) for g in doc.goals), default=0),
         counter=max((int(t.identifier[len(old) + 1 :].split(".")[0]) for t in doc.tasks), default=0),
         recent=[imported],
+        projects={p.key: _led(p, agents, notes) for p in doc.projects},
     )
     files = [a.model_copy(update={"task": rename(a.task)}) for a in doc.attachments if a.task in carried]
+    products = [
+        p.model_copy(update={"company_id": spec.id, "task": rename(p.task)})
+        for p in doc.work_products
+        if p.task in carried
+    ]
     return ImportPlan(
+        labels=doc.labels,
+        work_products=products,
         attachments=files,
         state=state,
         records=records,
@@ -250,6 +304,14 @@ def import_plan(doc: CompanyExport, spec: CompanySpec, *, actor: str, now: datet
         notes=notes,
         documents=documents,
     )
+
+
+def _led(project: Project, agents: dict[str, AgentState], notes: list[str]) -> Project:
+    """The project, without its lead when the lead is not imported (an agent awaiting approval)."""
+    if project.lead is None or project.lead in agents:
+        return project
+    notes.append(f"project {project.key} is imported without its lead {project.lead}, who is not imported")
+    return project.model_copy(update={"lead": None})
 
 
 _UNRESERVED = {"reserved_usd": 0.0, "reserved_tokens": 0}

@@ -1,5 +1,5 @@
-"""A company document as Markdown to read: org chart, goals, budgets, costs, and every task's
-conversation as a trace."""
+"""A company document as Markdown to read: org chart, goals, projects, labels, budgets, costs, and
+every task's conversation as a trace."""
 
 from datetime import datetime
 from typing import Any
@@ -36,6 +36,16 @@ def export_to_markdown(doc: CompanyExport) -> str:
     ]
     lines += ["## Org chart", "", *_org_lines(doc.agents), ""]
     lines += ["## Goals", "", *_goal_lines(doc.goals), ""]
+    if doc.projects:
+        lines += ["## Projects", ""]
+        for p in doc.projects:
+            lead = f", led by {p.lead}" if p.lead else ""
+            due = f", due {p.target_date}" if p.target_date else ""
+            serves = f", for {', '.join(p.goals)}" if p.goals else ""
+            lines.append(f"- **{p.key}** {p.name} — {p.status}{lead}{serves}{due}")
+        lines.append("")
+    if doc.labels:
+        lines += ["## Labels", "", *(f"- `{lb.name}` ({lb.colour}) {lb.description}".rstrip() for lb in doc.labels), ""]
     lines += ["## Budgets", "", *_budget_lines(doc), ""]
     if doc.cost_summary is not None:
         lines += ["## Costs", "", *_cost_lines(doc.cost_summary), ""]

@@ -95,6 +95,20 @@ class WorkProductStore(StoreCore):
                 conn.execute(logged, [activity_row(entry)])
         return added
 
+    def add_work_products(self, products: list[WorkProduct]) -> int:
+        """Keep products as they were (an import: their companies, tasks, authors and times), without
+        activity entries (the import carries the log); answers how many were new. Idempotent."""
+        added = 0
+        with self._write() as conn:
+            for product in products:
+                row = product.model_dump(mode="python", exclude={"id"}) | {
+                    "kind": product.kind.value,
+                    "value_digest": hashlib.sha256(product.value.encode()).hexdigest(),
+                }
+                insert = self._insert(work_products).values(row).on_conflict_do_nothing(index_elements=KEY)
+                added += conn.execute(insert.returning(work_products.c.id)).first() is not None
+        return added
+
     def list_work_products(
         self,
         company_id: str,

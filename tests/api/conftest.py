@@ -69,6 +69,7 @@ STORE_ROUTES = {
     "test_endpoints",
     "test_events",
     "test_export",
+    "test_export_projects",
     "test_hook_pipelines",
     "test_hooks",
     "test_idempotency",

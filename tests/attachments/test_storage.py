@@ -38,7 +38,7 @@ class Records:
     def get_attachment(self, company_id: str, attachment_id: str) -> Attachment | None:
         return self.rows.get((company_id, attachment_id))
 
-    def delete_attachment(self, company_id: str, attachment_id: str) -> bool:
+    def delete_attachment(self, company_id: str, attachment_id: str, *, actor: str = "board") -> bool:
         return self.rows.pop((company_id, attachment_id), None) is not None
 
 

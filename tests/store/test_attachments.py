@@ -1,5 +1,6 @@
 """Attachments' records on both databases: kept once by (company, id), listed by task oldest
-first, read and deleted only within their company."""
+first, read and deleted only within their company; keeping and deleting one each write one
+activity entry."""
 
 from datetime import timedelta
 
@@ -33,3 +34,15 @@ def test_attachments_are_kept_once_and_read_within_their_company(store: Store) -
     assert store.get_attachment("initech", first.id) is None
     assert store.delete_attachment("acme", first.id) and not store.delete_attachment("acme", first.id)
     assert store.get_attachment("globex", first.id) == first
+
+
+def test_an_attachment_kept_and_deleted_writes_one_entry_each(store: Store) -> None:
+    first = attachment(1)
+    assert store.add_attachment("acme", first) and not store.add_attachment("acme", first)
+    assert store.delete_attachment("acme", first.id, actor="cto")
+    assert not store.delete_attachment("acme", first.id, actor="cto")
+    entries = [e for _, e in store.list_activity("acme")]
+    assert [(e.kind, e.actor, e.task, e.data["id"]) for e in entries] == [
+        ("attachment.added", "ceo", "ACME-1", first.id),
+        ("attachment.deleted", "cto", "ACME-1", first.id),
+    ]

@@ -19,6 +19,7 @@ STORE_METHODS = [
     "add_monitor",
     "add_pipeline",
     "add_webhook",
+    "add_work_products",
     "approval_details",
     "begin_call",
     "book_attempt",

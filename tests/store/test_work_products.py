@@ -87,3 +87,13 @@ def test_the_migration_goes_down_and_up_again(store: Store) -> None:
     migrate_to(store, "0026", down=True)
     migrate_to(store, "head")
     assert store.list_work_products("acme") == []
+
+
+def test_products_added_as_history_keep_their_time_and_author_once_and_log_nothing(store: Store) -> None:
+    store.record_work_products("acme", "ACME-1", [commit()], recorded_by="git", actor="coder", now=T0)
+    [kept] = store.list_work_products("acme")
+    copied = kept.model_copy(update={"company_id": "rock", "task": "ROCK-1"})
+    assert store.add_work_products([copied]) == 1 and store.add_work_products([copied]) == 0
+    [carried] = store.list_work_products("rock", task="ROCK-1")
+    assert carried.model_dump(exclude={"id"}) == copied.model_dump(exclude={"id"})
+    assert store.list_activity("rock") == []
