@@ -19,6 +19,8 @@ AT = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 async def test_a_dependant_waits_for_its_blocker_and_shows_it(api: httpx.AsyncClient) -> None:  # noqa: F811
     company = (await create_company(api))["id"]
     tasks = f"/api/companies/{company}/tasks"
+    # Paused, the blocker cannot finish before its dependant is created (the simulated model is quick).
+    assert (await api.post(f"/api/companies/{company}/pause", json={"reason": "planning"})).status_code == 200
     first = await api.post(tasks, json={"title": "Research", "assignee": "cmo"})
     assert first.status_code == 201, first.text
     second = await api.post(
@@ -26,6 +28,7 @@ async def test_a_dependant_waits_for_its_blocker_and_shows_it(api: httpx.AsyncCl
     )
     assert second.status_code == 201, second.text
     assert (second.json()["blocked_by"], second.json()["inputs"]) == (["ACME-1"], ["ACME-1"])
+    assert (await api.post(f"/api/companies/{company}/resume", json={})).status_code == 200
     done = await wait_for_task(api, company, "ACME-2")
     research = await wait_for_task(api, company, "ACME-1")
     assert (done["blocked_by"], done["inputs"]) == (["ACME-1"], ["ACME-1"])
