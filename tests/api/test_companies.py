@@ -27,6 +27,7 @@ async def test_create_company_then_list_and_snapshot(api: httpx.AsyncClient) -> 
         "soft_limit": 0.8,
         "repository": None,
         "tool_policy": [],
+        "review": None,
     }
     assert (snapshot["paused"], snapshot["pause_reason"], snapshot["budget_warnings"]) == (False, None, [])
     assert sorted(a["spec"]["name"] for a in snapshot["agents"]) == ["ceo", "cmo", "cto"]

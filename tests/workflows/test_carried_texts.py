@@ -209,15 +209,16 @@ async def test_500_open_tasks_with_100kb_briefs_continue_as_new_under_2mb(
             assert {t.result for t in filled.values() if t.assignee == "doer"} == {
                 text("result", i) for i in range(FINISHED)
             }
-            # Deciding an approval carried without its details answers with them.
+            # Deciding an approval carried without its details answers with them (AP-7: the open
+            # ACME-{first_open + 6}'s; AP-6 was asked for the task cancelled above, and is refused).
             decision = Decision(decision=ApprovalStatus.REJECTED, note="not now")
             decided = await approvals.decide(
-                client=client, store=store, company_id=company_id, approval_id="AP-6", decision=decision
+                client=client, store=store, company_id=company_id, approval_id="AP-7", decision=decision
             )
             assert (decided.status, decided.note, decided.details) == (
                 ApprovalStatus.REJECTED,
                 "not now",
-                text("details", 5),
+                text("details", 6),
             )
         finally:
             await end_companies(client, queue)
