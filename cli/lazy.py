@@ -1,0 +1,64 @@
+"""The `paperclip` group, which imports a command's module only when that command is run or
+asked for its help: most commands are clients of the API over HTTP, and none should pay at
+start for what another imports (the store, Temporal's SDK, every model of the product).
+
+Its help lists the commands from `cli.registry` without importing them; running one, or its
+`--help`, loads it and converts it as typer would have, had it been registered on the app.
+"""
+
+import importlib
+from typing import Any
+
+import click
+import typer
+
+from cli.registry import COMMANDS
+from cli.usage import OneLineUsageErrors
+
+
+def load(name: str) -> click.Command:
+    """The click command of `name` (a function, a `typer.Typer`, or a `cli.groups` function
+    returning one), built by typer exactly as `app.command(name)` / `app.add_typer(…, name=name)`
+    would have built it."""
+    module, _, attribute = COMMANDS[name].target.partition(":")
+    target: Any = getattr(importlib.import_module(module), attribute)
+    if module == "cli.groups":
+        target = target()
+    holder = typer.Typer()
+    if isinstance(target, typer.Typer):
+        holder.add_typer(target, name=name)
+    else:
+        holder.command(name)(target)
+    return typer.main.get_group(holder).commands[name]
+
+
+class LazyCommands(OneLineUsageErrors):
+    """The root group: its commands are `cli.registry`'s, each loaded when first resolved."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Listed by name (typer suggests a near name from these keys); each is only a stub
+        # carrying its help line until `get_command` loads it.
+        self.commands = {name: click.Command(name, help=entry.help) for name, entry in COMMANDS.items()}
+        self._loaded: dict[str, click.Command] = {}
+        self._listing = False
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        if self._listing:
+            return self.commands[cmd_name]
+        if cmd_name not in self._loaded:
+            self._loaded[cmd_name] = load(cmd_name)
+        return self._loaded[cmd_name]
+
+    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The help lists the stubs: their lines are the commands' own (`cli.registry`)."""
+        self._listing = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self._listing = False
