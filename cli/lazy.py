@@ -9,17 +9,17 @@ Its help lists the commands from `cli.registry` without importing them; running 
 import importlib
 from typing import Any
 
-import click
 import typer
+from typer.core import TyperCommand
 
 from cli.registry import COMMANDS
 from cli.usage import OneLineUsageErrors
 
 
-def load(name: str) -> click.Command:
+def load(name: str) -> Any:
     """The click command of `name` (a function, a `typer.Typer`, or a `cli.groups` function
     returning one), built by typer exactly as `app.command(name)` / `app.add_typer(…, name=name)`
-    would have built it."""
+    would have built it (a click command, of the copy of click typer carries)."""
     module, _, attribute = COMMANDS[name].target.partition(":")
     target: Any = getattr(importlib.import_module(module), attribute)
     if module == "cli.groups":
@@ -39,14 +39,14 @@ class LazyCommands(OneLineUsageErrors):
         super().__init__(*args, **kwargs)
         # Listed by name (typer suggests a near name from these keys); each is only a stub
         # carrying its help line until `get_command` loads it.
-        self.commands = {name: click.Command(name, help=entry.help) for name, entry in COMMANDS.items()}
-        self._loaded: dict[str, click.Command] = {}
+        self.commands = {name: TyperCommand(name, help=entry.help) for name, entry in COMMANDS.items()}
+        self._loaded: dict[str, Any] = {}
         self._listing = False
 
-    def list_commands(self, ctx: click.Context) -> list[str]:
+    def list_commands(self, ctx: Any) -> list[str]:
         return list(COMMANDS)
 
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
         if cmd_name not in COMMANDS:
             return None
         if self._listing:
@@ -55,7 +55,7 @@ class LazyCommands(OneLineUsageErrors):
             self._loaded[cmd_name] = load(cmd_name)
         return self._loaded[cmd_name]
 
-    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+    def format_help(self, ctx: Any, formatter: Any) -> None:
         """The help lists the stubs: their lines are the commands' own (`cli.registry`)."""
         self._listing = True
         try:
