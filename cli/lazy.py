@@ -7,6 +7,7 @@ Its help lists the commands from `cli.registry` without importing them; running 
 """
 
 import importlib
+from collections.abc import Iterator, MutableMapping
 from typing import Any
 
 import typer
@@ -32,28 +33,49 @@ def load(name: str) -> Any:
     return typer.main.get_group(holder).commands[name]
 
 
+class _Commands(MutableMapping[str, Any]):
+    """The group's `commands`: every name of the registry, each command loaded when first read
+    (click and typer read a group's commands through this mapping, and so may a test)."""
+
+    def __init__(self) -> None:
+        self._loaded: dict[str, Any] = {}
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in COMMANDS:
+            raise KeyError(name)
+        if name not in self._loaded:
+            self._loaded[name] = load(name)
+        return self._loaded[name]
+
+    def __setitem__(self, name: str, command: Any) -> None:
+        self._loaded[name] = command
+
+    def __delitem__(self, name: str) -> None:
+        raise TypeError("the commands of `paperclip` are cli.registry's")
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(COMMANDS)
+
+    def __len__(self) -> int:
+        return len(COMMANDS)
+
+
 class LazyCommands(OneLineUsageErrors):
     """The root group: its commands are `cli.registry`'s, each loaded when first resolved."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # Listed by name (typer suggests a near name from these keys); each is only a stub
-        # carrying its help line until `get_command` loads it.
-        self.commands = {name: TyperCommand(name, help=entry.help) for name, entry in COMMANDS.items()}
-        self._loaded: dict[str, Any] = {}
+        self.commands = _Commands()
+        self._stubs = {name: TyperCommand(name, help=entry.help) for name, entry in COMMANDS.items()}
         self._listing = False
 
     def list_commands(self, ctx: Any) -> list[str]:
-        return list(COMMANDS)
+        return list(COMMANDS)  # the names alone: typer's own would read (load) every command
 
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
-        if cmd_name not in COMMANDS:
-            return None
-        if self._listing:
-            return self.commands[cmd_name]
-        if cmd_name not in self._loaded:
-            self._loaded[cmd_name] = load(cmd_name)
-        return self._loaded[cmd_name]
+        if self._listing:  # the help's list: a stub carrying the command's line
+            return self._stubs.get(cmd_name)
+        return self.commands.get(cmd_name)
 
     def format_help(self, ctx: Any, formatter: Any) -> None:
         """The help lists the stubs: their lines are the commands' own (`cli.registry`)."""
