@@ -291,6 +291,8 @@ class Settings(BaseSettings):
     @field_validator("credential_urls")
     @classmethod
     def _credential_urls(cls, bound: dict[str, list[str]], info: ValidationInfo) -> dict[str, list[str]]:
+        if not bound:
+            return bound
         from paperclip.keys import UrlError, normalise_url
 
         allowed = info.data.get("env_credentials", [])
@@ -310,6 +312,8 @@ class Settings(BaseSettings):
     @field_validator("mcp_stdio_allow")
     @classmethod
     def _mcp_stdio_allow(cls, entries: dict[str, str]) -> dict[str, str]:
+        if not entries:  # pydantic-settings validates the default too: nothing to import for it
+            return entries
         from paperclip.mcp import parse_allow_list
 
         parse_allow_list(entries)  # raises, naming the entry, for one that is not pinned
