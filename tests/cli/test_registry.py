@@ -1,12 +1,16 @@
 """`cli.registry` lists each command's help line so `paperclip --help` imports no command: here
 the lines are held equal to the commands' own help, and every command it names loads."""
 
+import importlib
 import inspect
+import pkgutil
 
 import pytest
+import typer
 from typer.core import TyperGroup
 from typer.testing import CliRunner
 
+import cli
 from cli import app
 from cli.lazy import load
 from cli.registry import COMMANDS
@@ -52,3 +56,24 @@ def test_the_clis_search_kinds_are_the_stores() -> None:
 
 def test_the_settings_default_queue_is_the_constant() -> None:
     assert DEFAULT_TASK_QUEUE == TASK_QUEUE == Settings().task_queue
+
+
+def test_every_group_a_module_defines_is_reachable() -> None:
+    """A group made in a module but left out of `cli.registry` (or of a `cli.groups` function)
+    would never be loaded: every module-level `typer.Typer` of the CLI is somewhere in the tree."""
+    names = [m.name for m in pkgutil.iter_modules(cli.__path__) if m.name != "__main__"]
+    modules = [importlib.import_module(f"cli.{name}") for name in names]
+    defined = {
+        f"{module.__name__}.{name}": inspect.cleandoc(value.info.help)
+        for module in modules
+        for name, value in vars(module).items()
+        if isinstance(value, typer.Typer) and value is not app
+    }
+    shown: set[str] = set()
+    groups = [load(name) for name in COMMANDS]
+    while groups:
+        group = groups.pop()
+        shown.add(inspect.cleandoc(group.help or ""))
+        groups += [c for c in getattr(group, "commands", {}).values() if isinstance(c, TyperGroup)]
+    assert len(defined) >= 20
+    assert {where: help for where, help in defined.items() if help not in shown} == {}
