@@ -8,7 +8,7 @@ import json
 import shlex
 from dataclasses import dataclass, fields
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -16,8 +16,10 @@ from rich.table import Table
 
 from cli.common import ApiUrl, Company, api, console, fail
 from cli.resources import _model
-from paperclip.client import ApiClient
 from paperclip.models import Adapter, CliPermissions, Endpoint, Provider
+
+if TYPE_CHECKING:
+    from paperclip.client import ApiClient
 
 CLI_TOOLS = frozenset({Adapter.CLAUDE_LOCAL, Adapter.CODEX_LOCAL, Adapter.OPENCODE_LOCAL, Adapter.PROCESS})
 """Adapters whose turns run a tool on a worker: `--model` and the other CLI options go to `cli`."""
@@ -221,7 +223,7 @@ def _env(pairs: list[str] | None) -> dict[str, str | None] | None:
     return env
 
 
-def _with_endpoint(client: ApiClient, company: str, endpoint: str, spec: dict[str, Any]) -> dict[str, Any]:
+def _with_endpoint(client: "ApiClient", company: str, endpoint: str, spec: dict[str, Any]) -> dict[str, Any]:
     """`spec` with the model config of the endpoint this company's agents get by that name (its
     team's, else the deployment's); the options given override it."""
     found = Endpoint.model_validate(client.get(f"/api/endpoints/{endpoint}", company=company))

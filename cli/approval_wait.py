@@ -9,7 +9,6 @@ from rich.markup import escape
 
 from cli.approvals import ApprovalId, _path, _status
 from cli.common import ApiUrl, Company, api, console, fail
-from paperclip.client import ApiError
 
 
 def approval_wait(
@@ -20,6 +19,8 @@ def approval_wait(
 ) -> None:
     """Wait until an approval exists (agents number them AP-1, AP-2 … as they ask), then print
     it in one line: its kind, what it asks, and its status. Exit 1 after the timeout."""
+    from paperclip.client import ApiError
+
     deadline = time.monotonic() + timeout
     with api(api_url) as client:
         while True:

@@ -4,30 +4,25 @@ These run where `PAPERCLIP_HOME` is, not through the API: a backup reads the sto
 (and, embedded, Temporal's file) and a restore writes them while the stack is stopped, when there
 is no API to ask. The work is the kernel's (`paperclip.backup`), which the CLI may import (the
 contract forbids it only the layers above the kernel); the scheduled backups run the same code in
-a worker's activity (`activities.backup`).
+a worker's activity (`activities.backup`). That code and the settings are imported when a backup
+command runs, not when the CLI starts.
 """
+
+from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from cli.common import console, fail
-from paperclip.backup import (
-    KeyBundle,
-    backup_key,
-    create_backup,
-    export_keys,
-    list_backups,
-    prune,
-    read_key_file,
-    restore_backup,
-)
-from paperclip.backup.keys import BACKUP_KEY_FILE
 from paperclip.errors import PaperclipError
-from paperclip.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from paperclip.backup import KeyBundle
+    from paperclip.settings import Settings
 
 backup_app = typer.Typer(help="Back up and restore the store (and the embedded Temporal's file).", no_args_is_help=True)
 
@@ -48,6 +43,9 @@ def _size(size: int) -> str:
 @backup_app.command("create")
 def backup_create(folder: Folder = None) -> None:
     """Back up the store (and the embedded Temporal's file) into a new sealed archive."""
+    from paperclip.backup import backup_key, create_backup
+    from paperclip.settings import get_settings
+
     settings = get_settings()
     try:
         path, manifest = create_backup(settings, backup_key(settings), directory=folder)
@@ -59,6 +57,9 @@ def backup_create(folder: Folder = None) -> None:
 @backup_app.command("list")
 def backup_list(folder: Folder = None) -> None:
     """The archives in the backup folder, oldest first: when, how big, what is inside."""
+    from paperclip.backup import list_backups
+    from paperclip.settings import get_settings
+
     settings = get_settings()
     directory = folder or settings.resolved_backup_dir
     try:
@@ -91,6 +92,9 @@ def backup_restore(
     ] = False,
 ) -> None:
     """Restore an archive into PAPERCLIP_HOME (a fresh one; with the stack stopped)."""
+    from paperclip.backup import read_key_file, restore_backup
+    from paperclip.settings import get_settings
+
     settings = get_settings()
     if not archive.is_file():
         fail(f"{archive} is not a file")
@@ -119,6 +123,9 @@ def backup_prune(
     folder: Folder = None,
 ) -> None:
     """Remove the archives older than the retention (never the newest one)."""
+    from paperclip.backup import prune
+    from paperclip.settings import get_settings
+
     settings = get_settings()
     days = keep_days or settings.backup_keep_days
     removed = prune(folder or settings.resolved_backup_dir, days)
@@ -134,6 +141,9 @@ def backup_export_key(
     ] = None,
 ) -> None:
     """Print (or write) the backup key and the secret key, to keep apart from the backups."""
+    from paperclip.backup import export_keys
+    from paperclip.settings import get_settings
+
     settings = get_settings()
     try:
         text = export_keys(settings)
@@ -155,12 +165,17 @@ def backup_export_key(
 
 def _existing_backup_key(settings: Settings) -> bytes | None:
     """The backup key if this deployment has one (never made here: listing makes no key)."""
+    from paperclip.backup import backup_key
+    from paperclip.backup.keys import BACKUP_KEY_FILE
+
     if settings.backup_key or (settings.home_dir / BACKUP_KEY_FILE).exists():
         return backup_key(settings)
     return None
 
 
 def _home_keys(settings: Settings) -> KeyBundle:
+    from paperclip.backup import KeyBundle
+
     key = _existing_backup_key(settings)
     if key is None:
         fail(f"no backup key in {settings.home_dir}: give the keys with --key-file (paperclip backup export-key)")

@@ -1,17 +1,21 @@
-"""What every command shares: the console, common options, and the one way to fail."""
+"""What every command shares: the console, common options, and the one way to fail.
+
+Settings, the HTTP client and the board are imported when a command talks to the API, not when
+the CLI starts: `paperclip --help` and a command's `--help` load none of them (`tests/cli/
+test_import_weight.py`)."""
 
 import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from rich.console import Console
 
-from paperclip import board
-from paperclip.client import ApiClient, ApiError
-from paperclip.settings import Settings, get_settings
+if TYPE_CHECKING:
+    from paperclip.client import ApiClient
+    from paperclip.settings import Settings
 
 console = Console()
 err_console = Console(stderr=True)
@@ -32,9 +36,11 @@ def fail(message: str) -> NoReturn:
     raise typer.Exit(1)
 
 
-def credential(settings: Settings, api_url: str) -> str | None:
+def credential(settings: "Settings", api_url: str) -> str | None:
     """What the CLI sends to `api_url`: `PAPERCLIP_API_KEY`, else an agent's `PAPERCLIP_TASK_TOKEN`,
     else the board token of `PAPERCLIP_HOME` when the API is on this machine (`board.bearer_for`)."""
+    from paperclip import board
+
     try:
         return board.bearer_for(
             api_url,
@@ -47,8 +53,10 @@ def credential(settings: Settings, api_url: str) -> str | None:
         fail(str(error))
 
 
-def _no_credential(settings: Settings, url: str) -> str:
+def _no_credential(settings: "Settings", url: str) -> str:
     """Why a CLI that sent nothing was refused, and what to do."""
+    from paperclip import board
+
     if board.on_this_machine(url, settings.host):
         return (
             f"the API at {url} wants a key, and this CLI has none: no PAPERCLIP_API_KEY, and no board token "
@@ -61,8 +69,11 @@ def _no_credential(settings: Settings, url: str) -> str:
 
 
 @contextmanager
-def api(api_url: str | None) -> Iterator[ApiClient]:
+def api(api_url: str | None) -> Iterator["ApiClient"]:
     """An API client for one command; an `ApiError` inside becomes one red line and exit 1."""
+    from paperclip.client import ApiClient, ApiError
+    from paperclip.settings import get_settings
+
     settings = get_settings()
     url = api_url or settings.resolved_api_url
     sent = credential(settings, url)

@@ -2,40 +2,33 @@
 
 It reads the settings, the store and Temporal itself (the kernel's modules, which the CLI may
 use), so it answers when the API is down; the ports it probes as `paperclip up` binds them.
+Those modules (the store, Temporal's SDK) are imported when the command runs, not when the CLI
+starts.
 """
 
-import asyncio
+from __future__ import annotations
+
 import json
 from collections.abc import Callable
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import httpx
 import typer
 from rich.markup import escape
 
 from cli.common import console
-from cli.stack import local_api_url, ui_url
-from cli.supervisor import port_is_free
-from paperclip.doctor import (
-    Finding,
-    Status,
-    backup_check,
-    cli_tools_check,
-    failed,
-    migrations_check,
-    provider_keys_check,
-    secret_key_check,
-    settings_check,
-    temporal_checks,
-)
-from paperclip.settings import Settings
-from paperclip.store import Store
 
-_STYLE = {Status.OK: "green", Status.INFO: "cyan", Status.WARN: "yellow", Status.FAIL: "red"}
+if TYPE_CHECKING:
+    from paperclip.doctor import Finding
+    from paperclip.settings import Settings
+
+_STYLE = {"ok": "green", "info": "cyan", "warn": "yellow", "fail": "red"}
+"""By `Status` value."""
 
 
 def _answers_json(url: str, has: str) -> bool:
     """Whether `GET url` answers a JSON object with the key `has` (whatever its status code)."""
+    import httpx
+
     try:
         body = httpx.get(url, timeout=2.0).json()
     except (httpx.HTTPError, ValueError):
@@ -44,6 +37,8 @@ def _answers_json(url: str, has: str) -> bool:
 
 
 def _answers_ok(url: str) -> bool:
+    import httpx
+
     try:
         return httpx.get(url, timeout=2.0).status_code == 200
     except httpx.HTTPError:
@@ -52,6 +47,10 @@ def _answers_ok(url: str) -> bool:
 
 def port_findings(settings: Settings, temporal_ok: bool) -> list[Finding]:
     """Each port the stack binds here: free, or taken by our own process (which answers as ours)."""
+    from cli.stack import local_api_url, ui_url
+    from cli.supervisor import port_is_free
+    from paperclip.doctor import Finding, Status
+
     ports: list[tuple[str, int, str, Callable[[], bool]]] = []
     if not settings.temporal_address:  # the embedded dev server binds these
         ports += [
@@ -84,6 +83,20 @@ def port_findings(settings: Settings, temporal_ok: bool) -> list[Finding]:
 
 def run_checks() -> list[Finding]:
     """Every check, in the order a person would fix them (a bad setting stops the rest)."""
+    import asyncio
+
+    from paperclip.doctor import (
+        Status,
+        backup_check,
+        cli_tools_check,
+        migrations_check,
+        provider_keys_check,
+        secret_key_check,
+        settings_check,
+        temporal_checks,
+    )
+    from paperclip.store import Store
+
     settings, found = settings_check()
     if settings is None:
         return found
@@ -112,6 +125,8 @@ def doctor(
 ) -> None:
     """Check this installation: settings, ports, Temporal, search attributes, migrations, the
     secret key, provider keys, CLI tools, backups. Exit 1 when a check fails."""
+    from paperclip.doctor import failed
+
     findings = run_checks()
     bad = failed(findings)
     if as_json:
@@ -119,7 +134,7 @@ def doctor(
         typer.echo(json.dumps(body, indent=2))
     else:
         for f in findings:
-            line = f"[{_STYLE[f.status]}]{f.status.value.upper():4}[/] {f.check}: {escape(f.detail)}"
+            line = f"[{_STYLE[f.status.value]}]{f.status.value.upper():4}[/] {f.check}: {escape(f.detail)}"
             if f.fix:
                 line += f"\n     fix: {escape(f.fix)}"
             console.print(line, highlight=False, soft_wrap=True, markup=True)

@@ -11,13 +11,8 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
-from sqlalchemy.exc import SQLAlchemyError
 
 from cli.common import ApiUrl, api, console, fail
-from paperclip.attachments import StorageError, open_storage
-from paperclip.lifecycle.retention import purge_expired, retention
-from paperclip.settings import get_settings
-from paperclip.store import Store
 
 
 def company_delete(
@@ -48,6 +43,13 @@ def purge(
     """Purge the store now, as the daily system routine does, and print what went by kind."""
     if not expired:
         fail("say what to purge: --expired (what the PAPERCLIP_*_KEEP_DAYS settings no longer keep)")
+    from sqlalchemy.exc import SQLAlchemyError  # the store's, only for the command that opens it
+
+    from paperclip.attachments import StorageError, open_storage
+    from paperclip.lifecycle.retention import purge_expired, retention
+    from paperclip.settings import get_settings
+    from paperclip.store import Store
+
     settings = get_settings()
     input = retention(settings)
     store = Store.from_settings(settings)

@@ -12,16 +12,18 @@ until then, where nothing orders the job before them (Kubernetes applies a Job a
 once).
 """
 
+from __future__ import annotations
+
 import time
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from cli.common import console, fail
-from paperclip.doctor import SchemaRevisions, schema_revisions
-from paperclip.doctor.schema import head_revision
-from paperclip.settings import get_settings
-from paperclip.store import Store
+
+if TYPE_CHECKING:  # the store and Alembic are imported by the command, not when the CLI starts
+    from paperclip.doctor import SchemaRevisions
+    from paperclip.store import Store
 
 POLL_SECONDS = 2.0
 FIX = "run `paperclip migrate`"
@@ -29,6 +31,8 @@ FIX = "run `paperclip migrate`"
 
 def _revisions(store: Store) -> SchemaRevisions | None:
     """Where the schema is, or None while the database does not answer (it may be starting too)."""
+    from paperclip.doctor import schema_revisions
+
     try:
         return schema_revisions(store)
     except Exception:  # noqa: BLE001 - any driver error: not reachable yet, asked again
@@ -44,6 +48,8 @@ def _wait(store: Store, seconds: float) -> None:
             return
         if time.monotonic() >= deadline:
             where = "the store did not answer" if found is None else f"it is at {found.current or 'empty'}"
+            from paperclip.doctor.schema import head_revision
+
             head = head_revision()
             fail(f"the store's schema did not reach revision {head} within {seconds:g}s ({where}): {FIX}")
         time.sleep(POLL_SECONDS)
@@ -60,6 +66,10 @@ def migrate(
     ] = None,
 ) -> None:
     """Migrate the store (PAPERCLIP_DATABASE_URL, else SQLite in PAPERCLIP_HOME) to the newest schema."""
+    from paperclip.doctor import schema_revisions
+    from paperclip.settings import get_settings
+    from paperclip.store import Store
+
     store = Store.from_settings(get_settings())
     try:
         if wait is not None:

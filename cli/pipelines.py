@@ -14,9 +14,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from cli.common import ApiUrl, Company, api, console, err_console, fail
-from paperclip.client import ApiError
-from paperclip.pipelines import BUILTINS, PipelineInvalid, builtin_text, parse
-from paperclip.templates import TemplateError, load_registry
+from paperclip.pipelines.builtin import BUILTINS, builtin_text
 
 pipeline_app = typer.Typer(
     help="Pipelines: YAML documents of steps, each a task for an agent (validate, add, list, show).",
@@ -56,6 +54,8 @@ def _summary(count: int) -> str:
 
 def _call(where: str, call: Any) -> Any:
     """`call()`; a 422 listing a document's problems ends the command with them."""
+    from paperclip.client import ApiError
+
     try:
         return call()
     except ApiError as error:
@@ -79,6 +79,9 @@ def pipeline_validate(
     """Check a pipeline document: every problem with its line."""
     text, where = _read(document)
     if company is None:
+        from paperclip.pipelines import PipelineInvalid, parse
+        from paperclip.templates import TemplateError, load_registry
+
         try:
             templates = load_registry().agents.keys()
         except TemplateError as error:

@@ -1,6 +1,7 @@
 """`paperclip search`: find words in conversation messages, task titles and documents, over the API."""
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Annotated, Any
 
 import typer
@@ -9,9 +10,17 @@ from rich.table import Table
 from rich.text import Text
 
 from cli.common import ApiUrl, api, console
-from paperclip.store.search import SearchKind
 
 MATCH_STYLE = "bold yellow"
+
+
+class SearchKind(StrEnum):
+    """What a hit is: the values of the store's `paperclip.store.search.SearchKind` (a test holds
+    them equal), written here because importing the store brings SQLAlchemy into every command."""
+
+    MESSAGE = "message"
+    TASK = "task"
+    DOCUMENT = "document"
 
 
 def _match(hit: dict[str, Any]) -> Text:

@@ -1,22 +1,23 @@
-"""Commands that run processes: `up` (the whole embedded stack), `worker`, `api`, `ui`."""
+"""Commands that run processes: `up` (the whole embedded stack), `worker`, `api`, `ui`.
 
-import asyncio
+What they run with (the stack's specs, the supervisor, the dev server's client, the settings) is
+imported when one of them runs, so that the CLI's other commands start without it.
+"""
+
+from __future__ import annotations
+
 import os
 import sys
 import time
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
-from cli import stack
 from cli.common import console, err_console, fail
-from cli.supervisor import Supervisor, SupervisorError, check_ports
-from paperclip import board
-from paperclip.client import ApiClient, ApiError
-from paperclip.demo import demo_company
-from paperclip.devserver import wait_until_ready
-from paperclip.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from paperclip.settings import Settings
 
 
 def up(
@@ -25,6 +26,14 @@ def up(
     ] = False,
 ) -> None:
     """Run the embedded stack: Temporal dev server, worker, API and dashboard (Ctrl-C stops it)."""
+    import asyncio
+
+    from cli import stack
+    from cli.supervisor import Supervisor, SupervisorError, check_ports
+    from paperclip import board
+    from paperclip.devserver import wait_until_ready
+    from paperclip.settings import get_settings
+
     settings = get_settings()
     try:
         check_ports(stack.port_checks(settings))
@@ -57,6 +66,8 @@ def up(
 
 
 def _print_urls(settings: Settings, seconds: float) -> None:
+    from cli import stack
+
     table = Table(show_header=False, box=None, padding=(0, 2))
     table.add_row("Dashboard", stack.ui_url(settings))
     table.add_row("API", f"{stack.local_api_url(settings)}  (docs: /docs)")
@@ -72,6 +83,11 @@ def _print_urls(settings: Settings, seconds: float) -> None:
 
 def _start_demo(settings: Settings) -> None:
     """Create the demo company unless it exists, and give the CEO its first task if it has none."""
+    from cli import stack
+    from paperclip import board
+    from paperclip.client import ApiClient, ApiError
+    from paperclip.demo import demo_company
+
     demo = demo_company()
     company = demo.spec.id
     try:
@@ -103,6 +119,9 @@ def _start_demo(settings: Settings) -> None:
 
 def worker() -> None:
     """Run a worker polling every Paperclip task queue (until Ctrl-C / SIGTERM)."""
+    from cli import stack
+    from paperclip.settings import get_settings
+
     get_settings()  # a bad setting ends the command here, with one line
     command = stack.worker_command()
     # The worker is the layer above the kernel: it runs as its own program, in this process.
@@ -113,6 +132,8 @@ def api() -> None:
     """Serve the API with uvicorn on PAPERCLIP_HOST:PAPERCLIP_API_PORT."""
     import uvicorn
 
+    from paperclip.settings import get_settings
+
     settings = get_settings()
     uvicorn.run(
         "api.app:create_app", factory=True, host=settings.host, port=settings.api_port, workers=settings.api_workers
@@ -121,6 +142,9 @@ def api() -> None:
 
 def ui() -> None:
     """Serve the dashboard with Streamlit on PAPERCLIP_HOST:PAPERCLIP_UI_PORT."""
+    from cli import stack
+    from paperclip.settings import get_settings
+
     settings = get_settings()
     command = stack.ui_command(settings)
     env = {**os.environ, "PAPERCLIP_API_URL": settings.resolved_api_url}

@@ -19,14 +19,15 @@ from pydantic_settings import (
     SettingsError,
 )
 
-from paperclip.codec import parse_keys
-from paperclip.constants import TASK_QUEUE
-from paperclip.keys import UrlError, normalise_url
-from paperclip.mcp import parse_allow_list
 from paperclip.models import ModelPrice, Provider, RateLimit
 from paperclip.models.routines import parse_duration
 
 SECRETS_DIR_VARIABLE = "PAPERCLIP_SECRETS_DIR"
+
+DEFAULT_TASK_QUEUE = "paperclip"
+"""`paperclip.constants.TASK_QUEUE`, written out (a test holds them equal): that module brings
+Temporal's SDK, which every CLI command reads settings without needing. For the same reason the
+validators of settings only some processes use import their checks when a value is given."""
 
 
 class Settings(BaseSettings):
@@ -73,7 +74,7 @@ class Settings(BaseSettings):
     database_url: str | None = None
     temporal_address: str | None = Field(default=None, validation_alias="TEMPORAL_ADDRESS")
     temporal_namespace: str = "default"
-    task_queue: str = TASK_QUEUE
+    task_queue: str = DEFAULT_TASK_QUEUE
     """The workflow queue; model calls go to `<task_queue>-llm`."""
     model_concurrency: int = Field(default=100, ge=1)
     """Model calls one worker runs at once (they mostly wait on the network)."""
@@ -290,6 +291,10 @@ class Settings(BaseSettings):
     @field_validator("credential_urls")
     @classmethod
     def _credential_urls(cls, bound: dict[str, list[str]], info: ValidationInfo) -> dict[str, list[str]]:
+        if not bound:
+            return bound
+        from paperclip.keys import UrlError, normalise_url
+
         allowed = info.data.get("env_credentials", [])
         for name, urls in bound.items():
             if name not in allowed:
@@ -307,6 +312,10 @@ class Settings(BaseSettings):
     @field_validator("mcp_stdio_allow")
     @classmethod
     def _mcp_stdio_allow(cls, entries: dict[str, str]) -> dict[str, str]:
+        if not entries:  # pydantic-settings validates the default too: nothing to import for it
+            return entries
+        from paperclip.mcp import parse_allow_list
+
         parse_allow_list(entries)  # raises, naming the entry, for one that is not pinned
         return entries
 
@@ -314,6 +323,8 @@ class Settings(BaseSettings):
     @classmethod
     def _payload_key(cls, key: str | None) -> str | None:
         if key:
+            from paperclip.codec import parse_keys
+
             parse_keys(key)
         return key or None
 
