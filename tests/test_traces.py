@@ -136,3 +136,11 @@ async def test_failed_model_calls_show_as_errors_with_their_attempt(dev_env: Wor
 async def test_an_unknown_task_has_no_trace(dev_env: WorkflowEnvironment) -> None:
     with pytest.raises(TraceNotFound, match="ACME-404"):
         await build_trace(dev_env.client, "nobody", "ACME-404")
+
+
+def test_the_summary_counts_one_turn_and_several_turns() -> None:
+    from paperclip.models.traces import Trace
+
+    one = Trace(company_id="acme", identifier="ACME-1", workflow_id="task:acme:ACME-1", title="Ship", turns=1)
+    assert ", 1 turn" in trace_to_markdown(one) and "1 turns" not in trace_to_markdown(one)
+    assert ", 3 turns" in trace_to_markdown(one.model_copy(update={"turns": 3}))

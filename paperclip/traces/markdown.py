@@ -24,7 +24,8 @@ def _summary(trace: Trace) -> str:
     cost = f", {money.cost(trace.cost_usd)}" if trace.cost_usd else ""
     simulated = " (simulated)" if trace.simulated else ""
     who = trace.assignee or "?"
-    return f"**{trace.identifier}** {trace.title} — {who}, {status}, {trace.turns} turns{cost}{simulated}"
+    turns = f"{trace.turns} turn" + ("" if trace.turns == 1 else "s")
+    return f"**{trace.identifier}** {trace.title} — {who}, {status}, {turns}{cost}{simulated}"
 
 
 def tree_lines(trace: Trace, depth: int) -> list[str]:

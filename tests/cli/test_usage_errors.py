@@ -85,3 +85,14 @@ def test_the_installed_command_prints_one_line_on_stderr_and_exits_1(tmp_path) -
     )
     assert (done.returncode, done.stdout) == (1, "")
     assert done.stderr == "paperclip: no such option: --frobnicate (see paperclip task assign --help)\n"
+
+
+def test_version_prints_the_installed_version() -> None:
+    from importlib.metadata import version
+
+    from typer.testing import CliRunner
+
+    from cli import app
+
+    result = CliRunner().invoke(app, ["--version"])
+    assert result.exit_code == 0 and result.output.strip() == f"paperclip {version('paperclip-temporal')}"

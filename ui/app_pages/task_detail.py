@@ -98,7 +98,7 @@ def live_panel(company_id: str, identifier: str) -> None:
     tokens.metric("Tokens", tokens_text(task.usage))
     cache = f" · prompt cache {cache_text(task.usage)}" if uses_cache(task.usage) else ""
     serves = f" · serves {task.goal}" if task.goal else ""
-    st.caption(f"Priority {task.priority.value} · {task.turns} turns{cache}{serves}")
+    st.caption(f"Priority {task.priority.value} · {task.turns} turn{'' if task.turns == 1 else 's'}{cache}{serves}")
     if task.held:
         st.warning(f"Held before its next turn: {task.held}.", icon=":material/pause_circle:")
     if task.blocked_reason:
