@@ -12,12 +12,24 @@ from typing import Any
 from temporalio import workflow
 from temporalio.common import RetryPolicy, SearchAttributePair, TypedSearchAttributes
 from temporalio.exceptions import ActivityError
+from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
-    from paperclip.constants import SA_AGENT, SA_COMPANY, SA_STATUS, Activity, CompanySignal, cli_queue, llm_queue
+    from paperclip.constants import (
+        SA_AGENT,
+        SA_COMPANY,
+        SA_STATUS,
+        TASK_WORKFLOW,
+        Activity,
+        CompanySignal,
+        cli_queue,
+        llm_queue,
+        task_workflow_id,
+    )
     from paperclip.mcp import mcp_tool_spec, offered_mcp_tools
     from paperclip.models import (
         Adapter,
+        AgentSpec,
         ApprovalRequest,
         ApprovalStatus,
         Message,
@@ -83,6 +95,42 @@ def task_search_attributes(company_id: str, agent: str, status: TaskStatus) -> T
             SearchAttributePair(SA_AGENT, agent),
             SearchAttributePair(SA_STATUS, status.value),
         ]
+    )
+
+
+async def start_subtask(task: "TaskCore", child: str, agent: AgentSpec, title: str, brief: str, **fields: Any) -> None:
+    """Start `child`, a subtask of `task` for `agent` (a delegation, or a review), abandoned on the
+    parent's close; it inherits the parent's company, priority, goal, budgeting and timeouts, and
+    `fields` add what the kind of subtask needs (its team, goals, repository, what it reviews)."""
+    input = task.input
+    await workflow.start_child_workflow(
+        TASK_WORKFLOW,
+        TaskInput(
+            company_id=input.company_id,
+            company_name=input.company_name,
+            mission=input.mission,
+            identifier=child,
+            title=title,
+            brief=brief,
+            priority=input.priority,
+            agent=agent,
+            parent=input.identifier,
+            depth=input.depth + 1,
+            goal=input.goal,
+            company_budgeted=input.company_budgeted or task.carry.budgeted is True,
+            approval_timeout_seconds=input.approval_timeout_seconds,
+            continue_as_new_after_turns=input.continue_as_new_after_turns,
+            created_at=workflow.now(),
+            company_tool_policy=input.company_tool_policy,
+            **fields,
+        ),
+        id=task_workflow_id(input.company_id, child),
+        parent_close_policy=ParentClosePolicy.ABANDON,
+        search_attributes=(
+            task_search_attributes(input.company_id, agent.name, TaskStatus.RUNNING)
+            if task.has_search_attributes
+            else None
+        ),
     )
 
 

@@ -17,16 +17,15 @@ from datetime import timedelta
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError
-from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
     from paperclip import prompts
-    from paperclip.constants import TASK_WORKFLOW, Activity, task_workflow_id
-    from paperclip.models import ApprovalKind, ApprovalRequest, ApprovalStatus, Message, TaskInput, TaskStatus
+    from paperclip.constants import Activity
+    from paperclip.models import ApprovalKind, ApprovalRequest, ApprovalStatus, Message, TaskStatus
     from paperclip.models.review import BOARD, Deliveries, DeliveriesInput, ReviewVerdict
     from paperclip.tools.review_verdict import nothing_delivered, review_brief, sent_back
     from workflows.patches import REVIEW
-    from workflows.task_core import TaskCore, task_search_attributes
+    from workflows.task_core import TaskCore, start_subtask
 
 READ_RETRIES = RetryPolicy(maximum_attempts=3)
 """A store that does not answer: the review goes on without the list of what was delivered."""
@@ -119,35 +118,8 @@ async def _start_review_task(task: TaskCore, delivered: list[str]) -> None:
     carry.review_request = child
     carry.open_children[child] = reviewer.name  # cancelled with the task
     await _set(task, TaskStatus.IN_REVIEW, f"review {carry.review_cycles} asked of {reviewer.name} in {child}")
-    await workflow.start_child_workflow(
-        TASK_WORKFLOW,
-        TaskInput(
-            company_id=input.company_id,
-            company_name=input.company_name,
-            mission=input.mission,
-            identifier=child,
-            title=f"Review: {input.title}"[:500],
-            brief=review_brief(input.title, input.brief, carry.under_review, delivered),
-            priority=input.priority,
-            agent=reviewer,
-            parent=input.identifier,
-            depth=input.depth + 1,
-            goal=input.goal,
-            company_budgeted=input.company_budgeted or carry.budgeted is True,
-            approval_timeout_seconds=input.approval_timeout_seconds,
-            continue_as_new_after_turns=input.continue_as_new_after_turns,
-            created_at=workflow.now(),
-            company_tool_policy=input.company_tool_policy,
-            reviewing=input.identifier,
-        ),
-        id=task_workflow_id(input.company_id, child),
-        parent_close_policy=ParentClosePolicy.ABANDON,
-        search_attributes=(
-            task_search_attributes(input.company_id, reviewer.name, TaskStatus.RUNNING)
-            if task.has_search_attributes
-            else None
-        ),
-    )
+    brief = review_brief(input.title, input.brief, carry.under_review, delivered)
+    await start_subtask(task, child, reviewer, f"Review: {input.title}"[:500], brief, reviewing=input.identifier)
 
 
 def _verdict(task: TaskCore) -> ReviewVerdict | str | None:

@@ -18,11 +18,10 @@ from typing import Any
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, FailureError
-from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
     from paperclip import prompts
-    from paperclip.constants import TASK_WORKFLOW, Activity, CompanySignal, task_workflow_id
+    from paperclip.constants import Activity, CompanySignal
     from paperclip.models import (
         AgentFromTemplateInput,
         AgentSpec,
@@ -33,7 +32,6 @@ with workflow.unsafe.imports_passed_through():
         CommentInput,
         Escalation,
         Message,
-        TaskInput,
         TaskStatus,
         ToolCall,
     )
@@ -63,7 +61,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows import task_documents
     from workflows.patches import ADD_BLOCKER_TOOL, REVIEW, TASK_TOOLS, WORK_PRODUCTS
     from workflows.signals import signal_company
-    from workflows.task_core import TaskCore, task_search_attributes
+    from workflows.task_core import TaskCore, start_subtask
     from workflows.task_products import record_declared
     from workflows.task_review import nothing_to_review
     from workflows.task_schema import refused_result
@@ -140,37 +138,16 @@ async def delegate(task: TaskCore, args: DelegateTaskArguments) -> str:
     child = f"{input.identifier}.{carry.child_counter}"
     spec: AgentSpec = team[args.agent]
     carry.open_children[child] = args.agent
-    await workflow.start_child_workflow(
-        TASK_WORKFLOW,
-        TaskInput(
-            company_id=input.company_id,
-            company_name=input.company_name,
-            mission=input.mission,
-            identifier=child,
-            title=args.title,
-            brief=args.brief,
-            priority=input.priority,
-            agent=spec,
-            team=subtree(input.team, args.agent),
-            parent=input.identifier,
-            depth=input.depth + 1,
-            goal=input.goal,
-            goals=prompts.goal_chain(input.goals, input.goal),
-            company_budgeted=input.company_budgeted or carry.budgeted is True,
-            approval_timeout_seconds=input.approval_timeout_seconds,
-            continue_as_new_after_turns=input.continue_as_new_after_turns,
-            created_at=workflow.now(),
-            # A subtask works in its agent's repository, else its parent's, under the same rules.
-            repository=spec.repository or input.repository,
-            company_tool_policy=input.company_tool_policy,
-        ),
-        id=task_workflow_id(input.company_id, child),
-        parent_close_policy=ParentClosePolicy.ABANDON,
-        search_attributes=(
-            task_search_attributes(input.company_id, args.agent, TaskStatus.RUNNING)
-            if task.has_search_attributes
-            else None
-        ),
+    await start_subtask(
+        task,
+        child,
+        spec,
+        args.title,
+        args.brief,
+        team=subtree(input.team, args.agent),
+        goals=prompts.goal_chain(input.goals, input.goal),
+        # A subtask works in its agent's repository, else its parent's, under the same rules.
+        repository=spec.repository or input.repository,
     )
     return prompts.delegated(child, args.agent, args.title)
 
