@@ -15,7 +15,7 @@ from activities.limits import CredentialLimits
 from activities.model_turn import ModelActivities
 from paperclip.compaction import SUMMARY_AUTHOR, request_message
 from paperclip.context import plain_tokens
-from paperclip.models import ModelConfig, Provider, RateLimit, SessionRef
+from paperclip.models import Message, ModelConfig, Provider, RateLimit, SessionRef
 from paperclip.store import Store
 from tests.activities.helpers import SESSION, keys_for, run_turn, turn_input
 from tests.fakes import FakeModelServer
@@ -98,9 +98,9 @@ async def test_a_call_takes_its_worst_case_and_gives_back_what_it_did_not_use(se
 async def test_a_call_waits_until_the_keys_bucket_holds_its_worst_case(server, store, limit_store) -> None:
     limits = CredentialLimits(limit_store, {KEY: RateLimit(tokens_per_minute=60_000)})  # 1,000 a second
     turns = ModelActivities(store, keys=keys_for(server), limits=limits)
-    # Other workers have taken all but 200 tokens (the bucket holds 59 s' worth); this call's worst
+    # Other workers have taken all but 200 tokens (the bucket holds 55 s' worth); this call's worst
     # case is ~1,300.
-    assert limit_store.take_tokens(KEY, 58_800, per_minute=60_000, capacity=59_000) == 0.0
+    assert limit_store.take_tokens(KEY, 54_800, per_minute=60_000, capacity=55_000) == 0.0
     beats: list = []
     started = time.monotonic()
     await run_turn(turns, turn_input(openai(server, max_tokens=1000)), beats)
@@ -156,3 +156,31 @@ async def test_a_compaction_takes_from_its_keys_bucket_like_a_turn(server, store
     used = server.usages[-1].input_tokens + server.usages[-1].output_tokens
     assert limit_store.taken == [prompt + 300]
     assert limit_store.returned == [prompt + 300 - used]
+
+
+async def test_calls_stalled_between_their_take_and_the_provider_are_not_refused(server, store, limit_store) -> None:
+    """A loaded worker can stall calls for seconds after they took their tokens: the provider's
+    bucket, full, gains nothing meanwhile while ours refills and lets more calls take. Stalled
+    for 4.5 seconds and then arriving all at once, the calls fit the provider's minute."""
+    server.limit(tokens_per_minute=60_000)  # 1,000 a second
+    limits = CredentialLimits(limit_store, {KEY: RateLimit(tokens_per_minute=60_000)})
+    turns = ModelActivities(store, keys=keys_for(server), limits=limits)
+    # Long briefs and short answers: what the provider takes is nearly all kept, not given back.
+    brief = Message(role="user", author="board", content="Task ACME-1: Summarise\n" + "lorem ipsum " * 500)
+    calls = [
+        turn_input(openai(server, max_tokens=20), new=[brief]).model_copy(
+            update={"session": SessionRef(company_id="acme", task=f"ACME-{i}", agent="ceo")}
+        )
+        for i in range(1, 33)
+    ]
+    cost = plain_tokens(calls[0].system_prompt, calls[0].tools, calls[0].new_messages) + 20
+    # More calls than a minute's bucket holds, so some wait for its refill during the stall.
+    assert len(calls) * cost > 60_000 + 4.5 * 1000
+    server.hang_next(len(calls))  # held before the provider counts their tokens
+    running = asyncio.gather(*(run_turn(turns, call) for call in calls))
+    await asyncio.sleep(4.5)
+    stalled = len(limit_store.taken)
+    server.release_hangs(and_stop=True)
+    await running
+    assert stalled * cost > 55_000  # the bucket's 55 s' worth, and what refilled meanwhile
+    assert not server.refused and server.calls == len(calls)

@@ -420,10 +420,13 @@ class FakeModelServer:
         with self._lock:
             self._scripted.append(("", text))
 
-    def release_hangs(self) -> None:
-        """Let every hung request go on to answer normally."""
+    def release_hangs(self, *, and_stop: bool = False) -> None:
+        """Let every hung request go on to answer normally (`and_stop`: and hang none of those
+        still to come that `hang_next` counted)."""
         with self._lock:
             self._released += 1
+            if and_stop:
+                self._hangs = 0
 
     def reset(self) -> None:
         with self._lock:
