@@ -45,6 +45,7 @@ async def _info(company_id: str, description: ScheduleDescription) -> RoutineInf
             scheduled_at=action.scheduled_at,
             started_at=action.started_at,
             workflow_id=getattr(action.action, "workflow_id", ""),
+            run_id=getattr(action.action, "first_execution_run_id", ""),
         )
         for action in info.recent_actions
     ]

@@ -215,6 +215,8 @@ class RoutineRun(BaseModel):
     scheduled_at: datetime
     started_at: datetime
     workflow_id: str
+    run_id: str = ""
+    """The run the action started: two fires in one second share a workflow id, not a run."""
 
 
 class RoutineInfo(RoutineSpec):

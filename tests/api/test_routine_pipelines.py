@@ -36,16 +36,19 @@ workflow:
 
 
 async def fire(api: httpx.AsyncClient, env: WorkflowEnvironment, company: str, fired: int) -> RoutineRunResult:
-    """Trigger the routine and wait for that fire's run to end: what it did."""
-    triggered = await api.post(f"/api/companies/{company}/routines/nightly/trigger")
+    """Trigger the routine and wait for that fire's run to end: what it did. The fire is told by
+    its run, not its workflow id, which a fire in the same second as another shares."""
+    url = f"/api/companies/{company}/routines/nightly"
+    seen = {a["run_id"] for a in (await api.get(url)).json()["recent_actions"]}
+    triggered = await api.post(f"{url}/trigger")
     assert triggered.status_code == 202, triggered.text
-    routine = await poll(
-        lambda: api.get(f"/api/companies/{company}/routines/nightly"),
-        lambda r: len(r.json()["recent_actions"]) == fired,
+    routine = await poll(lambda: api.get(url), lambda r: len(r.json()["recent_actions"]) == fired)
+    [action] = [a for a in routine.json()["recent_actions"] if a["run_id"] not in seen]
+    handle = env.client.get_workflow_handle(
+        action["workflow_id"], run_id=action["run_id"], result_type=RoutineRunResult
     )
-    fire_id = routine.json()["recent_actions"][-1]["workflow_id"]
-    result: RoutineRunResult = await env.client.get_workflow_handle(fire_id, result_type=RoutineRunResult).result()
-    assert result.fire_id == fire_id
+    result: RoutineRunResult = await handle.result()
+    assert result.fire_id == action["workflow_id"]
     return result
 
 

@@ -73,7 +73,7 @@ async def test_trigger_creates_a_task_marked_with_the_routine(api: httpx.AsyncCl
         lambda: api.get(f"/api/companies/{company}/routines/standup"), lambda r: r.json()["recent_actions"]
     )
     (run,) = routine.json()["recent_actions"]
-    assert run["workflow_id"].startswith(f"routine-run:{company}:standup-")
+    assert run["workflow_id"].startswith(f"routine-run:{company}:standup-") and run["run_id"]
     # The task, once done, is in the store with its routine.
     done = await poll(
         lambda: api.get(f"/api/companies/{company}/tasks/{task['identifier']}"), lambda r: r.json()["status"] == "done"
