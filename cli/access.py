@@ -6,7 +6,7 @@ import typer
 from rich.table import Table
 
 from cli.common import ApiUrl, api, console
-from paperclip.models import TeamRole
+from paperclip.vocabulary import TeamRole
 
 team_app = typer.Typer(help="Teams and their members' roles (owner, operator, viewer).", no_args_is_help=True)
 token_app = typer.Typer(help="API keys: made for a user, shown once, revoked at once.", no_args_is_help=True)

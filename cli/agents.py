@@ -16,7 +16,7 @@ from rich.table import Table
 
 from cli.common import ApiUrl, Company, api, console, fail
 from cli.resources import _model
-from paperclip.models import Adapter, CliPermissions, Endpoint, Provider
+from paperclip.vocabulary import Adapter, CliPermissions, Provider
 
 if TYPE_CHECKING:
     from paperclip.client import ApiClient
@@ -226,6 +226,8 @@ def _env(pairs: list[str] | None) -> dict[str, str | None] | None:
 def _with_endpoint(client: "ApiClient", company: str, endpoint: str, spec: dict[str, Any]) -> dict[str, Any]:
     """`spec` with the model config of the endpoint this company's agents get by that name (its
     team's, else the deployment's); the options given override it."""
+    from paperclip.models import Endpoint  # the models only for an agent hired on an endpoint
+
     found = Endpoint.model_validate(client.get(f"/api/endpoints/{endpoint}", company=company))
     given = spec.get("model", {})
     model = found.model_config_for(given.get("model")).model_dump(mode="json", exclude_none=True)

@@ -9,7 +9,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from cli.common import ApiUrl, Company, api, console, fail
-from paperclip.models import ApprovalStatus
+from paperclip.vocabulary import ApprovalStatus
 
 approval_app = typer.Typer(
     help="Approvals agents asked for: list, show, approve, reject, revise.", no_args_is_help=True

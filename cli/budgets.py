@@ -8,8 +8,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from cli.common import ApiUrl, Company, api, console, fail
-from paperclip.models import COMPANY_SCOPE
 from paperclip.money import cap_text, usd
+from paperclip.vocabulary import COMPANY_SCOPE
 
 budget_app = typer.Typer(
     help="Monthly budgets and lifetime caps: show them with their spend, set one.", no_args_is_help=True

@@ -7,8 +7,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from cli.common import ApiUrl, Company, api, console, err_console
-from paperclip.models import CostGroup
 from paperclip.money import cost
+from paperclip.vocabulary import CostGroup
 
 
 def _usd(line: dict[str, Any]) -> str:

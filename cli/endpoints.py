@@ -7,7 +7,7 @@ import typer
 
 from cli.common import ApiUrl, api, console, fail
 from cli.credentials import Team, owned
-from paperclip.models import EndpointKind
+from paperclip.vocabulary import EndpointKind
 
 
 def agent_register(

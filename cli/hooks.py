@@ -10,8 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from cli.common import ApiUrl, Company, api, console, fail
-from paperclip.models import Priority
-from paperclip.models.webhooks import HookKind, WebhookEvent, WebhookFormat
+from paperclip.vocabulary import HookKind, Priority, WebhookEvent, WebhookFormat
 
 hook_app = typer.Typer(
     help="Incoming webhooks (GitHub's or signed generic deliveries) that make tasks or start pipeline runs: "

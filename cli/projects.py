@@ -9,7 +9,7 @@ from rich.table import Table
 
 from cli.common import ApiUrl, Company, api, console
 from cli.review import CyclesOption, ReviewOption, review_body
-from paperclip.models.projects import ProjectStatus
+from paperclip.vocabulary import ProjectStatus
 
 project_app = typer.Typer(help="The company's projects: list, show, add, change.", no_args_is_help=True)
 label_app = typer.Typer(help="The company's labels: list, add, remove.", no_args_is_help=True)

@@ -11,8 +11,8 @@ from rich.table import Table
 from cli.budgets import cap_text, usd
 from cli.common import ApiUrl, Company, api, console, fail
 from cli.review import CyclesOption, ReviewOption, review_body
-from paperclip.models import Adapter, AgentStatus, Priority, Provider, RetryState, Role
 from paperclip.money import cost
+from paperclip.vocabulary import Adapter, AgentStatus, Priority, Provider, Role
 
 company_app = typer.Typer(help="Create, list, show and delete companies.", no_args_is_help=True)
 agent_app = typer.Typer(help="Hire, list and show agents.", no_args_is_help=True)
@@ -55,6 +55,8 @@ def _task_status(task: dict[str, Any]) -> str:
         text += f" [yellow]held: {escape(task['held'])}[/yellow]"
     retry = task.get("retry")
     if retry:
+        from paperclip.models import RetryState  # the models only for a task that is retrying
+
         text += f" [yellow]↻ retrying {escape(RetryState.model_validate(retry).brief())}[/yellow]"
     return text
 

@@ -5,7 +5,7 @@ from typing import Annotated, Any
 import typer
 
 from cli.common import fail
-from paperclip.models.review import MAX_CYCLES, check_reviewer
+from paperclip.vocabulary import MAX_REVIEW_CYCLES
 
 ReviewOption = Annotated[
     str | None,
@@ -13,7 +13,9 @@ ReviewOption = Annotated[
 ]
 CyclesOption = Annotated[
     int | None,
-    typer.Option("--review-cycles", min=1, max=MAX_CYCLES, help="Reviews at most before the task fails (default 3)."),
+    typer.Option(
+        "--review-cycles", min=1, max=MAX_REVIEW_CYCLES, help="Reviews at most before the task fails (default 3)."
+    ),
 ]
 
 
@@ -24,6 +26,8 @@ def review_body(reviewer: str | None, cycles: int | None) -> dict[str, Any] | No
         if cycles is not None:
             fail("--review-cycles goes with --review")
         return None
+    from paperclip.models.review import check_reviewer  # the models only when a review is asked
+
     try:
         check_reviewer(reviewer)
     except ValueError as err:

@@ -10,7 +10,7 @@ from rich.table import Table
 
 from cli.common import ApiUrl, Company, api, console, fail
 from cli.pipeline_runs import parse_inputs
-from paperclip.models import Priority
+from paperclip.vocabulary import Priority
 
 routine_app = typer.Typer(
     help="Recurring tasks or pipeline runs on a schedule: add, list, pause, resume, trigger, delete.",

@@ -9,9 +9,8 @@ from rich.table import Table
 
 from cli.common import ApiUrl, Company, api, console, fail
 from cli.resources import status_markup, task_table
-from paperclip.models import RetryState, TaskStatus
-from paperclip.models.enums import TERMINAL_STATUSES
 from paperclip.money import cost
+from paperclip.vocabulary import TERMINAL_STATUSES, TaskStatus
 
 
 def task_show(
@@ -39,6 +38,8 @@ def _rows(task: dict[str, Any]) -> list[tuple[str, str]]:
     if task.get("held"):
         rows.append(("held", f"[yellow]{escape(task['held'])}[/yellow] (before its next turn)"))
     if task.get("retry"):
+        from paperclip.models import RetryState  # the models only for a task that is retrying
+
         retry = RetryState.model_validate(task["retry"])
         rows.append(("retrying", f"[yellow]{escape(retry.model)}: {escape(retry.describe())}[/yellow]"))
     if task.get("blocked_reason"):

@@ -9,7 +9,6 @@ from rich.table import Table
 from rich.tree import Tree
 
 from cli.common import ApiUrl, Company, api, console
-from paperclip.models import RetryState
 from paperclip.money import cost
 
 STATUS_STYLE = {"active": "green", "idle": "green", "running": "yellow", "paused": "magenta", "error": "red"}
@@ -58,7 +57,7 @@ def _label(node: dict[str, Any]) -> str:
         )
     reason = f" ({escape(node['pause_reason'])})" if node.get("pause_reason") else ""
     retrying = "".join(
-        f" · [red]↻ {escape(task)} retrying {escape(RetryState.model_validate(retry).brief())}[/red]"
+        f" · [red]↻ {escape(task)} retrying {escape(_retry_brief(retry))}[/red]"
         for task, retry in (node.get("retrying") or {}).items()
     )
     return (
@@ -82,3 +81,9 @@ def org(company: Company, api_url: ApiUrl = None) -> None:
     for root in chart.get("data", []):
         _grow(tree, root)
     console.print(tree)
+
+
+def _retry_brief(retry: dict) -> str:
+    from paperclip.models import RetryState  # the models only for an agent whose task is retrying
+
+    return RetryState.model_validate(retry).brief()

@@ -7,7 +7,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from cli.common import ApiUrl, Company, api, console
-from paperclip.models.work_products import WorkProductKind
+from paperclip.vocabulary import WorkProductKind
 
 
 def task_products(

@@ -19,8 +19,8 @@ from pydantic_settings import (
     SettingsError,
 )
 
-from paperclip.models import ModelPrice, Provider, RateLimit
-from paperclip.models.routines import parse_duration
+from paperclip.terms import ModelPrice, RateLimit
+from paperclip.vocabulary import Provider
 
 SECRETS_DIR_VARIABLE = "PAPERCLIP_SECRETS_DIR"
 
@@ -219,6 +219,8 @@ class Settings(BaseSettings):
     @classmethod
     def _backup_every(cls, every: object) -> object:
         if isinstance(every, str):
+            from paperclip.models.routines import parse_duration  # the models only for a duration given
+
             return parse_duration(every)
         return every
 

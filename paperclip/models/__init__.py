@@ -23,24 +23,20 @@ Import names from here (`from paperclip.models import AgentSpec`); the modules g
 - `webhooks`: incoming hooks (targets, deliveries), outgoing subscriptions, their events and the `notify` input.
 """
 
-from paperclip.models.access import ApiKeyInfo, TeamRole
+from paperclip.models.access import ApiKeyInfo
 from paperclip.models.agents import (
     DEFAULT_CREDENTIALS,
     HTTP_PLACEHOLDERS,
-    Adapter,
     AgentBrief,
     AgentFromTemplateInput,
     AgentSpec,
     CliConfig,
-    CliPermissions,
     Endpoint,
     EndpointKind,
     HeartbeatPolicy,
     HttpConfig,
     ModelConfig,
-    ModelPrice,
     Permissions,
-    RateLimit,
 )
 from paperclip.models.api import (
     ActivityPublic,
@@ -53,7 +49,6 @@ from paperclip.models.api import (
     TaskList,
 )
 from paperclip.models.budgets import (
-    COMPANY_SCOPE,
     Budget,
     BudgetDecision,
     BudgetRequest,
@@ -80,25 +75,6 @@ from paperclip.models.company import (
 )
 from paperclip.models.configure import AgentChanged, ConfigureAgentInput, ConfigureAgentResult
 from paperclip.models.conversation import Message, SessionRef, ToolCall, ToolSpec, Usage
-from paperclip.models.enums import (
-    AGENT_TRANSITIONS,
-    GOAL_TRANSITIONS,
-    TASK_TRANSITIONS,
-    TERMINAL_STATUSES,
-    AgentStatus,
-    ApprovalKind,
-    ApprovalStatus,
-    GoalLevel,
-    GoalStatus,
-    InvalidTransition,
-    Priority,
-    Provider,
-    Role,
-    TaskStatus,
-    check_agent_transition,
-    check_goal_transition,
-    check_transition,
-)
 from paperclip.models.governance import (
     AgentActionInput,
     Approval,
@@ -171,7 +147,6 @@ from paperclip.models.records import (
     ApprovalRecord,
     CommentPosted,
     CostEvent,
-    CostGroup,
     CostLine,
     RecordInput,
     RetryState,
@@ -268,6 +243,31 @@ from paperclip.models.webhooks import (
     WebhookList,
     WebhookPublic,
     WebhookSpec,
+)
+from paperclip.terms import ModelPrice, RateLimit
+from paperclip.vocabulary import (
+    AGENT_TRANSITIONS,
+    COMPANY_SCOPE,
+    GOAL_TRANSITIONS,
+    TASK_TRANSITIONS,
+    TERMINAL_STATUSES,
+    Adapter,
+    AgentStatus,
+    ApprovalKind,
+    ApprovalStatus,
+    CliPermissions,
+    CostGroup,
+    GoalLevel,
+    GoalStatus,
+    InvalidTransition,
+    Priority,
+    Provider,
+    Role,
+    TaskStatus,
+    TeamRole,
+    check_agent_transition,
+    check_goal_transition,
+    check_transition,
 )
 
 __all__ = [

@@ -3,29 +3,14 @@ heartbeat, budget and permissions, and the endpoints its models may be served fr
 holds a secret: a credential is named, and resolved by the activity that uses it."""
 
 import string
-from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 from paperclip.models.budgets import Budget
-from paperclip.models.enums import Provider, Role
 from paperclip.models.names import AgentName, EndpointName, Host
 from paperclip.models.tooling import RepositoryConfig, ToolRule
-
-
-class ModelPrice(BaseModel):
-    """USD per million tokens; overrides the built-in table for one model. Every price is a finite
-    number, zero or more (an infinite one would book a cost no report could show)."""
-
-    model_config = ConfigDict(allow_inf_nan=False)
-
-    input: float = Field(ge=0)
-    output: float = Field(ge=0)
-    cached_input: float | None = Field(default=None, ge=0)
-    """None: the input price."""
-    cache_write: float | None = Field(default=None, ge=0)
-    """A prompt-cache write's price; None: as the provider bills it (Anthropic 1.25x the input
-    price; OpenAI writes nothing extra, so the input price)."""
+from paperclip.terms import ModelPrice
+from paperclip.vocabulary import Adapter, CliPermissions, EndpointKind, Provider, Role
 
 
 class ModelConfig(BaseModel):
@@ -72,15 +57,6 @@ DEFAULT_CREDENTIALS = {Provider.OPENAI: "OPENAI_API_KEY", Provider.ANTHROPIC: "A
 """The credential a model uses when its config names none."""
 
 
-class RateLimit(BaseModel):
-    """What a provider allows one credential, shared by every agent and worker that uses it."""
-
-    requests_per_minute: float | None = Field(default=None, gt=0)
-    """Calls a minute: Temporal's rate limit on the credential's own model queue."""
-    tokens_per_minute: int | None = Field(default=None, gt=0)
-    """Tokens a minute (input + output): a token bucket in the store, reserved before each call."""
-
-
 class HeartbeatPolicy(BaseModel):
     """When an agent wakes on its own. A wake first checks, without any model call, whether
     there is work; with none it spends nothing."""
@@ -94,12 +70,6 @@ class HeartbeatPolicy(BaseModel):
 class Permissions(BaseModel):
     can_hire: bool = False
     """May call `hire_agent` (from a template)."""
-
-
-class EndpointKind(StrEnum):
-    OPENAI_COMPATIBLE = "openai-compatible"
-    """An OpenAI-compatible API (Ollama, vLLM, LiteLLM, OpenRouter, OpenAI itself)."""
-    ANTHROPIC = "anthropic"
 
 
 class Endpoint(BaseModel):
@@ -126,45 +96,6 @@ class Endpoint(BaseModel):
             base_url=self.url,
             credential=self.name,
         )
-
-
-class Adapter(StrEnum):
-    """What runs an agent's turns."""
-
-    MODEL = "model"
-    """A model call with tools (`AgentSpec.model`), the default."""
-    CLAUDE_LOCAL = "claude_local"
-    """Claude Code: `claude -p … --output-format stream-json`."""
-    CODEX_LOCAL = "codex_local"
-    """Codex CLI: `codex exec --json …`."""
-    OPENCODE_LOCAL = "opencode_local"
-    """OpenCode: `opencode run --format json …`."""
-    GEMINI_LOCAL = "gemini_local"
-    """Gemini CLI: `gemini --output-format stream-json -p …`."""
-    PROCESS = "process"
-    """Any command: the prompt on stdin or as an argument, stdout is the result, exit code 0 is success."""
-    HTTP = "http"
-    """An agent behind a URL (`AgentSpec.http`): each turn POSTs the task to it, a 2xx is "accepted",
-    and the agent answers later by calling the API back with its task token."""
-
-    @property
-    def label(self) -> str:
-        """What runs the turns, as the product shows it: `claude`, `codex`, `opencode`, `process`,
-        `http` (`model` for a model agent, shown by its model instead)."""
-        return self.value.removesuffix("_local")
-
-
-class CliPermissions(StrEnum):
-    """What a CLI agent's tool may do, mapped to each CLI's own flags (its sandbox holds either way)."""
-
-    READ_ONLY = "read-only"
-    """Read the workspace; no edits, no commands that change it, no network."""
-    WORKSPACE_WRITE = "workspace-write"
-    """Edit files and run commands in its workspace; no network."""
-    WORKSPACE_WRITE_NETWORK = "workspace-write-network"
-    """As `workspace-write`, and reach the network (the product's callback, and `allow_hosts`)."""
-    FULL = "full"
-    """Whatever the tool can do without asking (its own approvals off)."""
 
 
 class CliConfig(BaseModel):

@@ -10,7 +10,8 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from paperclip.models.company import AgentState
-from paperclip.models.records import ActivityEntry, CostGroup, CostLine, TaskRecord
+from paperclip.models.records import ActivityEntry, CostLine, TaskRecord
+from paperclip.vocabulary import CostGroup
 
 BudgetStatus = Literal["ok", "warning", "paused"]
 

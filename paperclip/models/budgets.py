@@ -5,9 +5,6 @@ from pydantic import BaseModel, Field
 
 from paperclip.models.conversation import Usage
 
-COMPANY_SCOPE = "company"
-"""The scope of the company's own monthly budget; every other monthly scope is an agent's name."""
-
 
 class Budget(BaseModel):
     """A monthly cap (UTC calendar month) in USD or tokens; None: no cap of that kind."""

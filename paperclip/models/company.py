@@ -10,7 +10,6 @@ from paperclip.idempotency import Answered
 from paperclip.models.agents import AgentSpec
 from paperclip.models.budgets import Budget, BudgetRequest, Cap, CapState, Reservation, Spend, Unconfirmed
 from paperclip.models.conversation import Usage
-from paperclip.models.enums import AgentStatus, Priority
 from paperclip.models.governance import Approval, Goal, GoalInput
 from paperclip.models.names import NOT_BLANK, CompanyId, Prefix
 from paperclip.models.pipeline_steps import PipelineStepRef, PipelineTaskLink
@@ -19,6 +18,7 @@ from paperclip.models.records import ActivityEntry, TaskRecord
 from paperclip.models.review import ReviewPolicy
 from paperclip.models.tooling import RepositoryConfig, ToolRule
 from paperclip.models.webhooks import Notification
+from paperclip.vocabulary import AgentStatus, Priority
 
 
 class CompanySpec(BaseModel):

@@ -8,9 +8,9 @@ from pydantic import BaseModel, Field, field_validator
 
 from paperclip.models.agents import AgentSpec
 from paperclip.models.budgets import Cap
-from paperclip.models.enums import ApprovalKind, ApprovalStatus, GoalLevel, GoalStatus
 from paperclip.models.names import NOT_BLANK
 from paperclip.models.tooling import ToolCallRequest, ToolDecision
+from paperclip.vocabulary import ApprovalKind, ApprovalStatus, GoalLevel, GoalStatus
 
 
 class GoalInput(BaseModel):

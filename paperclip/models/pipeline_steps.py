@@ -12,8 +12,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from paperclip.models.enums import ApprovalStatus, TaskStatus
 from paperclip.models.pipelines import PipelineRunInput, PipelineRunState
+from paperclip.vocabulary import ApprovalStatus, TaskStatus
 
 OUTPUT_EXCERPT = 4_000
 """Characters of a step's output its news carries (and later steps' briefs show) at most."""

@@ -9,7 +9,6 @@ task carries the names of several.
 
 import re
 from datetime import date, datetime
-from enum import StrEnum
 from functools import partial
 from typing import Annotated
 
@@ -19,6 +18,7 @@ from paperclip.models.budgets import Cap
 from paperclip.models.names import Checked
 from paperclip.models.review import ReviewPolicy
 from paperclip.models.tooling import RepositoryConfig
+from paperclip.vocabulary import ProjectStatus
 
 PROJECT_KEY = re.compile(r"^[A-Z][A-Z0-9]{1,9}$")
 LABEL_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
@@ -70,19 +70,6 @@ def _plain(value: str, what: str) -> str:
     if CONTROL.search(value):
         raise ValueError(f"project {what} must be one line of printable text")
     return value
-
-
-class ProjectStatus(StrEnum):
-    PLANNED = "planned"
-    ACTIVE = "active"
-    PAUSED = "paused"
-    COMPLETED = "completed"
-    CANCELLED = "cancelled"
-
-    @property
-    def is_open(self) -> bool:
-        """Whether new tasks may join the project."""
-        return self in (ProjectStatus.PLANNED, ProjectStatus.ACTIVE, ProjectStatus.PAUSED)
 
 
 class ProjectInput(BaseModel):

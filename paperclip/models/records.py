@@ -1,7 +1,6 @@
 """What the store keeps: tasks as recorded, the activity log, the cost ledger and its sums."""
 
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -9,9 +8,9 @@ from pydantic import BaseModel, Field
 from paperclip.models.agents import AgentSpec
 from paperclip.models.budgets import Unconfirmed
 from paperclip.models.conversation import Usage
-from paperclip.models.enums import Priority, TaskStatus
 from paperclip.models.review import ReviewPolicy
 from paperclip.models.revisions import AgentRevision
+from paperclip.vocabulary import Priority, TaskStatus
 
 
 class ActivityEntry(BaseModel):
@@ -138,21 +137,6 @@ class CostEvent(BaseModel):
     confirmed: bool = True
     """False: the attempt's worker was lost before the provider's answer was known; `usage` and
     `cost_usd` are then its worst case, charged so that a cap is never passed."""
-
-
-class CostGroup(StrEnum):
-    """What a cost summary adds up by."""
-
-    AGENT = "agent"
-    MODEL = "model"
-    """`provider:model`, e.g. `openai:gpt-4o`."""
-    TASK = "task"
-    DAY = "day"
-    """The UTC date of the call, `YYYY-MM-DD`."""
-    GOAL = "goal"
-    """The goal the task served; None for tasks that serve none."""
-    PROJECT = "project"
-    """The project the task belongs to; None for tasks outside every project."""
 
 
 class CostLine(BaseModel):

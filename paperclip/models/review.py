@@ -13,10 +13,10 @@ from typing import Literal
 from pydantic import BaseModel, Field, field_validator
 
 from paperclip.models.agents import AgentSpec
-from paperclip.models.enums import Role
+from paperclip.vocabulary import MAX_REVIEW_CYCLES, Role
 
 BOARD = "board"
-MAX_CYCLES = 10
+MAX_CYCLES = MAX_REVIEW_CYCLES
 
 
 def check_reviewer(value: str) -> str:

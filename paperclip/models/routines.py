@@ -10,9 +10,9 @@ from typing import Annotated, Any, Self
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator, model_validator
 
 from paperclip.models.company import CreateTaskInput
-from paperclip.models.enums import Priority
 from paperclip.models.names import NOT_BLANK, RoutineName, Slug
 from paperclip.models.projects import LabelName, ProjectKey
+from paperclip.vocabulary import Priority
 
 DEFAULT_CATCHUP_SECONDS = 60
 """Runs missed while Temporal was down are made up if at most this late."""

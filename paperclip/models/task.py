@@ -10,12 +10,12 @@ from paperclip.models.agents import AgentSpec
 from paperclip.models.budgets import BudgetDecision, Unconfirmed
 from paperclip.models.conversation import Message, Usage
 from paperclip.models.dependencies import InputResult
-from paperclip.models.enums import Priority, TaskStatus
 from paperclip.models.governance import ApprovalAnswer, Goal
 from paperclip.models.records import RetryState, TaskRecord
 from paperclip.models.review import ReviewVerdict, TaskReview
 from paperclip.models.tooling import RepositoryConfig, ToolRule, ToolState
 from paperclip.models.turns import LostAttempt
+from paperclip.vocabulary import Priority, TaskStatus
 
 
 class Comment(BaseModel):

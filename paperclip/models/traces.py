@@ -8,7 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from paperclip.models.conversation import Usage
-from paperclip.models.enums import TaskStatus
+from paperclip.vocabulary import TaskStatus
 
 TraceKind = Literal[
     "task_started",

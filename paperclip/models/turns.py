@@ -8,10 +8,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from paperclip.models.agents import Adapter, CliConfig, HttpConfig, ModelConfig
+from paperclip.models.agents import CliConfig, HttpConfig, ModelConfig
 from paperclip.models.conversation import Message, SessionRef, ToolSpec, Usage
-from paperclip.models.enums import Provider
 from paperclip.models.tooling import CliGrant, ToolRule
+from paperclip.vocabulary import Adapter, Provider
 
 
 class WorstCase(BaseModel):

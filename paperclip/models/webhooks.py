@@ -11,20 +11,12 @@
 """
 
 from datetime import datetime
-from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
-from paperclip.models.enums import Priority
 from paperclip.models.names import AgentName, Slug
-
-
-class HookKind(StrEnum):
-    GITHUB = "github"
-    """`X-Hub-Signature-256: sha256=<hex>` over the body; deliveries by `X-GitHub-Delivery`."""
-    GENERIC = "generic"
-    """`X-Paperclip-Timestamp` and `X-Paperclip-Signature: v1=<hex>` over `<timestamp>.<body>`."""
+from paperclip.vocabulary import HookKind, Priority, WebhookEvent, WebhookFormat
 
 
 class TaskTarget(BaseModel):
@@ -123,22 +115,6 @@ class HookAnswer(BaseModel):
         if self.review is not None:
             return f"review {self.review}"
         return f"run {self.run}" if self.run is not None else f"task {self.task}"
-
-
-class WebhookEvent(StrEnum):
-    """What a subscription may be told of."""
-
-    APPROVAL_PENDING = "approval.pending"
-    BUDGET_INCIDENT = "budget.incident"
-    """A budget (monthly or a lifetime cap) stopped its scope."""
-    TASK_FAILED = "task.failed"
-    PIPELINE_FINISHED = "pipeline.finished"
-
-
-class WebhookFormat(StrEnum):
-    JSON = "json"
-    SLACK = "slack"
-    """`{"text": …}`, what a Slack incoming webhook takes."""
 
 
 class WebhookSpec(BaseModel):

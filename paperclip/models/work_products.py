@@ -13,7 +13,6 @@ stays inside it (whether it exists there is checked on the workspace's host), a 
 
 import re
 from datetime import datetime
-from enum import StrEnum
 from typing import Annotated
 from urllib.parse import urlsplit
 
@@ -21,6 +20,7 @@ from pydantic import BaseModel, Field, StringConstraints, model_validator
 
 from paperclip.models.conversation import SessionRef
 from paperclip.models.tooling import WorkspaceRef
+from paperclip.vocabulary import WorkProductKind
 
 MAX_VALUE = 2_000
 """Characters of a product's value at most (a URL, a path)."""
@@ -33,21 +33,6 @@ _SHA = re.compile(r"^[0-9a-f]{7,64}$")
 _BRANCH = re.compile(r"^(?!-)(?!/)(?!.*\.\.)(?!.*//)[A-Za-z0-9._/-]{1,250}(?<!/)(?<!\.lock)$")
 _DOCUMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,199}$")
 _CONTROL = re.compile(r"[\x00-\x20\x7f]")
-
-
-class WorkProductKind(StrEnum):
-    COMMIT = "commit"
-    """value: the commit's hash."""
-    BRANCH = "branch"
-    """value: the branch's name."""
-    PULL_REQUEST = "pull_request"
-    """value: the pull request's URL."""
-    FILE = "file"
-    """value: its path relative to the task's workspace."""
-    DOCUMENT = "document"
-    """value: the document's key."""
-    URL = "url"
-    """value: an http(s) URL."""
 
 
 def check_url(value: str) -> str:

@@ -5,10 +5,10 @@ are events (`notification_of`), and a delivery's body as JSON or as Slack text (
 import json
 from datetime import datetime
 
-from paperclip.models.enums import TaskStatus
 from paperclip.models.pipelines import PipelineRunState
 from paperclip.models.records import ActivityEntry
 from paperclip.models.webhooks import Notification, PipelineNotice, WebhookEvent, WebhookFormat
+from paperclip.vocabulary import TaskStatus
 
 _EVENTS = {"approval.requested": WebhookEvent.APPROVAL_PENDING, "budget.exhausted": WebhookEvent.BUDGET_INCIDENT}
 _TITLES = {

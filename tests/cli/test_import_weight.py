@@ -94,14 +94,20 @@ def test_a_commands_help_brings_no_temporal_store_or_workflows(args: list[str], 
     assert _heavy(found["modules"]) == []
 
 
-def test_a_resource_command_talks_http_without_temporal_or_the_store(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "args",
+    [["company", "list"], ["task", "list", "-c", "acme"], ["agent", "list", "-c", "acme"], ["costs", "-c", "acme"]],
+)
+def test_a_resource_command_talks_http_without_temporal_or_the_store(args: list[str], tmp_path: Path) -> None:
     """The whole command runs (settings, credential, the HTTP request): the API is not there, so it
-    fails with the CLI's one line, having imported nothing of the stack's."""
-    found = _run(["company", "list", "--api-url", f"http://127.0.0.1:{_closed_port()}"], tmp_path)
+    fails with the CLI's one line, having imported nothing of the stack's, nor the product's models
+    (their vocabulary, `paperclip.vocabulary`, is enough for its options)."""
+    found = _run([*args, "--api-url", f"http://127.0.0.1:{_closed_port()}"], tmp_path)
     assert found["exit"] == 1
     assert "error:" in found["output"]
     assert "httpx" in found["modules"] and "paperclip.settings" in found["modules"]
     assert _heavy(found["modules"]) == []
+    assert "paperclip.vocabulary" in found["modules"] and "paperclip.models" not in found["modules"]
 
 
 def test_a_process_command_still_imports_what_it_needs(tmp_path: Path) -> None:

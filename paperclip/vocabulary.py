@@ -1,9 +1,17 @@
-"""The fixed sets of the vocabulary: providers, priorities, roles, and the lifecycles of tasks,
-agents, goals and approvals with the transitions each allows (`check_transition` and its kin)."""
+"""The fixed sets of the vocabulary: providers, adapters, priorities, roles, and the lifecycles of
+tasks, agents, goals and approvals with the transitions each allows (`check_transition` and its
+kin). Plain enums over nothing but `paperclip.errors`, outside `paperclip.models` so that the CLI
+reads them without building every model (`tests/cli/test_import_weight.py`)."""
 
 from enum import StrEnum
 
 from paperclip.errors import InvalidInput
+
+COMPANY_SCOPE = "company"
+"""The scope of the company's own monthly budget; every other monthly scope is an agent's name."""
+
+MAX_REVIEW_CYCLES = 10
+"""The most reviews a task's review policy may allow before it fails (`ReviewPolicy.max_cycles`)."""
 
 
 class Provider(StrEnum):
@@ -201,3 +209,125 @@ class ApprovalStatus(StrEnum):
     """Not yet: the agent revises and asks again."""
     CANCELLED = "cancelled"
     """Withdrawn undecided: what it gated stopped (a pipeline run that ended while its step waited)."""
+
+
+class Adapter(StrEnum):
+    """What runs an agent's turns."""
+
+    MODEL = "model"
+    """A model call with tools (`AgentSpec.model`), the default."""
+    CLAUDE_LOCAL = "claude_local"
+    """Claude Code: `claude -p … --output-format stream-json`."""
+    CODEX_LOCAL = "codex_local"
+    """Codex CLI: `codex exec --json …`."""
+    OPENCODE_LOCAL = "opencode_local"
+    """OpenCode: `opencode run --format json …`."""
+    GEMINI_LOCAL = "gemini_local"
+    """Gemini CLI: `gemini --output-format stream-json -p …`."""
+    PROCESS = "process"
+    """Any command: the prompt on stdin or as an argument, stdout is the result, exit code 0 is success."""
+    HTTP = "http"
+    """An agent behind a URL (`AgentSpec.http`): each turn POSTs the task to it, a 2xx is "accepted",
+    and the agent answers later by calling the API back with its task token."""
+
+    @property
+    def label(self) -> str:
+        """What runs the turns, as the product shows it: `claude`, `codex`, `opencode`, `process`,
+        `http` (`model` for a model agent, shown by its model instead)."""
+        return self.value.removesuffix("_local")
+
+
+class CliPermissions(StrEnum):
+    """What a CLI agent's tool may do, mapped to each CLI's own flags (its sandbox holds either way)."""
+
+    READ_ONLY = "read-only"
+    """Read the workspace; no edits, no commands that change it, no network."""
+    WORKSPACE_WRITE = "workspace-write"
+    """Edit files and run commands in its workspace; no network."""
+    WORKSPACE_WRITE_NETWORK = "workspace-write-network"
+    """As `workspace-write`, and reach the network (the product's callback, and `allow_hosts`)."""
+    FULL = "full"
+    """Whatever the tool can do without asking (its own approvals off)."""
+
+
+class WorkProductKind(StrEnum):
+    COMMIT = "commit"
+    """value: the commit's hash."""
+    BRANCH = "branch"
+    """value: the branch's name."""
+    PULL_REQUEST = "pull_request"
+    """value: the pull request's URL."""
+    FILE = "file"
+    """value: its path relative to the task's workspace."""
+    DOCUMENT = "document"
+    """value: the document's key."""
+    URL = "url"
+    """value: an http(s) URL."""
+
+
+class CostGroup(StrEnum):
+    """What a cost summary adds up by."""
+
+    AGENT = "agent"
+    MODEL = "model"
+    """`provider:model`, e.g. `openai:gpt-4o`."""
+    TASK = "task"
+    DAY = "day"
+    """The UTC date of the call, `YYYY-MM-DD`."""
+    GOAL = "goal"
+    """The goal the task served; None for tasks that serve none."""
+    PROJECT = "project"
+    """The project the task belongs to; None for tasks outside every project."""
+
+
+class EndpointKind(StrEnum):
+    OPENAI_COMPATIBLE = "openai-compatible"
+    """An OpenAI-compatible API (Ollama, vLLM, LiteLLM, OpenRouter, OpenAI itself)."""
+    ANTHROPIC = "anthropic"
+
+
+class TeamRole(StrEnum):
+    """What a member may do in its team's companies."""
+
+    OWNER = "owner"
+    """Everything, and manages the team's members."""
+    OPERATOR = "operator"
+    """Reads and changes: companies, agents, tasks, approvals."""
+    VIEWER = "viewer"
+    """Reads only."""
+
+
+class HookKind(StrEnum):
+    GITHUB = "github"
+    """`X-Hub-Signature-256: sha256=<hex>` over the body; deliveries by `X-GitHub-Delivery`."""
+    GENERIC = "generic"
+    """`X-Paperclip-Timestamp` and `X-Paperclip-Signature: v1=<hex>` over `<timestamp>.<body>`."""
+
+
+class WebhookEvent(StrEnum):
+    """What a subscription may be told of."""
+
+    APPROVAL_PENDING = "approval.pending"
+    BUDGET_INCIDENT = "budget.incident"
+    """A budget (monthly or a lifetime cap) stopped its scope."""
+    TASK_FAILED = "task.failed"
+    PIPELINE_FINISHED = "pipeline.finished"
+
+
+class WebhookFormat(StrEnum):
+    JSON = "json"
+    SLACK = "slack"
+    """`{"text": …}`, what a Slack incoming webhook takes."""
+
+
+class ProjectStatus(StrEnum):
+    PLANNED = "planned"
+    ACTIVE = "active"
+    PAUSED = "paused"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+    @property
+    def is_open(self) -> bool:
+        """Whether new tasks may join the project."""
+        return self in (ProjectStatus.PLANNED, ProjectStatus.ACTIVE, ProjectStatus.PAUSED)
