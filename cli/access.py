@@ -3,9 +3,9 @@
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from cli.common import ApiUrl, api, console
+from cli.output import Table
 from paperclip.models import TeamRole
 
 team_app = typer.Typer(help="Teams and their members' roles (owner, operator, viewer).", no_args_is_help=True)

@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from cli.common import ApiUrl, Company, api, console, fail
+from cli.output import Table
 from cli.resources import _model
 from paperclip.models import Adapter, CliPermissions, Endpoint, Provider
 

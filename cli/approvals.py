@@ -6,9 +6,9 @@ from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from cli.common import ApiUrl, Company, api, console, fail
+from cli.output import Table
 from paperclip.models import ApprovalStatus
 
 approval_app = typer.Typer(

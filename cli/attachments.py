@@ -8,9 +8,9 @@ from urllib.parse import unquote
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from cli.common import ApiUrl, Company, api, console, fail
+from cli.output import Table
 
 Identifier = Annotated[str, typer.Argument(help="Task identifier, e.g. ACME-1.")]
 _STAR_NAME = re.compile(r"filename\*=UTF-8''([^;]+)")

@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
 from cli.common import console, fail
+from cli.output import Table
 from paperclip.errors import PaperclipError
 
 if TYPE_CHECKING:

@@ -5,9 +5,9 @@ from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from cli.common import ApiUrl, Company, api, console, fail
+from cli.output import Table
 from paperclip.models import COMPANY_SCOPE
 from paperclip.money import cap_text, usd
 

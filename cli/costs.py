@@ -4,9 +4,9 @@ from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from cli.common import ApiUrl, Company, api, console, err_console
+from cli.output import Table
 from paperclip.models import CostGroup
 from paperclip.money import cost
 

@@ -7,9 +7,9 @@ from typing import Annotated
 from urllib.parse import urlencode
 
 import typer
-from rich.table import Table
 
 from cli.common import ApiUrl, api, console, fail
+from cli.output import Table
 
 KEY_VARIABLE = "PAPERCLIP_CREDENTIAL_KEY"
 

@@ -12,9 +12,9 @@ from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from cli.common import ApiUrl, Company, api, console, err_console, fail
+from cli.output import Table
 
 doc_app = typer.Typer(help="A task's documents: list, show, save, history, restore.", no_args_is_help=True)
 

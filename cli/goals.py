@@ -4,9 +4,9 @@ from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from cli.common import ApiUrl, Company, api, console
+from cli.output import Table
 from paperclip.models import GoalLevel, GoalStatus
 
 goal_app = typer.Typer(help="The company's goals: list the tree, add a goal, change one.", no_args_is_help=True)

@@ -7,9 +7,9 @@ from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from cli.common import ApiUrl, Company, api, console, fail
+from cli.output import Table
 from paperclip.models import Priority
 from paperclip.models.webhooks import HookKind, WebhookEvent, WebhookFormat
 

@@ -13,6 +13,7 @@ from typing import Any
 import typer
 from typer.core import TyperCommand
 
+from cli.help import WholeNamesHelp, whole_names
 from cli.registry import COMMANDS
 from cli.usage import OneLineUsageErrors
 
@@ -20,16 +21,17 @@ from cli.usage import OneLineUsageErrors
 def load(name: str) -> Any:
     """The click command of `name` (a function, a `typer.Typer`, or a `cli.groups` function
     returning one), built by typer exactly as `app.command(name)` / `app.add_typer(…, name=name)`
-    would have built it (a click command, of the copy of click typer carries)."""
+    would have built it (a click command, of the copy of click typer carries), its help showing
+    every option's name whole (`cli.help`)."""
     module, _, attribute = COMMANDS[name].target.partition(":")
     target: Any = getattr(importlib.import_module(module), attribute)
     if module == "cli.groups":
         target = target()
     holder = typer.Typer()
     if isinstance(target, typer.Typer):
-        holder.add_typer(target, name=name)
+        holder.add_typer(whole_names(target), name=name)
     else:
-        holder.command(name)(target)
+        holder.command(name, cls=WholeNamesHelp)(target)
     return typer.main.get_group(holder).commands[name]
 
 

@@ -5,9 +5,9 @@ from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from cli.common import ApiUrl, Company, api, console, fail
+from cli.output import Table
 
 mcp_app = typer.Typer(
     help="MCP servers whose tools a company's agents use (as server__tool): add, list, remove, test.",

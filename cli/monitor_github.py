@@ -10,9 +10,9 @@ from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from cli.common import ApiUrl, Company, api, console, fail
+from cli.output import Table
 from paperclip.github.models import DEFAULT_API_URL, DEFAULT_PIPELINE, REPO_PATTERN
 from paperclip.models.routines import parse_duration
 

@@ -6,9 +6,10 @@ from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
-from rich.table import Column, Table
+from rich.table import Column
 
 from cli.common import ApiUrl, Company, api, console, fail
+from cli.output import Table
 from cli.pipelines import pipeline_app  # `pipeline runs` beside validate, add, list and show
 
 run_app = typer.Typer(help="Start work: a pipeline run.", no_args_is_help=True)

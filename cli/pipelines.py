@@ -11,9 +11,9 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from cli.common import ApiUrl, Company, api, console, err_console, fail
+from cli.output import Table
 from paperclip.pipelines.builtin import BUILTINS, builtin_text
 
 pipeline_app = typer.Typer(

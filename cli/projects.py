@@ -5,9 +5,9 @@ from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from cli.common import ApiUrl, Company, api, console
+from cli.output import Table
 from cli.review import CyclesOption, ReviewOption, review_body
 from paperclip.models.projects import ProjectStatus
 

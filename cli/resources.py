@@ -6,10 +6,10 @@ from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from cli.budgets import cap_text, usd
 from cli.common import ApiUrl, Company, api, console, fail
+from cli.output import Table
 from cli.review import CyclesOption, ReviewOption, review_body
 from paperclip.models import Adapter, AgentStatus, Priority, Provider, RetryState, Role
 from paperclip.money import cost

@@ -6,10 +6,10 @@ from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 from rich.text import Text
 
 from cli.common import ApiUrl, api, console
+from cli.output import Table
 
 MATCH_STYLE = "bold yellow"
 

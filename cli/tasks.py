@@ -5,9 +5,9 @@ from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from cli.common import ApiUrl, Company, api, console, fail
+from cli.output import Table
 from cli.resources import status_markup, task_table
 from paperclip.models import RetryState, TaskStatus
 from paperclip.models.enums import TERMINAL_STATUSES

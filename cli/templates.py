@@ -6,10 +6,10 @@ from typing import Annotated, Any
 import typer
 import yaml
 from rich.markup import escape
-from rich.table import Table
 from rich.tree import Tree
 
 from cli.common import ApiUrl, api, console, err_console, fail
+from cli.output import Table
 from paperclip.templates import TemplateInvalid, TemplateKind, load_registry
 
 template_app = typer.Typer(help="Agent and company templates: list, show, validate custom ones.", no_args_is_help=True)

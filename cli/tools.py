@@ -5,9 +5,9 @@ from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from cli.common import ApiUrl, api, console
+from cli.output import Table
 
 tool_app = typer.Typer(
     help="Tools agents may be given: list them with their arguments and policy.", no_args_is_help=True

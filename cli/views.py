@@ -5,10 +5,10 @@ from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 from rich.tree import Tree
 
 from cli.common import ApiUrl, Company, api, console
+from cli.output import Table
 from paperclip.models import RetryState
 from paperclip.money import cost
 

@@ -4,9 +4,9 @@ from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from cli.common import ApiUrl, Company, api, console
+from cli.output import Table
 from paperclip.models.work_products import WorkProductKind
 
 
