@@ -6,7 +6,7 @@ else click's plain layout: one option a line, its help wrapped beside or under i
 
 import io
 from contextlib import redirect_stdout
-from typing import Any
+from typing import Any, Literal
 
 import typer
 from typer.core import TyperCommand
@@ -16,7 +16,8 @@ class WholeNamesHelp(TyperCommand):
     """A typer command whose help never truncates an option's name."""
 
     def format_help(self, ctx: Any, formatter: Any) -> None:
-        if self.rich_markup_mode is not None and not self._rich_shows_every_name(ctx):
+        mode = self.rich_markup_mode
+        if mode is not None and not self._rich_shows_every_name(ctx, mode):
             asked, self.rich_markup_mode = self.rich_markup_mode, None
             try:
                 super().format_help(ctx, formatter)
@@ -25,14 +26,14 @@ class WholeNamesHelp(TyperCommand):
             return
         super().format_help(ctx, formatter)
 
-    def _rich_shows_every_name(self, ctx: Any) -> bool:
+    def _rich_shows_every_name(self, ctx: Any, mode: Literal["markdown", "rich"]) -> bool:
         """Whether rich's help, at the width it would be printed in, has every option name whole
         (rich prints it itself, to stdout: caught here, at the same width, to be read)."""
         from typer import rich_utils
 
         printed = io.StringIO()
         with redirect_stdout(printed):
-            rich_utils.rich_format_help(obj=self, ctx=ctx, markup_mode=self.rich_markup_mode)
+            rich_utils.rich_format_help(obj=self, ctx=ctx, markup_mode=mode)
         words = set(printed.getvalue().replace(",", " ").split())
         names = [name for param in self.params for name in (*param.opts, *param.secondary_opts)]
         return all(name in words for name in names if name.startswith("-"))

@@ -63,7 +63,7 @@ class Table(rich.table.Table):
             self._asked = [(column.no_wrap, column.min_width) for column in self.columns]
         self.box, self.show_edge, self.pad_edge, self.padding = self._asked_frame
         natural = [self._natural(console, options, column) for column in self.columns]
-        if sum(natural) + self._frame_width() > options.max_width:
+        if self.box is not None and sum(natural) + self._frame_width() > options.max_width:
             self.box, self.show_edge, self.pad_edge, self.padding = box.SIMPLE_HEAD, False, False, (0, 1, 0, 0)
         room = options.max_width - self._frame_width()
         whole: set[int] = set()

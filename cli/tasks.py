@@ -7,7 +7,7 @@ import typer
 from rich.markup import escape
 
 from cli.common import ApiUrl, Company, api, console, fail
-from cli.output import Table
+from cli.output import JsonOption, Table, print_json
 from cli.resources import status_markup, task_table
 from paperclip.models import RetryState, TaskStatus
 from paperclip.models.enums import TERMINAL_STATUSES
@@ -17,12 +17,16 @@ from paperclip.money import cost
 def task_show(
     identifier: Annotated[str, typer.Argument(help="Task identifier, e.g. ACME-1.")],
     company: Company,
+    as_json: JsonOption = False,
     api_url: ApiUrl = None,
 ) -> None:
     """Show a task: its status (why it holds, or that it is trying a failed turn again, with the
     attempt and the last failure), assignee, spend, result and subtasks."""
     with api(api_url) as client:
         task = client.get(f"/api/companies/{company}/tasks/{identifier}")
+    if as_json:
+        print_json(task)
+        return
     console.print(f"[bold]{escape(task['identifier'])}[/bold] {escape(task['title'])}", highlight=False)
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="dim")
