@@ -13,7 +13,6 @@ from typing import Any
 import typer
 from typer.core import TyperCommand
 
-from cli.help import WholeNamesHelp, whole_names
 from cli.registry import COMMANDS
 from cli.usage import OneLineUsageErrors
 
@@ -23,6 +22,8 @@ def load(name: str) -> Any:
     returning one), built by typer exactly as `app.command(name)` / `app.add_typer(…, name=name)`
     would have built it (a click command, of the copy of click typer carries), its help showing
     every option's name whole (`cli.help`)."""
+    from cli.help import WholeNamesHelp, whole_names  # with the command: `import cli` loads no command module
+
     module, _, attribute = COMMANDS[name].target.partition(":")
     target: Any = getattr(importlib.import_module(module), attribute)
     if module == "cli.groups":
