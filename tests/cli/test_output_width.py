@@ -160,12 +160,9 @@ def _leaves(command: Any, path: list[str]) -> list[tuple[list[str], Any]]:
     return [leaf for name, child in children.items() for leaf in _leaves(child, [*path, name])]
 
 
-LEAVES = [leaf for name in COMMANDS for leaf in _leaves(load(name), [name])]
-
-
 def test_every_commands_help_at_80_columns_shows_every_option_name_whole() -> None:
     cut: dict[str, list[str]] = {}
-    for path, command in LEAVES:
+    for path, command in (leaf for name in COMMANDS for leaf in _leaves(load(name), [name])):
         result = runner.invoke(app, [*path, "--help"], env={"COLUMNS": "80"})
         assert result.exit_code == 0, (path, result.output)
         words = set(result.stdout.replace(",", " ").split())
