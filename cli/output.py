@@ -23,6 +23,10 @@ FOLD_FLOOR = 8
 """The fewest characters a folding column is left with before a narrower one gives up staying whole."""
 
 
+ROOMY = 20
+"""What a folding column should have at least, before the table gives up its vertical rules."""
+
+
 class PipeWideConsole(Console):
     """A console the terminal's width on a terminal, `PIPE_WIDTH` in a pipe (rich would take the
     width of the terminal the pipe started from, or 80, and clip tables to it); `COLUMNS` set in
@@ -42,10 +46,11 @@ class PipeWideConsole(Console):
 class Table(rich.table.Table):
     """A rich table that loses no text to the width it is printed in.
 
-    When it is wider than the width it has, it drops its vertical rules (columns then stand two
-    spaces apart) and keeps whole (one line, never truncated) as many of its narrowest columns as
-    leave every other column `FOLD_FLOOR` characters; the others fold their text, wrapping at words
-    and breaking a word longer than the column, never cutting it off with an ellipsis."""
+    It keeps whole (one line, never truncated) as many of its narrowest columns as leave every
+    other column `FOLD_FLOOR` characters; the others fold their text, wrapping at words and breaking
+    a word longer than the column, never cutting it off with an ellipsis. When its rules would leave
+    the folding columns less than `ROOMY` characters each, it drops its vertical rules (columns then
+    stand two spaces apart: eleven characters more for the text of eight columns)."""
 
     def __init__(self, *headers: Any, **kwargs: Any) -> None:
         super().__init__(*headers, **kwargs)
@@ -63,9 +68,21 @@ class Table(rich.table.Table):
             self._asked = [(column.no_wrap, column.min_width) for column in self.columns]
         self.box, self.show_edge, self.pad_edge, self.padding = self._asked_frame
         natural = [self._natural(console, options, column) for column in self.columns]
-        if self.box is not None and sum(natural) + self._frame_width() > options.max_width:
+        whole = self._whole(natural, options.max_width)
+        folding = len(natural) - len(whole)
+        left = options.max_width - self._frame_width() - sum(natural[i] for i in whole)
+        if self.box is not None and folding and left < ROOMY * folding:
             self.box, self.show_edge, self.pad_edge, self.padding = box.SIMPLE_HEAD, False, False, (0, 1, 0, 0)
-        room = options.max_width - self._frame_width()
+            whole = self._whole(natural, options.max_width)
+        for index, column in enumerate(self.columns):
+            no_wrap, min_width = self._asked[index]
+            column.overflow = "fold"
+            column.no_wrap = no_wrap or index in whole
+            column.min_width = max(min_width or 0, natural[index]) if index in whole else min_width
+
+    def _whole(self, natural: list[int], width: int) -> set[int]:
+        """The columns kept whole: the narrowest first, while the others keep `FOLD_FLOOR` each."""
+        room = width - self._frame_width()
         whole: set[int] = set()
         for index in sorted(range(len(natural)), key=natural.__getitem__):
             kept = whole | {index}
@@ -73,11 +90,7 @@ class Table(rich.table.Table):
             if sum(natural[i] for i in kept) + rest > room:
                 break
             whole = kept
-        for index, column in enumerate(self.columns):
-            no_wrap, min_width = self._asked[index]
-            column.overflow = "fold"
-            column.no_wrap = no_wrap or index in whole
-            column.min_width = max(min_width or 0, natural[index]) if index in whole else min_width
+        return whole
 
     def _frame_width(self) -> int:
         """What the rules and the cells' padding take of a row's width."""
