@@ -47,10 +47,7 @@ def token_create(
 
 
 @token_app.command("list")
-def token_list(
-    as_json: JsonOption = False,
-    api_url: ApiUrl = None,
-) -> None:
+def token_list(as_json: JsonOption = False, api_url: ApiUrl = None) -> None:
     """The keys the caller may see (all for the board), never their secrets."""
     with api(api_url) as client:
         answer = client.get("/api/tokens")

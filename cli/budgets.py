@@ -77,11 +77,7 @@ def _table(heading: str, rows: list[tuple[dict[str, Any], str]]) -> Table:
 
 
 @budget_app.command("show")
-def budget_show(
-    company: Company,
-    as_json: JsonOption = False,
-    api_url: ApiUrl = None,
-) -> None:
+def budget_show(company: Company, as_json: JsonOption = False, api_url: ApiUrl = None) -> None:
     """Show every budget with this month's spend: the company's, then each agent's."""
     with api(api_url) as client:
         report = client.get(_path(company))

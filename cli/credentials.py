@@ -47,11 +47,7 @@ def credential_add(
 
 
 @credential_app.command("list")
-def credential_list(
-    team: Team = None,
-    as_json: JsonOption = False,
-    api_url: ApiUrl = None,
-) -> None:
+def credential_list(team: Team = None, as_json: JsonOption = False, api_url: ApiUrl = None) -> None:
     """The credentials you may see (your teams' and the deployment's), never their keys."""
     with api(api_url) as client:
         answer = client.get("/api/credentials", team=team)

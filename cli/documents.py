@@ -39,12 +39,7 @@ def _saved(document: dict[str, Any]) -> str:
 
 
 @doc_app.command("list")
-def doc_list(
-    task: Task,
-    company: Company,
-    as_json: JsonOption = False,
-    api_url: ApiUrl = None,
-) -> None:
+def doc_list(task: Task, company: Company, as_json: JsonOption = False, api_url: ApiUrl = None) -> None:
     """List the task's documents at their latest revision."""
     with api(api_url) as client:
         answer = client.get(_path(company, task))
@@ -112,13 +107,7 @@ def doc_save(
 
 
 @doc_app.command("history")
-def doc_history(
-    task: Task,
-    key: Key,
-    company: Company,
-    as_json: JsonOption = False,
-    api_url: ApiUrl = None,
-) -> None:
+def doc_history(task: Task, key: Key, company: Company, as_json: JsonOption = False, api_url: ApiUrl = None) -> None:
     """List a document's revisions, newest first."""
     with api(api_url) as client:
         answer = client.get(f"{_path(company, task, key)}/revisions")

@@ -83,11 +83,7 @@ def hook_add(
 
 
 @hook_app.command("list")
-def hook_list(
-    company: Company,
-    as_json: JsonOption = False,
-    api_url: ApiUrl = None,
-) -> None:
+def hook_list(company: Company, as_json: JsonOption = False, api_url: ApiUrl = None) -> None:
     """The company's hooks."""
     with api(api_url) as client:
         answer = client.get(f"/api/companies/{company}/hooks")
@@ -140,11 +136,7 @@ def webhook_add(
 
 
 @webhook_app.command("list")
-def webhook_list(
-    company: Company,
-    as_json: JsonOption = False,
-    api_url: ApiUrl = None,
-) -> None:
+def webhook_list(company: Company, as_json: JsonOption = False, api_url: ApiUrl = None) -> None:
     """The company's webhooks."""
     with api(api_url) as client:
         answer = client.get(f"/api/companies/{company}/webhooks")

@@ -60,11 +60,7 @@ def mcp_add(
 
 
 @mcp_app.command("list")
-def mcp_list(
-    company: Company,
-    as_json: JsonOption = False,
-    api_url: ApiUrl = None,
-) -> None:
+def mcp_list(company: Company, as_json: JsonOption = False, api_url: ApiUrl = None) -> None:
     """The company's MCP servers."""
     with api(api_url) as client:
         answer = client.get(_path(company))

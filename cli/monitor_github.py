@@ -79,11 +79,7 @@ def github(
     console.print("In GitHub: Content type application/json, the secret above, events: Pull requests.")
 
 
-def list_monitors(
-    company: Company,
-    as_json: JsonOption = False,
-    api_url: ApiUrl = None,
-) -> None:
+def list_monitors(company: Company, as_json: JsonOption = False, api_url: ApiUrl = None) -> None:
     """The company's monitors."""
     with api(api_url) as client:
         answer = client.get(f"/api/companies/{company}/monitors")
@@ -101,12 +97,7 @@ def list_monitors(
     console.print(table)
 
 
-def reviews(
-    name: Name,
-    company: Company,
-    as_json: JsonOption = False,
-    api_url: ApiUrl = None,
-) -> None:
+def reviews(name: Name, company: Company, as_json: JsonOption = False, api_url: ApiUrl = None) -> None:
     """The monitor's reviews, newest first: each pull request's head once."""
     with api(api_url) as client:
         answer = client.get(f"/api/companies/{company}/monitors/{name}/reviews")

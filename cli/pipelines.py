@@ -118,11 +118,7 @@ def pipeline_add(document: Document, company: Company, api_url: ApiUrl = None) -
 
 
 @pipeline_app.command("list")
-def pipeline_list(
-    company: Company,
-    as_json: JsonOption = False,
-    api_url: ApiUrl = None,
-) -> None:
+def pipeline_list(company: Company, as_json: JsonOption = False, api_url: ApiUrl = None) -> None:
     """The company's pipelines, each at its latest version."""
     with api(api_url) as client:
         answer = client.get(f"/api/companies/{company}/pipelines")

@@ -80,12 +80,7 @@ def project_list(
 
 
 @project_app.command("show")
-def project_show(
-    key: Key,
-    company: Company,
-    as_json: JsonOption = False,
-    api_url: ApiUrl = None,
-) -> None:
+def project_show(key: Key, company: Company, as_json: JsonOption = False, api_url: ApiUrl = None) -> None:
     """Show a project and its tasks."""
     with api(api_url) as client:
         project = client.get(_path(company, f"/{key}"))
@@ -176,11 +171,7 @@ def project_set(
 
 
 @label_app.command("list")
-def label_list(
-    company: Company,
-    as_json: JsonOption = False,
-    api_url: ApiUrl = None,
-) -> None:
+def label_list(company: Company, as_json: JsonOption = False, api_url: ApiUrl = None) -> None:
     """List the company's labels."""
     with api(api_url) as client:
         answer = client.get(f"/api/companies/{company}/labels")

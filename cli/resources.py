@@ -203,10 +203,7 @@ def company_create(
 
 
 @company_app.command("list")
-def company_list(
-    as_json: JsonOption = False,
-    api_url: ApiUrl = None,
-) -> None:
+def company_list(as_json: JsonOption = False, api_url: ApiUrl = None) -> None:
     """List companies."""
     with api(api_url) as client:
         answer = client.get("/api/companies")

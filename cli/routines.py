@@ -113,11 +113,7 @@ def routine_add(
 
 
 @routine_app.command("list")
-def routine_list(
-    company: Company,
-    as_json: JsonOption = False,
-    api_url: ApiUrl = None,
-) -> None:
+def routine_list(company: Company, as_json: JsonOption = False, api_url: ApiUrl = None) -> None:
     """List a company's routines with their next and last runs."""
     with api(api_url) as client:
         answer = client.get(_path(company))
