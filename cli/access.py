@@ -3,9 +3,9 @@
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from cli.common import ApiUrl, api, console
+from cli.output import JsonOption, Table, print_json
 from paperclip.vocabulary import TeamRole
 
 team_app = typer.Typer(help="Teams and their members' roles (owner, operator, viewer).", no_args_is_help=True)
@@ -47,10 +47,14 @@ def token_create(
 
 
 @token_app.command("list")
-def token_list(api_url: ApiUrl = None) -> None:
+def token_list(as_json: JsonOption = False, api_url: ApiUrl = None) -> None:
     """The keys the caller may see (all for the board), never their secrets."""
     with api(api_url) as client:
-        keys = client.get("/api/tokens")["data"]
+        answer = client.get("/api/tokens")
+    if as_json:
+        print_json(answer)
+        return
+    keys = answer["data"]
     table = Table("Id", "User", "Label", "Created", "Revoked")
     for key in keys:
         table.add_row(key["id"], key["user"], key["label"], key["created_at"][:19], (key["revoked_at"] or "")[:19])

@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from cli.common import ApiUrl, Company, api, console, fail
+from cli.output import JsonOption, Table, print_json
 from cli.resources import _model
 from paperclip.vocabulary import Adapter, CliPermissions, Provider
 
@@ -391,16 +391,21 @@ def agent_revisions(
     name: Name,
     company: Company,
     revision: Annotated[int | None, typer.Argument(help="Show this revision's spec (JSON).")] = None,
+    as_json: JsonOption = False,
     api_url: ApiUrl = None,
 ) -> None:
-    """List an agent's revisions (each configuration it had), or show one."""
+    """List an agent's revisions (each configuration it had), or show one (with `--json`: the
+    whole revision, its changes too)."""
     with api(api_url) as client:
         listed = client.get(f"/api/companies/{company}/agents/{name}/revisions", limit=1000)
     if revision is not None:
         found = next((r for r in listed["data"] if r["revision"] == revision), None)
         if found is None:
             fail(f"agent {name} has no revision {revision} (it is at {listed['current']})")
-        typer.echo(json.dumps(found["spec"], indent=2))
+        print_json(found if as_json else found["spec"])
+        return
+    if as_json:
+        print_json(listed)
         return
     table = Table("Rev", "When", "By", "Changes")
     for row in listed["data"]:

@@ -6,9 +6,9 @@ from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from cli.common import ApiUrl, Company, api, console, fail
+from cli.output import JsonOption, Table, print_json
 from paperclip.vocabulary import ApprovalStatus
 
 approval_app = typer.Typer(
@@ -46,11 +46,16 @@ def _time(value: str | None) -> str:
 def approval_list(
     company: Company,
     status: Annotated[ApprovalStatus | None, typer.Option(help="Only approvals with this status.")] = None,
+    as_json: JsonOption = False,
     api_url: ApiUrl = None,
 ) -> None:
     """List approvals: pending ones first (escalated ones first), then decided ones, latest first."""
     with api(api_url) as client:
-        approvals = client.get(_path(company), status=status.value if status else None).get("data", [])
+        answer = client.get(_path(company), status=status.value if status else None)
+    if as_json:
+        print_json(answer)
+        return
+    approvals = answer.get("data", [])
     if not approvals:
         console.print(f"No approvals in {company} match." if status else f"No approvals in {company} yet.")
         return
@@ -71,10 +76,18 @@ def approval_list(
 
 
 @approval_app.command("show")
-def approval_show(approval_id: ApprovalId, company: Company, api_url: ApiUrl = None) -> None:
+def approval_show(
+    approval_id: ApprovalId,
+    company: Company,
+    as_json: JsonOption = False,
+    api_url: ApiUrl = None,
+) -> None:
     """Show an approval: what was asked, by whom, and the decision."""
     with api(api_url) as client:
         approval = client.get(_path(company, approval_id))
+    if as_json:
+        print_json(approval)
+        return
     task = f" on {approval['task']}" if approval.get("task") else ""
     console.print(f"[bold]{approval['id']}[/bold] ({approval['kind']}) {_status(approval)}", highlight=False)
     console.print(escape(approval["title"]), style="bold", highlight=False)

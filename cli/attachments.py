@@ -8,9 +8,9 @@ from urllib.parse import unquote
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from cli.common import ApiUrl, Company, api, console, fail
+from cli.output import JsonOption, Table, print_json
 
 Identifier = Annotated[str, typer.Argument(help="Task identifier, e.g. ACME-1.")]
 _STAR_NAME = re.compile(r"filename\*=UTF-8''([^;]+)")
@@ -46,10 +46,18 @@ def task_attach(
     )
 
 
-def task_attachments(identifier: Identifier, company: Company, api_url: ApiUrl = None) -> None:
+def task_attachments(
+    identifier: Identifier,
+    company: Company,
+    as_json: JsonOption = False,
+    api_url: ApiUrl = None,
+) -> None:
     """List a task's files."""
     with api(api_url) as client:
         found = client.get(f"/api/companies/{company}/tasks/{identifier}/attachments")
+    if as_json:
+        print_json(found)
+        return
     if not found["data"]:
         console.print(f"{escape(identifier)} has no attachments", highlight=False)
         return

@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
 from cli.common import console, fail
+from cli.output import JsonOption, Table, print_json
 from paperclip.errors import PaperclipError
 
 if TYPE_CHECKING:
@@ -55,7 +55,7 @@ def backup_create(folder: Folder = None) -> None:
 
 
 @backup_app.command("list")
-def backup_list(folder: Folder = None) -> None:
+def backup_list(folder: Folder = None, as_json: JsonOption = False) -> None:
     """The archives in the backup folder, oldest first: when, how big, what is inside."""
     from paperclip.backup import list_backups
     from paperclip.settings import get_settings
@@ -67,6 +67,9 @@ def backup_list(folder: Folder = None) -> None:
         entries = list_backups(directory, key)
     except PaperclipError as error:
         fail(str(error))
+    if as_json:
+        print_json({"data": [entry.model_dump(mode="json") for entry in entries], "count": len(entries)})
+        return
     if not entries:
         console.print(f"No backups in {directory}.", highlight=False)
         return

@@ -5,9 +5,9 @@ from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from cli.common import ApiUrl, Company, api, console, fail
+from cli.output import JsonOption, Table, print_json
 from paperclip.money import cap_text, usd
 from paperclip.vocabulary import COMPANY_SCOPE
 
@@ -77,10 +77,13 @@ def _table(heading: str, rows: list[tuple[dict[str, Any], str]]) -> Table:
 
 
 @budget_app.command("show")
-def budget_show(company: Company, api_url: ApiUrl = None) -> None:
+def budget_show(company: Company, as_json: JsonOption = False, api_url: ApiUrl = None) -> None:
     """Show every budget with this month's spend: the company's, then each agent's."""
     with api(api_url) as client:
         report = client.get(_path(company))
+    if as_json:
+        print_json(report)
+        return
     month = next((line["month"] for line in report["data"] if line["month"]), None)
     console.print(
         f"Budgets of [bold]{company}[/bold]{f' in {month}' if month else ''} (UTC month; warned at "

@@ -11,14 +11,15 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
-from rich.console import Console
+
+from cli.output import PipeWideConsole
 
 if TYPE_CHECKING:
     from paperclip.client import ApiClient
     from paperclip.settings import Settings
 
-console = Console()
-err_console = Console(stderr=True)
+console = PipeWideConsole()
+err_console = PipeWideConsole(stderr=True)
 
 ApiUrl = Annotated[
     str | None,

@@ -4,9 +4,9 @@ from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from cli.common import ApiUrl, Company, api, console, err_console
+from cli.output import JsonOption, Table, print_json
 from paperclip.money import cost
 from paperclip.vocabulary import CostGroup
 
@@ -41,6 +41,7 @@ def costs(
     ),
     since: Annotated[str | None, typer.Option(help="Only calls from this date or time on (UTC unless given).")] = None,
     until: Annotated[str | None, typer.Option(help="Only calls before this date or time (UTC unless given).")] = None,
+    as_json: JsonOption = False,
     api_url: ApiUrl = None,
 ) -> None:
     """Show what the company's model calls cost: calls, tokens and USD per group, with a total.
@@ -49,6 +50,9 @@ def costs(
     """
     with api(api_url) as client:
         report = client.get(f"/api/companies/{company}/costs", group_by=by.value, since=since, until=until)
+    if as_json:
+        print_json(report)
+        return
     if not report["data"]:
         console.print(f"No model calls in {company} yet." if since is None and until is None else "No calls then.")
     else:

@@ -7,9 +7,9 @@ from typing import Annotated
 from urllib.parse import urlencode
 
 import typer
-from rich.table import Table
 
 from cli.common import ApiUrl, api, console, fail
+from cli.output import JsonOption, Table, print_json
 
 KEY_VARIABLE = "PAPERCLIP_CREDENTIAL_KEY"
 
@@ -47,10 +47,14 @@ def credential_add(
 
 
 @credential_app.command("list")
-def credential_list(team: Team = None, api_url: ApiUrl = None) -> None:
+def credential_list(team: Team = None, as_json: JsonOption = False, api_url: ApiUrl = None) -> None:
     """The credentials you may see (your teams' and the deployment's), never their keys."""
     with api(api_url) as client:
-        found = client.get("/api/credentials", team=team)["data"]
+        answer = client.get("/api/credentials", team=team)
+    if as_json:
+        print_json(answer)
+        return
+    found = answer["data"]
     if not found:
         console.print("No credentials.")
         return

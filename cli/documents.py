@@ -12,9 +12,9 @@ from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from cli.common import ApiUrl, Company, api, console, err_console, fail
+from cli.output import JsonOption, Table, print_json
 
 doc_app = typer.Typer(help="A task's documents: list, show, save, history, restore.", no_args_is_help=True)
 
@@ -39,10 +39,14 @@ def _saved(document: dict[str, Any]) -> str:
 
 
 @doc_app.command("list")
-def doc_list(task: Task, company: Company, api_url: ApiUrl = None) -> None:
+def doc_list(task: Task, company: Company, as_json: JsonOption = False, api_url: ApiUrl = None) -> None:
     """List the task's documents at their latest revision."""
     with api(api_url) as client:
-        documents = client.get(_path(company, task))["data"]
+        answer = client.get(_path(company, task))
+    if as_json:
+        print_json(answer)
+        return
+    documents = answer["data"]
     if not documents:
         console.print(f"{escape(task)} has no documents.", highlight=False)
         return
@@ -60,11 +64,15 @@ def doc_show(
     key: Key,
     company: Company,
     revision: Annotated[int | None, typer.Option(min=1, help="An earlier revision (default: the latest).")] = None,
+    as_json: JsonOption = False,
     api_url: ApiUrl = None,
 ) -> None:
     """Print a document's body (its revision line on stderr)."""
     with api(api_url) as client:
         document = client.get(_path(company, task, key), revision=revision)
+    if as_json:
+        print_json(document)
+        return
     err_console.print(_saved(document), style="dim", highlight=False)
     sys.stdout.write(document["body"] + ("" if document["body"].endswith("\n") else "\n"))
 
@@ -99,10 +107,14 @@ def doc_save(
 
 
 @doc_app.command("history")
-def doc_history(task: Task, key: Key, company: Company, api_url: ApiUrl = None) -> None:
+def doc_history(task: Task, key: Key, company: Company, as_json: JsonOption = False, api_url: ApiUrl = None) -> None:
     """List a document's revisions, newest first."""
     with api(api_url) as client:
-        revisions = client.get(f"{_path(company, task, key)}/revisions")["data"]
+        answer = client.get(f"{_path(company, task, key)}/revisions")
+    if as_json:
+        print_json(answer)
+        return
+    revisions = answer["data"]
     table = Table("Revision", "By", "Saved", "Restored from")
     for r in revisions:
         restored = str(r["restored_from"]) if r.get("restored_from") else "-"

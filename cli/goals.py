@@ -4,9 +4,9 @@ from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from cli.common import ApiUrl, Company, api, console
+from cli.output import JsonOption, Table, print_json
 from paperclip.vocabulary import GoalLevel, GoalStatus
 
 goal_app = typer.Typer(help="The company's goals: list the tree, add a goal, change one.", no_args_is_help=True)
@@ -43,11 +43,16 @@ def _describe(goal: dict[str, Any]) -> str:
 def goal_list(
     company: Company,
     status: Annotated[GoalStatus | None, typer.Option(help="Only goals with this status.")] = None,
+    as_json: JsonOption = False,
     api_url: ApiUrl = None,
 ) -> None:
     """List the goal tree: each goal above the goals that serve it."""
     with api(api_url) as client:
-        goals = client.get(_path(company), status=status.value if status else None).get("data", [])
+        answer = client.get(_path(company), status=status.value if status else None)
+    if as_json:
+        print_json(answer)
+        return
+    goals = answer.get("data", [])
     if not goals:
         console.print(f"No goals in {company} match." if status else f"No goals in {company}.")
         return

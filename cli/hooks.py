@@ -7,9 +7,9 @@ from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from cli.common import ApiUrl, Company, api, console, fail
+from cli.output import JsonOption, Table, print_json
 from paperclip.vocabulary import HookKind, Priority, WebhookEvent, WebhookFormat
 
 hook_app = typer.Typer(
@@ -82,10 +82,14 @@ def hook_add(
 
 
 @hook_app.command("list")
-def hook_list(company: Company, api_url: ApiUrl = None) -> None:
+def hook_list(company: Company, as_json: JsonOption = False, api_url: ApiUrl = None) -> None:
     """The company's hooks."""
     with api(api_url) as client:
-        found = client.get(f"/api/companies/{company}/hooks")["data"]
+        answer = client.get(f"/api/companies/{company}/hooks")
+    if as_json:
+        print_json(answer)
+        return
+    found = answer["data"]
     if not found:
         console.print("No hooks.")
         return
@@ -131,10 +135,14 @@ def webhook_add(
 
 
 @webhook_app.command("list")
-def webhook_list(company: Company, api_url: ApiUrl = None) -> None:
+def webhook_list(company: Company, as_json: JsonOption = False, api_url: ApiUrl = None) -> None:
     """The company's webhooks."""
     with api(api_url) as client:
-        found = client.get(f"/api/companies/{company}/webhooks")["data"]
+        answer = client.get(f"/api/companies/{company}/webhooks")
+    if as_json:
+        print_json(answer)
+        return
+    found = answer["data"]
     if not found:
         console.print("No webhooks.")
         return

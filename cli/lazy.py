@@ -20,16 +20,19 @@ from cli.usage import OneLineUsageErrors
 def load(name: str) -> Any:
     """The click command of `name` (a function, a `typer.Typer`, or a `cli.groups` function
     returning one), built by typer exactly as `app.command(name)` / `app.add_typer(…, name=name)`
-    would have built it (a click command, of the copy of click typer carries)."""
+    would have built it (a click command, of the copy of click typer carries), its help showing
+    every option's name whole (`cli.help`)."""
+    from cli.help import WholeNamesHelp, whole_names  # with the command: `import cli` loads no command module
+
     module, _, attribute = COMMANDS[name].target.partition(":")
     target: Any = getattr(importlib.import_module(module), attribute)
     if module == "cli.groups":
         target = target()
     holder = typer.Typer()
     if isinstance(target, typer.Typer):
-        holder.add_typer(target, name=name)
+        holder.add_typer(whole_names(target), name=name)
     else:
-        holder.command(name)(target)
+        holder.command(name, cls=WholeNamesHelp)(target)
     return typer.main.get_group(holder).commands[name]
 
 

@@ -10,9 +10,9 @@ from functools import partial
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from cli.common import ApiUrl, api, console, fail
+from cli.output import Table
 
 
 def company_delete(

@@ -5,9 +5,9 @@ from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from cli.common import ApiUrl, Company, api, console, fail
+from cli.output import JsonOption, Table, print_json
 
 mcp_app = typer.Typer(
     help="MCP servers whose tools a company's agents use (as server__tool): add, list, remove, test.",
@@ -60,10 +60,14 @@ def mcp_add(
 
 
 @mcp_app.command("list")
-def mcp_list(company: Company, api_url: ApiUrl = None) -> None:
+def mcp_list(company: Company, as_json: JsonOption = False, api_url: ApiUrl = None) -> None:
     """The company's MCP servers."""
     with api(api_url) as client:
-        servers = client.get(_path(company))["data"]
+        answer = client.get(_path(company))
+    if as_json:
+        print_json(answer)
+        return
+    servers = answer["data"]
     if not servers:
         console.print("No MCP servers.")
         return

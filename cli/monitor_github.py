@@ -10,9 +10,9 @@ from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from cli.common import ApiUrl, Company, api, console, fail
+from cli.output import JsonOption, Table, print_json
 from paperclip.github.models import DEFAULT_API_URL, DEFAULT_PIPELINE, REPO_PATTERN
 from paperclip.models.routines import parse_duration
 
@@ -79,10 +79,14 @@ def github(
     console.print("In GitHub: Content type application/json, the secret above, events: Pull requests.")
 
 
-def list_monitors(company: Company, api_url: ApiUrl = None) -> None:
+def list_monitors(company: Company, as_json: JsonOption = False, api_url: ApiUrl = None) -> None:
     """The company's monitors."""
     with api(api_url) as client:
-        found = client.get(f"/api/companies/{company}/monitors")["data"]
+        answer = client.get(f"/api/companies/{company}/monitors")
+    if as_json:
+        print_json(answer)
+        return
+    found = answer["data"]
     if not found:
         console.print("No monitors.")
         return
@@ -93,10 +97,14 @@ def list_monitors(company: Company, api_url: ApiUrl = None) -> None:
     console.print(table)
 
 
-def reviews(name: Name, company: Company, api_url: ApiUrl = None) -> None:
+def reviews(name: Name, company: Company, as_json: JsonOption = False, api_url: ApiUrl = None) -> None:
     """The monitor's reviews, newest first: each pull request's head once."""
     with api(api_url) as client:
-        found = client.get(f"/api/companies/{company}/monitors/{name}/reviews")["data"]
+        answer = client.get(f"/api/companies/{company}/monitors/{name}/reviews")
+    if as_json:
+        print_json(answer)
+        return
+    found = answer["data"]
     if not found:
         console.print("No reviews yet.")
         return

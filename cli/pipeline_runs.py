@@ -6,9 +6,10 @@ from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
-from rich.table import Column, Table
+from rich.table import Column
 
 from cli.common import ApiUrl, Company, api, console, fail
+from cli.output import JsonOption, Table, print_json
 from cli.pipelines import pipeline_app  # `pipeline runs` beside validate, add, list and show
 
 run_app = typer.Typer(help="Start work: a pipeline run.", no_args_is_help=True)
@@ -95,12 +96,16 @@ def pipeline_runs(
     name: Annotated[str, typer.Argument(help="The pipeline's name in the company.")],
     company: Company,
     limit: Annotated[int, typer.Option(help="How many runs to show (the newest).")] = 50,
+    as_json: JsonOption = False,
     api_url: ApiUrl = None,
 ) -> None:
     """List a pipeline's runs, newest first, as the store keeps them (those Temporal forgot too):
     status, steps done, spend, and the latest output or error."""
     with api(api_url) as client:
         found = client.get(f"/api/companies/{company}/pipelines/{name}/runs?limit={limit}")
+    if as_json:
+        print_json(found)
+        return
     if not found["data"]:
         console.print(f"no runs of {escape(name)} yet")
         return

@@ -11,9 +11,9 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from cli.common import ApiUrl, Company, api, console, err_console, fail
+from cli.output import JsonOption, Table, print_json
 from paperclip.pipelines.builtin import BUILTINS, builtin_text
 
 pipeline_app = typer.Typer(
@@ -118,10 +118,14 @@ def pipeline_add(document: Document, company: Company, api_url: ApiUrl = None) -
 
 
 @pipeline_app.command("list")
-def pipeline_list(company: Company, api_url: ApiUrl = None) -> None:
+def pipeline_list(company: Company, as_json: JsonOption = False, api_url: ApiUrl = None) -> None:
     """The company's pipelines, each at its latest version."""
     with api(api_url) as client:
-        found = client.get(f"/api/companies/{company}/pipelines")["data"]
+        answer = client.get(f"/api/companies/{company}/pipelines")
+    if as_json:
+        print_json(answer)
+        return
+    found = answer["data"]
     if not found:
         console.print(f"No pipelines in {company}: add one with `paperclip pipeline add FILE --company {company}`")
         return
@@ -139,11 +143,15 @@ def pipeline_show(
     name: Annotated[str, typer.Argument(help="Pipeline name.")],
     company: Company,
     version: Annotated[int | None, typer.Option(help="A version (default: the latest).", min=1)] = None,
+    as_json: JsonOption = False,
     api_url: ApiUrl = None,
 ) -> None:
     """A version of a pipeline: its steps, then its document."""
     with api(api_url) as client:
         answer = client.get(f"/api/companies/{company}/pipelines/{name}", version=version)
+    if as_json:
+        print_json(answer)
+        return
     stored, spec = answer["version"], answer["spec"]
     console.print(
         f"[bold]{escape(stored['name'])}[/bold] version {stored['version']} of {escape(company)}"

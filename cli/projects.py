@@ -5,9 +5,9 @@ from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from cli.common import ApiUrl, Company, api, console
+from cli.output import JsonOption, Table, print_json
 from cli.review import CyclesOption, ReviewOption, review_body
 from paperclip.vocabulary import ProjectStatus
 
@@ -52,11 +52,16 @@ Description = Annotated[str | None, typer.Option(help="More about it.")]
 def project_list(
     company: Company,
     status: Annotated[ProjectStatus | None, typer.Option(help="Only projects with this status.")] = None,
+    as_json: JsonOption = False,
     api_url: ApiUrl = None,
 ) -> None:
     """List the company's projects."""
     with api(api_url) as client:
-        projects = client.get(_path(company), status=status.value if status else None).get("data", [])
+        answer = client.get(_path(company), status=status.value if status else None)
+    if as_json:
+        print_json(answer)
+        return
+    projects = answer.get("data", [])
     if not projects:
         console.print(f"No projects in {company}: `paperclip project add --company {company} KEY NAME`.")
         return
@@ -75,11 +80,15 @@ def project_list(
 
 
 @project_app.command("show")
-def project_show(key: Key, company: Company, api_url: ApiUrl = None) -> None:
+def project_show(key: Key, company: Company, as_json: JsonOption = False, api_url: ApiUrl = None) -> None:
     """Show a project and its tasks."""
     with api(api_url) as client:
         project = client.get(_path(company, f"/{key}"))
-        tasks = client.get(f"/api/companies/{company}/tasks", project=key).get("data", [])
+        listed = client.get(f"/api/companies/{company}/tasks", project=key)
+    if as_json:
+        print_json({"project": project, "tasks": listed})
+        return
+    tasks = listed.get("data", [])
     console.print(_describe(project), highlight=False)
     if project.get("description"):
         console.print(escape(project["description"]), highlight=False)
@@ -162,10 +171,14 @@ def project_set(
 
 
 @label_app.command("list")
-def label_list(company: Company, api_url: ApiUrl = None) -> None:
+def label_list(company: Company, as_json: JsonOption = False, api_url: ApiUrl = None) -> None:
     """List the company's labels."""
     with api(api_url) as client:
-        labels = client.get(f"/api/companies/{company}/labels").get("data", [])
+        answer = client.get(f"/api/companies/{company}/labels")
+    if as_json:
+        print_json(answer)
+        return
+    labels = answer.get("data", [])
     if not labels:
         console.print(f"No labels in {company}: `paperclip label add --company {company} NAME`.")
         return

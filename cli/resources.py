@@ -6,10 +6,10 @@ from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from cli.budgets import cap_text, usd
 from cli.common import ApiUrl, Company, api, console, fail
+from cli.output import JsonOption, Table, print_json
 from cli.review import CyclesOption, ReviewOption, review_body
 from paperclip.money import cost
 from paperclip.vocabulary import Adapter, AgentStatus, Priority, Provider, Role
@@ -205,10 +205,14 @@ def company_create(
 
 
 @company_app.command("list")
-def company_list(api_url: ApiUrl = None) -> None:
+def company_list(as_json: JsonOption = False, api_url: ApiUrl = None) -> None:
     """List companies."""
     with api(api_url) as client:
-        companies = client.get("/api/companies").get("data", [])
+        answer = client.get("/api/companies")
+    if as_json:
+        print_json(answer)
+        return
+    companies = answer.get("data", [])
     if not companies:
         console.print("No companies yet: `paperclip company create NAME` or `paperclip up --demo`.")
         return
@@ -221,11 +225,15 @@ def company_list(api_url: ApiUrl = None) -> None:
 @company_app.command("show")
 def company_show(
     company: Annotated[str, typer.Argument(envvar="PAPERCLIP_COMPANY", help="Company id.")],
+    as_json: JsonOption = False,
     api_url: ApiUrl = None,
 ) -> None:
     """Show a company: its agents, tasks and spend."""
     with api(api_url) as client:
         snapshot = client.get(f"/api/companies/{company}")
+    if as_json:
+        print_json(snapshot)
+        return
     spec = snapshot["spec"]
     archived = " [dim]archived[/dim]" if snapshot.get("archived") else ""
     console.print(f"[bold]{escape(spec['name'])}[/bold] ({spec['id']}, prefix {spec['prefix']}){archived}")
@@ -255,12 +263,16 @@ def agent_list(
     company: Company,
     status: Annotated[AgentStatus | None, typer.Option(help="Only agents with this status.")] = None,
     role: Annotated[Role | None, typer.Option(help="Only agents with this role.")] = None,
+    as_json: JsonOption = False,
     api_url: ApiUrl = None,
 ) -> None:
     """List a company's agents, in hiring order."""
     params = {"status": status.value if status else None, "role": role.value if role else None}
     with api(api_url) as client:
         listed = client.get(f"/api/companies/{company}/agents", limit=MAX_PAGE, **params)
+    if as_json:
+        print_json(listed)
+        return
     if not listed["data"]:
         console.print(f"No agents in {company} match.")
         return
@@ -273,11 +285,15 @@ def agent_list(
 def agent_show(
     name: Annotated[str, typer.Argument(help="Agent name.")],
     company: Company,
+    as_json: JsonOption = False,
     api_url: ApiUrl = None,
 ) -> None:
     """Show an agent: its place in the org chart, status, this month's spend and open tasks."""
     with api(api_url) as client:
         agent = client.get(f"/api/companies/{company}/agents/{name}")
+    if as_json:
+        print_json(agent)
+        return
     spec, spend, budget = agent["spec"], agent["spend"], agent["spec"]["budget"]
     title = f" ({escape(spec['title'])})" if spec.get("title") else ""
     manager = f", reports to {escape(spec['reports_to'])}" if spec.get("reports_to") else ""
@@ -363,11 +379,16 @@ def task_list(
     company: Company,
     project: Annotated[str | None, typer.Option(help="Only tasks of this project, e.g. WEB.")] = None,
     label: Annotated[str | None, typer.Option(help="Only tasks carrying this label.")] = None,
+    as_json: JsonOption = False,
     api_url: ApiUrl = None,
 ) -> None:
     """List a company's tasks (of one project, or carrying one label)."""
     with api(api_url) as client:
-        tasks = client.get(f"/api/companies/{company}/tasks", project=project, label=label).get("data", [])
+        answer = client.get(f"/api/companies/{company}/tasks", project=project, label=label)
+    if as_json:
+        print_json(answer)
+        return
+    tasks = answer.get("data", [])
     if not tasks:
         if project or label:
             console.print(f"No tasks in {company} match.")

@@ -6,9 +6,9 @@ from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from cli.common import ApiUrl, Company, api, console, fail
+from cli.output import JsonOption, Table, print_json
 from cli.pipeline_runs import parse_inputs
 from paperclip.vocabulary import Priority
 
@@ -113,10 +113,14 @@ def routine_add(
 
 
 @routine_app.command("list")
-def routine_list(company: Company, api_url: ApiUrl = None) -> None:
+def routine_list(company: Company, as_json: JsonOption = False, api_url: ApiUrl = None) -> None:
     """List a company's routines with their next and last runs."""
     with api(api_url) as client:
-        routines = client.get(_path(company)).get("data", [])
+        answer = client.get(_path(company))
+    if as_json:
+        print_json(answer)
+        return
+    routines = answer.get("data", [])
     if not routines:
         console.print(f"No routines in {company}: `paperclip routine add --company {company} --cron ... --agent ...`.")
         return

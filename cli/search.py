@@ -6,10 +6,10 @@ from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 from rich.text import Text
 
 from cli.common import ApiUrl, api, console
+from cli.output import JsonOption, Table, print_json
 
 MATCH_STYLE = "bold yellow"
 
@@ -37,6 +37,7 @@ def search(
     ] = None,
     kind: Annotated[SearchKind | None, typer.Option(help="Only messages, task titles or documents.")] = None,
     limit: Annotated[int, typer.Option(min=1, max=100, help="How many hits, best first.")] = 20,
+    as_json: JsonOption = False,
     api_url: ApiUrl = None,
 ) -> None:
     """Search conversation messages, task titles and task documents, best match first.
@@ -47,7 +48,11 @@ def search(
     query = " ".join(words)
     path = "/api/search" if company is None else f"/api/companies/{company}/search"
     with api(api_url) as client:
-        hits = client.get(path, q=query, kind=None if kind is None else kind.value, limit=limit)["data"]
+        answer = client.get(path, q=query, kind=None if kind is None else kind.value, limit=limit)
+    if as_json:
+        print_json(answer)
+        return
+    hits = answer["data"]
     if not hits:
         console.print(f"Nothing matches {query}" + ("." if company is None else f" in {company}."), highlight=False)
         return

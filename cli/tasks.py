@@ -5,9 +5,9 @@ from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from cli.common import ApiUrl, Company, api, console, fail
+from cli.output import JsonOption, Table, print_json
 from cli.resources import status_markup, task_table
 from paperclip.money import cost
 from paperclip.vocabulary import TERMINAL_STATUSES, TaskStatus
@@ -16,12 +16,16 @@ from paperclip.vocabulary import TERMINAL_STATUSES, TaskStatus
 def task_show(
     identifier: Annotated[str, typer.Argument(help="Task identifier, e.g. ACME-1.")],
     company: Company,
+    as_json: JsonOption = False,
     api_url: ApiUrl = None,
 ) -> None:
     """Show a task: its status (why it holds, or that it is trying a failed turn again, with the
     attempt and the last failure), assignee, spend, result and subtasks."""
     with api(api_url) as client:
         task = client.get(f"/api/companies/{company}/tasks/{identifier}")
+    if as_json:
+        print_json(task)
+        return
     console.print(f"[bold]{escape(task['identifier'])}[/bold] {escape(task['title'])}", highlight=False)
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="dim")

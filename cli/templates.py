@@ -6,10 +6,10 @@ from typing import Annotated, Any
 import typer
 import yaml
 from rich.markup import escape
-from rich.table import Table
 from rich.tree import Tree
 
 from cli.common import ApiUrl, api, console, err_console, fail
+from cli.output import JsonOption, Table, print_json
 from paperclip.templates import TemplateInvalid, TemplateKind, load_registry
 
 template_app = typer.Typer(help="Agent and company templates: list, show, validate custom ones.", no_args_is_help=True)
@@ -34,11 +34,16 @@ def to_yaml(data: dict[str, Any]) -> str:
 @template_app.command("list")
 def template_list(
     kind: Annotated[TemplateKind | None, typer.Option(help="Only agent or company templates.")] = None,
+    as_json: JsonOption = False,
     api_url: ApiUrl = None,
 ) -> None:
     """List the templates the API knows: built-in and custom (PAPERCLIP_TEMPLATES)."""
     with api(api_url) as client:
-        templates = client.get("/api/templates", kind=kind.value if kind else None).get("data", [])
+        answer = client.get("/api/templates", kind=kind.value if kind else None)
+    if as_json:
+        print_json(answer)
+        return
+    templates = answer.get("data", [])
     table = Table("Kind", "Name", "Role / team", "Description", "Source")
     for item in templates:
         detail = item.get("role") or (f"{item['agents']} agents" if item.get("agents") is not None else "")
@@ -70,12 +75,16 @@ def _team_tree(title: str, team: list[dict[str, Any]]) -> Tree:
 def template_show(
     name: Annotated[str, typer.Argument(help="Template name, e.g. coder or software-studio.")],
     kind: Annotated[TemplateKind | None, typer.Option(help="agent or company (needed only if both exist).")] = None,
+    as_json: JsonOption = False,
     api_url: ApiUrl = None,
 ) -> None:
     """Show a template as YAML; a company template also as its org chart."""
     with api(api_url) as client:
         found = kind.value if kind else _find_kind(client, name)
         detail = client.get(f"/api/templates/{found}/{name}")
+    if as_json:
+        print_json(detail)
+        return
     source = "built-in" if detail.get("builtin") else detail.get("source", "")
     console.print(f"[bold]{escape(detail['name'])}[/bold] ({detail['kind']} template, {escape(source)})")
     console.print(detail["description"], style="italic", highlight=False)

@@ -1,13 +1,12 @@
 """`paperclip tool`: the tools agents may be given, as the API lists them (`GET /api/tools`)."""
 
-import json
-from typing import Annotated, Any
+from typing import Any
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from cli.common import ApiUrl, api, console
+from cli.output import JsonOption, Table, print_json
 
 tool_app = typer.Typer(
     help="Tools agents may be given: list them with their arguments and policy.", no_args_is_help=True
@@ -24,9 +23,7 @@ def arguments(schema: dict[str, Any]) -> str:
 
 @tool_app.command("list")
 def tool_list(
-    as_json: Annotated[
-        bool, typer.Option("--json", help="Print the API's answer: every tool's full JSON schema.")
-    ] = False,
+    as_json: JsonOption = False,
     api_url: ApiUrl = None,
 ) -> None:
     """List the registry's tools: default policy, whether risky, where each runs, its arguments
@@ -35,7 +32,7 @@ def tool_list(
         answer = client.get("/api/tools")
     tools = answer.get("data", [])
     if as_json:
-        typer.echo(json.dumps(tools, indent=2))
+        print_json(tools)  # the tools alone, with every full JSON schema (as before `--json` was shared)
         return
     if not tools:
         console.print("No tools are registered.")

@@ -12,9 +12,9 @@ import time
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
 from cli.common import console, err_console, fail
+from cli.output import Table
 
 if TYPE_CHECKING:
     from paperclip.settings import Settings

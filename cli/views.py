@@ -5,10 +5,10 @@ from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 from rich.tree import Tree
 
 from cli.common import ApiUrl, Company, api, console
+from cli.output import JsonOption, Table, print_json
 from paperclip.money import cost
 
 STATUS_STYLE = {"active": "green", "idle": "green", "running": "yellow", "paused": "magenta", "error": "red"}
@@ -21,12 +21,17 @@ def activity(
     task: Annotated[str | None, typer.Option(help="Only entries about this task.")] = None,
     actor: Annotated[str | None, typer.Option(help="Only entries by board, system, an agent or routine:NAME.")] = None,
     limit: Annotated[int, typer.Option(min=1, max=1000, help="How many of the latest entries.")] = 50,
+    as_json: JsonOption = False,
     api_url: ApiUrl = None,
 ) -> None:
     """Show the company's activity log (the latest entries, oldest first)."""
     params = {"kind": kind, "agent": agent, "task": task, "actor": actor, "limit": limit, "order": "desc"}
     with api(api_url) as client:
-        entries = list(reversed(client.get(f"/api/companies/{company}/activity", **params).get("data", [])))
+        answer = client.get(f"/api/companies/{company}/activity", **params)
+    if as_json:
+        print_json(answer)
+        return
+    entries = list(reversed(answer.get("data", [])))
     if not entries:
         console.print(f"No activity in {company} matches.")
         return
@@ -73,10 +78,13 @@ def _grow(tree: Tree, node: dict[str, Any]) -> None:
         _grow(branch, report)
 
 
-def org(company: Company, api_url: ApiUrl = None) -> None:
+def org(company: Company, as_json: JsonOption = False, api_url: ApiUrl = None) -> None:
     """Show the org chart: who reports to whom, with status, model and spend."""
     with api(api_url) as client:
         chart = client.get(f"/api/companies/{company}/org")
+    if as_json:
+        print_json(chart)
+        return
     tree = Tree(f"[bold]{escape(chart['company_id'])}[/bold] ({chart['count']} agents)")
     for root in chart.get("data", []):
         _grow(tree, root)

@@ -4,20 +4,25 @@ from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from cli.common import ApiUrl, Company, api, console
+from cli.output import JsonOption, Table, print_json
 from paperclip.vocabulary import WorkProductKind
 
 
 def task_products(
     identifier: Annotated[str, typer.Argument(help="Task identifier, e.g. ACME-1.")],
     company: Company,
+    as_json: JsonOption = False,
     api_url: ApiUrl = None,
 ) -> None:
     """List what a task produced: commits, branches, pull requests, files, documents, URLs."""
     with api(api_url) as client:
-        found = client.get(f"/api/companies/{company}/tasks/{identifier}/work-products").get("data", [])
+        answer = client.get(f"/api/companies/{company}/tasks/{identifier}/work-products")
+    if as_json:
+        print_json(answer)
+        return
+    found = answer.get("data", [])
     if not found:
         console.print(f"{identifier} has no work products yet.", highlight=False)
         return
@@ -29,6 +34,7 @@ def artifacts(
     kind: Annotated[WorkProductKind | None, typer.Option("--kind", help="Only this kind.")] = None,
     task: Annotated[str | None, typer.Option("--task", help="Only this task's.")] = None,
     limit: Annotated[int, typer.Option(min=1, max=1000, help="How many, newest first.")] = 100,
+    as_json: JsonOption = False,
     api_url: ApiUrl = None,
 ) -> None:
     """List what the company's tasks produced, newest first."""
@@ -36,7 +42,11 @@ def artifacts(
         {"limit": limit} | ({"kind": kind.value} if kind else {}) | ({"task": task} if task else {})
     )
     with api(api_url) as client:
-        found = client.get(f"/api/companies/{company}/work-products", **params).get("data", [])
+        answer = client.get(f"/api/companies/{company}/work-products", **params)
+    if as_json:
+        print_json(answer)
+        return
+    found = answer.get("data", [])
     if not found:
         console.print(f"No work products in {company}{f' of kind {kind.value}' if kind else ''} yet.", highlight=False)
         return
