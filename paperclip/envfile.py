@@ -44,13 +44,14 @@ def read_env_file(path: Path) -> dict[str, str]:
         raise EnvFileError(f"{path}: cannot be read ({err})") from None
     found: dict[str, str] = {}
     for binding in parse_stream(io.StringIO(text)):
-        if binding.key is None and not binding.error:
+        name, value = binding.key, binding.value
+        if name is None and not binding.error:
             continue  # a comment or a blank line
-        if binding.error or binding.value is None or not _NAME.fullmatch(binding.key or ""):
+        if binding.error or name is None or value is None or not _NAME.fullmatch(name):
             # The line itself is not shown: it may be a key pasted on a line of its own.
             line = binding.original.line
             raise EnvFileError(f"{path}, line {line}: not NAME=value, `export NAME=value` or a # comment")
-        found[binding.key] = binding.value
+        found[name] = value
     return found
 
 
