@@ -57,10 +57,11 @@ class Settings(BaseSettings):
 
     `PAPERCLIP_ENV_CREDENTIALS` (a JSON list, default `["OPENAI_API_KEY", "ANTHROPIC_API_KEY"]`)
     names the worker's environment variables (or `.env` variables) an agent may use as its
-    credential; no other variable is ever read as a key. Each goes only to the URLs it is bound to: a provider's own key
-    to the provider's official URL and to `OPENAI_BASE_URL` / `ANTHROPIC_BASE_URL` when the
-    environment sets it, and any of them to the URLs `PAPERCLIP_CREDENTIAL_URLS` lists for it
-    (JSON: name → URLs, e.g. `{"OPENAI_API_KEY": ["https://llm.internal.example/v1"]}`).
+    credential; no other variable is ever read as a key. Each goes only to the URLs it is bound
+    to: a provider's own key to the provider's official URL and to `OPENAI_BASE_URL` /
+    `ANTHROPIC_BASE_URL` when the environment or the `.env` file sets it, and any of them to the
+    URLs `PAPERCLIP_CREDENTIAL_URLS` lists for it (JSON: name → URLs, e.g.
+    `{"OPENAI_API_KEY": ["https://llm.internal.example/v1"]}`).
 
     `PAPERCLIP_MCP_STDIO_ALLOW` is a JSON object of the stdio MCP servers companies' owners may
     attach, by name: a pinned Python distribution's console script or an absolute path, with its
@@ -74,8 +75,8 @@ class Settings(BaseSettings):
     secrets_dir: Path | None = None
     """A folder of files, one a setting, named as its variable (`PAPERCLIP_SECRET_KEY`,
     `PAPERCLIP_DATABASE_URL`, `TEMPORAL_ADDRESS`) and holding its value: a mounted Kubernetes
-    secret, say, so keys stay out of the environment. The environment wins over a file; read only
-    from the variable `PAPERCLIP_SECRETS_DIR`."""
+    secret, say, so keys stay out of the environment. The environment and the `.env` file win
+    over a file here; read only from the variable `PAPERCLIP_SECRETS_DIR` (or the `.env` file)."""
     database_url: str | None = None
     temporal_address: str | None = Field(default=None, validation_alias="TEMPORAL_ADDRESS")
     temporal_namespace: str = "default"

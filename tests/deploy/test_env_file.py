@@ -114,3 +114,19 @@ def test_a_malformed_env_file_stops_a_command_with_one_line(tmp_path: Path) -> N
     assert done.stderr == (
         f"paperclip: invalid setting: {tmp_path / '.env'}, line 2: not NAME=value, `export NAME=value` or a # comment\n"
     )
+
+
+def test_the_env_file_may_name_the_secrets_dir_and_wins_over_its_files(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "secrets"
+    folder.mkdir()
+    (folder / "PAPERCLIP_DATABASE_URL").write_text("postgresql://from-secret/db\n")
+    (folder / "PAPERCLIP_TASK_QUEUE").write_text("from-secret\n")
+    monkeypatch.delenv("PAPERCLIP_SECRETS_DIR", raising=False)
+    monkeypatch.delenv("PAPERCLIP_DATABASE_URL", raising=False)
+    (project / ".env").write_text(f"PAPERCLIP_SECRETS_DIR={folder}\nPAPERCLIP_TASK_QUEUE=from-dotenv\n")
+
+    settings = Settings()
+
+    assert (settings.database_url, settings.task_queue) == ("postgresql://from-secret/db", "from-dotenv")
