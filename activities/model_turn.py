@@ -14,7 +14,6 @@ import asyncio
 import hashlib
 import json
 import math
-import os
 import time
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from datetime import UTC, datetime
@@ -45,6 +44,7 @@ from paperclip.models import (
     Usage,
     WorstCase,
 )
+from paperclip.settings import get_settings
 
 HEARTBEAT_EVERY_SECONDS = 1.0
 STANDING_CACHED = 256
@@ -152,7 +152,8 @@ class ModelActivities:
         keys: resolves a company's credential name to its key and where it may go
             (`paperclip.keyring.Keyring`); a blocking call.
         limits: the credentials' shared limits (`activities.limits`); None: none are kept.
-        environ: where the SDKs would read a provider's base URL from; `os.environ` by default.
+        environ: where the deployment's provider base URLs are read (`OPENAI_BASE_URL`,
+            `ANTHROPIC_BASE_URL`); by default the process settings' (`Settings.environ`).
         env_credentials: the environment variables allowed as credentials, named in the error
             when a credential is not found (None: not named).
     """
@@ -169,7 +170,7 @@ class ModelActivities:
         self.store = store
         self._keys = keys
         self._limits = limits
-        self._environ = os.environ if environ is None else environ
+        self._environ = get_settings().environ if environ is None else environ
         self._env_credentials = env_credentials
         self._clients: dict[tuple[Provider, str, str, str], ModelProvider] = {}
         self._standing: dict[str, Standing] = {}

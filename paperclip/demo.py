@@ -1,10 +1,9 @@
 """The demo company behind `paperclip up --demo`: Acme Robotics, a CEO and two reports.
 
-The model follows the keys in the environment: OpenAI when `OPENAI_API_KEY` is set, else
+The model follows the keys in the environment or the `.env` file: OpenAI when `OPENAI_API_KEY` is set, else
 Anthropic when `ANTHROPIC_API_KEY` is set, else the offline `simulated` provider.
 """
 
-import os
 from collections.abc import Mapping
 
 from pydantic import BaseModel
@@ -37,7 +36,10 @@ class DemoCompany(BaseModel):
 
 def demo_model(environ: Mapping[str, str] | None = None) -> ModelConfig:
     """The model the demo agents use, chosen by which provider key is set."""
-    environ = os.environ if environ is None else environ
+    if environ is None:
+        from paperclip.settings import get_settings
+
+        environ = get_settings().environ
     if environ.get("OPENAI_API_KEY"):
         return ModelConfig(provider=Provider.OPENAI, model=OPENAI_MODEL)
     if environ.get("ANTHROPIC_API_KEY"):

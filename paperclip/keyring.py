@@ -4,9 +4,10 @@ For a company's agent a name resolves to, in order:
 
 1. the company's team's stored credential of that name (bucket `<team>/<name>`);
 2. the deployment's stored credential of that name (bucket `<name>`);
-3. an environment variable of the worker, only if the settings allow that name
-   (`PAPERCLIP_ENV_CREDENTIALS`, by default `OPENAI_API_KEY` and `ANTHROPIC_API_KEY`), bound to
-   its provider's official URL, to the base URL the environment gives that provider
+3. an environment variable of the worker (or of its `.env` file: `Settings.environ`), only if
+   the settings allow that name (`PAPERCLIP_ENV_CREDENTIALS`, by default `OPENAI_API_KEY` and
+   `ANTHROPIC_API_KEY`), bound to its provider's official URL, to the base URL the environment
+   (or the `.env` file) gives that provider
    (`OPENAI_BASE_URL`, `ANTHROPIC_BASE_URL`) and to the URLs `PAPERCLIP_CREDENTIAL_URLS` lists.
 
 Any other name resolves to nothing. The API checks a hire against the same bindings
@@ -14,7 +15,6 @@ Any other name resolves to nothing. The API checks a hire against the same bindi
 check its URL again right before sending.
 """
 
-import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Protocol
@@ -56,7 +56,8 @@ class Keyring:
         box: opens stored keys; a callable makes it on first need (a worker with no stored
             credential never reads the secret key). None: stored keys cannot be opened (the API,
             which checks bindings only).
-        environ: the worker's environment; `os.environ` by default.
+        environ: the worker's environment; by default the settings' (`Settings.environ`: the
+            process environment over the `.env` file).
         cache_seconds: how long a resolution is kept (0: never).
     """
 
@@ -72,7 +73,7 @@ class Keyring:
         self.store = store
         self.settings = settings
         self._box = box
-        self.environ = os.environ if environ is None else environ
+        self.environ = settings.environ if environ is None else environ
         self.cache_seconds = cache_seconds
         self._keys: dict[tuple[str | None, str], tuple[float, BoundKey | None]] = {}
         self._teams: dict[str, tuple[float, str | None]] = {}

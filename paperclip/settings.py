@@ -1,15 +1,16 @@
-"""One settings class for every process, read from `PAPERCLIP_*` environment variables."""
+"""One settings class for every process, read from `PAPERCLIP_*` environment variables and the
+`.env` file (`paperclip.envfile`)."""
 
 import os
 import socket
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, ValidationError, ValidationInfo, field_validator
+from pydantic import Field, PrivateAttr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -19,6 +20,7 @@ from pydantic_settings import (
     SettingsError,
 )
 
+from paperclip.envfile import DeploymentEnviron, EnvFileSource, file_environ
 from paperclip.terms import ModelPrice, RateLimit
 from paperclip.vocabulary import Provider
 
@@ -34,7 +36,10 @@ class Settings(BaseSettings):
     """Where things are and how they are reached.
 
     Every field can be set by an environment variable named `PAPERCLIP_<FIELD>`;
-    `temporal_address` is also read from the conventional `TEMPORAL_ADDRESS`.
+    `temporal_address` is also read from the conventional `TEMPORAL_ADDRESS`. A `.env` file
+    (`$PAPERCLIP_HOME/.env`, then `./.env`; or the one `PAPERCLIP_ENV_FILE` names) may set any of
+    them, and the provider keys and base URLs below, without entering the process environment
+    that agents inherit (`paperclip.envfile`); a variable the environment sets wins.
 
     `PAPERCLIP_PRICES` is a JSON object of `provider:model` → USD per million tokens, e.g.
     `{"openai:gpt-4o": {"input": 2.5, "output": 10, "cached_input": 1.25}, "openai:my-model":
@@ -51,11 +56,12 @@ class Settings(BaseSettings):
     `<team>/<name>` (`{"red/my-llm": {...}}`), the deployment's by its name.
 
     `PAPERCLIP_ENV_CREDENTIALS` (a JSON list, default `["OPENAI_API_KEY", "ANTHROPIC_API_KEY"]`)
-    names the worker's environment variables an agent may use as its credential; no other
-    variable is ever read as a key. Each goes only to the URLs it is bound to: a provider's own key
-    to the provider's official URL and to `OPENAI_BASE_URL` / `ANTHROPIC_BASE_URL` when the
-    environment sets it, and any of them to the URLs `PAPERCLIP_CREDENTIAL_URLS` lists for it
-    (JSON: name → URLs, e.g. `{"OPENAI_API_KEY": ["https://llm.internal.example/v1"]}`).
+    names the worker's environment variables (or `.env` variables) an agent may use as its
+    credential; no other variable is ever read as a key. Each goes only to the URLs it is bound
+    to: a provider's own key to the provider's official URL and to `OPENAI_BASE_URL` /
+    `ANTHROPIC_BASE_URL` when the environment or the `.env` file sets it, and any of them to the
+    URLs `PAPERCLIP_CREDENTIAL_URLS` lists for it (JSON: name → URLs, e.g.
+    `{"OPENAI_API_KEY": ["https://llm.internal.example/v1"]}`).
 
     `PAPERCLIP_MCP_STDIO_ALLOW` is a JSON object of the stdio MCP servers companies' owners may
     attach, by name: a pinned Python distribution's console script or an absolute path, with its
@@ -69,8 +75,8 @@ class Settings(BaseSettings):
     secrets_dir: Path | None = None
     """A folder of files, one a setting, named as its variable (`PAPERCLIP_SECRET_KEY`,
     `PAPERCLIP_DATABASE_URL`, `TEMPORAL_ADDRESS`) and holding its value: a mounted Kubernetes
-    secret, say, so keys stay out of the environment. The environment wins over a file; read only
-    from the variable `PAPERCLIP_SECRETS_DIR`."""
+    secret, say, so keys stay out of the environment. The environment and the `.env` file win
+    over a file here; read only from the variable `PAPERCLIP_SECRETS_DIR` (or the `.env` file)."""
     database_url: str | None = None
     temporal_address: str | None = Field(default=None, validation_alias="TEMPORAL_ADDRESS")
     temporal_namespace: str = "default"
@@ -233,14 +239,28 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        """Arguments, then the environment, then the files of `PAPERCLIP_SECRETS_DIR` (which must be
-        a folder: a mistyped one would otherwise quietly leave every secret unset)."""
-        folder = os.environ.get(SECRETS_DIR_VARIABLE)
+        """Arguments, then the environment, then the `.env` file, then the files of
+        `PAPERCLIP_SECRETS_DIR` (which must be a folder: a mistyped one would otherwise quietly
+        leave every secret unset)."""
+        variables = file_environ()
+        folder = os.environ.get(SECRETS_DIR_VARIABLE) or variables.get(SECRETS_DIR_VARIABLE)
         if folder:
             if not Path(folder).expanduser().is_dir():
                 raise SettingsError(f"{SECRETS_DIR_VARIABLE}={folder} is not a folder")
             file_secret_settings = SecretsSettingsSource(settings_cls, secrets_dir=folder)
-        return init_settings, env_settings, dotenv_settings, file_secret_settings
+        return init_settings, env_settings, EnvFileSource(settings_cls, variables), file_secret_settings
+
+    _file_environ: dict[str, str] = PrivateAttr(default_factory=dict)
+
+    def model_post_init(self, context: Any) -> None:
+        self._file_environ = file_environ()
+
+    @property
+    def environ(self) -> Mapping[str, str]:
+        """The process environment with the `.env` file's variables beneath it (the environment
+        wins, read live): where the deployment's provider keys (`env_credentials`) and
+        `OPENAI_BASE_URL` / `ANTHROPIC_BASE_URL` are read. Never a child process's environment."""
+        return DeploymentEnviron(self._file_environ)
 
     @field_validator("allow_private_hosts", mode="before")
     @classmethod

@@ -30,6 +30,21 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(scope="session", autouse=True)
+def no_env_file() -> Iterator[None]:
+    """No test reads the developer's `.env` (a checkout's, made for Docker Compose, may hold real
+    provider keys): `PAPERCLIP_ENV_FILE` is empty unless the run was given one. The tests of the
+    file itself unset it."""
+    if "PAPERCLIP_ENV_FILE" in os.environ:
+        yield
+        return
+    os.environ["PAPERCLIP_ENV_FILE"] = ""
+    get_settings.cache_clear()
+    yield
+    del os.environ["PAPERCLIP_ENV_FILE"]
+    get_settings.cache_clear()
+
+
+@pytest.fixture(scope="session", autouse=True)
 def paperclip_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """Nothing a test runs writes to the real `~/.paperclip` (a secret key, workspaces): the
     session's home is a temporary folder, unless the run was given one."""

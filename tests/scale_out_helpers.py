@@ -93,6 +93,7 @@ class Cluster:
         environment = {k: v for k, v in os.environ.items() if not k.startswith("PAPERCLIP_")}
         return environment | {
             "PAPERCLIP_HOME": str(self.home(host)),
+            "PAPERCLIP_ENV_FILE": "",  # no `.env` of the checkout's
             "PAPERCLIP_SECRETS_DIR": str(self.secrets),
             "TEMPORAL_ADDRESS": self.client.service_client.config.target_host,
             "PAPERCLIP_DATABASE_URL": self.database_url,

@@ -5,8 +5,6 @@ A page reads `company = choose_company(api)` first; any `ApiError` it meets goes
 which says what failed in one line and, for a 401, where to log in.
 """
 
-import os
-
 import streamlit as st
 
 from paperclip import board
@@ -34,7 +32,7 @@ LOGIN = "app_pages/login.py"
 
 def api_url() -> str:
     """`PAPERCLIP_API_URL`, else the local API."""
-    return os.environ.get("PAPERCLIP_API_URL") or get_settings().resolved_api_url
+    return get_settings().environ.get("PAPERCLIP_API_URL") or get_settings().resolved_api_url
 
 
 def api_key() -> str | None:

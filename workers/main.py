@@ -80,7 +80,9 @@ CLI_HEARTBEAT_THROTTLE = timedelta(seconds=1)
 def model_activities(store: Store, settings: Settings, limits: CredentialLimits) -> ModelActivities:
     """Model turns with the limits and the limits' keyring (or one of their own)."""
     keys = limits.keys if isinstance(limits.keys, Keyring) else keyring(store, settings)
-    return ModelActivities(store, keys=keys, limits=limits, env_credentials=settings.env_credentials)
+    return ModelActivities(
+        store, keys=keys, limits=limits, environ=settings.environ, env_credentials=settings.env_credentials
+    )
 
 
 def keyring(store: Store, settings: Settings) -> Keyring:

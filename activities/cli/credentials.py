@@ -16,13 +16,13 @@ A tool given a key holds it: what its own commands do with it is the tool's perm
 """
 
 import json
-import os
 from collections.abc import Iterable, Mapping
 
 from paperclip.cli_rules import GEMINI, TOOL_CREDENTIALS, TOOL_URLS, ToolKey, tool_key
 from paperclip.errors import PaperclipError
 from paperclip.keys import BASE_URL_VARIABLES, BoundKey, KeyResolver, UrlError, normalise_url
 from paperclip.models import Adapter, CliConfig, Provider
+from paperclip.settings import get_settings
 
 
 class KeyRefused(PaperclipError):
@@ -40,7 +40,8 @@ class EnvironmentKeys:
     own); any other name resolves to None, so no spec can read a variable of the worker by naming it.
 
     Args:
-        environ: where the keys are read, when asked (the worker's environment by default).
+        environ: where the keys are read, when asked (by default the process settings',
+            `Settings.environ`: the environment over the `.env` file).
         names: the credential names allowed from it.
     """
 
@@ -51,7 +52,7 @@ class EnvironmentKeys:
         self.names = frozenset(names)
 
     def __call__(self, company_id: str, name: str) -> BoundKey | None:
-        environ = os.environ if self.environ is None else self.environ
+        environ = get_settings().environ if self.environ is None else self.environ
         provider = next((p for p, n in TOOL_CREDENTIALS.items() if n == name), None)
         secret = environ.get(name, "")
         if name not in self.names or provider is None or not secret:

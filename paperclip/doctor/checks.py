@@ -1,7 +1,6 @@
 """The checks of `paperclip doctor`, each answering `Finding`s (see `paperclip.doctor`)."""
 
 import asyncio
-import os
 import shutil
 import stat
 import time
@@ -183,9 +182,10 @@ def secret_key_check(settings: Settings) -> Finding:
 
 
 def provider_keys_check(settings: Settings, store: Store | None, environ: Mapping[str, str] | None = None) -> Finding:
-    """Which credentials agents can use: the allowed environment variables set here, and the
+    """Which credentials agents can use: the allowed variables set here (the environment or the
+    `.env` file), and the
     credentials stored in the store. None at all is a warning (CLI agents need none)."""
-    environ = os.environ if environ is None else environ
+    environ = settings.environ if environ is None else environ
     from_env = [name for name in settings.env_credentials if environ.get(name)]
     stored = 0
     if store is not None:

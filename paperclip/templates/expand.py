@@ -3,7 +3,6 @@
 Pure functions: the API gives them what they need to know about its environment.
 """
 
-import os
 from collections.abc import Callable
 
 from pydantic import ValidationError
@@ -22,11 +21,14 @@ MissingCredential = Callable[[ModelConfig], str | None]
 
 def unset_credential(model: ModelConfig) -> str | None:
     """The environment variable a model's credential would come from, when it is not set in this
-    process (a `MissingCredential` for `runnable`); None for a model that needs none from here."""
+    process's environment or `.env` file (a `MissingCredential` for `runnable`); None for a model
+    that needs none from here."""
     if model.is_simulated or model.base_url is not None:
         return None
+    from paperclip.settings import get_settings
+
     name = model.credential_name
-    return None if name is None or os.environ.get(name) else name
+    return None if name is None or get_settings().environ.get(name) else name
 
 
 def hire_from_template(template: AgentTemplate, request: AgentSpec, *, manager: str | None) -> AgentSpec:

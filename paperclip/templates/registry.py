@@ -301,8 +301,12 @@ def builtin_registry() -> TemplateRegistry:
 
 
 def custom_paths(environ: Mapping[str, str] | None = None) -> list[Path]:
-    """The paths `PAPERCLIP_TEMPLATES` names (none when unset)."""
-    value = (os.environ if environ is None else environ).get(ENV_VAR, "")
+    """The paths `PAPERCLIP_TEMPLATES` names in the environment or the `.env` file (none when unset)."""
+    if environ is None:
+        from paperclip.settings import get_settings
+
+        environ = get_settings().environ
+    value = environ.get(ENV_VAR, "")
     return [Path(part).expanduser() for part in value.split(os.pathsep) if part.strip()]
 
 

@@ -94,6 +94,7 @@ async def test_with_the_mounted_key_temporal_holds_ciphertext_that_the_codec_end
 ) -> None:
     for name in [n for n in os.environ if n.startswith("PAPERCLIP_")]:
         monkeypatch.delenv(name)
+    monkeypatch.setenv("PAPERCLIP_ENV_FILE", "")  # nor a `.env` file's
     monkeypatch.setenv("PAPERCLIP_SECRETS_DIR", str(mount(tmp_path / "secrets")))
     address = dev_env.client.service_client.config.target_host
     settings = Settings(home=tmp_path / "home", temporal_address=address, auth="required")

@@ -15,7 +15,8 @@ from tests.deploy.files import ROOT
 
 
 def paperclip(home: Path, *args: str) -> subprocess.Popen[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PAPERCLIP_")} | {"PAPERCLIP_HOME": str(home)}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PAPERCLIP_")}
+    env |= {"PAPERCLIP_HOME": str(home), "PAPERCLIP_ENV_FILE": ""}
     return subprocess.Popen(
         [sys.executable, "-m", "cli", *args],
         env=env,

@@ -22,6 +22,7 @@ def read(monkeypatch: pytest.MonkeyPatch, values: dict[str, Any]) -> Settings:
 
     for name in [n for n in os.environ if n.startswith("PAPERCLIP_")]:
         monkeypatch.delenv(name)
+    monkeypatch.setenv("PAPERCLIP_ENV_FILE", "")  # nor a `.env` file's
     for name, value in values.items():
         monkeypatch.setenv(name, str(value))
     return Settings()

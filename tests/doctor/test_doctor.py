@@ -35,7 +35,7 @@ def free_port() -> int:
 def environment(home: Path, temporal: str, **extra: str) -> dict[str, str]:
     """The doctor's environment: its own home, its own free ports, no setting of the caller's."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PAPERCLIP_") and k != "TEMPORAL_ADDRESS"}
-    env.update(PAPERCLIP_HOME=str(home), TEMPORAL_ADDRESS=temporal, PYTHONUNBUFFERED="1")
+    env.update(PAPERCLIP_HOME=str(home), TEMPORAL_ADDRESS=temporal, PYTHONUNBUFFERED="1", PAPERCLIP_ENV_FILE="")
     env.update({name: str(free_port()) for name in PORT_SETTINGS})
     env.update(extra)
     return env
