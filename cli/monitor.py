@@ -45,20 +45,31 @@ def monitor(
         str | None,
         typer.Option("--company", "-c", envvar="PAPERCLIP_COMPANY", help="Company id (or PAPERCLIP_COMPANY)."),
     ] = None,
-    follow: Annotated[bool, typer.Option("--follow", "-f", help="Keep printing new events until Ctrl-C.")] = False,
+    follow: Annotated[
+        bool, typer.Option("--follow", "-f", help="Keep printing new events until Ctrl-C, from the last --tail.")
+    ] = False,
+    tail: Annotated[
+        int, typer.Option(min=0, max=1000, help="With --follow: start with the last N events (0: only new ones).")
+    ] = 10,
+    replay: Annotated[
+        bool, typer.Option(help="With --follow: start with the whole log instead of the last --tail.")
+    ] = False,
     after: Annotated[int | None, typer.Option(help="Only events after this sequence number.")] = None,
     api_url: ApiUrl = None,
 ) -> None:
     """Print the company's activity log (agent turns, task status, approvals, budget alerts…);
-    with --follow, keep printing as it happens, reconnecting where it left off if the API goes away."""
+    with --follow, its last few events and then each as it happens (the whole log first with
+    --replay), reconnecting where it left off if the API goes away."""
     if ctx.invoked_subcommand is not None:
         return
     if company is None:
         fail("give the company: --company C (or PAPERCLIP_COMPANY)")
+    # Following starts at the log's tail, as `tail -f` does, unless asked for all or a point in it.
+    start = {"tail": tail} if follow and not replay and after is None else {"after": after}
     with api(api_url) as client:
         try:
             events = client.events(
-                f"/api/companies/{company}/events", resume=follow, follow=str(follow).lower(), after=after
+                f"/api/companies/{company}/events", resume=follow, follow=str(follow).lower(), **start
             )
             for event in events:
                 if isinstance(event.data, dict):

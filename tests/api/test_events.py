@@ -112,3 +112,21 @@ async def test_the_stream_tells_each_agent_turn_task_status_approval_and_budget_
             break
         await asyncio.sleep(0.1)
     assert kinds.index("budget.exhausted") < kinds.index("approval.requested")
+
+
+async def test_a_stream_may_start_at_the_logs_tail(api: httpx.AsyncClient) -> None:
+    """`tail=N` starts with the company's last N entries (0: none, only new ones), whatever other
+    companies logged meanwhile; a reconnect's Last-Event-ID still wins, and a tail past the limit
+    is a 422."""
+    company = (await create_company(api))["id"]
+    await create_company(api)  # another company's entries interleave in the shared sequence
+    everything = await read_events(api, company, want=4, params={"follow": "false"})
+    ids = [e["id"] for e in everything]
+    url = f"/api/companies/{company}/events"
+    last_two = parse_sse((await api.get(url, params={"follow": "false", "tail": 2})).text)
+    assert [e["id"] for e in last_two] == ids[-2:]
+    assert parse_sse((await api.get(url, params={"follow": "false", "tail": 0})).text) == []
+    assert [e["id"] for e in parse_sse((await api.get(url, params={"follow": "false", "tail": 500})).text)] == ids
+    resumed = await api.get(url, params={"follow": "false", "tail": 0}, headers={"Last-Event-ID": ids[0]})
+    assert [e["id"] for e in parse_sse(resumed.text)] == ids[1:]
+    assert_error(await api.get(url, params={"follow": "false", "tail": 1001}), 422)

@@ -215,6 +215,20 @@ def test_monitor_follow_reconnects_after_the_last_event_it_printed(monkeypatch) 
     assert [line.rsplit(" ", 1)[-1] for line in lines[:-1]] == ["1", "2", "3", "4", "5"]
     assert fake.last_event_ids == [None, "2", "5"]
     assert result.exit_code == 1 and "company gone" in lines[-1]
+    # Following starts at the log's tail (the last 10 unless --tail says), or all of it with --replay.
+    assert "tail=10" in fake.received[0][1] and "after" not in fake.received[0][1]
+
+
+def test_monitor_follow_takes_its_start_from_tail_replay_or_after(monkeypatch) -> None:
+    monkeypatch.setattr("paperclip.client.RECONNECT_SECONDS", 0.01)
+    fake = FakeApi(sse={"/api/companies/acme/events": []}, sse_drop_after=0)
+    with serve(fake) as api:
+        for extra in (["--tail", "0"], ["--replay"], ["--after", "7"]):
+            runner.invoke(app, ["monitor", "-c", "acme", "--follow", *extra, "--api-url", api.url])
+    queries = [path.partition("?")[2] for _, path, _ in fake.received]
+    assert "tail=0" in queries[0]
+    assert "tail" not in queries[1] and "after" not in queries[1]
+    assert "after=7" in queries[-1] and "tail" not in queries[-1]
 
 
 def test_agent_list_sends_its_filters_and_agent_show_prints_spend_and_open_tasks() -> None:
