@@ -55,7 +55,8 @@ class Assignment:
 
     @classmethod
     def read(cls, title: str, first_message: str) -> "Assignment":
-        """`title` (the task line) with the brief and goal titles of the assignment text."""
+        """`title` (the task line) with the brief's first paragraph (what is asked: later ones
+        may hold a pipeline's inputs, a diff, other agents' words) and the goals' titles."""
         lines = first_message.strip().splitlines()[1:]
         brief: list[str] = []
         goals: list[str] = []
@@ -64,7 +65,9 @@ class Assignment:
             if _SECTION.match(line):
                 section = line
                 continue
-            if not section:
+            if not line.strip() and brief:
+                section = section or "after the brief"
+            elif not section:
                 brief.append(line)
             elif section.startswith("Goals:") and (goal := _GOAL.match(line)):
                 goals.append(goal.group(1))
@@ -296,8 +299,13 @@ def write(task: Assignment) -> str:
             "3. Update the docs and note the change in the release notes.",
         ]
     elif kind == "review":
-        verdict = _pick(["approve, with two small suggestions", "request changes: one issue to fix first"], key)
-        lead = f"Review of {s}: {verdict}."
+        lead = _pick(
+            [
+                f"Review notes on {s}: three points to check before it goes in.",
+                f"Review of {s}, by the checklist: correctness, tests and clarity.",
+            ],
+            key,
+        )
         body = [
             "Correctness: the main path reads right; check the empty and the error cases.",
             "Tests: cover the case that failed before, so it cannot come back.",

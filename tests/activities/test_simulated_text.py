@@ -73,11 +73,16 @@ def test_each_kind_of_task_gets_its_kind_of_text() -> None:
     assert re.search(r'Tagline for the Acme Picker: "[^"]+"\.', lead("Write a tagline for the Acme Picker"))
     assert "ready to publish" in lead("Draft a blog post about our new office")
     assert "three findings" in lead("Research the market for garden robots")
-    assert lead("Review the pull request").startswith("Review of the pull request: ")
+    assert re.match(r"Review [^\n]*the pull request", lead("Review the pull request"))
     assert "tests" in lead("Fix the login bug").lower()
     assert "four steps" in lead("Plan the product launch")
     assert lead("Summarise the quarter").startswith("Summary of the quarter")
-    assert lead("code-review: pr_comment", "Create PR review summary: the verdict first").startswith("Review of PR")
+    # A pipeline step's task: what it is, from its brief's first paragraph; never the diff's words.
+    step = "Task R-1: code-review: pr_comment\nCreate PR review summary: the verdict first.\n\nRun inputs:\n"
+    step += "- git_diff:\n+ Retry Uploads On Failure"
+    for title in ("code-review: pr_comment", "cmo part of: code-review: pr_comment"):
+        said = write(Assignment.read(title, step))
+        assert "PR review summary" in said.split("\n")[0] and "Retry" not in said, said
     assert lead("qa part of: Ship the beta").startswith("Test plan for the beta")
     assert lead("Tidy the shelves").endswith(".")  # no kind: still whole sentences
 
