@@ -408,9 +408,11 @@ def gist(result: str, label: str) -> str:
 
 
 def summary(task: Assignment, reports: Sequence[Report], label: str) -> str:
-    """A manager's result once its subtasks have reported: a lead, a line per part, what next."""
+    """A manager's result once its subtasks have reported: a lead, a line per part (in the order
+    of their identifiers, not of their ends, which vary from run to run), what next."""
     if not reports:
         return "No subtask reported back."
+    reports = sorted(reports, key=lambda r: [int(p) if p.isdigit() else p for p in re.split(r"(\d+)", r.identifier)])
     done = sum(1 for r in reports if r.status == "done")
     key = f"{task.title}#summary"
     if done == len(reports):
@@ -425,10 +427,14 @@ def summary(task: Assignment, reports: Sequence[Report], label: str) -> str:
             key,
         )
     else:
-        lead = (
-            f"{_cap(count(done))} of {count(len(reports))} parts are done; the rest need a decision "
-            f"before {subject(task)} can go on."
-        )
+        n, short = len(reports), len(reports) - done
+        if n == 1:
+            unfinished = "The one part did not finish"
+        elif short == n:
+            unfinished = f"None of the {count(n)} parts finished"
+        else:
+            unfinished = f"{_cap(count(short))} of the {count(n)} parts did not finish"
+        lead = f"{unfinished}; {'it needs' if short == 1 else 'they need'} a decision before {subject(task)} can go on."
     lines = [
         f"- {r.assignee} ({r.identifier}{'' if r.status == 'done' else ', ' + r.status}): {gist(r.result, label)}"
         for r in reports
@@ -440,4 +446,6 @@ def summary(task: Assignment, reports: Sequence[Report], label: str) -> str:
         ],
         key + "#next",
     )
+    if done < len(reports):
+        after = "Next: for each part that did not finish, retry it, give it to someone else, or go on without it."
     return "\n".join([lead, "", *lines, "", after])

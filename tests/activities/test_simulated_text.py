@@ -6,7 +6,7 @@ from pathlib import Path
 
 import activities.providers.simulated_text as simulated_text
 from activities.providers.simulated import LABEL, decide
-from activities.providers.simulated_text import Assignment, clip, write
+from activities.providers.simulated_text import Assignment, Report, clip, summary, write
 from paperclip.models import AgentSpec, Message, ToolCall
 from paperclip.tools import tools_for
 
@@ -85,6 +85,15 @@ def test_each_kind_of_task_gets_its_kind_of_text() -> None:
         assert "PR review summary" in said.split("\n")[0] and "Retry" not in said, said
     assert lead("qa part of: Ship the beta").startswith("Test plan for the beta")
     assert lead("Tidy the shelves").endswith(".")  # no kind: still whole sentences
+
+
+def test_a_summary_lists_the_parts_in_order_whichever_ended_first() -> None:
+    reports = [Report("ACME-1.10", "qa", "done", "Checked."), Report("ACME-1.9", "cto", "failed", "")]
+    said = summary(Assignment("Ship the beta"), reports, LABEL)
+    assert said.startswith("One of the two parts did not finish; it needs a decision before the beta can go on.")
+    assert "retry it" in said
+    assert said.index("(ACME-1.9, failed)") < said.index("(ACME-1.10)")
+    assert said == summary(Assignment("Ship the beta"), reports[::-1], LABEL)
 
 
 def test_a_plan_for_the_board_names_each_part() -> None:
