@@ -74,9 +74,10 @@ class Assignment:
         return cls(title, " ".join(" ".join(brief).split()), tuple(goals))
 
 
-def _pick(options: Sequence[str], key: str) -> str:
-    """One of `options`, the same for the same `key` in every process (unlike `hash`)."""
-    return options[int(hashlib.sha256(key.encode()).hexdigest(), 16) % len(options)]
+def _pick(options: Sequence[str], key: str, then: int = 0) -> str:
+    """One of `options`, the same for the same `key` in every process (unlike `hash`); `then`
+    steps on from it, so the picks `then=0, 1, 2…` of one key all differ."""
+    return options[(int(hashlib.sha256(key.encode()).hexdigest(), 16) + then) % len(options)]
 
 
 def _number(key: str, low: int, high: int) -> str:
@@ -213,7 +214,7 @@ def _cap(text: str) -> str:
 
 
 def tagline(task: Assignment, n: int = 0) -> str:
-    key = f"{task.title}#tagline{n}"
+    """The task's tagline, or its `n`th alternative (each different)."""
     return _pick(
         [
             "{N}: less waiting, more doing",
@@ -223,11 +224,13 @@ def tagline(task: Assignment, n: int = 0) -> str:
             "{N}, ready when you are",
             "{N}: the job done, every time",
         ],
-        key,
+        f"{task.title}#tagline",
+        n,
     ).format(N=brand(task))
 
 
 def post(task: Assignment) -> str:
+    """A short launch post about the task's product, four sentences or so."""
     return _pick(
         [
             "Say hello to {N}. We made it for the people who will use it every day: simple to start, "

@@ -70,7 +70,9 @@ def test_each_kind_of_task_gets_its_kind_of_text() -> None:
     def lead(title: str, brief: str = "") -> str:
         return write(Assignment(title, brief))
 
-    assert re.search(r'Tagline for the Acme Picker: "[^"]+"\.', lead("Write a tagline for the Acme Picker"))
+    tagline = lead("Write a tagline for the Acme Picker")
+    assert re.search(r'Tagline for the Acme Picker: "[^"]+"\.', tagline)
+    assert len(set(re.findall(r'"([^"]+)"', tagline))) == 3  # the tagline and two different alternatives
     assert "ready to publish" in lead("Draft a blog post about our new office")
     assert "three findings" in lead("Research the market for garden robots")
     assert re.match(r"Review [^\n]*the pull request", lead("Review the pull request"))
