@@ -12,6 +12,11 @@ company runs the same way with no keys and against real wire formats:
 * a leaf (no `delegate_task`) does its work with the workspace tools it is offered, one step a
   turn (`simulated_work`: an engineer writes a function and its test, runs it, commits and pushes; a
   reviewer reads the diff), then completes; with none, it completes at once.
+
+The moves are the same for every caller. What the texts say is not: the fakes in the tests want
+short results they can compare whole (`Done: <task>.`), the offline provider writes content a
+person can read (`writes=True`: a plan, a tagline and a post, a summary of the parts; see
+`simulated_text`). Either way no text is cut mid-word.
 """
 
 import json
@@ -19,6 +24,7 @@ import re
 from dataclasses import dataclass
 
 from activities.providers.base import OnChunk, ProviderReply, ProviderRequest
+from activities.providers.simulated_text import Assignment, Report, clip, plan_details, sentence, summary, write
 from activities.providers.simulated_work import work
 from paperclip.context import conversation_text as conversation_text
 from paperclip.context import estimate_tokens as estimate_tokens
@@ -27,6 +33,13 @@ from paperclip.tools import COMPLETE_TASK, DELEGATE_TASK, REQUEST_APPROVAL
 
 LABEL = "[simulated]"
 _FINISHED = re.compile(r"Subtask\s+(\S+)[^\n]*?\bfinished\b[ \t:.,-]*([^\n]*)", re.IGNORECASE)
+# How `paperclip.prompts.child_finished` says it, whole: the result may run over many lines (up
+# to the next report, where a wire format joined the messages).
+_CHILD_FINISHED = re.compile(
+    r"^Subtask (\S+) \(([^)\n]*)\) finished: (\w+)\. (?:Result: (.*?)|No result was given\.)\s*"
+    r"(?=^Subtask \S+ \([^)\n]*\) finished: |\Z)",
+    re.DOTALL | re.MULTILINE,
+)
 
 
 @dataclass(frozen=True)
@@ -38,12 +51,16 @@ class Decision:
 _TASK_HEADER = re.compile(r"^Task\s+\S+:\s*")
 
 
+def _first_message(messages: list[Message]) -> str:
+    return next((m.content for m in messages if m.role == "user" and m.content.strip()), "")
+
+
 def _task_line(messages: list[Message]) -> str:
     """The first line of the first user message, without its `Task <ID>:` header."""
-    for m in messages:
-        if m.role == "user" and m.content.strip():
-            return _TASK_HEADER.sub("", m.content.strip().splitlines()[0].strip())[:120] or "the task"
-    return "the task"
+    first = _first_message(messages)
+    if not first:
+        return "the task"
+    return clip(_TASK_HEADER.sub("", first.strip().splitlines()[0].strip()), 120) or "the task"
 
 
 def _team(tools: list[ToolSpec]) -> list[tuple[str, str]]:
@@ -59,26 +76,42 @@ def _team(tools: list[ToolSpec]) -> list[tuple[str, str]]:
     return []
 
 
-def _finished_reports(messages: list[Message], after: int) -> list[str]:
-    """One line per subtask a later user message reports finished: `<ID>: <first words>`."""
-    reports: list[str] = []
+def _finished_reports(messages: list[Message], after: int) -> list[Report]:
+    """The subtasks later user messages report finished, in order: each message as
+    `child_finished` words it, else each line that says `Subtask <ID> … finished`."""
+    reports: list[Report] = []
     for m in messages[after + 1 :]:
         if m.role != "user":
             continue
+        whole = [Report(*(g or "" for g in found.groups())) for found in _CHILD_FINISHED.finditer(m.content)]
+        if whole:
+            reports.extend(whole)
+            continue
         for match in _FINISHED.finditer(m.content):
-            ident = match.group(1).rstrip(":,.")
-            rest = " ".join(match.group(2).split())[:80] or "done"
-            reports.append(f"{ident}: {rest}")
+            reports.append(Report(match.group(1).rstrip(":,."), "", "done", match.group(2)))
     return reports
 
 
-def decide(tools: list[ToolSpec], messages: list[Message], *, id_prefix: str, label: str = LABEL) -> Decision:
+def _report_line(report: Report) -> str:
+    """`<ID>: <first words>` of a report, for the short results (at most 80 characters of words)."""
+    if report.assignee:  # read whole: put back the words the line form reads
+        rest = f"{report.status}. " + (f"Result: {report.result}" if report.result else "No result was given.")
+    else:
+        rest = report.result
+    return f"{report.identifier}: {clip(' '.join(rest.splitlines()[0].split()) if rest else '', 80) or 'done'}"
+
+
+def decide(
+    tools: list[ToolSpec], messages: list[Message], *, id_prefix: str, label: str = LABEL, writes: bool = False
+) -> Decision:
     """The deterministic next move for this conversation (see the module docstring).
 
-    Tool-call ids are `{id_prefix}-{i}`; every text starts with `label`.
+    Tool-call ids are `{id_prefix}-{i}`; every text starts with `label`. With `writes`, a result,
+    a plan for approval and a manager's summary carry written content, not only what was done.
     """
     names = {t.name for t in tools}
     task = _task_line(messages)
+    assignment = Assignment.read(task, _first_message(messages))
     team = _team(tools)
     delegated_at = next(
         (
@@ -89,14 +122,22 @@ def decide(tools: list[ToolSpec], messages: list[Message], *, id_prefix: str, la
         None,
     )
     if team and delegated_at is None and _must_ask_strategy(tools, messages):
-        plan = "; ".join(f"{name} ({role}): the {role} part" for name, role in team)
+        plan = (
+            plan_details(assignment, team)
+            if writes
+            else "; ".join(f"{name} ({role}): the {role} part" for name, role in team)
+        )
         return Decision(
             f"{label} Asking the board to approve the plan for {task!r}.",
             [
                 ToolCall(
                     id=f"{id_prefix}-0",
                     name=REQUEST_APPROVAL,
-                    arguments={"kind": "strategy", "title": f"Plan for: {task}"[:200], "details": f"{label} {plan}"},
+                    arguments={
+                        "kind": "strategy",
+                        "title": clip(f"Plan for: {task}", 200),
+                        "details": f"{label} {plan}",
+                    },
                 )
             ],
         )
@@ -110,7 +151,7 @@ def decide(tools: list[ToolSpec], messages: list[Message], *, id_prefix: str, la
                 name=DELEGATE_TASK,
                 arguments={
                     "agent": name,
-                    "title": f"{role} part of: {task}"[:200],
+                    "title": clip(f"{role} part of: {task}", 200),
                     "brief": f"Do the {role} part of this task and report the result: {task}",
                 },
             )
@@ -120,12 +161,21 @@ def decide(tools: list[ToolSpec], messages: list[Message], *, id_prefix: str, la
         return Decision(f"{label} Delegating {task!r} to {names_}.", calls)
     if delegated_at is not None:
         reports = _finished_reports(messages, delegated_at)
-        result = f"{label} Done: {task}. Subtask results: " + ("; ".join(reports) or "none reported")
+        if writes:
+            result = f"{label} Done: {sentence(task)} {summary(assignment, reports, label)}"
+        else:
+            result = f"{label} Done: {task}. Subtask results: " + (
+                "; ".join(map(_report_line, reports)) or "none reported"
+            )
     else:
         step = work(tools, messages, task, id_prefix=id_prefix, label=label)
         if isinstance(step, tuple):
             return Decision(*step)
-        result = f"{label} Done: {task}." + (f" {step.removeprefix(label).strip()}" if step else "")
+        if writes:
+            said = step.removeprefix(label).strip() if step else write(assignment)
+            result = f"{label} Done: {sentence(task)} {said}"
+        else:
+            result = f"{label} Done: {task}." + (f" {step.removeprefix(label).strip()}" if step else "")
     if COMPLETE_TASK not in names:
         return Decision(result, [])
     return Decision(
@@ -158,7 +208,7 @@ class Simulated:
         return None
 
     async def complete(self, request: ProviderRequest, on_chunk: OnChunk) -> ProviderReply:
-        decision = decide(request.tools, request.messages, id_prefix=f"sim-{request.seq}")
+        decision = decide(request.tools, request.messages, id_prefix=f"sim-{request.seq}", writes=True)
         on_chunk(decision.content)
         usage = Usage(
             input_tokens=estimate_tokens(conversation_text(request.system_prompt, request.tools, request.messages)),

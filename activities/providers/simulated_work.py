@@ -9,6 +9,7 @@ holds, so a conversation replays to the same moves. Every text starts with the b
 
 import re
 
+from activities.providers.simulated_text import clip
 from paperclip.models import Message, ToolCall, ToolSpec
 
 WRITE_FILE, RUN_COMMAND, GIT, READ_FILE = "write_file", "run_command", "git", "read_file"
@@ -81,13 +82,13 @@ def _engineer(
 
     if plans and not _called(messages, WRITE_DOCUMENT, key="plan"):
         plan = (
-            f"# Plan: {task[:80]}\n\n{label}\n\n1. Write `{name}()` in `{module}`.\n"
+            f"# Plan: {clip(task, 80)}\n\n{label}\n\n1. Write `{name}()` in `{module}`.\n"
             f"2. Test it in `{test}` and run the test.\n3. Commit and push the task's branch.\n"
         )
         return f"{label} Writing the plan.", call(WRITE_DOCUMENT, key="plan", body=plan, base_revision=0)
 
     if not _called(messages, WRITE_FILE, path=module):
-        source = f'def {name}(text: str) -> str:\n    """{task[:60]}."""\n    return text.strip().lower()\n'
+        source = f'def {name}(text: str) -> str:\n    """{clip(task, 60)}."""\n    return text.strip().lower()\n'
         return f"{label} Writing {module}.", call(WRITE_FILE, path=module, content=source)
     if not _called(messages, WRITE_FILE, path=test):
         source = (

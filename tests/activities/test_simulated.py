@@ -39,16 +39,17 @@ async def test_after_its_subtasks_report_the_manager_completes_naming_their_resu
 
     [call] = second.reply.tool_calls
     assert (call.id, call.name) == ("sim-2-0", "complete_task")
-    assert call.arguments["result"].startswith("[simulated] Done: Build a landing page.")
-    assert "ACME-1.1: done. Result: page built" in call.arguments["result"]
-    assert "ACME-1.2: done. Result: all green" in call.arguments["result"]
+    assert call.arguments["result"].startswith("[simulated] Done: Build a landing page. ")
+    assert "\n- eng (ACME-1.1): page built.\n- qa (ACME-1.2): all green.\n" in call.arguments["result"]
 
 
-async def test_a_leaf_completes_at_once(store) -> None:
+async def test_a_leaf_completes_at_once_with_written_content(store) -> None:
     result = await run_turn(ModelActivities(store, keys=no_credentials), turn_input(SIMULATED, team=[]))
     [call] = result.reply.tool_calls
-    assert call.name == "complete_task"
-    assert call.arguments == {"result": "[simulated] Done: Build a landing page."}
+    assert call.name == "complete_task" and list(call.arguments) == ["result"]
+    said = call.arguments["result"]
+    assert said.startswith("[simulated] Done: Build a landing page. ") and said.endswith(".")
+    assert "landing page" in said.split("\n")[0].removeprefix("[simulated] Done: Build a landing page.")
 
 
 async def test_the_same_conversation_gets_the_same_reply(store) -> None:
