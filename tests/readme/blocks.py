@@ -87,7 +87,9 @@ class Block:
 def blocks() -> list[Block]:
     """Every ```bash block of the README, in order, each under the nearest heading above it."""
     found: list[Block] = []
-    heading, fence, start, lines = "", None, 0, []  # type: ignore[var-annotated]
+    heading, start = "", 0
+    fence: str | None = None
+    lines: list[str] = []
     for number, line in enumerate(README.read_text().splitlines(), 1):
         if fence is None and (title := re.match(r"^#+ (.*\S)\s*$", line)):
             heading = title.group(1)

@@ -16,7 +16,8 @@ from tests.readme.blocks import ROOT, Block, blocks, session
 pytestmark = pytest.mark.long
 
 SKIP = {
-    "The two commands #1": "runs the whole test suite (`scripts/test`, 25 minutes), this test among it",
+    "The two commands #1": "`scripts/test` runs the whole test suite (25 minutes), this test among it; "
+    "`scripts/up --demo` is *Run it*'s `paperclip up --demo` once installed",
     "An agent that edits a repository #1": "run by tests/readme/test_walkthroughs.py",
     "Walk-through: a project from plan to review #1": "run by tests/browser/test_walkthrough_project.py",
     "Goals and approvals #3": "needs a tool call waiting for approval (AP-7), which only an agent with an `ask` tool "
