@@ -42,6 +42,12 @@ def credential(settings: "Settings", api_url: str) -> str | None:
     else the board token of `PAPERCLIP_HOME` when the API is on this machine (`board.bearer_for`)."""
     from paperclip import board
 
+    if settings.api_key is not None and not (settings.api_key.isascii() and settings.api_key.isprintable()):
+        # A placeholder pasted as is (`pck_…`) cannot go in a header: say so rather than crash in httpx.
+        fail(
+            "PAPERCLIP_API_KEY is not a key: it holds a character no key has (a key is the whole pck_… "
+            "line `paperclip token create` printed)"
+        )
     try:
         return board.bearer_for(
             api_url,

@@ -87,6 +87,17 @@ def test_the_installed_command_prints_one_line_on_stderr_and_exits_1(tmp_path) -
     assert done.stderr == "paperclip: no such option: --frobnicate (see paperclip task assign --help)\n"
 
 
+def test_a_key_with_a_character_no_key_has_is_one_line_not_a_traceback(tmp_path) -> None:
+    # The README's placeholder pasted as is: the ellipsis cannot go in an HTTP header.
+    env = os.environ | {"PAPERCLIP_HOME": str(tmp_path), "PAPERCLIP_API_KEY": "pck_…"}
+    done = subprocess.run(
+        [sys.executable, "-m", "cli", "company", "list"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr.startswith("error: PAPERCLIP_API_KEY is not a key: it holds a character no key has")
+    assert len(done.stderr.splitlines()) == 1
+
+
 def test_version_prints_the_installed_version() -> None:
     from importlib.metadata import version
 
