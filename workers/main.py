@@ -53,6 +53,7 @@ from paperclip.telemetry import setup_tracing, worker_runtime
 from paperclip.temporal import connect
 from paperclip.tokens import task_tokens
 from paperclip.versioning import deployment_config
+from workers.sandbox import workflow_runner
 from workflows.backup import BackupWorkflow
 from workflows.company import CompanyWorkflow
 from workflows.pipeline import PipelineWorkflow
@@ -194,6 +195,7 @@ def build_workers(
         worker(
             task_queue=task_queue,
             workflows=list(WORKFLOWS),
+            workflow_runner=workflow_runner(),
             activities=[
                 record.record,
                 record.task_brief,
