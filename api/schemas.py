@@ -100,8 +100,17 @@ class CompanyCreated(CompanyPublic):
     """What the API changed from a template (e.g. a model without a credential here, run simulated)."""
 
 
+class CompanyListed(CompanyPublic):
+    """A company in the list, with where it stands: `active` (takes work), `paused` (by a
+    person, its budget or the emergency brake: `pause_reason`), `archived` (ended; its history
+    stays), or `unknown` when its workflow could not be read."""
+
+    status: Literal["active", "paused", "archived", "unknown"]
+    pause_reason: str | None = None
+
+
 class CompanyList(BaseModel):
-    data: list[CompanyPublic]
+    data: list[CompanyListed]
     count: int
     """Companies on this page."""
     total: int

@@ -216,9 +216,16 @@ def company_list(as_json: JsonOption = False, api_url: ApiUrl = None) -> None:
     if not companies:
         console.print("No companies yet: `paperclip company create NAME` or `paperclip up --demo`.")
         return
-    table = Table("Id", "Name", "Prefix", "Mission")
+    table = Table("Id", "Name", "Prefix", "Status", "Mission")
     for company in companies:
-        table.add_row(*(escape(company.get(key) or "") for key in ("id", "name", "prefix", "mission")))
+        standing = company.get("status") or ""
+        if company.get("pause_reason"):
+            standing += f" ({company['pause_reason']})"
+        table.add_row(
+            *(escape(company.get(key) or "") for key in ("id", "name", "prefix")),
+            standing,
+            escape(company.get("mission") or ""),
+        )
     console.print(table)
 
 

@@ -11,7 +11,7 @@ from api.deps import ClientDep, ContextDep, SettingsDep, StoreDep
 from api.errors import ApiError
 from api.idempotency import IdempotencyDep
 from api.recent import RECENT
-from api.schemas import CompanyCreate, CompanyCreated, CompanyList, slug_from_name
+from api.schemas import CompanyCreate, CompanyCreated, CompanyList, CompanyListed, CompanyPublic, slug_from_name
 from api.tool_checks import check_tooling
 from paperclip.keyring import Keyring
 from paperclip.lifecycle.deletion import CompanyDeletion, CompanyNotFound, delete_company
@@ -19,6 +19,8 @@ from paperclip.models import AgentSpec, AgentState, CompanySnapshot
 from paperclip.store import Store
 
 router = APIRouter(prefix="/companies", tags=["companies"])
+# The company workflows a listing reads at once for their status.
+STANDING_READS = 8
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=CompanyCreated)
@@ -79,18 +81,35 @@ async def _owning_team(team: str | None, caller: Caller, store: Store) -> str | 
 @router.get("", response_model=CompanyList)
 async def list_companies(
     store: StoreDep,
+    client: ClientDep,
     caller: CallerDep,
     limit: int | None = Query(default=None, ge=1, le=1000, description="At most this many; absent: every one."),
     offset: int = Query(default=0, ge=0),
 ) -> CompanyList:
     """The companies the caller may see (all for the board, its teams' for a user), oldest
-    first. Without `limit` the list is whole, as callers written before paging expect."""
+    first, each with its status (read from its workflow, at most `STANDING_READS` at once).
+    Without `limit` the list is whole, as callers written before paging expect."""
     companies = await services.list_companies(store=store)
     if not caller.is_board:
         visible = await asyncio.to_thread(store.companies_of, caller.roles)
         companies = [c for c in companies if c.id in visible]
     page = companies[offset : None if limit is None else offset + limit]
-    return CompanyList(data=page, count=len(page), total=len(companies))
+    reading = asyncio.Semaphore(STANDING_READS)
+
+    async def listed(company: CompanyPublic) -> CompanyListed:
+        async with reading:
+            try:
+                snapshot = await services.recent_snapshot(client=client, company_id=company.id)
+            except Exception:  # noqa: BLE001 (its workflow gone or unreadable: the list still answers)
+                return CompanyListed(**company.model_dump(), status="unknown")
+        if snapshot.archived:
+            return CompanyListed(**company.model_dump(), status="archived")
+        if snapshot.paused:
+            return CompanyListed(**company.model_dump(), status="paused", pause_reason=snapshot.pause_reason)
+        return CompanyListed(**company.model_dump(), status="active")
+
+    data = list(await asyncio.gather(*(listed(company) for company in page)))
+    return CompanyList(data=data, count=len(data), total=len(companies))
 
 
 @router.get("/{company}", response_model=CompanySnapshot)

@@ -13,6 +13,7 @@ async def test_create_company_then_list_and_snapshot(api: httpx.AsyncClient) -> 
     listed = (await api.get("/api/companies")).json()
     assert listed["count"] == len(listed["data"]) >= 1
     assert company in [c["id"] for c in listed["data"]]
+    assert {c["id"]: c["status"] for c in listed["data"]}[company] == "active"
 
     snapshot = (await api.get(f"/api/companies/{company}")).json()
     assert snapshot["spec"] == {
@@ -117,3 +118,14 @@ async def test_invalid_company_bodies_are_rejected(api: httpx.AsyncClient) -> No
     # A trailing newline is not part of a name (a regex's `$` would let it through).
     assert_error(await api.post("/api/companies", json={"name": "x", "id": "acme\n"}), 422, "invalid_input")
     assert_error(await api.post("/api/companies", json={"name": "x", "prefix": "ACME\n"}), 422, "invalid_input")
+
+
+async def test_the_list_says_which_companies_are_active_paused_or_archived(api: httpx.AsyncClient) -> None:
+    active, paused, archived = [(await create_company(api, agents=[]))["id"] for _ in range(3)]
+    assert (await api.post(f"/api/companies/{paused}/pause", json={"reason": "audit"})).status_code == 200
+    assert (await api.post(f"/api/companies/{archived}/archive")).status_code == 200
+
+    listed = {c["id"]: c for c in (await api.get("/api/companies")).json()["data"]}
+    assert (listed[active]["status"], listed[active]["pause_reason"]) == ("active", None)
+    assert listed[paused]["status"] == "paused"
+    assert listed[archived]["status"] == "archived"

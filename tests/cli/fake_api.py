@@ -19,7 +19,8 @@ class FakeApi:
     sse: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     """`/path` → activity entries streamed as Server-Sent Events (after `Last-Event-ID`, when sent)."""
     sse_drop_after: int | None = None
-    """The first stream breaks off after this many events; once none is left to send, 404."""
+    """The first stream breaks off after this many events; once none is left to send (a reconnect
+    after the last event, or any stream after the first when there are none), 404."""
     last_event_ids: list[str | None] = field(default_factory=list)
     received: list[tuple[str, str, Any]] = field(default_factory=list)
     headers: list[dict[str, str]] = field(default_factory=list)
@@ -49,7 +50,8 @@ def serve(api: FakeApi) -> Iterator[FakeApi]:
                 last = self.headers.get("Last-Event-ID")
                 api.last_event_ids.append(last)
                 entries = list(enumerate(api.sse[parts.path], start=1))[int(last or 0) :]
-                if last is not None and not entries:
+                reconnect = len(api.last_event_ids) > 1
+                if not entries and (last is not None or (reconnect and api.sse_drop_after is not None)):
                     self._send(404, {"error": {"code": "not_found", "message": "company gone", "details": None}})
                     return
                 if api.sse_drop_after is not None and last is None:

@@ -161,7 +161,15 @@ def test_task_list_prints_a_table() -> None:
 def test_company_list_and_show() -> None:
     fake = FakeApi(
         routes={
-            "GET /api/companies": (200, {"data": [company_json()], "count": 1}),
+            "GET /api/companies": (
+                200,
+                {
+                    "data": [
+                        company_json(),
+                        {**company_json(), "id": "old", "status": "paused", "pause_reason": "budget"},
+                    ]
+                },
+            ),
             "GET /api/companies/acme": (200, snapshot_json([agent_json("ceo")], [task_json(status="running")])),
         }
     )
@@ -169,6 +177,7 @@ def test_company_list_and_show() -> None:
         listed = runner.invoke(app, ["company", "list", "--api-url", api.url])
         shown = runner.invoke(app, ["company", "show", "acme", "--api-url", api.url])
     assert listed.exit_code == 0 and "Acme Robotics" in listed.output
+    assert "paused (budget)" in listed.output
     assert shown.exit_code == 0, shown.output
     assert "simulated" in shown.output and "ACME-1" in shown.output
 
@@ -221,11 +230,13 @@ def test_monitor_follow_reconnects_after_the_last_event_it_printed(monkeypatch) 
 
 def test_monitor_follow_takes_its_start_from_tail_replay_or_after(monkeypatch) -> None:
     monkeypatch.setattr("paperclip.client.RECONNECT_SECONDS", 0.01)
-    fake = FakeApi(sse={"/api/companies/acme/events": []}, sse_drop_after=0)
-    with serve(fake) as api:
-        for extra in (["--tail", "0"], ["--replay"], ["--after", "7"]):
-            runner.invoke(app, ["monitor", "-c", "acme", "--follow", *extra, "--api-url", api.url])
-    queries = [path.partition("?")[2] for _, path, _ in fake.received]
+    queries = []
+    for extra in (["--tail", "0"], ["--replay"], ["--after", "7"]):
+        fake = FakeApi(sse={"/api/companies/acme/events": []}, sse_drop_after=0)  # then 404: the command ends
+        with serve(fake) as api:
+            result = runner.invoke(app, ["monitor", "-c", "acme", "--follow", *extra, "--api-url", api.url])
+        assert result.exit_code == 1 and "company gone" in result.output
+        queries.append(fake.received[0][1].partition("?")[2])
     assert "tail=0" in queries[0]
     assert "tail" not in queries[1] and "after" not in queries[1]
     assert "after=7" in queries[-1] and "tail" not in queries[-1]
