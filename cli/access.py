@@ -40,6 +40,7 @@ def team_assign(
     agents_flag: Annotated[
         bool, typer.Option("--agents", help="The guide's flag before the agents' names (they follow it).")
     ] = False,
+    company: Annotated[str | None, typer.Option("--company", "-c", help="The company the agents are in.")] = None,
 ) -> None:
     """The guide's `team assign TEAM --agents A B`: teams own companies here, not agents (exit 1).
 
@@ -51,11 +52,13 @@ def team_assign(
     c.json`, then `paperclip company import c.json --team TEAM --id NEW`).
     """
     named = f" ({', '.join(agents)})" if agents else ""
+    source = company or "C"
+    copy = f"{source}-{team}" if company else "NEW"
     fail(
         f"teams own whole companies here, not agents{named}: an agent belongs to one company and a company to "
         f"one team, whose users alone see it. Found a company for {team} (`paperclip company create NAME "
         f"--team {team}`, then `paperclip agent hire`), or copy one in with its agents (`paperclip company "
-        f"export C -o c.json`, then `paperclip company import c.json --team {team} --id NEW`)"
+        f"export {source} -o {source}.json`, then `paperclip company import {source}.json --team {team} --id {copy}`)"
     )
 
 
