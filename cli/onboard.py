@@ -33,7 +33,7 @@ BASE_URL = "OPENAI_BASE_URL"
 def _default_home() -> Path:
     from paperclip.envfile import DEFAULT_HOME
 
-    return Path(os.environ.get("PAPERCLIP_HOME") or DEFAULT_HOME).expanduser()
+    return Path(os.environ.get("PAPERCLIP_HOME") or DEFAULT_HOME).expanduser().absolute()
 
 
 def _read_key(file: Path) -> str:
@@ -234,14 +234,9 @@ def onboard(
         console.print(f"{escape(str(path))}: nothing to change.", highlight=False)
     kept = [n for n in KEYS.values() if n not in changes and (stored.get(n) or os.environ.get(n))]
     model = f"[yellow]{SIMULATED_LABEL}[/yellow]" if chosen is ProviderChoice.SIMULATED else chosen.value
-    console.print(
-        f"Model: {model}"
-        + (
-            f" ({', '.join(kept)} still set: templates' agents on it use it)"
-            if kept and chosen is ProviderChoice.SIMULATED
-            else ""
-        )
-    )
+    if kept and chosen is ProviderChoice.SIMULATED:
+        model += f" ({', '.join(kept)} still set: a template's agent on its provider uses it)"
+    console.print(f"Model: {model}")
     if (
         os.environ.get("PAPERCLIP_ENV_FILE") is not None
         and Path(os.environ["PAPERCLIP_ENV_FILE"] or "/").expanduser() != path

@@ -121,6 +121,9 @@ def test_a_key_comes_from_a_file_and_is_never_printed(tmp_path: Path) -> None:
     assert done.exit_code == 0, done.output
     assert KEY not in done.output and "old-one" not in done.output
     assert read_env_file(_env(tmp_path)) == {"ANTHROPIC_API_KEY": KEY, "OTHER": "x y", "PAPERCLIP_HOME": str(tmp_path)}
+    again = run("onboard", "-y", "--provider", "anthropic", "--home", str(tmp_path))  # no key named: none replaced
+    assert again.exit_code == 0 and "nothing to change" in again.output, again.output
+    assert read_env_file(_env(tmp_path))["ANTHROPIC_API_KEY"] == KEY
 
 
 @pytest.mark.parametrize(
