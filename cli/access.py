@@ -1,10 +1,10 @@
-"""`paperclip team create|member` and `paperclip token create|list|revoke`, over the API."""
+"""`paperclip team create|member|assign` and `paperclip token create|list|revoke`, over the API."""
 
 from typing import Annotated
 
 import typer
 
-from cli.common import ApiUrl, api, console
+from cli.common import ApiUrl, api, console, fail
 from cli.output import JsonOption, Table, print_json
 from paperclip.vocabulary import TeamRole
 
@@ -31,6 +31,35 @@ def team_member(
     with api(api_url) as client:
         member = client.put(f"/api/teams/{team}/members", {"user": user, "role": role.value})
     console.print(f"{member['user']} is {member['role']} in {member['team']}")
+
+
+@team_app.command("assign")
+def team_assign(
+    team: Annotated[str, typer.Argument(help="The team.")],
+    agents: Annotated[list[str] | None, typer.Argument(help="The agents the guide would give the team.")] = None,
+    agents_flag: Annotated[
+        bool, typer.Option("--agents", help="The guide's flag before the agents' names (they follow it).")
+    ] = False,
+    company: Annotated[str | None, typer.Option("--company", "-c", help="The company the agents are in.")] = None,
+) -> None:
+    """The guide's `team assign TEAM --agents A B`: teams own companies here, not agents (exit 1).
+
+    An agent belongs to one company, and a company to one team: isolation is per company (another
+    team's users get 404 for it), and a company's agents use its team's endpoints and credentials.
+    So agents are not moved between teams; the command says what to run instead: found the
+    company for the team (`paperclip company create NAME --team TEAM`, then `paperclip agent
+    hire`), or copy a company, agents and all, into the team (`paperclip company export C -o
+    c.json`, then `paperclip company import c.json --team TEAM --id NEW`).
+    """
+    named = f" ({', '.join(agents)})" if agents else ""
+    source = company or "C"
+    copy = f"{source}-{team}" if company else "NEW"
+    fail(
+        f"teams own whole companies here, not agents{named}: an agent belongs to one company and a company to "
+        f"one team, whose users alone see it. Found a company for {team} (`paperclip company create NAME "
+        f"--team {team}`, then `paperclip agent hire`), or copy one in with its agents (`paperclip company "
+        f"export {source} -o {source}.json`, then `paperclip company import {source}.json --team {team} --id {copy}`)"
+    )
 
 
 @token_app.command("create")

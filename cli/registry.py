@@ -29,6 +29,10 @@ COMMANDS: dict[str, Entry] = {
         "Check this installation: settings, ports, Temporal, search attributes, migrations, the\n"
         "secret key, provider keys, CLI tools, backups. Exit 1 when a check fails.",
     ),
+    "onboard": Entry(
+        "cli.onboard:onboard",
+        "Set up this machine: a model provider and its key in $PAPERCLIP_HOME/.env, then a first company.",
+    ),
     "migrate": Entry(
         "cli.migrate:migrate",
         "Migrate the store (PAPERCLIP_DATABASE_URL, else SQLite in PAPERCLIP_HOME) to the newest schema.",
@@ -42,6 +46,10 @@ COMMANDS: dict[str, Entry] = {
     ),
     "history": Entry(
         "cli.resources:history", "Print a task's full trace (from its workflow history) as Markdown or JSON."
+    ),
+    "export": Entry(
+        "cli.guide:export",
+        "Export a company (the guide's workspace), or with --conversation one task's conversation.",
     ),
     "activity": Entry("cli.views:activity", "Show the company's activity log (the latest entries, oldest first)."),
     "org": Entry("cli.views:org", "Show the org chart: who reports to whom, with status, model and spend."),
@@ -61,6 +69,10 @@ COMMANDS: dict[str, Entry] = {
         "Lift the emergency brake (--all): resume the companies it paused (not those paused by hand or for budget).",
     ),
     "company": Entry("cli.groups:company", "Create, list, show and delete companies."),
+    "workspace": Entry(
+        "cli.guide:workspace_app",
+        "The guide's workspaces, which are companies here: create and list them (as `paperclip company`).",
+    ),
     "agent": Entry("cli.groups:agent", "Hire, list and show agents."),
     "task": Entry("cli.groups:task", "Assign and list tasks."),
     "goal": Entry("cli.goals:goal_app", "The company's goals: list the tree, add a goal, change one."),
@@ -98,6 +110,9 @@ COMMANDS: dict[str, Entry] = {
         "Outgoing webhooks: the company's events (approvals, budget incidents, failed tasks) sent to a URL.",
     ),
     "run": Entry("cli.pipeline_runs:run_app", "Start work: a pipeline run."),
+    "storage": Entry(
+        "cli.storage:storage_app", "Where the store lives: PostgreSQL or the default SQLite file (configure)."
+    ),
     "backup": Entry("cli.backup:backup_app", "Back up and restore the store (and the embedded Temporal's file)."),
     "monitor": Entry(
         "cli.monitor:monitor_app",

@@ -166,6 +166,9 @@ def company_create(
     ] = None,
     review: ReviewOption = None,
     review_cycles: CyclesOption = None,
+    team: Annotated[
+        str | None, typer.Option(help="The team that owns it (default: the one team your key may change things in).")
+    ] = None,
     api_url: ApiUrl = None,
 ) -> None:
     """Create a company with its goals, empty or from a company template."""
@@ -183,6 +186,7 @@ def company_create(
         "budget_tokens": budget_tokens,
         "repository": {"source": repository, "push_url": push_url} if repository else None,
         "review": review_body(review, review_cycles),
+        "team": team,
     }
     if push_url and not repository:
         fail("--push-url needs --repository")
@@ -408,16 +412,36 @@ def task_list(
 # --------------------------------------------------------------------------- history
 
 
+def trace_text(client: Any, company: str, identifier: str, format: TraceFormat) -> str:
+    """A task's trace (its conversation, from the workflow history) as JSON or Markdown text."""
+    path = f"/api/companies/{company}/tasks/{identifier}/trace"
+    if format is TraceFormat.JSON:
+        return json.dumps(client.get(path, format="json"), indent=2) + "\n"
+    return str(client.get_text(path, format="md")) + "\n"
+
+
 def history(
-    identifier: Annotated[str, typer.Argument(help="Task identifier, e.g. ACME-1.")],
     company: Company,
+    identifier: Annotated[
+        str | None, typer.Argument(help="Task identifier, e.g. ACME-1 (or give it as --session).")
+    ] = None,
+    session: Annotated[
+        str | None,
+        typer.Option(
+            "--session", help="The task identifier as the guide's conversation id (`history --session ACME-1`)."
+        ),
+    ] = None,
     format: Annotated[TraceFormat, typer.Option("--format", "-f", help="json or md.")] = TraceFormat.MD,
     api_url: ApiUrl = None,
 ) -> None:
-    """Print a task's full trace (from its workflow history) as Markdown or JSON."""
-    path = f"/api/companies/{company}/tasks/{identifier}/trace"
+    """Print a task's full trace (from its workflow history) as Markdown or JSON.
+
+    A task's trace is its conversation: the guide's `--session ID` names it as the argument does.
+    """
+    if identifier and session:
+        fail(f"give the task once: {identifier} as the argument or --session {session}, not both")
+    task = identifier or session
+    if not task:
+        fail("say which task: `paperclip history ACME-1 -c acme` (or --session ACME-1)")
     with api(api_url) as client:
-        if format is TraceFormat.JSON:
-            typer.echo(json.dumps(client.get(path, format="json"), indent=2))
-        else:
-            typer.echo(client.get_text(path, format="md"))
+        typer.echo(trace_text(client, company, task, format), nl=False)

@@ -126,3 +126,62 @@ class EnvFileSource(EnvSettingsSource):
         if self.case_sensitive:
             return dict(self._variables)
         return {name.lower(): value for name, value in self._variables.items()}
+
+
+def home_env_file(home: Path) -> Path:
+    """The `.env` file of a home folder (`$PAPERCLIP_HOME/.env`), where `paperclip onboard` and
+    `paperclip storage configure` write."""
+    return home.expanduser() / NAME
+
+
+def _quoted(value: str) -> str:
+    """`value` as the file holds it: bare when that reads back the same, else in single quotes
+    (which expand nothing; only `\\` and `'` are escaped)."""
+    if re.fullmatch(r"[A-Za-z0-9_./:@+,=-]*", value):
+        return value
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def update_env_file(path: Path, changes: Mapping[str, str | None]) -> None:
+    """Set (a string) or remove (None) variables of a `.env` file, keeping every other line as it
+    was (comments, order, quoting); a new variable goes at the end. The file is replaced whole,
+    mode 0600 (it holds keys), its folder made if missing.
+
+    Raises:
+        EnvFileError: the existing file cannot be read or has a line that is not an assignment
+            (it is left as it is rather than rewritten around a line this cannot read).
+    """
+    for name, value in changes.items():
+        if not _NAME.fullmatch(name) or (value is not None and ("\n" in value or "\r" in value)):
+            raise EnvFileError(f"{name}: not a variable name, or a value of more than one line")
+    text = ""
+    if path.exists():
+        read_env_file(path)  # every line must read before any is rewritten
+        text = path.read_text(encoding="utf-8")
+    lines: list[str] = []
+    written: set[str] = set()
+    for binding in parse_stream(io.StringIO(text)):
+        key = binding.key
+        if key is None or key not in changes:
+            lines.append(binding.original.string)
+            continue
+        new = changes[key]
+        if new is not None and key not in written:  # a later duplicate would win: it goes
+            lines.append(f"{key}={_quoted(new)}\n")
+        written.add(key)
+    if lines and not lines[-1].endswith("\n"):
+        lines[-1] += "\n"
+    lines += [
+        f"{name}={_quoted(value)}\n" for name, value in changes.items() if value is not None and name not in written
+    ]
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as file:
+            file.write("".join(lines))
+        os.chmod(temporary, 0o600)
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise

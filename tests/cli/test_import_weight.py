@@ -85,6 +85,10 @@ def test_the_top_help_lists_every_command_without_importing_one(tmp_path: Path) 
         ["migrate", "--help"],
         ["purge", "--help"],
         ["backup", "create", "--help"],
+        ["onboard", "--help"],
+        ["storage", "configure", "--help"],
+        ["export", "--help"],
+        ["workspace", "create", "--help"],
     ],
 )
 def test_a_commands_help_brings_no_temporal_store_or_workflows(args: list[str], tmp_path: Path) -> None:
