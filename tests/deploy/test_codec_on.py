@@ -106,7 +106,9 @@ def kubernetes_mount(folder: Path) -> Path:
 
 
 @pytest.mark.parametrize(
-    "mount", [compose_mount(CLUSTER), compose_mount(DEV), kubernetes_mount], ids=["compose", "compose-dev", "kubernetes"]
+    "mount",
+    [compose_mount(CLUSTER), compose_mount(DEV), kubernetes_mount],
+    ids=["compose", "compose-dev", "kubernetes"],
 )
 async def test_with_the_mounted_key_temporal_holds_ciphertext_that_the_codec_endpoint_opens(
     mount: Any, dev_env: WorkflowEnvironment, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
