@@ -34,11 +34,12 @@ FROM ${PYTHON_IMAGE} AS runtime
 RUN apt-get update \
     && apt-get install -y --no-install-recommends git bubblewrap tini ca-certificates postgresql-client \
     && rm -rf /var/lib/apt/lists/*
-# A numeric user, so Kubernetes' runAsNonRoot can check it; the home folder is its own, and so is
-# the backups' folder (a fresh volume mounted there takes its owner from the image).
+# A numeric user, so Kubernetes' runAsNonRoot can check it; the home folder is its own, and so are
+# the backups' and the attachments' folders (a fresh volume mounted there takes its owner from the
+# image: docker-compose.yml mounts one on each).
 RUN groupadd --gid 10001 paperclip \
     && useradd --uid 10001 --gid 10001 --create-home --home-dir /home/paperclip --shell /usr/sbin/nologin paperclip \
-    && install -d -o 10001 -g 10001 -m 0700 /var/lib/paperclip /var/backups/paperclip
+    && install -d -o 10001 -g 10001 -m 0700 /var/lib/paperclip /var/lib/paperclip/attachments /var/backups/paperclip
 COPY --from=build /opt/paperclip /opt/paperclip
 COPY --chmod=0755 docker/entrypoint.sh /usr/local/bin/paperclip-entrypoint
 ENV PATH=/opt/paperclip/bin:$PATH \

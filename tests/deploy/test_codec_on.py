@@ -1,10 +1,11 @@
-"""Payload encryption is on in docker-compose.yml and deploy/kubernetes, its key a secret file:
+"""Payload encryption is on in both compose files and deploy/kubernetes, its key a secret file:
 the API and the workers find `PAPERCLIP_PAYLOAD_KEY` in PAPERCLIP_SECRETS_DIR (a compose secret
 from `secrets/`, which git ignores; a file of the Kubernetes secret), never in their environment
 nor in clear in the files. Then, with exactly those files mounted, what Paperclip writes into a
 real Temporal server is ciphertext, and the API's codec endpoint (the Temporal Web UI's) opens it."""
 
 import base64
+import json
 import os
 import subprocess
 import uuid
@@ -24,7 +25,7 @@ from paperclip.settings import Settings
 from paperclip.store import Store
 from paperclip.temporal import connect
 from tests.api.conftest import board_headers, serve
-from tests.deploy.files import CLUSTER, ROOT, load, mount_like_kubernetes
+from tests.deploy.files import CLUSTER, DEV, ROOT, load, mount_like_kubernetes
 from tests.deploy.manifests import KUSTOMIZATION, named, pod, secret_files, secrets_dir
 
 KEYS = ("PAPERCLIP_PAYLOAD_KEY", "PAPERCLIP_SECRET_KEY", "PAPERCLIP_BACKUP_KEY")
@@ -39,22 +40,34 @@ def compose_secret_files(service: dict[str, Any]) -> list[str]:
     return [s if isinstance(s, str) else s.get("target", s["source"]) for s in service.get("secrets", [])]
 
 
-def test_compose_gives_the_api_and_workers_the_payload_key_as_a_file_never_in_clear() -> None:
-    compose = load(CLUSTER)
+@pytest.mark.parametrize("path", [CLUSTER, DEV], ids=["cluster", "dev"])
+def test_compose_gives_the_api_and_workers_the_payload_key_as_a_file_never_in_clear(path: Path) -> None:
+    compose = load(path)
     for name in ("api", "worker"):
         service = compose["services"][name]
         assert "PAPERCLIP_PAYLOAD_KEY" in compose_secret_files(service), name
         assert not set(KEYS) & set(service["environment"]), name
-    assert not any(key in CLUSTER.read_text() for key in (f"${{{k}" for k in KEYS))  # not from .env either
+    assert not any(key in path.read_text() for key in (f"${{{k}" for k in KEYS))  # not from .env either
+    assert "PAPERCLIP_PAYLOAD_KEY" in compose["secrets"]
     for key, secret in compose["secrets"].items():
         source = Path(secret["file"])
         assert key in KEYS and source.parent == Path("secrets") and source.name == key
         ignored = subprocess.run(["git", "check-ignore", "-q", str(source)], cwd=ROOT, check=False)
         assert ignored.returncode == 0, f"{source} is not ignored by git"
-    # The Temporal Web UI shows sealed payloads opened by the API's codec endpoint.
-    ui = compose["services"]["temporal-ui"]["environment"]
-    assert ui["TEMPORAL_CODEC_ENDPOINT"] == "http://localhost:${API_PORT:-8000}/api/codec"
-    assert compose["services"]["api"]["ports"] == ["127.0.0.1:${API_PORT:-8000}:8000"]
+    # The Temporal Web UI shows sealed payloads opened by the API's codec endpoint, and the API
+    # lets that Web UI's origin call it.
+    api = compose["services"]["api"]
+    assert api["ports"] == ["127.0.0.1:${API_PORT:-8000}:8000"]
+    if path == CLUSTER:
+        ui = compose["services"]["temporal-ui"]["environment"]
+        endpoint, origin = ui["TEMPORAL_CODEC_ENDPOINT"], ui["TEMPORAL_CORS_ORIGINS"]
+    else:  # the dev server's own Web UI
+        command = compose["services"]["temporal"]["command"]
+        [endpoint] = [a.split("=", 1)[1] for a in command if a.startswith("--ui-codec-endpoint=")]
+        origin = "http://localhost:${TEMPORAL_UI_PORT:-8233}"
+        assert "127.0.0.1:${TEMPORAL_UI_PORT:-8233}:8233" in compose["services"]["temporal"]["ports"]
+    assert endpoint == "http://localhost:${API_PORT:-8000}/api/codec"
+    assert json.loads(api["environment"]["PAPERCLIP_CODEC_ORIGINS"]) == [origin]
 
 
 def test_kubernetes_gives_the_api_and_workers_the_payload_key_as_a_file_never_in_clear() -> None:
@@ -72,12 +85,16 @@ def key() -> str:
     return base64.b64encode(os.urandom(32)).decode() + "\n"
 
 
-def compose_mount(folder: Path) -> Path:
-    """The API's and the worker's secrets as compose mounts them: one file a secret."""
-    folder.mkdir()
-    for name in compose_secret_files(load(CLUSTER)["services"]["worker"]):
-        (folder / name).write_text(key())
-    return folder
+def compose_mount(path: Path) -> Any:
+    """The worker's secrets as the compose file `path` mounts them: one file a secret."""
+
+    def mount(folder: Path) -> Path:
+        folder.mkdir()
+        for name in compose_secret_files(load(path)["services"]["worker"]):
+            (folder / name).write_text(key())
+        return folder
+
+    return mount
 
 
 def kubernetes_mount(folder: Path) -> Path:
@@ -88,7 +105,11 @@ def kubernetes_mount(folder: Path) -> Path:
     return mount_like_kubernetes(folder, {name: key() for name in files})
 
 
-@pytest.mark.parametrize("mount", [compose_mount, kubernetes_mount], ids=["compose", "kubernetes"])
+@pytest.mark.parametrize(
+    "mount",
+    [compose_mount(CLUSTER), compose_mount(DEV), kubernetes_mount],
+    ids=["compose", "compose-dev", "kubernetes"],
+)
 async def test_with_the_mounted_key_temporal_holds_ciphertext_that_the_codec_endpoint_opens(
     mount: Any, dev_env: WorkflowEnvironment, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

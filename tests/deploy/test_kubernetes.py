@@ -55,13 +55,14 @@ def test_the_validator_refuses_a_field_kubernetes_does_not_know() -> None:
 
 def test_our_containers_are_given_only_our_settings_and_secrets_as_files() -> None:
     assert not_settings(config_map("paperclip-config")) == []
+    assert not_settings(config_map("paperclip-attachments")) == []
     seen = set()
     for workload, container in ours():
         seen.add(workload["metadata"]["name"])
         assert not_settings(e["name"] for e in container.get("env", [])) == [], workload["metadata"]["name"]
         for source in container.get("envFrom", []):
             if "configMapRef" in source:
-                assert source["configMapRef"]["name"].startswith("paperclip-config-")
+                assert source["configMapRef"]["name"].startswith(("paperclip-config-", "paperclip-attachments-"))
             else:  # provider keys: read from the environment by design, and may be absent
                 assert source["secretRef"] == {"name": "paperclip-provider-keys", "optional": True}
     assert seen == {"paperclip-api", "paperclip-dashboard", "paperclip-worker", "paperclip-migrate", "paperclip-backup"}
