@@ -79,6 +79,7 @@ STORE_ROUTES = {
     "test_projects",
     "test_review",
     "test_search",
+    "test_task_dependencies",
     "test_tasks",
     "test_tool_outputs",
     "test_tools",
