@@ -25,6 +25,7 @@ FOREIGN_ROOTS = {
     "api.errors._BodyTooLarge": "Starlette's own HTTP exception, answered by its handler",
     "api.temporal_bounds.NoAnswer": "the SDK's RPC timeout, which the API's Temporal handler answers",
     "cli.supervisor._Stop": "the supervisor's signal handler unwinding its own loop",
+    "paperclip.envfile.EnvFileError": "pydantic-settings' SettingsError, which a settings source raises",
 }
 """Exception classes that must extend another library's exception instead (and why)."""
 

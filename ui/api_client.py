@@ -52,6 +52,12 @@ class DashboardApi:
         """A download's bytes (an attachment)."""
         return self._client.get_bytes(path)[0]
 
+    def upload(self, path: str, *, filename: str, data: bytes, content_type: str) -> Any:
+        """Upload one file as the form part `file` (an attachment)."""
+        return self._client.upload(
+            path, field="file", filename=filename, data=data, content_type=content_type or "application/octet-stream"
+        )
+
     def patch(self, path: str, body: dict[str, Any]) -> Any:
         return self._client.patch(path, body)
 
