@@ -8,11 +8,12 @@ from paperclip.money import cap_text, usd
 
 
 def compact(n: float) -> str:
-    """`197`, `1.5k`, `12k`, `2.3M`, `1.1B`: three significant figures at most, no trailing `.0`."""
+    """`197`, `1.5k`, `12.3k`, `456k`, `2.3M`, `1.1B`: a tenth of the unit below a hundred of it,
+    no trailing `.0`."""
     for size, unit in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
         if abs(n) >= size * 0.9995:
             scaled = n / size
-            text = f"{scaled:.1f}" if abs(scaled) < 10 else f"{scaled:.0f}"
+            text = f"{scaled:.1f}" if abs(scaled) < 100 else f"{scaled:.0f}"
             return text.removesuffix(".0") + unit
     return f"{n:,.0f}" if isinstance(n, float) and not n.is_integer() else f"{int(n):,}"
 

@@ -8,9 +8,18 @@ from ui.figures import against_budget, budget_brief, compact, tokens_brief, toke
 
 @pytest.mark.parametrize(
     ("n", "said"),
-    [(0, "0"), (197, "197"), (999, "999"), (1466, "1.5k"), (1000, "1k"), (12_345, "12k"), (2_300_000, "2.3M")],
+    [
+        (0, "0"),
+        (197, "197"),
+        (999, "999"),
+        (1466, "1.5k"),
+        (1000, "1k"),
+        (12_345, "12.3k"),
+        (456_400, "456k"),
+        (2_300_000, "2.3M"),
+    ],
 )
-def test_compact_keeps_three_significant_figures_at_most(n: int, said: str) -> None:
+def test_compact_keeps_a_tenth_of_the_unit_below_a_hundred(n: int, said: str) -> None:
     assert compact(n) == said
 
 
