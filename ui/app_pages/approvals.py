@@ -106,7 +106,7 @@ def tool_call_details(approval: Approval) -> None:
         st.markdown(f"Reason: {call.reason}")
     if call.why_asked:
         st.caption(f"Why it asks: {call.why_asked}")
-    st.code(json.dumps(call.arguments, indent=2), language="json")
+    st.code(json.dumps(call.arguments, indent=2), language="json", wrap_lines=True)
     st.checkbox("Allow for the rest of the task", key=f"for_task_{approval.id}")
     st.text_area(
         "Edited arguments (JSON; empty: as asked)", key=f"arguments_{approval.id}", placeholder='{"command": "…"}'
