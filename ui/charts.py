@@ -14,10 +14,13 @@ from ui.rows import AGENT_COLOURS
 TASK_COLOURS: dict[str, str] = {
     TaskStatus.QUEUED: "#9ca3af",
     TaskStatus.DONE: "#22c55e",
-    **STATUS_COLOURS,
+    **{status.value: colour for status, colour in STATUS_COLOURS.items()},
 }
 """The bar of each task status (the board's chips' colours)."""
-AGENT_BAR_COLOURS: dict[str, str] = {**AGENT_COLOURS, AgentStatus.TERMINATED: "#d1d5db"}
+AGENT_BAR_COLOURS: dict[str, str] = {
+    **{status.value: colour for status, colour in AGENT_COLOURS.items()},
+    AgentStatus.TERMINATED: "#d1d5db",
+}
 """The bar of each agent status (the org chart's fills; a terminated agent's grey, not white)."""
 BAR_HEIGHT = 28
 
