@@ -84,7 +84,7 @@ def card(
     label_colours: dict[str, str],
     now: datetime,
 ) -> None:
-    with st.container(border=True):
+    with st.container(border=True, key=f"board_card_{task.identifier}"):
         st.page_link(
             TASK_DETAIL,
             label=task.identifier,
