@@ -203,13 +203,18 @@ CLIPPED = """() => {
     }
     return clipped;
 }"""
-EMPTY_CHARTS = """async () => {
-    const empty = [];
-    for (const chart of document.querySelectorAll('[data-testid="stVegaLiteChart"]')) {
-        const marks = chart.querySelectorAll('[role="graphics-symbol"], .mark-rect path, .mark-rect rect');
-        if (marks.length === 0) empty.push(chart.getAttribute('aria-label') || chart.innerText.slice(0, 80));
-    }
-    return empty;
+EMPTY_CHARTS = """() => {
+    // A chart draws something when one of its bars has an area, or one of its lines a length
+    // (bars of $0 have none: the empty axes the reader must not be shown).
+    const drawn = (chart) => [...chart.querySelectorAll('.mark-rect path, .mark-rect rect, .mark-line path')]
+        .some((mark) => {
+            const box = mark.getBBox();
+            const line = mark.closest('.mark-line');
+            return line ? box.width > 0.5 || box.height > 0.5 : box.width > 0.5 && box.height > 0.5;
+        });
+    return [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')]
+        .filter((chart) => !drawn(chart))
+        .map((chart) => chart.closest('[data-testid="stVerticalBlock"]').innerText.slice(0, 120));
 }"""
 
 
