@@ -39,7 +39,7 @@ def draw_columns(
     now = datetime.now(UTC)
     for place, (column, cards) in zip(st.columns(len(columns)), columns, strict=True):
         with place:
-            st.subheader(f"{column.title} ({len(cards)})")
+            st.markdown(f"#### {column.title} :gray-badge[{len(cards)}]")
             limit = st.session_state.get(shown_key(column), FINISHED_CARDS) if column.is_finished else MAX_CARDS
             for task in cards[:limit]:
                 card(

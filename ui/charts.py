@@ -1,11 +1,9 @@
-"""The dashboard's charts (Altair specs, built by pure functions) and the rule that no chart is drawn
+"""The dashboard's charts' rows (pure functions, no Streamlit) and the rule that no chart is drawn
 without something to show: `nothing_to_chart` says why a chart would be empty, and a page then
 writes that sentence instead of drawing empty axes.
 """
 
 from typing import Any
-
-import altair as alt
 
 from paperclip.models import AgentStatus, TaskStatus
 from ui.board import STATUS_COLOURS
@@ -22,28 +20,26 @@ AGENT_BAR_COLOURS: dict[str, str] = {
     AgentStatus.TERMINATED: "#d1d5db",
 }
 """The bar of each agent status (the org chart's fills; a terminated agent's grey, not white)."""
-BAR_HEIGHT = 28
+BAR_HEIGHT = 40
+AXIS_HEIGHT = 90
 
 
-def status_chart(rows: list[dict[str, Any]], *, counted: str, colours: dict[str, str]) -> alt.Chart:
-    """One horizontal bar per status in `rows` (`status_counts`'s, in lifecycle order), coloured by
-    status and labelled with its count."""
-    order = [row["status"] for row in rows]
-    data = alt.Data(values=[{**row, "label": row["status"].replace("_", " ")} for row in rows])
-    base = alt.Chart(data).encode(
-        y=alt.Y("label:N", sort=[s.replace("_", " ") for s in order], title=None),
-        x=alt.X(f"{counted}:Q", title=counted, axis=alt.Axis(tickMinStep=1)),
-    )
-    bars = base.mark_bar(cornerRadiusEnd=3).encode(
-        color=alt.Color(
-            "status:N",
-            scale=alt.Scale(domain=order, range=[colours.get(s, "#9ca3af") for s in order]),
-            legend=None,
-        ),
-        tooltip=[alt.Tooltip("label:N", title="status"), alt.Tooltip(f"{counted}:Q")],
-    )
-    labels = base.mark_text(align="left", dx=4).encode(text=f"{counted}:Q")
-    return (bars + labels).properties(height=BAR_HEIGHT * max(len(rows), 1) + 30)
+def status_bars(rows: list[dict[str, Any]], *, counted: str, colours: dict[str, str]) -> list[dict[str, Any]]:
+    """`status_counts`'s rows (in lifecycle order) for a bar chart: each status readable (`in
+    review`) and with its bar's colour under `colour`."""
+    return [
+        {
+            "status": row["status"].replace("_", " "),
+            counted: row[counted],
+            "colour": colours.get(row["status"], "#9ca3af"),
+        }
+        for row in rows
+    ]
+
+
+def chart_height(rows: list[dict[str, Any]]) -> int:
+    """A horizontal bar chart's height in pixels: a bar a row, and its axis."""
+    return BAR_HEIGHT * max(len(rows), 1) + AXIS_HEIGHT
 
 
 def nothing_to_chart(rows: list[dict[str, Any]], measure: str, *, simulated_only: bool = False) -> str | None:

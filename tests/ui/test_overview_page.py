@@ -40,7 +40,7 @@ def table(at: AppTest, column: str) -> pd.DataFrame:
 def chart(at: AppTest, counted: str) -> dict[str, int]:
     """The bars of the first chart counting `counted`: status → count."""
     for element in at.get("vega_lite_chart"):
-        frame = pa.ipc.open_stream(element.proto.data.data).read_pandas()
+        frame = pa.ipc.open_stream(element.proto.datasets[0].data.data).read_pandas()
         if counted in frame.columns:
             return dict(zip(frame["status"], frame[counted], strict=True))
     raise AssertionError(f"no chart of {counted}")

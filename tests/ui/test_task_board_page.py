@@ -1,6 +1,7 @@
 """The task board, run with AppTest against a real HTTP server that answers like the API: its
 columns and cards, the filters, and the form that creates a task."""
 
+import re
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -77,14 +78,19 @@ def open_board() -> AppTest:
     return at
 
 
+def headers(at: AppTest) -> list[str]:
+    """The columns' headers, as `Title (count)`."""
+    found = [re.fullmatch(r"#### (.+) :gray-badge\[(\d+)\]", m.value) for m in at.markdown]
+    return [f"{match[1]} ({match[2]})" for match in found if match]
+
+
 def cards(at: AppTest) -> list[str]:
     return [link.value for link in at.page_link]
 
 
 def test_columns_follow_the_lifecycle_and_cards_link_to_their_detail(fake_api: FakeApi) -> None:
     at = open_board()
-    headers = [header.value for header in at.subheader]
-    assert headers == ["Queued (2)", "In progress (1)", "Done (1)", "Failed or cancelled (1)"]
+    assert headers(at) == ["Queued (2)", "In progress (1)", "Done (1)", "Failed or cancelled (1)"]
     assert cards(at) == ["ACME-3", "ACME-2", "ACME-4", "ACME-1", "ACME-5"]  # open ones in dispatch order
     assert at.page_link[0].proto.query_string == "company=acme&task=ACME-3"
     captions = [caption.value for caption in at.caption]
@@ -111,7 +117,7 @@ def test_a_finished_column_shows_its_latest_few_and_more_on_demand(fake_api: Fak
     done = [task(n, TaskStatus.DONE, "cto", Priority.LOW) for n in range(10, 24)]
     fake_api.routes["GET /api/companies/acme/tasks"] = (200, {"data": done, "count": 14, "total": 14})
     at = open_board()
-    assert at.subheader[2].value == "Done (14)"
+    assert headers(at)[2] == "Done (14)"
     assert cards(at) == [f"ACME-{n}" for n in range(23, 18, -1)]  # latest first, five of them
     more = at.button(key="board_more_done")
     assert more.label == "Show 9 more"

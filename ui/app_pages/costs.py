@@ -95,9 +95,10 @@ if reports:
     calls.metric("Model calls", compact(total.calls), help=f"{total.calls:,} calls")
     used.metric("Tokens", compact(tokens(total)), help=f"{tokens(total):,}: input and output, as budgets count them")
     cached.metric(
-        "Prompt cache (read / written)",
+        "Prompt cache",
         f"{compact(total.usage.cached_input_tokens)} / {compact(total.usage.cache_write_tokens)}",
-        help=f"{cache_text(total.usage)}: input tokens read from the providers' prompt caches and written to them, "
+        help=f"Read / written: {cache_text(total.usage)}; input tokens read from the providers' prompt caches and "
+        "written to them, "
         "each priced as billed (Anthropic: a read at 0.1x the input price, a write at 1.25x)",
     )
     unpriced.metric(

@@ -1,13 +1,15 @@
 """Overview: the chosen company at a glance (refreshed live): agents and tasks by status, this
 month's spend against the budgets, pending approvals, recent activity, then its agents and tasks."""
 
+from typing import Any
+
 import streamlit as st
 
 from paperclip.models import TaskStatus
 from paperclip.money import cap_text, usd
 from paperclip.settings import get_settings
 from ui.api_client import ApiError
-from ui.charts import AGENT_BAR_COLOURS, TASK_COLOURS, status_chart
+from ui.charts import AGENT_BAR_COLOURS, TASK_COLOURS, chart_height, status_bars
 from ui.figures import against_budget
 from ui.rows import (
     activity_rows,
@@ -28,6 +30,12 @@ RECENT_ROWS = 10  # activity entries shown; the Activity page has the whole log
 st.title("Overview")
 api = get_api()
 company_id = choose_company(api)
+
+
+def status_chart(rows: list[dict[str, Any]]) -> None:
+    """A bar a status, in lifecycle order, each in its status's colour."""
+    counted = next(key for key in rows[0] if key not in ("status", "colour"))
+    st.bar_chart(rows, x="status", y=counted, color="colour", horizontal=True, sort=False, height=chart_height(rows))
 
 
 @st.fragment(run_every=REFRESH_SECONDS)
@@ -78,16 +86,14 @@ def company_panel(company_id: str) -> None:
     by_agent, by_task = st.columns(2)
     by_agent.subheader("Agents by status")
     if snapshot.agents:
-        by_agent.altair_chart(
-            status_chart(agents_by_status(snapshot), counted="agents", colours=AGENT_BAR_COLOURS), width="stretch"
-        )
+        with by_agent:
+            status_chart(status_bars(agents_by_status(snapshot), counted="agents", colours=AGENT_BAR_COLOURS))
     else:
         by_agent.caption("No agents yet: hire one on the Agents page.")
     by_task.subheader("Tasks by status")
     if tasks:
-        by_task.altair_chart(
-            status_chart(tasks_by_status(tasks), counted="tasks", colours=TASK_COLOURS), width="stretch"
-        )
+        with by_task:
+            status_chart(status_bars(tasks_by_status(tasks), counted="tasks", colours=TASK_COLOURS))
     else:
         by_task.caption("No tasks yet: create one on the task board.")
     if total > len(tasks):
