@@ -19,6 +19,8 @@ class Column:
 
     title: str
     statuses: frozenset[TaskStatus]
+    width: float = 1.0
+    """Its share of the board's width (a longer title gets a little more, so it reads on one line)."""
 
     @property
     def is_finished(self) -> bool:
@@ -34,7 +36,7 @@ COLUMNS = [
     Column("Queued", frozenset({TaskStatus.QUEUED})),
     Column("In progress", frozenset({TaskStatus.RUNNING, TaskStatus.BLOCKED, TaskStatus.IN_REVIEW})),
     Column("Done", frozenset({TaskStatus.DONE})),
-    Column("Failed or cancelled", frozenset({TaskStatus.FAILED, TaskStatus.CANCELLED})),
+    Column("Failed or cancelled", frozenset({TaskStatus.FAILED, TaskStatus.CANCELLED}), width=1.3),
 ]
 """The board's columns in lifecycle order; each status is in exactly one."""
 

@@ -37,7 +37,7 @@ def draw_columns(
     label_colours: dict[str, str],
 ) -> None:
     now = datetime.now(UTC)
-    for place, (column, cards) in zip(st.columns(len(columns)), columns, strict=True):
+    for place, (column, cards) in zip(st.columns([column.width for column, _ in columns]), columns, strict=True):
         with place:
             st.markdown(f"#### {column.title} :gray-badge[{len(cards)}]")
             limit = st.session_state.get(shown_key(column), FINISHED_CARDS) if column.is_finished else MAX_CARDS
