@@ -1,16 +1,11 @@
 """Times as the dashboard writes them: how long ago (`3 min ago`), with the exact UTC time kept for
 a tooltip or a second column (pure functions, no Streamlit).
 
-No page shows a raw ISO timestamp: a table keeps the `datetime` (so it sorts) and draws it with
-`AGO_FORMAT` / `EXACT_FORMAT`; text uses `ago` and puts `exact` in its help.
+No page shows a raw ISO timestamp: text uses `ago` and puts `exact` in its help; a table shows
+`ago` with `stamp` in the next column (`ui.tables`).
 """
 
 from datetime import UTC, datetime
-
-AGO_FORMAT = "distance"
-"""A table column's format of a time as its distance from now (`st.column_config.DatetimeColumn`)."""
-EXACT_FORMAT = "YYYY-MM-DD HH:mm:ss"
-"""A table column's format of an exact time (its values are UTC)."""
 
 _MINUTE, _HOUR, _DAY = 60, 3600, 86400
 
@@ -43,6 +38,12 @@ def ago(when: datetime, now: datetime | None = None) -> str:
 def exact(when: datetime) -> str:
     """`2026-01-01 12:00:03 UTC`: the time to the second, in UTC."""
     return f"{_utc(when):%Y-%m-%d %H:%M:%S} UTC"
+
+
+def stamp(when: datetime) -> str:
+    """`2026-01-01 12:00:03`: the exact time in UTC, for a column whose header says UTC (it sorts
+    as text)."""
+    return f"{_utc(when):%Y-%m-%d %H:%M:%S}"
 
 
 def ago_exact(when: datetime, now: datetime | None = None) -> str:

@@ -203,6 +203,9 @@ CLIPPED = """() => {
     }
     return clipped;
 }"""
+TABLE_CELLS = """() => [...document.querySelectorAll('[data-testid="stDataFrame"] td, [data-testid="stDataFrame"] th')]
+    .map((cell) => cell.textContent)"""
+"""The tables' cells as drawn (the grid paints a canvas; its accessible table holds the same text)."""
 EMPTY_CHARTS = """() => {
     // A chart draws something when one of its bars has an area, or one of its lines a length
     // (bars of $0 have none: the empty axes the reader must not be shown).
@@ -229,8 +232,11 @@ def test_no_page_clips_a_figure_shows_a_raw_time_or_draws_an_empty_chart(stack: 
         page.goto(f"{stack.dashboard}/{path}?{query}")
         page.locator("h1").filter(has_text=title.capitalize()).first.wait_for()
         settled(page)
+        cells = page.evaluate(TABLE_CELLS)
         text = page.inner_text("body")
-        assert not RAW_TIME.findall(text), f"{title}: raw ISO times {RAW_TIME.findall(text)[:3]}"
+        shown = "\n".join([text, *cells])
+        raw = [line for line in shown.splitlines() if RAW_TIME.search(line)]
+        assert not raw, f"{title}: raw ISO times {raw[:3]}"
         assert page.evaluate(CLIPPED) == [], f"{title}: clipped figures"
         assert page.evaluate(EMPTY_CHARTS) == [], f"{title}: a chart with nothing drawn"
         if path == "":
@@ -239,5 +245,8 @@ def test_no_page_clips_a_figure_shows_a_raw_time_or_draws_an_empty_chart(stack: 
         if path == "task_board":
             cards = page.locator('[class*="st-key-board_card_"]').all_inner_texts()
             assert len(cards) >= 3 and all(" ago" in card for card in cards), cards  # each says how old it is
+        if path == "activity":  # its table's times read how long ago, the exact UTC time beside them
+            assert any(cell.endswith(" ago") for cell in cells), cells[:20]
+            assert any(re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", cell) for cell in cells), cells[:20]
         if path == "costs":  # the simulated model costs nothing: a sentence, not empty axes
             assert "No spend yet — the simulated model costs nothing" in text

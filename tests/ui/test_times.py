@@ -6,7 +6,8 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from tests.ui.helpers import T0
-from ui.times import ago, ago_exact, exact
+from ui.tables import timed_rows
+from ui.times import ago, ago_exact, exact, stamp
 
 
 @pytest.mark.parametrize(
@@ -40,8 +41,22 @@ def test_the_exact_time_is_utc_to_the_second_without_an_offset() -> None:
     paris = timezone(timedelta(hours=1))
     assert exact(datetime(2026, 1, 1, 13, 0, 3, 120, tzinfo=paris)) == "2026-01-01 12:00:03 UTC"
     assert ago_exact(T0 - timedelta(minutes=3), T0) == "3 min ago (2026-01-01 11:57 UTC)"
+    assert stamp(datetime(2026, 1, 1, 13, 0, 3, tzinfo=paris)) == "2026-01-01 12:00:03"
     assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC", exact(T0))
 
 
 def test_now_defaults_to_the_clock() -> None:
     assert ago(datetime.now(UTC) - timedelta(minutes=2)) == "2 min ago"
+
+
+def test_a_table_shows_how_long_ago_then_the_exact_time_as_text() -> None:
+    rows = [{"run": "r1", "started": T0 - timedelta(minutes=3), "finished": None}]
+    assert timed_rows(rows, "started", "finished", now=T0) == [
+        {
+            "run": "r1",
+            "started": "3 min ago",
+            "started (UTC)": "2026-01-01 11:57:00",
+            "finished": "",
+            "finished (UTC)": "",
+        }
+    ]
