@@ -12,6 +12,7 @@ import streamlit as st
 from paperclip.models.documents import MAX_DOCUMENT_CHARS, DocumentHistory, DocumentList, DocumentRevision
 from ui.api_client import ApiError, DashboardApi, parse
 from ui.session import show_error
+from ui.times import ago_exact
 from ui.trace_view import no_math
 
 NEW = ""
@@ -83,7 +84,7 @@ def revision_picker(history: DocumentHistory, state: str) -> int:
         "Revision",
         list(revisions),
         key=state,
-        format_func=lambda n: f"{n} · {revisions[n].author} · {revisions[n].created_at:%Y-%m-%d %H:%M}",
+        format_func=lambda n: f"{n} · {revisions[n].author} · {ago_exact(revisions[n].created_at)}",
     )
     return picked
 

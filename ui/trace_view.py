@@ -35,6 +35,13 @@ class ChatEntry:
     """Markdown: what was said."""
     meta: str = ""
     """The turn, model, tokens and cost, as one line."""
+    code: str = ""
+    """Text shown verbatim after the body, its lines kept and wrapped (a prompt, a tool's
+    arguments or output): never scrolled sideways."""
+    language: str | None = None
+    """The code's language (`json`), None for plain text."""
+    footnote: str = ""
+    """Markdown after the code (where a tool's full output is stored)."""
 
 
 @dataclass(frozen=True)
@@ -159,13 +166,27 @@ def duration_text(ms: int) -> str:
     return f"{ms} ms" if ms < 1000 else f"{ms / 1000:.1f} s"
 
 
-def tool_output(event: TraceEvent) -> str:
-    """A tool result's inline content, and where the rest of its output is stored."""
-    body = f"```\n{event.content}\n```" if event.content.strip() else "_(no output)_"
-    if event.output_url:
-        size = f"{event.output_size:,} characters" if event.output_size else "the rest"
-        body += f"\n\nFull output ({size}): `GET {event.output_url}`"
-    return body
+def stored_output(event: TraceEvent) -> str:
+    """Where the rest of a tool's output is stored, if it was cut."""
+    if not event.output_url:
+        return ""
+    size = f"{event.output_size:,} characters" if event.output_size else "the rest"
+    return f"Full output ({size}): `GET {event.output_url}`"
+
+
+def keep_breaks(text: str) -> str:
+    """Markdown that shows `text`'s line breaks as written: a single newline outside a code fence
+    becomes a hard break (Markdown would join the lines into one paragraph)."""
+    lines = text.split("\n")
+    fenced = False
+    kept: list[str] = []
+    for n, line in enumerate(lines):
+        if line.lstrip().startswith("```"):
+            fenced = not fenced
+        following = lines[n + 1] if n + 1 < len(lines) else ""
+        hard = not fenced and line.strip() and following.strip() and not following.lstrip().startswith("```")
+        kept.append(line + "  " if hard and not line.lstrip().startswith("```") else line)
+    return "\n".join(kept)
 
 
 def _quote(text: str) -> str:
@@ -177,7 +198,8 @@ def _entry(event: TraceEvent, *, root: str, agents: set[str]) -> ChatEntry:
     who = f"{actor} → {event.target}" if event.target else actor
     where = f"`{event.task}` " if event.task != root else ""
     avatar = _avatar(event.actor, agents)
-    body = no_math(event.content)
+    body = keep_breaks(no_math(event.content))
+    code, language, footnote = "", None, ""
     status = event.status.value if event.status else "?"
     if event.kind == "task_started":
         what = "assigned the task"
@@ -185,7 +207,7 @@ def _entry(event: TraceEvent, *, root: str, agents: set[str]) -> ChatEntry:
         sent = "posted the task" if event.adapter == "http" else "sent the prompt"
         session = f"resuming session `{event.session}`" if event.session else "a new session"
         what = sent + ("" if event.adapter == "http" else f" ({session})")
-        body = f"```\n{event.content}\n```"
+        body, code = "", event.content
     elif event.kind == "message" and event.tool:
         avatar, what = TOOL, f"tool result of `{event.tool}`"
     elif event.kind == "message":
@@ -198,15 +220,17 @@ def _entry(event: TraceEvent, *, root: str, agents: set[str]) -> ChatEntry:
         what = "compacted the conversation (later turns start from this summary)"
     elif event.kind == "tool_call":
         what = f"called `{event.tool}`"
-        body = f"```json\n{json.dumps(event.arguments or {}, ensure_ascii=False, indent=2)}\n```"
+        body, language = "", "json"
+        code = json.dumps(event.arguments or {}, ensure_ascii=False, indent=2)
     elif event.kind == "tool_result":
         avatar, what = TOOL, f"result of `{event.tool}`" + (" (failed)" if event.failed else "")
-        edited = f"Ran with edited arguments: `{json.dumps(event.arguments)}`\n\n" if event.arguments else ""
-        body = edited + tool_output(event)
+        body = f"Ran with edited arguments: `{json.dumps(event.arguments)}`" if event.arguments else ""
+        code, footnote = event.content, stored_output(event)
+        body = body if code.strip() else "\n\n".join(part for part in (body, "_(no output)_") if part)
     elif event.kind == "delegation":
         brief = str((event.arguments or {}).get("brief", ""))
         what = f"delegated {event.child}" if event.child else "delegated a subtask"
-        body = f"**{body}**" + (f"\n\n{_quote(no_math(brief))}" if brief.strip() else "")
+        body = f"**{no_math(event.content)}**" + (f"\n\n{_quote(keep_breaks(no_math(brief)))}" if brief.strip() else "")
     elif event.kind == "child_result":
         avatar, who, what = TASK, f"{event.child} ({actor}) → {event.target}", f"subtask {status}"
         body = body or "_(no result)_"
@@ -218,4 +242,13 @@ def _entry(event: TraceEvent, *, root: str, agents: set[str]) -> ChatEntry:
         avatar, what = "⚠️", "error"
     else:  # a kind this dashboard does not know yet: shown by its name
         avatar, what = SYSTEM, str(event.kind).replace("_", " ")
-    return ChatEntry(name=actor, avatar=avatar, header=f"{where}**{who}** · {what}", body=body, meta=_meta(event))
+    return ChatEntry(
+        name=actor,
+        avatar=avatar,
+        header=f"{where}**{who}** · {what}",
+        body=body,
+        meta=_meta(event),
+        code=code.strip("\n"),
+        language=language,
+        footnote=footnote,
+    )

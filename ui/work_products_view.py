@@ -12,13 +12,11 @@ import streamlit as st
 from paperclip.models.work_products import WorkProduct, WorkProductKind, WorkProductList
 from ui.api_client import ApiError, DashboardApi, parse
 from ui.session import show_error
+from ui.tables import timed_table
 
 ARTIFACTS = "app_pages/artifacts.py"
 LINKS = (WorkProductKind.URL, WorkProductKind.PULL_REQUEST)
-COLUMNS = {
-    "link": st.column_config.LinkColumn("link", display_text="open ↗"),
-    "when": st.column_config.DatetimeColumn("when", format="YYYY-MM-DD HH:mm"),
-}
+LINK = {"link": st.column_config.LinkColumn("link", display_text="open ↗")}
 
 
 def read_products(api: DashboardApi, company_id: str, **filters: Any) -> list[WorkProduct] | None:
@@ -50,7 +48,7 @@ def product_rows(products: list[WorkProduct], *, with_task: bool) -> list[dict[s
 
 
 def products_table(products: list[WorkProduct], *, with_task: bool, key: str) -> None:
-    st.dataframe(product_rows(products, with_task=with_task), column_config=COLUMNS, hide_index=True, key=key)
+    timed_table(product_rows(products, with_task=with_task), "when", column_config=LINK, key=key)
 
 
 def task_products(api: DashboardApi, company_id: str, identifier: str) -> None:

@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from tests.browser.conftest import Stack
+from ui.figures import compact
 
 pytestmark = pytest.mark.long
 
@@ -152,7 +153,7 @@ def test_every_page_opens_on_a_live_company(stack: Stack, initech: str, page) ->
                 f"{stack.api}/api/companies/acme/costs", params={"since": month}, headers=stack.board, timeout=10
             ).json()["total"]["usage"]
             read, written = usage["cached_input_tokens"], usage["cache_write_tokens"]
-            assert metric(page, "Prompt cache") == f"{read:,} read / {written:,} written"
+            assert metric(page, "Prompt cache") == f"{compact(read)} / {compact(written)}"
     entries = re.search(r"Page 1, newest first, (\d+) entries", page.inner_text("body"))
     assert entries is not None and int(entries.group(1)) >= 10  # the demo's creation, delegations and results
 
@@ -179,3 +180,73 @@ def test_the_board_approves_several_plans_at_once(stack: Stack, initech: str, pa
             f"{stack.api}/api/companies/{initech}/approvals/{approval_id}", headers=stack.board, timeout=10
         ).json()
         assert approval["status"] == "approved", approval
+
+
+EVERY_PAGE = {
+    **PAGES,
+    "task_detail": "task detail",
+    "pipelines": "pipelines",
+    "artifacts": "artifacts",
+}
+"""Every page of the dashboard but the log-in form (URL path → its title)."""
+RAW_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d|\+00:00")
+CLIPPED = """() => {
+    const boxes = [
+        ...document.querySelectorAll('[data-testid="stMetricValue"], [data-testid="stMetricDelta"]'),
+        ...document.querySelectorAll('[class*="st-key-board_card_"] [data-testid="stMarkdownContainer"]'),
+    ];
+    const clipped = [];
+    for (const box of boxes) {
+        for (const el of [box, ...box.querySelectorAll('*')]) {
+            if (el.scrollWidth > el.clientWidth + 1) { clipped.push(box.innerText.trim()); break; }
+        }
+    }
+    return clipped;
+}"""
+TABLE_CELLS = """() => [...document.querySelectorAll('[data-testid="stDataFrame"] td, [data-testid="stDataFrame"] th')]
+    .map((cell) => cell.textContent)"""
+"""The tables' cells as drawn (the grid paints a canvas; its accessible table holds the same text)."""
+EMPTY_CHARTS = """() => {
+    // A chart draws something when one of its bars has an area, or one of its lines a length
+    // (bars of $0 have none: the empty axes the reader must not be shown).
+    const drawn = (chart) => [...chart.querySelectorAll('.mark-rect path, .mark-rect rect, .mark-line path')]
+        .some((mark) => {
+            const box = mark.getBBox();
+            const line = mark.closest('.mark-line');
+            return line ? box.width > 0.5 || box.height > 0.5 : box.width > 0.5 && box.height > 0.5;
+        });
+    return [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')]
+        .filter((chart) => !drawn(chart))
+        .map((chart) => chart.closest('[data-testid="stVerticalBlock"]').innerText.slice(0, 120));
+}"""
+
+
+def test_no_page_clips_a_figure_shows_a_raw_time_or_draws_an_empty_chart(stack: Stack, initech: str, page) -> None:
+    stack.wait_for("/api/companies/acme/tasks", lambda body: all(t["status"] == "done" for t in body["data"]))
+    # A token budget is a budget: the overview says so, never "no budget".
+    budget = {"monthly_usd": None, "monthly_tokens": 1_000_000}
+    put = httpx.put(f"{stack.api}/api/companies/acme/budgets/company", json=budget, headers=stack.board, timeout=10)
+    assert put.status_code == 200, put.text
+    for path, title in EVERY_PAGE.items():
+        query = "company=acme" + ("&task=ACME-1" if path == "task_detail" else "")
+        page.goto(f"{stack.dashboard}/{path}?{query}")
+        page.locator("h1").filter(has_text=title.capitalize()).first.wait_for()
+        settled(page)
+        cells = page.evaluate(TABLE_CELLS)
+        text = page.inner_text("body")
+        shown = "\n".join([text, *cells])
+        raw = [line for line in shown.splitlines() if RAW_TIME.search(line)]
+        assert not raw, f"{title}: raw ISO times {raw[:3]}"
+        assert page.evaluate(CLIPPED) == [], f"{title}: clipped figures"
+        assert page.evaluate(EMPTY_CHARTS) == [], f"{title}: a chart with nothing drawn"
+        if path == "":
+            assert "no budget" not in text
+            assert re.search(r"\d+% of 1,000,000 tokens", text), text[:1500]
+        if path == "task_board":
+            cards = page.locator('[class*="st-key-board_card_"]').all_inner_texts()
+            assert len(cards) >= 3 and all(" ago" in card for card in cards), cards  # each says how old it is
+        if path == "activity":  # its table's times read how long ago, the exact UTC time beside them
+            assert any(cell.endswith(" ago") for cell in cells), cells[:20]
+            assert any(re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", cell) for cell in cells), cells[:20]
+        if path == "costs":  # the simulated model costs nothing: a sentence, not empty axes
+            assert "No spend yet — the simulated model costs nothing" in text

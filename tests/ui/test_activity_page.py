@@ -77,7 +77,7 @@ def test_a_link_opens_it_filtered_newest_first(fake_api: FakeApi) -> None:
     assert (agent.value, agent.options) == ("cto", [f"ceo ({SIMULATED_LABEL})", "cto"])
     rows = at.dataframe[0].value
     assert list(rows["summary"][:2]) == ["entry 200", "entry 199"]  # as the API ordered them
-    assert list(rows.columns) == ["at", "kind", "actor", "agent", "task", "summary"]
+    assert list(rows.columns) == ["at", "at (UTC)", "kind", "actor", "agent", "task", "summary"]
 
 
 def test_chosen_filters_go_to_the_api_and_the_url(fake_api: FakeApi) -> None:

@@ -152,7 +152,65 @@ def test_terminate_asks_first_and_posts_only_after_yes(fake_api: FakeApi) -> Non
 
 
 def test_a_refused_action_is_a_readable_message(fake_api: FakeApi) -> None:
+    fake_api.routes[f"POST {AGENTS}/cto/pause"] = refusal(409, "conflict", "agent 'cto' is already paused")
     at = open_agent("cto")
-    at.button(key="agents_resume").click().run()
+    at.button(key="agents_pause").click().run()
     assert not at.exception
-    assert at.error[0].value == "Cannot resume cto: agent 'cto' is not paused (409 conflict)"
+    assert at.error[0].value == "Cannot pause cto: agent 'cto' is already paused (409 conflict)"
+
+
+@pytest.mark.parametrize(
+    ("status", "enabled"),
+    [
+        (AgentStatus.RUNNING, {"pause", "terminate"}),
+        (AgentStatus.IDLE, {"pause", "terminate"}),
+        (AgentStatus.PAUSED, {"resume", "terminate"}),
+        (AgentStatus.ERROR, {"pause", "resume", "terminate"}),
+        (AgentStatus.PENDING_APPROVAL, set()),
+        (AgentStatus.TERMINATED, set()),
+    ],
+)
+def test_only_the_levers_that_apply_to_its_status_are_enabled(
+    fake_api: FakeApi, status: AgentStatus, enabled: set[str]
+) -> None:
+    cto = CTO.model_copy(update={"status": status})
+    fake_api.routes[f"GET {AGENTS}"] = (200, AgentList(data=[CEO, cto], count=2, total=2).model_dump(mode="json"))
+    at = open_agent("cto")
+    shown = {action for action in ("pause", "resume", "terminate") if not at.button(key=f"agents_{action}").disabled}
+    assert shown == enabled
+    if status is AgentStatus.PAUSED:
+        assert at.button(key="agents_pause").help == "Not for an agent that is paused."
+
+
+def test_the_hire_form_posts_what_is_filled_and_the_list_shows_the_hire(fake_api: FakeApi) -> None:
+    hired = AgentState(spec=AgentSpec(name="ux", role="designer", title="Designer", reports_to="ceo"))
+    fake_api.routes[f"POST {AGENTS}"] = (201, hired.model_dump(mode="json"))
+    fake_api.routes["GET /api/templates"] = (200, {"data": [{"name": "coder"}, {"name": "designer"}], "count": 2})
+    at = open_agent()
+    assert at.selectbox(key="agents_hire_template").options == ["coder", "designer"]
+    assert at.selectbox(key="agents_hire_reports_to").options == ["ceo", "cto"]
+    at.text_input(key="agents_hire_name").input("ux")
+    at.text_input(key="agents_hire_title").input("Designer")
+    at.selectbox(key="agents_hire_reports_to").set_value("ceo")
+    at.selectbox(key="agents_hire_template").set_value("designer")
+    at.button(key="agents_hire_submit").click().run()
+    assert not at.exception
+    assert posts(fake_api) == [
+        (AGENTS, {"name": "ux", "title": "Designer", "reports_to": "ceo", "template": "designer"})
+    ]
+    assert at.success[0].value == "Hired ux (designer, reporting to ceo): active."
+
+
+def test_a_refused_hire_shows_the_api_message(fake_api: FakeApi) -> None:
+    fake_api.routes[f"POST {AGENTS}"] = refusal(400, "invalid_input", "the company already has a CEO: ceo")
+    at = open_agent()
+    at.text_input(key="agents_hire_name").input("boss")
+    at.selectbox(key="agents_hire_role").set_value("ceo")
+    at.selectbox(key="agents_hire_provider").set_value("openai")
+    at.text_input(key="agents_hire_model").input("gpt-4o-mini")
+    at.button(key="agents_hire_submit").click().run()
+    assert not at.exception
+    assert posts(fake_api) == [
+        (AGENTS, {"name": "boss", "role": "ceo", "model": {"provider": "openai", "model": "gpt-4o-mini"}})
+    ]
+    assert at.error[0].value == "Cannot hire boss: the company already has a CEO: ceo (400 invalid_input)"

@@ -101,7 +101,9 @@ def test_shows_pending_approvals_with_who_asked_which_task_and_the_decided_ones(
     assert "**AP-1** · `strategy` · **Plan for the launch**" in cards
     assert "Build the robot, then sell it." in cards
     assert any("**designer**" in card and SIMULATED_LABEL in card for card in cards)  # the hire's model, labelled
-    assert "asked by ceo on 2026-01-05 09:30 UTC" in [caption.value for caption in pending.caption]
+    asked = next(caption for caption in pending.caption if caption.value.startswith("asked by ceo "))
+    assert asked.value == "asked by ceo on 2026-01-05"  # long ago: its date; lately: `3 min ago`
+    assert asked.help == "Asked 2026-01-05 09:30:00 UTC"
     links = [(link.proto.label, link.proto.query_string) for link in pending.get("page_link")]
     assert ("Task ACME-1", "company=acme&task=ACME-1") in links
     for key in ("approve_AP-1", "reject_AP-1", "revise_AP-1", "note_AP-1", "approve_AP-3"):

@@ -87,10 +87,11 @@ class CostsByGroup(dict[str, tuple[int, Any]]):
     def __init__(self, routes: dict[str, tuple[int, Any]], received: list[tuple[str, str, Any]]) -> None:
         super().__init__(routes)
         self.received = received
+        self.reports = REPORTS
 
     def get(self, key: str, default: Any = None) -> Any:
         if key == f"GET {BASE}/costs":
-            return 200, REPORTS[parse_qs(urlsplit(self.received[-1][1]).query)["group_by"][0]]
+            return 200, self.reports[parse_qs(urlsplit(self.received[-1][1]).query)["group_by"][0]]
         return super().get(key, default)
 
 
@@ -140,10 +141,13 @@ def test_charts_spend_by_agent_model_and_day_this_month_with_totals(fake_api: Fa
     assert metrics == {
         "Spend (USD)": "$2.50",
         "Model calls": "5",
-        "Tokens": "13,500",
-        "Prompt cache": "6,000 read / 1,250 written",
+        "Tokens": "13.5k",
+        "Prompt cache": "6k / 1.2k",
         "Unpriced calls": "1",
     }
+    helps = {metric.proto.label: metric.proto.help for metric in at.metric}
+    assert helps["Tokens"].startswith("13,500")
+    assert helps["Prompt cache"].startswith("Read / written: 6,000 read / 1,250 written")
     assert at.warning[0].value == "openai:my-model has no price: token-only accounting"
     queries = [parse_qs(urlsplit(path).query) for method, path, _ in fake_api.received if "/costs" in path]
     assert [query["group_by"] for query in queries] == [["agent"], ["model"], ["day"]]
@@ -154,6 +158,26 @@ def test_charts_spend_by_agent_model_and_day_this_month_with_totals(fake_api: Fa
         {"agent": "cto", "tokens": 12_000},
         {"agent": "ceo", "tokens": 1_500},
     ]
+
+
+def test_free_spend_says_so_instead_of_drawing_empty_axes(fake_api: FakeApi) -> None:
+    simulated = line("simulated:simulated", 0.0, 2_674, calls=4)
+    fake_api.routes.reports = {  # type: ignore[attr-defined]
+        "agent": report(CostGroup.AGENT, line("ceo", 0.0, 2_674, calls=4)),
+        "model": report(CostGroup.MODEL, simulated),
+        "day": report(CostGroup.DAY, line("2026-01-05", 0.0, 2_674, calls=4)),
+    }
+    at = open_costs()
+    assert not chart_data(at)  # no empty axes
+    said = [info.value for info in at.info]
+    assert (
+        said.count("No spend yet — the simulated model costs nothing. Switch the measure to tokens to see its work.")
+        == 3
+    )
+    at.radio(key="costs_measure").set_value("tokens").run()
+    by_agent, by_model, by_day = chart_data(at)
+    assert by_day.to_dict("records") == [{"day": "2026-01-05", "tokens": 2_674}]  # one day: one bar
+    assert "One day of spend so far (2026-01-05): a bar a day as the days go by." in [c.value for c in at.caption]
 
 
 def test_budgets_show_spent_against_limit_and_the_incidents(fake_api: FakeApi) -> None:

@@ -5,6 +5,7 @@ from datetime import timedelta
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -34,6 +35,15 @@ from ui.rows import SIMULATED_LABEL
 def table(at: AppTest, column: str) -> pd.DataFrame:
     """The first table on the page with this column."""
     return next(frame.value for frame in at.dataframe if column in frame.value.columns)
+
+
+def chart(at: AppTest, counted: str) -> dict[str, int]:
+    """The bars of the first chart counting `counted`: status → count."""
+    for element in at.get("vega_lite_chart"):
+        frame = pa.ipc.open_stream(element.proto.datasets[0].data.data).read_pandas()
+        if counted in frame.columns:
+            return dict(zip(frame["status"], frame[counted], strict=True))
+    raise AssertionError(f"no chart of {counted}")
 
 
 @pytest.fixture
@@ -162,26 +172,58 @@ def test_shows_the_company_at_a_glance(monkeypatch: pytest.MonkeyPatch) -> None:
     assert not at.markdown  # no stray text above the page
     assert "cto has spent 90% of its monthly budget" in [warning.value for warning in at.warning]
     metrics = {metric.label: metric.value for metric in at.metric}
-    assert (metrics["Spend 2026-01 (USD)"], at.metric[3].delta) == ("6.0000", "of 20.00 budget")
+    assert (metrics["Spend 2026-01"], at.metric[3].delta) == ("$6.00", "30% of $20.00")
     assert metrics["Pending approvals"] == "2"
-    assert metrics["Tasks done"] == "2 of the newest 4"
+    assert metrics["Tasks done"] == "2 / 4"
+    assert at.metric[1].help == "Counted over the newest 4 of 600 tasks."
     reads = [path for _, path, _ in fake.received if path.startswith("/api/companies/acme/tasks")]
     assert reads == ["/api/companies/acme/tasks?limit=500&order=desc"]
 
-    assert table(at, "agents").to_dict("records") == [
-        {"status": "idle", "agents": 1},
-        {"status": "running", "agents": 2},
-        {"status": "paused", "agents": 1},
-    ]
-    assert dict(table(at, "tasks").values.tolist()) == {"running": 1, "queued": 1, "done": 2}
+    assert chart(at, "agents") == {"idle": 1, "running": 2, "paused": 1}
+    assert chart(at, "tasks") == {"queued": 1, "running": 1, "done": 2}
     spend = table(at, "scope")
     assert list(spend["scope"]) == ["company", "cto", "cmo", f"ceo ({SIMULATED_LABEL})", "qa"]
     assert list(spend["share"][:2]) == [pytest.approx(0.3), pytest.approx(0.9)]
     assert pd.isna(spend["share"][2])  # no budget, no share
     assert list(table(at, "approval")["approval"]) == ["A2", "A1"]  # escalated first; decided ones left out
     assert list(table(at, "summary")["summary"]) == ["third", "second", "first"]
+    recent = table(at, "summary")
+    assert list(recent["at (UTC)"])[0] == "2026-01-01 12:03:00"  # the exact time beside how long ago
+    assert list(recent["at"])[0] == "on 2026-01-01" and list(recent.columns)[:2] == ["at", "at (UTC)"]
     links = {link.proto.page: link.proto.query_string for link in at.page_link}
     assert links["approvals"] == links["activity"] == "company=acme"
+
+
+def test_a_token_budget_is_a_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    snapshot = CompanySnapshot(
+        spec=CompanySpec(id="acme", name="Acme Robotics", prefix="ACME", budget=Budget(monthly_tokens=100_000)),
+        agents=[agent("ceo", AgentStatus.IDLE, 0.0)],
+        tasks=[],
+        queue=[],
+        recent=[],
+        usage=Usage(),
+        cost_usd=0.0,
+        archived=False,
+        generation=0,
+        month="2026-01",
+        spend=Spend(usd=0.0, tokens=2_674),
+        simulated_agents=[],
+    ).model_dump(mode="json")
+    routes = {
+        "GET /api/companies": (200, {"data": [company_json()], "count": 1}),
+        "GET /api/companies/acme": (200, snapshot),
+        "GET /api/companies/acme/tasks": (200, {"data": [], "count": 0, "total": 0}),
+    }
+    with serve(FakeApi(routes=routes)) as api:
+        monkeypatch.setenv("PAPERCLIP_API_URL", api.url)
+        get_settings.cache_clear()
+        at = run_app()
+    get_settings.cache_clear()
+    assert not at.exception
+    spend = next(metric for metric in at.metric if metric.label == "Spend 2026-01")
+    assert (spend.value, spend.delta) == ("$0.00", "3% of 100,000 tokens")
+    assert "No tasks yet: create one on the task board." in [caption.value for caption in at.caption]
+    assert chart(at, "agents") == {"idle": 1}
 
 
 def test_the_company_comes_from_the_query_string(fake_api: FakeApi) -> None:

@@ -1,6 +1,6 @@
 """The dashboard's pure row and figure builders."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from paperclip.models import (
     Adapter,
@@ -19,7 +19,7 @@ from paperclip.models import (
     TaskRecord,
     Usage,
 )
-from ui.board import card_caption
+from ui.board import card_caption, card_notes
 from ui.money import budget_rows
 from ui.rows import RETRYING_COLOUR, SIMULATED_LABEL, model_label, org_dot, runs_on_label
 
@@ -72,11 +72,12 @@ def test_a_card_says_why_its_task_holds_and_that_it_is_retrying() -> None:
     task = TaskRecord(
         company_id="acme", identifier="ACME-1", title="Build", assignee="cto", created_at=at, updated_at=at
     )
-    assert card_caption(task) == "cto · medium"
+    assert card_caption(task, now=at + timedelta(minutes=3)) == "cto · $0.00 · opened 3 min ago"
+    assert card_notes(task) == ""
     held = task.model_copy(
         update={"held": "budget", "retry": RetryState(attempt=3, of=10, at=at, error="503", model="m")}
     )
-    assert card_caption(held) == "cto · medium · ⏸ held: budget · ↻ retrying 3/10: 503"
+    assert card_notes(held) == "⏸ held: budget · ↻ retrying 3/10: 503"
 
 
 def test_an_agent_whose_task_retries_is_drawn_so_with_the_attempt_and_the_last_failure() -> None:

@@ -156,8 +156,10 @@ def test_shows_the_task_its_subtask_tree_and_its_workflow(fake_api: FakeApi) -> 
     app = open_task()
     assert app.selectbox(key="detail_task_picker").value == "ACME-1"
     figures = {metric.label: metric.value for metric in app.metric}
-    assert figures == {"Status": "running", "Assignee": "ceo", "Cost (USD)": "0.0125", "Tokens": "1,200 in / 345 out"}
-    assert app.caption[0].value == "Priority high · 2 turns · prompt cache 600 read / 450 written"
+    assert figures == {"Status": "running", "Assignee": "ceo", "Cost": "$0.0125", "Tokens (in / out)": "1.2k / 345"}
+    assert app.metric[3].help == "1,200 in / 345 out"
+    assert app.caption[0].value.startswith("Priority high · 2 turns · prompt cache 600 read / 450 written · opened ")
+    assert app.caption[0].help.startswith("Opened 2026-01-01 12:00:00 UTC; updated ")
     assert app.link_button[0].proto.url == "http://127.0.0.1:8233/namespaces/default/workflows/task:acme:ACME-1"
     subtask = app.page_link[-1]
     assert subtask.value == "ACME-1.1 · done — Budget the launch (cto)"

@@ -19,11 +19,9 @@ def test_a_tool_call_and_its_result_show_approver_duration_and_the_stored_output
     ]  # fmt: skip
     call, result, plain_call, plain_result = chat_entries(trace("ACME-1", "eng", events), events)
     assert call.avatar == AGENT and "called `run_command`" in call.header
-    assert call.meta == "turn 1 · approved by oscar" and '"command": "pytest"' in call.body
+    assert call.meta == "turn 1 · approved by oscar" and '"command": "pytest"' in call.code
     assert result.avatar == TOOL and result.header == "**run_command → eng** · result of `run_command`"
     assert result.meta == "turn 1 · 1.2 s · approved by oscar"
-    assert result.body == (
-        'Ran with edited arguments: `{"command": "pytest -q"}`\n\n```\n3 passed\n```\n\n'
-        "Full output (90,000 characters): `GET /api/companies/acme/tool-outputs/r1`"
-    )
+    assert (result.body, result.code) == ('Ran with edited arguments: `{"command": "pytest -q"}`', "3 passed")
+    assert result.footnote == "Full output (90,000 characters): `GET /api/companies/acme/tool-outputs/r1`"
     assert plain_call.meta == "turn 2" and plain_result.header.endswith("tool result of `read_file`")

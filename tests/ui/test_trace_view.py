@@ -69,7 +69,7 @@ def test_chat_entries_name_who_acted_and_mark_the_subtasks_events() -> None:
         "**search → ceo** · tool result of `search`",
         "**ceo** · error",
     ]
-    assert '"q": "rockets"' in entries[1].body
+    assert '"q": "rockets"' in entries[1].code and entries[1].language == "json"
     assert entries[2].meta == r"gpt-4o-mini · \$0.0020"
     assert entries[4].avatar == TOOL
     assert entries[5].meta == "turn 2 · attempt 1"
@@ -137,7 +137,18 @@ def test_a_cli_turn_shows_its_prompt_tool_and_stream_and_is_never_simulated() ->
     ]
     started, new, resumed, reply = chat_entries(trace("ACME-2", "dev", events), events)
     assert "claude" in started.meta and "simulated" not in started.meta
-    assert new.header.endswith("sent the prompt (a new session)") and new.body == "```\nYou are dev\n```"
+    assert new.header.endswith("sent the prompt (a new session)") and (new.body, new.code) == ("", "You are dev")
     assert resumed.header.endswith("sent the prompt (resuming session `s-1`)") and "attempt 2" in resumed.meta
     assert reply.meta.startswith("turn 1 · claude · claude-sonnet-4-5") and "simulated" not in reply.meta
     assert reply.body == "Fixed\n\n_Streamed: 2 assistant, 1 result/success_"
+
+
+def test_a_prompt_and_a_message_keep_their_line_breaks() -> None:
+    prompt = "You are dev.\nBe brief.\n\nTask: fix the nav"
+    events = [
+        event("ACME-1", 1, "prompt", actor="system", target="dev", content=prompt, turn=1),
+        event("ACME-1", 2, "message", actor="board", target="dev", content="First line\nsecond line\n\n```\na\nb\n```"),
+    ]
+    sent, said = chat_entries(trace("ACME-1", "dev", events), events)
+    assert sent.code == prompt and sent.language is None  # shown verbatim, wrapped, every line kept
+    assert said.body == "First line  \nsecond line\n\n```\na\nb\n```"  # a hard break; the fence as written

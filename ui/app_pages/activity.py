@@ -10,6 +10,7 @@ from paperclip.models import ActivityPublic, AgentState
 from ui.api_client import ApiError, parse_list
 from ui.rows import SIMULATED_LABEL, activity_rows
 from ui.session import choose_company, get_api, show_error
+from ui.tables import timed_table
 
 # (Comments, not docstrings: a page's bare strings are drawn by Streamlit's magic.)
 FILTERS = ("kind", "actor", "agent", "task")  # the API's filters, each also a query parameter of this page
@@ -100,7 +101,7 @@ except ApiError as error:
     st.stop()
 
 if entries:
-    st.dataframe(activity_rows(entries), hide_index=True, width="stretch")
+    timed_table(activity_rows(entries), "at")
 elif cursors:
     st.info("No older entries.")
 else:

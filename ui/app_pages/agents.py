@@ -1,5 +1,6 @@
-"""Agents: the company's agents, and one agent (`?agent=`) with its config, live status, spend and
-recent tasks, and the board's levers: pause, resume, terminate (after a yes)."""
+"""Agents: the company's agents and a form that hires one; one agent (`?agent=`) with its config,
+live status, spend and recent tasks, and the board's levers where they apply: pause, resume,
+terminate (after a yes)."""
 
 from typing import Any
 
@@ -7,7 +8,9 @@ import streamlit as st
 
 from paperclip.models import AgentDetail, AgentSpec, AgentState, AgentStatus
 from paperclip.money import cap_text, usd
+from ui.agents_view import applies, hire_form, why_not
 from ui.api_client import ApiError, parse, parse_list
+from ui.figures import budget_brief
 from ui.rows import model_label, runs_on_label
 from ui.session import COSTS, REFRESH_SECONDS, TASK_DETAIL, choose_company, get_api, show_error
 
@@ -78,9 +81,23 @@ def live_panel(name: str) -> None:
         return
     spec, spend = agent.spec, agent.spend
     status, month, budget, lifetime = st.columns(4)
-    status.metric("Status", status_text(agent))
+    status.metric(
+        "Status",
+        agent.status.value.replace("_", " "),
+        delta=agent.pause_reason,
+        delta_color="off",
+        delta_arrow="off",
+    )
     month.metric("Spent this month (USD)", usd(spend.usd), help=f"{spend.tokens:,} tokens; UTC month")
-    budget.metric("Monthly budget", cap_text(spec.budget.monthly_usd, spec.budget.monthly_tokens))
+    limit, also = budget_brief(spec.budget)
+    budget.metric(
+        "Monthly budget",
+        limit,
+        delta=also,
+        delta_color="off",
+        delta_arrow="off",
+        help=cap_text(spec.budget.monthly_usd, spec.budget.monthly_tokens),
+    )
     lifetime.metric("Cost so far (USD)", usd(agent.cost_usd), help="Every call it made, in any month")
     if spec.budget.is_capped:
         share = spend.share(spec.budget)
@@ -107,8 +124,9 @@ try:
 except ApiError as error:
     show_error(f"Cannot list the agents of {company_id}", error)
     st.stop()
+hire_form(api, agents_path, agents)
 if not agents:
-    st.info(f"No agents yet: `paperclip agent hire NAME --company {company_id}`.")
+    st.info("No agents yet: hire one above.")
     st.stop()
 
 st.dataframe(
@@ -145,9 +163,15 @@ st.subheader("Board actions")
 terminated = agent.status is AgentStatus.TERMINATED
 st.text_input("Reason (optional, kept in the activity log)", key=f"agents_reason_{name}", disabled=terminated)
 buttons = st.container(horizontal=True)
-buttons.button("Pause", key="agents_pause", on_click=act, args=(name, "pause"), disabled=terminated)
-buttons.button("Resume", key="agents_resume", on_click=act, args=(name, "resume"), disabled=terminated)
-buttons.button("Terminate", key="agents_terminate", on_click=ask_to_terminate, args=(name,), disabled=terminated)
+for action, label, then in (("pause", "Pause", act), ("resume", "Resume", act), ("terminate", "Terminate", None)):
+    buttons.button(
+        label,
+        key=f"agents_{action}",
+        on_click=then or ask_to_terminate,
+        args=(name, action) if then else (name,),
+        disabled=not applies(action, agent.status),
+        help=why_not(action, agent.status),
+    )
 if st.session_state.get(CONFIRM) == name:
     st.warning(f"Terminate {name}? Its tasks are cancelled and its reports move to its manager. This cannot be undone.")
     confirm = st.container(horizontal=True)

@@ -18,6 +18,8 @@ from paperclip.models import Approval, ApprovalKind, ApprovalStatus
 from ui.api_client import ApiError, parse, parse_list
 from ui.rows import model_label
 from ui.session import COSTS, REFRESH_SECONDS, TASK_DETAIL, choose_company, get_api, show_error
+from ui.tables import timed_table
+from ui.times import ago, exact
 
 # What the last decision did: a success line, or (what failed, the `ApiError`).
 OUTCOME = "approvals_outcome"
@@ -94,7 +96,7 @@ def decide_selected(ids: list[str], decision: ApprovalStatus) -> None:
 
 
 def asked(approval: Approval) -> str:
-    return f"asked by {approval.requested_by} on {approval.created_at:%Y-%m-%d %H:%M} UTC"
+    return f"asked by {approval.requested_by} {ago(approval.created_at)}"
 
 
 def tool_call_details(approval: Approval) -> None:
@@ -106,7 +108,7 @@ def tool_call_details(approval: Approval) -> None:
         st.markdown(f"Reason: {call.reason}")
     if call.why_asked:
         st.caption(f"Why it asks: {call.why_asked}")
-    st.code(json.dumps(call.arguments, indent=2), language="json")
+    st.code(json.dumps(call.arguments, indent=2), language="json", wrap_lines=True)
     st.checkbox("Allow for the rest of the task", key=f"for_task_{approval.id}")
     st.text_area(
         "Edited arguments (JSON; empty: as asked)", key=f"arguments_{approval.id}", placeholder='{"command": "…"}'
@@ -118,7 +120,7 @@ def pending_card(approval: Approval) -> None:
         escalated = " · ⏫ escalated" if approval.escalated else ""
         st.checkbox("Select", key=f"pick_{approval.id}", help="Tick several, then approve or reject the selected")
         st.markdown(f"**{approval.id}** · `{approval.kind}`{escalated} · **{approval.title}**")
-        st.caption(asked(approval))
+        st.caption(asked(approval), help=f"Asked {exact(approval.created_at)}")
         if approval.task:
             st.page_link(
                 TASK_DETAIL,
@@ -220,7 +222,7 @@ with pending_tab:
         pending_card(approval)
 with decided_tab:
     if decided:
-        st.dataframe([decided_row(approval) for approval in decided], hide_index=True, width="stretch")
+        timed_table([decided_row(approval) for approval in decided], "decided at")
     else:
         st.info("No decisions yet.")
 watch(pending_ids(pending))

@@ -2,6 +2,7 @@
 against limit; budget incidents; and a form that sets (raises) a scope's monthly budget."""
 
 from datetime import UTC, datetime
+from typing import Any
 
 import streamlit as st
 
@@ -17,6 +18,8 @@ from paperclip.models import (
 )
 from paperclip.money import cap_text, usd
 from ui.api_client import ApiError, parse, parse_list
+from ui.charts import nothing_to_chart
+from ui.figures import compact
 from ui.money import (
     PERIODS,
     Measure,
@@ -55,6 +58,17 @@ def set_budget(scope: str) -> None:
     )
 
 
+def spend_chart(
+    rows: list[dict[str, Any]], group: str, measure: Measure, *, simulated_only: bool, sort: bool = True
+) -> None:
+    """Bars of `rows`' `measure` by `group` (largest first unless not `sort`), or why there are none."""
+    empty = nothing_to_chart(rows, measure, simulated_only=simulated_only)
+    if empty:
+        st.info(empty, icon=":material/bar_chart_off:")
+    else:
+        st.bar_chart(rows, x=group, y=measure, sort=f"-{measure}" if sort else False)
+
+
 # ---------------------------------------------------------------------------- spend
 
 left, right = st.columns(2)
@@ -78,33 +92,40 @@ if reports:
     total = reports[CostGroup.AGENT].total
     spend, calls, used, cached, unpriced = st.columns(5)
     spend.metric("Spend (USD)", usd(total.cost_usd))
-    calls.metric("Model calls", f"{total.calls:,}")
-    used.metric("Tokens", f"{tokens(total):,}", help="Input and output, as budgets count them")
+    calls.metric("Model calls", compact(total.calls), help=f"{total.calls:,} calls")
+    used.metric("Tokens", compact(tokens(total)), help=f"{tokens(total):,}: input and output, as budgets count them")
     cached.metric(
         "Prompt cache",
-        cache_text(total.usage),
-        help="Input tokens read from the providers' prompt caches and written to them, each priced as billed "
-        "(Anthropic: a read at 0.1x the input price, a write at 1.25x)",
+        f"{compact(total.usage.cached_input_tokens)} / {compact(total.usage.cache_write_tokens)}",
+        help=f"Read / written: {cache_text(total.usage)}; input tokens read from the providers' prompt caches and "
+        "written to them, "
+        "each priced as billed (Anthropic: a read at 0.1x the input price, a write at 1.25x)",
     )
-    unpriced.metric("Unpriced calls", f"{total.unpriced_calls:,}", help="Counted in tokens only: their USD is unknown")
+    unpriced.metric(
+        "Unpriced calls", compact(total.unpriced_calls), help="Counted in tokens only: their USD is unknown"
+    )
     for warning in reports[CostGroup.AGENT].warnings:
         st.warning(warning)
     if not total.calls:
         st.info("No model calls in this period.")
     else:
+        models = chart_rows(reports[CostGroup.MODEL].data, group=CostGroup.MODEL, measure=measure)
+        free = all(row["model"] == SIMULATED_LABEL for row in models)
         by_agent, by_model = st.columns(2)
         with by_agent:
             st.subheader("By agent")
-            rows = chart_rows(reports[CostGroup.AGENT].data, group=CostGroup.AGENT, measure=measure)
-            st.bar_chart(rows, x="agent", y=measure, sort=f"-{measure}")
+            agents = chart_rows(reports[CostGroup.AGENT].data, group=CostGroup.AGENT, measure=measure)
+            spend_chart(agents, "agent", measure, simulated_only=free)
         with by_model:
             st.subheader("By model")
-            rows = chart_rows(reports[CostGroup.MODEL].data, group=CostGroup.MODEL, measure=measure)
-            st.bar_chart(rows, x="model", y=measure, sort=f"-{measure}")
-            if any(row["model"] == SIMULATED_LABEL for row in rows):
+            spend_chart(models, "model", measure, simulated_only=free)
+            if any(row["model"] == SIMULATED_LABEL for row in models):
                 st.caption(f"{SIMULATED_LABEL}: the offline simulated model, not a real LLM; its calls cost nothing.")
         st.subheader("By day (UTC)")
-        st.line_chart(chart_rows(reports[CostGroup.DAY].data, group=CostGroup.DAY, measure=measure), x="day", y=measure)
+        days = chart_rows(reports[CostGroup.DAY].data, group=CostGroup.DAY, measure=measure)
+        spend_chart(days, "day", measure, simulated_only=free, sort=False)
+        if len(days) == 1 and not nothing_to_chart(days, measure):
+            st.caption(f"One day of spend so far ({days[0]['day']}): a bar a day as the days go by.")
 
 # ---------------------------------------------------------------------------- budgets
 

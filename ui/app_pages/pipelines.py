@@ -32,6 +32,8 @@ from ui.pipelines_view import (
     step_rows,
 )
 from ui.session import REFRESH_SECONDS, TASK_DETAIL, choose_company, get_api, show_error
+from ui.tables import timed_table
+from ui.times import ago, exact
 
 PIPELINE_PICK = "pipelines_pick"
 RUN_PICK = "pipelines_run"
@@ -160,9 +162,12 @@ def run_panel(run_id: str, spec_of: Callable[[int], PipelineSpec | None], refres
     tokens.metric("Tokens", f"{run.tokens:,}")
     done = sum(step.status is StepStatus.DONE for step in run.steps)
     steps.metric("Steps done", f"{done} / {len(run.steps)}")
-    started = f"started {run.started_at:%Y-%m-%d %H:%M:%S} UTC" if run.started_at else "not started"
-    finished = f" · finished {run.finished_at:%Y-%m-%d %H:%M:%S} UTC" if run.finished_at else ""
-    st.caption(f"Run {run.run_id} of version {run.version} · {started}{finished}")
+    started = f"started {ago(run.started_at)}" if run.started_at else "not started"
+    finished = f" · finished {ago(run.finished_at)}" if run.finished_at else ""
+    exact_times = "; ".join(
+        f"{what} {exact(when)}" for what, when in (("Started", run.started_at), ("finished", run.finished_at)) if when
+    )
+    st.caption(f"Run {run.run_id} of version {run.version} · {started}{finished}", help=exact_times or None)
     if run.error:
         st.error(plain(run.error))
     st.graphviz_chart(run_dot(spec_of(run.version), run), alt=f"The steps of run {run.run_id}, by status")
@@ -225,7 +230,7 @@ try:
 except ApiError:
     records = {}  # who started each is left blank: the runs themselves are what matters here
 if runs:
-    st.dataframe(run_rows(runs, records), hide_index=True, width="stretch")
+    timed_table(run_rows(runs, records), "started", "finished")
 runs = newest_first(runs)
 wanted = st.query_params.get("run")
 if wanted and wanted not in {run.run_id for run in runs}:

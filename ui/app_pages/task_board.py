@@ -1,14 +1,15 @@
-"""Task board: the company's tasks in one column per status (refreshed live), filtered by agent,
-priority, goal, project and label, and a form that creates a task and assigns it."""
+"""Task board: the company's tasks in four columns by status (refreshed live, without reloading
+the page), filtered by agent, priority, goal, project and label, and a form that creates a task
+and assigns it."""
 
 import streamlit as st
 
 from paperclip.models import AgentStatus, Goal, Priority, TaskRecord
 from paperclip.models.projects import Label, Project
 from ui.api_client import ApiError, parse, parse_list
-from ui.board import MAX_CARDS, board_columns, card_caption, create_task_body
+from ui.board import board_columns, create_task_body
+from ui.board_view import draw_columns
 from ui.session import REFRESH_SECONDS, TASK_DETAIL, choose_company, get_api, show_error
-from ui.trace_view import no_math
 
 # The most tasks the API lists at once.
 MAX_TASKS = 1000
@@ -26,10 +27,13 @@ try:
     snapshot = api.get_company(company_id)
     goals = parse_list(Goal, api.get(f"/api/companies/{company_id}/goals"))
     projects = parse_list(Project, api.get(f"/api/companies/{company_id}/projects"))
-    labels = [label.name for label in parse_list(Label, api.get(f"/api/companies/{company_id}/labels"))]
+    label_colours = {
+        label.name: label.colour for label in parse_list(Label, api.get(f"/api/companies/{company_id}/labels"))
+    }
 except ApiError as error:
     show_error(f"Cannot load {company_id}", error)
     st.stop()
+labels = list(label_colours)
 agents = [agent.spec.name for agent in snapshot.agents]
 assignable = [agent.spec.name for agent in snapshot.agents if agent.status != AgentStatus.TERMINATED]
 simulated = set(snapshot.simulated_agents)
@@ -136,20 +140,7 @@ def board(
         show_error(f"Cannot list the tasks of {company_id}", error)
         return
     columns = board_columns(tasks, priority=priority, goal=goal)
-    for column, (status, cards) in zip(st.columns(len(columns)), columns.items(), strict=True):
-        column.subheader(f"{status.value.replace('_', ' ').capitalize()} ({len(cards)})")
-        for task in cards[:MAX_CARDS]:
-            card = column.container(border=True)
-            card.page_link(
-                TASK_DETAIL,
-                label=task.identifier,
-                icon=":material/forum:",
-                query_params={"company": company_id, "task": task.identifier},
-            )
-            card.markdown(no_math(task.title))
-            card.caption(card_caption(task, simulated=task.assignee in simulated))
-        if len(cards) > MAX_CARDS:
-            column.caption(f"… and {len(cards) - MAX_CARDS} more")
+    draw_columns(columns, company_id=company_id, simulated=simulated, label_colours=label_colours)
 
 
 with st.expander("New task", icon=":material/add_task:", key=FORM_OPEN, on_change="rerun"):

@@ -12,16 +12,17 @@ from paperclip.models.attachments import AttachmentList
 from paperclip.settings import get_settings
 from ui.api_client import ApiError, parse
 from ui.documents_view import documents_panel
+from ui.figures import tokens_brief, tokens_exact
 from ui.money import cache_text, uses_cache
 from ui.rows import workflow_url
 from ui.session import REFRESH_SECONDS, TASK_BOARD, TASK_DETAIL, choose_company, get_api, show_error
+from ui.times import ago, exact
 from ui.trace_view import (
     chat_entries,
     no_math,
     replay_events,
     step_caption,
     subtask_rows,
-    tokens_text,
 )
 from ui.work_products_view import task_products
 
@@ -94,11 +95,15 @@ def live_panel(company_id: str, identifier: str) -> None:
     status, assignee, cost, tokens = st.columns(4)
     status.metric("Status", task.status.value)
     assignee.metric("Assignee", task.assignee)
-    cost.metric("Cost (USD)", f"{task.cost_usd:.4f}")
-    tokens.metric("Tokens", tokens_text(task.usage))
+    cost.metric("Cost", money.cost(task.cost_usd))
+    tokens.metric("Tokens (in / out)", tokens_brief(task.usage), help=tokens_exact(task.usage))
     cache = f" · prompt cache {cache_text(task.usage)}" if uses_cache(task.usage) else ""
     serves = f" · serves {task.goal}" if task.goal else ""
-    st.caption(f"Priority {task.priority.value} · {task.turns} turn{'' if task.turns == 1 else 's'}{cache}{serves}")
+    st.caption(
+        f"Priority {task.priority.value} · {task.turns} turn{'' if task.turns == 1 else 's'}{cache}{serves}"
+        f" · opened {ago(task.created_at)} · updated {ago(task.updated_at)}",
+        help=f"Opened {exact(task.created_at)}; updated {exact(task.updated_at)}",
+    )
     if task.held:
         st.warning(f"Held before its next turn: {task.held}.", icon=":material/pause_circle:")
     if task.blocked_reason:
@@ -174,6 +179,10 @@ def replay(trace: Trace) -> None:
             st.markdown(entry.header)
             if entry.body:
                 st.markdown(entry.body)
+            if entry.code:
+                st.code(entry.code, language=entry.language, wrap_lines=True)
+            if entry.footnote:
+                st.markdown(entry.footnote)
             if entry.meta:
                 st.caption(entry.meta)
 
