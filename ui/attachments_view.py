@@ -8,6 +8,7 @@ import streamlit as st
 
 from paperclip.models.attachments import Attachment, AttachmentList
 from ui.api_client import ApiError, DashboardApi, parse
+from ui.session import show_error
 
 # What the upload form said about its last file, said again on the rerun its success causes.
 UPLOADED_SAID = "detail_uploaded_said"
@@ -18,7 +19,7 @@ def attachments_panel(api: DashboardApi, company_id: str, identifier: str) -> No
     try:
         found = parse(AttachmentList, api.get(path))
     except ApiError as error:
-        st.error(f"Cannot list the attachments of {identifier}: {error}")
+        show_error(f"Cannot list the attachments of {identifier}", error)
         return
     st.subheader("Attachments")
     if not found.data:

@@ -48,7 +48,7 @@ def test_the_board_uploads_a_file_to_a_task_and_a_refused_one_is_said(stack: Sta
     notes = tmp_path / "specs.txt"
     notes.write_text("arm reach: 1.2 m\n")
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(notes))
-    page.get_by_role("button", name="Upload").click()
+    page.get_by_role("button", name="Upload", exact=True).click()
     page.get_by_text("Attached specs.txt (17 bytes).").wait_for()
     settled(page)
     listed = httpx.get(f"{stack.api}/api/companies/acme/tasks/{task}/attachments", headers=stack.board, timeout=10)
@@ -58,7 +58,7 @@ def test_the_board_uploads_a_file_to_a_task_and_a_refused_one_is_said(stack: Sta
     fake = tmp_path / "photo.png"
     fake.write_text("not a picture")  # declared a PNG by its name, text inside: the API refuses it
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(fake))
-    page.get_by_role("button", name="Upload").click()
+    page.get_by_role("button", name="Upload", exact=True).click()
     page.get_by_text("photo.png was not attached").wait_for()
     listed = httpx.get(f"{stack.api}/api/companies/acme/tasks/{task}/attachments", headers=stack.board, timeout=10)
     assert len(listed.json()["data"]) == 1

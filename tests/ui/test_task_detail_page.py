@@ -223,5 +223,7 @@ def test_the_tasks_files_are_listed_as_downloads_fetched_only_when_clicked(fake_
     [button] = app.get("download_button")
     assert button.proto.label == "plan.csv · text/csv · 18 bytes · by ceo"
     assert not any(path.endswith(PLAN.id) for _, path, _ in fake_api.received)  # nothing fetched yet
-    newer = open_task("ACME-2")
-    assert not newer.get("download_button") and "Attachments" not in [h.value for h in newer.subheader]
+    newer = open_task("ACME-2")  # no files: the section says so, and offers the upload
+    assert not newer.get("download_button")
+    assert any(c.value.startswith("No files yet") for c in newer.caption)
+    assert "Upload" in [b.label for b in newer.button]

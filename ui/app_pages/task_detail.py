@@ -1,16 +1,14 @@
 """Task detail: one task's status, cost and tokens, its conversation replayed as a chat, its
-subtask tree (refreshed live); its documents (read any revision, edit, restore) and its files to
-download; comment on it, cancel it, open its workflow in the Temporal Web UI."""
-
-import functools
+subtask tree (refreshed live); its documents (read any revision, edit, restore) and its files (download
+one, upload another); comment on it, cancel it, open its workflow in the Temporal Web UI."""
 
 import streamlit as st
 
 from paperclip import money
 from paperclip.models import CommentPosted, TaskDetail, TaskRecord, TaskStatus, Trace
-from paperclip.models.attachments import AttachmentList
 from paperclip.settings import get_settings
 from ui.api_client import ApiError, parse
+from ui.attachments_view import attachments_panel
 from ui.documents_view import documents_panel
 from ui.figures import tokens_brief, tokens_exact
 from ui.money import cache_text, uses_cache
@@ -187,29 +185,6 @@ def replay(trace: Trace) -> None:
                 st.caption(entry.meta)
 
 
-def attachments(company_id: str, identifier: str) -> None:
-    """The task's files, each a download button (its bytes are fetched when it is clicked)."""
-    path = f"/api/companies/{company_id}/tasks/{identifier}/attachments"
-    try:
-        found = parse(AttachmentList, api.get(path))
-    except ApiError as error:
-        show_error(f"Cannot list the attachments of {identifier}", error)
-        return
-    if not found.data:
-        return
-    st.subheader("Attachments")
-    for file in found.data:
-        st.download_button(
-            f"{file.filename} · {file.content_type} · {file.size:,} bytes · by {file.uploaded_by}",
-            data=functools.partial(api.get_bytes, f"{path}/{file.id}"),
-            file_name=file.filename,
-            mime="application/octet-stream",  # saved, never shown by the browser
-            key=f"detail_attachment_{file.id}",
-            icon=":material/download:",
-            on_click="ignore",
-        )
-
-
 def comment(company_id: str, identifier: str) -> None:
     with st.form("detail_comment_form", clear_on_submit=True):
         body = st.text_area("Comment to the agent", key="detail_comment", placeholder="`@name` wakes that agent too")
@@ -256,7 +231,7 @@ def cancel(company_id: str, identifier: str) -> None:
 
 identifier = choose_task(company_id)
 live_panel(company_id, identifier)
-attachments(company_id, identifier)
+attachments_panel(api, company_id, identifier)
 st.divider()
 documents_panel(api, company_id, identifier)
 st.divider()
