@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from cli.common import console, fail
+from cli.common import console, fail, working
 from cli.output import JsonOption, Table, print_json
 from paperclip.errors import PaperclipError
 
@@ -48,7 +48,8 @@ def backup_create(folder: Folder = None) -> None:
 
     settings = get_settings()
     try:
-        path, manifest = create_backup(settings, backup_key(settings), directory=folder)
+        with working("Backing up the store and Temporal's file …"):
+            path, manifest = create_backup(settings, backup_key(settings), directory=folder)
     except PaperclipError as error:
         fail(str(error))
     console.print(f"Backed up {manifest.summary()} → {path} ({_size(path.stat().st_size)})", highlight=False)
@@ -103,7 +104,8 @@ def backup_restore(
         fail(f"{archive} is not a file")
     try:
         keys = read_key_file(key_file) if key_file is not None else _home_keys(settings)
-        manifest, done = restore_backup(archive, settings, keys.backup, secret_key=keys.secret, force=force)
+        with working(f"Restoring {archive.name} …"):
+            manifest, done = restore_backup(archive, settings, keys.backup, secret_key=keys.secret, force=force)
     except PaperclipError as error:
         fail(str(error))
     console.print(f"Restored {manifest.summary()} of {manifest.created_at:%Y-%m-%d %H:%M:%S} UTC:", highlight=False)

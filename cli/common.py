@@ -21,6 +21,15 @@ if TYPE_CHECKING:
 console = PipeWideConsole()
 err_console = PipeWideConsole(stderr=True)
 
+
+@contextmanager
+def working(doing: str) -> Iterator[None]:
+    """A spinner on stderr saying what a wait is for (`doing`, e.g. "Backing up …"), shown only on
+    a terminal: a pipe or a file gets the command's own output and nothing else."""
+    with err_console.status(doing, spinner="dots"):
+        yield
+
+
 ApiUrl = Annotated[
     str | None,
     typer.Option("--api-url", help="API base URL (default: PAPERCLIP_API_URL, else the local API)."),

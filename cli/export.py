@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 import typer
 from rich.markup import escape
 
-from cli.common import ApiUrl, api, console, fail
+from cli.common import ApiUrl, api, console, fail, working
 from cli.resources import TraceFormat
 
 
@@ -51,7 +51,7 @@ def company_import(
     except (OSError, ValueError) as err:
         fail(f"cannot read {file}: {err}")
     query = urlencode({k: v for k, v in {"id": id, "name": name, "prefix": prefix, "team": team}.items() if v})
-    with api(api_url) as client:
+    with api(api_url) as client, working(f"Importing {file.name} …"):
         company = client.post("/api/companies/import" + (f"?{query}" if query else ""), document)
     console.print(
         f"Imported [bold]{company['id']}[/bold] ({escape(company['name'])}, prefix {company['prefix']}) from"

@@ -51,15 +51,21 @@ def up(
     log_dir = settings.home_dir / "logs"
     console.print(f"Starting Paperclip in {settings.home_dir} (logs in {log_dir}) …", highlight=False)
     started = time.monotonic()
+    starting = err_console.status("Starting the Temporal dev server, the worker, the API and the dashboard …")
+    starting.start()  # a spinner on a terminal until the stack answers
 
     def on_ready() -> None:
+        starting.stop()
         _print_urls(settings, time.monotonic() - started)
         if demo:
             _start_demo(settings)
         console.print("Press Ctrl-C to stop.")
 
     supervisor = Supervisor(stack.stack(settings), log_dir=log_dir, console=err_console)
-    code = supervisor.run(on_ready)
+    try:
+        code = supervisor.run(on_ready)
+    finally:
+        starting.stop()
     if code == 0:
         console.print("Stopped.")
     raise typer.Exit(code)
