@@ -132,6 +132,10 @@ def tasks_by_status(tasks: Iterable[TaskRecord]) -> list[dict[str, Any]]:
     return status_counts((task.status for task in tasks), order=TaskStatus, counted="tasks")
 
 
+NO_CAP = "no cap"
+"""A budget cell with no cap of that kind (never a bare `None`)."""
+
+
 def spend_rows(snapshot: CompanySnapshot, *, top: int = 5) -> list[dict[str, Any]]:
     """This month's spend against the monthly budget: the company's, then its `top` agents by
     spend (terminated ones left out). `share` is the larger spent share of the caps, None with no cap."""
@@ -154,9 +158,9 @@ def _spend_row(scope: str, budget: Budget, spend: Spend) -> dict[str, Any]:
     return {
         "scope": scope,
         "spent (USD)": round(spend.usd, 4),
-        "budget (USD)": budget.monthly_usd,
+        "budget (USD)": NO_CAP if budget.monthly_usd is None else f"{budget.monthly_usd:,.2f}",
         "tokens": spend.tokens,
-        "token budget": budget.monthly_tokens,
+        "token budget": NO_CAP if budget.monthly_tokens is None else f"{budget.monthly_tokens:,}",
         "share": spend.share(budget) if budget.is_capped else None,
     }
 

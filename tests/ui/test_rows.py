@@ -121,3 +121,24 @@ def test_a_budget_row_says_how_much_of_its_spend_is_unconfirmed() -> None:
     plain_line = line.model_copy(update={"unconfirmed_tokens": 0})
     (plain,) = budget_rows(BudgetReport(data=[plain_line], count=1, soft_limit=0.8, warnings=[]))
     assert plain["spent"] == "$0.2500, 3,000 tokens"
+
+
+def test_the_spend_table_says_no_cap_where_a_budget_is_unset() -> None:
+    from paperclip.models import Budget, CompanySnapshot, CompanySpec, Usage
+    from ui.rows import NO_CAP, spend_rows
+
+    spec = CompanySpec(id="acme", name="Acme", prefix="ACME", budget=Budget(monthly_tokens=100_000))
+    snapshot = CompanySnapshot(
+        spec=spec,
+        agents=[],
+        tasks=[],
+        queue=[],
+        recent=[],
+        usage=Usage(),
+        cost_usd=0.0,
+        archived=False,
+        generation=0,
+        simulated_agents=[],
+    )
+    [company] = spend_rows(snapshot)
+    assert (company["budget (USD)"], company["token budget"]) == (NO_CAP, "100,000")

@@ -106,7 +106,6 @@ def company_panel(company_id: str) -> None:
         width="stretch",
         column_config={
             "spent (USD)": st.column_config.NumberColumn(format="%.4f"),
-            "budget (USD)": st.column_config.NumberColumn(format="%.2f"),
             "share": st.column_config.ProgressColumn(
                 "share of budget", format="percent", min_value=0, max_value=1, help="Empty: no budget."
             ),
