@@ -8,12 +8,15 @@ from pathlib import Path
 
 import httpx
 import pytest
+import sqlalchemy as sa
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.pool import NullPool
 from typer.testing import CliRunner, Result
 
 from cli import app
 from paperclip.envfile import read_env_file
 from paperclip.settings import Settings, get_settings
+from paperclip.store.store import normalise_url
 from tests.api.conftest import api, settings, store, task_queue, workers  # noqa: F401 — the real-API fixtures
 from tests.cli.fake_api import free_port
 from tests.pg import fresh_database
@@ -180,8 +183,19 @@ def test_a_database_that_connects_is_written_then_sqlite_puts_it_back(
 ) -> None:
     if postgresql_server is None:
         pytest.fail("no PostgreSQL: set PAPERCLIP_TEST_DATABASE_URL or install Debian's postgresql package")
-    with fresh_database(postgresql_server) as fresh:
-        _configure_then_put_back(make_url(fresh), tmp_path)
+    role = f"paperclip_onboard_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(normalise_url(postgresql_server), isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    try:
+        with admin.connect() as conn:  # a user whose awkward password the server really checks
+            conn.exec_driver_sql(f"CREATE ROLE \"{role}\" LOGIN PASSWORD 'p@ss:w/rd'''")
+        with fresh_database(postgresql_server) as fresh:
+            with admin.connect() as conn:
+                conn.exec_driver_sql(f'ALTER DATABASE "{make_url(fresh).database}" OWNER TO "{role}"')
+            _configure_then_put_back(make_url(fresh).set(username=role, password=None), tmp_path)
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP ROLE IF EXISTS "{role}"')
+        admin.dispose()
 
 
 def _configure_then_put_back(server: URL, tmp_path: Path) -> None:
