@@ -124,21 +124,10 @@ def test_a_budget_row_says_how_much_of_its_spend_is_unconfirmed() -> None:
 
 
 def test_the_spend_table_says_no_cap_where_a_budget_is_unset() -> None:
-    from paperclip.models import Budget, CompanySnapshot, CompanySpec, Usage
+    from paperclip.models import Budget
     from ui.rows import NO_CAP, spend_rows
 
-    spec = CompanySpec(id="acme", name="Acme", prefix="ACME", budget=Budget(monthly_tokens=100_000))
-    snapshot = CompanySnapshot(
-        spec=spec,
-        agents=[],
-        tasks=[],
-        queue=[],
-        recent=[],
-        usage=Usage(),
-        cost_usd=0.0,
-        archived=False,
-        generation=0,
-        simulated_agents=[],
-    )
-    [company] = spend_rows(snapshot)
-    assert (company["budget (USD)"], company["token budget"]) == (NO_CAP, "100,000")
+    company = snapshot()
+    company.spec.budget = Budget(monthly_tokens=100_000)
+    [row] = spend_rows(company)
+    assert (row["budget (USD)"], row["token budget"]) == (NO_CAP, "100,000")
