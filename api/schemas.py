@@ -103,9 +103,10 @@ class CompanyCreated(CompanyPublic):
 class CompanyListed(CompanyPublic):
     """A company in the list, with where it stands: `active` (takes work), `paused` (by a
     person, its budget or the emergency brake: `pause_reason`), `archived` (ended; its history
-    stays), or `unknown` when its workflow could not be read."""
+    stays), or `unknown` when its workflow could not be read; null when the list was asked for
+    without (`with_status=false`)."""
 
-    status: Literal["active", "paused", "archived", "unknown"]
+    status: Literal["active", "paused", "archived", "unknown"] | None
     pause_reason: str | None = None
 
 

@@ -98,7 +98,7 @@ def _start_demo(settings: Settings) -> None:
     company = demo.spec.id
     try:
         with ApiClient(stack.local_api_url(settings), api_key=board.ensure_token(settings.home_dir)) as client:
-            existing = {c["id"] for c in client.get("/api/companies").get("data", [])}
+            existing = {c["id"] for c in client.get("/api/companies", with_status="false").get("data", [])}
             if company in existing:
                 console.print(f"Demo company '{company}' exists; not creating it again.")
             else:

@@ -64,7 +64,7 @@ class DashboardApi:
     # ------------------------------------------------------------------ typed reads
 
     def list_companies(self) -> list[CompanySpec]:
-        return parse_list(CompanySpec, self.get("/api/companies"))
+        return parse_list(CompanySpec, self.get("/api/companies", with_status="false"))
 
     def get_company(self, company_id: str) -> CompanySnapshot:
         return parse(CompanySnapshot, self.get(f"/api/companies/{company_id}"))

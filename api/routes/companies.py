@@ -85,15 +85,23 @@ async def list_companies(
     caller: CallerDep,
     limit: int | None = Query(default=None, ge=1, le=1000, description="At most this many; absent: every one."),
     offset: int = Query(default=0, ge=0),
+    with_status: bool = Query(
+        default=True, description="Read each company's status from its workflow; false: leave it out (null)."
+    ),
 ) -> CompanyList:
     """The companies the caller may see (all for the board, its teams' for a user), oldest
-    first, each with its status (read from its workflow, at most `STANDING_READS` at once).
-    Without `limit` the list is whole, as callers written before paging expect."""
+    first, each with its status (read from its workflow, at most `STANDING_READS` at once; a
+    caller that needs only the list, as the dashboard's company picker on every page, asks
+    `with_status=false`). Without `limit` the list is whole, as callers written before paging expect."""
     companies = await services.list_companies(store=store)
     if not caller.is_board:
         visible = await asyncio.to_thread(store.companies_of, caller.roles)
         companies = [c for c in companies if c.id in visible]
     page = companies[offset : None if limit is None else offset + limit]
+    if not with_status:
+        return CompanyList(
+            data=[CompanyListed(**c.model_dump(), status=None) for c in page], count=len(page), total=len(companies)
+        )
     reading = asyncio.Semaphore(STANDING_READS)
 
     async def listed(company: CompanyPublic) -> CompanyListed:

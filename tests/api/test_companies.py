@@ -129,3 +129,9 @@ async def test_the_list_says_which_companies_are_active_paused_or_archived(api: 
     assert (listed[active]["status"], listed[active]["pause_reason"]) == ("active", None)
     assert listed[paused]["status"] == "paused"
     assert listed[archived]["status"] == "archived"
+
+
+async def test_a_list_without_status_reads_no_workflow(api: httpx.AsyncClient) -> None:
+    company = (await create_company(api, agents=[]))["id"]
+    listed = (await api.get("/api/companies", params={"with_status": "false"})).json()
+    assert {c["id"]: c["status"] for c in listed["data"]}[company] is None
