@@ -66,7 +66,7 @@ class RoutinePipelineActivities:
             raise _invalid(f"routine {fire.routine}: {err.message}") from None
         run = PipelineRunInput(
             company_id=company,
-            run_id=run_id_of(input.fire_id),
+            run_id=run_id_of(input.fire_id, activity.info().workflow_run_id or ""),
             pipeline=spec.name,
             version=found.version,
             digest=found.digest,

@@ -30,6 +30,8 @@ def started_by(routine: str) -> str:
     return f"routine:{routine}"
 
 
-def run_id_of(fire_id: str) -> str:
-    """A fire's run id: the same fire, the same run."""
-    return hashlib.sha256(fire_id.encode()).hexdigest()[:16]
+def run_id_of(fire_id: str, fire_run: str) -> str:
+    """A fire's run id: the same fire, the same run. The fire is its workflow id and that
+    workflow's run: a schedule names a fire by its second, so two triggers in one second share
+    the workflow id (the second starting once the first has closed) but not the run."""
+    return hashlib.sha256(f"{fire_id}/{fire_run}".encode()).hexdigest()[:16]

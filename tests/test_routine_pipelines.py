@@ -38,10 +38,8 @@ def test_a_routine_is_a_task_or_a_pipeline_run_exactly(fields: dict[str, object]
 
 
 def test_a_fire_names_its_run_and_the_routine_its_starter() -> None:
-    assert run_id_of("routine-run:acme:nightly-2026-12-03T09:00:00Z") == run_id_of(
-        "routine-run:acme:nightly-2026-12-03T09:00:00Z"
-    )
-    assert run_id_of("routine-run:acme:nightly-2026-12-03T09:00:00Z") != run_id_of(
-        "routine-run:acme:nightly-2026-12-03T10:00:00Z"
-    )
-    assert len(run_id_of("x")) == 16 and started_by("nightly") == "routine:nightly"
+    nine, ten = "routine-run:acme:nightly-2026-12-03T09:00:00Z", "routine-run:acme:nightly-2026-12-03T10:00:00Z"
+    assert run_id_of(nine, "run-a") == run_id_of(nine, "run-a")
+    assert run_id_of(nine, "run-a") != run_id_of(ten, "run-a")
+    assert run_id_of(nine, "run-a") != run_id_of(nine, "run-b")  # two triggers in one second
+    assert len(run_id_of("x", "y")) == 16 and started_by("nightly") == "routine:nightly"
