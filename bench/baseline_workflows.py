@@ -1,11 +1,15 @@
-"""The floor for the fan-out benchmark: bare Temporal child workflows of one activity each,
-with none of the product's work (no store, no signals, no model call)."""
+"""The floors for the fan-out benchmarks: bare Temporal child workflows of one activity each, and
+bare workflows a client starts, with none of the product's work (no store, no signals, no model
+call); and the sequential step's floor, a workflow of no-op activities."""
 
 import asyncio
 import time
+import uuid
 from datetime import timedelta
 
 from temporalio import activity, workflow
+from temporalio.client import Client
+from temporalio.worker import Worker
 from temporalio.workflow import ParentClosePolicy
 
 
@@ -54,3 +58,20 @@ class Steps:
     @workflow.run
     async def run(self, n: int) -> list[float]:
         return [await workflow.execute_activity(step, start_to_close_timeout=timedelta(seconds=30)) for _ in range(n)]
+
+
+async def direct_fanout(client: Client, n: int, latency: float) -> tuple[float, float]:
+    """The server's own floor: `n` bare workflows of one `latency` s activity started by a client,
+    no parent, on an in-process worker. Seconds until all are started, and until all are done."""
+    queue = f"direct-{uuid.uuid4().hex}"
+    async with (
+        Worker(client, task_queue=queue, workflows=[BareChild]),
+        Worker(client, task_queue=queue + "-llm", activities=[wait], max_concurrent_activities=n),
+    ):
+        start = time.perf_counter()
+        handles = await asyncio.gather(
+            *(client.start_workflow(BareChild.run, latency, id=f"{queue}-{i}", task_queue=queue) for i in range(n))
+        )
+        started = time.perf_counter() - start
+        await asyncio.gather(*(h.result() for h in handles))
+        return started, time.perf_counter() - start

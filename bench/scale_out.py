@@ -32,7 +32,7 @@ import httpx  # noqa: E402
 from temporalio.contrib.pydantic import pydantic_data_converter  # noqa: E402
 from temporalio.testing import WorkflowEnvironment  # noqa: E402
 
-from bench.turn_overhead import direct_fanout  # noqa: E402
+from bench.baseline_workflows import direct_fanout  # noqa: E402
 from paperclip.binaries import temporal_cli  # noqa: E402
 from paperclip.constants import SEARCH_ATTRIBUTES  # noqa: E402
 from paperclip.devserver import dynamic_config_args  # noqa: E402
@@ -147,7 +147,7 @@ async def main() -> None:
                     f"{workers} worker process(es): all made in {made:6.2f} s, all done in {wall:6.2f} s: "
                     f"{args.tasks / wall:6.2f} tasks/s"
                 )
-            _, floor = await direct_fanout(env, args.tasks, args.latency)
+            _, floor = await direct_fanout(env.client, args.tasks, args.latency)
             print(
                 f"floor: {args.tasks} bare workflows of one {args.latency:.2f} s activity, one in-process worker: "
                 f"{floor:6.2f} s wall, {args.tasks / floor:6.2f} tasks/s"

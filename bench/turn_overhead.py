@@ -20,7 +20,8 @@ OpenAI-compatible server from tests/fakes, and prints:
    schedules in the bare workflow's history (the same clock). p50 and p95, and overhead ÷ step.
 2. Fan-out against its floor, interleaved: for each `--fanout` n, `--rounds` rounds of n
    one-turn tasks created at once on one company (each call `--latency` s), then n bare child
-   workflows of one `--latency` s activity (`BareParent`); the median of the rounds, and the ratio.
+   workflows of one `--latency` s activity (`BareParent`); the median of the rounds, and the ratio;
+   then the CPU seconds the workers (this process) and the dev server used in each (medians).
 
 Run-to-run noise on a small shared machine exceeds the margins measured, hence the interleaving
 and the medians. Figures go to docs/benchmarks.md.
@@ -35,9 +36,10 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -144,7 +146,7 @@ async def direct_calls(server: FakeModelServer, bodies: list[dict]) -> list[floa
     return times
 
 
-def gaps(history_events: list, activity_type: str | None = None) -> list[float]:
+def gaps(history_events: Sequence[Any], activity_type: str | None = None) -> list[float]:
     """Seconds between consecutive activity schedules (of `activity_type`, when given)."""
     scheduled = [
         e.event_time.ToDatetime()
@@ -236,6 +238,34 @@ async def bare_fanout(client: Client, queue: str, n: int, latency: float) -> flo
     return time.perf_counter() - start
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU seconds process `pid` has used (Linux `/proc`)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def dev_server_pids() -> list[int]:
+    """This process's children that are a Temporal dev server."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            if ppid == os.getpid() and b"start-dev" in (stat.parent / "cmdline").read_bytes():
+                found.append(int(stat.parent.name))
+        except (OSError, ValueError):
+            continue  # a process that ended meanwhile
+    return found
+
+
+async def with_cpu(measured: Awaitable[float]) -> tuple[float, float, float]:
+    """`measured`'s seconds, with the CPU seconds this process (the workers) and the dev server
+    used meanwhile: on two cores a fan-out is bounded by both."""
+    servers = dev_server_pids()
+    ours, theirs = time.process_time(), sum(cpu_seconds(p) for p in servers)
+    wall = await measured
+    return wall, time.process_time() - ours, sum(cpu_seconds(p) for p in servers) - theirs
+
+
 def line(name: str, values: list[float]) -> str:
     return f"  {name:30} p50 {pct(values, 0.5) * 1000:6.1f} ms   p95 {pct(values, 0.95) * 1000:6.1f} ms"
 
@@ -287,17 +317,24 @@ async def measure(store: str, args: argparse.Namespace, server: FakeModelServer)
                     f"(+{(pct(budgeted, 0.5) - pct(overhead, 0.5)) * 1000:.1f} ms)"
                 )
                 for n in args.fanout:
-                    tasks, children = [], []
+                    rounds: list[tuple[float, float, float]] = []
+                    floors: list[tuple[float, float, float]] = []
                     for _ in range(args.rounds):
-                        tasks.append(await fanout(client, queue, server, n, args.latency))
-                        children.append(await bare_fanout(client, bare, n, args.latency))
-                    t, c = statistics.median(tasks), statistics.median(children)
+                        rounds.append(await with_cpu(fanout(client, queue, server, n, args.latency)))
+                        floors.append(await with_cpu(bare_fanout(client, bare, n, args.latency)))
+                    tasks, children = [r[0] for r in rounds], [f[0] for f in floors]
+                    took, floor = statistics.median(tasks), statistics.median(children)
                     print(
-                        f"  fan-out {n} one-turn tasks, {args.latency:g} s calls: {t:6.2f} s; "
-                        f"floor {n} bare children {c:6.2f} s; {t / c:.2f}× "
+                        f"  fan-out {n} one-turn tasks, {args.latency:g} s calls: {took:6.2f} s; "
+                        f"floor {n} bare children {floor:6.2f} s; {took / floor:.2f}× "
                         f"(median of {args.rounds}: {', '.join(f'{x:.2f}' for x in tasks)} / "
                         f"{', '.join(f'{x:.2f}' for x in children)})"
                     )
+                    for name, measured in (("tasks", rounds), ("floor", floors)):
+                        print(
+                            f"    {name}: CPU of the workers {statistics.median(r[1] for r in measured):5.1f} s, "
+                            f"of the dev server {statistics.median(r[2] for r in measured):5.1f} s (median)"
+                        )
             finally:
                 await asyncio.gather(*(w.shutdown() for w in workers))
                 await asyncio.gather(*runs, return_exceptions=True)
