@@ -117,7 +117,7 @@ async def moment(
 async def run(args: argparse.Namespace, server: FakeModelServer) -> None:
     with tempfile.TemporaryDirectory() as folder:
         home = Path(folder)
-        async with dev_server("file", home) as client:
+        async with dev_server("file", home) as (client, _):
             products = Store(f"sqlite:///{home}/paperclip.db")
             products.migrate()
             queue, bare = f"long-{uuid.uuid4().hex}", f"bare-{uuid.uuid4().hex}"

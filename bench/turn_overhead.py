@@ -103,8 +103,9 @@ def in_memory(command: list[str]) -> list[str]:
 
 
 @asynccontextmanager
-async def dev_server(store: str, home: Path) -> AsyncIterator[Client]:
-    """A dev server started as `paperclip up` starts it (`store` "memory": without its file)."""
+async def dev_server(store: str, home: Path) -> AsyncIterator[tuple[Client, int]]:
+    """A dev server started as `paperclip up` starts it (`store` "memory": without its file):
+    a client of it, and its pid."""
     settings = Settings(home=home, temporal_port=free_port(), temporal_ui_port=free_port())
     command = dev_server_command(settings)
     if store == "memory":
@@ -113,7 +114,7 @@ async def dev_server(store: str, home: Path) -> AsyncIterator[Client]:
     process = await asyncio.create_subprocess_exec(*command, stdout=log, stderr=asyncio.subprocess.STDOUT)
     try:
         await wait_until_ready(settings, timeout=60)
-        yield await connect(settings)
+        yield await connect(settings), process.pid
     finally:
         process.terminate()
         try:
@@ -244,26 +245,12 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def dev_server_pids() -> list[int]:
-    """This process's children that are a Temporal dev server."""
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
-            if ppid == os.getpid() and b"start-dev" in (stat.parent / "cmdline").read_bytes():
-                found.append(int(stat.parent.name))
-        except (OSError, ValueError):
-            continue  # a process that ended meanwhile
-    return found
-
-
-async def with_cpu(measured: Awaitable[float]) -> tuple[float, float, float]:
+async def with_cpu(measured: Awaitable[float], server: int) -> tuple[float, float, float]:
     """`measured`'s seconds, with the CPU seconds this process (the workers) and the dev server
-    used meanwhile: on two cores a fan-out is bounded by both."""
-    servers = dev_server_pids()
-    ours, theirs = time.process_time(), sum(cpu_seconds(p) for p in servers)
+    (`server`, its pid) used meanwhile: on two cores a fan-out is bounded by both."""
+    ours, theirs = time.process_time(), cpu_seconds(server)
     wall = await measured
-    return wall, time.process_time() - ours, sum(cpu_seconds(p) for p in servers) - theirs
+    return wall, time.process_time() - ours, cpu_seconds(server) - theirs
 
 
 def line(name: str, values: list[float]) -> str:
@@ -273,7 +260,7 @@ def line(name: str, values: list[float]) -> str:
 async def measure(store: str, args: argparse.Namespace, server: FakeModelServer) -> None:
     with tempfile.TemporaryDirectory() as folder:
         home = Path(folder)
-        async with dev_server(store, home) as client:
+        async with dev_server(store, home) as (client, server_pid):
             products = Store(f"sqlite:///{home}/bench.db")
             products.migrate()
             queue, bare = f"bench-{uuid.uuid4().hex}", f"bare-{uuid.uuid4().hex}"
@@ -320,8 +307,8 @@ async def measure(store: str, args: argparse.Namespace, server: FakeModelServer)
                     rounds: list[tuple[float, float, float]] = []
                     floors: list[tuple[float, float, float]] = []
                     for _ in range(args.rounds):
-                        rounds.append(await with_cpu(fanout(client, queue, server, n, args.latency)))
-                        floors.append(await with_cpu(bare_fanout(client, bare, n, args.latency)))
+                        rounds.append(await with_cpu(fanout(client, queue, server, n, args.latency), server_pid))
+                        floors.append(await with_cpu(bare_fanout(client, bare, n, args.latency), server_pid))
                     tasks, children = [r[0] for r in rounds], [f[0] for f in floors]
                     took, floor = statistics.median(tasks), statistics.median(children)
                     print(

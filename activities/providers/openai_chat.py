@@ -87,7 +87,6 @@ class OpenAIChat:
             "messages": to_wire_messages(request.system_prompt, request.messages),
             "stream": True,
             "stream_options": {"include_usage": True},
-            "timeout": cfg.turn_timeout_seconds,
         }
         # OpenAI's newer models take only `max_completion_tokens`; compatible servers know `max_tokens`.
         params["max_completion_tokens" if self._official else "max_tokens"] = cfg.max_tokens
@@ -96,7 +95,7 @@ class OpenAIChat:
         if request.tools:
             params["tools"] = to_wire_tools(request.tools)
         try:
-            return await self._stream(params, on_chunk)
+            return await self._stream(params, on_chunk, timeout=cfg.turn_timeout_seconds)
         except openai.APIStatusError as e:
             detail = body_message(e.body, e.message)
             raise status_error(
@@ -107,14 +106,13 @@ class OpenAIChat:
         except openai.APIError as e:  # an error event in the middle of the stream
             raise status_error(self._who, 502, body_message(e.body, e.message), secret=self._secret) from None
 
-    async def _stream(self, params: dict[str, Any], on_chunk: OnChunk) -> ProviderReply:
+    async def _stream(self, params: dict[str, Any], on_chunk: OnChunk, *, timeout: float) -> ProviderReply:
         text: list[str] = []
         calls: dict[int, dict[str, Any]] = {}
         usage = Usage()
         stop_reason: str | None = None
         # The body is plain JSON already: posted as it is, without the SDK's typed-dict transform,
         # which walks every message of the conversation again on every call (~0.2 ms a message).
-        timeout = params.pop("timeout")
         stream = await self._client.post(
             "/chat/completions",
             cast_to=ChatCompletion,
